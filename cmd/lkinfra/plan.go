@@ -1,0 +1,71 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+)
+
+func init() {
+	register(command{
+		name:    "plan",
+		summary: "evaluate a stack offline (mocked providers) and print its resource tree or JSON",
+		run:     runPlan,
+	})
+}
+
+// runPlan implements `lkinfra plan --stack NAME [--json] [--dir DIR]`.
+func runPlan(args []string, e env) int {
+	fs := flag.NewFlagSet("lkinfra plan", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	stack := fs.String("stack", "", "stack `name` (required); reads Pulumi.<name>.yaml")
+	asJSON := fs.Bool("json", false, "print the plan as JSON instead of a tree")
+	dir := fs.String("dir", ".", "project `directory` (holding Pulumi.yaml)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: lkinfra plan --stack NAME [--json] [--dir DIR]")
+		fmt.Fprintln(fs.Output(), "\nEvaluates the stack's program in-process against mocked providers; secrets are masked.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "lkinfra plan: unexpected arguments: %v\n", fs.Args())
+		fs.Usage()
+		return exitUsage
+	}
+	if *stack == "" {
+		fmt.Fprintln(e.stderr, "lkinfra plan: --stack is required")
+		fs.Usage()
+		return exitUsage
+	}
+
+	sc, err := plan.LoadStackConfig(*dir, *stack)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "lkinfra plan: %v\n", err)
+		return exitError
+	}
+	p, err := plan.Evaluate(sc, e.program)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "lkinfra plan: stack %q:\n%v\n", sc.Stack, err)
+		return exitError
+	}
+	if *asJSON {
+		b, err := p.JSON()
+		if err != nil {
+			fmt.Fprintf(e.stderr, "lkinfra plan: %v\n", err)
+			return exitError
+		}
+		if _, err := e.stdout.Write(b); err != nil {
+			return exitError
+		}
+		return exitOK
+	}
+	p.WriteTree(e.stdout)
+	return exitOK
+}

@@ -1,0 +1,535 @@
+package aws
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+// MediaClusterArgs adds the ECS Fargate specifics to the contract.
+type MediaClusterArgs struct {
+	components.MediaClusterArgs
+
+	Region string
+	VpcID  pulumi.StringInput
+	// PublicSubnetIDs host both the ALB and the tasks: each task gets its
+	// own public IP, because WebRTC media must reach it directly.
+	PublicSubnetIDs             pulumi.StringArrayInput
+	MediaSecurityGroupID        pulumi.StringInput
+	LoadBalancerSecurityGroupID pulumi.StringInput
+	// TaskCPU and TaskMemory are a Fargate-valid pair.
+	TaskCPU, TaskMemory int
+	ContainerInsights   bool
+	ALBIdleTimeout      int
+	ALBSSLPolicy        string
+	// RecordingsBucketArn is the only bucket the task role may write.
+	RecordingsBucketArn pulumi.StringInput
+}
+
+// MediaCluster is the ECS Fargate LiveKit cluster behind an HTTPS ALB.
+type MediaCluster struct {
+	pulumi.ResourceState
+	components.MediaClusterOutputs
+
+	ConfigSecretArn pulumi.StringOutput
+	ClusterName     pulumi.StringOutput
+	ServiceName     pulumi.StringOutput
+	LoadBalancerArn pulumi.StringOutput
+	CertificateArn  pulumi.StringOutput
+}
+
+// MaxStopTimeout is Fargate's cap on stopTimeout: a stopping task has at most
+// this long to drain its rooms after SIGTERM.
+const MaxStopTimeout = 120
+
+// NewMediaCluster declares the LiveKit service: config secret, logs, IAM,
+// task definition, service with autoscaling, and the signaling ALB with its
+// certificate and DNS name.
+func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, opts ...pulumi.ResourceOption) (*MediaCluster, error) {
+	if args == nil {
+		return nil, fmt.Errorf("MediaCluster %q: args are required", name)
+	}
+	if err := args.MediaClusterArgs.Validate(name); err != nil {
+		return nil, err
+	}
+	if args.DrainSeconds > MaxStopTimeout {
+		return nil, fmt.Errorf("MediaCluster %q: DrainSeconds %d exceeds Fargate's stopTimeout cap of %d s", name, args.DrainSeconds, MaxStopTimeout)
+	}
+	if args.VpcID == nil || args.PublicSubnetIDs == nil || args.MediaSecurityGroupID == nil || args.LoadBalancerSecurityGroupID == nil || args.RecordingsBucketArn == nil {
+		return nil, fmt.Errorf("MediaCluster %q: VpcID, PublicSubnetIDs, MediaSecurityGroupID, LoadBalancerSecurityGroupID and RecordingsBucketArn are required", name)
+	}
+
+	m := &MediaCluster{}
+	if err := ctx.RegisterComponentResource(components.MediaClusterType, name, m, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(m)
+	protect := pulumi.Protect(args.Protect)
+
+	// The whole LiveKit config (API secret, Redis password) lives in Secrets
+	// Manager and reaches the container as a secret env var: nothing secret
+	// is in the task definition.
+	configSecret, err := secretsmanager.NewSecret(ctx, name+"-config", &secretsmanager.SecretArgs{
+		Description:          pulumi.String("LiveKit server config (LIVEKIT_CONFIG) for " + name),
+		RecoveryWindowInDays: pulumi.Int(30),
+	}, parent, protect)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := secretsmanager.NewSecretVersion(ctx, name+"-config", &secretsmanager.SecretVersionArgs{
+		SecretId:     configSecret.ID(),
+		SecretString: pulumi.ToSecret(args.Config.ToStringOutput()).(pulumi.StringOutput),
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/livekit/" + name),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	roles, err := taskRoles(ctx, name, configSecret.Arn, logs.Arn, args.RecordingsBucketArn, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	insights := "disabled"
+	if args.ContainerInsights {
+		insights = "enabled"
+	}
+	cluster, err := ecs.NewCluster(ctx, name, &ecs.ClusterArgs{
+		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{Name: pulumi.String("containerInsights"), Value: pulumi.String(insights)}},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	containers := pulumi.All(configSecret.Arn, logs.Name).ApplyT(func(v []any) (string, error) {
+		return containerDefinitions(args, v[0].(string), v[1].(string))
+	}).(pulumi.StringOutput)
+	task, err := ecs.NewTaskDefinition(ctx, name, &ecs.TaskDefinitionArgs{
+		Family:                  pulumi.String(name),
+		Cpu:                     pulumi.String(strconv.Itoa(args.TaskCPU)),
+		Memory:                  pulumi.String(strconv.Itoa(args.TaskMemory)),
+		NetworkMode:             pulumi.String("awsvpc"),
+		RequiresCompatibilities: pulumi.StringArray{pulumi.String("FARGATE")},
+		ExecutionRoleArn:        roles.execution.Arn,
+		TaskRoleArn:             roles.task.Arn,
+		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
+			OperatingSystemFamily: pulumi.String("LINUX"),
+			CpuArchitecture:       pulumi.String("X86_64"),
+		},
+		ContainerDefinitions: containers,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	sig, err := signaling(ctx, name, args, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	service, err := ecs.NewService(ctx, name, &ecs.ServiceArgs{
+		Cluster:         cluster.Arn,
+		TaskDefinition:  task.Arn,
+		DesiredCount:    pulumi.Int(args.Scaling.Min),
+		LaunchType:      pulumi.String("FARGATE"),
+		PlatformVersion: pulumi.String("LATEST"),
+		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
+			Subnets:        args.PublicSubnetIDs,
+			SecurityGroups: pulumi.StringArray{args.MediaSecurityGroupID},
+			// Media reaches each task at its own public IP; a private task
+			// behind NAT cannot receive WebRTC traffic.
+			AssignPublicIp: pulumi.Bool(true),
+		},
+		LoadBalancers: ecs.ServiceLoadBalancerArray{&ecs.ServiceLoadBalancerArgs{
+			TargetGroupArn: sig.targetGroup.Arn,
+			ContainerName:  pulumi.String(containerName),
+			ContainerPort:  pulumi.Int(livekit.SignalPort),
+		}},
+		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
+			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
+		},
+		// Start new tasks before stopping old ones: capacity never drops.
+		DeploymentMinimumHealthyPercent: pulumi.Int(100),
+		DeploymentMaximumPercent:        pulumi.Int(200),
+		HealthCheckGracePeriodSeconds:   pulumi.Int(60),
+		PropagateTags:                   pulumi.String("SERVICE"),
+		EnableEcsManagedTags:            pulumi.Bool(true),
+	}, parent,
+		// The autoscaler owns the task count after creation.
+		pulumi.IgnoreChanges([]string{"desiredCount"}),
+		pulumi.DependsOn([]pulumi.Resource{sig.https}))
+	if err != nil {
+		return nil, err
+	}
+
+	if err := autoscaling(ctx, name, cluster, service, args.Scaling, parent); err != nil {
+		return nil, err
+	}
+
+	m.URL, m.HealthURL = urls(args.Hostname)
+	m.LoadBalancer = sig.alb.DnsName
+	m.ConfigSecretArn = configSecret.Arn
+	m.ClusterName = cluster.Name
+	m.ServiceName = service.Name
+	m.LoadBalancerArn = sig.alb.Arn
+	m.CertificateArn = sig.certificateArn
+	if err := ctx.RegisterResourceOutputs(m, pulumi.Map{
+		"url": m.URL, "healthUrl": m.HealthURL, "loadBalancer": m.LoadBalancer,
+		"configSecretArn": m.ConfigSecretArn, "clusterName": m.ClusterName, "serviceName": m.ServiceName,
+		"loadBalancerArn": m.LoadBalancerArn, "certificateArn": m.CertificateArn,
+	}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func urls(hostname string) (pulumi.StringOutput, pulumi.StringOutput) {
+	u, h := components.URLs(hostname)
+	return pulumi.String(u).ToStringOutput(), pulumi.String(h).ToStringOutput()
+}
+
+const containerName = "livekit"
+
+// containerDef mirrors the subset of ECS's container definition JSON we set.
+type containerDef struct {
+	Name              string            `json:"name"`
+	Image             string            `json:"image"`
+	Essential         bool              `json:"essential"`
+	PortMappings      []portMapping     `json:"portMappings"`
+	Secrets           []secretRef       `json:"secrets"`
+	Environment       []envVar          `json:"environment"`
+	HealthCheck       healthCheck       `json:"healthCheck"`
+	StopTimeout       int               `json:"stopTimeout"`
+	Ulimits           []ulimit          `json:"ulimits"`
+	LogConfiguration  logConfiguration  `json:"logConfiguration"`
+	DockerLabels      map[string]string `json:"dockerLabels,omitempty"`
+	ReadonlyRootFS    bool              `json:"readonlyRootFilesystem"`
+	LinuxParameters   linuxParameters   `json:"linuxParameters"`
+	DisableNetworking bool              `json:"disableNetworking"`
+}
+
+type portMapping struct {
+	ContainerPort      int    `json:"containerPort,omitempty"`
+	ContainerPortRange string `json:"containerPortRange,omitempty"`
+	Protocol           string `json:"protocol"`
+	Name               string `json:"name,omitempty"`
+}
+
+type secretRef struct {
+	Name      string `json:"name"`
+	ValueFrom string `json:"valueFrom"`
+}
+
+type envVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type healthCheck struct {
+	Command     []string `json:"command"`
+	Interval    int      `json:"interval"`
+	Timeout     int      `json:"timeout"`
+	Retries     int      `json:"retries"`
+	StartPeriod int      `json:"startPeriod"`
+}
+
+type ulimit struct {
+	Name      string `json:"name"`
+	SoftLimit int    `json:"softLimit"`
+	HardLimit int    `json:"hardLimit"`
+}
+
+type logConfiguration struct {
+	LogDriver string            `json:"logDriver"`
+	Options   map[string]string `json:"options"`
+}
+
+type linuxParameters struct {
+	InitProcessEnabled bool `json:"initProcessEnabled"`
+}
+
+// containerDefinitions renders the LiveKit container. It holds only ARNs and
+// names; the config body arrives from Secrets Manager at start.
+func containerDefinitions(args *MediaClusterArgs, configSecretArn, logGroup string) (string, error) {
+	ports := []portMapping{
+		{ContainerPort: livekit.SignalPort, Protocol: "tcp", Name: "signal"},
+		{ContainerPort: livekit.RTCTCPPort, Protocol: "tcp", Name: "rtc-tcp"},
+	}
+	if args.Media.Mux != 0 {
+		ports = append(ports, portMapping{ContainerPort: args.Media.Mux, Protocol: "udp", Name: "rtc-udp"})
+	} else {
+		ports = append(ports, portMapping{ContainerPortRange: fmt.Sprintf("%d-%d", args.Media.Start, args.Media.End), Protocol: "udp"})
+	}
+	if args.TURNUDPPort != 0 {
+		ports = append(ports, portMapping{ContainerPort: args.TURNUDPPort, Protocol: "udp", Name: "turn-udp"})
+	}
+	c := containerDef{
+		Name:         containerName,
+		Image:        args.Image,
+		Essential:    true,
+		PortMappings: ports,
+		Secrets:      []secretRef{{Name: "LIVEKIT_CONFIG", ValueFrom: configSecretArn}},
+		Environment:  []envVar{},
+		// LiveKit's health endpoint is GET / (200 "OK", 406 without Redis);
+		// /health is a 404. busybox wget in the image fails on non-2xx.
+		HealthCheck: healthCheck{
+			Command:  []string{"CMD-SHELL", fmt.Sprintf("wget -q -O /dev/null http://127.0.0.1:%d%s || exit 1", livekit.SignalPort, livekit.HealthPath)},
+			Interval: 10, Timeout: 5, Retries: 3, StartPeriod: 30,
+		},
+		// SIGTERM starts LiveKit's drain; Fargate allows at most 120 s.
+		StopTimeout: args.DrainSeconds,
+		// One socket per participant track: the default 1024 is too low.
+		Ulimits: []ulimit{{Name: "nofile", SoftLimit: 65536, HardLimit: 65536}},
+		LogConfiguration: logConfiguration{LogDriver: "awslogs", Options: map[string]string{
+			"awslogs-group": logGroup, "awslogs-region": args.Region, "awslogs-stream-prefix": "livekit",
+		}},
+		ReadonlyRootFS:  true,
+		LinuxParameters: linuxParameters{InitProcessEnabled: true},
+	}
+	b, err := json.Marshal([]containerDef{c})
+	return string(b), err
+}
+
+type roles struct{ execution, task *iam.Role }
+
+// taskRoles declares the execution role (pull config secret, write logs) and
+// the task role (write recordings), each limited to its own resources.
+func taskRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn, bucketArn pulumi.StringInput, parent pulumi.ResourceOption) (*roles, error) {
+	trust, _ := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{{
+			"Effect": "Allow", "Action": "sts:AssumeRole",
+			"Principal": map[string]any{"Service": "ecs-tasks.amazonaws.com"},
+		}},
+	})
+	exec, err := iam.NewRole(ctx, name+"-execution", &iam.RoleArgs{
+		Description:      pulumi.String("ECS pulls the LiveKit config secret and writes logs"),
+		AssumeRolePolicy: pulumi.String(string(trust)),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	execPolicy := pulumi.All(configSecretArn, logGroupArn).ApplyT(func(v []any) (string, error) {
+		return policyJSON(
+			statement{Sid: "ReadLiveKitConfig", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: []string{v[0].(string)}},
+			statement{Sid: "WriteLogs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: []string{v[1].(string) + ":*"}},
+		)
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(ctx, name+"-execution", &iam.RolePolicyArgs{Role: exec.Name, Policy: execPolicy}, parent); err != nil {
+		return nil, err
+	}
+
+	task, err := iam.NewRole(ctx, name+"-task", &iam.RoleArgs{
+		Description:      pulumi.String("LiveKit tasks write recordings to their bucket only"),
+		AssumeRolePolicy: pulumi.String(string(trust)),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	taskPolicy := bucketArn.ToStringOutput().ApplyT(func(arn string) (string, error) {
+		return policyJSON(statement{
+			Sid:       "WriteRecordings",
+			Actions:   []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
+			Resources: []string{arn + "/*"},
+		})
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(ctx, name+"-task", &iam.RolePolicyArgs{Role: task.Name, Policy: taskPolicy}, parent); err != nil {
+		return nil, err
+	}
+	return &roles{execution: exec, task: task}, nil
+}
+
+type statement struct {
+	Sid       string
+	Actions   []string
+	Resources []string
+}
+
+func policyJSON(stmts ...statement) (string, error) {
+	var out []map[string]any
+	for _, s := range stmts {
+		out = append(out, map[string]any{"Sid": s.Sid, "Effect": "Allow", "Action": s.Actions, "Resource": s.Resources})
+	}
+	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": out})
+	return string(b), err
+}
+
+type signalingLB struct {
+	alb            *lb.LoadBalancer
+	targetGroup    *lb.TargetGroup
+	https          *lb.Listener
+	certificateArn pulumi.StringOutput
+}
+
+// signaling declares the HTTPS ALB for 7880: certificate (regional and global
+// names, DNS-validated), TLS 1.2+ listener, HTTP redirect, target group with
+// LiveKit's real health check, and the regional DNS name.
+func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, parent pulumi.ResourceOption) (*signalingLB, error) {
+	names := args.Names()
+	var sans pulumi.StringArray
+	for _, n := range names[1:] {
+		sans = append(sans, pulumi.String(n))
+	}
+	cert, err := acm.NewCertificate(ctx, name+"-cert", &acm.CertificateArgs{
+		DomainName:              pulumi.String(names[0]),
+		SubjectAlternativeNames: sans,
+		ValidationMethod:        pulumi.String("DNS"),
+		KeyAlgorithm:            pulumi.String("RSA_2048"),
+	}, parent, pulumi.DeleteBeforeReplace(false))
+	if err != nil {
+		return nil, err
+	}
+	certArn, err := validateCertificate(ctx, name+"-cert", cert, args.ZoneID, len(names), parent)
+	if err != nil {
+		return nil, err
+	}
+
+	alb, err := lb.NewLoadBalancer(ctx, name, &lb.LoadBalancerArgs{
+		LoadBalancerType:         pulumi.String("application"),
+		Internal:                 pulumi.Bool(false),
+		SecurityGroups:           pulumi.StringArray{args.LoadBalancerSecurityGroupID},
+		Subnets:                  args.PublicSubnetIDs,
+		IdleTimeout:              pulumi.Int(args.ALBIdleTimeout),
+		DropInvalidHeaderFields:  pulumi.Bool(true),
+		EnableHttp2:              pulumi.Bool(true),
+		EnableDeletionProtection: pulumi.Bool(args.Protect),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	tg, err := lb.NewTargetGroup(ctx, name, &lb.TargetGroupArgs{
+		Port:       pulumi.Int(livekit.SignalPort),
+		Protocol:   pulumi.String("HTTP"),
+		TargetType: pulumi.String("ip"),
+		VpcId:      args.VpcID,
+		// Deregistration waits as long as a task may drain.
+		DeregistrationDelay: pulumi.Int(args.DrainSeconds),
+		HealthCheck: &lb.TargetGroupHealthCheckArgs{
+			Enabled:            pulumi.Bool(true),
+			Protocol:           pulumi.String("HTTP"),
+			Path:               pulumi.String(livekit.HealthPath),
+			Matcher:            pulumi.String("200"),
+			Interval:           pulumi.Int(10),
+			Timeout:            pulumi.Int(5),
+			HealthyThreshold:   pulumi.Int(2),
+			UnhealthyThreshold: pulumi.Int(3),
+		},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	https, err := lb.NewListener(ctx, name+"-https", &lb.ListenerArgs{
+		LoadBalancerArn: alb.Arn,
+		Port:            pulumi.Int(443),
+		Protocol:        pulumi.String("HTTPS"),
+		SslPolicy:       pulumi.String(args.ALBSSLPolicy),
+		CertificateArn:  certArn,
+		DefaultActions: lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
+			Type: pulumi.String("forward"), TargetGroupArn: tg.Arn,
+		}},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
+		LoadBalancerArn: alb.Arn,
+		Port:            pulumi.Int(80),
+		Protocol:        pulumi.String("HTTP"),
+		DefaultActions: lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
+			Type: pulumi.String("redirect"),
+			Redirect: &lb.ListenerDefaultActionRedirectArgs{
+				Protocol: pulumi.String("HTTPS"), Port: pulumi.String("443"), StatusCode: pulumi.String("HTTP_301"),
+			},
+		}},
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := route53.NewRecord(ctx, name+"-dns", &route53.RecordArgs{
+		ZoneId: pulumi.String(args.ZoneID),
+		Name:   pulumi.String(args.Hostname),
+		Type:   pulumi.String("A"),
+		Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
+			Name: alb.DnsName, ZoneId: alb.ZoneId, EvaluateTargetHealth: pulumi.Bool(true),
+		}},
+	}, parent); err != nil {
+		return nil, err
+	}
+	return &signalingLB{alb: alb, targetGroup: tg, https: https, certificateArn: certArn}, nil
+}
+
+// validateCertificate writes the DNS validation records of an ACM certificate
+// with n names into the zone and waits for issuance.
+func validateCertificate(ctx *pulumi.Context, name string, cert *acm.Certificate, zoneID string, n int, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	var fqdns pulumi.StringArray
+	for i := 0; i < n; i++ {
+		opt := cert.DomainValidationOptions.Index(pulumi.Int(i))
+		rec, err := route53.NewRecord(ctx, fmt.Sprintf("%s-validation-%d", name, i), &route53.RecordArgs{
+			ZoneId:         pulumi.String(zoneID),
+			Name:           opt.ResourceRecordName().Elem(),
+			Type:           opt.ResourceRecordType().Elem(),
+			Records:        pulumi.StringArray{opt.ResourceRecordValue().Elem()},
+			Ttl:            pulumi.Int(300),
+			AllowOverwrite: pulumi.Bool(true),
+		}, opts...)
+		if err != nil {
+			return pulumi.StringOutput{}, err
+		}
+		fqdns = append(fqdns, rec.Fqdn)
+	}
+	v, err := acm.NewCertificateValidation(ctx, name, &acm.CertificateValidationArgs{
+		CertificateArn:        cert.Arn,
+		ValidationRecordFqdns: fqdns,
+	}, opts...)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return v.CertificateArn, nil
+}
+
+// autoscaling tracks average CPU between the configured bounds.
+func autoscaling(ctx *pulumi.Context, name string, cluster *ecs.Cluster, service *ecs.Service, s components.Scaling, parent pulumi.ResourceOption) error {
+	target, err := appautoscaling.NewTarget(ctx, name, &appautoscaling.TargetArgs{
+		ServiceNamespace:  pulumi.String("ecs"),
+		ScalableDimension: pulumi.String("ecs:service:DesiredCount"),
+		ResourceId:        pulumi.Sprintf("service/%s/%s", cluster.Name, service.Name),
+		MinCapacity:       pulumi.Int(s.Min),
+		MaxCapacity:       pulumi.Int(s.Max),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	_, err = appautoscaling.NewPolicy(ctx, name+"-cpu", &appautoscaling.PolicyArgs{
+		PolicyType:        pulumi.String("TargetTrackingScaling"),
+		ServiceNamespace:  target.ServiceNamespace,
+		ScalableDimension: target.ScalableDimension,
+		ResourceId:        target.ResourceId,
+		TargetTrackingScalingPolicyConfiguration: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs{
+			TargetValue: pulumi.Float64(float64(s.CPUTarget)),
+			PredefinedMetricSpecification: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs{
+				PredefinedMetricType: pulumi.String("ECSServiceAverageCPUUtilization"),
+			},
+			ScaleOutCooldown: pulumi.Int(s.ScaleOutCooldown),
+			ScaleInCooldown:  pulumi.Int(s.ScaleInCooldown),
+		},
+	}, parent)
+	return err
+}

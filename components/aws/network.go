@@ -1,0 +1,264 @@
+// Package aws implements the livekit-infra components on AWS: a VPC Network,
+// an ElastiCache RedisCache, an ECS Fargate MediaCluster and an S3/CloudFront
+// Recordings store. The contracts are in package components.
+package aws
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net/netip"
+	"sort"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+// Network is the AWS Network: a VPC over three zones with public subnets for
+// LiveKit tasks and the ALB, private subnets for Redis, and the security
+// groups of the media tasks and the load balancer.
+type Network struct {
+	pulumi.ResourceState
+	components.NetworkOutputs
+
+	// LoadBalancerSecurityGroupID admits 80/443 from the internet and may
+	// reach the tasks on 7880 only.
+	LoadBalancerSecurityGroupID pulumi.StringOutput
+}
+
+var anywhere = []string{"0.0.0.0/0"}
+
+// NewNetwork declares the VPC, subnets, gateways, routes and security groups.
+func NewNetwork(ctx *pulumi.Context, name string, args *components.NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
+	if err := args.Validate(name); err != nil {
+		return nil, err
+	}
+	n := &Network{}
+	if err := ctx.RegisterComponentResource(components.NetworkType, name, n, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(n)
+	tags := func(suffix string) pulumi.StringMap {
+		return pulumi.StringMap{"Name": pulumi.String(name + "-" + suffix)}
+	}
+
+	zones := args.Zones
+	if len(zones) == 0 {
+		az, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{State: pulumi.StringRef("available")}, pulumi.Parent(n))
+		if err != nil {
+			return nil, fmt.Errorf("network %q: listing availability zones: %w", name, err)
+		}
+		names := append([]string(nil), az.Names...)
+		sort.Strings(names)
+		if len(names) < 3 {
+			return nil, fmt.Errorf("network %q: the region has %d available zones; 3 are needed (set livekit-infra:awsAvailabilityZones)", name, len(names))
+		}
+		zones = names[:3]
+	}
+
+	vpc, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(args.CIDR.String()),
+		EnableDnsHostnames: pulumi.Bool(true),
+		EnableDnsSupport:   pulumi.Bool(true),
+		Tags:               tags("vpc"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	// Strip the default security group of its allow-all rules so nothing can
+	// fall back to it.
+	if _, err := ec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
+		VpcId: vpc.ID(),
+		Tags:  tags("default-deny"),
+	}, parent); err != nil {
+		return nil, err
+	}
+	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{VpcId: vpc.ID(), Tags: tags("igw")}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	publicRT, err := ec2.NewRouteTable(ctx, name+"-public-rt", &ec2.RouteTableArgs{
+		VpcId: vpc.ID(),
+		Routes: ec2.RouteTableRouteArray{&ec2.RouteTableRouteArgs{
+			CidrBlock: pulumi.String("0.0.0.0/0"), GatewayId: igw.ID(),
+		}},
+		Tags: tags("public-rt"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	var public, private pulumi.StringArray
+	var publicSubnets []*ec2.Subnet
+	for i, zone := range zones {
+		// /20s of a /16: public at 0-2, private at 8-10, room to grow between.
+		pub, err := ec2.NewSubnet(ctx, fmt.Sprintf("%s-public-%d", name, i), &ec2.SubnetArgs{
+			VpcId:            vpc.ID(),
+			AvailabilityZone: pulumi.String(zone),
+			CidrBlock:        pulumi.String(Subnet(args.CIDR, 4, i).String()),
+			// Tasks get public IPs explicitly (assignPublicIp); nothing else
+			// launched here should get one by accident.
+			MapPublicIpOnLaunch: pulumi.Bool(false),
+			Tags:                tags(fmt.Sprintf("public-%s", zone)),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-public-%d", name, i), &ec2.RouteTableAssociationArgs{
+			SubnetId: pub.ID(), RouteTableId: publicRT.ID(),
+		}, parent); err != nil {
+			return nil, err
+		}
+		priv, err := ec2.NewSubnet(ctx, fmt.Sprintf("%s-private-%d", name, i), &ec2.SubnetArgs{
+			VpcId:            vpc.ID(),
+			AvailabilityZone: pulumi.String(zone),
+			CidrBlock:        pulumi.String(Subnet(args.CIDR, 4, 8+i).String()),
+			Tags:             tags(fmt.Sprintf("private-%s", zone)),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		public = append(public, pub.ID())
+		private = append(private, priv.ID())
+		publicSubnets = append(publicSubnets, pub)
+	}
+
+	// NAT gateways give the private subnets egress (patches, future
+	// services); LiveKit itself never sits behind NAT.
+	var nats []*ec2.NatGateway
+	natCount := map[string]int{"perAz": len(zones), "single": 1, "none": 0}[args.NATGateways]
+	for i := 0; i < natCount; i++ {
+		eip, err := ec2.NewEip(ctx, fmt.Sprintf("%s-nat-%d", name, i), &ec2.EipArgs{Domain: pulumi.String("vpc"), Tags: tags(fmt.Sprintf("nat-%d", i))}, parent)
+		if err != nil {
+			return nil, err
+		}
+		nat, err := ec2.NewNatGateway(ctx, fmt.Sprintf("%s-nat-%d", name, i), &ec2.NatGatewayArgs{
+			AllocationId: eip.ID(), SubnetId: publicSubnets[i].ID(), Tags: tags(fmt.Sprintf("nat-%d", i)),
+		}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
+		if err != nil {
+			return nil, err
+		}
+		nats = append(nats, nat)
+	}
+	for i := range zones {
+		rtArgs := &ec2.RouteTableArgs{VpcId: vpc.ID(), Tags: tags(fmt.Sprintf("private-rt-%d", i))}
+		if len(nats) > 0 {
+			rtArgs.Routes = ec2.RouteTableRouteArray{&ec2.RouteTableRouteArgs{
+				CidrBlock: pulumi.String("0.0.0.0/0"), NatGatewayId: nats[i%len(nats)].ID(),
+			}}
+		}
+		rt, err := ec2.NewRouteTable(ctx, fmt.Sprintf("%s-private-rt-%d", name, i), rtArgs, parent)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-private-%d", name, i), &ec2.RouteTableAssociationArgs{
+			SubnetId: private[i], RouteTableId: rt.ID(),
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	media, lb, err := securityGroups(ctx, name, vpc, args, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	n.NetworkID = vpc.ID().ToStringOutput()
+	n.PublicSubnetIDs = public.ToStringArrayOutput()
+	n.PrivateSubnetIDs = private.ToStringArrayOutput()
+	n.MediaFirewallID = media.ID().ToStringOutput()
+	n.LoadBalancerSecurityGroupID = lb.ID().ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
+		"networkId":                   n.NetworkID,
+		"publicSubnetIds":             n.PublicSubnetIDs,
+		"privateSubnetIds":            n.PrivateSubnetIDs,
+		"mediaFirewallId":             n.MediaFirewallID,
+		"loadBalancerSecurityGroupId": n.LoadBalancerSecurityGroupID,
+	}); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// securityGroups declares the media (task) and load-balancer groups. Rules
+// are separate resources because the two groups reference each other.
+func securityGroups(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args *components.NetworkArgs, parent pulumi.ResourceOption) (media, lb *ec2.SecurityGroup, err error) {
+	media, err = ec2.NewSecurityGroup(ctx, name+"-media-sg", &ec2.SecurityGroupArgs{
+		VpcId:       vpc.ID(),
+		Description: pulumi.String("LiveKit tasks: WebRTC media from the internet, signaling from the ALB only"),
+		Tags:        pulumi.StringMap{"Name": pulumi.String(name + "-media")},
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	lb, err = ec2.NewSecurityGroup(ctx, name+"-lb-sg", &ec2.SecurityGroupArgs{
+		VpcId:       vpc.ID(),
+		Description: pulumi.String("LiveKit signaling ALB: HTTPS (and the HTTP redirect) from the internet"),
+		Tags:        pulumi.StringMap{"Name": pulumi.String(name + "-lb")},
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	type rule struct {
+		id, kind, proto, desc string
+		from, to              int
+		sg                    *ec2.SecurityGroup
+		cidrs                 []string
+		peer                  *ec2.SecurityGroup
+	}
+	rules := []rule{
+		{id: "media-udp", kind: "ingress", proto: "udp", from: args.Media.First(), to: args.Media.Last(), sg: media, cidrs: anywhere,
+			desc: "WebRTC media (UDP) straight to each task's public IP"},
+		{id: "media-tcp", kind: "ingress", proto: "tcp", from: livekit.RTCTCPPort, to: livekit.RTCTCPPort, sg: media, cidrs: anywhere,
+			desc: "ICE over TCP fallback, never through the load balancer"},
+		{id: "media-signal", kind: "ingress", proto: "tcp", from: livekit.SignalPort, to: livekit.SignalPort, sg: media, peer: lb,
+			desc: "Signaling and health checks from the ALB only"},
+		// Tasks answer WebRTC peers on arbitrary ports and reach Redis, STUN,
+		// the image registry and Secrets Manager.
+		{id: "media-egress", kind: "egress", proto: "-1", from: 0, to: 0, sg: media, cidrs: anywhere,
+			desc: "Media to peers, Redis, STUN, image pulls"},
+		{id: "lb-https", kind: "ingress", proto: "tcp", from: 443, to: 443, sg: lb, cidrs: anywhere, desc: "HTTPS signaling"},
+		{id: "lb-http", kind: "ingress", proto: "tcp", from: 80, to: 80, sg: lb, cidrs: anywhere, desc: "HTTP, redirected to HTTPS"},
+		{id: "lb-egress", kind: "egress", proto: "tcp", from: livekit.SignalPort, to: livekit.SignalPort, sg: lb, peer: media, desc: "To LiveKit signaling only"},
+	}
+	if args.TURNUDPPort != 0 {
+		rules = append(rules, rule{id: "media-turn", kind: "ingress", proto: "udp", from: args.TURNUDPPort, to: args.TURNUDPPort, sg: media,
+			cidrs: anywhere, desc: "Embedded TURN/UDP"})
+	}
+	for _, r := range rules {
+		ra := &ec2.SecurityGroupRuleArgs{
+			Type:            pulumi.String(r.kind),
+			Protocol:        pulumi.String(r.proto),
+			FromPort:        pulumi.Int(r.from),
+			ToPort:          pulumi.Int(r.to),
+			SecurityGroupId: r.sg.ID(),
+			Description:     pulumi.String(r.desc),
+		}
+		if r.peer != nil {
+			ra.SourceSecurityGroupId = r.peer.ID()
+		} else {
+			ra.CidrBlocks = pulumi.ToStringArray(r.cidrs)
+		}
+		if _, err := ec2.NewSecurityGroupRule(ctx, name+"-"+r.id, ra, parent); err != nil {
+			return nil, nil, err
+		}
+	}
+	return media, lb, nil
+}
+
+// Subnet returns the index-th subnet of p with newBits more prefix bits, like
+// Terraform's cidrsubnet.
+func Subnet(p netip.Prefix, newBits, index int) netip.Prefix {
+	a := p.Masked().Addr().As4()
+	base := binary.BigEndian.Uint32(a[:])
+	bits := p.Bits() + newBits
+	base |= uint32(index) << (32 - bits)
+	var out [4]byte
+	binary.BigEndian.PutUint32(out[:], base)
+	return netip.PrefixFrom(netip.AddrFrom4(out), bits)
+}

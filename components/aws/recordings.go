@@ -1,0 +1,237 @@
+package aws
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+)
+
+// RecordingsArgs adds the CloudFront specifics to the contract.
+type RecordingsArgs struct {
+	components.RecordingsArgs
+
+	// PriceClass is CloudFront's price class.
+	PriceClass string
+}
+
+// Recordings is the S3 bucket (private, encrypted, versioned) with an
+// optional CloudFront distribution reading it through origin access control.
+type Recordings struct {
+	pulumi.ResourceState
+	components.RecordingsOutputs
+
+	BucketArn pulumi.StringOutput
+}
+
+// managedCachingOptimized is AWS's managed "CachingOptimized" cache policy.
+const managedCachingOptimized = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+
+// NewRecordings declares the recordings store.
+func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts ...pulumi.ResourceOption) (*Recordings, error) {
+	if args == nil {
+		return nil, fmt.Errorf("Recordings %q: args are required", name)
+	}
+	if err := args.RecordingsArgs.Validate(name); err != nil {
+		return nil, err
+	}
+	r := &Recordings{}
+	if err := ctx.RegisterComponentResource(components.RecordingsType, name, r, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(r)
+
+	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
+		BucketPrefix: pulumi.String(name + "-"),
+		ForceDestroy: pulumi.Bool(false),
+	}, parent, pulumi.Protect(args.Protect))
+	if err != nil {
+		return nil, err
+	}
+	pab, err := s3.NewBucketPublicAccessBlock(ctx, name, &s3.BucketPublicAccessBlockArgs{
+		Bucket:                bucket.ID(),
+		BlockPublicAcls:       pulumi.Bool(true),
+		BlockPublicPolicy:     pulumi.Bool(true),
+		IgnorePublicAcls:      pulumi.Bool(true),
+		RestrictPublicBuckets: pulumi.Bool(true),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketOwnershipControls(ctx, name, &s3.BucketOwnershipControlsArgs{
+		Bucket: bucket.ID(),
+		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name, &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm: pulumi.String("AES256"),
+			},
+			BucketKeyEnabled: pulumi.Bool(true),
+		}},
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketVersioningV2(ctx, name, &s3.BucketVersioningV2Args{
+		Bucket:                  bucket.ID(),
+		VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name, &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules:  lifecycleRules(args.TransitionDays, args.ExpireDays),
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	r.CDNDomain = pulumi.String("").ToStringOutput()
+	distArn := pulumi.String("").ToStringOutput()
+	if args.CDN {
+		dist, err := cdn(ctx, name, args, bucket, parent)
+		if err != nil {
+			return nil, err
+		}
+		distArn = dist.Arn
+		r.CDNDomain = pulumi.String(args.CDNHostname).ToStringOutput()
+	}
+
+	policy := pulumi.All(bucket.Arn, distArn).ApplyT(func(v []any) (string, error) {
+		arn := v[0].(string)
+		stmts := []map[string]any{{
+			// Recordings and signed URLs are never fetched over plain HTTP.
+			"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+			"Resource":  []string{arn, arn + "/*"},
+			"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+		}}
+		if d, _ := v[1].(string); d != "" {
+			stmts = append(stmts, map[string]any{
+				"Sid": "CloudFrontReadsThroughOAC", "Effect": "Allow",
+				"Principal": map[string]any{"Service": "cloudfront.amazonaws.com"},
+				"Action":    "s3:GetObject", "Resource": arn + "/*",
+				"Condition": map[string]any{"StringEquals": map[string]any{"AWS:SourceArn": d}},
+			})
+		}
+		b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": stmts})
+		return string(b), err
+	}).(pulumi.StringOutput)
+	if _, err := s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{Bucket: bucket.ID(), Policy: policy},
+		parent, pulumi.DependsOn([]pulumi.Resource{pab})); err != nil {
+		return nil, err
+	}
+
+	r.Bucket = bucket.Bucket
+	r.BucketArn = bucket.Arn
+	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{"bucket": r.Bucket, "cdnDomain": r.CDNDomain, "bucketArn": r.BucketArn}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func lifecycleRules(transitionDays, expireDays int) s3.BucketLifecycleConfigurationV2RuleArray {
+	rule := &s3.BucketLifecycleConfigurationV2RuleArgs{
+		Id:     pulumi.String("recordings"),
+		Status: pulumi.String("Enabled"),
+		Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
+		AbortIncompleteMultipartUpload: &s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{
+			DaysAfterInitiation: pulumi.Int(7),
+		},
+		// Versioning protects against overwrites; old versions still expire.
+		NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
+			NoncurrentDays: pulumi.Int(30),
+		},
+	}
+	if transitionDays > 0 {
+		rule.Transitions = s3.BucketLifecycleConfigurationV2RuleTransitionArray{&s3.BucketLifecycleConfigurationV2RuleTransitionArgs{
+			Days: pulumi.Int(transitionDays), StorageClass: pulumi.String("STANDARD_IA"),
+		}}
+	}
+	if expireDays > 0 {
+		rule.Expiration = &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(expireDays)}
+	}
+	return s3.BucketLifecycleConfigurationV2RuleArray{rule}
+}
+
+// cdn puts CloudFront in front of the bucket under our own hostname, so the
+// viewer certificate can require TLS 1.2 (the default *.cloudfront.net
+// certificate allows TLS 1.0). CloudFront certificates must be in us-east-1.
+func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *s3.BucketV2, parent pulumi.ResourceOption) (*cloudfront.Distribution, error) {
+	useast1, err := aws.NewProvider(ctx, name+"-us-east-1", &aws.ProviderArgs{Region: pulumi.String("us-east-1")}, parent)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := acm.NewCertificate(ctx, name+"-cdn-cert", &acm.CertificateArgs{
+		DomainName:       pulumi.String(args.CDNHostname),
+		ValidationMethod: pulumi.String("DNS"),
+	}, parent, pulumi.Provider(useast1))
+	if err != nil {
+		return nil, err
+	}
+	certArn, err := validateCertificate(ctx, name+"-cdn-cert", cert, args.ZoneID, 1, parent, pulumi.Provider(useast1))
+	if err != nil {
+		return nil, err
+	}
+	oac, err := cloudfront.NewOriginAccessControl(ctx, name, &cloudfront.OriginAccessControlArgs{
+		Description:                   pulumi.String("CloudFront reads " + name + " with SigV4"),
+		OriginAccessControlOriginType: pulumi.String("s3"),
+		SigningBehavior:               pulumi.String("always"),
+		SigningProtocol:               pulumi.String("sigv4"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	const originID = "recordings"
+	dist, err := cloudfront.NewDistribution(ctx, name, &cloudfront.DistributionArgs{
+		Enabled:       pulumi.Bool(true),
+		Comment:       pulumi.String("LiveKit recordings"),
+		Aliases:       pulumi.StringArray{pulumi.String(args.CDNHostname)},
+		PriceClass:    pulumi.String(args.PriceClass),
+		HttpVersion:   pulumi.String("http2and3"),
+		IsIpv6Enabled: pulumi.Bool(true),
+		Origins: cloudfront.DistributionOriginArray{&cloudfront.DistributionOriginArgs{
+			OriginId:              pulumi.String(originID),
+			DomainName:            bucket.BucketRegionalDomainName,
+			OriginAccessControlId: oac.ID(),
+		}},
+		DefaultCacheBehavior: &cloudfront.DistributionDefaultCacheBehaviorArgs{
+			TargetOriginId:       pulumi.String(originID),
+			ViewerProtocolPolicy: pulumi.String("redirect-to-https"),
+			AllowedMethods:       pulumi.ToStringArray([]string{"GET", "HEAD"}),
+			CachedMethods:        pulumi.ToStringArray([]string{"GET", "HEAD"}),
+			CachePolicyId:        pulumi.String(managedCachingOptimized),
+			Compress:             pulumi.Bool(true),
+		},
+		Restrictions: &cloudfront.DistributionRestrictionsArgs{
+			GeoRestriction: &cloudfront.DistributionRestrictionsGeoRestrictionArgs{RestrictionType: pulumi.String("none")},
+		},
+		ViewerCertificate: &cloudfront.DistributionViewerCertificateArgs{
+			AcmCertificateArn:      certArn,
+			SslSupportMethod:       pulumi.String("sni-only"),
+			MinimumProtocolVersion: pulumi.String("TLSv1.2_2021"),
+		},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := route53.NewRecord(ctx, name+"-cdn-dns", &route53.RecordArgs{
+		ZoneId: pulumi.String(args.ZoneID),
+		Name:   pulumi.String(args.CDNHostname),
+		Type:   pulumi.String("A"),
+		Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
+			Name: dist.DomainName, ZoneId: dist.HostedZoneId, EvaluateTargetHealth: pulumi.Bool(false),
+		}},
+	}, parent); err != nil {
+		return nil, err
+	}
+	return dist, nil
+}

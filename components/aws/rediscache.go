@@ -1,0 +1,130 @@
+package aws
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elasticache"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+)
+
+// RedisCacheArgs adds the AWS placement to the contract.
+type RedisCacheArgs struct {
+	components.RedisCacheArgs
+
+	VpcID pulumi.StringInput
+	// SubnetIDs are private subnets in at least two zones.
+	SubnetIDs pulumi.StringArrayInput
+	// ClientSecurityGroupID is the only group allowed to reach 6379.
+	ClientSecurityGroupID pulumi.StringInput
+	NodeType              string
+	// Nodes is primary + replicas; at least 2 for automatic failover.
+	Nodes                 int
+	MaintenanceWindow     string
+	SnapshotWindow        string
+	SnapshotRetentionDays int
+}
+
+// RedisCache is the ElastiCache replication group.
+type RedisCache struct {
+	pulumi.ResourceState
+	components.RedisCacheOutputs
+}
+
+// NewRedisCache declares a Multi-AZ ElastiCache replication group with TLS in
+// transit, AUTH and encryption at rest, reachable only from the LiveKit tasks.
+func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts ...pulumi.ResourceOption) (*RedisCache, error) {
+	if args == nil {
+		return nil, fmt.Errorf("RedisCache %q: args are required", name)
+	}
+	if err := args.RedisCacheArgs.Validate(name); err != nil {
+		return nil, err
+	}
+	var problems []string
+	if args.Nodes < 2 {
+		problems = append(problems, fmt.Sprintf("Nodes %d: automatic failover and Multi-AZ need at least 2", args.Nodes))
+	}
+	if args.AuthToken == nil {
+		problems = append(problems, "AuthToken is required: ElastiCache AUTH with TLS in transit")
+	}
+	if args.VpcID == nil || args.SubnetIDs == nil || args.ClientSecurityGroupID == nil {
+		problems = append(problems, "VpcID, SubnetIDs and ClientSecurityGroupID are required")
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("RedisCache %q: invalid args: %s", name, strings.Join(problems, "; "))
+	}
+
+	r := &RedisCache{}
+	if err := ctx.RegisterComponentResource(components.RedisCacheType, name, r, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(r)
+
+	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
+		VpcId:       args.VpcID,
+		Description: pulumi.String("LiveKit Redis: 6379 from the LiveKit tasks only"),
+		Ingress: ec2.SecurityGroupIngressArray{&ec2.SecurityGroupIngressArgs{
+			Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(6379), ToPort: pulumi.Int(6379),
+			SecurityGroups: pulumi.StringArray{args.ClientSecurityGroupID},
+			Description:    pulumi.String("Redis from LiveKit tasks"),
+		}},
+		// No egress: Redis only answers.
+		Egress: ec2.SecurityGroupEgressArray{},
+		Tags:   pulumi.StringMap{"Name": pulumi.String(name)},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	subnets, err := elasticache.NewSubnetGroup(ctx, name+"-subnets", &elasticache.SubnetGroupArgs{
+		Description: pulumi.String("Private subnets for LiveKit Redis"),
+		SubnetIds:   args.SubnetIDs,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	family := "default.redis7"
+	if strings.HasPrefix(args.EngineVersion, "6.") {
+		family = "default.redis6.x"
+	}
+	rg, err := elasticache.NewReplicationGroup(ctx, name, &elasticache.ReplicationGroupArgs{
+		Description:              pulumi.String("LiveKit room state and node routing (region-local)"),
+		Engine:                   pulumi.String("redis"),
+		EngineVersion:            pulumi.String(args.EngineVersion),
+		ParameterGroupName:       pulumi.String(family),
+		NodeType:                 pulumi.String(args.NodeType),
+		NumCacheClusters:         pulumi.Int(args.Nodes),
+		Port:                     pulumi.Int(6379),
+		AutomaticFailoverEnabled: pulumi.Bool(true),
+		MultiAzEnabled:           pulumi.Bool(true),
+		TransitEncryptionEnabled: pulumi.Bool(true),
+		AtRestEncryptionEnabled:  pulumi.Bool(true),
+		AuthToken:                args.AuthToken,
+		SubnetGroupName:          subnets.Name,
+		SecurityGroupIds:         pulumi.StringArray{sg.ID()},
+		MaintenanceWindow:        pulumi.String(args.MaintenanceWindow),
+		SnapshotWindow:           pulumi.String(args.SnapshotWindow),
+		SnapshotRetentionLimit:   pulumi.Int(args.SnapshotRetentionDays),
+		AutoMinorVersionUpgrade:  pulumi.Bool(true),
+		// Changes wait for the maintenance window instead of restarting the
+		// primary mid-meeting.
+		ApplyImmediately: pulumi.Bool(false),
+	}, parent, pulumi.Protect(args.Protect), pulumi.AdditionalSecretOutputs([]string{"authToken"}))
+	if err != nil {
+		return nil, err
+	}
+
+	r.Address = pulumi.Sprintf("%s:%d", rg.PrimaryEndpointAddress, rg.Port.Elem())
+	r.Password = pulumi.ToSecret(args.AuthToken.ToStringOutput()).(pulumi.StringOutput)
+	// ElastiCache's certificates chain to public Amazon roots.
+	r.CACert = pulumi.String("").ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
+		"address": r.Address, "password": r.Password, "caCert": r.CACert,
+	}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

@@ -1,0 +1,108 @@
+package components
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+// Scaling bounds the number of LiveKit nodes.
+type Scaling struct {
+	Min, Max         int
+	CPUTarget        int
+	ScaleOutCooldown int
+	ScaleInCooldown  int
+}
+
+// MediaClusterArgs is what every cloud's MediaCluster accepts: LiveKit nodes
+// reachable directly for media, behind a TLS load balancer for signaling.
+type MediaClusterArgs struct {
+	// Image is the LiveKit server image, pinned.
+	Image string
+	// Config is the rendered LiveKit YAML (a secret: it holds the API secret
+	// and the Redis password).
+	Config pulumi.StringInput
+	// Hostname is the regional signaling name; GlobalHostname is added to the
+	// certificate so GeoDNS can send clients to any region.
+	Hostname, GlobalHostname string
+	// ZoneID is the Route 53 zone holding both names.
+	ZoneID string
+	// Media and TURNUDPPort are the ports nodes expose directly.
+	Media       livekit.MediaPorts
+	TURNUDPPort int
+	Scaling     Scaling
+	// DrainSeconds is how long a stopping node may drain its rooms.
+	DrainSeconds     int
+	LogRetentionDays int
+	Protect          bool
+}
+
+// Validate rejects contradictory or incomplete args.
+func (a *MediaClusterArgs) Validate(name string) error {
+	e := &argErrors{component: "MediaCluster", name: name}
+	if a == nil {
+		e.add("args are required")
+		return e.err()
+	}
+	if a.Image == "" {
+		e.add("Image is required (default %s)", livekit.Image)
+	}
+	if a.Config == nil {
+		e.add("Config is required: render it with components/livekit")
+	}
+	if a.Hostname == "" {
+		e.add("Hostname is required")
+	}
+	if a.GlobalHostname != "" && a.GlobalHostname == a.Hostname {
+		e.add("GlobalHostname %q must differ from Hostname", a.GlobalHostname)
+	}
+	if a.ZoneID == "" {
+		e.add("ZoneID is required")
+	}
+	if err := a.Media.Validate(); err != nil {
+		e.add("Media: %w", err)
+	}
+	s := a.Scaling
+	if s.Min < 1 {
+		e.add("Scaling.Min %d must be at least 1: zero nodes drops every room", s.Min)
+	}
+	if s.Max < s.Min {
+		e.add("Scaling.Max %d is below Scaling.Min %d", s.Max, s.Min)
+	}
+	if s.CPUTarget < 1 || s.CPUTarget > 100 {
+		e.add("Scaling.CPUTarget %d must be 1-100", s.CPUTarget)
+	}
+	if a.DrainSeconds < 0 {
+		e.add("DrainSeconds %d must not be negative", a.DrainSeconds)
+	}
+	return e.err()
+}
+
+// Names returns the certificate names: the regional hostname first.
+func (a *MediaClusterArgs) Names() []string {
+	if a.GlobalHostname == "" {
+		return []string{a.Hostname}
+	}
+	return []string{a.Hostname, a.GlobalHostname}
+}
+
+// MediaClusterOutputs is the outputs every cloud's MediaCluster returns.
+// Each cloud's component embeds it beside pulumi.ResourceState (the SDK
+// hangs when ResourceState is embedded two levels deep).
+type MediaClusterOutputs struct {
+	// URL is the regional signaling URL clients and token servers use.
+	URL pulumi.StringOutput
+	// HealthURL is LiveKit's health endpoint through the load balancer:
+	// https://<hostname>/ (200 "OK"; 406 when the node lost Redis).
+	HealthURL pulumi.StringOutput
+	// LoadBalancer is the signaling load balancer's DNS name or IP.
+	LoadBalancer pulumi.StringOutput
+}
+
+// URLs returns the regional wss:// URL and health URL for a hostname.
+func URLs(hostname string) (url, health string) {
+	return "wss://" + hostname, fmt.Sprintf("https://%s%s", strings.TrimSuffix(hostname, "."), livekit.HealthPath)
+}

@@ -1,0 +1,46 @@
+package components
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// RecordingsArgs is what every cloud's Recordings store accepts: a private,
+// encrypted, versioned bucket, optionally behind the cloud's CDN.
+type RecordingsArgs struct {
+	CDN bool
+	// CDNHostname serves the CDN over TLS 1.2+ under our own name.
+	CDNHostname string
+	ZoneID      string
+	// TransitionDays moves objects to infrequent-access storage (0: never);
+	// ExpireDays deletes them (0: keep).
+	TransitionDays, ExpireDays int
+	Protect                    bool
+}
+
+// Validate rejects contradictory args.
+func (a *RecordingsArgs) Validate(name string) error {
+	e := &argErrors{component: "Recordings", name: name}
+	if a == nil {
+		e.add("args are required")
+		return e.err()
+	}
+	if a.CDN && (a.CDNHostname == "" || a.ZoneID == "") {
+		e.add("CDN needs CDNHostname and ZoneID")
+	}
+	if a.TransitionDays < 0 || a.ExpireDays < 0 {
+		e.add("lifecycle days must not be negative")
+	}
+	if a.ExpireDays != 0 && a.TransitionDays != 0 && a.ExpireDays <= a.TransitionDays {
+		e.add("ExpireDays %d must be after TransitionDays %d", a.ExpireDays, a.TransitionDays)
+	}
+	return e.err()
+}
+
+// RecordingsOutputs is the outputs every cloud's Recordings store returns.
+// Each cloud's component embeds it beside pulumi.ResourceState (the SDK
+// hangs when ResourceState is embedded two levels deep).
+type RecordingsOutputs struct {
+	Bucket pulumi.StringOutput
+	// CDNDomain is the CDN hostname; empty without CDN.
+	CDNDomain pulumi.StringOutput
+}

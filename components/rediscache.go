@@ -1,0 +1,45 @@
+package components
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// RedisCacheArgs is what every cloud's RedisCache accepts. Each region runs
+// its own Redis, so rooms are region-local; a far-away or shared Redis
+// breaks signaling relay and couples outages (livekit#3456, livekit#3858).
+type RedisCacheArgs struct {
+	// EngineVersion pins the Redis version (cloud-specific spelling).
+	EngineVersion string
+	// AuthToken is the AUTH password (a secret). Clouds that generate their
+	// own (Memorystore, Azure) ignore it.
+	AuthToken pulumi.StringInput
+	// Protect guards the cache against accidental deletion.
+	Protect bool
+}
+
+// Validate rejects incomplete args.
+func (a *RedisCacheArgs) Validate(name string) error {
+	e := &argErrors{component: "RedisCache", name: name}
+	if a == nil {
+		e.add("args are required")
+		return e.err()
+	}
+	if a.EngineVersion == "" {
+		e.add("EngineVersion is required: pin the Redis version")
+	}
+	return e.err()
+}
+
+// RedisCacheOutputs is the outputs every cloud's RedisCache returns: what a LiveKit
+// node needs to connect. TLS is always on.
+// Each cloud's component embeds it beside pulumi.ResourceState (the SDK
+// hangs when ResourceState is embedded two levels deep).
+type RedisCacheOutputs struct {
+	// Address is host:port of the primary endpoint (not a URL: livekit#3834).
+	Address pulumi.StringOutput
+	// Password is the AUTH secret (a Pulumi secret).
+	Password pulumi.StringOutput
+	// CACert is the PEM CA bundle for a cache with a private CA (Memorystore);
+	// empty when the cache's certificate chains to public roots.
+	CACert pulumi.StringOutput
+}

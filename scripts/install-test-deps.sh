@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Install what the end-to-end tests (tests/e2e) need on a fresh Debian machine
+# that already has Go (see go.mod for the version). Idempotent: safe to re-run.
+#
+#   - redis-server (+ openssl) from apt, only if redis-server is missing.
+#     Debian's package auto-starts a system redis on 127.0.0.1:6379; the tests
+#     start their own TLS-only redis on random ports, so the system service is
+#     stopped and disabled here.
+#   - livekit-server, built with `go install` into a cache directory keyed by
+#     version:  ${XDG_CACHE_HOME:-$HOME/.cache}/livekit-infra/bin/livekit-server-<version>/
+#     (go install names the binary `server`; a `livekit-server` symlink is added).
+#
+# Output contract (chosen: an env file, not stdout parsing):
+#   The script writes  ${XDG_CACHE_HOME:-$HOME/.cache}/livekit-infra/env  containing
+#     export LIVEKIT_SERVER_BIN=/abs/path/livekit-server
+#     export REDIS_SERVER_BIN=/abs/path/redis-server
+#   .ci/run sources that file. The same lines are also printed at the end, so
+#   `eval "$(bash scripts/install-test-deps.sh | grep '^export ')"` works too.
+#
+# Overrides: LIVEKIT_VERSION (default: components/livekit.Version),
+#            LIVEKIT_INFRA_CACHE (cache root).
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The pinned release is components/livekit.Version (the tests check the binary
+# reports it); v1.13.5 is the fallback if that file cannot be read.
+pinned="$(sed -n 's/^const Version = "\(v[0-9][^"]*\)"$/\1/p' \
+  "$REPO_ROOT/components/livekit/config.go" 2>/dev/null | head -n1 || true)"
+LIVEKIT_VERSION="${LIVEKIT_VERSION:-${pinned:-v1.13.5}}"
+CACHE_ROOT="${LIVEKIT_INFRA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/livekit-infra}"
+BIN_DIR="$CACHE_ROOT/bin/livekit-server-$LIVEKIT_VERSION"
+ENV_FILE="$CACHE_ROOT/env"
+
+log() { printf '[install-test-deps] %s\n' "$*" >&2; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+fi
+
+# --- redis-server / openssl -------------------------------------------------
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+  log "installing redis-server and openssl with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update
+  $SUDO apt-get install -y --no-install-recommends redis-server openssl
+else
+  log "redis-server already installed: $(command -v redis-server)"
+fi
+
+# The Debian package starts a system redis on :6379; the tests don't use it.
+stop_system_redis() {
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
+  fi
+  if command -v service >/dev/null 2>&1; then
+    $SUDO service redis-server stop >/dev/null 2>&1 || true
+  fi
+  if command -v update-rc.d >/dev/null 2>&1; then
+    $SUDO update-rc.d redis-server disable >/dev/null 2>&1 || true
+  fi
+  # Last resort for containers without an init system: stop whatever the
+  # package started from its pid file (never a broad name match).
+  local pidfile=/run/redis/redis-server.pid
+  if [ -f "$pidfile" ]; then
+    local pid
+    pid="$(cat "$pidfile" 2>/dev/null || true)"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      $SUDO kill "$pid" 2>/dev/null || true
+    fi
+  fi
+}
+stop_system_redis
+
+REDIS_SERVER_BIN="$(command -v redis-server)"
+log "redis-server: $REDIS_SERVER_BIN ($("$REDIS_SERVER_BIN" --version | head -n1))"
+
+# --- livekit-server ----------------------------------------------------------
+if [ -x "$BIN_DIR/server" ]; then
+  log "livekit-server $LIVEKIT_VERSION already built in $BIN_DIR"
+else
+  command -v go >/dev/null 2>&1 || { log "go not found on PATH"; exit 1; }
+  log "building livekit-server $LIVEKIT_VERSION into $BIN_DIR (takes a few CPU-minutes)"
+  rm -rf "$BIN_DIR.tmp"
+  mkdir -p "$BIN_DIR.tmp"
+  # Build outside any module so the repo's go.mod doesn't matter; -s -w keeps
+  # link memory down.
+  (
+    cd "$BIN_DIR.tmp"
+    GOBIN="$BIN_DIR.tmp" GOFLAGS=-buildvcs=false GOWORK=off go install -trimpath -ldflags='-s -w' \
+      "github.com/livekit/livekit-server/cmd/server@$LIVEKIT_VERSION"
+  )
+  rm -rf "$BIN_DIR"
+  mv "$BIN_DIR.tmp" "$BIN_DIR"
+fi
+ln -sfn server "$BIN_DIR/livekit-server"
+LIVEKIT_SERVER_BIN="$BIN_DIR/livekit-server"
+log "livekit-server: $LIVEKIT_SERVER_BIN ($("$LIVEKIT_SERVER_BIN" --version 2>&1 | head -n1))"
+
+# --- env file ----------------------------------------------------------------
+mkdir -p "$CACHE_ROOT"
+tmp_env="$(mktemp "$CACHE_ROOT/env.XXXXXX")"
+{
+  echo "# written by scripts/install-test-deps.sh"
+  printf 'export LIVEKIT_SERVER_BIN=%q\n' "$LIVEKIT_SERVER_BIN"
+  printf 'export REDIS_SERVER_BIN=%q\n' "$REDIS_SERVER_BIN"
+} >"$tmp_env"
+mv "$tmp_env" "$ENV_FILE"
+log "wrote $ENV_FILE"
+grep '^export ' "$ENV_FILE"

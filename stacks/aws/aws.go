@@ -1,0 +1,186 @@
+// Package aws is the aws stack kind: one LiveKit region on ECS Fargate with
+// ElastiCache, an HTTPS ALB for signaling and S3/CloudFront recordings.
+package aws
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	awsc "github.com/livekit-infra/livekit-infra/components/aws"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+)
+
+// Program reads and validates the stack config, then declares the region.
+func Program(ctx *pulumi.Context) (pulumi.Map, error) {
+	s, err := settings.FromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.Kind != settings.KindAWS {
+		return nil, fmt.Errorf("stack %q has kind %q; the aws program needs kind aws", s.Name, s.Kind)
+	}
+	return Region(ctx, s)
+}
+
+// Region declares one AWS LiveKit region from validated settings.
+func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
+	r, a := s.Region, s.AWS
+	name := "livekit"
+
+	creds, err := components.NewCredentials(ctx, name, credentialArgs(r, a))
+	if err != nil {
+		return nil, err
+	}
+
+	network, err := awsc.NewNetwork(ctx, name, &components.NetworkArgs{
+		CIDR:        a.VpcCIDR,
+		Zones:       a.AvailabilityZones,
+		NATGateways: a.NATGateways,
+		Media:       r.Media,
+		TURNUDPPort: r.TURNUDPPort,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	redis, err := awsc.NewRedisCache(ctx, name+"-redis", &awsc.RedisCacheArgs{
+		RedisCacheArgs: components.RedisCacheArgs{
+			EngineVersion: a.Redis.EngineVersion,
+			AuthToken:     creds.RedisPassword,
+			Protect:       s.Protect,
+		},
+		VpcID:                 network.NetworkID,
+		SubnetIDs:             network.PrivateSubnetIDs,
+		ClientSecurityGroupID: network.MediaFirewallID,
+		NodeType:              a.Redis.NodeType,
+		Nodes:                 a.Redis.Nodes,
+		MaintenanceWindow:     a.Redis.MaintenanceWindow,
+		SnapshotWindow:        a.Redis.SnapshotWindow,
+		SnapshotRetentionDays: a.Redis.SnapshotRetentionDays,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	recordings, err := awsc.NewRecordings(ctx, name+"-recordings", &awsc.RecordingsArgs{
+		RecordingsArgs: components.RecordingsArgs{
+			CDN:            r.Recordings.CDN,
+			CDNHostname:    "recordings." + r.Hostname,
+			ZoneID:         s.ZoneID,
+			TransitionDays: r.Recordings.TransitionDays,
+			ExpireDays:     r.Recordings.ExpireDays,
+			Protect:        s.Protect,
+		},
+		PriceClass: a.CDNPriceClass,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	config := RenderConfig(s, creds, redis.Address, redis.Password)
+
+	cluster, err := awsc.NewMediaCluster(ctx, name, &awsc.MediaClusterArgs{
+		MediaClusterArgs: components.MediaClusterArgs{
+			Image:          r.Image,
+			Config:         config,
+			Hostname:       r.Hostname,
+			GlobalHostname: s.GlobalHostname,
+			ZoneID:         s.ZoneID,
+			Media:          r.Media,
+			TURNUDPPort:    r.TURNUDPPort,
+			Scaling: components.Scaling{
+				Min: r.Scaling.Min, Max: r.Scaling.Max, CPUTarget: r.Scaling.CPUTarget,
+				ScaleOutCooldown: r.Scaling.ScaleOutCooldown, ScaleInCooldown: r.Scaling.ScaleInCooldown,
+			},
+			DrainSeconds:     a.StopTimeout,
+			LogRetentionDays: r.LogRetentionDays,
+			Protect:          s.Protect,
+		},
+		Region:                      a.Region,
+		VpcID:                       network.NetworkID,
+		PublicSubnetIDs:             network.PublicSubnetIDs,
+		MediaSecurityGroupID:        network.MediaFirewallID,
+		LoadBalancerSecurityGroupID: network.LoadBalancerSecurityGroupID,
+		TaskCPU:                     a.TaskCPU,
+		TaskMemory:                  a.TaskMemory,
+		ContainerInsights:           a.ContainerInsights,
+		ALBIdleTimeout:              a.ALBIdleTimeout,
+		ALBSSLPolicy:                a.ALBSSLPolicy,
+		RecordingsBucketArn:         recordings.BucketArn,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	apiCreds, err := apiCredentialsSecret(ctx, name, creds, cluster.URL, s.Protect)
+	if err != nil {
+		return nil, err
+	}
+
+	return pulumi.Map{
+		"cloud":               pulumi.String("aws"),
+		"region":              pulumi.String(a.Region),
+		"hostname":            pulumi.String(r.Hostname),
+		"url":                 cluster.URL,
+		"healthUrl":           cluster.HealthURL,
+		"healthCheckPath":     pulumi.String(livekit.HealthPath),
+		"albDnsName":          cluster.LoadBalancer,
+		"redisEndpoint":       redis.Address,
+		"recordingsBucket":    recordings.Bucket,
+		"recordingsCdn":       recordings.CDNDomain,
+		"configSecretArn":     cluster.ConfigSecretArn,
+		"apiKeySecretArn":     apiCreds,
+		"livekitVersion":      pulumi.String(livekit.Version),
+		"mediaUdpPorts":       pulumi.String(r.Media.String()),
+		"ecsCluster":          cluster.ClusterName,
+		"ecsService":          cluster.ServiceName,
+		"certificateArn":      cluster.CertificateArn,
+		"globalHostname":      pulumi.String(s.GlobalHostname),
+		"minNodes":            pulumi.Int(r.Scaling.Min),
+		"maxNodes":            pulumi.Int(r.Scaling.Max),
+		"drainTimeoutSeconds": pulumi.Int(a.StopTimeout),
+	}, nil
+}
+
+func credentialArgs(r *settings.Region, a *settings.AWS) *components.CredentialsArgs {
+	c := &components.CredentialsArgs{WithRedisPassword: true}
+	if r.APIKey.IsSet() {
+		c.APIKey, c.APISecret = r.APIKey.Output(), r.APISecret.Output()
+	}
+	if a.Redis.Password.IsSet() {
+		c.RedisPassword = a.Redis.Password.Output()
+	}
+	return c
+}
+
+// RenderConfig renders the region's LiveKit config. The result is a secret:
+// it holds the API secret and the Redis password.
+func RenderConfig(s *settings.Stack, creds *components.Credentials, redisAddress, redisPassword pulumi.StringOutput) pulumi.StringOutput {
+	r := s.Region
+	return pulumi.All(creds.APIKey, creds.APISecret, redisAddress, redisPassword).ApplyT(func(v []any) (string, error) {
+		return livekit.Render(livekit.Settings{
+			APIKey:    v[0].(string),
+			APISecret: v[1].(string),
+			// ElastiCache in-transit encryption uses Amazon's public CA.
+			Redis:           livekit.Redis{Address: v[2].(string), Password: v[3].(string), TLS: true},
+			Media:           r.Media,
+			UseExternalIP:   true,
+			Region:          s.AWS.Region,
+			SysloadLimit:    r.SysloadLimit,
+			MaxParticipants: r.MaxParticipants,
+			EmptyTimeout:    r.EmptyTimeout,
+			LogLevel:        r.LogLevel,
+			TURN:            turn(r),
+		})
+	}).(pulumi.StringOutput)
+}
+
+func turn(r *settings.Region) livekit.TURN {
+	if r.TURNUDPPort == 0 {
+		return livekit.TURN{}
+	}
+	return livekit.TURN{Enabled: true, Domain: r.Hostname, UDPPort: r.TURNUDPPort}
+}

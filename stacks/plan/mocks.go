@@ -1,0 +1,716 @@
+package plan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// FakeAccountID is the AWS account id the mocks use in ARNs and
+// getCallerIdentity.
+const FakeAccountID = "123456789012"
+
+// DefaultAWSRegion is used when config has no aws:region.
+const DefaultAWSRegion = "us-west-2"
+
+// stackReferenceType is the type token of pulumi.StackReference.
+const stackReferenceType = "pulumi:pulumi:StackReference"
+
+// MockInfo is what a computed-output or invoke function gets to work with.
+type MockInfo struct {
+	Type   string               // type token (or invoke token)
+	Name   string               // logical name (resources only)
+	ID     string               // the synthesized id (resources only)
+	Region string               // AWS region: of the explicit provider if any, else aws:region, else DefaultAWSRegion
+	Inputs resource.PropertyMap // resource inputs or invoke args, secrets still wrapped
+}
+
+// PhysicalName is the resource's "name" input if it is a plain string, else
+// its logical name.
+func (mi MockInfo) PhysicalName() string {
+	if s, ok := plainString(mi.Inputs, "name"); ok {
+		return s
+	}
+	return mi.Name
+}
+
+// Hash returns n hex characters derived deterministically from the type and
+// logical name, salted with salt.
+func (mi MockInfo) Hash(salt string, n int) string { return hashHex(mi.Type+"::"+mi.Name+"::"+salt, n) }
+
+// ComputedFunc returns outputs a provider would compute for a resource. They
+// are merged over the inputs (a computed value never replaces an input the
+// program set, except where the function deliberately returns it).
+type ComputedFunc func(mi MockInfo) resource.PropertyMap
+
+// InvokeFunc answers an invoke (data source / function call).
+type InvokeFunc func(mi MockInfo) resource.PropertyMap
+
+// computedOutputs is the per-type table of synthesized outputs. Extend it (or
+// use WithComputed) for gcp/azure/kubernetes types; unknown types only get
+// id/name (and arn for aws:*).
+var computedOutputs = map[string]ComputedFunc{
+	"aws:lb/loadBalancer:LoadBalancer": func(mi MockInfo) resource.PropertyMap {
+		kind := "app"
+		if t, _ := plainString(mi.Inputs, "loadBalancerType"); t == "network" {
+			kind = "net"
+		} else if t == "gateway" {
+			kind = "gwy"
+		}
+		name := mi.PhysicalName()
+		return props(map[string]any{
+			"dnsName":   fmt.Sprintf("%s-%s.%s.elb.amazonaws.com", name, hashDigits(mi.Type+mi.Name, 10), mi.Region),
+			"zoneId":    "Z1H1FL5HABSF5",
+			"arnSuffix": fmt.Sprintf("%s/%s/%s", kind, name, mi.Hash("lb", 16)),
+			"arn":       fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/%s/%s/%s", mi.Region, FakeAccountID, kind, name, mi.Hash("lb", 16)),
+		})
+	},
+	"aws:lb/targetGroup:TargetGroup": func(mi MockInfo) resource.PropertyMap {
+		name := mi.PhysicalName()
+		return props(map[string]any{
+			"arnSuffix": fmt.Sprintf("targetgroup/%s/%s", name, mi.Hash("tg", 16)),
+			"arn":       fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", mi.Region, FakeAccountID, name, mi.Hash("tg", 16)),
+		})
+	},
+	"aws:elasticache/replicationGroup:ReplicationGroup": func(mi MockInfo) resource.PropertyMap {
+		id := mi.Name
+		if s, ok := plainString(mi.Inputs, "replicationGroupId"); ok {
+			id = s
+		}
+		port := any(6379)
+		if v, ok := mi.Inputs["port"]; ok && v.IsNumber() {
+			port = v.NumberValue()
+		}
+		host := fmt.Sprintf("%s.%s.%s.cache.amazonaws.com", id, mi.Hash("ec", 6), regionCode(mi.Region))
+		return props(map[string]any{
+			"primaryEndpointAddress":       "master." + host,
+			"readerEndpointAddress":        "replica." + host,
+			"configurationEndpointAddress": "clustercfg." + host,
+			"port":                         port,
+		})
+	},
+	"aws:acm/certificate:Certificate": func(mi MockInfo) resource.PropertyMap {
+		var domains []string
+		if d, ok := plainString(mi.Inputs, "domainName"); ok {
+			domains = append(domains, d)
+		}
+		if v, ok := mi.Inputs["subjectAlternativeNames"]; ok && v.IsArray() {
+			for _, e := range v.ArrayValue() {
+				if e.IsString() {
+					domains = append(domains, e.StringValue())
+				}
+			}
+		}
+		seen := map[string]bool{}
+		var dvos []any
+		for _, d := range domains {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			base := strings.TrimPrefix(d, "*.")
+			dvos = append(dvos, map[string]any{
+				"domainName":          d,
+				"resourceRecordName":  fmt.Sprintf("_%s.%s.", hashHex("acm-name:"+base, 32), base),
+				"resourceRecordType":  "CNAME",
+				"resourceRecordValue": fmt.Sprintf("_%s.%s.acm-validations.aws.", hashHex("acm-value:"+base, 32), hashHex("acm-zone:"+base, 10)),
+			})
+		}
+		return props(map[string]any{
+			"domainValidationOptions": dvos,
+			"status":                  "ISSUED",
+			"arn":                     fmt.Sprintf("arn:aws:acm:%s:%s:certificate/%s", mi.Region, FakeAccountID, uuidish(mi.Type+mi.Name)),
+		})
+	},
+	"aws:acm/certificateValidation:CertificateValidation": func(mi MockInfo) resource.PropertyMap {
+		// certificateArn is an input; echoed explicitly so the output exists
+		// even if the program passes it through an apply.
+		if v, ok := mi.Inputs["certificateArn"]; ok {
+			return resource.PropertyMap{"certificateArn": v}
+		}
+		return nil
+	},
+	"aws:cloudfront/distribution:Distribution": func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{
+			"domainName":   fmt.Sprintf("d%s.cloudfront.net", hashAlnum(mi.Type+mi.Name, 13)),
+			"hostedZoneId": "Z2FDTNDATAQYW2",
+			"status":       "Deployed",
+			"arn":          fmt.Sprintf("arn:aws:cloudfront::%s:distribution/%s", FakeAccountID, mi.ID),
+		})
+	},
+	"aws:s3/bucketV2:BucketV2": func(mi MockInfo) resource.PropertyMap {
+		bucket, ok := plainString(mi.Inputs, "bucket")
+		if !ok {
+			if p, ok := plainString(mi.Inputs, "bucketPrefix"); ok {
+				bucket = p + mi.Hash("bucket", 12)
+			} else {
+				bucket = mi.Name + "-" + mi.Hash("bucket", 7)
+			}
+		}
+		return props(map[string]any{
+			"bucket":                   bucket,
+			"bucketDomainName":         bucket + ".s3.amazonaws.com",
+			"bucketRegionalDomainName": fmt.Sprintf("%s.s3.%s.amazonaws.com", bucket, mi.Region),
+			"region":                   mi.Region,
+			"arn":                      "arn:aws:s3:::" + bucket,
+			"id":                       bucket,
+		})
+	},
+	"aws:secretsmanager/secret:Secret": func(mi MockInfo) resource.PropertyMap {
+		arn := fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", mi.Region, FakeAccountID, mi.PhysicalName(), hashAlnum(mi.Type+mi.Name, 6))
+		return props(map[string]any{"arn": arn, "id": arn})
+	},
+	"aws:ecs/cluster:Cluster": func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{
+			"name": mi.PhysicalName(),
+			"arn":  fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", mi.Region, FakeAccountID, mi.PhysicalName()),
+		})
+	},
+	"aws:ecs/service:Service": func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{"name": mi.PhysicalName()})
+	},
+	"random:index/randomPassword:RandomPassword": func(mi MockInfo) resource.PropertyMap {
+		return resource.PropertyMap{
+			"result":     resource.MakeSecret(resource.NewProperty(randomResult(mi))),
+			"bcryptHash": resource.MakeSecret(resource.NewProperty("$2a$10$" + hashAlnum("bcrypt"+mi.Name, 53))),
+		}
+	},
+	"random:index/randomString:RandomString": func(mi MockInfo) resource.PropertyMap {
+		return resource.PropertyMap{"result": resource.NewProperty(randomResult(mi))}
+	},
+}
+
+// invokes is the table of invoke answers. Unknown invokes return an empty map.
+var invokes = map[string]InvokeFunc{
+	"aws:index/getAvailabilityZones:getAvailabilityZones": func(mi MockInfo) resource.PropertyMap {
+		code := regionCode(mi.Region)
+		return props(map[string]any{
+			"id":         mi.Region,
+			"names":      []any{mi.Region + "a", mi.Region + "b", mi.Region + "c"},
+			"zoneIds":    []any{code + "-az1", code + "-az2", code + "-az3"},
+			"groupNames": []any{mi.Region},
+		})
+	},
+	"aws:index/getCallerIdentity:getCallerIdentity": func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{
+			"id":        FakeAccountID,
+			"accountId": FakeAccountID,
+			"arn":       "arn:aws:iam::" + FakeAccountID + ":user/plan",
+			"userId":    "AIDAPLANPLANPLANPLAN",
+		})
+	},
+	"aws:index/getRegion:getRegion": func(mi MockInfo) resource.PropertyMap {
+		name := mi.Region
+		if s, ok := plainString(mi.Inputs, "name"); ok {
+			name = s
+		}
+		return props(map[string]any{
+			"id":          name,
+			"name":        name,
+			"description": name,
+			"endpoint":    "ec2." + name + ".amazonaws.com",
+		})
+	},
+	"aws:index/getPartition:getPartition": func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws"})
+	},
+	"aws:iam/getPolicyDocument:getPolicyDocument": policyDocument,
+	"aws:route53/getZone:getZone": func(mi MockInfo) resource.PropertyMap {
+		name, _ := plainString(mi.Inputs, "name")
+		zoneID := "Z" + strings.ToUpper(hashAlnum("zone"+name, 20))
+		if s, ok := plainString(mi.Inputs, "zoneId"); ok {
+			zoneID = s
+		}
+		return props(map[string]any{"id": zoneID, "zoneId": zoneID, "name": strings.TrimSuffix(name, "."), "nameServers": []any{"ns-1.awsdns-01.org"}})
+	},
+	"aws:ec2/getVpc:getVpc": func(mi MockInfo) resource.PropertyMap {
+		id := "vpc-" + hashHex("vpc"+mi.Region, 17)
+		return props(map[string]any{"id": id, "cidrBlock": "172.31.0.0/16", "default": true,
+			"arn": fmt.Sprintf("arn:aws:ec2:%s:%s:vpc/%s", mi.Region, FakeAccountID, id)})
+	},
+	"aws:ec2/getSubnets:getSubnets": func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{"id": mi.Region, "ids": []any{
+			"subnet-" + hashHex("subnet-a"+mi.Region, 17),
+			"subnet-" + hashHex("subnet-b"+mi.Region, 17),
+			"subnet-" + hashHex("subnet-c"+mi.Region, 17),
+		}})
+	},
+}
+
+// mocks implements pulumi.MockResourceMonitor and records every registration.
+type mocks struct {
+	project, stack string
+	region         string
+	stackRefs      map[string]map[string]any
+	computed       map[string]ComputedFunc
+	invokes        map[string]InvokeFunc
+
+	mu              sync.Mutex
+	resources       []*Resource
+	providerRegions map[string]string // provider URN -> region
+	invokeLog       []string
+}
+
+func newMocks(sc *StackConfig, o *options) *mocks {
+	region := sc.Config["aws:region"]
+	if region == "" || region == SecretPlaceholder {
+		region = DefaultAWSRegion
+	}
+	m := &mocks{
+		project:         sc.Project,
+		stack:           sc.Stack,
+		region:          region,
+		stackRefs:       o.stackRefs,
+		computed:        map[string]ComputedFunc{},
+		invokes:         map[string]InvokeFunc{},
+		providerRegions: map[string]string{},
+	}
+	for k, v := range computedOutputs {
+		m.computed[k] = v
+	}
+	for k, v := range o.computed {
+		m.computed[k] = v
+	}
+	for k, v := range invokes {
+		m.invokes[k] = v
+	}
+	for k, v := range o.invokes {
+		m.invokes[k] = v
+	}
+	return m
+}
+
+// urn computes a resource's URN exactly as the mock monitor does.
+func (m *mocks) urn(parent, typ, name string) string {
+	parentType := ""
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = string(p.QualifiedType())
+	}
+	return string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(m.project), tokens.Type(parentType), tokens.Type(typ), name))
+}
+
+func (m *mocks) stackURN() string {
+	return m.urn("", string(resource.RootStackType), m.project+"-"+m.stack)
+}
+
+func (m *mocks) regionFor(providerRef string) string {
+	if providerRef != "" {
+		urn := providerRef
+		if i := strings.LastIndex(providerRef, "::"); i > 0 {
+			urn = providerRef[:i]
+		}
+		m.mu.Lock()
+		r, ok := m.providerRegions[urn]
+		m.mu.Unlock()
+		if ok {
+			return r
+		}
+	}
+	return m.region
+}
+
+func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	r := &Resource{
+		Type:   args.TypeToken,
+		Name:   args.Name,
+		Custom: args.Custom,
+	}
+	parent := ""
+	if rpc := args.RegisterRPC; rpc != nil {
+		parent = rpc.GetParent()
+		r.Custom = rpc.GetCustom()
+		r.Protect = rpc.GetProtect()
+		r.Provider = rpc.GetProvider()
+		r.Dependencies = sortedCopy(rpc.GetDependencies())
+		r.IgnoreChanges = sortedCopy(rpc.GetIgnoreChanges())
+		r.ReplaceOnChanges = sortedCopy(rpc.GetReplaceOnChanges())
+		r.AdditionalSecretOutputs = sortedCopy(rpc.GetAdditionalSecretOutputs())
+		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
+		r.RetainOnDelete = rpc.GetRetainOnDelete()
+		r.DeletedWith = rpc.GetDeletedWith()
+		r.ImportID = rpc.GetImportId()
+		r.Version = rpc.GetVersion()
+		r.Remote = rpc.GetRemote()
+		for _, a := range rpc.GetAliases() {
+			if u := a.GetUrn(); u != "" {
+				r.Aliases = append(r.Aliases, Alias{URN: u})
+			} else if s := a.GetSpec(); s != nil {
+				r.Aliases = append(r.Aliases, Alias{
+					Name: s.GetName(), Type: s.GetType(), Stack: s.GetStack(), Project: s.GetProject(),
+					ParentURN: s.GetParentUrn(), NoParent: s.GetNoParent(),
+				})
+			}
+		}
+		for _, u := range rpc.GetAliasURNs() {
+			r.Aliases = append(r.Aliases, Alias{URN: u})
+		}
+		if ct := rpc.GetCustomTimeouts(); ct != nil {
+			r.CustomTimeouts = map[string]string{}
+			for k, v := range map[string]string{"create": ct.GetCreate(), "update": ct.GetUpdate(), "delete": ct.GetDelete()} {
+				if v != "" {
+					r.CustomTimeouts[k] = v
+				}
+			}
+			if len(r.CustomTimeouts) == 0 {
+				r.CustomTimeouts = nil
+			}
+		}
+	} else if rpc := args.ReadRPC; rpc != nil {
+		parent = rpc.GetParent()
+		r.Read = true
+		r.Custom = true
+		r.Provider = rpc.GetProvider()
+		r.Dependencies = sortedCopy(rpc.GetDependencies())
+		r.AdditionalSecretOutputs = sortedCopy(rpc.GetAdditionalSecretOutputs())
+	}
+	if parent == "" && args.TypeToken != string(resource.RootStackType) {
+		// The Go SDK parents unparented resources to the stack; be safe anyway.
+		parent = m.stackURN()
+	}
+	r.Parent = parent
+	r.URN = m.urn(parent, args.TypeToken, args.Name)
+	r.raw = args.Inputs.Copy()
+
+	region := m.regionFor(r.Provider)
+	state := args.Inputs.Copy()
+	id := args.ID
+
+	switch {
+	case args.TypeToken == stackReferenceType:
+		name := args.ID
+		if name == "" {
+			if s, ok := plainString(args.Inputs, "name"); ok {
+				name = s
+			} else {
+				name = args.Name
+			}
+		}
+		id = name
+		outs := m.stackRefs[name]
+		if outs == nil {
+			outs = m.stackRefs[args.Name]
+		}
+		if outs == nil {
+			outs = map[string]any{}
+		}
+		state["name"] = resource.NewProperty(name)
+		state["outputs"] = resource.NewPropertyValue(outs)
+		state["secretOutputNames"] = resource.NewProperty([]resource.PropertyValue{})
+	case strings.HasPrefix(args.TypeToken, "pulumi:providers:"):
+		if id == "" {
+			id = hashUUID(args.TypeToken + args.Name)
+		}
+		if strings.HasSuffix(args.TypeToken, ":aws") {
+			if s, ok := plainString(args.Inputs, "region"); ok {
+				region = s
+			}
+			m.mu.Lock()
+			m.providerRegions[r.URN] = region
+			m.mu.Unlock()
+		}
+	default:
+		if id == "" && r.Custom {
+			id = args.Name + "-" + hashHex(args.TypeToken+"::"+args.Name, 8)
+		}
+		if r.Custom {
+			if _, ok := state["name"]; !ok {
+				state["name"] = resource.NewProperty(args.Name)
+			}
+			if strings.HasPrefix(args.TypeToken, "aws:") {
+				if _, ok := state["arn"]; !ok {
+					state["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:%s:%s:%s:%s",
+						awsService(args.TypeToken), region, FakeAccountID, MockInfo{Name: args.Name, Inputs: args.Inputs}.PhysicalName()))
+				}
+			}
+		}
+		if fn := m.computed[args.TypeToken]; fn != nil {
+			extra := fn(MockInfo{Type: args.TypeToken, Name: args.Name, ID: id, Region: region, Inputs: args.Inputs})
+			for k, v := range extra {
+				if k == "id" {
+					if v.IsString() {
+						id = v.StringValue()
+					}
+					continue
+				}
+				if _, set := args.Inputs[k]; set && k != "arn" {
+					continue // inputs win over synthesized outputs
+				}
+				state[k] = v
+			}
+		}
+	}
+	r.ID = id
+
+	m.mu.Lock()
+	m.resources = append(m.resources, r)
+	m.mu.Unlock()
+	return id, state, nil
+}
+
+func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.invokeLog = append(m.invokeLog, args.Token)
+	m.mu.Unlock()
+	fn := m.invokes[args.Token]
+	if fn == nil {
+		return resource.PropertyMap{}, nil
+	}
+	region := m.regionFor(args.Provider)
+	out := fn(MockInfo{Type: args.Token, Region: region, Inputs: args.Args})
+	if out == nil {
+		out = resource.PropertyMap{}
+	}
+	return out, nil
+}
+
+// awsService maps "aws:s3/bucketV2:BucketV2" to "s3".
+func awsService(typ string) string {
+	parts := strings.Split(typ, ":")
+	if len(parts) < 2 {
+		return "aws"
+	}
+	mod := parts[1]
+	if i := strings.Index(mod, "/"); i >= 0 {
+		mod = mod[:i]
+	}
+	switch mod {
+	case "lb", "alb", "elb":
+		return "elasticloadbalancing"
+	case "index":
+		return "aws"
+	}
+	return mod
+}
+
+// regionCode turns "us-west-2" into "usw2" (the zone-id/endpoint short form).
+func regionCode(region string) string {
+	parts := strings.Split(region, "-")
+	if len(parts) < 3 {
+		return region
+	}
+	var b strings.Builder
+	b.WriteString(parts[0])
+	for _, p := range parts[1 : len(parts)-1] {
+		switch p {
+		case "southeast":
+			b.WriteString("se")
+		case "northeast":
+			b.WriteString("ne")
+		default:
+			b.WriteString(p[:1])
+		}
+	}
+	b.WriteString(parts[len(parts)-1])
+	return b.String()
+}
+
+func randomResult(mi MockInfo) string {
+	n := 16
+	if v, ok := mi.Inputs["length"]; ok {
+		if v.IsSecret() {
+			v = v.SecretValue().Element
+		}
+		if v.IsNumber() {
+			n = int(v.NumberValue())
+		}
+	}
+	return hashAlnum("random:"+mi.Type+"::"+mi.Name, n)
+}
+
+// policyDocument renders aws:iam/getPolicyDocument statements to JSON the way
+// the provider does (single-element lists collapse to a string).
+func policyDocument(mi MockInfo) resource.PropertyMap {
+	type principal struct {
+		Type        string
+		Identifiers []string
+	}
+	doc := struct {
+		Version   string
+		Statement []map[string]any
+	}{Version: "2012-10-17"}
+	if v, ok := plainString(mi.Inputs, "version"); ok {
+		doc.Version = v
+	}
+	one := func(xs []string) any {
+		if len(xs) == 1 {
+			return xs[0]
+		}
+		return xs
+	}
+	if st, ok := mi.Inputs["statements"]; ok && st.IsArray() {
+		for _, sv := range st.ArrayValue() {
+			if !sv.IsObject() {
+				continue
+			}
+			s := sv.ObjectValue()
+			out := map[string]any{}
+			if v, ok := plainString(s, "sid"); ok {
+				out["Sid"] = v
+			}
+			effect := "Allow"
+			if v, ok := plainString(s, "effect"); ok {
+				effect = v
+			}
+			out["Effect"] = effect
+			for in, key := range map[string]string{"actions": "Action", "notActions": "NotAction", "resources": "Resource", "notResources": "NotResource"} {
+				if xs := stringList(s[resource.PropertyKey(in)]); len(xs) > 0 {
+					out[key] = one(xs)
+				}
+			}
+			for in, key := range map[string]string{"principals": "Principal", "notPrincipals": "NotPrincipal"} {
+				pv := s[resource.PropertyKey(in)]
+				if !pv.IsArray() {
+					continue
+				}
+				pm := map[string]any{}
+				for _, p := range pv.ArrayValue() {
+					if !p.IsObject() {
+						continue
+					}
+					t, _ := plainString(p.ObjectValue(), "type")
+					ids := stringList(p.ObjectValue()["identifiers"])
+					if t == "*" {
+						pm = nil
+						out[key] = "*"
+						break
+					}
+					pm[t] = one(ids)
+				}
+				if pm != nil && len(pm) > 0 {
+					out[key] = pm
+				}
+			}
+			if cv := s["conditions"]; cv.IsArray() {
+				cond := map[string]map[string]any{}
+				for _, c := range cv.ArrayValue() {
+					if !c.IsObject() {
+						continue
+					}
+					test, _ := plainString(c.ObjectValue(), "test")
+					variable, _ := plainString(c.ObjectValue(), "variable")
+					if cond[test] == nil {
+						cond[test] = map[string]any{}
+					}
+					cond[test][variable] = one(stringList(c.ObjectValue()["values"]))
+				}
+				if len(cond) > 0 {
+					out["Condition"] = cond
+				}
+			}
+			doc.Statement = append(doc.Statement, out)
+		}
+	}
+	pretty, _ := json.MarshalIndent(doc, "", "  ")
+	minified, _ := json.Marshal(doc)
+	return props(map[string]any{"id": hashHex(string(minified), 10), "json": string(pretty), "minifiedJson": string(minified)})
+}
+
+// --- small helpers -------------------------------------------------------
+
+func props(m map[string]any) resource.PropertyMap { return resource.NewPropertyMapFromMap(m) }
+
+func plainString(m resource.PropertyMap, key string) (string, bool) {
+	v, ok := m[resource.PropertyKey(key)]
+	if !ok {
+		return "", false
+	}
+	if v.IsSecret() {
+		v = v.SecretValue().Element
+	}
+	if v.IsString() {
+		return v.StringValue(), true
+	}
+	return "", false
+}
+
+func stringList(v resource.PropertyValue) []string {
+	if v.IsSecret() {
+		v = v.SecretValue().Element
+	}
+	if v.IsString() {
+		return []string{v.StringValue()}
+	}
+	if !v.IsArray() {
+		return nil
+	}
+	var out []string
+	for _, e := range v.ArrayValue() {
+		if e.IsSecret() {
+			e = e.SecretValue().Element
+		}
+		if e.IsString() {
+			out = append(out, e.StringValue())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedCopy(xs []string) []string {
+	if len(xs) == 0 {
+		return nil
+	}
+	out := append([]string(nil), xs...)
+	sort.Strings(out)
+	return out
+}
+
+func hashBytes(s string) []byte {
+	var out []byte
+	for i := 0; len(out) < 64; i++ {
+		h := sha256.Sum256([]byte(fmt.Sprintf("%d:%s", i, s)))
+		out = append(out, h[:]...)
+	}
+	return out
+}
+
+func hashHex(s string, n int) string {
+	h := hex.EncodeToString(hashBytes(s))
+	for len(h) < n {
+		h += hex.EncodeToString(hashBytes(h))
+	}
+	return h[:n]
+}
+
+const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+func hashAlnum(s string, n int) string {
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		for _, c := range hashBytes(fmt.Sprintf("%s#%d", s, i)) {
+			if b.Len() == n {
+				break
+			}
+			b.WriteByte(alnum[int(c)%len(alnum)])
+		}
+	}
+	return b.String()
+}
+
+func hashDigits(s string, n int) string {
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		for _, c := range hashBytes(fmt.Sprintf("%s#%d", s, i)) {
+			if b.Len() == n {
+				break
+			}
+			b.WriteByte('0' + c%10)
+		}
+	}
+	return b.String()
+}
+
+func uuidish(s string) string {
+	h := hashHex(s, 32)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+func hashUUID(s string) string { return uuidish(s) }

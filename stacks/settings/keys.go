@@ -1,0 +1,144 @@
+// Package settings is the typed configuration model of every stack.
+//
+// Stack config (Pulumi.<stack>.yaml plus the defaults declared in Pulumi.yaml)
+// is parsed into Go structs and validated before any resource is declared.
+// Every error names the full key, the bad value and what is allowed, and all
+// errors of a stack are reported together.
+//
+// Keys is the single source of truth for key names, types, defaults and
+// descriptions: Pulumi.yaml's config block is checked against it by a test.
+package settings
+
+// Namespace is the Pulumi project name and config namespace.
+const Namespace = "livekit-infra"
+
+// Kind is the kind of stack: one regional kind per cloud, or the global layer.
+type Kind string
+
+// The stack kinds.
+const (
+	KindAWS    Kind = "aws"
+	KindGCP    Kind = "gcp"
+	KindAzure  Kind = "azure"
+	KindGlobal Kind = "global"
+)
+
+// Kinds lists every kind, in the order docs and errors show them.
+var Kinds = []Kind{KindAWS, KindGCP, KindAzure, KindGlobal}
+
+var regional = []Kind{KindAWS, KindGCP, KindAzure}
+
+// Key describes one config key of the livekit-infra namespace.
+type Key struct {
+	Name        string
+	Type        string // Pulumi project config type: string, integer, boolean, array
+	Default     any    // nil: no default (required when Required, else optional)
+	Required    bool
+	Secret      bool
+	Kinds       []Kind
+	Description string
+}
+
+// Full returns the namespaced key, e.g. "livekit-infra:minNodes".
+func (k Key) Full() string { return Namespace + ":" + k.Name }
+
+// Keys lists every key. Optional secrets are not declared in Pulumi.yaml:
+// the CLI requires every declared key without a default, and a declared
+// secret cannot have a plain default, so declaring them would make them
+// mandatory; they are generated when unset instead.
+var Keys = []Key{
+	{Name: "kind", Type: "string", Required: true, Kinds: Kinds,
+		Description: "Which stack this is: aws, gcp, azure (a regional LiveKit cluster) or global (GeoDNS failover across regions)."},
+	{Name: "domain", Type: "string", Required: true, Kinds: Kinds,
+		Description: "DNS domain of the Route 53 hosted zone that holds every record of the product, e.g. example.com."},
+	{Name: "zoneId", Type: "string", Required: true, Kinds: Kinds,
+		Description: "Route 53 hosted zone ID of the domain, e.g. Z0123456789ABCDEFGHIJ."},
+	{Name: "hostname", Type: "string", Default: "", Kinds: regional,
+		Description: "Regional signaling hostname; empty means <stack>.<domain>."},
+	{Name: "globalHostname", Type: "string", Default: "", Kinds: Kinds,
+		Description: "Global GeoDNS hostname served by every region's certificate; empty means livekit.<domain>. Never the zone apex."},
+	{Name: "image", Type: "string", Default: "livekit/livekit-server:v1.13.5", Kinds: regional,
+		Description: "LiveKit server container image, pinned by tag or digest (no :latest)."},
+	{Name: "apiKey", Type: "string", Secret: true, Kinds: regional,
+		Description: "LiveKit API key (set with --secret); generated when unset."},
+	{Name: "apiSecret", Type: "string", Secret: true, Kinds: regional,
+		Description: "LiveKit API secret, at least 32 characters (set with --secret); generated when unset."},
+	{Name: "redisPassword", Type: "string", Secret: true, Kinds: []Kind{KindAWS},
+		Description: "ElastiCache AUTH token, 16-128 printable characters without / \" @ or spaces (set with --secret); generated when unset. Memorystore and Azure generate their own."},
+	{Name: "mediaUdpPorts", Type: "string", Default: "50000-60000", Kinds: regional,
+		Description: "WebRTC UDP media ports: a range START-END (about 2 ports per participant) or one muxed port."},
+	{Name: "turnUdpPort", Type: "integer", Default: 0, Kinds: regional,
+		Description: "Embedded TURN/UDP port (e.g. 3478) on every node; 0 disables TURN."},
+	{Name: "minNodes", Type: "integer", Default: 3, Kinds: regional,
+		Description: "Autoscaling lower bound of LiveKit nodes (tasks or Kubernetes nodes); at least 1."},
+	{Name: "maxNodes", Type: "integer", Default: 10, Kinds: regional,
+		Description: "Autoscaling upper bound of LiveKit nodes."},
+	{Name: "cpuTarget", Type: "integer", Default: 70, Kinds: regional,
+		Description: "Target average CPU utilisation (percent) for autoscaling."},
+	{Name: "scaleOutCooldown", Type: "integer", Default: 60, Kinds: regional,
+		Description: "Seconds between scale-out steps."},
+	{Name: "scaleInCooldown", Type: "integer", Default: 300, Kinds: regional,
+		Description: "Seconds between scale-in steps; long, because scale-in drains rooms."},
+	{Name: "sysloadLimitPercent", Type: "integer", Default: 90, Kinds: regional,
+		Description: "New rooms avoid nodes above this system load (percent)."},
+	{Name: "maxParticipants", Type: "integer", Default: 0, Kinds: regional,
+		Description: "Default per-room participant limit; 0 means unlimited."},
+	{Name: "emptyTimeout", Type: "integer", Default: 300, Kinds: regional,
+		Description: "Seconds an empty room is kept open."},
+	{Name: "logLevel", Type: "string", Default: "info", Kinds: regional,
+		Description: "LiveKit log level: debug, info, warn or error."},
+	{Name: "logRetentionDays", Type: "integer", Default: 30, Kinds: regional,
+		Description: "Days to keep LiveKit logs."},
+	{Name: "protect", Type: "boolean", Default: true, Kinds: Kinds,
+		Description: "Protect stateful resources (Redis, recordings bucket, secrets, DNS zone records) from accidental deletion."},
+	{Name: "recordingsCdn", Type: "boolean", Default: true, Kinds: regional,
+		Description: "Serve the recordings bucket through the cloud's CDN."},
+	{Name: "recordingsTransitionDays", Type: "integer", Default: 30, Kinds: regional,
+		Description: "Days before recordings move to infrequent-access storage; 0 disables."},
+	{Name: "recordingsExpireDays", Type: "integer", Default: 365, Kinds: regional,
+		Description: "Days before recordings are deleted; 0 keeps them forever."},
+
+	// AWS (kind: aws). aws:region is the provider's own key.
+	{Name: "awsVpcCidr", Type: "string", Default: "10.0.0.0/16", Kinds: []Kind{KindAWS},
+		Description: "VPC IPv4 CIDR, /16 to /24."},
+	{Name: "awsAvailabilityZones", Type: "array", Default: []any{}, Kinds: []Kind{KindAWS},
+		Description: "Exactly 3 availability zones; empty means the region's first 3."},
+	{Name: "awsNatGateways", Type: "string", Default: "perAz", Kinds: []Kind{KindAWS},
+		Description: "NAT gateways for the private subnets: perAz, single or none."},
+	{Name: "awsTaskCpu", Type: "integer", Default: 2048, Kinds: []Kind{KindAWS},
+		Description: "Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384."},
+	{Name: "awsTaskMemory", Type: "integer", Default: 4096, Kinds: []Kind{KindAWS},
+		Description: "Fargate task memory (MiB), a combination Fargate allows for awsTaskCpu."},
+	{Name: "awsStopTimeout", Type: "integer", Default: 120, Kinds: []Kind{KindAWS},
+		Description: "Seconds a stopping task may drain rooms before SIGKILL; Fargate allows at most 120."},
+	{Name: "awsContainerInsights", Type: "boolean", Default: true, Kinds: []Kind{KindAWS},
+		Description: "Enable ECS Container Insights."},
+	{Name: "awsRedisNodeType", Type: "string", Default: "cache.t4g.medium", Kinds: []Kind{KindAWS},
+		Description: "ElastiCache node type."},
+	{Name: "awsRedisNodes", Type: "integer", Default: 2, Kinds: []Kind{KindAWS},
+		Description: "ElastiCache nodes (primary + replicas), 2-6, spread over availability zones."},
+	{Name: "awsRedisEngineVersion", Type: "string", Default: "7.1", Kinds: []Kind{KindAWS},
+		Description: "ElastiCache Redis engine version: 6.2, 7.0 or 7.1."},
+	{Name: "awsRedisMaintenanceWindow", Type: "string", Default: "sun:05:00-sun:06:00", Kinds: []Kind{KindAWS},
+		Description: "Weekly maintenance window, ddd:hh24:mi-ddd:hh24:mi (UTC)."},
+	{Name: "awsRedisSnapshotWindow", Type: "string", Default: "03:00-04:00", Kinds: []Kind{KindAWS},
+		Description: "Daily snapshot window, hh24:mi-hh24:mi (UTC)."},
+	{Name: "awsRedisSnapshotRetentionDays", Type: "integer", Default: 7, Kinds: []Kind{KindAWS},
+		Description: "Days of Redis snapshots to keep, 0-35."},
+	{Name: "awsAlbIdleTimeout", Type: "integer", Default: 3600, Kinds: []Kind{KindAWS},
+		Description: "ALB idle timeout (seconds, 60-4000): long-lived signaling WebSockets."},
+	{Name: "awsAlbSslPolicy", Type: "string", Default: "ELBSecurityPolicy-TLS13-1-2-2021-06", Kinds: []Kind{KindAWS},
+		Description: "ALB TLS policy; only TLS 1.2+ policies are accepted."},
+	{Name: "awsCloudfrontPriceClass", Type: "string", Default: "PriceClass_100", Kinds: []Kind{KindAWS},
+		Description: "CloudFront price class for recordings: PriceClass_100, PriceClass_200 or PriceClass_All."},
+}
+
+// KeyByName returns the key spec for a bare name.
+func KeyByName(name string) (Key, bool) {
+	for _, k := range Keys {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Key{}, false
+}

@@ -1,0 +1,199 @@
+package settings
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+// Stack is one stack's validated settings. Exactly one of the per-kind
+// sections is set, matching Kind; Region is set for every regional kind.
+type Stack struct {
+	Name           string
+	Kind           Kind
+	Domain         string
+	ZoneID         string
+	GlobalHostname string
+	Protect        bool
+
+	Region *Region
+	AWS    *AWS
+}
+
+// Region holds what every regional kind (aws, gcp, azure) shares.
+type Region struct {
+	Hostname         string
+	Image            string
+	APIKey           Secret
+	APISecret        Secret
+	Media            livekit.MediaPorts
+	TURNUDPPort      int
+	Scaling          Scaling
+	SysloadLimit     float64
+	MaxParticipants  int
+	EmptyTimeout     int
+	LogLevel         string
+	LogRetentionDays int
+	Recordings       Recordings
+}
+
+// Scaling bounds the LiveKit node count.
+type Scaling struct {
+	Min, Max         int
+	CPUTarget        int
+	ScaleOutCooldown int
+	ScaleInCooldown  int
+}
+
+// Recordings configures the recordings bucket.
+type Recordings struct {
+	CDN            bool
+	TransitionDays int
+	ExpireDays     int
+}
+
+// Parse validates raw config for the named stack. It returns *Error listing
+// every problem when anything is wrong.
+func Parse(stack string, raw Raw) (*Stack, error) {
+	if raw.Values == nil {
+		raw.Values = map[string]string{}
+	}
+	p := &parser{raw: raw}
+	s := &Stack{Name: stack}
+	p.unknownKeys()
+
+	kind := p.str("kind")
+	switch Kind(kind) {
+	case KindAWS, KindGCP, KindAzure, KindGlobal:
+		s.Kind = Kind(kind)
+	default:
+		if kind != "" {
+			p.fail(spec("kind").Full(), quote(kind), "must be one of aws, gcp, azure, global")
+		}
+	}
+	s.Domain = strings.ToLower(p.str("domain"))
+	if s.Domain != "" && !dnsNameRe.MatchString(s.Domain) {
+		p.fail(spec("domain").Full(), quote(s.Domain), "must be a DNS name such as example.com")
+	}
+	s.ZoneID = p.str("zoneId")
+	if s.ZoneID != "" && !zoneIDRe.MatchString(s.ZoneID) {
+		p.fail(spec("zoneId").Full(), quote(s.ZoneID), "must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ")
+	}
+	s.GlobalHostname = p.hostname("globalHostname", "livekit", s.Domain)
+	s.Protect = p.boolean("protect")
+
+	switch s.Kind {
+	case KindAWS:
+		s.Region = p.region(s)
+		s.AWS = p.aws(s)
+	case KindGCP, KindAzure:
+		s.Region = p.region(s)
+	}
+
+	if len(p.problems) > 0 {
+		return nil, &Error{Stack: stack, Problems: p.problems}
+	}
+	return s, nil
+}
+
+var (
+	dnsNameRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
+	zoneIDRe  = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+	imageRe   = regexp.MustCompile(`^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$`)
+	apiKeyRe  = regexp.MustCompile(`^[A-Za-z0-9_]{3,64}$`)
+)
+
+// hostname reads a hostname key that defaults to <label>.<domain> and must
+// live inside the zone (every record is in the one Route 53 zone), below its
+// apex.
+func (p *parser) hostname(name, label, domain string) string {
+	h := strings.ToLower(p.str(name))
+	if domain == "" {
+		return h
+	}
+	if h == "" {
+		return label + "." + domain
+	}
+	if !dnsNameRe.MatchString(h) || !strings.HasSuffix(h, "."+domain) {
+		p.fail(spec(name).Full(), quote(h), fmt.Sprintf("must be a DNS name inside the zone %s, below its apex (e.g. %s.%s)", domain, label, domain))
+	}
+	return h
+}
+
+func (p *parser) region(s *Stack) *Region {
+	r := &Region{}
+	r.Hostname = p.hostname("hostname", s.Name, s.Domain)
+	if r.Hostname != "" && r.Hostname == s.GlobalHostname {
+		p.fail(spec("hostname").Full(), quote(r.Hostname), "must differ from the global hostname "+s.GlobalHostname+": health checks target each region by its own name")
+	}
+	r.Image = p.str("image")
+	if !imageRe.MatchString(r.Image) || strings.HasSuffix(r.Image, ":latest") {
+		p.fail(spec("image").Full(), quote(r.Image), "must be an image pinned by tag or digest, not :latest (default "+livekit.Image+")")
+	}
+	r.APIKey = p.secret("apiKey", "APIplanplaceholder", func(v string) string {
+		if !apiKeyRe.MatchString(v) {
+			return "must be 3-64 letters, digits or underscores"
+		}
+		return ""
+	})
+	r.APISecret = p.secret("apiSecret", strings.Repeat("p", 48), func(v string) string {
+		if len(v) < livekit.MinSecretLength {
+			return fmt.Sprintf("has %d characters; LiveKit needs at least %d (it only logs a shorter one and starts anyway)", len(v), livekit.MinSecretLength)
+		}
+		if strings.ContainsAny(v, " \t\r\n") {
+			return "must not contain whitespace"
+		}
+		return ""
+	})
+	if r.APIKey.IsSet() != r.APISecret.IsSet() {
+		p.fail(Namespace+":apiKey/apiSecret", "(one set)", "set both with --secret, or neither to have them generated")
+	}
+
+	mediaRaw := p.str("mediaUdpPorts")
+	media, err := livekit.ParseMediaPorts(mediaRaw)
+	if err != nil {
+		p.fail(spec("mediaUdpPorts").Full(), quote(mediaRaw), err.Error())
+	}
+	r.Media = media
+	r.TURNUDPPort = p.integer("turnUdpPort", 0, 65535)
+	if t := r.TURNUDPPort; t != 0 {
+		switch {
+		case t < 1024:
+			p.fail(spec("turnUdpPort").Full(), fmt.Sprint(t), "must be 0 (off) or from 1024 to 65535, e.g. 3478")
+		case err == nil && t >= media.First() && t <= media.Last():
+			p.fail(spec("turnUdpPort").Full(), fmt.Sprint(t), "must lie outside mediaUdpPorts "+media.String())
+		case t == livekit.SignalPort || t == livekit.RTCTCPPort || t == livekit.PrometheusPort:
+			p.fail(spec("turnUdpPort").Full(), fmt.Sprint(t), "must not reuse 7880, 7881 or 6789")
+		}
+	}
+
+	sc := Scaling{
+		Min:              p.integer("minNodes", 1, 1000),
+		Max:              p.integer("maxNodes", 1, 1000),
+		CPUTarget:        p.integer("cpuTarget", 10, 95),
+		ScaleOutCooldown: p.integer("scaleOutCooldown", 0, 3600),
+		ScaleInCooldown:  p.integer("scaleInCooldown", 0, 86400),
+	}
+	if sc.Max < sc.Min {
+		p.fail(spec("maxNodes").Full(), fmt.Sprint(sc.Max), fmt.Sprintf("must be at least minNodes (%d)", sc.Min))
+	}
+	r.Scaling = sc
+	r.SysloadLimit = float64(p.integer("sysloadLimitPercent", 10, 100)) / 100
+	r.MaxParticipants = p.integer("maxParticipants", 0, 100000)
+	r.EmptyTimeout = p.integer("emptyTimeout", 0, 86400)
+	r.LogLevel = p.oneOf("logLevel", "debug", "info", "warn", "error")
+	r.LogRetentionDays = p.integer("logRetentionDays", 1, 3653)
+
+	rec := Recordings{
+		CDN:            p.boolean("recordingsCdn"),
+		TransitionDays: p.integer("recordingsTransitionDays", 0, 3650),
+		ExpireDays:     p.integer("recordingsExpireDays", 0, 36500),
+	}
+	if rec.ExpireDays != 0 && rec.TransitionDays != 0 && rec.ExpireDays <= rec.TransitionDays {
+		p.fail(spec("recordingsExpireDays").Full(), fmt.Sprint(rec.ExpireDays), fmt.Sprintf("must be 0 (keep) or later than recordingsTransitionDays (%d)", rec.TransitionDays))
+	}
+	r.Recordings = rec
+	return r
+}

@@ -1,0 +1,189 @@
+package settings
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Raw is a stack's config as Pulumi hands it to a program: full keys
+// ("livekit-infra:minNodes", "aws:region") to string values (structured
+// values as JSON), and which keys hold secrets.
+type Raw struct {
+	Values map[string]string
+	Secret map[string]bool
+}
+
+// parser reads typed values from Raw, applying the Keys defaults, and
+// collects every problem instead of stopping at the first.
+type parser struct {
+	raw      Raw
+	problems []Problem
+}
+
+func (p *parser) fail(key, value, allowed string) {
+	p.problems = append(p.problems, Problem{Key: key, Value: value, Allowed: allowed})
+}
+
+func quote(s string) string { return strconv.Quote(s) }
+
+func spec(name string) Key {
+	k, ok := KeyByName(name)
+	if !ok {
+		panic("settings: key " + name + " is not in Keys") // programming error, caught by tests
+	}
+	return k
+}
+
+// lookup returns the raw string of a livekit-infra key, falling back to its
+// declared default. ok is false when neither exists.
+func (p *parser) lookup(name string) (string, bool) {
+	k := spec(name)
+	if v, ok := p.raw.Values[k.Full()]; ok {
+		return v, true
+	}
+	switch d := k.Default.(type) {
+	case nil:
+		return "", false
+	case string:
+		return d, true
+	case int:
+		return strconv.Itoa(d), true
+	case bool:
+		return strconv.FormatBool(d), true
+	default:
+		b, _ := json.Marshal(d)
+		return string(b), true
+	}
+}
+
+func (p *parser) str(name string) string {
+	v, ok := p.lookup(name)
+	if !ok && spec(name).Required {
+		p.fail(spec(name).Full(), "(not set)", "required: "+spec(name).Description)
+	}
+	return strings.TrimSpace(v)
+}
+
+func (p *parser) integer(name string, min, max int) int {
+	v, _ := p.lookup(name)
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		p.fail(spec(name).Full(), quote(v), fmt.Sprintf("must be a whole number from %d to %d", min, max))
+		return min
+	}
+	if n < min || n > max {
+		p.fail(spec(name).Full(), quote(v), fmt.Sprintf("must be from %d to %d", min, max))
+	}
+	return n
+}
+
+func (p *parser) boolean(name string) bool {
+	v, _ := p.lookup(name)
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		p.fail(spec(name).Full(), quote(v), "must be true or false")
+	}
+	return b
+}
+
+func (p *parser) oneOf(name string, allowed ...string) string {
+	v := p.str(name)
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(spec(name).Full(), quote(v), "must be one of "+strings.Join(allowed, ", "))
+	return v
+}
+
+func (p *parser) list(name string) []string {
+	v, _ := p.lookup(name)
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(v), &out); err != nil {
+		p.fail(spec(name).Full(), quote(v), "must be a list of strings, e.g. [a, b, c] in the stack file")
+		return nil
+	}
+	return out
+}
+
+// secret reads a secret key. stand is the value used when the stack holds an
+// undecryptable placeholder (offline plans); check validates real values.
+func (p *parser) secret(name, stand string, check func(string) string) Secret {
+	k := spec(name)
+	v, ok := p.raw.Values[k.Full()]
+	if !ok || v == "" {
+		return Secret{}
+	}
+	if !p.raw.Secret[k.Full()] {
+		p.fail(k.Full(), "(plain text)", fmt.Sprintf("must be a secret: run `pulumi config set --secret %s <value>`", k.Full()))
+		return Secret{}
+	}
+	if v == Placeholder {
+		return Secret{value: stand, set: true}
+	}
+	if msg := check(v); msg != "" {
+		p.fail(k.Full(), "[secret]", msg)
+	}
+	return Secret{value: v, set: true}
+}
+
+// unknownKeys reports livekit-infra keys that are not in Keys, with the
+// nearest known key as a hint: a typo must not silently fall back to a default.
+func (p *parser) unknownKeys() {
+	var names []string
+	for full := range p.raw.Values {
+		ns, name, ok := strings.Cut(full, ":")
+		if !ok || ns != Namespace {
+			continue
+		}
+		if _, known := KeyByName(name); !known {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		hint := "is not a known key"
+		if best := nearest(name); best != "" {
+			hint += fmt.Sprintf("; did you mean %s:%s?", Namespace, best)
+		}
+		p.fail(Namespace+":"+name, quote(p.raw.Values[Namespace+":"+name]), hint)
+	}
+}
+
+func nearest(name string) string {
+	best, bestDist := "", 4 // suggest only close matches
+	for _, k := range Keys {
+		if d := distance(strings.ToLower(name), strings.ToLower(k.Name)); d < bestDist {
+			best, bestDist = k.Name, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein edit distance.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
