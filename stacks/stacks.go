@@ -12,6 +12,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/stacks/aws"
+	"github.com/livekit-infra/livekit-infra/stacks/azure"
+	"github.com/livekit-infra/livekit-infra/stacks/gcp"
+	"github.com/livekit-infra/livekit-infra/stacks/global"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
@@ -26,8 +29,14 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	switch s.Kind {
 	case settings.KindAWS:
 		return aws.Region(ctx, s)
+	case settings.KindGCP:
+		return gcp.Stack(ctx, s)
+	case settings.KindAzure:
+		return azure.Stack(ctx, s)
+	case settings.KindGlobal:
+		return global.Stack(ctx, s)
 	default:
-		return nil, fmt.Errorf("stack %q: kind %q is not implemented yet (implemented: aws)", s.Name, s.Kind)
+		return nil, fmt.Errorf("stack %q: unknown kind %q", s.Name, s.Kind)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 )
 
+func init() { Keys = append(Keys, awsKeys...) }
+
 // AWS holds the aws-kind settings (ECS Fargate, ElastiCache, ALB).
 type AWS struct {
 	Region            string

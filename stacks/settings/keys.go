@@ -42,7 +42,8 @@ type Key struct {
 // Full returns the namespaced key, e.g. "livekit-infra:minNodes".
 func (k Key) Full() string { return Namespace + ":" + k.Name }
 
-// Keys lists every key. Optional secrets are not declared in Pulumi.yaml:
+// Keys lists every key: the shared ones here, each kind's own appended by
+// its file's init (aws.go, gcp.go, azure.go, global.go). Optional secrets are not declared in Pulumi.yaml:
 // the CLI requires every declared key without a default, and a declared
 // secret cannot have a plain default, so declaring them would make them
 // mandatory; they are generated when unset instead.
@@ -97,8 +98,10 @@ var Keys = []Key{
 		Description: "Days before recordings move to infrequent-access storage; 0 disables."},
 	{Name: "recordingsExpireDays", Type: "integer", Default: 365, Kinds: regional,
 		Description: "Days before recordings are deleted; 0 keeps them forever."},
+}
 
-	// AWS (kind: aws). aws:region is the provider's own key.
+// awsKeys are the aws kind's keys; aws:region is the provider's own key.
+var awsKeys = []Key{
 	{Name: "awsVpcCidr", Type: "string", Default: "10.0.0.0/16", Kinds: []Kind{KindAWS},
 		Description: "VPC IPv4 CIDR, /16 to /24."},
 	{Name: "awsAvailabilityZones", Type: "array", Default: []any{}, Kinds: []Kind{KindAWS},

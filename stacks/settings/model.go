@@ -20,6 +20,9 @@ type Stack struct {
 
 	Region *Region
 	AWS    *AWS
+	GCP    *GCP
+	Azure  *Azure
+	Global *Global
 }
 
 // Region holds what every regional kind (aws, gcp, azure) shares.
@@ -88,8 +91,14 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 	case KindAWS:
 		s.Region = p.region(s)
 		s.AWS = p.aws(s)
-	case KindGCP, KindAzure:
+	case KindGCP:
 		s.Region = p.region(s)
+		s.GCP = p.gcp(s)
+	case KindAzure:
+		s.Region = p.region(s)
+		s.Azure = p.azure(s)
+	case KindGlobal:
+		s.Global = p.global(s)
 	}
 
 	if len(p.problems) > 0 {

@@ -1,0 +1,24 @@
+// Package azure is the azure stack kind.
+package azure
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+)
+
+// Program reads and validates the stack config, then declares the stack.
+func Program(ctx *pulumi.Context) (pulumi.Map, error) {
+	s, err := settings.FromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Stack(ctx, s)
+}
+
+// Stack declares the azure stack from validated settings.
+func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
+	return nil, fmt.Errorf("stack %q: kind azure is not implemented yet", s.Name)
+}
