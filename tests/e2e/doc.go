@@ -1,18 +1,30 @@
 // Package e2e holds end-to-end tests that boot real LiveKit server nodes
 // (the pinned release, components/livekit.Version) against a real, TLS-only,
-// password-protected redis-server, using configs rendered by
-// components/livekit.Render.
+// password-protected redis-server, using the configs the program itself
+// renders for each region stack.
+//
+// For every row of regionStacks (regions_test.go) the tests evaluate the real
+// stack program with its committed Pulumi.<stack>.yaml under the offline plan
+// harness (stacks/plan), take the rendered LiveKit config from the plan (a
+// Secrets Manager secret on AWS; a Kubernetes Secret on GKE/AKS), and apply
+// only loopback overrides (bind address, node IP, ports, Redis address, CA
+// file). A diff of the two documents must touch nothing else. The test Redis
+// uses the program's Redis credentials, the SDK clients the program's API
+// keys, and every health check the plan declares is sent to the real nodes.
 //
 // Prerequisites: run scripts/install-test-deps.sh once. It installs
 // redis-server and builds livekit-server into
 // $HOME/.cache/livekit-infra/bin/livekit-server-<version>/, and writes
 // $HOME/.cache/livekit-infra/env with LIVEKIT_SERVER_BIN and REDIS_SERVER_BIN.
-// Without the binaries the tests skip, except when CI=true, where they fail.
+// Without the binaries the boot test skips, except when CI=true, where it
+// fails. The plan checks (TestRegionPlans, TestShortAPISecretIsAConfigError)
+// need no binaries.
 //
 //	bash scripts/install-test-deps.sh
 //	. ~/.cache/livekit-infra/env
 //	go test -count=1 -v ./tests/e2e/
 //
-// All servers listen on 127.0.0.1 only, on ports chosen at run time, and are
-// stopped by PID when the test ends.
+// All servers listen on 127.0.0.1 (LiveKit's ICE/TCP listener binds every
+// interface; LiveKit has no setting for it), on ports chosen at run time, and
+// are stopped by PID when the test ends.
 package e2e

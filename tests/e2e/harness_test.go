@@ -201,6 +201,47 @@ func pickPort(t testing.TB, network string) int {
 	return 0
 }
 
+// freeUDPRange returns n consecutive UDP ports on 127.0.0.1 that were free a
+// moment ago and have not been handed out before in this test binary.
+func freeUDPRange(t testing.TB, n int) (start, end int) {
+	t.Helper()
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for range 100 {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("listen udp: %v", err)
+		}
+		base := c.LocalAddr().(*net.UDPAddr).Port
+		_ = c.Close()
+		if base < 1024 || base+n-1 > 65535 {
+			continue
+		}
+		free := true
+		for p := base; p < base+n && free; p++ {
+			if portsTaken["udp/"+strconv.Itoa(p)] || p == livekit.SignalPort || p == livekit.RTCTCPPort || p == livekit.PrometheusPort {
+				free = false
+				break
+			}
+			c, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+			if err != nil {
+				free = false
+				break
+			}
+			_ = c.Close()
+		}
+		if !free {
+			continue
+		}
+		for p := base; p < base+n; p++ {
+			portsTaken["udp/"+strconv.Itoa(p)] = true
+		}
+		return base, base + n - 1
+	}
+	t.Fatalf("no %d consecutive free UDP ports found", n)
+	return 0, 0
+}
+
 // ---------------------------------------------------------------------------
 // TLS material
 
@@ -499,9 +540,11 @@ func startRedis(t testing.TB, tlsFiles *testTLS, opts redisOptions) *redisServer
 	line("tls-key-file", strconv.Quote(tlsFiles.ServerKeyFile))
 	line("tls-ca-cert-file", strconv.Quote(tlsFiles.CACertFile))
 	line("tls-auth-clients", "no") // no client certificates, like managed caches
-	line("requirepass", opts.Password)
+	// Quoted: the password comes from the program's plan. redis.conf reads
+	// "..." with \" and \\ escapes, as strconv.Quote writes them for ASCII.
+	line("requirepass", strconv.Quote(opts.Password))
 	if opts.ACLUser != "" {
-		line("user", opts.ACLUser, "on", ">"+opts.ACLPassword, "~*", "&*", "+@all")
+		line("user", strconv.Quote(opts.ACLUser), "on", strconv.Quote(">"+opts.ACLPassword), "~*", "&*", "+@all")
 	}
 	line("save", `""`)
 	line("appendonly", "no")
@@ -804,7 +847,12 @@ var healthClient = &http.Client{Timeout: 2 * time.Second}
 
 // Health is GET / on the signaling port: status, body.
 func (n *liveKitNode) Health() (int, string, error) {
-	resp, err := healthClient.Get(n.URL + livekit.HealthPath)
+	return n.Get(livekit.HealthPath)
+}
+
+// Get is GET path on the signaling port: status, body (up to 4 KiB).
+func (n *liveKitNode) Get(path string) (int, string, error) {
+	resp, err := healthClient.Get(n.URL + path)
 	if err != nil {
 		return 0, "", err
 	}

@@ -29,31 +29,6 @@ const (
 	apiTimeout      = 10 * time.Second
 )
 
-// renderNodeConfig renders a node's LiveKit config with the product's
-// renderer, as production does, changing only what two nodes on one loopback
-// host need: their own ports, 127.0.0.1 binding and node IP, no STUN.
-func renderNodeConfig(t *testing.T, key, secret string, redis livekit.Redis) string {
-	t.Helper()
-	cfg, err := livekit.Render(livekit.Settings{
-		APIKey:         key,
-		APISecret:      secret,
-		Redis:          redis,
-		Media:          livekit.MediaPorts{Mux: freeUDPPort(t)},
-		UseExternalIP:  false,
-		NodeIP:         "127.0.0.1",
-		BindAddresses:  []string{"127.0.0.1"},
-		Port:           freePort(t),
-		TCPPort:        freePort(t),
-		PrometheusPort: freePort(t),
-		Region:         "e2e",
-		LogLevel:       "info",
-	})
-	if err != nil {
-		t.Fatalf("livekit.Render: %v", err)
-	}
-	return cfg
-}
-
 // registeredNodes lists LiveKit's node registry: the Redis hash "nodes"
 // (livekit-server pkg/routing/redisrouter.go, NodesKey). Every node's router
 // reads this hash (RedisRouter.ListNodes) to place new rooms, so it is what
@@ -149,20 +124,148 @@ func step(t *testing.T, name string, fn func(t *testing.T)) {
 	}
 }
 
-// TestLiveKitBootsOnTLSRedis boots two LiveKit nodes from configs rendered by
-// components/livekit against one TLS-only, password-protected Redis, and
-// checks the cluster behaviour the deployment relies on: the shared room
-// registry, API auth, the GET / health check during a Redis outage, and
-// scale-in by SIGTERM.
-func TestLiveKitBootsOnTLSRedis(t *testing.T) {
+// regionUnderTest is what a region stack's plan says about LiveKit.
+type regionUnderTest struct {
+	Rendered      string         // the rendered config, as deployed
+	Doc           map[string]any // Rendered, parsed
+	APIKey        string
+	APISecret     string
+	RedisUser     string // "" for the default user
+	RedisPassword string
+	HealthChecks  []healthCheck
+}
+
+// inspectRegion evaluates the row's stack, finds its rendered LiveKit config
+// and checks it against the rest of the plan: the managed cache, the token
+// servers' credentials, and the health checks aimed at the nodes.
+func inspectRegion(t *testing.T, rs regionStack) *regionUnderTest {
+	t.Helper()
+	p := regionPlan(t, rs)
+	rendered, err := rs.Config.Find(p)
+	if err != nil {
+		t.Fatalf("stack %s: LiveKit config (%s): %v", rs.Stack, rs.Config.Where, err)
+	}
+	doc := parseConfig(t, rendered)
+	reg := &regionUnderTest{
+		Rendered:      rendered,
+		Doc:           doc,
+		RedisUser:     configString(doc, "redis.username"),
+		RedisPassword: configString(doc, "redis.password"),
+	}
+	reg.APIKey, reg.APISecret = configKeys(t, doc)
+	if len(reg.APISecret) < livekit.MinSecretLength {
+		t.Errorf("rendered API secret has %d characters, want at least %d", len(reg.APISecret), livekit.MinSecretLength)
+	}
+	if configString(doc, "redis.address") == "" || reg.RedisPassword == "" {
+		t.Errorf("rendered config has no Redis address or password: every region runs several nodes on an AUTH-protected Redis")
+	}
+	if on, _ := lookupPath(doc, "redis.tls.enabled"); on != true {
+		t.Errorf("rendered redis.tls.enabled = %v, want true (managed caches are TLS-only, like the test Redis)", on)
+	}
+	if got := signalPortOf(doc); got != livekit.SignalPort {
+		t.Errorf("rendered port = %d, want %d (every firewall rule and health check refers to it)", got, livekit.SignalPort)
+	}
+
+	if rs.Cache != nil {
+		cache, err := rs.Cache(p)
+		if err != nil {
+			t.Fatalf("managed cache: %v", err)
+		}
+		if reg.RedisPassword != cache.Password || reg.RedisUser != cache.Username {
+			t.Errorf("rendered Redis credentials differ from the AUTH configured on %s", cache.Resource)
+		}
+		if !cache.TLS {
+			t.Errorf("%s: in-transit encryption is off, but the config uses TLS", cache.Resource)
+		}
+		if got := redisPort(configString(doc, "redis.address")); cache.Port != 0 && got != cache.Port {
+			t.Errorf("rendered redis.address port %d, but %s listens on %d", got, cache.Resource, cache.Port)
+		}
+	}
+	if rs.APICredentials != nil {
+		key, secret, err := rs.APICredentials(p)
+		if err != nil {
+			t.Fatalf("API credentials for token servers: %v", err)
+		}
+		if key != reg.APIKey || secret != reg.APISecret {
+			t.Errorf("the API key/secret given to token servers differ from the keys in the LiveKit config")
+		}
+	}
+
+	checks, err := regionHealthChecks(rs, p)
+	if err != nil {
+		t.Fatalf("health checks in the plan of %s:\n%v", rs.Stack, err)
+	}
+	for _, hc := range checks {
+		if hc.Port != 0 && hc.Port != signalPortOf(doc) {
+			t.Errorf("%s targets port %d, but LiveKit serves GET %s on port %d", hc.Source, hc.Port, hc.Path, signalPortOf(doc))
+		}
+	}
+	reg.HealthChecks = checks
+
+	// The config holds secrets: the plan's printable view must not.
+	js, err := p.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, sec := range map[string]string{"API secret": reg.APISecret, "Redis password": reg.RedisPassword} {
+		if sec != "" && strings.Contains(string(js), sec) {
+			t.Errorf("the %s appears in the plan's masked JSON", what)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	return reg
+}
+
+// TestRegionPlans checks, without starting anything, what the boot test
+// relies on: each region's plan holds one secret LiveKit config that agrees
+// with its cache, credentials and health checks, and the loopback overrides
+// change nothing else.
+func TestRegionPlans(t *testing.T) {
+	for _, rs := range regionStacks {
+		t.Run(rs.Stack, func(t *testing.T) {
+			reg := inspectRegion(t, rs)
+			_, final := loopbackConfig(t, reg.Rendered, testRedis{
+				Addr: "127.0.0.1:1", CACertFile: "/nonexistent/ca.crt", ServerName: "localhost",
+			})
+			var changed []string
+			for _, c := range configDiff(reg.Doc, final) {
+				changed = append(changed, c.String())
+			}
+			t.Logf("%s: config from %s; loopback overrides: %s", rs.Stack, rs.Config.Where, strings.Join(changed, ", "))
+			for _, hc := range reg.HealthChecks {
+				t.Logf("%s: health check %s: GET %s (port %d)", rs.Stack, hc.Source, hc.Path, hc.Port)
+			}
+		})
+	}
+}
+
+// TestRegionConfigsBootLiveKit boots, for each region stack, two LiveKit
+// nodes from the config the program renders (only loopback overrides)
+// against one TLS-only Redis protected with the program's Redis credentials,
+// and checks what the deployment relies on: the shared room registry, API
+// auth with the program's keys, every declared health check, the GET /
+// health check during a Redis outage, and scale-in by SIGTERM.
+func TestRegionConfigsBootLiveKit(t *testing.T) {
 	liveKitBinary(t) // skip (or fail on CI) before any setup
 	redisBinary(t)
+	for _, rs := range regionStacks {
+		t.Run(rs.Stack, func(t *testing.T) { bootRegion(t, rs) })
+	}
+}
 
+func bootRegion(t *testing.T, rs regionStack) {
+	reg := inspectRegion(t, rs)
+
+	// The test Redis is set up like the managed cache: TLS only, AUTH with
+	// the credentials the program rendered (a named ACL user when the config
+	// names one, else the default user's password, like an ElastiCache AUTH
+	// token).
 	certs := newTestTLS(t)
-	redisOpts := redisOptions{
-		Password:    randomToken(t, 16),
-		ACLUser:     "livekit",
-		ACLPassword: randomToken(t, 16),
+	redisOpts := redisOptions{Password: reg.RedisPassword}
+	if reg.RedisUser != "" {
+		redisOpts = redisOptions{Password: randomToken(t, 16), ACLUser: reg.RedisUser, ACLPassword: reg.RedisPassword}
 	}
 	rds := startRedis(t, certs, redisOpts)
 
@@ -170,26 +273,18 @@ func TestLiveKitBootsOnTLSRedis(t *testing.T) {
 		if _, err := rds.DoAs("", "", "PING"); err == nil || !isRedisErr(err, "NOAUTH") {
 			t.Fatalf("PING without AUTH: err %v, want NOAUTH", err)
 		}
-		if _, err := rds.DoAs("", "wrong-password", "PING"); err == nil {
+		if _, err := rds.DoAs(reg.RedisUser, "wrong-password", "PING"); err == nil {
 			t.Fatal("AUTH with a wrong password succeeded")
 		}
-		if reply, err := rds.DoAs(redisOpts.ACLUser, redisOpts.ACLPassword, "PING"); err != nil || reply != "PONG" {
-			t.Fatalf("PING as ACL user: %v %v", reply, err)
+		if reply, err := rds.DoAs(reg.RedisUser, reg.RedisPassword, "PING"); err != nil || reply != "PONG" {
+			t.Fatalf("PING with the rendered credentials: %v %v", reply, err)
 		}
 	})
 
-	apiKey := "APIe2e" + randomToken(t, 4)
-	apiSecret := randomToken(t, 24) // 48 characters
-	// Node A authenticates like an ElastiCache AUTH token / Azure access key:
-	// the default user's password. Node B uses a named ACL user.
-	cfgA := renderNodeConfig(t, apiKey, apiSecret, livekit.Redis{
-		Address: rds.Addr, Password: redisOpts.Password, TLS: true, CACertFile: certs.CACertFile,
-	})
-	cfgB := renderNodeConfig(t, apiKey, apiSecret, livekit.Redis{
-		Address: rds.Addr, Username: redisOpts.ACLUser, Password: redisOpts.ACLPassword,
-		TLS: true, CACertFile: certs.CACertFile,
-	})
-	t.Logf("node A config (secrets redacted):\n%s", redact(cfgA, apiSecret, redisOpts.Password))
+	target := testRedis{Addr: rds.Addr, CACertFile: certs.CACertFile, ServerName: "localhost"}
+	cfgA, docA := loopbackConfig(t, reg.Rendered, target)
+	cfgB, _ := loopbackConfig(t, reg.Rendered, target)
+	t.Logf("node A config (secrets redacted):\n%s", redact(cfgA, reg.APISecret, reg.RedisPassword))
 
 	a := startLiveKit(t, cfgA)
 	idsA := waitRegistry(t, rds, "node A registers in Redis", func(ids []string) bool { return len(ids) == 1 })
@@ -201,16 +296,36 @@ func TestLiveKitBootsOnTLSRedis(t *testing.T) {
 		nodeB = ids[1]
 	}
 	t.Logf("node A %s at %s (pid %d), node B %s at %s (pid %d)", nodeA, a.URL, a.PID(), nodeB, b.URL, b.PID())
-	if nodes := liveKitListNodes(t, cfgB); !strings.Contains(nodes, nodeA) || !strings.Contains(nodes, nodeB) {
+	nodes := liveKitListNodes(t, cfgB)
+	if !strings.Contains(nodes, nodeA) || !strings.Contains(nodes, nodeB) {
 		t.Fatalf("`livekit-server list-nodes` with B's config does not list both %s and %s:\n%s", nodeA, nodeB, nodes)
 	}
+	// The nodes run with the rendered region label (region-aware routing and
+	// metrics use it).
+	if region := configString(docA, "region"); region != "" && !strings.Contains(nodes, region) {
+		t.Errorf("`livekit-server list-nodes` does not show the rendered region %q:\n%s", region, nodes)
+	}
 
-	clientA := lksdk.NewRoomServiceClient(a.URL, apiKey, apiSecret)
-	clientB := lksdk.NewRoomServiceClient(b.URL, apiKey, apiSecret)
+	clientA := lksdk.NewRoomServiceClient(a.URL, reg.APIKey, reg.APISecret)
+	clientB := lksdk.NewRoomServiceClient(b.URL, reg.APIKey, reg.APISecret)
 
 	step(t, "GET / is 200 OK on both nodes", func(t *testing.T) {
 		wantHealth(t, a, http.StatusOK, "OK")
 		wantHealth(t, b, http.StatusOK, "OK")
+	})
+
+	step(t, "every health check in the plan gets 200 OK from both nodes", func(t *testing.T) {
+		for _, hc := range reg.HealthChecks {
+			for _, n := range []*liveKitNode{a, b} {
+				wantGet(t, n, hc.Path, http.StatusOK, "OK", hc.Source)
+			}
+		}
+	})
+
+	step(t, "/health and /healthz are 404 (the guide's health path)", func(t *testing.T) {
+		for _, path := range []string{"/health", "/healthz"} {
+			wantGet(t, a, path, http.StatusNotFound, "", "the guide's health check")
+		}
 	})
 
 	step(t, "room created on A is listed and deleted through B", func(t *testing.T) {
@@ -235,7 +350,7 @@ func TestLiveKitBootsOnTLSRedis(t *testing.T) {
 	})
 
 	step(t, "wrong API secret is 401 unauthenticated", func(t *testing.T) {
-		bad := lksdk.NewRoomServiceClient(b.URL, apiKey, randomToken(t, 24))
+		bad := lksdk.NewRoomServiceClient(b.URL, reg.APIKey, randomToken(t, 24))
 		_, err := bad.ListRooms(ctxT(t), &lkproto.ListRoomsRequest{})
 		var terr twirp.Error
 		if !errors.As(err, &terr) || terr.Code() != twirp.Unauthenticated {
@@ -243,9 +358,10 @@ func TestLiveKitBootsOnTLSRedis(t *testing.T) {
 		}
 		// The same at the HTTP level, as a load balancer or curl sees it.
 		for name, token := range map[string]string{
-			"wrong secret": mustToken(t, apiKey, randomToken(t, 24)),
-			"unknown key":  mustToken(t, "APIunknown", apiSecret),
+			"wrong secret": mustToken(t, reg.APIKey, randomToken(t, 24)),
+			"unknown key":  mustToken(t, "APIunknown", reg.APISecret),
 			"no token":     "",
+			"right key":    mustToken(t, reg.APIKey, reg.APISecret), // control: 200
 		} {
 			req, err := http.NewRequestWithContext(ctxT(t), http.MethodPost,
 				b.URL+"/twirp/livekit.RoomService/ListRooms", bytes.NewReader([]byte("{}")))
@@ -261,8 +377,12 @@ func TestLiveKitBootsOnTLSRedis(t *testing.T) {
 				t.Fatalf("%s: %v", name, err)
 			}
 			resp.Body.Close()
-			if resp.StatusCode != http.StatusUnauthorized {
-				t.Errorf("%s: HTTP %d, want 401", name, resp.StatusCode)
+			want := http.StatusUnauthorized
+			if name == "right key" {
+				want = http.StatusOK
+			}
+			if resp.StatusCode != want {
+				t.Errorf("%s: HTTP %d, want %d", name, resp.StatusCode, want)
 			}
 		}
 	})
@@ -275,6 +395,10 @@ func TestLiveKitBootsOnTLSRedis(t *testing.T) {
 		for _, n := range []*liveKitNode{a, b} {
 			if done, err := n.proc.exited(); done {
 				t.Fatalf("%s exited while Redis was down: %v", n.URL, err)
+			}
+			// Every declared check takes the node out of service.
+			for _, hc := range reg.HealthChecks {
+				wantGet(t, n, hc.Path, http.StatusNotAcceptable, "", hc.Source+" during the Redis outage")
 			}
 		}
 
@@ -335,6 +459,15 @@ func TestLiveKitBootsOnTLSRedis(t *testing.T) {
 			t.Fatalf("GET / on stopped node A answered %d", code)
 		}
 	})
+}
+
+// wantGet checks GET path on a node returns code (and body, if not empty).
+func wantGet(t *testing.T, n *liveKitNode, path string, code int, body, why string) {
+	t.Helper()
+	got, gotBody, err := n.Get(path)
+	if err != nil || got != code || (body != "" && gotBody != body) {
+		t.Errorf("GET %s%s (%s) = %d %q (err %v), want %d %q", n.URL, path, why, got, gotBody, err, code, body)
+	}
 }
 
 func isRedisErr(err error, prefix string) bool {

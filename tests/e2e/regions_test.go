@@ -1,0 +1,489 @@
+package e2e
+
+// The region stacks under test and how to read, from each one's offline plan
+// (stacks/plan under the Pulumi mocks), what the program deploys for LiveKit:
+// the rendered config body, the managed cache it points at, the API
+// credentials handed to token servers, and every health check aimed at the
+// nodes.
+//
+// Adding a cloud is one row in regionStacks: the stack name (a
+// Pulumi.<stack>.yaml at the repo root), its Program, where its config lives
+// (a Secrets Manager secret on ECS; a Kubernetes Secret data field on GKE/AKS,
+// see kubernetesSecretField) and which health checks it declares.
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+)
+
+// repoRoot holds Pulumi.yaml and the Pulumi.<stack>.yaml files (go test runs
+// in the package directory).
+const repoRoot = "../.."
+
+// regionStack is one row: a region stack and how to find what it deploys.
+type regionStack struct {
+	// Stack names Pulumi.<Stack>.yaml in the repo root.
+	Stack   string
+	Program func(*pulumi.Context) (pulumi.Map, error)
+	// Config finds the rendered LiveKit config (the LIVEKIT_CONFIG body).
+	Config configSource
+	// Cache, if set, reads how the program configures the managed Redis, so
+	// the test can check the rendered config matches it.
+	Cache func(p *plan.Plan) (managedCache, error)
+	// APICredentials, if set, reads the API key/secret the program hands to
+	// token servers; they must be the keys the nodes accept.
+	APICredentials func(p *plan.Plan) (key, secret string, err error)
+	// HealthChecks are the health checks the program aims at the nodes.
+	HealthChecks []healthCheckSource
+}
+
+// regionStacks is the table. GCP (gcp-eu) and Azure (azure-asia) rows are
+// added once stacks/gcp and stacks/azure declare resources; their config is
+// in a Kubernetes Secret (kubernetesSecretField) and their probes are found
+// by kubernetesProbes.
+var regionStacks = []regionStack{
+	{
+		Stack:          "aws-prod",
+		Program:        awsstack.Program,
+		Config:         secretsManagerSecretString("livekit-config"),
+		Cache:          elastiCache,
+		APICredentials: secretsManagerAPICredentials("livekit-api-credentials"),
+		HealthChecks: []healthCheckSource{
+			{Name: "ALB target group health check", Required: true, Extract: albTargetGroupChecks},
+			{Name: "ECS container health check", Required: true, Extract: ecsContainerHealthChecks},
+			{Name: "Route 53 health checks", Extract: route53HealthChecks},
+			{Name: "Kubernetes probes", Extract: kubernetesProbes},
+		},
+	},
+}
+
+// ---------------------------------------------------------------------------
+// Plans
+
+// loadStack reads a stack's config the way the Pulumi CLI would.
+func loadStack(t testing.TB, stack string) *plan.StackConfig {
+	t.Helper()
+	sc, err := plan.LoadStackConfig(repoRoot, stack)
+	if err != nil {
+		t.Fatalf("plan.LoadStackConfig(%q, %q): %v", repoRoot, stack, err)
+	}
+	return sc
+}
+
+var planCache = struct {
+	sync.Mutex
+	m map[string]*cachedPlan
+}{m: map[string]*cachedPlan{}}
+
+type cachedPlan struct {
+	once sync.Once
+	p    *plan.Plan
+	err  error
+}
+
+// regionPlan evaluates the row's stack with its committed config under the
+// mocks, once per test binary.
+func regionPlan(t testing.TB, rs regionStack) *plan.Plan {
+	t.Helper()
+	planCache.Lock()
+	c := planCache.m[rs.Stack]
+	if c == nil {
+		c = &cachedPlan{}
+		planCache.m[rs.Stack] = c
+	}
+	planCache.Unlock()
+	c.once.Do(func() {
+		sc, err := plan.LoadStackConfig(repoRoot, rs.Stack)
+		if err != nil {
+			c.err = fmt.Errorf("plan.LoadStackConfig: %w", err)
+			return
+		}
+		c.p, c.err = plan.Evaluate(sc, rs.Program)
+	})
+	if c.err != nil {
+		t.Fatalf("evaluating stack %s: %v", rs.Stack, c.err)
+	}
+	return c.p
+}
+
+// ---------------------------------------------------------------------------
+// Where the config lives
+
+// configSource finds the rendered LiveKit config in a plan.
+type configSource struct {
+	Where string // for messages
+	Find  func(p *plan.Plan) (string, error)
+}
+
+// findOne returns the only resource of type typ named name.
+func findOne(p *plan.Plan, typ, name string) (*plan.Resource, error) {
+	var found []*plan.Resource
+	for i := range p.Resources {
+		if p.Resources[i].Type == typ && p.Resources[i].Name == name {
+			found = append(found, &p.Resources[i])
+		}
+	}
+	if len(found) != 1 {
+		return nil, fmt.Errorf("want exactly one %s named %q, found %d", typ, name, len(found))
+	}
+	return found[0], nil
+}
+
+// secretStringInput reads a string input that must be a Pulumi secret.
+func secretStringInput(r *plan.Resource, path string) (string, error) {
+	v, ok := r.RawInput(path)
+	if !ok {
+		return "", fmt.Errorf("%s %s: no %s input", r.Type, r.Name, path)
+	}
+	s, ok := v.(string)
+	if !ok || s == "" || s == plan.UnknownPlaceholder {
+		return "", fmt.Errorf("%s %s: %s is %#v, want a rendered string", r.Type, r.Name, path, v)
+	}
+	if !r.IsSecret(path) {
+		return "", fmt.Errorf("%s %s: %s is not a Pulumi secret (it holds the API secret and the Redis password)", r.Type, r.Name, path)
+	}
+	return s, nil
+}
+
+const secretVersionType = "aws:secretsmanager/secretVersion:SecretVersion"
+
+// secretsManagerSecretString is the SecretString of a Secrets Manager
+// secret version: ECS hands it to the container as LIVEKIT_CONFIG.
+func secretsManagerSecretString(name string) configSource {
+	return configSource{
+		Where: fmt.Sprintf("%s %q secretString", secretVersionType, name),
+		Find: func(p *plan.Plan) (string, error) {
+			r, err := findOne(p, secretVersionType, name)
+			if err != nil {
+				return "", err
+			}
+			return secretStringInput(r, "secretString")
+		},
+	}
+}
+
+// kubernetesSecretField is one key of a Kubernetes Secret (stringData, or
+// base64 data), mounted or passed as LIVEKIT_CONFIG on GKE and AKS.
+func kubernetesSecretField(name, key string) configSource {
+	const typ = "kubernetes:core/v1:Secret"
+	return configSource{
+		Where: fmt.Sprintf("%s %q data[%q]", typ, name, key),
+		Find: func(p *plan.Plan) (string, error) {
+			r, err := findOne(p, typ, name)
+			if err != nil {
+				return "", err
+			}
+			if s, err := secretStringInput(r, fmt.Sprintf("stringData[%q]", key)); err == nil {
+				return s, nil
+			}
+			enc, err := secretStringInput(r, fmt.Sprintf("data[%q]", key))
+			if err != nil {
+				return "", fmt.Errorf("neither stringData nor data holds %q: %w", key, err)
+			}
+			dec, err := base64.StdEncoding.DecodeString(enc)
+			if err != nil {
+				return "", fmt.Errorf("%s %s: data[%q] is not base64: %v", typ, name, key, err)
+			}
+			return string(dec), nil
+		},
+	}
+}
+
+// ---------------------------------------------------------------------------
+// What the config must agree with
+
+// managedCache is how the program configures the region's managed Redis.
+type managedCache struct {
+	Resource string // for messages
+	Username string // "" for the default user (AUTH <password>)
+	Password string
+	TLS      bool
+	Port     int
+}
+
+// elastiCache reads the ElastiCache replication group: AUTH token, in-transit
+// encryption and port.
+func elastiCache(p *plan.Plan) (managedCache, error) {
+	const typ = "aws:elasticache/replicationGroup:ReplicationGroup"
+	rgs := p.ByType(typ)
+	if len(rgs) != 1 {
+		return managedCache{}, fmt.Errorf("want one %s, found %d", typ, len(rgs))
+	}
+	r := &rgs[0]
+	pw, err := secretStringInput(r, "authToken")
+	if err != nil {
+		return managedCache{}, err
+	}
+	tlsOn, _ := r.RawInput("transitEncryptionEnabled")
+	port, _ := r.RawInput("port")
+	portN, _ := port.(int)
+	return managedCache{
+		Resource: typ + " " + r.Name,
+		Password: pw,
+		TLS:      tlsOn == true,
+		Port:     portN,
+	}, nil
+}
+
+// secretsManagerAPICredentials reads the token servers' credentials secret
+// ({"apiKey", "apiSecret", "url"} JSON).
+func secretsManagerAPICredentials(name string) func(p *plan.Plan) (string, string, error) {
+	return func(p *plan.Plan) (string, string, error) {
+		r, err := findOne(p, secretVersionType, name)
+		if err != nil {
+			return "", "", err
+		}
+		body, err := secretStringInput(r, "secretString")
+		if err != nil {
+			return "", "", err
+		}
+		var c struct {
+			APIKey    string `json:"apiKey"`
+			APISecret string `json:"apiSecret"`
+		}
+		if err := json.Unmarshal([]byte(body), &c); err != nil {
+			return "", "", fmt.Errorf("%s %s: secretString is not JSON: %v", r.Type, r.Name, err)
+		}
+		if c.APIKey == "" || c.APISecret == "" {
+			return "", "", fmt.Errorf("%s %s: apiKey or apiSecret missing", r.Type, r.Name)
+		}
+		return c.APIKey, c.APISecret, nil
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Health checks
+
+// healthCheck is one health check the program aims at LiveKit nodes.
+type healthCheck struct {
+	Source string // resource and field, for messages
+	Path   string
+	// Port is the node port the check targets, 0 when it reaches the node
+	// through a load balancer (Route 53) or by a named port.
+	Port int
+}
+
+// healthCheckSource extracts one kind of health check from a plan.
+type healthCheckSource struct {
+	Name string
+	// Required: the row's plan must declare at least one such check.
+	Required bool
+	Extract  func(p *plan.Plan) ([]healthCheck, error)
+}
+
+// albTargetGroupChecks reads every ALB target group's health check. The path
+// must be explicit (the ALB default "/" happens to be right, but the program
+// must say what it relies on) and the matcher must accept 200.
+func albTargetGroupChecks(p *plan.Plan) ([]healthCheck, error) {
+	var out []healthCheck
+	for _, r := range p.ByType("aws:lb/targetGroup:TargetGroup") {
+		src := fmt.Sprintf("%s %s healthCheck", r.Type, r.Name)
+		if enabled, ok := r.Input("healthCheck.enabled"); ok && enabled == false {
+			return nil, fmt.Errorf("%s: disabled", src)
+		}
+		path := r.InputString("healthCheck.path")
+		if path == "" {
+			return nil, fmt.Errorf("%s: no explicit path", src)
+		}
+		if proto := r.InputString("healthCheck.protocol"); proto != "" && proto != "HTTP" {
+			return nil, fmt.Errorf("%s: protocol %q, want HTTP (the ALB terminates TLS; nodes serve plain HTTP)", src, proto)
+		}
+		if m := r.InputString("healthCheck.matcher"); m != "" && !matcherAccepts(m, 200) {
+			return nil, fmt.Errorf("%s: matcher %q does not accept 200", src, m)
+		}
+		tgPort, _ := r.Input("port")
+		port, _ := tgPort.(int)
+		if hp := r.InputString("healthCheck.port"); hp != "" && hp != "traffic-port" {
+			n, err := strconv.Atoi(hp)
+			if err != nil {
+				return nil, fmt.Errorf("%s: port %q", src, hp)
+			}
+			port = n
+		}
+		out = append(out, healthCheck{Source: src + ".path", Path: path, Port: port})
+	}
+	return out, nil
+}
+
+// matcherAccepts reports whether an ALB matcher ("200", "200,202",
+// "200-299") accepts code.
+func matcherAccepts(matcher string, code int) bool {
+	for _, part := range strings.Split(matcher, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		if !isRange {
+			hi = lo
+		}
+		l, err1 := strconv.Atoi(lo)
+		h, err2 := strconv.Atoi(hi)
+		if err1 == nil && err2 == nil && l <= code && code <= h {
+			return true
+		}
+	}
+	return false
+}
+
+// localURLRe finds the URL a container health check command fetches.
+var localURLRe = regexp.MustCompile(`https?://(?:127\.0\.0\.1|localhost):(\d+)(/[^\s'"|;&)]*)?`)
+
+// ecsContainerHealthChecks parses every ECS task definition's
+// containerDefinitions JSON and extracts the URL of each container health
+// check command (http://127.0.0.1:<port><path>).
+func ecsContainerHealthChecks(p *plan.Plan) ([]healthCheck, error) {
+	var out []healthCheck
+	for _, r := range p.ByType("aws:ecs/taskDefinition:TaskDefinition") {
+		raw, ok := r.RawInput("containerDefinitions")
+		s, isString := raw.(string)
+		if !ok || !isString {
+			return nil, fmt.Errorf("%s %s: containerDefinitions is %#v, want a JSON string", r.Type, r.Name, raw)
+		}
+		var defs []struct {
+			Name        string `json:"name"`
+			HealthCheck *struct {
+				Command []string `json:"command"`
+			} `json:"healthCheck"`
+		}
+		if err := json.Unmarshal([]byte(s), &defs); err != nil {
+			return nil, fmt.Errorf("%s %s: containerDefinitions: %v", r.Type, r.Name, err)
+		}
+		for _, d := range defs {
+			if d.HealthCheck == nil || len(d.HealthCheck.Command) == 0 {
+				continue
+			}
+			src := fmt.Sprintf("%s %s container %q healthCheck.command", r.Type, r.Name, d.Name)
+			cmd := strings.Join(d.HealthCheck.Command, " ")
+			m := localURLRe.FindStringSubmatch(cmd)
+			if m == nil {
+				return nil, fmt.Errorf("%s %q: no http://127.0.0.1:<port><path> URL", src, cmd)
+			}
+			port, _ := strconv.Atoi(m[1])
+			path := m[2]
+			if path == "" {
+				path = "/"
+			}
+			out = append(out, healthCheck{Source: src, Path: path, Port: port})
+		}
+	}
+	return out, nil
+}
+
+// route53HealthChecks reads HTTP(S) Route 53 health checks. They reach the
+// nodes through the load balancer, so only the path is checked.
+func route53HealthChecks(p *plan.Plan) ([]healthCheck, error) {
+	var out []healthCheck
+	for _, r := range p.ByType("aws:route53/healthCheck:HealthCheck") {
+		typ := r.InputString("type")
+		if !strings.HasPrefix(typ, "HTTP") {
+			continue
+		}
+		path := r.InputString("resourcePath")
+		if path == "" {
+			path = "/"
+		}
+		out = append(out, healthCheck{Source: fmt.Sprintf("%s %s resourcePath", r.Type, r.Name), Path: path})
+	}
+	return out, nil
+}
+
+var probeKeys = []string{"livenessProbe", "readinessProbe", "startupProbe"}
+
+// kubernetesProbes finds every HTTP probe (livenessProbe, readinessProbe,
+// startupProbe with httpGet) anywhere in any resource's inputs: Deployments,
+// DaemonSets and Helm chart values alike.
+func kubernetesProbes(p *plan.Plan) ([]healthCheck, error) {
+	var out []healthCheck
+	for _, r := range p.Resources {
+		walkInputs(r.RawInputs, r.Type+" "+r.Name, func(where string, m map[string]any) {
+			for _, k := range probeKeys {
+				probe, _ := m[k].(map[string]any)
+				get, _ := probe["httpGet"].(map[string]any)
+				if get == nil {
+					continue
+				}
+				path, _ := get["path"].(string)
+				if path == "" {
+					path = "/"
+				}
+				port, _ := get["port"].(int) // a named port stays 0
+				out = append(out, healthCheck{Source: where + "." + k + ".httpGet.path", Path: path, Port: port})
+			}
+		})
+	}
+	return out, nil
+}
+
+func walkInputs(v any, where string, fn func(string, map[string]any)) {
+	switch t := v.(type) {
+	case map[string]any:
+		fn(where, t)
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			walkInputs(t[k], where+"."+k, fn)
+		}
+	case []any:
+		for i, e := range t {
+			walkInputs(e, fmt.Sprintf("%s[%d]", where, i), fn)
+		}
+	}
+}
+
+// regionHealthChecks runs every source of the row. A required source must
+// find at least one check, and none may target /health or /healthz.
+func regionHealthChecks(rs regionStack, p *plan.Plan) ([]healthCheck, error) {
+	var all []healthCheck
+	var errs []error
+	for _, src := range rs.HealthChecks {
+		got, err := src.Extract(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", src.Name, err))
+			continue
+		}
+		if src.Required && len(got) == 0 {
+			errs = append(errs, fmt.Errorf("%s: the plan declares none", src.Name))
+		}
+		for _, hc := range got {
+			if !strings.HasPrefix(hc.Path, "/") {
+				errs = append(errs, fmt.Errorf("%s: path %q does not start with /", hc.Source, hc.Path))
+			}
+			if p := strings.TrimRight(hc.Path, "/"); p == "/health" || p == "/healthz" {
+				errs = append(errs, fmt.Errorf("%s: path %q is a 404 on LiveKit (the guide's bug); LiveKit serves GET /", hc.Source, hc.Path))
+			}
+		}
+		all = append(all, got...)
+	}
+	return all, errors.Join(errs...)
+}
+
+// signalPortOf returns the `port` of a LiveKit config document.
+func signalPortOf(doc map[string]any) int {
+	n, _ := doc["port"].(int)
+	return n
+}
+
+// redisPort returns the port of a host:port address.
+func redisPort(addr string) int {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(p)
+	return n
+}
