@@ -107,4 +107,5 @@ tmp_env="$(mktemp "$CACHE_ROOT/env.XXXXXX")"
 } >"$tmp_env"
 mv "$tmp_env" "$ENV_FILE"
 log "wrote $ENV_FILE"
+bash "$REPO_ROOT/scripts/install-pulumi.sh" >/dev/null # builds the Pulumi CLI once; appends PULUMI_BIN to $ENV_FILE
 grep '^export ' "$ENV_FILE"

@@ -1,0 +1,502 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/blang/semver"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+)
+
+// DefaultStacks are the stacks operated on when none are named.
+var DefaultStacks = []string{"aws-prod", "gcp-eu", "azure-asia", "global"}
+
+// GlobalKind is the livekit-infra:kind of the stack deployed after the
+// regional ones (it reads their outputs through StackReferences).
+const GlobalKind = "global"
+
+// Options configure Preview, Up and Drift.
+type Options struct {
+	// Dir is the project directory: Pulumi.yaml and the Pulumi.<stack>.yaml
+	// files. The CLI runs there, as `pulumi` would.
+	Dir string
+	// Stacks to operate on (names as the backend knows them; the last path
+	// segment names the config file). Default DefaultStacks.
+	Stacks []string
+	// Program is the inline program (stacks.Run, or Exporting(stacks.Program)).
+	Program pulumi.RunFunc
+	// PulumiBin is the pulumi CLI; default $PULUMI_BIN, then `pulumi` on PATH.
+	PulumiBin string
+	// PulumiHome overrides PULUMI_HOME (plugins, credentials).
+	PulumiHome string
+	// Env is added to the CLI's environment (PULUMI_BACKEND_URL,
+	// PULUMI_CONFIG_PASSPHRASE, ...). The process environment is inherited.
+	Env map[string]string
+	// SecretsProvider is used when a stack is created (e.g.
+	// awskms://alias/livekit-infra, gcpkms://..., azurekeyvault://...,
+	// passphrase). Existing stacks keep theirs.
+	SecretsProvider string
+	// Parallel bounds how many stacks run at once (default 2).
+	Parallel int
+	// AllowDestructive lets blocking changes through (exit 0 for preview;
+	// `up` goes ahead).
+	AllowDestructive bool
+	// Refresh refreshes state before `up`.
+	Refresh bool
+	// Progress receives per-stack progress lines (nil: none).
+	Progress io.Writer
+	// CLIOutput receives the pulumi CLI's own output, each line prefixed
+	// with the stack (nil: discarded).
+	CLIOutput io.Writer
+}
+
+// Exporting adapts a program that returns its outputs (stacks.Program) to
+// a pulumi.RunFunc that exports them, as stacks.Run does.
+func Exporting(program func(*pulumi.Context) (pulumi.Map, error)) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		outs, err := program(ctx)
+		if err != nil {
+			return err
+		}
+		for k, v := range outs {
+			ctx.Export(k, v)
+		}
+		return nil
+	}
+}
+
+// ParseStacks splits a comma-separated stack list, dropping blanks and
+// duplicates; empty means DefaultStacks.
+func ParseStacks(s string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		return append([]string(nil), DefaultStacks...)
+	}
+	return out
+}
+
+type runner struct {
+	o          Options
+	cmd        auto.PulumiCommand
+	progressMu sync.Mutex
+	outputMu   sync.Mutex
+}
+
+// wsMu serialises workspace creation and stack selection: `pulumi stack
+// select` writes one per-project workspace file.
+var wsMu sync.Mutex
+
+func newRunner(o Options) (*runner, error) {
+	if o.Program == nil {
+		return nil, errors.New("deploy: no program")
+	}
+	if o.Dir == "" {
+		o.Dir = "."
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	o.Dir = dir
+	if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err != nil {
+		return nil, fmt.Errorf("project directory %s: %w", dir, err)
+	}
+	if len(o.Stacks) == 0 {
+		o.Stacks = append([]string(nil), DefaultStacks...)
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 2
+	}
+	cmd, err := NewCLI(o.PulumiBin)
+	if err != nil {
+		return nil, err
+	}
+	return &runner{o: o, cmd: cmd}, nil
+}
+
+func (r *runner) workspaceOpts() []auto.LocalWorkspaceOption {
+	opts := []auto.LocalWorkspaceOption{auto.WorkDir(r.o.Dir), auto.Pulumi(r.cmd)}
+	if r.o.PulumiHome != "" {
+		opts = append(opts, auto.PulumiHome(r.o.PulumiHome))
+	}
+	if len(r.o.Env) > 0 {
+		opts = append(opts, auto.EnvVars(r.o.Env))
+	}
+	if r.o.SecretsProvider != "" {
+		opts = append(opts, auto.SecretsProvider(r.o.SecretsProvider))
+	}
+	return opts
+}
+
+// stack selects (create=false) or upserts the stack in a workspace over Dir.
+func (r *runner) stack(ctx context.Context, name string, create bool) (auto.Stack, error) {
+	wsMu.Lock()
+	defer wsMu.Unlock()
+	if create {
+		return auto.UpsertStackInlineSource(ctx, name, "", r.o.Program, r.workspaceOpts()...)
+	}
+	return auto.SelectStackInlineSource(ctx, name, "", r.o.Program, r.workspaceOpts()...)
+}
+
+func (r *runner) cliOutput(stack string) (io.Writer, func()) {
+	if r.o.CLIOutput == nil {
+		return nil, func() {}
+	}
+	pw := &prefixWriter{mu: &r.outputMu, w: r.o.CLIOutput, prefix: "[" + stack + "] "}
+	return pw, pw.Flush
+}
+
+// forEach runs fn for every stack, at most Parallel at once, keeping order.
+func (r *runner) forEach(stacks []string, fn func(stack string) StackReport) []StackReport {
+	out := make([]StackReport, len(stacks))
+	sem := make(chan struct{}, r.o.Parallel)
+	var wg sync.WaitGroup
+	for i, s := range stacks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i] = fn(s)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// Preview previews every stack (concurrently, bounded) and returns the
+// combined report. A stack that fails is reported in it (Error); the error
+// return is for problems that stop everything (no CLI, no project).
+func Preview(ctx context.Context, o Options) (*Report, error) {
+	r, err := newRunner(o)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Kind: KindPreview, AllowDestructive: r.o.AllowDestructive}
+	rep.Stacks = r.forEach(r.o.Stacks, func(s string) StackReport { return r.previewOne(ctx, s) })
+	return rep, nil
+}
+
+func (r *runner) previewOne(ctx context.Context, name string) StackReport {
+	st, err := r.stack(ctx, name, true)
+	if err != nil {
+		return failed(name, fmt.Errorf("selecting stack: %w", err))
+	}
+	c := newCollector(name, "preview", false, r.o.Progress, &r.progressMu)
+	ch := make(chan events.EngineEvent)
+	go c.consume(ch)
+	out, flush := r.cliOutput(name)
+	opts := []optpreview.Option{optpreview.EventStreams(ch), optpreview.Diff()}
+	if out != nil {
+		opts = append(opts, optpreview.ProgressStreams(out), optpreview.ErrorProgressStreams(out))
+	}
+	if r.o.Refresh {
+		opts = append(opts, optpreview.Refresh())
+	}
+	_, err = st.Preview(ctx, opts...)
+	flush()
+	c.wait(10 * time.Second)
+	c.finish()
+	sr := c.report()
+	sr.Stack = name
+	if err != nil {
+		sr.Error = conciseError("preview", err, sr.Diagnostics)
+	}
+	return sr
+}
+
+// Up deploys in two phases: every regional stack (concurrently, bounded),
+// then the global stack(s), which read the regional outputs. Unless
+// AllowDestructive is set, each phase is previewed first and not deployed
+// when a stack's preview fails or finds a blocking change; those stacks
+// are reported with the preview's changes and Skipped set. A phase that
+// fails or is held back stops the later one. Each deployed stack's outputs
+// are in the report, secrets masked.
+func Up(ctx context.Context, o Options) (*Report, error) {
+	r, err := newRunner(o)
+	if err != nil {
+		return nil, err
+	}
+	regional, global, err := r.order()
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Kind: KindUp, AllowDestructive: r.o.AllowDestructive}
+	results := map[string]StackReport{}
+	stop := ""
+	for _, phase := range [][]string{regional, global} {
+		if len(phase) == 0 {
+			continue
+		}
+		if stop != "" {
+			for _, s := range phase {
+				results[s] = StackReport{Stack: s, Summary: map[string]int{}, Changes: []Change{}, Skipped: stop}
+			}
+			continue
+		}
+		if !r.o.AllowDestructive {
+			pre := r.forEach(phase, func(s string) StackReport { return r.previewOne(ctx, s) })
+			var bad []string
+			for _, sr := range pre {
+				if sr.Error != "" || hasBlocking(sr) {
+					bad = append(bad, sr.Stack)
+				}
+			}
+			if len(bad) > 0 {
+				why := fmt.Sprintf("not deployed: the preview of %s failed or found blocking changes (review, then re-run with --allow-destructive).", strings.Join(bad, ", "))
+				for _, sr := range pre {
+					if sr.Error == "" {
+						sr.Skipped = why
+					}
+					results[sr.Stack] = sr
+				}
+				stop = "not deployed: " + why[len("not deployed: "):]
+				continue
+			}
+		}
+		var failedNames []string
+		for _, sr := range r.forEach(phase, func(s string) StackReport { return r.upOne(ctx, s) }) {
+			results[sr.Stack] = sr
+			if sr.Error != "" {
+				failedNames = append(failedNames, sr.Stack)
+			}
+		}
+		if len(failedNames) > 0 {
+			stop = fmt.Sprintf("not deployed: it runs after the regional stacks and %s failed.", strings.Join(failedNames, ", "))
+		}
+	}
+	for _, s := range r.o.Stacks {
+		rep.Stacks = append(rep.Stacks, results[s])
+	}
+	return rep, nil
+}
+
+func hasBlocking(sr StackReport) bool {
+	for _, c := range sr.Changes {
+		if c.Blocking {
+			return true
+		}
+	}
+	return false
+}
+
+// order splits the stacks into regional and global by their config's
+// livekit-infra:kind.
+func (r *runner) order() (regional, global []string, err error) {
+	for _, s := range r.o.Stacks {
+		sc, err := plan.LoadStackConfig(r.o.Dir, s)
+		if err != nil {
+			return nil, nil, err
+		}
+		if sc.Config[sc.Project+":kind"] == GlobalKind {
+			global = append(global, s)
+		} else {
+			regional = append(regional, s)
+		}
+	}
+	return regional, global, nil
+}
+
+func (r *runner) upOne(ctx context.Context, name string) StackReport {
+	st, err := r.stack(ctx, name, true)
+	if err != nil {
+		return failed(name, fmt.Errorf("selecting stack: %w", err))
+	}
+	c := newCollector(name, "up", false, r.o.Progress, &r.progressMu)
+	ch := make(chan events.EngineEvent)
+	go c.consume(ch)
+	out, flush := r.cliOutput(name)
+	opts := []optup.Option{optup.EventStreams(ch)}
+	if out != nil {
+		opts = append(opts, optup.ProgressStreams(out), optup.ErrorProgressStreams(out))
+	}
+	if r.o.Refresh {
+		opts = append(opts, optup.Refresh())
+	}
+	res, err := st.Up(ctx, opts...)
+	flush()
+	c.wait(10 * time.Second)
+	c.finish()
+	sr := c.report()
+	sr.Stack = name
+	if err != nil {
+		sr.Error = conciseError("up", err, sr.Diagnostics)
+		return sr
+	}
+	sr.Outputs = map[string]any{}
+	for k, v := range res.Outputs {
+		if v.Secret {
+			sr.Outputs[k] = SecretMask
+		} else {
+			sr.Outputs[k] = Mask(v.Value)
+		}
+	}
+	return sr
+}
+
+// Drift refreshes every stack in preview-only mode (nothing is written) and
+// reports the resources whose real state differs from the recorded state.
+func Drift(ctx context.Context, o Options) (*Report, error) {
+	r, err := newRunner(o)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Kind: KindDrift}
+	rep.Stacks = r.forEach(r.o.Stacks, func(s string) StackReport { return r.driftOne(ctx, s) })
+	return rep, nil
+}
+
+func (r *runner) driftOne(ctx context.Context, name string) StackReport {
+	st, err := r.stack(ctx, name, false)
+	if err != nil {
+		return failed(name, fmt.Errorf("selecting stack (drift checks existing stacks only): %w", err))
+	}
+	c := newCollector(name, "drift", true, r.o.Progress, &r.progressMu)
+	ch := make(chan events.EngineEvent)
+	go c.consume(ch)
+	out, flush := r.cliOutput(name)
+	opts := []optrefresh.Option{optrefresh.EventStreams(ch)}
+	if out != nil {
+		opts = append(opts, optrefresh.ProgressStreams(out), optrefresh.ErrorProgressStreams(out))
+	}
+	_, err = st.PreviewRefresh(ctx, opts...)
+	flush()
+	c.wait(10 * time.Second)
+	c.finish()
+	sr := c.report()
+	sr.Stack = name
+	for i := range sr.Changes {
+		// A drifted stateful resource is worth attention, but the refresh
+		// itself destroys nothing: drift is never "blocking".
+		sr.Changes[i].Blocking = false
+	}
+	if err != nil {
+		sr.Error = conciseError("drift check", err, sr.Diagnostics)
+	}
+	return sr
+}
+
+func failed(stack string, err error) StackReport {
+	return StackReport{Stack: stack, Error: err.Error(), Summary: map[string]int{}, Changes: []Change{}}
+}
+
+// conciseError is a stack's failure in a few lines: the engine's error
+// diagnostics when there are any, otherwise the CLI's stderr.
+func conciseError(op string, err error, diags []string) string {
+	if len(diags) > 0 {
+		return op + " failed: " + strings.Join(diags, "; ")
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "\nstderr:"); i >= 0 {
+		stderr := strings.TrimSpace(msg[i+len("\nstderr:"):])
+		if stderr != "" {
+			msg = stderr
+		}
+	}
+	if len(msg) > maxError {
+		msg = truncateUTF8(msg, maxError) + "…"
+	}
+	return op + " failed: " + msg
+}
+
+// SortedStacks returns the report's stack names, sorted (for messages).
+func (r *Report) SortedStacks() []string {
+	var n []string
+	for _, s := range r.Stacks {
+		n = append(n, s.Stack)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// cli is an auto.PulumiCommand for a pulumi binary at any path (the SDK's
+// own expects <root>/bin/pulumi).
+type cli struct {
+	path    string
+	version semver.Version
+}
+
+// NewCLI locates the pulumi CLI (bin, else $PULUMI_BIN, else `pulumi` on
+// PATH) and reads its version.
+func NewCLI(bin string) (auto.PulumiCommand, error) {
+	if bin == "" {
+		bin = os.Getenv("PULUMI_BIN")
+	}
+	if bin == "" {
+		p, err := exec.LookPath("pulumi")
+		if err != nil {
+			return nil, errors.New("pulumi CLI not found: set PULUMI_BIN or put pulumi on PATH (scripts/install-pulumi.sh builds v3.274.1)")
+		}
+		bin = p
+	}
+	cmd := exec.Command(bin, "version")
+	cmd.Env = append(os.Environ(), "PULUMI_SKIP_UPDATE_CHECK=true")
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("running %s version: %w", bin, err)
+	}
+	v, err := semver.ParseTolerant(strings.TrimSpace(string(out)))
+	if err != nil {
+		return nil, fmt.Errorf("%s version %q: %w", bin, strings.TrimSpace(string(out)), err)
+	}
+	if v.LT(semver.MustParse("3.105.0")) {
+		return nil, fmt.Errorf("%s is pulumi %s; lkinfra needs 3.105.0 or later (refresh previews)", bin, v)
+	}
+	return &cli{path: bin, version: v}, nil
+}
+
+func (c *cli) Version() semver.Version { return c.version }
+
+func (c *cli) Run(ctx context.Context, workdir string, stdin io.Reader, additionalOutput, additionalErrorOutput []io.Writer,
+	additionalEnv []string, args ...string,
+) (string, string, int, error) {
+	args = append([]string{"--non-interactive"}, args...)
+	cmd := exec.CommandContext(ctx, c.path, args...)
+	cmd.Dir = workdir
+	cmd.Env = append(os.Environ(), additionalEnv...)
+	cmd.Env = append(cmd.Env, "PULUMI_AUTOMATION_API=true", "PULUMI_SKIP_UPDATE_CHECK=true")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = io.MultiWriter(append(additionalOutput, &stdout)...)
+	cmd.Stderr = io.MultiWriter(append(additionalErrorOutput, &stderr)...)
+	cmd.Stdin = stdin
+	// On cancellation the CLI gets SIGINT first so it can save state.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	cmd.WaitDelay = 30 * time.Second
+	err := cmd.Run()
+	code := -2
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		code = 0
+	case errors.As(err, &exitErr):
+		code = exitErr.ExitCode()
+	}
+	return stdout.String(), stderr.String(), code, err
+}

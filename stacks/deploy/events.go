@@ -1,0 +1,248 @@
+package deploy
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// collector turns one stack operation's engine events into a StackReport
+// and prints progress lines.
+type collector struct {
+	stack string
+	verb  string // preview, up, drift
+	// refresh: changes come from the refresh steps' results (drift).
+	refresh bool
+
+	progress   io.Writer
+	progressMu *sync.Mutex
+	every      time.Duration
+
+	mu        sync.Mutex
+	start     time.Time
+	lastPrint time.Time
+	seen      map[string]bool
+	finished  map[string]bool
+	changes   map[string]*Change
+	order     []string
+	diags     []string
+	summary   map[string]int
+	failedURN []string
+	done      chan struct{}
+}
+
+func newCollector(stack, verb string, refresh bool, progress io.Writer, progressMu *sync.Mutex) *collector {
+	return &collector{
+		stack: stack, verb: verb, refresh: refresh,
+		progress: progress, progressMu: progressMu, every: 5 * time.Second,
+		start: time.Now(), lastPrint: time.Now(),
+		seen: map[string]bool{}, finished: map[string]bool{}, changes: map[string]*Change{},
+		done: make(chan struct{}),
+	}
+}
+
+// consume reads events until the channel closes.
+func (c *collector) consume(ch <-chan events.EngineEvent) {
+	defer close(c.done)
+	for ev := range ch {
+		if ev.Error != nil {
+			continue
+		}
+		c.handle(ev.EngineEvent)
+	}
+}
+
+// wait waits for the event stream to end; the SDK never closes it when the
+// CLI fails before streaming, so the wait is bounded.
+func (c *collector) wait(d time.Duration) {
+	select {
+	case <-c.done:
+	case <-time.After(d):
+	}
+}
+
+func (c *collector) handle(ev apitype.EngineEvent) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case ev.ResourcePreEvent != nil:
+		md := ev.ResourcePreEvent.Metadata
+		c.seen[md.URN] = true
+		if !c.refresh {
+			c.record(md)
+		}
+	case ev.ResOutputsEvent != nil:
+		md := ev.ResOutputsEvent.Metadata
+		c.seen[md.URN] = true
+		c.finished[md.URN] = true
+		if c.refresh {
+			c.record(md)
+		}
+	case ev.ResOpFailedEvent != nil:
+		c.failedURN = append(c.failedURN, ev.ResOpFailedEvent.Metadata.URN)
+	case ev.DiagnosticEvent != nil:
+		d := ev.DiagnosticEvent
+		if d.Severity == "error" {
+			msg := strings.TrimSpace(colors.Never.Colorize(d.Message))
+			if msg != "" {
+				if d.URN != "" {
+					msg = fmt.Sprintf("%s: %s", resource.URN(d.URN).Name(), msg)
+				}
+				c.diags = append(c.diags, msg)
+			}
+		}
+	case ev.SummaryEvent != nil:
+		c.summary = map[string]int{}
+		for op, n := range ev.SummaryEvent.ResourceChanges {
+			c.summary[string(op)] = n
+		}
+	}
+	c.maybePrint(false)
+}
+
+// record keeps a changing resource from a step's metadata.
+func (c *collector) record(md apitype.StepEventMetadata) {
+	op := string(md.Op)
+	switch op {
+	case "create", "update", "replace", "delete", "import", "discard":
+	default:
+		// same, read, refresh, and the create-replacement/delete-replaced
+		// halves of a replace (the replace step carries its diff).
+		return
+	}
+	if op == "discard" {
+		op = OpDelete
+	}
+	typ := md.Type
+	if typ == "" {
+		typ = string(resource.URN(md.URN).Type())
+	}
+	if typ == string(resource.RootStackType) {
+		return
+	}
+	ch := &Change{
+		URN:            md.URN,
+		Type:           typ,
+		Name:           resource.URN(md.URN).Name(),
+		Op:             op,
+		ReplaceReasons: append([]string(nil), md.Keys...),
+		Protected:      md.Old != nil && md.Old.Protect,
+	}
+	if op == OpUpdate || op == OpReplace {
+		ch.Properties = propertyChanges(md)
+	}
+	if op != OpReplace {
+		ch.ReplaceReasons = nil
+	}
+	sort.Strings(ch.ReplaceReasons)
+	classify(ch)
+	if _, dup := c.changes[md.URN]; !dup {
+		c.order = append(c.order, md.URN)
+	}
+	c.changes[md.URN] = ch
+}
+
+func (c *collector) maybePrint(final bool) {
+	if c.progress == nil {
+		return
+	}
+	now := time.Now()
+	if !final && now.Sub(c.lastPrint) < c.every {
+		return
+	}
+	c.lastPrint = now
+	elapsed := now.Sub(c.start).Round(time.Second)
+	var line string
+	nChanges := len(c.changes)
+	switch {
+	case final:
+		line = fmt.Sprintf("[%s] %s finished: %d resources, %d %s (%s)", c.stack, c.verb, len(c.seen), nChanges, changeWord(c.refresh), elapsed)
+	case c.verb == "up":
+		line = fmt.Sprintf("[%s] %s: %d/%d resources done, %d changing (%s)", c.stack, c.verb, len(c.finished), len(c.seen), nChanges, elapsed)
+	default:
+		line = fmt.Sprintf("[%s] %s: %d resources so far, %d %s (%s)", c.stack, c.verb, len(c.seen), nChanges, changeWord(c.refresh), elapsed)
+	}
+	c.progressMu.Lock()
+	fmt.Fprintln(c.progress, line)
+	c.progressMu.Unlock()
+}
+
+func changeWord(refresh bool) string {
+	if refresh {
+		return "drifted"
+	}
+	return "to change"
+}
+
+// report snapshots the collected state.
+func (c *collector) report() StackReport {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sr := StackReport{Stack: c.stack, Summary: map[string]int{}, Changes: []Change{}}
+	for _, urn := range c.order {
+		sr.Changes = append(sr.Changes, *c.changes[urn])
+	}
+	sortChanges(sr.Changes)
+	if c.summary != nil {
+		for k, v := range c.summary {
+			sr.Summary[k] = v
+		}
+	} else {
+		for _, ch := range sr.Changes {
+			sr.Summary[ch.Op]++
+		}
+	}
+	sr.Diagnostics = append([]string(nil), c.diags...)
+	return sr
+}
+
+func (c *collector) finish() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maybePrint(true)
+}
+
+// prefixWriter prefixes every line written to w with prefix; writes of
+// several stacks interleave line by line, not mid-line.
+type prefixWriter struct {
+	mu     *sync.Mutex
+	w      io.Writer
+	prefix string
+	buf    []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.buf = append(p.buf, b...)
+	for {
+		i := strings.IndexByte(string(p.buf), '\n')
+		if i < 0 {
+			break
+		}
+		line := p.buf[:i+1]
+		p.mu.Lock()
+		_, err := fmt.Fprintf(p.w, "%s%s", p.prefix, line)
+		p.mu.Unlock()
+		p.buf = p.buf[i+1:]
+		if err != nil {
+			return len(b), err
+		}
+	}
+	return len(b), nil
+}
+
+func (p *prefixWriter) Flush() {
+	if len(p.buf) > 0 {
+		p.mu.Lock()
+		fmt.Fprintf(p.w, "%s%s\n", p.prefix, p.buf)
+		p.mu.Unlock()
+		p.buf = nil
+	}
+}
