@@ -49,9 +49,11 @@ func NewCredentials(ctx *pulumi.Context, name string, args *CredentialsArgs, opt
 		c.APIKey, c.APISecret = secret(args.APIKey), secret(args.APISecret)
 	} else {
 		// LiveKit keys are conventionally "API" + random alphanumerics.
+		// RandomString's result is plain in state unless marked secret; the
+		// key is handled as a secret everywhere else.
 		key, err := random.NewRandomString(ctx, name+"-api-key", &random.RandomStringArgs{
 			Length: pulumi.Int(12), Special: pulumi.Bool(false), Upper: pulumi.Bool(true), Lower: pulumi.Bool(true), Numeric: pulumi.Bool(true),
-		}, parent)
+		}, parent, pulumi.AdditionalSecretOutputs([]string{"result"}))
 		if err != nil {
 			return nil, fmt.Errorf("credentials %q: api key: %w", name, err)
 		}
