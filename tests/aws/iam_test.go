@@ -1,0 +1,135 @@
+package aws_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+)
+
+func rolePolicy(t *testing.T, p *plan.Plan, suffix string) policyDoc {
+	t.Helper()
+	var doc policyDoc
+	jsonInput(t, child(t, p, tMedia, tRolePolicy, suffix), "policy", &doc)
+	if len(doc.Statement) == 0 {
+		t.Fatalf("role policy %s has no statements", suffix)
+	}
+	return doc
+}
+
+// grants flattens a policy into "action on resource" pairs and checks every
+// statement is a plain Allow without wildcards.
+func grants(t *testing.T, what string, doc policyDoc) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, s := range doc.Statement {
+		if s.Effect != "Allow" {
+			t.Errorf("%s: statement %q has effect %q", what, s.Sid, s.Effect)
+		}
+		for _, a := range s.actions(t) {
+			if strings.Contains(a, "*") {
+				t.Errorf("%s: wildcard action %q", what, a)
+			}
+			for _, r := range s.resources(t) {
+				if r == "*" || strings.HasSuffix(r, ":*:*") {
+					t.Errorf("%s: action %s on wildcard resource %q", what, a, r)
+				}
+				out[a] = append(out[a], r)
+			}
+		}
+	}
+	return out
+}
+
+// The execution role reads exactly the config secret and writes the log
+// group; nothing else.
+func TestExecutionRolePolicy(t *testing.T) {
+	p := prod(t)
+	g := grants(t, "execution role", rolePolicy(t, p, "-execution"))
+	cfgSecret := child(t, p, tMedia, tSecret, "-config")
+	logs := child(t, p, tMedia, tLogGroup, "-logs")
+	if got := g["secretsmanager:GetSecretValue"]; !slices.Equal(got, []string{cfgSecret.ID}) {
+		t.Errorf("GetSecretValue on %v, want exactly the config secret %s", got, cfgSecret.ID)
+	}
+	for a, rs := range g {
+		switch {
+		case a == "secretsmanager:GetSecretValue":
+		case strings.HasPrefix(a, "logs:"):
+			for _, r := range rs {
+				if !strings.Contains(r, str(t, logs, "name")) {
+					t.Errorf("%s on %q, want the LiveKit log group %s only", a, r, str(t, logs, "name"))
+				}
+			}
+		default:
+			t.Errorf("execution role may %s on %v; it needs only the config secret and logs", a, rs)
+		}
+	}
+	for _, a := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
+		if len(g[a]) == 0 {
+			t.Errorf("execution role lacks %s: the awslogs driver needs it", a)
+		}
+	}
+	pol := child(t, p, tMedia, tRolePolicy, "-execution")
+	dependsOn(t, pol, cfgSecret, "the policy names the config secret's ARN")
+	dependsOn(t, pol, logs, "the policy names the log group's ARN")
+	expect(t, pol, "role", child(t, p, tMedia, tRole, "-execution").Name)
+}
+
+// The task role may only write recordings into its bucket.
+func TestTaskRolePolicy(t *testing.T) {
+	p := prod(t)
+	g := grants(t, "task role", rolePolicy(t, p, "-task"))
+	bucket := child(t, p, tRecordings, tBucket, "")
+	// BucketV2's mock ARN is arn:aws:s3:::<bucket>; its id is the bucket name.
+	wantRes := "arn:aws:s3:::" + bucket.ID + "/*"
+	allowed := []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"}
+	if len(g["s3:PutObject"]) == 0 {
+		t.Error("task role cannot s3:PutObject: recordings would fail")
+	}
+	for a, rs := range g {
+		if !slices.Contains(allowed, a) {
+			t.Errorf("task role may %s; want only recording writes %v", a, allowed)
+		}
+		if !slices.Equal(rs, []string{wantRes}) {
+			t.Errorf("task role %s on %v, want only %s", a, rs, wantRes)
+		}
+	}
+	pol := child(t, p, tMedia, tRolePolicy, "-task")
+	dependsOn(t, pol, bucket, "the policy names the bucket's ARN")
+	expect(t, pol, "role", child(t, p, tMedia, tRole, "-task").Name)
+}
+
+// Both roles are assumable only by ECS tasks, carry no managed policies,
+// and the task definition uses each for its purpose.
+func TestRoles(t *testing.T) {
+	p := prod(t)
+	if n := len(p.ByType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")) + len(p.ByType("aws:iam/policyAttachment:PolicyAttachment")); n != 0 {
+		t.Errorf("%d managed policy attachments; the roles need inline least-privilege policies only", n)
+	}
+	roles := childrenOfType(p, tMedia, tRole)
+	if len(roles) != 2 {
+		t.Errorf("media cluster has roles %v, want execution and task", names(roles))
+	}
+	for _, r := range roles {
+		absentOrEmpty(t, &r, "managedPolicyArns", "no managed (admin) policies")
+		absentOrEmpty(t, &r, "inlinePolicies", "policies are RolePolicy resources, checked above")
+		var trust policyDoc
+		jsonInput(t, &r, "assumeRolePolicy", &trust)
+		if len(trust.Statement) != 1 {
+			t.Fatalf("role %q trust has %d statements, want 1", r.Name, len(trust.Statement))
+		}
+		s := trust.Statement[0]
+		princ, _ := s.Principal.(map[string]any)
+		if s.Effect != "Allow" || !slices.Equal(s.actions(t), []string{"sts:AssumeRole"}) || princ == nil ||
+			!slices.Equal(asStrings(t, "trust principal", princ["Service"]), []string{"ecs-tasks.amazonaws.com"}) || len(princ) != 1 {
+			t.Errorf("role %q trust = %+v, want sts:AssumeRole by ecs-tasks.amazonaws.com only", r.Name, s)
+		}
+	}
+	td := taskDefinition(t, p)
+	dependsOn(t, td, child(t, p, tMedia, tRole, "-execution"), "executionRoleArn")
+	dependsOn(t, td, child(t, p, tMedia, tRole, "-task"), "taskRoleArn")
+	if e, k := str(t, td, "executionRoleArn"), str(t, td, "taskRoleArn"); e == k {
+		t.Errorf("execution and task role are the same (%s)", e)
+	}
+}

@@ -1,0 +1,95 @@
+package aws_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+)
+
+// renderedConfig parses the LiveKit config the tasks receive: the body of
+// the config secret's version. (LiveKit's own strict parser checks the same
+// renderer in tests/config.)
+func renderedConfig(t *testing.T, p *plan.Plan) livekitConfig {
+	t.Helper()
+	ver := child(t, p, tMedia, tSecretVer, "-config")
+	body := str(t, ver, "secretString")
+	var cfg livekitConfig
+	if err := yaml.Unmarshal([]byte(body), &cfg); err != nil {
+		t.Fatalf("config secret body is not YAML: %v\n%s", err, body)
+	}
+	return cfg
+}
+
+func TestLiveKitConfig(t *testing.T) {
+	p := prod(t)
+	cfg := renderedConfig(t, p)
+	if cfg.Port != 7880 {
+		t.Errorf("port = %d, want 7880 (the target group's port)", cfg.Port)
+	}
+	if cfg.Region != prodRegion {
+		t.Errorf("region = %q, want %s", cfg.Region, prodRegion)
+	}
+	if !cfg.RTC.UseExternalIP {
+		t.Error("rtc.use_external_ip is false: tasks would advertise their private IPs")
+	}
+	if cfg.RTC.TCPPort != 7881 {
+		t.Errorf("rtc.tcp_port = %d, want 7881", cfg.RTC.TCPPort)
+	}
+	if cfg.RTC.PortRangeStart != 50000 || cfg.RTC.PortRangeEnd != 60000 || cfg.RTC.UDPPort != 0 {
+		t.Errorf("rtc UDP = range %d-%d / udp_port %d, want range 50000-60000", cfg.RTC.PortRangeStart, cfg.RTC.PortRangeEnd, cfg.RTC.UDPPort)
+	}
+	if cfg.TURN != nil && cfg.TURN.Enabled {
+		t.Errorf("TURN enabled without turnUdpPort: %+v", cfg.TURN)
+	}
+}
+
+// LiveKit reaches the ElastiCache primary over TLS with the AUTH token.
+func TestLiveKitConfigRedis(t *testing.T) {
+	p := prod(t)
+	cfg := renderedConfig(t, p)
+	endpoint, _ := p.RawOutputs["redisEndpoint"].(string)
+	if cfg.Redis.Address != endpoint || !strings.HasPrefix(endpoint, "master.") || !strings.HasSuffix(endpoint, ".cache.amazonaws.com:6379") {
+		t.Errorf("redis.address = %q, want the ElastiCache primary endpoint host:6379 (output redisEndpoint %q)", cfg.Redis.Address, endpoint)
+	}
+	if strings.Contains(cfg.Redis.Address, "://") {
+		t.Errorf("redis.address %q is a URL; LiveKit wants host:port (livekit#3834)", cfg.Redis.Address)
+	}
+	if cfg.Redis.TLS == nil || !cfg.Redis.TLS.Enabled || cfg.Redis.TLS.Insecure {
+		t.Errorf("redis.tls = %+v, want enabled and verifying (transit encryption is on)", cfg.Redis.TLS)
+	}
+	if cfg.Redis.UseTLS != nil {
+		t.Error("redis.use_tls is deprecated; use the tls block")
+	}
+	rg := child(t, p, tRedisCache, tReplGroup, "")
+	if cfg.Redis.Password == "" || cfg.Redis.Password != str(t, rg, "authToken") {
+		t.Error("redis.password is not the ElastiCache AUTH token")
+	}
+	ver := child(t, p, tMedia, tSecretVer, "-config")
+	dependsOn(t, ver, rg, "the config names the replication group's endpoint")
+}
+
+func TestLiveKitConfigVariants(t *testing.T) {
+	t.Run("mux", func(t *testing.T) {
+		cfg := renderedConfig(t, variantPlan(t, "mux"))
+		if cfg.RTC.UDPPort != 7882 || cfg.RTC.PortRangeStart != 0 || cfg.RTC.PortRangeEnd != 0 {
+			t.Errorf("rtc = %+v, want udp_port 7882 and no range", cfg.RTC)
+		}
+	})
+	t.Run("turn", func(t *testing.T) {
+		cfg := renderedConfig(t, variantPlan(t, "turn"))
+		if cfg.TURN == nil || !cfg.TURN.Enabled || cfg.TURN.UDPPort != 3478 || cfg.TURN.Domain != prodHostname {
+			t.Errorf("turn = %s, want enabled on 3478/udp for %s", describe(cfg.TURN), prodHostname)
+		}
+	})
+}
+
+func describe(v any) string {
+	if v == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("%+v", v)
+}

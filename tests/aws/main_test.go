@@ -1,0 +1,480 @@
+package aws_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+)
+
+// Resource type tokens used by the tests.
+const (
+	tNetwork     = "livekit-infra:index:Network"
+	tRedisCache  = "livekit-infra:index:RedisCache"
+	tMedia       = "livekit-infra:index:MediaCluster"
+	tRecordings  = "livekit-infra:index:Recordings"
+	tCredentials = "livekit-infra:index:Credentials"
+
+	tVpc         = "aws:ec2/vpc:Vpc"
+	tSubnet      = "aws:ec2/subnet:Subnet"
+	tIgw         = "aws:ec2/internetGateway:InternetGateway"
+	tEip         = "aws:ec2/eip:Eip"
+	tNat         = "aws:ec2/natGateway:NatGateway"
+	tRouteTable  = "aws:ec2/routeTable:RouteTable"
+	tRTAssoc     = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+	tSG          = "aws:ec2/securityGroup:SecurityGroup"
+	tSGRule      = "aws:ec2/securityGroupRule:SecurityGroupRule"
+	tDefaultSG   = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+	tReplGroup   = "aws:elasticache/replicationGroup:ReplicationGroup"
+	tCacheSubnet = "aws:elasticache/subnetGroup:SubnetGroup"
+	tCluster     = "aws:ecs/cluster:Cluster"
+	tTaskDef     = "aws:ecs/taskDefinition:TaskDefinition"
+	tService     = "aws:ecs/service:Service"
+	tLogGroup    = "aws:cloudwatch/logGroup:LogGroup"
+	tScaleTarget = "aws:appautoscaling/target:Target"
+	tScalePolicy = "aws:appautoscaling/policy:Policy"
+	tRole        = "aws:iam/role:Role"
+	tRolePolicy  = "aws:iam/rolePolicy:RolePolicy"
+	tLB          = "aws:lb/loadBalancer:LoadBalancer"
+	tListener    = "aws:lb/listener:Listener"
+	tTargetGroup = "aws:lb/targetGroup:TargetGroup"
+	tCert        = "aws:acm/certificate:Certificate"
+	tCertValid   = "aws:acm/certificateValidation:CertificateValidation"
+	tRecord      = "aws:route53/record:Record"
+	tBucket      = "aws:s3/bucketV2:BucketV2"
+	tPAB         = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+	tSSE         = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+	tVersioning  = "aws:s3/bucketVersioningV2:BucketVersioningV2"
+	tLifecycle   = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
+	tBucketPol   = "aws:s3/bucketPolicy:BucketPolicy"
+	tDist        = "aws:cloudfront/distribution:Distribution"
+	tOAC         = "aws:cloudfront/originAccessControl:OriginAccessControl"
+	tAWSProvider = "pulumi:providers:aws"
+	tSecret      = "aws:secretsmanager/secret:Secret"
+	tSecretVer   = "aws:secretsmanager/secretVersion:SecretVersion"
+	tRandomPw    = "random:index/randomPassword:RandomPassword"
+	tRandomStr   = "random:index/randomString:RandomString"
+)
+
+// Facts of Pulumi.aws-prod.yaml (and Pulumi.yaml's defaults) the tests
+// check against. A change to the stack file that breaks one of these is a
+// product change and must be made here on purpose.
+const (
+	prodHostname = "aws-prod.example.com"
+	prodGlobal   = "livekit.example.com"
+	prodZoneID   = "Z0123456789EXAMPLE"
+	prodRegion   = "us-west-2"
+	prodVpcCIDR  = "10.0.0.0/16"
+)
+
+var (
+	baseConfig *plan.StackConfig
+	basePlan   *plan.Plan
+)
+
+// TestMain evaluates the real aws-prod stack once for the whole binary.
+func TestMain(m *testing.M) {
+	sc, err := plan.LoadStackConfig("../..", "aws-prod")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loading aws-prod config:", err)
+		os.Exit(1)
+	}
+	p, err := plan.Evaluate(sc, awsstack.Program)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "evaluating aws-prod:", err)
+		os.Exit(1)
+	}
+	baseConfig, basePlan = sc, p
+	os.Exit(m.Run())
+}
+
+// prod returns the shared plan of the unmodified aws-prod stack.
+func prod(t *testing.T) *plan.Plan {
+	t.Helper()
+	return basePlan
+}
+
+// prodOr returns the base plan for "" and the named variant otherwise.
+func prodOr(t *testing.T, variant string) *plan.Plan {
+	t.Helper()
+	if variant == "" {
+		return prod(t)
+	}
+	return variantPlan(t, variant)
+}
+
+// variant is aws-prod with some config keys changed. Keys are bare
+// livekit-infra names ("awsNatGateways"); secret lists keys whose value is a
+// config secret (as `pulumi config set --secret` makes them).
+type variant struct {
+	set    map[string]string
+	secret []string
+}
+
+// User-supplied secrets for the "userSecrets" variant. Distinctive, so a
+// leak is easy to spot.
+const (
+	userAPIKey        = "APIuserSuppliedKey42"
+	userAPISecret     = "userSuppliedApiSecret0123456789abcdefXYZ"
+	userRedisPassword = "userSuppliedRedisToken0123456789"
+)
+
+var variants = map[string]variant{
+	"natSingle":   {set: map[string]string{"awsNatGateways": "single"}},
+	"natNone":     {set: map[string]string{"awsNatGateways": "none"}},
+	"mux":         {set: map[string]string{"mediaUdpPorts": "7882"}},
+	"turn":        {set: map[string]string{"turnUdpPort": "3478"}},
+	"unprotected": {set: map[string]string{"protect": "false"}},
+	"noCdn":       {set: map[string]string{"recordingsCdn": "false"}},
+	"keepForever": {set: map[string]string{"recordingsTransitionDays": "0", "recordingsExpireDays": "0"}},
+	"otherSizing": {set: map[string]string{
+		"minNodes": "2", "maxNodes": "25", "cpuTarget": "55", "scaleOutCooldown": "30", "scaleInCooldown": "900",
+		"awsTaskCpu": "4096", "awsTaskMemory": "8192", "logRetentionDays": "90",
+		"awsAlbIdleTimeout": "1800", "awsAlbSslPolicy": "ELBSecurityPolicy-TLS13-1-3-2021-06",
+	}},
+	"otherRedisVpc": {set: map[string]string{
+		"awsRedisNodes": "3", "awsRedisEngineVersion": "6.2", "awsRedisMaintenanceWindow": "tue:02:00-tue:03:00",
+		"awsRedisSnapshotWindow": "22:00-23:00", "awsVpcCidr": "10.42.0.0/20",
+	}},
+	"userSecrets": {
+		set:    map[string]string{"apiKey": userAPIKey, "apiSecret": userAPISecret, "redisPassword": userRedisPassword},
+		secret: []string{"apiKey", "apiSecret", "redisPassword"},
+	},
+}
+
+var (
+	variantMu    sync.Mutex
+	variantPlans = map[string]*plan.Plan{}
+)
+
+// variantPlan evaluates (once per binary) the named variant of aws-prod.
+func variantPlan(t *testing.T, name string) *plan.Plan {
+	t.Helper()
+	v, ok := variants[name]
+	if !ok {
+		t.Fatalf("no variant %q", name)
+	}
+	variantMu.Lock()
+	defer variantMu.Unlock()
+	if p, ok := variantPlans[name]; ok {
+		return p
+	}
+	sc := &plan.StackConfig{
+		Project:    baseConfig.Project,
+		Stack:      baseConfig.Stack,
+		Config:     map[string]string{},
+		SecretKeys: slices.Clone(baseConfig.SecretKeys),
+	}
+	for k, val := range baseConfig.Config {
+		sc.Config[k] = val
+	}
+	for k, val := range v.set {
+		sc.Config[key(k)] = val
+	}
+	for _, k := range v.secret {
+		sc.SecretKeys = append(sc.SecretKeys, key(k))
+	}
+	p, err := plan.Evaluate(sc, awsstack.Program)
+	if err != nil {
+		t.Fatalf("evaluating aws-prod variant %q (%v): %v", name, v.set, err)
+	}
+	variantPlans[name] = p
+	return p
+}
+
+func key(name string) string { return "livekit-infra:" + name }
+
+// --- finding resources ------------------------------------------------------
+
+// component returns the single component of type typ.
+func component(t *testing.T, p *plan.Plan, typ string) *plan.Resource {
+	t.Helper()
+	rs := p.ByType(typ)
+	if len(rs) != 1 {
+		t.Fatalf("want exactly one %s component, got %d: %v", typ, len(rs), names(rs))
+	}
+	return &rs[0]
+}
+
+// child returns the resource of type typ named <component name><suffix>
+// among the direct children of the component of type compType.
+func child(t *testing.T, p *plan.Plan, compType, typ, suffix string) *plan.Resource {
+	t.Helper()
+	r, ok := findChild(p, compType, typ, suffix)
+	if !ok {
+		comp := component(t, p, compType)
+		t.Fatalf("%s %q has no %s child named %q; its %s children: %v",
+			compType, comp.Name, typ, comp.Name+suffix, typ, names(childrenOfType(p, compType, typ)))
+	}
+	return r
+}
+
+func findChild(p *plan.Plan, compType, typ, suffix string) (*plan.Resource, bool) {
+	comps := p.ByType(compType)
+	if len(comps) != 1 {
+		return nil, false
+	}
+	for i := range p.Resources {
+		r := &p.Resources[i]
+		if r.Parent == comps[0].URN && r.Type == typ && r.Name == comps[0].Name+suffix {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+// childrenOfType returns the direct children of type typ of the component of
+// type compType.
+func childrenOfType(p *plan.Plan, compType, typ string) []plan.Resource {
+	var out []plan.Resource
+	for _, comp := range p.ByType(compType) {
+		for _, c := range p.Children(comp.URN) {
+			if c.Type == typ {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+func names(rs []plan.Resource) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Name
+	}
+	sort.Strings(out)
+	return out
+}
+
+// byID returns the resource whose synthesized id is id.
+func byID(p *plan.Plan, id string) (*plan.Resource, bool) {
+	for i := range p.Resources {
+		if p.Resources[i].ID == id && id != "" {
+			return &p.Resources[i], true
+		}
+	}
+	return nil, false
+}
+
+// --- reading inputs ---------------------------------------------------------
+
+// str returns the string input at path, failing the test if it is absent or
+// not a string.
+func str(t *testing.T, r *plan.Resource, path string) string {
+	t.Helper()
+	v, ok := r.RawInput(path)
+	if !ok {
+		t.Fatalf("%s %q: input %s is not set", r.Type, r.Name, path)
+	}
+	s, ok := v.(string)
+	if !ok {
+		t.Fatalf("%s %q: input %s = %#v, want a string", r.Type, r.Name, path, v)
+	}
+	return s
+}
+
+// num returns the integer input at path.
+func num(t *testing.T, r *plan.Resource, path string) int {
+	t.Helper()
+	v, ok := r.RawInput(path)
+	if !ok {
+		t.Fatalf("%s %q: input %s is not set", r.Type, r.Name, path)
+	}
+	n, ok := v.(int)
+	if !ok {
+		t.Fatalf("%s %q: input %s = %#v, want an integer", r.Type, r.Name, path, v)
+	}
+	return n
+}
+
+// list returns the string-list input at path (nil if absent).
+func list(t *testing.T, r *plan.Resource, path string) []string {
+	t.Helper()
+	v, ok := r.RawInput(path)
+	if !ok || v == nil {
+		return nil
+	}
+	return asStrings(t, fmt.Sprintf("%s %q input %s", r.Type, r.Name, path), v)
+}
+
+// asStrings turns a string or a list of strings (IAM's "Action": "x" or
+// ["x","y"]) into a list.
+func asStrings(t *testing.T, what string, v any) []string {
+	t.Helper()
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		out := make([]string, len(x))
+		for i, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				t.Fatalf("%s[%d] = %#v, want a string", what, i, e)
+			}
+			out[i] = s
+		}
+		return out
+	case nil:
+		return nil
+	}
+	t.Fatalf("%s = %#v, want a string or a list of strings", what, v)
+	return nil
+}
+
+// expect checks the input at path equals want (ints, bools, strings, or
+// []any / map[string]any for structures).
+func expect(t *testing.T, r *plan.Resource, path string, want any) {
+	t.Helper()
+	got, ok := r.RawInput(path)
+	if !ok {
+		t.Errorf("%s %q: input %s is not set, want %#v", r.Type, r.Name, path, want)
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s %q: input %s = %#v, want %#v", r.Type, r.Name, path, got, want)
+	}
+}
+
+// absentOrEmpty checks the input at path is unset, null or an empty list.
+func absentOrEmpty(t *testing.T, r *plan.Resource, path, why string) {
+	t.Helper()
+	v, ok := r.RawInput(path)
+	if !ok || v == nil {
+		return
+	}
+	if a, isList := v.([]any); isList && len(a) == 0 {
+		return
+	}
+	t.Errorf("%s %q: input %s = %#v, want none (%s)", r.Type, r.Name, path, v, why)
+}
+
+// dependsOn checks r depends on dep (the value of some input of r comes
+// from dep's outputs).
+func dependsOn(t *testing.T, r, dep *plan.Resource, why string) {
+	t.Helper()
+	if !slices.Contains(r.Dependencies, dep.URN) {
+		t.Errorf("%s %q does not depend on %s %q (%s); its dependencies: %v", r.Type, r.Name, dep.Type, dep.Name, why, r.Dependencies)
+	}
+}
+
+// jsonInput parses the JSON string input at path into out.
+func jsonInput(t *testing.T, r *plan.Resource, path string, out any) {
+	t.Helper()
+	s := str(t, r, path)
+	if err := json.Unmarshal([]byte(s), out); err != nil {
+		t.Fatalf("%s %q: input %s is not valid JSON: %v\n%s", r.Type, r.Name, path, err, s)
+	}
+}
+
+// --- IAM policy documents -----------------------------------------------------
+
+type policyDoc struct {
+	Version   string
+	Statement []policyStatement
+}
+
+type policyStatement struct {
+	Sid       string
+	Effect    string
+	Principal any
+	Action    any
+	Resource  any
+	Condition map[string]map[string]any
+}
+
+func (s policyStatement) actions(t *testing.T) []string {
+	t.Helper()
+	return asStrings(t, "statement "+s.Sid+" Action", s.Action)
+}
+
+func (s policyStatement) resources(t *testing.T) []string {
+	t.Helper()
+	return asStrings(t, "statement "+s.Sid+" Resource", s.Resource)
+}
+
+// --- secrets ------------------------------------------------------------------
+
+// secretValues are the raw values that must never appear in plain text.
+type secretValues struct {
+	APIKey, APISecret, RedisPassword string
+}
+
+func (s secretValues) all() map[string]string {
+	return map[string]string{"API key": s.APIKey, "API secret": s.APISecret, "Redis password": s.RedisPassword}
+}
+
+// secretsOf reads the secret values of a plan from where they must end up:
+// the API credentials secret (key and secret for token servers) and the
+// ElastiCache AUTH token. Both inputs must be secrets.
+func secretsOf(t *testing.T, p *plan.Plan) secretValues {
+	t.Helper()
+	ver, ok := p.Find(tSecretVer, "livekit-api-credentials")
+	if !ok {
+		t.Fatalf("no %s livekit-api-credentials", tSecretVer)
+	}
+	if !ver.IsSecret("secretString") {
+		t.Fatalf("%s %q: secretString is not a Pulumi secret", ver.Type, ver.Name)
+	}
+	var creds struct{ APIKey, APISecret, URL string }
+	jsonInput(t, ver, "secretString", &creds)
+	rg := child(t, p, tRedisCache, tReplGroup, "")
+	if !rg.IsSecret("authToken") {
+		t.Fatalf("%s %q: authToken is not a Pulumi secret", rg.Type, rg.Name)
+	}
+	s := secretValues{APIKey: creds.APIKey, APISecret: creds.APISecret, RedisPassword: str(t, rg, "authToken")}
+	for what, v := range s.all() {
+		// Short values would make the leak checks below match by accident.
+		if len(v) < 12 {
+			t.Fatalf("%s %q is too short to be a real credential", what, v)
+		}
+	}
+	return s
+}
+
+// livekitConfig is the subset of LiveKit's YAML config the tests read.
+type livekitConfig struct {
+	Port   int               `yaml:"port"`
+	Region string            `yaml:"region"`
+	Keys   map[string]string `yaml:"keys"`
+	RTC    struct {
+		TCPPort        int  `yaml:"tcp_port"`
+		PortRangeStart int  `yaml:"port_range_start"`
+		PortRangeEnd   int  `yaml:"port_range_end"`
+		UDPPort        int  `yaml:"udp_port"`
+		UseExternalIP  bool `yaml:"use_external_ip"`
+	} `yaml:"rtc"`
+	Redis struct {
+		Address  string `yaml:"address"`
+		Password string `yaml:"password"`
+		UseTLS   *bool  `yaml:"use_tls"`
+		TLS      *struct {
+			Enabled  bool `yaml:"enabled"`
+			Insecure bool `yaml:"insecure"`
+		} `yaml:"tls"`
+	} `yaml:"redis"`
+	TURN *struct {
+		Enabled bool   `yaml:"enabled"`
+		Domain  string `yaml:"domain"`
+		UDPPort int    `yaml:"udp_port"`
+	} `yaml:"turn"`
+}
+
+// containsAny reports which of the named secret values occur in s.
+func containsAny(s string, secrets map[string]string) []string {
+	var found []string
+	for what, v := range secrets {
+		if v != "" && strings.Contains(s, v) {
+			found = append(found, what)
+		}
+	}
+	sort.Strings(found)
+	return found
+}
