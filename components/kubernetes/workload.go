@@ -1,0 +1,790 @@
+// Package kubernetes installs LiveKit on any Kubernetes cluster (GKE, AKS,
+// later EKS) with the official livekit-server Helm chart: the one building
+// block every Kubernetes MediaCluster shares. Each cloud adds its own
+// signaling front door (GKE Gateway, AKS ingress) on top of the Service this
+// component creates.
+//
+// The chart (https://helm.livekit.io, livekit/livekit-helm) renders
+// `.Values.livekit` into a ConfigMap and feeds it to the pod as
+// LIVEKIT_CONFIG; it has no way to take the whole config, the Redis password
+// or extra files (a private Redis CA) from a Secret. So the config never goes
+// into the chart values: the component keeps it in a Kubernetes Secret it
+// creates, and a Pulumi transform on the chart's Deployment points
+// LIVEKIT_CONFIG at that Secret and mounts the Secret's files. The values
+// only carry what the chart templates need to declare ports.
+package kubernetes
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	policyv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/policy/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+// LiveKitWorkloadType is the component's type token.
+const LiveKitWorkloadType = "livekit-infra:index:LiveKitWorkload"
+
+// Chart coordinates and the names the chart gives its objects.
+const (
+	// ChartRepo is LiveKit's Helm repository.
+	ChartRepo = "https://helm.livekit.io"
+	// ChartName is the LiveKit server chart.
+	ChartName = "livekit-server"
+	// ReleaseName is the Helm release name (the chart's instance label).
+	ReleaseName = "livekit"
+	// FullName is the chart's fullnameOverride: the name of its Deployment,
+	// ConfigMap, Service, HPA and ServiceAccount.
+	FullName = "livekit-server"
+	// SecretName is the Secret holding the rendered config and files.
+	SecretName = "livekit-config"
+	// ConfigKey is the Secret key holding the rendered LiveKit YAML.
+	ConfigKey = "config.yaml"
+	// ConfigDir is where the Secret's files are mounted in the pod.
+	ConfigDir = "/etc/livekit"
+	// SignalServiceName is the signaling Service the cloud's front door targets.
+	SignalServiceName = "livekit-signal"
+	// ConfigHashAnnotation on the pod template changes with the Secret's
+	// content, so a new config or Redis CA rolls the pods (env vars and
+	// mounted files are read at start).
+	ConfigHashAnnotation = "livekit-infra/config-sha256"
+	// DefaultNamespace is used when Args.Namespace is empty.
+	DefaultNamespace = "livekit"
+	// MinDrainSeconds is the shortest grace period accepted: LiveKit drains
+	// rooms on SIGTERM and is killed when the grace period ends.
+	MinDrainSeconds = 300
+)
+
+// SelectorLabels are the labels the chart puts on its pods.
+func SelectorLabels() map[string]string {
+	return map[string]string{
+		"app.kubernetes.io/name":     ChartName,
+		"app.kubernetes.io/instance": ReleaseName,
+	}
+}
+
+// FilePath is the path inside the pod of a file given in Args.Files.
+func FilePath(name string) string { return ConfigDir + "/" + name }
+
+// Resources are the LiveKit container's requests, in Kubernetes quantities
+// (e.g. "3", "3500m"; "8Gi"). Memory is also the limit; CPU has no limit,
+// because throttling a media server shows up as packet loss.
+type Resources struct {
+	CPU, Memory string
+}
+
+// Scaling bounds the number of LiveKit pods. With host networking there is
+// one pod per node, so these are also the node bounds the cluster's
+// autoscaler must allow.
+type Scaling struct {
+	Min, Max  int
+	CPUTarget int // percent of the CPU request
+}
+
+// ServiceArgs shapes the signaling Service (port 7880 of every pod). The
+// cloud's front door decides its type and annotations.
+type ServiceArgs struct {
+	// Type is ClusterIP (default), NodePort or LoadBalancer.
+	Type        string
+	Annotations map[string]string
+	Labels      map[string]string
+}
+
+// LiveKitWorkloadArgs is cloud-neutral: everything cloud-specific is passed
+// in (provider, node selector, service annotations, files).
+type LiveKitWorkloadArgs struct {
+	// Provider is the kubernetes.Provider of the target cluster. Required:
+	// falling back to the ambient kubeconfig could deploy to the wrong cluster.
+	Provider pulumi.ProviderResource
+	// Namespace is created by the component (default "livekit").
+	Namespace string
+	// ChartVersion pins the livekit-server chart (no ranges).
+	ChartVersion string
+	// ChartRepo overrides the chart repository (default ChartRepo).
+	ChartRepo string
+	// Image is the pinned LiveKit image, repository:tag.
+	Image string
+	// Config is the rendered LiveKit YAML (a secret).
+	Config pulumi.StringInput
+	// Files are extra files (e.g. a Redis CA bundle) stored in the Secret and
+	// mounted at FilePath(name).
+	Files map[string]pulumi.StringInput
+	// Media and TURNUDPPort declare the pod's host ports; they must match
+	// what Config says.
+	Media       livekit.MediaPorts
+	TURNUDPPort int
+	Resources   Resources
+	Scaling     Scaling
+	// DrainSeconds is terminationGracePeriodSeconds: how long a stopping pod
+	// may keep serving its rooms after SIGTERM.
+	DrainSeconds int
+	// NodeSelector pins LiveKit to its node pool.
+	NodeSelector map[string]string
+	Service      ServiceArgs
+	// ServiceMonitor creates a Prometheus Operator ServiceMonitor (needs its
+	// CRD in the cluster).
+	ServiceMonitor bool
+}
+
+var (
+	chartVersionRe = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
+	cpuRe          = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?|[0-9]+m)$`)
+	memoryRe       = regexp.MustCompile(`^[0-9]+(Mi|Gi)$`)
+	dnsLabelRe     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	fileNameRe     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+)
+
+// Validate reports every problem with the args at once.
+func (a *LiveKitWorkloadArgs) Validate(name string) error {
+	var errs []string
+	add := func(format string, v ...any) { errs = append(errs, fmt.Sprintf(format, v...)) }
+	if a == nil {
+		return fmt.Errorf("LiveKitWorkload %q: args are required", name)
+	}
+	if a.Provider == nil {
+		add("Provider is required: pass the cluster's kubernetes.Provider")
+	}
+	if a.Namespace != "" && !dnsLabelRe.MatchString(a.Namespace) {
+		add("Namespace %q must be a DNS label", a.Namespace)
+	}
+	if !chartVersionRe.MatchString(a.ChartVersion) {
+		add("ChartVersion %q must pin an exact chart version such as 1.9.0", a.ChartVersion)
+	}
+	if _, _, err := splitImage(a.Image); err != nil {
+		add("Image: %v", err)
+	}
+	if a.Config == nil {
+		add("Config is required: render it with components/livekit")
+	}
+	for f := range a.Files {
+		if !fileNameRe.MatchString(f) || f == ConfigKey {
+			add("Files: %q must be a plain file name other than %s", f, ConfigKey)
+		}
+	}
+	if err := a.Media.Validate(); err != nil {
+		add("Media: %v", err)
+	}
+	if a.TURNUDPPort < 0 || a.TURNUDPPort > 65535 {
+		add("TURNUDPPort %d is not a port", a.TURNUDPPort)
+	}
+	if !cpuRe.MatchString(a.Resources.CPU) {
+		add("Resources.CPU %q must be a CPU quantity such as 3 or 3500m", a.Resources.CPU)
+	}
+	if !memoryRe.MatchString(a.Resources.Memory) {
+		add("Resources.Memory %q must be a memory quantity such as 8Gi or 6144Mi", a.Resources.Memory)
+	}
+	s := a.Scaling
+	if s.Min < 1 {
+		add("Scaling.Min %d must be at least 1", s.Min)
+	}
+	if s.Max < s.Min {
+		add("Scaling.Max %d is below Scaling.Min %d", s.Max, s.Min)
+	}
+	if s.CPUTarget < 1 || s.CPUTarget > 100 {
+		add("Scaling.CPUTarget %d must be 1-100", s.CPUTarget)
+	}
+	if a.DrainSeconds < MinDrainSeconds {
+		add("DrainSeconds %d is too short for rooms to drain: use at least %d (the chart's default is 18000)", a.DrainSeconds, MinDrainSeconds)
+	}
+	switch a.Service.Type {
+	case "", "ClusterIP", "NodePort", "LoadBalancer":
+	default:
+		add("Service.Type %q must be ClusterIP, NodePort or LoadBalancer", a.Service.Type)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("LiveKitWorkload %q: invalid args:\n  - %s", name, strings.Join(errs, "\n  - "))
+}
+
+func splitImage(image string) (repo, tag string, err error) {
+	if strings.Contains(image, "@") {
+		return "", "", fmt.Errorf("%q: pin by tag (the chart takes repository and tag)", image)
+	}
+	i := strings.LastIndex(image, ":")
+	if i <= 0 || strings.Contains(image[i:], "/") || i == len(image)-1 {
+		return "", "", fmt.Errorf("%q must be repository:tag", image)
+	}
+	repo, tag = image[:i], image[i+1:]
+	if tag == "latest" {
+		return "", "", fmt.Errorf("%q: pin a version, not latest", image)
+	}
+	return repo, tag, nil
+}
+
+// LiveKitWorkload is LiveKit on one Kubernetes cluster.
+type LiveKitWorkload struct {
+	pulumi.ResourceState
+
+	Namespace pulumi.StringOutput
+	// ServiceName is the signaling Service (port 7880) for the front door.
+	ServiceName pulumi.StringOutput
+	// SecretName is the Secret holding the rendered config.
+	SecretName pulumi.StringOutput
+}
+
+// NewLiveKitWorkload declares the namespace, the config Secret, the chart,
+// the signaling Service and the PodDisruptionBudget.
+func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadArgs, opts ...pulumi.ResourceOption) (*LiveKitWorkload, error) {
+	if err := args.Validate(name); err != nil {
+		return nil, err
+	}
+	w := &LiveKitWorkload{}
+	opts = append(opts, pulumi.Providers(args.Provider))
+	if err := ctx.RegisterComponentResource(LiveKitWorkloadType, name, w, opts...); err != nil {
+		return nil, err
+	}
+	parent, provider := pulumi.Parent(w), pulumi.Provider(args.Provider)
+	nsName := args.Namespace
+	if nsName == "" {
+		nsName = DefaultNamespace
+	}
+
+	ns, err := corev1.NewNamespace(ctx, name, &corev1.NamespaceArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(nsName), Labels: pulumi.StringMap{"app.kubernetes.io/part-of": pulumi.String("livekit-infra")}},
+	}, parent, provider)
+	if err != nil {
+		return nil, err
+	}
+	inNS := func(n string) *metav1.ObjectMetaArgs {
+		return &metav1.ObjectMetaArgs{Name: pulumi.String(n), Namespace: ns.Metadata.Name().Elem()}
+	}
+
+	// The Secret: rendered config plus files, all Pulumi secrets.
+	data := pulumi.StringMap{ConfigKey: pulumi.ToSecret(args.Config.ToStringOutput()).(pulumi.StringOutput)}
+	hashInputs := []any{args.Config.ToStringOutput()}
+	for _, f := range sortedKeys(args.Files) {
+		data[f] = pulumi.ToSecret(args.Files[f].ToStringOutput()).(pulumi.StringOutput)
+		hashInputs = append(hashInputs, pulumi.String(f), args.Files[f].ToStringOutput())
+	}
+	secret, err := corev1.NewSecret(ctx, name+"-config", &corev1.SecretArgs{
+		Metadata:   inNS(SecretName),
+		Type:       pulumi.String("Opaque"),
+		StringData: data,
+	}, parent, provider)
+	if err != nil {
+		return nil, err
+	}
+	// A digest of a config holding a 48-character random secret reveals
+	// nothing; unsecreted, it can sit in the Deployment's pod template.
+	hash := pulumi.Unsecret(pulumi.All(hashInputs...).ApplyT(func(v []any) string {
+		h := sha256.New()
+		for _, s := range v {
+			fmt.Fprintf(h, "%d:%s\n", len(s.(string)), s.(string))
+		}
+		return hex.EncodeToString(h.Sum(nil))
+	})).(pulumi.StringOutput)
+
+	values, err := ChartValues(args)
+	if err != nil {
+		return nil, fmt.Errorf("LiveKitWorkload %q: %w", name, err)
+	}
+	repo := args.ChartRepo
+	if repo == "" {
+		repo = ChartRepo
+	}
+	patch := DeploymentPatch{SecretName: SecretName, Files: sortedKeys(args.Files), ConfigHash: hash}
+	chart, err := helmv4.NewChart(ctx, name, &helmv4.ChartArgs{
+		Chart:          pulumi.String(ChartName),
+		Version:        pulumi.String(args.ChartVersion),
+		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(repo)},
+		Name:           pulumi.String(ReleaseName),
+		Namespace:      ns.Metadata.Name().Elem(),
+		Values:         toInput(values).(pulumi.Map),
+	}, parent, provider, pulumi.DependsOn([]pulumi.Resource{secret}),
+		pulumi.Transforms([]pulumi.ResourceTransform{patch.Transform}))
+	if err != nil {
+		return nil, err
+	}
+
+	svcType := args.Service.Type
+	if svcType == "" {
+		svcType = "ClusterIP"
+	}
+	svcMeta := inNS(SignalServiceName)
+	svcMeta.Annotations = pulumi.ToStringMap(args.Service.Annotations)
+	svcMeta.Labels = pulumi.ToStringMap(args.Service.Labels)
+	svc, err := corev1.NewService(ctx, name+"-signal", &corev1.ServiceArgs{
+		Metadata: svcMeta,
+		Spec: &corev1.ServiceSpecArgs{
+			Type:     pulumi.String(svcType),
+			Selector: pulumi.ToStringMap(SelectorLabels()),
+			Ports: corev1.ServicePortArray{&corev1.ServicePortArgs{
+				Name: pulumi.String("http"), Protocol: pulumi.String("TCP"),
+				Port: pulumi.Int(livekit.SignalPort), TargetPort: pulumi.Int(livekit.SignalPort),
+			}},
+		},
+	}, parent, provider, pulumi.DependsOn([]pulumi.Resource{chart}))
+	if err != nil {
+		return nil, err
+	}
+
+	// Voluntary disruptions (node upgrades, repairs) take one LiveKit node
+	// at a time, so the others keep serving while it drains.
+	if _, err := policyv1.NewPodDisruptionBudget(ctx, name, &policyv1.PodDisruptionBudgetArgs{
+		Metadata: inNS(FullName),
+		Spec: &policyv1.PodDisruptionBudgetSpecArgs{
+			MaxUnavailable: pulumi.Int(1),
+			Selector:       &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(SelectorLabels())},
+		},
+	}, parent, provider, pulumi.DependsOn([]pulumi.Resource{chart})); err != nil {
+		return nil, err
+	}
+
+	w.Namespace = ns.Metadata.Name().Elem()
+	w.ServiceName = svc.Metadata.Name().Elem()
+	w.SecretName = secret.Metadata.Name().Elem()
+	if err := ctx.RegisterResourceOutputs(w, pulumi.Map{
+		"namespace": w.Namespace, "serviceName": w.ServiceName, "secretName": w.SecretName,
+	}); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// toInput converts JSON-shaped values to Pulumi inputs, keeping integral
+// numbers integers.
+func toInput(v any) pulumi.Input {
+	switch t := v.(type) {
+	case map[string]any:
+		m := pulumi.Map{}
+		for k, e := range t {
+			m[k] = toInput(e)
+		}
+		return m
+	case []any:
+		a := pulumi.Array{}
+		for _, e := range t {
+			a = append(a, toInput(e))
+		}
+		return a
+	case string:
+		return pulumi.String(t)
+	case bool:
+		return pulumi.Bool(t)
+	case float64:
+		if t == float64(int64(t)) {
+			return pulumi.Int(int(t))
+		}
+		return pulumi.Float64(t)
+	default:
+		return pulumi.Any(t)
+	}
+}
+
+// --- chart values ---------------------------------------------------------
+
+// Values is the typed subset of the livekit-server chart's values.yaml
+// (chart 1.9.0) this product sets. JSON names follow the chart.
+type Values struct {
+	FullnameOverride              string               `json:"fullnameOverride"`
+	ReplicaCount                  int                  `json:"replicaCount"`
+	Image                         ImageValues          `json:"image"`
+	TerminationGracePeriodSeconds int                  `json:"terminationGracePeriodSeconds"`
+	PodHostNetwork                bool                 `json:"podHostNetwork"`
+	Livekit                       LivekitValues        `json:"livekit"`
+	StoreKeysInSecret             EnabledValue         `json:"storeKeysInSecret"`
+	LoadBalancer                  LoadBalancerValues   `json:"loadBalancer"`
+	TurnLoadbalancer              EnableValue          `json:"turnLoadbalancer"`
+	Autoscaling                   AutoscalingValues    `json:"autoscaling"`
+	NodeSelector                  map[string]string    `json:"nodeSelector,omitempty"`
+	Resources                     ResourceValues       `json:"resources"`
+	ServiceAccount                ServiceAccountValues `json:"serviceAccount"`
+	PodAnnotations                map[string]string    `json:"podAnnotations"`
+	PodSecurityContext            PodSecurityContext   `json:"podSecurityContext"`
+	SecurityContext               SecurityContext      `json:"securityContext"`
+	Affinity                      Affinity             `json:"affinity"`
+	DeploymentStrategy            DeploymentStrategy   `json:"deploymentStrategy"`
+	ServiceMonitor                ServiceMonitorValues `json:"serviceMonitor"`
+}
+
+// ImageValues is the chart's image block.
+type ImageValues struct {
+	Repository string `json:"repository"`
+	Tag        string `json:"tag"`
+	PullPolicy string `json:"pullPolicy"`
+}
+
+// LivekitValues is what the chart's templates read from `.Values.livekit`
+// to declare container and host ports. The chart also renders it into a
+// ConfigMap that the pod does not read (LIVEKIT_CONFIG comes from the
+// Secret), so it must never carry keys or passwords.
+type LivekitValues struct {
+	Port           int        `json:"port"`
+	PrometheusPort int        `json:"prometheus_port"`
+	RTC            RTCValues  `json:"rtc"`
+	Turn           TurnValues `json:"turn"`
+}
+
+// RTCValues declares the ICE ports.
+type RTCValues struct {
+	TCPPort        int `json:"tcp_port"`
+	UDPPort        int `json:"udp_port,omitempty"`
+	PortRangeStart int `json:"port_range_start,omitempty"`
+	PortRangeEnd   int `json:"port_range_end,omitempty"`
+}
+
+// TurnValues declares the TURN/UDP port.
+type TurnValues struct {
+	Enabled bool `json:"enabled"`
+	UDPPort int  `json:"udp_port,omitempty"`
+}
+
+// EnabledValue is a chart toggle spelled "enabled".
+type EnabledValue struct {
+	Enabled bool `json:"enabled"`
+}
+
+// EnableValue is a chart toggle spelled "enable".
+type EnableValue struct {
+	Enable bool `json:"enable"`
+}
+
+// LoadBalancerValues: "disable" keeps the chart from creating an Ingress
+// or cloud load balancer; the cloud's front door targets our Service.
+type LoadBalancerValues struct {
+	Type string `json:"type"`
+}
+
+// AutoscalingValues drives the chart's HorizontalPodAutoscaler.
+type AutoscalingValues struct {
+	Enabled                        bool `json:"enabled"`
+	MinReplicas                    int  `json:"minReplicas"`
+	MaxReplicas                    int  `json:"maxReplicas"`
+	TargetCPUUtilizationPercentage int  `json:"targetCPUUtilizationPercentage"`
+}
+
+// ResourceValues are container requests and limits.
+type ResourceValues struct {
+	Requests map[string]string `json:"requests"`
+	Limits   map[string]string `json:"limits"`
+}
+
+// ServiceAccountValues makes the chart create the pod's ServiceAccount.
+type ServiceAccountValues struct {
+	Create bool   `json:"create"`
+	Name   string `json:"name"`
+}
+
+// PodSecurityContext is the pod-level security context.
+type PodSecurityContext struct {
+	SeccompProfile map[string]string `json:"seccompProfile"`
+}
+
+// SecurityContext is the container security context.
+type SecurityContext struct {
+	AllowPrivilegeEscalation bool                `json:"allowPrivilegeEscalation"`
+	Capabilities             map[string][]string `json:"capabilities"`
+}
+
+// Affinity holds the pod anti-affinity that keeps one LiveKit per node.
+type Affinity struct {
+	PodAntiAffinity PodAntiAffinity `json:"podAntiAffinity"`
+}
+
+// PodAntiAffinity is Kubernetes' podAntiAffinity.
+type PodAntiAffinity struct {
+	Required []AffinityTerm `json:"requiredDuringSchedulingIgnoredDuringExecution"`
+}
+
+// AffinityTerm is a podAffinityTerm.
+type AffinityTerm struct {
+	LabelSelector map[string]map[string]string `json:"labelSelector"`
+	TopologyKey   string                       `json:"topologyKey"`
+}
+
+// DeploymentStrategy is the Deployment's update strategy.
+type DeploymentStrategy struct {
+	Type          string         `json:"type"`
+	RollingUpdate map[string]any `json:"rollingUpdate"`
+}
+
+// ServiceMonitorValues toggles the chart's Prometheus Operator ServiceMonitor.
+type ServiceMonitorValues struct {
+	Create   bool   `json:"create"`
+	Interval string `json:"interval"`
+}
+
+// BuildValues returns the typed chart values for args (validated).
+func BuildValues(args *LiveKitWorkloadArgs) (Values, error) {
+	repo, tag, err := splitImage(args.Image)
+	if err != nil {
+		return Values{}, err
+	}
+	lk := LivekitValues{
+		Port:           livekit.SignalPort,
+		PrometheusPort: livekit.PrometheusPort,
+		RTC: RTCValues{
+			TCPPort:        livekit.RTCTCPPort,
+			UDPPort:        args.Media.Mux,
+			PortRangeStart: args.Media.Start,
+			PortRangeEnd:   args.Media.End,
+		},
+	}
+	if args.TURNUDPPort != 0 {
+		lk.Turn = TurnValues{Enabled: true, UDPPort: args.TURNUDPPort}
+	}
+	return Values{
+		FullnameOverride: FullName,
+		ReplicaCount:     args.Scaling.Min,
+		Image:            ImageValues{Repository: repo, Tag: tag, PullPolicy: "IfNotPresent"},
+		// LiveKit drains on SIGTERM: existing rooms continue, new ones go
+		// elsewhere, until the grace period ends.
+		TerminationGracePeriodSeconds: args.DrainSeconds,
+		// Media reaches each node at its own public IP: host networking.
+		PodHostNetwork:    true,
+		Livekit:           lk,
+		StoreKeysInSecret: EnabledValue{Enabled: false},
+		LoadBalancer:      LoadBalancerValues{Type: "disable"},
+		TurnLoadbalancer:  EnableValue{Enable: false},
+		// The HPA adds pods on CPU; each new pod needs a new node (host
+		// ports), which the cluster autoscaler adds up to Max.
+		Autoscaling: AutoscalingValues{
+			Enabled: true, MinReplicas: args.Scaling.Min, MaxReplicas: args.Scaling.Max,
+			TargetCPUUtilizationPercentage: args.Scaling.CPUTarget,
+		},
+		NodeSelector: args.NodeSelector,
+		Resources: ResourceValues{
+			Requests: map[string]string{"cpu": args.Resources.CPU, "memory": args.Resources.Memory},
+			Limits:   map[string]string{"memory": args.Resources.Memory},
+		},
+		ServiceAccount: ServiceAccountValues{Create: true, Name: FullName},
+		PodAnnotations: map[string]string{
+			// The cluster autoscaler would evict a LiveKit pod with a
+			// 10-minute grace; only the HPA's scale-in (full grace) removes one.
+			"cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
+		},
+		PodSecurityContext: PodSecurityContext{SeccompProfile: map[string]string{"type": "RuntimeDefault"}},
+		SecurityContext: SecurityContext{
+			AllowPrivilegeEscalation: false,
+			Capabilities:             map[string][]string{"drop": {"ALL"}},
+		},
+		// Host ports already forbid two LiveKit pods on a node; the explicit
+		// anti-affinity makes the scheduler say why instead of failing ports.
+		Affinity: Affinity{PodAntiAffinity: PodAntiAffinity{Required: []AffinityTerm{{
+			LabelSelector: map[string]map[string]string{"matchLabels": SelectorLabels()},
+			TopologyKey:   "kubernetes.io/hostname",
+		}}}},
+		// A new pod needs a free node before an old one starts draining, so
+		// capacity never drops during a rollout.
+		DeploymentStrategy: DeploymentStrategy{Type: "RollingUpdate", RollingUpdate: map[string]any{"maxSurge": 1, "maxUnavailable": 0}},
+		ServiceMonitor:     ServiceMonitorValues{Create: args.ServiceMonitor, Interval: "30s"},
+	}, nil
+}
+
+// ChartValues returns the chart values as a JSON-shaped map.
+func ChartValues(args *LiveKitWorkloadArgs) (map[string]any, error) {
+	v, err := BuildValues(args)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// --- the Deployment transform -------------------------------------------
+
+// DeploymentPatch rewrites the chart's Deployment: LIVEKIT_CONFIG from the
+// Secret instead of the chart's ConfigMap, the Secret's files mounted at
+// ConfigDir, explicit probes on GET /, no service account token, and a
+// pod-template annotation that changes with the config.
+type DeploymentPatch struct {
+	SecretName string
+	Files      []string
+	ConfigHash pulumi.StringInput
+}
+
+// Transform is the pulumi.ResourceTransform applied to the chart's children.
+func (p DeploymentPatch) Transform(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+	if args.Type != "kubernetes:apps/v1:Deployment" {
+		return nil
+	}
+	if name, _ := lookupString(args.Props, "metadata", "name"); name != FullName {
+		return nil
+	}
+	props, err := p.Apply(args.Props)
+	if err != nil {
+		// A chart whose Deployment no longer has the expected shape must not
+		// deploy with the chart's (keyless) ConfigMap config.
+		panic(fmt.Sprintf("livekit-infra: cannot patch the livekit-server Deployment: %v", err))
+	}
+	return &pulumi.ResourceTransformResult{Props: props, Opts: args.Opts}
+}
+
+// Apply returns a patched copy of a Deployment's properties.
+func (p DeploymentPatch) Apply(props pulumi.Map) (pulumi.Map, error) {
+	out := deepCopy(props).(pulumi.Map)
+	spec, err := childMap(out, "spec", "template", "spec")
+	if err != nil {
+		return nil, err
+	}
+	tmplMeta, err := ensureMap(out, "spec", "template", "metadata")
+	if err != nil {
+		return nil, err
+	}
+	ann, _ := tmplMeta["annotations"].(pulumi.Map)
+	if ann == nil {
+		ann = pulumi.Map{}
+	}
+	// The chart's checksum covers its ConfigMap, which the pod no longer reads.
+	delete(ann, "checksum/config")
+	if p.ConfigHash != nil {
+		ann[ConfigHashAnnotation] = p.ConfigHash
+	}
+	tmplMeta["annotations"] = ann
+
+	// LiveKit needs no Kubernetes API access.
+	spec["automountServiceAccountToken"] = pulumi.Bool(false)
+	volumes, _ := spec["volumes"].(pulumi.Array)
+	items := pulumi.Array{pulumi.Map{"key": pulumi.String(ConfigKey), "path": pulumi.String(ConfigKey)}}
+	for _, f := range p.Files {
+		items = append(items, pulumi.Map{"key": pulumi.String(f), "path": pulumi.String(f)})
+	}
+	spec["volumes"] = append(volumes, pulumi.Map{
+		"name":   pulumi.String("livekit-config"),
+		"secret": pulumi.Map{"secretName": pulumi.String(p.SecretName), "defaultMode": pulumi.Int(0o400), "items": items},
+	})
+
+	containers, ok := spec["containers"].(pulumi.Array)
+	if !ok {
+		return nil, fmt.Errorf("spec.template.spec.containers is missing")
+	}
+	found := false
+	for i, c := range containers {
+		cm, ok := c.(pulumi.Map)
+		if !ok {
+			continue
+		}
+		if n, _ := cm["name"].(pulumi.String); string(n) != ChartName {
+			continue
+		}
+		found = true
+		cm = deepCopy(cm).(pulumi.Map)
+		env, _ := cm["env"].(pulumi.Array)
+		var newEnv pulumi.Array
+		for _, e := range env {
+			if em, ok := e.(pulumi.Map); ok {
+				if n, _ := em["name"].(pulumi.String); n == "LIVEKIT_CONFIG" {
+					continue
+				}
+			}
+			newEnv = append(newEnv, e)
+		}
+		cm["env"] = append(pulumi.Array{pulumi.Map{
+			"name": pulumi.String("LIVEKIT_CONFIG"),
+			"valueFrom": pulumi.Map{"secretKeyRef": pulumi.Map{
+				"name": pulumi.String(p.SecretName), "key": pulumi.String(ConfigKey),
+			}},
+		}}, newEnv...)
+		// Strict parsing: our config is checked by LiveKit's strict parser in
+		// tests, so an unknown key at runtime is a bug worth failing on.
+		delete(cm, "args")
+		mounts, _ := cm["volumeMounts"].(pulumi.Array)
+		cm["volumeMounts"] = append(mounts, pulumi.Map{
+			"name": pulumi.String("livekit-config"), "mountPath": pulumi.String(ConfigDir), "readOnly": pulumi.Bool(true),
+		})
+		// GET / answers 200, or 406 once the node has lost Redis: readiness
+		// takes such a node out of the load balancer quickly; liveness
+		// restarts it only after a minute, so a Redis blip does not kill
+		// every room.
+		cm["readinessProbe"] = probe(5, 2, 0)
+		cm["livenessProbe"] = probe(10, 6, 10)
+		containers[i] = cm
+	}
+	if !found {
+		return nil, fmt.Errorf("no container named %s", ChartName)
+	}
+	spec["containers"] = containers
+	return out, nil
+}
+
+func probe(period, failures, delay int) pulumi.Map {
+	return pulumi.Map{
+		"httpGet":             pulumi.Map{"path": pulumi.String(livekit.HealthPath), "port": pulumi.Int(livekit.SignalPort)},
+		"periodSeconds":       pulumi.Int(period),
+		"failureThreshold":    pulumi.Int(failures),
+		"initialDelaySeconds": pulumi.Int(delay),
+		"timeoutSeconds":      pulumi.Int(2),
+	}
+}
+
+func deepCopy(v pulumi.Input) pulumi.Input {
+	switch t := v.(type) {
+	case pulumi.Map:
+		m := make(pulumi.Map, len(t))
+		for k, e := range t {
+			m[k] = deepCopy(e)
+		}
+		return m
+	case pulumi.Array:
+		a := make(pulumi.Array, len(t))
+		for i, e := range t {
+			a[i] = deepCopy(e)
+		}
+		return a
+	default:
+		return v
+	}
+}
+
+func childMap(m pulumi.Map, path ...string) (pulumi.Map, error) {
+	cur := m
+	for i, k := range path {
+		next, ok := cur[k].(pulumi.Map)
+		if !ok {
+			return nil, fmt.Errorf("%s is missing", strings.Join(path[:i+1], "."))
+		}
+		cur = next
+	}
+	return cur, nil
+}
+
+func ensureMap(m pulumi.Map, path ...string) (pulumi.Map, error) {
+	parent, err := childMap(m, path[:len(path)-1]...)
+	if err != nil {
+		return nil, err
+	}
+	last := path[len(path)-1]
+	if next, ok := parent[last].(pulumi.Map); ok {
+		return next, nil
+	}
+	next := pulumi.Map{}
+	parent[last] = next
+	return next, nil
+}
+
+func lookupString(m pulumi.Map, path ...string) (string, bool) {
+	parent, err := childMap(m, path[:len(path)-1]...)
+	if err != nil {
+		return "", false
+	}
+	s, ok := parent[path[len(path)-1]].(pulumi.String)
+	return string(s), ok
+}
