@@ -1,11 +1,20 @@
-// Package global is the global stack kind.
+// Package global is the global stack kind: GeoDNS with health-checked
+// failover across the regional stacks, in the Route 53 zone every region
+// already writes its own hostname to.
+//
+// The regions' endpoints come from StackReferences to the regional stacks,
+// so the global stack is deployed after them and follows their outputs.
 package global
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/livekit-infra/livekit-infra/components"
+	awsc "github.com/livekit-infra/livekit-infra/components/aws"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
@@ -15,10 +24,151 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.Kind != settings.KindGlobal {
+		return nil, fmt.Errorf("stack %q has kind %q; the global program needs kind global", s.Name, s.Kind)
+	}
 	return Stack(ctx, s)
 }
 
+// Outputs a regional stack must export for the global stack (stacks/aws
+// exports them; so must every cloud's region).
+const (
+	OutputHostname        = "hostname"        // regional signaling hostname
+	OutputURL             = "url"             // wss://<hostname>
+	OutputHealthURL       = "healthUrl"       // https://<hostname>/
+	OutputHealthCheckPath = "healthCheckPath" // "/" (optional; default livekit.HealthPath)
+	OutputGlobalHostname  = "globalHostname"  // the extra name on its certificate
+	OutputCloud           = "cloud"
+	OutputRegion          = "region"
+)
+
 // Stack declares the global stack from validated settings.
 func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
-	return nil, fmt.Errorf("stack %q: kind global is not implemented yet", s.Name)
+	g := s.Global
+	if g == nil || g.Routing == nil {
+		return nil, fmt.Errorf("stack %q: no global settings", s.Name)
+	}
+
+	var regions []components.GlobalTrafficRegion
+	details := pulumi.Map{}
+	for _, r := range g.Regions {
+		ref, err := pulumi.NewStackReference(ctx, r.Stack, nil)
+		if err != nil {
+			return nil, fmt.Errorf("region %s: reading stack %s: %w", r.Name, r.Stack, err)
+		}
+		ep := endpoints(ctx, ref, r, s.GlobalHostname)
+		regions = append(regions, components.GlobalTrafficRegion{
+			Name: r.Name, Hostname: ep.hostname, URL: ep.url, HealthCheckPath: ep.healthPath,
+		})
+		details[r.Name] = pulumi.Map{
+			"stack":      pulumi.String(r.Stack),
+			"hostname":   ep.hostname,
+			"url":        ep.url,
+			"healthUrl":  ep.healthURL,
+			"cloud":      ref.GetOutput(pulumi.String(OutputCloud)),
+			"region":     ref.GetOutput(pulumi.String(OutputRegion)),
+			"continents": pulumi.ToStringArray(continents(r)),
+			"failover":   pulumi.ToStringArray(r.Failover),
+		}
+	}
+
+	gt, err := awsc.NewGlobalTraffic(ctx, "livekit-global", &awsc.GlobalTrafficArgs{
+		GlobalTrafficArgs: components.GlobalTrafficArgs{
+			ZoneID:             s.ZoneID,
+			Plan:               g.Routing,
+			Regions:            regions,
+			HealthCheck:        g.HealthCheck.HealthCheck,
+			HealthCheckRegions: g.HealthCheck.Regions,
+			AlarmEmail:         g.AlarmEmail,
+			RTOSeconds:         g.RTOSeconds,
+			Protect:            s.Protect,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	return pulumi.Map{
+		"url":                         gt.URL,
+		"hostname":                    pulumi.String(s.GlobalHostname),
+		"regionUrls":                  gt.RegionURLs,
+		"regions":                     details,
+		"routingMode":                 pulumi.String(string(g.Routing.Mode)),
+		"failoverMatrix":              gt.FailoverMatrix,
+		"ttlSeconds":                  pulumi.Int(g.Routing.TTL),
+		"healthCheckIntervalSeconds":  pulumi.Int(g.HealthCheck.IntervalSeconds),
+		"healthCheckFailureThreshold": pulumi.Int(g.HealthCheck.FailureThreshold),
+		"worstCaseFailoverSeconds":    gt.WorstCaseFailoverSeconds,
+		"rtoSeconds":                  pulumi.Int(g.RTOSeconds),
+		"healthCheckIds":              gt.HealthCheckIDs,
+		"alarmTopicArn":               gt.AlarmTopic,
+	}, nil
+}
+
+func continents(r settings.GlobalRegion) []string {
+	out := make([]string, len(r.Continents))
+	for i, c := range r.Continents {
+		out[i] = string(c)
+	}
+	return out
+}
+
+type regionEndpoints struct {
+	hostname, url, healthURL, healthPath pulumi.StringOutput
+}
+
+// endpoints reads a region's outputs, failing the deployment with a message
+// that says what to fix when one is missing or contradicts this stack.
+func endpoints(ctx *pulumi.Context, ref *pulumi.StackReference, r settings.GlobalRegion, global string) regionEndpoints {
+	get := func(k string) pulumi.AnyOutput { return ref.GetOutput(pulumi.String(k)) }
+	missing := func(k string) error {
+		return fmt.Errorf("region %s: stack %s has no output %q: deploy the regional stacks before the global stack (pulumi up --stack %s)", r.Name, r.Stack, k, r.Stack)
+	}
+	hostname := pulumi.All(get(OutputHostname), get(OutputGlobalHostname)).ApplyT(func(v []any) (string, error) {
+		h, ok := v[0].(string)
+		if !ok || h == "" {
+			return "", missing(OutputHostname)
+		}
+		h = strings.ToLower(strings.TrimSuffix(h, "."))
+		if h == global {
+			return "", fmt.Errorf("region %s: its hostname is the global hostname %s; each region needs its own name for its health check", r.Name, h)
+		}
+		switch gh := v[1].(type) {
+		case nil:
+			_ = ctx.Log.Warn(fmt.Sprintf("region %s: stack %s does not export %q, so the global stack cannot check that its certificate carries %s; clients routed there under the global name fail TLS otherwise", r.Name, r.Stack, OutputGlobalHostname, global), nil)
+		case string:
+			if !strings.EqualFold(strings.TrimSuffix(gh, "."), global) {
+				return "", fmt.Errorf("region %s: stack %s serves the global hostname %q, not %q, so its certificate does not carry this global name: set livekit-infra:globalHostname: %s in that stack and redeploy it", r.Name, r.Stack, gh, global, global)
+			}
+		}
+		return h, nil
+	}).(pulumi.StringOutput)
+	url := get(OutputURL).ApplyT(func(v any) (string, error) {
+		u, ok := v.(string)
+		if !ok || u == "" {
+			return "", missing(OutputURL)
+		}
+		if !strings.HasPrefix(u, "wss://") {
+			return "", fmt.Errorf("region %s: stack %s exports url %q; want wss://<hostname>", r.Name, r.Stack, u)
+		}
+		return u, nil
+	}).(pulumi.StringOutput)
+	healthURL := pulumi.All(get(OutputHealthURL), hostname).ApplyT(func(v []any) string {
+		if u, ok := v[0].(string); ok && u != "" {
+			return u
+		}
+		_, h := components.URLs(v[1].(string))
+		return h
+	}).(pulumi.StringOutput)
+	healthPath := get(OutputHealthCheckPath).ApplyT(func(v any) (string, error) {
+		p, ok := v.(string)
+		if !ok || p == "" {
+			return livekit.HealthPath, nil
+		}
+		if !strings.HasPrefix(p, "/") {
+			return "", fmt.Errorf("region %s: stack %s exports healthCheckPath %q; want an absolute path such as /", r.Name, r.Stack, p)
+		}
+		return p, nil
+	}).(pulumi.StringOutput)
+	return regionEndpoints{hostname: hostname, url: url, healthURL: healthURL, healthPath: healthPath}
 }
