@@ -1,0 +1,182 @@
+package global
+
+import (
+	"encoding/json"
+	"errors"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
+	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+)
+
+const projectDir = "../.."
+
+// Stack reference names of the committed Pulumi.global.yaml.
+const (
+	awsRef   = "organization/livekit-infra/aws-prod"
+	gcpRef   = "organization/livekit-infra/gcp-eu"
+	azureRef = "organization/livekit-infra/azure-asia"
+)
+
+var (
+	awsPlanOnce sync.Once
+	awsPlan     *plan.Plan
+	awsPlanErr  error
+)
+
+// awsRegionalPlan is a plan of the committed aws-prod stack: its outputs
+// answer the global stack's reference to it.
+func awsRegionalPlan(t *testing.T) *plan.Plan {
+	t.Helper()
+	awsPlanOnce.Do(func() {
+		sc, err := plan.LoadStackConfig(projectDir, "aws-prod")
+		if err != nil {
+			awsPlanErr = err
+			return
+		}
+		awsPlan, awsPlanErr = plan.Evaluate(sc, awsstack.Program)
+	})
+	if awsPlanErr != nil {
+		t.Fatalf("planning aws-prod: %v", awsPlanErr)
+	}
+	return awsPlan
+}
+
+// regionalOutputs returns realistic outputs of the three regional stacks:
+// aws-prod's from its plan; gcp-eu and azure-asia shaped like them (their
+// programs belong to other issues).
+func regionalOutputs(t *testing.T) map[string]map[string]any {
+	t.Helper()
+	aws := map[string]any{}
+	for k, v := range awsRegionalPlan(t).RawOutputs {
+		aws[k] = v
+	}
+	return map[string]map[string]any{
+		awsRef: aws,
+		gcpRef: {
+			"cloud": "gcp", "region": "europe-west1",
+			"hostname": "gcp-eu.example.com", "url": "wss://gcp-eu.example.com",
+			"healthUrl": "https://gcp-eu.example.com/", "healthCheckPath": "/",
+			"globalHostname": "livekit.example.com", "ingressIp": "34.117.20.11",
+		},
+		azureRef: {
+			"cloud": "azure", "region": "southeastasia",
+			"hostname": "azure-asia.example.com", "url": "wss://azure-asia.example.com",
+			"healthUrl": "https://azure-asia.example.com/", "healthCheckPath": "/",
+			"globalHostname": "livekit.example.com", "ingressIp": "20.195.96.14",
+		},
+	}
+}
+
+// globalConfig loads Pulumi.global.yaml with overrides (full keys; an empty
+// value deletes the key).
+func globalConfig(t *testing.T, overrides map[string]string) *plan.StackConfig {
+	t.Helper()
+	sc, err := plan.LoadStackConfig(projectDir, "global")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range overrides {
+		if v == "" {
+			delete(sc.Config, k)
+			continue
+		}
+		sc.Config[k] = v
+	}
+	return sc
+}
+
+// evalGlobal plans the global stack with the given overrides and regional
+// outputs (nil: regionalOutputs).
+func evalGlobal(t *testing.T, overrides map[string]string, outs map[string]map[string]any) (*plan.Plan, error) {
+	t.Helper()
+	if outs == nil {
+		outs = regionalOutputs(t)
+	}
+	var opts []plan.Option
+	for name, o := range outs {
+		opts = append(opts, plan.WithStackReference(name, o))
+	}
+	return plan.Evaluate(globalConfig(t, overrides), globalstack.Program, opts...)
+}
+
+func mustGlobal(t *testing.T, overrides map[string]string) *plan.Plan {
+	t.Helper()
+	p, err := evalGlobal(t, overrides, nil)
+	if err != nil {
+		t.Fatalf("planning global: %v", err)
+	}
+	return p
+}
+
+// parseGlobal validates the global stack's config with overrides.
+func parseGlobal(t *testing.T, overrides map[string]string) (*settings.Stack, error) {
+	t.Helper()
+	sc := globalConfig(t, overrides)
+	raw := settings.Raw{Values: sc.Config, Secret: map[string]bool{}}
+	return settings.Parse(sc.Stack, raw)
+}
+
+// problems returns the config problems of err (fails if err is not a
+// *settings.Error).
+func problems(t *testing.T, err error) []settings.Problem {
+	t.Helper()
+	var se *settings.Error
+	if !errors.As(err, &se) {
+		t.Fatalf("want *settings.Error, got %T: %v", err, err)
+	}
+	return se.Problems
+}
+
+func hasProblem(ps []settings.Problem, key, contains string) bool {
+	for _, p := range ps {
+		if p.Key == key && strings.Contains(p.String(), contains) {
+			return true
+		}
+	}
+	return false
+}
+
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// regionsJSON renders region objects as the JSON Pulumi hands a program for
+// a structured config value.
+func regionsJSON(t *testing.T, regions ...map[string]any) string {
+	t.Helper()
+	return jsonOf(t, regions)
+}
+
+func defaultRegions() []map[string]any {
+	var out []map[string]any
+	for _, r := range settings.DefaultGlobalRegions {
+		m := map[string]any{}
+		for k, v := range r.(map[string]any) {
+			m[k] = v
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func str(v any) string { s, _ := v.(string); return s }
