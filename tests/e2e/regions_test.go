@@ -52,9 +52,12 @@ type regionStack struct {
 }
 
 // regionStacks is the table. GCP (gcp-eu) and Azure (azure-asia) rows are
-// added once stacks/gcp and stacks/azure declare resources; their config is
-// in a Kubernetes Secret (kubernetesSecretField) and their probes are found
-// by kubernetesProbes.
+// added once stacks/gcp and stacks/azure are committed: their config is in a
+// Kubernetes Secret (kubernetesSecretField), GKE's load balancer check is a
+// HealthCheckPolicy (gkeHealthCheckPolicies), and kubernetesProbes finds pod
+// probes wherever they are plain inputs. (Probes added by a transform of a
+// Helm chart's Deployment are not in a mock plan: the chart has no children
+// there.)
 var regionStacks = []regionStack{
 	{
 		Stack:          "aws-prod",
@@ -187,14 +190,18 @@ func kubernetesSecretField(name, key string) configSource {
 			if err != nil {
 				return "", err
 			}
-			if s, err := secretStringInput(r, fmt.Sprintf("stringData[%q]", key)); err == nil {
-				return s, nil
+			plain, enc := fmt.Sprintf("stringData[%q]", key), fmt.Sprintf("data[%q]", key)
+			if _, ok := r.RawInput(plain); ok {
+				return secretStringInput(r, plain)
 			}
-			enc, err := secretStringInput(r, fmt.Sprintf("data[%q]", key))
+			if _, ok := r.RawInput(enc); !ok {
+				return "", fmt.Errorf("%s %s: neither stringData nor data holds %q", typ, name, key)
+			}
+			b64, err := secretStringInput(r, enc)
 			if err != nil {
-				return "", fmt.Errorf("neither stringData nor data holds %q: %w", key, err)
+				return "", err
 			}
-			dec, err := base64.StdEncoding.DecodeString(enc)
+			dec, err := base64.StdEncoding.DecodeString(b64)
 			if err != nil {
 				return "", fmt.Errorf("%s %s: data[%q] is not base64: %v", typ, name, key, err)
 			}
@@ -210,6 +217,8 @@ func kubernetesSecretField(name, key string) configSource {
 type managedCache struct {
 	Resource string // for messages
 	Username string // "" for the default user (AUTH <password>)
+	// Password is the AUTH secret the program sets; "" when the service
+	// generates it (then it is not an input to compare with).
 	Password string
 	TLS      bool
 	Port     int
@@ -395,6 +404,28 @@ func route53HealthChecks(p *plan.Plan) ([]healthCheck, error) {
 			path = "/"
 		}
 		out = append(out, healthCheck{Source: fmt.Sprintf("%s %s resourcePath", r.Type, r.Name), Path: path})
+	}
+	return out, nil
+}
+
+// gkeHealthCheckPolicies reads GKE Gateway HealthCheckPolicy resources
+// (spec.default.config.httpHealthCheck): the load balancer's check of each
+// pod.
+func gkeHealthCheckPolicies(p *plan.Plan) ([]healthCheck, error) {
+	var out []healthCheck
+	for _, r := range p.ByType("kubernetes:networking.gke.io/v1:HealthCheckPolicy") {
+		src := fmt.Sprintf("%s %s spec.default.config", r.Type, r.Name)
+		typ := r.InputString("spec.default.config.type")
+		if typ != "HTTP" {
+			return nil, fmt.Errorf("%s: type %q, want HTTP (pods serve plain HTTP on the signaling port)", src, typ)
+		}
+		path := r.InputString("spec.default.config.httpHealthCheck.requestPath")
+		if path == "" {
+			return nil, fmt.Errorf("%s: no explicit httpHealthCheck.requestPath", src)
+		}
+		port, _ := r.Input("spec.default.config.httpHealthCheck.port")
+		n, _ := port.(int)
+		out = append(out, healthCheck{Source: src + ".httpHealthCheck.requestPath", Path: path, Port: n})
 	}
 	return out, nil
 }
