@@ -1,13 +1,241 @@
 package settings
 
-// gcpKeys are the gcp kind's keys.
-var gcpKeys = []Key{}
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+)
 
-func init() { Keys = append(Keys, gcpKeys...) }
+var gcpOnly = []Kind{KindGCP}
 
-// GCP holds the gcp-kind settings.
-type GCP struct{}
+// gcpKeys are the gcp kind's keys; gcp:project and gcp:region are the
+// provider's own keys.
+var gcpKeys = []Key{
+	{Name: "gcpNetworkCidr", Type: "string", Default: "10.10.0.0/20", Kinds: gcpOnly,
+		Description: "Primary IPv4 range of the regional subnet (node addresses), /16 to /24."},
+	{Name: "gcpPodsCidr", Type: "string", Default: "10.20.0.0/16", Kinds: gcpOnly,
+		Description: "Secondary range for GKE pods (VPC-native); each node takes a /24, so it bounds maxNodes."},
+	{Name: "gcpServicesCidr", Type: "string", Default: "10.24.0.0/20", Kinds: gcpOnly,
+		Description: "Secondary range for GKE services, /16 to /27."},
+	{Name: "gcpPrivateServiceCidr", Type: "string", Default: "10.30.0.0/20", Kinds: gcpOnly,
+		Description: "Range reserved for private service access (Memorystore), /16 to /24."},
+	{Name: "gcpMachineType", Type: "string", Default: "n2-standard-4", Kinds: gcpOnly,
+		Description: "Machine type of the LiveKit node pool (one LiveKit pod per node)."},
+	{Name: "gcpDiskSizeGb", Type: "integer", Default: 100, Kinds: gcpOnly,
+		Description: "Boot disk size of each LiveKit node, in GB (20-1000)."},
+	{Name: "gcpPodCpu", Type: "string", Default: "3", Kinds: gcpOnly,
+		Description: "CPU request of the LiveKit pod (e.g. 3 or 3500m); must fit the machine type. Autoscaling targets a percentage of it."},
+	{Name: "gcpPodMemory", Type: "string", Default: "8Gi", Kinds: gcpOnly,
+		Description: "Memory request and limit of the LiveKit pod (e.g. 8Gi)."},
+	{Name: "gcpReleaseChannel", Type: "string", Default: "REGULAR", Kinds: gcpOnly,
+		Description: "GKE release channel: RAPID, REGULAR, STABLE or EXTENDED."},
+	{Name: "gcpKubernetesVersion", Type: "string", Default: "", Kinds: gcpOnly,
+		Description: "Minimum GKE control-plane version (e.g. 1.31); empty follows the release channel's default."},
+	{Name: "gcpMasterAuthorizedNetworks", Type: "array", Default: []any{}, Kinds: gcpOnly,
+		Description: "CIDRs allowed to reach the GKE API endpoint; empty allows any (authentication still required)."},
+	{Name: "gcpRedisMemoryGb", Type: "integer", Default: 5, Kinds: gcpOnly,
+		Description: "Memorystore capacity in GB (1-300; Standard tier, primary plus a replica in another zone)."},
+	{Name: "gcpRedisVersion", Type: "string", Default: "REDIS_7_2", Kinds: gcpOnly,
+		Description: "Memorystore Redis version: REDIS_7_0 or REDIS_7_2."},
+	{Name: "gcpLivekitChartVersion", Type: "string", Default: "1.9.0", Kinds: gcpOnly,
+		Description: "Version of the livekit-server Helm chart from https://helm.livekit.io, pinned (no ranges)."},
+	{Name: "gcpDrainSeconds", Type: "integer", Default: 18000, Kinds: gcpOnly,
+		Description: "terminationGracePeriodSeconds of LiveKit pods: how long a stopping node keeps serving its rooms (300-86400)."},
+	{Name: "gcpDnsAwsRegion", Type: "string", Default: "us-east-1", Kinds: gcpOnly,
+		Description: "Region of the AWS provider used only for the Route 53 records (the zone is global)."},
+}
+
+func init() {
+	Keys = append(Keys, gcpKeys...)
+	providerKeys = append(providerKeys, "gcp:project", "gcp:region")
+}
+
+// GCP holds the gcp-kind settings (GKE, Memorystore, Cloud Storage).
+type GCP struct {
+	Project, Region          string
+	NetworkCIDR              netip.Prefix
+	PodsCIDR                 netip.Prefix
+	ServicesCIDR             netip.Prefix
+	PrivateServiceCIDR       netip.Prefix
+	MachineType              string
+	DiskSizeGB               int
+	PodCPU, PodMemory        string
+	ReleaseChannel           string
+	KubernetesVersion        string
+	MasterAuthorizedNetworks []netip.Prefix
+	RedisMemoryGB            int
+	RedisVersion             string
+	ChartVersion             string
+	DrainSeconds             int
+	DNSAWSRegion             string
+}
+
+var (
+	gcpProjectRe   = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
+	gcpRegionRe    = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+$`)
+	machineTypeRe  = regexp.MustCompile(`^[a-z][a-z0-9]*-[a-z0-9-]+$`)
+	predefinedRe   = regexp.MustCompile(`^[a-z][a-z0-9]*-(standard|highcpu|highmem)-([0-9]+)$`)
+	k8sCPURe       = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?|[0-9]+m)$`)
+	k8sMemoryRe    = regexp.MustCompile(`^([0-9]+)(Mi|Gi)$`)
+	gkeVersionRe   = regexp.MustCompile(`^1\.[0-9]+(\.[0-9]+(-gke\.[0-9]+)?)?$`)
+	exactVersionRe = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+)
+
+// gbPerVCPU is the memory of the predefined machine families.
+var gbPerVCPU = map[string]float64{"standard": 4, "highcpu": 1, "highmem": 8}
 
 func (p *parser) gcp(s *Stack) *GCP {
-	return &GCP{}
+	g := &GCP{}
+	g.Project = strings.TrimSpace(p.raw.Values["gcp:project"])
+	switch {
+	case g.Project == "":
+		p.fail("gcp:project", "(not set)", "required for kind gcp: run `pulumi config set gcp:project <project-id>`")
+	case !gcpProjectRe.MatchString(g.Project):
+		p.fail("gcp:project", quote(g.Project), "must be a project ID: 6-30 lowercase letters, digits or hyphens, starting with a letter")
+	}
+	g.Region = strings.TrimSpace(p.raw.Values["gcp:region"])
+	switch {
+	case g.Region == "":
+		p.fail("gcp:region", "(not set)", "required for kind gcp: run `pulumi config set gcp:region europe-west1`")
+	case !gcpRegionRe.MatchString(g.Region):
+		p.fail("gcp:region", quote(g.Region), "must be a GCP region such as europe-west1 (not a zone)")
+	}
+
+	maxNodes := 0
+	if s.Region != nil {
+		maxNodes = s.Region.Scaling.Max
+	}
+	g.NetworkCIDR = p.privateCIDR("gcpNetworkCidr", 16, 24)
+	g.PodsCIDR = p.privateCIDR("gcpPodsCidr", 9, 21)
+	// GKE gives every node a /24 of the pods range (110 pods per node).
+	if g.PodsCIDR.IsValid() && maxNodes > 0 {
+		if nodes := 1 << (24 - g.PodsCIDR.Bits()); nodes < maxNodes {
+			p.fail(spec("gcpPodsCidr").Full(), quote(g.PodsCIDR.String()),
+				fmt.Sprintf("holds %d node /24s but maxNodes is %d: use a larger range, e.g. /%d", nodes, maxNodes, 24-bitsFor(maxNodes)))
+		}
+	}
+	g.ServicesCIDR = p.privateCIDR("gcpServicesCidr", 16, 27)
+	g.PrivateServiceCIDR = p.privateCIDR("gcpPrivateServiceCidr", 16, 24)
+	ranges := []struct {
+		key string
+		pfx netip.Prefix
+	}{{"gcpNetworkCidr", g.NetworkCIDR}, {"gcpPodsCidr", g.PodsCIDR}, {"gcpServicesCidr", g.ServicesCIDR}, {"gcpPrivateServiceCidr", g.PrivateServiceCIDR}}
+	for i := range ranges {
+		for j := i + 1; j < len(ranges); j++ {
+			a, b := ranges[i], ranges[j]
+			if a.pfx.IsValid() && b.pfx.IsValid() && a.pfx.Overlaps(b.pfx) {
+				p.fail(spec(b.key).Full(), quote(b.pfx.String()), fmt.Sprintf("overlaps %s (%s); the four GCP ranges must be disjoint", spec(a.key).Full(), a.pfx))
+			}
+		}
+	}
+
+	g.MachineType = p.str("gcpMachineType")
+	if !machineTypeRe.MatchString(g.MachineType) {
+		p.fail(spec("gcpMachineType").Full(), quote(g.MachineType), "must be a Compute Engine machine type such as n2-standard-4")
+	}
+	g.DiskSizeGB = p.integer("gcpDiskSizeGb", 20, 1000)
+	g.PodCPU = p.str("gcpPodCpu")
+	cpu, cpuOK := parseCPU(g.PodCPU)
+	if !cpuOK || cpu <= 0 {
+		p.fail(spec("gcpPodCpu").Full(), quote(g.PodCPU), "must be a CPU quantity such as 3 or 3500m")
+	}
+	g.PodMemory = p.str("gcpPodMemory")
+	memGiB, memOK := parseMemoryGiB(g.PodMemory)
+	if !memOK || memGiB <= 0 {
+		p.fail(spec("gcpPodMemory").Full(), quote(g.PodMemory), "must be a memory quantity such as 8Gi or 6144Mi")
+	}
+	// One LiveKit pod per node: its requests must fit what GKE leaves
+	// allocatable after system reservations and daemons.
+	if m := predefinedRe.FindStringSubmatch(g.MachineType); m != nil {
+		vcpus, _ := strconv.Atoi(m[2])
+		if cpuOK && cpu > float64(vcpus)-0.5 {
+			p.fail(spec("gcpPodCpu").Full(), quote(g.PodCPU),
+				fmt.Sprintf("does not fit %s (%d vCPUs, about %.1f left for pods): request at most %.1f or pick a larger gcpMachineType", g.MachineType, vcpus, float64(vcpus)-0.5, float64(vcpus)-0.5))
+		}
+		if machineGB := gbPerVCPU[m[1]] * float64(vcpus); memOK && memGiB > 0.7*machineGB {
+			p.fail(spec("gcpPodMemory").Full(), quote(g.PodMemory),
+				fmt.Sprintf("does not fit %s (%.0f GB, about %.1f GiB allocatable for LiveKit): request less or pick a larger gcpMachineType", g.MachineType, machineGB, 0.7*machineGB))
+		}
+	}
+
+	g.ReleaseChannel = p.oneOf("gcpReleaseChannel", "RAPID", "REGULAR", "STABLE", "EXTENDED")
+	g.KubernetesVersion = p.str("gcpKubernetesVersion")
+	if g.KubernetesVersion != "" && !gkeVersionRe.MatchString(g.KubernetesVersion) {
+		p.fail(spec("gcpKubernetesVersion").Full(), quote(g.KubernetesVersion), "must be empty or a GKE version such as 1.31 or 1.31.5-gke.1000")
+	}
+	for _, c := range p.list("gcpMasterAuthorizedNetworks") {
+		pfx, err := netip.ParsePrefix(c)
+		if err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx {
+			p.fail(spec("gcpMasterAuthorizedNetworks").Full(), quote(c), "must list IPv4 CIDRs such as 203.0.113.0/24")
+			continue
+		}
+		g.MasterAuthorizedNetworks = append(g.MasterAuthorizedNetworks, pfx)
+	}
+
+	g.RedisMemoryGB = p.integer("gcpRedisMemoryGb", 1, 300)
+	g.RedisVersion = p.oneOf("gcpRedisVersion", "REDIS_7_0", "REDIS_7_2")
+	g.ChartVersion = p.str("gcpLivekitChartVersion")
+	if !exactVersionRe.MatchString(g.ChartVersion) {
+		p.fail(spec("gcpLivekitChartVersion").Full(), quote(g.ChartVersion), "must pin an exact chart version such as 1.9.0 (no ranges, no v prefix)")
+	}
+	g.DrainSeconds = p.integer("gcpDrainSeconds", 300, 86400)
+	g.DNSAWSRegion = p.str("gcpDnsAwsRegion")
+	if !awsRegionRe.MatchString(g.DNSAWSRegion) {
+		p.fail(spec("gcpDnsAwsRegion").Full(), quote(g.DNSAWSRegion), "must be an AWS region such as us-east-1")
+	}
+	return g
+}
+
+// privateCIDR reads an IPv4 private CIDR key with a prefix length in [lo, hi].
+func (p *parser) privateCIDR(name string, lo, hi int) netip.Prefix {
+	raw := p.str(name)
+	key := spec(name).Full()
+	pfx, err := netip.ParsePrefix(raw)
+	switch {
+	case err != nil || !pfx.Addr().Is4():
+		p.fail(key, quote(raw), "must be an IPv4 CIDR such as "+fmt.Sprint(spec(name).Default))
+	case pfx.Masked() != pfx:
+		p.fail(key, quote(raw), fmt.Sprintf("has host bits set; did you mean %s?", pfx.Masked()))
+	case pfx.Bits() < lo || pfx.Bits() > hi:
+		p.fail(key, quote(raw), fmt.Sprintf("prefix must be /%d to /%d", lo, hi))
+	case !pfx.Addr().IsPrivate() && !netip.MustParsePrefix("100.64.0.0/10").Contains(pfx.Addr()):
+		p.fail(key, quote(raw), "must be a private range (10/8, 172.16/12, 192.168/16 or 100.64/10)")
+	default:
+		return pfx
+	}
+	return netip.Prefix{}
+}
+
+func bitsFor(n int) int {
+	b := 0
+	for 1<<b < n {
+		b++
+	}
+	return b
+}
+
+func parseCPU(s string) (float64, bool) {
+	if !k8sCPURe.MatchString(s) {
+		return 0, false
+	}
+	if m, ok := strings.CutSuffix(s, "m"); ok {
+		v, err := strconv.Atoi(m)
+		return float64(v) / 1000, err == nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	return v, err == nil
+}
+
+func parseMemoryGiB(s string) (float64, bool) {
+	m := k8sMemoryRe.FindStringSubmatch(s)
+	if m == nil {
+		return 0, false
+	}
+	v, _ := strconv.Atoi(m[1])
+	if m[2] == "Mi" {
+		return float64(v) / 1024, true
+	}
+	return float64(v), true
 }
