@@ -1,11 +1,19 @@
-// Package gcp is the gcp stack kind.
+// Package gcp is the gcp stack kind: one LiveKit region on GKE with
+// Memorystore, a GKE Gateway for signaling and Cloud Storage/CDN
+// recordings. DNS records go into the product's Route 53 zone through an AWS
+// provider used for DNS only.
 package gcp
 
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/livekit-infra/livekit-infra/components"
+	gcpc "github.com/livekit-infra/livekit-infra/components/gcp"
+	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
@@ -15,10 +23,185 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.Kind != settings.KindGCP {
+		return nil, fmt.Errorf("stack %q has kind %q; the gcp program needs kind gcp", s.Name, s.Kind)
+	}
 	return Stack(ctx, s)
 }
 
-// Stack declares the gcp stack from validated settings.
+// Stack declares one GCP LiveKit region from validated settings.
 func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
-	return nil, fmt.Errorf("stack %q: kind gcp is not implemented yet", s.Name)
+	r, g := s.Region, s.GCP
+	name := "livekit"
+
+	// Route 53 is global; the region only picks the API endpoint. This
+	// provider is used for the zone's records and nothing else.
+	dns, err := aws.NewProvider(ctx, "dns", &aws.ProviderArgs{Region: pulumi.String(g.DNSAWSRegion)})
+	if err != nil {
+		return nil, err
+	}
+
+	// Memorystore generates its own AUTH string: no Redis password here.
+	creds, err := components.NewCredentials(ctx, name, credentialArgs(r))
+	if err != nil {
+		return nil, err
+	}
+
+	network, err := gcpc.NewNetwork(ctx, name, &gcpc.NetworkArgs{
+		NetworkArgs: components.NetworkArgs{
+			CIDR:        g.NetworkCIDR,
+			NATGateways: settings.NATSingle, // Cloud NAT is regional
+			Media:       r.Media,
+			TURNUDPPort: r.TURNUDPPort,
+		},
+		Region:             g.Region,
+		PodsCIDR:           g.PodsCIDR,
+		ServicesCIDR:       g.ServicesCIDR,
+		PrivateServiceCIDR: g.PrivateServiceCIDR,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	redis, err := gcpc.NewRedisCache(ctx, name+"-redis", &gcpc.RedisCacheArgs{
+		RedisCacheArgs:           components.RedisCacheArgs{EngineVersion: g.RedisVersion, Protect: s.Protect},
+		Region:                   g.Region,
+		NetworkID:                network.NetworkID,
+		PrivateServiceRange:      network.PrivateServiceRange,
+		PrivateServiceConnection: network.PrivateServiceConnection,
+		MemoryGB:                 g.RedisMemoryGB,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	recordings, err := gcpc.NewRecordings(ctx, name+"-recordings", &gcpc.RecordingsArgs{
+		RecordingsArgs: components.RecordingsArgs{
+			CDN:            r.Recordings.CDN,
+			CDNHostname:    "recordings." + r.Hostname,
+			ZoneID:         s.ZoneID,
+			TransitionDays: r.Recordings.TransitionDays,
+			ExpireDays:     r.Recordings.ExpireDays,
+			Protect:        s.Protect,
+		},
+		Project:     g.Project,
+		Location:    g.Region,
+		DNSProvider: dns,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	config := RenderConfig(s, creds, redis.Address, redis.Password)
+
+	cluster, err := gcpc.NewMediaCluster(ctx, name, &gcpc.MediaClusterArgs{
+		MediaClusterArgs: components.MediaClusterArgs{
+			Image:          r.Image,
+			Config:         config,
+			Hostname:       r.Hostname,
+			GlobalHostname: s.GlobalHostname,
+			ZoneID:         s.ZoneID,
+			Media:          r.Media,
+			TURNUDPPort:    r.TURNUDPPort,
+			Scaling: components.Scaling{
+				Min: r.Scaling.Min, Max: r.Scaling.Max, CPUTarget: r.Scaling.CPUTarget,
+				ScaleOutCooldown: r.Scaling.ScaleOutCooldown, ScaleInCooldown: r.Scaling.ScaleInCooldown,
+			},
+			DrainSeconds:     g.DrainSeconds,
+			LogRetentionDays: r.LogRetentionDays,
+			Protect:          s.Protect,
+		},
+		Project:                  g.Project,
+		Region:                   g.Region,
+		NetworkID:                network.NetworkID,
+		SubnetID:                 network.SubnetID,
+		MediaTag:                 network.MediaTag,
+		MachineType:              g.MachineType,
+		DiskSizeGB:               g.DiskSizeGB,
+		PodCPU:                   g.PodCPU,
+		PodMemory:                g.PodMemory,
+		ReleaseChannel:           g.ReleaseChannel,
+		KubernetesVersion:        g.KubernetesVersion,
+		MasterAuthorizedNetworks: g.MasterAuthorizedNetworks,
+		ChartVersion:             g.ChartVersion,
+		RedisCACert:              redis.CACert,
+		DNSProvider:              dns,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	return pulumi.Map{
+		"cloud":                pulumi.String("gcp"),
+		"region":               pulumi.String(g.Region),
+		"project":              pulumi.String(g.Project),
+		"hostname":             pulumi.String(r.Hostname),
+		"url":                  cluster.URL,
+		"healthUrl":            cluster.HealthURL,
+		"healthCheckPath":      pulumi.String(livekit.HealthPath),
+		"ingressIp":            cluster.IngressIP,
+		"redisHost":            redis.Host,
+		"redisEndpoint":        redis.Address,
+		"recordingsBucket":     recordings.Bucket,
+		"recordingsBucketUrl":  recordings.BucketURL,
+		"recordingsCdn":        recordings.CDNDomain,
+		"recordingsCdnKeyName": recordings.SigningKeyName,
+		"recordingsCdnKey":     recordings.SigningKey,
+		"livekitVersion":       pulumi.String(livekit.Version),
+		"livekitChartVersion":  pulumi.String(g.ChartVersion),
+		"mediaUdpPorts":        pulumi.String(r.Media.String()),
+		"gkeCluster":           cluster.ClusterName,
+		"kubeconfig":           pulumi.ToSecret(cluster.Kubeconfig),
+		"certificateMap":       cluster.CertificateMap,
+		"globalHostname":       pulumi.String(s.GlobalHostname),
+		"minNodes":             pulumi.Int(r.Scaling.Min),
+		"maxNodes":             pulumi.Int(r.Scaling.Max),
+		"drainTimeoutSeconds":  pulumi.Int(g.DrainSeconds),
+		// Token servers read the API credentials with
+		// `pulumi stack output --show-secrets`; they stay secrets.
+		"apiKey":    creds.APIKey,
+		"apiSecret": creds.APISecret,
+	}, nil
+}
+
+func credentialArgs(r *settings.Region) *components.CredentialsArgs {
+	c := &components.CredentialsArgs{WithRedisPassword: false}
+	if r.APIKey.IsSet() {
+		c.APIKey, c.APISecret = r.APIKey.Output(), r.APISecret.Output()
+	}
+	return c
+}
+
+// RenderConfig renders the region's LiveKit config. The result is a secret:
+// it holds the API secret and the Memorystore AUTH string.
+func RenderConfig(s *settings.Stack, creds *components.Credentials, redisAddress, redisPassword pulumi.StringOutput) pulumi.StringOutput {
+	r := s.Region
+	return pulumi.All(creds.APIKey, creds.APISecret, redisAddress, redisPassword).ApplyT(func(v []any) (string, error) {
+		return livekit.Render(livekit.Settings{
+			APIKey:    v[0].(string),
+			APISecret: v[1].(string),
+			// Memorystore's in-transit encryption uses its own CA: LiveKit
+			// must be given it (mounted from the config Secret), since
+			// system roots do not verify the server.
+			Redis: livekit.Redis{
+				Address: v[2].(string), Password: v[3].(string),
+				TLS: true, CACertFile: lkk8s.FilePath(gcpc.RedisCAFile),
+			},
+			Media:           r.Media,
+			UseExternalIP:   true,
+			Region:          s.GCP.Region,
+			SysloadLimit:    r.SysloadLimit,
+			MaxParticipants: r.MaxParticipants,
+			EmptyTimeout:    r.EmptyTimeout,
+			LogLevel:        r.LogLevel,
+			TURN:            turn(r),
+		})
+	}).(pulumi.StringOutput)
+}
+
+func turn(r *settings.Region) livekit.TURN {
+	if r.TURNUDPPort == 0 {
+		return livekit.TURN{}
+	}
+	return livekit.TURN{Enabled: true, Domain: r.Hostname, UDPPort: r.TURNUDPPort}
 }

@@ -1,0 +1,475 @@
+package gcp
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
+	k8s "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+// NodeRoles are the only project roles of the LiveKit nodes' service
+// account: GKE's documented minimum for a node (logs, metrics, metadata).
+// LiveKit pods need no Google API at all.
+var NodeRoles = []string{
+	"roles/logging.logWriter",
+	"roles/monitoring.metricWriter",
+	"roles/monitoring.viewer",
+	"roles/stackdriver.resourceMetadata.writer",
+}
+
+// NodeOAuthScopes are GKE's default node scopes, without the broad
+// cloud-platform scope.
+var NodeOAuthScopes = []string{
+	"https://www.googleapis.com/auth/devstorage.read_only",
+	"https://www.googleapis.com/auth/logging.write",
+	"https://www.googleapis.com/auth/monitoring",
+	"https://www.googleapis.com/auth/service.management.readonly",
+	"https://www.googleapis.com/auth/servicecontrol",
+	"https://www.googleapis.com/auth/trace.append",
+}
+
+// Signaling front door constants.
+const (
+	// GatewayClass is GKE's global external Application Load Balancer.
+	GatewayClass = "gke-l7-global-external-managed"
+	// GatewayName names the Gateway and its HTTPRoute.
+	GatewayName = "livekit"
+	// BackendTimeoutSec bounds a signaling WebSocket's lifetime on Google's
+	// load balancer (the backend timeout is a total, not an idle, timeout).
+	// Ten hours, as LiveKit's chart uses; clients reconnect after it.
+	BackendTimeoutSec = 36000
+	// NodeRoleLabel marks LiveKit nodes; the workload's node selector uses it.
+	NodeRoleLabel = "livekit-infra/role"
+)
+
+// MediaClusterArgs adds the GKE specifics to the contract.
+type MediaClusterArgs struct {
+	components.MediaClusterArgs
+
+	Project, Region string
+	NetworkID       pulumi.StringInput
+	SubnetID        pulumi.StringInput
+	// MediaTag is the network tag the firewall rules target.
+	MediaTag string
+	// MachineType, DiskSizeGB: one LiveKit pod per node.
+	MachineType string
+	DiskSizeGB  int
+	// PodCPU and PodMemory are the LiveKit container's requests.
+	PodCPU, PodMemory string
+	ReleaseChannel    string
+	// KubernetesVersion is the minimum control-plane version ("" follows the
+	// release channel).
+	KubernetesVersion        string
+	MasterAuthorizedNetworks []netip.Prefix
+	ChartVersion             string
+	// RedisCACert is Memorystore's CA bundle, mounted at
+	// kubernetes.FilePath(RedisCAFile); Config must point there.
+	RedisCACert pulumi.StringInput
+	// DNSProvider is the AWS provider used for Route 53 records only.
+	DNSProvider pulumi.ProviderResource
+}
+
+// MediaCluster is a regional GKE cluster with a LiveKit node pool, LiveKit
+// from the official chart, and a GKE Gateway with a Certificate Manager
+// certificate for signaling.
+type MediaCluster struct {
+	pulumi.ResourceState
+	components.MediaClusterOutputs
+
+	ClusterName pulumi.StringOutput
+	// Kubeconfig authenticates with gke-gcloud-auth-plugin; it holds no
+	// credentials.
+	Kubeconfig pulumi.StringOutput
+	// IngressIP is the global static IP of the signaling load balancer.
+	IngressIP          pulumi.StringOutput
+	CertificateMap     pulumi.StringOutput
+	NodeServiceAccount pulumi.StringOutput
+}
+
+// NewMediaCluster declares the node service account, the cluster and node
+// pool, the LiveKit workload, and the signaling load balancer with its
+// certificate and DNS record.
+func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, opts ...pulumi.ResourceOption) (*MediaCluster, error) {
+	if args == nil {
+		return nil, fmt.Errorf("MediaCluster %q: args are required", name)
+	}
+	if err := args.MediaClusterArgs.Validate(name); err != nil {
+		return nil, err
+	}
+	if args.Project == "" || args.Region == "" || args.NetworkID == nil || args.SubnetID == nil || args.MediaTag == "" ||
+		args.MachineType == "" || args.RedisCACert == nil || args.DNSProvider == nil || args.ReleaseChannel == "" {
+		return nil, fmt.Errorf("MediaCluster %q: Project, Region, NetworkID, SubnetID, MediaTag, MachineType, ReleaseChannel, RedisCACert and DNSProvider are required", name)
+	}
+
+	m := &MediaCluster{}
+	if err := ctx.RegisterComponentResource(components.MediaClusterType, name, m, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(m)
+	protect := pulumi.Protect(args.Protect)
+
+	// A dedicated node identity with only the node roles: the default
+	// compute service account has Editor on the project.
+	sa, err := serviceaccount.NewAccount(ctx, name+"-nodes", &serviceaccount.AccountArgs{
+		Project:     pulumi.String(args.Project),
+		AccountId:   pulumi.String(name + "-nodes"),
+		DisplayName: pulumi.String("LiveKit GKE nodes"),
+		Description: pulumi.String("Least-privilege identity of the LiveKit node pool"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	var grants []pulumi.Resource
+	for _, role := range NodeRoles {
+		g, err := projects.NewIAMMember(ctx, name+"-nodes-"+shortRole(role), &projects.IAMMemberArgs{
+			Project: pulumi.String(args.Project),
+			Role:    pulumi.String(role),
+			Member:  pulumi.Sprintf("serviceAccount:%s", sa.Email),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		grants = append(grants, g)
+	}
+
+	var authorized *container.ClusterMasterAuthorizedNetworksConfigArgs
+	if len(args.MasterAuthorizedNetworks) > 0 {
+		blocks := container.ClusterMasterAuthorizedNetworksConfigCidrBlockArray{}
+		for _, p := range args.MasterAuthorizedNetworks {
+			blocks = append(blocks, &container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs{CidrBlock: pulumi.String(p.String())})
+		}
+		authorized = &container.ClusterMasterAuthorizedNetworksConfigArgs{CidrBlocks: blocks}
+	}
+	var minVersion pulumi.StringPtrInput
+	if args.KubernetesVersion != "" {
+		minVersion = pulumi.String(args.KubernetesVersion)
+	}
+	shielded := &container.ClusterNodeConfigShieldedInstanceConfigArgs{EnableSecureBoot: pulumi.Bool(true), EnableIntegrityMonitoring: pulumi.Bool(true)}
+	cluster, err := container.NewCluster(ctx, name, &container.ClusterArgs{
+		// Regional: the control plane and nodes span the region's zones.
+		Location:       pulumi.String(args.Region),
+		Network:        args.NetworkID,
+		Subnetwork:     args.SubnetID,
+		NetworkingMode: pulumi.String("VPC_NATIVE"),
+		IpAllocationPolicy: &container.ClusterIpAllocationPolicyArgs{
+			ClusterSecondaryRangeName:  pulumi.String(PodsRangeName),
+			ServicesSecondaryRangeName: pulumi.String(ServicesRangeName),
+		},
+		ReleaseChannel:         &container.ClusterReleaseChannelArgs{Channel: pulumi.String(args.ReleaseChannel)},
+		MinMasterVersion:       minVersion,
+		WorkloadIdentityConfig: &container.ClusterWorkloadIdentityConfigArgs{WorkloadPool: pulumi.String(args.Project + ".svc.id.goog")},
+		EnableShieldedNodes:    pulumi.Bool(true),
+		// The Gateway API (GKE's Gateway controller) carries signaling: it is
+		// the GKE front door that takes Certificate Manager certificates.
+		GatewayApiConfig: &container.ClusterGatewayApiConfigArgs{Channel: pulumi.String("CHANNEL_STANDARD")},
+		AddonsConfig: &container.ClusterAddonsConfigArgs{
+			HttpLoadBalancing:        &container.ClusterAddonsConfigHttpLoadBalancingArgs{Disabled: pulumi.Bool(false)},
+			HorizontalPodAutoscaling: &container.ClusterAddonsConfigHorizontalPodAutoscalingArgs{Disabled: pulumi.Bool(false)},
+		},
+		MonitoringConfig: &container.ClusterMonitoringConfigArgs{
+			EnableComponents:  pulumi.ToStringArray([]string{"SYSTEM_COMPONENTS"}),
+			ManagedPrometheus: &container.ClusterMonitoringConfigManagedPrometheusArgs{Enabled: pulumi.Bool(true)},
+		},
+		MasterAuth: &container.ClusterMasterAuthArgs{
+			ClientCertificateConfig: &container.ClusterMasterAuthClientCertificateConfigArgs{IssueClientCertificate: pulumi.Bool(false)},
+		},
+		MasterAuthorizedNetworksConfig: authorized,
+		// Node pools are managed separately; the bootstrap pool still runs
+		// briefly, so it gets the same identity and shielded boot.
+		RemoveDefaultNodePool: pulumi.Bool(true),
+		InitialNodeCount:      pulumi.Int(1),
+		NodeConfig: &container.ClusterNodeConfigArgs{
+			ServiceAccount:         sa.Email,
+			OauthScopes:            pulumi.ToStringArray(NodeOAuthScopes),
+			ShieldedInstanceConfig: shielded,
+			WorkloadMetadataConfig: &container.ClusterNodeConfigWorkloadMetadataConfigArgs{Mode: pulumi.String("GKE_METADATA")},
+		},
+		DeletionProtection: pulumi.Bool(args.Protect),
+		ResourceLabels:     pulumi.StringMap{"app": pulumi.String("livekit")},
+	}, parent, protect, pulumi.DependsOn(grants), pulumi.IgnoreChanges([]string{"nodeConfig", "initialNodeCount"}))
+	if err != nil {
+		return nil, err
+	}
+
+	pool, err := container.NewNodePool(ctx, name+"-media", &container.NodePoolArgs{
+		Cluster:          cluster.ID(),
+		Location:         pulumi.String(args.Region),
+		InitialNodeCount: pulumi.Int(1), // per zone
+		// Total bounds across the region's zones: one LiveKit pod per node.
+		Autoscaling: &container.NodePoolAutoscalingArgs{
+			TotalMinNodeCount: pulumi.Int(args.Scaling.Min),
+			TotalMaxNodeCount: pulumi.Int(args.Scaling.Max),
+			LocationPolicy:    pulumi.String("BALANCED"),
+		},
+		Management: &container.NodePoolManagementArgs{AutoRepair: pulumi.Bool(true), AutoUpgrade: pulumi.Bool(true)},
+		// Surge upgrades add a node before draining one, so capacity holds.
+		UpgradeSettings: &container.NodePoolUpgradeSettingsArgs{Strategy: pulumi.String("SURGE"), MaxSurge: pulumi.Int(1), MaxUnavailable: pulumi.Int(0)},
+		// Media must reach every node at its own public IP: no private nodes.
+		NetworkConfig: &container.NodePoolNetworkConfigArgs{EnablePrivateNodes: pulumi.Bool(false)},
+		NodeConfig: &container.NodePoolNodeConfigArgs{
+			MachineType:    pulumi.String(args.MachineType),
+			DiskSizeGb:     pulumi.Int(args.DiskSizeGB),
+			DiskType:       pulumi.String("pd-balanced"),
+			ImageType:      pulumi.String("COS_CONTAINERD"),
+			ServiceAccount: sa.Email,
+			OauthScopes:    pulumi.ToStringArray(NodeOAuthScopes),
+			Tags:           pulumi.ToStringArray([]string{args.MediaTag}),
+			Labels:         pulumi.StringMap{NodeRoleLabel: pulumi.String("media")},
+			Metadata:       pulumi.StringMap{"disable-legacy-endpoints": pulumi.String("true")},
+			ShieldedInstanceConfig: &container.NodePoolNodeConfigShieldedInstanceConfigArgs{
+				EnableSecureBoot: pulumi.Bool(true), EnableIntegrityMonitoring: pulumi.Bool(true),
+			},
+			WorkloadMetadataConfig: &container.NodePoolNodeConfigWorkloadMetadataConfigArgs{Mode: pulumi.String("GKE_METADATA")},
+			// gVNIC: higher packet rates for media.
+			Gvnic: &container.NodePoolNodeConfigGvnicArgs{Enabled: pulumi.Bool(true)},
+		},
+	}, parent, pulumi.IgnoreChanges([]string{"initialNodeCount"}))
+	if err != nil {
+		return nil, err
+	}
+
+	kubeconfig := pulumi.All(cluster.Endpoint, cluster.MasterAuth.ClusterCaCertificate().Elem(), cluster.Name).ApplyT(
+		func(v []any) (string, error) { return Kubeconfig(v[2].(string), v[0].(string), v[1].(string)) }).(pulumi.StringOutput)
+	provider, err := k8s.NewProvider(ctx, name, &k8s.ProviderArgs{
+		Kubeconfig:            kubeconfig,
+		EnableServerSideApply: pulumi.Bool(true),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{pool}))
+	if err != nil {
+		return nil, err
+	}
+
+	workload, err := lkk8s.NewLiveKitWorkload(ctx, name, &lkk8s.LiveKitWorkloadArgs{
+		Provider:     provider,
+		ChartVersion: args.ChartVersion,
+		Image:        args.Image,
+		Config:       args.Config,
+		Files:        map[string]pulumi.StringInput{RedisCAFile: args.RedisCACert},
+		Media:        args.Media,
+		TURNUDPPort:  args.TURNUDPPort,
+		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
+		Scaling:      lkk8s.Scaling{Min: args.Scaling.Min, Max: args.Scaling.Max, CPUTarget: args.Scaling.CPUTarget},
+		DrainSeconds: args.DrainSeconds,
+		NodeSelector: map[string]string{NodeRoleLabel: "media"},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	// Signaling: a global static IP, a Certificate Manager certificate for
+	// the regional and global names, and the GKE Gateway.
+	ip, err := compute.NewGlobalAddress(ctx, name+"-signal", &compute.GlobalAddressArgs{
+		AddressType: pulumi.String("EXTERNAL"),
+		IpVersion:   pulumi.String("IPV4"),
+		Description: pulumi.String("LiveKit signaling " + args.Hostname),
+	}, parent, protect)
+	if err != nil {
+		return nil, err
+	}
+	cmap, _, err := certificateMap(ctx, name+"-signal", args.Names(), args.ZoneID, args.DNSProvider, parent)
+	if err != nil {
+		return nil, err
+	}
+	sslPolicy, err := compute.NewSSLPolicy(ctx, name+"-signal", &compute.SSLPolicyArgs{
+		Description:   pulumi.String("TLS 1.2+ for LiveKit signaling"),
+		MinTlsVersion: pulumi.String("TLS_1_2"),
+		Profile:       pulumi.String("MODERN"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if err := signalingGateway(ctx, name, args, workload, provider, ip.Name, cmap.Name, sslPolicy.Name, parent); err != nil {
+		return nil, err
+	}
+
+	if _, err := route53.NewRecord(ctx, name+"-dns", &route53.RecordArgs{
+		ZoneId:  pulumi.String(args.ZoneID),
+		Name:    pulumi.String(args.Hostname),
+		Type:    pulumi.String("A"),
+		Ttl:     pulumi.Int(60),
+		Records: pulumi.StringArray{ip.Address},
+	}, parent, pulumi.Provider(args.DNSProvider)); err != nil {
+		return nil, err
+	}
+
+	url, health := components.URLs(args.Hostname)
+	m.URL = pulumi.String(url).ToStringOutput()
+	m.HealthURL = pulumi.String(health).ToStringOutput()
+	m.LoadBalancer = ip.Address
+	m.IngressIP = ip.Address
+	m.ClusterName = cluster.Name
+	m.Kubeconfig = kubeconfig
+	m.CertificateMap = cmap.Name
+	m.NodeServiceAccount = sa.Email
+	if err := ctx.RegisterResourceOutputs(m, pulumi.Map{
+		"url": m.URL, "healthUrl": m.HealthURL, "ingressIp": m.IngressIP, "clusterName": m.ClusterName,
+	}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// signalingGateway declares the GKE Gateway API objects: the Gateway on the
+// static IP with the certificate map and TLS policy, the HTTPRoute to the
+// signaling Service, the backend policy (WebSocket timeout) and the health
+// check (GET / on 7880), and Managed Prometheus scraping of the metrics port.
+func signalingGateway(ctx *pulumi.Context, name string, args *MediaClusterArgs, w *lkk8s.LiveKitWorkload, provider pulumi.ProviderResource,
+	ipName, certMap, sslPolicy pulumi.StringInput, parent pulumi.ResourceOption) error {
+	opts := []pulumi.ResourceOption{parent, pulumi.Provider(provider), pulumi.DependsOn([]pulumi.Resource{w})}
+	meta := func(n string, ann pulumi.StringMap) *metav1.ObjectMetaArgs {
+		return &metav1.ObjectMetaArgs{Name: pulumi.String(n), Namespace: w.Namespace, Annotations: ann}
+	}
+	svcRef := pulumi.Map{"group": pulumi.String(""), "kind": pulumi.String("Service"), "name": w.ServiceName}
+
+	gw, err := apiextensions.NewCustomResource(ctx, name+"-gateway", &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("gateway.networking.k8s.io/v1"),
+		Kind:       pulumi.String("Gateway"),
+		Metadata:   meta(GatewayName, pulumi.StringMap{"networking.gke.io/certmap": certMap}),
+		OtherFields: k8s.UntypedArgs{"spec": pulumi.Map{
+			"gatewayClassName": pulumi.String(GatewayClass),
+			// HTTPS only: there is no plain-HTTP listener to downgrade to.
+			"listeners": pulumi.Array{pulumi.Map{
+				"name": pulumi.String("https"), "protocol": pulumi.String("HTTPS"), "port": pulumi.Int(443),
+				"allowedRoutes": pulumi.Map{"namespaces": pulumi.Map{"from": pulumi.String("Same")}},
+			}},
+			"addresses": pulumi.Array{pulumi.Map{"type": pulumi.String("NamedAddress"), "value": ipName}},
+		}},
+	}, opts...)
+	if err != nil {
+		return err
+	}
+	gwOpts := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn([]pulumi.Resource{gw}))
+	if _, err := apiextensions.NewCustomResource(ctx, name+"-route", &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("gateway.networking.k8s.io/v1"),
+		Kind:       pulumi.String("HTTPRoute"),
+		Metadata:   meta(GatewayName, nil),
+		OtherFields: k8s.UntypedArgs{"spec": pulumi.Map{
+			"parentRefs": pulumi.Array{pulumi.Map{"name": pulumi.String(GatewayName)}},
+			"hostnames":  pulumi.ToStringArray(args.Names()),
+			"rules": pulumi.Array{pulumi.Map{
+				"backendRefs": pulumi.Array{pulumi.Map{"name": w.ServiceName, "port": pulumi.Int(livekit.SignalPort)}},
+			}},
+		}},
+	}, gwOpts...); err != nil {
+		return err
+	}
+	if _, err := apiextensions.NewCustomResource(ctx, name+"-tls-policy", &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("networking.gke.io/v1"),
+		Kind:       pulumi.String("GCPGatewayPolicy"),
+		Metadata:   meta(GatewayName+"-tls", nil),
+		OtherFields: k8s.UntypedArgs{"spec": pulumi.Map{
+			"default":   pulumi.Map{"sslPolicy": sslPolicy},
+			"targetRef": pulumi.Map{"group": pulumi.String("gateway.networking.k8s.io"), "kind": pulumi.String("Gateway"), "name": pulumi.String(GatewayName)},
+		}},
+	}, gwOpts...); err != nil {
+		return err
+	}
+	if _, err := apiextensions.NewCustomResource(ctx, name+"-backend-policy", &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("networking.gke.io/v1"),
+		Kind:       pulumi.String("GCPBackendPolicy"),
+		Metadata:   meta(GatewayName+"-backend", nil),
+		OtherFields: k8s.UntypedArgs{"spec": pulumi.Map{
+			"default": pulumi.Map{
+				"timeoutSec": pulumi.Int(BackendTimeoutSec),
+				// A node that stops being ready (drain, lost Redis) keeps its
+				// open WebSockets for a minute while clients move.
+				"connectionDraining": pulumi.Map{"drainingTimeoutSec": pulumi.Int(60)},
+			},
+			"targetRef": svcRef,
+		}},
+	}, opts...); err != nil {
+		return err
+	}
+	if _, err := apiextensions.NewCustomResource(ctx, name+"-health-check", &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("networking.gke.io/v1"),
+		Kind:       pulumi.String("HealthCheckPolicy"),
+		Metadata:   meta(GatewayName+"-health", nil),
+		OtherFields: k8s.UntypedArgs{"spec": pulumi.Map{
+			"default": pulumi.Map{
+				"checkIntervalSec":   pulumi.Int(5),
+				"timeoutSec":         pulumi.Int(3),
+				"healthyThreshold":   pulumi.Int(1),
+				"unhealthyThreshold": pulumi.Int(2),
+				// LiveKit answers GET / with 200, or 406 once it lost Redis.
+				"config": pulumi.Map{
+					"type": pulumi.String("HTTP"),
+					"httpHealthCheck": pulumi.Map{
+						"port":        pulumi.Int(livekit.SignalPort),
+						"requestPath": pulumi.String(livekit.HealthPath),
+					},
+				},
+			},
+			"targetRef": svcRef,
+		}},
+	}, opts...); err != nil {
+		return err
+	}
+	if _, err := apiextensions.NewCustomResource(ctx, name+"-metrics", &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("monitoring.googleapis.com/v1"),
+		Kind:       pulumi.String("PodMonitoring"),
+		Metadata:   meta("livekit", nil),
+		OtherFields: k8s.UntypedArgs{"spec": pulumi.Map{
+			"selector":  pulumi.Map{"matchLabels": pulumi.ToStringMap(lkk8s.SelectorLabels())},
+			"endpoints": pulumi.Array{pulumi.Map{"port": pulumi.Int(livekit.PrometheusPort), "interval": pulumi.String("30s")}},
+		}},
+	}, opts...); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Kubeconfig returns a kubeconfig for a GKE cluster that authenticates with
+// gke-gcloud-auth-plugin (the credentials of whoever runs Pulumi).
+func Kubeconfig(clusterName, endpoint, caCert string) (string, error) {
+	type named struct {
+		Name    string `json:"name"`
+		Cluster any    `json:"cluster,omitempty"`
+		Context any    `json:"context,omitempty"`
+		User    any    `json:"user,omitempty"`
+	}
+	cfg := map[string]any{
+		"apiVersion":      "v1",
+		"kind":            "Config",
+		"current-context": clusterName,
+		"clusters": []named{{Name: clusterName, Cluster: map[string]string{
+			"server": "https://" + endpoint, "certificate-authority-data": caCert,
+		}}},
+		"contexts": []named{{Name: clusterName, Context: map[string]string{"cluster": clusterName, "user": clusterName}}},
+		"users": []named{{Name: clusterName, User: map[string]any{"exec": map[string]any{
+			"apiVersion":         "client.authentication.k8s.io/v1beta1",
+			"command":            "gke-gcloud-auth-plugin",
+			"provideClusterInfo": true,
+			"installHint":        "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
+		}}}},
+	}
+	// JSON is YAML: no hand-written YAML.
+	b, err := json.Marshal(cfg)
+	return string(b), err
+}
+
+func shortRole(role string) string {
+	r := role
+	if i := len("roles/"); len(r) > i {
+		r = r[i:]
+	}
+	out := make([]rune, 0, len(r))
+	for _, c := range r {
+		if c == '.' {
+			c = '-'
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}

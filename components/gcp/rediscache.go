@@ -1,0 +1,123 @@
+package gcp
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/redis"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+)
+
+// RedisCAFile is the file name of Memorystore's server CA bundle in the
+// LiveKit pod (see components/kubernetes.FilePath).
+const RedisCAFile = "redis-ca.pem"
+
+// RedisCacheArgs adds the Memorystore specifics to the contract. AuthToken
+// is ignored: Memorystore generates its own AUTH string.
+type RedisCacheArgs struct {
+	components.RedisCacheArgs
+
+	Region string
+	// NetworkID is the VPC the instance is reachable from, through private
+	// service access on PrivateServiceRange.
+	NetworkID           pulumi.StringInput
+	PrivateServiceRange pulumi.StringInput
+	// PrivateServiceConnection must exist before the instance.
+	PrivateServiceConnection pulumi.Resource
+	MemoryGB                 int
+}
+
+// RedisCache is a Memorystore for Redis instance: Standard tier (a replica
+// in another zone with automatic failover), AUTH and TLS.
+type RedisCache struct {
+	pulumi.ResourceState
+	components.RedisCacheOutputs
+
+	Host pulumi.StringOutput
+	Port pulumi.IntOutput
+}
+
+// NewRedisCache declares the Memorystore instance.
+func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts ...pulumi.ResourceOption) (*RedisCache, error) {
+	if args == nil {
+		return nil, fmt.Errorf("RedisCache %q: args are required", name)
+	}
+	if err := args.RedisCacheArgs.Validate(name); err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(args.EngineVersion, "REDIS_7_") {
+		return nil, fmt.Errorf("RedisCache %q: EngineVersion %q must be a Memorystore Redis 7 version (REDIS_7_0, REDIS_7_2)", name, args.EngineVersion)
+	}
+	if args.NetworkID == nil || args.PrivateServiceRange == nil || args.Region == "" {
+		return nil, fmt.Errorf("RedisCache %q: NetworkID, PrivateServiceRange and Region are required", name)
+	}
+	if args.MemoryGB < 1 || args.MemoryGB > 300 {
+		return nil, fmt.Errorf("RedisCache %q: MemoryGB %d must be 1-300", name, args.MemoryGB)
+	}
+	r := &RedisCache{}
+	if err := ctx.RegisterComponentResource(components.RedisCacheType, name, r, opts...); err != nil {
+		return nil, err
+	}
+	deps := []pulumi.Resource{}
+	if args.PrivateServiceConnection != nil {
+		deps = append(deps, args.PrivateServiceConnection)
+	}
+
+	inst, err := redis.NewInstance(ctx, name, &redis.InstanceArgs{
+		DisplayName:       pulumi.String("LiveKit " + name),
+		Region:            pulumi.String(args.Region),
+		Tier:              pulumi.String("STANDARD_HA"),
+		MemorySizeGb:      pulumi.Int(args.MemoryGB),
+		RedisVersion:      pulumi.String(args.EngineVersion),
+		AuthorizedNetwork: args.NetworkID,
+		ConnectMode:       pulumi.String("PRIVATE_SERVICE_ACCESS"),
+		ReservedIpRange:   args.PrivateServiceRange,
+		AuthEnabled:       pulumi.Bool(true),
+		// TLS with Memorystore's own CA: clients must be given that CA
+		// (serverCaCerts); system roots do not verify it.
+		TransitEncryptionMode: pulumi.String("SERVER_AUTHENTICATION"),
+		// Room and participant state is rebuilt by the nodes; evicting it
+		// would silently break rooms, a full cache fails loudly instead.
+		RedisConfigs: pulumi.StringMap{"maxmemory-policy": pulumi.String("noeviction")},
+		MaintenancePolicy: &redis.InstanceMaintenancePolicyArgs{
+			WeeklyMaintenanceWindows: redis.InstanceMaintenancePolicyWeeklyMaintenanceWindowArray{
+				&redis.InstanceMaintenancePolicyWeeklyMaintenanceWindowArgs{
+					Day:       pulumi.String("SUNDAY"),
+					StartTime: &redis.InstanceMaintenancePolicyWeeklyMaintenanceWindowStartTimeArgs{Hours: pulumi.Int(5)},
+				},
+			},
+		},
+		Labels: pulumi.StringMap{"app": pulumi.String("livekit")},
+	}, pulumi.Parent(r), pulumi.Protect(args.Protect), pulumi.DependsOn(deps),
+		pulumi.AdditionalSecretOutputs([]string{"authString"}))
+	if err != nil {
+		return nil, err
+	}
+
+	r.Host = inst.Host
+	r.Port = inst.Port
+	r.Address = pulumi.Sprintf("%s:%d", inst.Host, inst.Port)
+	r.Password = pulumi.ToSecret(inst.AuthString).(pulumi.StringOutput)
+	// During a CA rotation Memorystore lists the old and the new CA; trust
+	// both so nodes keep connecting across the switch.
+	r.CACert = inst.ServerCaCerts.ApplyT(func(certs []redis.InstanceServerCaCert) string {
+		var pem []string
+		for _, c := range certs {
+			if c.Cert != nil && strings.TrimSpace(*c.Cert) != "" {
+				pem = append(pem, strings.TrimSpace(*c.Cert))
+			}
+		}
+		if len(pem) == 0 {
+			return ""
+		}
+		return strings.Join(pem, "\n") + "\n"
+	}).(pulumi.StringOutput)
+	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
+		"address": r.Address, "password": r.Password, "caCert": r.CACert,
+	}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
