@@ -1,0 +1,134 @@
+package gcp_test
+
+import (
+	"testing"
+)
+
+// The only inbound rules: media (UDP range, ICE/TCP) from anywhere, and
+// signaling from Google's load balancers, both to LiveKit nodes only.
+func TestFirewallSourcesAndPorts(t *testing.T) {
+	p := stackPlan(t)
+	rules := p.ByType(tFirewall)
+	if len(rules) != 2 {
+		t.Fatalf("%d firewall rules, want exactly 2 (media, signaling)", len(rules))
+	}
+	pool := one(t, p, tNodePool)
+	nodeTags := strs(input(t, pool, "nodeConfig.tags"))
+
+	type allow struct{ proto, ports string }
+	allows := func(r string) []allow {
+		fw := find(t, p, tFirewall, r)
+		var out []allow
+		a, _ := fw.Input("allows")
+		for _, e := range a.([]any) {
+			m := e.(map[string]any)
+			for _, port := range strs(m["ports"]) {
+				out = append(out, allow{m["protocol"].(string), port})
+			}
+			if len(strs(m["ports"])) == 0 {
+				out = append(out, allow{m["protocol"].(string), "(all)"})
+			}
+		}
+		return out
+	}
+
+	media := find(t, p, tFirewall, "livekit-media")
+	expect(t, media, map[string]any{"direction": "INGRESS", "sourceRanges": []any{"0.0.0.0/0"}})
+	got := allows("livekit-media")
+	want := []allow{{"udp", "50000-60000"}, {"tcp", "7881"}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("media rule allows %v, want exactly %v", got, want)
+	}
+
+	signal := find(t, p, tFirewall, "livekit-signal")
+	src := strs(input(t, signal, "sourceRanges"))
+	if len(src) != 2 || src[0] != "130.211.0.0/22" || src[1] != "35.191.0.0/16" {
+		t.Errorf("signaling sources = %v, want only Google's LB/health-check ranges", src)
+	}
+	if got := allows("livekit-signal"); len(got) != 1 || got[0] != (allow{"tcp", "7880"}) {
+		t.Errorf("signaling rule allows %v, want tcp 7880 only", got)
+	}
+
+	for _, r := range rules {
+		tags := strs(input(t, &r, "targetTags"))
+		if len(tags) != 1 || !contains(nodeTags, tags[0]) {
+			t.Errorf("rule %s targets %v; it must target the LiveKit nodes' tag (node pool tags %v)", r.Name, tags, nodeTags)
+		}
+		if _, ok := r.Input("targetServiceAccounts"); ok {
+			t.Errorf("rule %s mixes targets", r.Name)
+		}
+		if _, ok := r.Input("denies"); ok {
+			t.Errorf("rule %s has deny entries; nothing is expected", r.Name)
+		}
+		for _, a := range allows(r.Name) {
+			if a.ports == "(all)" || a.proto == "all" {
+				t.Errorf("rule %s opens every %s port", r.Name, a.proto)
+			}
+			if a.ports == "22" || a.ports == "3389" {
+				t.Errorf("rule %s opens %s/%s", r.Name, a.proto, a.ports)
+			}
+		}
+	}
+	// 7880 is never open to the internet.
+	for _, a := range allows("livekit-media") {
+		if a.ports == "7880" {
+			t.Error("signaling port 7880 is open to 0.0.0.0/0")
+		}
+	}
+}
+
+func TestFirewallTURNPort(t *testing.T) {
+	p, err := planWith(t, map[string]string{"livekit-infra:turnUdpPort": "3478"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw := find(t, p, tFirewall, "livekit-media")
+	found := false
+	for _, e := range input(t, fw, "allows").([]any) {
+		m := e.(map[string]any)
+		if m["protocol"] == "udp" && contains(strs(m["ports"]), "3478") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("TURN/UDP 3478 is not opened on the media rule")
+	}
+}
+
+func TestNetworkVPCNativeSubnetNATAndPrivateServiceAccess(t *testing.T) {
+	p := stackPlan(t)
+	vpc := one(t, p, tNetwork)
+	expect(t, vpc, map[string]any{"autoCreateSubnetworks": false})
+
+	subnet := one(t, p, tSubnet)
+	expect(t, subnet, map[string]any{
+		"ipCidrRange":                      "10.10.0.0/20",
+		"region":                           euRegion,
+		"privateIpGoogleAccess":            true,
+		"secondaryIpRanges[0].rangeName":   "pods",
+		"secondaryIpRanges[0].ipCidrRange": "10.20.0.0/16",
+		"secondaryIpRanges[1].rangeName":   "services",
+		"secondaryIpRanges[1].ipCidrRange": "10.24.0.0/20",
+	})
+	if subnet.InputString("network") != vpc.ID {
+		t.Errorf("subnet network %q, want the VPC %q", subnet.InputString("network"), vpc.ID)
+	}
+
+	router := one(t, p, tRouter)
+	nat := one(t, p, tNat)
+	expect(t, nat, map[string]any{
+		"router": router.Name, "region": euRegion,
+		"sourceSubnetworkIpRangesToNat": "ALL_SUBNETWORKS_ALL_IP_RANGES",
+		"natIpAllocateOption":           "AUTO_ONLY",
+	})
+
+	psaRange := find(t, p, tGlobalAddr, "livekit-private-services")
+	expect(t, psaRange, map[string]any{
+		"purpose": "VPC_PEERING", "addressType": "INTERNAL", "address": "10.30.0.0", "prefixLength": 20, "network": vpc.ID,
+	})
+	conn := one(t, p, tPSA)
+	expect(t, conn, map[string]any{
+		"service": "servicenetworking.googleapis.com", "network": vpc.ID,
+		"reservedPeeringRanges": []any{"livekit-private-services"},
+	})
+}

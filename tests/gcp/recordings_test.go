@@ -1,0 +1,104 @@
+package gcp_test
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRecordingsBucket(t *testing.T) {
+	p := stackPlan(t)
+	b := one(t, p, tBucket)
+	expect(t, b, map[string]any{
+		"uniformBucketLevelAccess": true,
+		"publicAccessPrevention":   "enforced",
+		"versioning.enabled":       true,
+		"location":                 strings.ToUpper(euRegion),
+		"forceDestroy":             false,
+	})
+	if !b.Protect {
+		t.Error("the recordings bucket is not protected")
+	}
+	var transition, expire, noncurrent bool
+	for _, e := range input(t, b, "lifecycleRules").([]any) {
+		m := e.(map[string]any)
+		a, c := m["action"].(map[string]any), m["condition"].(map[string]any)
+		switch {
+		case a["type"] == "SetStorageClass" && a["storageClass"] == "NEARLINE" && c["age"] == 30:
+			transition = true
+		case a["type"] == "Delete" && c["age"] == 365:
+			expire = true
+		case a["type"] == "Delete" && c["daysSinceNoncurrentTime"] == 30:
+			noncurrent = true
+		}
+	}
+	if !transition || !expire || !noncurrent {
+		t.Errorf("lifecycle: NEARLINE after 30 days %v, delete after 365 %v, old versions after 30 %v", transition, expire, noncurrent)
+	}
+	// Nothing grants public read.
+	for _, m := range p.ByType(tBucketIAM) {
+		if mem := m.InputString("member"); mem == "allUsers" || mem == "allAuthenticatedUsers" {
+			t.Errorf("bucket grants %s to %s", m.InputString("role"), mem)
+		}
+	}
+}
+
+func TestRecordingsCDN(t *testing.T) {
+	p := stackPlan(t)
+	bucket, _ := p.Outputs["recordingsBucket"].(string)
+	if bucket == "" {
+		t.Fatal("no recordingsBucket output")
+	}
+	bb := one(t, p, tBackendBkt)
+	expect(t, bb, map[string]any{"enableCdn": true, "bucketName": bucket})
+	fillGrant := one(t, p, tBucketIAM)
+	if fillGrant.InputString("bucket") != bucket {
+		t.Errorf("CDN fill grant on bucket %q, want %q", fillGrant.InputString("bucket"), bucket)
+	}
+	key := one(t, p, tSignedKey)
+	if !key.IsSecret("keyValue") {
+		t.Error("the CDN URL-signing key is not a secret")
+	}
+	fill := one(t, p, tBucketIAM)
+	expect(t, fill, map[string]any{"role": "roles/storage.objectViewer"})
+	if m := fill.InputString("member"); !strings.HasSuffix(m, "@cloud-cdn-fill.iam.gserviceaccount.com") {
+		t.Errorf("CDN read grant goes to %q, want Cloud CDN's fill service agent", m)
+	}
+
+	um := one(t, p, tURLMap)
+	proxy := one(t, p, tHTTPSProxy)
+	cmap := find(t, p, tCertMap, "livekit-recordings-cdn")
+	if !strings.HasSuffix(proxy.InputString("certificateMap"), cmap.ID) || !strings.HasPrefix(proxy.InputString("certificateMap"), "//certificatemanager.googleapis.com/") {
+		t.Errorf("proxy certificateMap = %q", proxy.InputString("certificateMap"))
+	}
+	if proxy.InputString("urlMap") == "" || um.InputString("defaultService") == "" {
+		t.Error("CDN load balancer is not wired to the backend bucket")
+	}
+	pol := find(t, p, tSSLPolicy, "livekit-recordings-cdn")
+	expect(t, pol, map[string]any{"minTlsVersion": "TLS_1_2"})
+	fr := one(t, p, tFwdRule)
+	expect(t, fr, map[string]any{"portRange": "443", "ipProtocol": "TCP"})
+	cert := find(t, p, tCert, "livekit-recordings-cdn")
+	if d := strs(input(t, cert, "managed.domains")); len(d) != 1 || d[0] != "recordings."+euHostname {
+		t.Errorf("CDN certificate domains = %v", d)
+	}
+	rec := find(t, p, tRecord, "livekit-recordings-cdn-dns")
+	expect(t, rec, map[string]any{"name": "recordings." + euHostname, "type": "A"})
+}
+
+func TestRecordingsWithoutCDN(t *testing.T) {
+	p, err := planWith(t, map[string]string{"livekit-infra:recordingsCdn": "false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{tBackendBkt, tSignedKey, tURLMap, tHTTPSProxy, tFwdRule, tBucketIAM} {
+		if n := len(p.ByType(typ)); n != 0 {
+			t.Errorf("%d %s without CDN", n, typ)
+		}
+	}
+	if len(p.ByType(tBucket)) != 1 {
+		t.Error("no recordings bucket without CDN")
+	}
+	if p.Outputs["recordingsCdn"] != "" {
+		t.Errorf("recordingsCdn = %v without CDN", p.Outputs["recordingsCdn"])
+	}
+}

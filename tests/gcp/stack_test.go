@@ -1,0 +1,183 @@
+package gcp_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+func TestStackOutputs(t *testing.T) {
+	p := stackPlan(t)
+	want := map[string]any{
+		"cloud":           "gcp",
+		"region":          euRegion,
+		"hostname":        euHostname,
+		"url":             "wss://" + euHostname,
+		"healthUrl":       "https://" + euHostname + "/",
+		"healthCheckPath": "/",
+		"globalHostname":  euGlobal,
+		"livekitVersion":  "v1.13.5",
+		"minNodes":        3,
+		"maxNodes":        10,
+		"recordingsCdn":   "recordings." + euHostname,
+	}
+	for k, v := range want {
+		if p.Outputs[k] != v {
+			t.Errorf("output %s = %#v, want %#v", k, p.Outputs[k], v)
+		}
+	}
+	if ip := find(t, p, tRecord, "livekit-dns").InputString("records[0]"); p.Outputs["ingressIp"] != ip || ip == "" {
+		t.Errorf("ingressIp = %v, the DNS record points at %q", p.Outputs["ingressIp"], ip)
+	}
+	for _, k := range []string{"redisHost", "recordingsBucket", "gkeCluster", "certificateMap"} {
+		if s, _ := p.Outputs[k].(string); s == "" {
+			t.Errorf("output %s is empty", k)
+		}
+	}
+	if !strings.HasPrefix(p.Outputs["redisHost"].(string), "10.30.") {
+		t.Errorf("redisHost %v is not in the private service access range", p.Outputs["redisHost"])
+	}
+}
+
+// Secrets stay secret: outputs, resource inputs, and the printed plan.
+func TestSecretsStaySecret(t *testing.T) {
+	p := stackPlan(t)
+	for _, k := range []string{"apiKey", "apiSecret", "kubeconfig", "recordingsCdnKey"} {
+		if !p.OutputIsSecret(k) {
+			t.Errorf("output %s is not secret", k)
+		}
+	}
+	_, doc := renderedConfig(t, p)
+	var secrets []string
+	for k, v := range doc["keys"].(map[string]any) {
+		secrets = append(secrets, k, v.(string))
+	}
+	secrets = append(secrets, doc["redis"].(map[string]any)["password"].(string))
+	if key, _ := one(t, p, tSignedKey).RawInput("keyValue"); key != nil {
+		secrets = append(secrets, key.(string))
+	}
+	for k, v := range p.Outputs {
+		if p.OutputIsSecret(k) {
+			continue
+		}
+		for _, s := range secrets {
+			if strings.Contains(jsonOf(t, v), s) {
+				t.Errorf("plain output %s contains a secret", k)
+			}
+		}
+	}
+	js, err := p.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range secrets {
+		if strings.Contains(string(js), s) {
+			t.Errorf("the printed plan contains a secret value (%d chars)", len(s))
+		}
+	}
+	for _, r := range p.Resources {
+		for _, s := range secrets {
+			if strings.Contains(jsonOf(t, r.Inputs), s) {
+				t.Errorf("%s %s shows a secret in its masked inputs", r.Type, r.Name)
+			}
+		}
+	}
+}
+
+func TestPlainTextAPIKeyRefused(t *testing.T) {
+	p, err := planWith(t, map[string]string{
+		"livekit-infra:apiKey":    "[secret]",
+		"livekit-infra:apiSecret": "[secret]",
+	})
+	if err == nil {
+		// Placeholders in plain (non-secret) config must be refused.
+		t.Fatalf("plain apiKey accepted: %v", p.Outputs["url"])
+	}
+	if !strings.Contains(err.Error(), "livekit-infra:apiKey") || !strings.Contains(err.Error(), "must be a secret") {
+		t.Errorf("error does not explain the plain-text key: %v", err)
+	}
+}
+
+// Config errors for the GCP settings are reported together, each naming the
+// key, the value and what is allowed.
+func TestConfigErrors(t *testing.T) {
+	// The language host lists every stack key in PULUMI_CONFIG; that is how
+	// typos are found.
+	t.Setenv("PULUMI_CONFIG", `{"livekit-infra:gcpMachineTyp":"n2-standard-8"}`)
+	_, err := planWith(t, map[string]string{
+		"gcp:region":                           "",
+		"gcp:project":                          "My_Project",
+		"livekit-infra:gcpPodsCidr":            "10.20.0.0/21",
+		"livekit-infra:gcpServicesCidr":        "10.10.0.0/24",
+		"livekit-infra:gcpLivekitChartVersion": "^1.9",
+		"livekit-infra:gcpPodCpu":              "4",
+		"livekit-infra:gcpReleaseChannel":      "FAST",
+		"livekit-infra:gcpRedisVersion":        "REDIS_6_X",
+		"livekit-infra:gcpDrainSeconds":        "30",
+		"livekit-infra:gcpMachineTyp":          "n2-standard-8",
+	})
+	if err == nil {
+		t.Fatal("invalid GCP config accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"gcp:region = (not set)", "pulumi config set gcp:region",
+		`gcp:project = "My_Project"`,
+		`livekit-infra:gcpPodsCidr = "10.20.0.0/21"`, "holds 8 node /24s but maxNodes is 10",
+		`livekit-infra:gcpServicesCidr = "10.10.0.0/24"`, "overlaps livekit-infra:gcpNetworkCidr",
+		`livekit-infra:gcpLivekitChartVersion = "^1.9"`, "exact chart version",
+		`livekit-infra:gcpPodCpu = "4"`, "does not fit n2-standard-4",
+		`livekit-infra:gcpReleaseChannel = "FAST"`, "RAPID, REGULAR, STABLE, EXTENDED",
+		`livekit-infra:gcpRedisVersion = "REDIS_6_X"`,
+		`livekit-infra:gcpDrainSeconds = "30"`,
+		"did you mean livekit-infra:gcpMachineType",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not mention %q:\n%s", want, msg)
+		}
+	}
+}
+
+func TestMuxedUDPPort(t *testing.T) {
+	p, err := planWith(t, map[string]string{"livekit-infra:mediaUdpPorts": "7882"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw := find(t, p, tFirewall, "livekit-media")
+	udp := input(t, fw, "allows[0]").(map[string]any)
+	if udp["protocol"] != "udp" || strs(udp["ports"])[0] != "7882" {
+		t.Errorf("media rule = %v, want udp 7882", udp)
+	}
+	chart := one(t, p, tChart)
+	if v, _ := chart.Input("values.livekit.rtc.udp_port"); v != 7882 {
+		t.Errorf("chart udp_port = %v", v)
+	}
+	_, doc := renderedConfig(t, p)
+	if doc["rtc"].(map[string]any)["udp_port"] != 7882 {
+		t.Errorf("rendered rtc = %v", doc["rtc"])
+	}
+}
+
+// Build cost: the GCP tests compile the gcp, kubernetes and aws SDKs only;
+// never azure-native, the all-clouds stacks package, or kubernetes' helm/v3
+// and yaml packages (every Kubernetes API group).
+func TestDependencies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-deps", "-test", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		switch {
+		case strings.Contains(pkg, "pulumi-azure"),
+			pkg == "github.com/livekit-infra/livekit-infra/stacks",
+			strings.Contains(pkg, "livekit-infra/components/azure"),
+			strings.HasSuffix(pkg, "kubernetes/helm/v3"),
+			strings.HasSuffix(pkg, "go/kubernetes/yaml"),
+			strings.Contains(pkg, "livekit/livekit-server/"):
+			t.Errorf("tests/gcp depends on %s", pkg)
+		}
+	}
+}

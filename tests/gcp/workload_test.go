@@ -1,0 +1,194 @@
+package gcp_test
+
+import (
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+)
+
+// renderedConfig returns the LiveKit config the pods read: the Secret's
+// config.yaml (kubernetes:core/v1:Secret "livekit-config",
+// stringData["config.yaml"]).
+func renderedConfig(t *testing.T, p *plan.Plan) (string, map[string]any) {
+	t.Helper()
+	sec := find(t, p, tK8sSecret, "livekit-config")
+	raw, ok := sec.RawInput(`stringData["config.yaml"]`)
+	if !ok {
+		t.Fatal("the config Secret has no config.yaml")
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal([]byte(raw.(string)), &doc); err != nil {
+		t.Fatalf("rendered config is not YAML: %v", err)
+	}
+	return raw.(string), doc
+}
+
+func TestRenderedConfigUsesMemorystoreCA(t *testing.T) {
+	p := stackPlan(t)
+	_, doc := renderedConfig(t, p)
+	redis, _ := doc["redis"].(map[string]any)
+	tls, _ := redis["tls"].(map[string]any)
+	if tls["enabled"] != true {
+		t.Errorf("redis.tls.enabled = %v, want true", tls["enabled"])
+	}
+	if tls["ca_cert_file"] != "/etc/livekit/redis-ca.pem" {
+		t.Errorf("redis.tls.ca_cert_file = %v, want the mounted Memorystore CA /etc/livekit/redis-ca.pem", tls["ca_cert_file"])
+	}
+	if _, ok := redis["use_tls"]; ok {
+		t.Error("deprecated use_tls is set: it trusts only system roots")
+	}
+	addr, _ := redis["address"].(string)
+	if !strings.HasSuffix(addr, ":6378") || strings.Contains(addr, "://") {
+		t.Errorf("redis.address = %q, want host:6378 (Memorystore's TLS port), not a URL", addr)
+	}
+	if pw, _ := redis["password"].(string); len(pw) < 16 {
+		t.Errorf("redis.password = %q, want Memorystore's AUTH string", pw)
+	}
+	rtc, _ := doc["rtc"].(map[string]any)
+	if rtc["use_external_ip"] != true || rtc["port_range_start"] != 50000 || rtc["port_range_end"] != 60000 || rtc["tcp_port"] != 7881 {
+		t.Errorf("rtc = %v", rtc)
+	}
+	if doc["region"] != euRegion || doc["port"] != 7880 {
+		t.Errorf("region/port = %v/%v", doc["region"], doc["port"])
+	}
+
+	// The CA file the config names is in the same Secret, with the CA
+	// Memorystore reports.
+	sec := find(t, p, tK8sSecret, "livekit-config")
+	ca, _ := sec.RawInput(`stringData["redis-ca.pem"]`)
+	if ca != plan.FakeMemorystoreCA+"\n" {
+		t.Errorf("Secret redis-ca.pem = %q, want Memorystore's server CA", ca)
+	}
+	for _, k := range []string{`stringData["config.yaml"]`, `stringData["redis-ca.pem"]`} {
+		if !sec.IsSecret(k) {
+			t.Errorf("Secret %s is not a Pulumi secret", k)
+		}
+	}
+}
+
+func TestChartValues(t *testing.T) {
+	p := stackPlan(t)
+	chart := one(t, p, tChart)
+	expect(t, chart, map[string]any{
+		"chart":               "livekit-server",
+		"version":             "1.9.0",
+		"repositoryOpts.repo": "https://helm.livekit.io",
+		"name":                "livekit",
+		"namespace":           "livekit",
+
+		"values.podHostNetwork":                             true,
+		"values.image.repository":                           "livekit/livekit-server",
+		"values.image.tag":                                  "v1.13.5",
+		"values.terminationGracePeriodSeconds":              18000,
+		"values.fullnameOverride":                           "livekit-server",
+		"values.autoscaling.enabled":                        true,
+		"values.autoscaling.minReplicas":                    3,
+		"values.autoscaling.maxReplicas":                    10,
+		"values.autoscaling.targetCPUUtilizationPercentage": 70,
+		"values.resources.requests.cpu":                     "3",
+		"values.resources.requests.memory":                  "8Gi",
+		"values.resources.limits.memory":                    "8Gi",
+		"values.livekit.prometheus_port":                    6789,
+		"values.livekit.port":                               7880,
+		"values.livekit.rtc.tcp_port":                       7881,
+		"values.livekit.rtc.port_range_start":               50000,
+		"values.livekit.rtc.port_range_end":                 60000,
+		"values.loadBalancer.type":                          "disable",
+		"values.storeKeysInSecret.enabled":                  false,
+		`values.nodeSelector["livekit-infra/role"]`:         "media",
+		"values.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey": "kubernetes.io/hostname",
+		`values.podAnnotations["cluster-autoscaler.kubernetes.io/safe-to-evict"]`:                       "false",
+		"values.deploymentStrategy.rollingUpdate.maxUnavailable":                                        0,
+	})
+	if g, _ := chart.Input("values.terminationGracePeriodSeconds"); g.(int) < 3600 {
+		t.Errorf("grace period %v is too short for rooms to drain", g)
+	}
+	// The node selector matches the LiveKit pool's label.
+	pool := one(t, p, tNodePool)
+	if pool.InputString(`nodeConfig.labels["livekit-infra/role"]`) != chart.InputString(`values.nodeSelector["livekit-infra/role"]`) {
+		t.Error("chart node selector does not match the node pool label")
+	}
+
+	// Secrets are referenced (the Secret), never inlined in the values.
+	raw, doc := renderedConfig(t, p)
+	values := jsonOf(t, chart.RawInputs)
+	keys, _ := doc["keys"].(map[string]any)
+	if len(keys) != 1 {
+		t.Fatalf("rendered config has %d API keys", len(keys))
+	}
+	for k, v := range keys {
+		if strings.Contains(values, v.(string)) {
+			t.Error("the API secret is in the chart values")
+		}
+		if len(v.(string)) < 32 {
+			t.Errorf("API secret for %s is %d characters", k, len(v.(string)))
+		}
+	}
+	redis := doc["redis"].(map[string]any)
+	if strings.Contains(values, redis["password"].(string)) {
+		t.Error("the Memorystore AUTH string is in the chart values")
+	}
+	if strings.Contains(values, "BEGIN CERTIFICATE") || strings.Contains(values, raw) {
+		t.Error("the config or CA is in the chart values")
+	}
+	for _, k := range []string{"keys", "redis", "key_file"} {
+		if _, ok := chart.Input("values.livekit." + k); ok {
+			t.Errorf("values.livekit.%s is set: the chart would write it into a ConfigMap", k)
+		}
+	}
+	if len(chart.SecretPaths) != 0 {
+		t.Errorf("chart inputs hold secrets at %v", chart.SecretPaths)
+	}
+}
+
+func TestWorkloadOnTheClusterProvider(t *testing.T) {
+	p := stackPlan(t)
+	provs := p.ByType(tK8sProvider)
+	if len(provs) != 1 {
+		t.Fatalf("%d kubernetes providers, want 1 (from the GKE cluster)", len(provs))
+	}
+	prov := provs[0]
+	kc, _ := prov.RawInput("kubeconfig")
+	kcs, _ := kc.(string)
+	if !strings.Contains(kcs, `"command":"gke-gcloud-auth-plugin"`) || !strings.Contains(kcs, `"server":"https://34.76.`) || !strings.Contains(kcs, "certificate-authority-data") {
+		t.Errorf("kubeconfig does not target the cluster with gke-gcloud-auth-plugin: %s", kcs)
+	}
+	if strings.Contains(kcs, "token") || strings.Contains(kcs, "client-key") {
+		t.Error("kubeconfig carries credentials")
+	}
+	for _, typ := range []string{tChart, tK8sSecret, tK8sService, tK8sNamespace, tPDB, tGateway, tHTTPRoute, tBackendPol, tHealthPol, tGatewayPol, tPodMonitor} {
+		for _, r := range p.ByType(typ) {
+			if providerURN(r.Provider) != prov.URN {
+				t.Errorf("%s %s uses provider %q, want the cluster's %q", typ, r.Name, r.Provider, prov.URN)
+			}
+		}
+	}
+	if !contains(prov.Dependencies, one(t, p, tNodePool).URN) {
+		t.Error("the kubernetes provider does not wait for the node pool")
+	}
+}
+
+func TestPodDisruptionBudgetAndService(t *testing.T) {
+	p := stackPlan(t)
+	pdb := one(t, p, tPDB)
+	expect(t, pdb, map[string]any{
+		"spec.maxUnavailable": 1,
+		`spec.selector.matchLabels["app.kubernetes.io/name"]`:     "livekit-server",
+		`spec.selector.matchLabels["app.kubernetes.io/instance"]`: "livekit",
+		"metadata.namespace": "livekit",
+	})
+	svc := one(t, p, tK8sService)
+	expect(t, svc, map[string]any{
+		"metadata.name":            "livekit-signal",
+		"spec.type":                "ClusterIP",
+		"spec.ports[0].port":       7880,
+		"spec.ports[0].targetPort": 7880,
+		`spec.selector["app.kubernetes.io/instance"]`: "livekit",
+	})
+	if ports, _ := svc.Input("spec.ports"); len(ports.([]any)) != 1 {
+		t.Errorf("signaling Service exposes %d ports, want only 7880", len(ports.([]any)))
+	}
+}
