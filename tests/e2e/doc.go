@@ -10,7 +10,10 @@
 // only loopback overrides (bind address, node IP, ports, Redis address, CA
 // file). A diff of the two documents must touch nothing else. The test Redis
 // uses the program's Redis credentials, the SDK clients the program's API
-// keys, and every health check the plan declares is sent to the real nodes.
+// keys, and every health check the plans declare is sent to the real nodes:
+// the region's own (load balancer, container, probes) and the global stack's
+// Route 53 check on the region, evaluated with the region plan's outputs
+// behind its StackReference.
 //
 // Prerequisites: run scripts/install-test-deps.sh once. It installs
 // redis-server and builds livekit-server into

@@ -27,7 +27,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
+	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // repoRoot holds Pulumi.yaml and the Pulumi.<stack>.yaml files (go test runs
@@ -68,6 +70,7 @@ var regionStacks = []regionStack{
 		HealthChecks: []healthCheckSource{
 			{Name: "ALB target group health check", Required: true, Extract: albTargetGroupChecks},
 			{Name: "ECS container health check", Required: true, Extract: ecsContainerHealthChecks},
+			{Name: "global stack's Route 53 health check", Required: true, Extract: globalRoute53Checks},
 			{Name: "Route 53 health checks", Extract: route53HealthChecks},
 			{Name: "Kubernetes probes", Extract: kubernetesProbes},
 		},
@@ -426,6 +429,69 @@ func gkeHealthCheckPolicies(p *plan.Plan) ([]healthCheck, error) {
 		port, _ := r.Input("spec.default.config.httpHealthCheck.port")
 		n, _ := port.(int)
 		out = append(out, healthCheck{Source: src + ".httpHealthCheck.requestPath", Path: path, Port: n})
+	}
+	return out, nil
+}
+
+// globalStack names Pulumi.<globalStack>.yaml, the GeoDNS layer whose
+// Route 53 health checks probe every region.
+const globalStack = "global"
+
+// globalRoute53Checks evaluates the committed global stack with this
+// region's plan outputs behind its StackReference, and returns the Route 53
+// health checks aimed at this region's hostname. The other regions listed in
+// the global stack get minimal outputs shaped like a region's.
+func globalRoute53Checks(p *plan.Plan) ([]healthCheck, error) {
+	sc, err := plan.LoadStackConfig(repoRoot, globalStack)
+	if err != nil {
+		return nil, err
+	}
+	key := func(k string) string { return sc.Config[settings.Namespace+":"+k] }
+	var regions []struct{ Name, Stack string }
+	if err := json.Unmarshal([]byte(key("globalRegions")), &regions); err != nil {
+		return nil, fmt.Errorf("%s:globalRegions of stack %s: %v", settings.Namespace, globalStack, err)
+	}
+	var opts []plan.Option
+	listed := false
+	for _, r := range regions {
+		name := r.Stack[strings.LastIndex(r.Stack, "/")+1:]
+		if name == p.Stack {
+			opts = append(opts, plan.WithStackReference(r.Stack, p.RawOutputs))
+			listed = true
+			continue
+		}
+		h := name + "." + key("domain")
+		opts = append(opts, plan.WithStackReference(r.Stack, map[string]any{
+			"hostname": h, "url": "wss://" + h, "healthUrl": "https://" + h + "/",
+			"healthCheckPath": "/", "globalHostname": key("globalHostname"),
+		}))
+	}
+	if !listed {
+		return nil, fmt.Errorf("stack %s does not list region stack %s in %s:globalRegions", globalStack, p.Stack, settings.Namespace)
+	}
+	gp, err := plan.Evaluate(sc, globalstack.Program, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("evaluating stack %s: %w", globalStack, err)
+	}
+	host, _ := p.RawOutputs["hostname"].(string)
+	all, err := route53HealthChecks(gp)
+	if err != nil {
+		return nil, err
+	}
+	var out []healthCheck
+	for _, r := range gp.ByType("aws:route53/healthCheck:HealthCheck") {
+		if host == "" || !strings.EqualFold(r.InputString("fqdn"), host) {
+			continue
+		}
+		for _, hc := range all {
+			if strings.HasPrefix(hc.Source, r.Type+" "+r.Name+" ") {
+				hc.Source = "stack " + globalStack + ": " + hc.Source
+				out = append(out, hc)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("stack %s declares no HTTP(S) Route 53 health check on %q", globalStack, host)
 	}
 	return out, nil
 }
