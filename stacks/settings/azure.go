@@ -1,13 +1,295 @@
 package settings
 
-// azureKeys are the azure kind's keys.
-var azureKeys = []Key{}
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+)
 
-func init() { Keys = append(Keys, azureKeys...) }
+// azureKeys are the azure kind's keys; azure-native:location is the
+// provider's own key (read like aws:region).
+var azureKeys = []Key{
+	{Name: "azureVnetCidr", Type: "string", Default: "10.20.0.0/16", Kinds: []Kind{KindAzure},
+		Description: "VNet IPv4 CIDR, /16 to /20: the first half holds the AKS nodes (Azure CNI gives every pod a VNet address), a /20-equivalent slice after it the private endpoints."},
+	{Name: "azureServiceCidr", Type: "string", Default: "172.20.0.0/16", Kinds: []Kind{KindAzure},
+		Description: "Kubernetes service CIDR (cluster-internal); must not overlap azureVnetCidr. The cluster DNS service takes its .10 address."},
+	{Name: "azureAvailabilityZones", Type: "array", Default: []any{}, Kinds: []Kind{KindAzure},
+		Description: "The 3 availability zones (\"1\", \"2\", \"3\") for the node pools and the ingress IP; empty for regions without zones."},
+	{Name: "azureKubernetesVersion", Type: "string", Default: "1.33", Kinds: []Kind{KindAzure},
+		Description: "AKS Kubernetes version, pinned: MAJOR.MINOR (patches follow the patch upgrade channel) or MAJOR.MINOR.PATCH."},
+	{Name: "azureAksTier", Type: "string", Default: "Standard", Kinds: []Kind{KindAzure},
+		Description: "AKS pricing tier: Free, Standard (financially backed API server SLA) or Premium."},
+	{Name: "azureSystemVmSize", Type: "string", Default: "Standard_D2s_v3", Kinds: []Kind{KindAzure},
+		Description: "VM size of the system node pool (CoreDNS, ingress, cert-manager); LiveKit never runs there."},
+	{Name: "azureSystemNodes", Type: "integer", Default: 2, Kinds: []Kind{KindAzure},
+		Description: "Nodes in the system node pool, 1-10."},
+	{Name: "azureVmSize", Type: "string", Default: "Standard_D4s_v3", Kinds: []Kind{KindAzure},
+		Description: "VM size of the LiveKit node pool (one LiveKit pod per node, host networking)."},
+	{Name: "azurePodCpu", Type: "string", Default: "3", Kinds: []Kind{KindAzure},
+		Description: "CPU request of the LiveKit pod (e.g. 3 or 3500m); must fit azureVmSize after AKS's reservations. Autoscaling targets a percentage of it."},
+	{Name: "azurePodMemory", Type: "string", Default: "8Gi", Kinds: []Kind{KindAzure},
+		Description: "Memory request and limit of the LiveKit pod (e.g. 8Gi)."},
+	{Name: "azureLivekitChartVersion", Type: "string", Default: "1.9.0", Kinds: []Kind{KindAzure},
+		Description: "Version of the livekit-server Helm chart from https://helm.livekit.io, pinned (no ranges)."},
+	{Name: "azureMaxPods", Type: "integer", Default: 30, Kinds: []Kind{KindAzure},
+		Description: "Maximum pods per node, 10-250; with Azure CNI each takes a VNet address, so it sizes the node subnet."},
+	{Name: "azureApiAuthorizedIpRanges", Type: "array", Default: []any{}, Kinds: []Kind{KindAzure},
+		Description: "CIDRs allowed to reach the Kubernetes API server (e.g. your CI runners); empty leaves it reachable from anywhere (still authenticated)."},
+	{Name: "azureDrainSeconds", Type: "integer", Default: 18000, Kinds: []Kind{KindAzure},
+		Description: "Seconds a LiveKit node may drain its rooms when it is scaled in or upgraded (pod grace period, autoscaler and upgrade drain timeouts), 300-86400."},
+	{Name: "azureRedisSku", Type: "string", Default: "Standard", Kinds: []Kind{KindAzure},
+		Description: "Azure Cache for Redis SKU: Basic (no replica, no SLA), Standard (replicated) or Premium."},
+	{Name: "azureRedisFamily", Type: "string", Default: "C", Kinds: []Kind{KindAzure},
+		Description: "Azure Cache for Redis family: C for Basic/Standard, P for Premium."},
+	{Name: "azureRedisCapacity", Type: "integer", Default: 1, Kinds: []Kind{KindAzure},
+		Description: "Azure Cache for Redis size within the family: C0-C6 or P1-P5."},
+	{Name: "azureStorageSku", Type: "string", Default: "Standard_ZRS", Kinds: []Kind{KindAzure},
+		Description: "Recordings storage account replication: Standard_LRS, Standard_ZRS, Standard_GRS, Standard_GZRS, Standard_RAGRS or Standard_RAGZRS."},
+	{Name: "azureCertManagerChartVersion", Type: "string", Default: "v1.18.2", Kinds: []Kind{KindAzure},
+		Description: "cert-manager Helm chart version (charts.jetstack.io), pinned; at least v1.16 for Route 53 web-identity auth."},
+	{Name: "azureTraefikChartVersion", Type: "string", Default: "41.3.0", Kinds: []Kind{KindAzure},
+		Description: "Traefik Helm chart version (traefik.github.io/charts), pinned: the TLS ingress in front of LiveKit signaling."},
+	{Name: "azureAcmeServer", Type: "string", Default: "https://acme-v02.api.letsencrypt.org/directory", Kinds: []Kind{KindAzure},
+		Description: "ACME directory for the signaling certificate; Let's Encrypt staging is https://acme-staging-v02.api.letsencrypt.org/directory."},
+	{Name: "azureAcmeEmail", Type: "string", Default: "", Kinds: []Kind{KindAzure},
+		Description: "Contact e-mail for the ACME account (expiry notices); empty registers without one."},
+}
 
-// Azure holds the azure-kind settings.
-type Azure struct{}
+func init() {
+	Keys = append(Keys, azureKeys...)
+	providerKeys = append(providerKeys, "azure-native:location")
+}
+
+// Azure holds the azure-kind settings (AKS, Azure Cache for Redis, Blob
+// Storage, Front Door).
+type Azure struct {
+	Location          string
+	VnetCIDR          netip.Prefix
+	ServiceCIDR       netip.Prefix
+	AvailabilityZones []string
+	KubernetesVersion string
+	AKSTier           string
+	SystemVMSize      string
+	SystemNodes       int
+	VMSize            string
+	PodCPU            string
+	PodMemory         string
+	ChartVersion      string
+	MaxPods           int
+	APIAuthorizedIPs  []string
+	DrainSeconds      int
+	Redis             AzureRedis
+	StorageSKU        string
+	CertManagerChart  string
+	TraefikChart      string
+	ACMEServer        string
+	ACMEEmail         string
+}
+
+// AzureRedis sizes Azure Cache for Redis.
+type AzureRedis struct {
+	SKU      string
+	Family   string
+	Capacity int
+}
+
+// AzureRedisVersion is the Redis major version: Azure Cache for Redis offers
+// 4 and 6, and 4 is out of support.
+const AzureRedisVersion = "6"
+
+// NodeSubnet and EndpointSubnet carve the VNet: the first half for the nodes
+// (Azure CNI gives every pod a VNet address), then a sixteenth for private
+// endpoints.
+func (a *Azure) NodeSubnet() netip.Prefix     { return subnetOf(a.VnetCIDR, 1, 0) }
+func (a *Azure) EndpointSubnet() netip.Prefix { return subnetOf(a.VnetCIDR, 4, 8) }
+
+// DNSServiceIP is the cluster DNS address: .10 of the service CIDR.
+func (a *Azure) DNSServiceIP() netip.Addr {
+	b := a.ServiceCIDR.Masked().Addr().As4()
+	b[3] += 10
+	return netip.AddrFrom4(b)
+}
+
+func subnetOf(p netip.Prefix, newBits, index int) netip.Prefix {
+	a := p.Masked().Addr().As4()
+	base := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+	bits := p.Bits() + newBits
+	base |= uint32(index) << (32 - bits)
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(base >> 24), byte(base >> 16), byte(base >> 8), byte(base)}), bits)
+}
+
+var (
+	azureLocationRe = regexp.MustCompile(`^[a-z][a-z0-9]+$`)
+	k8sVersionRe    = regexp.MustCompile(`^1\.[0-9]{2}(\.[0-9]{1,3})?$`)
+	vmSizeRe        = regexp.MustCompile(`^Standard_[A-Za-z0-9_]+$`)
+	chartVersionRe  = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+$`)
+	emailRe         = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[a-z]{2,}$`)
+	// Kubernetes quantities and exact chart versions (the same rules as
+	// the gcp kind's keys).
+	azureCPURe          = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?|[0-9]+m)$`)
+	azureMemoryRe       = regexp.MustCompile(`^[0-9]+(Mi|Gi)$`)
+	azureExactVersionRe = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+)
 
 func (p *parser) azure(s *Stack) *Azure {
-	return &Azure{}
+	a := &Azure{}
+	locKey := "azure-native:location"
+	a.Location = strings.TrimSpace(p.raw.Values[locKey])
+	switch {
+	case a.Location == "":
+		p.fail(locKey, "(not set)", "required for kind azure: run `pulumi config set azure-native:location southeastasia`")
+	case !azureLocationRe.MatchString(a.Location):
+		p.fail(locKey, quote(a.Location), "must be an Azure location name such as southeastasia (lower case, no spaces)")
+	}
+
+	a.VnetCIDR = p.azureCIDR("azureVnetCidr", 16, 20)
+	a.ServiceCIDR = p.azureCIDR("azureServiceCidr", 12, 24)
+	if a.VnetCIDR.IsValid() && a.ServiceCIDR.IsValid() && a.VnetCIDR.Overlaps(a.ServiceCIDR) {
+		p.fail(spec("azureServiceCidr").Full(), quote(a.ServiceCIDR.String()), "must not overlap azureVnetCidr "+a.VnetCIDR.String()+": services and pods would route to the wrong place")
+	}
+
+	a.AvailabilityZones = p.list("azureAvailabilityZones")
+	if n := len(a.AvailabilityZones); n > 0 {
+		zk := spec("azureAvailabilityZones").Full()
+		if n != 3 {
+			p.fail(zk, "["+strings.Join(a.AvailabilityZones, ", ")+"]", fmt.Sprintf("must list 3 zones (got %d), or none for a region without zones", n))
+		}
+		seen := map[string]bool{}
+		for _, z := range a.AvailabilityZones {
+			if z != "1" && z != "2" && z != "3" {
+				p.fail(zk, quote(z), `must be "1", "2" or "3" (Azure zone numbers)`)
+			}
+			if seen[z] {
+				p.fail(zk, quote(z), "is listed twice; zones must be distinct")
+			}
+			seen[z] = true
+		}
+	}
+
+	a.KubernetesVersion = p.str("azureKubernetesVersion")
+	if !k8sVersionRe.MatchString(a.KubernetesVersion) {
+		p.fail(spec("azureKubernetesVersion").Full(), quote(a.KubernetesVersion), "must pin a Kubernetes version AKS supports, as 1.MINOR or 1.MINOR.PATCH (e.g. 1.33); see `az aks get-versions`")
+	}
+	a.AKSTier = p.oneOf("azureAksTier", "Free", "Standard", "Premium")
+	a.SystemVMSize = p.vmSize("azureSystemVmSize")
+	a.SystemNodes = p.integer("azureSystemNodes", 1, 10)
+	a.VMSize = p.vmSize("azureVmSize")
+	a.PodCPU = p.str("azurePodCpu")
+	if !azureCPURe.MatchString(a.PodCPU) {
+		p.fail(spec("azurePodCpu").Full(), quote(a.PodCPU), "must be a Kubernetes CPU quantity such as 3 or 3500m")
+	}
+	a.PodMemory = p.str("azurePodMemory")
+	if !azureMemoryRe.MatchString(a.PodMemory) {
+		p.fail(spec("azurePodMemory").Full(), quote(a.PodMemory), "must be a Kubernetes memory quantity such as 8Gi or 6144Mi")
+	}
+	a.ChartVersion = p.str("azureLivekitChartVersion")
+	if !azureExactVersionRe.MatchString(a.ChartVersion) {
+		p.fail(spec("azureLivekitChartVersion").Full(), quote(a.ChartVersion), "must pin an exact chart version such as 1.9.0 (no ranges, no v prefix)")
+	}
+	a.MaxPods = p.integer("azureMaxPods", 10, 250)
+
+	a.APIAuthorizedIPs = p.list("azureApiAuthorizedIpRanges")
+	for _, c := range a.APIAuthorizedIPs {
+		if pfx, err := netip.ParsePrefix(c); err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx {
+			p.fail(spec("azureApiAuthorizedIpRanges").Full(), quote(c), "must be an IPv4 CIDR without host bits, e.g. 203.0.113.0/24")
+		}
+	}
+	a.DrainSeconds = p.integer("azureDrainSeconds", 300, 86400)
+
+	r := AzureRedis{
+		SKU:      p.oneOf("azureRedisSku", "Basic", "Standard", "Premium"),
+		Family:   p.oneOf("azureRedisFamily", "C", "P"),
+		Capacity: p.integer("azureRedisCapacity", 0, 6),
+	}
+	switch {
+	case r.SKU == "Premium" && r.Family != "P":
+		p.fail(spec("azureRedisFamily").Full(), quote(r.Family), "must be P for azureRedisSku Premium")
+	case r.SKU != "Premium" && r.Family != "C":
+		p.fail(spec("azureRedisFamily").Full(), quote(r.Family), "must be C for azureRedisSku "+r.SKU)
+	case r.Family == "P" && (r.Capacity < 1 || r.Capacity > 5):
+		p.fail(spec("azureRedisCapacity").Full(), strconv.Itoa(r.Capacity), "must be 1-5 for the P family")
+	}
+	a.Redis = r
+
+	a.StorageSKU = p.oneOf("azureStorageSku", "Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS", "Standard_RAGRS", "Standard_RAGZRS")
+
+	a.CertManagerChart = p.chartVersion("azureCertManagerChartVersion")
+	if v := a.CertManagerChart; chartVersionRe.MatchString(v) {
+		var major, minor int
+		fmt.Sscanf(strings.TrimPrefix(v, "v"), "%d.%d", &major, &minor)
+		if major == 1 && minor < 16 {
+			p.fail(spec("azureCertManagerChartVersion").Full(), quote(v), "must be v1.16.0 or later: older cert-manager cannot authenticate to Route 53 with a Kubernetes service account token")
+		}
+	}
+	a.TraefikChart = p.chartVersion("azureTraefikChartVersion")
+	a.ACMEServer = p.str("azureAcmeServer")
+	if !strings.HasPrefix(a.ACMEServer, "https://") {
+		p.fail(spec("azureAcmeServer").Full(), quote(a.ACMEServer), "must be an https:// ACME directory URL")
+	}
+	a.ACMEEmail = p.str("azureAcmeEmail")
+	if a.ACMEEmail != "" && !emailRe.MatchString(a.ACMEEmail) {
+		p.fail(spec("azureAcmeEmail").Full(), quote(a.ACMEEmail), "must be an e-mail address or empty")
+	}
+
+	if s.Region != nil {
+		// Log Analytics (PerGB2018) keeps data 30-730 days.
+		if d := s.Region.LogRetentionDays; d < 30 || d > 730 {
+			p.fail(spec("logRetentionDays").Full(), strconv.Itoa(d), "must be 30-730 for kind azure (Log Analytics retention)")
+		}
+		p.azureNodeSubnetFits(a, s.Region.Scaling.Max)
+	}
+	return a
+}
+
+// azureNodeSubnetFits checks the node subnet holds every node at full scale,
+// plus upgrade surge, with an address for each node and each of its pods.
+func (p *parser) azureNodeSubnetFits(a *Azure, maxNodes int) {
+	if !a.VnetCIDR.IsValid() {
+		return
+	}
+	nodes := a.SystemNodes + (a.SystemNodes+2)/3 + maxNodes + 1
+	need := nodes * (a.MaxPods + 1)
+	have := 1<<(32-a.NodeSubnet().Bits()) - 5 // Azure reserves 5 per subnet
+	if need > have {
+		p.fail(spec("azureVnetCidr").Full(), quote(a.VnetCIDR.String()),
+			fmt.Sprintf("node subnet %s has %d usable addresses but %d nodes with azureMaxPods %d need %d; use a larger VNet or fewer pods per node", a.NodeSubnet(), have, nodes, a.MaxPods, need))
+	}
+}
+
+// azureCIDR reads a private IPv4 CIDR key with a prefix length in [lo, hi].
+func (p *parser) azureCIDR(name string, lo, hi int) netip.Prefix {
+	raw := p.str(name)
+	key := spec(name).Full()
+	pfx, err := netip.ParsePrefix(raw)
+	switch {
+	case err != nil || !pfx.Addr().Is4():
+		p.fail(key, quote(raw), "must be an IPv4 CIDR such as "+fmt.Sprint(spec(name).Default))
+	case pfx.Masked() != pfx:
+		p.fail(key, quote(raw), fmt.Sprintf("has host bits set; did you mean %s?", pfx.Masked()))
+	case pfx.Bits() < lo || pfx.Bits() > hi:
+		p.fail(key, quote(raw), fmt.Sprintf("prefix must be /%d to /%d", lo, hi))
+	case !pfx.Addr().IsPrivate() && !netip.MustParsePrefix("100.64.0.0/10").Contains(pfx.Addr()):
+		p.fail(key, quote(raw), "must be a private range (10/8, 172.16/12, 192.168/16 or 100.64/10)")
+	default:
+		return pfx
+	}
+	return netip.Prefix{}
+}
+
+func (p *parser) vmSize(name string) string {
+	v := p.str(name)
+	if !vmSizeRe.MatchString(v) {
+		p.fail(spec(name).Full(), quote(v), "must be an Azure VM size such as Standard_D4s_v3")
+	}
+	return v
+}
+
+func (p *parser) chartVersion(name string) string {
+	v := p.str(name)
+	if !chartVersionRe.MatchString(v) {
+		p.fail(spec(name).Full(), quote(v), "must pin an exact chart version such as "+fmt.Sprint(spec(name).Default)+" (no ranges)")
+	}
+	return v
 }
