@@ -1,24 +1,224 @@
-// Package azure is the azure stack kind.
+// Package azure is the azure stack kind: one LiveKit region on AKS with
+// Azure Cache for Redis behind a private endpoint, a Traefik ingress with a
+// cert-manager certificate for signaling, and Blob Storage/Front Door
+// recordings. DNS lives in the shared Route 53 zone.
 package azure
 
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/livekit-infra/livekit-infra/components"
+	azurec "github.com/livekit-infra/livekit-infra/components/azure"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
-// Program reads and validates the stack config, then declares the stack.
+// DNSRegion is the region of the AWS provider used only for Route 53 (and
+// the IAM role cert-manager assumes); both services are global.
+const DNSRegion = "us-east-1"
+
+// Program reads and validates the stack config, then declares the region.
 func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	s, err := settings.FromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if s.Kind != settings.KindAzure {
+		return nil, fmt.Errorf("stack %q has kind %q; the azure program needs kind azure", s.Name, s.Kind)
+	}
 	return Stack(ctx, s)
 }
 
-// Stack declares the azure stack from validated settings.
+// Stack declares one Azure LiveKit region from validated settings.
 func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
-	return nil, fmt.Errorf("stack %q: kind azure is not implemented yet", s.Name)
+	if s.Azure == nil || s.Region == nil {
+		return nil, fmt.Errorf("stack %q: kind azure needs the azure and region settings", s.Name)
+	}
+	r, a := s.Region, s.Azure
+	name := "livekit"
+
+	// Azure generates the Redis access key; only LiveKit's keys are ours.
+	creds, err := components.NewCredentials(ctx, name, credentialArgs(r))
+	if err != nil {
+		return nil, err
+	}
+
+	// Every record lives in the one Route 53 zone, written through an
+	// explicit provider so no ambient AWS region or profile is assumed.
+	dns, err := aws.NewProvider(ctx, name+"-dns", &aws.ProviderArgs{Region: pulumi.String(DNSRegion)})
+	if err != nil {
+		return nil, err
+	}
+
+	network, err := azurec.NewNetwork(ctx, name, &azurec.NetworkArgs{
+		NetworkArgs: components.NetworkArgs{
+			CIDR:        a.VnetCIDR,
+			Zones:       a.AvailabilityZones,
+			NATGateways: settings.NATNone, // egress through the AKS load balancer and node IPs
+			Media:       r.Media,
+			TURNUDPPort: r.TURNUDPPort,
+		},
+		Location:       a.Location,
+		NodeSubnet:     a.NodeSubnet(),
+		EndpointSubnet: a.EndpointSubnet(),
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	redis, err := azurec.NewRedisCache(ctx, name+"-redis", &azurec.RedisCacheArgs{
+		RedisCacheArgs: components.RedisCacheArgs{
+			EngineVersion: settings.AzureRedisVersion,
+			Protect:       s.Protect,
+		},
+		ResourceGroupName: network.ResourceGroupName,
+		Location:          a.Location,
+		SKU:               a.Redis.SKU,
+		Family:            a.Redis.Family,
+		Capacity:          a.Redis.Capacity,
+		VnetID:            network.NetworkID,
+		EndpointSubnetID:  network.EndpointSubnetID,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	recordings, err := azurec.NewRecordings(ctx, name+"-recordings", &azurec.RecordingsArgs{
+		RecordingsArgs: components.RecordingsArgs{
+			CDN:            r.Recordings.CDN,
+			CDNHostname:    "recordings." + r.Hostname,
+			ZoneID:         s.ZoneID,
+			TransitionDays: r.Recordings.TransitionDays,
+			ExpireDays:     r.Recordings.ExpireDays,
+			Protect:        s.Protect,
+		},
+		ResourceGroupName: network.ResourceGroupName,
+		Location:          a.Location,
+		SKU:               a.StorageSKU,
+		DNSProvider:       dns,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	config := RenderConfig(s, creds, redis.Address, redis.Password)
+
+	cluster, err := azurec.NewMediaCluster(ctx, name, &azurec.MediaClusterArgs{
+		MediaClusterArgs: components.MediaClusterArgs{
+			Image:          r.Image,
+			Config:         config,
+			Hostname:       r.Hostname,
+			GlobalHostname: s.GlobalHostname,
+			ZoneID:         s.ZoneID,
+			Media:          r.Media,
+			TURNUDPPort:    r.TURNUDPPort,
+			Scaling: components.Scaling{
+				Min: r.Scaling.Min, Max: r.Scaling.Max, CPUTarget: r.Scaling.CPUTarget,
+				ScaleOutCooldown: r.Scaling.ScaleOutCooldown, ScaleInCooldown: r.Scaling.ScaleInCooldown,
+			},
+			DrainSeconds:     a.DrainSeconds,
+			LogRetentionDays: r.LogRetentionDays,
+			Protect:          s.Protect,
+		},
+		Location:              a.Location,
+		ResourceGroupName:     network.ResourceGroupName,
+		VnetID:                network.NetworkID,
+		NodeSubnetID:          network.NodeSubnetID,
+		MediaASGID:            network.MediaASGID,
+		IngressIPID:           network.IngressIPID,
+		IngressIPName:         network.IngressIPName,
+		IngressIPAddress:      network.IngressIPAddress,
+		Zones:                 a.AvailabilityZones,
+		KubernetesVersion:     a.KubernetesVersion,
+		Tier:                  a.AKSTier,
+		SystemVMSize:          a.SystemVMSize,
+		SystemNodes:           a.SystemNodes,
+		VMSize:                a.VMSize,
+		MaxPods:               a.MaxPods,
+		ServiceCIDR:           a.ServiceCIDR.String(),
+		DNSServiceIP:          a.DNSServiceIP().String(),
+		APIAuthorizedIPRanges: a.APIAuthorizedIPs,
+		ChartVersion:          a.ChartVersion,
+		PodCPU:                a.PodCPU,
+		PodMemory:             a.PodMemory,
+		CertManagerChart:      a.CertManagerChart,
+		TraefikChart:          a.TraefikChart,
+		ACMEServer:            a.ACMEServer,
+		ACMEEmail:             a.ACMEEmail,
+		DNSProvider:           dns,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	return pulumi.Map{
+		"cloud":                 pulumi.String("azure"),
+		"region":                pulumi.String(a.Location),
+		"hostname":              pulumi.String(r.Hostname),
+		"url":                   cluster.URL,
+		"healthUrl":             cluster.HealthURL,
+		"healthCheckPath":       pulumi.String(livekit.HealthPath),
+		"ingressIp":             network.IngressIPAddress,
+		"redisHost":             redis.Host,
+		"redisEndpoint":         redis.Address,
+		"recordingsAccount":     recordings.Account,
+		"recordingsContainer":   recordings.Container,
+		"recordingsCdn":         recordings.CDNDomain,
+		"livekitVersion":        pulumi.String(livekit.Version),
+		"mediaUdpPorts":         pulumi.String(r.Media.String()),
+		"globalHostname":        pulumi.String(s.GlobalHostname),
+		"minNodes":              pulumi.Int(r.Scaling.Min),
+		"maxNodes":              pulumi.Int(r.Scaling.Max),
+		"drainTimeoutSeconds":   pulumi.Int(a.DrainSeconds),
+		"resourceGroup":         network.ResourceGroupName,
+		"aksCluster":            cluster.ClusterName,
+		"kubernetesVersion":     pulumi.String(a.KubernetesVersion),
+		"logAnalyticsWorkspace": cluster.WorkspaceID,
+		// Secret outputs (encrypted in state): for operators and token
+		// servers, `pulumi stack output --show-secrets`.
+		"kubeconfig": cluster.Kubeconfig,
+		"apiKey":     creds.APIKey,
+		"apiSecret":  creds.APISecret,
+	}, nil
+}
+
+func credentialArgs(r *settings.Region) *components.CredentialsArgs {
+	c := &components.CredentialsArgs{WithRedisPassword: false}
+	if r.APIKey.IsSet() {
+		c.APIKey, c.APISecret = r.APIKey.Output(), r.APISecret.Output()
+	}
+	return c
+}
+
+// RenderConfig renders the region's LiveKit config. The result is a secret:
+// it holds the API secret and the Redis access key.
+func RenderConfig(s *settings.Stack, creds *components.Credentials, redisAddress, redisPassword pulumi.StringOutput) pulumi.StringOutput {
+	r := s.Region
+	return pulumi.All(creds.APIKey, creds.APISecret, redisAddress, redisPassword).ApplyT(func(v []any) (string, error) {
+		return livekit.Render(livekit.Settings{
+			APIKey:    v[0].(string),
+			APISecret: v[1].(string),
+			// Azure Cache for Redis serves TLS on 6380 with a certificate
+			// from a public CA: TLS on, no CA file.
+			Redis:           livekit.Redis{Address: v[2].(string), Password: v[3].(string), TLS: true},
+			Media:           r.Media,
+			UseExternalIP:   true,
+			Region:          s.Azure.Location,
+			SysloadLimit:    r.SysloadLimit,
+			MaxParticipants: r.MaxParticipants,
+			EmptyTimeout:    r.EmptyTimeout,
+			LogLevel:        r.LogLevel,
+			TURN:            turn(r),
+		})
+	}).(pulumi.StringOutput)
+}
+
+func turn(r *settings.Region) livekit.TURN {
+	if r.TURNUDPPort == 0 {
+		return livekit.TURN{}
+	}
+	return livekit.TURN{Enabled: true, Domain: r.Hostname, UDPPort: r.TURNUDPPort}
 }

@@ -440,8 +440,20 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 					}
 					continue
 				}
-				if _, set := args.Inputs[k]; set && k != "arn" {
-					continue // inputs win over synthesized outputs
+				if in, set := args.Inputs[k]; set && k != "arn" {
+					// Inputs win over synthesized outputs; an input object
+					// only gains the output-only fields it lacks (e.g. an
+					// AKS cluster's oidcIssuerProfile.issuerURL).
+					if in.IsObject() && v.IsObject() {
+						merged := in.ObjectValue().Copy()
+						for ck, cv := range v.ObjectValue() {
+							if _, has := merged[ck]; !has {
+								merged[ck] = cv
+							}
+						}
+						state[k] = resource.NewObjectProperty(merged)
+					}
+					continue
 				}
 				state[k] = v
 			}

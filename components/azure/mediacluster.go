@@ -1,0 +1,406 @@
+package azure
+
+import (
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"strconv"
+
+	cs "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20240801"
+	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2"
+	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/authorization"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	k8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+// Node pool names (AKS: lower-case alphanumerics, at most 12) and the label
+// the LiveKit pods select their pool by.
+const (
+	SystemPool  = "system"
+	LiveKitPool = "livekit"
+	// PoolLabel is set by AKS on every node: the pool it belongs to.
+	PoolLabel = "kubernetes.azure.com/agentpool"
+)
+
+// Role definitions the cluster's control-plane identity needs on the
+// resources it did not create.
+const networkContributor = "Network Contributor"
+
+// MediaClusterArgs adds the AKS specifics to the contract.
+type MediaClusterArgs struct {
+	components.MediaClusterArgs
+
+	Location          string
+	ResourceGroupName pulumi.StringInput
+	// VnetID scopes the cluster identity's network role (subnet join);
+	// NodeSubnetID holds both pools; MediaASGID is joined by the LiveKit pool.
+	VnetID, NodeSubnetID, MediaASGID pulumi.StringInput
+	// IngressIP is the static public IP the signaling load balancer uses.
+	IngressIPID, IngressIPName, IngressIPAddress pulumi.StringInput
+	Zones                                        []string
+
+	KubernetesVersion string
+	// Tier is the AKS pricing tier (Free, Standard, Premium).
+	Tier         string
+	SystemVMSize string
+	SystemNodes  int
+	VMSize       string
+	MaxPods      int
+	// ServiceCIDR and DNSServiceIP are the cluster-internal service range.
+	ServiceCIDR, DNSServiceIP string
+	// APIAuthorizedIPRanges limits who reaches the API server; empty: anyone
+	// (authenticated).
+	APIAuthorizedIPRanges []string
+
+	// LiveKit workload: chart version and the pod's requests.
+	ChartVersion      string
+	PodCPU, PodMemory string
+	CertManagerChart  string
+	TraefikChart      string
+	ACMEServer        string
+	ACMEEmail         string
+	// DNSProvider is the explicit AWS provider for Route 53 (and the IAM
+	// role cert-manager assumes to answer DNS-01 challenges).
+	DNSProvider pulumi.ProviderResource
+}
+
+// MediaCluster is AKS with the shared LiveKit workload and its signaling
+// ingress.
+type MediaCluster struct {
+	pulumi.ResourceState
+	components.MediaClusterOutputs
+
+	ClusterName pulumi.StringOutput
+	ClusterID   pulumi.StringOutput
+	// Kubeconfig is the cluster-user kubeconfig (a secret).
+	Kubeconfig       pulumi.StringOutput
+	WorkspaceID      pulumi.StringOutput
+	OIDCIssuerURL    pulumi.StringOutput
+	CertificateNames pulumi.StringArrayOutput
+}
+
+var (
+	poolVMSizeRe = regexp.MustCompile(`^Standard_[A-Za-z0-9_]+$`)
+	k8sVersionRe = regexp.MustCompile(`^1\.[0-9]{2}(\.[0-9]{1,3})?$`)
+)
+
+func (a *MediaClusterArgs) validate(name string) error {
+	if err := a.MediaClusterArgs.Validate(name); err != nil {
+		return err
+	}
+	var problems []string
+	add := func(format string, v ...any) { problems = append(problems, fmt.Sprintf(format, v...)) }
+	if a.Location == "" || a.ResourceGroupName == nil || a.VnetID == nil || a.NodeSubnetID == nil || a.MediaASGID == nil {
+		add("Location, ResourceGroupName, VnetID, NodeSubnetID and MediaASGID are required")
+	}
+	if a.IngressIPID == nil || a.IngressIPName == nil || a.IngressIPAddress == nil {
+		add("IngressIPID, IngressIPName and IngressIPAddress are required: signaling needs a static IP")
+	}
+	if a.DNSProvider == nil {
+		add("DNSProvider is required: the regional record lives in Route 53")
+	}
+	if !k8sVersionRe.MatchString(a.KubernetesVersion) {
+		add("KubernetesVersion %q must be pinned as 1.MINOR or 1.MINOR.PATCH", a.KubernetesVersion)
+	}
+	if !poolVMSizeRe.MatchString(a.VMSize) || !poolVMSizeRe.MatchString(a.SystemVMSize) {
+		add("VMSize %q and SystemVMSize %q must be Azure VM sizes", a.VMSize, a.SystemVMSize)
+	}
+	if a.SystemNodes < 1 {
+		add("SystemNodes %d must be at least 1", a.SystemNodes)
+	}
+	if a.MaxPods < 10 || a.MaxPods > 250 {
+		add("MaxPods %d must be 10-250", a.MaxPods)
+	}
+	if a.Scaling.Max > 1000 {
+		add("Scaling.Max %d exceeds the AKS node pool limit of 1000", a.Scaling.Max)
+	}
+	if a.ServiceCIDR == "" || a.DNSServiceIP == "" {
+		add("ServiceCIDR and DNSServiceIP are required")
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("MediaCluster %q: invalid args: %v", name, problems)
+	}
+	return nil
+}
+
+// NewMediaCluster declares the Log Analytics workspace, the cluster's
+// identity and its network roles, the AKS cluster (system pool inline,
+// LiveKit pool as its own resource), then on the cluster: cert-manager,
+// Traefik and the shared LiveKit workload, and the regional DNS record.
+func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, opts ...pulumi.ResourceOption) (*MediaCluster, error) {
+	if args == nil {
+		return nil, fmt.Errorf("MediaCluster %q: args are required", name)
+	}
+	if err := args.validate(name); err != nil {
+		return nil, err
+	}
+	m := &MediaCluster{}
+	if err := ctx.RegisterComponentResource(components.MediaClusterType, name, m, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(m)
+	loc := pulumi.String(args.Location)
+
+	workspace, err := operationalinsights.NewWorkspace(ctx, name, &operationalinsights.WorkspaceArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          loc,
+		Sku:               &operationalinsights.WorkspaceSkuArgs{Name: pulumi.String("PerGB2018")},
+		RetentionInDays:   pulumi.Int(args.LogRetentionDays),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	// A user-assigned identity exists before the cluster, so its roles on
+	// the subnet, the ingress IP and the media ASG are in place when AKS
+	// first needs them (a system-assigned one would race them).
+	identity, err := managedidentity.NewUserAssignedIdentity(ctx, name, &managedidentity.UserAssignedIdentityArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          loc,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	var roles []pulumi.Resource
+	for _, scope := range []struct {
+		id  string
+		ref pulumi.StringInput
+	}{
+		{"vnet", args.VnetID},            // join the node subnet
+		{"ingress-ip", args.IngressIPID}, // put the signaling LB on our static IP
+		{"media-asg", args.MediaASGID},   // add LiveKit nodes to the media ASG
+	} {
+		ra, err := authorization.NewAssignment(ctx, name+"-"+scope.id, &authorization.AssignmentArgs{
+			Scope:                        scope.ref,
+			RoleDefinitionName:           pulumi.String(networkContributor),
+			PrincipalId:                  identity.PrincipalId,
+			PrincipalType:                pulumi.String("ServicePrincipal"),
+			SkipServicePrincipalAadCheck: pulumi.Bool(true),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		roles = append(roles, ra)
+	}
+
+	cluster, err := cs.NewManagedCluster(ctx, name, clusterArgs(name, args, identity.ID().ToStringOutput(), workspace.ID().ToStringOutput()),
+		parent, pulumi.DependsOn(roles))
+	if err != nil {
+		return nil, err
+	}
+	pool, err := cs.NewAgentPool(ctx, name+"-media", livekitPoolArgs(args, cluster.Name), parent,
+		// The cluster autoscaler owns the node count after creation.
+		pulumi.IgnoreChanges([]string{"count"}))
+	if err != nil {
+		return nil, err
+	}
+
+	creds := cs.ListManagedClusterUserCredentialsOutput(ctx, cs.ListManagedClusterUserCredentialsOutputArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		ResourceName:      cluster.Name,
+	}, parent)
+	kubeconfig := pulumi.ToSecret(creds.Kubeconfigs().Index(pulumi.Int(0)).Value().ApplyT(func(enc string) (string, error) {
+		b, err := base64.StdEncoding.DecodeString(enc)
+		if err != nil {
+			return "", fmt.Errorf("AKS kubeconfig is not base64: %w", err)
+		}
+		return string(b), nil
+	})).(pulumi.StringOutput)
+	provider, err := kubernetes.NewProvider(ctx, name, &kubernetes.ProviderArgs{
+		Kubeconfig: kubeconfig,
+		// Server-side apply lets cert-manager and Traefik own their fields.
+		EnableServerSideApply: pulumi.Bool(true),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{pool}))
+	if err != nil {
+		return nil, err
+	}
+
+	issuer := cluster.OidcIssuerProfile.IssuerURL().Elem()
+	sig, err := signaling(ctx, name, args, provider, issuer, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	workload, err := k8s.NewLiveKitWorkload(ctx, name, &k8s.LiveKitWorkloadArgs{
+		Provider:     provider,
+		ChartVersion: args.ChartVersion,
+		Image:        args.Image,
+		Config:       args.Config,
+		Media:        args.Media,
+		TURNUDPPort:  args.TURNUDPPort,
+		Resources:    k8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
+		Scaling:      k8s.Scaling{Min: args.Scaling.Min, Max: args.Scaling.Max, CPUTarget: args.Scaling.CPUTarget},
+		DrainSeconds: args.DrainSeconds,
+		// The LiveKit pool has public node IPs and the media ASG; the system
+		// pool has neither, so LiveKit must never land there.
+		NodeSelector: map[string]string{PoolLabel: LiveKitPool},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{pool}))
+	if err != nil {
+		return nil, err
+	}
+	if err := sig.route(ctx, name, workload, parent); err != nil {
+		return nil, err
+	}
+
+	m.URL, m.HealthURL = urls(args.Hostname)
+	m.LoadBalancer = args.IngressIPAddress.ToStringOutput()
+	m.ClusterName = cluster.Name
+	m.ClusterID = cluster.ID().ToStringOutput()
+	m.Kubeconfig = kubeconfig
+	m.WorkspaceID = workspace.ID().ToStringOutput()
+	m.OIDCIssuerURL = issuer
+	m.CertificateNames = pulumi.ToStringArray(args.Names()).ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(m, pulumi.Map{
+		"url": m.URL, "healthUrl": m.HealthURL, "loadBalancer": m.LoadBalancer,
+		"clusterName": m.ClusterName, "clusterId": m.ClusterID, "kubeconfig": m.Kubeconfig,
+		"workspaceId": m.WorkspaceID, "oidcIssuerUrl": m.OIDCIssuerURL, "certificateNames": m.CertificateNames,
+	}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func urls(hostname string) (pulumi.StringOutput, pulumi.StringOutput) {
+	u, h := components.URLs(hostname)
+	return pulumi.String(u).ToStringOutput(), pulumi.String(h).ToStringOutput()
+}
+
+func zones(z []string) pulumi.StringArrayInput {
+	if len(z) == 0 {
+		return nil
+	}
+	return pulumi.ToStringArray(z)
+}
+
+// clusterArgs is the AKS cluster: Azure CNI in our node subnet, user-assigned
+// identity, autoscaler tuned for draining media nodes, Container Insights
+// into the workspace, OIDC issuer (cert-manager's AWS web identity), and a
+// small system pool. The LiveKit pool is a separate AgentPool resource so its
+// bounds and size stay updatable (AKS ignores agentPoolProfiles updates).
+func clusterArgs(name string, args *MediaClusterArgs, identityID, workspaceID pulumi.StringOutput) *cs.ManagedClusterArgs {
+	drain := strconv.Itoa(args.DrainSeconds)
+	var api *cs.ManagedClusterAPIServerAccessProfileArgs
+	if len(args.APIAuthorizedIPRanges) > 0 {
+		api = &cs.ManagedClusterAPIServerAccessProfileArgs{AuthorizedIPRanges: pulumi.ToStringArray(args.APIAuthorizedIPRanges)}
+	}
+	return &cs.ManagedClusterArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          pulumi.String(args.Location),
+		DnsPrefix:         pulumi.String(name),
+		KubernetesVersion: pulumi.String(args.KubernetesVersion),
+		Sku:               &cs.ManagedClusterSKUArgs{Name: pulumi.String("Base"), Tier: pulumi.String(args.Tier)},
+		Identity: &cs.ManagedClusterIdentityArgs{
+			Type:                   cs.ResourceIdentityTypeUserAssigned,
+			UserAssignedIdentities: pulumi.StringArray{identityID},
+		},
+		EnableRBAC: pulumi.Bool(true),
+		// Patches arrive automatically; minor versions only when the pinned
+		// config changes.
+		AutoUpgradeProfile: &cs.ManagedClusterAutoUpgradeProfileArgs{
+			UpgradeChannel:       pulumi.String("patch"),
+			NodeOSUpgradeChannel: pulumi.String("NodeImage"),
+		},
+		NetworkProfile: &cs.ContainerServiceNetworkProfileArgs{
+			// Azure CNI: pods and nodes share the VNet, so Redis's private
+			// endpoint NSG can admit exactly the node subnet.
+			NetworkPlugin:   pulumi.String("azure"),
+			NetworkPolicy:   pulumi.String("azure"),
+			LoadBalancerSku: pulumi.String("standard"),
+			OutboundType:    pulumi.String("loadBalancer"),
+			ServiceCidr:     pulumi.String(args.ServiceCIDR),
+			DnsServiceIP:    pulumi.String(args.DNSServiceIP),
+		},
+		AgentPoolProfiles: cs.ManagedClusterAgentPoolProfileArray{&cs.ManagedClusterAgentPoolProfileArgs{
+			Name:                pulumi.String(SystemPool),
+			Mode:                pulumi.String("System"),
+			Type:                pulumi.String("VirtualMachineScaleSets"),
+			OsType:              pulumi.String("Linux"),
+			VmSize:              pulumi.String(args.SystemVMSize),
+			Count:               pulumi.Int(args.SystemNodes),
+			EnableAutoScaling:   pulumi.Bool(false),
+			EnableNodePublicIP:  pulumi.Bool(false),
+			MaxPods:             pulumi.Int(args.MaxPods),
+			VnetSubnetID:        args.NodeSubnetID,
+			AvailabilityZones:   zones(args.Zones),
+			OrchestratorVersion: pulumi.String(args.KubernetesVersion),
+			UpgradeSettings:     &cs.AgentPoolUpgradeSettingsArgs{MaxSurge: pulumi.String("33%")},
+		}},
+		AutoScalerProfile: &cs.ManagedClusterPropertiesAutoScalerProfileArgs{
+			// A node leaving takes its rooms with it: give LiveKit the whole
+			// drain period, and do not shrink right after a scale-out.
+			MaxGracefulTerminationSec: pulumi.String(drain),
+			ScaleDownDelayAfterAdd:    pulumi.String("10m"),
+			ScaleDownUnneededTime:     pulumi.String("10m"),
+			Expander:                  pulumi.String("least-waste"),
+			BalanceSimilarNodeGroups:  pulumi.String("true"),
+			SkipNodesWithSystemPods:   pulumi.String("true"),
+		},
+		AddonProfiles: cs.ManagedClusterAddonProfileMap{
+			// Container Insights: node, pod and LiveKit logs in Log Analytics.
+			"omsagent": &cs.ManagedClusterAddonProfileArgs{
+				Enabled: pulumi.Bool(true),
+				Config: pulumi.StringMap{
+					"logAnalyticsWorkspaceResourceID": workspaceID,
+					"useAADAuth":                      pulumi.String("true"),
+				},
+			},
+		},
+		OidcIssuerProfile: &cs.ManagedClusterOIDCIssuerProfileArgs{Enabled: pulumi.Bool(true)},
+		SecurityProfile: &cs.ManagedClusterSecurityProfileArgs{
+			WorkloadIdentity: &cs.ManagedClusterSecurityProfileWorkloadIdentityArgs{Enabled: pulumi.Bool(true)},
+		},
+		ApiServerAccessProfile: api,
+		Tags:                   pulumi.StringMap{"app": pulumi.String("livekit")},
+	}
+}
+
+// livekitPoolArgs is the LiveKit node pool: public IP per node (media goes
+// straight to it), the media ports allowed on those IPs and the media ASG
+// (the subnet NSG opens the ports to that ASG only), autoscaling bounds
+// from config, and drains long enough for rooms to end.
+func livekitPoolArgs(args *MediaClusterArgs, clusterName pulumi.StringOutput) *cs.AgentPoolArgs {
+	ports := cs.PortRangeArray{
+		&cs.PortRangeArgs{PortStart: pulumi.Int(args.Media.First()), PortEnd: pulumi.Int(args.Media.Last()), Protocol: pulumi.String("UDP")},
+		&cs.PortRangeArgs{PortStart: pulumi.Int(livekit.RTCTCPPort), PortEnd: pulumi.Int(livekit.RTCTCPPort), Protocol: pulumi.String("TCP")},
+	}
+	if args.TURNUDPPort != 0 {
+		ports = append(ports, &cs.PortRangeArgs{PortStart: pulumi.Int(args.TURNUDPPort), PortEnd: pulumi.Int(args.TURNUDPPort), Protocol: pulumi.String("UDP")})
+	}
+	// AKS waits at most this long for a node's pods to leave during an
+	// upgrade (max 24 h).
+	drainMinutes := min((args.DrainSeconds+59)/60+5, 1440)
+	return &cs.AgentPoolArgs{
+		ResourceGroupName:   args.ResourceGroupName,
+		ResourceName:        clusterName,
+		AgentPoolName:       pulumi.String(LiveKitPool),
+		Mode:                pulumi.String("User"),
+		Type:                pulumi.String("VirtualMachineScaleSets"),
+		OsType:              pulumi.String("Linux"),
+		VmSize:              pulumi.String(args.VMSize),
+		OrchestratorVersion: pulumi.String(args.KubernetesVersion),
+		EnableAutoScaling:   pulumi.Bool(true),
+		MinCount:            pulumi.Int(args.Scaling.Min),
+		MaxCount:            pulumi.Int(args.Scaling.Max),
+		Count:               pulumi.Int(args.Scaling.Min),
+		EnableNodePublicIP:  pulumi.Bool(true),
+		MaxPods:             pulumi.Int(args.MaxPods),
+		VnetSubnetID:        args.NodeSubnetID,
+		AvailabilityZones:   zones(args.Zones),
+		NodeLabels:          pulumi.StringMap{"livekit-infra/role": pulumi.String("media")},
+		NetworkProfile: &cs.AgentPoolNetworkProfileArgs{
+			AllowedHostPorts:          ports,
+			ApplicationSecurityGroups: pulumi.StringArray{args.MediaASGID},
+		},
+		UpgradeSettings: &cs.AgentPoolUpgradeSettingsArgs{
+			// One new node at a time; the old one drains its rooms.
+			MaxSurge:              pulumi.String("1"),
+			DrainTimeoutInMinutes: pulumi.Int(drainMinutes),
+		},
+		Tags: pulumi.StringMap{"app": pulumi.String("livekit")},
+	}
+}

@@ -1,0 +1,279 @@
+// Package azure is the Azure implementation of livekit-infra's components:
+// a VNet with network security groups (network.go), Azure Cache for Redis
+// behind a private endpoint (rediscache.go), AKS with the shared LiveKit
+// workload (mediacluster.go, signaling.go) and a recordings storage account
+// behind Front Door (recordings.go).
+//
+// Everything uses azure-native except Azure Cache for Redis, Front Door and
+// role assignments, which come from the classic pulumi-azure provider: the
+// azure-native `cache`, `cdn` and `authorization` Go modules are not
+// available to this build (see docs/azure.md).
+package azure
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+// NSG rule priorities. Lower numbers win; the explicit denies sit above
+// Azure's own defaults (65000+) so the intent is visible in the rule list.
+const (
+	priorityMediaUDP   = 100
+	priorityICETCP     = 110
+	priorityTURNUDP    = 120
+	prioritySignaling  = 130
+	priorityRedis      = 100
+	priorityDenyVNet   = 4000
+	priorityDenyPublic = 4096
+)
+
+// RedisTLSPort is Azure Cache for Redis's TLS port; the plain 6379 port is
+// disabled.
+const RedisTLSPort = 6380
+
+// HTTPSPort is the signaling ingress's only public port.
+const HTTPSPort = 443
+
+// NetworkArgs adds the Azure placement to the contract.
+type NetworkArgs struct {
+	components.NetworkArgs
+
+	// Location is the Azure region, e.g. southeastasia.
+	Location string
+	// NodeSubnet holds the AKS nodes and, with Azure CNI, their pods.
+	// EndpointSubnet holds private endpoints (Redis). Both inside CIDR.
+	NodeSubnet, EndpointSubnet netip.Prefix
+}
+
+// Network is the resource group, VNet, subnets, network security groups,
+// the LiveKit nodes' application security group and the signaling IP.
+type Network struct {
+	pulumi.ResourceState
+	components.NetworkOutputs
+
+	ResourceGroupName pulumi.StringOutput
+	ResourceGroupID   pulumi.StringOutput
+	NodeSubnetID      pulumi.StringOutput
+	EndpointSubnetID  pulumi.StringOutput
+	// MediaASGID is the application security group the LiveKit node pool
+	// joins: the NSG opens media ports to it only.
+	MediaASGID pulumi.StringOutput
+	// IngressIP is the static public IP of the signaling load balancer.
+	IngressIPID      pulumi.StringOutput
+	IngressIPName    pulumi.StringOutput
+	IngressIPAddress pulumi.StringOutput
+}
+
+// NewNetwork declares the network. Inbound from the internet is allowed for
+// the media ports (UDP range, 7881/tcp, TURN) to LiveKit nodes only, and
+// for 443/tcp to the signaling IP only; Redis's private endpoint accepts
+// 6380/tcp from the node subnet only.
+func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
+	if args == nil {
+		return nil, fmt.Errorf("Network %q: args are required", name)
+	}
+	if err := args.NetworkArgs.Validate(name); err != nil {
+		return nil, err
+	}
+	if args.Location == "" {
+		return nil, fmt.Errorf("Network %q: Location is required", name)
+	}
+	for _, s := range []netip.Prefix{args.NodeSubnet, args.EndpointSubnet} {
+		if !s.IsValid() || !args.CIDR.Contains(s.Addr()) || s.Bits() < args.CIDR.Bits() {
+			return nil, fmt.Errorf("Network %q: subnet %s must lie inside %s", name, s, args.CIDR)
+		}
+	}
+	if args.NodeSubnet.Overlaps(args.EndpointSubnet) {
+		return nil, fmt.Errorf("Network %q: NodeSubnet %s and EndpointSubnet %s overlap", name, args.NodeSubnet, args.EndpointSubnet)
+	}
+
+	n := &Network{}
+	if err := ctx.RegisterComponentResource(components.NetworkType, name, n, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(n)
+	loc := pulumi.String(args.Location)
+
+	rg, err := resources.NewResourceGroup(ctx, name, &resources.ResourceGroupArgs{
+		Location: loc,
+		Tags:     pulumi.StringMap{"app": pulumi.String("livekit")},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	vnet, err := network.NewVirtualNetwork(ctx, name, &network.VirtualNetworkArgs{
+		ResourceGroupName: rg.Name,
+		Location:          loc,
+		AddressSpace:      &network.AddressSpaceArgs{AddressPrefixes: pulumi.StringArray{pulumi.String(args.CIDR.String())}},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	// The LiveKit node pool joins this group; the NSG opens the media ports
+	// to its members only, never to the system pool.
+	asg, err := network.NewApplicationSecurityGroup(ctx, name+"-media", &network.ApplicationSecurityGroupArgs{
+		ResourceGroupName: rg.Name,
+		Location:          loc,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	// The signaling IP outlives the cluster: DNS and clients keep pointing
+	// at it when AKS is rebuilt.
+	ipArgs := &network.PublicIPAddressArgs{
+		ResourceGroupName:        rg.Name,
+		Location:                 loc,
+		Sku:                      &network.PublicIPAddressSkuArgs{Name: pulumi.String("Standard"), Tier: pulumi.String("Regional")},
+		PublicIPAllocationMethod: pulumi.String("Static"),
+		PublicIPAddressVersion:   pulumi.String("IPv4"),
+	}
+	if len(args.Zones) > 0 {
+		ipArgs.Zones = pulumi.ToStringArray(args.Zones)
+	}
+	ingressIP, err := network.NewPublicIPAddress(ctx, name+"-ingress", ipArgs, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	nodeNSG, err := network.NewNetworkSecurityGroup(ctx, name+"-nodes", &network.NetworkSecurityGroupArgs{
+		ResourceGroupName: rg.Name,
+		Location:          loc,
+		SecurityRules:     nodeRules(args, asg.ID(), ingressIP.IpAddress.Elem()),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	endpointNSG, err := network.NewNetworkSecurityGroup(ctx, name+"-endpoints", &network.NetworkSecurityGroupArgs{
+		ResourceGroupName: rg.Name,
+		Location:          loc,
+		SecurityRules:     endpointRules(args),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	nodes, err := network.NewSubnet(ctx, name+"-nodes", &network.SubnetArgs{
+		ResourceGroupName:    rg.Name,
+		VirtualNetworkName:   vnet.Name,
+		AddressPrefix:        pulumi.String(args.NodeSubnet.String()),
+		NetworkSecurityGroup: &network.NetworkSecurityGroupTypeArgs{Id: nodeNSG.ID()},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	endpoints, err := network.NewSubnet(ctx, name+"-endpoints", &network.SubnetArgs{
+		ResourceGroupName:    rg.Name,
+		VirtualNetworkName:   vnet.Name,
+		AddressPrefix:        pulumi.String(args.EndpointSubnet.String()),
+		NetworkSecurityGroup: &network.NetworkSecurityGroupTypeArgs{Id: endpointNSG.ID()},
+		// Without this the NSG does not apply to private endpoints, and any
+		// address in the VNet could reach Redis.
+		PrivateEndpointNetworkPolicies: pulumi.String("Enabled"),
+	}, parent,
+		// Azure refuses concurrent subnet changes on one VNet.
+		pulumi.DependsOn([]pulumi.Resource{nodes}))
+	if err != nil {
+		return nil, err
+	}
+
+	n.NetworkID = vnet.ID().ToStringOutput()
+	n.PublicSubnetIDs = pulumi.StringArray{nodes.ID()}.ToStringArrayOutput()
+	n.PrivateSubnetIDs = pulumi.StringArray{endpoints.ID()}.ToStringArrayOutput()
+	n.MediaFirewallID = nodeNSG.ID().ToStringOutput()
+	n.ResourceGroupName = rg.Name
+	n.ResourceGroupID = rg.ID().ToStringOutput()
+	n.NodeSubnetID = nodes.ID().ToStringOutput()
+	n.EndpointSubnetID = endpoints.ID().ToStringOutput()
+	n.MediaASGID = asg.ID().ToStringOutput()
+	n.IngressIPID = ingressIP.ID().ToStringOutput()
+	n.IngressIPName = ingressIP.Name
+	n.IngressIPAddress = ingressIP.IpAddress.Elem()
+	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
+		"networkId": n.NetworkID, "publicSubnetIds": n.PublicSubnetIDs, "privateSubnetIds": n.PrivateSubnetIDs,
+		"mediaFirewallId": n.MediaFirewallID, "resourceGroupName": n.ResourceGroupName, "mediaAsgId": n.MediaASGID,
+		"ingressIpId": n.IngressIPID, "ingressIpAddress": n.IngressIPAddress,
+	}); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func rule(name string, priority int, access, protocol, source, ports, description string) *network.SecurityRuleTypeArgs {
+	return &network.SecurityRuleTypeArgs{
+		Name:                 pulumi.String(name),
+		Priority:             pulumi.Int(priority),
+		Direction:            pulumi.String("Inbound"),
+		Access:               pulumi.String(access),
+		Protocol:             pulumi.String(protocol),
+		SourceAddressPrefix:  pulumi.String(source),
+		SourcePortRange:      pulumi.String("*"),
+		DestinationPortRange: pulumi.String(ports),
+		Description:          pulumi.String(description),
+	}
+}
+
+// nodeRules is the node subnet's inbound policy. Media must reach every
+// LiveKit node at its own public IP (WebRTC, not a load balancer), so the
+// media ports target the LiveKit nodes' application security group; 7880
+// is never open to the internet: signaling arrives through the ingress on
+// 443 at the signaling IP.
+func nodeRules(args *NetworkArgs, mediaASG pulumi.IDOutput, ingressIP pulumi.StringOutput) network.SecurityRuleTypeArray {
+	toMedia := func(r *network.SecurityRuleTypeArgs) *network.SecurityRuleTypeArgs {
+		r.DestinationApplicationSecurityGroups = network.ApplicationSecurityGroupTypeArray{
+			&network.ApplicationSecurityGroupTypeArgs{Id: mediaASG.ToStringOutput()},
+		}
+		return r
+	}
+	rules := network.SecurityRuleTypeArray{
+		toMedia(rule("allow-media-udp", priorityMediaUDP, "Allow", "Udp", "Internet", portRange(args.Media),
+			"WebRTC media straight to each LiveKit node's public IP")),
+		toMedia(rule("allow-ice-tcp", priorityICETCP, "Allow", "Tcp", "Internet", strconv.Itoa(livekit.RTCTCPPort),
+			"ICE over TCP for clients whose UDP is blocked; never behind a load balancer")),
+	}
+	if args.TURNUDPPort != 0 {
+		rules = append(rules, toMedia(rule("allow-turn-udp", priorityTURNUDP, "Allow", "Udp", "Internet", strconv.Itoa(args.TURNUDPPort),
+			"Embedded TURN/UDP relay")))
+	}
+	sig := rule("allow-signaling-https", prioritySignaling, "Allow", "Tcp", "Internet", strconv.Itoa(HTTPSPort),
+		"Signaling over TLS to the ingress load balancer's IP only")
+	sig.DestinationAddressPrefix = ingressIP
+	rules = append(rules, sig)
+	deny := rule("deny-internet-inbound", priorityDenyPublic, "Deny", "*", "Internet", "*",
+		"Nothing else from the internet (7880, SSH, kubelet stay closed)")
+	deny.DestinationAddressPrefix = pulumi.String("*")
+	return append(rules, deny)
+}
+
+// endpointRules lets only the node subnet (nodes and, with Azure CNI, pods)
+// reach the private endpoints, and only on Redis's TLS port.
+func endpointRules(args *NetworkArgs) network.SecurityRuleTypeArray {
+	redis := rule("allow-redis-tls-from-nodes", priorityRedis, "Allow", "Tcp", args.NodeSubnet.String(), strconv.Itoa(RedisTLSPort),
+		"LiveKit to Azure Cache for Redis over TLS")
+	redis.DestinationAddressPrefix = pulumi.String(args.EndpointSubnet.String())
+	denyVNet := rule("deny-vnet-inbound", priorityDenyVNet, "Deny", "*", "VirtualNetwork", "*",
+		"No other VNet traffic to the private endpoints")
+	denyVNet.DestinationAddressPrefix = pulumi.String("*")
+	denyNet := rule("deny-internet-inbound", priorityDenyPublic, "Deny", "*", "Internet", "*",
+		"Private endpoints are never reachable from the internet")
+	denyNet.DestinationAddressPrefix = pulumi.String("*")
+	return network.SecurityRuleTypeArray{redis, denyVNet, denyNet}
+}
+
+// portRange is the NSG spelling of the UDP media plan: "50000-60000" or
+// one port.
+func portRange(m livekit.MediaPorts) string {
+	if m.First() == m.Last() {
+		return strconv.Itoa(m.First())
+	}
+	return fmt.Sprintf("%d-%d", m.First(), m.Last())
+}

@@ -1,0 +1,272 @@
+package azure
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi-azure-native-sdk/storage/v2"
+	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/cdn"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+)
+
+// RecordingsContainer is the blob container recordings are written to.
+const RecordingsContainer = "recordings"
+
+// RecordingsArgs adds the Azure placement to the contract.
+type RecordingsArgs struct {
+	components.RecordingsArgs
+
+	ResourceGroupName pulumi.StringInput
+	Location          string
+	// SKU is the storage account's replication, e.g. Standard_ZRS.
+	SKU string
+	// DNSProvider is the explicit AWS provider for the Route 53 records of
+	// the CDN hostname (required with CDN).
+	DNSProvider pulumi.ProviderResource
+}
+
+// Recordings is a private, versioned storage account container, optionally
+// behind Azure Front Door under our own hostname.
+type Recordings struct {
+	pulumi.ResourceState
+	components.RecordingsOutputs
+
+	// Account is the storage account name; Container the blob container.
+	Account   pulumi.StringOutput
+	Container pulumi.StringOutput
+	AccountID pulumi.StringOutput
+}
+
+// AccountName derives a storage account name (3-24 lower-case letters and
+// digits, globally unique) from the project, stack and component name.
+func AccountName(project, stack, name string) string {
+	sum := sha256.Sum256([]byte(project + "/" + stack + "/" + name))
+	return "lkrec" + hex.EncodeToString(sum[:])[:17]
+}
+
+// NewRecordings declares the storage account (HTTPS only, TLS 1.2, no
+// anonymous access, versioning, soft delete, lifecycle) and, with CDN, Front
+// Door Standard serving it under CDNHostname.
+func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts ...pulumi.ResourceOption) (*Recordings, error) {
+	if args == nil {
+		return nil, fmt.Errorf("Recordings %q: args are required", name)
+	}
+	if err := args.RecordingsArgs.Validate(name); err != nil {
+		return nil, err
+	}
+	if args.ResourceGroupName == nil || args.Location == "" || args.SKU == "" {
+		return nil, fmt.Errorf("Recordings %q: ResourceGroupName, Location and SKU are required", name)
+	}
+	if args.CDN && args.DNSProvider == nil {
+		return nil, fmt.Errorf("Recordings %q: CDN needs DNSProvider for the Route 53 records", name)
+	}
+	r := &Recordings{}
+	if err := ctx.RegisterComponentResource(components.RecordingsType, name, r, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(r)
+	protect := pulumi.Protect(args.Protect)
+
+	account, err := storage.NewStorageAccount(ctx, name, &storage.StorageAccountArgs{
+		AccountName:       pulumi.String(AccountName(ctx.Project(), ctx.Stack(), name)),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          pulumi.String(args.Location),
+		Kind:              pulumi.String("StorageV2"),
+		Sku:               &storage.SkuArgs{Name: pulumi.String(args.SKU)},
+		AccessTier:        storage.AccessTierHot,
+		// Recordings and signed URLs never travel over plain HTTP or old TLS.
+		EnableHttpsTrafficOnly: pulumi.Bool(true),
+		MinimumTlsVersion:      pulumi.String("TLS1_2"),
+		// No container may ever be made anonymous; readers get SAS URLs.
+		AllowBlobPublicAccess:        pulumi.Bool(false),
+		AllowCrossTenantReplication:  pulumi.Bool(false),
+		DefaultToOAuthAuthentication: pulumi.Bool(true),
+		// LiveKit Egress uploads to Azure with the account name and key, so
+		// shared-key auth stays on (see docs/azure.md).
+		AllowSharedKeyAccess: pulumi.Bool(true),
+		Encryption: &storage.EncryptionArgs{
+			KeySource: pulumi.String("Microsoft.Storage"),
+			Services: &storage.EncryptionServicesArgs{
+				Blob: &storage.EncryptionServiceArgs{Enabled: pulumi.Bool(true), KeyType: pulumi.String("Account")},
+				File: &storage.EncryptionServiceArgs{Enabled: pulumi.Bool(true), KeyType: pulumi.String("Account")},
+			},
+		},
+		Tags: pulumi.StringMap{"app": pulumi.String("livekit")},
+	}, parent, protect)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := storage.NewBlobServiceProperties(ctx, name, &storage.BlobServicePropertiesArgs{
+		ResourceGroupName:   args.ResourceGroupName,
+		AccountName:         account.Name,
+		BlobServicesName:    pulumi.String("default"),
+		IsVersioningEnabled: pulumi.Bool(true),
+		// Deleted recordings and containers stay recoverable for a week.
+		DeleteRetentionPolicy:          &storage.DeleteRetentionPolicyArgs{Enabled: pulumi.Bool(true), Days: pulumi.Int(7)},
+		ContainerDeleteRetentionPolicy: &storage.DeleteRetentionPolicyArgs{Enabled: pulumi.Bool(true), Days: pulumi.Int(7)},
+	}, parent); err != nil {
+		return nil, err
+	}
+	container, err := storage.NewBlobContainer(ctx, name, &storage.BlobContainerArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		AccountName:       account.Name,
+		ContainerName:     pulumi.String(RecordingsContainer),
+		PublicAccess:      storage.PublicAccessNone,
+	}, parent, protect)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := storage.NewManagementPolicy(ctx, name, &storage.ManagementPolicyArgs{
+		ResourceGroupName:    args.ResourceGroupName,
+		AccountName:          account.Name,
+		ManagementPolicyName: pulumi.String("default"),
+		Policy:               &storage.ManagementPolicySchemaArgs{Rules: lifecycleRules(args.TransitionDays, args.ExpireDays)},
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	r.CDNDomain = pulumi.String("").ToStringOutput()
+	if args.CDN {
+		blobHost := account.PrimaryEndpoints.Blob().ApplyT(func(u string) string {
+			return strings.TrimSuffix(strings.TrimPrefix(u, "https://"), "/")
+		}).(pulumi.StringOutput)
+		if err := frontDoor(ctx, name, args, blobHost, parent); err != nil {
+			return nil, err
+		}
+		r.CDNDomain = pulumi.String(args.CDNHostname).ToStringOutput()
+	}
+
+	r.Account = account.Name
+	r.AccountID = account.ID().ToStringOutput()
+	r.Container = container.Name
+	r.Bucket = pulumi.Sprintf("%s/%s", account.Name, container.Name)
+	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
+		"bucket": r.Bucket, "cdnDomain": r.CDNDomain, "account": r.Account, "container": r.Container, "accountId": r.AccountID,
+	}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func lifecycleRules(transitionDays, expireDays int) storage.ManagementPolicyRuleArray {
+	base := &storage.ManagementPolicyBaseBlobArgs{}
+	if transitionDays > 0 {
+		base.TierToCool = &storage.DateAfterModificationArgs{DaysAfterModificationGreaterThan: pulumi.Float64(float64(transitionDays))}
+	}
+	if expireDays > 0 {
+		base.Delete = &storage.DateAfterModificationArgs{DaysAfterModificationGreaterThan: pulumi.Float64(float64(expireDays))}
+	}
+	return storage.ManagementPolicyRuleArray{&storage.ManagementPolicyRuleArgs{
+		Name:    pulumi.String("recordings"),
+		Type:    pulumi.String("Lifecycle"),
+		Enabled: pulumi.Bool(true),
+		Definition: &storage.ManagementPolicyDefinitionArgs{
+			Filters: &storage.ManagementPolicyFilterArgs{
+				BlobTypes:   pulumi.StringArray{pulumi.String("blockBlob")},
+				PrefixMatch: pulumi.StringArray{pulumi.String(RecordingsContainer + "/")},
+			},
+			Actions: &storage.ManagementPolicyActionArgs{
+				BaseBlob: base,
+				// Versioning protects against overwrites; old versions still expire.
+				Version: &storage.ManagementPolicyVersionArgs{
+					Delete: &storage.DateAfterCreationArgs{DaysAfterCreationGreaterThan: pulumi.Float64(30)},
+				},
+			},
+		},
+	}}
+}
+
+// frontDoor serves the container through Azure Front Door Standard (new
+// Azure CDN classic profiles can no longer be created) under our own
+// hostname with a managed TLS 1.2 certificate. The container stays private:
+// clients fetch SAS-signed URLs, and the route caches per query string so
+// the signature is forwarded to, and checked by, storage.
+func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost pulumi.StringOutput, parent pulumi.ResourceOption) error {
+	dns := pulumi.Provider(args.DNSProvider)
+	profile, err := cdn.NewFrontdoorProfile(ctx, name, &cdn.FrontdoorProfileArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		SkuName:           pulumi.String("Standard_AzureFrontDoor"),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	endpoint, err := cdn.NewFrontdoorEndpoint(ctx, name, &cdn.FrontdoorEndpointArgs{
+		CdnFrontdoorProfileId: profile.ID(),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	group, err := cdn.NewFrontdoorOriginGroup(ctx, name, &cdn.FrontdoorOriginGroupArgs{
+		CdnFrontdoorProfileId: profile.ID(),
+		LoadBalancing:         &cdn.FrontdoorOriginGroupLoadBalancingArgs{},
+	}, parent)
+	if err != nil {
+		return err
+	}
+	origin, err := cdn.NewFrontdoorOrigin(ctx, name, &cdn.FrontdoorOriginArgs{
+		CdnFrontdoorOriginGroupId:   group.ID(),
+		HostName:                    blobHost,
+		OriginHostHeader:            blobHost,
+		HttpsPort:                   pulumi.Int(443),
+		CertificateNameCheckEnabled: pulumi.Bool(true),
+		Enabled:                     pulumi.Bool(true),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	domain, err := cdn.NewFrontdoorCustomDomain(ctx, name, &cdn.FrontdoorCustomDomainArgs{
+		CdnFrontdoorProfileId: profile.ID(),
+		HostName:              pulumi.String(args.CDNHostname),
+		Tls: &cdn.FrontdoorCustomDomainTlsArgs{
+			CertificateType:   pulumi.String("ManagedCertificate"),
+			MinimumTlsVersion: pulumi.String("TLS12"),
+		},
+	}, parent)
+	if err != nil {
+		return err
+	}
+	// Front Door proves domain ownership with a TXT record before it issues
+	// the managed certificate.
+	if _, err := route53.NewRecord(ctx, name+"-cdn-validation", &route53.RecordArgs{
+		ZoneId:  pulumi.String(args.ZoneID),
+		Name:    pulumi.String("_dnsauth." + args.CDNHostname),
+		Type:    pulumi.String("TXT"),
+		Ttl:     pulumi.Int(300),
+		Records: pulumi.StringArray{domain.ValidationToken},
+	}, parent, dns); err != nil {
+		return err
+	}
+	if _, err := cdn.NewFrontdoorRoute(ctx, name, &cdn.FrontdoorRouteArgs{
+		CdnFrontdoorEndpointId:      endpoint.ID(),
+		CdnFrontdoorOriginGroupId:   group.ID(),
+		CdnFrontdoorOriginIds:       pulumi.StringArray{origin.ID()},
+		CdnFrontdoorCustomDomainIds: pulumi.StringArray{domain.ID()},
+		CdnFrontdoorOriginPath:      pulumi.String("/" + RecordingsContainer),
+		LinkToDefaultDomain:         pulumi.Bool(false),
+		PatternsToMatches:           pulumi.StringArray{pulumi.String("/*")},
+		SupportedProtocols:          pulumi.StringArray{pulumi.String("Http"), pulumi.String("Https")},
+		HttpsRedirectEnabled:        pulumi.Bool(true),
+		ForwardingProtocol:          pulumi.String("HttpsOnly"),
+		Cache: &cdn.FrontdoorRouteCacheArgs{
+			QueryStringCachingBehavior: pulumi.String("UseQueryString"),
+			CompressionEnabled:         pulumi.Bool(false),
+		},
+	}, parent); err != nil {
+		return err
+	}
+	if _, err := route53.NewRecord(ctx, name+"-cdn-dns", &route53.RecordArgs{
+		ZoneId:  pulumi.String(args.ZoneID),
+		Name:    pulumi.String(args.CDNHostname),
+		Type:    pulumi.String("CNAME"),
+		Ttl:     pulumi.Int(300),
+		Records: pulumi.StringArray{endpoint.HostName},
+	}, parent, dns); err != nil {
+		return err
+	}
+	return nil
+}

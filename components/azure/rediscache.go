@@ -1,0 +1,167 @@
+package azure
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/redis"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+)
+
+// RedisPrivateZone is the private DNS zone Azure Cache for Redis private
+// endpoints register in: <cache>.redis.cache.windows.net is a CNAME to
+// <cache>.privatelink.redis.cache.windows.net, which this zone resolves to
+// the endpoint's private address inside the VNet.
+const RedisPrivateZone = "privatelink.redis.cache.windows.net"
+
+// RedisCacheArgs adds the Azure sizing and placement to the contract.
+type RedisCacheArgs struct {
+	components.RedisCacheArgs
+
+	ResourceGroupName pulumi.StringInput
+	Location          string
+	// SKU is Basic, Standard or Premium; Family C (Basic/Standard) or P;
+	// Capacity the size within the family (C0-C6, P1-P5).
+	SKU, Family string
+	Capacity    int
+	// VnetID gets the private DNS zone link; EndpointSubnetID holds the
+	// private endpoint (its NSG admits the node subnet on 6380 only).
+	VnetID, EndpointSubnetID pulumi.StringInput
+}
+
+// RedisCache is Azure Cache for Redis, reachable only through a private
+// endpoint in the VNet.
+type RedisCache struct {
+	pulumi.ResourceState
+	components.RedisCacheOutputs
+
+	// Host is the cache's host name (its certificate's name).
+	Host pulumi.StringOutput
+	// CacheID is the Azure resource ID.
+	CacheID pulumi.StringOutput
+}
+
+// NewRedisCache declares the cache (TLS 1.2+ on 6380 only, public network
+// access off), its private endpoint and the private DNS that makes the
+// cache's public name resolve to that endpoint inside the VNet.
+func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts ...pulumi.ResourceOption) (*RedisCache, error) {
+	if args == nil {
+		return nil, fmt.Errorf("RedisCache %q: args are required", name)
+	}
+	if err := args.RedisCacheArgs.Validate(name); err != nil {
+		return nil, err
+	}
+	var problems []string
+	switch {
+	case args.SKU != "Basic" && args.SKU != "Standard" && args.SKU != "Premium":
+		problems = append(problems, fmt.Sprintf("SKU %q must be Basic, Standard or Premium", args.SKU))
+	case (args.SKU == "Premium") != (args.Family == "P"):
+		problems = append(problems, fmt.Sprintf("Family %q does not match SKU %s (P for Premium, C otherwise)", args.Family, args.SKU))
+	}
+	if args.Capacity < 0 || args.Capacity > 6 || (args.Family == "P" && args.Capacity < 1) {
+		problems = append(problems, fmt.Sprintf("Capacity %d is not a size of family %s", args.Capacity, args.Family))
+	}
+	if args.EngineVersion != "6" {
+		problems = append(problems, fmt.Sprintf("EngineVersion %q: Azure Cache for Redis offers Redis 6 (4 is retired)", args.EngineVersion))
+	}
+	if args.ResourceGroupName == nil || args.Location == "" || args.VnetID == nil || args.EndpointSubnetID == nil {
+		problems = append(problems, "ResourceGroupName, Location, VnetID and EndpointSubnetID are required")
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("RedisCache %q: invalid args: %v", name, problems)
+	}
+
+	r := &RedisCache{}
+	if err := ctx.RegisterComponentResource(components.RedisCacheType, name, r, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(r)
+	loc := pulumi.String(args.Location)
+
+	cache, err := redis.NewCache(ctx, name, &redis.CacheArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          loc,
+		SkuName:           pulumi.String(args.SKU),
+		Family:            pulumi.String(args.Family),
+		Capacity:          pulumi.Int(args.Capacity),
+		RedisVersion:      pulumi.String(args.EngineVersion),
+		// TLS only: the plain port 6379 stays closed, and old TLS versions
+		// are refused.
+		NonSslPortEnabled: pulumi.Bool(false),
+		MinimumTlsVersion: pulumi.String("1.2"),
+		// Reachable only through the private endpoint below.
+		PublicNetworkAccessEnabled: pulumi.Bool(false),
+		RedisConfiguration: &redis.CacheRedisConfigurationArgs{
+			// Access keys are the AUTH password LiveKit uses.
+			AuthenticationEnabled: pulumi.Bool(true),
+			// LiveKit's room and node keys carry TTLs; never evict the rest.
+			MaxmemoryPolicy: pulumi.String("volatile-lru"),
+		},
+		// Patching restarts a node; early Sunday UTC is the quietest time.
+		PatchSchedules: redis.CachePatchScheduleArray{&redis.CachePatchScheduleArgs{
+			DayOfWeek: pulumi.String("Sunday"), StartHourUtc: pulumi.Int(5), MaintenanceWindow: pulumi.String("PT5H"),
+		}},
+		Tags: pulumi.StringMap{"app": pulumi.String("livekit")},
+	}, parent, pulumi.Protect(args.Protect),
+		pulumi.AdditionalSecretOutputs([]string{"primaryAccessKey", "secondaryAccessKey", "primaryConnectionString", "secondaryConnectionString"}))
+	if err != nil {
+		return nil, err
+	}
+
+	endpoint, err := network.NewPrivateEndpoint(ctx, name, &network.PrivateEndpointArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          loc,
+		Subnet:            &network.SubnetTypeArgs{Id: args.EndpointSubnetID},
+		PrivateLinkServiceConnections: network.PrivateLinkServiceConnectionArray{&network.PrivateLinkServiceConnectionArgs{
+			Name:                 pulumi.String(name),
+			PrivateLinkServiceId: cache.ID(),
+			GroupIds:             pulumi.StringArray{pulumi.String("redisCache")},
+		}},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	zone, err := network.NewPrivateZone(ctx, name, &network.PrivateZoneArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		PrivateZoneName:   pulumi.String(RedisPrivateZone),
+		Location:          pulumi.String("global"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := network.NewVirtualNetworkLink(ctx, name, &network.VirtualNetworkLinkArgs{
+		ResourceGroupName:   args.ResourceGroupName,
+		PrivateZoneName:     zone.Name,
+		Location:            pulumi.String("global"),
+		VirtualNetwork:      &network.SubResourceArgs{Id: args.VnetID},
+		RegistrationEnabled: pulumi.Bool(false),
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := network.NewPrivateDnsZoneGroup(ctx, name, &network.PrivateDnsZoneGroupArgs{
+		ResourceGroupName:   args.ResourceGroupName,
+		PrivateEndpointName: endpoint.Name,
+		PrivateDnsZoneConfigs: network.PrivateDnsZoneConfigArray{&network.PrivateDnsZoneConfigArgs{
+			Name: pulumi.String("redis"), PrivateDnsZoneId: zone.ID(),
+		}},
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	r.Host = cache.Hostname
+	r.CacheID = cache.ID().ToStringOutput()
+	// host:port, not a rediss:// URL (livekit#3834). The certificate carries
+	// the public name and chains to public roots, so LiveKit's TLS needs no
+	// CA file even though the address resolves privately.
+	r.Address = pulumi.Sprintf("%s:%d", cache.Hostname, cache.SslPort)
+	r.Password = pulumi.ToSecret(cache.PrimaryAccessKey).(pulumi.StringOutput)
+	r.CACert = pulumi.String("").ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
+		"address": r.Address, "password": r.Password, "caCert": r.CACert, "host": r.Host, "cacheId": r.CacheID,
+	}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

@@ -1,0 +1,392 @@
+package azure
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
+	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	k8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+// Signaling front door: Traefik behind an Azure Standard load balancer on the
+// static ingress IP, terminating TLS with a cert-manager certificate for the
+// regional and the global hostname.
+//
+// Why cert-manager with DNS-01 against Route 53: the certificate must carry
+// the global GeoDNS name too, and that name points at whichever region
+// GeoDNS picks, so an HTTP-01 challenge for it would land in a random
+// region. DNS-01 proves control of the zone instead. cert-manager reaches
+// Route 53 without a stored AWS key: it presents a short-lived token of a
+// Kubernetes service account, issued by the AKS OIDC issuer, to
+// AssumeRoleWithWebIdentity for a role that may only write the two
+// _acme-challenge TXT records.
+const (
+	CertManagerRepo      = "https://charts.jetstack.io"
+	CertManagerNamespace = "cert-manager"
+	// certManagerSA is the chart's controller service account
+	// (fullnameOverride); dns01SA is the one whose tokens go to AWS.
+	certManagerSA = "cert-manager"
+	dns01SA       = "cert-manager-route53"
+	// ClusterIssuerName issues the signaling certificate.
+	ClusterIssuerName = "letsencrypt-route53"
+
+	TraefikRepo      = "https://traefik.github.io/charts"
+	TraefikNamespace = "traefik"
+	// IngressClass is Traefik's ingress class.
+	IngressClass = "traefik"
+
+	// CertificateName and TLSSecretName live in the LiveKit namespace, next
+	// to the Ingress that uses them.
+	CertificateName = "livekit-signaling"
+	TLSSecretName   = "livekit-signaling-tls"
+	IngressName     = "livekit-signaling"
+
+	// dnsRegion is the AWS provider's region for Route 53 and IAM (both
+	// global); cert-manager needs one for its STS calls.
+	dnsRegion = "us-east-1"
+	// signalingTTL is short so a rebuilt region is found quickly.
+	signalingTTL = 60
+)
+
+type signalingLB struct {
+	provider  pulumi.ProviderResource
+	args      *MediaClusterArgs
+	issuer    *apiextensions.CustomResource
+	traefik   *helmv4.Chart
+	roleArn   pulumi.StringOutput
+	ingressIP pulumi.StringOutput
+}
+
+// signaling installs cert-manager (with its Route 53 web identity) and
+// Traefik; route adds the certificate, the Ingress and the DNS record once
+// the LiveKit workload exists.
+func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provider pulumi.ProviderResource, oidcIssuer pulumi.StringOutput, parent pulumi.ResourceOption) (*signalingLB, error) {
+	k := pulumi.Provider(provider)
+	dns := pulumi.Provider(args.DNSProvider)
+
+	// AWS trusts the AKS OIDC issuer for one service account's tokens.
+	oidc, err := iam.NewOpenIdConnectProvider(ctx, name+"-aks-oidc", &iam.OpenIdConnectProviderArgs{
+		Url:           oidcIssuer,
+		ClientIdLists: pulumi.StringArray{pulumi.String("sts.amazonaws.com")},
+	}, parent, dns)
+	if err != nil {
+		return nil, err
+	}
+	trust := oidc.Arn.ApplyT(func(arn string) (string, error) {
+		// The condition key is the provider's URL as IAM stores it (the ARN
+		// suffix, without https://).
+		_, host, ok := strings.Cut(arn, ":oidc-provider/")
+		if !ok {
+			return "", fmt.Errorf("unexpected OIDC provider ARN %q", arn)
+		}
+		return policy([]map[string]any{{
+			"Effect":    "Allow",
+			"Action":    "sts:AssumeRoleWithWebIdentity",
+			"Principal": map[string]any{"Federated": arn},
+			"Condition": map[string]any{"StringEquals": map[string]any{
+				host + ":sub": "system:serviceaccount:" + CertManagerNamespace + ":" + dns01SA,
+			}},
+		}})
+	}).(pulumi.StringOutput)
+	role, err := iam.NewRole(ctx, name+"-dns01", &iam.RoleArgs{
+		Description:      pulumi.String("cert-manager on AKS answers ACME DNS-01 challenges for the LiveKit signaling names"),
+		AssumeRolePolicy: trust,
+	}, parent, dns)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-dns01", &iam.RolePolicyArgs{
+		Role:   role.Name,
+		Policy: pulumi.String(dns01Policy(args.ZoneID, args.Names())),
+	}, parent, dns); err != nil {
+		return nil, err
+	}
+
+	// cert-manager, its DNS-01 service account and the right to mint that
+	// account's tokens.
+	cmNS, err := corev1.NewNamespace(ctx, name+"-cert-manager", &corev1.NamespaceArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(CertManagerNamespace)},
+	}, parent, k)
+	if err != nil {
+		return nil, err
+	}
+	onSystemPool := map[string]any{PoolLabel: SystemPool}
+	certManager, err := helmv4.NewChart(ctx, name+"-cert-manager", &helmv4.ChartArgs{
+		Chart:          pulumi.String("cert-manager"),
+		Version:        pulumi.String(args.CertManagerChart),
+		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(CertManagerRepo)},
+		Namespace:      cmNS.Metadata.Name().Elem(),
+		Values: toMap(map[string]any{
+			"fullnameOverride": certManagerSA,
+			"crds":             map[string]any{"enabled": true, "keep": true},
+			"global":           map[string]any{"leaderElection": map[string]any{"namespace": CertManagerNamespace}},
+			"nodeSelector":     onSystemPool,
+			"webhook":          map[string]any{"nodeSelector": onSystemPool},
+			"cainjector":       map[string]any{"nodeSelector": onSystemPool},
+			"startupapicheck":  map[string]any{"nodeSelector": onSystemPool},
+		}),
+	}, parent, k)
+	if err != nil {
+		return nil, err
+	}
+	inCM := func(n string) *metav1.ObjectMetaArgs {
+		return &metav1.ObjectMetaArgs{Name: pulumi.String(n), Namespace: cmNS.Metadata.Name().Elem()}
+	}
+	if _, err := corev1.NewServiceAccount(ctx, name+"-dns01", &corev1.ServiceAccountArgs{
+		Metadata:                     inCM(dns01SA),
+		AutomountServiceAccountToken: pulumi.Bool(false),
+	}, parent, k); err != nil {
+		return nil, err
+	}
+	tokenRole, err := rbacv1.NewRole(ctx, name+"-dns01-token", &rbacv1.RoleArgs{
+		Metadata: inCM(dns01SA + "-tokenrequest"),
+		Rules: rbacv1.PolicyRuleArray{&rbacv1.PolicyRuleArgs{
+			ApiGroups:     pulumi.StringArray{pulumi.String("")},
+			Resources:     pulumi.StringArray{pulumi.String("serviceaccounts/token")},
+			ResourceNames: pulumi.StringArray{pulumi.String(dns01SA)},
+			Verbs:         pulumi.StringArray{pulumi.String("create")},
+		}},
+	}, parent, k)
+	if err != nil {
+		return nil, err
+	}
+	binding, err := rbacv1.NewRoleBinding(ctx, name+"-dns01-token", &rbacv1.RoleBindingArgs{
+		Metadata: inCM(dns01SA + "-tokenrequest"),
+		RoleRef: &rbacv1.RoleRefArgs{
+			ApiGroup: pulumi.String("rbac.authorization.k8s.io"), Kind: pulumi.String("Role"), Name: tokenRole.Metadata.Name().Elem(),
+		},
+		Subjects: rbacv1.SubjectArray{&rbacv1.SubjectArgs{
+			Kind: pulumi.String("ServiceAccount"), Name: pulumi.String(certManagerSA), Namespace: pulumi.String(CertManagerNamespace),
+		}},
+	}, parent, k)
+	if err != nil {
+		return nil, err
+	}
+
+	acme := map[string]any{
+		"server":              args.ACMEServer,
+		"privateKeySecretRef": map[string]any{"name": ClusterIssuerName + "-account"},
+		"solvers": []any{map[string]any{
+			"dns01": map[string]any{"route53": map[string]any{
+				"region":       dnsRegion,
+				"hostedZoneID": args.ZoneID,
+				"role":         role.Arn,
+				"auth":         map[string]any{"kubernetes": map[string]any{"serviceAccountRef": map[string]any{"name": dns01SA}}},
+			}},
+		}},
+	}
+	if args.ACMEEmail != "" {
+		acme["email"] = args.ACMEEmail
+	}
+	issuer, err := apiextensions.NewCustomResource(ctx, name+"-issuer", &apiextensions.CustomResourceArgs{
+		ApiVersion:  pulumi.String("cert-manager.io/v1"),
+		Kind:        pulumi.String("ClusterIssuer"),
+		Metadata:    &metav1.ObjectMetaArgs{Name: pulumi.String(ClusterIssuerName)},
+		OtherFields: kubernetes.UntypedArgs{"spec": toMap(map[string]any{"acme": acme})},
+	}, parent, k, pulumi.DependsOn([]pulumi.Resource{certManager, binding}))
+	if err != nil {
+		return nil, err
+	}
+
+	// Traefik on the static IP. Only 443 is exposed; the Azure load balancer
+	// keeps client addresses (externalTrafficPolicy Local).
+	trNS, err := corev1.NewNamespace(ctx, name+"-traefik", &corev1.NamespaceArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(TraefikNamespace)},
+	}, parent, k)
+	if err != nil {
+		return nil, err
+	}
+	traefik, err := helmv4.NewChart(ctx, name+"-traefik", &helmv4.ChartArgs{
+		Chart:          pulumi.String("traefik"),
+		Version:        pulumi.String(args.TraefikChart),
+		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(TraefikRepo)},
+		Namespace:      trNS.Metadata.Name().Elem(),
+		Values:         traefikValues(args),
+	}, parent, k)
+	if err != nil {
+		return nil, err
+	}
+	return &signalingLB{
+		provider: provider, args: args, issuer: issuer, traefik: traefik, roleArn: role.Arn,
+		ingressIP: args.IngressIPAddress.ToStringOutput(),
+	}, nil
+}
+
+// traefikValues are the Traefik chart values (chart 41.x names).
+func traefikValues(args *MediaClusterArgs) pulumi.Map {
+	return toMap(map[string]any{
+		"deployment":          map[string]any{"replicas": 2},
+		"podDisruptionBudget": map[string]any{"enabled": true, "maxUnavailable": 1},
+		"ingressClass":        map[string]any{"enabled": true, "isDefaultClass": false, "name": IngressClass},
+		"ingressRoute":        map[string]any{"dashboard": map[string]any{"enabled": false}},
+		"ports": map[string]any{
+			// No plain HTTP: clients use wss:// and https:// only.
+			"web": map[string]any{"expose": map[string]any{"default": false}},
+			"websecure": map[string]any{
+				"expose": map[string]any{"default": true},
+				"http":   map[string]any{"tls": map[string]any{"enabled": true}},
+				// Traefik 3 ends a request read after 60 s by default, which
+				// cuts long-lived signaling WebSockets.
+				"transport": map[string]any{"respondingTimeouts": map[string]any{"readTimeout": 0, "idleTimeout": "3600s"}},
+			},
+		},
+		"tlsOptions": map[string]any{"default": map[string]any{"minVersion": "VersionTLS12", "sniStrict": false}},
+		"service": map[string]any{
+			"annotations": map[string]any{
+				// The static IP from the Network component, in our resource group.
+				"service.beta.kubernetes.io/azure-pip-name":                     args.IngressIPName,
+				"service.beta.kubernetes.io/azure-load-balancer-resource-group": args.ResourceGroupName,
+				// Idle WebSockets survive 30 minutes (the default is 4).
+				"service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout": "30",
+			},
+			"spec": map[string]any{"type": "LoadBalancer", "externalTrafficPolicy": "Local"},
+		},
+		"nodeSelector": map[string]any{PoolLabel: SystemPool},
+	})
+}
+
+// route declares the certificate (regional and global names), the Ingress
+// that sends both names to LiveKit's signaling Service, and the regional
+// DNS record.
+func (s *signalingLB) route(ctx *pulumi.Context, name string, workload *k8s.LiveKitWorkload, parent pulumi.ResourceOption) error {
+	k := pulumi.Provider(s.provider)
+	names := s.args.Names()
+	inLK := &metav1.ObjectMetaArgs{Name: pulumi.String(CertificateName), Namespace: workload.Namespace}
+	cert, err := apiextensions.NewCustomResource(ctx, name+"-certificate", &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("cert-manager.io/v1"),
+		Kind:       pulumi.String("Certificate"),
+		Metadata:   inLK,
+		OtherFields: kubernetes.UntypedArgs{"spec": toMap(map[string]any{
+			"secretName": TLSSecretName,
+			"dnsNames":   toAnySlice(names),
+			"issuerRef":  map[string]any{"kind": "ClusterIssuer", "name": ClusterIssuerName, "group": "cert-manager.io"},
+			"privateKey": map[string]any{"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
+		})},
+	}, parent, k, pulumi.DependsOn([]pulumi.Resource{s.issuer}))
+	if err != nil {
+		return err
+	}
+
+	var rules networkingv1.IngressRuleArray
+	for _, h := range names {
+		rules = append(rules, &networkingv1.IngressRuleArgs{
+			Host: pulumi.String(h),
+			Http: &networkingv1.HTTPIngressRuleValueArgs{Paths: networkingv1.HTTPIngressPathArray{&networkingv1.HTTPIngressPathArgs{
+				Path: pulumi.String("/"), PathType: pulumi.String("Prefix"),
+				Backend: &networkingv1.IngressBackendArgs{Service: &networkingv1.IngressServiceBackendArgs{
+					Name: workload.ServiceName,
+					Port: &networkingv1.ServiceBackendPortArgs{Number: pulumi.Int(livekit.SignalPort)},
+				}},
+			}}},
+		})
+	}
+	if _, err := networkingv1.NewIngress(ctx, name+"-signaling", &networkingv1.IngressArgs{
+		Metadata: &metav1.ObjectMetaArgs{
+			Name: pulumi.String(IngressName), Namespace: workload.Namespace,
+			Annotations: pulumi.StringMap{
+				"traefik.ingress.kubernetes.io/router.entrypoints": pulumi.String("websecure"),
+				"traefik.ingress.kubernetes.io/router.tls":         pulumi.String("true"),
+			},
+		},
+		Spec: &networkingv1.IngressSpecArgs{
+			IngressClassName: pulumi.String(IngressClass),
+			Tls: networkingv1.IngressTLSArray{&networkingv1.IngressTLSArgs{
+				Hosts: pulumi.ToStringArray(names), SecretName: pulumi.String(TLSSecretName),
+			}},
+			Rules: rules,
+		},
+	}, parent, k, pulumi.DependsOn([]pulumi.Resource{s.traefik, cert})); err != nil {
+		return err
+	}
+
+	// The regional name points at the static ingress IP; the global stack
+	// adds the GeoDNS name on top.
+	_, err = route53.NewRecord(ctx, name+"-dns", &route53.RecordArgs{
+		ZoneId:  pulumi.String(s.args.ZoneID),
+		Name:    pulumi.String(s.args.Hostname),
+		Type:    pulumi.String("A"),
+		Ttl:     pulumi.Int(signalingTTL),
+		Records: pulumi.StringArray{s.ingressIP},
+	}, parent, pulumi.Provider(s.args.DNSProvider))
+	return err
+}
+
+// dns01Policy lets cert-manager write only the _acme-challenge TXT records
+// of the certificate's names in the zone.
+func dns01Policy(zoneID string, names []string) string {
+	var records []string
+	for _, n := range names {
+		records = append(records, "_acme-challenge."+strings.TrimSuffix(n, "."))
+	}
+	p, _ := policy([]map[string]any{
+		{"Sid": "ReadChange", "Effect": "Allow", "Action": "route53:GetChange", "Resource": "arn:aws:route53:::change/*"},
+		{"Sid": "ListZoneRecords", "Effect": "Allow", "Action": "route53:ListResourceRecordSets", "Resource": "arn:aws:route53:::hostedzone/" + zoneID},
+		{
+			"Sid": "WriteChallengeRecords", "Effect": "Allow", "Action": "route53:ChangeResourceRecordSets",
+			"Resource": "arn:aws:route53:::hostedzone/" + zoneID,
+			"Condition": map[string]any{"ForAllValues:StringEquals": map[string]any{
+				"route53:ChangeResourceRecordSetsRecordTypes":           []string{"TXT"},
+				"route53:ChangeResourceRecordSetsNormalizedRecordNames": records,
+			}},
+		},
+	})
+	return p
+}
+
+func policy(statements []map[string]any) (string, error) {
+	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
+	return string(b), err
+}
+
+func toAnySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// toMap turns nested Go maps (whose leaves may be Pulumi inputs) into a
+// pulumi.Map for chart values.
+func toMap(m map[string]any) pulumi.Map {
+	out := pulumi.Map{}
+	for k, v := range m {
+		out[k] = toInput(v)
+	}
+	return out
+}
+
+func toInput(v any) pulumi.Input {
+	switch t := v.(type) {
+	case pulumi.Input:
+		return t
+	case map[string]any:
+		return toMap(t)
+	case []any:
+		a := pulumi.Array{}
+		for _, e := range t {
+			a = append(a, toInput(e))
+		}
+		return a
+	case string:
+		return pulumi.String(t)
+	case bool:
+		return pulumi.Bool(t)
+	case int:
+		return pulumi.Int(t)
+	default:
+		return pulumi.Any(t)
+	}
+}

@@ -1,0 +1,214 @@
+package plan
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// FakeAzureSubscription and FakeAzureTenant appear in the mocks' Azure
+// resource IDs and identities.
+const (
+	FakeAzureSubscription = "00000000-0000-4000-8000-000000000001"
+	FakeAzureTenant       = "00000000-0000-4000-8000-0000000000aa"
+)
+
+// AKS API version of the containerservice types the azure stack uses.
+const aksAPI = "azure-native:containerservice/v20240801:"
+
+func init() {
+	for k, v := range azureComputed {
+		computedOutputs[k] = v
+	}
+	for k, v := range azureInvokes {
+		invokes[k] = v
+	}
+}
+
+// armID is an Azure Resource Manager ID for a resource of provider/type in
+// the resource group its inputs name.
+func armID(mi MockInfo, providerType string) string {
+	rg, ok := plainString(mi.Inputs, "resourceGroupName")
+	if !ok {
+		rg = "plan-rg"
+	}
+	return fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/%s/%s", FakeAzureSubscription, rg, providerType, mi.PhysicalName())
+}
+
+// azurePublicIP returns a deterministic address in 20.0.0.0/8 (Azure's
+// public space).
+func azurePublicIP(seed string) string {
+	h := hashBytes(seed)
+	return fmt.Sprintf("20.%d.%d.%d", h[0], h[1], 1+int(h[2])%254)
+}
+
+func withARMID(providerType string) ComputedFunc {
+	return func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{"id": armID(mi, providerType)})
+	}
+}
+
+// classicID is a classic (pulumi-azure) resource ID; those resources take
+// an explicit resourceGroupName too.
+func classicID(mi MockInfo, providerType string) string { return armID(mi, providerType) }
+
+// fakeKubeconfig is the kubeconfig the mock AKS cluster hands out.
+func fakeKubeconfig(cluster, fqdn string) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    certificate-authority-data: cGxhbi1jYQ==
+    server: https://%s:443
+  name: %s
+contexts:
+- context:
+    cluster: %s
+    user: clusterUser_%s
+  name: %s
+current-context: %s
+users:
+- name: clusterUser_%s
+  user:
+    client-certificate-data: cGxhbi1jZXJ0
+    client-key-data: cGxhbi1rZXk=
+    token: plan-token-%s
+`, fqdn, cluster, cluster, cluster, cluster, cluster, cluster, hashHex("aks-token"+cluster, 32))
+}
+
+var azureComputed = map[string]ComputedFunc{
+	"azure-native:resources:ResourceGroup": func(mi MockInfo) resource.PropertyMap {
+		name := mi.PhysicalName()
+		if s, ok := plainString(mi.Inputs, "resourceGroupName"); ok {
+			name = s
+		}
+		return props(map[string]any{"id": fmt.Sprintf("/subscriptions/%s/resourceGroups/%s", FakeAzureSubscription, name), "name": name})
+	},
+	"azure-native:network:VirtualNetwork":           withARMID("Microsoft.Network/virtualNetworks"),
+	"azure-native:network:NetworkSecurityGroup":     withARMID("Microsoft.Network/networkSecurityGroups"),
+	"azure-native:network:ApplicationSecurityGroup": withARMID("Microsoft.Network/applicationSecurityGroups"),
+	"azure-native:network:PrivateEndpoint":          withARMID("Microsoft.Network/privateEndpoints"),
+	"azure-native:network:Subnet": func(mi MockInfo) resource.PropertyMap {
+		vnet, _ := plainString(mi.Inputs, "virtualNetworkName")
+		return props(map[string]any{"id": armID(MockInfo{Name: vnet, Inputs: mi.Inputs}, "Microsoft.Network/virtualNetworks") + "/subnets/" + mi.PhysicalName()})
+	},
+	"azure-native:network:PublicIPAddress": func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{
+			"id":        armID(mi, "Microsoft.Network/publicIPAddresses"),
+			"ipAddress": azurePublicIP(mi.Type + mi.Name),
+		})
+	},
+	"azure-native:network:PrivateZone": func(mi MockInfo) resource.PropertyMap {
+		zone, _ := plainString(mi.Inputs, "privateZoneName")
+		return props(map[string]any{"id": armID(MockInfo{Name: zone, Inputs: mi.Inputs}, "Microsoft.Network/privateDnsZones"), "name": zone})
+	},
+	"azure-native:managedidentity:UserAssignedIdentity": func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{
+			"id":          armID(mi, "Microsoft.ManagedIdentity/userAssignedIdentities"),
+			"principalId": uuidish("principal:" + mi.Name),
+			"clientId":    uuidish("client:" + mi.Name),
+			"tenantId":    FakeAzureTenant,
+		})
+	},
+	"azure-native:operationalinsights:Workspace": func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{
+			"id":         armID(mi, "Microsoft.OperationalInsights/workspaces"),
+			"customerId": uuidish("workspace:" + mi.Name),
+		})
+	},
+	aksAPI + "ManagedCluster": func(mi MockInfo) resource.PropertyMap {
+		version, _ := plainString(mi.Inputs, "kubernetesVersion")
+		if strings.Count(version, ".") == 1 {
+			version += ".4"
+		}
+		loc, _ := plainString(mi.Inputs, "location")
+		return props(map[string]any{
+			"id":                       armID(mi, "Microsoft.ContainerService/managedClusters"),
+			"fqdn":                     fmt.Sprintf("%s-%s.hcp.%s.azmk8s.io", mi.PhysicalName(), hashHex("fqdn"+mi.Name, 8), loc),
+			"currentKubernetesVersion": version,
+			"nodeResourceGroup":        "MC_" + mi.PhysicalName() + "_" + loc,
+			"oidcIssuerProfile": map[string]any{
+				"enabled":   true,
+				"issuerURL": fmt.Sprintf("https://%s.oic.prod-aks.azure.com/%s/%s/", loc, FakeAzureTenant, uuidish("oidc"+mi.Name)),
+			},
+			"provisioningState": "Succeeded",
+		})
+	},
+	aksAPI + "AgentPool": func(mi MockInfo) resource.PropertyMap {
+		cluster, _ := plainString(mi.Inputs, "resourceName")
+		pool, _ := plainString(mi.Inputs, "agentPoolName")
+		return props(map[string]any{
+			"id":                armID(MockInfo{Name: cluster, Inputs: mi.Inputs}, "Microsoft.ContainerService/managedClusters") + "/agentPools/" + pool,
+			"provisioningState": "Succeeded",
+		})
+	},
+	"azure-native:storage:StorageAccount": func(mi MockInfo) resource.PropertyMap {
+		name, ok := plainString(mi.Inputs, "accountName")
+		if !ok {
+			name = mi.PhysicalName()
+		}
+		ep := func(svc string) string { return fmt.Sprintf("https://%s.%s.core.windows.net/", name, svc) }
+		return props(map[string]any{
+			"id":   armID(MockInfo{Name: name, Inputs: mi.Inputs}, "Microsoft.Storage/storageAccounts"),
+			"name": name,
+			"primaryEndpoints": map[string]any{
+				"blob": ep("blob"), "dfs": ep("dfs"), "file": ep("file"), "queue": ep("queue"), "table": ep("table"), "web": ep("web"),
+			},
+		})
+	},
+	"azure-native:storage:BlobContainer": func(mi MockInfo) resource.PropertyMap {
+		name, ok := plainString(mi.Inputs, "containerName")
+		if !ok {
+			name = mi.PhysicalName()
+		}
+		return props(map[string]any{"name": name})
+	},
+	"azure:redis/cache:Cache": func(mi MockInfo) resource.PropertyMap {
+		name := mi.PhysicalName()
+		key := func(which string) resource.PropertyValue {
+			return resource.MakeSecret(resource.NewProperty(hashAlnum("redis-key:"+which+mi.Name, 43) + "="))
+		}
+		host := name + ".redis.cache.windows.net"
+		out := props(map[string]any{
+			"id":       classicID(mi, "Microsoft.Cache/redis"),
+			"hostname": host,
+			"port":     6379,
+			"sslPort":  6380,
+		})
+		out["primaryAccessKey"] = key("primary")
+		out["secondaryAccessKey"] = key("secondary")
+		out["primaryConnectionString"] = resource.MakeSecret(resource.NewProperty(host + ":6380,password=" + key("primary").SecretValue().Element.StringValue() + ",ssl=True,abortConnect=False"))
+		return out
+	},
+	"azure:cdn/frontdoorProfile:FrontdoorProfile": func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{"id": classicID(mi, "Microsoft.Cdn/profiles"), "resourceGuid": uuidish("afd" + mi.Name)})
+	},
+	"azure:cdn/frontdoorEndpoint:FrontdoorEndpoint": func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{"hostName": fmt.Sprintf("%s-%s.z01.azurefd.net", mi.PhysicalName(), hashAlnum("afd"+mi.Name, 16))})
+	},
+	"azure:cdn/frontdoorCustomDomain:FrontdoorCustomDomain": func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{"validationToken": hashAlnum("afd-validation"+mi.Name, 32)})
+	},
+	// The IAM OIDC provider's ARN names the issuer without its scheme; the
+	// generic aws mock would not.
+	"aws:iam/openIdConnectProvider:OpenIdConnectProvider": func(mi MockInfo) resource.PropertyMap {
+		u, _ := plainString(mi.Inputs, "url")
+		u = strings.TrimSuffix(strings.TrimPrefix(u, "https://"), "/")
+		return props(map[string]any{"arn": fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", FakeAccountID, u)})
+	},
+}
+
+var azureInvokes = map[string]InvokeFunc{
+	aksAPI + "listManagedClusterUserCredentials": func(mi MockInfo) resource.PropertyMap {
+		cluster, _ := plainString(mi.Inputs, "resourceName")
+		kc := fakeKubeconfig(cluster, cluster+".hcp.azmk8s.io")
+		return resource.PropertyMap{"kubeconfigs": resource.NewProperty([]resource.PropertyValue{
+			resource.NewProperty(resource.PropertyMap{
+				"name":  resource.NewProperty("clusterUser"),
+				"value": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(kc))),
+			}),
+		})}
+	},
+}
