@@ -1,0 +1,319 @@
+// Package azure_test evaluates the real Pulumi.azure-asia.yaml under the
+// plan mocks and asserts the properties the Azure region promises: the
+// network security rules, AKS, Azure Cache for Redis, recordings storage,
+// the signaling certificate and DNS, the LiveKit workload values, the
+// rendered LiveKit config and that secrets stay secret.
+//
+// It imports only stacks/azure (azure-native, the classic azure provider,
+// kubernetes and aws for Route 53), never the root stacks package.
+package azure_test
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+
+	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+)
+
+// Resource type tokens used by the tests.
+const (
+	tNetwork     = "livekit-infra:index:Network"
+	tRedisCache  = "livekit-infra:index:RedisCache"
+	tMedia       = "livekit-infra:index:MediaCluster"
+	tRecordings  = "livekit-infra:index:Recordings"
+	tCredentials = "livekit-infra:index:Credentials"
+	tWorkload    = "livekit-infra:index:LiveKitWorkload"
+
+	tRG          = "azure-native:resources:ResourceGroup"
+	tVnet        = "azure-native:network:VirtualNetwork"
+	tSubnet      = "azure-native:network:Subnet"
+	tNSG         = "azure-native:network:NetworkSecurityGroup"
+	tASG         = "azure-native:network:ApplicationSecurityGroup"
+	tPIP         = "azure-native:network:PublicIPAddress"
+	tPE          = "azure-native:network:PrivateEndpoint"
+	tPrivZone    = "azure-native:network:PrivateZone"
+	tZoneLink    = "azure-native:network:VirtualNetworkLink"
+	tZoneGroup   = "azure-native:network:PrivateDnsZoneGroup"
+	tCluster     = "azure-native:containerservice/v20240801:ManagedCluster"
+	tPool        = "azure-native:containerservice/v20240801:AgentPool"
+	tIdentity    = "azure-native:managedidentity:UserAssignedIdentity"
+	tWorkspace   = "azure-native:operationalinsights:Workspace"
+	tAccount     = "azure-native:storage:StorageAccount"
+	tBlobSvc     = "azure-native:storage:BlobServiceProperties"
+	tContainer   = "azure-native:storage:BlobContainer"
+	tMgmtPolicy  = "azure-native:storage:ManagementPolicy"
+	tRedis       = "azure:redis/cache:Cache"
+	tAssignment  = "azure:authorization/assignment:Assignment"
+	tAFDProfile  = "azure:cdn/frontdoorProfile:FrontdoorProfile"
+	tAFDEndpoint = "azure:cdn/frontdoorEndpoint:FrontdoorEndpoint"
+	tAFDOrigin   = "azure:cdn/frontdoorOrigin:FrontdoorOrigin"
+	tAFDDomain   = "azure:cdn/frontdoorCustomDomain:FrontdoorCustomDomain"
+	tAFDRoute    = "azure:cdn/frontdoorRoute:FrontdoorRoute"
+	tRecord      = "aws:route53/record:Record"
+	tOIDC        = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+	tRole        = "aws:iam/role:Role"
+	tRolePolicy  = "aws:iam/rolePolicy:RolePolicy"
+	tAWSProvider = "pulumi:providers:aws"
+	tK8sProvider = "pulumi:providers:kubernetes"
+	tChart       = "kubernetes:helm.sh/v4:Chart"
+	tNamespace   = "kubernetes:core/v1:Namespace"
+	tSecret      = "kubernetes:core/v1:Secret"
+	tService     = "kubernetes:core/v1:Service"
+	tSA          = "kubernetes:core/v1:ServiceAccount"
+	tK8sRole     = "kubernetes:rbac.authorization.k8s.io/v1:Role"
+	tK8sBinding  = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
+	tIngress     = "kubernetes:networking.k8s.io/v1:Ingress"
+	tIssuer      = "kubernetes:cert-manager.io/v1:ClusterIssuer"
+	tCertificate = "kubernetes:cert-manager.io/v1:Certificate"
+)
+
+// Facts of Pulumi.azure-asia.yaml (and the settings defaults) the tests check
+// against. A change to the stack file that breaks one of these is a product
+// change and must be made here on purpose.
+const (
+	asiaLocation  = "southeastasia"
+	asiaHostname  = "azure-asia.example.com"
+	asiaGlobal    = "livekit.example.com"
+	asiaZoneID    = "Z0123456789EXAMPLE"
+	asiaVnet      = "10.20.0.0/16"
+	asiaNodes     = "10.20.0.0/17"
+	asiaEndpoints = "10.20.128.0/20"
+	asiaK8s       = "1.33"
+	asiaVMSize    = "Standard_D4s_v3"
+	asiaMedia     = "50000-60000"
+)
+
+var (
+	baseConfig *plan.StackConfig
+	basePlan   *plan.Plan
+)
+
+// TestMain evaluates the real azure-asia stack once for the whole binary.
+func TestMain(m *testing.M) {
+	sc, err := plan.LoadStackConfig("../..", "azure-asia")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loading azure-asia config:", err)
+		os.Exit(1)
+	}
+	p, err := plan.Evaluate(sc, azurestack.Program)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "evaluating azure-asia:", err)
+		os.Exit(1)
+	}
+	baseConfig, basePlan = sc, p
+	os.Exit(m.Run())
+}
+
+func asia(t *testing.T) *plan.Plan {
+	t.Helper()
+	return basePlan
+}
+
+// variant is azure-asia with some bare livekit-infra keys changed; secret
+// lists keys set as config secrets.
+type variant struct {
+	set    map[string]string
+	secret []string
+}
+
+// User-supplied secrets, distinctive so a leak is easy to spot.
+const (
+	userAPIKey    = "APIuserSuppliedAzureKey"
+	userAPISecret = "userSuppliedAzureApiSecret0123456789abcdef"
+)
+
+var variants = map[string]variant{
+	"turn":        {set: map[string]string{"turnUdpPort": "3478"}},
+	"mux":         {set: map[string]string{"mediaUdpPorts": "7882"}},
+	"noCdn":       {set: map[string]string{"recordingsCdn": "false"}},
+	"noZones":     {set: map[string]string{"azureAvailabilityZones": "[]"}},
+	"unprotected": {set: map[string]string{"protect": "false"}},
+	"sizing": {set: map[string]string{
+		"minNodes": "2", "maxNodes": "40", "azureVmSize": "Standard_F8s_v2", "azureKubernetesVersion": "1.32.6",
+		"azureRedisSku": "Premium", "azureRedisFamily": "P", "azureRedisCapacity": "2", "azureDrainSeconds": "3600",
+		"azureApiAuthorizedIpRanges": `["203.0.113.0/24"]`, "azureAcmeEmail": "ops@example.com",
+	}},
+	"userSecrets": {
+		set:    map[string]string{"apiKey": userAPIKey, "apiSecret": userAPISecret},
+		secret: []string{"apiKey", "apiSecret"},
+	},
+}
+
+var (
+	variantMu    sync.Mutex
+	variantPlans = map[string]*plan.Plan{}
+)
+
+// variantPlan evaluates (once per binary) the named variant of azure-asia.
+func variantPlan(t *testing.T, name string) *plan.Plan {
+	t.Helper()
+	v, ok := variants[name]
+	if !ok {
+		t.Fatalf("no variant %q", name)
+	}
+	variantMu.Lock()
+	defer variantMu.Unlock()
+	if p, ok := variantPlans[name]; ok {
+		return p
+	}
+	sc := variantConfig(v)
+	p, err := plan.Evaluate(sc, azurestack.Program)
+	if err != nil {
+		t.Fatalf("evaluating azure-asia variant %q (%v): %v", name, v.set, err)
+	}
+	variantPlans[name] = p
+	return p
+}
+
+func variantConfig(v variant) *plan.StackConfig {
+	sc := &plan.StackConfig{
+		Project:    baseConfig.Project,
+		Stack:      baseConfig.Stack,
+		Config:     map[string]string{},
+		SecretKeys: slices.Clone(baseConfig.SecretKeys),
+	}
+	for k, val := range baseConfig.Config {
+		sc.Config[k] = val
+	}
+	for k, val := range v.set {
+		sc.Config[key(k)] = val
+	}
+	for _, k := range v.secret {
+		sc.SecretKeys = append(sc.SecretKeys, key(k))
+	}
+	return sc
+}
+
+func key(name string) string { return "livekit-infra:" + name }
+
+// --- finding resources ------------------------------------------------------
+
+// one returns the single resource of type typ named name.
+func one(t *testing.T, p *plan.Plan, typ, name string) *plan.Resource {
+	t.Helper()
+	var found []*plan.Resource
+	for i := range p.Resources {
+		if r := &p.Resources[i]; r.Type == typ && r.Name == name {
+			found = append(found, r)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want exactly one %s %q, got %d; all %s: %v", typ, name, len(found), typ, names(p.ByType(typ)))
+	}
+	return found[0]
+}
+
+// component returns the single component of type typ.
+func component(t *testing.T, p *plan.Plan, typ string) *plan.Resource {
+	t.Helper()
+	rs := p.ByType(typ)
+	if len(rs) != 1 {
+		t.Fatalf("want exactly one %s component, got %d: %v", typ, len(rs), names(rs))
+	}
+	return &rs[0]
+}
+
+// within reports whether r sits (at any depth) below the component of type
+// compType.
+func within(p *plan.Plan, r *plan.Resource, compType string) bool {
+	for parent := r.Parent; parent != ""; {
+		pr, ok := p.ByURN(parent)
+		if !ok {
+			return false
+		}
+		if pr.Type == compType {
+			return true
+		}
+		parent = pr.Parent
+	}
+	return false
+}
+
+func names(rs []plan.Resource) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Name
+	}
+	sort.Strings(out)
+	return out
+}
+
+// byID returns the resource whose synthesized id is id.
+func byID(p *plan.Plan, id string) (*plan.Resource, bool) {
+	for i := range p.Resources {
+		if p.Resources[i].ID == id && id != "" {
+			return &p.Resources[i], true
+		}
+	}
+	return nil, false
+}
+
+// str reads a string input, failing the test when it is missing.
+func str(t *testing.T, r *plan.Resource, path string) string {
+	t.Helper()
+	v, ok := r.Input(path)
+	if !ok {
+		t.Fatalf("%s %q has no input %s", r.Type, r.Name, path)
+	}
+	s, ok := v.(string)
+	if !ok {
+		t.Fatalf("%s %q input %s is %T (%v), want a string", r.Type, r.Name, path, v, v)
+	}
+	return s
+}
+
+// num reads an integral input.
+func num(t *testing.T, r *plan.Resource, path string) int {
+	t.Helper()
+	v, ok := r.Input(path)
+	if !ok {
+		t.Fatalf("%s %q has no input %s", r.Type, r.Name, path)
+	}
+	n, ok := v.(int)
+	if !ok {
+		t.Fatalf("%s %q input %s is %T (%v), want an integer", r.Type, r.Name, path, v, v)
+	}
+	return n
+}
+
+// boolean reads a boolean input.
+func boolean(t *testing.T, r *plan.Resource, path string) bool {
+	t.Helper()
+	v, ok := r.Input(path)
+	if !ok {
+		t.Fatalf("%s %q has no input %s", r.Type, r.Name, path)
+	}
+	b, ok := v.(bool)
+	if !ok {
+		t.Fatalf("%s %q input %s is %T (%v), want a bool", r.Type, r.Name, path, v, v)
+	}
+	return b
+}
+
+// list reads an array input.
+func list(t *testing.T, r *plan.Resource, path string) []any {
+	t.Helper()
+	v, ok := r.Input(path)
+	if !ok {
+		t.Fatalf("%s %q has no input %s", r.Type, r.Name, path)
+	}
+	a, ok := v.([]any)
+	if !ok {
+		t.Fatalf("%s %q input %s is %T (%v), want a list", r.Type, r.Name, path, v, v)
+	}
+	return a
+}
+
+func strs(v []any) []string {
+	out := make([]string, 0, len(v))
+	for _, e := range v {
+		s, _ := e.(string)
+		out = append(out, s)
+	}
+	return out
+}

@@ -1,0 +1,185 @@
+package azure_test
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+)
+
+// nsgRule is one inbound rule of an NSG, flattened for comparison.
+type nsgRule struct {
+	name, access, protocol, source, ports, dest string
+	priority                                    int
+}
+
+func (r nsgRule) String() string {
+	return fmt.Sprintf("%d %s %s %s from %s to %s:%s", r.priority, r.name, r.access, r.protocol, r.source, r.dest, r.ports)
+}
+
+// rules reads an NSG's inline security rules. A destination application
+// security group is shown as "asg:<resource name>".
+func rules(t *testing.T, p *plan.Plan, nsg *plan.Resource) []nsgRule {
+	t.Helper()
+	var out []nsgRule
+	for i := range list(t, nsg, "securityRules") {
+		at := func(f string) string { return fmt.Sprintf("securityRules[%d].%s", i, f) }
+		if d := str(t, nsg, at("direction")); d != "Inbound" {
+			t.Errorf("%s rule %d is %s: only inbound rules are declared (outbound stays Azure's default)", nsg.Name, i, d)
+		}
+		if sp := str(t, nsg, at("sourcePortRange")); sp != "*" {
+			t.Errorf("%s rule %d source port %q, want *", nsg.Name, i, sp)
+		}
+		r := nsgRule{
+			name: str(t, nsg, at("name")), access: str(t, nsg, at("access")), protocol: str(t, nsg, at("protocol")),
+			source: str(t, nsg, at("sourceAddressPrefix")), ports: str(t, nsg, at("destinationPortRange")),
+			priority: num(t, nsg, at("priority")),
+		}
+		if asgs, ok := nsg.Input(at("destinationApplicationSecurityGroups")); ok {
+			for _, a := range asgs.([]any) {
+				id := a.(map[string]any)["id"].(string)
+				asg, ok := byID(p, id)
+				if !ok {
+					t.Fatalf("%s rule %s targets unknown ASG %s", nsg.Name, r.name, id)
+				}
+				r.dest = "asg:" + asg.Name
+			}
+			if _, both := nsg.Input(at("destinationAddressPrefix")); both {
+				t.Errorf("%s rule %s has both an ASG and an address prefix", nsg.Name, r.name)
+			}
+		} else {
+			r.dest = str(t, nsg, at("destinationAddressPrefix"))
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].priority < out[j].priority })
+	return out
+}
+
+func assertRules(t *testing.T, got, want []nsgRule) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("got %d rules, want %d:\n got %v\nwant %v", len(got), len(want), got, want)
+		return
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("rule %d:\n got %v\nwant %v", i, got[i], want[i])
+		}
+	}
+}
+
+func ingressIP(t *testing.T, p *plan.Plan) string {
+	t.Helper()
+	ip, ok := p.Outputs["ingressIp"].(string)
+	if !ok || !strings.HasPrefix(ip, "20.") {
+		t.Fatalf("ingressIp output %v, want the static public IP", p.Outputs["ingressIp"])
+	}
+	return ip
+}
+
+// The node subnet admits exactly: the UDP media range and ICE/TCP 7881 from
+// the internet to the LiveKit nodes' ASG, 443/tcp to the signaling IP, and
+// nothing else from the internet. 7880 is never open.
+func TestNodeNSGRules(t *testing.T) {
+	p := asia(t)
+	nsg := one(t, p, tNSG, "livekit-nodes")
+	want := []nsgRule{
+		{name: "allow-media-udp", priority: 100, access: "Allow", protocol: "Udp", source: "Internet", dest: "asg:livekit-media", ports: asiaMedia},
+		{name: "allow-ice-tcp", priority: 110, access: "Allow", protocol: "Tcp", source: "Internet", dest: "asg:livekit-media", ports: "7881"},
+		{name: "allow-signaling-https", priority: 130, access: "Allow", protocol: "Tcp", source: "Internet", dest: ingressIP(t, p), ports: "443"},
+		{name: "deny-internet-inbound", priority: 4096, access: "Deny", protocol: "*", source: "Internet", dest: "*", ports: "*"},
+	}
+	got := rules(t, p, nsg)
+	assertRules(t, got, want)
+	for _, r := range got {
+		if r.access == "Allow" && (strings.Contains(r.ports, "7880") || r.ports == "*" || r.ports == "22") {
+			t.Errorf("rule %v opens signaling, SSH or every port", r)
+		}
+	}
+}
+
+func TestNodeNSGRulesFollowMediaPlan(t *testing.T) {
+	mux := rules(t, variantPlan(t, "mux"), one(t, variantPlan(t, "mux"), tNSG, "livekit-nodes"))
+	if mux[0].name != "allow-media-udp" || mux[0].ports != "7882" || mux[0].protocol != "Udp" {
+		t.Errorf("muxed media: first rule %v, want UDP 7882", mux[0])
+	}
+	turnPlan := variantPlan(t, "turn")
+	turn := rules(t, turnPlan, one(t, turnPlan, tNSG, "livekit-nodes"))
+	want := nsgRule{name: "allow-turn-udp", priority: 120, access: "Allow", protocol: "Udp", source: "Internet", dest: "asg:livekit-media", ports: "3478"}
+	if len(turn) != 5 || turn[2] != want {
+		t.Errorf("with TURN: rules %v, want %v third", turn, want)
+	}
+	base := rules(t, asia(t), one(t, asia(t), tNSG, "livekit-nodes"))
+	for _, r := range base {
+		if r.name == "allow-turn-udp" {
+			t.Errorf("TURN is off by default but %v is open", r)
+		}
+	}
+}
+
+// Redis's private endpoint accepts 6380/tcp from the node subnet only.
+func TestEndpointNSGRules(t *testing.T) {
+	p := asia(t)
+	want := []nsgRule{
+		{name: "allow-redis-tls-from-nodes", priority: 100, access: "Allow", protocol: "Tcp", source: asiaNodes, dest: asiaEndpoints, ports: "6380"},
+		{name: "deny-vnet-inbound", priority: 4000, access: "Deny", protocol: "*", source: "VirtualNetwork", dest: "*", ports: "*"},
+		{name: "deny-internet-inbound", priority: 4096, access: "Deny", protocol: "*", source: "Internet", dest: "*", ports: "*"},
+	}
+	assertRules(t, rules(t, p, one(t, p, tNSG, "livekit-endpoints")), want)
+}
+
+func TestSubnets(t *testing.T) {
+	p := asia(t)
+	vnet := one(t, p, tVnet, "livekit")
+	if got := strs(list(t, vnet, "addressSpace.addressPrefixes")); len(got) != 1 || got[0] != asiaVnet {
+		t.Errorf("VNet address space %v, want [%s]", got, asiaVnet)
+	}
+	for name, want := range map[string]struct{ cidr, nsg string }{
+		"livekit-nodes":     {asiaNodes, "livekit-nodes"},
+		"livekit-endpoints": {asiaEndpoints, "livekit-endpoints"},
+	} {
+		s := one(t, p, tSubnet, name)
+		if got := str(t, s, "addressPrefix"); got != want.cidr {
+			t.Errorf("subnet %s: %s, want %s", name, got, want.cidr)
+		}
+		if got := str(t, s, "virtualNetworkName"); got != "livekit" {
+			t.Errorf("subnet %s in VNet %q", name, got)
+		}
+		nsg, ok := byID(p, str(t, s, "networkSecurityGroup.id"))
+		if !ok || nsg.Type != tNSG || nsg.Name != want.nsg {
+			t.Errorf("subnet %s NSG %v, want %s", name, nsg, want.nsg)
+		}
+	}
+	// Without network policies the NSG would not apply to private endpoints.
+	if got := str(t, one(t, p, tSubnet, "livekit-endpoints"), "privateEndpointNetworkPolicies"); got != "Enabled" {
+		t.Errorf("endpoint subnet privateEndpointNetworkPolicies %q, want Enabled", got)
+	}
+}
+
+func TestIngressIP(t *testing.T) {
+	p := asia(t)
+	pip := one(t, p, tPIP, "livekit-ingress")
+	if got := str(t, pip, "publicIPAllocationMethod"); got != "Static" {
+		t.Errorf("ingress IP allocation %s, want Static (DNS points at it)", got)
+	}
+	if got := str(t, pip, "sku.name"); got != "Standard" {
+		t.Errorf("ingress IP SKU %s, want Standard (the AKS load balancer's SKU)", got)
+	}
+	if got := strs(list(t, pip, "zones")); strings.Join(got, ",") != "1,2,3" {
+		t.Errorf("ingress IP zones %v, want 1,2,3", got)
+	}
+	if _, ok := one(t, variantPlan(t, "noZones"), tPIP, "livekit-ingress").Input("zones"); ok {
+		t.Error("without zones the ingress IP must not name any")
+	}
+	for _, r := range []*plan.Resource{one(t, p, tVnet, "livekit"), pip, one(t, p, tNSG, "livekit-nodes")} {
+		if got := str(t, r, "location"); got != asiaLocation {
+			t.Errorf("%s %s in %s, want %s", r.Type, r.Name, got, asiaLocation)
+		}
+		if !within(p, r, tNetwork) {
+			t.Errorf("%s %s is not part of the Network component", r.Type, r.Name)
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package azure_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+)
+
+func TestOutputs(t *testing.T) {
+	p := asia(t)
+	want := map[string]any{
+		"cloud":               "azure",
+		"region":              asiaLocation,
+		"hostname":            asiaHostname,
+		"url":                 "wss://" + asiaHostname,
+		"healthUrl":           "https://" + asiaHostname + "/",
+		"healthCheckPath":     "/",
+		"globalHostname":      asiaGlobal,
+		"livekitVersion":      "v1.13.5",
+		"minNodes":            3,
+		"maxNodes":            10,
+		"mediaUdpPorts":       asiaMedia,
+		"recordingsContainer": "recordings",
+		"kubernetesVersion":   asiaK8s,
+		"drainTimeoutSeconds": 18000,
+	}
+	for k, v := range want {
+		if got := p.Outputs[k]; got != v {
+			t.Errorf("output %s = %v, want %v", k, got, v)
+		}
+	}
+	for _, k := range []string{"ingressIp", "redisHost", "redisEndpoint", "recordingsAccount", "aksCluster", "resourceGroup"} {
+		if s, _ := p.Outputs[k].(string); s == "" || p.OutputIsSecret(k) {
+			t.Errorf("output %s = %v (secret %v), want a plain value", k, p.Outputs[k], p.OutputIsSecret(k))
+		}
+	}
+	if !strings.HasSuffix(p.Outputs["redisEndpoint"].(string), ":6380") {
+		t.Errorf("redisEndpoint %v, want the TLS port", p.Outputs["redisEndpoint"])
+	}
+	if got := p.SecretOutputs; !slices.Equal(got, []string{"apiKey", "apiSecret", "kubeconfig"}) {
+		t.Errorf("secret outputs %v, want apiKey, apiSecret, kubeconfig", got)
+	}
+}
+
+// No secret value (API secret, Redis key, kubeconfig) appears anywhere in
+// the plan's plain view, and user-supplied secrets stay secret too.
+func TestSecretsStaySecret(t *testing.T) {
+	for _, name := range []string{"", "userSecrets"} {
+		p := asia(t)
+		if name != "" {
+			p = variantPlan(t, name)
+		}
+		doc, err := p.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets := map[string]string{}
+		for _, k := range p.SecretOutputs {
+			if s, ok := p.RawOutputs[k].(string); ok && len(s) > 8 {
+				secrets["output "+k] = s
+			}
+		}
+		body, _ := livekitConfig(t, p)
+		secrets["rendered config"] = body
+		for _, line := range strings.Split(body, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "password: "); ok {
+				secrets["redis password"] = v
+			}
+		}
+		if name == "userSecrets" {
+			secrets["user api secret"] = userAPISecret
+			if p.RawOutputs["apiKey"] != userAPIKey || p.RawOutputs["apiSecret"] != userAPISecret {
+				t.Errorf("user-supplied keys not used: %v", p.RawOutputs["apiKey"])
+			}
+		}
+		if len(secrets) < 4 {
+			t.Fatalf("%s: found only %d secrets to look for", name, len(secrets))
+		}
+		for what, s := range secrets {
+			if strings.Contains(string(doc), s) {
+				t.Errorf("%s: %s appears in the plan's plain view", name, what)
+			}
+		}
+	}
+}
+
+// The Azure keys' errors name the key, the value and what is allowed, all
+// at once.
+func TestAzureConfigErrors(t *testing.T) {
+	bad := variant{set: map[string]string{
+		"azureVnetCidr":          "10.20.0.0/24",
+		"azureServiceCidr":       "8.8.0.0/16",
+		"azureKubernetesVersion": "latest",
+		"azureRedisSku":          "Premium",
+		"azureRedisFamily":       "C",
+		"azureAvailabilityZones": `["1","4"]`,
+		"azureDrainSeconds":      "30",
+		"azurePodCpu":            "three",
+		"logRetentionDays":       "7",
+		"azureVmSize":            "D4s_v3",
+	}}
+	sc := variantConfig(bad)
+	sc.Config["azure-native:location"] = "South East Asia"
+	_, err := settings.Parse("azure-asia", settings.Raw{Values: sc.Config, Secret: map[string]bool{}})
+	var se *settings.Error
+	if !errors.As(err, &se) {
+		t.Fatalf("error %v, want *settings.Error", err)
+	}
+	wantKeys := []string{
+		"livekit-infra:azureVnetCidr", "livekit-infra:azureServiceCidr", "livekit-infra:azureKubernetesVersion",
+		"livekit-infra:azureRedisFamily", "livekit-infra:azureAvailabilityZones", "livekit-infra:azureDrainSeconds",
+		"livekit-infra:azurePodCpu", "livekit-infra:logRetentionDays", "livekit-infra:azureVmSize", "azure-native:location",
+	}
+	got := map[string]string{}
+	for _, pr := range se.Problems {
+		got[pr.Key] += pr.Value + ": " + pr.Allowed + "; "
+	}
+	for _, k := range wantKeys {
+		if got[k] == "" {
+			t.Errorf("no problem reported for %s; problems: %v", k, se.Problems)
+		}
+	}
+	if !strings.Contains(got["azure-native:location"], `"South East Asia"`) || !strings.Contains(got["livekit-infra:azureRedisFamily"], "P for azureRedisSku Premium") {
+		t.Errorf("messages do not name the value and the fix: %v", got)
+	}
+
+	// The service range must not overlap the VNet.
+	overlap := variantConfig(variant{set: map[string]string{"azureServiceCidr": "10.20.128.0/20"}})
+	_, err = settings.Parse("azure-asia", settings.Raw{Values: overlap.Config})
+	if !errors.As(err, &se) || len(se.Problems) != 1 || se.Problems[0].Key != "livekit-infra:azureServiceCidr" ||
+		!strings.Contains(se.Problems[0].Allowed, "must not overlap azureVnetCidr 10.20.0.0/16") {
+		t.Errorf("an overlapping service CIDR: %v", err)
+	}
+
+	// The node subnet must hold every node and pod at full scale.
+	small := variantConfig(variant{set: map[string]string{"azureVnetCidr": "10.20.0.0/20", "maxNodes": "100"}})
+	_, err = settings.Parse("azure-asia", settings.Raw{Values: small.Config})
+	if !errors.As(err, &se) || len(se.Problems) != 1 || se.Problems[0].Key != "livekit-infra:azureVnetCidr" ||
+		!strings.Contains(se.Problems[0].Allowed, "2043 usable addresses") {
+		t.Errorf("a /20 VNet for 100 nodes: %v", err)
+	}
+	if _, err := settings.Parse("azure-asia", settings.Raw{Values: variantConfig(variant{set: map[string]string{"azureVnetCidr": "10.20.0.0/20"}}).Config}); err != nil {
+		t.Errorf("a /20 VNet fits 10 nodes: %v", err)
+	}
+
+	// The committed stack file parses, with the documented defaults.
+	s, err := settings.Parse("azure-asia", settings.Raw{Values: baseConfig.Config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.Azure
+	if a.Location != asiaLocation || a.NodeSubnet().String() != asiaNodes || a.EndpointSubnet().String() != asiaEndpoints ||
+		a.DNSServiceIP().String() != "172.20.0.10" || a.Redis != (settings.AzureRedis{SKU: "Standard", Family: "C", Capacity: 1}) ||
+		a.VMSize != asiaVMSize || a.KubernetesVersion != asiaK8s || a.DrainSeconds != 18000 || a.SystemNodes != 2 {
+		t.Errorf("azure-asia settings %+v", a)
+	}
+}
