@@ -50,7 +50,13 @@ func runPlan(args []string, e env) int {
 		fmt.Fprintf(e.stderr, "lkinfra plan: %v\n", err)
 		return exitError
 	}
-	p, err := plan.Evaluate(sc, e.program)
+	// A global stack reads its regions through StackReferences: answer
+	// them with plans of the regional stacks (stackrefs.go).
+	refs, notes := stackReferences(*dir, sc, e.program)
+	for _, n := range notes {
+		fmt.Fprintf(e.stderr, "lkinfra plan: %s\n", n)
+	}
+	p, err := plan.Evaluate(sc, e.program, refs...)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "lkinfra plan: stack %q:\n%v\n", sc.Stack, err)
 		return exitError

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+)
+
+// stackReferences answers the StackReferences of a global stack offline.
+// Each referenced regional stack of this project whose Pulumi.<stack>.yaml
+// is in dir is planned first and its outputs are used; when it cannot be
+// planned (its kind is not implemented yet, or its config is invalid), its
+// outputs are synthesized from its stack file (hostname, url, healthUrl).
+// notes says which stacks were answered how. Other stacks get no options.
+func stackReferences(dir string, sc *plan.StackConfig, program func(*pulumi.Context) (pulumi.Map, error)) (opts []plan.Option, notes []string) {
+	s, err := settings.Parse(sc.Stack, rawConfig(sc))
+	if err != nil || s.Kind != settings.KindGlobal || s.Global == nil {
+		return nil, nil
+	}
+	for _, r := range s.Global.Regions {
+		parts := strings.Split(r.Stack, "/")
+		stack := parts[len(parts)-1]
+		if len(parts) == 3 && parts[1] != sc.Project {
+			notes = append(notes, fmt.Sprintf("stack reference %s: not a stack of project %s; its outputs are unknown", r.Stack, sc.Project))
+			continue
+		}
+		rsc, err := plan.LoadStackConfig(dir, stack)
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("stack reference %s: %v; its outputs are unknown", r.Stack, err))
+			continue
+		}
+		rp, err := plan.Evaluate(rsc, program)
+		if err == nil {
+			notes = append(notes, fmt.Sprintf("stack reference %s: answered with the outputs of a plan of stack %s", r.Stack, stack))
+			opts = append(opts, plan.WithStackReference(r.Stack, planOutputs(rp)))
+			continue
+		}
+		first, _, _ := strings.Cut(err.Error(), "\n")
+		notes = append(notes, fmt.Sprintf("stack reference %s: stack %s cannot be planned (%s); answered with outputs synthesized from Pulumi.%s.yaml", r.Stack, stack, first, stack))
+		opts = append(opts, plan.WithStackReference(r.Stack, synthesizedOutputs(rsc)))
+	}
+	return opts, notes
+}
+
+func rawConfig(sc *plan.StackConfig) settings.Raw {
+	raw := settings.Raw{Values: map[string]string{}, Secret: map[string]bool{}}
+	for k, v := range sc.Config {
+		raw.Values[k] = v
+	}
+	for _, k := range sc.SecretKeys {
+		raw.Secret[k] = true
+	}
+	return raw
+}
+
+// planOutputs turns a plan's outputs into StackReference outputs, secrets
+// kept secret.
+func planOutputs(p *plan.Plan) map[string]any {
+	out := make(map[string]any, len(p.RawOutputs))
+	for k, v := range p.RawOutputs {
+		if p.OutputIsSecret(k) {
+			out[k] = resource.MakeSecret(resource.NewPropertyValue(v))
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// synthesizedOutputs are the outputs every regional stack exports that can
+// be derived from its config alone.
+func synthesizedOutputs(sc *plan.StackConfig) map[string]any {
+	ns := settings.Namespace + ":"
+	kind := sc.Config[ns+"kind"]
+	domain := strings.ToLower(sc.Config[ns+"domain"])
+	hostname := strings.ToLower(sc.Config[ns+"hostname"])
+	global := strings.ToLower(sc.Config[ns+"globalHostname"])
+	if s, err := settings.Parse(sc.Stack, rawConfig(sc)); err == nil {
+		global = s.GlobalHostname
+		if s.Region != nil {
+			hostname = s.Region.Hostname
+		}
+	}
+	if hostname == "" && domain != "" {
+		hostname = sc.Stack + "." + domain
+	}
+	if global == "" && domain != "" {
+		global = "livekit." + domain
+	}
+	url, health := components.URLs(hostname)
+	out := map[string]any{
+		"cloud":           kind,
+		"hostname":        hostname,
+		"url":             url,
+		"healthUrl":       health,
+		"healthCheckPath": livekit.HealthPath,
+		"globalHostname":  global,
+	}
+	for _, k := range []string{"aws:region", "gcp:region", "azure-native:location"} {
+		if v := sc.Config[k]; v != "" {
+			out["region"] = v
+			break
+		}
+	}
+	return out
+}

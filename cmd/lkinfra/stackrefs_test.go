@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/stacks"
+	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+)
+
+// fakeRegions plans aws stacks (outputs derived from config) and fails for
+// every other kind, like a kind that is not implemented yet.
+func fakeRegions(ctx *pulumi.Context) (pulumi.Map, error) {
+	s, err := settings.FromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.Kind != settings.KindAWS {
+		return nil, errors.New("kind " + string(s.Kind) + " is not implemented yet")
+	}
+	h := s.Region.Hostname
+	return pulumi.Map{
+		"hostname": pulumi.String(h), "url": pulumi.String("wss://" + h), "healthUrl": pulumi.String("https://" + h + "/"),
+		"globalHostname": pulumi.String(s.GlobalHostname), "cloud": pulumi.String("aws"), "region": pulumi.String(s.AWS.Region),
+		"apiKeySecretArn": pulumi.ToSecret(pulumi.String("arn:aws:secretsmanager:us-west-2:123456789012:secret:k")),
+	}, nil
+}
+
+func TestStackReferencesOfGlobal(t *testing.T) {
+	sc, err := plan.LoadStackConfig("../..", "global")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, notes := stackReferences("../..", sc, fakeRegions)
+	if len(opts) != 3 || len(notes) != 3 {
+		t.Fatalf("%d options, notes %q; want one per region", len(opts), notes)
+	}
+	all := strings.Join(notes, "\n")
+	for _, want := range []string{
+		"organization/livekit-infra/aws-prod: answered with the outputs of a plan of stack aws-prod",
+		"organization/livekit-infra/gcp-eu: stack gcp-eu cannot be planned (kind gcp is not implemented yet); answered with outputs synthesized from Pulumi.gcp-eu.yaml",
+		"organization/livekit-infra/azure-asia: stack azure-asia cannot be planned",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("notes lack %q:\n%s", want, all)
+		}
+	}
+	p, err := plan.Evaluate(sc, globalstack.Program, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"aws-prod": "wss://aws-prod.example.com", "gcp-eu": "wss://gcp-eu.example.com", "azure-asia": "wss://azure-asia.example.com"}
+	got, _ := p.Outputs["regionUrls"].(map[string]any)
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("regionUrls[%s] = %v, want %v", k, got[k], v)
+		}
+	}
+}
+
+func TestStackReferencesOnlyForGlobal(t *testing.T) {
+	sc, err := plan.LoadStackConfig("../..", "aws-prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts, notes := stackReferences("../..", sc, fakeRegions); len(opts) != 0 || len(notes) != 0 {
+		t.Fatalf("a regional stack got stack references: %v", notes)
+	}
+}
+
+// `lkinfra plan --stack global` works offline with the real programs.
+func TestPlanGlobal(t *testing.T) {
+	code, out, stderr := runCLI(t, stacks.Program, "plan", "--stack", "global", "--dir", "../..")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		"livekit-infra:index:GlobalTraffic  livekit-global",
+		"aws:route53/healthCheck:HealthCheck",
+		`url: "wss://livekit.example.com"`,
+		"worstCaseFailoverSeconds: 66",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(stderr, "organization/livekit-infra/aws-prod: answered with the outputs of a plan of stack aws-prod") {
+		t.Errorf("stderr: %s", stderr)
+	}
+}
