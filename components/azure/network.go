@@ -7,7 +7,7 @@
 // Everything uses azure-native except Azure Cache for Redis, Front Door and
 // role assignments, which come from the classic pulumi-azure provider: the
 // azure-native `cache`, `cdn` and `authorization` Go modules are not
-// available to this build (see docs/azure.md).
+// available to this build (see README, "The Azure region").
 package azure
 
 import (

@@ -87,7 +87,7 @@ func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts 
 		AllowCrossTenantReplication:  pulumi.Bool(false),
 		DefaultToOAuthAuthentication: pulumi.Bool(true),
 		// LiveKit Egress uploads to Azure with the account name and key, so
-		// shared-key auth stays on (see docs/azure.md).
+		// shared-key auth stays on (see README, "The Azure region").
 		AllowSharedKeyAccess: pulumi.Bool(true),
 		Encryption: &storage.EncryptionArgs{
 			KeySource: pulumi.String("Microsoft.Storage"),
