@@ -27,6 +27,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
+	gcpstack "github.com/livekit-infra/livekit-infra/stacks/gcp"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
@@ -53,13 +54,11 @@ type regionStack struct {
 	HealthChecks []healthCheckSource
 }
 
-// regionStacks is the table. GCP (gcp-eu) and Azure (azure-asia) rows are
-// added once stacks/gcp and stacks/azure are committed: their config is in a
-// Kubernetes Secret (kubernetesSecretField), GKE's load balancer check is a
-// HealthCheckPolicy (gkeHealthCheckPolicies), and kubernetesProbes finds pod
-// probes wherever they are plain inputs. (Probes added by a transform of a
-// Helm chart's Deployment are not in a mock plan: the chart has no children
-// there.)
+// regionStacks is the table. The Azure (azure-asia) row is added once
+// stacks/azure is committed: like GKE, its config is in a Kubernetes Secret
+// (kubernetesSecretField), and kubernetesProbes finds pod probes wherever
+// they are plain inputs. (Probes added by a transform of a Helm chart's
+// Deployment are not in a mock plan: the chart has no children there.)
 var regionStacks = []regionStack{
 	{
 		Stack:          "aws-prod",
@@ -72,6 +71,18 @@ var regionStacks = []regionStack{
 			{Name: "ECS container health check", Required: true, Extract: ecsContainerHealthChecks},
 			{Name: "global stack's Route 53 health check", Required: true, Extract: globalRoute53Checks},
 			{Name: "Route 53 health checks", Extract: route53HealthChecks},
+			{Name: "Kubernetes probes", Extract: kubernetesProbes},
+		},
+	},
+	{
+		Stack:          "gcp-eu",
+		Program:        gcpstack.Program,
+		Config:         kubernetesSecretField("livekit-config", "config.yaml"),
+		Cache:          memorystore,
+		APICredentials: stackOutputCredentials("apiKey", "apiSecret"),
+		HealthChecks: []healthCheckSource{
+			{Name: "GKE Gateway HealthCheckPolicy", Required: true, Extract: gkeHealthCheckPolicies},
+			{Name: "global stack's Route 53 health check", Required: true, Extract: globalRoute53Checks},
 			{Name: "Kubernetes probes", Extract: kubernetesProbes},
 		},
 	},
@@ -187,7 +198,7 @@ func secretsManagerSecretString(name string) configSource {
 func kubernetesSecretField(name, key string) configSource {
 	const typ = "kubernetes:core/v1:Secret"
 	return configSource{
-		Where: fmt.Sprintf("%s %q data[%q]", typ, name, key),
+		Where: fmt.Sprintf("%s %q stringData/data[%q]", typ, name, key),
 		Find: func(p *plan.Plan) (string, error) {
 			r, err := findOne(p, typ, name)
 			if err != nil {
@@ -249,6 +260,39 @@ func elastiCache(p *plan.Plan) (managedCache, error) {
 		TLS:      tlsOn == true,
 		Port:     portN,
 	}, nil
+}
+
+// memorystore reads the Memorystore instance: AUTH and in-transit encryption
+// on. Memorystore generates the AUTH string and picks the port (6378 with
+// TLS), so neither is an input to compare with.
+func memorystore(p *plan.Plan) (managedCache, error) {
+	const typ = "gcp:redis/instance:Instance"
+	insts := p.ByType(typ)
+	if len(insts) != 1 {
+		return managedCache{}, fmt.Errorf("want one %s, found %d", typ, len(insts))
+	}
+	r := &insts[0]
+	if auth, _ := r.Input("authEnabled"); auth != true {
+		return managedCache{}, fmt.Errorf("%s %s: authEnabled is %v, want true", typ, r.Name, auth)
+	}
+	mode := r.InputString("transitEncryptionMode")
+	return managedCache{Resource: typ + " " + r.Name, TLS: mode == "SERVER_AUTHENTICATION"}, nil
+}
+
+// stackOutputCredentials reads the API key and secret from secret stack
+// outputs (token servers read them with `pulumi stack output --show-secrets`).
+func stackOutputCredentials(keyOutput, secretOutput string) func(p *plan.Plan) (string, string, error) {
+	return func(p *plan.Plan) (string, string, error) {
+		key, _ := p.RawOutputs[keyOutput].(string)
+		secret, _ := p.RawOutputs[secretOutput].(string)
+		if key == "" || secret == "" {
+			return "", "", fmt.Errorf("outputs %q and %q must hold the API key and secret", keyOutput, secretOutput)
+		}
+		if !p.OutputIsSecret(secretOutput) {
+			return "", "", fmt.Errorf("output %q is not a Pulumi secret", secretOutput)
+		}
+		return key, secret, nil
+	}
 }
 
 // secretsManagerAPICredentials reads the token servers' credentials secret
