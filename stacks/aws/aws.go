@@ -10,6 +10,7 @@ import (
 	"github.com/livekit-infra/livekit-infra/components"
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
@@ -30,7 +31,7 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	r, a := s.Region, s.AWS
 	name := "livekit"
 
-	creds, err := components.NewCredentials(ctx, name, credentialArgs(r, a))
+	creds, err := components.NewCredentials(ctx, name, regional.CredentialsArgs(r, &a.Redis.Password, true))
 	if err != nil {
 		return nil, err
 	}
@@ -66,39 +67,18 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	}
 
 	recordings, err := awsc.NewRecordings(ctx, name+"-recordings", &awsc.RecordingsArgs{
-		RecordingsArgs: components.RecordingsArgs{
-			CDN:            r.Recordings.CDN,
-			CDNHostname:    "recordings." + r.Hostname,
-			ZoneID:         s.ZoneID,
-			TransitionDays: r.Recordings.TransitionDays,
-			ExpireDays:     r.Recordings.ExpireDays,
-			Protect:        s.Protect,
-		},
-		PriceClass: a.CDNPriceClass,
+		RecordingsArgs: regional.RecordingsArgs(s),
+		PriceClass:     a.CDNPriceClass,
 	})
 	if err != nil {
 		return nil, err
 	}
 
-	config := RenderConfig(s, creds, redis.Address, redis.Password)
+	// ElastiCache in-transit encryption uses Amazon's public CA: TLS, no CA file.
+	config := regional.RenderConfig(s, a.Region, creds, redis.Address, redis.Password, livekit.Redis{})
 
 	cluster, err := awsc.NewMediaCluster(ctx, name, &awsc.MediaClusterArgs{
-		MediaClusterArgs: components.MediaClusterArgs{
-			Image:          r.Image,
-			Config:         config,
-			Hostname:       r.Hostname,
-			GlobalHostname: s.GlobalHostname,
-			ZoneID:         s.ZoneID,
-			Media:          r.Media,
-			TURNUDPPort:    r.TURNUDPPort,
-			Scaling: components.Scaling{
-				Min: r.Scaling.Min, Max: r.Scaling.Max, CPUTarget: r.Scaling.CPUTarget,
-				ScaleOutCooldown: r.Scaling.ScaleOutCooldown, ScaleInCooldown: r.Scaling.ScaleInCooldown,
-			},
-			DrainSeconds:     a.StopTimeout,
-			LogRetentionDays: r.LogRetentionDays,
-			Protect:          s.Protect,
-		},
+		MediaClusterArgs:            regional.MediaClusterArgs(s, config, a.StopTimeout),
 		Region:                      a.Region,
 		VpcID:                       network.NetworkID,
 		PublicSubnetIDs:             network.PublicSubnetIDs,
@@ -143,44 +123,4 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"maxNodes":            pulumi.Int(r.Scaling.Max),
 		"drainTimeoutSeconds": pulumi.Int(a.StopTimeout),
 	}, nil
-}
-
-func credentialArgs(r *settings.Region, a *settings.AWS) *components.CredentialsArgs {
-	c := &components.CredentialsArgs{WithRedisPassword: true}
-	if r.APIKey.IsSet() {
-		c.APIKey, c.APISecret = r.APIKey.Output(), r.APISecret.Output()
-	}
-	if a.Redis.Password.IsSet() {
-		c.RedisPassword = a.Redis.Password.Output()
-	}
-	return c
-}
-
-// RenderConfig renders the region's LiveKit config. The result is a secret:
-// it holds the API secret and the Redis password.
-func RenderConfig(s *settings.Stack, creds *components.Credentials, redisAddress, redisPassword pulumi.StringOutput) pulumi.StringOutput {
-	r := s.Region
-	return pulumi.All(creds.APIKey, creds.APISecret, redisAddress, redisPassword).ApplyT(func(v []any) (string, error) {
-		return livekit.Render(livekit.Settings{
-			APIKey:    v[0].(string),
-			APISecret: v[1].(string),
-			// ElastiCache in-transit encryption uses Amazon's public CA.
-			Redis:           livekit.Redis{Address: v[2].(string), Password: v[3].(string), TLS: true},
-			Media:           r.Media,
-			UseExternalIP:   true,
-			Region:          s.AWS.Region,
-			SysloadLimit:    r.SysloadLimit,
-			MaxParticipants: r.MaxParticipants,
-			EmptyTimeout:    r.EmptyTimeout,
-			LogLevel:        r.LogLevel,
-			TURN:            turn(r),
-		})
-	}).(pulumi.StringOutput)
-}
-
-func turn(r *settings.Region) livekit.TURN {
-	if r.TURNUDPPort == 0 {
-		return livekit.TURN{}
-	}
-	return livekit.TURN{Enabled: true, Domain: r.Hostname, UDPPort: r.TURNUDPPort}
 }

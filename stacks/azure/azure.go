@@ -13,6 +13,7 @@ import (
 	"github.com/livekit-infra/livekit-infra/components"
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
@@ -41,7 +42,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	name := "livekit"
 
 	// Azure generates the Redis access key; only LiveKit's keys are ours.
-	creds, err := components.NewCredentials(ctx, name, credentialArgs(r))
+	creds, err := components.NewCredentials(ctx, name, regional.CredentialsArgs(r, nil, false))
 	if err != nil {
 		return nil, err
 	}
@@ -87,14 +88,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	}
 
 	recordings, err := azurec.NewRecordings(ctx, name+"-recordings", &azurec.RecordingsArgs{
-		RecordingsArgs: components.RecordingsArgs{
-			CDN:            r.Recordings.CDN,
-			CDNHostname:    "recordings." + r.Hostname,
-			ZoneID:         s.ZoneID,
-			TransitionDays: r.Recordings.TransitionDays,
-			ExpireDays:     r.Recordings.ExpireDays,
-			Protect:        s.Protect,
-		},
+		RecordingsArgs:    regional.RecordingsArgs(s),
 		ResourceGroupName: network.ResourceGroupName,
 		Location:          a.Location,
 		SKU:               a.StorageSKU,
@@ -104,25 +98,12 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	config := RenderConfig(s, creds, redis.Address, redis.Password)
+	// Azure Cache for Redis serves TLS on 6380 with a certificate from a
+	// public CA: TLS on, no CA file.
+	config := regional.RenderConfig(s, a.Location, creds, redis.Address, redis.Password, livekit.Redis{})
 
 	cluster, err := azurec.NewMediaCluster(ctx, name, &azurec.MediaClusterArgs{
-		MediaClusterArgs: components.MediaClusterArgs{
-			Image:          r.Image,
-			Config:         config,
-			Hostname:       r.Hostname,
-			GlobalHostname: s.GlobalHostname,
-			ZoneID:         s.ZoneID,
-			Media:          r.Media,
-			TURNUDPPort:    r.TURNUDPPort,
-			Scaling: components.Scaling{
-				Min: r.Scaling.Min, Max: r.Scaling.Max, CPUTarget: r.Scaling.CPUTarget,
-				ScaleOutCooldown: r.Scaling.ScaleOutCooldown, ScaleInCooldown: r.Scaling.ScaleInCooldown,
-			},
-			DrainSeconds:     a.DrainSeconds,
-			LogRetentionDays: r.LogRetentionDays,
-			Protect:          s.Protect,
-		},
+		MediaClusterArgs:      regional.MediaClusterArgs(s, config, a.DrainSeconds),
 		Location:              a.Location,
 		ResourceGroupName:     network.ResourceGroupName,
 		VnetID:                network.NetworkID,
@@ -183,42 +164,4 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"apiKey":     creds.APIKey,
 		"apiSecret":  creds.APISecret,
 	}, nil
-}
-
-func credentialArgs(r *settings.Region) *components.CredentialsArgs {
-	c := &components.CredentialsArgs{WithRedisPassword: false}
-	if r.APIKey.IsSet() {
-		c.APIKey, c.APISecret = r.APIKey.Output(), r.APISecret.Output()
-	}
-	return c
-}
-
-// RenderConfig renders the region's LiveKit config. The result is a secret:
-// it holds the API secret and the Redis access key.
-func RenderConfig(s *settings.Stack, creds *components.Credentials, redisAddress, redisPassword pulumi.StringOutput) pulumi.StringOutput {
-	r := s.Region
-	return pulumi.All(creds.APIKey, creds.APISecret, redisAddress, redisPassword).ApplyT(func(v []any) (string, error) {
-		return livekit.Render(livekit.Settings{
-			APIKey:    v[0].(string),
-			APISecret: v[1].(string),
-			// Azure Cache for Redis serves TLS on 6380 with a certificate
-			// from a public CA: TLS on, no CA file.
-			Redis:           livekit.Redis{Address: v[2].(string), Password: v[3].(string), TLS: true},
-			Media:           r.Media,
-			UseExternalIP:   true,
-			Region:          s.Azure.Location,
-			SysloadLimit:    r.SysloadLimit,
-			MaxParticipants: r.MaxParticipants,
-			EmptyTimeout:    r.EmptyTimeout,
-			LogLevel:        r.LogLevel,
-			TURN:            turn(r),
-		})
-	}).(pulumi.StringOutput)
-}
-
-func turn(r *settings.Region) livekit.TURN {
-	if r.TURNUDPPort == 0 {
-		return livekit.TURN{}
-	}
-	return livekit.TURN{Enabled: true, Domain: r.Hostname, UDPPort: r.TURNUDPPort}
 }

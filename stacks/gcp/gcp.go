@@ -14,6 +14,7 @@ import (
 	gcpc "github.com/livekit-infra/livekit-infra/components/gcp"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
@@ -42,7 +43,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	}
 
 	// Memorystore generates its own AUTH string: no Redis password here.
-	creds, err := components.NewCredentials(ctx, name, credentialArgs(r))
+	creds, err := components.NewCredentials(ctx, name, regional.CredentialsArgs(r, nil, false))
 	if err != nil {
 		return nil, err
 	}
@@ -76,41 +77,21 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	}
 
 	recordings, err := gcpc.NewRecordings(ctx, name+"-recordings", &gcpc.RecordingsArgs{
-		RecordingsArgs: components.RecordingsArgs{
-			CDN:            r.Recordings.CDN,
-			CDNHostname:    "recordings." + r.Hostname,
-			ZoneID:         s.ZoneID,
-			TransitionDays: r.Recordings.TransitionDays,
-			ExpireDays:     r.Recordings.ExpireDays,
-			Protect:        s.Protect,
-		},
-		Project:     g.Project,
-		Location:    g.Region,
-		DNSProvider: dns,
+		RecordingsArgs: regional.RecordingsArgs(s),
+		Project:        g.Project,
+		Location:       g.Region,
+		DNSProvider:    dns,
 	})
 	if err != nil {
 		return nil, err
 	}
 
-	config := RenderConfig(s, creds, redis.Address, redis.Password)
+	// Memorystore's in-transit encryption uses its own CA: LiveKit must be
+	// given it (mounted from the config Secret); system roots do not verify it.
+	config := regional.RenderConfig(s, g.Region, creds, redis.Address, redis.Password, livekit.Redis{CACertFile: lkk8s.FilePath(gcpc.RedisCAFile)})
 
 	cluster, err := gcpc.NewMediaCluster(ctx, name, &gcpc.MediaClusterArgs{
-		MediaClusterArgs: components.MediaClusterArgs{
-			Image:          r.Image,
-			Config:         config,
-			Hostname:       r.Hostname,
-			GlobalHostname: s.GlobalHostname,
-			ZoneID:         s.ZoneID,
-			Media:          r.Media,
-			TURNUDPPort:    r.TURNUDPPort,
-			Scaling: components.Scaling{
-				Min: r.Scaling.Min, Max: r.Scaling.Max, CPUTarget: r.Scaling.CPUTarget,
-				ScaleOutCooldown: r.Scaling.ScaleOutCooldown, ScaleInCooldown: r.Scaling.ScaleInCooldown,
-			},
-			DrainSeconds:     g.DrainSeconds,
-			LogRetentionDays: r.LogRetentionDays,
-			Protect:          s.Protect,
-		},
+		MediaClusterArgs:         regional.MediaClusterArgs(s, config, g.DrainSeconds),
 		Project:                  g.Project,
 		Region:                   g.Region,
 		NetworkID:                network.NetworkID,
@@ -162,46 +143,4 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"apiKey":    creds.APIKey,
 		"apiSecret": creds.APISecret,
 	}, nil
-}
-
-func credentialArgs(r *settings.Region) *components.CredentialsArgs {
-	c := &components.CredentialsArgs{WithRedisPassword: false}
-	if r.APIKey.IsSet() {
-		c.APIKey, c.APISecret = r.APIKey.Output(), r.APISecret.Output()
-	}
-	return c
-}
-
-// RenderConfig renders the region's LiveKit config. The result is a secret:
-// it holds the API secret and the Memorystore AUTH string.
-func RenderConfig(s *settings.Stack, creds *components.Credentials, redisAddress, redisPassword pulumi.StringOutput) pulumi.StringOutput {
-	r := s.Region
-	return pulumi.All(creds.APIKey, creds.APISecret, redisAddress, redisPassword).ApplyT(func(v []any) (string, error) {
-		return livekit.Render(livekit.Settings{
-			APIKey:    v[0].(string),
-			APISecret: v[1].(string),
-			// Memorystore's in-transit encryption uses its own CA: LiveKit
-			// must be given it (mounted from the config Secret), since
-			// system roots do not verify the server.
-			Redis: livekit.Redis{
-				Address: v[2].(string), Password: v[3].(string),
-				TLS: true, CACertFile: lkk8s.FilePath(gcpc.RedisCAFile),
-			},
-			Media:           r.Media,
-			UseExternalIP:   true,
-			Region:          s.GCP.Region,
-			SysloadLimit:    r.SysloadLimit,
-			MaxParticipants: r.MaxParticipants,
-			EmptyTimeout:    r.EmptyTimeout,
-			LogLevel:        r.LogLevel,
-			TURN:            turn(r),
-		})
-	}).(pulumi.StringOutput)
-}
-
-func turn(r *settings.Region) livekit.TURN {
-	if r.TURNUDPPort == 0 {
-		return livekit.TURN{}
-	}
-	return livekit.TURN{Enabled: true, Domain: r.Hostname, UDPPort: r.TURNUDPPort}
 }
