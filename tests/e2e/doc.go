@@ -11,9 +11,11 @@
 // file). A diff of the two documents must touch nothing else. The test Redis
 // uses the program's Redis credentials, the SDK clients the program's API
 // keys, and every health check the plans declare is sent to the real nodes:
-// the region's own (load balancer, container, probes) and the global stack's
-// Route 53 check on the region, evaluated with the region plan's outputs
-// behind its StackReference.
+// the region's own (ALB target group and ECS container check on AWS, GKE
+// HealthCheckPolicy, pod probes from the LiveKit workload's Deployment
+// transform on GKE/AKS) and the global stack's Route 53 check on the region,
+// evaluated with the region plan's outputs behind its StackReference.
+// Rows: aws-prod, gcp-eu, azure-asia.
 //
 // Prerequisites: run scripts/install-test-deps.sh once. It installs
 // redis-server and builds livekit-server into

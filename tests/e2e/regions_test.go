@@ -26,7 +26,9 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
+	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
 	gcpstack "github.com/livekit-infra/livekit-infra/stacks/gcp"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
@@ -54,11 +56,11 @@ type regionStack struct {
 	HealthChecks []healthCheckSource
 }
 
-// regionStacks is the table. The Azure (azure-asia) row is added once
-// stacks/azure is committed: like GKE, its config is in a Kubernetes Secret
-// (kubernetesSecretField), and kubernetesProbes finds pod probes wherever
-// they are plain inputs. (Probes added by a transform of a Helm chart's
-// Deployment are not in a mock plan: the chart has no children there.)
+// regionStacks is the table: the three region stacks. On GKE and AKS the
+// config is in a Kubernetes Secret, and the pod probes are set by a
+// transform of the LiveKit chart's Deployment, which a mock plan does not
+// contain (the chart has no children there): workloadProbes runs that
+// transform; kubernetesProbes finds probes wherever they are plain inputs.
 var regionStacks = []regionStack{
 	{
 		Stack:          "aws-prod",
@@ -82,6 +84,21 @@ var regionStacks = []regionStack{
 		APICredentials: stackOutputCredentials("apiKey", "apiSecret"),
 		HealthChecks: []healthCheckSource{
 			{Name: "GKE Gateway HealthCheckPolicy", Required: true, Extract: gkeHealthCheckPolicies},
+			{Name: "LiveKit pod probes", Required: true, Extract: workloadProbes},
+			{Name: "global stack's Route 53 health check", Required: true, Extract: globalRoute53Checks},
+			{Name: "Kubernetes probes", Extract: kubernetesProbes},
+		},
+	},
+	{
+		Stack:          "azure-asia",
+		Program:        azurestack.Program,
+		Config:         kubernetesSecretField("livekit-config", "config.yaml"),
+		Cache:          azureCache,
+		APICredentials: stackOutputCredentials("apiKey", "apiSecret"),
+		// Traefik routes to ready pods only: the readiness probe is the
+		// load balancer's health check on AKS.
+		HealthChecks: []healthCheckSource{
+			{Name: "LiveKit pod probes", Required: true, Extract: workloadProbes},
 			{Name: "global stack's Route 53 health check", Required: true, Extract: globalRoute53Checks},
 			{Name: "Kubernetes probes", Extract: kubernetesProbes},
 		},
@@ -277,6 +294,20 @@ func memorystore(p *plan.Plan) (managedCache, error) {
 	}
 	mode := r.InputString("transitEncryptionMode")
 	return managedCache{Resource: typ + " " + r.Name, TLS: mode == "SERVER_AUTHENTICATION"}, nil
+}
+
+// azureCache reads the Azure Cache for Redis: TLS only (no non-TLS port,
+// TLS 1.2+). Azure generates the access key; the TLS port is always 6380.
+func azureCache(p *plan.Plan) (managedCache, error) {
+	const typ = "azure:redis/cache:Cache"
+	caches := p.ByType(typ)
+	if len(caches) != 1 {
+		return managedCache{}, fmt.Errorf("want one %s, found %d", typ, len(caches))
+	}
+	r := &caches[0]
+	nonTLS, _ := r.Input("nonSslPortEnabled")
+	tlsOnly := nonTLS == false && r.InputString("minimumTlsVersion") == "1.2"
+	return managedCache{Resource: typ + " " + r.Name, TLS: tlsOnly, Port: 6380}, nil
 }
 
 // stackOutputCredentials reads the API key and secret from secret stack
@@ -540,6 +571,91 @@ func globalRoute53Checks(p *plan.Plan) ([]healthCheck, error) {
 	return out, nil
 }
 
+// workloadProbes runs the LiveKit workload's Deployment transform
+// (components/kubernetes.DeploymentPatch, applied to the chart's
+// livekit-server Deployment at deploy time) on a chart-shaped Deployment and
+// returns the probes it sets. The plan must hold that workload.
+func workloadProbes(p *plan.Plan) ([]healthCheck, error) {
+	if len(p.ByType("livekit-infra:index:LiveKitWorkload")) == 0 {
+		return nil, nil
+	}
+	deployment := pulumi.Map{
+		"metadata": pulumi.Map{"name": pulumi.String(lkk8s.FullName)},
+		"spec": pulumi.Map{"template": pulumi.Map{
+			"metadata": pulumi.Map{},
+			"spec": pulumi.Map{"containers": pulumi.Array{pulumi.Map{
+				"name":  pulumi.String(lkk8s.ChartName),
+				"ports": pulumi.Array{pulumi.Map{"name": pulumi.String("http"), "containerPort": pulumi.Int(7880)}},
+			}}},
+		}},
+	}
+	patched, err := lkk8s.DeploymentPatch{SecretName: lkk8s.SecretName}.Apply(deployment)
+	if err != nil {
+		return nil, fmt.Errorf("DeploymentPatch: %w", err)
+	}
+	plain, err := plainValue(patched)
+	if err != nil {
+		return nil, err
+	}
+	var out []healthCheck
+	walkInputs(plain, "DeploymentPatch("+lkk8s.FullName+")", func(where string, m map[string]any) {
+		out = append(out, probesIn(where, m)...)
+	})
+	if len(out) == 0 {
+		return nil, errors.New("DeploymentPatch sets no HTTP probe on the LiveKit container")
+	}
+	return out, nil
+}
+
+// plainValue converts the pulumi.Map literals a transform builds to plain
+// values.
+func plainValue(v any) (any, error) {
+	switch t := v.(type) {
+	case pulumi.Map:
+		out := map[string]any{}
+		for k, e := range t {
+			pv, err := plainValue(e)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
+			}
+			out[k] = pv
+		}
+		return out, nil
+	case pulumi.Array:
+		out := make([]any, len(t))
+		for i, e := range t {
+			pv, err := plainValue(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = pv
+		}
+		return out, nil
+	case pulumi.String:
+		return string(t), nil
+	case pulumi.Int:
+		return int(t), nil
+	case pulumi.Bool:
+		return bool(t), nil
+	case pulumi.Float64:
+		return float64(t), nil
+	case pulumi.StringMap:
+		out := map[string]any{}
+		for k, e := range t {
+			pv, err := plainValue(e)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = pv
+		}
+		return out, nil
+	case pulumi.Input:
+		// Outputs (e.g. a config hash) are not probes; keep their place.
+		return fmt.Sprintf("(%T)", t), nil
+	}
+	return nil, fmt.Errorf("unexpected value %T", v)
+}
+
 var probeKeys = []string{"livenessProbe", "readinessProbe", "startupProbe"}
 
 // kubernetesProbes finds every HTTP probe (livenessProbe, readinessProbe,
@@ -549,22 +665,29 @@ func kubernetesProbes(p *plan.Plan) ([]healthCheck, error) {
 	var out []healthCheck
 	for _, r := range p.Resources {
 		walkInputs(r.RawInputs, r.Type+" "+r.Name, func(where string, m map[string]any) {
-			for _, k := range probeKeys {
-				probe, _ := m[k].(map[string]any)
-				get, _ := probe["httpGet"].(map[string]any)
-				if get == nil {
-					continue
-				}
-				path, _ := get["path"].(string)
-				if path == "" {
-					path = "/"
-				}
-				port, _ := get["port"].(int) // a named port stays 0
-				out = append(out, healthCheck{Source: where + "." + k + ".httpGet.path", Path: path, Port: port})
-			}
+			out = append(out, probesIn(where, m)...)
 		})
 	}
 	return out, nil
+}
+
+// probesIn returns the HTTP probes of one container map.
+func probesIn(where string, m map[string]any) []healthCheck {
+	var out []healthCheck
+	for _, k := range probeKeys {
+		probe, _ := m[k].(map[string]any)
+		get, _ := probe["httpGet"].(map[string]any)
+		if get == nil {
+			continue
+		}
+		path, _ := get["path"].(string)
+		if path == "" {
+			path = "/"
+		}
+		port, _ := get["port"].(int) // a named port stays 0
+		out = append(out, healthCheck{Source: where + "." + k + ".httpGet.path", Path: path, Port: port})
+	}
+	return out
 }
 
 func walkInputs(v any, where string, fn func(string, map[string]any)) {
