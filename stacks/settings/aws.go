@@ -137,9 +137,11 @@ func (p *parser) aws(s *Stack) *AWS {
 
 	a.TaskCPU = p.integer("awsTaskCpu", 256, 16384)
 	a.TaskMemory = p.integer("awsTaskMemory", 512, 122880)
-	if mems, ok := fargateMemory[a.TaskCPU]; !ok {
+	if mems, ok := fargateMemory[a.TaskCPU]; p.failed("awsTaskCpu") {
+		// Already reported; the memory check needs a valid CPU value.
+	} else if !ok {
 		p.fail(spec("awsTaskCpu").Full(), strconv.Itoa(a.TaskCPU), "must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (Fargate CPU units)")
-	} else if !slices.Contains(mems, a.TaskMemory) {
+	} else if !slices.Contains(mems, a.TaskMemory) && !p.failed("awsTaskMemory") {
 		p.fail(spec("awsTaskMemory").Full(), strconv.Itoa(a.TaskMemory),
 			fmt.Sprintf("is not a Fargate size for %d CPU units; allowed: %s", a.TaskCPU, memorySizes(mems)))
 	}
@@ -187,7 +189,7 @@ func (p *parser) aws(s *Stack) *AWS {
 	a.ALBSSLPolicy = p.oneOf("awsAlbSslPolicy", albSSLPolicies...)
 	a.CDNPriceClass = p.oneOf("awsCloudfrontPriceClass", "PriceClass_100", "PriceClass_200", "PriceClass_All")
 
-	if s.Region != nil && !slices.Contains(logRetentionDays, s.Region.LogRetentionDays) {
+	if s.Region != nil && !p.failed("logRetentionDays") && !slices.Contains(logRetentionDays, s.Region.LogRetentionDays) {
 		p.fail(spec("logRetentionDays").Full(), strconv.Itoa(s.Region.LogRetentionDays), "must be a CloudWatch Logs retention: "+joinInts(logRetentionDays))
 	}
 	return a

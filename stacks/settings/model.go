@@ -156,8 +156,11 @@ func (p *parser) region(s *Stack) *Region {
 		}
 		return ""
 	})
-	if r.APIKey.IsSet() != r.APISecret.IsSet() {
-		p.fail(Namespace+":apiKey/apiSecret", "(one set)", "set both with --secret, or neither to have them generated")
+	switch {
+	case r.APIKey.IsSet() && !r.APISecret.IsSet():
+		p.fail(spec("apiSecret").Full(), "(not set)", "must be set when "+spec("apiKey").Full()+" is: set both with --secret, or neither to have them generated")
+	case r.APISecret.IsSet() && !r.APIKey.IsSet():
+		p.fail(spec("apiKey").Full(), "(not set)", "must be set when "+spec("apiSecret").Full()+" is: set both with --secret, or neither to have them generated")
 	}
 
 	mediaRaw := p.str("mediaUdpPorts")
@@ -167,7 +170,7 @@ func (p *parser) region(s *Stack) *Region {
 	}
 	r.Media = media
 	r.TURNUDPPort = p.integer("turnUdpPort", 0, 65535)
-	if t := r.TURNUDPPort; t != 0 {
+	if t := r.TURNUDPPort; t != 0 && !p.failed("turnUdpPort") {
 		switch {
 		case t < 1024:
 			p.fail(spec("turnUdpPort").Full(), fmt.Sprint(t), "must be 0 (off) or from 1024 to 65535, e.g. 3478")
@@ -185,7 +188,7 @@ func (p *parser) region(s *Stack) *Region {
 		ScaleOutCooldown: p.integer("scaleOutCooldown", 0, 3600),
 		ScaleInCooldown:  p.integer("scaleInCooldown", 0, 86400),
 	}
-	if sc.Max < sc.Min {
+	if sc.Max < sc.Min && !p.failed("minNodes") && !p.failed("maxNodes") {
 		p.fail(spec("maxNodes").Full(), fmt.Sprint(sc.Max), fmt.Sprintf("must be at least minNodes (%d)", sc.Min))
 	}
 	r.Scaling = sc
@@ -200,7 +203,8 @@ func (p *parser) region(s *Stack) *Region {
 		TransitionDays: p.integer("recordingsTransitionDays", 0, 3650),
 		ExpireDays:     p.integer("recordingsExpireDays", 0, 36500),
 	}
-	if rec.ExpireDays != 0 && rec.TransitionDays != 0 && rec.ExpireDays <= rec.TransitionDays {
+	if rec.ExpireDays != 0 && rec.TransitionDays != 0 && rec.ExpireDays <= rec.TransitionDays &&
+		!p.failed("recordingsTransitionDays") && !p.failed("recordingsExpireDays") {
 		p.fail(spec("recordingsExpireDays").Full(), fmt.Sprint(rec.ExpireDays), fmt.Sprintf("must be 0 (keep) or later than recordingsTransitionDays (%d)", rec.TransitionDays))
 	}
 	r.Recordings = rec

@@ -59,12 +59,28 @@ func (p *parser) lookup(name string) (string, bool) {
 	}
 }
 
+// failed reports whether a problem was already recorded for the key, so that
+// checks depending on its value are skipped instead of reporting a
+// consequence of the same mistake.
+func (p *parser) failed(name string) bool {
+	full := spec(name).Full()
+	for _, pr := range p.problems {
+		if pr.Key == full {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *parser) str(name string) string {
-	v, ok := p.lookup(name)
-	if !ok && spec(name).Required {
+	v, _ := p.lookup(name)
+	v = strings.TrimSpace(v)
+	// An explicitly empty value (`pulumi config set key ""`) is as missing
+	// as an absent one.
+	if v == "" && spec(name).Required {
 		p.fail(spec(name).Full(), "(not set)", "required: "+spec(name).Description)
 	}
-	return strings.TrimSpace(v)
+	return v
 }
 
 func (p *parser) integer(name string, min, max int) int {
@@ -123,7 +139,9 @@ func (p *parser) secret(name, stand string, check func(string) string) Secret {
 	}
 	if !p.raw.Secret[k.Full()] {
 		p.fail(k.Full(), "(plain text)", fmt.Sprintf("must be a secret: run `pulumi config set --secret %s <value>`", k.Full()))
-		return Secret{}
+		// Set (the stack is rejected anyway), so that checks pairing it
+		// with other keys do not report it missing as well.
+		return Secret{set: true}
 	}
 	if v == Placeholder {
 		return Secret{value: stand, set: true}
