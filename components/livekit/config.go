@@ -65,6 +65,11 @@ func ParseMediaPorts(s string) (MediaPorts, error) {
 	if err != nil {
 		return MediaPorts{}, fmt.Errorf("want a port range START-END (e.g. 50000-60000) or one muxed UDP port (e.g. 7882)")
 	}
+	if port == 0 {
+		// Mux 0 means "no muxed port" to Validate, which would then
+		// complain about a 0-0 range the user never wrote.
+		return MediaPorts{}, errors.New("port 0 is outside 1024-65535")
+	}
 	p := MediaPorts{Mux: port}
 	return p, p.Validate()
 }
@@ -230,8 +235,29 @@ func (s *Settings) Validate() error {
 		if s.TURN.UDPPort == 0 && s.TURN.TLSPort == 0 {
 			errs = append(errs, errors.New("TURN needs a UDP port, a TLS port, or both"))
 		}
+		// Both are UDP: TURN binds its port at startup, media ports are
+		// bound per session, so an overlap fails sessions at random.
+		if u := s.TURN.UDPPort; u != 0 && s.Media.Validate() == nil && u >= s.Media.First() && u <= s.Media.Last() {
+			errs = append(errs, fmt.Errorf("TURN UDP port %d lies inside the media ports %s", u, s.Media))
+		}
+		tcp := []struct {
+			port int
+			use  string
+		}{{orDefault(s.Port, SignalPort), "signaling"}, {orDefault(s.TCPPort, RTCTCPPort), "ICE/TCP"}, {orDefault(s.PrometheusPort, PrometheusPort), "metrics"}}
+		for _, p := range tcp {
+			if s.TURN.TLSPort == p.port {
+				errs = append(errs, fmt.Errorf("TURN TLS port %d is already used for %s", p.port, p.use))
+			}
+		}
 	}
 	return errors.Join(errs...)
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 func contains(list []string, v string) bool {
@@ -311,12 +337,6 @@ type turnDoc struct {
 func Render(s Settings) (string, error) {
 	if err := s.Validate(); err != nil {
 		return "", fmt.Errorf("livekit config: %w", err)
-	}
-	orDefault := func(v, def int) int {
-		if v == 0 {
-			return def
-		}
-		return v
 	}
 	doc := document{
 		Port:          orDefault(s.Port, SignalPort),
