@@ -1,0 +1,514 @@
+package config
+
+import (
+	"fmt"
+	"maps"
+	"net"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	lkconfig "github.com/livekit/livekit-server/pkg/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
+
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+
+	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
+	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
+	gcpstack "github.com/livekit-infra/livekit-infra/stacks/gcp"
+)
+
+// strictParse is LiveKit's own config loading at the pinned version, in
+// strict mode: unknown keys at any depth are errors.
+func strictParse(t *testing.T, body string) *lkconfig.Config {
+	t.Helper()
+	conf, err := lkconfig.NewConfig(body, true, nil, nil)
+	if err != nil {
+		t.Fatalf("LiveKit %s rejects the config: %v\n%s", livekit.Version, err, body)
+	}
+	return conf
+}
+
+const testSecret = "s3cr3t-0123456789abcdefghijklmnopqrstuv" // 39 characters
+
+func TestRenderedConfigsPassLiveKitParser(t *testing.T) {
+	cases := []struct {
+		name string
+		s    livekit.Settings
+	}{
+		{"port range, TLS with public roots, no TURN", livekit.Settings{
+			APIKey: "APIrange", APISecret: testSecret,
+			Redis:        livekit.Redis{Address: "master.livekit.abc123.usw2.cache.amazonaws.com:6379", Password: "p4ssw0rd-p4ssw0rd", TLS: true},
+			Media:        livekit.MediaPorts{Start: 50000, End: 60000},
+			Region:       "us-west-2",
+			SysloadLimit: 0.9,
+			LogLevel:     "info",
+		}},
+		{"muxed port, TLS with a private CA, TURN/UDP", livekit.Settings{
+			APIKey: "APImux_1", APISecret: testSecret,
+			Redis: livekit.Redis{Address: "10.1.2.3:6378", Username: "default", Password: "memorystore-auth-string",
+				TLS: true, CACertFile: "/etc/livekit/redis-ca.pem", ServerName: "redis.internal"},
+			Media:           livekit.MediaPorts{Mux: 7882},
+			Region:          "europe-west1",
+			SysloadLimit:    0.75,
+			MaxParticipants: 50,
+			EmptyTimeout:    120,
+			LogLevel:        "debug",
+			TURN:            livekit.TURN{Enabled: true, Domain: "gcp-eu.example.com", UDPPort: 3478},
+		}},
+		{"TURN/TLS behind a load balancer and TURN/UDP", livekit.Settings{
+			APIKey: "APIturn", APISecret: testSecret,
+			Redis:        livekit.Redis{Address: "livekit.redis.cache.windows.net:6380", Password: "azure-access-key-000", TLS: true},
+			Media:        livekit.MediaPorts{Start: 40000, End: 49999},
+			Region:       "southeastasia",
+			SysloadLimit: 1,
+			LogLevel:     "warn",
+			TURN:         livekit.TURN{Enabled: true, Domain: "turn.example.com", UDPPort: 3478, TLSPort: 5349, ExternalTLS: true},
+		}},
+		{"TURN/TLS only, Redis without TLS, error log", livekit.Settings{
+			APIKey: "APIplain", APISecret: testSecret,
+			Redis:           livekit.Redis{Address: "127.0.0.1:6379"},
+			Media:           livekit.MediaPorts{Start: 1024, End: 1123},
+			SysloadLimit:    0.5,
+			MaxParticipants: 100000,
+			LogLevel:        "error",
+			TURN:            livekit.TURN{Enabled: true, Domain: "turn.example.com", TLSPort: 443, ExternalTLS: true},
+		}},
+		{"test overrides: ports, bind address, node IP", livekit.Settings{
+			APIKey: "APIloop", APISecret: testSecret,
+			Redis:          livekit.Redis{Address: "127.0.0.1:16379", Password: "loopback-password", TLS: true, CACertFile: "/tmp/ca.pem"},
+			Media:          livekit.MediaPorts{Mux: 17882},
+			NodeIP:         "203.0.113.7",
+			BindAddresses:  []string{"127.0.0.1"},
+			Port:           17880,
+			TCPPort:        17881,
+			PrometheusPort: 16789,
+			Region:         "e2e",
+			SysloadLimit:   0.9,
+		}},
+	}
+	for i, tc := range cases {
+		t.Run("settings/"+tc.name, func(t *testing.T) {
+			s := tc.s
+			s.UseExternalIP = false // true would do a STUN lookup
+			body, err := livekit.Render(s)
+			if err != nil {
+				t.Fatalf("Render: %v", err)
+			}
+			conf := strictParse(t, body)
+			checkParsed(t, conf, s)
+
+			if i == 0 {
+				// The judge is strict: a key LiveKit does not know, at any
+				// depth, is an error.
+				for _, bad := range []string{
+					body + "unknown_key: 1\n",
+					strings.Replace(body, "rtc:\n", "rtc:\n    unknown_key: 1\n", 1),
+				} {
+					if _, err := lkconfig.NewConfig(bad, true, nil, nil); err == nil || !strings.Contains(err.Error(), "unknown_key") {
+						t.Errorf("LiveKit's strict parser accepted an unknown key (%v):\n%s", err, bad)
+					}
+				}
+			}
+		})
+	}
+	for _, rs := range regionalStacks {
+		t.Run("stack/"+rs.stack, func(t *testing.T) { testStackConfig(t, rs.stack, rs.program, rs.config) })
+	}
+}
+
+// checkParsed compares what LiveKit parsed with the settings rendered.
+func checkParsed(t *testing.T, conf *lkconfig.Config, s livekit.Settings) {
+	t.Helper()
+	or := func(v, def int) int {
+		if v == 0 {
+			return def
+		}
+		return v
+	}
+	eq := func(what string, got, want any) {
+		t.Helper()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s = %#v, want %#v", what, got, want)
+		}
+	}
+	eq("port", conf.Port, uint32(or(s.Port, livekit.SignalPort)))
+	eq("rtc.tcp_port", conf.RTC.TCPPort, uint32(or(s.TCPPort, livekit.RTCTCPPort)))
+	eq("prometheus.port", conf.Prometheus.Port, uint32(or(s.PrometheusPort, livekit.PrometheusPort)))
+	eq("deprecated prometheus_port", conf.PrometheusPort, uint32(0))
+	eq("bind_addresses", len(conf.BindAddresses), len(s.BindAddresses))
+	if s.Media.Mux != 0 {
+		eq("rtc.udp_port", conf.RTC.UDPPort.Start, s.Media.Mux)
+		eq("rtc.udp_port end", conf.RTC.UDPPort.End, 0)
+		eq("rtc.port_range_start", conf.RTC.ICEPortRangeStart, uint32(0))
+	} else {
+		eq("rtc.port_range_start", conf.RTC.ICEPortRangeStart, uint32(s.Media.Start))
+		eq("rtc.port_range_end", conf.RTC.ICEPortRangeEnd, uint32(s.Media.End))
+		eq("rtc.udp_port", conf.RTC.UDPPort.Start, 0)
+	}
+	eq("rtc.use_external_ip", conf.RTC.UseExternalIP, s.UseExternalIP)
+	if s.NodeIP != "" {
+		eq("rtc.node_ip", conf.RTC.NodeIP.V4, s.NodeIP)
+	}
+	eq("keys", conf.Keys, map[string]string{s.APIKey: s.APISecret})
+	eq("region", conf.Region, s.Region)
+
+	eq("redis.address", conf.Redis.Address, s.Redis.Address)
+	eq("redis.username", conf.Redis.Username, s.Redis.Username)
+	eq("redis.password", conf.Redis.Password, s.Redis.Password)
+	eq("deprecated redis.use_tls", conf.Redis.UseTLS, false)
+	if s.Redis.TLS {
+		if conf.Redis.TLS == nil || !conf.Redis.TLS.Enabled {
+			t.Errorf("redis.tls not enabled: %+v", conf.Redis.TLS)
+		} else {
+			eq("redis.tls.ca_cert_file", conf.Redis.TLS.CACertFile, s.Redis.CACertFile)
+			eq("redis.tls.server_name", conf.Redis.TLS.ServerName, s.Redis.ServerName)
+			eq("redis.tls.insecure", conf.Redis.TLS.Insecure, false)
+		}
+	} else if conf.Redis.TLS != nil && conf.Redis.TLS.Enabled {
+		t.Errorf("redis.tls enabled, want off")
+	}
+
+	eq("node_selector.kind", conf.NodeSelector.Kind, "sysload")
+	eq("node_selector.sort_by", conf.NodeSelector.SortBy, "sysload")
+	eq("node_selector.sysload_limit", conf.NodeSelector.SysloadLimit, float32(s.SysloadLimit))
+
+	eq("room.auto_create", conf.Room.AutoCreate, true)
+	eq("room.max_participants", conf.Room.MaxParticipants, uint32(s.MaxParticipants))
+	if s.EmptyTimeout != 0 {
+		eq("room.empty_timeout", conf.Room.EmptyTimeout, uint32(s.EmptyTimeout))
+	}
+	if s.LogLevel != "" {
+		eq("logging.level", conf.Logging.Level, s.LogLevel)
+	}
+
+	eq("turn.enabled", conf.TURN.Enabled, s.TURN.Enabled)
+	if s.TURN.Enabled {
+		eq("turn.domain", conf.TURN.Domain, s.TURN.Domain)
+		eq("turn.udp_port", conf.TURN.UDPPort, s.TURN.UDPPort)
+		eq("turn.tls_port", conf.TURN.TLSPort, s.TURN.TLSPort)
+		eq("turn.external_tls", conf.TURN.ExternalTLS, s.TURN.ExternalTLS)
+	}
+}
+
+func TestRenderRejects(t *testing.T) {
+	valid := livekit.Settings{
+		APIKey: "APIok", APISecret: testSecret,
+		Redis:        livekit.Redis{Address: "redis.internal:6379", Password: "p4ssw0rd-p4ssw0rd", TLS: true},
+		Media:        livekit.MediaPorts{Start: 50000, End: 60000},
+		SysloadLimit: 0.9,
+	}
+	if _, err := livekit.Render(valid); err != nil {
+		t.Fatalf("the base settings must render: %v", err)
+	}
+	cases := []struct {
+		name   string
+		mutate func(*livekit.Settings)
+		want   string
+	}{
+		{"short secret", func(s *livekit.Settings) { s.APISecret = "tooshort" }, "API secret has 8 characters; LiveKit needs at least 32"},
+		{"bad key", func(s *livekit.Settings) { s.APIKey = "API key" }, "API key must be 3-64 letters, digits or underscores"},
+		{"rediss URL", func(s *livekit.Settings) { s.Redis.Address = "rediss://redis.internal:6379" }, `"rediss://redis.internal:6379" must be host:port, not a URL (livekit#3834)`},
+		{"redis without port", func(s *livekit.Settings) { s.Redis.Address = "redis.internal" }, `"redis.internal" must be host:port`},
+		{"no redis", func(s *livekit.Settings) { s.Redis.Address = "" }, "redis address is required"},
+		{"CA file without TLS", func(s *livekit.Settings) {
+			s.Redis.TLS = false
+			s.Redis.CACertFile = "/etc/ca.pem"
+		}, "redis CA file given but TLS is off"},
+		{"muxed on the signaling port", func(s *livekit.Settings) { s.Media = livekit.MediaPorts{Mux: livekit.SignalPort} }, "port 7880 is already used for signaling"},
+		{"muxed on ICE/TCP", func(s *livekit.Settings) { s.Media = livekit.MediaPorts{Mux: livekit.RTCTCPPort} }, "port 7881 is already used for ICE/TCP"},
+		{"range over metrics", func(s *livekit.Settings) { s.Media = livekit.MediaPorts{Start: 6000, End: 7000} }, "contains port 6789, used for metrics"},
+		{"range and mux", func(s *livekit.Settings) { s.Media = livekit.MediaPorts{Start: 50000, End: 60000, Mux: 7882} }, "either a port range or one muxed port"},
+		{"no media ports", func(s *livekit.Settings) { s.Media = livekit.MediaPorts{} }, "outside 1024-65535"},
+		{"TURN/UDP inside the media range", func(s *livekit.Settings) {
+			s.TURN = livekit.TURN{Enabled: true, Domain: "turn.example.com", UDPPort: 55000}
+		}, "TURN UDP port 55000 lies inside the media ports 50000-60000"},
+		{"TURN/UDP on the muxed port", func(s *livekit.Settings) {
+			s.Media = livekit.MediaPorts{Mux: 3478}
+			s.TURN = livekit.TURN{Enabled: true, Domain: "turn.example.com", UDPPort: 3478}
+		}, "TURN UDP port 3478 lies inside the media ports 3478"},
+		{"TURN/TLS on the signaling port", func(s *livekit.Settings) {
+			s.TURN = livekit.TURN{Enabled: true, Domain: "turn.example.com", TLSPort: livekit.SignalPort, ExternalTLS: true}
+		}, "TURN TLS port 7880 is already used for signaling"},
+		{"TURN without domain", func(s *livekit.Settings) { s.TURN = livekit.TURN{Enabled: true, UDPPort: 3478} }, `TURN domain "" must be a DNS name`},
+		{"TURN without ports", func(s *livekit.Settings) { s.TURN = livekit.TURN{Enabled: true, Domain: "turn.example.com"} }, "TURN needs a UDP port, a TLS port, or both"},
+		{"sysload above 1", func(s *livekit.Settings) { s.SysloadLimit = 90 }, "sysload limit 90 must be between 0 and 1"},
+		{"negative limits", func(s *livekit.Settings) { s.MaxParticipants = -1 }, "room limits must not be negative"},
+		{"bogus log level", func(s *livekit.Settings) { s.LogLevel = "trace" }, `log level "trace" must be one of debug, info, warn, error`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := valid
+			tc.mutate(&s)
+			out, err := livekit.Render(s)
+			if err == nil {
+				t.Fatalf("Render accepted it:\n%s", out)
+			}
+			if out != "" {
+				t.Errorf("Render returned a config with the error")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q lacks %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), testSecret) {
+				t.Errorf("error leaks the API secret: %v", err)
+			}
+		})
+	}
+
+	// Every problem at once.
+	s := valid
+	s.APISecret, s.Redis.Address, s.LogLevel = "x", "rediss://r:6379", "loud"
+	_, err := livekit.Render(s)
+	if err == nil || strings.Count(err.Error(), "\n") != 2 {
+		t.Errorf("want the 3 problems reported together, got %v", err)
+	}
+}
+
+// configSource returns a stack's rendered LiveKit config (the
+// LIVEKIT_CONFIG body) from its plan, after checking it is kept secret.
+type configSource func(t *testing.T, p *plan.Plan) string
+
+// secretInput reads a resource input that must be a secret: it holds the API
+// secret and the Redis password.
+func secretInput(t *testing.T, r *plan.Resource, property string) string {
+	t.Helper()
+	if !r.IsSecret(property) {
+		t.Errorf("%s %s: %s is not a secret; it holds the API secret and Redis password", r.Type, r.Name, property)
+	}
+	if v := r.InputString(property); v != plan.SecretPlaceholder {
+		t.Errorf("%s %s: the masked %s reads %q", r.Type, r.Name, property, v)
+	}
+	raw, ok := r.RawInput(property)
+	body, isString := raw.(string)
+	if !ok || !isString || body == "" {
+		t.Fatalf("%s %s: %s = %#v, want the YAML config", r.Type, r.Name, property, raw)
+	}
+	return body
+}
+
+// secretsManagerSecretString finds the Secrets Manager version that carries
+// the config (an ECS task reads it as a secret env var).
+func secretsManagerSecretString(name string) configSource {
+	return func(t *testing.T, p *plan.Plan) string {
+		t.Helper()
+		const typ = "aws:secretsmanager/secretVersion:SecretVersion"
+		r, ok := p.Find(typ, name)
+		if !ok {
+			t.Fatalf("no %s named %q", typ, name)
+		}
+		return secretInput(t, r, "secretString")
+	}
+}
+
+// kubernetesSecretField finds the Kubernetes Secret that carries the config
+// on GKE/AKS (components/kubernetes mounts it and points LIVEKIT_CONFIG at
+// it).
+func kubernetesSecretField(name, key string) configSource {
+	return func(t *testing.T, p *plan.Plan) string {
+		t.Helper()
+		const typ = "kubernetes:core/v1:Secret"
+		r, ok := p.Find(typ, name)
+		if !ok {
+			t.Fatalf("no %s named %q", typ, name)
+		}
+		return secretInput(t, r, fmt.Sprintf("stringData[%q]", key))
+	}
+}
+
+// regionalStacks are the committed regional stacks whose real rendered
+// config LiveKit must accept. Adding a cloud is one row: its stack file
+// (Pulumi.<stack>.yaml), program and where its config ends up (on GKE/AKS, a
+// Kubernetes Secret field read with secretInput).
+var regionalStacks = []struct {
+	stack   string
+	program func(*pulumi.Context) (pulumi.Map, error)
+	config  configSource
+}{
+	{"aws-prod", awsstack.Program, secretsManagerSecretString("livekit-config")},
+	{"gcp-eu", gcpstack.Program, kubernetesSecretField("livekit-config", "config.yaml")},
+	{"azure-asia", azurestack.Program, kubernetesSecretField("livekit-config", "config.yaml")},
+}
+
+// renderedConfig evaluates a stack under the mocks and returns its LiveKit
+// config.
+func renderedConfig(t *testing.T, sc *plan.StackConfig, program func(*pulumi.Context) (pulumi.Map, error), config configSource) string {
+	t.Helper()
+	p, err := plan.Evaluate(sc, program)
+	if err != nil {
+		t.Fatalf("evaluating %s: %v", sc.Stack, err)
+	}
+	return config(t, p)
+}
+
+// offline turns off rtc.use_external_ip (which makes LiveKit do a STUN
+// lookup) and changes nothing else: the YAML is round-tripped and compared.
+func offline(t *testing.T, body string) string {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatalf("rendered config is not YAML: %v\n%s", err, body)
+	}
+	root := doc.Content[0]
+	rtc := mapValue(root, "rtc")
+	if rtc == nil {
+		t.Fatalf("rendered config has no rtc section:\n%s", body)
+	}
+	ext := mapValue(rtc, "use_external_ip")
+	if ext == nil || ext.Value != "true" {
+		t.Fatalf("rtc.use_external_ip = %v, want true in the cloud: each node must advertise its own public IP", ext)
+	}
+	ext.Value = "false"
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var before, after map[string]any
+	if err := yaml.Unmarshal([]byte(body), &before); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(out, &after); err != nil {
+		t.Fatal(err)
+	}
+	before["rtc"].(map[string]any)["use_external_ip"] = false
+	if !reflect.DeepEqual(before, after) {
+		t.Fatalf("the round trip changed more than rtc.use_external_ip:\n%s\n---\n%s", body, out)
+	}
+	return string(out)
+}
+
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// testStackConfig checks the real rendered config of a committed stack.
+func testStackConfig(t *testing.T, stack string, program func(*pulumi.Context) (pulumi.Map, error), config configSource) {
+	t.Run("as committed", func(t *testing.T) {
+		sc, raw := stackRaw(t, repoRoot, stack)
+		s, err := settings.Parse(sc.Stack, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := renderedConfig(t, sc, program, config)
+		conf := strictParse(t, offline(t, body))
+		checkStackConfig(t, conf, s)
+		if conf.TURN.Enabled {
+			t.Errorf("TURN enabled, but the stack does not set turnUdpPort")
+		}
+		if strings.Contains(body, "use_tls") || strings.Contains(body, "prometheus_port") {
+			t.Errorf("config uses deprecated keys:\n%s", body)
+		}
+	})
+
+	// The same stack with the options a stack file may change: muxed
+	// media, TURN, limits, and secrets brought as secure: values.
+	t.Run("muxed media, TURN, limits, own secrets", func(t *testing.T) {
+		sc, _ := stackRaw(t, repoRoot, stack)
+		sc.Config = maps.Clone(sc.Config)
+		for k, v := range map[string]string{
+			ns + "mediaUdpPorts":       "7882",
+			ns + "turnUdpPort":         "3478",
+			ns + "maxParticipants":     "250",
+			ns + "emptyTimeout":        "60",
+			ns + "sysloadLimitPercent": "80",
+			ns + "logLevel":            "debug",
+			ns + "apiKey":              settings.Placeholder,
+			ns + "apiSecret":           settings.Placeholder,
+		} {
+			sc.Config[k] = v
+		}
+		sc.SecretKeys = append(append([]string(nil), sc.SecretKeys...), ns+"apiKey", ns+"apiSecret")
+		s, err := settings.Parse(sc.Stack, settings.Raw{Values: sc.Config, Secret: map[string]bool{ns + "apiKey": true, ns + "apiSecret": true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := renderedConfig(t, sc, program, config)
+		conf := strictParse(t, offline(t, body))
+		checkStackConfig(t, conf, s)
+		if !conf.TURN.Enabled || conf.TURN.UDPPort != 3478 || conf.TURN.Domain != s.Region.Hostname {
+			t.Errorf("turn = %+v, want enabled on 3478 for %s", conf.TURN, s.Region.Hostname)
+		}
+	})
+}
+
+// checkStackConfig compares LiveKit's view of a stack's config with the
+// stack's settings.
+func checkStackConfig(t *testing.T, conf *lkconfig.Config, s *settings.Stack) {
+	t.Helper()
+	r := s.Region
+	eq := func(what string, got, want any) {
+		t.Helper()
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s = %v, want %v", what, got, want)
+		}
+	}
+	eq("port", conf.Port, livekit.SignalPort)
+	eq("rtc.tcp_port", conf.RTC.TCPPort, livekit.RTCTCPPort)
+	eq("prometheus.port", conf.Prometheus.Port, livekit.PrometheusPort)
+	if r.Media.Mux != 0 {
+		eq("rtc.udp_port", conf.RTC.UDPPort.Start, r.Media.Mux)
+		eq("rtc.port_range_start", conf.RTC.ICEPortRangeStart, 0)
+	} else {
+		eq("rtc.port_range", fmt.Sprintf("%d-%d", conf.RTC.ICEPortRangeStart, conf.RTC.ICEPortRangeEnd), r.Media.String())
+		eq("rtc.udp_port", conf.RTC.UDPPort.Start, 0)
+	}
+	switch s.Kind {
+	case settings.KindAWS:
+		eq("region", conf.Region, s.AWS.Region)
+	case settings.KindGCP:
+		eq("region", conf.Region, s.GCP.Region)
+	case settings.KindAzure:
+		eq("region", conf.Region, s.Azure.Location)
+	}
+	eq("node_selector.kind", conf.NodeSelector.Kind, "sysload")
+	eq("node_selector.sysload_limit", conf.NodeSelector.SysloadLimit, float32(r.SysloadLimit))
+	eq("room.max_participants", conf.Room.MaxParticipants, r.MaxParticipants)
+	eq("room.empty_timeout", conf.Room.EmptyTimeout, r.EmptyTimeout)
+	eq("logging.level", conf.Logging.Level, r.LogLevel)
+
+	if len(conf.Keys) != 1 {
+		t.Errorf("keys: %d entries, want 1", len(conf.Keys))
+	}
+	for k, v := range conf.Keys {
+		if len(k) < 3 || len(v) < livekit.MinSecretLength {
+			t.Errorf("keys: key %d characters, secret %d characters; want a secret of at least %d", len(k), len(v), livekit.MinSecretLength)
+		}
+		if r.APIKey.IsSet() && k != "APIplanplaceholder" {
+			t.Errorf("keys: the stack's own (placeholder) API key was not used: %d-character key", len(k))
+		}
+	}
+
+	host, port, err := net.SplitHostPort(conf.Redis.Address)
+	if err != nil || host == "" {
+		t.Errorf("redis.address %q is not host:port: %v", conf.Redis.Address, err)
+	} else if n, _ := strconv.Atoi(port); n <= 0 {
+		t.Errorf("redis.address %q has no port", conf.Redis.Address)
+	}
+	if len(conf.Redis.Password) < 16 {
+		t.Errorf("redis.password has %d characters, want an AUTH token of at least 16", len(conf.Redis.Password))
+	}
+	if conf.Redis.TLS == nil || !conf.Redis.TLS.Enabled || conf.Redis.TLS.Insecure {
+		t.Errorf("redis.tls = %+v, want enabled and verifying", conf.Redis.TLS)
+	}
+	if conf.Redis.TLS != nil {
+		switch ca := conf.Redis.TLS.CACertFile; {
+		case s.Kind == settings.KindAWS && ca != "":
+			t.Errorf("redis.tls.ca_cert_file = %q; ElastiCache uses public roots", ca)
+		case s.Kind == settings.KindGCP && !strings.HasPrefix(ca, "/"):
+			t.Errorf("redis.tls.ca_cert_file = %q; Memorystore's private CA must be given as a file", ca)
+		}
+	}
+}
