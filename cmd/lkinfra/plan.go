@@ -18,6 +18,9 @@ func init() {
 
 // runPlan implements `lkinfra plan --stack NAME [--json] [--dir DIR]`.
 func runPlan(args []string, e env) int {
+	if wantsDiff(args) {
+		return runPlanDiff(args, e) // plandiff.go
+	}
 	fs := flag.NewFlagSet("lkinfra plan", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	stack := fs.String("stack", "", "stack `name` (required); reads Pulumi.<name>.yaml")

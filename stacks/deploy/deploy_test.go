@@ -35,6 +35,13 @@ func pre(md apitype.StepEventMetadata) apitype.EngineEvent {
 	return apitype.EngineEvent{ResourcePreEvent: &apitype.ResourcePreEvent{Metadata: md}}
 }
 
+// protectionError is the engine's diagnostic for a protected resource it
+// would have to replace.
+func protectionError(urn string) apitype.EngineEvent {
+	return apitype.EngineEvent{DiagnosticEvent: &apitype.DiagnosticEvent{URN: urn, Severity: "error",
+		Message: "<{%reset%}>unable to replace resource \"" + urn + "\"\nas it is currently marked for protection.<{%reset%}>\n"}}
+}
+
 func redisReplace() apitype.StepEventMetadata {
 	u := urn(redisType, "livekit-redis")
 	return apitype.StepEventMetadata{
@@ -62,7 +69,7 @@ func TestCollectorFoldsReplacementAndClassifies(t *testing.T) {
 		DetailedDiff: map[string]apitype.PropertyDiff{"desiredCount": {Kind: apitype.DiffUpdate, InputDiff: true}},
 	}
 	same := apitype.StepEventMetadata{Op: "same", URN: urn("aws:ec2/vpc:Vpc", "vpc"), Type: "aws:ec2/vpc:Vpc"}
-	sr := collect(t, false, pre(same), pre(update), pre(md), pre(half1), pre(half2),
+	sr := collect(t, false, pre(same), pre(update), pre(md), pre(half1), pre(half2), protectionError(md.URN),
 		apitype.EngineEvent{SummaryEvent: &apitype.SummaryEvent{ResourceChanges: map[apitype.OpType]int{"update": 1, "replace": 1, "same": 1}}})
 
 	if len(sr.Changes) != 2 {
@@ -160,7 +167,7 @@ func TestStatefulKind(t *testing.T) {
 
 func sampleReport(t *testing.T) *Report {
 	md := redisReplace()
-	sr := collect(t, false, pre(md))
+	sr := collect(t, false, pre(md), protectionError(md.URN))
 	sr.Summary = map[string]int{"replace": 1, "same": 40}
 	return &Report{Kind: KindPreview, Stacks: []StackReport{
 		sr,
@@ -182,6 +189,7 @@ func TestMarkdownShape(t *testing.T) {
 		"| `aws-prod` | `livekit-redis` | `" + redisType + "` | Redis (room state) | **replace (protected)** | `engineVersion` |",
 		"kind gcp is not implemented yet",
 		"| `engineVersion` ♻️ forces replacement | `\"7.1\"` | `\"6.2\"` |",
+		"refused by the engine even with `--allow-destructive`",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
@@ -199,6 +207,10 @@ func TestMarkdownShape(t *testing.T) {
 		t.Errorf("exit = %d, want %d (blocking)", rep.ExitCode(), ExitBlocked)
 	}
 	rep.AllowDestructive = true
+	if rep.ExitCode() != ExitBlocked {
+		t.Errorf("exit = %d, want %d: --allow-destructive does not override protection", rep.ExitCode(), ExitBlocked)
+	}
+	rep.Stacks[0].Changes[0].Protected = false
 	if rep.ExitCode() != ExitOK {
 		t.Errorf("exit = %d, want 0 with AllowDestructive", rep.ExitCode())
 	}
@@ -313,5 +325,52 @@ func TestPlanDiff(t *testing.T) {
 	sr, _ = PlanDiff(nil, head)
 	if sr.Summary[OpCreate] != len(head.Resources) {
 		t.Errorf("new stack summary = %v", sr.Summary)
+	}
+}
+
+func TestBlockedByProtection(t *testing.T) {
+	md := redisReplace()
+	var mu sync.Mutex
+	c := newCollector("aws-prod", "preview", false, io.Discard, &mu)
+	c.handle(pre(md))
+	c.handle(protectionError(md.URN))
+	c.handle(apitype.EngineEvent{DiagnosticEvent: &apitype.DiagnosticEvent{Severity: "error", Message: "preview failed"}})
+	if !c.blockedByProtection() {
+		t.Error("a preview stopped only by a protected replacement counts as failed")
+	}
+	if sr := c.report(); !sr.Changes[0].Protected {
+		t.Error("change not marked protected")
+	}
+	c.handle(apitype.EngineEvent{DiagnosticEvent: &apitype.DiagnosticEvent{Severity: "error", Message: "program failed: boom"}})
+	if c.blockedByProtection() {
+		t.Error("another error was hidden behind the protection")
+	}
+}
+
+func TestPrefixWriterConcurrent(t *testing.T) {
+	var out strings.Builder
+	var mu sync.Mutex
+	pw := &prefixWriter{mu: &mu, w: &out, prefix: "[s] "}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				pw.Write([]byte("line part "))
+				pw.Write([]byte("end\n"))
+			}
+		}()
+	}
+	wg.Wait()
+	pw.Flush()
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 800 {
+		t.Fatalf("%d lines, want 800", len(lines))
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "[s] ") {
+			t.Fatalf("line without prefix: %q", l)
+		}
 	}
 }

@@ -226,7 +226,12 @@ func (r *runner) previewOne(ctx context.Context, name string) StackReport {
 	c.finish()
 	sr := c.report()
 	sr.Stack = name
-	if err != nil {
+	switch {
+	case err != nil && c.blockedByProtection():
+		// The engine stopped at a protected resource the change would
+		// replace or delete; the change is in the report, marked protected.
+		sr.Notes = append(sr.Notes, "The engine stopped this preview at a protected resource it would have to replace or delete; changes planned after it are not listed.")
+	case err != nil:
 		sr.Error = conciseError("preview", err, sr.Diagnostics)
 	}
 	return sr

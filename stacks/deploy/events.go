@@ -34,9 +34,13 @@ type collector struct {
 	changes   map[string]*Change
 	order     []string
 	diags     []string
-	summary   map[string]int
-	failedURN []string
-	done      chan struct{}
+	// protectURNs are resources the engine refused to replace or delete
+	// because they are protected.
+	protectURNs map[string]bool
+	otherErrs   int
+	summary     map[string]int
+	failedURN   []string
+	done        chan struct{}
 }
 
 func newCollector(stack, verb string, refresh bool, progress io.Writer, progressMu *sync.Mutex) *collector {
@@ -44,7 +48,7 @@ func newCollector(stack, verb string, refresh bool, progress io.Writer, progress
 		stack: stack, verb: verb, refresh: refresh,
 		progress: progress, progressMu: progressMu, every: 5 * time.Second,
 		start: time.Now(), lastPrint: time.Now(),
-		seen: map[string]bool{}, finished: map[string]bool{}, changes: map[string]*Change{},
+		seen: map[string]bool{}, finished: map[string]bool{}, changes: map[string]*Change{}, protectURNs: map[string]bool{},
 		done: make(chan struct{}),
 	}
 }
@@ -92,6 +96,12 @@ func (c *collector) handle(ev apitype.EngineEvent) {
 		d := ev.DiagnosticEvent
 		if d.Severity == "error" {
 			msg := strings.TrimSpace(colors.Never.Colorize(d.Message))
+			switch {
+			case strings.Contains(msg, "marked for protection") && d.URN != "":
+				c.protectURNs[d.URN] = true
+			case msg != "" && !strings.HasPrefix(msg, "preview failed") && !strings.HasPrefix(msg, "update failed"):
+				c.otherErrs++
+			}
 			if msg != "" {
 				if d.URN != "" {
 					msg = fmt.Sprintf("%s: %s", resource.URN(d.URN).Name(), msg)
@@ -134,7 +144,6 @@ func (c *collector) record(md apitype.StepEventMetadata) {
 		Name:           resource.URN(md.URN).Name(),
 		Op:             op,
 		ReplaceReasons: append([]string(nil), md.Keys...),
-		Protected:      md.Old != nil && md.Old.Protect,
 	}
 	if op == OpUpdate || op == OpReplace {
 		ch.Properties = propertyChanges(md)
@@ -188,7 +197,9 @@ func (c *collector) report() StackReport {
 	defer c.mu.Unlock()
 	sr := StackReport{Stack: c.stack, Summary: map[string]int{}, Changes: []Change{}}
 	for _, urn := range c.order {
-		sr.Changes = append(sr.Changes, *c.changes[urn])
+		ch := *c.changes[urn]
+		ch.Protected = c.protectURNs[urn]
+		sr.Changes = append(sr.Changes, ch)
 	}
 	sortChanges(sr.Changes)
 	if c.summary != nil {
@@ -213,13 +224,17 @@ func (c *collector) finish() {
 // prefixWriter prefixes every line written to w with prefix; writes of
 // several stacks interleave line by line, not mid-line.
 type prefixWriter struct {
-	mu     *sync.Mutex
+	mu     *sync.Mutex // shared by all writers to w
 	w      io.Writer
 	prefix string
-	buf    []byte
+
+	bufMu sync.Mutex // the CLI's stdout and stderr are copied concurrently
+	buf   []byte
 }
 
 func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.bufMu.Lock()
+	defer p.bufMu.Unlock()
 	p.buf = append(p.buf, b...)
 	for {
 		i := strings.IndexByte(string(p.buf), '\n')
@@ -239,10 +254,31 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 }
 
 func (p *prefixWriter) Flush() {
+	p.bufMu.Lock()
+	defer p.bufMu.Unlock()
 	if len(p.buf) > 0 {
 		p.mu.Lock()
 		fmt.Fprintf(p.w, "%s%s\n", p.prefix, p.buf)
 		p.mu.Unlock()
 		p.buf = nil
 	}
+}
+
+// blockedByProtection reports whether the operation's only errors are the
+// engine refusing to replace or delete protected resources that the report
+// lists as blocking changes: the preview then did its job (the change is
+// reported) and is not a failed stack.
+func (c *collector) blockedByProtection() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.protectURNs) == 0 || c.otherErrs > 0 {
+		return false
+	}
+	for urn := range c.protectURNs {
+		ch, ok := c.changes[urn]
+		if !ok || !isDestructive(ch.Op) {
+			return false
+		}
+	}
+	return true
 }

@@ -269,6 +269,19 @@ func (r *Report) blockingSection() string {
 			escapeCell(c.Stack), escapeCell(c.Name), escapeCell(c.Type), escapeCell(c.Stateful), op, reasons)
 	}
 	b.WriteString("\n")
+	for _, c := range bl {
+		if c.Protected {
+			b.WriteString("_Protected_ resources are refused by the engine even with `--allow-destructive`. After review, " +
+				"lift the protection for one deployment (`livekit-infra:protect: false` in the stack file, or " +
+				"`pulumi state unprotect <urn>`), deploy, and restore it.\n\n")
+			break
+		}
+	}
+	for _, s := range r.Stacks {
+		for _, n := range s.Notes {
+			fmt.Fprintf(&b, "> `%s`: %s\n\n", escapeCell(s.Stack), n)
+		}
+	}
 	return b.String()
 }
 

@@ -60,6 +60,9 @@ type StackReport struct {
 	Changes []Change `json:"changes"`
 	// Outputs are the stack outputs after `up` (secrets masked).
 	Outputs map[string]any `json:"outputs,omitempty"`
+	// Notes are remarks on an incomplete result (e.g. a preview stopped
+	// at a protected resource).
+	Notes []string `json:"notes,omitempty"`
 	// Skipped is set when the stack was not run (e.g. global after a
 	// regional stack failed).
 	Skipped string `json:"skipped,omitempty"`
@@ -77,8 +80,9 @@ type Change struct {
 	Stateful string `json:"stateful,omitempty"`
 	// ReplaceReasons are the properties that force a replacement.
 	ReplaceReasons []string `json:"replaceReasons,omitempty"`
-	// Protected is true when the resource is protected (the engine refuses
-	// to delete it until the protection is removed).
+	// Protected is true when the engine refused the replacement or
+	// deletion because the resource is protected: --allow-destructive does
+	// not override that; the protection must be lifted first.
 	Protected  bool             `json:"protected,omitempty"`
 	Properties []PropertyChange `json:"properties,omitempty"`
 }
@@ -161,8 +165,10 @@ func (r *Report) ExitCode() int {
 			return ExitBlocked
 		}
 	default:
-		if !r.AllowDestructive && len(r.Blocking()) > 0 {
-			return ExitBlocked
+		for _, b := range r.Blocking() {
+			if !r.AllowDestructive || b.Protected {
+				return ExitBlocked
+			}
 		}
 	}
 	return ExitOK

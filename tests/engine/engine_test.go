@@ -1,0 +1,469 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/livekit-infra/livekit-infra/stacks/deploy"
+)
+
+const redisType = "aws:elasticache/replicationGroup:ReplicationGroup"
+
+// logs collects everything the tests make lkinfra print (progress, the
+// pulumi CLI's own output, reports), to check no secret reaches any of it.
+type logs struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (e *env) options(all *logs, stackNames ...string) deploy.Options {
+	return deploy.Options{
+		Dir:        e.dir,
+		Stacks:     stackNames,
+		Program:    program,
+		PulumiBin:  e.pulumiBin,
+		PulumiHome: e.pulumiHome,
+		Env:        e.cliEnv,
+		Parallel:   2,
+		Progress:   all,
+		CLIOutput:  all,
+	}
+}
+
+// record renders a report both ways into the logs and returns the markdown.
+func record(t *testing.T, all *logs, rep *deploy.Report) string {
+	t.Helper()
+	md := rep.Markdown(deploy.MarkdownOptions{})
+	js, err := rep.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back deploy.Report
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatalf("report JSON does not parse: %v", err)
+	}
+	all.Write([]byte(md))
+	all.Write(js)
+	return md
+}
+
+func noStackErrors(t *testing.T, rep *deploy.Report) {
+	t.Helper()
+	for _, s := range rep.Stacks {
+		if s.Error != "" || s.Skipped != "" {
+			t.Fatalf("stack %s: error %q, skipped %q\ndiagnostics: %v", s.Stack, s.Error, s.Skipped, s.Diagnostics)
+		}
+	}
+}
+
+func findChange(rep *deploy.Report, stack, typ string) (deploy.Change, bool) {
+	for _, s := range rep.Stacks {
+		if s.Stack != stack {
+			continue
+		}
+		for _, c := range s.Changes {
+			if c.Type == typ {
+				return c, true
+			}
+		}
+	}
+	return deploy.Change{}, false
+}
+
+func propChange(c deploy.Change, path string) (deploy.PropertyChange, bool) {
+	for _, p := range c.Properties {
+		if p.Path == path {
+			return p, true
+		}
+	}
+	return deploy.PropertyChange{}, false
+}
+
+// TestEngine is one scenario on one backend, in order: preview of a new
+// project, a failing stack, up (regional, then global), a no-op preview, a
+// config change, a blocked Redis replacement, drift, and last: no secret in
+// anything printed.
+func TestEngine(t *testing.T) {
+	e := setup(t)
+	for s, why := range e.notRunnable {
+		t.Logf("stack %s left out: %s", s, why)
+	}
+	if len(e.regional) == 0 {
+		t.Fatal("no runnable regional stack")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	defer cancel()
+	all := &logs{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			path := e.dir + "/../lkinfra-output.log"
+			_ = os.WriteFile(path, []byte(all.String()), 0o600)
+			t.Logf("everything lkinfra printed: %s", path)
+		}
+	})
+	regional := e.regional
+	everything := append(append(append([]string{}, regional...), e.global...), refcheckStack)
+
+	t.Run("preview of new stacks: one combined comment", func(t *testing.T) {
+		rep, err := deploy.Preview(ctx, e.options(all, regional...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := record(t, all, rep)
+		noStackErrors(t, rep)
+		if !strings.HasPrefix(md, deploy.Marker+"\n") {
+			t.Errorf("comment does not start with the hidden marker")
+		}
+		if strings.Count(md, deploy.Marker) != 1 {
+			t.Errorf("want exactly one marker (one comment for all stacks)")
+		}
+		for _, s := range regional {
+			sr := rep.Stacks[indexOf(rep, s)]
+			if sr.Summary[deploy.OpCreate] < 20 {
+				t.Errorf("%s: summary %v, want the stack's resources created", s, sr.Summary)
+			}
+			if !strings.Contains(md, "| `"+s+"` | ") || !strings.Contains(md, "<b>"+s+"</b>") {
+				t.Errorf("comment lacks %s's summary row or details", s)
+			}
+		}
+		if c, ok := findChange(rep, "aws-prod", redisType); !ok || c.Op != deploy.OpCreate || c.Blocking {
+			t.Errorf("aws-prod Redis change = %+v, %v; want a non-blocking create", c, ok)
+		}
+		if rep.ExitCode() != deploy.ExitOK {
+			t.Errorf("exit %d, want 0 for creates only", rep.ExitCode())
+		}
+		if !strings.Contains(all.String(), "[aws-prod] preview finished: ") {
+			t.Errorf("no progress line for aws-prod")
+		}
+	})
+
+	t.Run("a failing stack is reported and the others still previewed", func(t *testing.T) {
+		rep, err := deploy.Preview(ctx, e.options(all, "aws-prod", brokenStack))
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := record(t, all, rep)
+		broken := rep.Stacks[indexOf(rep, brokenStack)]
+		if !strings.Contains(broken.Error, brokenMessage) {
+			t.Errorf("broken stack error = %q, want the program's error", broken.Error)
+		}
+		if aws := rep.Stacks[indexOf(rep, "aws-prod")]; aws.Error != "" || len(aws.Changes) == 0 {
+			t.Errorf("aws-prod: error %q, %d changes", aws.Error, len(aws.Changes))
+		}
+		if !strings.Contains(md, "### ❌ `broken` failed") || !strings.Contains(md, brokenMessage) {
+			t.Errorf("comment does not report the failure clearly:\n%s", md)
+		}
+		if rep.ExitCode() != deploy.ExitFailed {
+			t.Errorf("exit %d, want %d", rep.ExitCode(), deploy.ExitFailed)
+		}
+	})
+
+	t.Run("a failed regional stack stops the global one", func(t *testing.T) {
+		o := e.options(all, brokenStack, refcheckStack)
+		o.AllowDestructive = true // straight to up
+		rep, err := deploy.Up(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, all, rep)
+		if s := rep.Stacks[indexOf(rep, brokenStack)]; !strings.Contains(s.Error, brokenMessage) {
+			t.Errorf("broken: %+v", s)
+		}
+		if s := rep.Stacks[indexOf(rep, refcheckStack)]; !strings.Contains(s.Skipped, brokenStack) || s.Error != "" {
+			t.Errorf("refcheck not skipped because of broken: %+v", s)
+		}
+		if rep.ExitCode() != deploy.ExitFailed {
+			t.Errorf("exit %d, want %d", rep.ExitCode(), deploy.ExitFailed)
+		}
+	})
+
+	t.Run("up: regional first, then global reading their outputs", func(t *testing.T) {
+		rep, err := deploy.Up(ctx, e.options(all, everything...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, all, rep)
+		noStackErrors(t, rep)
+		aws := rep.Stacks[indexOf(rep, "aws-prod")]
+		url, _ := aws.Outputs["url"].(string)
+		if !strings.Contains(url, "aws-prod.example.com") {
+			t.Fatalf("aws-prod url output = %v", aws.Outputs["url"])
+		}
+		ref := rep.Stacks[indexOf(rep, refcheckStack)]
+		if ref.Outputs["awsUrl"] != url {
+			t.Errorf("refcheck read awsUrl %v through its StackReference, want aws-prod's url %q", ref.Outputs["awsUrl"], url)
+		}
+		for _, g := range e.global {
+			if gs := rep.Stacks[indexOf(rep, g)]; len(gs.Outputs) == 0 {
+				t.Errorf("global stack %s has no outputs", g)
+			}
+		}
+		if rep.ExitCode() != deploy.ExitOK {
+			t.Errorf("exit %d", rep.ExitCode())
+		}
+		if !strings.Contains(all.String(), "[aws-prod] up finished: ") {
+			t.Error("no up progress line for aws-prod")
+		}
+	})
+
+	t.Run("second preview shows no changes", func(t *testing.T) {
+		rep, err := deploy.Preview(ctx, e.options(all, everything...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := record(t, all, rep)
+		noStackErrors(t, rep)
+		for _, s := range rep.Stacks {
+			if len(s.Changes) != 0 {
+				t.Errorf("%s: %d changes after up: %+v", s.Stack, len(s.Changes), s.Changes)
+			}
+			if s.Summary[deploy.OpSame] == 0 {
+				t.Errorf("%s: summary %v, want resources unchanged", s.Stack, s.Summary)
+			}
+		}
+		if !strings.Contains(md, "✅ No changes.") {
+			t.Errorf("comment does not say there are no changes:\n%s", md)
+		}
+	})
+
+	t.Run("a config change shows the expected update lines", func(t *testing.T) {
+		restore := e.setConfig(t, "aws-prod", "livekit-infra:minNodes", 4)
+		defer restore()
+		rep, err := deploy.Preview(ctx, e.options(all, "aws-prod"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := record(t, all, rep)
+		noStackErrors(t, rep)
+		target, ok := findChange(rep, "aws-prod", "aws:appautoscaling/target:Target")
+		if !ok || target.Op != deploy.OpUpdate {
+			t.Fatalf("autoscaling target change = %+v, %v; want an update", target, ok)
+		}
+		if p, ok := propChange(target, "minCapacity"); !ok || p.Old != 3.0 || p.New != 4.0 || p.Replace {
+			t.Errorf("minCapacity change = %+v, %v; want 3 -> 4 in place", p, ok)
+		}
+		if !strings.Contains(md, "| `minCapacity` | `3` | `4` |") {
+			t.Errorf("comment lacks the minCapacity line:\n%s", md)
+		}
+		if rep.ExitCode() != deploy.ExitOK || len(rep.Blocking()) != 0 {
+			t.Errorf("exit %d, blocking %v: a scaling change must not block", rep.ExitCode(), rep.Blocking())
+		}
+	})
+
+	t.Run("replacing Redis is blocking", func(t *testing.T) {
+		// ElastiCache cannot downgrade an engine in place: the provider
+		// replaces the replication group. Redis is protected (protect
+		// defaults to true), so the engine itself refuses.
+		restore := e.setConfig(t, "aws-prod", "livekit-infra:awsRedisEngineVersion", "6.2")
+		rep, err := deploy.Preview(ctx, e.options(all, "aws-prod"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := record(t, all, rep)
+		bl := rep.Blocking()
+		if len(bl) != 1 {
+			t.Fatalf("%d blocking changes, want 1; report:\n%s", len(bl), md)
+		}
+		c := bl[0]
+		if c.Type != redisType || c.Op != deploy.OpReplace || !contains(c.ReplaceReasons, "engineVersion") || !c.Protected {
+			t.Errorf("blocking change = %+v, want protected Redis replaced because of engineVersion", c.Change)
+		}
+		if aws := rep.Stacks[0]; aws.Error != "" || len(aws.Notes) == 0 {
+			t.Errorf("a preview stopped by protection is not a failed stack: error %q, notes %v", aws.Error, aws.Notes)
+		}
+		if !strings.Contains(md, "### ⛔ Blocking") || strings.Index(md, "### ⛔ Blocking") > strings.Index(md, "<details") ||
+			!strings.Contains(md, "**replace (protected)** | `engineVersion`") {
+			t.Errorf("blocking change not listed first:\n%s", md)
+		}
+		if rep.ExitCode() != deploy.ExitBlocked {
+			t.Errorf("exit %d, want %d", rep.ExitCode(), deploy.ExitBlocked)
+		}
+		o := e.options(all, "aws-prod")
+		o.AllowDestructive = true
+		if rep, err = deploy.Preview(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		record(t, all, rep)
+		if rep.ExitCode() != deploy.ExitBlocked {
+			t.Errorf("protected, --allow-destructive: exit %d, want %d (protection is not overridden)", rep.ExitCode(), deploy.ExitBlocked)
+		}
+
+		// up refuses and deploys nothing, nor the global phase after it.
+		up, err := deploy.Up(ctx, e.options(all, "aws-prod", refcheckStack))
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, all, up)
+		if up.ExitCode() != deploy.ExitBlocked {
+			t.Errorf("up exit %d, want %d", up.ExitCode(), deploy.ExitBlocked)
+		}
+		if aws := up.Stacks[indexOf(up, "aws-prod")]; aws.Skipped == "" || len(aws.Outputs) != 0 {
+			t.Errorf("aws-prod was deployed despite a blocking change: %+v", aws)
+		}
+		if s := up.Stacks[indexOf(up, refcheckStack)]; s.Skipped == "" {
+			t.Errorf("refcheck deployed after a held-back regional phase: %+v", s)
+		}
+		out, err := e.pulumi("stack", "export", "--stack", "aws-prod")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, `"engineVersion": "7.1"`) || strings.Contains(out, `"engineVersion": "6.2"`) {
+			t.Error("the Redis engine version in state changed although up refused")
+		}
+		restore()
+
+		// Unprotected: still blocking, and --allow-destructive lets it pass.
+		unprotect := e.setConfig(t, "aws-prod", "livekit-infra:protect", false)
+		if up, err = deploy.Up(ctx, e.options(all, "aws-prod")); err != nil || up.ExitCode() != deploy.ExitOK {
+			t.Fatalf("unprotecting: %v, exit %d: %+v", err, up.ExitCode(), up.Stacks)
+		}
+		restore = e.setConfig(t, "aws-prod", "livekit-infra:awsRedisEngineVersion", "6.2")
+		if rep, err = deploy.Preview(ctx, e.options(all, "aws-prod")); err != nil {
+			t.Fatal(err)
+		}
+		md = record(t, all, rep)
+		if bl := rep.Blocking(); len(bl) != 1 || bl[0].Type != redisType || bl[0].Protected || rep.ExitCode() != deploy.ExitBlocked {
+			t.Errorf("unprotected Redis replacement: exit %d, blocking %+v\n%s", rep.ExitCode(), bl, md)
+		}
+		if rep, err = deploy.Preview(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		record(t, all, rep)
+		if len(rep.Blocking()) != 1 || rep.ExitCode() != deploy.ExitOK {
+			t.Errorf("with --allow-destructive: exit %d, blocking %d; want 0 and still listed", rep.ExitCode(), len(rep.Blocking()))
+		}
+		restore()
+		unprotect()
+		if up, err = deploy.Up(ctx, e.options(all, "aws-prod")); err != nil || up.ExitCode() != deploy.ExitOK {
+			t.Fatalf("re-protecting: %v, exit %d: %+v", err, up.ExitCode(), up.Stacks)
+		}
+	})
+
+	t.Run("drift: a resource changed behind the program's back", func(t *testing.T) {
+		rep, err := deploy.Drift(ctx, e.options(all, everything...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, all, rep)
+		noStackErrors(t, rep)
+		if rep.ChangeCount() != 0 || rep.ExitCode() != deploy.ExitOK {
+			t.Fatalf("drift before any change: %d drifted, exit %d: %+v", rep.ChangeCount(), rep.ExitCode(), rep.Stacks)
+		}
+
+		redisURN := urnOf(t, e, "aws-prod", redisType)
+		drift := map[string]any{redisURN: map[string]any{"snapshotRetentionLimit": 0}}
+		b, _ := json.Marshal(drift)
+		if err := os.WriteFile(e.driftFile, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(e.driftFile)
+		for i := 0; i < 2; i++ { // twice: a drift check must not write the refreshed state
+			rep, err = deploy.Drift(ctx, e.options(all, "aws-prod"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			md := record(t, all, rep)
+			if rep.ExitCode() != deploy.ExitBlocked {
+				t.Fatalf("run %d: exit %d, want %d; report:\n%s", i, rep.ExitCode(), deploy.ExitBlocked, md)
+			}
+			c, ok := findChange(rep, "aws-prod", redisType)
+			if !ok || c.URN != redisURN {
+				t.Fatalf("run %d: drifted Redis not listed: %+v", i, rep.Stacks)
+			}
+			if rep.ChangeCount() != 1 {
+				t.Errorf("run %d: %d drifted resources, want only Redis", i, rep.ChangeCount())
+			}
+			if _, ok := propChange(c, "snapshotRetentionLimit"); !ok {
+				t.Errorf("run %d: drifted property not named: %+v", i, c.Properties)
+			}
+			if !strings.Contains(md, "Drift") || !strings.Contains(md, "snapshotRetentionLimit") {
+				t.Errorf("run %d: drift report:\n%s", i, md)
+			}
+		}
+	})
+
+	t.Run("no secret value in any comment, report or log", func(t *testing.T) {
+		text := all.String()
+		if len(text) < 1000 {
+			t.Fatalf("only %d bytes of output collected", len(text))
+		}
+		var secrets []string
+		for _, s := range append(append([]string{}, regional...), e.global...) {
+			secrets = append(secrets, e.secretValues(t, s)...)
+		}
+		if len(secrets) < 3 {
+			t.Fatalf("found %d secret values in state, want at least the API secret, Redis password and config", len(secrets))
+		}
+		for _, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("a secret value (%d chars) appears in the output", len(s))
+			}
+		}
+		if !strings.Contains(text, deploy.SecretMask) {
+			t.Error("no masked secret shown at all; the check above may be vacuous")
+		}
+	})
+}
+
+func indexOf(rep *deploy.Report, stack string) int {
+	for i, s := range rep.Stacks {
+		if s.Stack == stack {
+			return i
+		}
+	}
+	panic("stack " + stack + " not in report")
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// urnOf finds the URN of the stack's only resource of type typ in state.
+func urnOf(t *testing.T, e *env, stack, typ string) string {
+	t.Helper()
+	out, err := e.pulumi("stack", "export", "--stack", stack)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var dep struct {
+		Deployment struct {
+			Resources []struct {
+				URN  string `json:"urn"`
+				Type string `json:"type"`
+			} `json:"resources"`
+		} `json:"deployment"`
+	}
+	if err := json.Unmarshal([]byte(out), &dep); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range dep.Deployment.Resources {
+		if r.Type == typ {
+			return r.URN
+		}
+	}
+	t.Fatalf("no %s in %s's state", typ, stack)
+	return ""
+}
