@@ -144,8 +144,8 @@ func (p *parser) azure(s *Stack) *Azure {
 		p.fail(locKey, quote(a.Location), "must be an Azure location name such as southeastasia (lower case, no spaces)")
 	}
 
-	a.VnetCIDR = p.azureCIDR("azureVnetCidr", 16, 20)
-	a.ServiceCIDR = p.azureCIDR("azureServiceCidr", 12, 24)
+	a.VnetCIDR = p.privateCIDR("azureVnetCidr", 16, 20)
+	a.ServiceCIDR = p.privateCIDR("azureServiceCidr", 12, 24)
 	if a.VnetCIDR.IsValid() && a.ServiceCIDR.IsValid() && a.VnetCIDR.Overlaps(a.ServiceCIDR) {
 		p.fail(spec("azureServiceCidr").Full(), quote(a.ServiceCIDR.String()), "must not overlap azureVnetCidr "+a.VnetCIDR.String()+": services and pods would route to the wrong place")
 	}
@@ -256,26 +256,6 @@ func (p *parser) azureNodeSubnetFits(a *Azure, maxNodes int) {
 		p.fail(spec("azureVnetCidr").Full(), quote(a.VnetCIDR.String()),
 			fmt.Sprintf("node subnet %s has %d usable addresses but %d nodes with azureMaxPods %d need %d; use a larger VNet or fewer pods per node", a.NodeSubnet(), have, nodes, a.MaxPods, need))
 	}
-}
-
-// azureCIDR reads a private IPv4 CIDR key with a prefix length in [lo, hi].
-func (p *parser) azureCIDR(name string, lo, hi int) netip.Prefix {
-	raw := p.str(name)
-	key := spec(name).Full()
-	pfx, err := netip.ParsePrefix(raw)
-	switch {
-	case err != nil || !pfx.Addr().Is4():
-		p.fail(key, quote(raw), "must be an IPv4 CIDR such as "+fmt.Sprint(spec(name).Default))
-	case pfx.Masked() != pfx:
-		p.fail(key, quote(raw), fmt.Sprintf("has host bits set; did you mean %s?", pfx.Masked()))
-	case pfx.Bits() < lo || pfx.Bits() > hi:
-		p.fail(key, quote(raw), fmt.Sprintf("prefix must be /%d to /%d", lo, hi))
-	case !pfx.Addr().IsPrivate() && !netip.MustParsePrefix("100.64.0.0/10").Contains(pfx.Addr()):
-		p.fail(key, quote(raw), "must be a private range (10/8, 172.16/12, 192.168/16 or 100.64/10)")
-	default:
-		return pfx
-	}
-	return netip.Prefix{}
 }
 
 func (p *parser) vmSize(name string) string {

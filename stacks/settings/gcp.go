@@ -188,26 +188,6 @@ func (p *parser) gcp(s *Stack) *GCP {
 	return g
 }
 
-// privateCIDR reads an IPv4 private CIDR key with a prefix length in [lo, hi].
-func (p *parser) privateCIDR(name string, lo, hi int) netip.Prefix {
-	raw := p.str(name)
-	key := spec(name).Full()
-	pfx, err := netip.ParsePrefix(raw)
-	switch {
-	case err != nil || !pfx.Addr().Is4():
-		p.fail(key, quote(raw), "must be an IPv4 CIDR such as "+fmt.Sprint(spec(name).Default))
-	case pfx.Masked() != pfx:
-		p.fail(key, quote(raw), fmt.Sprintf("has host bits set; did you mean %s?", pfx.Masked()))
-	case pfx.Bits() < lo || pfx.Bits() > hi:
-		p.fail(key, quote(raw), fmt.Sprintf("prefix must be /%d to /%d", lo, hi))
-	case !pfx.Addr().IsPrivate() && !netip.MustParsePrefix("100.64.0.0/10").Contains(pfx.Addr()):
-		p.fail(key, quote(raw), "must be a private range (10/8, 172.16/12, 192.168/16 or 100.64/10)")
-	default:
-		return pfx
-	}
-	return netip.Prefix{}
-}
-
 func bitsFor(n int) int {
 	b := 0
 	for 1<<b < n {
