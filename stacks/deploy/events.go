@@ -138,6 +138,11 @@ func (c *collector) record(md apitype.StepEventMetadata) {
 	if typ == string(resource.RootStackType) {
 		return
 	}
+	if strings.HasPrefix(typ, "pulumi:providers:") && strings.HasPrefix(resource.URN(md.URN).Name(), "default") {
+		// Default providers come and go with the resources using them;
+		// the engine's summary does not count them either.
+		return
+	}
 	ch := &Change{
 		URN:            md.URN,
 		Type:           typ,

@@ -69,8 +69,12 @@ func (r *Report) Markdown(o MarkdownOptions) string {
 		if len(s.Changes) == 0 && len(s.Outputs) == 0 {
 			continue
 		}
-		open := fmt.Sprintf("\n<details%s><summary><b>%s</b>: %s</summary>\n\n", openAttr(r, s), escapeHTML(s.Stack), escapeHTML(describeCounts(s)))
-		closeTag := "</details>\n"
+		counts := describeCounts(s)
+		if r.Kind == KindDrift {
+			counts = fmt.Sprintf("%d drifted", len(s.Changes))
+		}
+		open := fmt.Sprintf("\n<details%s><summary><b>%s</b>: %s</summary>\n\n", openAttr(r, s), escapeHTML(s.Stack), escapeHTML(counts))
+		closeTag := "\n</details>\n"
 		if used+len(open)+len(closeTag) > budget {
 			omitted += len(s.Changes)
 			omittedByStack[s.Stack] += len(s.Changes)
@@ -85,14 +89,14 @@ func (r *Report) Markdown(o MarkdownOptions) string {
 				n := len(s.Changes) - i
 				omitted += n
 				omittedByStack[s.Stack] += n
-				fmt.Fprintf(&sec, "_✂️ %d more resource change(s) in this stack not shown._\n\n", n)
+				fmt.Fprintf(&sec, "\n_✂️ %d more resource change(s) in this stack not shown._\n\n", n)
 				break
 			}
 			sec.WriteString(block)
 			secUsed += len(block)
 		}
 		if len(s.Outputs) > 0 {
-			if block := outputsBlock(s.Outputs); secUsed+len(block) <= budget {
+			if block := "\n" + outputsBlock(s.Outputs); secUsed+len(block) <= budget {
 				sec.WriteString(block)
 				secUsed += len(block)
 			}
@@ -238,7 +242,14 @@ func resultCell(r *Report, s StackReport) string {
 	case len(s.Changes) > 0 && r.Kind == KindUp:
 		return "✅ deployed"
 	case len(s.Changes) > 0:
-		return fmt.Sprintf("%d to change", len(s.Changes))
+		n := 0
+		for _, op := range []string{OpCreate, OpUpdate, OpReplace, OpDelete} {
+			n += s.Summary[op]
+		}
+		if n == 0 {
+			n = len(s.Changes)
+		}
+		return fmt.Sprintf("%d to change", n)
 	default:
 		return "✅ no changes"
 	}
@@ -344,6 +355,12 @@ func changeBlock(c Change) string {
 	if sym == "" {
 		sym = c.Op
 	}
+	if len(c.Properties) == 0 {
+		// Creates and deletes: one list line each.
+		b.WriteString("- ")
+	} else {
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "**%s** `%s` **%s**", sym, escapeCell(c.Type), escapeHTML(c.Name))
 	if c.Blocking {
 		b.WriteString(" ⛔ blocking")
@@ -353,7 +370,6 @@ func changeBlock(c Change) string {
 	}
 	b.WriteString("\n")
 	if len(c.Properties) == 0 {
-		b.WriteString("\n")
 		return b.String()
 	}
 	b.WriteString("\n| Property | Before | After |\n|---|---|---|\n")
