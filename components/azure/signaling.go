@@ -363,30 +363,7 @@ func toAnySlice(ss []string) []any {
 func toMap(m map[string]any) pulumi.Map {
 	out := pulumi.Map{}
 	for k, v := range m {
-		out[k] = toInput(v)
+		out[k] = k8s.ToInput(v)
 	}
 	return out
-}
-
-func toInput(v any) pulumi.Input {
-	switch t := v.(type) {
-	case pulumi.Input:
-		return t
-	case map[string]any:
-		return toMap(t)
-	case []any:
-		a := pulumi.Array{}
-		for _, e := range t {
-			a = append(a, toInput(e))
-		}
-		return a
-	case string:
-		return pulumi.String(t)
-	case bool:
-		return pulumi.Bool(t)
-	case int:
-		return pulumi.Int(t)
-	default:
-		return pulumi.Any(t)
-	}
 }

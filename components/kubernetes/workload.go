@@ -301,7 +301,7 @@ func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadA
 		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(repo)},
 		Name:           pulumi.String(ReleaseName),
 		Namespace:      ns.Metadata.Name().Elem(),
-		Values:         toInput(values).(pulumi.Map),
+		Values:         ToInput(values).(pulumi.Map),
 	}, parent, provider, pulumi.DependsOn([]pulumi.Resource{secret}),
 		pulumi.Transforms([]pulumi.ResourceTransform{patch.Transform}))
 	if err != nil {
@@ -362,33 +362,37 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// toInput converts JSON-shaped values to Pulumi inputs, keeping integral
-// numbers integers.
-func toInput(v any) pulumi.Input {
+// ToInput converts JSON-shaped values (whose leaves may already be Pulumi
+// inputs) to Pulumi inputs, keeping integral numbers integers.
+func ToInput(v any) pulumi.Input {
 	switch t := v.(type) {
+	case pulumi.Input:
+		return t
 	case map[string]any:
 		m := pulumi.Map{}
 		for k, e := range t {
-			m[k] = toInput(e)
+			m[k] = ToInput(e)
 		}
 		return m
 	case []any:
 		a := pulumi.Array{}
 		for _, e := range t {
-			a = append(a, toInput(e))
+			a = append(a, ToInput(e))
 		}
 		return a
 	case string:
 		return pulumi.String(t)
 	case bool:
 		return pulumi.Bool(t)
+	case int:
+		return pulumi.Int(t)
 	case float64:
 		if t == float64(int64(t)) {
 			return pulumi.Int(int(t))
 		}
 		return pulumi.Float64(t)
 	default:
-		return pulumi.Any(t)
+		return pulumi.ToOutput(t)
 	}
 }
 
