@@ -2,43 +2,29 @@
 // azure, global). main.go, cmd/lkinfra and Automation API inline programs all
 // call Program, so every entry point evaluates exactly the same code.
 //
-// This package imports every cloud's SDK; tests of one cloud import that
-// cloud's stack package (stacks/aws, ...) instead, to compile only its SDK.
+// By default every kind is compiled in. Build tags select a subset
+// (GOFLAGS=-tags=lkinfra_aws compiles only the AWS SDK), which makes a
+// one-stack `pulumi up` or CI job link a third of the code; see kind_*.go and
+// README "Build cost". Tests of one cloud import that cloud's stack package
+// (stacks/aws, ...) instead, to compile only its SDK.
 package stacks
 
 import (
-	"fmt"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/livekit-infra/livekit-infra/stacks/aws"
-	"github.com/livekit-infra/livekit-infra/stacks/azure"
-	"github.com/livekit-infra/livekit-infra/stacks/gcp"
-	"github.com/livekit-infra/livekit-infra/stacks/global"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/stacks/kinds"
 )
+
+// compiled holds the kinds compiled into this binary (registered by kind_*.go).
+var compiled = kinds.Set{}
+
+// Kinds lists the stack kinds compiled into this binary, sorted.
+func Kinds() []string { return compiled.Names() }
 
 // Program validates the selected stack's config, then runs its kind's stack
 // function. It returns the stack outputs instead of exporting them, so that
 // callers (tests, plan) can inspect them; Run exports them.
-func Program(ctx *pulumi.Context) (pulumi.Map, error) {
-	s, err := settings.FromContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	switch s.Kind {
-	case settings.KindAWS:
-		return aws.Region(ctx, s)
-	case settings.KindGCP:
-		return gcp.Stack(ctx, s)
-	case settings.KindAzure:
-		return azure.Stack(ctx, s)
-	case settings.KindGlobal:
-		return global.Stack(ctx, s)
-	default:
-		return nil, fmt.Errorf("stack %q: unknown kind %q", s.Name, s.Kind)
-	}
-}
+func Program(ctx *pulumi.Context) (pulumi.Map, error) { return compiled.Program(ctx) }
 
 // Run is the pulumi.RunFunc used by main.go and Automation API inline programs.
 func Run(ctx *pulumi.Context) error {
