@@ -5,21 +5,20 @@
 // Each subcommand lives in its own file and registers itself in init();
 // main only dispatches. Exit codes: 0 success, 1 failure (bad config,
 // program error), 2 usage error.
-package main
+package cli
 
 import (
 	"fmt"
 	"io"
-	"os"
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/livekit-infra/livekit-infra/stacks"
 )
 
-func main() {
-	os.Exit(run(os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, program: stacks.Program}))
+// Main runs the command line args (without the program name) against
+// program and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer, program func(*pulumi.Context) (pulumi.Map, error)) int {
+	return run(args, env{stdout: stdout, stderr: stderr, program: program})
 }
 
 // Exit codes.
@@ -32,7 +31,7 @@ const (
 // env is what a subcommand runs with; tests build their own.
 type env struct {
 	stdout, stderr io.Writer
-	// program is the Pulumi program to evaluate (stacks.Program in main).
+	// program is the Pulumi program to evaluate (stacks.Program in lkinfra).
 	program func(*pulumi.Context) (pulumi.Map, error)
 }
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -12,8 +12,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
-
-	"github.com/livekit-infra/livekit-infra/stacks"
 )
 
 // project writes a tiny Pulumi project with a "dev" stack to a temp dir.
@@ -171,25 +169,5 @@ func TestHelp(t *testing.T) {
 	code, _, stderr := runCLI(t, testProgram, "plan", "-h")
 	if code != 0 || !strings.Contains(stderr, "--stack NAME") {
 		t.Errorf("plan -h: exit %d, stderr %q", code, stderr)
-	}
-}
-
-// TestRealProgramWiring runs the real stacks.Program through the CLI. The
-// tiny config may or may not be valid for it, but it must not be a usage
-// error and a failure must explain itself on stderr.
-func TestRealProgramWiring(t *testing.T) {
-	dir := project(t)
-	code, out, stderr := runCLI(t, stacks.Program, "plan", "--stack", "dev", "--dir", dir)
-	switch code {
-	case 0:
-		if !strings.Contains(out, "pulumi:pulumi:Stack  lk-dev") {
-			t.Errorf("tree missing stack line:\n%s", out)
-		}
-	case 1:
-		if !strings.Contains(stderr, `lkinfra plan: stack "dev":`) {
-			t.Errorf("failure without explanation:\n%s", stderr)
-		}
-	default:
-		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 }

@@ -1,0 +1,16 @@
+// Command lkinfra is the operator CLI for livekit-infra: `lkinfra plan`,
+// `preview`, `up` and `drift` (see package cli) run against the real program.
+// Build it with GOFLAGS=-tags=lkinfra_<kind> to include only some stack kinds
+// (README "Build cost").
+package main
+
+import (
+	"os"
+
+	"github.com/livekit-infra/livekit-infra/cmd/lkinfra/cli"
+	"github.com/livekit-infra/livekit-infra/stacks"
+)
+
+func main() {
+	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr, stacks.Program))
+}
