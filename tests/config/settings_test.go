@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 
 // repoRoot is the project directory (Pulumi.yaml and the stack files).
@@ -351,25 +351,10 @@ func TestAllErrorsReportedTogether(t *testing.T) {
 	}
 }
 
-// stackRaw loads a stack the way `lkinfra plan` does and hands its config
-// to the model.
-func stackRaw(t *testing.T, dir, stack string) (*plan.StackConfig, settings.Raw) {
-	t.Helper()
-	sc, err := plan.LoadStackConfig(dir, stack)
-	if err != nil {
-		t.Fatalf("LoadStackConfig(%s): %v", stack, err)
-	}
-	secret := map[string]bool{}
-	for _, k := range sc.SecretKeys {
-		secret[k] = true
-	}
-	return sc, settings.Raw{Values: sc.Config, Secret: secret}
-}
-
 // TestValidConfigDefaults: the committed aws stack parses, and what it does
 // not set takes the documented defaults.
 func TestValidConfigDefaults(t *testing.T) {
-	sc, raw := stackRaw(t, repoRoot, "aws-prod")
+	sc, raw := lkcheck.StackRaw(t, repoRoot, "aws-prod")
 	s, err := settings.Parse(sc.Stack, raw)
 	if err != nil {
 		t.Fatalf("Pulumi.aws-prod.yaml: %v", err)
@@ -467,7 +452,7 @@ func TestSecureValuesArePlaceholders(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "Pulumi.secure.yaml"), []byte(stackFile), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sc, raw := stackRaw(t, dir, "secure")
+	sc, raw := lkcheck.StackRaw(t, dir, "secure")
 	for _, k := range []string{"apiKey", "apiSecret", "redisPassword"} {
 		if !raw.Secret[ns+k] || raw.Values[ns+k] != settings.Placeholder {
 			t.Errorf("%s: loaded as %q (secret %v), want the placeholder %q, secret", k, raw.Values[ns+k], raw.Secret[ns+k], settings.Placeholder)
@@ -539,7 +524,7 @@ func TestCommittedStacksParse(t *testing.T) {
 	for _, m := range matches {
 		stack := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), "Pulumi."), ".yaml")
 		t.Run(stack, func(t *testing.T) {
-			sc, raw := stackRaw(t, repoRoot, stack)
+			sc, raw := lkcheck.StackRaw(t, repoRoot, stack)
 			s, err := settings.Parse(sc.Stack, raw)
 			if err != nil {
 				t.Fatalf("%s: %v", m, err)

@@ -1,7 +1,6 @@
 package gcp_test
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -155,29 +154,5 @@ func TestMuxedUDPPort(t *testing.T) {
 	_, doc := renderedConfig(t, p)
 	if doc["rtc"].(map[string]any)["udp_port"] != 7882 {
 		t.Errorf("rendered rtc = %v", doc["rtc"])
-	}
-}
-
-// Build cost: the GCP tests compile the gcp, kubernetes and aws SDKs only;
-// never azure-native, the all-clouds stacks package, or kubernetes' helm/v3
-// and yaml packages (every Kubernetes API group).
-func TestDependencies(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list")
-	}
-	out, err := exec.Command("go", "list", "-deps", "-test", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
-	}
-	for _, pkg := range strings.Fields(string(out)) {
-		switch {
-		case strings.Contains(pkg, "pulumi-azure"),
-			pkg == "github.com/livekit-infra/livekit-infra/stacks",
-			strings.Contains(pkg, "livekit-infra/components/azure"),
-			strings.HasSuffix(pkg, "kubernetes/helm/v3"),
-			strings.HasSuffix(pkg, "go/kubernetes/yaml"),
-			strings.Contains(pkg, "livekit/livekit-server/"):
-			t.Errorf("tests/gcp depends on %s", pkg)
-		}
 	}
 }
