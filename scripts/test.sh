@@ -13,6 +13,12 @@ bash scripts/install-test-deps.sh
 . "${LIVEKIT_INFRA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/livekit-infra}/env"
 export LIVEKIT_SERVER_BIN REDIS_SERVER_BIN
 
-# Stripping DWARF from test binaries cuts link time and memory (Pulumi SDK
-# binaries are large); tests need no debugger.
-go test -count=1 -ldflags='-s -w' ./...
+# shellcheck source=scripts/goenv.sh
+. scripts/goenv.sh
+
+# Compile the SDKs (and every other dependency) first, one package at a time
+# on machines with less than 12 GiB (see LKINFRA_BUILD_P in goenv.sh); on a
+# warm cache this is a no-op. Then every test, with the same -p: two
+# all-cloud test binaries linking while the engine test runs peak at 8 GB.
+compile_deps ./...
+go test -p "$LKINFRA_BUILD_P" -count=1 ./...
