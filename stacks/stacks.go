@@ -18,9 +18,6 @@ import (
 // compiled holds the kinds compiled into this binary (registered by kind_*.go).
 var compiled = kinds.Set{}
 
-// Kinds lists the stack kinds compiled into this binary, sorted.
-func Kinds() []string { return compiled.Names() }
-
 // Program validates the selected stack's config, then runs its kind's stack
 // function. It returns the stack outputs instead of exporting them, so that
 // callers (tests, plan) can inspect them; Run exports them.
