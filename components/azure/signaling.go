@@ -7,16 +7,11 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
-	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
-	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
-	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
-	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	k8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
@@ -63,8 +58,8 @@ const (
 type signalingLB struct {
 	provider  pulumi.ProviderResource
 	args      *MediaClusterArgs
-	issuer    *apiextensions.CustomResource
-	traefik   *helmv4.Chart
+	issuer    pulumi.Resource
+	traefik   pulumi.Resource
 	roleArn   pulumi.StringOutput
 	ingressIP pulumi.StringOutput
 }
@@ -116,9 +111,7 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 
 	// cert-manager, its DNS-01 service account and the right to mint that
 	// account's tokens.
-	cmNS, err := corev1.NewNamespace(ctx, name+"-cert-manager", &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(CertManagerNamespace)},
-	}, parent, k)
+	cmNS, err := objects.NewNamespace(ctx, name+"-cert-manager", CertManagerNamespace, nil, parent, k)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +120,7 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 		Chart:          pulumi.String("cert-manager"),
 		Version:        pulumi.String(args.CertManagerChart),
 		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(CertManagerRepo)},
-		Namespace:      cmNS.Metadata.Name().Elem(),
+		Namespace:      cmNS.Name,
 		Values: toMap(map[string]any{
 			"fullnameOverride": certManagerSA,
 			"crds":             map[string]any{"enabled": true, "keep": true},
@@ -141,35 +134,9 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 	if err != nil {
 		return nil, err
 	}
-	inCM := func(n string) *metav1.ObjectMetaArgs {
-		return &metav1.ObjectMetaArgs{Name: pulumi.String(n), Namespace: cmNS.Metadata.Name().Elem()}
-	}
-	if _, err := corev1.NewServiceAccount(ctx, name+"-dns01", &corev1.ServiceAccountArgs{
-		Metadata:                     inCM(dns01SA),
-		AutomountServiceAccountToken: pulumi.Bool(false),
-	}, parent, k); err != nil {
-		return nil, err
-	}
-	tokenRole, err := rbacv1.NewRole(ctx, name+"-dns01-token", &rbacv1.RoleArgs{
-		Metadata: inCM(dns01SA + "-tokenrequest"),
-		Rules: rbacv1.PolicyRuleArray{&rbacv1.PolicyRuleArgs{
-			ApiGroups:     pulumi.StringArray{pulumi.String("")},
-			Resources:     pulumi.StringArray{pulumi.String("serviceaccounts/token")},
-			ResourceNames: pulumi.StringArray{pulumi.String(dns01SA)},
-			Verbs:         pulumi.StringArray{pulumi.String("create")},
-		}},
-	}, parent, k)
-	if err != nil {
-		return nil, err
-	}
-	binding, err := rbacv1.NewRoleBinding(ctx, name+"-dns01-token", &rbacv1.RoleBindingArgs{
-		Metadata: inCM(dns01SA + "-tokenrequest"),
-		RoleRef: &rbacv1.RoleRefArgs{
-			ApiGroup: pulumi.String("rbac.authorization.k8s.io"), Kind: pulumi.String("Role"), Name: tokenRole.Metadata.Name().Elem(),
-		},
-		Subjects: rbacv1.SubjectArray{&rbacv1.SubjectArgs{
-			Kind: pulumi.String("ServiceAccount"), Name: pulumi.String(certManagerSA), Namespace: pulumi.String(CertManagerNamespace),
-		}},
+	binding, err := objects.NewTokenGrant(ctx, name+"-dns01", &objects.TokenGrantArgs{
+		Namespace: cmNS.Name, ServiceAccount: dns01SA,
+		Requester: certManagerSA, RequesterNamespace: CertManagerNamespace,
 	}, parent, k)
 	if err != nil {
 		return nil, err
@@ -190,11 +157,9 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 	if args.ACMEEmail != "" {
 		acme["email"] = args.ACMEEmail
 	}
-	issuer, err := apiextensions.NewCustomResource(ctx, name+"-issuer", &apiextensions.CustomResourceArgs{
-		ApiVersion:  pulumi.String("cert-manager.io/v1"),
-		Kind:        pulumi.String("ClusterIssuer"),
-		Metadata:    &metav1.ObjectMetaArgs{Name: pulumi.String(ClusterIssuerName)},
-		OtherFields: kubernetes.UntypedArgs{"spec": toMap(map[string]any{"acme": acme})},
+	issuer, err := objects.NewObject(ctx, name+"-issuer", &objects.ObjectArgs{
+		APIVersion: "cert-manager.io/v1", Kind: "ClusterIssuer", Name: ClusterIssuerName,
+		Spec: toMap(map[string]any{"acme": acme}),
 	}, parent, k, pulumi.DependsOn([]pulumi.Resource{certManager, binding}))
 	if err != nil {
 		return nil, err
@@ -202,9 +167,7 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 
 	// Traefik on the static IP. Only 443 is exposed; the Azure load balancer
 	// keeps client addresses (externalTrafficPolicy Local).
-	trNS, err := corev1.NewNamespace(ctx, name+"-traefik", &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(TraefikNamespace)},
-	}, parent, k)
+	trNS, err := objects.NewNamespace(ctx, name+"-traefik", TraefikNamespace, nil, parent, k)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +175,7 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 		Chart:          pulumi.String("traefik"),
 		Version:        pulumi.String(args.TraefikChart),
 		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(TraefikRepo)},
-		Namespace:      trNS.Metadata.Name().Elem(),
+		Namespace:      trNS.Name,
 		Values:         traefikValues(args),
 	}, parent, k)
 	if err != nil {
@@ -263,50 +226,26 @@ func traefikValues(args *MediaClusterArgs) pulumi.Map {
 func (s *signalingLB) route(ctx *pulumi.Context, name string, workload *k8s.LiveKitWorkload, parent pulumi.ResourceOption) error {
 	k := pulumi.Provider(s.provider)
 	names := s.args.Names()
-	inLK := &metav1.ObjectMetaArgs{Name: pulumi.String(CertificateName), Namespace: workload.Namespace}
-	cert, err := apiextensions.NewCustomResource(ctx, name+"-certificate", &apiextensions.CustomResourceArgs{
-		ApiVersion: pulumi.String("cert-manager.io/v1"),
-		Kind:       pulumi.String("Certificate"),
-		Metadata:   inLK,
-		OtherFields: kubernetes.UntypedArgs{"spec": toMap(map[string]any{
+	cert, err := objects.NewObject(ctx, name+"-certificate", &objects.ObjectArgs{
+		APIVersion: "cert-manager.io/v1", Kind: "Certificate", Name: CertificateName, Namespace: workload.Namespace,
+		Spec: toMap(map[string]any{
 			"secretName": TLSSecretName,
 			"dnsNames":   toAnySlice(names),
 			"issuerRef":  map[string]any{"kind": "ClusterIssuer", "name": ClusterIssuerName, "group": "cert-manager.io"},
 			"privateKey": map[string]any{"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
-		})},
+		}),
 	}, parent, k, pulumi.DependsOn([]pulumi.Resource{s.issuer}))
 	if err != nil {
 		return err
 	}
-
-	var rules networkingv1.IngressRuleArray
-	for _, h := range names {
-		rules = append(rules, &networkingv1.IngressRuleArgs{
-			Host: pulumi.String(h),
-			Http: &networkingv1.HTTPIngressRuleValueArgs{Paths: networkingv1.HTTPIngressPathArray{&networkingv1.HTTPIngressPathArgs{
-				Path: pulumi.String("/"), PathType: pulumi.String("Prefix"),
-				Backend: &networkingv1.IngressBackendArgs{Service: &networkingv1.IngressServiceBackendArgs{
-					Name: workload.ServiceName,
-					Port: &networkingv1.ServiceBackendPortArgs{Number: pulumi.Int(livekit.SignalPort)},
-				}},
-			}}},
-		})
-	}
-	if _, err := networkingv1.NewIngress(ctx, name+"-signaling", &networkingv1.IngressArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name: pulumi.String(IngressName), Namespace: workload.Namespace,
-			Annotations: pulumi.StringMap{
-				"traefik.ingress.kubernetes.io/router.entrypoints": pulumi.String("websecure"),
-				"traefik.ingress.kubernetes.io/router.tls":         pulumi.String("true"),
-			},
+	if _, err := objects.NewIngress(ctx, name+"-signaling", &objects.IngressArgs{
+		Name: IngressName, Namespace: workload.Namespace, Class: IngressClass,
+		Annotations: map[string]string{
+			"traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
+			"traefik.ingress.kubernetes.io/router.tls":         "true",
 		},
-		Spec: &networkingv1.IngressSpecArgs{
-			IngressClassName: pulumi.String(IngressClass),
-			Tls: networkingv1.IngressTLSArray{&networkingv1.IngressTLSArgs{
-				Hosts: pulumi.ToStringArray(names), SecretName: pulumi.String(TLSSecretName),
-			}},
-			Rules: rules,
-		},
+		Hosts: names, TLSSecret: TLSSecretName,
+		Service: workload.ServiceName, Port: livekit.SignalPort,
 	}, parent, k, pulumi.DependsOn([]pulumi.Resource{s.traefik, cert})); err != nil {
 		return err
 	}

@@ -11,12 +11,11 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
 	k8s "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
-	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
@@ -328,103 +327,75 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 func signalingGateway(ctx *pulumi.Context, name string, args *MediaClusterArgs, w *lkk8s.LiveKitWorkload, provider pulumi.ProviderResource,
 	ipName, certMap, sslPolicy pulumi.StringInput, parent pulumi.ResourceOption) error {
 	opts := []pulumi.ResourceOption{parent, pulumi.Provider(provider), pulumi.DependsOn([]pulumi.Resource{w})}
-	meta := func(n string, ann pulumi.StringMap) *metav1.ObjectMetaArgs {
-		return &metav1.ObjectMetaArgs{Name: pulumi.String(n), Namespace: w.Namespace, Annotations: ann}
+	object := func(apiVersion, kind, n string, spec pulumi.Map) *objects.ObjectArgs {
+		return &objects.ObjectArgs{APIVersion: apiVersion, Kind: kind, Name: n, Namespace: w.Namespace, Spec: spec}
 	}
 	svcRef := pulumi.Map{"group": pulumi.String(""), "kind": pulumi.String("Service"), "name": w.ServiceName}
 
-	gw, err := apiextensions.NewCustomResource(ctx, name+"-gateway", &apiextensions.CustomResourceArgs{
-		ApiVersion: pulumi.String("gateway.networking.k8s.io/v1"),
-		Kind:       pulumi.String("Gateway"),
-		Metadata:   meta(GatewayName, pulumi.StringMap{"networking.gke.io/certmap": certMap}),
-		OtherFields: k8s.UntypedArgs{"spec": pulumi.Map{
-			"gatewayClassName": pulumi.String(GatewayClass),
-			// HTTPS only: there is no plain-HTTP listener to downgrade to.
-			"listeners": pulumi.Array{pulumi.Map{
-				"name": pulumi.String("https"), "protocol": pulumi.String("HTTPS"), "port": pulumi.Int(443),
-				"allowedRoutes": pulumi.Map{"namespaces": pulumi.Map{"from": pulumi.String("Same")}},
-			}},
-			"addresses": pulumi.Array{pulumi.Map{"type": pulumi.String("NamedAddress"), "value": ipName}},
+	gateway := object("gateway.networking.k8s.io/v1", "Gateway", GatewayName, pulumi.Map{
+		"gatewayClassName": pulumi.String(GatewayClass),
+		// HTTPS only: there is no plain-HTTP listener to downgrade to.
+		"listeners": pulumi.Array{pulumi.Map{
+			"name": pulumi.String("https"), "protocol": pulumi.String("HTTPS"), "port": pulumi.Int(443),
+			"allowedRoutes": pulumi.Map{"namespaces": pulumi.Map{"from": pulumi.String("Same")}},
 		}},
-	}, opts...)
+		"addresses": pulumi.Array{pulumi.Map{"type": pulumi.String("NamedAddress"), "value": ipName}},
+	})
+	gateway.Annotations = map[string]pulumi.StringInput{"networking.gke.io/certmap": certMap}
+	gw, err := objects.NewObject(ctx, name+"-gateway", gateway, opts...)
 	if err != nil {
 		return err
 	}
 	gwOpts := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn([]pulumi.Resource{gw}))
-	if _, err := apiextensions.NewCustomResource(ctx, name+"-route", &apiextensions.CustomResourceArgs{
-		ApiVersion: pulumi.String("gateway.networking.k8s.io/v1"),
-		Kind:       pulumi.String("HTTPRoute"),
-		Metadata:   meta(GatewayName, nil),
-		OtherFields: k8s.UntypedArgs{"spec": pulumi.Map{
-			"parentRefs": pulumi.Array{pulumi.Map{"name": pulumi.String(GatewayName)}},
-			"hostnames":  pulumi.ToStringArray(args.Names()),
-			"rules": pulumi.Array{pulumi.Map{
-				"backendRefs": pulumi.Array{pulumi.Map{"name": w.ServiceName, "port": pulumi.Int(livekit.SignalPort)}},
-			}},
+	if _, err := objects.NewObject(ctx, name+"-route", object("gateway.networking.k8s.io/v1", "HTTPRoute", GatewayName, pulumi.Map{
+		"parentRefs": pulumi.Array{pulumi.Map{"name": pulumi.String(GatewayName)}},
+		"hostnames":  pulumi.ToStringArray(args.Names()),
+		"rules": pulumi.Array{pulumi.Map{
+			"backendRefs": pulumi.Array{pulumi.Map{"name": w.ServiceName, "port": pulumi.Int(livekit.SignalPort)}},
 		}},
-	}, gwOpts...); err != nil {
+	}), gwOpts...); err != nil {
 		return err
 	}
-	if _, err := apiextensions.NewCustomResource(ctx, name+"-tls-policy", &apiextensions.CustomResourceArgs{
-		ApiVersion: pulumi.String("networking.gke.io/v1"),
-		Kind:       pulumi.String("GCPGatewayPolicy"),
-		Metadata:   meta(GatewayName+"-tls", nil),
-		OtherFields: k8s.UntypedArgs{"spec": pulumi.Map{
-			"default":   pulumi.Map{"sslPolicy": sslPolicy},
-			"targetRef": pulumi.Map{"group": pulumi.String("gateway.networking.k8s.io"), "kind": pulumi.String("Gateway"), "name": pulumi.String(GatewayName)},
-		}},
-	}, gwOpts...); err != nil {
+	if _, err := objects.NewObject(ctx, name+"-tls-policy", object("networking.gke.io/v1", "GCPGatewayPolicy", GatewayName+"-tls", pulumi.Map{
+		"default":   pulumi.Map{"sslPolicy": sslPolicy},
+		"targetRef": pulumi.Map{"group": pulumi.String("gateway.networking.k8s.io"), "kind": pulumi.String("Gateway"), "name": pulumi.String(GatewayName)},
+	}), gwOpts...); err != nil {
 		return err
 	}
-	if _, err := apiextensions.NewCustomResource(ctx, name+"-backend-policy", &apiextensions.CustomResourceArgs{
-		ApiVersion: pulumi.String("networking.gke.io/v1"),
-		Kind:       pulumi.String("GCPBackendPolicy"),
-		Metadata:   meta(GatewayName+"-backend", nil),
-		OtherFields: k8s.UntypedArgs{"spec": pulumi.Map{
-			"default": pulumi.Map{
-				"timeoutSec": pulumi.Int(BackendTimeoutSec),
-				// A node that stops being ready (drain, lost Redis) keeps its
-				// open WebSockets for a minute while clients move.
-				"connectionDraining": pulumi.Map{"drainingTimeoutSec": pulumi.Int(60)},
-			},
-			"targetRef": svcRef,
-		}},
-	}, opts...); err != nil {
+	if _, err := objects.NewObject(ctx, name+"-backend-policy", object("networking.gke.io/v1", "GCPBackendPolicy", GatewayName+"-backend", pulumi.Map{
+		"default": pulumi.Map{
+			"timeoutSec": pulumi.Int(BackendTimeoutSec),
+			// A node that stops being ready (drain, lost Redis) keeps its
+			// open WebSockets for a minute while clients move.
+			"connectionDraining": pulumi.Map{"drainingTimeoutSec": pulumi.Int(60)},
+		},
+		"targetRef": svcRef,
+	}), opts...); err != nil {
 		return err
 	}
-	if _, err := apiextensions.NewCustomResource(ctx, name+"-health-check", &apiextensions.CustomResourceArgs{
-		ApiVersion: pulumi.String("networking.gke.io/v1"),
-		Kind:       pulumi.String("HealthCheckPolicy"),
-		Metadata:   meta(GatewayName+"-health", nil),
-		OtherFields: k8s.UntypedArgs{"spec": pulumi.Map{
-			"default": pulumi.Map{
-				"checkIntervalSec":   pulumi.Int(5),
-				"timeoutSec":         pulumi.Int(3),
-				"healthyThreshold":   pulumi.Int(1),
-				"unhealthyThreshold": pulumi.Int(2),
-				// LiveKit answers GET / with 200, or 406 once it lost Redis.
-				"config": pulumi.Map{
-					"type": pulumi.String("HTTP"),
-					"httpHealthCheck": pulumi.Map{
-						"port":        pulumi.Int(livekit.SignalPort),
-						"requestPath": pulumi.String(livekit.HealthPath),
-					},
+	if _, err := objects.NewObject(ctx, name+"-health-check", object("networking.gke.io/v1", "HealthCheckPolicy", GatewayName+"-health", pulumi.Map{
+		"default": pulumi.Map{
+			"checkIntervalSec":   pulumi.Int(5),
+			"timeoutSec":         pulumi.Int(3),
+			"healthyThreshold":   pulumi.Int(1),
+			"unhealthyThreshold": pulumi.Int(2),
+			// LiveKit answers GET / with 200, or 406 once it lost Redis.
+			"config": pulumi.Map{
+				"type": pulumi.String("HTTP"),
+				"httpHealthCheck": pulumi.Map{
+					"port":        pulumi.Int(livekit.SignalPort),
+					"requestPath": pulumi.String(livekit.HealthPath),
 				},
 			},
-			"targetRef": svcRef,
-		}},
-	}, opts...); err != nil {
+		},
+		"targetRef": svcRef,
+	}), opts...); err != nil {
 		return err
 	}
-	if _, err := apiextensions.NewCustomResource(ctx, name+"-metrics", &apiextensions.CustomResourceArgs{
-		ApiVersion: pulumi.String("monitoring.googleapis.com/v1"),
-		Kind:       pulumi.String("PodMonitoring"),
-		Metadata:   meta("livekit", nil),
-		OtherFields: k8s.UntypedArgs{"spec": pulumi.Map{
-			"selector":  pulumi.Map{"matchLabels": pulumi.ToStringMap(lkk8s.SelectorLabels())},
-			"endpoints": pulumi.Array{pulumi.Map{"port": pulumi.Int(livekit.PrometheusPort), "interval": pulumi.String("30s")}},
-		}},
-	}, opts...); err != nil {
+	if _, err := objects.NewObject(ctx, name+"-metrics", object("monitoring.googleapis.com/v1", "PodMonitoring", "livekit", pulumi.Map{
+		"selector":  pulumi.Map{"matchLabels": pulumi.ToStringMap(lkk8s.SelectorLabels())},
+		"endpoints": pulumi.Array{pulumi.Map{"port": pulumi.Int(livekit.PrometheusPort), "interval": pulumi.String("30s")}},
+	}), opts...); err != nil {
 		return err
 	}
 	return nil

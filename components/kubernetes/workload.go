@@ -24,12 +24,10 @@ import (
 	"sort"
 	"strings"
 
-	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
-	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
-	policyv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/policy/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
@@ -251,14 +249,9 @@ func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadA
 		nsName = DefaultNamespace
 	}
 
-	ns, err := corev1.NewNamespace(ctx, name, &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(nsName), Labels: pulumi.StringMap{"app.kubernetes.io/part-of": pulumi.String("livekit-infra")}},
-	}, parent, provider)
+	ns, err := objects.NewNamespace(ctx, name, nsName, map[string]string{"app.kubernetes.io/part-of": "livekit-infra"}, parent, provider)
 	if err != nil {
 		return nil, err
-	}
-	inNS := func(n string) *metav1.ObjectMetaArgs {
-		return &metav1.ObjectMetaArgs{Name: pulumi.String(n), Namespace: ns.Metadata.Name().Elem()}
 	}
 
 	// The Secret: rendered config plus files, all Pulumi secrets.
@@ -268,10 +261,8 @@ func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadA
 		data[f] = pulumi.ToSecret(args.Files[f].ToStringOutput()).(pulumi.StringOutput)
 		hashInputs = append(hashInputs, pulumi.String(f), args.Files[f].ToStringOutput())
 	}
-	secret, err := corev1.NewSecret(ctx, name+"-config", &corev1.SecretArgs{
-		Metadata:   inNS(SecretName),
-		Type:       pulumi.String("Opaque"),
-		StringData: data,
+	secret, err := objects.NewSecret(ctx, name+"-config", &objects.SecretArgs{
+		Name: SecretName, Namespace: ns.Name, StringData: data,
 	}, parent, provider)
 	if err != nil {
 		return nil, err
@@ -300,9 +291,9 @@ func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadA
 		Version:        pulumi.String(args.ChartVersion),
 		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(repo)},
 		Name:           pulumi.String(ReleaseName),
-		Namespace:      ns.Metadata.Name().Elem(),
+		Namespace:      ns.Name,
 		Values:         ToInput(values).(pulumi.Map),
-	}, parent, provider, pulumi.DependsOn([]pulumi.Resource{secret}),
+	}, parent, provider, pulumi.DependsOn([]pulumi.Resource{secret.Resource}),
 		pulumi.Transforms([]pulumi.ResourceTransform{patch.Transform}))
 	if err != nil {
 		return nil, err
@@ -312,19 +303,10 @@ func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadA
 	if svcType == "" {
 		svcType = "ClusterIP"
 	}
-	svcMeta := inNS(SignalServiceName)
-	svcMeta.Annotations = pulumi.ToStringMap(args.Service.Annotations)
-	svcMeta.Labels = pulumi.ToStringMap(args.Service.Labels)
-	svc, err := corev1.NewService(ctx, name+"-signal", &corev1.ServiceArgs{
-		Metadata: svcMeta,
-		Spec: &corev1.ServiceSpecArgs{
-			Type:     pulumi.String(svcType),
-			Selector: pulumi.ToStringMap(SelectorLabels()),
-			Ports: corev1.ServicePortArray{&corev1.ServicePortArgs{
-				Name: pulumi.String("http"), Protocol: pulumi.String("TCP"),
-				Port: pulumi.Int(livekit.SignalPort), TargetPort: pulumi.Int(livekit.SignalPort),
-			}},
-		},
+	svc, err := objects.NewService(ctx, name+"-signal", &objects.ServiceArgs{
+		Name: SignalServiceName, Namespace: ns.Name, Type: svcType,
+		Annotations: args.Service.Annotations, Labels: args.Service.Labels,
+		Selector: SelectorLabels(), Port: livekit.SignalPort,
 	}, parent, provider, pulumi.DependsOn([]pulumi.Resource{chart}))
 	if err != nil {
 		return nil, err
@@ -332,19 +314,14 @@ func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadA
 
 	// Voluntary disruptions (node upgrades, repairs) take one LiveKit node
 	// at a time, so the others keep serving while it drains.
-	if _, err := policyv1.NewPodDisruptionBudget(ctx, name, &policyv1.PodDisruptionBudgetArgs{
-		Metadata: inNS(FullName),
-		Spec: &policyv1.PodDisruptionBudgetSpecArgs{
-			MaxUnavailable: pulumi.Int(1),
-			Selector:       &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(SelectorLabels())},
-		},
-	}, parent, provider, pulumi.DependsOn([]pulumi.Resource{chart})); err != nil {
+	if _, err := objects.NewPodDisruptionBudget(ctx, name, FullName, ns.Name, 1, SelectorLabels(),
+		parent, provider, pulumi.DependsOn([]pulumi.Resource{chart})); err != nil {
 		return nil, err
 	}
 
-	w.Namespace = ns.Metadata.Name().Elem()
-	w.ServiceName = svc.Metadata.Name().Elem()
-	w.SecretName = secret.Metadata.Name().Elem()
+	w.Namespace = ns.Name
+	w.ServiceName = svc.Name
+	w.SecretName = secret.Name
 	if err := ctx.RegisterResourceOutputs(w, pulumi.Map{
 		"namespace": w.Namespace, "serviceName": w.ServiceName, "secretName": w.SecretName,
 	}); err != nil {

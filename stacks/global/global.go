@@ -16,6 +16,7 @@ import (
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/stacks/stackref"
 )
 
 // Program reads and validates the stack config, then declares the stack.
@@ -52,7 +53,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	var regions []components.GlobalTrafficRegion
 	details := pulumi.Map{}
 	for _, r := range g.Regions {
-		ref, err := pulumi.NewStackReference(ctx, r.Stack, nil)
+		ref, err := stackref.New(ctx, r.Stack)
 		if err != nil {
 			return nil, fmt.Errorf("region %s: reading stack %s: %w", r.Name, r.Stack, err)
 		}
@@ -65,8 +66,8 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 			"hostname":   ep.hostname,
 			"url":        ep.url,
 			"healthUrl":  ep.healthURL,
-			"cloud":      ref.GetOutput(pulumi.String(OutputCloud)),
-			"region":     ref.GetOutput(pulumi.String(OutputRegion)),
+			"cloud":      ref.Output(OutputCloud),
+			"region":     ref.Output(OutputRegion),
 			"continents": pulumi.ToStringArray(continents(r)),
 			"failover":   pulumi.ToStringArray(r.Failover),
 		}
@@ -119,8 +120,8 @@ type regionEndpoints struct {
 
 // endpoints reads a region's outputs, failing the deployment with a message
 // that says what to fix when one is missing or contradicts this stack.
-func endpoints(ctx *pulumi.Context, ref *pulumi.StackReference, r settings.GlobalRegion, global string) regionEndpoints {
-	get := func(k string) pulumi.AnyOutput { return ref.GetOutput(pulumi.String(k)) }
+func endpoints(ctx *pulumi.Context, ref *stackref.Ref, r settings.GlobalRegion, global string) regionEndpoints {
+	get := ref.Output
 	missing := func(k string) error {
 		return fmt.Errorf("region %s: stack %s has no output %q: deploy the regional stacks before the global stack (pulumi up --stack %s)", r.Name, r.Stack, k, r.Stack)
 	}

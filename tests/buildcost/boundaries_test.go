@@ -8,6 +8,7 @@
 package buildcost
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -168,6 +169,79 @@ func TestNoHelmV3(t *testing.T) {
 			if slices.Contains(banned, p) {
 				t.Errorf("%s depends on %s, which imports every Kubernetes API group (~630 CPU-s cold); use helm/v4", pkg, p)
 			}
+		}
+	}
+}
+
+// Naming a typed Kubernetes object (its ObjectMeta reaches pulumi.AnyOutput),
+// pulumi.StackReference or pulumi.AnyOutput makes the compiler instantiate
+// Pulumi's generic output type for every built-in type in that package:
+// about 8,000 functions, 10 CPU-s, and on every edit of a package it
+// depends on. So only two leaf packages, which import nothing else of this
+// module, may do it; everything else goes through their plain-typed API.
+var expensiveLeaves = map[string]string{
+	"/components/kubernetes/objects": "typed Kubernetes objects",
+	"/stacks/stackref":               "stack references",
+}
+
+func TestExpensiveTypesOnlyInLeafPackages(t *testing.T) {
+	mod := module(t)
+	out := goList(t, "-f", "{{.ImportPath}}|{{.Dir}}|{{join .GoFiles \" \"}}|{{join .Imports \" \"}}", "./...")
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.SplitN(line, "|", 4)
+		pkg, dir, files, imports := f[0], f[1], strings.Fields(f[2]), strings.Fields(f[3])
+		rel := strings.TrimPrefix(pkg, mod)
+		if _, leaf := expensiveLeaves[rel]; leaf {
+			for _, imp := range imports {
+				if strings.HasPrefix(imp, mod+"/") || imp == mod {
+					t.Errorf("%s imports %s: as a leaf it must not, or every edit there recompiles it", pkg, imp)
+				}
+			}
+			continue
+		}
+		for _, imp := range imports {
+			if kubernetesAPIGroup(imp) {
+				t.Errorf("%s imports %s; declare typed Kubernetes objects through components/kubernetes/objects", pkg, imp)
+			}
+		}
+		for _, name := range files {
+			src, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, l := range strings.Split(string(src), "\n") {
+				if strings.HasPrefix(strings.TrimSpace(l), "//") {
+					continue
+				}
+				for _, s := range []string{"pulumi.StackReference", "pulumi.NewStackReference", "pulumi.AnyOutput", "pulumi.Any("} {
+					if strings.Contains(l, s) {
+						t.Errorf("%s/%s:%d uses %s; read stacks through stacks/stackref, and prefer pulumi.ToOutput to pulumi.Any", rel, name, i+1, s)
+					}
+				}
+			}
+		}
+	}
+}
+
+// kubernetesAPIGroup reports whether imp is one of the Kubernetes SDK's typed
+// API packages (core/v1, meta/v1, apiextensions, ...), as opposed to the
+// provider package and helm/v4, which are cheap to name.
+func kubernetesAPIGroup(imp string) bool {
+	const k = "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/"
+	rest, ok := strings.CutPrefix(imp, k)
+	return ok && rest != "helm/v4"
+}
+
+func TestKubernetesAPIGroupClassifier(t *testing.T) {
+	for imp, want := range map[string]bool{
+		"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes":               false,
+		"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4":       false,
+		"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1":       true,
+		"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions": true,
+		"github.com/pulumi/pulumi/sdk/v3/go/pulumi":                              false,
+	} {
+		if got := kubernetesAPIGroup(imp); got != want {
+			t.Errorf("kubernetesAPIGroup(%s) = %v, want %v", imp, got, want)
 		}
 	}
 }

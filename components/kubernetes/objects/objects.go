@@ -1,0 +1,228 @@
+// Package objects declares the typed Kubernetes objects this program uses
+// (namespaces, Secrets, Services, RBAC, Ingress) and custom resources (GKE
+// Gateway API, cert-manager), behind functions that take and return plain
+// Pulumi types.
+//
+// Why a package of its own (README "Build cost"): a package that names a
+// typed Kubernetes object (its ObjectMeta reaches pulumi.AnyOutput) makes
+// the Go compiler instantiate Pulumi's generic output type for every
+// built-in type, about 8,000 functions and 10 CPU-s. Here that happens once,
+// and since this package imports nothing else of this module, editing the
+// components never recompiles it. Callers (components/kubernetes, gcp,
+// azure) stay cheap.
+package objects
+
+import (
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
+	policyv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/policy/v1"
+	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Created is a declared object: the resource, to depend on, and its name,
+// an output that resolves once the object exists (so what refers to it by
+// name waits for it).
+type Created struct {
+	Resource pulumi.CustomResource
+	Name     pulumi.StringOutput
+}
+
+// ObjectArgs describes an object of a kind without Go bindings (a custom
+// resource such as a Gateway, a GKE policy or a cert-manager Certificate).
+type ObjectArgs struct {
+	APIVersion, Kind, Name string
+	// Namespace is nil for cluster-scoped objects.
+	Namespace   pulumi.StringInput
+	Annotations map[string]pulumi.StringInput
+	Spec        pulumi.Input
+}
+
+// NewObject declares a custom resource.
+func NewObject(ctx *pulumi.Context, name string, args *ObjectArgs, opts ...pulumi.ResourceOption) (pulumi.CustomResource, error) {
+	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(args.Name), Namespace: args.Namespace}
+	if len(args.Annotations) > 0 {
+		meta.Annotations = pulumi.StringMap(args.Annotations)
+	}
+	return apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
+		ApiVersion:  pulumi.String(args.APIVersion),
+		Kind:        pulumi.String(args.Kind),
+		Metadata:    meta,
+		OtherFields: kubernetes.UntypedArgs{"spec": args.Spec},
+	}, opts...)
+}
+
+// NewNamespace declares the namespace `namespace`.
+func NewNamespace(ctx *pulumi.Context, name, namespace string, labels map[string]string, opts ...pulumi.ResourceOption) (Created, error) {
+	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(namespace)}
+	if labels != nil {
+		meta.Labels = pulumi.ToStringMap(labels)
+	}
+	ns, err := corev1.NewNamespace(ctx, name, &corev1.NamespaceArgs{Metadata: meta}, opts...)
+	if err != nil {
+		return Created{}, err
+	}
+	return Created{Resource: ns, Name: ns.Metadata.Name().Elem()}, nil
+}
+
+// SecretArgs describe an Opaque Secret.
+type SecretArgs struct {
+	Name      string
+	Namespace pulumi.StringInput
+	// StringData is stored as given: pass Pulumi secrets.
+	StringData pulumi.StringMap
+}
+
+// NewSecret declares the Secret.
+func NewSecret(ctx *pulumi.Context, name string, args *SecretArgs, opts ...pulumi.ResourceOption) (Created, error) {
+	s, err := corev1.NewSecret(ctx, name, &corev1.SecretArgs{
+		Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(args.Name), Namespace: args.Namespace},
+		Type:       pulumi.String("Opaque"),
+		StringData: args.StringData,
+	}, opts...)
+	if err != nil {
+		return Created{}, err
+	}
+	return Created{Resource: s, Name: s.Metadata.Name().Elem()}, nil
+}
+
+// ServiceArgs describe a Service with one TCP port (named "http", the same
+// port on the pods) in front of the pods matching Selector.
+type ServiceArgs struct {
+	Name                string
+	Namespace           pulumi.StringInput
+	Type                string
+	Annotations, Labels map[string]string
+	Selector            map[string]string
+	Port                int
+}
+
+// NewService declares the Service.
+func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pulumi.ResourceOption) (Created, error) {
+	svc, err := corev1.NewService(ctx, name, &corev1.ServiceArgs{
+		Metadata: &metav1.ObjectMetaArgs{
+			Name: pulumi.String(args.Name), Namespace: args.Namespace,
+			Annotations: pulumi.ToStringMap(args.Annotations), Labels: pulumi.ToStringMap(args.Labels),
+		},
+		Spec: &corev1.ServiceSpecArgs{
+			Type:     pulumi.String(args.Type),
+			Selector: pulumi.ToStringMap(args.Selector),
+			Ports: corev1.ServicePortArray{&corev1.ServicePortArgs{
+				Name: pulumi.String("http"), Protocol: pulumi.String("TCP"),
+				Port: pulumi.Int(args.Port), TargetPort: pulumi.Int(args.Port),
+			}},
+		},
+	}, opts...)
+	if err != nil {
+		return Created{}, err
+	}
+	return Created{Resource: svc, Name: svc.Metadata.Name().Elem()}, nil
+}
+
+// NewPodDisruptionBudget lets voluntary disruptions (node upgrades, repairs)
+// take at most maxUnavailable of the pods matching selector at a time.
+func NewPodDisruptionBudget(ctx *pulumi.Context, name, pdbName string, namespace pulumi.StringInput, maxUnavailable int, selector map[string]string, opts ...pulumi.ResourceOption) (pulumi.CustomResource, error) {
+	return policyv1.NewPodDisruptionBudget(ctx, name, &policyv1.PodDisruptionBudgetArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(pdbName), Namespace: namespace},
+		Spec: &policyv1.PodDisruptionBudgetSpecArgs{
+			MaxUnavailable: pulumi.Int(maxUnavailable),
+			Selector:       &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(selector)},
+		},
+	}, opts...)
+}
+
+// TokenGrantArgs describe a service account whose tokens another account
+// may request: how a controller (cert-manager) presents a short-lived,
+// audience-bound identity to a cloud (AWS web identity) without a stored key.
+type TokenGrantArgs struct {
+	// Namespace and ServiceAccount name the account whose tokens are minted.
+	Namespace      pulumi.StringInput
+	ServiceAccount string
+	// Requester (in RequesterNamespace) may create tokens for it and for
+	// nothing else.
+	Requester, RequesterNamespace string
+}
+
+// NewTokenGrant declares the service account (no token mounted in pods) as
+// `name`, and the Role and RoleBinding that let the requester create its
+// tokens as `name`-token. The returned binding is what users of the grant
+// depend on.
+func NewTokenGrant(ctx *pulumi.Context, name string, args *TokenGrantArgs, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
+	meta := func(n string) *metav1.ObjectMetaArgs {
+		return &metav1.ObjectMetaArgs{Name: pulumi.String(n), Namespace: args.Namespace}
+	}
+	if _, err := corev1.NewServiceAccount(ctx, name, &corev1.ServiceAccountArgs{
+		Metadata:                     meta(args.ServiceAccount),
+		AutomountServiceAccountToken: pulumi.Bool(false),
+	}, opts...); err != nil {
+		return nil, err
+	}
+	role, err := rbacv1.NewRole(ctx, name+"-token", &rbacv1.RoleArgs{
+		Metadata: meta(args.ServiceAccount + "-tokenrequest"),
+		Rules: rbacv1.PolicyRuleArray{&rbacv1.PolicyRuleArgs{
+			ApiGroups:     pulumi.StringArray{pulumi.String("")},
+			Resources:     pulumi.StringArray{pulumi.String("serviceaccounts/token")},
+			ResourceNames: pulumi.StringArray{pulumi.String(args.ServiceAccount)},
+			Verbs:         pulumi.StringArray{pulumi.String("create")},
+		}},
+	}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return rbacv1.NewRoleBinding(ctx, name+"-token", &rbacv1.RoleBindingArgs{
+		Metadata: meta(args.ServiceAccount + "-tokenrequest"),
+		RoleRef: &rbacv1.RoleRefArgs{
+			ApiGroup: pulumi.String("rbac.authorization.k8s.io"), Kind: pulumi.String("Role"), Name: role.Metadata.Name().Elem(),
+		},
+		Subjects: rbacv1.SubjectArray{&rbacv1.SubjectArgs{
+			Kind: pulumi.String("ServiceAccount"), Name: pulumi.String(args.Requester), Namespace: pulumi.String(args.RequesterNamespace),
+		}},
+	}, opts...)
+}
+
+// IngressArgs describe an Ingress that sends every host, TLS-terminated
+// with one certificate Secret, to one Service port.
+type IngressArgs struct {
+	Name        string
+	Namespace   pulumi.StringInput
+	Class       string
+	Annotations map[string]string
+	Hosts       []string
+	// TLSSecret holds the certificate for all of Hosts.
+	TLSSecret string
+	Service   pulumi.StringInput
+	Port      int
+}
+
+// NewIngress declares the Ingress: one rule per host, path prefix "/".
+func NewIngress(ctx *pulumi.Context, name string, args *IngressArgs, opts ...pulumi.ResourceOption) (pulumi.CustomResource, error) {
+	var rules networkingv1.IngressRuleArray
+	for _, h := range args.Hosts {
+		rules = append(rules, &networkingv1.IngressRuleArgs{
+			Host: pulumi.String(h),
+			Http: &networkingv1.HTTPIngressRuleValueArgs{Paths: networkingv1.HTTPIngressPathArray{&networkingv1.HTTPIngressPathArgs{
+				Path: pulumi.String("/"), PathType: pulumi.String("Prefix"),
+				Backend: &networkingv1.IngressBackendArgs{Service: &networkingv1.IngressServiceBackendArgs{
+					Name: args.Service,
+					Port: &networkingv1.ServiceBackendPortArgs{Number: pulumi.Int(args.Port)},
+				}},
+			}}},
+		})
+	}
+	return networkingv1.NewIngress(ctx, name, &networkingv1.IngressArgs{
+		Metadata: &metav1.ObjectMetaArgs{
+			Name: pulumi.String(args.Name), Namespace: args.Namespace,
+			Annotations: pulumi.ToStringMap(args.Annotations),
+		},
+		Spec: &networkingv1.IngressSpecArgs{
+			IngressClassName: pulumi.String(args.Class),
+			Tls: networkingv1.IngressTLSArray{&networkingv1.IngressTLSArgs{
+				Hosts: pulumi.ToStringArray(args.Hosts), SecretName: pulumi.String(args.TLSSecret),
+			}},
+			Rules: rules,
+		},
+	}, opts...)
+}
