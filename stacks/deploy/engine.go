@@ -107,6 +107,9 @@ type runner struct {
 	cmd        auto.PulumiCommand
 	progressMu sync.Mutex
 	outputMu   sync.Mutex
+	// stacks holds the stacks selected so far: `up` previews, then deploys,
+	// the same stack, and each selection is a CLI process (~0.4 CPU-s).
+	stacks map[string]auto.Stack
 }
 
 // wsMu serialises workspace creation and stack selection: `pulumi stack
@@ -138,7 +141,7 @@ func newRunner(o Options) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &runner{o: o, cmd: cmd}, nil
+	return &runner{o: o, cmd: cmd, stacks: map[string]auto.Stack{}}, nil
 }
 
 func (r *runner) workspaceOpts() []auto.LocalWorkspaceOption {
@@ -159,10 +162,20 @@ func (r *runner) workspaceOpts() []auto.LocalWorkspaceOption {
 func (r *runner) stack(ctx context.Context, name string, create bool) (auto.Stack, error) {
 	wsMu.Lock()
 	defer wsMu.Unlock()
-	if create {
-		return auto.UpsertStackInlineSource(ctx, name, "", r.o.Program, r.workspaceOpts()...)
+	if st, ok := r.stacks[name]; ok {
+		return st, nil
 	}
-	return auto.SelectStackInlineSource(ctx, name, "", r.o.Program, r.workspaceOpts()...)
+	var st auto.Stack
+	var err error
+	if create {
+		st, err = auto.UpsertStackInlineSource(ctx, name, "", r.o.Program, r.workspaceOpts()...)
+	} else {
+		st, err = auto.SelectStackInlineSource(ctx, name, "", r.o.Program, r.workspaceOpts()...)
+	}
+	if err == nil {
+		r.stacks[name] = st
+	}
+	return st, err
 }
 
 func (r *runner) cliOutput(stack string) (io.Writer, func()) {
@@ -448,8 +461,22 @@ type cli struct {
 	version semver.Version
 }
 
+// cliKey identifies a CLI binary whose version has been read: the same
+// path, size and modification time are the same binary.
+type cliKey struct {
+	path  string
+	size  int64
+	mtime time.Time
+}
+
+var (
+	clisMu sync.Mutex
+	clis   = map[cliKey]*cli{}
+)
+
 // NewCLI locates the pulumi CLI (bin, else $PULUMI_BIN, else `pulumi` on
-// PATH) and reads its version.
+// PATH) and reads its version, once per binary in this process: every
+// `pulumi version` is a CLI start (~0.4 CPU-s).
 func NewCLI(bin string) (auto.PulumiCommand, error) {
 	if bin == "" {
 		bin = os.Getenv("PULUMI_BIN")
@@ -460,6 +487,17 @@ func NewCLI(bin string) (auto.PulumiCommand, error) {
 			return nil, errors.New("pulumi CLI not found: set PULUMI_BIN or put pulumi on PATH (scripts/install-pulumi.sh builds v3.274.1)")
 		}
 		bin = p
+	}
+	var key cliKey
+	if abs, err := filepath.Abs(bin); err == nil {
+		if fi, err := os.Stat(abs); err == nil {
+			key = cliKey{abs, fi.Size(), fi.ModTime()}
+		}
+	}
+	clisMu.Lock()
+	defer clisMu.Unlock()
+	if c, ok := clis[key]; ok && key.path != "" {
+		return c, nil
 	}
 	cmd := exec.Command(bin, "version")
 	cmd.Env = append(os.Environ(), "PULUMI_SKIP_UPDATE_CHECK=true")
@@ -474,7 +512,11 @@ func NewCLI(bin string) (auto.PulumiCommand, error) {
 	if v.LT(semver.MustParse("3.105.0")) {
 		return nil, fmt.Errorf("%s is pulumi %s; lkinfra needs 3.105.0 or later (refresh previews)", bin, v)
 	}
-	return &cli{path: bin, version: v}, nil
+	c := &cli{path: bin, version: v}
+	if key.path != "" {
+		clis[key] = c
+	}
+	return c, nil
 }
 
 func (c *cli) Version() semver.Version { return c.version }
