@@ -187,8 +187,10 @@ func doSetup(bin string) (*env, error) {
 		return nil, err
 	}
 
-	// The test provider, built once and installed under each plugin name.
-	provBin := filepath.Join(base, "testprovider")
+	// The test provider, installed under each plugin name. Built into the
+	// repo's bin/ (not the temp dir): go build skips the link when that
+	// binary is up to date, 0.8 s instead of 4 s on every run.
+	provBin := filepath.Join(root, "bin", "testprovider")
 	build := exec.Command("go", "build", "-o", provBin, "./tests/engine/testprovider")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
@@ -228,11 +230,22 @@ func doSetup(bin string) (*env, error) {
 		names = append(names, p)
 	}
 	sort.Strings(names)
-	for _, p := range names {
-		name, version, _ := strings.Cut(p, "@")
-		if out, err := e.pulumi("plugin", "install", "resource", name, version, "--file", provBin); err != nil {
-			return nil, fmt.Errorf("installing the test provider as %s %s: %v\n%s", name, version, err, out)
-		}
+	// Each install is a CLI process; they write separate plugin directories.
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, p := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name, version, _ := strings.Cut(p, "@")
+			if out, err := e.pulumi("plugin", "install", "resource", name, version, "--file", provBin); err != nil {
+				errs[i] = fmt.Errorf("installing the test provider as %s %s: %v\n%s", name, version, err, out)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -281,15 +294,14 @@ func (e *env) pulumi(args ...string) (string, error) {
 // secretValues returns every secret's plaintext in the stack's state
 // (generated API secret, Redis AUTH token, rendered LiveKit config, ...),
 // read with `pulumi stack export --show-secrets`.
-func (e *env) secretValues(t *testing.T, stack string) []string {
-	t.Helper()
+func (e *env) secretValues(stack string) ([]string, error) {
 	out, err := e.pulumi("stack", "export", "--show-secrets", "--stack", stack)
 	if err != nil {
-		t.Fatalf("stack export %s: %v\n%s", stack, err, out)
+		return nil, fmt.Errorf("stack export %s: %v\n%s", stack, err, out)
 	}
 	var doc any
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
-		t.Fatalf("stack export %s: %v", stack, err)
+		return nil, fmt.Errorf("stack export %s: %w", stack, err)
 	}
 	var vals []string
 	var walk func(v any, inSecret bool)
@@ -319,7 +331,7 @@ func (e *env) secretValues(t *testing.T, stack string) []string {
 		}
 	}
 	walk(doc, false)
-	return vals
+	return vals, nil
 }
 
 // setConfig rewrites one key of a stack file in the project directory and
