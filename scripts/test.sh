@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The full test suite, exactly as CI runs it (.ci/run calls this script).
-# Installs what the tests need (redis-server from apt, livekit-server built
-# once and cached under ~/.cache/livekit-infra), then runs every Go test:
-# config model, mock-based stack tests, and the real-LiveKit end-to-end test.
+# Installs what the tests need (redis-server from apt, livekit-server and the
+# pulumi CLI built once and cached under ~/.cache/livekit-infra), then runs
+# every Go test (scripts/gotest.sh): config model, mock-based stack tests,
+# the real-LiveKit end-to-end tests and the real-Pulumi-engine tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -18,7 +19,8 @@ export LIVEKIT_SERVER_BIN REDIS_SERVER_BIN
 
 # Compile the SDKs (and every other dependency) first, one package at a time
 # on machines with less than 12 GiB (see LKINFRA_BUILD_P in goenv.sh); on a
-# warm cache this is a no-op. Then every test, with the same -p: two
-# all-cloud test binaries linking while the engine test runs peak at 8 GB.
+# warm cache this is a no-op. Then every test: scripts/gotest.sh is go test
+# (-count=1) without relinking the test binaries that have not changed; it
+# links with the same -p, since two all-cloud links at once peak at 8 GB.
 compile_deps ./...
-go test -p "$LKINFRA_BUILD_P" -count=1 ./...
+bash scripts/gotest.sh ./...
