@@ -351,7 +351,11 @@ func (r *runner) upOne(ctx context.Context, name string) StackReport {
 	ch := make(chan events.EngineEvent)
 	go c.consume(ch)
 	out, flush := r.cliOutput(name)
-	opts := []optup.Option{optup.EventStreams(ch)}
+	// ShowSecrets(false): the SDK's Up reads the update's history entry
+	// afterwards, by default with --show-secrets (plaintext config secrets,
+	// and a key derivation of the passphrase provider); lkinfra uses
+	// neither.
+	opts := []optup.Option{optup.EventStreams(ch), optup.ShowSecrets(false)}
 	if out != nil {
 		opts = append(opts, optup.ProgressStreams(out), optup.ErrorProgressStreams(out))
 	}
