@@ -7,9 +7,15 @@
 #   kind    edit -> one kind's program rebuilt (GOFLAGS=-tags=lkinfra_aws).
 #   test1   edit -> one cloud's tests pass again (go test ./tests/aws), warm.
 #           Baseline: the floor test (same aws SDK packages, one empty test).
-#   suite   the whole test suite, warm (scripts/test.sh's go test command,
-#           -p $(nproc)); with --suite-p1 also at -p 1, as scripts/test.sh
-#           runs it on machines below 12 GiB (a 7 GB CI runner).
+#   suite   the whole test suite, warm, as scripts/test.sh runs it
+#           (scripts/gotest.sh: every test runs, unchanged test binaries are
+#           not relinked): nothing changed, and after an edit in
+#           components/aws. Baselines: plain `go test -count=1 ./...` (relinks
+#           every test binary) and the suite floor: the same test binaries
+#           generated with only their outside imports and one empty test
+#           each, run the same way. With --suite-p1 also the suite after an
+#           edit every binary depends on, at LKINFRA_BUILD_P=1, as
+#           scripts/test.sh runs it below 12 GiB (a 7 GB CI runner).
 #   cold    (--cold) cold `go build`, empty GOCACHE, of the program and of
 #           the SDK floor: CPU time, wall time and peak RSS of the process
 #           tree, with the settings of scripts/goenv.sh (about 15 minutes).
@@ -23,6 +29,7 @@
 #
 #   bash scripts/bench.sh            # warm measurements (a few minutes)
 #   bash scripts/bench.sh --cold     # plus cold builds (about 15 more minutes)
+#   bash scripts/bench.sh --suite-only [--suite-p1]   # only the suite rows
 #
 # Peak RSS is sampled from /proc every 100 ms over the whole process tree (go,
 # compile, link, test binaries): the memory a CI runner must hold at once.
@@ -36,13 +43,15 @@ cold=false
 lowmem=false
 suite=true
 suite_p1=false
+suite_only=false
 for a in "$@"; do
   case $a in
   --cold) cold=true ;;
   --cold-lowmem) lowmem=true ;;
   --no-suite) suite=false ;;
   --suite-p1) suite_p1=true ;;
-  *) echo "usage: $0 [--cold] [--cold-lowmem] [--no-suite] [--suite-p1]" >&2; exit 2 ;;
+  --suite-only) suite_only=true ;;
+  *) echo "usage: $0 [--cold] [--cold-lowmem] [--no-suite] [--suite-p1] [--suite-only]" >&2; exit 2 ;;
   esac
 done
 
@@ -142,6 +151,28 @@ cp go.sum "$floor/go.sum"
 echo "package aws" >"$floor/aws/doc.go"
 floor_edit() { printf '\nvar benchEdit%s = "%s"\n' "$RANDOM" "$(date +%s%N)" >>"$1"; }
 
+# The suite floor: floor/suite/<pkg> for every package of ours with tests,
+# importing what that package's test binary imports from outside this module
+# (SDKs, LiveKit's packages, ...), with one empty test.
+suite_floor() {
+  local mod p n
+  mod=$(go list -m)
+  for p in $(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do
+    n=$(echo "${p#"$mod"/}" | tr '/.-' '___')
+    mkdir -p "$floor/suite/$n"
+    {
+      echo "package $n"
+      echo "import ("
+      echo '	"testing"'
+      go list -deps -test -f "{{if .Module}}{{if eq .Module.Path \"$mod\"}}{{join .Imports \"\n\"}}{{end}}{{end}}" "$p" |
+        { grep -E '^[^/]+\.[^/]+/' || true; } | { grep -v "^$mod" || true; } | { grep -vE '(^|/)internal(/|$)' || true; } |
+        sort -u | sed 's/.*/\t_ "&"/'
+      echo ")"
+      echo "func TestFloor(t *testing.T) {}"
+    } >"$floor/suite/$n/floor_test.go"
+  done
+}
+
 echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB; $(go version)"
 echo "settings: GOFLAGS=$GOFLAGS GOMAXPROCS=${GOMAXPROCS:-} GOGC=${GOGC:-}"
 echo "SDK packages imported: program $(sdk_imports . | wc -l), tests/aws $(sdk_imports ./tests/aws | wc -l)"
@@ -159,6 +190,7 @@ if $lowmem; then
   rm -rf "$out/cache-low"
 fi
 
+if ! $suite_only; then
 echo "warming the build cache"
 go build -o "$out/prog-bin" .
 GOFLAGS= go build -o "$out/naive-bin" .
@@ -194,19 +226,32 @@ floor_edit "$floor/aws/doc.go"
 measure test1-floor go -C "$floor" test -count=1 ./aws
 edit components/aws/network.go
 measure test1 go test -count=1 ./tests/aws
+fi
 
 if $suite; then
   echo "whole test suite (warm):"
   # shellcheck source=/dev/null
   . "${LIVEKIT_INFRA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/livekit-infra}/env" 2>/dev/null || true
-  export LIVEKIT_SERVER_BIN REDIS_SERVER_BIN
+  export LIVEKIT_SERVER_BIN REDIS_SERVER_BIN PULUMI_BIN
+  if [ -z "${PULUMI_BIN:-}" ] || [ -z "${LIVEKIT_SERVER_BIN:-}" ]; then
+    echo "the suite needs PULUMI_BIN and LIVEKIT_SERVER_BIN (run scripts/install-test-deps.sh), or the engine and e2e tests skip" >&2
+    exit 1
+  fi
+  suite_floor
+  go -C "$floor" test -count=1 ./suite/... >/dev/null
   go test -count=1 -run '^$' ./... >/dev/null
-  measure suite go test -p "$(nproc)" -count=1 ./...
+  bash scripts/gotest.sh >/dev/null # binaries up to date, durations known
+  measure suite bash scripts/gotest.sh
+  measure suite-floor go -C "$floor" test -p "$(nproc)" -count=1 ./suite/...
+  measure suite-gotest go test -p "$(nproc)" -count=1 ./...
+  edit components/aws/network.go
+  measure suite-edit bash scripts/gotest.sh
   if $suite_p1; then
-    measure suite-p1 go test -p 1 -count=1 ./...
+    edit components/livekit/config.go
+    LKINFRA_BUILD_P=1 measure suite-p1 bash scripts/gotest.sh
   fi
   # Nothing changed since the last run: go test reports cached results
-  # without building or linking anything.
+  # without building or linking anything (and runs no test).
   go test ./... >/dev/null
   measure suite-cached go test ./...
 fi
@@ -222,6 +267,7 @@ fi
 if $lowmem; then
   echo "| cold low-memory build | peak ${PEAK[cold-lowmem]} MiB, cpu ${CPU[cold-lowmem]} s, wall ${WALL[cold-lowmem]} s | | | <= 6144 MiB |"
 fi
+if ! $suite_only; then
 echo "| edit -> program rebuilt, wall | ${WALL[relink]} s | plain go build ${WALL[relink-naive]} s | $(ratio WALL relink relink-naive) | <= 10 s |"
 echo "| same, vs the floor's relink | ${WALL[relink]} s | floor ${WALL[relink-floor]} s | $(ratio WALL relink relink-floor) | |"
 echo "| edit -> aws-only program rebuilt (-tags=lkinfra_aws) | ${WALL[relink-aws]} s | whole program ${WALL[relink]} s | $(ratio WALL relink-aws relink) | |"
@@ -229,11 +275,14 @@ echo "| edit in components/aws -> program rebuilt | ${WALL[relink-cloud]} s | fl
 echo "| unchanged program, go build to buildTarget | ${WALL[unchanged]} s | to a new file (Pulumi's default) ${WALL[unchanged-tmp]} s | $(ratio WALL unchanged unchanged-tmp) | |"
 echo "| edit -> aws tests pass, wall | ${WALL[test1]} s | floor ${WALL[test1-floor]} s | $(ratio WALL test1 test1-floor) | <= 5 s |"
 echo "| relink peak RSS | ${PEAK[relink]} MiB | plain ${PEAK[relink-naive]} MiB | $(ratio PEAK relink relink-naive) | |"
+fi
 if $suite; then
-  echo "| whole suite, warm | ${WALL[suite]} s | | | <= 60 s |"
-  echo "| whole suite peak RSS (-p $(nproc)) | ${PEAK[suite]} MiB | | | <= 6144 MiB |"
+  echo "| whole suite, warm (scripts/gotest.sh, nothing changed; every test runs) | ${WALL[suite]} s, ${CPU[suite]} CPU-s | plain go test -count=1 ${WALL[suite-gotest]} s | $(ratio WALL suite suite-gotest) | <= 60 s |"
+  echo "| plain go test -count=1 ./... vs the suite floor | ${WALL[suite-gotest]} s | floor ${WALL[suite-floor]} s | $(ratio WALL suite-gotest suite-floor) | |"
+  echo "| whole suite after an edit in components/aws | ${WALL[suite-edit]} s | nothing changed ${WALL[suite]} s | $(ratio WALL suite-edit suite) | |"
+  echo "| whole suite peak RSS (-p $(nproc): after the edit; plain go test) | ${PEAK[suite-edit]} MiB; ${PEAK[suite-gotest]} MiB | | | <= 6144 MiB |"
   if $suite_p1; then
-    echo "| whole suite at -p 1, warm | ${WALL[suite-p1]} s, peak ${PEAK[suite-p1]} MiB | -p $(nproc) ${WALL[suite]} s, ${PEAK[suite]} MiB | $(ratio PEAK suite-p1 suite) (peak) | <= 6144 MiB |"
+    echo "| whole suite after an edit everything depends on, LKINFRA_BUILD_P=1 | ${WALL[suite-p1]} s, peak ${PEAK[suite-p1]} MiB | | | <= 6144 MiB |"
   fi
-  echo "| whole suite, nothing changed (cached results) | ${WALL[suite-cached]} s | -count=1 ${WALL[suite]} s | $(ratio WALL suite-cached suite) | <= 60 s |"
+  echo "| whole suite, nothing changed, plain go test (cached results, no test runs) | ${WALL[suite-cached]} s | scripts/gotest.sh ${WALL[suite]} s | $(ratio WALL suite-cached suite) | |"
 fi
