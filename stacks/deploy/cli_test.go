@@ -1,10 +1,13 @@
 package deploy
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
 
 // fakePulumi writes a shell script that prints version and records each
@@ -59,5 +62,47 @@ func TestNewCLIRejectsOldVersions(t *testing.T) {
 	_, err := NewCLI(bin)
 	if err == nil || !strings.Contains(err.Error(), "needs 3.105.0 or later") {
 		t.Errorf("err = %v, want the minimum version named", err)
+	}
+}
+
+func TestMaskedOutputsReadsOutputsOnceWithoutSecrets(t *testing.T) {
+	dir := t.TempDir()
+	args := filepath.Join(dir, "args")
+	bin := filepath.Join(dir, "pulumi")
+	script := "#!/bin/sh\n" +
+		"if [ \"$1\" = version ]; then echo v3.274.1; exit 0; fi\n" +
+		"echo \"$* PULUMI_HOME=$PULUMI_HOME X=$X\" >> '" + args + "'\n" +
+		`echo '{"url":"wss://x.example.com","apiSecret":"[secret]","nested":{"a":1,"b":"[secret]"}}'` + "\n"
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte("name: lk\nruntime: go\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := NewCLI(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(dir, "home")
+	ws, err := auto.NewLocalWorkspace(context.Background(), auto.WorkDir(dir), auto.Pulumi(cmd),
+		auto.PulumiHome(home), auto.EnvVars(map[string]string{"X": "y"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs, err := maskedOutputs{ws}.StackOutputs(context.Background(), "aws-prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(args)
+	calls := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(calls) != 1 || !strings.Contains(calls[0], "stack output --json --stack aws-prod") ||
+		strings.Contains(calls[0], "--show-secrets") || !strings.Contains(calls[0], "PULUMI_HOME="+home+" X=y") {
+		t.Errorf("CLI calls %q: want one `stack output --json` without --show-secrets, in the workspace's environment", calls)
+	}
+	if v := outs["url"]; v.Secret || v.Value != "wss://x.example.com" {
+		t.Errorf("url = %+v, want a plain value", v)
+	}
+	if !outs["apiSecret"].Secret || !outs["nested"].Secret {
+		t.Errorf("apiSecret %+v, nested %+v: want both secret (nested holds a secret)", outs["apiSecret"], outs["nested"])
 	}
 }

@@ -3,6 +3,7 @@ package deploy
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -165,17 +166,61 @@ func (r *runner) stack(ctx context.Context, name string, create bool) (auto.Stac
 	if st, ok := r.stacks[name]; ok {
 		return st, nil
 	}
+	// As auto.UpsertStackInlineSource does when Dir has a Pulumi.yaml
+	// (newRunner checks), with the workspace wrapped.
+	ws, err := auto.NewLocalWorkspace(ctx, append(r.workspaceOpts(), auto.Program(r.o.Program))...)
+	if err != nil {
+		return auto.Stack{}, err
+	}
 	var st auto.Stack
-	var err error
 	if create {
-		st, err = auto.UpsertStackInlineSource(ctx, name, "", r.o.Program, r.workspaceOpts()...)
+		st, err = auto.UpsertStack(ctx, name, maskedOutputs{ws})
 	} else {
-		st, err = auto.SelectStackInlineSource(ctx, name, "", r.o.Program, r.workspaceOpts()...)
+		st, err = auto.SelectStack(ctx, name, maskedOutputs{ws})
 	}
 	if err == nil {
 		r.stacks[name] = st
 	}
 	return st, err
+}
+
+// maskedOutputs is the local workspace with one change: StackOutputs, which
+// the SDK's Stack.Up calls after every update, reads the outputs once,
+// without --show-secrets. lkinfra masks secret outputs anyway; the SDK's
+// own version runs the CLI a second time for their plaintext (a CLI start
+// and a passphrase key derivation, and plaintext in this process).
+type maskedOutputs struct{ auto.Workspace }
+
+// secretSentinel is how `pulumi stack output --json` shows a secret.
+const secretSentinel = "[secret]"
+
+func (w maskedOutputs) StackOutputs(ctx context.Context, stack string) (auto.OutputMap, error) {
+	var env []string
+	if h := w.PulumiHome(); h != "" {
+		env = append(env, "PULUMI_HOME="+h)
+	}
+	for k, v := range w.GetEnvVars() {
+		env = append(env, k+"="+v)
+	}
+	stdout, stderr, _, err := w.PulumiCommand().Run(ctx, w.WorkDir(), nil, nil, nil, env,
+		"stack", "output", "--json", "--stack", stack)
+	if err != nil {
+		return nil, fmt.Errorf("could not get outputs: %w\nstderr: %s", err, stderr)
+	}
+	var outs map[string]any
+	if err := json.Unmarshal([]byte(stdout), &outs); err != nil {
+		return nil, fmt.Errorf("could not read outputs: %w", err)
+	}
+	res := auto.OutputMap{}
+	for k, v := range outs {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		// Like the SDK: a value holding a secret anywhere is secret whole.
+		res[k] = auto.OutputValue{Value: v, Secret: strings.Contains(string(raw), secretSentinel)}
+	}
+	return res, nil
 }
 
 func (r *runner) cliOutput(stack string) (io.Writer, func()) {
