@@ -40,14 +40,14 @@ start=$(date +%s.%N)
 # by an earlier one is built on its own under a name from its import path.
 declare -a paths dirs bins batch
 declare -A seen
-while read -r path dir name; do
+while IFS=$'\t' read -r path dir name; do
   paths+=("$path"); dirs+=("$dir")
   if [ -z "${seen[$name]:-}" ]; then
     seen[$name]=1; bins+=("$bindir/$name.test"); batch+=("$path")
   else
     bins+=("$bindir/$(echo "$path" | tr '/.' '__').test")
   fi
-done < <(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}} {{.Dir}} {{.Name}}{{end}}' "$@")
+done < <(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{"\t"}}{{.Dir}}{{"\t"}}{{.Name}}{{end}}' "$@")
 if [ ${#paths[@]} -eq 0 ]; then
   echo "no packages with tests in: $*" >&2
   exit 1
