@@ -117,14 +117,19 @@ edit() {
   printf '\nvar benchEdit%s = "%s"\n' "$RANDOM" "$(date +%s%N)" >>"$f"
 }
 
-# sdk_imports PKG...: the SDK packages (github.com/pulumi/...) that this
-# module's packages import directly, for PKG and its dependencies.
-sdk_imports() {
+# outside_imports PKG...: the packages outside this module and the standard
+# library (importable ones: no internal/) that this module's packages import
+# directly, for PKG and its dependencies, tests included.
+outside_imports() {
   local mod
   mod=$(go list -m)
   go list -deps -test -f "{{if .Module}}{{if eq .Module.Path \"$mod\"}}{{join .Imports \"\n\"}}{{end}}{{end}}" "$@" |
-    grep -E '^github\.com/pulumi/' | sort -u
+    { grep -E '^[^/]+\.[^/]+/' || true; } | { grep -v "^$mod" || true; } | { grep -vE '(^|/)internal(/|$)' || true; } |
+    sort -u
 }
+
+# sdk_imports PKG...: of those, the SDK packages (github.com/pulumi/...).
+sdk_imports() { outside_imports "$@" | { grep -E '^github\.com/pulumi/' || true; }; }
 
 # The SDK floor module: floor/all (the whole program's SDK imports) and
 # floor/aws (tests/aws's SDK imports, as a test).
@@ -164,9 +169,7 @@ suite_floor() {
       echo "package $n"
       echo "import ("
       echo '	"testing"'
-      go list -deps -test -f "{{if .Module}}{{if eq .Module.Path \"$mod\"}}{{join .Imports \"\n\"}}{{end}}{{end}}" "$p" |
-        { grep -E '^[^/]+\.[^/]+/' || true; } | { grep -v "^$mod" || true; } | { grep -vE '(^|/)internal(/|$)' || true; } |
-        sort -u | sed 's/.*/\t_ "&"/'
+      outside_imports "$p" | sed 's/.*/\t_ "&"/'
       echo ")"
       echo "func TestFloor(t *testing.T) {}"
     } >"$floor/suite/$n/floor_test.go"

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -401,14 +400,11 @@ func TestEngine(t *testing.T) {
 		// a passphrase key derivation).
 		stackNames := append(append([]string{}, regional...), e.global...)
 		found := make([][]string, len(stackNames))
-		errs := make([]error, len(stackNames))
-		var wg sync.WaitGroup
-		for i, s := range stackNames {
-			wg.Add(1)
-			go func() { defer wg.Done(); found[i], errs[i] = e.secretValues(s) }()
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
+		err := concurrently(len(stackNames), func(i int) (err error) {
+			found[i], err = e.secretValues(stackNames[i])
+			return err
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 		var secrets []string

@@ -231,23 +231,30 @@ func doSetup(bin string) (*env, error) {
 	}
 	sort.Strings(names)
 	// Each install is a CLI process; they write separate plugin directories.
-	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	for i, p := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			name, version, _ := strings.Cut(p, "@")
-			if out, err := e.pulumi("plugin", "install", "resource", name, version, "--file", provBin); err != nil {
-				errs[i] = fmt.Errorf("installing the test provider as %s %s: %v\n%s", name, version, err, out)
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err = concurrently(len(names), func(i int) error {
+		name, version, _ := strings.Cut(names[i], "@")
+		if out, err := e.pulumi("plugin", "install", "resource", name, version, "--file", provBin); err != nil {
+			return fmt.Errorf("installing the test provider as %s %s: %v\n%s", name, version, err, out)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return e, nil
+}
+
+// concurrently runs fn(0), ..., fn(n-1) at once (each a CLI process, mostly
+// waiting on its own start) and joins their errors.
+func concurrently(n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = fn(i) }()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 var cleanupDirs []string
