@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // fakePulumi writes a shell script that prints version and records each
@@ -89,7 +90,7 @@ func TestMaskedOutputsReadsOutputsOnceWithoutSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outs, err := maskedOutputs{ws}.StackOutputs(context.Background(), "aws-prod")
+	outs, err := workspace{Workspace: ws}.StackOutputs(context.Background(), "aws-prod")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,5 +105,113 @@ func TestMaskedOutputsReadsOutputsOnceWithoutSecrets(t *testing.T) {
 	}
 	if !outs["apiSecret"].Secret || !outs["nested"].Secret {
 		t.Errorf("apiSecret %+v, nested %+v: want both secret (nested holds a secret)", outs["apiSecret"], outs["nested"])
+	}
+}
+
+// TestStacksSelectedFromOneListing: listed stacks cost no `stack select`
+// each, a new stack goes straight to `stack init --no-select` (with the
+// secrets provider), and a name the listing spells differently is still
+// found.
+func TestStacksSelectedFromOneListing(t *testing.T) {
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "calls")
+	bin := filepath.Join(dir, "pulumi")
+	script := "#!/bin/sh\n" +
+		"[ \"$1\" = --non-interactive ] && shift\n" +
+		"if [ \"$1\" = version ]; then echo v3.274.1; exit 0; fi\n" +
+		"echo \"$*\" >> '" + calls + "'\n" +
+		"case \"$*\" in\n" +
+		`"stack ls --json") echo '[{"name":"aws-prod","current":false},{"name":"global","current":false}]' ;;` + "\n" +
+		`"stack init org/livekit-infra/global --no-select --secrets-provider passphrase") echo "error: stack 'org/livekit-infra/global' already exists" >&2; exit 255 ;;` + "\n" +
+		`"stack select --stack org/livekit-infra/global") ;;` + "\n" +
+		`"stack init gcp-eu --no-select --secrets-provider passphrase") ;;` + "\n" +
+		`"stack select --stack gone") echo "error: no stack named 'gone' found" >&2; exit 255 ;;` + "\n" +
+		"*) echo unexpected >&2; exit 3 ;;\n" +
+		"esac\n"
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte("name: livekit-infra\nruntime: go\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := newRunner(Options{Dir: dir, PulumiBin: bin, SecretsProvider: "passphrase",
+		Program: func(*pulumi.Context) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, s := range []struct {
+		name    string
+		create  bool
+		wantErr string
+	}{
+		{"aws-prod", true, ""},
+		{"global", false, ""},
+		{"aws-prod", false, ""},
+		{"gcp-eu", true, ""},
+		{"org/livekit-infra/global", true, ""},
+		{"gone", false, "no stack named 'gone' found"},
+	} {
+		st, err := r.stack(ctx, s.name, s.create)
+		switch {
+		case s.wantErr == "" && err != nil:
+			t.Errorf("stack(%q, create=%v): %v", s.name, s.create, err)
+		case s.wantErr != "" && (err == nil || !strings.Contains(err.Error(), s.wantErr)):
+			t.Errorf("stack(%q, create=%v) = %v, want an error containing %q", s.name, s.create, err, s.wantErr)
+		case err == nil && st.Name() != s.name:
+			t.Errorf("stack(%q) named %q", s.name, st.Name())
+		}
+	}
+	b, _ := os.ReadFile(calls)
+	got := strings.Split(strings.TrimSpace(string(b)), "\n")
+	want := []string{
+		"stack ls --json",
+		"stack init gcp-eu --no-select --secrets-provider passphrase",
+		"stack init org/livekit-infra/global --no-select --secrets-provider passphrase",
+		"stack select --stack org/livekit-infra/global",
+		"stack select --stack gone",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("CLI calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestStacksSelectedOneByOneWhenListingFails: without a listing, each
+// stack is selected (and created) as the SDK does.
+func TestStacksSelectedOneByOneWhenListingFails(t *testing.T) {
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "calls")
+	bin := filepath.Join(dir, "pulumi")
+	script := "#!/bin/sh\n" +
+		"[ \"$1\" = --non-interactive ] && shift\n" +
+		"if [ \"$1\" = version ]; then echo v3.274.1; exit 0; fi\n" +
+		"echo \"$*\" >> '" + calls + "'\n" +
+		"case \"$*\" in\n" +
+		`"stack ls --json") echo "error: backend unreachable" >&2; exit 255 ;;` + "\n" +
+		`"stack select --stack aws-prod") ;;` + "\n" +
+		`"stack select --stack gcp-eu") echo "error: no stack named 'gcp-eu' found" >&2; exit 255 ;;` + "\n" +
+		`"stack init gcp-eu --no-select") ;;` + "\n" +
+		"*) echo unexpected >&2; exit 3 ;;\n" +
+		"esac\n"
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte("name: livekit-infra\nruntime: go\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := newRunner(Options{Dir: dir, PulumiBin: bin, Program: func(*pulumi.Context) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"aws-prod", "gcp-eu"} {
+		if _, err := r.stack(context.Background(), name, true); err != nil {
+			t.Errorf("stack(%q): %v", name, err)
+		}
+	}
+	b, _ := os.ReadFile(calls)
+	got := strings.TrimSpace(string(b))
+	want := "stack ls --json\nstack select --stack aws-prod\nstack select --stack gcp-eu\nstack init gcp-eu --no-select"
+	if got != want {
+		t.Errorf("CLI calls:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -111,10 +112,15 @@ type runner struct {
 	// stacks holds the stacks selected so far: `up` previews, then deploys,
 	// the same stack, and each selection is a CLI process (~0.4 CPU-s).
 	stacks map[string]auto.Stack
+	// listed holds the stacks one `pulumi stack ls` found when the first
+	// stack was needed (nil if that failed). Selecting one of these needs
+	// no CLI process: every operation names its stack with --stack.
+	listed    map[string]bool
+	listTried bool
 }
 
-// wsMu serialises workspace creation and stack selection: `pulumi stack
-// select` writes one per-project workspace file.
+// wsMu serialises the SDK's stack selection (`pulumi stack select` writes
+// one per-project workspace file) and guards runners' stack maps.
 var wsMu sync.Mutex
 
 func newRunner(o Options) (*runner, error) {
@@ -161,40 +167,115 @@ func (r *runner) workspaceOpts() []auto.LocalWorkspaceOption {
 
 // stack selects (create=false) or upserts the stack in a workspace over Dir.
 func (r *runner) stack(ctx context.Context, name string, create bool) (auto.Stack, error) {
-	wsMu.Lock()
-	defer wsMu.Unlock()
-	if st, ok := r.stacks[name]; ok {
-		return st, nil
-	}
 	// As auto.UpsertStackInlineSource does when Dir has a Pulumi.yaml
 	// (newRunner checks), with the workspace wrapped.
 	ws, err := auto.NewLocalWorkspace(ctx, append(r.workspaceOpts(), auto.Program(r.o.Program))...)
 	if err != nil {
 		return auto.Stack{}, err
 	}
+	wsMu.Lock()
+	if st, ok := r.stacks[name]; ok {
+		wsMu.Unlock()
+		return st, nil
+	}
+	if !r.listTried {
+		r.listTried = true
+		// On error each stack is selected the SDK's way, which reports the
+		// problem (e.g. no backend login) for each stack.
+		if list, err := ws.ListStacks(ctx); err == nil {
+			r.listed = map[string]bool{}
+			for _, s := range list {
+				r.listed[s.Name] = true
+			}
+		}
+	}
+	listing, listed := r.listed != nil, r.listed[name]
+	wsMu.Unlock()
+
+	w := workspace{Workspace: ws, listed: listed, secretsProvider: r.o.SecretsProvider}
+	// sdkSelect runs the SDK's `pulumi stack select`, which writes the
+	// project's workspace file: one at a time.
+	sdkSelect := func() (auto.Stack, error) {
+		wsMu.Lock()
+		defer wsMu.Unlock()
+		if create {
+			return auto.UpsertStack(ctx, name, w)
+		}
+		return auto.SelectStack(ctx, name, w)
+	}
 	var st auto.Stack
-	if create {
-		st, err = auto.UpsertStack(ctx, name, maskedOutputs{ws})
-	} else {
-		st, err = auto.SelectStack(ctx, name, maskedOutputs{ws})
+	switch {
+	case listed:
+		st, err = auto.SelectStack(ctx, name, w)
+	case create && listing:
+		// New, as far as the listing knows: init straight away rather than
+		// after a select that fails. A name the listing spells differently
+		// (org/project/stack) exists already: select it.
+		st, err = auto.NewStack(ctx, name, w)
+		if errors.Is(err, errStackExists) {
+			st, err = sdkSelect()
+		}
+	default:
+		st, err = sdkSelect()
 	}
-	if err == nil {
-		r.stacks[name] = st
+	if err != nil {
+		return st, err
 	}
-	return st, err
+	wsMu.Lock()
+	defer wsMu.Unlock()
+	r.stacks[name] = st
+	return st, nil
 }
 
-// maskedOutputs is the local workspace with one change: StackOutputs, which
-// the SDK's Stack.Up calls after every update, reads the outputs once,
-// without --show-secrets. lkinfra masks secret outputs anyway; the SDK's
-// own version runs the CLI a second time for their plaintext (a CLI start
-// and a passphrase key derivation, and plaintext in this process).
-type maskedOutputs struct{ auto.Workspace }
+// workspace is the local workspace with three changes, each saving a CLI
+// process (a start, ~0.4 CPU-s, and for outputs a passphrase key
+// derivation) per stack and command, or a wait:
+//   - SelectStack of a stack `pulumi stack ls` listed does nothing: the
+//     SDK's `pulumi stack select` only checks that the stack exists and
+//     records it as the project's current stack, which lkinfra never reads
+//     (every operation passes --stack).
+//   - CreateStack runs `pulumi stack init --no-select`: no write to the
+//     project's workspace file, so new stacks are created concurrently.
+//   - StackOutputs, which the SDK's Stack.Up calls after every update, reads
+//     the outputs once, without --show-secrets. lkinfra masks secret outputs
+//     anyway; the SDK's own version runs the CLI a second time for their
+//     plaintext (and so holds plaintext in this process).
+type workspace struct {
+	auto.Workspace
+	listed          bool
+	secretsProvider string
+}
 
-// secretSentinel is how `pulumi stack output --json` shows a secret.
-const secretSentinel = "[secret]"
+func (w workspace) SelectStack(ctx context.Context, stack string) error {
+	if w.listed {
+		return nil
+	}
+	return w.Workspace.SelectStack(ctx, stack)
+}
 
-func (w maskedOutputs) StackOutputs(ctx context.Context, stack string) (auto.OutputMap, error) {
+// errStackExists is CreateStack's error for a stack that exists already.
+var errStackExists = errors.New("stack exists already")
+
+// stackExistsMessage is how the CLI says so (the SDK matches the same).
+var stackExistsMessage = regexp.MustCompile(`stack.*already exists`)
+
+func (w workspace) CreateStack(ctx context.Context, stack string) error {
+	args := []string{"stack", "init", stack, "--no-select"}
+	if w.secretsProvider != "" {
+		args = append(args, "--secrets-provider", w.secretsProvider)
+	}
+	_, stderr, _, err := w.run(ctx, args...)
+	if err != nil {
+		if stackExistsMessage.MatchString(stderr) {
+			err = fmt.Errorf("%w: %w", errStackExists, err)
+		}
+		return fmt.Errorf("failed to create stack: %w\nstderr: %s", err, stderr)
+	}
+	return nil
+}
+
+// run runs the CLI in the workspace's directory and environment.
+func (w workspace) run(ctx context.Context, args ...string) (string, string, int, error) {
 	var env []string
 	if h := w.PulumiHome(); h != "" {
 		env = append(env, "PULUMI_HOME="+h)
@@ -202,8 +283,14 @@ func (w maskedOutputs) StackOutputs(ctx context.Context, stack string) (auto.Out
 	for k, v := range w.GetEnvVars() {
 		env = append(env, k+"="+v)
 	}
-	stdout, stderr, _, err := w.PulumiCommand().Run(ctx, w.WorkDir(), nil, nil, nil, env,
-		"stack", "output", "--json", "--stack", stack)
+	return w.PulumiCommand().Run(ctx, w.WorkDir(), nil, nil, nil, env, args...)
+}
+
+// secretSentinel is how `pulumi stack output --json` shows a secret.
+const secretSentinel = "[secret]"
+
+func (w workspace) StackOutputs(ctx context.Context, stack string) (auto.OutputMap, error) {
+	stdout, stderr, _, err := w.run(ctx, "stack", "output", "--json", "--stack", stack)
 	if err != nil {
 		return nil, fmt.Errorf("could not get outputs: %w\nstderr: %s", err, stderr)
 	}
