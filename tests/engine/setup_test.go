@@ -2,8 +2,8 @@
 // against the real Pulumi engine, offline: the pulumi CLI v3.274.1 built by
 // scripts/install-pulumi.sh ($PULUMI_BIN), a file:// backend in a temp dir,
 // the passphrase secrets provider, and tests/engine/testprovider (a TEST
-// DOUBLE of the cloud provider plugins) installed under every provider name
-// and version the stacks use, into a test-local PULUMI_HOME.
+// DOUBLE of the cloud provider plugins) serving every provider name and
+// version the stacks use, as project plugins of a temp copy of the project.
 //
 // Without $PULUMI_BIN the tests skip, except under CI=true, where they fail.
 //
@@ -187,7 +187,7 @@ func doSetup(bin string) (*env, error) {
 		return nil, err
 	}
 
-	// The test provider, installed under each plugin name. Built into the
+	// The test provider, serving each plugin name. Built into the
 	// repo's bin/ (not the temp dir): go build skips the link when that
 	// binary is up to date, 0.8 s instead of 4 s on every run.
 	provBin := filepath.Join(root, "bin", "testprovider")
@@ -210,8 +210,8 @@ func doSetup(bin string) (*env, error) {
 		"PULUMI_SKIP_CHECKPOINTS": "true",
 	}
 	// Resources registered without a version (e.g. kubernetes custom
-	// resources) use the newest installed plugin of their package; one
-	// versioned resource of the package is enough.
+	// resources) use a project plugin of their package whatever its
+	// version; one versioned resource of the package is enough.
 	versioned := map[string]bool{}
 	for p := range plugins {
 		if name, version, _ := strings.Cut(p, "@"); version != "" {
@@ -223,25 +223,55 @@ func doSetup(bin string) (*env, error) {
 		name, version, _ := strings.Cut(p, "@")
 		if version == "" {
 			if !versioned[name] {
-				return nil, fmt.Errorf("resources of package %s carry no version; cannot install a plugin for them", name)
+				return nil, fmt.Errorf("resources of package %s carry no version; no plugin can serve them", name)
 			}
 			continue
 		}
 		names = append(names, p)
 	}
 	sort.Strings(names)
-	// Each install is a CLI process; they write separate plugin directories.
-	err = concurrently(len(names), func(i int) error {
-		name, version, _ := strings.Cut(names[i], "@")
-		if out, err := e.pulumi("plugin", "install", "resource", name, version, "--file", provBin); err != nil {
-			return fmt.Errorf("installing the test provider as %s %s: %v\n%s", name, version, err, out)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := useTestProvider(e.dir, filepath.Join(base, "plugins"), provBin, names); err != nil {
 		return nil, err
 	}
 	return e, nil
+}
+
+// useTestProvider serves every plugin (name@version) with the test
+// provider, as project plugins (Pulumi.yaml `plugins.providers`, which the
+// engine prefers to installed plugins): a directory per plugin named as the
+// plugin cache names it, holding a link to provBin under the plugin's file
+// name, from which the test provider reads its identity. No `pulumi plugin
+// install` (a CLI start and a copy of the binary each).
+func useTestProvider(projectDir, pluginsDir, provBin string, plugins []string) error {
+	var providers []map[string]string
+	for _, p := range plugins {
+		name, version, _ := strings.Cut(p, "@")
+		dir := filepath.Join(pluginsDir, "resource-"+name+"-v"+version)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := os.Symlink(provBin, filepath.Join(dir, "pulumi-resource-"+name)); err != nil {
+			return err
+		}
+		providers = append(providers, map[string]string{"name": name, "version": version, "path": dir})
+	}
+	file := filepath.Join(projectDir, "Pulumi.yaml")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var proj map[string]any
+	if err := yaml.Unmarshal(b, &proj); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	if _, ok := proj["plugins"]; ok {
+		return fmt.Errorf("%s already lists plugins; the engine test would shadow them", file)
+	}
+	proj["plugins"] = map[string]any{"providers": providers}
+	if b, err = yaml.Marshal(proj); err != nil {
+		return err
+	}
+	return os.WriteFile(file, b, 0o644)
 }
 
 // concurrently runs fn(0), ..., fn(n-1) at once (each a CLI process, mostly
