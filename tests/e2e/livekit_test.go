@@ -253,7 +253,12 @@ func TestRegionConfigsBootLiveKit(t *testing.T) {
 	liveKitBinary(t) // skip (or fail on CI) before any setup
 	redisBinary(t)
 	for _, rs := range regionStacks {
-		t.Run(rs.Stack, func(t *testing.T) { bootRegion(t, rs) })
+		// The regions share nothing (own Redis, nodes and ports), and each
+		// mostly waits on LiveKit: side by side.
+		t.Run(rs.Stack, func(t *testing.T) {
+			t.Parallel()
+			bootRegion(t, rs)
+		})
 	}
 }
 
