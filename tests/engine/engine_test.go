@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/livekit-infra/livekit-infra/stacks/deploy"
 )
@@ -42,9 +45,11 @@ func (e *env) options(all *logs, stackNames ...string) deploy.Options {
 		PulumiBin:  e.pulumiBin,
 		PulumiHome: e.pulumiHome,
 		Env:        e.cliEnv,
-		Parallel:   4,
-		Progress:   all,
-		CLIOutput:  all,
+		// As CI would with a cloud KMS: stacks a run creates use it.
+		SecretsProvider: e.vault.SecretsProvider(),
+		Parallel:        4,
+		Progress:        all,
+		CLIOutput:       all,
 	}
 }
 
@@ -166,6 +171,25 @@ func TestEngine(t *testing.T) {
 		creates.Stacks = rep.Stacks[:len(regional)]
 		if creates.ExitCode() != deploy.ExitOK {
 			t.Errorf("exit %d without the failing stack, want 0 for creates only", creates.ExitCode())
+		}
+		// The stacks were created with the run's secrets provider: the
+		// KMS-encrypted data key in the stack file, no passphrase salt.
+		for _, s := range append(append([]string{}, regional...), brokenStack) {
+			b, err := os.ReadFile(filepath.Join(e.dir, "Pulumi."+s+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			if err := yaml.Unmarshal(b, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc["secretsprovider"] != e.vault.SecretsProvider() || doc["encryptedkey"] == nil || doc["encryptionsalt"] != nil {
+				t.Errorf("Pulumi.%s.yaml: secretsprovider %v, encryptedkey set %v, encryptionsalt %v; want %s, set, none",
+					s, doc["secretsprovider"], doc["encryptedkey"] != nil, doc["encryptionsalt"], e.vault.SecretsProvider())
+			}
+		}
+		if e.vault.Decrypts() == 0 {
+			t.Error("no stack asked the KMS for its data key")
 		}
 	})
 
@@ -316,11 +340,7 @@ func TestEngine(t *testing.T) {
 		if s := up.Stacks[indexOf(up, refcheckStack)]; s.Skipped == "" {
 			t.Errorf("refcheck deployed after a held-back regional phase: %+v", s)
 		}
-		out, err := e.pulumi("stack", "export", "--stack", "aws-prod")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(out, `"engineVersion": "7.1"`) || strings.Contains(out, `"engineVersion": "6.2"`) {
+		if out := e.export(t, "aws-prod"); !strings.Contains(out, `"engineVersion": "7.1"`) || strings.Contains(out, `"engineVersion": "6.2"`) {
 			t.Error("the Redis engine version in state changed although up refused")
 		}
 		restore()
@@ -359,35 +379,39 @@ func TestEngine(t *testing.T) {
 			t.Fatalf("drift before any change: %d drifted, exit %d: %+v", rep.ChangeCount(), rep.ExitCode(), rep.Stacks)
 		}
 
-		redisURN := urnOf(t, e, "aws-prod", redisType)
+		before := e.export(t, "aws-prod")
+		redisURN := urnOf(t, before, redisType)
 		drift := map[string]any{redisURN: map[string]any{"snapshotRetentionLimit": 0}}
 		b, _ := json.Marshal(drift)
 		if err := os.WriteFile(e.driftFile, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		defer os.Remove(e.driftFile)
-		for i := 0; i < 2; i++ { // twice: a drift check must not write the refreshed state
-			rep, err = deploy.Drift(ctx, e.options(all, "aws-prod"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			md := record(t, all, rep)
-			if rep.ExitCode() != deploy.ExitBlocked {
-				t.Fatalf("run %d: exit %d, want %d; report:\n%s", i, rep.ExitCode(), deploy.ExitBlocked, md)
-			}
-			c, ok := findChange(rep, "aws-prod", redisType)
-			if !ok || c.URN != redisURN {
-				t.Fatalf("run %d: drifted Redis not listed: %+v", i, rep.Stacks)
-			}
-			if rep.ChangeCount() != 1 {
-				t.Errorf("run %d: %d drifted resources, want only Redis", i, rep.ChangeCount())
-			}
-			if _, ok := propChange(c, "snapshotRetentionLimit"); !ok {
-				t.Errorf("run %d: drifted property not named: %+v", i, c.Properties)
-			}
-			if !strings.Contains(md, "Drift") || !strings.Contains(md, "snapshotRetentionLimit") {
-				t.Errorf("run %d: drift report:\n%s", i, md)
-			}
+		rep, err = deploy.Drift(ctx, e.options(all, "aws-prod"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := record(t, all, rep)
+		if rep.ExitCode() != deploy.ExitBlocked {
+			t.Fatalf("exit %d, want %d; report:\n%s", rep.ExitCode(), deploy.ExitBlocked, md)
+		}
+		c, ok := findChange(rep, "aws-prod", redisType)
+		if !ok || c.URN != redisURN {
+			t.Fatalf("drifted Redis not listed: %+v", rep.Stacks)
+		}
+		if rep.ChangeCount() != 1 {
+			t.Errorf("%d drifted resources, want only Redis", rep.ChangeCount())
+		}
+		if _, ok := propChange(c, "snapshotRetentionLimit"); !ok {
+			t.Errorf("drifted property not named: %+v", c.Properties)
+		}
+		if !strings.Contains(md, "Drift") || !strings.Contains(md, "snapshotRetentionLimit") {
+			t.Errorf("drift report:\n%s", md)
+		}
+		// A drift check must not write the refreshed state (the next check
+		// would see no drift, and up would not restore the property).
+		if after := e.export(t, "aws-prod"); after != before {
+			t.Error("the drift check changed aws-prod's state")
 		}
 	})
 
@@ -396,8 +420,7 @@ func TestEngine(t *testing.T) {
 		if len(text) < 1000 {
 			t.Fatalf("only %d bytes of output collected", len(text))
 		}
-		// One `stack export` per stack, concurrently (each is a CLI start and
-		// a passphrase key derivation).
+		// One `stack export` per stack, concurrently (each is a CLI start).
 		stackNames := append(append([]string{}, regional...), e.global...)
 		found := make([][]string, len(stackNames))
 		err := concurrently(len(stackNames), func(i int) (err error) {
@@ -443,13 +466,20 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
-// urnOf finds the URN of the stack's only resource of type typ in state.
-func urnOf(t *testing.T, e *env, stack, typ string) string {
+// export returns the stack's state (`pulumi stack export`, secrets
+// encrypted).
+func (e *env) export(t *testing.T, stack string) string {
 	t.Helper()
 	out, err := e.pulumi("stack", "export", "--stack", stack)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
+	return out
+}
+
+// urnOf finds the URN of the only resource of type typ in an exported state.
+func urnOf(t *testing.T, export, typ string) string {
+	t.Helper()
 	var dep struct {
 		Deployment struct {
 			Resources []struct {
@@ -458,7 +488,7 @@ func urnOf(t *testing.T, e *env, stack, typ string) string {
 			} `json:"resources"`
 		} `json:"deployment"`
 	}
-	if err := json.Unmarshal([]byte(out), &dep); err != nil {
+	if err := json.Unmarshal([]byte(export), &dep); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range dep.Deployment.Resources {
@@ -466,6 +496,6 @@ func urnOf(t *testing.T, e *env, stack, typ string) string {
 			return r.URN
 		}
 	}
-	t.Fatalf("no %s in %s's state", typ, stack)
+	t.Fatalf("no %s in the state", typ)
 	return ""
 }

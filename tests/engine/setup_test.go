@@ -1,7 +1,8 @@
 // Package engine tests `lkinfra preview | up | drift` (package stacks/deploy)
 // against the real Pulumi engine, offline: the pulumi CLI v3.274.1 built by
 // scripts/install-pulumi.sh ($PULUMI_BIN), a file:// backend in a temp dir,
-// the passphrase secrets provider, and tests/engine/testprovider (a TEST
+// a KMS secrets provider (fakeVault, a TEST DOUBLE of Vault's transit
+// engine on 127.0.0.1), and tests/engine/testprovider (a TEST
 // DOUBLE of the cloud provider plugins) serving every provider name and
 // version the stacks use, as project plugins of a temp copy of the project.
 //
@@ -40,7 +41,7 @@ const (
 	refcheckStack = "refcheck"
 	brokenMessage = "deliberately broken program (engine test)"
 	project       = "livekit-infra"
-	passphrase    = "engine-test-passphrase"
+	vaultKey      = "lkinfra-engine"
 )
 
 // program is the inline program: stacks.Run, except for the test-only stacks.
@@ -71,6 +72,7 @@ type env struct {
 	dir        string // project dir
 	driftFile  string
 	cliEnv     map[string]string
+	vault      *fakeVault // the stacks' secrets provider
 	// regional and global are the repo stacks whose programs are
 	// implemented (the others return "not implemented" and are left out).
 	regional, global []string
@@ -103,7 +105,7 @@ func setup(t *testing.T) *env {
 	return shared
 }
 
-func doSetup(bin string) (*env, error) {
+func doSetup(bin string) (_ *env, err error) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		return nil, err
@@ -122,6 +124,14 @@ func doSetup(bin string) (*env, error) {
 		dir:        filepath.Join(base, "project"),
 		driftFile:  filepath.Join(base, "drift.json"),
 	}
+	if e.vault, err = startFakeVault(vaultKey); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			e.vault.Close()
+		}
+	}()
 	for _, d := range []string{e.pulumiHome, e.backend, e.dir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
@@ -197,8 +207,11 @@ func doSetup(bin string) (*env, error) {
 		return nil, fmt.Errorf("building the test provider: %v\n%s", err, out)
 	}
 	e.cliEnv = map[string]string{
-		"PULUMI_BACKEND_URL":       "file://" + e.backend,
-		"PULUMI_CONFIG_PASSPHRASE": passphrase,
+		"PULUMI_BACKEND_URL": "file://" + e.backend,
+		// No PULUMI_CONFIG_PASSPHRASE: a stack that fell back to the
+		// passphrase provider fails.
+		"VAULT_SERVER_URL":         e.vault.URL(),
+		"VAULT_SERVER_TOKEN":       e.vault.Token(),
 		"PULUMI_SKIP_UPDATE_CHECK": "true",
 		"PULUMI_HOME":              e.pulumiHome,
 		// Plugins on PATH would shadow the installed test doubles.
@@ -291,6 +304,9 @@ var cleanupDirs []string
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if shared != nil && shared.vault != nil {
+		shared.vault.Close()
+	}
 	if code == 0 {
 		for _, d := range cleanupDirs {
 			os.RemoveAll(d)
