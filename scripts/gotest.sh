@@ -18,8 +18,9 @@
 # the checks go test runs before testing; cached when warm), beside the
 # tests rather than before them, failing the run at the end; results are not
 # cached; packages run longest first (durations of the previous run), at
-# most $LKINFRA_TEST_P at once (default: the number of cores), all but the
-# longest at a lower CPU priority.
+# most $LKINFRA_TEST_P at once (default: one more than the number of cores:
+# tests/e2e mostly waits on LiveKit's own timers), all but the longest at a
+# lower CPU priority.
 # LKINFRA_BUILD_P (scripts/goenv.sh) bounds the links, which is what needs
 # memory.
 set -euo pipefail
@@ -28,7 +29,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/goenv.sh
 
 bindir=${LKINFRA_TESTBIN:-$PWD/bin/test}
-run_p=${LKINFRA_TEST_P:-$(nproc 2>/dev/null || echo 2)}
+run_p=${LKINFRA_TEST_P:-$(($(nproc 2>/dev/null || echo 2) + 1))}
 timeout=${LKINFRA_TEST_TIMEOUT:-30m}
 read -r -a testflags <<<"${TESTFLAGS:-}"
 [ $# -gt 0 ] || set -- ./...
