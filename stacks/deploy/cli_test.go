@@ -108,24 +108,20 @@ func TestMaskedOutputsReadsOutputsOnceWithoutSecrets(t *testing.T) {
 	}
 }
 
-// TestStacksSelectedFromOneListing: listed stacks cost no `stack select`
-// each, a new stack goes straight to `stack init --no-select` (with the
-// secrets provider), and a name the listing spells differently is still
-// found.
-func TestStacksSelectedFromOneListing(t *testing.T) {
+// scriptedRunner is a runner over a project directory whose pulumi CLI is a
+// script: it answers `version`, records every other call's arguments, and
+// answers them from cases (shell case arms on "$*"; anything else fails).
+// calls returns the recorded calls.
+func scriptedRunner(t *testing.T, secretsProvider string, cases ...string) (r *runner, calls func() []string) {
+	t.Helper()
 	dir := t.TempDir()
-	calls := filepath.Join(dir, "calls")
+	log := filepath.Join(dir, "calls")
 	bin := filepath.Join(dir, "pulumi")
 	script := "#!/bin/sh\n" +
 		"[ \"$1\" = --non-interactive ] && shift\n" +
 		"if [ \"$1\" = version ]; then echo v3.274.1; exit 0; fi\n" +
-		"echo \"$*\" >> '" + calls + "'\n" +
-		"case \"$*\" in\n" +
-		`"stack ls --json") echo '[{"name":"aws-prod","current":false},{"name":"global","current":false}]' ;;` + "\n" +
-		`"stack init org/livekit-infra/global --no-select --secrets-provider passphrase") echo "error: stack 'org/livekit-infra/global' already exists" >&2; exit 255 ;;` + "\n" +
-		`"stack select --stack org/livekit-infra/global") ;;` + "\n" +
-		`"stack init gcp-eu --no-select --secrets-provider passphrase") ;;` + "\n" +
-		`"stack select --stack gone") echo "error: no stack named 'gone' found" >&2; exit 255 ;;` + "\n" +
+		"echo \"$*\" >> '" + log + "'\n" +
+		"case \"$*\" in\n" + strings.Join(cases, "\n") + "\n" +
 		"*) echo unexpected >&2; exit 3 ;;\n" +
 		"esac\n"
 	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
@@ -134,11 +130,28 @@ func TestStacksSelectedFromOneListing(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte("name: livekit-infra\nruntime: go\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, err := newRunner(Options{Dir: dir, PulumiBin: bin, SecretsProvider: "passphrase",
+	r, err := newRunner(Options{Dir: dir, PulumiBin: bin, SecretsProvider: secretsProvider,
 		Program: func(*pulumi.Context) error { return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r, func() []string {
+		b, _ := os.ReadFile(log)
+		return strings.Split(strings.TrimSpace(string(b)), "\n")
+	}
+}
+
+// TestStacksSelectedFromOneListing: listed stacks cost no `stack select`
+// each, a new stack goes straight to `stack init --no-select` (with the
+// secrets provider), and a name the listing spells differently is still
+// found.
+func TestStacksSelectedFromOneListing(t *testing.T) {
+	r, calls := scriptedRunner(t, "passphrase",
+		`"stack ls --json") echo '[{"name":"aws-prod","current":false},{"name":"global","current":false}]' ;;`,
+		`"stack init org/livekit-infra/global --no-select --secrets-provider passphrase") echo "error: stack 'org/livekit-infra/global' already exists" >&2; exit 255 ;;`,
+		`"stack select --stack org/livekit-infra/global") ;;`,
+		`"stack init gcp-eu --no-select --secrets-provider passphrase") ;;`,
+		`"stack select --stack gone") echo "error: no stack named 'gone' found" >&2; exit 255 ;;`)
 	ctx := context.Background()
 	for _, s := range []struct {
 		name    string
@@ -162,8 +175,6 @@ func TestStacksSelectedFromOneListing(t *testing.T) {
 			t.Errorf("stack(%q) named %q", s.name, st.Name())
 		}
 	}
-	b, _ := os.ReadFile(calls)
-	got := strings.Split(strings.TrimSpace(string(b)), "\n")
 	want := []string{
 		"stack ls --json",
 		"stack init gcp-eu --no-select --secrets-provider passphrase",
@@ -171,7 +182,7 @@ func TestStacksSelectedFromOneListing(t *testing.T) {
 		"stack select --stack org/livekit-infra/global",
 		"stack select --stack gone",
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+	if got := calls(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("CLI calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
@@ -179,39 +190,18 @@ func TestStacksSelectedFromOneListing(t *testing.T) {
 // TestStacksSelectedOneByOneWhenListingFails: without a listing, each
 // stack is selected (and created) as the SDK does.
 func TestStacksSelectedOneByOneWhenListingFails(t *testing.T) {
-	dir := t.TempDir()
-	calls := filepath.Join(dir, "calls")
-	bin := filepath.Join(dir, "pulumi")
-	script := "#!/bin/sh\n" +
-		"[ \"$1\" = --non-interactive ] && shift\n" +
-		"if [ \"$1\" = version ]; then echo v3.274.1; exit 0; fi\n" +
-		"echo \"$*\" >> '" + calls + "'\n" +
-		"case \"$*\" in\n" +
-		`"stack ls --json") echo "error: backend unreachable" >&2; exit 255 ;;` + "\n" +
-		`"stack select --stack aws-prod") ;;` + "\n" +
-		`"stack select --stack gcp-eu") echo "error: no stack named 'gcp-eu' found" >&2; exit 255 ;;` + "\n" +
-		`"stack init gcp-eu --no-select") ;;` + "\n" +
-		"*) echo unexpected >&2; exit 3 ;;\n" +
-		"esac\n"
-	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte("name: livekit-infra\nruntime: go\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r, err := newRunner(Options{Dir: dir, PulumiBin: bin, Program: func(*pulumi.Context) error { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, calls := scriptedRunner(t, "",
+		`"stack ls --json") echo "error: backend unreachable" >&2; exit 255 ;;`,
+		`"stack select --stack aws-prod") ;;`,
+		`"stack select --stack gcp-eu") echo "error: no stack named 'gcp-eu' found" >&2; exit 255 ;;`,
+		`"stack init gcp-eu --no-select") ;;`)
 	for _, name := range []string{"aws-prod", "gcp-eu"} {
 		if _, err := r.stack(context.Background(), name, true); err != nil {
 			t.Errorf("stack(%q): %v", name, err)
 		}
 	}
-	b, _ := os.ReadFile(calls)
-	got := strings.TrimSpace(string(b))
 	want := "stack ls --json\nstack select --stack aws-prod\nstack select --stack gcp-eu\nstack init gcp-eu --no-select"
-	if got != want {
+	if got := strings.Join(calls(), "\n"); got != want {
 		t.Errorf("CLI calls:\n%s\nwant:\n%s", got, want)
 	}
 }
