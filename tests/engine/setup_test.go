@@ -86,9 +86,9 @@ var (
 	skipMsg   string
 )
 
-// setup builds the test provider, installs it under every provider the
-// runnable stacks use, and lays out the project directory. It runs once per
-// test binary.
+// setup builds the test provider, serves every provider the runnable
+// stacks use with it, starts the KMS double and lays out the project
+// directory. It runs once per test binary.
 func setup(t *testing.T) *env {
 	t.Helper()
 	bin := os.Getenv("PULUMI_BIN")
@@ -214,7 +214,8 @@ func doSetup(bin string) (_ *env, err error) {
 		"VAULT_SERVER_TOKEN":       e.vault.Token(),
 		"PULUMI_SKIP_UPDATE_CHECK": "true",
 		"PULUMI_HOME":              e.pulumiHome,
-		// Plugins on PATH would shadow the installed test doubles.
+		// A plugin on PATH would serve any provider the project plugins
+		// miss, instead of failing the test.
 		"PATH":                       cleanPath(os.Getenv("PATH")),
 		"LKINFRA_TESTPROVIDER_DRIFT": e.driftFile,
 		// The file backend rewrites the whole state after every resource
