@@ -167,6 +167,12 @@ func (r *runner) workspaceOpts() []auto.LocalWorkspaceOption {
 
 // stack selects (create=false) or upserts the stack in a workspace over Dir.
 func (r *runner) stack(ctx context.Context, name string, create bool) (auto.Stack, error) {
+	wsMu.Lock()
+	st, ok := r.stacks[name]
+	wsMu.Unlock()
+	if ok {
+		return st, nil
+	}
 	// As auto.UpsertStackInlineSource does when Dir has a Pulumi.yaml
 	// (newRunner checks), with the workspace wrapped.
 	ws, err := auto.NewLocalWorkspace(ctx, append(r.workspaceOpts(), auto.Program(r.o.Program))...)
@@ -174,10 +180,6 @@ func (r *runner) stack(ctx context.Context, name string, create bool) (auto.Stac
 		return auto.Stack{}, err
 	}
 	wsMu.Lock()
-	if st, ok := r.stacks[name]; ok {
-		wsMu.Unlock()
-		return st, nil
-	}
 	if !r.listTried {
 		r.listTried = true
 		// On error each stack is selected the SDK's way, which reports the
@@ -203,7 +205,6 @@ func (r *runner) stack(ctx context.Context, name string, create bool) (auto.Stac
 		}
 		return auto.SelectStack(ctx, name, w)
 	}
-	var st auto.Stack
 	switch {
 	case listed:
 		st, err = auto.SelectStack(ctx, name, w)

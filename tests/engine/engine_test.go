@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -423,11 +424,14 @@ func TestEngine(t *testing.T) {
 		// One `stack export` per stack, concurrently (each is a CLI start).
 		stackNames := append(append([]string{}, regional...), e.global...)
 		found := make([][]string, len(stackNames))
-		err := concurrently(len(stackNames), func(i int) (err error) {
-			found[i], err = e.secretValues(stackNames[i])
-			return err
-		})
-		if err != nil {
+		errs := make([]error, len(stackNames))
+		var wg sync.WaitGroup
+		for i, s := range stackNames {
+			wg.Add(1)
+			go func() { defer wg.Done(); found[i], errs[i] = e.secretValues(s) }()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
 			t.Fatal(err)
 		}
 		var secrets []string

@@ -288,19 +288,6 @@ func useTestProvider(projectDir, pluginsDir, provBin string, plugins []string) e
 	return os.WriteFile(file, b, 0o644)
 }
 
-// concurrently runs fn(0), ..., fn(n-1) at once (each a CLI process, mostly
-// waiting on its own start) and joins their errors.
-func concurrently(n int, fn func(i int) error) error {
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs[i] = fn(i) }()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
 var cleanupDirs []string
 
 func TestMain(m *testing.M) {
