@@ -9,15 +9,21 @@
 #   - livekit-server, built with `go install` into a cache directory keyed by
 #     version:  ${XDG_CACHE_HOME:-$HOME/.cache}/livekit-infra/bin/livekit-server-<version>/
 #     (go install names the binary `server`; a `livekit-server` symlink is added).
+#   - actionlint (tests/ci lints .github/workflows with it), built the same
+#     way:  .../bin/actionlint-<version>/actionlint
+#   - node (tests/ci runs the workflows' github-script code against a fake
+#     API), from apt, only if node is missing.
 #
 # Output contract (chosen: an env file, not stdout parsing):
 #   The script writes  ${XDG_CACHE_HOME:-$HOME/.cache}/livekit-infra/env  containing
 #     export LIVEKIT_SERVER_BIN=/abs/path/livekit-server
 #     export REDIS_SERVER_BIN=/abs/path/redis-server
+#     export ACTIONLINT_BIN=/abs/path/actionlint
 #   .ci/run sources that file. The same lines are also printed at the end, so
 #   `eval "$(bash scripts/install-test-deps.sh | grep '^export ')"` works too.
 #
 # Overrides: LIVEKIT_VERSION (default: components/livekit.Version),
+#            ACTIONLINT_VERSION (default: the version tests/ci expects),
 #            LIVEKIT_INFRA_CACHE (cache root).
 set -euo pipefail
 
@@ -29,6 +35,9 @@ pinned="$(sed -n 's/^const Version = "\(v[0-9][^"]*\)"$/\1/p' \
 LIVEKIT_VERSION="${LIVEKIT_VERSION:-${pinned:-v1.13.5}}"
 CACHE_ROOT="${LIVEKIT_INFRA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/livekit-infra}"
 BIN_DIR="$CACHE_ROOT/bin/livekit-server-$LIVEKIT_VERSION"
+# tests/ci checks that the binary reports this version.
+ACTIONLINT_VERSION="${ACTIONLINT_VERSION:-v1.7.12}"
+ACTIONLINT_DIR="$CACHE_ROOT/bin/actionlint-$ACTIONLINT_VERSION"
 ENV_FILE="$CACHE_ROOT/env"
 
 log() { printf '[install-test-deps] %s\n' "$*" >&2; }
@@ -38,14 +47,18 @@ if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 fi
 
-# --- redis-server / openssl -------------------------------------------------
-if ! command -v redis-server >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
-  log "installing redis-server and openssl with apt-get"
+# --- redis-server, openssl, node (apt) --------------------------------------
+apt_pkgs=()
+command -v redis-server >/dev/null 2>&1 || apt_pkgs+=(redis-server)
+command -v openssl >/dev/null 2>&1 || apt_pkgs+=(openssl)
+command -v node >/dev/null 2>&1 || apt_pkgs+=(nodejs)
+if [ ${#apt_pkgs[@]} -gt 0 ]; then
+  log "installing ${apt_pkgs[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update
-  $SUDO apt-get install -y --no-install-recommends redis-server openssl
+  $SUDO apt-get install -y --no-install-recommends "${apt_pkgs[@]}"
 else
-  log "redis-server already installed: $(command -v redis-server)"
+  log "redis-server, openssl and node already installed"
 fi
 
 # The Debian package starts a system redis on :6379; the tests don't use it.
@@ -97,6 +110,25 @@ ln -sfn server "$BIN_DIR/livekit-server"
 LIVEKIT_SERVER_BIN="$BIN_DIR/livekit-server"
 log "livekit-server: $LIVEKIT_SERVER_BIN ($("$LIVEKIT_SERVER_BIN" --version 2>&1 | head -n1))"
 
+# --- actionlint --------------------------------------------------------------
+if [ -x "$ACTIONLINT_DIR/actionlint" ]; then
+  log "actionlint $ACTIONLINT_VERSION already built in $ACTIONLINT_DIR"
+else
+  command -v go >/dev/null 2>&1 || { log "go not found on PATH"; exit 1; }
+  log "building actionlint $ACTIONLINT_VERSION into $ACTIONLINT_DIR"
+  rm -rf "$ACTIONLINT_DIR.tmp"
+  mkdir -p "$ACTIONLINT_DIR.tmp"
+  (
+    cd "$ACTIONLINT_DIR.tmp"
+    GOBIN="$ACTIONLINT_DIR.tmp" GOFLAGS=-buildvcs=false GOWORK=off go install -trimpath -ldflags='-s -w' \
+      "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+  )
+  rm -rf "$ACTIONLINT_DIR"
+  mv "$ACTIONLINT_DIR.tmp" "$ACTIONLINT_DIR"
+fi
+ACTIONLINT_BIN="$ACTIONLINT_DIR/actionlint"
+log "actionlint: $ACTIONLINT_BIN ($("$ACTIONLINT_BIN" -version | head -n1))"
+
 # --- env file ----------------------------------------------------------------
 mkdir -p "$CACHE_ROOT"
 tmp_env="$(mktemp "$CACHE_ROOT/env.XXXXXX")"
@@ -104,6 +136,7 @@ tmp_env="$(mktemp "$CACHE_ROOT/env.XXXXXX")"
   echo "# written by scripts/install-test-deps.sh"
   printf 'export LIVEKIT_SERVER_BIN=%q\n' "$LIVEKIT_SERVER_BIN"
   printf 'export REDIS_SERVER_BIN=%q\n' "$REDIS_SERVER_BIN"
+  printf 'export ACTIONLINT_BIN=%q\n' "$ACTIONLINT_BIN"
 } >"$tmp_env"
 mv "$tmp_env" "$ENV_FILE"
 log "wrote $ENV_FILE"
