@@ -380,6 +380,7 @@ func (r *runner) previewOne(ctx context.Context, name string) StackReport {
 	case err != nil:
 		sr.Error = conciseError("preview", err, sr.Diagnostics)
 	}
+	r.redact(ctx, name, &sr)
 	return sr
 }
 
@@ -503,6 +504,7 @@ func (r *runner) upOne(ctx context.Context, name string) StackReport {
 	sr.Stack = name
 	if err != nil {
 		sr.Error = conciseError("up", err, sr.Diagnostics)
+		r.redact(ctx, name, &sr)
 		return sr
 	}
 	sr.Outputs = map[string]any{}
@@ -513,6 +515,7 @@ func (r *runner) upOne(ctx context.Context, name string) StackReport {
 			sr.Outputs[k] = Mask(v.Value)
 		}
 	}
+	r.redact(ctx, name, &sr)
 	return sr
 }
 
@@ -555,6 +558,7 @@ func (r *runner) driftOne(ctx context.Context, name string) StackReport {
 	if err != nil {
 		sr.Error = conciseError("drift check", err, sr.Diagnostics)
 	}
+	r.redact(ctx, name, &sr)
 	return sr
 }
 

@@ -7,8 +7,10 @@
 //
 // The report lists, per stack, a summary of operations and every changed
 // resource with its changed properties. Secret values never reach it: the
-// engine masks them in its events and the report masks anything still
-// carrying Pulumi's secret signature. Replacements and deletions of stateful
+// engine masks them in its events, the report masks anything still
+// carrying Pulumi's secret signature, and error text (which nobody masks)
+// is redacted with the stack's known secret values (redact.go).
+// Replacements and deletions of stateful
 // resources (StatefulKind) are blocking changes, listed first.
 package deploy
 
