@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
@@ -37,6 +38,9 @@ type MediaClusterArgs struct {
 	ALBSSLPolicy        string
 	// RecordingsBucketArn is the only bucket the task role may write.
 	RecordingsBucketArn pulumi.StringInput
+	// RedisOutageTolerance is how many seconds of lost Redis (LiveKit's
+	// GET / answers 406) a task survives before ECS replaces it.
+	RedisOutageTolerance int
 }
 
 // MediaCluster is the ECS Fargate LiveKit cluster behind an HTTPS ALB.
@@ -55,6 +59,45 @@ type MediaCluster struct {
 // this long to drain its rooms after SIGTERM.
 const MaxStopTimeout = 120
 
+// Bounds of RedisOutageTolerance: an ALB target group fails a target after
+// 2-10 consecutive failed checks, 5-300 s apart.
+const (
+	MinRedisOutageTolerance = 20
+	MaxRedisOutageTolerance = 2400
+)
+
+// ReadinessCheck is the target group's health check for a tolerance: GET /
+// must answer 200 (406 without Redis). The ECS service scheduler replaces a
+// task its target group reports unhealthy ("The service scheduler also
+// replaces tasks determined to be unhealthy after a container health check
+// or a load balancer target group health check fails",
+// docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html), so
+// the target group may only fail a task once the outage has lasted the
+// tolerance: Threshold consecutive failures Interval apart span
+// (Threshold-1) x Interval >= tolerance. Route 53 checks the region through
+// the ALB and still sees LiveKit's 406 within seconds, so DNS failover is
+// unchanged.
+type ReadinessCheck struct{ Interval, Threshold int }
+
+// Readiness computes the target group check for a tolerance (seconds).
+func Readiness(tolerance int) ReadinessCheck {
+	interval := 10
+	for {
+		threshold := (tolerance+interval-1)/interval + 1
+		if threshold <= 10 {
+			return ReadinessCheck{Interval: interval, Threshold: max(threshold, 2)}
+		}
+		interval += 5
+	}
+}
+
+// LivenessAccepts are the GET / answers the container health check counts as
+// alive: 200, and 406 (the process runs but has lost Redis). ECS stops a task
+// whose essential container is UNHEALTHY, so the container check must fail
+// only when LiveKit does not answer at all; readiness is the target group's
+// job. Kubernetes makes the same split (components/kubernetes).
+var LivenessAccepts = []int{200, 406}
+
 // NewMediaCluster declares the LiveKit service: config secret, logs, IAM,
 // task definition, service with autoscaling, and the signaling ALB with its
 // certificate and DNS name.
@@ -67,6 +110,9 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	}
 	if args.DrainSeconds > MaxStopTimeout {
 		return nil, fmt.Errorf("MediaCluster %q: DrainSeconds %d exceeds Fargate's stopTimeout cap of %d s", name, args.DrainSeconds, MaxStopTimeout)
+	}
+	if args.RedisOutageTolerance < MinRedisOutageTolerance || args.RedisOutageTolerance > MaxRedisOutageTolerance {
+		return nil, fmt.Errorf("MediaCluster %q: RedisOutageTolerance %d must be %d-%d s", name, args.RedisOutageTolerance, MinRedisOutageTolerance, MaxRedisOutageTolerance)
 	}
 	if args.VpcID == nil || args.PublicSubnetIDs == nil || args.MediaSecurityGroupID == nil || args.LoadBalancerSecurityGroupID == nil || args.RecordingsBucketArn == nil {
 		return nil, fmt.Errorf("MediaCluster %q: VpcID, PublicSubnetIDs, MediaSecurityGroupID, LoadBalancerSecurityGroupID and RecordingsBucketArn are required", name)
@@ -267,6 +313,17 @@ type linuxParameters struct {
 	InitProcessEnabled bool `json:"initProcessEnabled"`
 }
 
+// livenessCommand is the container health check: exit 0 when GET / answers
+// with one of LivenessAccepts.
+func livenessCommand() string {
+	codes := make([]string, len(LivenessAccepts))
+	for i, c := range LivenessAccepts {
+		codes[i] = strconv.Itoa(c)
+	}
+	return fmt.Sprintf(`wget -q -S -O /dev/null http://127.0.0.1:%d%s 2>&1 | grep -qE 'HTTP/[0-9.]+ (%s)( |$)' || exit 1`,
+		livekit.SignalPort, livekit.HealthPath, strings.Join(codes, "|"))
+}
+
 // containerDefinitions renders the LiveKit container. It holds only ARNs and
 // names; the config body arrives from Secrets Manager at start.
 func containerDefinitions(args *MediaClusterArgs, configSecretArn, logGroup string) (string, error) {
@@ -289,10 +346,13 @@ func containerDefinitions(args *MediaClusterArgs, configSecretArn, logGroup stri
 		PortMappings: ports,
 		Secrets:      []secretRef{{Name: "LIVEKIT_CONFIG", ValueFrom: configSecretArn}},
 		Environment:  []envVar{},
-		// LiveKit's health endpoint is GET / (200 "OK", 406 without Redis);
-		// /health is a 404. busybox wget in the image fails on non-2xx.
+		// Liveness only: LiveKit's health endpoint is GET / (200 "OK", 406
+		// without Redis; /health is a 404). busybox wget fails on a 406, so
+		// the check reads the status line wget prints (-S headers, or its
+		// "server returned error" line) and passes on 200 or 406: a Redis
+		// blip must not make ECS stop the task (LivenessAccepts).
 		HealthCheck: healthCheck{
-			Command:  []string{"CMD-SHELL", fmt.Sprintf("wget -q -O /dev/null http://127.0.0.1:%d%s || exit 1", livekit.SignalPort, livekit.HealthPath)},
+			Command:  []string{"CMD-SHELL", livenessCommand()},
 			Interval: 10, Timeout: 5, Retries: 3, StartPeriod: 30,
 		},
 		// SIGTERM starts LiveKit's drain; Fargate allows at most 120 s.
@@ -416,6 +476,7 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, parent 
 	if err != nil {
 		return nil, err
 	}
+	ready := Readiness(args.RedisOutageTolerance)
 	tg, err := lb.NewTargetGroup(ctx, name, &lb.TargetGroupArgs{
 		Port:       pulumi.Int(livekit.SignalPort),
 		Protocol:   pulumi.String("HTTP"),
@@ -424,14 +485,16 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, parent 
 		// Deregistration waits as long as a task may drain.
 		DeregistrationDelay: pulumi.Int(args.DrainSeconds),
 		HealthCheck: &lb.TargetGroupHealthCheckArgs{
-			Enabled:            pulumi.Bool(true),
-			Protocol:           pulumi.String("HTTP"),
-			Path:               pulumi.String(livekit.HealthPath),
+			Enabled:  pulumi.Bool(true),
+			Protocol: pulumi.String("HTTP"),
+			Path:     pulumi.String(livekit.HealthPath),
+			// 200 only: a node without Redis (406) takes no new signaling
+			// once the outage outlasts the tolerance (Readiness).
 			Matcher:            pulumi.String("200"),
-			Interval:           pulumi.Int(10),
+			Interval:           pulumi.Int(ready.Interval),
 			Timeout:            pulumi.Int(5),
 			HealthyThreshold:   pulumi.Int(2),
-			UnhealthyThreshold: pulumi.Int(3),
+			UnhealthyThreshold: pulumi.Int(ready.Threshold),
 		},
 	}, parent)
 	if err != nil {

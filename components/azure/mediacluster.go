@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	cs "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20240801"
 	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
@@ -51,8 +52,9 @@ type MediaClusterArgs struct {
 	SystemNodes  int
 	VMSize       string
 	MaxPods      int
-	// ServiceCIDR and DNSServiceIP are the cluster-internal service range.
-	ServiceCIDR, DNSServiceIP string
+	// ServiceCIDR and DNSServiceIP are the cluster-internal service range;
+	// PodCIDR the Azure CNI Overlay pod range.
+	ServiceCIDR, DNSServiceIP, PodCIDR string
 	// APIAuthorizedIPRanges limits who reaches the API server; empty: anyone
 	// (authenticated).
 	APIAuthorizedIPRanges []string
@@ -119,8 +121,8 @@ func (a *MediaClusterArgs) validate(name string) error {
 	if a.Scaling.Max > 1000 {
 		add("Scaling.Max %d exceeds the AKS node pool limit of 1000", a.Scaling.Max)
 	}
-	if a.ServiceCIDR == "" || a.DNSServiceIP == "" {
-		add("ServiceCIDR and DNSServiceIP are required")
+	if a.ServiceCIDR == "" || a.DNSServiceIP == "" || a.PodCIDR == "" {
+		add("ServiceCIDR, DNSServiceIP and PodCIDR are required")
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("MediaCluster %q: invalid args: %v", name, problems)
@@ -171,9 +173,15 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		id  string
 		ref pulumi.StringInput
 	}{
-		{"vnet", args.VnetID},            // join the node subnet
-		{"ingress-ip", args.IngressIPID}, // put the signaling LB on our static IP
-		{"media-asg", args.MediaASGID},   // add LiveKit nodes to the media ASG
+		{"vnet", args.VnetID}, // join the node subnet
+		// Put the signaling LB on our static IP. The Azure cloud provider
+		// looks the IP up in the group named by the Service's
+		// azure-load-balancer-resource-group annotation, which needs read on
+		// the group: "Use a static public IP address and DNS label with the
+		// AKS load balancer" (learn.microsoft.com/azure/aks/static-ip) grants
+		// Network Contributor on the resource group, not on the IP.
+		{"ingress-rg", resourceGroupOf(args.IngressIPID)},
+		{"media-asg", args.MediaASGID}, // add LiveKit nodes to the media ASG
 	} {
 		ra, err := authorization.NewAssignment(ctx, name+"-"+scope.id, &authorization.AssignmentArgs{
 			Scope:                        scope.ref,
@@ -265,6 +273,18 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	return m, nil
 }
 
+// resourceGroupOf is the ARM ID of the resource group that holds the
+// resource with ARM ID id (/subscriptions/S/resourceGroups/G/providers/...).
+func resourceGroupOf(id pulumi.StringInput) pulumi.StringOutput {
+	return id.ToStringOutput().ApplyT(func(id string) (string, error) {
+		rg, _, ok := strings.Cut(id, "/providers/")
+		if !ok || !strings.Contains(strings.ToLower(rg), "/resourcegroups/") {
+			return "", fmt.Errorf("%q is not the ARM ID of a resource in a resource group", id)
+		}
+		return rg, nil
+	}).(pulumi.StringOutput)
+}
+
 func urls(hostname string) (pulumi.StringOutput, pulumi.StringOutput) {
 	u, h := components.URLs(hostname)
 	return pulumi.String(u).ToStringOutput(), pulumi.String(h).ToStringOutput()
@@ -306,14 +326,21 @@ func clusterArgs(name string, args *MediaClusterArgs, identityID, workspaceID pu
 			NodeOSUpgradeChannel: pulumi.String("NodeImage"),
 		},
 		NetworkProfile: &cs.ContainerServiceNetworkProfileArgs{
-			// Azure CNI: pods and nodes share the VNet, so Redis's private
-			// endpoint NSG can admit exactly the node subnet.
-			NetworkPlugin:   pulumi.String("azure"),
-			NetworkPolicy:   pulumi.String("azure"),
-			LoadBalancerSku: pulumi.String("standard"),
-			OutboundType:    pulumi.String("loadBalancer"),
-			ServiceCidr:     pulumi.String(args.ServiceCIDR),
-			DnsServiceIP:    pulumi.String(args.DNSServiceIP),
+			// Azure CNI Overlay, stated in full: the SDK fills a nil podCidr
+			// with 10.244.0.0/16, and AKS accepts a pod CIDR only with
+			// kubenet or overlay (Azure/azure-rest-api-specs#23987,
+			// Azure/azure-cli#26237). LiveKit runs with host networking, so
+			// it keeps its node's VNet and public IPs; pod traffic to the
+			// VNet leaves with the node's address, so Redis's private
+			// endpoint NSG still admits exactly the node subnet.
+			NetworkPlugin:     pulumi.String("azure"),
+			NetworkPluginMode: pulumi.String("overlay"),
+			PodCidr:           pulumi.String(args.PodCIDR),
+			NetworkPolicy:     pulumi.String("azure"),
+			LoadBalancerSku:   pulumi.String("standard"),
+			OutboundType:      pulumi.String("loadBalancer"),
+			ServiceCidr:       pulumi.String(args.ServiceCIDR),
+			DnsServiceIP:      pulumi.String(args.DNSServiceIP),
 		},
 		AgentPoolProfiles: cs.ManagedClusterAgentPoolProfileArray{&cs.ManagedClusterAgentPoolProfileArgs{
 			Name:                pulumi.String(SystemPool),

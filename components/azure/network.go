@@ -48,7 +48,8 @@ type NetworkArgs struct {
 
 	// Location is the Azure region, e.g. southeastasia.
 	Location string
-	// NodeSubnet holds the AKS nodes and, with Azure CNI, their pods.
+	// NodeSubnet holds the AKS nodes (pods use the overlay pod CIDR and
+	// leave the cluster with their node's address).
 	// EndpointSubnet holds private endpoints (Redis). Both inside CIDR.
 	NodeSubnet, EndpointSubnet netip.Prefix
 }
@@ -167,6 +168,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		VirtualNetworkName:   vnet.Name,
 		AddressPrefix:        pulumi.String(args.NodeSubnet.String()),
 		NetworkSecurityGroup: &network.NetworkSecurityGroupTypeArgs{Id: nodeNSG.ID()},
+		// Token servers on the nodes read the API credentials from Key
+		// Vault, whose firewall admits only this subnet's service endpoint.
+		ServiceEndpoints: network.ServiceEndpointPropertiesFormatArray{
+			&network.ServiceEndpointPropertiesFormatArgs{Service: pulumi.String("Microsoft.KeyVault")},
+		},
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -254,8 +260,8 @@ func nodeRules(args *NetworkArgs, mediaASG pulumi.IDOutput, ingressIP pulumi.Str
 	return append(rules, deny)
 }
 
-// endpointRules lets only the node subnet (nodes and, with Azure CNI, pods)
-// reach the private endpoints, and only on Redis's TLS port.
+// endpointRules lets only the node subnet (nodes, and pods SNATed to their
+// node's address by Azure CNI Overlay) reach the private endpoints, and only on Redis's TLS port.
 func endpointRules(args *NetworkArgs) network.SecurityRuleTypeArray {
 	redis := rule("allow-redis-tls-from-nodes", priorityRedis, "Allow", "Tcp", args.NodeSubnet.String(), strconv.Itoa(RedisTLSPort),
 		"LiveKit to Azure Cache for Redis over TLS")

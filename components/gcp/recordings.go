@@ -125,14 +125,6 @@ func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *storage
 	if err != nil {
 		return fmt.Errorf("recordings %q: looking up project %s: %w", name, args.Project, err)
 	}
-	if _, err := storage.NewBucketIAMMember(ctx, name+"-cdn-fill", &storage.BucketIAMMemberArgs{
-		Bucket: bucket.Name,
-		Role:   pulumi.String("roles/storage.objectViewer"),
-		Member: pulumi.String(fmt.Sprintf("serviceAccount:service-%s@cloud-cdn-fill.iam.gserviceaccount.com", project.Number)),
-	}, parent); err != nil {
-		return err
-	}
-
 	backend, err := compute.NewBackendBucket(ctx, name, &compute.BackendBucketArgs{
 		BucketName:      bucket.Name,
 		Description:     pulumi.String("LiveKit recordings through Cloud CDN"),
@@ -160,11 +152,23 @@ func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *storage
 		return strings.NewReplacer("+", "-", "/", "_").Replace(b)
 	})).(pulumi.StringOutput)
 	keyName := name + "-key"
-	if _, err := compute.NewBackendBucketSignedUrlKey(ctx, name+"-cdn-key", &compute.BackendBucketSignedUrlKeyArgs{
+	signedKey, err := compute.NewBackendBucketSignedUrlKey(ctx, name+"-cdn-key", &compute.BackendBucketSignedUrlKeyArgs{
 		BackendBucket: backend.Name,
 		Name:          pulumi.String(keyName),
 		KeyValue:      key,
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
+		return err
+	}
+	// Google creates the cache-fill service agent when the project's first
+	// signed URL key is added (cloud.google.com/cdn/docs/using-signed-urls,
+	// "Configure Cloud Storage permissions"): granting it before the key
+	// exists fails on a fresh project, so the grant waits for the key.
+	if _, err := storage.NewBucketIAMMember(ctx, name+"-cdn-fill", &storage.BucketIAMMemberArgs{
+		Bucket: bucket.Name,
+		Role:   pulumi.String("roles/storage.objectViewer"),
+		Member: pulumi.String(fmt.Sprintf("serviceAccount:service-%s@cloud-cdn-fill.iam.gserviceaccount.com", project.Number)),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{signedKey})); err != nil {
 		return err
 	}
 

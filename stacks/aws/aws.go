@@ -90,6 +90,7 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		ALBIdleTimeout:              a.ALBIdleTimeout,
 		ALBSSLPolicy:                a.ALBSSLPolicy,
 		RecordingsBucketArn:         recordings.BucketArn,
+		RedisOutageTolerance:        a.RedisOutageTolerance,
 	})
 	if err != nil {
 		return nil, err

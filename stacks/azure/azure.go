@@ -121,6 +121,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		MaxPods:               a.MaxPods,
 		ServiceCIDR:           a.ServiceCIDR.String(),
 		DNSServiceIP:          a.DNSServiceIP().String(),
+		PodCIDR:               a.PodCIDR.String(),
 		APIAuthorizedIPRanges: a.APIAuthorizedIPs,
 		ChartVersion:          a.ChartVersion,
 		PodCPU:                a.PodCPU,

@@ -9,7 +9,14 @@ import (
 	"strings"
 )
 
-func init() { Keys = append(Keys, awsKeys...) }
+// awsHealthKeys tune how the ECS service tells a dead task from one that
+// lost Redis (components/aws Readiness).
+var awsHealthKeys = []Key{
+	{Name: "awsRedisOutageToleranceSeconds", Type: "integer", Default: 60, Kinds: []Kind{KindAWS},
+		Description: "Seconds a LiveKit task may answer 406 (lost Redis, e.g. an ElastiCache failover or patch) before its target group fails it and ECS replaces it, 20-2400; Route 53 still fails the region over within seconds."},
+}
+
+func init() { Keys = append(append(Keys, awsKeys...), awsHealthKeys...) }
 
 // AWS holds the aws-kind settings (ECS Fargate, ElastiCache, ALB).
 type AWS struct {
@@ -25,6 +32,8 @@ type AWS struct {
 	ALBIdleTimeout    int
 	ALBSSLPolicy      string
 	CDNPriceClass     string
+	// RedisOutageTolerance is awsRedisOutageToleranceSeconds.
+	RedisOutageTolerance int
 }
 
 // AWSRedis configures the ElastiCache replication group.
@@ -188,6 +197,10 @@ func (p *parser) aws(s *Stack) *AWS {
 	a.ALBIdleTimeout = p.integer("awsAlbIdleTimeout", 60, 4000)
 	a.ALBSSLPolicy = p.oneOf("awsAlbSslPolicy", albSSLPolicies...)
 	a.CDNPriceClass = p.oneOf("awsCloudfrontPriceClass", "PriceClass_100", "PriceClass_200", "PriceClass_All")
+	// An ALB target group fails a target after 2-10 checks 5-300 s apart;
+	// below 20 s a routine ElastiCache failover (about 4 s to LiveKit's 406,
+	// then the primary switch) would still cost every task.
+	a.RedisOutageTolerance = p.integer("awsRedisOutageToleranceSeconds", 20, 2400)
 
 	if s.Region != nil && !p.failed("logRetentionDays") && !slices.Contains(logRetentionDays, s.Region.LogRetentionDays) {
 		p.fail(spec("logRetentionDays").Full(), strconv.Itoa(s.Region.LogRetentionDays), "must be a CloudWatch Logs retention: "+joinInts(logRetentionDays))

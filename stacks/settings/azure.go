@@ -12,12 +12,14 @@ import (
 // provider's own key (read like aws:region).
 var azureKeys = []Key{
 	{Name: "azureVnetCidr", Type: "string", Default: "10.20.0.0/16", Kinds: []Kind{KindAzure},
-		Description: "VNet IPv4 CIDR, /16 to /20: the first half holds the AKS nodes (Azure CNI gives every pod a VNet address), a /20-equivalent slice after it the private endpoints."},
+		Description: "VNet IPv4 CIDR, /16 to /20: the first half holds the AKS nodes (pods take azurePodCidr addresses: Azure CNI Overlay), a /20-equivalent slice after it the private endpoints."},
 	{Name: "azureServiceCidr", Type: "string", Default: "172.20.0.0/16", Kinds: []Kind{KindAzure},
 		Description: "Kubernetes service CIDR (cluster-internal); must not overlap azureVnetCidr. The cluster DNS service takes its .10 address."},
+	{Name: "azurePodCidr", Type: "string", Default: "10.244.0.0/16", Kinds: []Kind{KindAzure},
+		Description: "Pod CIDR of Azure CNI Overlay, /12 to /20 (cluster-internal; host-network LiveKit pods use the address of their node); must not overlap azureVnetCidr or azureServiceCidr."},
 	{Name: "azureAvailabilityZones", Type: "array", Default: []any{}, Kinds: []Kind{KindAzure},
 		Description: "The 3 availability zones (\"1\", \"2\", \"3\") for the node pools and the ingress IP; empty for regions without zones."},
-	{Name: "azureKubernetesVersion", Type: "string", Default: "1.33", Kinds: []Kind{KindAzure},
+	{Name: "azureKubernetesVersion", Type: "string", Default: "1.36", Kinds: []Kind{KindAzure},
 		Description: "AKS Kubernetes version, pinned: MAJOR.MINOR (patches follow the patch upgrade channel) or MAJOR.MINOR.PATCH."},
 	{Name: "azureAksTier", Type: "string", Default: "Standard", Kinds: []Kind{KindAzure},
 		Description: "AKS pricing tier: Free, Standard (financially backed API server SLA) or Premium."},
@@ -34,7 +36,7 @@ var azureKeys = []Key{
 	{Name: "azureLivekitChartVersion", Type: "string", Default: "1.9.0", Kinds: []Kind{KindAzure},
 		Description: "Version of the livekit-server Helm chart from https://helm.livekit.io, pinned (no ranges)."},
 	{Name: "azureMaxPods", Type: "integer", Default: 30, Kinds: []Kind{KindAzure},
-		Description: "Maximum pods per node, 10-250; with Azure CNI each takes a VNet address, so it sizes the node subnet."},
+		Description: "Maximum pods per node, 10-250 (Azure CNI Overlay: pod addresses come from a /24 of azurePodCidr per node, not from the VNet)."},
 	{Name: "azureApiAuthorizedIpRanges", Type: "array", Default: []any{}, Kinds: []Kind{KindAzure},
 		Description: "CIDRs allowed to reach the Kubernetes API server (e.g. your CI runners); empty leaves it reachable from anywhere (still authenticated)."},
 	{Name: "azureDrainSeconds", Type: "integer", Default: 18000, Kinds: []Kind{KindAzure},
@@ -47,7 +49,7 @@ var azureKeys = []Key{
 		Description: "Azure Cache for Redis size within the family: C0-C6 or P1-P5."},
 	{Name: "azureStorageSku", Type: "string", Default: "Standard_ZRS", Kinds: []Kind{KindAzure},
 		Description: "Recordings storage account replication: Standard_LRS, Standard_ZRS, Standard_GRS, Standard_GZRS, Standard_RAGRS or Standard_RAGZRS."},
-	{Name: "azureCertManagerChartVersion", Type: "string", Default: "v1.18.2", Kinds: []Kind{KindAzure},
+	{Name: "azureCertManagerChartVersion", Type: "string", Default: "v1.21.2", Kinds: []Kind{KindAzure},
 		Description: "cert-manager Helm chart version (charts.jetstack.io), pinned; at least v1.16 for Route 53 web-identity auth."},
 	{Name: "azureTraefikChartVersion", Type: "string", Default: "41.3.0", Kinds: []Kind{KindAzure},
 		Description: "Traefik Helm chart version (traefik.github.io/charts), pinned: the TLS ingress in front of LiveKit signaling."},
@@ -68,6 +70,7 @@ type Azure struct {
 	Location          string
 	VnetCIDR          netip.Prefix
 	ServiceCIDR       netip.Prefix
+	PodCIDR           netip.Prefix
 	AvailabilityZones []string
 	KubernetesVersion string
 	AKSTier           string
@@ -99,9 +102,8 @@ type AzureRedis struct {
 // 4 and 6, and 4 is out of support.
 const AzureRedisVersion = "6"
 
-// NodeSubnet and EndpointSubnet carve the VNet: the first half for the nodes
-// (Azure CNI gives every pod a VNet address), then a sixteenth for private
-// endpoints.
+// NodeSubnet and EndpointSubnet carve the VNet: the first half for the nodes,
+// then a sixteenth for private endpoints.
 func (a *Azure) NodeSubnet() netip.Prefix     { return subnetOf(a.VnetCIDR, 1, 0) }
 func (a *Azure) EndpointSubnet() netip.Prefix { return subnetOf(a.VnetCIDR, 4, 8) }
 
@@ -149,6 +151,17 @@ func (p *parser) azure(s *Stack) *Azure {
 	if a.VnetCIDR.IsValid() && a.ServiceCIDR.IsValid() && a.VnetCIDR.Overlaps(a.ServiceCIDR) {
 		p.fail(spec("azureServiceCidr").Full(), quote(a.ServiceCIDR.String()), "must not overlap azureVnetCidr "+a.VnetCIDR.String()+": services and pods would route to the wrong place")
 	}
+	// Azure CNI Overlay takes pod addresses from this range; AKS rejects one
+	// that overlaps the VNet or the service range (learn.microsoft.com/azure/aks/azure-cni-overlay).
+	a.PodCIDR = p.privateCIDR("azurePodCidr", 12, 20)
+	for _, other := range []struct {
+		key string
+		pfx netip.Prefix
+	}{{"azureVnetCidr", a.VnetCIDR}, {"azureServiceCidr", a.ServiceCIDR}} {
+		if a.PodCIDR.IsValid() && other.pfx.IsValid() && a.PodCIDR.Overlaps(other.pfx) {
+			p.fail(spec("azurePodCidr").Full(), quote(a.PodCIDR.String()), "must not overlap "+other.key+" "+other.pfx.String()+": pick a private range outside both, e.g. 10.244.0.0/16")
+		}
+	}
 
 	a.AvailabilityZones = p.list("azureAvailabilityZones")
 	if n := len(a.AvailabilityZones); n > 0 {
@@ -170,7 +183,7 @@ func (p *parser) azure(s *Stack) *Azure {
 
 	a.KubernetesVersion = p.str("azureKubernetesVersion")
 	if !k8sVersionRe.MatchString(a.KubernetesVersion) {
-		p.fail(spec("azureKubernetesVersion").Full(), quote(a.KubernetesVersion), "must pin a Kubernetes version AKS supports, as 1.MINOR or 1.MINOR.PATCH (e.g. 1.33); see `az aks get-versions`")
+		p.fail(spec("azureKubernetesVersion").Full(), quote(a.KubernetesVersion), "must pin a Kubernetes version AKS supports, as 1.MINOR or 1.MINOR.PATCH (e.g. 1.36); see `az aks get-versions`")
 	}
 	a.AKSTier = p.oneOf("azureAksTier", "Free", "Standard", "Premium")
 	a.SystemVMSize = p.vmSize("azureSystemVmSize")
@@ -189,6 +202,18 @@ func (p *parser) azure(s *Stack) *Azure {
 		p.fail(spec("azureLivekitChartVersion").Full(), quote(a.ChartVersion), "must pin an exact chart version such as 1.9.0 (no ranges, no v prefix)")
 	}
 	a.MaxPods = p.integer("azureMaxPods", 10, 250)
+	if n, ok := azureNode(a.VMSize); ok && !p.failed("azureMaxPods") {
+		cpu, cpuOK := parseCPU(a.PodCPU)
+		mem, memOK := parseMemoryGiB(a.PodMemory)
+		minor := 0
+		if m := minorRe.FindStringSubmatch(a.KubernetesVersion); m != nil {
+			fmt.Sscanf(m[1], "1.%d", &minor)
+		}
+		if cpuOK && memOK && minor > 0 {
+			resCPU, resMem := aksReserved(n, a.MaxPods, minor)
+			p.podFits("azurePodCpu", a.PodCPU, "azurePodMemory", a.PodMemory, "azureVmSize", a.VMSize, "AKS "+a.KubernetesVersion, n, resCPU, resMem, aksDaemonSets, cpu, mem)
+		}
+	}
 
 	a.APIAuthorizedIPs = p.list("azureApiAuthorizedIpRanges")
 	for _, c := range a.APIAuthorizedIPs {
@@ -244,17 +269,23 @@ func (p *parser) azure(s *Stack) *Azure {
 }
 
 // azureNodeSubnetFits checks the node subnet holds every node at full scale,
-// plus upgrade surge, with an address for each node and each of its pods.
+// plus upgrade surge, and that the overlay pod CIDR holds a /24 for each of
+// them (Azure CNI Overlay gives every node a /24 of it:
+// learn.microsoft.com/azure/aks/azure-cni-overlay, "IP address planning").
 func (p *parser) azureNodeSubnetFits(a *Azure, maxNodes int) {
-	if !a.VnetCIDR.IsValid() {
-		return
-	}
 	nodes := a.SystemNodes + (a.SystemNodes+2)/3 + maxNodes + 1
-	need := nodes * (a.MaxPods + 1)
-	have := 1<<(32-a.NodeSubnet().Bits()) - 5 // Azure reserves 5 per subnet
-	if need > have {
-		p.fail(spec("azureVnetCidr").Full(), quote(a.VnetCIDR.String()),
-			fmt.Sprintf("node subnet %s has %d usable addresses but %d nodes with azureMaxPods %d need %d; use a larger VNet or fewer pods per node", a.NodeSubnet(), have, nodes, a.MaxPods, need))
+	if a.VnetCIDR.IsValid() {
+		have := 1<<(32-a.NodeSubnet().Bits()) - 5 // Azure reserves 5 per subnet
+		if nodes > have {
+			p.fail(spec("azureVnetCidr").Full(), quote(a.VnetCIDR.String()),
+				fmt.Sprintf("node subnet %s has %d usable addresses but %d nodes need one each; use a larger VNet", a.NodeSubnet(), have, nodes))
+		}
+	}
+	if a.PodCIDR.IsValid() {
+		if blocks := 1 << (24 - a.PodCIDR.Bits()); nodes > blocks {
+			p.fail(spec("azurePodCidr").Full(), quote(a.PodCIDR.String()),
+				fmt.Sprintf("holds %d node /24s but %d nodes (maxNodes, system pool and upgrade surge) need one each; use a larger range", blocks, nodes))
+		}
 	}
 }
 

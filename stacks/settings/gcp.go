@@ -147,17 +147,10 @@ func (p *parser) gcp(s *Stack) *GCP {
 		p.fail(spec("gcpPodMemory").Full(), quote(g.PodMemory), "must be a memory quantity such as 8Gi or 6144Mi")
 	}
 	// One LiveKit pod per node: its requests must fit what GKE leaves
-	// allocatable after system reservations and daemons.
-	if m := predefinedRe.FindStringSubmatch(g.MachineType); m != nil {
-		vcpus, _ := strconv.Atoi(m[2])
-		if cpuOK && cpu > float64(vcpus)-0.5 {
-			p.fail(spec("gcpPodCpu").Full(), quote(g.PodCPU),
-				fmt.Sprintf("does not fit %s (%d vCPUs, about %.1f left for pods): request at most %.1f or pick a larger gcpMachineType", g.MachineType, vcpus, float64(vcpus)-0.5, float64(vcpus)-0.5))
-		}
-		if machineGB := gbPerVCPU[m[1]] * float64(vcpus); memOK && memGiB > 0.7*machineGB {
-			p.fail(spec("gcpPodMemory").Full(), quote(g.PodMemory),
-				fmt.Sprintf("does not fit %s (%.0f GB, about %.1f GiB allocatable for LiveKit): request less or pick a larger gcpMachineType", g.MachineType, machineGB, 0.7*machineGB))
-		}
+	// allocatable (allocatable.go).
+	if n, ok := gkeNode(g.MachineType); ok && cpuOK && memOK && cpu > 0 && memGiB > 0 {
+		resCPU, resMem := gkeReserved(n)
+		p.podFits("gcpPodCpu", g.PodCPU, "gcpPodMemory", g.PodMemory, "gcpMachineType", g.MachineType, "GKE", n, resCPU, resMem, gkeDaemonSets, cpu, memGiB)
 	}
 
 	g.ReleaseChannel = p.oneOf("gcpReleaseChannel", "RAPID", "REGULAR", "STABLE", "EXTENDED")

@@ -1,6 +1,7 @@
 package azure_test
 
 import (
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,8 +21,13 @@ func livekitPool(t *testing.T, p *plan.Plan) *plan.Resource {
 }
 
 // The cluster runs as a user-assigned identity that holds Network
-// Contributor on exactly the VNet, the ingress IP and the media ASG, and the
-// cluster waits for those roles.
+// Contributor on exactly the VNet, the resource group of the ingress IP and
+// the media ASG, and the cluster waits for those roles. The group, not the
+// IP: the Azure cloud provider lists the group's public IPs to find the one
+// the Traefik Service names, and "Use a static public IP address and DNS
+// label with the AKS load balancer" (learn.microsoft.com/azure/aks/static-ip)
+// grants the role on the resource group. With the role on the IP only, the
+// Service stays Pending.
 func TestAKSIdentity(t *testing.T) {
 	p := asia(t)
 	c := cluster(t, p)
@@ -51,7 +57,7 @@ func TestAKSIdentity(t *testing.T) {
 			t.Errorf("cluster does not wait for role assignment %s", ra.Name)
 		}
 	}
-	want := []string{tVnet + "/livekit", tPIP + "/livekit-ingress", tASG + "/livekit-media"}
+	want := []string{tVnet + "/livekit", tRG + "/livekit", tASG + "/livekit-media"}
 	if len(scopes) != len(want) {
 		t.Errorf("role assignment scopes %v, want %v", scopes, want)
 	}
@@ -75,22 +81,32 @@ func TestAKSVersionAndNetwork(t *testing.T) {
 		t.Errorf("upgrade channel %q, want patch (minor versions only through config)", got)
 	}
 	sizing := cluster(t, variantPlan(t, "sizing"))
-	if got := str(t, sizing, "kubernetesVersion"); got != "1.32.6" {
-		t.Errorf("azureKubernetesVersion 1.32.6 gave %q", got)
+	if got := str(t, sizing, "kubernetesVersion"); got != "1.35.4" {
+		t.Errorf("azureKubernetesVersion 1.35.4 gave %q", got)
 	}
-	for path, want := range map[string]string{
-		"networkProfile.networkPlugin":   "azure", // Azure CNI
-		"networkProfile.networkPolicy":   "azure",
-		"networkProfile.loadBalancerSku": "standard",
-		"networkProfile.serviceCidr":     "172.20.0.0/16",
-		"networkProfile.dnsServiceIP":    "172.20.0.10",
-	} {
-		if got := str(t, c, path); got != want {
-			t.Errorf("%s = %q, want %q", path, got, want)
-		}
+	// The exact network profile: Azure CNI Overlay with an explicit pod
+	// CIDR. The SDK fills a missing podCidr with 10.244.0.0/16, and AKS
+	// takes a pod CIDR only with kubenet or overlay mode
+	// (Azure/azure-rest-api-specs#23987; az aks create errors on
+	// --pod-cidr with Azure CNI without overlay, Azure/azure-cli#26237).
+	// Overlay supports Azure network policies
+	// (learn.microsoft.com/azure/aks/azure-cni-overlay).
+	wantProfile := map[string]any{
+		"networkPlugin":     "azure",
+		"networkPluginMode": "overlay",
+		"podCidr":           "10.244.0.0/16",
+		"networkPolicy":     "azure",
+		"loadBalancerSku":   "standard",
+		"outboundType":      "loadBalancer",
+		"serviceCidr":       "172.20.0.0/16",
+		"dnsServiceIP":      "172.20.0.10",
 	}
-	if _, ok := c.Input("networkProfile.networkPluginMode"); ok {
-		t.Error("networkPluginMode set: LiveKit pods must get VNet addresses (no overlay)")
+	gotProfile, ok := c.Input("networkProfile")
+	if !ok {
+		t.Fatal("no networkProfile")
+	}
+	if !reflect.DeepEqual(gotProfile, wantProfile) {
+		t.Errorf("networkProfile = %v\nwant exactly %v", gotProfile, wantProfile)
 	}
 	nodeSubnet := one(t, p, tSubnet, "livekit-nodes")
 	for _, path := range []string{"agentPoolProfiles[0].vnetSubnetID"} {

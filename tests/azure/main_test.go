@@ -83,7 +83,7 @@ const (
 	asiaVnet      = "10.20.0.0/16"
 	asiaNodes     = "10.20.0.0/17"
 	asiaEndpoints = "10.20.128.0/20"
-	asiaK8s       = "1.33"
+	asiaK8s       = "1.36"
 	asiaVMSize    = "Standard_D4s_v3"
 	asiaMedia     = "50000-60000"
 )
@@ -134,7 +134,7 @@ var variants = map[string]variant{
 	"noZones":     {set: map[string]string{"azureAvailabilityZones": "[]"}},
 	"unprotected": {set: map[string]string{"protect": "false"}},
 	"sizing": {set: map[string]string{
-		"minNodes": "2", "maxNodes": "40", "azureVmSize": "Standard_F8s_v2", "azureKubernetesVersion": "1.32.6",
+		"minNodes": "2", "maxNodes": "40", "azureVmSize": "Standard_F8s_v2", "azureKubernetesVersion": "1.35.4",
 		"azureRedisSku": "Premium", "azureRedisFamily": "P", "azureRedisCapacity": "2", "azureDrainSeconds": "3600",
 		"azureApiAuthorizedIpRanges": `["203.0.113.0/24"]`, "azureAcmeEmail": "ops@example.com",
 	}},

@@ -135,15 +135,18 @@ func TestAzureConfigErrors(t *testing.T) {
 		t.Errorf("an overlapping service CIDR: %v", err)
 	}
 
-	// The node subnet must hold every node and pod at full scale.
-	small := variantConfig(variant{set: map[string]string{"azureVnetCidr": "10.20.0.0/20", "maxNodes": "100"}})
+	// With Azure CNI Overlay every node takes a /24 of the pod CIDR
+	// (learn.microsoft.com/azure/aks/azure-cni-overlay, "IP address
+	// planning"): a /20 holds 16 nodes, fewer than 20 LiveKit nodes plus the
+	// system pool and the upgrade surge.
+	small := variantConfig(variant{set: map[string]string{"azurePodCidr": "10.244.0.0/20", "maxNodes": "20"}})
 	_, err = settings.Parse("azure-asia", settings.Raw{Values: small.Config})
-	if !errors.As(err, &se) || len(se.Problems) != 1 || se.Problems[0].Key != "livekit-infra:azureVnetCidr" ||
-		!strings.Contains(se.Problems[0].Allowed, "2043 usable addresses") {
-		t.Errorf("a /20 VNet for 100 nodes: %v", err)
+	if !errors.As(err, &se) || len(se.Problems) != 1 || se.Problems[0].Key != "livekit-infra:azurePodCidr" ||
+		!strings.Contains(se.Problems[0].Allowed, "holds 16 node /24s but 24 nodes") {
+		t.Errorf("a /20 pod CIDR for 20 nodes: %v", err)
 	}
-	if _, err := settings.Parse("azure-asia", settings.Raw{Values: variantConfig(variant{set: map[string]string{"azureVnetCidr": "10.20.0.0/20"}}).Config}); err != nil {
-		t.Errorf("a /20 VNet fits 10 nodes: %v", err)
+	if _, err := settings.Parse("azure-asia", settings.Raw{Values: variantConfig(variant{set: map[string]string{"azureVnetCidr": "10.20.0.0/20", "maxNodes": "100"}}).Config}); err != nil {
+		t.Errorf("a /20 VNet holds 100 nodes (pods are not in the VNet): %v", err)
 	}
 
 	// The committed stack file parses, with the documented defaults.

@@ -216,7 +216,7 @@ func TestIngressController(t *testing.T) {
 	}
 
 	cm := one(t, p, tChart, "livekit-cert-manager")
-	if str(t, cm, "chart") != "cert-manager" || str(t, cm, "version") != "v1.18.2" || str(t, cm, "repositoryOpts.repo") != "https://charts.jetstack.io" {
+	if str(t, cm, "chart") != "cert-manager" || str(t, cm, "version") != "v1.21.2" || str(t, cm, "repositoryOpts.repo") != "https://charts.jetstack.io" {
 		t.Errorf("cert-manager chart %s %s", str(t, cm, "chart"), str(t, cm, "version"))
 	}
 	if v, _ := cm.Input("values.crds.enabled"); v != true {

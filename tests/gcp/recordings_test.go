@@ -1,6 +1,7 @@
 package gcp_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -62,6 +63,12 @@ func TestRecordingsCDN(t *testing.T) {
 	expect(t, fill, map[string]any{"role": "roles/storage.objectViewer"})
 	if m := fill.InputString("member"); !strings.HasSuffix(m, "@cloud-cdn-fill.iam.gserviceaccount.com") {
 		t.Errorf("CDN read grant goes to %q, want Cloud CDN's fill service agent", m)
+	}
+	// Google creates the fill service agent when the project's first signed
+	// URL key is added (cloud.google.com/cdn/docs/using-signed-urls#configure_permissions):
+	// on a fresh project a grant that races the key fails.
+	if !slices.Contains(fill.Dependencies, key.URN) {
+		t.Errorf("the CDN fill grant does not wait for the signed URL key %s; depends on %v", key.URN, fill.Dependencies)
 	}
 
 	um := one(t, p, tURLMap)

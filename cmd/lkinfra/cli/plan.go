@@ -4,9 +4,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
+
+// planNow is the day pinned versions are checked against (tests move it).
+var planNow = time.Now
 
 func init() {
 	register(command{
@@ -52,6 +57,12 @@ func runPlan(args []string, e env) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "lkinfra plan: %v\n", err)
 		return exitError
+	}
+	// Pinned platform versions expire silently: name every one that is past
+	// its end of support or within settings.WarnDays of it (offline, from
+	// stacks/settings/support.go).
+	for _, w := range settings.SupportWarnings(sc.Config, planNow()) {
+		fmt.Fprintf(e.stderr, "lkinfra plan: warning: %s\n", w)
 	}
 	// A global stack reads its regions through StackReferences: answer
 	// them with plans of the regional stacks (stackrefs.go).
