@@ -239,12 +239,31 @@ func minTLSAnywhere(r res, v any, path string, report func(res, string)) {
 var albPolicies = regexp.MustCompile(`TLS13|TLS-1-2|FS-1-2`)
 
 func checkTLS(rs []res, report func(res, string)) {
+	// GKE gateways take their SSL policy from a GCPGatewayPolicy; without
+	// one, Google's default policy accepts TLS 1.0.
+	gatewayPolicies := map[string]bool{}
+	for _, r := range rs {
+		if r.typ == "kubernetes:networking.gke.io/v1:GCPGatewayPolicy" && str(r.props, "spec.default.sslPolicy") != "" &&
+			str(r.props, "spec.targetRef.kind") == "Gateway" {
+			gatewayPolicies[str(r.props, "metadata.namespace")+"/"+str(r.props, "spec.targetRef.name")] = true
+		}
+	}
 	for _, r := range rs {
 		p := r.props
 		if r.typ != StackType {
 			minTLSAnywhere(r, p, "", report)
 		}
 		switch r.typ {
+		case "kubernetes:gateway.networking.k8s.io/v1:Gateway":
+			if !strings.HasPrefix(str(p, "spec.gatewayClassName"), "gke-l7") {
+				continue
+			}
+			for _, l := range maps(get(p, "spec.listeners")) {
+				if str(l, "protocol") == "HTTPS" && !gatewayPolicies[str(p, "metadata.namespace")+"/"+str(p, "metadata.name")] {
+					report(r, "HTTPS gateway without a GCPGatewayPolicy SSL policy (the default accepts TLS 1.0)")
+					break
+				}
+			}
 		case "aws:lb/listener:Listener", "aws:alb/listener:Listener":
 			switch strings.ToUpper(str(p, "protocol")) {
 			case "HTTPS", "TLS":
@@ -329,7 +348,7 @@ func checkEncryption(rs []res, report func(res, string)) {
 	for _, r := range rs {
 		if r.typ == "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2" ||
 			r.typ == "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration" {
-			sse[str(r.props, "bucket")] = true
+			targets(sse, r, "bucket")
 		}
 	}
 	for _, r := range rs {
@@ -340,7 +359,7 @@ func checkEncryption(rs []res, report func(res, string)) {
 				report(r, "Redis without encryption at rest")
 			}
 		case "aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket":
-			if !sse[r.urn] && !sse[str(p, "id")] && !sse[str(p, "bucket")] && get(p, "serverSideEncryptionConfiguration") == nil {
+			if !marked(sse, r) && get(p, "serverSideEncryptionConfiguration") == nil {
 				report(r, "bucket without a server-side encryption configuration")
 			}
 		case "aws:sns/topic:Topic":
@@ -388,17 +407,17 @@ func checkPublicStorage(rs []res, report func(res, string)) {
 				all = all && v
 			}
 			if all {
-				blocked[str(p, "bucket")] = true
+				targets(blocked, r, "bucket")
 			}
 		case "gcp:compute/backendBucketSignedUrlKey:BackendBucketSignedUrlKey":
-			signedKeys[str(p, "backendBucket")] = true
+			targets(signedKeys, r, "backendBucket")
 		}
 	}
 	for _, r := range rs {
 		p := r.props
 		switch r.typ {
 		case "aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket":
-			if !blocked[r.urn] && !blocked[str(p, "id")] && !blocked[str(p, "bucket")] {
+			if !marked(blocked, r) {
 				report(r, "bucket without a public access block (all four settings on)")
 			}
 		case "aws:s3/bucketAclV2:BucketAclV2", "aws:s3/bucketAcl:BucketAcl":
@@ -432,7 +451,7 @@ func checkPublicStorage(rs []res, report func(res, string)) {
 				}
 			}
 		case "gcp:compute/backendBucket:BackendBucket":
-			if v, _ := boolean(p, "enableCdn"); v && !signedKeys[r.urn] && !signedKeys[str(p, "id")] && !signedKeys[str(p, "name")] {
+			if v, _ := boolean(p, "enableCdn"); v && !marked(signedKeys, r) {
 				report(r, "CDN serves the bucket without a signed URL key")
 			}
 		case "azure-native:storage:StorageAccount":

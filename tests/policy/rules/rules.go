@@ -133,6 +133,7 @@ func FromPlan(p *plan.Plan) []policyx.AnalyzerResource {
 		}
 		out = append(out, policyx.AnalyzerResource{
 			Type: r.Type, Name: r.Name, URN: r.URN, Parent: r.Parent, Properties: props,
+			Dependencies: r.Dependencies,
 		})
 	}
 	outputs := map[string]property.Value{}
@@ -197,14 +198,41 @@ type res struct {
 	urn, typ, name string
 	props          map[string]any
 	pm             property.Map
+	deps           []string
 }
 
 func view(rs []policyx.AnalyzerResource) []res {
 	out := make([]res, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, res{urn: r.URN, typ: r.Type, name: r.Name, pm: r.Properties, props: plainMap(r.Properties)})
+		out = append(out, res{urn: r.URN, typ: r.Type, name: r.Name, pm: r.Properties, props: plainMap(r.Properties), deps: r.Dependencies})
 	}
 	return out
+}
+
+// refs are the ways another resource can name r: its URN (dependencies),
+// its id, its name.
+func (r res) refs() []string {
+	return []string{r.urn, str(r.props, "id"), str(r.props, "name"), str(r.props, "bucket")}
+}
+
+// targets marks what a resource points at (its input, and its
+// dependencies, which is how an output-valued reference shows in a plan).
+func targets(set map[string]bool, r res, input string) {
+	if v := str(r.props, input); v != "" {
+		set[v] = true
+	}
+	for _, d := range r.deps {
+		set[d] = true
+	}
+}
+
+func marked(set map[string]bool, r res) bool {
+	for _, k := range r.refs() {
+		if k != "" && set[k] {
+			return true
+		}
+	}
+	return false
 }
 
 func plainMap(m property.Map) map[string]any {

@@ -126,6 +126,12 @@ func TestTLS12(t *testing.T) {
 		custom("kubernetes:helm.sh/v4:Chart", "traefik-old", map[string]any{
 			"values": map[string]any{"tlsOptions": map[string]any{"default": map[string]any{"minVersion": "VersionTLS10"}}}}),
 		custom("azure:redis/cache:Cache", "redis-nonssl", map[string]any{"minimumTlsVersion": "1.2", "nonSslPortEnabled": true}),
+		gateway("gw-default-policy", "bare"),
+		gateway("gw", "livekit"),
+		custom("kubernetes:networking.gke.io/v1:GCPGatewayPolicy", "gw-policy", map[string]any{
+			"metadata": map[string]any{"name": "tls", "namespace": "livekit"},
+			"spec": map[string]any{"default": map[string]any{"sslPolicy": "modern"},
+				"targetRef": map[string]any{"kind": "Gateway", "name": "livekit"}}}),
 		// Good.
 		custom("aws:lb/listener:Listener", "https", map[string]any{"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}),
 		custom("aws:lb/listener:Listener", "redirect", map[string]any{"protocol": "HTTP",
@@ -138,15 +144,16 @@ func TestTLS12(t *testing.T) {
 			"defaultCacheBehavior": map[string]any{"viewerProtocolPolicy": "redirect-to-https"}}),
 	)
 	expect(t, flagged(t, p, TLS12), map[string]string{
-		"old-policy":    "ELBSecurityPolicy-2016-08",
-		"plain-forward": "plaintext listener",
-		"default-cert":  "default CloudFront certificate",
-		"no-ssl-policy": "no sslPolicy",
-		"tls10":         "TLS_1_0",
-		"redis-plain":   "in-transit",
-		"storage-tls10": "TLS1_0",
-		"traefik-old":   "VersionTLS10",
-		"redis-nonssl":  "non-TLS",
+		"old-policy":        "ELBSecurityPolicy-2016-08",
+		"plain-forward":     "plaintext listener",
+		"default-cert":      "default CloudFront certificate",
+		"no-ssl-policy":     "no sslPolicy",
+		"tls10":             "TLS_1_0",
+		"redis-plain":       "in-transit",
+		"storage-tls10":     "TLS1_0",
+		"traefik-old":       "VersionTLS10",
+		"redis-nonssl":      "non-TLS",
+		"gw-default-policy": "GCPGatewayPolicy",
 	})
 	for _, v := range []string{"TLS_1_2", "TLS12", "TLS1_2", "1.2", "TLSv1.2_2021", "VersionTLS12", "TLS_1_3", "VersionTLS13"} {
 		if !tlsAtLeast12(v) {
@@ -158,6 +165,13 @@ func TestTLS12(t *testing.T) {
 			t.Errorf("%s read as 1.2 or higher", v)
 		}
 	}
+}
+
+func gateway(name, gwName string) plan.Resource {
+	return custom("kubernetes:gateway.networking.k8s.io/v1:Gateway", name, map[string]any{
+		"metadata": map[string]any{"name": gwName, "namespace": "livekit"},
+		"spec": map[string]any{"gatewayClassName": "gke-l7-global-external-managed",
+			"listeners": []any{map[string]any{"name": "https", "port": 443, "protocol": "HTTPS"}}}})
 }
 
 func TestEncryptionAtRest(t *testing.T) {
