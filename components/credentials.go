@@ -5,13 +5,21 @@ import (
 
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
 // CredentialsArgs gives the secrets a region needs. Unset values are
 // generated and kept in state as Pulumi secrets, so a fresh stack deploys
 // without any `pulumi config set --secret` ceremony.
 type CredentialsArgs struct {
-	// APIKey and APISecret are LiveKit's; both or neither.
+	// KeySet is a shared API key set (key id to secret), read from the
+	// credentials stack, and SigningKey the id token servers sign with.
+	// Both or neither, and not together with APIKey/APISecret.
+	KeySet     pulumi.StringMapInput
+	SigningKey pulumi.StringInput
+	// APIKey and APISecret are the region's own key; both or neither.
+	// Without them and without KeySet, a key is generated.
 	APIKey, APISecret pulumi.StringInput
 	// RedisPassword is the Redis AUTH token, when the cloud lets us choose it.
 	RedisPassword pulumi.StringInput
@@ -19,12 +27,20 @@ type CredentialsArgs struct {
 	WithRedisPassword bool
 }
 
-// Credentials holds the region's secrets, all Pulumi secrets.
+// Credentials holds the region's secrets, all Pulumi secrets, and the
+// fingerprint of its key set, which is not.
 type Credentials struct {
 	pulumi.ResourceState
 
-	APIKey        pulumi.StringOutput
-	APISecret     pulumi.StringOutput
+	// Keys is the key set the nodes accept.
+	Keys pulumi.StringMapOutput
+	// APIKey and APISecret are the key token servers sign with.
+	APIKey    pulumi.StringOutput
+	APISecret pulumi.StringOutput
+	// Fingerprint identifies Keys without revealing it
+	// (livekit.KeySet.Fingerprint): equal in every region that accepts the
+	// same tokens.
+	Fingerprint   pulumi.StringOutput
 	RedisPassword pulumi.StringOutput
 }
 
@@ -36,6 +52,12 @@ func NewCredentials(ctx *pulumi.Context, name string, args *CredentialsArgs, opt
 	if (args.APIKey == nil) != (args.APISecret == nil) {
 		return nil, fmt.Errorf("Credentials %q: give both APIKey and APISecret, or neither to generate them", name)
 	}
+	if (args.KeySet == nil) != (args.SigningKey == nil) {
+		return nil, fmt.Errorf("Credentials %q: give both KeySet and SigningKey, or neither", name)
+	}
+	if args.KeySet != nil && args.APIKey != nil {
+		return nil, fmt.Errorf("Credentials %q: give either KeySet (the shared key set) or APIKey/APISecret (the region's own key), not both", name)
+	}
 	c := &Credentials{}
 	if err := ctx.RegisterComponentResource(CredentialsType, name, c, opts...); err != nil {
 		return nil, err
@@ -45,9 +67,21 @@ func NewCredentials(ctx *pulumi.Context, name string, args *CredentialsArgs, opt
 		return pulumi.ToSecret(in.ToStringOutput()).(pulumi.StringOutput)
 	}
 
-	if args.APIKey != nil {
+	switch {
+	case args.KeySet != nil:
+		c.Keys = pulumi.ToSecret(args.KeySet.ToStringMapOutput()).(pulumi.StringMapOutput)
+		c.APIKey = secret(args.SigningKey)
+		c.APISecret = secret(pulumi.All(c.Keys, c.APIKey).ApplyT(func(v []any) (string, error) {
+			keys, id := v[0].(map[string]string), v[1].(string)
+			s, ok := keys[id]
+			if !ok {
+				return "", fmt.Errorf("credentials %q: the signing key %q is not in the key set %v", name, id, livekit.KeySet(keys).IDs())
+			}
+			return s, nil
+		}).(pulumi.StringOutput))
+	case args.APIKey != nil:
 		c.APIKey, c.APISecret = secret(args.APIKey), secret(args.APISecret)
-	} else {
+	default:
 		// LiveKit keys are conventionally "API" + random alphanumerics.
 		// RandomString's result is plain in state unless marked secret; the
 		// key is handled as a secret everywhere else.
@@ -68,6 +102,16 @@ func NewCredentials(ctx *pulumi.Context, name string, args *CredentialsArgs, opt
 		c.APIKey = secret(pulumi.Sprintf("API%s", key.Result))
 		c.APISecret = secret(sec.Result)
 	}
+	if args.KeySet == nil {
+		c.Keys = pulumi.ToSecret(pulumi.All(c.APIKey, c.APISecret).ApplyT(func(v []any) map[string]string {
+			return map[string]string{v[0].(string): v[1].(string)}
+		})).(pulumi.StringMapOutput)
+	}
+	// The fingerprint is an HMAC per key (no secret can be recovered from
+	// it), so it is published in plain text for the global stack to compare.
+	c.Fingerprint = pulumi.Unsecret(c.Keys.ApplyT(func(keys map[string]string) string {
+		return livekit.KeySet(keys).Fingerprint()
+	})).(pulumi.StringOutput)
 
 	switch {
 	case args.RedisPassword != nil:
@@ -86,7 +130,7 @@ func NewCredentials(ctx *pulumi.Context, name string, args *CredentialsArgs, opt
 	}
 
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"apiKey": c.APIKey, "apiSecret": c.APISecret, "redisPassword": c.RedisPassword,
+		"keys": c.Keys, "apiKey": c.APIKey, "apiSecret": c.APISecret, "fingerprint": c.Fingerprint, "redisPassword": c.RedisPassword,
 	}); err != nil {
 		return nil, err
 	}

@@ -161,10 +161,11 @@ type TURN struct {
 
 // Settings is everything that varies between regions and clouds.
 type Settings struct {
-	APIKey    string
-	APISecret string
-	Redis     Redis
-	Media     MediaPorts
+	// Keys is the API key set the node accepts tokens from; every region
+	// behind one global hostname must serve the same set.
+	Keys  KeySet
+	Redis Redis
+	Media MediaPorts
 	// UseExternalIP discovers the node's public IP with STUN; required in the
 	// cloud, where each node must advertise its own public address.
 	UseExternalIP bool
@@ -187,12 +188,7 @@ type Settings struct {
 	TURN         TURN
 }
 
-// MinSecretLength is LiveKit's recommended minimum API secret length. LiveKit
-// only logs a shorter secret and starts anyway, so we refuse it up front.
-const MinSecretLength = 32
-
 var (
-	apiKeyRe    = regexp.MustCompile(`^[A-Za-z0-9_]{3,64}$`)
 	logLevels   = []string{"debug", "info", "warn", "error"}
 	hostLabelRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$`)
 )
@@ -200,11 +196,8 @@ var (
 // Validate reports every problem with s at once.
 func (s *Settings) Validate() error {
 	var errs []error
-	if !apiKeyRe.MatchString(s.APIKey) {
-		errs = append(errs, errors.New("API key must be 3-64 letters, digits or underscores"))
-	}
-	if len(s.APISecret) < MinSecretLength {
-		errs = append(errs, fmt.Errorf("API secret has %d characters; LiveKit needs at least %d", len(s.APISecret), MinSecretLength))
+	if err := s.Keys.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if s.Redis.Address == "" {
 		errs = append(errs, errors.New("redis address is required: every region runs more than one node"))
@@ -345,7 +338,7 @@ func Render(s Settings) (string, error) {
 		Prometheus: prometheusDoc{Port: orDefault(s.PrometheusPort, PrometheusPort)},
 		LogLevel:   s.LogLevel,
 		Region:     s.Region,
-		Keys:       map[string]string{s.APIKey: s.APISecret},
+		Keys:       s.Keys,
 		RTC: rtcDoc{
 			TCPPort:        orDefault(s.TCPPort, RTCTCPPort),
 			PortRangeStart: s.Media.Start,

@@ -31,7 +31,7 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	r, a := s.Region, s.AWS
 	name := "livekit"
 
-	creds, err := components.NewCredentials(ctx, name, regional.CredentialsArgs(r, &a.Redis.Password, true))
+	creds, err := regional.Credentials(ctx, s, name, &a.Redis.Password, true)
 	if err != nil {
 		return nil, err
 	}
@@ -102,26 +102,27 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	}
 
 	return pulumi.Map{
-		"cloud":               pulumi.String("aws"),
-		"region":              pulumi.String(a.Region),
-		"hostname":            pulumi.String(r.Hostname),
-		"url":                 cluster.URL,
-		"healthUrl":           cluster.HealthURL,
-		"healthCheckPath":     pulumi.String(livekit.HealthPath),
-		"albDnsName":          cluster.LoadBalancer,
-		"redisEndpoint":       redis.Address,
-		"recordingsBucket":    recordings.Bucket,
-		"recordingsCdn":       recordings.CDNDomain,
-		"configSecretArn":     cluster.ConfigSecretArn,
-		"apiKeySecretArn":     apiCreds,
-		"livekitVersion":      pulumi.String(livekit.Version),
-		"mediaUdpPorts":       pulumi.String(r.Media.String()),
-		"ecsCluster":          cluster.ClusterName,
-		"ecsService":          cluster.ServiceName,
-		"certificateArn":      cluster.CertificateArn,
-		"globalHostname":      pulumi.String(s.GlobalHostname),
-		"minNodes":            pulumi.Int(r.Scaling.Min),
-		"maxNodes":            pulumi.Int(r.Scaling.Max),
-		"drainTimeoutSeconds": pulumi.Int(a.StopTimeout),
+		"cloud":                          pulumi.String("aws"),
+		"region":                         pulumi.String(a.Region),
+		"hostname":                       pulumi.String(r.Hostname),
+		"url":                            cluster.URL,
+		"healthUrl":                      cluster.HealthURL,
+		"healthCheckPath":                pulumi.String(livekit.HealthPath),
+		"albDnsName":                     cluster.LoadBalancer,
+		"redisEndpoint":                  redis.Address,
+		"recordingsBucket":               recordings.Bucket,
+		"recordingsCdn":                  recordings.CDNDomain,
+		"configSecretArn":                cluster.ConfigSecretArn,
+		"apiKeySecretArn":                apiCreds,
+		regional.OutputAPIKeyFingerprint: creds.Fingerprint,
+		"livekitVersion":                 pulumi.String(livekit.Version),
+		"mediaUdpPorts":                  pulumi.String(r.Media.String()),
+		"ecsCluster":                     cluster.ClusterName,
+		"ecsService":                     cluster.ServiceName,
+		"certificateArn":                 cluster.CertificateArn,
+		"globalHostname":                 pulumi.String(s.GlobalHostname),
+		"minNodes":                       pulumi.Int(r.Scaling.Min),
+		"maxNodes":                       pulumi.Int(r.Scaling.Max),
+		"drainTimeoutSeconds":            pulumi.Int(a.StopTimeout),
 	}, nil
 }

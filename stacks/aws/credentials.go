@@ -1,16 +1,16 @@
 package aws
 
 import (
-	"encoding/json"
-
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/stacks/regional"
 )
 
-// apiCredentialsSecret stores the API key, secret and URL for the region's
-// token servers, which read it from Secrets Manager instead of Pulumi state.
+// apiCredentialsSecret stores the signing key, its secret and the URL for
+// the region's token servers (regional.TokenServerCredentials), which read
+// it from Secrets Manager instead of Pulumi state or stack outputs.
 func apiCredentialsSecret(ctx *pulumi.Context, name string, creds *components.Credentials, url pulumi.StringOutput, protect bool) (pulumi.StringOutput, error) {
 	sec, err := secretsmanager.NewSecret(ctx, name+"-api-credentials", &secretsmanager.SecretArgs{
 		Description:          pulumi.String("LiveKit API key and secret for token servers"),
@@ -19,13 +19,9 @@ func apiCredentialsSecret(ctx *pulumi.Context, name string, creds *components.Cr
 	if err != nil {
 		return pulumi.StringOutput{}, err
 	}
-	body := pulumi.All(creds.APIKey, creds.APISecret, url).ApplyT(func(v []any) (string, error) {
-		b, err := json.Marshal(map[string]string{"apiKey": v[0].(string), "apiSecret": v[1].(string), "url": v[2].(string)})
-		return string(b), err
-	}).(pulumi.StringOutput)
 	if _, err := secretsmanager.NewSecretVersion(ctx, name+"-api-credentials", &secretsmanager.SecretVersionArgs{
 		SecretId:     sec.ID(),
-		SecretString: pulumi.ToSecret(body).(pulumi.StringOutput),
+		SecretString: regional.TokenServerCredentials(creds, url, nil),
 	}); err != nil {
 		return pulumi.StringOutput{}, err
 	}

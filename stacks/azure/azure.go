@@ -42,7 +42,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	name := "livekit"
 
 	// Azure generates the Redis access key; only LiveKit's keys are ours.
-	creds, err := components.NewCredentials(ctx, name, regional.CredentialsArgs(r, nil, false))
+	creds, err := regional.Credentials(ctx, s, name, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +136,11 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	tokens, err := apiCredentialsVault(ctx, name, s, network, cluster, creds)
+	if err != nil {
+		return nil, err
+	}
+
 	return pulumi.Map{
 		"cloud":                 pulumi.String("azure"),
 		"region":                pulumi.String(a.Location),
@@ -159,10 +164,11 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"aksCluster":            cluster.ClusterName,
 		"kubernetesVersion":     pulumi.String(a.KubernetesVersion),
 		"logAnalyticsWorkspace": cluster.WorkspaceID,
-		// Secret outputs (encrypted in state): for operators and token
-		// servers, `pulumi stack output --show-secrets`.
-		"kubeconfig": cluster.Kubeconfig,
-		"apiKey":     creds.APIKey,
-		"apiSecret":  creds.APISecret,
+		// Token servers read their credentials from Key Vault as the
+		// token-server workload identity; no secret is a stack output.
+		"apiCredentialsVault":            tokens.VaultURI,
+		"apiCredentialsSecret":           tokens.SecretName,
+		"tokenServerClientId":            tokens.IdentityClientID,
+		regional.OutputAPIKeyFingerprint: creds.Fingerprint,
 	}, nil
 }

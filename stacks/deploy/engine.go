@@ -29,11 +29,16 @@ import (
 )
 
 // DefaultStacks are the stacks operated on when none are named.
-var DefaultStacks = []string{"aws-prod", "gcp-eu", "azure-asia", "global"}
+var DefaultStacks = []string{"credentials", "aws-prod", "gcp-eu", "azure-asia", "global"}
 
 // GlobalKind is the livekit-infra:kind of the stack deployed after the
-// regional ones (it reads their outputs through StackReferences).
-const GlobalKind = "global"
+// regional ones (it reads their outputs through StackReferences), and
+// CredentialsKind that of the stack deployed before them (they read its key
+// set).
+const (
+	GlobalKind      = "global"
+	CredentialsKind = "credentials"
+)
 
 // Options configure Preview, Up and Drift.
 type Options struct {
@@ -384,8 +389,9 @@ func (r *runner) previewOne(ctx context.Context, name string) StackReport {
 	return sr
 }
 
-// Up deploys in two phases: every regional stack (concurrently, bounded),
-// then the global stack(s), which read the regional outputs. Unless
+// Up deploys in three phases: the credentials stack(s), whose key set the
+// regions read; every regional stack (concurrently, bounded); then the
+// global stack(s), which read the regional outputs. Unless
 // AllowDestructive is set, each phase is previewed first and not deployed
 // when a stack's preview fails or finds a blocking change; those stacks
 // are reported with the preview's changes and Skipped set. A phase that
@@ -396,14 +402,14 @@ func Up(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	regional, global, err := r.order()
+	phases, err := r.order()
 	if err != nil {
 		return nil, err
 	}
 	rep := &Report{Kind: KindUp, AllowDestructive: r.o.AllowDestructive}
 	results := map[string]StackReport{}
 	stop := ""
-	for _, phase := range [][]string{regional, global} {
+	for _, phase := range phases {
 		if len(phase) == 0 {
 			continue
 		}
@@ -441,7 +447,7 @@ func Up(ctx context.Context, o Options) (*Report, error) {
 			}
 		}
 		if len(failedNames) > 0 {
-			stop = fmt.Sprintf("not deployed: it runs after the regional stacks and %s failed.", strings.Join(failedNames, ", "))
+			stop = fmt.Sprintf("not deployed: it runs after %s, which failed.", strings.Join(failedNames, ", "))
 		}
 	}
 	for _, s := range r.o.Stacks {
@@ -459,21 +465,25 @@ func hasBlocking(sr StackReport) bool {
 	return false
 }
 
-// order splits the stacks into regional and global by their config's
-// livekit-infra:kind.
-func (r *runner) order() (regional, global []string, err error) {
+// order splits the stacks into deploy phases by their config's
+// livekit-infra:kind: credentials, then regional, then global.
+func (r *runner) order() ([][]string, error) {
+	var credentials, regional, global []string
 	for _, s := range r.o.Stacks {
 		sc, err := plan.LoadStackConfig(r.o.Dir, s)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		if sc.Config[sc.Project+":kind"] == GlobalKind {
+		switch sc.Config[sc.Project+":kind"] {
+		case GlobalKind:
 			global = append(global, s)
-		} else {
+		case CredentialsKind:
+			credentials = append(credentials, s)
+		default:
 			regional = append(regional, s)
 		}
 	}
-	return regional, global, nil
+	return [][]string{credentials, regional, global}, nil
 }
 
 func (r *runner) upOne(ctx context.Context, name string) StackReport {

@@ -43,7 +43,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	}
 
 	// Memorystore generates its own AUTH string: no Redis password here.
-	creds, err := components.NewCredentials(ctx, name, regional.CredentialsArgs(r, nil, false))
+	creds, err := regional.Credentials(ctx, s, name, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +112,15 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	var cdnKey pulumi.StringMap
+	if r.Recordings.CDN {
+		cdnKey = pulumi.StringMap{"recordingsCdnKeyName": recordings.SigningKeyName, "recordingsCdnKey": recordings.SigningKey}
+	}
+	tokens, err := apiCredentialsSecret(ctx, name, s, creds, cluster.URL, cdnKey)
+	if err != nil {
+		return nil, err
+	}
+
 	return pulumi.Map{
 		"cloud":                pulumi.String("gcp"),
 		"region":               pulumi.String(g.Region),
@@ -127,20 +136,19 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"recordingsBucketUrl":  recordings.BucketURL,
 		"recordingsCdn":        recordings.CDNDomain,
 		"recordingsCdnKeyName": recordings.SigningKeyName,
-		"recordingsCdnKey":     recordings.SigningKey,
 		"livekitVersion":       pulumi.String(livekit.Version),
 		"livekitChartVersion":  pulumi.String(g.ChartVersion),
 		"mediaUdpPorts":        pulumi.String(r.Media.String()),
 		"gkeCluster":           cluster.ClusterName,
-		"kubeconfig":           pulumi.ToSecret(cluster.Kubeconfig),
 		"certificateMap":       cluster.CertificateMap,
 		"globalHostname":       pulumi.String(s.GlobalHostname),
 		"minNodes":             pulumi.Int(r.Scaling.Min),
 		"maxNodes":             pulumi.Int(r.Scaling.Max),
 		"drainTimeoutSeconds":  pulumi.Int(g.DrainSeconds),
-		// Token servers read the API credentials with
-		// `pulumi stack output --show-secrets`; they stay secrets.
-		"apiKey":    creds.APIKey,
-		"apiSecret": creds.APISecret,
+		// Token servers read their credentials from Secret Manager as the
+		// token-server service account; no secret is a stack output.
+		"apiCredentialsSecret":           tokens.SecretID,
+		"tokenServerServiceAccount":      tokens.ServiceAccount,
+		regional.OutputAPIKeyFingerprint: creds.Fingerprint,
 	}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/livekit-infra/livekit-infra/components"
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 	"github.com/livekit-infra/livekit-infra/stacks/stackref"
 )
@@ -31,8 +32,8 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	return Stack(ctx, s)
 }
 
-// Outputs a regional stack must export for the global stack (stacks/aws
-// exports them; so must every cloud's region).
+// Outputs every regional stack (stacks/aws, stacks/gcp, stacks/azure)
+// exports for the global stack.
 const (
 	OutputHostname        = "hostname"        // regional signaling hostname
 	OutputURL             = "url"             // wss://<hostname>
@@ -52,11 +53,13 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 
 	var regions []components.GlobalTrafficRegion
 	details := pulumi.Map{}
+	var fingerprints []pulumi.Output
 	for _, r := range g.Regions {
 		ref, err := stackref.New(ctx, r.Stack)
 		if err != nil {
 			return nil, fmt.Errorf("region %s: reading stack %s: %w", r.Name, r.Stack, err)
 		}
+		fingerprints = append(fingerprints, ref.Output(regional.OutputAPIKeyFingerprint))
 		ep := endpoints(ctx, ref, r, s.GlobalHostname)
 		regions = append(regions, components.GlobalTrafficRegion{
 			Name: r.Name, Hostname: ep.hostname, URL: ep.url, HealthCheckPath: ep.healthPath,
@@ -72,6 +75,8 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 			"failover":   pulumi.ToStringArray(r.Failover),
 		}
 	}
+
+	keys := sameKeySet(g.Regions, fingerprints)
 
 	gt, err := awsc.NewGlobalTraffic(ctx, "livekit-global", &awsc.GlobalTrafficArgs{
 		GlobalTrafficArgs: components.GlobalTrafficArgs{
@@ -90,20 +95,62 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	}
 
 	return pulumi.Map{
-		"url":                         gt.URL,
-		"hostname":                    pulumi.String(s.GlobalHostname),
-		"regionUrls":                  gt.RegionURLs,
-		"regions":                     details,
-		"routingMode":                 pulumi.String(string(g.Routing.Mode)),
-		"failoverMatrix":              gt.FailoverMatrix,
-		"ttlSeconds":                  pulumi.Int(g.Routing.TTL),
-		"healthCheckIntervalSeconds":  pulumi.Int(g.HealthCheck.IntervalSeconds),
-		"healthCheckFailureThreshold": pulumi.Int(g.HealthCheck.FailureThreshold),
-		"worstCaseFailoverSeconds":    gt.WorstCaseFailoverSeconds,
-		"rtoSeconds":                  pulumi.Int(g.RTOSeconds),
-		"healthCheckIds":              gt.HealthCheckIDs,
-		"alarmTopicArn":               gt.AlarmTopic,
+		"url":                            gt.URL,
+		"hostname":                       pulumi.String(s.GlobalHostname),
+		"regionUrls":                     gt.RegionURLs,
+		"regions":                        details,
+		"routingMode":                    pulumi.String(string(g.Routing.Mode)),
+		"failoverMatrix":                 gt.FailoverMatrix,
+		"ttlSeconds":                     pulumi.Int(g.Routing.TTL),
+		"healthCheckIntervalSeconds":     pulumi.Int(g.HealthCheck.IntervalSeconds),
+		"healthCheckFailureThreshold":    pulumi.Int(g.HealthCheck.FailureThreshold),
+		"worstCaseFailoverSeconds":       gt.WorstCaseFailoverSeconds,
+		"rtoSeconds":                     pulumi.Int(g.RTOSeconds),
+		"healthCheckIds":                 gt.HealthCheckIDs,
+		"alarmTopicArn":                  gt.AlarmTopic,
+		regional.OutputAPIKeyFingerprint: keys,
 	}, nil
+}
+
+// sameKeySet fails the deployment unless every region serves the same API
+// key set: GeoDNS moves clients between regions with the token they already
+// hold, and a region with other keys answers it with 401. The regions
+// publish fingerprints (livekit.KeySet.Fingerprint), never the keys.
+func sameKeySet(regions []settings.GlobalRegion, fingerprints []pulumi.Output) pulumi.StringOutput {
+	return pulumi.All(toInputs(fingerprints)...).ApplyT(func(v []any) (string, error) {
+		byPrint := map[string][]string{}
+		var order []string
+		for i, x := range v {
+			r := regions[i]
+			fp, ok := x.(string)
+			if !ok || fp == "" {
+				return "", fmt.Errorf("region %s: stack %s exports no %q, so the global stack cannot check that it accepts the same tokens as the other regions: redeploy it with this version (lkinfra up --stack %s)",
+					r.Name, r.Stack, regional.OutputAPIKeyFingerprint, r.Stack)
+			}
+			if _, seen := byPrint[fp]; !seen {
+				order = append(order, fp)
+			}
+			byPrint[fp] = append(byPrint[fp], r.Name)
+		}
+		if len(order) > 1 {
+			groups := make([]string, len(order))
+			for i, fp := range order {
+				groups[i] = fmt.Sprintf("%s serve %s", strings.Join(byPrint[fp], ", "), fp)
+			}
+			return "", fmt.Errorf("the regions serve different API key sets (%s): a client failed over to another region would get 401 with its token. "+
+				"Set livekit-infra:credentialsStack to the same credentials stack in every regional stack (or the same apiKey/apiSecret everywhere) and redeploy them",
+				strings.Join(groups, "; "))
+		}
+		return order[0], nil
+	}).(pulumi.StringOutput)
+}
+
+func toInputs(outs []pulumi.Output) []any {
+	in := make([]any, len(outs))
+	for i, o := range outs {
+		in[i] = o
+	}
+	return in
 }
 
 func continents(r settings.GlobalRegion) []string {

@@ -35,6 +35,10 @@ type StackConfig struct {
 	Stack      string
 	Config     map[string]string
 	SecretKeys []string
+	// Dir is the project directory it was loaded from (LoadStackConfig),
+	// where Evaluate finds the credentials stack a regional stack
+	// references. Empty for configs built by hand.
+	Dir string
 }
 
 // IsSecret reports whether key (fully qualified) is a secret config key.
@@ -95,7 +99,7 @@ func LoadStackConfig(projectDir, stack string) (*StackConfig, error) {
 		return nil, fmt.Errorf("%s: missing project 'name'", projPath)
 	}
 
-	sc := &StackConfig{Project: proj.Name, Stack: stack, Config: map[string]string{}}
+	sc := &StackConfig{Project: proj.Name, Stack: stack, Config: map[string]string{}, Dir: projectDir}
 	secret := map[string]bool{}
 
 	// Stack file.

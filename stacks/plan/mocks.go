@@ -250,8 +250,11 @@ type mocks struct {
 	project, stack string
 	region         string
 	stackRefs      map[string]map[string]any
-	computed       map[string]ComputedFunc
-	invokes        map[string]InvokeFunc
+	// dir is the project directory of the stack files, for answering
+	// references to the credentials stack (references.go).
+	dir      string
+	computed map[string]ComputedFunc
+	invokes  map[string]InvokeFunc
 
 	mu              sync.Mutex
 	resources       []*Resource
@@ -269,6 +272,7 @@ func newMocks(sc *StackConfig, o *options) *mocks {
 		stack:           sc.Stack,
 		region:          region,
 		stackRefs:       o.stackRefs,
+		dir:             sc.Dir,
 		computed:        map[string]ComputedFunc{},
 		invokes:         map[string]InvokeFunc{},
 		providerRegions: map[string]string{},
@@ -397,6 +401,9 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		outs := m.stackRefs[name]
 		if outs == nil {
 			outs = m.stackRefs[args.Name]
+		}
+		if outs == nil {
+			outs = m.referencedCredentials(name)
 		}
 		if outs == nil {
 			outs = map[string]any{}

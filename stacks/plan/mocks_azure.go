@@ -104,6 +104,23 @@ var azureComputed = map[string]ComputedFunc{
 		zone, _ := plainString(mi.Inputs, "privateZoneName")
 		return props(map[string]any{"id": armID(MockInfo{Name: zone, Inputs: mi.Inputs}, "Microsoft.Network/privateDnsZones"), "name": zone})
 	},
+	"azure-native:keyvault:Vault": func(mi MockInfo) resource.PropertyMap {
+		// Key Vault names are global, 3-24 characters: auto-named.
+		name := "kv" + mi.Hash("name", 8)
+		return props(map[string]any{
+			"id":         armID(MockInfo{Name: name, Inputs: mi.Inputs}, "Microsoft.KeyVault/vaults"),
+			"name":       name,
+			"properties": map[string]any{"vaultUri": "https://" + name + ".vault.azure.net/"},
+		})
+	},
+	"azure-native:keyvault:Secret": func(mi MockInfo) resource.PropertyMap {
+		vault, _ := plainString(mi.Inputs, "vaultName")
+		name, ok := plainString(mi.Inputs, "secretName")
+		if !ok {
+			name = mi.PhysicalName()
+		}
+		return props(map[string]any{"id": armID(MockInfo{Name: vault, Inputs: mi.Inputs}, "Microsoft.KeyVault/vaults") + "/secrets/" + name, "name": name})
+	},
 	"azure-native:managedidentity:UserAssignedIdentity": func(mi MockInfo) resource.PropertyMap {
 		return props(map[string]any{
 			"id":          armID(mi, "Microsoft.ManagedIdentity/userAssignedIdentities"),

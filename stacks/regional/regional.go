@@ -5,25 +5,81 @@
 package regional
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/stacks/credentials"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/stacks/stackref"
 )
 
-// CredentialsArgs takes the API key/secret from config when set (otherwise
-// they are generated). redisPassword is the configured AUTH token, nil where
-// the cloud generates its own; generateRedis asks for one when unset.
-func CredentialsArgs(r *settings.Region, redisPassword *settings.Secret, generateRedis bool) *components.CredentialsArgs {
-	c := &components.CredentialsArgs{WithRedisPassword: generateRedis}
-	if r.APIKey.IsSet() {
-		c.APIKey, c.APISecret = r.APIKey.Output(), r.APISecret.Output()
+// OutputAPIKeyFingerprint is the regional stack output holding the
+// fingerprint of the key set the nodes serve (plain text); the global stack
+// compares it across regions.
+const OutputAPIKeyFingerprint = "apiKeyFingerprint"
+
+// Credentials declares the region's secrets. With credentialsStack set, the
+// nodes serve that stack's shared key set; otherwise the region's own key
+// from config, or a generated one. redisPassword is the configured AUTH
+// token, nil where the cloud generates its own; generateRedis asks for one
+// when unset.
+func Credentials(ctx *pulumi.Context, s *settings.Stack, name string, redisPassword *settings.Secret, generateRedis bool) (*components.Credentials, error) {
+	r := s.Region
+	args := &components.CredentialsArgs{WithRedisPassword: generateRedis}
+	switch {
+	case r.CredentialsStack != "":
+		ref, err := stackref.New(ctx, r.CredentialsStack)
+		if err != nil {
+			return nil, fmt.Errorf("%s:credentialsStack %s: %w", settings.Namespace, r.CredentialsStack, err)
+		}
+		args.KeySet, args.SigningKey = sharedKeys(ref, r.CredentialsStack)
+	case r.APIKey.IsSet():
+		args.APIKey, args.APISecret = r.APIKey.Output(), r.APISecret.Output()
 	}
 	if redisPassword != nil && redisPassword.IsSet() {
-		c.RedisPassword = redisPassword.Output()
+		args.RedisPassword = redisPassword.Output()
 	}
-	return c
+	return components.NewCredentials(ctx, name, args)
+}
+
+// sharedKeys reads the credentials stack's key set and signing key, failing
+// with what to do when the stack is missing or not deployed yet.
+func sharedKeys(ref *stackref.Ref, stack string) (pulumi.StringMapOutput, pulumi.StringOutput) {
+	key := settings.Namespace + ":credentialsStack"
+	missing := func(out string) error {
+		return fmt.Errorf("%s is %q, but that stack has no output %q: deploy the credentials stack before the regions (lkinfra up --stack %s), or correct %s",
+			key, stack, out, stack, key)
+	}
+	keys := ref.Output(credentials.OutputKeys).ApplyT(func(v any) (map[string]string, error) {
+		m, ok := v.(map[string]any)
+		if !ok || len(m) == 0 {
+			return nil, missing(credentials.OutputKeys)
+		}
+		set := livekit.KeySet{}
+		for id, sec := range m {
+			str, ok := sec.(string)
+			if !ok {
+				return nil, fmt.Errorf("%s %q: output %q holds a %T for key %q, want a string", key, stack, credentials.OutputKeys, sec, id)
+			}
+			set[id] = str
+		}
+		if err := set.Validate(); err != nil {
+			return nil, fmt.Errorf("%s %q: %w", key, stack, err)
+		}
+		return set, nil
+	}).(pulumi.StringMapOutput)
+	signing := ref.Output(credentials.OutputSigningKey).ApplyT(func(v any) (string, error) {
+		id, ok := v.(string)
+		if !ok || id == "" {
+			return "", missing(credentials.OutputSigningKey)
+		}
+		return id, nil
+	}).(pulumi.StringOutput)
+	return keys, signing
 }
 
 // RecordingsArgs is the recordings store every cloud declares.
@@ -62,20 +118,19 @@ func MediaClusterArgs(s *settings.Stack, config pulumi.StringInput, drainSeconds
 }
 
 // RenderConfig renders the region's LiveKit config inside an apply over the
-// secret credentials and the cache's address and password, so the result is
-// a secret. redisTLS says how nodes verify the cache (TLS is always on; a CA
+// secret key set and the cache's address and password, so the result is a
+// secret. redisTLS says how nodes verify the cache (TLS is always on; a CA
 // file where the cache uses a private CA); its address and password are
 // filled in here. cloudRegion labels the nodes.
 func RenderConfig(s *settings.Stack, cloudRegion string, creds *components.Credentials, redisAddress, redisPassword pulumi.StringOutput, redisTLS livekit.Redis) pulumi.StringOutput {
 	r := s.Region
-	return pulumi.All(creds.APIKey, creds.APISecret, redisAddress, redisPassword).ApplyT(func(v []any) (string, error) {
+	return pulumi.All(creds.Keys, redisAddress, redisPassword).ApplyT(func(v []any) (string, error) {
 		redis := redisTLS
-		redis.Address, redis.Password, redis.TLS = v[2].(string), v[3].(string), true
+		redis.Address, redis.Password, redis.TLS = v[1].(string), v[2].(string), true
 		return livekit.Render(livekit.Settings{
-			APIKey:    v[0].(string),
-			APISecret: v[1].(string),
-			Redis:     redis,
-			Media:     r.Media,
+			Keys:  livekit.KeySet(v[0].(map[string]string)),
+			Redis: redis,
+			Media: r.Media,
 			// Each node advertises its own public IP, discovered via STUN.
 			UseExternalIP:   true,
 			Region:          cloudRegion,
@@ -93,4 +148,20 @@ func turn(r *settings.Region) livekit.TURN {
 		return livekit.TURN{}
 	}
 	return livekit.TURN{Enabled: true, Domain: r.Hostname, UDPPort: r.TURNUDPPort}
+}
+
+// TokenServerCredentials is the JSON document every cloud's secret store
+// holds for token servers: {"apiKey", "apiSecret", "url"}, the key they sign
+// with and the region's URL, plus extra fields a cloud adds (the GCP CDN's
+// URL-signing key). It is a secret; stack outputs never carry it.
+func TokenServerCredentials(creds *components.Credentials, url pulumi.StringOutput, extra pulumi.StringMap) pulumi.StringOutput {
+	fields := pulumi.StringMap{"apiKey": creds.APIKey, "apiSecret": creds.APISecret, "url": url}
+	for k, v := range extra {
+		fields[k] = v
+	}
+	body := fields.ToStringMapOutput().ApplyT(func(m map[string]string) (string, error) {
+		b, err := json.Marshal(m)
+		return string(b), err
+	}).(pulumi.StringOutput)
+	return pulumi.ToSecret(body).(pulumi.StringOutput)
 }

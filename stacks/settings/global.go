@@ -104,7 +104,6 @@ type GlobalHealthCheck struct {
 }
 
 var (
-	globalStackRe = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$`)
 	globalEmailRe = regexp.MustCompile(`^[^@\s]+@([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$`)
 )
 
@@ -244,7 +243,7 @@ func (p *parser) globalRegions(key string) ([]GlobalRegion, bool) {
 		r := GlobalRegion{}
 		var ok bool
 		if r.Stack, ok = p.regionString(at, fields, "stack", true); ok {
-			if !globalStackRe.MatchString(r.Stack) {
+			if !stackNameRe.MatchString(r.Stack) {
 				p.fail(at+".stack", quote(r.Stack), "must be a stack name such as organization/livekit-infra/aws-prod")
 			} else if j, dup := stacks[r.Stack]; dup {
 				p.fail(at+".stack", quote(r.Stack), fmt.Sprintf("is also the stack of %s[%d]; each region is its own stack", key, j))

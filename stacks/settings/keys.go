@@ -12,7 +12,8 @@ package settings
 // Namespace is the Pulumi project name and config namespace.
 const Namespace = "livekit-infra"
 
-// Kind is the kind of stack: one regional kind per cloud, or the global layer.
+// Kind is the kind of stack: one regional kind per cloud, the global layer,
+// or the credentials every region shares.
 type Kind string
 
 // The stack kinds.
@@ -21,10 +22,13 @@ const (
 	KindGCP    Kind = "gcp"
 	KindAzure  Kind = "azure"
 	KindGlobal Kind = "global"
+	// KindCredentials owns the LiveKit API key set that every region
+	// serves, so that a token is accepted wherever GeoDNS sends its client.
+	KindCredentials Kind = "credentials"
 )
 
 // Kinds lists every kind, in the order docs and errors show them.
-var Kinds = []Kind{KindAWS, KindGCP, KindAzure, KindGlobal}
+var Kinds = []Kind{KindAWS, KindGCP, KindAzure, KindGlobal, KindCredentials}
 
 var regional = []Kind{KindAWS, KindGCP, KindAzure}
 
@@ -50,7 +54,7 @@ func (k Key) Full() string { return Namespace + ":" + k.Name }
 // mandatory; they are generated when unset instead.
 var Keys = []Key{
 	{Name: "kind", Type: "string", Required: true, Kinds: Kinds,
-		Description: "Which stack this is: aws, gcp, azure (a regional LiveKit cluster) or global (GeoDNS failover across regions)."},
+		Description: "Which stack this is: aws, gcp, azure (a regional LiveKit cluster), global (GeoDNS failover across regions) or credentials (the API key set every region serves)."},
 	{Name: "domain", Type: "string", Required: true, Kinds: Kinds,
 		Description: "DNS domain of the Route 53 hosted zone that holds every record of the product, e.g. example.com."},
 	{Name: "zoneId", Type: "string", Required: true, Kinds: Kinds,
@@ -61,10 +65,12 @@ var Keys = []Key{
 		Description: "Global GeoDNS hostname served by every region's certificate; empty means livekit.<domain>. Never the zone apex."},
 	{Name: "image", Type: "string", Default: "livekit/livekit-server:v1.13.5", Kinds: regional,
 		Description: "LiveKit server container image, pinned by tag or digest (no :latest)."},
+	{Name: "credentialsStack", Type: "string", Default: "", Kinds: regional,
+		Description: "The credentials stack (e.g. organization/livekit-infra/credentials) whose API key set this region serves, so tokens work in every region; empty means this region's own key (apiKey/apiSecret, or generated)."},
 	{Name: "apiKey", Type: "string", Secret: true, Kinds: regional,
-		Description: "LiveKit API key (set with --secret); generated when unset."},
+		Description: "LiveKit API key of a region without credentialsStack (set with --secret); generated when unset."},
 	{Name: "apiSecret", Type: "string", Secret: true, Kinds: regional,
-		Description: "LiveKit API secret, at least 32 characters (set with --secret); generated when unset."},
+		Description: "LiveKit API secret of a region without credentialsStack, at least 32 characters (set with --secret); generated when unset."},
 	{Name: "redisPassword", Type: "string", Secret: true, Kinds: []Kind{KindAWS},
 		Description: "ElastiCache AUTH token, 16-128 printable characters without / \" @ or spaces (set with --secret); generated when unset. Memorystore and Azure generate their own."},
 	{Name: "mediaUdpPorts", Type: "string", Default: "50000-60000", Kinds: regional,

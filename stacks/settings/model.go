@@ -18,17 +18,21 @@ type Stack struct {
 	GlobalHostname string
 	Protect        bool
 
-	Region *Region
-	AWS    *AWS
-	GCP    *GCP
-	Azure  *Azure
-	Global *Global
+	Region      *Region
+	AWS         *AWS
+	GCP         *GCP
+	Azure       *Azure
+	Global      *Global
+	Credentials *Credentials
 }
 
 // Region holds what every regional kind (aws, gcp, azure) shares.
 type Region struct {
-	Hostname         string
-	Image            string
+	Hostname string
+	Image    string
+	// CredentialsStack names the credentials stack whose key set the region
+	// serves; empty means its own APIKey/APISecret (or generated ones).
+	CredentialsStack string
 	APIKey           Secret
 	APISecret        Secret
 	Media            livekit.MediaPorts
@@ -69,11 +73,11 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 
 	kind := p.str("kind")
 	switch Kind(kind) {
-	case KindAWS, KindGCP, KindAzure, KindGlobal:
+	case KindAWS, KindGCP, KindAzure, KindGlobal, KindCredentials:
 		s.Kind = Kind(kind)
 	default:
 		if kind != "" {
-			p.fail(spec("kind").Full(), quote(kind), "must be one of aws, gcp, azure, global")
+			p.fail(spec("kind").Full(), quote(kind), "must be one of "+kindList())
 		}
 	}
 	s.Domain = strings.ToLower(p.str("domain"))
@@ -99,6 +103,8 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 		s.Azure = p.azure(s)
 	case KindGlobal:
 		s.Global = p.global(s)
+	case KindCredentials:
+		s.Credentials = p.credentials()
 	}
 
 	if len(p.problems) > 0 {
@@ -111,7 +117,6 @@ var (
 	dnsNameRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
 	zoneIDRe  = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 	imageRe   = regexp.MustCompile(`^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$`)
-	apiKeyRe  = regexp.MustCompile(`^[A-Za-z0-9_]{3,64}$`)
 )
 
 // hostname reads a hostname key that defaults to <label>.<domain> and must
@@ -141,21 +146,13 @@ func (p *parser) region(s *Stack) *Region {
 	if !imageRe.MatchString(r.Image) || strings.HasSuffix(r.Image, ":latest") {
 		p.fail(spec("image").Full(), quote(r.Image), "must be an image pinned by tag or digest, not :latest (default "+livekit.Image+")")
 	}
-	r.APIKey = p.secret("apiKey", "APIplanplaceholder", func(v string) string {
-		if !apiKeyRe.MatchString(v) {
-			return "must be 3-64 letters, digits or underscores"
-		}
-		return ""
-	})
-	r.APISecret = p.secret("apiSecret", strings.Repeat("p", 48), func(v string) string {
-		if len(v) < livekit.MinSecretLength {
-			return fmt.Sprintf("has %d characters; LiveKit needs at least %d (it only logs a shorter one and starts anyway)", len(v), livekit.MinSecretLength)
-		}
-		if strings.ContainsAny(v, " \t\r\n") {
-			return "must not contain whitespace"
-		}
-		return ""
-	})
+	r.CredentialsStack = p.stackName("credentialsStack")
+	r.APIKey = p.secret("apiKey", "APIplanplaceholder", livekit.CheckKeyID)
+	r.APISecret = p.secret("apiSecret", strings.Repeat("p", 48), livekit.CheckSecret)
+	if r.CredentialsStack != "" && (r.APIKey.IsSet() || r.APISecret.IsSet()) {
+		p.fail(spec("credentialsStack").Full(), quote(r.CredentialsStack), "contradicts "+spec("apiKey").Full()+"/"+spec("apiSecret").Full()+
+			": a region serves either the shared key set of the credentials stack or its own key; remove one of them (`pulumi config rm`)")
+	}
 	switch {
 	case r.APIKey.IsSet() && !r.APISecret.IsSet():
 		p.fail(spec("apiSecret").Full(), "(not set)", "must be set when "+spec("apiKey").Full()+" is: set both with --secret, or neither to have them generated")

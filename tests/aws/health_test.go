@@ -16,7 +16,7 @@ import (
 
 // planWithConfig evaluates aws-prod with some bare keys changed.
 func planWithConfig(set map[string]string) (*plan.Plan, error) {
-	sc := &plan.StackConfig{Project: baseConfig.Project, Stack: baseConfig.Stack, Config: map[string]string{}, SecretKeys: slices.Clone(baseConfig.SecretKeys)}
+	sc := &plan.StackConfig{Project: baseConfig.Project, Stack: baseConfig.Stack, Dir: baseConfig.Dir, Config: map[string]string{}, SecretKeys: slices.Clone(baseConfig.SecretKeys)}
 	for k, v := range baseConfig.Config {
 		sc.Config[k] = v
 	}

@@ -144,8 +144,11 @@ var variants = map[string]variant{
 		"awsRedisNodes": "3", "awsRedisEngineVersion": "6.2", "awsRedisMaintenanceWindow": "tue:02:00-tue:03:00",
 		"awsRedisSnapshotWindow": "22:00-23:00", "awsVpcCidr": "10.42.0.0/20",
 	}},
+	// A region with its own, generated key instead of the shared key set.
+	"ownKey": {set: map[string]string{"credentialsStack": ""}},
 	"userSecrets": {
-		set:    map[string]string{"apiKey": userAPIKey, "apiSecret": userAPISecret, "redisPassword": userRedisPassword},
+		// The region's own key instead of the credentials stack's set.
+		set:    map[string]string{"credentialsStack": "", "apiKey": userAPIKey, "apiSecret": userAPISecret, "redisPassword": userRedisPassword},
 		secret: []string{"apiKey", "apiSecret", "redisPassword"},
 	},
 }
@@ -169,6 +172,7 @@ func variantPlan(t *testing.T, name string) *plan.Plan {
 	}
 	sc := &plan.StackConfig{
 		Project:    baseConfig.Project,
+		Dir:        baseConfig.Dir,
 		Stack:      baseConfig.Stack,
 		Config:     map[string]string{},
 		SecretKeys: slices.Clone(baseConfig.SecretKeys),
@@ -407,8 +411,11 @@ type secretValues struct {
 	APIKey, APISecret, RedisPassword string
 }
 
+// all are the values that must never appear in plain text. The API key id
+// is not among them: it is every token's issuer, and the key set's
+// fingerprint output names it.
 func (s secretValues) all() map[string]string {
-	return map[string]string{"API key": s.APIKey, "API secret": s.APISecret, "Redis password": s.RedisPassword}
+	return map[string]string{"API secret": s.APISecret, "Redis password": s.RedisPassword}
 }
 
 // secretsOf reads the secret values of a plan from where they must end up:

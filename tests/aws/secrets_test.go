@@ -51,10 +51,11 @@ func TestSecretsManager(t *testing.T) {
 	}
 }
 
-// Generated credentials: random resources whose results are secrets; the
-// API key and secret stored for token servers are the ones LiveKit uses.
+// Generated credentials (a region without credentialsStack): random
+// resources whose results are secrets; the API key and secret stored for
+// token servers are the ones LiveKit uses.
 func TestGeneratedCredentials(t *testing.T) {
-	p := prod(t)
+	p := variantPlan(t, "ownKey")
 	randoms := append(childrenOfType(p, tCredentials, tRandomPw), childrenOfType(p, tCredentials, tRandomStr)...)
 	if got := names(randoms); strings.Join(got, ",") != "livekit-api-key,livekit-api-secret,livekit-redis-password" {
 		t.Errorf("generated credentials %v, want the API key, API secret and Redis password", got)

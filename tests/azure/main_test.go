@@ -139,7 +139,8 @@ var variants = map[string]variant{
 		"azureApiAuthorizedIpRanges": `["203.0.113.0/24"]`, "azureAcmeEmail": "ops@example.com",
 	}},
 	"userSecrets": {
-		set:    map[string]string{"apiKey": userAPIKey, "apiSecret": userAPISecret},
+		// The region's own key instead of the credentials stack's set.
+		set:    map[string]string{"credentialsStack": "", "apiKey": userAPIKey, "apiSecret": userAPISecret},
 		secret: []string{"apiKey", "apiSecret"},
 	},
 }
@@ -173,6 +174,7 @@ func variantPlan(t *testing.T, name string) *plan.Plan {
 func variantConfig(v variant) *plan.StackConfig {
 	sc := &plan.StackConfig{
 		Project:    baseConfig.Project,
+		Dir:        baseConfig.Dir,
 		Stack:      baseConfig.Stack,
 		Config:     map[string]string{},
 		SecretKeys: slices.Clone(baseConfig.SecretKeys),

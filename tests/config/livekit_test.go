@@ -26,7 +26,7 @@ func TestRenderedConfigsPassLiveKitParser(t *testing.T) {
 		s    livekit.Settings
 	}{
 		{"port range, TLS with public roots, no TURN", livekit.Settings{
-			APIKey: "APIrange", APISecret: testSecret,
+			Keys:         livekit.KeySet{"APIrange": testSecret},
 			Redis:        livekit.Redis{Address: "master.livekit.abc123.usw2.cache.amazonaws.com:6379", Password: "p4ssw0rd-p4ssw0rd", TLS: true},
 			Media:        livekit.MediaPorts{Start: 50000, End: 60000},
 			Region:       "us-west-2",
@@ -34,7 +34,7 @@ func TestRenderedConfigsPassLiveKitParser(t *testing.T) {
 			LogLevel:     "info",
 		}},
 		{"muxed port, TLS with a private CA, TURN/UDP", livekit.Settings{
-			APIKey: "APImux_1", APISecret: testSecret,
+			Keys: livekit.KeySet{"APImux_1": testSecret},
 			Redis: livekit.Redis{Address: "10.1.2.3:6378", Username: "default", Password: "memorystore-auth-string",
 				TLS: true, CACertFile: "/etc/livekit/redis-ca.pem", ServerName: "redis.internal"},
 			Media:           livekit.MediaPorts{Mux: 7882},
@@ -46,7 +46,7 @@ func TestRenderedConfigsPassLiveKitParser(t *testing.T) {
 			TURN:            livekit.TURN{Enabled: true, Domain: "gcp-eu.example.com", UDPPort: 3478},
 		}},
 		{"TURN/TLS behind a load balancer and TURN/UDP", livekit.Settings{
-			APIKey: "APIturn", APISecret: testSecret,
+			Keys:         livekit.KeySet{"APIturn": testSecret},
 			Redis:        livekit.Redis{Address: "livekit.redis.cache.windows.net:6380", Password: "azure-access-key-000", TLS: true},
 			Media:        livekit.MediaPorts{Start: 40000, End: 49999},
 			Region:       "southeastasia",
@@ -55,7 +55,7 @@ func TestRenderedConfigsPassLiveKitParser(t *testing.T) {
 			TURN:         livekit.TURN{Enabled: true, Domain: "turn.example.com", UDPPort: 3478, TLSPort: 5349, ExternalTLS: true},
 		}},
 		{"TURN/TLS only, Redis without TLS, error log", livekit.Settings{
-			APIKey: "APIplain", APISecret: testSecret,
+			Keys:            livekit.KeySet{"APIplain": testSecret},
 			Redis:           livekit.Redis{Address: "127.0.0.1:6379"},
 			Media:           livekit.MediaPorts{Start: 1024, End: 1123},
 			SysloadLimit:    0.5,
@@ -64,7 +64,7 @@ func TestRenderedConfigsPassLiveKitParser(t *testing.T) {
 			TURN:            livekit.TURN{Enabled: true, Domain: "turn.example.com", TLSPort: 443, ExternalTLS: true},
 		}},
 		{"test overrides: ports, bind address, node IP", livekit.Settings{
-			APIKey: "APIloop", APISecret: testSecret,
+			Keys:           livekit.KeySet{"APIloop": testSecret},
 			Redis:          livekit.Redis{Address: "127.0.0.1:16379", Password: "loopback-password", TLS: true, CACertFile: "/tmp/ca.pem"},
 			Media:          livekit.MediaPorts{Mux: 17882},
 			NodeIP:         "203.0.113.7",
@@ -136,7 +136,7 @@ func checkParsed(t *testing.T, conf *lkconfig.Config, s livekit.Settings) {
 	if s.NodeIP != "" {
 		eq("rtc.node_ip", conf.RTC.NodeIP.V4, s.NodeIP)
 	}
-	eq("keys", conf.Keys, map[string]string{s.APIKey: s.APISecret})
+	eq("keys", conf.Keys, map[string]string(s.Keys))
 	eq("region", conf.Region, s.Region)
 
 	eq("redis.address", conf.Redis.Address, s.Redis.Address)
@@ -179,7 +179,7 @@ func checkParsed(t *testing.T, conf *lkconfig.Config, s livekit.Settings) {
 
 func TestRenderRejects(t *testing.T) {
 	valid := livekit.Settings{
-		APIKey: "APIok", APISecret: testSecret,
+		Keys:         livekit.KeySet{"APIok": testSecret},
 		Redis:        livekit.Redis{Address: "redis.internal:6379", Password: "p4ssw0rd-p4ssw0rd", TLS: true},
 		Media:        livekit.MediaPorts{Start: 50000, End: 60000},
 		SysloadLimit: 0.9,
@@ -192,8 +192,9 @@ func TestRenderRejects(t *testing.T) {
 		mutate func(*livekit.Settings)
 		want   string
 	}{
-		{"short secret", func(s *livekit.Settings) { s.APISecret = "tooshort" }, "API secret has 8 characters; LiveKit needs at least 32"},
-		{"bad key", func(s *livekit.Settings) { s.APIKey = "API key" }, "API key must be 3-64 letters, digits or underscores"},
+		{"short secret", func(s *livekit.Settings) { s.Keys = livekit.KeySet{"APIok": "tooshort"} }, `API secret of key "APIok" has 8 characters; LiveKit needs at least 32`},
+		{"bad key", func(s *livekit.Settings) { s.Keys = livekit.KeySet{"API key": testSecret} }, `API key id "API key" must be 3-64 letters, digits or underscores`},
+		{"no keys", func(s *livekit.Settings) { s.Keys = nil }, "the API key set is empty"},
 		{"rediss URL", func(s *livekit.Settings) { s.Redis.Address = "rediss://redis.internal:6379" }, `"rediss://redis.internal:6379" must be host:port, not a URL (livekit#3834)`},
 		{"redis without port", func(s *livekit.Settings) { s.Redis.Address = "redis.internal" }, `"redis.internal" must be host:port`},
 		{"no redis", func(s *livekit.Settings) { s.Redis.Address = "" }, "redis address is required"},
@@ -244,7 +245,7 @@ func TestRenderRejects(t *testing.T) {
 
 	// Every problem at once.
 	s := valid
-	s.APISecret, s.Redis.Address, s.LogLevel = "x", "rediss://r:6379", "loud"
+	s.Keys, s.Redis.Address, s.LogLevel = livekit.KeySet{"APIok": "x"}, "rediss://r:6379", "loud"
 	_, err := livekit.Render(s)
 	if err == nil || strings.Count(err.Error(), "\n") != 2 {
 		t.Errorf("want the 3 problems reported together, got %v", err)

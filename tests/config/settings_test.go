@@ -417,7 +417,9 @@ func TestValidConfigDefaults(t *testing.T) {
 
 	// The same defaults must come from settings.Keys alone (no Pulumi.yaml):
 	// Pulumi.yaml only repeats them.
-	s2, err := settings.Parse("aws-prod", settings.Raw{Values: validAWS()})
+	v := validAWS()
+	v[ns+"credentialsStack"] = r.CredentialsStack // the stack file's choice, not a default
+	s2, err := settings.Parse("aws-prod", settings.Raw{Values: v})
 	if err != nil {
 		t.Fatal(err)
 	}

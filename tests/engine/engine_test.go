@@ -126,7 +126,25 @@ func TestEngine(t *testing.T) {
 		}
 	})
 	regional := e.regional
-	everything := append(append(append([]string{}, regional...), e.global...), refcheckStack)
+	everything := append(append(append([]string{credentialsStack}, regional...), e.global...), refcheckStack)
+
+	// The regions read their API key set from the credentials stack, so
+	// it is deployed first, as README "Deploying, in order" says.
+	t.Run("up: the credentials stack first", func(t *testing.T) {
+		rep, err := deploy.Up(ctx, e.options(all, credentialsStack))
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, all, rep)
+		noStackErrors(t, rep)
+		outs := rep.Stacks[0].Outputs
+		if fp, _ := outs["apiKeyFingerprint"].(string); !strings.HasPrefix(fp, "APIlivekit1:") {
+			t.Errorf("apiKeyFingerprint = %v, want the committed key's fingerprint", outs["apiKeyFingerprint"])
+		}
+		if outs["apiKeys"] != "[secret]" {
+			t.Errorf("apiKeys output = %v, want it masked as a secret", outs["apiKeys"])
+		}
+	})
 
 	t.Run("preview of new stacks: one combined comment, a failing stack reported beside the others", func(t *testing.T) {
 		rep, err := deploy.Preview(ctx, e.options(all, append(append([]string{}, regional...), brokenStack)...))

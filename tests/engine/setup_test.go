@@ -39,9 +39,11 @@ import (
 const (
 	brokenStack   = "broken"
 	refcheckStack = "refcheck"
-	brokenMessage = "deliberately broken program (engine test)"
-	project       = "livekit-infra"
-	vaultKey      = "lkinfra-engine"
+	// credentialsStack is the repo's Pulumi.credentials.yaml, deployed first.
+	credentialsStack = "credentials"
+	brokenMessage    = "deliberately broken program (engine test)"
+	project          = "livekit-infra"
+	vaultKey         = "lkinfra-engine"
 )
 
 // program is the inline program: stacks.Run, except for the test-only stacks.
@@ -180,7 +182,7 @@ func doSetup(bin string) (_ *env, err error) {
 
 	// Project directory: the repo's project and stack files, plus the
 	// test-only stacks.
-	files := []string{"Pulumi.yaml"}
+	files := []string{"Pulumi.yaml", "Pulumi." + credentialsStack + ".yaml"}
 	for _, s := range append(append([]string{}, e.regional...), e.global...) {
 		files = append(files, "Pulumi."+s+".yaml")
 	}

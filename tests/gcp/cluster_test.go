@@ -70,7 +70,7 @@ func TestNodePoolPublicNodesAndAutoscaling(t *testing.T) {
 
 func TestNodeServiceAccountLeastPrivilege(t *testing.T) {
 	p := stackPlan(t)
-	sa := one(t, p, tSA)
+	sa := find(t, p, tSA, "livekit-nodes")
 	email := nodeSA
 	pool := one(t, p, tNodePool)
 	if got := pool.InputString("nodeConfig.serviceAccount"); got != email {

@@ -48,8 +48,8 @@ func awsRegionalPlan(t *testing.T) *plan.Plan {
 }
 
 // regionalOutputs returns realistic outputs of the three regional stacks:
-// aws-prod's from its plan; gcp-eu and azure-asia shaped like them (their
-// programs belong to other issues).
+// aws-prod's from its plan; gcp-eu and azure-asia shaped like them (this
+// package links only the AWS SDK), serving the same key set.
 func regionalOutputs(t *testing.T) map[string]map[string]any {
 	t.Helper()
 	aws := map[string]any{}
@@ -63,12 +63,14 @@ func regionalOutputs(t *testing.T) map[string]map[string]any {
 			"hostname": "gcp-eu.example.com", "url": "wss://gcp-eu.example.com",
 			"healthUrl": "https://gcp-eu.example.com/", "healthCheckPath": "/",
 			"globalHostname": "livekit.example.com", "ingressIp": "34.117.20.11",
+			"apiKeyFingerprint": aws["apiKeyFingerprint"],
 		},
 		azureRef: {
 			"cloud": "azure", "region": "southeastasia",
 			"hostname": "azure-asia.example.com", "url": "wss://azure-asia.example.com",
 			"healthUrl": "https://azure-asia.example.com/", "healthCheckPath": "/",
 			"globalHostname": "livekit.example.com", "ingressIp": "20.195.96.14",
+			"apiKeyFingerprint": aws["apiKeyFingerprint"],
 		},
 	}
 }

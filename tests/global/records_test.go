@@ -92,6 +92,7 @@ func TestRecordsAgreeWithPlanFourRegions(t *testing.T) {
 		"cloud": "aws", "region": "sa-east-1", "hostname": "aws-sa.example.com",
 		"url": "wss://aws-sa.example.com", "healthUrl": "https://aws-sa.example.com/",
 		"healthCheckPath": "/", "globalHostname": "livekit.example.com",
+		"apiKeyFingerprint": outs[awsRef]["apiKeyFingerprint"],
 	}
 	p, err := evalGlobal(t, o, outs)
 	if err != nil {

@@ -27,22 +27,9 @@ var knownViolations = map[string]string{
 	// enableAzureRBAC}, disableLocalAccounts: true, kubelogin for people.
 	"no-static-cluster-admins|azure-native:containerservice/v20240801:ManagedCluster::livekit": "AKS local accounts",
 
-	// #17 item 6. azure-asia: the stack exports a kubeconfig holding a
-	// client certificate and key (secret, but a static credential in state
-	// and in every `stack output --show-secrets`). Fix: drop the output once
-	// local accounts are off.
-	"no-static-cluster-admins|pulumi:pulumi:Stack::livekit-infra-azure-asia": "AKS kubeconfig output",
-
 	// global: the alarms key's policy gives the account root kms:* (AWS's
 	// default key policy, which delegates the key to IAM). Fix: the root
 	// administers only (no Decrypt/GenerateDataKey), CloudWatch uses it
 	// with aws:SourceAccount (#17 item 13), as docs/ci.md's state key does.
 	"no-wildcard-iam|aws:kms/key:Key::livekit-global-alarms": "alarms key: root kms:*",
-
-	// gcp-eu: the GKE kubeconfig holds no credential (it runs
-	// gke-gcloud-auth-plugin), and the stack exports it as a secret, while
-	// the Kubernetes provider gets the same text as a plain input. Harmless
-	// as long as it holds no credential. Fix: export it plain, or give the
-	// provider pulumi.ToSecret(kubeconfig), so the two agree.
-	"no-secret-in-plain-fields-or-outputs|pulumi:providers:kubernetes::livekit": "GKE kubeconfig secret in one place, plain in another",
 }

@@ -63,11 +63,13 @@ var variants = map[string]map[string]variant{
 	},
 }
 
-// userSecrets brings the API key and secret (and more keys) as config
-// secrets: distinctive values that the plain-secret rule looks for.
+// userSecrets brings the region's own API key and secret (instead of the
+// credentials stack's key set), and more keys, as config secrets:
+// distinctive values that the plain-secret rule looks for.
 func userSecrets(more ...string) variant {
 	v := variant{set: map[string]string{
-		"apiKey": "APIpolicySweepKey42", "apiSecret": "policySweepApiSecret0123456789abcdefXYZ",
+		"credentialsStack": "",
+		"apiKey":           "APIpolicySweepKey42", "apiSecret": "policySweepApiSecret0123456789abcdefXYZ",
 	}, secret: []string{"apiKey", "apiSecret"}}
 	for _, k := range more {
 		v.set[k] = "policySweepRedisToken0123456789"

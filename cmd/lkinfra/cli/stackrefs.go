@@ -4,20 +4,23 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/stacks/credentials"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // stackReferences answers the StackReferences of a global stack offline.
 // Each referenced regional stack of this project whose Pulumi.<stack>.yaml
 // is in dir is planned first and its outputs are used; when it cannot be
-// planned (its kind is not implemented yet, or its config is invalid), its
-// outputs are synthesized from its stack file (hostname, url, healthUrl).
+// planned (its config is invalid, or its kind is not compiled into this
+// build), its outputs are synthesized from its stack file (hostname, url,
+// healthUrl). A regional stack's own reference to the credentials stack is
+// answered by plan.Evaluate.
 // notes says which stacks were answered how. Other stacks get no options.
 func stackReferences(dir string, sc *plan.StackConfig, program func(*pulumi.Context) (pulumi.Map, error)) (opts []plan.Option, notes []string) {
 	s, err := settings.Parse(sc.Stack, rawConfig(sc))
@@ -39,12 +42,12 @@ func stackReferences(dir string, sc *plan.StackConfig, program func(*pulumi.Cont
 		rp, err := plan.Evaluate(rsc, program)
 		if err == nil {
 			notes = append(notes, fmt.Sprintf("stack reference %s: answered with the outputs of a plan of stack %s", r.Stack, stack))
-			opts = append(opts, plan.WithStackReference(r.Stack, planOutputs(rp)))
+			opts = append(opts, plan.WithStackReference(r.Stack, rp.ReferenceOutputs()))
 			continue
 		}
 		first, _, _ := strings.Cut(err.Error(), "\n")
 		notes = append(notes, fmt.Sprintf("stack reference %s: stack %s cannot be planned (%s); answered with outputs synthesized from Pulumi.%s.yaml", r.Stack, stack, first, stack))
-		opts = append(opts, plan.WithStackReference(r.Stack, synthesizedOutputs(rsc)))
+		opts = append(opts, plan.WithStackReference(r.Stack, synthesizedOutputs(dir, rsc)))
 	}
 	return opts, notes
 }
@@ -60,32 +63,23 @@ func rawConfig(sc *plan.StackConfig) settings.Raw {
 	return raw
 }
 
-// planOutputs turns a plan's outputs into StackReference outputs, secrets
-// kept secret.
-func planOutputs(p *plan.Plan) map[string]any {
-	out := make(map[string]any, len(p.RawOutputs))
-	for k, v := range p.RawOutputs {
-		if p.OutputIsSecret(k) {
-			out[k] = resource.MakeSecret(resource.NewPropertyValue(v))
-			continue
-		}
-		out[k] = v
-	}
-	return out
-}
-
 // synthesizedOutputs are the outputs every regional stack exports that can
-// be derived from its config alone.
-func synthesizedOutputs(sc *plan.StackConfig) map[string]any {
+// be derived from its config alone, and the fingerprint of the key set of
+// its credentials stack, planned from its stack file in dir.
+func synthesizedOutputs(dir string, sc *plan.StackConfig) map[string]any {
 	ns := settings.Namespace + ":"
 	kind := sc.Config[ns+"kind"]
 	domain := strings.ToLower(sc.Config[ns+"domain"])
 	hostname := strings.ToLower(sc.Config[ns+"hostname"])
 	global := strings.ToLower(sc.Config[ns+"globalHostname"])
+	var fingerprint any
 	if s, err := settings.Parse(sc.Stack, rawConfig(sc)); err == nil {
 		global = s.GlobalHostname
 		if s.Region != nil {
 			hostname = s.Region.Hostname
+			if cs := s.Region.CredentialsStack; cs != "" {
+				fingerprint = plan.CredentialsOutputs(dir, sc.Project, sc.Stack, cs)[credentials.OutputFingerprint]
+			}
 		}
 	}
 	if hostname == "" && domain != "" {
@@ -102,6 +96,9 @@ func synthesizedOutputs(sc *plan.StackConfig) map[string]any {
 		"healthUrl":       health,
 		"healthCheckPath": livekit.HealthPath,
 		"globalHostname":  global,
+	}
+	if fingerprint != nil {
+		out[regional.OutputAPIKeyFingerprint] = fingerprint
 	}
 	for _, k := range []string{"aws:region", "gcp:region", "azure-native:location"} {
 		if v := sc.Config[k]; v != "" {

@@ -162,7 +162,8 @@ type Variant struct {
 }
 
 // Variants returns the committed stack and the same stack with muxed media,
-// TURN, limits, log level and secrets brought as secure: values.
+// TURN, limits, log level and its own API key brought as secure: values
+// (instead of the credentials stack's shared key set).
 func Variants(t testing.TB, repoRoot, stack string) []Variant {
 	t.Helper()
 	sc, raw := StackRaw(t, repoRoot, stack)
@@ -179,8 +180,10 @@ func Variants(t testing.TB, repoRoot, stack string) []Variant {
 		ns + "emptyTimeout":        "60",
 		ns + "sysloadLimitPercent": "80",
 		ns + "logLevel":            "debug",
-		ns + "apiKey":              settings.Placeholder,
-		ns + "apiSecret":           settings.Placeholder,
+		// A region that brings its own key instead of the shared set.
+		ns + "credentialsStack": "",
+		ns + "apiKey":           settings.Placeholder,
+		ns + "apiSecret":        settings.Placeholder,
 	} {
 		osc.Config[k] = v
 	}

@@ -1,0 +1,11 @@
+// Always compiled in: every regional kind links it anyway (it reads the
+// shared key set), and it needs no cloud SDK.
+
+package stacks
+
+import (
+	"github.com/livekit-infra/livekit-infra/stacks/credentials"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+)
+
+func init() { compiled[settings.KindCredentials] = credentials.Stack }
