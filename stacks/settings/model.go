@@ -91,6 +91,9 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 	s.GlobalHostname = p.hostname("globalHostname", "livekit", s.Domain)
 	s.Protect = p.boolean("protect")
 
+	if s.Kind != "" {
+		p.otherKindKeys(s.Kind)
+	}
 	switch s.Kind {
 	case KindAWS:
 		s.Region = p.region(s)

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -174,6 +176,64 @@ func (p *parser) unknownKeys() {
 		}
 		p.fail(Namespace+":"+name, quote(p.raw.Values[Namespace+":"+name]), hint)
 	}
+}
+
+// otherKindKeys reports livekit-infra keys set on a stack whose kind does
+// not read them (gcpMachineType on an aws stack): silently ignored, they
+// would hide a mistake. Pulumi.yaml's defaults reach every stack, so a value
+// equal to the key's declared default is not the user's and passes.
+func (p *parser) otherKindKeys(kind Kind) {
+	var names []string
+	for full := range p.raw.Values {
+		ns, name, ok := strings.Cut(full, ":")
+		if !ok || ns != Namespace {
+			continue
+		}
+		if k, known := KeyByName(name); known && !slices.Contains(k.Kinds, kind) && !isDefault(k, p.raw.Values[full]) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		k, _ := KeyByName(name)
+		kinds := make([]string, len(k.Kinds))
+		for i, kk := range k.Kinds {
+			kinds[i] = string(kk)
+		}
+		value := quote(shortValue(p.raw.Values[k.Full()]))
+		if k.Secret || p.raw.Secret[k.Full()] {
+			value = "[secret]"
+		}
+		p.fail(k.Full(), value, fmt.Sprintf("is a key of %s stacks, not of this %s stack: remove it (`pulumi config rm %s`)",
+			strings.Join(kinds, ", "), kind, k.Full()))
+	}
+}
+
+// isDefault reports whether raw is the key's declared default (what
+// Pulumi.yaml injects), comparing structured values as JSON.
+func isDefault(k Key, raw string) bool {
+	if k.Default == nil {
+		return false
+	}
+	var got any
+	if json.Unmarshal([]byte(raw), &got) != nil {
+		got = raw
+	}
+	want := k.Default
+	if b, err := json.Marshal(want); err == nil {
+		_ = json.Unmarshal(b, &want)
+	}
+	if s, ok := want.(string); ok {
+		return raw == s
+	}
+	return reflect.DeepEqual(got, want)
+}
+
+func shortValue(v string) string {
+	if len(v) > 60 {
+		return v[:57] + "..."
+	}
+	return v
 }
 
 func nearest(name string) string {

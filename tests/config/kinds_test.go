@@ -1,0 +1,60 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+)
+
+// A key another kind reads, or a key spelled in the wrong case, would be
+// silently ignored: both are errors naming the key. Values equal to the
+// declared default pass, since Pulumi.yaml injects every default into every
+// stack.
+func TestKeysOfOtherKindsAndWrongCase(t *testing.T) {
+	cases := []struct {
+		name string
+		set  map[string]string
+		key  string
+		want []string // empty: accepted
+	}{
+		{name: "gcp key on an aws stack", set: map[string]string{ns + "gcpMachineType": "n2-standard-8"},
+			key: ns + "gcpMachineType", want: []string{`"n2-standard-8"`, "a key of gcp stacks, not of this aws stack", "pulumi config rm"}},
+		{name: "credentials key on an aws stack", set: map[string]string{ns + "apiKeys": `["APInew"]`},
+			key: ns + "apiKeys", want: []string{"credentials stacks"}},
+		{name: "global key on an aws stack", set: map[string]string{ns + "globalTtl": "60"},
+			key: ns + "globalTtl", want: []string{"global stacks"}},
+		{name: "task cpu in the wrong case", set: map[string]string{ns + "awsTaskCPU": "4096"},
+			key: ns + "awsTaskCPU", want: []string{"not a known key", "did you mean livekit-infra:awsTaskCpu?"}},
+		{name: "Pulumi.yaml's default of a gcp key", set: map[string]string{ns + "gcpMachineType": "n2-standard-4"}},
+		{name: "Pulumi.yaml's default of an array key", set: map[string]string{ns + "apiKeys": `["APIlivekit1"]`}},
+		{name: "Pulumi.yaml's default of an integer key", set: map[string]string{ns + "globalTtl": "30"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			raw := validAWS()
+			for k, v := range c.set {
+				raw[k] = v
+			}
+			_, err := settings.Parse("aws-prod", settings.Raw{Values: raw})
+			if len(c.want) == 0 {
+				if err != nil {
+					t.Fatalf("a default value was refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted; want a config error")
+			}
+			ps := problems(t, err)
+			if len(ps) != 1 || ps[0].Key != c.key {
+				t.Fatalf("problems %v, want exactly one for %s", ps, c.key)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not say %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
