@@ -1,5 +1,5 @@
-// Package kubernetes installs LiveKit on any Kubernetes cluster (GKE, AKS,
-// later EKS) with the official livekit-server Helm chart: the one building
+// Package kubernetes installs LiveKit on any Kubernetes cluster (GKE, AKS)
+// with the official livekit-server Helm chart: the one building
 // block every Kubernetes MediaCluster shares. Each cloud adds its own
 // signaling front door (GKE Gateway, AKS ingress) on top of the Service this
 // component creates.

@@ -54,9 +54,10 @@ type ComputedFunc func(mi MockInfo) resource.PropertyMap
 // InvokeFunc answers an invoke (data source / function call).
 type InvokeFunc func(mi MockInfo) resource.PropertyMap
 
-// computedOutputs is the per-type table of synthesized outputs. Extend it (or
-// use WithComputed) for gcp/azure/kubernetes types; unknown types only get
-// id/name (and arn for aws:*).
+// computedOutputs is the per-type table of synthesized outputs: the AWS and
+// generic types here, each other cloud's in its own file (mocks_gcp.go,
+// mocks_azure.go) registered by init; WithComputed overrides per plan.
+// Unknown types only get id/name (and arn for aws:*).
 var computedOutputs = map[string]ComputedFunc{
 	"aws:lb/loadBalancer:LoadBalancer": func(mi MockInfo) resource.PropertyMap {
 		kind := "app"
