@@ -180,7 +180,7 @@ var computedOutputs = map[string]ComputedFunc{
 	},
 	"random:index/randomPassword:RandomPassword": func(mi MockInfo) resource.PropertyMap {
 		return resource.PropertyMap{
-			"result":     resource.MakeSecret(resource.NewProperty(randomResult(mi))),
+			"result":     resource.MakeSecret(resource.NewProperty(fakeSecret(randomResult(mi)))),
 			"bcryptHash": resource.MakeSecret(resource.NewProperty("$2a$10$" + hashAlnum("bcrypt"+mi.Name, 53))),
 		}
 	},
@@ -530,6 +530,20 @@ func regionCode(region string) string {
 	}
 	b.WriteString(parts[len(parts)-1])
 	return b.String()
+}
+
+// fakePrefix starts every secret the mocks generate, so that values in
+// plans and golden files are plainly not credentials (secret scanners and
+// readers alike); the rest is a deterministic hash, distinct per resource.
+const fakePrefix = "FAKEplanOnly"
+
+// fakeSecret replaces the start of s with fakePrefix, keeping its length
+// and its alphanumeric alphabet; too short a value is returned unchanged.
+func fakeSecret(s string) string {
+	if len(s) < len(fakePrefix)+8 {
+		return s
+	}
+	return fakePrefix + s[len(fakePrefix):]
 }
 
 func randomResult(mi MockInfo) string {

@@ -78,6 +78,52 @@ users:
 `, fqdn, cluster, cluster, cluster, cluster, cluster, cluster, hashHex("aks-token"+cluster, 32))
 }
 
+// AKSServerID is the Entra ID application of the AKS API server that
+// kubelogin requests tokens for (the same in every tenant).
+const AKSServerID = "6dae42f8-4368-4678-94ff-3960e28e3630"
+
+// fakeExecKubeconfig is what AKS returns for a cluster with Entra ID when
+// asked for format=exec: kubelogin with the interactive devicecode login
+// (pulumi/pulumi-azure-native#2399), no credential.
+func fakeExecKubeconfig(cluster, fqdn string) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    certificate-authority-data: cGxhbi1jYQ==
+    server: https://%s:443
+  name: %s
+contexts:
+- context:
+    cluster: %s
+    user: clusterUser_%s
+  name: %s
+current-context: %s
+users:
+- name: clusterUser_%s
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      args:
+      - get-token
+      - --environment
+      - AzurePublicCloud
+      - --server-id
+      - %s
+      - --client-id
+      - 80faf920-1908-4b52-b5ef-a8e7bedfc67a
+      - --tenant-id
+      - %s
+      - --login
+      - devicecode
+      command: kubelogin
+      env: null
+      installHint: |
+        kubelogin is not installed which is required to connect to AAD enabled cluster.
+      provideClusterInfo: false
+`, fqdn, cluster, cluster, cluster, cluster, cluster, cluster, AKSServerID, FakeAzureTenant)
+}
+
 var azureComputed = map[string]ComputedFunc{
 	"azure-native:resources:ResourceGroup": func(mi MockInfo) resource.PropertyMap {
 		name := mi.PhysicalName()
@@ -98,6 +144,17 @@ var azureComputed = map[string]ComputedFunc{
 		return props(map[string]any{
 			"id":        armID(mi, "Microsoft.Network/publicIPAddresses"),
 			"ipAddress": azurePublicIP(mi.Type + mi.Name),
+		})
+	},
+	"azure-native:network:PublicIPPrefix": func(mi MockInfo) resource.PropertyMap {
+		bits := 28
+		if n, ok := mi.Inputs["prefixLength"]; ok && n.IsNumber() {
+			bits = int(n.NumberValue())
+		}
+		h := hashBytes(mi.Type + mi.Name)
+		return props(map[string]any{
+			"id":       armID(mi, "Microsoft.Network/publicIPPrefixes"),
+			"ipPrefix": fmt.Sprintf("20.%d.%d.%d/%d", h[0], h[1], int(h[2])&^0x1f, bits),
 		})
 	},
 	"azure-native:network:PrivateZone": func(mi MockInfo) resource.PropertyMap {
@@ -185,7 +242,7 @@ var azureComputed = map[string]ComputedFunc{
 	"azure:redis/cache:Cache": func(mi MockInfo) resource.PropertyMap {
 		name := mi.PhysicalName()
 		key := func(which string) resource.PropertyValue {
-			return resource.MakeSecret(resource.NewProperty(hashAlnum("redis-key:"+which+mi.Name, 43) + "="))
+			return resource.MakeSecret(resource.NewProperty(fakeSecret(hashAlnum("redis-key:"+which+mi.Name, 43)) + "="))
 		}
 		host := name + ".redis.cache.windows.net"
 		out := props(map[string]any{
@@ -218,9 +275,23 @@ var azureComputed = map[string]ComputedFunc{
 }
 
 var azureInvokes = map[string]InvokeFunc{
+	// The deploying identity (the classic provider's client config).
+	"azure:core/getClientConfig:getClientConfig": func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{
+			"clientId":       uuidish("deployer-client"),
+			"objectId":       uuidish("deployer-object"),
+			"subscriptionId": FakeAzureSubscription,
+			"tenantId":       FakeAzureTenant,
+		})
+	},
+	// Asked for format=exec, AKS answers with kubelogin (Entra ID);
+	// otherwise with the certificate-based kubeconfig of local accounts.
 	aksAPI + "listManagedClusterUserCredentials": func(mi MockInfo) resource.PropertyMap {
 		cluster, _ := plainString(mi.Inputs, "resourceName")
 		kc := fakeKubeconfig(cluster, cluster+".hcp.azmk8s.io")
+		if f, _ := plainString(mi.Inputs, "format"); f == "exec" {
+			kc = fakeExecKubeconfig(cluster, cluster+".hcp.azmk8s.io")
+		}
 		return resource.PropertyMap{"kubeconfigs": resource.NewProperty([]resource.PropertyValue{
 			resource.NewProperty(resource.PropertyMap{
 				"name":  resource.NewProperty("clusterUser"),

@@ -134,7 +134,7 @@ var gcpComputed = map[string]ComputedFunc{
 				"createTime": "2025-01-01T00:00:00Z", "expireTime": "2035-01-01T00:00:00Z",
 			}},
 		}), resource.PropertyMap{
-			"authString": resource.MakeSecret(resource.NewProperty(hashUUID("auth:" + mi.Name))),
+			"authString": resource.MakeSecret(resource.NewProperty(fakeSecret(hashAlnum("auth:"+mi.Name, 36)))),
 		})
 	},
 	"gcp:container/cluster:Cluster": func(mi MockInfo) resource.PropertyMap {
