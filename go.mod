@@ -6,6 +6,7 @@ require (
 	github.com/livekit/livekit-server v1.13.5
 	github.com/pulumi/pulumi-aws/sdk/v6 v6.83.4
 	github.com/pulumi/pulumi-random/sdk/v4 v4.18.2
+	github.com/pulumi/pulumi-tls/sdk/v5 v5.2.0
 	gopkg.in/yaml.v3 v3.0.1
 )
 

@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
@@ -23,12 +24,18 @@ type RecordingsArgs struct {
 }
 
 // Recordings is the S3 bucket (private, encrypted, versioned) with an
-// optional CloudFront distribution reading it through origin access control.
+// optional CloudFront distribution reading it through origin access control
+// and serving only URLs signed with the distribution's key group.
 type Recordings struct {
 	pulumi.ResourceState
 	components.RecordingsOutputs
 
 	BucketArn pulumi.StringOutput
+	// CDNKeyID is the CloudFront public key id a signed URL names
+	// (Key-Pair-Id); CDNSigningKey the matching RSA private key (PEM, a
+	// secret) for the token servers' secret. Both empty without a CDN.
+	CDNKeyID      pulumi.StringOutput
+	CDNSigningKey pulumi.StringOutput
 }
 
 // managedCachingOptimized is AWS's managed "CachingOptimized" cache policy.
@@ -96,14 +103,18 @@ func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts 
 	}
 
 	r.CDNDomain = pulumi.String("").ToStringOutput()
+	r.CDNKeyID = pulumi.String("").ToStringOutput()
+	r.CDNSigningKey = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
 	distArn := pulumi.String("").ToStringOutput()
 	if args.CDN {
-		dist, err := cdn(ctx, name, args, bucket, parent)
+		dist, key, err := cdn(ctx, name, args, bucket, parent)
 		if err != nil {
 			return nil, err
 		}
 		distArn = dist.Arn
 		r.CDNDomain = pulumi.String(args.CDNHostname).ToStringOutput()
+		r.CDNKeyID = key.ID
+		r.CDNSigningKey = key.PrivateKey
 	}
 
 	policy := pulumi.All(bucket.Arn, distArn).ApplyT(func(v []any) (string, error) {
@@ -132,7 +143,8 @@ func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts 
 
 	r.Bucket = bucket.Bucket
 	r.BucketArn = bucket.Arn
-	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{"bucket": r.Bucket, "cdnDomain": r.CDNDomain, "bucketArn": r.BucketArn}); err != nil {
+	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{"bucket": r.Bucket, "cdnDomain": r.CDNDomain, "bucketArn": r.BucketArn,
+		"cdnKeyId": r.CDNKeyID, "cdnSigningKey": r.CDNSigningKey}); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -165,21 +177,26 @@ func lifecycleRules(transitionDays, expireDays int) s3.BucketLifecycleConfigurat
 // cdn puts CloudFront in front of the bucket under our own hostname, so the
 // viewer certificate can require TLS 1.2 (the default *.cloudfront.net
 // certificate allows TLS 1.0). CloudFront certificates must be in us-east-1.
-func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *s3.BucketV2, parent pulumi.ResourceOption) (*cloudfront.Distribution, error) {
+// Every request must carry a URL (or cookie) signed with the key group's key.
+func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *s3.BucketV2, parent pulumi.ResourceOption) (*cloudfront.Distribution, *cdnKey, error) {
 	useast1, err := aws.NewProvider(ctx, name+"-us-east-1", &aws.ProviderArgs{Region: pulumi.String("us-east-1")}, parent)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	key, err := cdnSigningKey(ctx, name, parent)
+	if err != nil {
+		return nil, nil, err
 	}
 	cert, err := acm.NewCertificate(ctx, name+"-cdn-cert", &acm.CertificateArgs{
 		DomainName:       pulumi.String(args.CDNHostname),
 		ValidationMethod: pulumi.String("DNS"),
 	}, parent, pulumi.Provider(useast1))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	certArn, err := validateCertificate(ctx, name+"-cdn-cert", cert, args.ZoneID, 1, parent, pulumi.Provider(useast1))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	oac, err := cloudfront.NewOriginAccessControl(ctx, name, &cloudfront.OriginAccessControlArgs{
 		Description:                   pulumi.String("CloudFront reads " + name + " with SigV4"),
@@ -188,7 +205,7 @@ func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *s3.Buck
 		SigningProtocol:               pulumi.String("sigv4"),
 	}, parent)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	const originID = "recordings"
 	dist, err := cloudfront.NewDistribution(ctx, name, &cloudfront.DistributionArgs{
@@ -210,6 +227,11 @@ func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *s3.Buck
 			CachedMethods:        pulumi.ToStringArray([]string{"GET", "HEAD"}),
 			CachePolicyId:        pulumi.String(managedCachingOptimized),
 			Compress:             pulumi.Bool(true),
+			// Without a trusted key group CloudFront serves every object
+			// to anyone with its URL; with one it answers 403 unless the
+			// URL or cookie is signed by a key of the group. Docs:
+			// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html
+			TrustedKeyGroups: pulumi.StringArray{key.GroupID},
 		},
 		Restrictions: &cloudfront.DistributionRestrictionsArgs{
 			GeoRestriction: &cloudfront.DistributionRestrictionsGeoRestrictionArgs{RestrictionType: pulumi.String("none")},
@@ -221,7 +243,7 @@ func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *s3.Buck
 		},
 	}, parent)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := route53.NewRecord(ctx, name+"-cdn-dns", &route53.RecordArgs{
 		ZoneId: pulumi.String(args.ZoneID),
@@ -231,7 +253,56 @@ func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *s3.Buck
 			Name: dist.DomainName, ZoneId: dist.HostedZoneId, EvaluateTargetHealth: pulumi.Bool(false),
 		}},
 	}, parent); err != nil {
+		return nil, nil, err
+	}
+	return dist, key, nil
+}
+
+// cdnKey is the distribution's URL-signing key: the key group the default
+// behaviour trusts, the public key's id (a signed URL's Key-Pair-Id) and the
+// private key (PEM, a secret).
+type cdnKey struct {
+	GroupID    pulumi.StringOutput
+	ID         pulumi.StringOutput
+	PrivateKey pulumi.StringOutput
+}
+
+// cdnSigningKey generates the RSA key pair that signs recordings URLs and
+// registers its public half with CloudFront. CloudFront signed URLs take
+// RSA 2048-bit (SHA1-RSA) or ECDSA P-256 keys; RSA is what every CloudFront
+// signer library reads. The private key lives in Pulumi state as a secret
+// and in the token servers' secret; replacing this resource rotates it.
+// Docs: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-trusted-signers.html
+func cdnSigningKey(ctx *pulumi.Context, name string, parent pulumi.ResourceOption) (*cdnKey, error) {
+	priv, err := tls.NewPrivateKey(ctx, name+"-cdn-signing", &tls.PrivateKeyArgs{
+		Algorithm: pulumi.String("RSA"),
+		RsaBits:   pulumi.Int(2048),
+	}, parent, pulumi.AdditionalSecretOutputs([]string{"privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"}))
+	if err != nil {
 		return nil, err
 	}
-	return dist, nil
+	// Public keys and key groups are account-wide names: the stack keeps
+	// them apart; a prefix lets a new key exist beside the old one while
+	// it is replaced.
+	pub, err := cloudfront.NewPublicKey(ctx, name+"-cdn-signing", &cloudfront.PublicKeyArgs{
+		NamePrefix: pulumi.String(ctx.Stack() + "-" + name + "-"),
+		Comment:    pulumi.String("Signs LiveKit recordings URLs (token servers)"),
+		EncodedKey: priv.PublicKeyPem,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	group, err := cloudfront.NewKeyGroup(ctx, name+"-cdn-signing", &cloudfront.KeyGroupArgs{
+		Name:    pulumi.String(ctx.Stack() + "-" + name),
+		Comment: pulumi.String("Keys trusted to sign LiveKit recordings URLs"),
+		Items:   pulumi.StringArray{pub.ID()},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	return &cdnKey{
+		GroupID:    group.ID().ToStringOutput(),
+		ID:         pub.ID().ToStringOutput(),
+		PrivateKey: pulumi.ToSecret(priv.PrivateKeyPem).(pulumi.StringOutput),
+	}, nil
 }

@@ -96,7 +96,12 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	apiCreds, err := apiCredentialsSecret(ctx, name, creds, cluster.URL, s.Protect)
+	// The CDN serves signed URLs only; token servers sign with this key.
+	var cdnKey pulumi.StringMap
+	if r.Recordings.CDN {
+		cdnKey = pulumi.StringMap{"recordingsCdnKeyId": recordings.CDNKeyID, "recordingsCdnKey": recordings.CDNSigningKey}
+	}
+	apiCreds, err := apiCredentialsSecret(ctx, name, creds, cluster.URL, cdnKey, s.Protect)
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +117,7 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"redisEndpoint":                  redis.Address,
 		"recordingsBucket":               recordings.Bucket,
 		"recordingsCdn":                  recordings.CDNDomain,
+		"recordingsCdnKeyId":             recordings.CDNKeyID,
 		"configSecretArn":                cluster.ConfigSecretArn,
 		"apiKeySecretArn":                apiCreds,
 		regional.OutputAPIKeyFingerprint: creds.Fingerprint,

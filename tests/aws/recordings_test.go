@@ -2,6 +2,7 @@ package aws_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -191,4 +192,85 @@ func TestRecordingsWithoutCDN(t *testing.T) {
 		t.Errorf("recordingsCdn output = %v, want empty", got)
 	}
 	child(t, p, tRecordings, tBucket, "")
+}
+
+// The CDN serves only signed URLs (#17 item 5): the default behaviour trusts
+// one key group holding the public half of a generated RSA 2048 key; the
+// private half reaches token servers only through their Secrets Manager
+// secret (a Pulumi secret), next to the public key's id they name as
+// Key-Pair-Id. No IAM policy of the stack can read that secret.
+func TestRecordingsCDNSignedURLs(t *testing.T) {
+	const (
+		tPrivKey  = "tls:index/privateKey:PrivateKey"
+		tPubKey   = "aws:cloudfront/publicKey:PublicKey"
+		tKeyGroup = "aws:cloudfront/keyGroup:KeyGroup"
+	)
+	p := prod(t)
+	dist := child(t, p, tRecordings, tDist, "")
+	group := child(t, p, tRecordings, tKeyGroup, "-cdn-signing")
+	pub := child(t, p, tRecordings, tPubKey, "-cdn-signing")
+	priv := child(t, p, tRecordings, tPrivKey, "-cdn-signing")
+
+	expect(t, dist, "defaultCacheBehavior.trustedKeyGroups", []any{group.ID})
+	dependsOn(t, dist, group, "the behaviour trusts the key group")
+	absentOrEmpty(t, dist, "orderedCacheBehaviors", "every path must require a signature")
+	expect(t, group, "items", []any{pub.ID})
+	expect(t, priv, "algorithm", "RSA")
+	expect(t, priv, "rsaBits", 2048)
+	dependsOn(t, pub, priv, "CloudFront holds the generated key's public half")
+	if got := str(t, pub, "encodedKey"); !strings.HasPrefix(got, "-----BEGIN PUBLIC KEY-----") {
+		t.Errorf("public key %q is not the generated key's PEM", got)
+	}
+	if !slices.Contains(priv.AdditionalSecretOutputs, "privateKeyPem") {
+		t.Errorf("private key's privateKeyPem is not a secret output (%v)", priv.AdditionalSecretOutputs)
+	}
+
+	ver, _ := p.Find(tSecretVer, "livekit-api-credentials")
+	var creds map[string]string
+	jsonInput(t, ver, "secretString", &creds)
+	if creds["recordingsCdnKeyId"] != pub.ID {
+		t.Errorf("token servers' secret names key %q, want the CloudFront public key %s", creds["recordingsCdnKeyId"], pub.ID)
+	}
+	if !strings.Contains(creds["recordingsCdnKey"], "PRIVATE KEY-----") {
+		t.Errorf("token servers' secret has no private signing key: %q", creds["recordingsCdnKey"])
+	}
+	if !ver.IsSecret("secretString") {
+		t.Error("the token servers' secret body is not a Pulumi secret")
+	}
+	if got := p.Outputs["recordingsCdnKeyId"]; got != pub.ID || p.OutputIsSecret("recordingsCdnKeyId") {
+		t.Errorf("output recordingsCdnKeyId = %v (secret %v), want the plain key id %s", got, p.OutputIsSecret("recordingsCdnKeyId"), pub.ID)
+	}
+	for k, v := range p.RawOutputs {
+		if s, _ := v.(string); strings.Contains(s, "PRIVATE KEY") {
+			t.Errorf("output %s holds the private key", k)
+		}
+	}
+
+	// Only token servers read the secret: no policy of this stack (the
+	// ECS roles) names it.
+	api, _ := p.Find(tSecret, "livekit-api-credentials")
+	for _, r := range p.Resources {
+		if !strings.HasPrefix(r.Type, "aws:iam/") {
+			continue
+		}
+		for _, k := range []string{"policy", "inlinePolicies"} {
+			if v, ok := r.RawInput(k); ok && strings.Contains(fmt.Sprint(v), api.ID) {
+				t.Errorf("%s %q grants access to the token servers' secret", r.Type, r.Name)
+			}
+		}
+	}
+
+	// Without a CDN: no key, no signing fields.
+	nc := variantPlan(t, "noCdn")
+	for _, typ := range []string{tPrivKey, tPubKey, tKeyGroup} {
+		if rs := childrenOfType(nc, tRecordings, typ); len(rs) > 0 {
+			t.Errorf("recordingsCdn=false still declares %s %v", typ, names(rs))
+		}
+	}
+	ver, _ = nc.Find(tSecretVer, "livekit-api-credentials")
+	creds = nil
+	jsonInput(t, ver, "secretString", &creds)
+	if _, ok := creds["recordingsCdnKey"]; ok {
+		t.Error("recordingsCdn=false: the token servers' secret still holds a CDN key")
+	}
 }

@@ -6,12 +6,6 @@ package policy
 // violation not listed here and on an entry that no plan produces any more,
 // so this list is exactly what remains to fix: remove an entry with its fix.
 var knownViolations = map[string]string{
-	// #17 item 5. aws-prod: CloudFront serves every recording to anyone
-	// with the URL. Fix: a trusted key group on the behaviors, the private
-	// key in Secrets Manager, signed URLs or cookies from the token server
-	// (as the GCP and Azure recordings paths already require).
-	"no-public-storage|aws:cloudfront/distribution:Distribution::livekit-recordings": "recordings CDN without signed URLs",
-
 	// #17 item 7. gcp-eu: the GKE control plane accepts any source unless
 	// gcpMasterAuthorizedNetworks is set (the sweep's authorizedNetwork
 	// variant passes). Fix: authorized networks (or a private or DNS-based
