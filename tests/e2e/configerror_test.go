@@ -19,6 +19,8 @@ func withAPICredentials(sc *plan.StackConfig, key, secret string) *plan.StackCon
 		out.Config[k] = v
 	}
 	out.SecretKeys = append(out.SecretKeys, sc.SecretKeys...)
+	// A region with its own key reads no credentials stack.
+	delete(out.Config, settings.Namespace+":credentialsStack")
 	for k, v := range map[string]string{settings.Namespace + ":apiKey": key, settings.Namespace + ":apiSecret": secret} {
 		out.Config[k] = v
 		if !out.IsSecret(k) {

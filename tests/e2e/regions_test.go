@@ -32,6 +32,7 @@ import (
 	gcpstack "github.com/livekit-infra/livekit-infra/stacks/gcp"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
@@ -81,7 +82,7 @@ var regionStacks = []regionStack{
 		Program:        gcpstack.Program,
 		Config:         kubernetesSecretField("livekit-config", "config.yaml"),
 		Cache:          memorystore,
-		APICredentials: stackOutputCredentials("apiKey", "apiSecret"),
+		APICredentials: secretJSONCredentials("gcp:secretmanager/secretVersion:SecretVersion", "secretData"),
 		HealthChecks: []healthCheckSource{
 			{Name: "GKE Gateway HealthCheckPolicy", Required: true, Extract: gkeHealthCheckPolicies},
 			{Name: "LiveKit pod probes", Required: true, Extract: workloadProbes},
@@ -94,7 +95,7 @@ var regionStacks = []regionStack{
 		Program:        azurestack.Program,
 		Config:         kubernetesSecretField("livekit-config", "config.yaml"),
 		Cache:          azureCache,
-		APICredentials: stackOutputCredentials("apiKey", "apiSecret"),
+		APICredentials: secretJSONCredentials("azure-native:keyvault:Secret", "properties.value"),
 		// Traefik routes to ready pods only: the readiness probe is the
 		// load balancer's health check on AKS.
 		HealthChecks: []healthCheckSource{
@@ -310,19 +311,36 @@ func azureCache(p *plan.Plan) (managedCache, error) {
 	return managedCache{Resource: typ + " " + r.Name, TLS: tlsOnly, Port: 6380}, nil
 }
 
-// stackOutputCredentials reads the API key and secret from secret stack
-// outputs (token servers read them with `pulumi stack output --show-secrets`).
-func stackOutputCredentials(keyOutput, secretOutput string) func(p *plan.Plan) (string, string, error) {
+// secretJSONCredentials reads the token servers' credentials ({"apiKey",
+// "apiSecret", "url"} JSON) from input path of the one resource of type typ
+// named *-api-credentials: the Secret Manager secret version on GCP, the Key
+// Vault secret on Azure.
+func secretJSONCredentials(typ, path string) func(p *plan.Plan) (string, string, error) {
 	return func(p *plan.Plan) (string, string, error) {
-		key, _ := p.RawOutputs[keyOutput].(string)
-		secret, _ := p.RawOutputs[secretOutput].(string)
-		if key == "" || secret == "" {
-			return "", "", fmt.Errorf("outputs %q and %q must hold the API key and secret", keyOutput, secretOutput)
+		var found []*plan.Resource
+		for i := range p.Resources {
+			if r := &p.Resources[i]; r.Type == typ && strings.HasSuffix(r.Name, "-api-credentials") {
+				found = append(found, r)
+			}
 		}
-		if !p.OutputIsSecret(secretOutput) {
-			return "", "", fmt.Errorf("output %q is not a Pulumi secret", secretOutput)
+		if len(found) != 1 {
+			return "", "", fmt.Errorf("want exactly one %s named *-api-credentials, found %d", typ, len(found))
 		}
-		return key, secret, nil
+		body, err := secretStringInput(found[0], path)
+		if err != nil {
+			return "", "", err
+		}
+		var c struct {
+			APIKey    string `json:"apiKey"`
+			APISecret string `json:"apiSecret"`
+		}
+		if err := json.Unmarshal([]byte(body), &c); err != nil {
+			return "", "", fmt.Errorf("%s %s: %s is not JSON: %v", typ, found[0].Name, path, err)
+		}
+		if c.APIKey == "" || c.APISecret == "" {
+			return "", "", fmt.Errorf("%s %s: apiKey or apiSecret missing", typ, found[0].Name)
+		}
+		return c.APIKey, c.APISecret, nil
 	}
 }
 
@@ -539,6 +557,8 @@ func globalRoute53Checks(p *plan.Plan) ([]healthCheck, error) {
 		opts = append(opts, plan.WithStackReference(r.Stack, map[string]any{
 			"hostname": h, "url": "wss://" + h, "healthUrl": "https://" + h + "/",
 			"healthCheckPath": "/", "globalHostname": key("globalHostname"),
+			// The same key set: the global stack refuses regions that differ.
+			regional.OutputAPIKeyFingerprint: p.RawOutputs[regional.OutputAPIKeyFingerprint],
 		}))
 	}
 	if !listed {
