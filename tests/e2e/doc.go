@@ -17,6 +17,19 @@
 // evaluated with the region plan's outputs behind its StackReference.
 // Rows: aws-prod, gcp-eu, azure-asia.
 //
+// TestFailover (failover_test.go) boots the three regions side by side and
+// walks Europe's failover chain with a real participant (server-sdk-go:
+// signaling and ICE on loopback) and one token signed with the key set all
+// regions share: the global stack's Route 53 records and health checks,
+// from its offline plan with the regions' plans behind its StackReferences,
+// are evaluated by the Route 53 model of tests/internal/route53 whose
+// health checks are real HTTP probes of the nodes, with Route 53's timing
+// divided by failoverScale. The first region dies, the answer moves, the
+// client reconnects in the next region; with every region down the answer
+// fails open to the first; the first region comes back. It logs the
+// measured failover beside worstCaseFailoverSeconds and writes it as JSON
+// to $LKINFRA_FAILOVER_REPORT (scripts/bench.sh).
+//
 // Prerequisites: run scripts/install-test-deps.sh once. It installs
 // redis-server and builds livekit-server into
 // $HOME/.cache/livekit-infra/bin/livekit-server-<version>/, and writes

@@ -769,6 +769,15 @@ var liveKitEnvVars = []string{"REDIS_HOST", "REDIS_PASSWORD", "NODE_IP", "UDP_PO
 // The signaling port is read from the YAML's `port`.
 func startLiveKit(t testing.TB, configYAML string) *liveKitNode {
 	t.Helper()
+	n := launchLiveKit(t, configYAML)
+	n.waitReady(t)
+	return n
+}
+
+// launchLiveKit is startLiveKit without the wait: several nodes launched
+// first and then waited for (waitReady) boot side by side.
+func launchLiveKit(t testing.TB, configYAML string) *liveKitNode {
+	t.Helper()
 	bin := liveKitBinary(t)
 	var head struct {
 		Port int `yaml:"port"`
@@ -788,7 +797,13 @@ func startLiveKit(t testing.TB, configYAML string) *liveKitNode {
 	printTailOnFailure(t, name, n.logPath)
 	n.proc = startProcess(t, name, bin, nil, env, n.logPath)
 	t.Cleanup(func() { n.Stop() })
+	return n
+}
 
+// waitReady waits for a launched node's GET / to return 200.
+func (n *liveKitNode) waitReady(t testing.TB) {
+	t.Helper()
+	name := fmt.Sprintf("livekit-server:%d", n.Port)
 	took := eventually(t, liveKitReadyTimeout, name+" ready (GET / = 200)", func() error {
 		if done, err := n.proc.exited(); done {
 			// livekit-server v1.13.5 prints startup errors (bad config,
@@ -808,7 +823,6 @@ func startLiveKit(t testing.TB, configYAML string) *liveKitNode {
 		return nil
 	})
 	t.Logf("%s: ready after %s", name, took.Round(time.Millisecond))
-	return n
 }
 
 // liveKitEnv is the test's environment without LiveKit's own variables, plus
