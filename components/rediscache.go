@@ -4,6 +4,15 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// RedisEvictionPolicy is every cloud's maxmemory-policy. LiveKit v1.13.5
+// keeps its node registry, room-to-node map, rooms and participants in
+// Redis hashes without TTLs (pkg/routing/redisrouter.go, pkg/service/
+// redisstore.go); the only keys with a TTL are room locks (SetNX). So
+// volatile-* policies could evict exactly the locks, letting two nodes
+// create the same room, and allkeys-* would drop routing state silently.
+// noeviction makes a full cache fail writes loudly (and alarm) instead.
+const RedisEvictionPolicy = "noeviction"
+
 // RedisCacheArgs is what every cloud's RedisCache accepts. Each region runs
 // its own Redis, so rooms are region-local; a far-away or shared Redis
 // breaks signaling relay and couples outages (livekit#3456, livekit#3858).

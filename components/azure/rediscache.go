@@ -96,8 +96,8 @@ func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts 
 		RedisConfiguration: &redis.CacheRedisConfigurationArgs{
 			// Access keys are the AUTH password LiveKit uses.
 			AuthenticationEnabled: pulumi.Bool(true),
-			// LiveKit's room and node keys carry TTLs; never evict the rest.
-			MaxmemoryPolicy: pulumi.String("volatile-lru"),
+			// components.RedisEvictionPolicy: LiveKit's state has no TTLs.
+			MaxmemoryPolicy: pulumi.String(components.RedisEvictionPolicy),
 		},
 		// Patching restarts a node; early Sunday UTC is the quietest time.
 		PatchSchedules: redis.CachePatchScheduleArray{&redis.CachePatchScheduleArgs{

@@ -78,9 +78,7 @@ func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts 
 		// TLS with Memorystore's own CA: clients must be given that CA
 		// (serverCaCerts); system roots do not verify it.
 		TransitEncryptionMode: pulumi.String("SERVER_AUTHENTICATION"),
-		// Room and participant state is rebuilt by the nodes; evicting it
-		// would silently break rooms, a full cache fails loudly instead.
-		RedisConfigs: pulumi.StringMap{"maxmemory-policy": pulumi.String("noeviction")},
+		RedisConfigs: pulumi.StringMap{"maxmemory-policy": pulumi.String(components.RedisEvictionPolicy)},
 		MaintenancePolicy: &redis.InstanceMaintenancePolicyArgs{
 			WeeklyMaintenanceWindows: redis.InstanceMaintenancePolicyWeeklyMaintenanceWindowArray{
 				&redis.InstanceMaintenancePolicyWeeklyMaintenanceWindowArgs{

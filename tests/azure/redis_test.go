@@ -42,6 +42,11 @@ func TestRedisCache(t *testing.T) {
 	if !boolean(t, r, "redisConfiguration.authenticationEnabled") {
 		t.Error("Redis AUTH is off")
 	}
+	// components.RedisEvictionPolicy: volatile-lru could evict LiveKit's
+	// room locks, its only keys with a TTL.
+	if got := str(t, r, "redisConfiguration.maxmemoryPolicy"); got != "noeviction" {
+		t.Errorf("maxmemoryPolicy %q, want noeviction like every cloud", got)
+	}
 	if !r.Protect {
 		t.Error("the cache is not protected")
 	}

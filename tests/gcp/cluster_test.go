@@ -3,6 +3,9 @@ package gcp_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 func TestGKECluster(t *testing.T) {
@@ -22,8 +25,10 @@ func TestGKECluster(t *testing.T) {
 		"removeDefaultNodePool":                                     true,
 		"masterAuth.clientCertificateConfig.issueClientCertificate": false,
 		"monitoringConfig.managedPrometheus.enabled":                true,
-		"deletionProtection":                                        true,
-		"addonsConfig.httpLoadBalancing.disabled":                   false,
+		// GKE refuses to delete the cluster while this is on (#17 item
+		// 14: keep it on).
+		"deletionProtection":                      true,
+		"addonsConfig.httpLoadBalancing.disabled": false,
 	})
 	if !c.Protect {
 		t.Error("the cluster is not protected")
@@ -134,6 +139,8 @@ func TestMemorystore(t *testing.T) {
 		"region":                euRegion,
 		"reservedIpRange":       psa.Name, // autonamed: the mock names it by its logical name
 		"authorizedNetwork":     one(t, p, tNetwork).ID,
+		// components.RedisEvictionPolicy, the same in every cloud.
+		`redisConfigs["maxmemory-policy"]`: "noeviction",
 	})
 	if v := r.InputString("redisVersion"); !strings.HasPrefix(v, "REDIS_7") {
 		t.Errorf("redisVersion = %q, want Redis 7", v)
@@ -162,5 +169,68 @@ func TestProtectOff(t *testing.T) {
 	}
 	if got, _ := one(t, p, tCluster).Input("deletionProtection"); got != false {
 		t.Errorf("cluster deletionProtection = %v with protect=false", got)
+	}
+}
+
+// #17 item 7: the control plane's public endpoint accepts only the
+// configured networks (gcp-eu lists the documentation range). An empty list
+// is refused unless gcpAllowPublicApi opts in explicitly, which `lkinfra
+// plan` then warns about; both at once, or 0.0.0.0/0, are refused too.
+func TestGKEControlPlaneAccess(t *testing.T) {
+	c := one(t, stackPlan(t), tCluster)
+	blocks, _ := c.Input("masterAuthorizedNetworksConfig.cidrBlocks")
+	list, _ := blocks.([]any)
+	if len(list) != 1 || list[0].(map[string]any)["cidrBlock"] != "203.0.113.0/24" {
+		t.Errorf("master authorized networks %v, want exactly [203.0.113.0/24]", blocks)
+	}
+
+	for _, tc := range []struct {
+		name string
+		set  map[string]string
+		want []string
+	}{
+		{"empty without opt-in", map[string]string{"livekit-infra:gcpMasterAuthorizedNetworks": "[]"},
+			[]string{"livekit-infra:gcpMasterAuthorizedNetworks = []", "must list the CIDRs", "livekit-infra:gcpAllowPublicApi: true"}},
+		{"list and opt-in", map[string]string{"livekit-infra:gcpAllowPublicApi": "true"},
+			[]string{"livekit-infra:gcpAllowPublicApi = true", "contradicts livekit-infra:gcpMasterAuthorizedNetworks (203.0.113.0/24)"}},
+		{"everywhere", map[string]string{"livekit-infra:gcpMasterAuthorizedNetworks": `["0.0.0.0/0"]`},
+			[]string{`livekit-infra:gcpMasterAuthorizedNetworks = "0.0.0.0/0"`, "admits every address"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := planWith(t, tc.set)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if n := strings.Count(err.Error(), "\n  - "); n != 1 {
+				t.Errorf("%d problems, want 1:\n%v", n, err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+
+	openCfg := map[string]string{"livekit-infra:gcpMasterAuthorizedNetworks": "[]", "livekit-infra:gcpAllowPublicApi": "true"}
+	open, err := planWith(t, openCfg)
+	if err != nil {
+		t.Fatalf("the explicit opt-in: %v", err)
+	}
+	if _, ok := one(t, open, tCluster).Input("masterAuthorizedNetworksConfig"); ok {
+		t.Error("the opt-in still sets authorized networks")
+	}
+	sc, err := plan.LoadStackConfig("../..", "gcp-eu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := settings.ExposureWarnings(sc.Config); len(w) != 0 {
+		t.Errorf("gcp-eu warns %v", w)
+	}
+	for k, v := range openCfg {
+		sc.Config[k] = v
+	}
+	if w := settings.ExposureWarnings(sc.Config); len(w) != 1 || !strings.Contains(w[0].String(), "livekit-infra:gcpAllowPublicApi = true: the GKE control plane's public endpoint accepts connections from any address") {
+		t.Errorf("opt-in warnings %v", w)
 	}
 }
