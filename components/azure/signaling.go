@@ -47,6 +47,9 @@ const (
 	CertificateName = "livekit-signaling"
 	TLSSecretName   = "livekit-signaling-tls"
 	IngressName     = "livekit-signaling"
+	// HSTSMiddleware is the Traefik Middleware (in the LiveKit namespace)
+	// adding Strict-Transport-Security to every signaling answer.
+	HSTSMiddleware = "livekit-hsts"
 
 	// dnsRegion is the AWS provider's region for Route 53 and IAM (both
 	// global); cert-manager needs one for its STS calls.
@@ -111,7 +114,11 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 
 	// cert-manager, its DNS-01 service account and the right to mint that
 	// account's tokens.
-	cmNS, err := objects.NewNamespace(ctx, name+"-cert-manager", CertManagerNamespace, nil, parent, k)
+	// cert-manager's pods (controller, webhook, cainjector, startupapicheck;
+	// DNS-01, so no solver pods) run non-root, seccomp RuntimeDefault, no
+	// capabilities, no privilege escalation by the chart's defaults
+	// (deploy/charts/cert-manager/values.yaml, v1.21): restricted fits.
+	cmNS, err := objects.NewNamespace(ctx, name+"-cert-manager", CertManagerNamespace, k8s.RestrictedNamespaceLabels(), parent, k)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +174,10 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 
 	// Traefik on the static IP. Only 443 is exposed; the Azure load balancer
 	// keeps client addresses (externalTrafficPolicy Local).
-	trNS, err := objects.NewNamespace(ctx, name+"-traefik", TraefikNamespace, nil, parent, k)
+	// Traefik's chart (41.x values.yaml) runs as 65532, non-root, seccomp
+	// RuntimeDefault, all capabilities dropped, read-only root, no host
+	// network or ports (the Service exposes 443): restricted fits.
+	trNS, err := objects.NewNamespace(ctx, name+"-traefik", TraefikNamespace, k8s.RestrictedNamespaceLabels(), parent, k)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +215,12 @@ func traefikValues(args *MediaClusterArgs) pulumi.Map {
 				"transport": map[string]any{"respondingTimeouts": map[string]any{"readTimeout": 0, "idleTimeout": "3600s"}},
 			},
 		},
-		"tlsOptions": map[string]any{"default": map[string]any{"minVersion": "VersionTLS12", "sniStrict": false}},
+		// sniStrict: a handshake without SNI, or naming a host no Ingress
+		// serves, is refused instead of answered with Traefik's
+		// self-signed default certificate (every LiveKit SDK, and Route 53's
+		// health checks with EnableSNI, send the name). Docs:
+		// https://doc.traefik.io/traefik/https/tls/#strict-sni-checking
+		"tlsOptions": map[string]any{"default": map[string]any{"minVersion": "VersionTLS12", "sniStrict": true}},
 		"service": map[string]any{
 			"annotations": map[string]any{
 				// The static IP from the Network component, in our resource group.
@@ -238,15 +253,29 @@ func (s *signalingLB) route(ctx *pulumi.Context, name string, workload *k8s.Live
 	if err != nil {
 		return err
 	}
+	// HSTS on every signaling answer: a headers Middleware next to the
+	// Ingress (Traefik's CRD provider, on by default in the chart). Docs:
+	// https://doc.traefik.io/traefik/middlewares/http/headers/
+	hsts, err := objects.NewObject(ctx, name+"-hsts", &objects.ObjectArgs{
+		APIVersion: "traefik.io/v1alpha1", Kind: "Middleware", Name: HSTSMiddleware, Namespace: workload.Namespace,
+		Spec: toMap(map[string]any{"headers": map[string]any{
+			"stsSeconds": livekit.HSTSMaxAgeSeconds, "stsIncludeSubdomains": false, "forceSTSHeader": true,
+		}}),
+	}, parent, k, pulumi.DependsOn([]pulumi.Resource{s.traefik}))
+	if err != nil {
+		return err
+	}
 	if _, err := objects.NewIngress(ctx, name+"-signaling", &objects.IngressArgs{
 		Name: IngressName, Namespace: workload.Namespace, Class: IngressClass,
 		Annotations: map[string]string{
 			"traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
 			"traefik.ingress.kubernetes.io/router.tls":         "true",
+			// <namespace>-<name>@kubernetescrd names a CRD Middleware.
+			"traefik.ingress.kubernetes.io/router.middlewares": k8s.DefaultNamespace + "-" + HSTSMiddleware + "@kubernetescrd",
 		},
 		Hosts: names, TLSSecret: TLSSecretName,
 		Service: workload.ServiceName, Port: livekit.SignalPort,
-	}, parent, k, pulumi.DependsOn([]pulumi.Resource{s.traefik, cert})); err != nil {
+	}, parent, k, pulumi.DependsOn([]pulumi.Resource{s.traefik, cert, hsts})); err != nil {
 		return err
 	}
 

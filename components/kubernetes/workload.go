@@ -62,7 +62,56 @@ const (
 	// MinDrainSeconds is the shortest grace period accepted: LiveKit drains
 	// rooms on SIGTERM and is killed when the grace period ends.
 	MinDrainSeconds = 300
+	// RunAsUser is the fixed UID (and GID) LiveKit runs as. The official
+	// image (livekit/livekit Dockerfile: alpine, ENTRYPOINT
+	// /livekit-server, no USER) would run as root; the binary needs no
+	// root: it binds only the unprivileged ports the config names (the
+	// container already drops every capability, NET_BIND_SERVICE included)
+	// and reads its config from an env var and files that fsGroup makes
+	// readable. 65532 is the conventional "nonroot" id of distroless images.
+	RunAsUser = 65532
+	// TmpDir is an emptyDir: the only writable path under the read-only
+	// root filesystem.
+	TmpDir = "/tmp"
 )
+
+// Pod Security Admission labels (https://kubernetes.io/docs/concepts/security/pod-security-admission/).
+const (
+	PodSecurityEnforce = "pod-security.kubernetes.io/enforce"
+	PodSecurityAudit   = "pod-security.kubernetes.io/audit"
+	PodSecurityWarn    = "pod-security.kubernetes.io/warn"
+)
+
+// NamespaceLabels are the LiveKit namespace's labels. Pod Security
+// Standards: the baseline level forbids hostNetwork and hostPort
+// ("Host Namespaces", "Host Ports" in
+// https://kubernetes.io/docs/concepts/security/pod-security-standards/),
+// which media needs (each node's public IP), so the namespace can only
+// enforce privileged. It audits and warns at baseline, so anything else
+// needing host access here is flagged; the LiveKit pod itself is held to
+// restricted's other rules by its security contexts (non-root, no
+// capabilities, no privilege escalation, RuntimeDefault seccomp,
+// read-only root).
+func NamespaceLabels() map[string]string {
+	return map[string]string{
+		"app.kubernetes.io/part-of": "livekit-infra",
+		PodSecurityEnforce:          "privileged",
+		PodSecurityAudit:            "baseline",
+		PodSecurityWarn:             "baseline",
+	}
+}
+
+// RestrictedNamespaceLabels enforce the restricted Pod Security Standard,
+// for namespaces whose pods need no host access (cert-manager, Traefik:
+// both charts run non-root without capabilities by default).
+func RestrictedNamespaceLabels() map[string]string {
+	return map[string]string{
+		"app.kubernetes.io/part-of": "livekit-infra",
+		PodSecurityEnforce:          "restricted",
+		PodSecurityAudit:            "restricted",
+		PodSecurityWarn:             "restricted",
+	}
+}
 
 // SelectorLabels are the labels the chart puts on its pods.
 func SelectorLabels() map[string]string {
@@ -111,7 +160,8 @@ type LiveKitWorkloadArgs struct {
 	ChartVersion string
 	// ChartRepo overrides the chart repository (default ChartRepo).
 	ChartRepo string
-	// Image is the pinned LiveKit image, repository:tag.
+	// Image is the pinned LiveKit image: repository:tag,
+	// repository@sha256:<digest> or repository:tag@sha256:<digest>.
 	Image string
 	// Config is the rendered LiveKit YAML (a secret).
 	Config pulumi.StringInput
@@ -206,9 +256,24 @@ func (a *LiveKitWorkloadArgs) Validate(name string) error {
 	return fmt.Errorf("LiveKitWorkload %q: invalid args:\n  - %s", name, strings.Join(errs, "\n  - "))
 }
 
+var digestRe = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// splitImage splits a pinned image reference into the chart's repository
+// and tag values. A digest-pinned reference has no tag the chart could use
+// (digest-only) or one the digest overrides: the Deployment transform sets
+// the container's image to the full reference, so a digest always wins.
 func splitImage(image string) (repo, tag string, err error) {
-	if strings.Contains(image, "@") {
-		return "", "", fmt.Errorf("%q: pin by tag (the chart takes repository and tag)", image)
+	if name, digest, ok := strings.Cut(image, "@"); ok {
+		if !digestRe.MatchString(digest) {
+			return "", "", fmt.Errorf("%q: a digest is sha256: and 64 lowercase hex digits", image)
+		}
+		if i := strings.LastIndex(name, ":"); i > 0 && !strings.Contains(name[i:], "/") {
+			name, tag = name[:i], name[i+1:]
+		}
+		if name == "" || strings.ContainsAny(name, "@ ") {
+			return "", "", fmt.Errorf("%q must be repository@sha256:<digest> or repository:tag@sha256:<digest>", image)
+		}
+		return name, tag, nil
 	}
 	i := strings.LastIndex(image, ":")
 	if i <= 0 || strings.Contains(image[i:], "/") || i == len(image)-1 {
@@ -249,7 +314,7 @@ func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadA
 		nsName = DefaultNamespace
 	}
 
-	ns, err := objects.NewNamespace(ctx, name, nsName, map[string]string{"app.kubernetes.io/part-of": "livekit-infra"}, parent, provider)
+	ns, err := objects.NewNamespace(ctx, name, nsName, NamespaceLabels(), parent, provider)
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +350,7 @@ func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadA
 	if repo == "" {
 		repo = ChartRepo
 	}
-	patch := DeploymentPatch{SecretName: SecretName, Files: sortedKeys(args.Files), ConfigHash: hash}
+	patch := DeploymentPatch{SecretName: SecretName, Files: sortedKeys(args.Files), ConfigHash: hash, Image: args.Image}
 	chart, err := helmv4.NewChart(ctx, name, &helmv4.ChartArgs{
 		Chart:          pulumi.String(ChartName),
 		Version:        pulumi.String(args.ChartVersion),
@@ -469,11 +534,18 @@ type ServiceAccountValues struct {
 
 // PodSecurityContext is the pod-level security context.
 type PodSecurityContext struct {
+	RunAsNonRoot   bool              `json:"runAsNonRoot"`
+	RunAsUser      int               `json:"runAsUser"`
+	RunAsGroup     int               `json:"runAsGroup"`
+	FSGroup        int               `json:"fsGroup"`
 	SeccompProfile map[string]string `json:"seccompProfile"`
 }
 
 // SecurityContext is the container security context.
 type SecurityContext struct {
+	RunAsNonRoot             bool                `json:"runAsNonRoot"`
+	RunAsUser                int                 `json:"runAsUser"`
+	ReadOnlyRootFilesystem   bool                `json:"readOnlyRootFilesystem"`
 	AllowPrivilegeEscalation bool                `json:"allowPrivilegeEscalation"`
 	Capabilities             map[string][]string `json:"capabilities"`
 }
@@ -555,8 +627,18 @@ func BuildValues(args *LiveKitWorkloadArgs) (Values, error) {
 			// 10-minute grace; only the HPA's scale-in (full grace) removes one.
 			"cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
 		},
-		PodSecurityContext: PodSecurityContext{SeccompProfile: map[string]string{"type": "RuntimeDefault"}},
+		// Host networking, but otherwise the restricted profile: a fixed
+		// non-root UID (the kubelet refuses to start the container as
+		// root), its group owning the mounted Secret files, nothing
+		// writable but TmpDir.
+		PodSecurityContext: PodSecurityContext{
+			RunAsNonRoot: true, RunAsUser: RunAsUser, RunAsGroup: RunAsUser, FSGroup: RunAsUser,
+			SeccompProfile: map[string]string{"type": "RuntimeDefault"},
+		},
 		SecurityContext: SecurityContext{
+			RunAsNonRoot:             true,
+			RunAsUser:                RunAsUser,
+			ReadOnlyRootFilesystem:   true,
 			AllowPrivilegeEscalation: false,
 			Capabilities:             map[string][]string{"drop": {"ALL"}},
 		},
@@ -600,6 +682,9 @@ type DeploymentPatch struct {
 	SecretName string
 	Files      []string
 	ConfigHash pulumi.StringInput
+	// Image, if set, replaces the chart's "repository:tag" image: the
+	// chart cannot express a digest.
+	Image string
 }
 
 // Transform is the pulumi.ResourceTransform applied to the chart's children.
@@ -648,9 +733,14 @@ func (p DeploymentPatch) Apply(props pulumi.Map) (pulumi.Map, error) {
 	for _, f := range p.Files {
 		items = append(items, pulumi.Map{"key": pulumi.String(f), "path": pulumi.String(f)})
 	}
+	// Owner root, group fsGroup (RunAsUser): readable by LiveKit's group
+	// only, whatever the kubelet's fsGroup handling adds.
 	spec["volumes"] = append(volumes, pulumi.Map{
 		"name":   pulumi.String("livekit-config"),
-		"secret": pulumi.Map{"secretName": pulumi.String(p.SecretName), "defaultMode": pulumi.Int(0o400), "items": items},
+		"secret": pulumi.Map{"secretName": pulumi.String(p.SecretName), "defaultMode": pulumi.Int(0o440), "items": items},
+	}, pulumi.Map{
+		"name":     pulumi.String("tmp"),
+		"emptyDir": pulumi.Map{"sizeLimit": pulumi.String("64Mi")},
 	})
 
 	containers, ok := spec["containers"].(pulumi.Array)
@@ -690,7 +780,10 @@ func (p DeploymentPatch) Apply(props pulumi.Map) (pulumi.Map, error) {
 		mounts, _ := cm["volumeMounts"].(pulumi.Array)
 		cm["volumeMounts"] = append(mounts, pulumi.Map{
 			"name": pulumi.String("livekit-config"), "mountPath": pulumi.String(ConfigDir), "readOnly": pulumi.Bool(true),
-		})
+		}, pulumi.Map{"name": pulumi.String("tmp"), "mountPath": pulumi.String(TmpDir)})
+		if p.Image != "" {
+			cm["image"] = pulumi.String(p.Image)
+		}
 		// GET / answers 200, or 406 once the node has lost Redis: readiness
 		// takes such a node out of the load balancer quickly; liveness
 		// restarts it only after a minute, so a Redis blip does not kill

@@ -217,7 +217,7 @@ func TestDeploymentPatch(t *testing.T) {
 		t.Errorf("mount = %v", mount)
 	}
 	vol := spec["volumes"].(pulumi.Array)[0].(pulumi.Map)["secret"].(pulumi.Map)
-	if vol["secretName"] != pulumi.String(lkk8s.SecretName) || vol["defaultMode"] != pulumi.Int(0o400) {
+	if vol["secretName"] != pulumi.String(lkk8s.SecretName) || vol["defaultMode"] != pulumi.Int(0o440) {
 		t.Errorf("volume = %v", vol)
 	}
 	var paths []string
@@ -368,5 +368,125 @@ func TestWorkloadUnderMocks(t *testing.T) {
 	}
 	if p.Outputs["namespace"] != "livekit" || p.Outputs["service"] != "livekit-signal" {
 		t.Errorf("outputs = %v", p.Outputs)
+	}
+
+	// Pod Security Admission: host networking rules out baseline, so the
+	// namespace enforces privileged and audits and warns at baseline.
+	ns, ok := p.Find("kubernetes:core/v1:Namespace", "livekit")
+	if !ok {
+		t.Fatal("no namespace")
+	}
+	for k, want := range map[string]string{
+		"pod-security.kubernetes.io/enforce": "privileged",
+		"pod-security.kubernetes.io/audit":   "baseline",
+		"pod-security.kubernetes.io/warn":    "baseline",
+	} {
+		if got := ns.InputString(`metadata.labels["` + k + `"]`); got != want {
+			t.Errorf("namespace label %s = %q, want %q", k, got, want)
+		}
+	}
+}
+
+// The pod runs as a fixed non-root UID with a read-only root filesystem
+// (#17 item 9): the official image has no USER, so without runAsUser the
+// kubelet would start it as root.
+func TestPodSecurity(t *testing.T) {
+	v, err := lkk8s.ChartValues(validArgs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := float64(lkk8s.RunAsUser)
+	if uid == 0 {
+		t.Fatal("RunAsUser is root")
+	}
+	for path, want := range map[string]any{
+		"podSecurityContext.runAsNonRoot":          true,
+		"podSecurityContext.runAsUser":             uid,
+		"podSecurityContext.runAsGroup":            uid,
+		"podSecurityContext.fsGroup":               uid,
+		"podSecurityContext.seccompProfile.type":   "RuntimeDefault",
+		"securityContext.runAsNonRoot":             true,
+		"securityContext.runAsUser":                uid,
+		"securityContext.readOnlyRootFilesystem":   true,
+		"securityContext.allowPrivilegeEscalation": false,
+	} {
+		if got := get(t, v, path); got != want {
+			t.Errorf("values.%s = %v, want %v", path, got, want)
+		}
+	}
+	if caps := get(t, v, "securityContext.capabilities.drop").([]any); len(caps) != 1 || caps[0] != "ALL" {
+		t.Errorf("capabilities dropped: %v, want ALL", caps)
+	}
+	// Privileged ports would need root or NET_BIND_SERVICE: every port
+	// LiveKit binds must be unprivileged.
+	for _, path := range []string{"livekit.port", "livekit.prometheus_port", "livekit.rtc.tcp_port", "livekit.rtc.port_range_start", "livekit.turn.udp_port"} {
+		if p := get(t, v, path).(float64); p < 1024 {
+			t.Errorf("values.%s = %v: a non-root LiveKit cannot bind it", path, p)
+		}
+	}
+
+	// With a read-only root, the only writable path is the /tmp emptyDir.
+	patch := lkk8s.DeploymentPatch{SecretName: lkk8s.SecretName}
+	res := patch.Transform(context.Background(), &pulumi.ResourceTransformArgs{Type: "kubernetes:apps/v1:Deployment", Name: "livekit-server", Props: chartDeployment()})
+	spec := res.Props["spec"].(pulumi.Map)["template"].(pulumi.Map)["spec"].(pulumi.Map)
+	var tmpVol bool
+	for _, vol := range spec["volumes"].(pulumi.Array) {
+		vm := vol.(pulumi.Map)
+		if vm["name"] == pulumi.String("tmp") {
+			_, tmpVol = vm["emptyDir"]
+		}
+	}
+	var tmpMount bool
+	for _, m := range spec["containers"].(pulumi.Array)[0].(pulumi.Map)["volumeMounts"].(pulumi.Array) {
+		mm := m.(pulumi.Map)
+		tmpMount = tmpMount || (mm["name"] == pulumi.String("tmp") && mm["mountPath"] == pulumi.String(lkk8s.TmpDir))
+	}
+	if !tmpVol || !tmpMount {
+		t.Errorf("no emptyDir mounted at %s (volume %v, mount %v)", lkk8s.TmpDir, tmpVol, tmpMount)
+	}
+}
+
+// Images pinned by digest are accepted and reach the pod verbatim (#17
+// item 15): the chart only builds "repository:tag", so the Deployment
+// transform sets the full reference.
+func TestImageDigest(t *testing.T) {
+	const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	for _, tc := range []struct {
+		image, repo, tag string
+	}{
+		{"livekit/livekit-server@" + digest, "livekit/livekit-server", ""},
+		{"livekit/livekit-server:v1.13.5@" + digest, "livekit/livekit-server", "v1.13.5"},
+		{"registry.example.com:5000/livekit/livekit-server@" + digest, "registry.example.com:5000/livekit/livekit-server", ""},
+		{"livekit/livekit-server:v1.13.5", "livekit/livekit-server", "v1.13.5"},
+	} {
+		a := validArgs()
+		a.Image = tc.image
+		v, err := lkk8s.ChartValues(a)
+		if err != nil {
+			t.Errorf("%s refused: %v", tc.image, err)
+			continue
+		}
+		if get(t, v, "image.repository") != tc.repo || get(t, v, "image.tag") != tc.tag {
+			t.Errorf("%s: chart image %v:%v, want %s:%s", tc.image, get(t, v, "image.repository"), get(t, v, "image.tag"), tc.repo, tc.tag)
+		}
+		patch := lkk8s.DeploymentPatch{SecretName: lkk8s.SecretName, Image: tc.image}
+		res := patch.Transform(context.Background(), &pulumi.ResourceTransformArgs{Type: "kubernetes:apps/v1:Deployment", Name: "livekit-server", Props: chartDeployment()})
+		c := res.Props["spec"].(pulumi.Map)["template"].(pulumi.Map)["spec"].(pulumi.Map)["containers"].(pulumi.Array)[0].(pulumi.Map)
+		if c["image"] != pulumi.String(tc.image) {
+			t.Errorf("container image %v, want %s", c["image"], tc.image)
+		}
+	}
+	for _, bad := range []string{
+		"livekit/livekit-server@sha256:short",
+		"livekit/livekit-server@md5:0123456789abcdef0123456789abcdef",
+		"@" + digest,
+		"livekit/livekit-server:latest",
+		"livekit/livekit-server",
+	} {
+		a := validArgs()
+		a.Image = bad
+		if err := a.Validate("lk"); err == nil || !strings.Contains(err.Error(), "Image") {
+			t.Errorf("%s accepted (%v)", bad, err)
+		}
 	}
 }

@@ -270,3 +270,49 @@ func recordsFor(p *plan.Plan, host string) []plan.Resource {
 	}
 	return out
 }
+
+// #17 items 9 and 15: Traefik refuses handshakes without a served SNI name,
+// every signaling answer carries HSTS (a headers Middleware on the
+// Ingress), and the cert-manager and Traefik namespaces enforce the
+// restricted Pod Security Standard.
+func TestSignalingHardening(t *testing.T) {
+	p := asia(t)
+	tr := one(t, p, tChart, "livekit-traefik")
+	if v, _ := tr.Input("values.tlsOptions.default.sniStrict"); v != true {
+		t.Errorf("traefik sniStrict = %v, want true", v)
+	}
+
+	mw := one(t, p, "kubernetes:traefik.io/v1alpha1:Middleware", "livekit-hsts")
+	if got := str(t, mw, "metadata.name"); got != "livekit-hsts" {
+		t.Errorf("middleware name %q", got)
+	}
+	if got := str(t, mw, "metadata.namespace"); got != "livekit" {
+		t.Errorf("middleware namespace %q, want the Ingress's (livekit)", got)
+	}
+	if got := num(t, mw, "spec.headers.stsSeconds"); got < 31536000 {
+		t.Errorf("HSTS max-age %d, want at least a year", got)
+	}
+	if v, _ := mw.Input("spec.headers.forceSTSHeader"); v != true {
+		t.Errorf("forceSTSHeader = %v", v)
+	}
+	ing := one(t, p, tIngress, "livekit-signaling")
+	if got := str(t, ing, `metadata.annotations["traefik.ingress.kubernetes.io/router.middlewares"]`); got != "livekit-livekit-hsts@kubernetescrd" {
+		t.Errorf("ingress middlewares %q, want livekit-livekit-hsts@kubernetescrd", got)
+	}
+	if !slices.Contains(ing.Dependencies, mw.URN) {
+		t.Error("the Ingress does not wait for its Middleware")
+	}
+
+	for _, ns := range []string{"livekit-cert-manager", "livekit-traefik"} {
+		r := one(t, p, "kubernetes:core/v1:Namespace", ns)
+		for _, k := range []string{"enforce", "audit", "warn"} {
+			if got := str(t, r, `metadata.labels["pod-security.kubernetes.io/`+k+`"]`); got != "restricted" {
+				t.Errorf("namespace %s: pod-security %s = %q, want restricted", ns, k, got)
+			}
+		}
+	}
+	lk := one(t, p, "kubernetes:core/v1:Namespace", "livekit")
+	if got := str(t, lk, `metadata.labels["pod-security.kubernetes.io/enforce"]`); got != "privileged" {
+		t.Errorf("livekit namespace enforces %q: host networking needs privileged", got)
+	}
+}
