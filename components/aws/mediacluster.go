@@ -509,6 +509,11 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, parent 
 		DefaultActions: lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
 			Type: pulumi.String("forward"), TargetGroupArn: tg.Arn,
 		}},
+		// HSTS on every answer: the listener attribute
+		// routing.http.response.strict_transport_security.header_value
+		// (ALB response header modification, HTTPS listeners only). Docs:
+		// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/header-modification.html
+		RoutingHttpResponseStrictTransportSecurityHeaderValue: pulumi.String(livekit.HSTSHeader),
 	}, parent)
 	if err != nil {
 		return nil, err

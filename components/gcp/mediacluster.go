@@ -44,6 +44,15 @@ var NodeOAuthScopes = []string{
 const (
 	// GatewayClass is GKE's global external Application Load Balancer.
 	GatewayClass = "gke-l7-global-external-managed"
+	// SSLProfile is the signaling (and CDN) edges' SSL policy profile.
+	// RESTRICTED with TLS 1.2 keeps only ECDHE with AES-GCM or
+	// ChaCha20-Poly1305 on TLS 1.2 (MODERN adds the CBC-SHA suites); TLS 1.3
+	// is unaffected. Every LiveKit SDK's TLS stack offers those: browsers,
+	// Apple's URLSession/Network (ATS requires ECDHE + AES-GCM), Android's
+	// OkHttp (MODERN_TLS spec), Go's crypto/tls, Rust's rustls (AEAD suites
+	// only), Flutter and Unity on the platform stacks. Docs:
+	// https://cloud.google.com/load-balancing/docs/ssl-policies-concepts#defining_an_ssl_policy
+	SSLProfile = "RESTRICTED"
 	// GatewayName names the Gateway and its HTTPRoute.
 	GatewayName = "livekit"
 	// BackendTimeoutSec bounds a signaling WebSocket's lifetime on Google's
@@ -282,9 +291,9 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 	sslPolicy, err := compute.NewSSLPolicy(ctx, name+"-signal", &compute.SSLPolicyArgs{
-		Description:   pulumi.String("TLS 1.2+ for LiveKit signaling"),
+		Description:   pulumi.String("TLS 1.2+ with AEAD suites only for LiveKit signaling"),
 		MinTlsVersion: pulumi.String("TLS_1_2"),
-		Profile:       pulumi.String("MODERN"),
+		Profile:       pulumi.String(SSLProfile),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -352,6 +361,16 @@ func signalingGateway(ctx *pulumi.Context, name string, args *MediaClusterArgs, 
 		"hostnames":  pulumi.ToStringArray(args.Names()),
 		"rules": pulumi.Array{pulumi.Map{
 			"backendRefs": pulumi.Array{pulumi.Map{"name": w.ServiceName, "port": pulumi.Int(livekit.SignalPort)}},
+			// HSTS on every signaling answer: the Gateway API's
+			// ResponseHeaderModifier, which the GKE Gateway controller
+			// turns into the URL map's custom response headers. Docs:
+			// https://cloud.google.com/kubernetes-engine/docs/how-to/gatewayclass-capabilities
+			"filters": pulumi.Array{pulumi.Map{
+				"type": pulumi.String("ResponseHeaderModifier"),
+				"responseHeaderModifier": pulumi.Map{"set": pulumi.Array{pulumi.Map{
+					"name": pulumi.String("Strict-Transport-Security"), "value": pulumi.String(livekit.HSTSHeader),
+				}}},
+			}},
 		}},
 	}), gwOpts...); err != nil {
 		return err

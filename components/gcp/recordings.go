@@ -186,7 +186,7 @@ func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *storage
 	sslPolicy, err := compute.NewSSLPolicy(ctx, name+"-cdn", &compute.SSLPolicyArgs{
 		Description:   pulumi.String("TLS 1.2+ for the recordings CDN"),
 		MinTlsVersion: pulumi.String("TLS_1_2"),
-		Profile:       pulumi.String("MODERN"),
+		Profile:       pulumi.String(SSLProfile),
 	}, parent)
 	if err != nil {
 		return err

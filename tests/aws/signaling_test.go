@@ -51,6 +51,8 @@ func TestHTTPSListener(t *testing.T) {
 				t.Errorf("sslPolicy %q allows TLS below 1.2", str(t, l, "sslPolicy"))
 			}
 			expect(t, l, "defaultActions[0].type", "forward")
+			// HSTS on every signaling answer (#17 item 15), a year at least.
+			expect(t, l, "routingHttpResponseStrictTransportSecurityHeaderValue", "max-age=31536000")
 			validation := child(t, p, tMedia, tCertValid, "-cert")
 			// Using the validation's output makes the listener wait for issuance.
 			dependsOn(t, l, validation, "the listener uses the validated certificate")

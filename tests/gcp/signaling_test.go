@@ -42,6 +42,10 @@ func TestSignalingGateway(t *testing.T) {
 		"spec.parentRefs[0].name":           "livekit",
 		"spec.rules[0].backendRefs[0].name": "livekit-signal",
 		"spec.rules[0].backendRefs[0].port": 7880,
+		// HSTS on every signaling answer (#17 item 15).
+		"spec.rules[0].filters[0].type":                                "ResponseHeaderModifier",
+		"spec.rules[0].filters[0].responseHeaderModifier.set[0].name":  "Strict-Transport-Security",
+		"spec.rules[0].filters[0].responseHeaderModifier.set[0].value": "max-age=31536000",
 	})
 
 	// WebSockets: the backend timeout is the connection's whole lifetime.
@@ -61,7 +65,10 @@ func TestSignalingGateway(t *testing.T) {
 
 	tls := one(t, p, tGatewayPol)
 	pol := find(t, p, tSSLPolicy, "livekit-signal")
-	expect(t, pol, map[string]any{"minTlsVersion": "TLS_1_2"})
+	// RESTRICTED: TLS 1.2 only with ECDHE and AEAD suites (#17 item 15),
+	// on the signaling edge and the recordings CDN alike.
+	expect(t, pol, map[string]any{"minTlsVersion": "TLS_1_2", "profile": "RESTRICTED"})
+	expect(t, find(t, p, tSSLPolicy, "livekit-recordings-cdn"), map[string]any{"minTlsVersion": "TLS_1_2", "profile": "RESTRICTED"})
 	expect(t, tls, map[string]any{
 		"spec.default.sslPolicy": pol.Name,
 		"spec.targetRef.kind":    "Gateway",
