@@ -203,14 +203,28 @@ func alarms(ctx *pulumi.Context, name string, a *components.GlobalTrafficArgs, p
 	in := []pulumi.ResourceOption{parent, pulumi.Provider(east)}
 	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Provider(east), pulumi.Parent(east)).AccountId()
 
+	// The key encrypts alarm notifications and nothing else: the account
+	// (through IAM policies) administers it but cannot use it, and only
+	// CloudWatch alarms of this account and region encrypt with it.
+	// Administration follows AWS's key-administrator statement (KMS
+	// developer guide, "Default key policy": "Allows key administrators to
+	// administer the KMS key"), PutKeyPolicy included so the key cannot
+	// lock its account out; no Encrypt, Decrypt or GenerateDataKey.
+	// CloudWatch's use is the one SNS documents for alarms publishing to a
+	// topic encrypted with a customer managed key (SNS developer guide,
+	// "Key management": "Enable compatibility between event sources from
+	// AWS services and encrypted topics"), with aws:SourceAccount and
+	// aws:SourceArn against the confused deputy (IAM user guide, "The
+	// confused deputy problem", cross-service confused deputy prevention).
 	keyPolicy := account.ApplyT(func(acct string) (string, error) {
 		return globalPolicyJSON([]map[string]any{
 			{"Sid": "AccountAdministers", "Effect": "Allow",
 				"Principal": map[string]any{"AWS": "arn:aws:iam::" + acct + ":root"},
-				"Action":    "kms:*", "Resource": "*"},
+				"Action":    KeyAdministratorActions, "Resource": "*"},
 			{"Sid": "CloudWatchAlarmsEncryptNotifications", "Effect": "Allow",
 				"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
-				"Action":    []string{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*"},
+				"Action":    []string{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*",
+				"Condition": alarmSource(acct)},
 		})
 	}).(pulumi.StringOutput)
 	key, err := kms.NewKey(ctx, name+"-alarms", &kms.KeyArgs{
@@ -235,8 +249,7 @@ func alarms(ctx *pulumi.Context, name string, a *components.GlobalTrafficArgs, p
 			{"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow",
 				"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
 				"Action":    "sns:Publish", "Resource": arn,
-				"Condition": map[string]any{"ArnLike": map[string]any{
-					"aws:SourceArn": fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:*", MetricsRegion, acct)}}},
+				"Condition": alarmSource(acct)},
 		})
 	}).(pulumi.StringOutput)
 	if _, err := sns.NewTopicPolicy(ctx, name+"-alarms", &sns.TopicPolicyArgs{Arn: topic.Arn, Policy: topicPolicy}, in...); err != nil {
@@ -274,6 +287,23 @@ func alarms(ctx *pulumi.Context, name string, a *components.GlobalTrafficArgs, p
 		}
 	}
 	return topic.Arn, nil
+}
+
+// KeyAdministratorActions administer a KMS key without using it (AWS's
+// key-administrator statement of the default key policy).
+var KeyAdministratorActions = []string{
+	"kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+	"kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
+	"kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+}
+
+// alarmSource is the condition of a CloudWatch service-principal grant:
+// requests on behalf of this account's alarms in MetricsRegion only.
+func alarmSource(account string) map[string]any {
+	return map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": account},
+		"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:*", MetricsRegion, account)},
+	}
 }
 
 func globalPolicyJSON(statements []map[string]any) (string, error) {

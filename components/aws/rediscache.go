@@ -112,6 +112,11 @@ func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts 
 		// Changes wait for the maintenance window instead of restarting the
 		// primary mid-meeting.
 		ApplyImmediately: pulumi.Bool(false),
+		// Deleting the group (a replacement, a destroy) first snapshots it
+		// (ElastiCache DeleteReplicationGroup FinalSnapshotIdentifier). The
+		// name is fixed per stack and component: while that snapshot
+		// exists, a second deletion fails rather than losing data.
+		FinalSnapshotIdentifier: pulumi.String(FinalSnapshotName(ctx.Stack(), name)),
 	}, parent, pulumi.Protect(args.Protect), pulumi.AdditionalSecretOutputs([]string{"authToken"}))
 	if err != nil {
 		return nil, err
@@ -127,4 +132,27 @@ func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts 
 		return nil, err
 	}
 	return r, nil
+}
+
+// FinalSnapshotName is the final snapshot's name of a stack's replication
+// group: ElastiCache snapshot names start with a letter and hold letters,
+// digits and single hyphens, not at the end.
+func FinalSnapshotName(stack, name string) string {
+	var b strings.Builder
+	hyphen := true // no leading hyphen
+	for _, r := range strings.ToLower(stack + "-" + name + "-final") {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+			hyphen = false
+		case !hyphen:
+			b.WriteByte('-')
+			hyphen = true
+		}
+	}
+	out := strings.TrimSuffix(b.String(), "-")
+	if out == "" || out[0] < 'a' || out[0] > 'z' {
+		out = "lk-" + out
+	}
+	return out
 }

@@ -9,10 +9,13 @@ import (
 
 	cs "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20240801"
 	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2"
 	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/authorization"
+	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/core"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
 
 	"github.com/livekit-infra/livekit-infra/components"
 	k8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
@@ -29,8 +32,23 @@ const (
 )
 
 // Role definitions the cluster's control-plane identity needs on the
-// resources it did not create.
-const networkContributor = "Network Contributor"
+// resources it did not create, and the one the deploying identity holds on
+// the cluster (Azure RBAC for Kubernetes authorization: no local account).
+const (
+	networkContributor  = "Network Contributor"
+	aksRBACClusterAdmin = "Azure Kubernetes Service RBAC Cluster Admin"
+)
+
+// NodeIPPrefixLength is the public IP prefix of the LiveKit pool's node
+// IPs when the API server has authorized ranges (/28, 16 addresses, the
+// largest Azure offers).
+const NodeIPPrefixLength = 28
+
+// KubeloginLogin is the kubelogin login mode of the Kubernetes provider's
+// kubeconfig: the Azure CLI's signed-in identity (`az login`, or
+// azure/login in CI), non-interactive. AKS hands out devicecode, which
+// would wait for a person in the middle of `pulumi up`.
+const KubeloginLogin = "azurecli"
 
 // MediaClusterArgs adds the AKS specifics to the contract.
 type MediaClusterArgs struct {
@@ -38,8 +56,9 @@ type MediaClusterArgs struct {
 
 	Location          string
 	ResourceGroupName pulumi.StringInput
-	// VnetID scopes the cluster identity's network role (subnet join);
-	// NodeSubnetID holds both pools; MediaASGID is joined by the LiveKit pool.
+	// VnetID is the cluster's VNet; NodeSubnetID holds both pools and
+	// scopes the cluster identity's network role (subnet join); MediaASGID
+	// is joined by the LiveKit pool.
 	VnetID, NodeSubnetID, MediaASGID pulumi.StringInput
 	// IngressIP is the static public IP the signaling load balancer uses.
 	IngressIPID, IngressIPName, IngressIPAddress pulumi.StringInput
@@ -55,9 +74,11 @@ type MediaClusterArgs struct {
 	// ServiceCIDR and DNSServiceIP are the cluster-internal service range;
 	// PodCIDR the Azure CNI Overlay pod range.
 	ServiceCIDR, DNSServiceIP, PodCIDR string
-	// APIAuthorizedIPRanges limits who reaches the API server; empty: anyone
-	// (authenticated).
+	// APIAuthorizedIPRanges limits who reaches the API server (the LiveKit
+	// pool's node IP prefix is added). Empty only with AllowPublicAPI:
+	// anyone may then try (Entra ID still authenticates).
 	APIAuthorizedIPRanges []string
+	AllowPublicAPI        bool
 
 	// LiveKit workload: chart version and the pod's requests.
 	ChartVersion      string
@@ -79,7 +100,8 @@ type MediaCluster struct {
 
 	ClusterName pulumi.StringOutput
 	ClusterID   pulumi.StringOutput
-	// Kubeconfig is the cluster-user kubeconfig (a secret).
+	// Kubeconfig is the cluster-user kubeconfig: Entra ID through kubelogin
+	// (KubeloginLogin), no credential inside (a secret all the same).
 	Kubeconfig       pulumi.StringOutput
 	WorkspaceID      pulumi.StringOutput
 	OIDCIssuerURL    pulumi.StringOutput
@@ -123,6 +145,14 @@ func (a *MediaClusterArgs) validate(name string) error {
 	}
 	if a.ServiceCIDR == "" || a.DNSServiceIP == "" || a.PodCIDR == "" {
 		add("ServiceCIDR, DNSServiceIP and PodCIDR are required")
+	}
+	switch {
+	case len(a.APIAuthorizedIPRanges) == 0 && !a.AllowPublicAPI:
+		add("APIAuthorizedIPRanges is empty: list who may reach the API server, or set AllowPublicAPI explicitly")
+	case len(a.APIAuthorizedIPRanges) > 0 && a.AllowPublicAPI:
+		add("AllowPublicAPI contradicts APIAuthorizedIPRanges %v", a.APIAuthorizedIPRanges)
+	case len(a.APIAuthorizedIPRanges) > 0 && a.Scaling.Max+1 > 1<<(32-NodeIPPrefixLength):
+		add("Scaling.Max %d: with authorized ranges the LiveKit nodes (and one surge node) take their IPs from one /%d prefix", a.Scaling.Max, NodeIPPrefixLength)
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("MediaCluster %q: invalid args: %v", name, problems)
@@ -168,12 +198,41 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	if err != nil {
 		return nil, err
 	}
+	// With authorized ranges, the LiveKit pool's node public IPs come from
+	// a prefix that the API server admits: a node's kubelet reaches the API
+	// server from its own public IP, and AKS requires node public IPs to
+	// come from a prefix listed as an authorized range
+	// (learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges,
+	// "Limitations and considerations"). The system pool leaves through the
+	// cluster's load balancer outbound IP.
+	var nodeIPs *network.PublicIPPrefix
+	authorized := pulumi.ToStringArray(args.APIAuthorizedIPRanges).ToStringArrayOutput()
+	if len(args.APIAuthorizedIPRanges) > 0 {
+		nodeIPs, err = network.NewPublicIPPrefix(ctx, name+"-media-ips", &network.PublicIPPrefixArgs{
+			ResourceGroupName:      args.ResourceGroupName,
+			Location:               loc,
+			PrefixLength:           pulumi.Int(NodeIPPrefixLength),
+			PublicIPAddressVersion: pulumi.String("IPv4"),
+			Sku:                    &network.PublicIPPrefixSkuArgs{Name: pulumi.String("Standard"), Tier: pulumi.String("Regional")},
+			Zones:                  zones(args.Zones),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		authorized = pulumi.All(authorized, nodeIPs.IpPrefix).ApplyT(func(v []any) []string {
+			return append(append([]string{}, v[0].([]string)...), v[1].(string))
+		}).(pulumi.StringArrayOutput)
+	}
+
 	var roles []pulumi.Resource
 	for _, scope := range []struct {
 		id  string
 		ref pulumi.StringInput
 	}{
-		{"vnet", args.VnetID}, // join the node subnet
+		// Join the node subnet: the subnet, not its VNet
+		// (learn.microsoft.com/azure/aks/aks-service-permissions: a custom
+		// VNet needs subnets/join/action on the subnet the nodes use).
+		{"node-subnet", args.NodeSubnetID},
 		// Put the signaling LB on our static IP. The Azure cloud provider
 		// looks the IP up in the group named by the Service's
 		// azure-load-balancer-resource-group annotation, which needs read on
@@ -196,34 +255,65 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		roles = append(roles, ra)
 	}
 
-	cluster, err := cs.NewManagedCluster(ctx, name, clusterArgs(name, args, identity.ID().ToStringOutput(), workspace.ID().ToStringOutput()),
-		parent, pulumi.DependsOn(roles))
+	// The cluster holds the region's running state: protected like the
+	// other stateful resources (protect config), beside the resource
+	// group's CanNotDelete lock (network.go).
+	cluster, err := cs.NewManagedCluster(ctx, name, clusterArgs(name, args, identity.ID().ToStringOutput(), workspace.ID().ToStringOutput(), authorized),
+		parent, pulumi.DependsOn(roles), pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}
-	pool, err := cs.NewAgentPool(ctx, name+"-media", livekitPoolArgs(args, cluster.Name), parent,
+	var prefixID pulumi.StringInput
+	if nodeIPs != nil {
+		prefixID = nodeIPs.ID().ToStringOutput()
+	}
+	pool, err := cs.NewAgentPool(ctx, name+"-media", livekitPoolArgs(args, cluster.Name, prefixID), parent,
 		// The cluster autoscaler owns the node count after creation.
 		pulumi.IgnoreChanges([]string{"count"}))
 	if err != nil {
 		return nil, err
 	}
 
+	// No local accounts: Kubernetes authorization is Azure RBAC, so the
+	// identity running `pulumi up` needs a role on the cluster to declare
+	// the workload. It gets cluster admin on this cluster only. The first
+	// deployer keeps it (principalId is ignored afterwards), so a preview
+	// or drift run under another, read-only identity does not plan to move
+	// it (docs/ci.md).
+	deployer := core.GetClientConfigOutput(ctx, parent)
+	admin, err := authorization.NewAssignment(ctx, name+"-deployer", &authorization.AssignmentArgs{
+		Scope:              cluster.ID().ToStringOutput(),
+		RoleDefinitionName: pulumi.String(aksRBACClusterAdmin),
+		PrincipalId:        deployer.ObjectId(),
+	}, parent, pulumi.IgnoreChanges([]string{"principalId"}))
+	if err != nil {
+		return nil, err
+	}
+
+	// The cluster-user kubeconfig in exec format: kubelogin gets an Entra
+	// ID token (learn.microsoft.com/azure/aks/kubelogin-authentication;
+	// AKS answers "Getting static credential is not allowed" for the
+	// admin credentials once local accounts are off). AKS's exec block asks
+	// for devicecode, an interactive sign-in (pulumi/pulumi-azure-native#2399,
+	// #2579): the login mode is set to KubeloginLogin. kubelogin must be on
+	// the PATH of the machine running pulumi (README, "The Azure region").
 	creds := cs.ListManagedClusterUserCredentialsOutput(ctx, cs.ListManagedClusterUserCredentialsOutputArgs{
 		ResourceGroupName: args.ResourceGroupName,
 		ResourceName:      cluster.Name,
+		Format:            pulumi.String("exec"),
 	}, parent)
 	kubeconfig := pulumi.ToSecret(creds.Kubeconfigs().Index(pulumi.Int(0)).Value().ApplyT(func(enc string) (string, error) {
 		b, err := base64.StdEncoding.DecodeString(enc)
 		if err != nil {
 			return "", fmt.Errorf("AKS kubeconfig is not base64: %w", err)
 		}
-		return string(b), nil
+		return KubeloginKubeconfig(string(b), KubeloginLogin)
 	})).(pulumi.StringOutput)
 	provider, err := kubernetes.NewProvider(ctx, name, &kubernetes.ProviderArgs{
 		Kubeconfig: kubeconfig,
 		// Server-side apply lets cert-manager and Traefik own their fields.
 		EnableServerSideApply: pulumi.Bool(true),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{pool}))
+	}, parent, pulumi.DependsOn([]pulumi.Resource{pool, admin}))
 	if err != nil {
 		return nil, err
 	}
@@ -302,11 +392,11 @@ func zones(z []string) pulumi.StringArrayInput {
 // into the workspace, OIDC issuer (cert-manager's AWS web identity), and a
 // small system pool. The LiveKit pool is a separate AgentPool resource so its
 // bounds and size stay updatable (AKS ignores agentPoolProfiles updates).
-func clusterArgs(name string, args *MediaClusterArgs, identityID, workspaceID pulumi.StringOutput) *cs.ManagedClusterArgs {
+func clusterArgs(name string, args *MediaClusterArgs, identityID, workspaceID pulumi.StringOutput, authorized pulumi.StringArrayOutput) *cs.ManagedClusterArgs {
 	drain := strconv.Itoa(args.DrainSeconds)
 	var api *cs.ManagedClusterAPIServerAccessProfileArgs
 	if len(args.APIAuthorizedIPRanges) > 0 {
-		api = &cs.ManagedClusterAPIServerAccessProfileArgs{AuthorizedIPRanges: pulumi.ToStringArray(args.APIAuthorizedIPRanges)}
+		api = &cs.ManagedClusterAPIServerAccessProfileArgs{AuthorizedIPRanges: authorized}
 	}
 	return &cs.ManagedClusterArgs{
 		ResourceGroupName: args.ResourceGroupName,
@@ -319,6 +409,16 @@ func clusterArgs(name string, args *MediaClusterArgs, identityID, workspaceID pu
 			UserAssignedIdentities: pulumi.StringArray{identityID},
 		},
 		EnableRBAC: pulumi.Bool(true),
+		// Entra ID authenticates, Azure RBAC authorizes, and no static
+		// credential exists: local accounts off, so listClusterAdminCredential
+		// and the certificate-based clusterUser are refused
+		// (learn.microsoft.com/azure/aks/manage-local-accounts-managed-azure-ad;
+		// Azure RBAC: learn.microsoft.com/azure/aks/manage-azure-rbac).
+		AadProfile: &cs.ManagedClusterAADProfileArgs{
+			Managed:         pulumi.Bool(true),
+			EnableAzureRBAC: pulumi.Bool(true),
+		},
+		DisableLocalAccounts: pulumi.Bool(true),
 		// Patches arrive automatically; minor versions only when the pinned
 		// config changes.
 		AutoUpgradeProfile: &cs.ManagedClusterAutoUpgradeProfileArgs{
@@ -390,7 +490,7 @@ func clusterArgs(name string, args *MediaClusterArgs, identityID, workspaceID pu
 // straight to it), the media ports allowed on those IPs and the media ASG
 // (the subnet NSG opens the ports to that ASG only), autoscaling bounds
 // from config, and drains long enough for rooms to end.
-func livekitPoolArgs(args *MediaClusterArgs, clusterName pulumi.StringOutput) *cs.AgentPoolArgs {
+func livekitPoolArgs(args *MediaClusterArgs, clusterName pulumi.StringOutput, nodeIPPrefixID pulumi.StringInput) *cs.AgentPoolArgs {
 	ports := cs.PortRangeArray{
 		&cs.PortRangeArgs{PortStart: pulumi.Int(args.Media.First()), PortEnd: pulumi.Int(args.Media.Last()), Protocol: pulumi.String("UDP")},
 		&cs.PortRangeArgs{PortStart: pulumi.Int(livekit.RTCTCPPort), PortEnd: pulumi.Int(livekit.RTCTCPPort), Protocol: pulumi.String("TCP")},
@@ -415,10 +515,13 @@ func livekitPoolArgs(args *MediaClusterArgs, clusterName pulumi.StringOutput) *c
 		MaxCount:            pulumi.Int(args.Scaling.Max),
 		Count:               pulumi.Int(args.Scaling.Min),
 		EnableNodePublicIP:  pulumi.Bool(true),
-		MaxPods:             pulumi.Int(args.MaxPods),
-		VnetSubnetID:        args.NodeSubnetID,
-		AvailabilityZones:   zones(args.Zones),
-		NodeLabels:          pulumi.StringMap{"livekit-infra/role": pulumi.String("media")},
+		// From the prefix the API server admits, when it has authorized
+		// ranges (NewMediaCluster).
+		NodePublicIPPrefixID: nodeIPPrefixID,
+		MaxPods:              pulumi.Int(args.MaxPods),
+		VnetSubnetID:         args.NodeSubnetID,
+		AvailabilityZones:    zones(args.Zones),
+		NodeLabels:           pulumi.StringMap{"livekit-infra/role": pulumi.String("media")},
 		NetworkProfile: &cs.AgentPoolNetworkProfileArgs{
 			AllowedHostPorts:          ports,
 			ApplicationSecurityGroups: pulumi.StringArray{args.MediaASGID},
@@ -430,4 +533,84 @@ func livekitPoolArgs(args *MediaClusterArgs, clusterName pulumi.StringOutput) *c
 		},
 		Tags: pulumi.StringMap{"app": pulumi.String("livekit")},
 	}
+}
+
+// KubeloginKubeconfig rewrites the exec-format kubeconfig AKS returns
+// (listClusterUserCredential?format=exec) to sign in non-interactively:
+// every user's kubelogin get-token call keeps its Entra ID server (the AKS
+// application) and environment, and takes login mode login instead of
+// devicecode (kubelogin's get-token flags: azure.github.io/kubelogin). A
+// kubeconfig with any other credential (a client certificate, a token, a
+// password: local accounts) is refused.
+func KubeloginKubeconfig(kubeconfig, login string) (string, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(kubeconfig), &doc); err != nil || len(doc.Content) != 1 {
+		return "", fmt.Errorf("AKS kubeconfig is not YAML: %v", err)
+	}
+	users := mapValue(doc.Content[0], "users")
+	if users == nil || users.Kind != yaml.SequenceNode || len(users.Content) == 0 {
+		return "", fmt.Errorf("AKS kubeconfig has no users")
+	}
+	for _, u := range users.Content {
+		user := mapValue(u, "user")
+		if user == nil {
+			return "", fmt.Errorf("AKS kubeconfig user without credentials")
+		}
+		for _, static := range []string{"client-certificate-data", "client-key-data", "token", "password", "auth-provider"} {
+			if mapValue(user, static) != nil {
+				return "", fmt.Errorf("AKS kubeconfig carries %s: the cluster still has local accounts or the legacy azure auth provider; want Entra ID through kubelogin", static)
+			}
+		}
+		exec := mapValue(user, "exec")
+		if exec == nil || mapValue(exec, "command") == nil || mapValue(exec, "command").Value != "kubelogin" {
+			return "", fmt.Errorf("AKS kubeconfig does not sign in with kubelogin")
+		}
+		argsNode := mapValue(exec, "args")
+		if argsNode == nil || argsNode.Kind != yaml.SequenceNode {
+			return "", fmt.Errorf("AKS kubeconfig's kubelogin call has no arguments")
+		}
+		var in []string
+		for _, a := range argsNode.Content {
+			in = append(in, a.Value)
+		}
+		flags := map[string]string{}
+		for i := 0; i < len(in); i++ {
+			if strings.HasPrefix(in[i], "--") && i+1 < len(in) && !strings.HasPrefix(in[i+1], "--") {
+				flags[in[i]] = in[i+1]
+				i++
+			}
+		}
+		if len(in) == 0 || in[0] != "get-token" || flags["--server-id"] == "" {
+			return "", fmt.Errorf("AKS kubeconfig's kubelogin call %v is not get-token with a --server-id", in)
+		}
+		// The azurecli mode uses the signed-in identity's tenant and
+		// client: client and tenant ids of the devicecode call are dropped.
+		out := []string{"get-token"}
+		if env := flags["--environment"]; env != "" {
+			out = append(out, "--environment", env)
+		}
+		out = append(out, "--server-id", flags["--server-id"], "--login", login)
+		argsNode.Content = nil
+		for _, a := range out {
+			argsNode.Content = append(argsNode.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: a})
+		}
+	}
+	b, err := yaml.Marshal(&doc)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// mapValue is the value of key in the YAML mapping m (nil when absent).
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
+	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/management"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
@@ -52,6 +53,9 @@ type NetworkArgs struct {
 	// leave the cluster with their node's address).
 	// EndpointSubnet holds private endpoints (Redis). Both inside CIDR.
 	NodeSubnet, EndpointSubnet netip.Prefix
+	// Protect (the protect config) protects the resource group and puts a
+	// CanNotDelete lock on it.
+	Protect bool
 }
 
 // Network is the resource group, VNet, subnets, network security groups,
@@ -103,12 +107,28 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	parent := pulumi.Parent(n)
 	loc := pulumi.String(args.Location)
 
+	// The group holds every resource of the region (cluster, Redis,
+	// recordings, Key Vault): protected, and locked against deletion
+	// outside Pulumi too (portal, CLI, a stray script). A CanNotDelete lock
+	// on a group applies to every resource in it, and still allows reads
+	// and updates (learn.microsoft.com/azure/azure-resource-manager/
+	// management/lock-resources); deleting anything inside takes the lock
+	// off first: protect: false (README, "The Azure region").
 	rg, err := resources.NewResourceGroup(ctx, name, &resources.ResourceGroupArgs{
 		Location: loc,
 		Tags:     pulumi.StringMap{"app": pulumi.String("livekit")},
-	}, parent)
+	}, parent, pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
+	}
+	if args.Protect {
+		if _, err := management.NewLock(ctx, name+"-nodelete", &management.LockArgs{
+			Scope:     rg.ID().ToStringOutput(),
+			LockLevel: pulumi.String("CanNotDelete"),
+			Notes:     pulumi.String("livekit-infra: protect is on; set livekit-infra:protect false and pulumi up to remove this lock"),
+		}, parent); err != nil {
+			return nil, err
+		}
 	}
 	vnet, err := network.NewVirtualNetwork(ctx, name, &network.VirtualNetworkArgs{
 		ResourceGroupName: rg.Name,

@@ -80,8 +80,12 @@ type MediaClusterArgs struct {
 	ReleaseChannel    string
 	// KubernetesVersion is the minimum control-plane version ("" follows the
 	// release channel).
-	KubernetesVersion        string
+	KubernetesVersion string
+	// MasterAuthorizedNetworks are the only sources the control plane's
+	// public endpoint accepts; empty only with AllowPublicAPI, the explicit
+	// opt-in to an endpoint open to any address (IAM still authenticates).
 	MasterAuthorizedNetworks []netip.Prefix
+	AllowPublicAPI           bool
 	ChartVersion             string
 	// RedisCACert is Memorystore's CA bundle, mounted at
 	// kubernetes.FilePath(RedisCAFile); Config must point there.
@@ -120,6 +124,9 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	if args.Project == "" || args.Region == "" || args.NetworkID == nil || args.SubnetID == nil || args.MediaTag == "" ||
 		args.MachineType == "" || args.RedisCACert == nil || args.DNSProvider == nil || args.ReleaseChannel == "" {
 		return nil, fmt.Errorf("MediaCluster %q: Project, Region, NetworkID, SubnetID, MediaTag, MachineType, ReleaseChannel, RedisCACert and DNSProvider are required", name)
+	}
+	if (len(args.MasterAuthorizedNetworks) == 0) != args.AllowPublicAPI {
+		return nil, fmt.Errorf("MediaCluster %q: MasterAuthorizedNetworks %v with AllowPublicAPI %t: list who may reach the control plane, or (with none) opt in to a public endpoint explicitly", name, args.MasterAuthorizedNetworks, args.AllowPublicAPI)
 	}
 
 	m := &MediaCluster{}
@@ -205,6 +212,8 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 			ShieldedInstanceConfig: shielded,
 			WorkloadMetadataConfig: &container.ClusterNodeConfigWorkloadMetadataConfigArgs{Mode: pulumi.String("GKE_METADATA")},
 		},
+		// Deletion protection stays on with protect (the default): GKE then
+		// refuses to delete the cluster, whoever asks (#17 item 14).
 		DeletionProtection: pulumi.Bool(args.Protect),
 		ResourceLabels:     pulumi.StringMap{"app": pulumi.String("livekit")},
 	}, parent, protect, pulumi.DependsOn(grants), pulumi.IgnoreChanges([]string{"nodeConfig", "initialNodeCount"}))

@@ -40,6 +40,12 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	}
 	r, a := s.Region, s.Azure
 	name := "livekit"
+	for _, w := range settings.ExposureWarnings(map[string]string{
+		settings.Namespace + ":kind":                string(s.Kind),
+		settings.Namespace + ":azureAllowPublicApi": fmt.Sprint(a.AllowPublicAPI),
+	}) {
+		_ = ctx.Log.Warn(w.String(), nil)
+	}
 
 	// Azure generates the Redis access key; only LiveKit's keys are ours.
 	creds, err := regional.Credentials(ctx, s, name, nil, false)
@@ -65,6 +71,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		Location:       a.Location,
 		NodeSubnet:     a.NodeSubnet(),
 		EndpointSubnet: a.EndpointSubnet(),
+		Protect:        s.Protect,
 	})
 	if err != nil {
 		return nil, err
@@ -123,6 +130,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		DNSServiceIP:          a.DNSServiceIP().String(),
 		PodCIDR:               a.PodCIDR.String(),
 		APIAuthorizedIPRanges: a.APIAuthorizedIPs,
+		AllowPublicAPI:        a.AllowPublicAPI,
 		ChartVersion:          a.ChartVersion,
 		PodCPU:                a.PodCPU,
 		PodMemory:             a.PodMemory,

@@ -34,6 +34,12 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	r, g := s.Region, s.GCP
 	name := "livekit"
+	for _, w := range settings.ExposureWarnings(map[string]string{
+		settings.Namespace + ":kind":              string(s.Kind),
+		settings.Namespace + ":gcpAllowPublicApi": fmt.Sprint(g.AllowPublicAPI),
+	}) {
+		_ = ctx.Log.Warn(w.String(), nil)
+	}
 
 	// Route 53 is global; the region only picks the API endpoint. This
 	// provider is used for the zone's records and nothing else.
@@ -104,6 +110,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		ReleaseChannel:           g.ReleaseChannel,
 		KubernetesVersion:        g.KubernetesVersion,
 		MasterAuthorizedNetworks: g.MasterAuthorizedNetworks,
+		AllowPublicAPI:           g.AllowPublicAPI,
 		ChartVersion:             g.ChartVersion,
 		RedisCACert:              redis.CACert,
 		DNSProvider:              dns,

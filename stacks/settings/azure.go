@@ -38,7 +38,9 @@ var azureKeys = []Key{
 	{Name: "azureMaxPods", Type: "integer", Default: 30, Kinds: []Kind{KindAzure},
 		Description: "Maximum pods per node, 10-250 (Azure CNI Overlay: pod addresses come from a /24 of azurePodCidr per node, not from the VNet)."},
 	{Name: "azureApiAuthorizedIpRanges", Type: "array", Default: []any{}, Kinds: []Kind{KindAzure},
-		Description: "CIDRs allowed to reach the Kubernetes API server (e.g. your CI runners); empty leaves it reachable from anywhere (still authenticated)."},
+		Description: "Public IPv4 CIDRs allowed to reach the AKS API server (your operators' and CI runners' egress); required unless azureAllowPublicApi is true. The LiveKit pool's node IP prefix is added automatically."},
+	{Name: "azureAllowPublicApi", Type: "boolean", Default: false, Kinds: []Kind{KindAzure},
+		Description: "Explicit opt-in to leave the AKS API server reachable from any address (Entra ID still authenticates every request) when azureApiAuthorizedIpRanges is empty; lkinfra plan warns while it is on."},
 	{Name: "azureDrainSeconds", Type: "integer", Default: 18000, Kinds: []Kind{KindAzure},
 		Description: "Seconds a LiveKit node may drain its rooms when it is scaled in or upgraded (pod grace period, autoscaler and upgrade drain timeouts), 300-86400."},
 	{Name: "azureRedisSku", Type: "string", Default: "Standard", Kinds: []Kind{KindAzure},
@@ -82,13 +84,16 @@ type Azure struct {
 	ChartVersion      string
 	MaxPods           int
 	APIAuthorizedIPs  []string
-	DrainSeconds      int
-	Redis             AzureRedis
-	StorageSKU        string
-	CertManagerChart  string
-	TraefikChart      string
-	ACMEServer        string
-	ACMEEmail         string
+	// AllowPublicAPI is the explicit opt-in to an API server without
+	// authorized IP ranges.
+	AllowPublicAPI   bool
+	DrainSeconds     int
+	Redis            AzureRedis
+	StorageSKU       string
+	CertManagerChart string
+	TraefikChart     string
+	ACMEServer       string
+	ACMEEmail        string
 }
 
 // AzureRedis sizes Azure Cache for Redis.
@@ -97,6 +102,14 @@ type AzureRedis struct {
 	Family   string
 	Capacity int
 }
+
+// AKSNodeIPPrefixLength is the public IP prefix the LiveKit nodes take
+// their addresses from when the API server has authorized ranges: /28, the
+// largest Azure offers; AKSNodeIPPrefixSize its addresses.
+const (
+	AKSNodeIPPrefixLength = 28
+	AKSNodeIPPrefixSize   = 1 << (32 - AKSNodeIPPrefixLength)
+)
 
 // AzureRedisVersion is the Redis major version: Azure Cache for Redis offers
 // 4 and 6, and 4 is out of support.
@@ -216,10 +229,18 @@ func (p *parser) azure(s *Stack) *Azure {
 	}
 
 	a.APIAuthorizedIPs = p.list("azureApiAuthorizedIpRanges")
-	for _, c := range a.APIAuthorizedIPs {
-		if pfx, err := netip.ParsePrefix(c); err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx {
-			p.fail(spec("azureApiAuthorizedIpRanges").Full(), quote(c), "must be an IPv4 CIDR without host bits, e.g. 203.0.113.0/24")
-		}
+	a.AllowPublicAPI = p.boolean("azureAllowPublicApi")
+	p.apiAllowList("azureApiAuthorizedIpRanges", "azureAllowPublicApi", a.APIAuthorizedIPs, a.AllowPublicAPI, "AKS API server")
+	// AKS: node pools with node public IPs must take them from a public IP
+	// prefix, and that prefix must be an authorized range, or their
+	// kubelets cannot reach the API server (learn.microsoft.com/azure/aks/
+	// api-server-authorized-ip-ranges, "Limitations and considerations").
+	// A prefix holds at most 16 IPv4 addresses (/28: learn.microsoft.com/
+	// azure/virtual-network/ip-services/public-ip-address-prefix, "Prefix
+	// sizes"), and an upgrade surges one node more.
+	if len(a.APIAuthorizedIPs) > 0 && s.Region != nil && !p.failed("maxNodes") && s.Region.Scaling.Max+1 > AKSNodeIPPrefixSize {
+		p.fail(spec("maxNodes").Full(), strconv.Itoa(s.Region.Scaling.Max), fmt.Sprintf(
+			"must be at most %d for kind azure with azureApiAuthorizedIpRanges: LiveKit nodes (plus one upgrade surge node) take their public IPs from one /28 public IP prefix (16 addresses) that the API server admits", AKSNodeIPPrefixSize-1))
 	}
 	a.DrainSeconds = p.integer("azureDrainSeconds", 300, 86400)
 

@@ -34,7 +34,9 @@ var gcpKeys = []Key{
 	{Name: "gcpKubernetesVersion", Type: "string", Default: "", Kinds: gcpOnly,
 		Description: "Minimum GKE control-plane version (e.g. 1.31); empty follows the release channel's default."},
 	{Name: "gcpMasterAuthorizedNetworks", Type: "array", Default: []any{}, Kinds: gcpOnly,
-		Description: "CIDRs allowed to reach the GKE API endpoint; empty allows any (authentication still required)."},
+		Description: "IPv4 CIDRs allowed to reach the GKE control plane's public endpoint (your operators' and CI runners' egress); required unless gcpAllowPublicApi is true."},
+	{Name: "gcpAllowPublicApi", Type: "boolean", Default: false, Kinds: gcpOnly,
+		Description: "Explicit opt-in to leave the GKE control plane's public endpoint reachable from any address (IAM still authenticates every request) when gcpMasterAuthorizedNetworks is empty; lkinfra plan warns while it is on."},
 	{Name: "gcpRedisMemoryGb", Type: "integer", Default: 5, Kinds: gcpOnly,
 		Description: "Memorystore capacity in GB (1-300; Standard tier, primary plus a replica in another zone)."},
 	{Name: "gcpRedisVersion", Type: "string", Default: "REDIS_7_2", Kinds: gcpOnly,
@@ -65,11 +67,14 @@ type GCP struct {
 	ReleaseChannel           string
 	KubernetesVersion        string
 	MasterAuthorizedNetworks []netip.Prefix
-	RedisMemoryGB            int
-	RedisVersion             string
-	ChartVersion             string
-	DrainSeconds             int
-	DNSAWSRegion             string
+	// AllowPublicAPI is the explicit opt-in to a control plane without
+	// authorized networks.
+	AllowPublicAPI bool
+	RedisMemoryGB  int
+	RedisVersion   string
+	ChartVersion   string
+	DrainSeconds   int
+	DNSAWSRegion   string
 }
 
 var (
@@ -158,14 +163,8 @@ func (p *parser) gcp(s *Stack) *GCP {
 	if g.KubernetesVersion != "" && !gkeVersionRe.MatchString(g.KubernetesVersion) {
 		p.fail(spec("gcpKubernetesVersion").Full(), quote(g.KubernetesVersion), "must be empty or a GKE version such as 1.31 or 1.31.5-gke.1000")
 	}
-	for _, c := range p.list("gcpMasterAuthorizedNetworks") {
-		pfx, err := netip.ParsePrefix(c)
-		if err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx {
-			p.fail(spec("gcpMasterAuthorizedNetworks").Full(), quote(c), "must list IPv4 CIDRs such as 203.0.113.0/24")
-			continue
-		}
-		g.MasterAuthorizedNetworks = append(g.MasterAuthorizedNetworks, pfx)
-	}
+	g.AllowPublicAPI = p.boolean("gcpAllowPublicApi")
+	g.MasterAuthorizedNetworks = p.apiAllowList("gcpMasterAuthorizedNetworks", "gcpAllowPublicApi", p.list("gcpMasterAuthorizedNetworks"), g.AllowPublicAPI, "GKE control plane")
 
 	g.RedisMemoryGB = p.integer("gcpRedisMemoryGb", 1, 300)
 	g.RedisVersion = p.oneOf("gcpRedisVersion", "REDIS_7_0", "REDIS_7_2")

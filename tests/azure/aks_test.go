@@ -1,13 +1,18 @@
 package azure_test
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
+	azurec "github.com/livekit-infra/livekit-infra/components/azure"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 func cluster(t *testing.T, p *plan.Plan) *plan.Resource {
@@ -21,7 +26,8 @@ func livekitPool(t *testing.T, p *plan.Plan) *plan.Resource {
 }
 
 // The cluster runs as a user-assigned identity that holds Network
-// Contributor on exactly the VNet, the resource group of the ingress IP and
+// Contributor on exactly the node subnet (not its whole VNet: #17 item 13),
+// the resource group of the ingress IP and
 // the media ASG, and the cluster waits for those roles. The group, not the
 // IP: the Azure cloud provider lists the group's public IPs to find the one
 // the Traefik Service names, and "Use a static public IP address and DNS
@@ -41,8 +47,8 @@ func TestAKSIdentity(t *testing.T) {
 	}
 	scopes := map[string]bool{}
 	for _, ra := range p.ByType(tAssignment) {
-		if ra.Name == "livekit-token-server" {
-			continue // the token server's identity, not the cluster's: TestTokenServerKeyVault
+		if ra.Name == "livekit-token-server" || ra.Name == "livekit-deployer" {
+			continue // not the cluster's identity: TestTokenServerKeyVault, TestAKSEntraAccess
 		}
 		if str(t, &ra, "roleDefinitionName") != "Network Contributor" {
 			t.Errorf("role assignment %s grants %s", ra.Name, str(t, &ra, "roleDefinitionName"))
@@ -60,7 +66,7 @@ func TestAKSIdentity(t *testing.T) {
 			t.Errorf("cluster does not wait for role assignment %s", ra.Name)
 		}
 	}
-	want := []string{tVnet + "/livekit", tRG + "/livekit", tASG + "/livekit-media"}
+	want := []string{tSubnet + "/livekit-nodes", tRG + "/livekit", tASG + "/livekit-media"}
 	if len(scopes) != len(want) {
 		t.Errorf("role assignment scopes %v, want %v", scopes, want)
 	}
@@ -122,12 +128,6 @@ func TestAKSVersionAndNetwork(t *testing.T) {
 	}
 	if !boolean(t, c, "oidcIssuerProfile.enabled") {
 		t.Error("OIDC issuer off: cert-manager cannot federate to AWS")
-	}
-	if _, ok := c.Input("apiServerAccessProfile"); ok {
-		t.Error("azure-asia sets no authorized IP ranges, yet the API server profile is set")
-	}
-	if got := strs(list(t, cluster(t, variantPlan(t, "sizing")), "apiServerAccessProfile.authorizedIPRanges")); len(got) != 1 || got[0] != "203.0.113.0/24" {
-		t.Errorf("authorized IP ranges %v", got)
 	}
 }
 
@@ -242,3 +242,199 @@ func TestAKSDrain(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// #17 item 6: no static admin. Entra ID authenticates and Azure RBAC
+// authorizes (aadProfile managed + enableAzureRBAC), local accounts are
+// off, the deploying identity holds the AKS RBAC Cluster Admin role on this
+// cluster only, and the Kubernetes provider signs in through kubelogin
+// (azurecli, non-interactive) with no credential in its kubeconfig.
+func TestAKSEntraAccess(t *testing.T) {
+	p := asia(t)
+	c := cluster(t, p)
+	if !boolean(t, c, "aadProfile.managed") || !boolean(t, c, "aadProfile.enableAzureRBAC") {
+		t.Errorf("aadProfile %v, want managed Entra ID with Azure RBAC", c.Inputs["aadProfile"])
+	}
+	if !boolean(t, c, "disableLocalAccounts") {
+		t.Error("local accounts on: listClusterAdminCredential hands out a static cluster admin")
+	}
+
+	admin := one(t, p, tAssignment, "livekit-deployer")
+	if got := str(t, admin, "roleDefinitionName"); got != "Azure Kubernetes Service RBAC Cluster Admin" {
+		t.Errorf("deployer role %q", got)
+	}
+	if got := str(t, admin, "scope"); got != c.ID {
+		t.Errorf("deployer role scope %s, want the cluster %s only", got, c.ID)
+	}
+	if got := str(t, admin, "principalId"); got == "" || !slices.Contains(p.Invokes, "azure:core/getClientConfig:getClientConfig") {
+		t.Errorf("deployer principal %q not read from the client config (%v)", got, p.Invokes)
+	}
+
+	prov := one(t, p, tK8sProvider, "livekit")
+	if !slices.Contains(prov.Dependencies, admin.URN) {
+		t.Error("the Kubernetes provider does not wait for the deployer's cluster role")
+	}
+	raw, _ := prov.RawInput("kubeconfig")
+	kc, _ := raw.(string)
+	var doc struct {
+		Users []struct {
+			User map[string]any `yaml:"user"`
+		} `yaml:"users"`
+	}
+	if err := yaml.Unmarshal([]byte(kc), &doc); err != nil || len(doc.Users) != 1 {
+		t.Fatalf("provider kubeconfig users: %v\n%s", err, kc)
+	}
+	user := doc.Users[0].User
+	for _, static := range []string{"client-certificate-data", "client-key-data", "token", "password", "auth-provider"} {
+		if _, ok := user[static]; ok {
+			t.Errorf("provider kubeconfig carries %s", static)
+		}
+	}
+	exec, _ := user["exec"].(map[string]any)
+	var args []string
+	for _, a := range exec["args"].([]any) {
+		args = append(args, a.(string))
+	}
+	want := []string{"get-token", "--environment", "AzurePublicCloud", "--server-id", plan.AKSServerID, "--login", "azurecli"}
+	if exec["command"] != "kubelogin" || !slices.Equal(args, want) {
+		t.Errorf("provider kubeconfig signs in with %v %v, want kubelogin %v (non-interactive)", exec["command"], args, want)
+	}
+}
+
+// #17 item 6: the API server accepts only configured CIDRs. azure-asia
+// lists the documentation range; the LiveKit nodes' public IPs come from a
+// /28 prefix that is an authorized range too (AKS requires it for node
+// public IPs, or kubelets cannot reach the API server). Opting in to a
+// public API server drops the profile and the prefix.
+func TestAKSAPIServerAccess(t *testing.T) {
+	p := asia(t)
+	c := cluster(t, p)
+	prefix := one(t, p, tIPPrefix, "livekit-media-ips")
+	if got := num(t, prefix, "prefixLength"); got != 28 {
+		t.Errorf("node IP prefix /%d, want /28", got)
+	}
+	// The configured range, then the prefix's range (the mock's answer for
+	// the prefix, a /28 of Azure's public space).
+	got := strs(list(t, c, "apiServerAccessProfile.authorizedIPRanges"))
+	if len(got) != 2 || got[0] != "203.0.113.0/24" || !strings.HasPrefix(got[1], "20.") || !strings.HasSuffix(got[1], "/28") {
+		t.Errorf("authorized IP ranges %v, want [203.0.113.0/24 <node IP prefix>/28]", got)
+	}
+	if got := str(t, livekitPool(t, p), "nodePublicIPPrefixID"); got != prefix.ID {
+		t.Errorf("LiveKit pool node IPs from %q, want the prefix %s", got, prefix.ID)
+	}
+
+	open := variantPlan(t, "sizing") // azureAllowPublicApi: true
+	if _, ok := cluster(t, open).Input("apiServerAccessProfile"); ok {
+		t.Error("public opt-in still sets authorized ranges")
+	}
+	if _, ok := open.Find(tIPPrefix, "livekit-media-ips"); ok {
+		t.Error("public opt-in still creates the node IP prefix")
+	}
+	if _, ok := livekitPool(t, open).Input("nodePublicIPPrefixID"); ok {
+		t.Error("public opt-in still takes node IPs from a prefix")
+	}
+}
+
+// #17 item 14: the cluster and the resource group are protected, and the
+// group carries a CanNotDelete lock (which covers every resource in it);
+// protect: false drops all three.
+func TestAzureDeletionSafety(t *testing.T) {
+	p := asia(t)
+	rg := one(t, p, tRG, "livekit")
+	for _, r := range []*plan.Resource{cluster(t, p), rg} {
+		if !r.Protect {
+			t.Errorf("%s %s is not protected", r.Type, r.Name)
+		}
+	}
+	lock := one(t, p, tLock, "livekit-nodelete")
+	if got := str(t, lock, "lockLevel"); got != "CanNotDelete" {
+		t.Errorf("lock level %q", got)
+	}
+	if got := str(t, lock, "scope"); got != rg.ID {
+		t.Errorf("lock scope %s, want the resource group %s", got, rg.ID)
+	}
+
+	u := variantPlan(t, "unprotected")
+	if cluster(t, u).Protect || one(t, u, tRG, "livekit").Protect {
+		t.Error("protect: false still protects the cluster or the group")
+	}
+	if _, ok := u.Find(tLock, "livekit-nodelete"); ok {
+		t.Error("protect: false keeps the lock")
+	}
+}
+
+// The API server's allow-list is required: an empty list only with the
+// explicit opt-in (then `lkinfra plan` warns), never both, never
+// 0.0.0.0/0, and with a list at most 15 LiveKit nodes (the /28 node IP
+// prefix, one address kept for the upgrade surge). Every problem names the
+// key, the value and the fix.
+func TestAKSAPIAccessConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  map[string]string
+		key  string
+		want []string
+	}{
+		{"empty without opt-in", map[string]string{"azureApiAuthorizedIpRanges": "[]"},
+			"livekit-infra:azureApiAuthorizedIpRanges", []string{"[]", "must list the CIDRs", "livekit-infra:azureAllowPublicApi: true"}},
+		{"list and opt-in", map[string]string{"azureAllowPublicApi": "true"},
+			"livekit-infra:azureAllowPublicApi", []string{"true", "contradicts livekit-infra:azureApiAuthorizedIpRanges (203.0.113.0/24)"}},
+		{"everywhere", map[string]string{"azureApiAuthorizedIpRanges": `["0.0.0.0/0"]`},
+			"livekit-infra:azureApiAuthorizedIpRanges", []string{`"0.0.0.0/0"`, "admits every address", "azureAllowPublicApi: true"}},
+		{"not a CIDR", map[string]string{"azureApiAuthorizedIpRanges": `["203.0.113.7/24"]`},
+			"livekit-infra:azureApiAuthorizedIpRanges", []string{`"203.0.113.7/24"`, "without host bits"}},
+		{"too many nodes for the prefix", map[string]string{"maxNodes": "16"},
+			"livekit-infra:maxNodes", []string{"16", "at most 15", "/28 public IP prefix"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := settings.Parse("azure-asia", settings.Raw{Values: variantConfig(variant{set: tc.set}).Config})
+			var se *settings.Error
+			if !errors.As(err, &se) || len(se.Problems) != 1 || se.Problems[0].Key != tc.key {
+				t.Fatalf("want one problem on %s, got %v", tc.key, err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(se.Problems[0].String(), w) {
+					t.Errorf("%q lacks %q", se.Problems[0], w)
+				}
+			}
+		})
+	}
+	if _, err := settings.Parse("azure-asia", settings.Raw{Values: variantConfig(variant{set: map[string]string{
+		"azureApiAuthorizedIpRanges": "[]", "azureAllowPublicApi": "true", "maxNodes": "40"}}).Config}); err != nil {
+		t.Errorf("the explicit opt-in: %v", err)
+	}
+	if w := settings.ExposureWarnings(variantConfig(variants["sizing"]).Config); len(w) != 1 || w[0].Key != "livekit-infra:azureAllowPublicApi" ||
+		!strings.Contains(w[0].Text, "AKS API server accepts connections from any address") {
+		t.Errorf("opt-in warnings %v", w)
+	}
+	if w := settings.ExposureWarnings(baseConfig.Config); len(w) != 0 {
+		t.Errorf("azure-asia warns %v", w)
+	}
+}
+
+// The Kubernetes provider's kubeconfig refuses static credentials: AKS's
+// certificate kubeconfig of local accounts is an error, not a fallback.
+func TestKubeloginKubeconfigRefusesStatic(t *testing.T) {
+	static := `apiVersion: v1
+kind: Config
+users:
+- name: clusterUser_livekit
+  user:
+    client-certificate-data: cGxhbi1jZXJ0
+    client-key-data: cGxhbi1rZXk=
+    token: t0ken
+`
+	if _, err := azurec.KubeloginKubeconfig(static, azurec.KubeloginLogin); err == nil || !strings.Contains(err.Error(), "local accounts") {
+		t.Errorf("static kubeconfig: %v", err)
+	}
+	devicecode := `users:
+- name: u
+  user:
+    exec:
+      command: kubelogin
+      args: [get-token, --server-id, abc, --client-id, def, --tenant-id, ghi, --login, devicecode]
+`
+	out, err := azurec.KubeloginKubeconfig(devicecode, "azurecli")
+	if err != nil || !strings.Contains(out, "get-token, --server-id, abc, --login, azurecli") || strings.Contains(out, "devicecode") || strings.Contains(out, "def") {
+		t.Errorf("rewritten: %v\n%s", err, out)
+	}
+}

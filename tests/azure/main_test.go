@@ -35,6 +35,8 @@ const (
 	tNSG         = "azure-native:network:NetworkSecurityGroup"
 	tASG         = "azure-native:network:ApplicationSecurityGroup"
 	tPIP         = "azure-native:network:PublicIPAddress"
+	tIPPrefix    = "azure-native:network:PublicIPPrefix"
+	tLock        = "azure:management/lock:Lock"
 	tPE          = "azure-native:network:PrivateEndpoint"
 	tPrivZone    = "azure-native:network:PrivateZone"
 	tZoneLink    = "azure-native:network:VirtualNetworkLink"
@@ -136,7 +138,9 @@ var variants = map[string]variant{
 	"sizing": {set: map[string]string{
 		"minNodes": "2", "maxNodes": "40", "azureVmSize": "Standard_F8s_v2", "azureKubernetesVersion": "1.35.4",
 		"azureRedisSku": "Premium", "azureRedisFamily": "P", "azureRedisCapacity": "2", "azureDrainSeconds": "3600",
-		"azureApiAuthorizedIpRanges": `["203.0.113.0/24"]`, "azureAcmeEmail": "ops@example.com",
+		// 40 nodes do not fit the /28 node IP prefix that authorized
+		// ranges need: this region opts in to a public API server.
+		"azureApiAuthorizedIpRanges": `[]`, "azureAllowPublicApi": "true", "azureAcmeEmail": "ops@example.com",
 	}},
 	"userSecrets": {
 		// The region's own key instead of the credentials stack's set.

@@ -47,13 +47,13 @@ var variants = map[string]map[string]variant{
 	"gcp": {
 		"turn":              {set: map[string]string{"turnUdpPort": "3478"}},
 		"mux":               {set: map[string]string{"mediaUdpPorts": "7882"}},
-		"authorizedNetwork": {set: map[string]string{"gcpMasterAuthorizedNetworks": `["203.0.113.0/24"]`}},
+		"authorizedNetwork": {set: map[string]string{"gcpMasterAuthorizedNetworks": `["198.51.100.0/24", "203.0.113.0/24"]`}},
 		"userSecrets":       userSecrets(),
 	},
 	"azure": {
 		"turn":            {set: map[string]string{"turnUdpPort": "3478"}},
 		"mux":             {set: map[string]string{"mediaUdpPorts": "7882"}},
-		"authorizedRange": {set: map[string]string{"azureApiAuthorizedIpRanges": `["203.0.113.0/24"]`}},
+		"authorizedRange": {set: map[string]string{"azureApiAuthorizedIpRanges": `["198.51.100.0/24", "203.0.113.0/24"]`}},
 		"acmeEmail":       {set: map[string]string{"azureAcmeEmail": "ops@example.com"}},
 		"userSecrets":     userSecrets(),
 	},

@@ -60,8 +60,9 @@ func runPlan(args []string, e env) int {
 	}
 	// Pinned platform versions expire silently: name every one that is past
 	// its end of support or within settings.WarnDays of it (offline, from
-	// stacks/settings/support.go).
-	for _, w := range settings.SupportWarnings(sc.Config, planNow()) {
+	// stacks/settings/support.go); and every control plane left open to
+	// any address by an explicit opt-in (stacks/settings/exposure.go).
+	for _, w := range settings.Warnings(sc.Config, planNow()) {
 		fmt.Fprintf(e.stderr, "lkinfra plan: warning: %s\n", w)
 	}
 	// A global stack reads its regions through StackReferences: answer
