@@ -473,6 +473,7 @@ type stmt struct {
 	allow, notAction       bool
 	actions, resources     []string
 	publicPrincipal        bool
+	services               []string // Principal.Service
 	condition              map[string]any
 	notResource, principal bool
 }
@@ -508,6 +509,7 @@ func statements(v any) []stmt {
 			for _, a := range strs(pr["AWS"]) {
 				st.publicPrincipal = st.publicPrincipal || a == "*"
 			}
+			st.services = strs(pr["Service"])
 		}
 		out = append(out, st)
 	}
@@ -745,6 +747,43 @@ func checkPlainSecrets(rs []res, report func(res, string)) {
 				}
 				seen[l.path] = true
 				report(r, fmt.Sprintf("%s is a credential by name but not a secret", l.path))
+			}
+		}
+	}
+}
+
+// --- service principals on behalf of this account only ---------------------
+
+// sourceKeys are the global condition keys that bind a service principal's
+// request to the resource or account it acts for (IAM user guide, "The
+// confused deputy problem": cross-service confused deputy prevention).
+var sourceKeys = []string{"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"}
+
+// checkServicePrincipals: in a resource policy, a statement that lets an
+// AWS service principal act must say on whose behalf (aws:SourceAccount,
+// aws:SourceArn, ...), or any account's use of that service can reach the
+// resource.
+func checkServicePrincipals(rs []res, report func(res, string)) {
+	for _, r := range rs {
+		k, ok := resourcePolicyTypes[r.typ]
+		if !ok {
+			continue
+		}
+		for _, s := range statements(r.props[k]) {
+			if !s.allow || len(s.services) == 0 {
+				continue
+			}
+			scoped := false
+			for _, cond := range s.condition {
+				m, _ := cond.(map[string]any)
+				for key := range m {
+					for _, sk := range sourceKeys {
+						scoped = scoped || strings.EqualFold(key, sk)
+					}
+				}
+			}
+			if !scoped {
+				report(r, fmt.Sprintf("statement %q lets %v act without aws:SourceAccount or aws:SourceArn", s.sid, s.services))
 			}
 		}
 	}

@@ -29,6 +29,7 @@ const (
 	NoWildcardIAM   = "no-wildcard-iam"
 	NoStaticAdmins  = "no-static-cluster-admins"
 	NoPlainSecrets  = "no-secret-in-plain-fields-or-outputs"
+	ScopedServices  = "service-principals-scoped-to-source"
 )
 
 // Violation is one rule broken by one resource.
@@ -59,6 +60,7 @@ var defs = []ruleDef{
 	{NoPublicStorage, "No storage is readable by anyone: buckets block public access, CDNs serve private content only to signed requests.", checkPublicStorage},
 	{NoWildcardIAM, "No policy allows every action of a service (or all), and no identity policy allows secret or storage actions on every resource.", checkIAM},
 	{NoStaticAdmins, "Clusters have no static admin credentials (local accounts, client certificates, kubeconfigs with credentials in outputs).", checkStaticAdmins},
+	{ScopedServices, "Resource policies let AWS service principals act only on behalf of a named source (aws:SourceAccount or aws:SourceArn), against the confused deputy.", checkServicePrincipals},
 	{NoPlainSecrets, "No secret value appears in a plain (non-secret) input or output, and secret-named fields are secret.", checkPlainSecrets},
 }
 

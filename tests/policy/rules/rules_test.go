@@ -278,6 +278,28 @@ func TestNoWildcardIAM(t *testing.T) {
 	})
 }
 
+func TestServicePrincipalsScoped(t *testing.T) {
+	p := mkPlan(nil, nil,
+		custom("aws:kms/key:Key", "any-alarm", map[string]any{"policy": `{"Statement":[{"Sid":"CW","Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":["kms:Decrypt"],"Resource":"*"}]}`}),
+		custom("aws:sns/topicPolicy:TopicPolicy", "any-publisher", map[string]any{"policy": `{"Statement":[{"Effect":"Allow","Principal":{"Service":["cloudwatch.amazonaws.com"]},"Action":"sns:Publish","Resource":"arn:aws:sns:us-east-1:1:t",
+			"Condition":{"StringEquals":{"aws:PrincipalTag/x":"y"}}}]}`}),
+		// Good: bound to a source, any spelling of the key; principals
+		// other than services; denies.
+		custom("aws:kms/key:Key", "scoped", map[string]any{"policy": `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":["kms:Decrypt"],"Resource":"*",
+			"Condition":{"StringEquals":{"aws:SourceAccount":"1"}}}]}`}),
+		custom("aws:s3/bucketPolicy:BucketPolicy", "oac", map[string]any{"policy": `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*",
+			"Condition":{"StringEquals":{"AWS:SourceArn":"arn:aws:cloudfront::1:distribution/D"}}}]}`}),
+		custom("aws:kms/key:Key", "root", map[string]any{"policy": `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":["kms:Describe*"],"Resource":"*"},
+			{"Effect":"Deny","Principal":{"Service":"s3.amazonaws.com"},"Action":"kms:*","Resource":"*"}]}`}),
+		// Trust policies are not resource policies of this rule.
+		custom("aws:iam/role:Role", "task", map[string]any{"assumeRolePolicy": `{"Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}),
+	)
+	expect(t, flagged(t, p, ScopedServices), map[string]string{
+		"any-alarm":     "without aws:SourceAccount or aws:SourceArn",
+		"any-publisher": "[cloudwatch.amazonaws.com]",
+	})
+}
+
 func TestNoStaticClusterAdmins(t *testing.T) {
 	p := mkPlan(map[string]any{
 		"kubeconfig":     "apiVersion: v1\nusers:\n- name: admin\n  user:\n    client-certificate-data: LS0t\n    client-key-data: LS0t\n",
