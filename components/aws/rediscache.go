@@ -86,15 +86,27 @@ func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts 
 		return nil, err
 	}
 
-	family := "default.redis7"
+	family := "redis7"
 	if strings.HasPrefix(args.EngineVersion, "6.") {
-		family = "default.redis6.x"
+		family = "redis6.x"
+	}
+	// The default groups use volatile-lru; every cloud uses
+	// components.RedisEvictionPolicy.
+	params, err := elasticache.NewParameterGroup(ctx, name+"-params", &elasticache.ParameterGroupArgs{
+		Family:      pulumi.String(family),
+		Description: pulumi.String("LiveKit: maxmemory-policy " + components.RedisEvictionPolicy),
+		Parameters: elasticache.ParameterGroupParameterArray{
+			&elasticache.ParameterGroupParameterArgs{Name: pulumi.String("maxmemory-policy"), Value: pulumi.String(components.RedisEvictionPolicy)},
+		},
+	}, parent)
+	if err != nil {
+		return nil, err
 	}
 	rg, err := elasticache.NewReplicationGroup(ctx, name, &elasticache.ReplicationGroupArgs{
 		Description:              pulumi.String("LiveKit room state and node routing (region-local)"),
 		Engine:                   pulumi.String("redis"),
 		EngineVersion:            pulumi.String(args.EngineVersion),
-		ParameterGroupName:       pulumi.String(family),
+		ParameterGroupName:       params.Name,
 		NodeType:                 pulumi.String(args.NodeType),
 		NumCacheClusters:         pulumi.Int(args.Nodes),
 		Port:                     pulumi.Int(6379),

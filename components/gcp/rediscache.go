@@ -78,7 +78,7 @@ func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts 
 		// TLS with Memorystore's own CA: clients must be given that CA
 		// (serverCaCerts); system roots do not verify it.
 		TransitEncryptionMode: pulumi.String("SERVER_AUTHENTICATION"),
-		RedisConfigs: pulumi.StringMap{"maxmemory-policy": pulumi.String(components.RedisEvictionPolicy)},
+		RedisConfigs:          pulumi.StringMap{"maxmemory-policy": pulumi.String(components.RedisEvictionPolicy)},
 		MaintenancePolicy: &redis.InstanceMaintenancePolicyArgs{
 			WeeklyMaintenanceWindows: redis.InstanceMaintenancePolicyWeeklyMaintenanceWindowArray{
 				&redis.InstanceMaintenancePolicyWeeklyMaintenanceWindowArgs{

@@ -14,8 +14,8 @@ func TestRedisReplicationGroup(t *testing.T) {
 		variant, engine, family, maint, snap string
 		nodes                                int
 	}{
-		{"", "7.1", "default.redis7", "sun:05:00-sun:06:00", "03:00-04:00", 2},
-		{"otherRedisVpc", "6.2", "default.redis6.x", "tue:02:00-tue:03:00", "22:00-23:00", 3},
+		{"", "7.1", "redis7", "sun:05:00-sun:06:00", "03:00-04:00", 2},
+		{"otherRedisVpc", "6.2", "redis6.x", "tue:02:00-tue:03:00", "22:00-23:00", 3},
 	} {
 		t.Run(fmt.Sprintf("variant=%q", tc.variant), func(t *testing.T) {
 			p := prodOr(t, tc.variant)
@@ -28,7 +28,14 @@ func TestRedisReplicationGroup(t *testing.T) {
 			}
 			expect(t, rg, "engine", "redis")
 			expect(t, rg, "engineVersion", tc.engine)
-			expect(t, rg, "parameterGroupName", tc.family)
+			// Our parameter group of the engine's family, not the default
+			// one (volatile-lru): components.RedisEvictionPolicy.
+			pg := child(t, p, tRedisCache, "aws:elasticache/parameterGroup:ParameterGroup", "-params")
+			expect(t, pg, "family", tc.family)
+			if got := pg.InputString("parameters[0].name") + "=" + pg.InputString("parameters[0].value"); got != "maxmemory-policy=noeviction" {
+				t.Errorf("parameter group sets %s, want maxmemory-policy=noeviction", got)
+			}
+			expect(t, rg, "parameterGroupName", pg.Name) // autonamed: the mock names it by its logical name
 			expect(t, rg, "maintenanceWindow", tc.maint)
 			expect(t, rg, "snapshotWindow", tc.snap)
 			expect(t, rg, "port", 6379)
