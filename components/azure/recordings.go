@@ -28,6 +28,14 @@ type RecordingsArgs struct {
 	// DNSProvider is the explicit AWS provider for the Route 53 records of
 	// the CDN hostname (required with CDN).
 	DNSProvider pulumi.ProviderResource
+	// SharedKeyAccess keeps the account keys working. Off, only Entra ID
+	// identities reach the data (role assignments), and readers get user
+	// delegation SAS URLs (signed with an identity's delegation key, which
+	// storage accepts with shared keys off). LiveKit Egress needs it on: it
+	// uploads with the account name and key only (livekit/storage azure.go
+	// builds a shared-key credential, and the egress request has no other
+	// Azure credential).
+	SharedKeyAccess bool
 }
 
 // Recordings is a private, versioned storage account container, optionally
@@ -40,6 +48,8 @@ type Recordings struct {
 	Account   pulumi.StringOutput
 	Container pulumi.StringOutput
 	AccountID pulumi.StringOutput
+	// ContainerID is the container's resource id (a role assignment scope).
+	ContainerID pulumi.StringOutput
 }
 
 // AccountName derives a storage account name (3-24 lower-case letters and
@@ -86,9 +96,10 @@ func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts 
 		AllowBlobPublicAccess:        pulumi.Bool(false),
 		AllowCrossTenantReplication:  pulumi.Bool(false),
 		DefaultToOAuthAuthentication: pulumi.Bool(true),
-		// LiveKit Egress uploads to Azure with the account name and key, so
-		// shared-key auth stays on (see README, "The Azure region").
-		AllowSharedKeyAccess: pulumi.Bool(true),
+		// Identity-based access by default; shared keys (account-key SAS
+		// included) only on the explicit opt-in LiveKit Egress needs.
+		// Docs: https://learn.microsoft.com/azure/storage/common/shared-key-authorization-prevent
+		AllowSharedKeyAccess: pulumi.Bool(args.SharedKeyAccess),
 		Encryption: &storage.EncryptionArgs{
 			KeySource: pulumi.String("Microsoft.Storage"),
 			Services: &storage.EncryptionServicesArgs{
@@ -144,6 +155,7 @@ func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts 
 	r.Account = account.Name
 	r.AccountID = account.ID().ToStringOutput()
 	r.Container = container.Name
+	r.ContainerID = container.ID().ToStringOutput()
 	r.Bucket = pulumi.Sprintf("%s/%s", account.Name, container.Name)
 	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
 		"bucket": r.Bucket, "cdnDomain": r.CDNDomain, "account": r.Account, "container": r.Container, "accountId": r.AccountID,
@@ -185,7 +197,20 @@ func lifecycleRules(transitionDays, expireDays int) storage.ManagementPolicyRule
 // Azure CDN classic profiles can no longer be created) under our own
 // hostname with a managed TLS 1.2 certificate. The container stays private:
 // clients fetch SAS-signed URLs, and the route caches per query string so
-// the signature is forwarded to, and checked by, storage.
+// the signature is forwarded to, and checked by, storage. Front Door holds
+// no credential: a user delegation SAS in the query is the request's
+// authorization, so shared keys can be off.
+//
+// The account's public endpoint stays open to the network (no default-deny
+// network rules): Front Door Standard reaches a storage origin over its
+// public endpoint from Front Door's own addresses, which a storage firewall
+// cannot name (its network rules take IP ranges, VNet subnets and trusted
+// resource instances; Front Door is none of them and the AzureFrontDoor.Backend
+// service tag is for NSGs only). Closing it takes Front Door Premium with a
+// Private Link origin, whose private endpoint connection the account owner
+// must approve (README, "Recordings storage: what stays open").
+// Docs: https://learn.microsoft.com/azure/frontdoor/private-link,
+// https://learn.microsoft.com/azure/storage/common/storage-network-security
 func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost pulumi.StringOutput, parent pulumi.ResourceOption) error {
 	dns := pulumi.Provider(args.DNSProvider)
 	profile, err := cdn.NewFrontdoorProfile(ctx, name, &cdn.FrontdoorProfileArgs{

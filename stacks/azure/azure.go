@@ -100,6 +100,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		Location:          a.Location,
 		SKU:               a.StorageSKU,
 		DNSProvider:       dns,
+		SharedKeyAccess:   a.RecordingsSharedKey,
 	})
 	if err != nil {
 		return nil, err
@@ -144,7 +145,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	tokens, err := apiCredentialsVault(ctx, name, s, network, cluster, creds)
+	tokens, err := apiCredentialsVault(ctx, name, s, network, cluster, creds, recordings)
 	if err != nil {
 		return nil, err
 	}

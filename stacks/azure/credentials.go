@@ -18,6 +18,17 @@ import (
 // nothing else, on the scope it is granted.
 const keyVaultSecretsUser = "Key Vault Secrets User"
 
+// Built-in roles a token server needs to hand out recordings as user
+// delegation SAS URLs (the only SAS storage accepts with shared keys off):
+// the delegator role gets the delegation key (an account-level action), and
+// the SAS can grant no more than its signer may do, so the signer reads the
+// container. Docs:
+// https://learn.microsoft.com/rest/api/storageservices/create-user-delegation-sas#assign-permissions-with-rbac
+const (
+	storageBlobDelegator  = "Storage Blob Delegator"
+	storageBlobDataReader = "Storage Blob Data Reader"
+)
+
 // tokenServerAccess is where the region's token servers read their
 // credentials: a Key Vault secret (RBAC only, no access policies) that only
 // the token-server identity may read, and only the token server's Kubernetes
@@ -28,7 +39,7 @@ type tokenServerAccess struct {
 	IdentityClientID pulumi.StringOutput
 }
 
-func apiCredentialsVault(ctx *pulumi.Context, name string, s *settings.Stack, network *azurec.Network, cluster *azurec.MediaCluster, creds *components.Credentials) (*tokenServerAccess, error) {
+func apiCredentialsVault(ctx *pulumi.Context, name string, s *settings.Stack, network *azurec.Network, cluster *azurec.MediaCluster, creds *components.Credentials, recordings *azurec.Recordings) (*tokenServerAccess, error) {
 	a := s.Azure
 	identity, err := managedidentity.NewUserAssignedIdentity(ctx, name+"-token-server", &managedidentity.UserAssignedIdentityArgs{
 		ResourceGroupName: network.ResourceGroupName,
@@ -93,6 +104,24 @@ func apiCredentialsVault(ctx *pulumi.Context, name string, s *settings.Stack, ne
 		SkipServicePrincipalAadCheck: pulumi.Bool(true),
 	}); err != nil {
 		return nil, err
+	}
+	// Recordings: sign user delegation SAS URLs for the one container.
+	for _, g := range []struct {
+		suffix, role string
+		scope        pulumi.StringOutput
+	}{
+		{"-recordings-delegator", storageBlobDelegator, recordings.AccountID},
+		{"-recordings-reader", storageBlobDataReader, recordings.ContainerID},
+	} {
+		if _, err := authorization.NewAssignment(ctx, name+"-token-server"+g.suffix, &authorization.AssignmentArgs{
+			Scope:                        g.scope,
+			RoleDefinitionName:           pulumi.String(g.role),
+			PrincipalId:                  identity.PrincipalId,
+			PrincipalType:                pulumi.String("ServicePrincipal"),
+			SkipServicePrincipalAadCheck: pulumi.Bool(true),
+		}); err != nil {
+			return nil, err
+		}
 	}
 	return &tokenServerAccess{
 		VaultURI:         vault.Properties.VaultUri(),

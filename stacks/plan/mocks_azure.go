@@ -237,7 +237,13 @@ var azureComputed = map[string]ComputedFunc{
 		if !ok {
 			name = mi.PhysicalName()
 		}
-		return props(map[string]any{"name": name})
+		out := map[string]any{"name": name}
+		// The ARM id, so a role assignment scoped to the container is
+		// recognisably one resource.
+		if account, ok := plainString(mi.Inputs, "accountName"); ok {
+			out["id"] = armID(MockInfo{Name: account, Inputs: mi.Inputs}, "Microsoft.Storage/storageAccounts") + "/blobServices/default/containers/" + name
+		}
+		return props(out)
 	},
 	"azure:redis/cache:Cache": func(mi MockInfo) resource.PropertyMap {
 		name := mi.PhysicalName()

@@ -1,9 +1,11 @@
 package azure_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
 )
 
@@ -147,4 +149,51 @@ func recordsNamed(p *plan.Plan, name string) []plan.Resource {
 		}
 	}
 	return out
+}
+
+// #17 item 12: the recordings account takes identities only by default (no
+// shared keys, so no account-key SAS); token servers sign user delegation
+// SAS URLs with their workload identity (delegator on the account, reader
+// on the one container); azureRecordingsSharedKey is the explicit opt-in
+// LiveKit Egress needs (it uploads with the account key).
+func TestRecordingsIdentityAccess(t *testing.T) {
+	p := asia(t)
+	acct := one(t, p, tAccount, "livekit-recordings")
+	if got := boolean(t, acct, "allowSharedKeyAccess"); got {
+		t.Error("allowSharedKeyAccess is on by default: account keys and account-key SAS work")
+	}
+	if got := boolean(t, acct, "defaultToOAuthAuthentication"); !got {
+		t.Error("defaultToOAuthAuthentication is off")
+	}
+	container := one(t, p, tContainer, "livekit-recordings")
+	identity := one(t, p, tIdentity, "livekit-token-server")
+	for name, want := range map[string]struct{ role, scope string }{
+		"livekit-token-server-recordings-delegator": {"Storage Blob Delegator", acct.ID},
+		"livekit-token-server-recordings-reader":    {"Storage Blob Data Reader", container.ID},
+	} {
+		ra := one(t, p, tAssignment, name)
+		if got := str(t, ra, "roleDefinitionName"); got != want.role {
+			t.Errorf("%s: role %s, want %s", name, got, want.role)
+		}
+		if got := str(t, ra, "scope"); got != want.scope {
+			t.Errorf("%s: scope %s, want %s", name, got, want.scope)
+		}
+		if !slices.Contains(ra.Dependencies, identity.URN) {
+			t.Errorf("%s is not granted to the token-server identity", name)
+		}
+	}
+	for _, ra := range p.ByType(tAssignment) {
+		if role := ra.InputString("roleDefinitionName"); strings.Contains(role, "Storage") && !strings.HasPrefix(ra.Name, "livekit-token-server-recordings-") {
+			t.Errorf("%s %q grants %s: only the token server reads recordings through Entra ID", ra.Type, ra.Name, role)
+		}
+	}
+
+	sc := variantConfig(variant{set: map[string]string{"azureRecordingsSharedKey": "true"}})
+	withKey, err := plan.Evaluate(sc, azurestack.Program)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := boolean(t, one(t, withKey, tAccount, "livekit-recordings"), "allowSharedKeyAccess"); !got {
+		t.Error("azureRecordingsSharedKey=true leaves shared keys off: LiveKit Egress cannot upload")
+	}
 }
