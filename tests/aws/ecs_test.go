@@ -275,3 +275,14 @@ func TestAutoscaling(t *testing.T) {
 		})
 	}
 }
+
+// testImageDigest pins LiveKit by digest (a made-up one).
+const testImageDigest = "livekit/livekit-server@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+// An image pinned by digest reaches the task definition verbatim (#17 item
+// 15: digests everywhere).
+func TestImageByDigest(t *testing.T) {
+	if got := livekitContainer(t, variantPlan(t, "digest")).Image; got != testImageDigest {
+		t.Errorf("container image %q, want %q", got, testImageDigest)
+	}
+}

@@ -135,6 +135,7 @@ var variants = map[string]variant{
 	"unprotected": {set: map[string]string{"protect": "false"}},
 	"noCdn":       {set: map[string]string{"recordingsCdn": "false"}},
 	"keepForever": {set: map[string]string{"recordingsTransitionDays": "0", "recordingsExpireDays": "0"}},
+	"digest":      {set: map[string]string{"image": testImageDigest}},
 	"otherSizing": {set: map[string]string{
 		"minNodes": "2", "maxNodes": "25", "cpuTarget": "55", "scaleOutCooldown": "30", "scaleInCooldown": "900",
 		"awsTaskCpu": "4096", "awsTaskMemory": "8192", "logRetentionDays": "90",

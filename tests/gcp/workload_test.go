@@ -192,3 +192,24 @@ func TestPodDisruptionBudgetAndService(t *testing.T) {
 		t.Errorf("signaling Service exposes %d ports, want only 7880", len(ports.([]any)))
 	}
 }
+
+// An image pinned by digest (#17 item 15) is accepted: the chart gets the
+// repository (its "repository:tag" cannot carry a digest) and the
+// Deployment transform sets the exact reference (components/kubernetes
+// tests). Before, the workload refused any "@".
+func TestImageByDigest(t *testing.T) {
+	for _, image := range []string{
+		"livekit/livekit-server@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"livekit/livekit-server:v1.13.5@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	} {
+		p, err := planWith(t, map[string]string{"livekit-infra:image": image})
+		if err != nil {
+			t.Errorf("image %s: %v", image, err)
+			continue
+		}
+		chart := find(t, p, "kubernetes:helm.sh/v4:Chart", "livekit")
+		if got := chart.InputString("values.image.repository"); got != "livekit/livekit-server" {
+			t.Errorf("image %s: chart repository %q", image, got)
+		}
+	}
+}
