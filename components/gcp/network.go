@@ -22,6 +22,17 @@ import (
 // allowed to reach LiveKit's signaling port.
 var GoogleLBRanges = []string{"35.191.0.0/16", "130.211.0.0/22"}
 
+// RedisTLSPort is Memorystore's port with in-transit encryption on (6379
+// is the plain port; RedisCache always turns encryption on).
+const RedisTLSPort = 6378
+
+// Egress priorities of the private services range: the LiveKit nodes'
+// allow wins over the deny that covers every other instance.
+const (
+	PriorityRedisAllow = 1000
+	PriorityRedisDeny  = 1100
+)
+
 // Secondary range names of the subnet.
 const (
 	PodsRangeName     = "pods"
@@ -147,6 +158,41 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		Allows: compute.FirewallAllowArray{
 			&compute.FirewallAllowArgs{Protocol: pulumi.String("tcp"), Ports: pulumi.StringArray{pulumi.String(strconv.Itoa(livekit.SignalPort))}},
 		},
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	// Memorystore with private services access answers every address of
+	// the authorized VPC: it has no firewall of its own, and VPC firewall
+	// rules are not exchanged over the peering. Egress rules of this VPC do
+	// apply to packets bound for the peered network ("VPC Network Peering",
+	// Network security: https://cloud.google.com/vpc/docs/vpc-peering), so
+	// the VPC refuses to send anything into the reserved range except
+	// Redis's TLS port from the LiveKit nodes' tag. A tag's rules cover the
+	// node's alias IP ranges too (only source tags ignore aliases:
+	// https://cloud.google.com/vpc/docs/configure-alias-ip-ranges), so pods
+	// on LiveKit nodes keep the access and anything else in the VPC (a VM,
+	// another node pool) is refused. Every GKE node here is a LiveKit node.
+	if _, err := compute.NewFirewall(ctx, name+"-redis", &compute.FirewallArgs{
+		Network:           vpc.ID(),
+		Description:       pulumi.String("Memorystore's TLS port from LiveKit nodes only"),
+		Direction:         pulumi.String("EGRESS"),
+		Priority:          pulumi.Int(PriorityRedisAllow),
+		DestinationRanges: pulumi.ToStringArray([]string{args.PrivateServiceCIDR.String()}),
+		TargetTags:        pulumi.ToStringArray([]string{n.MediaTag}),
+		Allows: compute.FirewallAllowArray{
+			&compute.FirewallAllowArgs{Protocol: pulumi.String("tcp"), Ports: pulumi.StringArray{pulumi.String(strconv.Itoa(RedisTLSPort))}},
+		},
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := compute.NewFirewall(ctx, name+"-private-services-deny", &compute.FirewallArgs{
+		Network:           vpc.ID(),
+		Description:       pulumi.String("Nothing else in the VPC reaches the private services range (Memorystore)"),
+		Direction:         pulumi.String("EGRESS"),
+		Priority:          pulumi.Int(PriorityRedisDeny),
+		DestinationRanges: pulumi.ToStringArray([]string{args.PrivateServiceCIDR.String()}),
+		Denies:            compute.FirewallDenyArray{&compute.FirewallDenyArgs{Protocol: pulumi.String("all")}},
 	}, parent); err != nil {
 		return nil, err
 	}

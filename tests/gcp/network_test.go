@@ -2,15 +2,22 @@ package gcp_test
 
 import (
 	"testing"
+
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
 )
 
 // The only inbound rules: media (UDP range, ICE/TCP) from anywhere, and
 // signaling from Google's load balancers, both to LiveKit nodes only.
 func TestFirewallSourcesAndPorts(t *testing.T) {
 	p := stackPlan(t)
-	rules := p.ByType(tFirewall)
+	var rules []plan.Resource
+	for _, r := range p.ByType(tFirewall) {
+		if r.InputString("direction") != "EGRESS" {
+			rules = append(rules, r)
+		}
+	}
 	if len(rules) != 2 {
-		t.Fatalf("%d firewall rules, want exactly 2 (media, signaling)", len(rules))
+		t.Fatalf("%d inbound firewall rules, want exactly 2 (media, signaling)", len(rules))
 	}
 	pool := one(t, p, tNodePool)
 	nodeTags := strs(input(t, pool, "nodeConfig.tags"))
@@ -131,4 +138,52 @@ func TestNetworkVPCNativeSubnetNATAndPrivateServiceAccess(t *testing.T) {
 		"service": "servicenetworking.googleapis.com", "network": vpc.ID,
 		"reservedPeeringRanges": []any{"livekit-private-services"},
 	})
+}
+
+// Memorystore answers the whole authorized VPC, so the VPC itself refuses
+// to send into the private services range: Redis's TLS port (the port
+// LiveKit's config dials) from the LiveKit nodes' tag is allowed, and a
+// lower-priority deny covers every other instance and port. Without the
+// two egress rules any VM or node pool in the VPC could open Redis.
+func TestRedisReachableFromLiveKitNodesOnly(t *testing.T) {
+	p := stackPlan(t)
+	const psa = "10.30.0.0/20" // livekit-private-services: 10.30.0.0, /20
+	nodeTags := strs(input(t, one(t, p, tNodePool), "nodeConfig.tags"))
+
+	var egress []plan.Resource
+	for _, r := range p.ByType(tFirewall) {
+		if r.InputString("direction") == "EGRESS" {
+			egress = append(egress, r)
+		}
+	}
+	if len(egress) != 2 {
+		t.Fatalf("%d egress firewall rules, want 2 (Redis from LiveKit nodes, deny the rest of the range)", len(egress))
+	}
+
+	allow := find(t, p, tFirewall, "livekit-redis")
+	expect(t, allow, map[string]any{
+		"direction": "EGRESS", "destinationRanges": []any{psa},
+		"allows": []any{map[string]any{"protocol": "tcp", "ports": []any{"6378"}}},
+	})
+	if tags := strs(input(t, allow, "targetTags")); len(tags) != 1 || !contains(nodeTags, tags[0]) {
+		t.Errorf("Redis allow targets %v, want only the LiveKit nodes' tag (pool tags %v)", tags, nodeTags)
+	}
+	if _, ok := allow.Input("denies"); ok {
+		t.Error("the Redis allow rule also denies")
+	}
+
+	deny := find(t, p, tFirewall, "livekit-private-services-deny")
+	expect(t, deny, map[string]any{
+		"direction": "EGRESS", "destinationRanges": []any{psa},
+		"denies": []any{map[string]any{"protocol": "all"}},
+	})
+	for _, k := range []string{"targetTags", "targetServiceAccounts", "allows"} {
+		if v, ok := deny.Input(k); ok {
+			t.Errorf("the deny must cover every instance and protocol, but has %s %v", k, v)
+		}
+	}
+	// Lower number wins: the LiveKit allow must be evaluated first.
+	if a, d := input(t, allow, "priority").(int), input(t, deny, "priority").(int); a >= d {
+		t.Errorf("allow priority %d is not ahead of deny priority %d", a, d)
+	}
 }
