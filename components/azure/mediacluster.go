@@ -29,6 +29,9 @@ const (
 	LiveKitPool = "livekit"
 	// PoolLabel is set by AKS on every node: the pool it belongs to.
 	PoolLabel = "kubernetes.azure.com/agentpool"
+	// LiveKitPoolSurge is the LiveKit pool's upgrade surge: one new node
+	// at a time while the old one drains.
+	LiveKitPoolSurge = 1
 )
 
 // Role definitions the cluster's control-plane identity needs on the
@@ -60,6 +63,9 @@ type MediaClusterArgs struct {
 	// scopes the cluster identity's network role (subnet join); MediaASGID
 	// is joined by the LiveKit pool.
 	VnetID, NodeSubnetID, MediaASGID pulumi.StringInput
+	// NodeSubnetCIDR is the node subnet's range: the host-network LiveKit
+	// pods' addresses, which Traefik's NetworkPolicy lets it reach.
+	NodeSubnetCIDR string
 	// IngressIP is the static public IP the signaling load balancer uses.
 	IngressIPID, IngressIPName, IngressIPAddress pulumi.StringInput
 	Zones                                        []string
@@ -143,8 +149,8 @@ func (a *MediaClusterArgs) validate(name string) error {
 	if a.Scaling.Max > 1000 {
 		add("Scaling.Max %d exceeds the AKS node pool limit of 1000", a.Scaling.Max)
 	}
-	if a.ServiceCIDR == "" || a.DNSServiceIP == "" || a.PodCIDR == "" {
-		add("ServiceCIDR, DNSServiceIP and PodCIDR are required")
+	if a.ServiceCIDR == "" || a.DNSServiceIP == "" || a.PodCIDR == "" || a.NodeSubnetCIDR == "" {
+		add("ServiceCIDR, DNSServiceIP, PodCIDR and NodeSubnetCIDR are required")
 	}
 	switch {
 	case len(a.APIAuthorizedIPRanges) == 0 && !a.AllowPublicAPI:
@@ -528,7 +534,7 @@ func livekitPoolArgs(args *MediaClusterArgs, clusterName pulumi.StringOutput, no
 		},
 		UpgradeSettings: &cs.AgentPoolUpgradeSettingsArgs{
 			// One new node at a time; the old one drains its rooms.
-			MaxSurge:              pulumi.String("1"),
+			MaxSurge:              pulumi.String(strconv.Itoa(LiveKitPoolSurge)),
 			DrainTimeoutInMinutes: pulumi.Int(drainMinutes),
 		},
 		Tags: pulumi.StringMap{"app": pulumi.String("livekit")},

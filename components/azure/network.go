@@ -43,6 +43,15 @@ const RedisTLSPort = 6380
 // HTTPSPort is the signaling ingress's only public port.
 const HTTPSPort = 443
 
+// PrivateEndpointASGMembers is how many IP configurations an application
+// security group may hold when an NSG rule on a private endpoint's subnet
+// names it: "No more than 50 members in an Application Security Group ...
+// Connection failures may occur with more than 50 members"
+// (learn.microsoft.com/azure/private-link/private-endpoint-overview,
+// Limitations, Network security group). With Azure CNI Overlay a node
+// holds one IP configuration (pods take overlay addresses, not NIC ones).
+const PrivateEndpointASGMembers = 50
+
 // NetworkArgs adds the Azure placement to the contract.
 type NetworkArgs struct {
 	components.NetworkArgs
@@ -56,6 +65,11 @@ type NetworkArgs struct {
 	// Protect (the protect config) protects the resource group and puts a
 	// CanNotDelete lock on it.
 	Protect bool
+	// MaxMediaNodes is the most LiveKit nodes that exist at once (the
+	// pool's maximum plus its upgrade surge). Up to
+	// PrivateEndpointASGMembers, Redis's endpoint admits the media ASG
+	// only; above, the node subnet (the system pool included).
+	MaxMediaNodes int
 }
 
 // Network is the resource group, VNet, subnets, network security groups,
@@ -80,7 +94,7 @@ type Network struct {
 // NewNetwork declares the network. Inbound from the internet is allowed for
 // the media ports (UDP range, 7881/tcp, TURN) to LiveKit nodes only, and
 // for 443/tcp to the signaling IP only; Redis's private endpoint accepts
-// 6380/tcp from the node subnet only.
+// 6380/tcp from the LiveKit nodes' ASG only (redisFromASG).
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
 	if args == nil {
 		return nil, fmt.Errorf("Network %q: args are required", name)
@@ -98,6 +112,13 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 	if args.NodeSubnet.Overlaps(args.EndpointSubnet) {
 		return nil, fmt.Errorf("Network %q: NodeSubnet %s and EndpointSubnet %s overlap", name, args.NodeSubnet, args.EndpointSubnet)
+	}
+	if args.MaxMediaNodes < 1 {
+		return nil, fmt.Errorf("Network %q: MaxMediaNodes %d must count the LiveKit pool's nodes (maximum plus surge)", name, args.MaxMediaNodes)
+	}
+	if !redisFromASG(args) {
+		_ = ctx.Log.Warn(fmt.Sprintf("Network %q: up to %d LiveKit nodes exceed the %d members an application security group may have behind a private endpoint's NSG; Redis admits the whole node subnet (the system pool too)",
+			name, args.MaxMediaNodes, PrivateEndpointASGMembers), nil)
 	}
 
 	n := &Network{}
@@ -177,7 +198,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	endpointNSG, err := network.NewNetworkSecurityGroup(ctx, name+"-endpoints", &network.NetworkSecurityGroupArgs{
 		ResourceGroupName: rg.Name,
 		Location:          loc,
-		SecurityRules:     endpointRules(args),
+		SecurityRules:     endpointRules(args, asg.ID()),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -280,11 +301,37 @@ func nodeRules(args *NetworkArgs, mediaASG pulumi.IDOutput, ingressIP pulumi.Str
 	return append(rules, deny)
 }
 
-// endpointRules lets only the node subnet (nodes, and pods SNATed to their
-// node's address by Azure CNI Overlay) reach the private endpoints, and only on Redis's TLS port.
-func endpointRules(args *NetworkArgs) network.SecurityRuleTypeArray {
-	redis := rule("allow-redis-tls-from-nodes", priorityRedis, "Allow", "Tcp", args.NodeSubnet.String(), strconv.Itoa(RedisTLSPort),
-		"LiveKit to Azure Cache for Redis over TLS")
+// redisFromASG reports whether the LiveKit pool fits an ASG that a
+// private endpoint subnet's NSG rule may name.
+func redisFromASG(args *NetworkArgs) bool {
+	return args.MaxMediaNodes <= PrivateEndpointASGMembers
+}
+
+// endpointRules lets only the LiveKit nodes reach the private endpoints,
+// and only on Redis's TLS port. The source is the media ASG the LiveKit
+// pool joins: with network policies on the subnet an NSG rule applies to
+// private endpoints, ASG sources included, as long as the ASG's NICs are
+// in the same VNet (learn.microsoft.com/azure/private-link/
+// disable-private-endpoint-network-policy; learn.microsoft.com/azure/
+// virtual-network/application-security-groups). LiveKit runs with host
+// networking, so it connects from its node's address; other pods on a
+// LiveKit node leave with that address too (Azure CNI Overlay SNATs pod
+// traffic to the VNet), pods on the system pool (cert-manager, Traefik,
+// CoreDNS) are refused. A pool larger than the ASG limit falls back to the
+// node subnet (redisFromASG).
+func endpointRules(args *NetworkArgs, mediaASG pulumi.IDOutput) network.SecurityRuleTypeArray {
+	var redis *network.SecurityRuleTypeArgs
+	if redisFromASG(args) {
+		redis = rule("allow-redis-tls-from-livekit", priorityRedis, "Allow", "Tcp", "", strconv.Itoa(RedisTLSPort),
+			"LiveKit nodes (media ASG) to Azure Cache for Redis over TLS")
+		redis.SourceAddressPrefix = nil
+		redis.SourceApplicationSecurityGroups = network.ApplicationSecurityGroupTypeArray{
+			&network.ApplicationSecurityGroupTypeArgs{Id: mediaASG.ToStringOutput()},
+		}
+	} else {
+		redis = rule("allow-redis-tls-from-nodes", priorityRedis, "Allow", "Tcp", args.NodeSubnet.String(), strconv.Itoa(RedisTLSPort),
+			"Node subnet to Azure Cache for Redis over TLS (the LiveKit pool exceeds the ASG limit)")
+	}
 	redis.DestinationAddressPrefix = pulumi.String(args.EndpointSubnet.String())
 	denyVNet := rule("deny-vnet-inbound", priorityDenyVNet, "Deny", "*", "VirtualNetwork", "*",
 		"No other VNet traffic to the private endpoints")

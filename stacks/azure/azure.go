@@ -72,6 +72,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		NodeSubnet:     a.NodeSubnet(),
 		EndpointSubnet: a.EndpointSubnet(),
 		Protect:        s.Protect,
+		MaxMediaNodes:  r.Scaling.Max + azurec.LiveKitPoolSurge,
 	})
 	if err != nil {
 		return nil, err
@@ -116,6 +117,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		ResourceGroupName:     network.ResourceGroupName,
 		VnetID:                network.NetworkID,
 		NodeSubnetID:          network.NodeSubnetID,
+		NodeSubnetCIDR:        a.NodeSubnet().String(),
 		MediaASGID:            network.MediaASGID,
 		IngressIPID:           network.IngressIPID,
 		IngressIPName:         network.IngressIPName,

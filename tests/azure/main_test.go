@@ -142,6 +142,9 @@ var variants = map[string]variant{
 		// ranges need: this region opts in to a public API server.
 		"azureApiAuthorizedIpRanges": `[]`, "azureAllowPublicApi": "true", "azureAcmeEmail": "ops@example.com",
 	}},
+	// More LiveKit nodes than an ASG may hold behind a private endpoint's
+	// NSG (public API server: 60 nodes do not fit the node IP prefix).
+	"bigPool": {set: map[string]string{"maxNodes": "60", "azureApiAuthorizedIpRanges": `[]`, "azureAllowPublicApi": "true"}},
 	"userSecrets": {
 		// The region's own key instead of the credentials stack's set.
 		set:    map[string]string{"credentialsStack": "", "apiKey": userAPIKey, "apiSecret": userAPISecret},

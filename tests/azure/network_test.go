@@ -19,8 +19,8 @@ func (r nsgRule) String() string {
 	return fmt.Sprintf("%d %s %s %s from %s to %s:%s", r.priority, r.name, r.access, r.protocol, r.source, r.dest, r.ports)
 }
 
-// rules reads an NSG's inline security rules. A destination application
-// security group is shown as "asg:<resource name>".
+// rules reads an NSG's inline security rules. A source or destination
+// application security group is shown as "asg:<resource name>".
 func rules(t *testing.T, p *plan.Plan, nsg *plan.Resource) []nsgRule {
 	t.Helper()
 	var out []nsgRule
@@ -34,8 +34,22 @@ func rules(t *testing.T, p *plan.Plan, nsg *plan.Resource) []nsgRule {
 		}
 		r := nsgRule{
 			name: str(t, nsg, at("name")), access: str(t, nsg, at("access")), protocol: str(t, nsg, at("protocol")),
-			source: str(t, nsg, at("sourceAddressPrefix")), ports: str(t, nsg, at("destinationPortRange")),
-			priority: num(t, nsg, at("priority")),
+			ports: str(t, nsg, at("destinationPortRange")), priority: num(t, nsg, at("priority")),
+		}
+		if asgs, ok := nsg.Input(at("sourceApplicationSecurityGroups")); ok {
+			for _, a := range asgs.([]any) {
+				id := a.(map[string]any)["id"].(string)
+				asg, ok := byID(p, id)
+				if !ok {
+					t.Fatalf("%s rule %s comes from unknown ASG %s", nsg.Name, r.name, id)
+				}
+				r.source = "asg:" + asg.Name
+			}
+			if _, both := nsg.Input(at("sourceAddressPrefix")); both {
+				t.Errorf("%s rule %s has both a source ASG and a source prefix", nsg.Name, r.name)
+			}
+		} else {
+			r.source = str(t, nsg, at("sourceAddressPrefix"))
 		}
 		if asgs, ok := nsg.Input(at("destinationApplicationSecurityGroups")); ok {
 			for _, a := range asgs.([]any) {
@@ -120,15 +134,44 @@ func TestNodeNSGRulesFollowMediaPlan(t *testing.T) {
 	}
 }
 
-// Redis's private endpoint accepts 6380/tcp from the node subnet only.
+// Redis's private endpoint accepts 6380/tcp from the LiveKit nodes only:
+// the media ASG their pool joins, not the node subnet, which holds the
+// system pool too.
 func TestEndpointNSGRules(t *testing.T) {
 	p := asia(t)
 	want := []nsgRule{
-		{name: "allow-redis-tls-from-nodes", priority: 100, access: "Allow", protocol: "Tcp", source: asiaNodes, dest: asiaEndpoints, ports: "6380"},
+		{name: "allow-redis-tls-from-livekit", priority: 100, access: "Allow", protocol: "Tcp", source: "asg:livekit-media", dest: asiaEndpoints, ports: "6380"},
 		{name: "deny-vnet-inbound", priority: 4000, access: "Deny", protocol: "*", source: "VirtualNetwork", dest: "*", ports: "*"},
 		{name: "deny-internet-inbound", priority: 4096, access: "Deny", protocol: "*", source: "Internet", dest: "*", ports: "*"},
 	}
 	assertRules(t, rules(t, p, one(t, p, tNSG, "livekit-endpoints")), want)
+}
+
+// The ASG source is the pool's: the one the LiveKit pool joins and the
+// media rules target. The 40-node pool of the sizing variant (41 with its
+// surge node) still fits the 50 members an ASG may have behind a private
+// endpoint's NSG; a 60-node pool does not, and Redis falls back to the
+// node subnet rather than risk refused connections.
+func TestEndpointNSGRedisSourceFollowsPoolSize(t *testing.T) {
+	p := asia(t)
+	pool := one(t, p, tPool, "livekit-media")
+	poolASGs := strs(list(t, pool, "networkProfile.applicationSecurityGroups"))
+	asg := one(t, p, tASG, "livekit-media")
+	if len(poolASGs) != 1 || poolASGs[0] != asg.ID {
+		t.Fatalf("LiveKit pool ASGs %v, want [%s]", poolASGs, asg.ID)
+	}
+	if _, ok := one(t, p, tCluster, "livekit").Input("agentPoolProfiles[0].networkProfile.applicationSecurityGroups"); ok {
+		t.Error("the system pool joins an ASG: it would reach Redis")
+	}
+	sizing := variantPlan(t, "sizing")
+	if got := rules(t, sizing, one(t, sizing, tNSG, "livekit-endpoints"))[0]; got.source != "asg:livekit-media" {
+		t.Errorf("40-node pool: Redis rule %v, want from the media ASG", got)
+	}
+	big := variantPlan(t, "bigPool")
+	want := nsgRule{name: "allow-redis-tls-from-nodes", priority: 100, access: "Allow", protocol: "Tcp", source: asiaNodes, dest: asiaEndpoints, ports: "6380"}
+	if got := rules(t, big, one(t, big, tNSG, "livekit-endpoints"))[0]; got != want {
+		t.Errorf("60-node pool: Redis rule %v, want %v", got, want)
+	}
 }
 
 func TestSubnets(t *testing.T) {
