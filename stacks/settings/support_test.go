@@ -139,6 +139,8 @@ func TestPodFitsNode(t *testing.T) {
 	base := map[string]string{
 		Namespace + ":kind": "azure", Namespace + ":domain": "example.com", Namespace + ":zoneId": "Z0123456789EXAMPLE",
 		"azure-native:location": "southeastasia",
+		// The API server's allowed ranges are required (#17 item 6).
+		Namespace + ":azureApiAuthorizedIpRanges": `["203.0.113.0/24"]`,
 	}
 	if _, err := Parse("azure-asia", Raw{Values: base}); err != nil {
 		t.Fatalf("azure defaults (3 CPU, 8Gi on Standard_D4s_v3): %v", err)
