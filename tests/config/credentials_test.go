@@ -70,18 +70,7 @@ func TestCredentialsConfigErrors(t *testing.T) {
 				raw.Secret[k] = true
 			}
 			_, err := settings.Parse("test", raw)
-			if err == nil {
-				t.Fatal("accepted; want a config error")
-			}
-			ps := problems(t, err)
-			if len(ps) != 1 || ps[0].Key != c.key {
-				t.Fatalf("problems %v, want exactly one for %s", ps, c.key)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error does not say %q:\n%v", w, err)
-				}
-			}
+			wantOneProblem(t, err, c.key, c.want)
 			if strings.Contains(err.Error(), strings.Repeat("s", 31)) {
 				t.Errorf("error leaks the secret:\n%v", err)
 			}

@@ -40,6 +40,24 @@ func problems(t *testing.T, err error) []settings.Problem {
 	return se.Problems
 }
 
+// wantOneProblem checks that err reports exactly one problem, for key, and
+// that its text says every fragment of want.
+func wantOneProblem(t *testing.T, err error, key string, want []string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("accepted; want a config error")
+	}
+	ps := problems(t, err)
+	if len(ps) != 1 || ps[0].Key != key {
+		t.Fatalf("problems %v, want exactly one for %s", ps, key)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error does not say %q:\n%v", w, err)
+		}
+	}
+}
+
 func TestValidBaseConfig(t *testing.T) {
 	s, err := settings.Parse("aws-prod", settings.Raw{Values: validAWS()})
 	if err != nil {
