@@ -24,6 +24,9 @@ const (
 	RecordingsType    = "livekit-infra:index:Recordings"
 	CredentialsType   = "livekit-infra:index:Credentials"
 	GlobalTrafficType = "livekit-infra:index:GlobalTraffic"
+	// AuditLogsType is a region's audit log sinks (flow, access, CDN and
+	// control-plane logs) and their retention (#17 item 10).
+	AuditLogsType = "livekit-infra:index:AuditLogs"
 )
 
 // argErrors collects contract violations so that all are reported at once.

@@ -41,6 +41,9 @@ type MediaClusterArgs struct {
 	// RedisOutageTolerance is how many seconds of lost Redis (LiveKit's
 	// GET / answers 406) a task survives before ECS replaces it.
 	RedisOutageTolerance int
+	// AccessLogsBucket receives the ALB's access logs under ALBLogPrefix;
+	// nil turns them off.
+	AccessLogsBucket pulumi.StringInput
 }
 
 // MediaCluster is the ECS Fargate LiveKit cluster behind an HTTPS ALB.
@@ -433,6 +436,16 @@ func policyJSON(stmts ...statement) (string, error) {
 	return string(b), err
 }
 
+// albAccessLogs sends the ALB's access logs (one file per node every 5
+// minutes) to the region's log bucket. Docs:
+// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html
+func albAccessLogs(bucket pulumi.StringInput) lb.LoadBalancerAccessLogsPtrInput {
+	if bucket == nil {
+		return nil
+	}
+	return &lb.LoadBalancerAccessLogsArgs{Bucket: bucket, Prefix: pulumi.String(ALBLogPrefix), Enabled: pulumi.Bool(true)}
+}
+
 type signalingLB struct {
 	alb            *lb.LoadBalancer
 	targetGroup    *lb.TargetGroup
@@ -472,6 +485,7 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, parent 
 		DropInvalidHeaderFields:  pulumi.Bool(true),
 		EnableHttp2:              pulumi.Bool(true),
 		EnableDeletionProtection: pulumi.Bool(args.Protect),
+		AccessLogs:               albAccessLogs(args.AccessLogsBucket),
 	}, parent)
 	if err != nil {
 		return nil, err

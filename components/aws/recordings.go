@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
@@ -21,6 +22,9 @@ type RecordingsArgs struct {
 
 	// PriceClass is CloudFront's price class.
 	PriceClass string
+	// LogBucketArn receives the CDN's standard logs under CDNLogPrefix;
+	// nil turns them off.
+	LogBucketArn pulumi.StringInput
 }
 
 // Recordings is the S3 bucket (private, encrypted, versioned) with an
@@ -245,6 +249,11 @@ func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *s3.Buck
 	if err != nil {
 		return nil, nil, err
 	}
+	if args.LogBucketArn != nil {
+		if err := cdnLogs(ctx, name, dist, args.LogBucketArn, parent, pulumi.Provider(useast1)); err != nil {
+			return nil, nil, err
+		}
+	}
 	if _, err := route53.NewRecord(ctx, name+"-cdn-dns", &route53.RecordArgs{
 		ZoneId: pulumi.String(args.ZoneID),
 		Name:   pulumi.String(args.CDNHostname),
@@ -256,6 +265,39 @@ func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *s3.Buck
 		return nil, nil, err
 	}
 	return dist, key, nil
+}
+
+// cdnLogs turns on CloudFront standard logging (v2): a CloudWatch Logs
+// delivery from the distribution (a source in us-east-1) to the region's log
+// bucket, whose lifecycle keeps them logRetentionDays. v2 rather than the
+// legacy logging, which needs a bucket with ACLs enabled. Docs:
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging.html
+func cdnLogs(ctx *pulumi.Context, name string, dist *cloudfront.Distribution, bucketArn pulumi.StringInput, opts ...pulumi.ResourceOption) error {
+	// Delivery names are per account and region: the stack keeps them apart.
+	base := ctx.Stack() + "-" + name + "-cdn"
+	src, err := cloudwatch.NewLogDeliverySource(ctx, name+"-cdn-logs", &cloudwatch.LogDeliverySourceArgs{
+		Name:        pulumi.String(base),
+		LogType:     pulumi.String("ACCESS_LOGS"),
+		ResourceArn: dist.Arn,
+	}, opts...)
+	if err != nil {
+		return err
+	}
+	dst, err := cloudwatch.NewLogDeliveryDestination(ctx, name+"-cdn-logs", &cloudwatch.LogDeliveryDestinationArgs{
+		Name:         pulumi.String(base + "-s3"),
+		OutputFormat: pulumi.String("w3c"),
+		DeliveryDestinationConfiguration: &cloudwatch.LogDeliveryDestinationDeliveryDestinationConfigurationArgs{
+			DestinationResourceArn: pulumi.Sprintf("%s/%s", bucketArn, CDNLogPrefix),
+		},
+	}, opts...)
+	if err != nil {
+		return err
+	}
+	_, err = cloudwatch.NewLogDelivery(ctx, name+"-cdn-logs", &cloudwatch.LogDeliveryArgs{
+		DeliverySourceName:     src.Name,
+		DeliveryDestinationArn: dst.Arn,
+	}, opts...)
+	return err
 }
 
 // cdnKey is the distribution's URL-signing key: the key group the default

@@ -66,9 +66,32 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	// One private bucket receives the region's flow, ALB and CloudFront
+	// logs, each class behind its switch, all kept logRetentionDays.
+	logs, err := awsc.NewAuditLogs(ctx, name+"-logs", &awsc.AuditLogsArgs{
+		Region:        a.Region,
+		VpcID:         network.NetworkID,
+		RetentionDays: r.LogRetentionDays,
+		Flow:          r.Logs.Flow,
+		ALBAccess:     r.Logs.ALBAccess,
+		CDN:           r.Logs.CDN && r.Recordings.CDN,
+		Protect:       s.Protect,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var albLogs, cdnLogs pulumi.StringInput
+	if r.Logs.ALBAccess {
+		albLogs = logs.Bucket
+	}
+	if r.Logs.CDN {
+		cdnLogs = logs.BucketArn
+	}
+
 	recordings, err := awsc.NewRecordings(ctx, name+"-recordings", &awsc.RecordingsArgs{
 		RecordingsArgs: regional.RecordingsArgs(s),
 		PriceClass:     a.CDNPriceClass,
+		LogBucketArn:   cdnLogs,
 	})
 	if err != nil {
 		return nil, err
@@ -91,6 +114,7 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		ALBSSLPolicy:                a.ALBSSLPolicy,
 		RecordingsBucketArn:         recordings.BucketArn,
 		RedisOutageTolerance:        a.RedisOutageTolerance,
+		AccessLogsBucket:            albLogs,
 	})
 	if err != nil {
 		return nil, err
@@ -118,6 +142,7 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"recordingsBucket":               recordings.Bucket,
 		"recordingsCdn":                  recordings.CDNDomain,
 		"recordingsCdnKeyId":             recordings.CDNKeyID,
+		"logBucket":                      logs.Bucket,
 		"configSecretArn":                cluster.ConfigSecretArn,
 		"apiKeySecretArn":                apiCreds,
 		regional.OutputAPIKeyFingerprint: creds.Fingerprint,

@@ -96,7 +96,7 @@ var Keys = []Key{
 	{Name: "logLevel", Type: "string", Default: "info", Kinds: regional,
 		Description: "LiveKit log level: debug, info, warn or error."},
 	{Name: "logRetentionDays", Type: "integer", Default: 30, Kinds: regional,
-		Description: "Days to keep LiveKit logs."},
+		Description: "Days to keep LiveKit logs and the region's audit logs (flowLogs, awsAlbAccessLogs, cdnLogs, controlPlaneLogs)."},
 	{Name: "protect", Type: "boolean", Default: true, Kinds: Kinds,
 		Description: "Protect stateful resources (Redis, recordings bucket, secrets, DNS zone records) from accidental deletion."},
 	{Name: "recordingsCdn", Type: "boolean", Default: true, Kinds: regional,

@@ -44,6 +44,9 @@ type Region struct {
 	LogLevel         string
 	LogRetentionDays int
 	Recordings       Recordings
+	// Logs switches the audit log classes (flow, access, CDN, control
+	// plane), each kept LogRetentionDays.
+	Logs Logs
 }
 
 // Scaling bounds the LiveKit node count.
@@ -108,6 +111,9 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 		s.Global = p.global(s)
 	case KindCredentials:
 		s.Credentials = p.credentials()
+	}
+	if s.Region != nil {
+		s.Region.Logs = p.logs(s)
 	}
 
 	if len(p.problems) > 0 {

@@ -145,6 +145,11 @@ var variants = map[string]variant{
 		"awsRedisNodes": "3", "awsRedisEngineVersion": "6.2", "awsRedisMaintenanceWindow": "tue:02:00-tue:03:00",
 		"awsRedisSnapshotWindow": "22:00-23:00", "awsVpcCidr": "10.42.0.0/20",
 	}},
+	// Audit log classes switched off (#17 item 10).
+	"noFlowLogs":  {set: map[string]string{"flowLogs": "false"}},
+	"noAlbLogs":   {set: map[string]string{"awsAlbAccessLogs": "false"}},
+	"noCdnLogs":   {set: map[string]string{"cdnLogs": "false"}},
+	"noAuditLogs": {set: map[string]string{"flowLogs": "false", "awsAlbAccessLogs": "false", "cdnLogs": "false"}},
 	// A region with its own, generated key instead of the shared key set.
 	"ownKey": {set: map[string]string{"credentialsStack": ""}},
 	"userSecrets": {
