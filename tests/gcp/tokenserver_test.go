@@ -1,11 +1,11 @@
 package gcp_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 
 // Token servers read their credentials from Secret Manager, as a dedicated
@@ -29,19 +29,8 @@ func TestTokenServerSecretManager(t *testing.T) {
 	}
 
 	ver := find(t, p, "gcp:secretmanager/secretVersion:SecretVersion", "livekit-api-credentials")
-	if !ver.IsSecret("secretData") {
-		t.Fatal("secretData is not a Pulumi secret")
-	}
-	raw, _ := ver.RawInput("secretData")
-	var doc map[string]string
-	if err := json.Unmarshal([]byte(raw.(string)), &doc); err != nil {
-		t.Fatalf("secretData is not JSON: %v", err)
-	}
-	_, cfg := renderedConfig(t, p)
-	keys := cfg["keys"].(map[string]any)
-	if doc["apiKey"] == "" || keys[doc["apiKey"]] != doc["apiSecret"] {
-		t.Errorf("the token servers' key %q is not a key the nodes accept with that secret", doc["apiKey"])
-	}
+	body, _ := renderedConfig(t, p)
+	doc := lkcheck.TokenServerDoc(t, ver, "secretData", body)
 	if doc["url"] != "wss://gcp-eu.example.com" {
 		t.Errorf("url %q, want the region's wss URL", doc["url"])
 	}
