@@ -63,6 +63,18 @@ const (
 	NodeRoleLabel = "livekit-infra/role"
 )
 
+// LoggingComponents are the cluster's components whose logs GKE sends to
+// Cloud Logging: its default (system components and workloads), plus the
+// control plane's with controlPlane. Docs:
+// https://cloud.google.com/kubernetes-engine/docs/how-to/view-logs#control_plane_logs
+func LoggingComponents(controlPlane bool) []string {
+	c := []string{"SYSTEM_COMPONENTS", "WORKLOADS"}
+	if controlPlane {
+		c = append(c, "APISERVER", "SCHEDULER", "CONTROLLER_MANAGER")
+	}
+	return c
+}
+
 // MediaClusterArgs adds the GKE specifics to the contract.
 type MediaClusterArgs struct {
 	components.MediaClusterArgs
@@ -92,6 +104,9 @@ type MediaClusterArgs struct {
 	RedisCACert pulumi.StringInput
 	// DNSProvider is the AWS provider used for Route 53 records only.
 	DNSProvider pulumi.ProviderResource
+	// ControlPlaneLogs adds the control plane's components (API server,
+	// scheduler, controller manager) to the cluster's Cloud Logging logs.
+	ControlPlaneLogs bool
 }
 
 // MediaCluster is a regional GKE cluster with a LiveKit node pool, LiveKit
@@ -194,6 +209,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 			HttpLoadBalancing:        &container.ClusterAddonsConfigHttpLoadBalancingArgs{Disabled: pulumi.Bool(false)},
 			HorizontalPodAutoscaling: &container.ClusterAddonsConfigHorizontalPodAutoscalingArgs{Disabled: pulumi.Bool(false)},
 		},
+		LoggingConfig: &container.ClusterLoggingConfigArgs{EnableComponents: pulumi.ToStringArray(LoggingComponents(args.ControlPlaneLogs))},
 		MonitoringConfig: &container.ClusterMonitoringConfigArgs{
 			EnableComponents:  pulumi.ToStringArray([]string{"SYSTEM_COMPONENTS"}),
 			ManagedPrometheus: &container.ClusterMonitoringConfigManagedPrometheusArgs{Enabled: pulumi.Bool(true)},

@@ -47,6 +47,9 @@ type NetworkArgs struct {
 	// PodsCIDR and ServicesCIDR are the subnet's secondary ranges (VPC-native
 	// GKE); PrivateServiceCIDR is reserved for private service access.
 	PodsCIDR, ServicesCIDR, PrivateServiceCIDR netip.Prefix
+	// FlowLogs records the subnet's flows (VPC Flow Logs, into Cloud
+	// Logging; AuditLogs keeps them).
+	FlowLogs bool
 }
 
 // Network is a custom-mode VPC with one regional subnet, Cloud NAT and the
@@ -57,6 +60,8 @@ type Network struct {
 
 	NetworkName pulumi.StringOutput
 	SubnetID    pulumi.StringOutput
+	// SubnetName names the subnet in its flow logs' resource labels.
+	SubnetName pulumi.StringOutput
 	// MediaTag is the network tag of LiveKit nodes; the firewall rules
 	// target it (MediaFirewallID holds the same value).
 	MediaTag string
@@ -102,6 +107,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 			&compute.SubnetworkSecondaryIpRangeArgs{RangeName: pulumi.String(ServicesRangeName), IpCidrRange: pulumi.String(args.ServicesCIDR.String())},
 		},
 		PrivateIpGoogleAccess: pulumi.Bool(true),
+		LogConfig:             subnetFlowLogs(args.FlowLogs),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -225,6 +231,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	n.NetworkID = vpc.ID().ToStringOutput()
 	n.NetworkName = vpc.Name
 	n.SubnetID = subnet.ID().ToStringOutput()
+	n.SubnetName = subnet.Name
 	n.PublicSubnetIDs = pulumi.StringArray{subnet.ID()}.ToStringArrayOutput()
 	// Memorystore sits in the private service access range, not a subnet.
 	n.PrivateSubnetIDs = pulumi.StringArray{}.ToStringArrayOutput()
@@ -245,4 +252,19 @@ func portSpan(m livekit.MediaPorts) string {
 		return strconv.Itoa(m.First())
 	}
 	return fmt.Sprintf("%d-%d", m.First(), m.Last())
+}
+
+// subnetFlowLogs turns on VPC Flow Logs for the subnet: every flow of its
+// VMs (the LiveKit nodes), sampled at half, with all metadata, in 5-second
+// aggregates, into Cloud Logging (log compute.googleapis.com/vpc_flows).
+// Docs: https://cloud.google.com/vpc/docs/using-flow-logs
+func subnetFlowLogs(on bool) compute.SubnetworkLogConfigPtrInput {
+	if !on {
+		return nil
+	}
+	return &compute.SubnetworkLogConfigArgs{
+		AggregationInterval: pulumi.String("INTERVAL_5_SEC"),
+		FlowSampling:        pulumi.Float64(0.5),
+		Metadata:            pulumi.String("INCLUDE_ALL_METADATA"),
+	}
 }

@@ -65,6 +65,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		PodsCIDR:           g.PodsCIDR,
 		ServicesCIDR:       g.ServicesCIDR,
 		PrivateServiceCIDR: g.PrivateServiceCIDR,
+		FlowLogs:           r.Logs.Flow,
 	})
 	if err != nil {
 		return nil, err
@@ -114,6 +115,22 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		ChartVersion:             g.ChartVersion,
 		RedisCACert:              redis.CACert,
 		DNSProvider:              dns,
+		ControlPlaneLogs:         r.Logs.ControlPlane,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// The subnet's flows and the control plane's logs, kept logRetentionDays
+	// in a log bucket of the region.
+	logs, err := gcpc.NewAuditLogs(ctx, name+"-logs", &gcpc.AuditLogsArgs{
+		Project:       g.Project,
+		Region:        g.Region,
+		RetentionDays: r.LogRetentionDays,
+		Flow:          r.Logs.Flow,
+		SubnetName:    network.SubnetName,
+		ControlPlane:  r.Logs.ControlPlane,
+		ClusterName:   cluster.ClusterName,
 	})
 	if err != nil {
 		return nil, err
@@ -132,6 +149,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"cloud":                pulumi.String("gcp"),
 		"region":               pulumi.String(g.Region),
 		"project":              pulumi.String(g.Project),
+		"logBucket":            logs.Bucket,
 		"hostname":             pulumi.String(r.Hostname),
 		"url":                  cluster.URL,
 		"healthUrl":            cluster.HealthURL,
