@@ -438,7 +438,15 @@ func clusterArgs(name string, args *MediaClusterArgs, identityID, workspaceID pu
 			// Azure/azure-cli#26237). LiveKit runs with host networking, so
 			// it keeps its node's VNet and public IPs; pod traffic to the
 			// VNet leaves with the node's address, so Redis's private
-			// endpoint NSG still admits exactly the node subnet.
+			// endpoint NSG tells pools apart by their nodes (the media ASG).
+			// Azure Network Policy Manager (networkPolicy azure) enforces
+			// cert-manager's and Traefik's NetworkPolicies
+			// (networkpolicy.go); it is supported on Linux nodes until
+			// 30 September 2028, Cilium (networkDataplane cilium) being its
+			// successor, where ipBlock cannot name node addresses and
+			// Traefik's way to LiveKit needs another rule
+			// (learn.microsoft.com/azure/aks/use-network-policies,
+			// azure-cni-powered-by-cilium, Limitations).
 			NetworkPlugin:     pulumi.String("azure"),
 			NetworkPluginMode: pulumi.String("overlay"),
 			PodCidr:           pulumi.String(args.PodCIDR),

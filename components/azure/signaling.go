@@ -122,6 +122,9 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 	if err != nil {
 		return nil, err
 	}
+	if err := certManagerPolicies(ctx, name+"-cert-manager", cmNS.Name, parent, k); err != nil {
+		return nil, err
+	}
 	onSystemPool := map[string]any{PoolLabel: SystemPool}
 	certManager, err := helmv4.NewChart(ctx, name+"-cert-manager", &helmv4.ChartArgs{
 		Chart:          pulumi.String("cert-manager"),
@@ -179,6 +182,9 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 	// network or ports (the Service exposes 443): restricted fits.
 	trNS, err := objects.NewNamespace(ctx, name+"-traefik", TraefikNamespace, k8s.RestrictedNamespaceLabels(), parent, k)
 	if err != nil {
+		return nil, err
+	}
+	if err := traefikPolicies(ctx, name+"-traefik", trNS.Name, args.NodeSubnetCIDR, parent, k); err != nil {
 		return nil, err
 	}
 	traefik, err := helmv4.NewChart(ctx, name+"-traefik", &helmv4.ChartArgs{

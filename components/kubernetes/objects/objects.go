@@ -1,7 +1,7 @@
 // Package objects declares the typed Kubernetes objects this program uses
-// (namespaces, Secrets, Services, RBAC, Ingress) and custom resources (GKE
-// Gateway API, cert-manager), behind functions that take and return plain
-// Pulumi types.
+// (namespaces, Secrets, Services, RBAC, Ingress, NetworkPolicy) and custom
+// resources (GKE Gateway API, cert-manager), behind functions that take and
+// return plain Pulumi types.
 //
 // Why a package of its own (README "Build cost"): a package that names a
 // typed Kubernetes object (its ObjectMeta reaches pulumi.AnyOutput) makes
@@ -224,5 +224,111 @@ func NewIngress(ctx *pulumi.Context, name string, args *IngressArgs, opts ...pul
 			}},
 			Rules: rules,
 		},
+	}, opts...)
+}
+
+// NetworkPolicyPeer is one side of a NetworkPolicy rule: an address range
+// (CIDR, minus Except), or the pods matching PodLabels in the namespaces
+// matching NamespaceLabels (both set: pods in those namespaces).
+type NetworkPolicyPeer struct {
+	CIDR            string
+	Except          []string
+	NamespaceLabels map[string]string
+	PodLabels       map[string]string
+}
+
+// NetworkPolicyPort is a protocol (TCP, UDP) and a port: a number, or the
+// name of a container port of the selected pods (Name).
+type NetworkPolicyPort struct {
+	Protocol string
+	Number   int
+	Name     string
+}
+
+// NetworkPolicyRule allows traffic with any of Peers (none: any peer) on
+// any of Ports (none: every port).
+type NetworkPolicyRule struct {
+	Peers []NetworkPolicyPeer
+	Ports []NetworkPolicyPort
+}
+
+// NetworkPolicyArgs describe a NetworkPolicy selecting the pods matching
+// PodLabels (none: every pod of the namespace). Isolating lists the
+// directions the selected pods are isolated in ("Ingress", "Egress"):
+// only the rules' traffic passes, and a direction without rules is denied
+// entirely.
+type NetworkPolicyArgs struct {
+	Name            string
+	Namespace       pulumi.StringInput
+	PodLabels       map[string]string
+	Isolating       []string
+	Ingress, Egress []NetworkPolicyRule
+}
+
+// NewNetworkPolicy declares the NetworkPolicy.
+func NewNetworkPolicy(ctx *pulumi.Context, name string, args *NetworkPolicyArgs, opts ...pulumi.ResourceOption) (pulumi.CustomResource, error) {
+	selector := func(labels map[string]string) *metav1.LabelSelectorArgs {
+		if labels == nil {
+			return nil
+		}
+		return &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(labels)}
+	}
+	// An empty list is left out: absent means any peer or port.
+	peers := func(ps []NetworkPolicyPeer) networkingv1.NetworkPolicyPeerArrayInput {
+		if len(ps) == 0 {
+			return nil
+		}
+		var out networkingv1.NetworkPolicyPeerArray
+		for _, p := range ps {
+			peer := &networkingv1.NetworkPolicyPeerArgs{
+				NamespaceSelector: selector(p.NamespaceLabels),
+				PodSelector:       selector(p.PodLabels),
+			}
+			if p.CIDR != "" {
+				block := &networkingv1.IPBlockArgs{Cidr: pulumi.String(p.CIDR)}
+				if len(p.Except) > 0 {
+					block.Except = pulumi.ToStringArray(p.Except)
+				}
+				peer.IpBlock = block
+			}
+			out = append(out, peer)
+		}
+		return out
+	}
+	ports := func(ps []NetworkPolicyPort) networkingv1.NetworkPolicyPortArrayInput {
+		if len(ps) == 0 {
+			return nil
+		}
+		var out networkingv1.NetworkPolicyPortArray
+		for _, p := range ps {
+			var port pulumi.Input = pulumi.Int(p.Number)
+			if p.Name != "" {
+				port = pulumi.String(p.Name)
+			}
+			out = append(out, &networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String(p.Protocol), Port: port})
+		}
+		return out
+	}
+	spec := &networkingv1.NetworkPolicySpecArgs{
+		PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(args.PodLabels)},
+		PolicyTypes: pulumi.ToStringArray(args.Isolating),
+	}
+	var ingress networkingv1.NetworkPolicyIngressRuleArray
+	for _, r := range args.Ingress {
+		ingress = append(ingress, &networkingv1.NetworkPolicyIngressRuleArgs{From: peers(r.Peers), Ports: ports(r.Ports)})
+	}
+	var egress networkingv1.NetworkPolicyEgressRuleArray
+	for _, r := range args.Egress {
+		egress = append(egress, &networkingv1.NetworkPolicyEgressRuleArgs{To: peers(r.Peers), Ports: ports(r.Ports)})
+	}
+	if len(ingress) > 0 {
+		spec.Ingress = ingress
+	}
+	if len(egress) > 0 {
+		spec.Egress = egress
+	}
+	return networkingv1.NewNetworkPolicy(ctx, name, &networkingv1.NetworkPolicyArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.Name), Namespace: args.Namespace},
+		Spec:     spec,
 	}, opts...)
 }
