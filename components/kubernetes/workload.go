@@ -28,6 +28,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
+	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
@@ -187,8 +188,6 @@ type LiveKitWorkloadArgs struct {
 
 var (
 	chartVersionRe = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
-	cpuRe          = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?|[0-9]+m)$`)
-	memoryRe       = regexp.MustCompile(`^[0-9]+(Mi|Gi)$`)
 	dnsLabelRe     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	fileNameRe     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
@@ -226,11 +225,11 @@ func (a *LiveKitWorkloadArgs) Validate(name string) error {
 	if a.TURNUDPPort < 0 || a.TURNUDPPort > 65535 {
 		add("TURNUDPPort %d is not a port", a.TURNUDPPort)
 	}
-	if !cpuRe.MatchString(a.Resources.CPU) {
-		add("Resources.CPU %q must be a CPU quantity such as 3 or 3500m", a.Resources.CPU)
+	if _, ok := quantity.CPU(a.Resources.CPU); !ok {
+		add("Resources.CPU %q must be %s", a.Resources.CPU, quantity.CPUExample)
 	}
-	if !memoryRe.MatchString(a.Resources.Memory) {
-		add("Resources.Memory %q must be a memory quantity such as 8Gi or 6144Mi", a.Resources.Memory)
+	if _, ok := quantity.MemoryGiB(a.Resources.Memory); !ok {
+		add("Resources.Memory %q must be %s", a.Resources.Memory, quantity.MemoryExample)
 	}
 	s := a.Scaling
 	if s.Min < 1 {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
 )
 
 // azureKeys are the azure kind's keys; azure-native:location is the
@@ -148,8 +150,6 @@ var (
 	emailRe         = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[a-z]{2,}$`)
 	// Kubernetes quantities and exact chart versions (the same rules as
 	// the gcp kind's keys).
-	azureCPURe          = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?|[0-9]+m)$`)
-	azureMemoryRe       = regexp.MustCompile(`^[0-9]+(Mi|Gi)$`)
 	azureExactVersionRe = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
 )
 
@@ -208,12 +208,12 @@ func (p *parser) azure(s *Stack) *Azure {
 	a.SystemNodes = p.integer("azureSystemNodes", 1, 10)
 	a.VMSize = p.vmSize("azureVmSize")
 	a.PodCPU = p.str("azurePodCpu")
-	if !azureCPURe.MatchString(a.PodCPU) {
-		p.fail(spec("azurePodCpu").Full(), quote(a.PodCPU), "must be a Kubernetes CPU quantity such as 3 or 3500m")
+	if _, ok := quantity.CPU(a.PodCPU); !ok {
+		p.fail(spec("azurePodCpu").Full(), quote(a.PodCPU), "must be "+quantity.CPUExample)
 	}
 	a.PodMemory = p.str("azurePodMemory")
-	if !azureMemoryRe.MatchString(a.PodMemory) {
-		p.fail(spec("azurePodMemory").Full(), quote(a.PodMemory), "must be a Kubernetes memory quantity such as 8Gi or 6144Mi")
+	if _, ok := quantity.MemoryGiB(a.PodMemory); !ok {
+		p.fail(spec("azurePodMemory").Full(), quote(a.PodMemory), "must be "+quantity.MemoryExample)
 	}
 	a.ChartVersion = p.str("azureLivekitChartVersion")
 	if !azureExactVersionRe.MatchString(a.ChartVersion) {
@@ -221,8 +221,8 @@ func (p *parser) azure(s *Stack) *Azure {
 	}
 	a.MaxPods = p.integer("azureMaxPods", 10, 250)
 	if n, ok := azureNode(a.VMSize); ok && !p.failed("azureMaxPods") {
-		cpu, cpuOK := parseCPU(a.PodCPU)
-		mem, memOK := parseMemoryGiB(a.PodMemory)
+		cpu, cpuOK := quantity.CPU(a.PodCPU)
+		mem, memOK := quantity.MemoryGiB(a.PodMemory)
 		minor := 0
 		if m := minorRe.FindStringSubmatch(a.KubernetesVersion); m != nil {
 			fmt.Sscanf(m[1], "1.%d", &minor)

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
 )
 
 var gcpOnly = []Kind{KindGCP}
@@ -82,8 +83,6 @@ var (
 	gcpRegionRe    = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+$`)
 	machineTypeRe  = regexp.MustCompile(`^[a-z][a-z0-9]*-[a-z0-9-]+$`)
 	predefinedRe   = regexp.MustCompile(`^[a-z][a-z0-9]*-(standard|highcpu|highmem)-([0-9]+)$`)
-	k8sCPURe       = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?|[0-9]+m)$`)
-	k8sMemoryRe    = regexp.MustCompile(`^([0-9]+)(Mi|Gi)$`)
 	gkeVersionRe   = regexp.MustCompile(`^1\.[0-9]+(\.[0-9]+(-gke\.[0-9]+)?)?$`)
 	exactVersionRe = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
 )
@@ -142,14 +141,14 @@ func (p *parser) gcp(s *Stack) *GCP {
 	}
 	g.DiskSizeGB = p.integer("gcpDiskSizeGb", 20, 1000)
 	g.PodCPU = p.str("gcpPodCpu")
-	cpu, cpuOK := parseCPU(g.PodCPU)
+	cpu, cpuOK := quantity.CPU(g.PodCPU)
 	if !cpuOK || cpu <= 0 {
-		p.fail(spec("gcpPodCpu").Full(), quote(g.PodCPU), "must be a CPU quantity such as 3 or 3500m")
+		p.fail(spec("gcpPodCpu").Full(), quote(g.PodCPU), "must be "+quantity.CPUExample)
 	}
 	g.PodMemory = p.str("gcpPodMemory")
-	memGiB, memOK := parseMemoryGiB(g.PodMemory)
+	memGiB, memOK := quantity.MemoryGiB(g.PodMemory)
 	if !memOK || memGiB <= 0 {
-		p.fail(spec("gcpPodMemory").Full(), quote(g.PodMemory), "must be a memory quantity such as 8Gi or 6144Mi")
+		p.fail(spec("gcpPodMemory").Full(), quote(g.PodMemory), "must be "+quantity.MemoryExample)
 	}
 	// One LiveKit pod per node: its requests must fit what GKE leaves
 	// allocatable (allocatable.go).
@@ -186,28 +185,4 @@ func bitsFor(n int) int {
 		b++
 	}
 	return b
-}
-
-func parseCPU(s string) (float64, bool) {
-	if !k8sCPURe.MatchString(s) {
-		return 0, false
-	}
-	if m, ok := strings.CutSuffix(s, "m"); ok {
-		v, err := strconv.Atoi(m)
-		return float64(v) / 1000, err == nil
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	return v, err == nil
-}
-
-func parseMemoryGiB(s string) (float64, bool) {
-	m := k8sMemoryRe.FindStringSubmatch(s)
-	if m == nil {
-		return 0, false
-	}
-	v, _ := strconv.Atoi(m[1])
-	if m[2] == "Mi" {
-		return float64(v) / 1024, true
-	}
-	return float64(v), true
 }
