@@ -50,6 +50,9 @@ type Recordings struct {
 	AccountID pulumi.StringOutput
 	// ContainerID is the container's resource id (a role assignment scope).
 	ContainerID pulumi.StringOutput
+	// CDNProfileID is the Front Door profile (the target of its diagnostic
+	// settings); "" without a CDN.
+	CDNProfileID pulumi.StringOutput
 }
 
 // AccountName derives a storage account name (3-24 lower-case letters and
@@ -142,14 +145,17 @@ func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts 
 	}
 
 	r.CDNDomain = pulumi.String("").ToStringOutput()
+	r.CDNProfileID = pulumi.String("").ToStringOutput()
 	if args.CDN {
 		blobHost := account.PrimaryEndpoints.Blob().ApplyT(func(u string) string {
 			return strings.TrimSuffix(strings.TrimPrefix(u, "https://"), "/")
 		}).(pulumi.StringOutput)
-		if err := frontDoor(ctx, name, args, blobHost, parent); err != nil {
+		profileID, err := frontDoor(ctx, name, args, blobHost, parent)
+		if err != nil {
 			return nil, err
 		}
 		r.CDNDomain = pulumi.String(args.CDNHostname).ToStringOutput()
+		r.CDNProfileID = profileID
 	}
 
 	r.Account = account.Name
@@ -211,27 +217,27 @@ func lifecycleRules(transitionDays, expireDays int) storage.ManagementPolicyRule
 // must approve (README, "Recordings storage: what stays open").
 // Docs: https://learn.microsoft.com/azure/frontdoor/private-link,
 // https://learn.microsoft.com/azure/storage/common/storage-network-security
-func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost pulumi.StringOutput, parent pulumi.ResourceOption) error {
+func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost pulumi.StringOutput, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
 	dns := pulumi.Provider(args.DNSProvider)
 	profile, err := cdn.NewFrontdoorProfile(ctx, name, &cdn.FrontdoorProfileArgs{
 		ResourceGroupName: args.ResourceGroupName,
 		SkuName:           pulumi.String("Standard_AzureFrontDoor"),
 	}, parent)
 	if err != nil {
-		return err
+		return pulumi.StringOutput{}, err
 	}
 	endpoint, err := cdn.NewFrontdoorEndpoint(ctx, name, &cdn.FrontdoorEndpointArgs{
 		CdnFrontdoorProfileId: profile.ID(),
 	}, parent)
 	if err != nil {
-		return err
+		return pulumi.StringOutput{}, err
 	}
 	group, err := cdn.NewFrontdoorOriginGroup(ctx, name, &cdn.FrontdoorOriginGroupArgs{
 		CdnFrontdoorProfileId: profile.ID(),
 		LoadBalancing:         &cdn.FrontdoorOriginGroupLoadBalancingArgs{},
 	}, parent)
 	if err != nil {
-		return err
+		return pulumi.StringOutput{}, err
 	}
 	origin, err := cdn.NewFrontdoorOrigin(ctx, name, &cdn.FrontdoorOriginArgs{
 		CdnFrontdoorOriginGroupId:   group.ID(),
@@ -242,7 +248,7 @@ func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost 
 		Enabled:                     pulumi.Bool(true),
 	}, parent)
 	if err != nil {
-		return err
+		return pulumi.StringOutput{}, err
 	}
 	domain, err := cdn.NewFrontdoorCustomDomain(ctx, name, &cdn.FrontdoorCustomDomainArgs{
 		CdnFrontdoorProfileId: profile.ID(),
@@ -253,7 +259,7 @@ func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost 
 		},
 	}, parent)
 	if err != nil {
-		return err
+		return pulumi.StringOutput{}, err
 	}
 	// Front Door proves domain ownership with a TXT record before it issues
 	// the managed certificate.
@@ -264,7 +270,7 @@ func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost 
 		Ttl:     pulumi.Int(300),
 		Records: pulumi.StringArray{domain.ValidationToken},
 	}, parent, dns); err != nil {
-		return err
+		return pulumi.StringOutput{}, err
 	}
 	if _, err := cdn.NewFrontdoorRoute(ctx, name, &cdn.FrontdoorRouteArgs{
 		CdnFrontdoorEndpointId:      endpoint.ID(),
@@ -282,7 +288,7 @@ func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost 
 			CompressionEnabled:         pulumi.Bool(false),
 		},
 	}, parent); err != nil {
-		return err
+		return pulumi.StringOutput{}, err
 	}
 	if _, err := route53.NewRecord(ctx, name+"-cdn-dns", &route53.RecordArgs{
 		ZoneId:  pulumi.String(args.ZoneID),
@@ -291,7 +297,7 @@ func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost 
 		Ttl:     pulumi.Int(300),
 		Records: pulumi.StringArray{endpoint.HostName},
 	}, parent, dns); err != nil {
-		return err
+		return pulumi.StringOutput{}, err
 	}
-	return nil
+	return profile.ID().ToStringOutput(), nil
 }

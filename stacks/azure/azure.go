@@ -147,6 +147,26 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	// VNet flow logs (a storage account of their own, kept logRetentionDays
+	// by their retention policy) and the kube-audit-admin and Front Door
+	// access logs (Log Analytics, kept logRetentionDays).
+	logs, err := azurec.NewAuditLogs(ctx, name+"-logs", &azurec.AuditLogsArgs{
+		ResourceGroupName: network.ResourceGroupName,
+		Location:          a.Location,
+		RetentionDays:     r.LogRetentionDays,
+		WorkspaceID:       cluster.WorkspaceID,
+		Flow:              r.Logs.Flow,
+		VNetID:            network.NetworkID,
+		ControlPlane:      r.Logs.ControlPlane,
+		ClusterID:         cluster.ClusterID,
+		CDN:               r.Logs.CDN && r.Recordings.CDN,
+		CDNProfileID:      recordings.CDNProfileID,
+		Protect:           s.Protect,
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	tokens, err := apiCredentialsVault(ctx, name, s, network, cluster, creds, recordings)
 	if err != nil {
 		return nil, err
@@ -165,6 +185,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"recordingsAccount":     recordings.Account,
 		"recordingsContainer":   recordings.Container,
 		"recordingsCdn":         recordings.CDNDomain,
+		"flowLogAccount":        logs.FlowLogAccount,
 		"livekitVersion":        pulumi.String(livekit.Version),
 		"mediaUdpPorts":         pulumi.String(r.Media.String()),
 		"globalHostname":        pulumi.String(s.GlobalHostname),
