@@ -101,9 +101,11 @@ func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ..
 		// network security group (NSG) flow logs will be retired. As part
 		// of this retirement, you'll no longer be able to create new NSG
 		// flow logs starting June 30, 2025" (Microsoft). They record every
-		// flow of the VNet, whichever NSG (or none) applies. The provider's
-		// default API version (2023-02-01) predates them: 2024-05-01 is
-		// the newest the pinned SDK serves. The classic provider's
+		// flow of the VNet, whichever NSG (or none) applies. The pinned
+		// SDK's default FlowLog speaks API 2023-02-01; its 2024-05-01
+		// variant, the newest it serves (the VNet flow log fields
+		// enabledFilteringCriteria and identity appear in its schemas from
+		// 2024-03-01), is used instead. The classic provider's
 		// NetworkWatcherFlowLog (v5.89.0) takes an NSG only. Docs:
 		// https://learn.microsoft.com/azure/network-watcher/nsg-flow-logs-overview,
 		// https://learn.microsoft.com/azure/network-watcher/vnet-flow-logs-overview

@@ -40,7 +40,7 @@ func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ..
 		return nil, fmt.Errorf("AuditLogs %q: args are required", name)
 	}
 	// Cloud Logging keeps a bucket's logs 1-3650 days. Docs:
-	// https://cloud.google.com/logging/docs/buckets#custom-retention
+	// https://cloud.google.com/logging/docs/buckets
 	if args.RetentionDays < 1 || args.RetentionDays > 3650 {
 		return nil, fmt.Errorf("AuditLogs %q: RetentionDays %d must be 1-3650", name, args.RetentionDays)
 	}

@@ -65,8 +65,8 @@ const (
 
 // LoggingComponents are the cluster's components whose logs GKE sends to
 // Cloud Logging: its default (system components and workloads), plus the
-// control plane's with controlPlane. Docs:
-// https://cloud.google.com/kubernetes-engine/docs/how-to/view-logs#control_plane_logs
+// control plane's with controlPlane (LoggingComponentConfig's components).
+// Docs: https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters
 func LoggingComponents(controlPlane bool) []string {
 	c := []string{"SYSTEM_COMPONENTS", "WORKLOADS"}
 	if controlPlane {

@@ -28,11 +28,11 @@ type Logs struct {
 }
 
 // Cloud Logging keeps a bucket's logs 1-3650 days.
-// Docs: https://cloud.google.com/logging/docs/buckets#custom-retention
+// Docs: https://cloud.google.com/logging/docs/buckets
 const gcpLogBucketMaxDays = 3650
 
 // Azure flow logs' retention policy keeps 1-365 days (0 means forever).
-// Docs: https://learn.microsoft.com/azure/network-watcher/vnet-flow-logs-overview#how-logging-works
+// Docs: https://learn.microsoft.com/azure/network-watcher/vnet-flow-logs-overview
 const azureFlowLogMaxDays = 365
 
 func (p *parser) logs(s *Stack) Logs {
