@@ -68,7 +68,9 @@ type MediaClusterArgs struct {
 	NodeSubnetCIDR string
 	// IngressIP is the static public IP the signaling load balancer uses.
 	IngressIPID, IngressIPName, IngressIPAddress pulumi.StringInput
-	Zones                                        []string
+	// IngressResourceGroupName is the group of the ingress IP (its own).
+	IngressResourceGroupName pulumi.StringInput
+	Zones                    []string
 
 	KubernetesVersion string
 	// Tier is the AKS pricing tier (Free, Standard, Premium).
@@ -128,8 +130,8 @@ func (a *MediaClusterArgs) validate(name string) error {
 	if a.Location == "" || a.ResourceGroupName == nil || a.VnetID == nil || a.NodeSubnetID == nil || a.MediaASGID == nil {
 		add("Location, ResourceGroupName, VnetID, NodeSubnetID and MediaASGID are required")
 	}
-	if a.IngressIPID == nil || a.IngressIPName == nil || a.IngressIPAddress == nil {
-		add("IngressIPID, IngressIPName and IngressIPAddress are required: signaling needs a static IP")
+	if a.IngressIPID == nil || a.IngressIPName == nil || a.IngressIPAddress == nil || a.IngressResourceGroupName == nil {
+		add("IngressIPID, IngressIPName, IngressIPAddress and IngressResourceGroupName are required: signaling needs a static IP")
 	}
 	if a.DNSProvider == nil {
 		add("DNSProvider is required: the regional record lives in Route 53")

@@ -86,9 +86,11 @@ type Network struct {
 	// joins: the NSG opens media ports to it only.
 	MediaASGID pulumi.StringOutput
 	// IngressIP is the static public IP of the signaling load balancer.
-	IngressIPID      pulumi.StringOutput
-	IngressIPName    pulumi.StringOutput
-	IngressIPAddress pulumi.StringOutput
+	IngressIPID pulumi.StringOutput
+	// IngressResourceGroupName holds the signaling IP and nothing else.
+	IngressResourceGroupName pulumi.StringOutput
+	IngressIPName            pulumi.StringOutput
+	IngressIPAddress         pulumi.StringOutput
 }
 
 // NewNetwork declares the network. Inbound from the internet is allowed for
@@ -142,13 +144,29 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
+	// The signaling IP has a group of its own: the Azure cloud provider
+	// needs Network Contributor on the group of the IP it attaches
+	// (learn.microsoft.com/azure/aks/static-ip), and on this group that
+	// grant reaches the IP alone, not the VNet, subnets or NSGs.
+	ingressRG, err := resources.NewResourceGroup(ctx, name+"-ingress", &resources.ResourceGroupArgs{
+		Location: loc,
+		Tags:     pulumi.StringMap{"app": pulumi.String("livekit")},
+	}, parent, pulumi.Protect(args.Protect))
+	if err != nil {
+		return nil, err
+	}
 	if args.Protect {
-		if _, err := management.NewLock(ctx, name+"-nodelete", &management.LockArgs{
-			Scope:     rg.ID().ToStringOutput(),
-			LockLevel: pulumi.String("CanNotDelete"),
-			Notes:     pulumi.String("livekit-infra: protect is on; set livekit-infra:protect false and pulumi up to remove this lock"),
-		}, parent); err != nil {
-			return nil, err
+		for _, g := range []struct {
+			name string
+			id   pulumi.IDOutput
+		}{{name + "-nodelete", rg.ID()}, {name + "-ingress-nodelete", ingressRG.ID()}} {
+			if _, err := management.NewLock(ctx, g.name, &management.LockArgs{
+				Scope:     g.id.ToStringOutput(),
+				LockLevel: pulumi.String("CanNotDelete"),
+				Notes:     pulumi.String("livekit-infra: protect is on; set livekit-infra:protect false and pulumi up to remove this lock"),
+			}, parent); err != nil {
+				return nil, err
+			}
 		}
 	}
 	vnet, err := network.NewVirtualNetwork(ctx, name, &network.VirtualNetworkArgs{
@@ -173,7 +191,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	// The signaling IP outlives the cluster: DNS and clients keep pointing
 	// at it when AKS is rebuilt.
 	ipArgs := &network.PublicIPAddressArgs{
-		ResourceGroupName:        rg.Name,
+		ResourceGroupName:        ingressRG.Name,
 		Location:                 loc,
 		Sku:                      &network.PublicIPAddressSkuArgs{Name: pulumi.String("Standard"), Tier: pulumi.String("Regional")},
 		PublicIPAllocationMethod: pulumi.String("Static"),
@@ -243,6 +261,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	n.EndpointSubnetID = endpoints.ID().ToStringOutput()
 	n.MediaASGID = asg.ID().ToStringOutput()
 	n.IngressIPID = ingressIP.ID().ToStringOutput()
+	n.IngressResourceGroupName = ingressRG.Name
 	n.IngressIPName = ingressIP.Name
 	n.IngressIPAddress = ingressIP.IpAddress.Elem()
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{

@@ -229,9 +229,9 @@ func traefikValues(args *MediaClusterArgs) pulumi.Map {
 		"tlsOptions": map[string]any{"default": map[string]any{"minVersion": "VersionTLS12", "sniStrict": true}},
 		"service": map[string]any{
 			"annotations": map[string]any{
-				// The static IP from the Network component, in our resource group.
+				// The static IP from the Network component, in its own group.
 				"service.beta.kubernetes.io/azure-pip-name":                     args.IngressIPName,
-				"service.beta.kubernetes.io/azure-load-balancer-resource-group": args.ResourceGroupName,
+				"service.beta.kubernetes.io/azure-load-balancer-resource-group": args.IngressResourceGroupName,
 				// Idle WebSockets survive 30 minutes (the default is 4).
 				"service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout": "30",
 			},

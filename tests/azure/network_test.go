@@ -226,3 +226,33 @@ func TestIngressIP(t *testing.T) {
 		}
 	}
 }
+
+// The ingress IP's resource group holds the IP and nothing else: the AKS
+// identity's Network Contributor on that group (Microsoft's static-IP
+// guide) must not reach the VNet, subnets or NSGs. Both groups are
+// protected and locked against deletion.
+func TestIngressIPHasItsOwnGroup(t *testing.T) {
+	p := asia(t)
+	rg := one(t, p, tRG, "livekit-ingress")
+	var inside []string
+	for _, r := range p.Resources {
+		if r.Custom && r.InputString("resourceGroupName") == rg.Name {
+			inside = append(inside, r.Type+"/"+r.Name)
+		}
+	}
+	if len(inside) != 1 || inside[0] != tPIP+"/livekit-ingress" {
+		t.Errorf("resources in %s: %v, want only the ingress IP", rg.Name, inside)
+	}
+	if !rg.Protect || !one(t, p, tRG, "livekit").Protect {
+		t.Error("a resource group is not protected")
+	}
+	locked := map[string]bool{}
+	for _, l := range p.ByType("azure:management/lock:Lock") {
+		if target, ok := byID(p, l.InputString("scope")); ok && l.InputString("lockLevel") == "CanNotDelete" {
+			locked[target.Name] = true
+		}
+	}
+	if !locked["livekit"] || !locked["livekit-ingress"] {
+		t.Errorf("CanNotDelete locks on %v, want both resource groups", locked)
+	}
+}

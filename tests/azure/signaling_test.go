@@ -196,8 +196,8 @@ func TestIngressController(t *testing.T) {
 	if got := str(t, tr, ann+`azure-pip-name"]`); got != "livekit-ingress" {
 		t.Errorf("load balancer IP name %q, want the static livekit-ingress", got)
 	}
-	if got := str(t, tr, ann+`azure-load-balancer-resource-group"]`); got != "livekit" {
-		t.Errorf("load balancer IP resource group %q", got)
+	if got := str(t, tr, ann+`azure-load-balancer-resource-group"]`); got != "livekit-ingress" {
+		t.Errorf("load balancer IP resource group %q, want the IP's own livekit-ingress", got)
 	}
 	if got := str(t, tr, "values.service.spec.type"); got != "LoadBalancer" {
 		t.Errorf("service type %s", got)
