@@ -92,41 +92,10 @@ func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ..
 		elbPrincipal = albLogWriter(ctx, parent)
 	}
 
-	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
-		BucketPrefix: pulumi.String(name + "-"),
-		ForceDestroy: pulumi.Bool(false),
-	}, parent, pulumi.Protect(args.Protect))
-	if err != nil {
-		return nil, err
-	}
-	pab, err := s3.NewBucketPublicAccessBlock(ctx, name, &s3.BucketPublicAccessBlockArgs{
-		Bucket:                bucket.ID(),
-		BlockPublicAcls:       pulumi.Bool(true),
-		BlockPublicPolicy:     pulumi.Bool(true),
-		IgnorePublicAcls:      pulumi.Bool(true),
-		RestrictPublicBuckets: pulumi.Bool(true),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	// Log deliveries put their objects with the bucket-owner-full-control
-	// ACL, which an owner-enforced bucket accepts (and then ignores).
-	if _, err := s3.NewBucketOwnershipControls(ctx, name, &s3.BucketOwnershipControlsArgs{
-		Bucket: bucket.ID(),
-		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
-	}, parent); err != nil {
-		return nil, err
-	}
 	// ALB access logs support SSE-S3 only, not SSE-KMS. Docs:
 	// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
-	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name, &s3.BucketServerSideEncryptionConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
-			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
-				SseAlgorithm: pulumi.String("AES256"),
-			},
-		}},
-	}, parent); err != nil {
+	bucket, pab, err := privateBucket(ctx, name, args.Protect, false, parent)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name, &s3.BucketLifecycleConfigurationV2Args{

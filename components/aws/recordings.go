@@ -59,38 +59,8 @@ func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts 
 	}
 	parent := pulumi.Parent(r)
 
-	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
-		BucketPrefix: pulumi.String(name + "-"),
-		ForceDestroy: pulumi.Bool(false),
-	}, parent, pulumi.Protect(args.Protect))
+	bucket, pab, err := privateBucket(ctx, name, args.Protect, true, parent)
 	if err != nil {
-		return nil, err
-	}
-	pab, err := s3.NewBucketPublicAccessBlock(ctx, name, &s3.BucketPublicAccessBlockArgs{
-		Bucket:                bucket.ID(),
-		BlockPublicAcls:       pulumi.Bool(true),
-		BlockPublicPolicy:     pulumi.Bool(true),
-		IgnorePublicAcls:      pulumi.Bool(true),
-		RestrictPublicBuckets: pulumi.Bool(true),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s3.NewBucketOwnershipControls(ctx, name, &s3.BucketOwnershipControlsArgs{
-		Bucket: bucket.ID(),
-		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
-	}, parent); err != nil {
-		return nil, err
-	}
-	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name, &s3.BucketServerSideEncryptionConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
-			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
-				SseAlgorithm: pulumi.String("AES256"),
-			},
-			BucketKeyEnabled: pulumi.Bool(true),
-		}},
-	}, parent); err != nil {
 		return nil, err
 	}
 	if _, err := s3.NewBucketVersioningV2(ctx, name, &s3.BucketVersioningV2Args{
