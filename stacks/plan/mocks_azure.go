@@ -54,28 +54,36 @@ func withARMID(providerType string) ComputedFunc {
 // an explicit resourceGroupName too.
 func classicID(mi MockInfo, providerType string) string { return armID(mi, providerType) }
 
-// fakeKubeconfig is the kubeconfig the mock AKS cluster hands out.
-func fakeKubeconfig(cluster, fqdn string) string {
+// kubeconfigFor is an AKS kubeconfig for cluster at fqdn whose one user,
+// clusterUser_<cluster>, authenticates with user (YAML indented under
+// `user:`).
+func kubeconfigFor(cluster, fqdn, user string) string {
 	return fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
 - cluster:
     certificate-authority-data: cGxhbi1jYQ==
-    server: https://%s:443
-  name: %s
+    server: https://%[2]s:443
+  name: %[1]s
 contexts:
 - context:
-    cluster: %s
-    user: clusterUser_%s
-  name: %s
-current-context: %s
+    cluster: %[1]s
+    user: clusterUser_%[1]s
+  name: %[1]s
+current-context: %[1]s
 users:
-- name: clusterUser_%s
+- name: clusterUser_%[1]s
   user:
-    client-certificate-data: cGxhbi1jZXJ0
+%[3]s`, cluster, fqdn, user)
+}
+
+// fakeKubeconfig is the kubeconfig the mock AKS cluster hands out: a
+// client certificate and a token (local accounts).
+func fakeKubeconfig(cluster, fqdn string) string {
+	return kubeconfigFor(cluster, fqdn, fmt.Sprintf(`    client-certificate-data: cGxhbi1jZXJ0
     client-key-data: cGxhbi1rZXk=
     token: plan-token-%s
-`, fqdn, cluster, cluster, cluster, cluster, cluster, cluster, hashHex("aks-token"+cluster, 32))
+`, hashHex("aks-token"+cluster, 32)))
 }
 
 // AKSServerID is the Entra ID application of the AKS API server that
@@ -86,23 +94,7 @@ const AKSServerID = "6dae42f8-4368-4678-94ff-3960e28e3630"
 // asked for format=exec: kubelogin with the interactive devicecode login
 // (pulumi/pulumi-azure-native#2399), no credential.
 func fakeExecKubeconfig(cluster, fqdn string) string {
-	return fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- cluster:
-    certificate-authority-data: cGxhbi1jYQ==
-    server: https://%s:443
-  name: %s
-contexts:
-- context:
-    cluster: %s
-    user: clusterUser_%s
-  name: %s
-current-context: %s
-users:
-- name: clusterUser_%s
-  user:
-    exec:
+	return kubeconfigFor(cluster, fqdn, fmt.Sprintf(`    exec:
       apiVersion: client.authentication.k8s.io/v1beta1
       args:
       - get-token
@@ -121,7 +113,7 @@ users:
       installHint: |
         kubelogin is not installed which is required to connect to AAD enabled cluster.
       provideClusterInfo: false
-`, fqdn, cluster, cluster, cluster, cluster, cluster, cluster, AKSServerID, FakeAzureTenant)
+`, AKSServerID, FakeAzureTenant))
 }
 
 var azureComputed = map[string]ComputedFunc{
