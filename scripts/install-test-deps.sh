@@ -88,44 +88,38 @@ stop_system_redis
 REDIS_SERVER_BIN="$(command -v redis-server)"
 log "redis-server: $REDIS_SERVER_BIN ($("$REDIS_SERVER_BIN" --version | head -n1))"
 
-# --- livekit-server ----------------------------------------------------------
-if [ -x "$BIN_DIR/server" ]; then
-  log "livekit-server $LIVEKIT_VERSION already built in $BIN_DIR"
-else
+# go_install_cached NAME DIR PACKAGE@VERSION BINARY: `go install` into DIR
+# (a directory keyed by version) unless DIR/BINARY is already there. Built
+# outside any module so the repo's go.mod doesn't matter; -s -w keeps link
+# memory down; DIR appears only once the build succeeded.
+go_install_cached() {
+  local name="$1" dir="$2" pkg="$3" bin="$4"
+  if [ -x "$dir/$bin" ]; then
+    log "$name already built in $dir"
+    return
+  fi
   command -v go >/dev/null 2>&1 || { log "go not found on PATH"; exit 1; }
-  log "building livekit-server $LIVEKIT_VERSION into $BIN_DIR (takes a few CPU-minutes)"
-  rm -rf "$BIN_DIR.tmp"
-  mkdir -p "$BIN_DIR.tmp"
-  # Build outside any module so the repo's go.mod doesn't matter; -s -w keeps
-  # link memory down.
+  log "building $name into $dir"
+  rm -rf "$dir.tmp"
+  mkdir -p "$dir.tmp"
   (
-    cd "$BIN_DIR.tmp"
-    GOBIN="$BIN_DIR.tmp" GOFLAGS=-buildvcs=false GOWORK=off go install -trimpath -ldflags='-s -w' \
-      "github.com/livekit/livekit-server/cmd/server@$LIVEKIT_VERSION"
+    cd "$dir.tmp"
+    GOBIN="$dir.tmp" GOFLAGS=-buildvcs=false GOWORK=off go install -trimpath -ldflags='-s -w' "$pkg"
   )
-  rm -rf "$BIN_DIR"
-  mv "$BIN_DIR.tmp" "$BIN_DIR"
-fi
+  rm -rf "$dir"
+  mv "$dir.tmp" "$dir"
+}
+
+# --- livekit-server (takes a few CPU-minutes) --------------------------------
+go_install_cached "livekit-server $LIVEKIT_VERSION" "$BIN_DIR" \
+  "github.com/livekit/livekit-server/cmd/server@$LIVEKIT_VERSION" server
 ln -sfn server "$BIN_DIR/livekit-server"
 LIVEKIT_SERVER_BIN="$BIN_DIR/livekit-server"
 log "livekit-server: $LIVEKIT_SERVER_BIN ($("$LIVEKIT_SERVER_BIN" --version 2>&1 | head -n1))"
 
 # --- actionlint --------------------------------------------------------------
-if [ -x "$ACTIONLINT_DIR/actionlint" ]; then
-  log "actionlint $ACTIONLINT_VERSION already built in $ACTIONLINT_DIR"
-else
-  command -v go >/dev/null 2>&1 || { log "go not found on PATH"; exit 1; }
-  log "building actionlint $ACTIONLINT_VERSION into $ACTIONLINT_DIR"
-  rm -rf "$ACTIONLINT_DIR.tmp"
-  mkdir -p "$ACTIONLINT_DIR.tmp"
-  (
-    cd "$ACTIONLINT_DIR.tmp"
-    GOBIN="$ACTIONLINT_DIR.tmp" GOFLAGS=-buildvcs=false GOWORK=off go install -trimpath -ldflags='-s -w' \
-      "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
-  )
-  rm -rf "$ACTIONLINT_DIR"
-  mv "$ACTIONLINT_DIR.tmp" "$ACTIONLINT_DIR"
-fi
+go_install_cached "actionlint $ACTIONLINT_VERSION" "$ACTIONLINT_DIR" \
+  "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" actionlint
 ACTIONLINT_BIN="$ACTIONLINT_DIR/actionlint"
 log "actionlint: $ACTIONLINT_BIN ($("$ACTIONLINT_BIN" -version | head -n1))"
 
