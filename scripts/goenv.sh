@@ -1,5 +1,5 @@
 # Build settings shared by scripts/test.sh, scripts/build.sh and
-# scripts/bench.sh (source it). README "Build cost" has the measurements.
+# scripts/bench.sh (source it). docs/build-cost.md has the measurements.
 #
 # - No DWARF and no symbol table in linked binaries (-s -w): the Pulumi
 #   program and the test binaries are not debugged with a debugger, and the

@@ -6,7 +6,7 @@
 #
 # `go test` links every test binary again on every run that executes tests
 # (-count=1, or any change): 13 binaries here, each linking Pulumi SDKs,
-# about 60 s on 2 cores before a single test runs (README "Build cost").
+# about 60 s on 2 cores before a single test runs (docs/build-cost.md).
 # `go test -c -o DIR/` skips the link when the binary in DIR is up to date
 # (the same build ID check that makes Pulumi's buildTarget fast), so this
 # script builds the test binaries into bin/test/ and then runs each one in

@@ -5,7 +5,7 @@
 // By default every kind is compiled in. Build tags select a subset
 // (GOFLAGS=-tags=lkinfra_aws compiles only the AWS SDK), which makes a
 // one-stack `pulumi up` or CI job link a third of the code; see kind_*.go and
-// README "Build cost". Tests of one cloud import that cloud's stack package
+// docs/build-cost.md. Tests of one cloud import that cloud's stack package
 // (stacks/aws, ...) instead, to compile only its SDK.
 package stacks
 

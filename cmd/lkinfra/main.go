@@ -1,7 +1,7 @@
 // Command lkinfra is the operator CLI for livekit-infra: `lkinfra plan`,
 // `preview`, `up` and `drift` (see package cli) run against the real program.
 // Build it with GOFLAGS=-tags=lkinfra_<kind> to include only some stack kinds
-// (README "Build cost").
+// (docs/build-cost.md).
 package main
 
 import (

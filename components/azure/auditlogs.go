@@ -171,7 +171,7 @@ func FlowLogAccountName(project, stack, name string) string {
 // Azure services (Network Watcher is one) past a deny-by-default firewall.
 // Network Watcher writes with the account's keys, so shared key access
 // stays on (a flow log with a managed identity is a newer API than the
-// pinned SDK's default; README, "Audit logs").
+// pinned SDK's default; docs/azure.md, "Audit logs").
 func flowLogAccount(ctx *pulumi.Context, name string, args *AuditLogsArgs, parent pulumi.ResourceOption) (*storage.StorageAccount, error) {
 	return storage.NewStorageAccount(ctx, name+"-flow", &storage.StorageAccountArgs{
 		AccountName:            pulumi.String(FlowLogAccountName(ctx.Project(), ctx.Stack(), name)),

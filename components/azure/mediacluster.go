@@ -304,7 +304,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	// admin credentials once local accounts are off). AKS's exec block asks
 	// for devicecode, an interactive sign-in (pulumi/pulumi-azure-native#2399,
 	// #2579): the login mode is set to KubeloginLogin. kubelogin must be on
-	// the PATH of the machine running pulumi (README, "The Azure region").
+	// the PATH of the machine running pulumi (docs/azure.md, "API server access").
 	creds := cs.ListManagedClusterUserCredentialsOutput(ctx, cs.ListManagedClusterUserCredentialsOutputArgs{
 		ResourceGroupName: args.ResourceGroupName,
 		ResourceName:      cluster.Name,

@@ -7,7 +7,7 @@
 // Everything uses azure-native except Azure Cache for Redis, Front Door and
 // role assignments, which come from the classic pulumi-azure provider: the
 // azure-native `cache`, `cdn` and `authorization` Go modules are not
-// available to this build (see README, "The Azure region").
+// available to this build (see docs/azure.md).
 package azure
 
 import (
@@ -136,7 +136,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	// on a group applies to every resource in it, and still allows reads
 	// and updates (learn.microsoft.com/azure/azure-resource-manager/
 	// management/lock-resources); deleting anything inside takes the lock
-	// off first: protect: false (README, "The Azure region").
+	// off first: protect: false (docs/azure.md, "Tearing down").
 	rg, err := resources.NewResourceGroup(ctx, name, &resources.ResourceGroupArgs{
 		Location: loc,
 		Tags:     pulumi.StringMap{"app": pulumi.String("livekit")},

@@ -214,7 +214,7 @@ func lifecycleRules(transitionDays, expireDays int) storage.ManagementPolicyRule
 // resource instances; Front Door is none of them and the AzureFrontDoor.Backend
 // service tag is for NSGs only). Closing it takes Front Door Premium with a
 // Private Link origin, whose private endpoint connection the account owner
-// must approve (README, "Recordings storage: what stays open").
+// must approve (docs/azure.md, "Recordings storage: what stays open").
 // Docs: https://learn.microsoft.com/azure/frontdoor/private-link,
 // https://learn.microsoft.com/azure/storage/common/storage-network-security
 func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost pulumi.StringOutput, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {

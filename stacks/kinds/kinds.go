@@ -1,7 +1,7 @@
 // Package kinds dispatches a stack to the function of its kind. Package
 // stacks fills a Set with the kinds compiled into the binary (all four by
-// default; a subset when built with -tags=lkinfra_<kind>, see README "Build
-// cost"). It imports no cloud SDK, so its tests build in seconds.
+// default; a subset when built with -tags=lkinfra_<kind>, see
+// docs/build-cost.md). It imports no cloud SDK, so its tests build in seconds.
 package kinds
 
 import (

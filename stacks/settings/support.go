@@ -82,7 +82,7 @@ var SupportTable = []Support{
 	// Azure Cache for Redis (azureRedisSku): every SKU of the product
 	// retires. Creation for tenants that never had a cache is blocked
 	// already, which the first entry reports on every plan: such a tenant's
-	// first `pulumi up` fails at the cache (README, "The Azure region").
+	// first `pulumi up` fails at the cache (docs/azure.md, "Azure Cache for Redis is retiring").
 	{Key: "azureRedisSku", Match: "*", What: "creating Azure Cache for Redis in a tenant without a cache created before 2026-04-01", End: supportDay("2026-03-31"),
 		Note: "a new tenant cannot create the cache; Azure Managed Redis is the successor, and the classic pulumi-azure v5.89.0 SDK here cannot create it (its EnterpriseCluster takes only the retired Enterprise SKUs)", Source: acrRetire, Checked: checked},
 	{Key: "azureRedisSku", Match: "*", What: "Azure Cache for Redis (Basic, Standard, Premium)", End: supportDay("2028-09-30"),

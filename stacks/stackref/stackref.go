@@ -1,7 +1,7 @@
 // Package stackref reads another stack's outputs through a
 // pulumi.StackReference.
 //
-// It is a package of its own for build cost (README "Build cost"): naming
+// It is a package of its own for build cost (docs/build-cost.md): naming
 // pulumi.StackReference or pulumi.AnyOutput makes the Go compiler
 // instantiate Pulumi's generic output type for every built-in type, about
 // 8,000 functions and 10 CPU-s, in the package that does. Here that happens

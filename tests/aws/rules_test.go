@@ -11,8 +11,8 @@ import (
 	"github.com/livekit-infra/livekit-infra/tests/internal/apirules"
 )
 
-// awsRules are AWS API constraints the mocks let through (README, "What the
-// offline tests catch").
+// awsRules are AWS API constraints the mocks let through (docs/tests.md, "What
+// the offline tests catch").
 var awsRules = []apirules.Rule{
 	{
 		// "The service scheduler also replaces tasks determined to be

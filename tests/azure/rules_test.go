@@ -12,8 +12,8 @@ import (
 	"github.com/livekit-infra/livekit-infra/tests/internal/apirules"
 )
 
-// azureRules are Azure API constraints the mocks let through (README, "What
-// the offline tests catch").
+// azureRules are Azure API constraints the mocks let through (docs/tests.md,
+// "What the offline tests catch").
 var azureRules = []apirules.Rule{
 	{
 		// The Azure cloud provider finds the Service's static IP by listing

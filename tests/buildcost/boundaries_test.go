@@ -1,5 +1,5 @@
 // Package buildcost holds the package-boundary rules that keep builds cheap
-// (README "Build cost"), checked with `go list`: one cloud's tests compile
+// (docs/build-cost.md), checked with `go list`: one cloud's tests compile
 // one cloud's SDK, cloud-neutral packages import none, each kind build tag
 // selects only its SDKs, and nothing pulls in the Kubernetes SDK's helm/v3
 // (whose yaml package imports every Kubernetes API group). It imports no SDK

@@ -129,7 +129,7 @@ func TestEngine(t *testing.T) {
 	everything := append(append(append([]string{credentialsStack}, regional...), e.global...), refcheckStack)
 
 	// The regions read their API key set from the credentials stack, so
-	// it is deployed first, as README "Deploying, in order" says.
+	// it is deployed first, as README "Deploying" says.
 	t.Run("up: the credentials stack first", func(t *testing.T) {
 		rep, err := deploy.Up(ctx, e.options(all, credentialsStack))
 		if err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/livekit-infra/livekit-infra/tests/internal/apirules"
 )
 
-// gcpRules are Google Cloud API constraints the mocks let through (README,
+// gcpRules are Google Cloud API constraints the mocks let through (docs/tests.md,
 // "What the offline tests catch").
 var gcpRules = []apirules.Rule{
 	{

@@ -3,7 +3,7 @@
 // resources (GKE Gateway API, cert-manager), behind functions that take and
 // return plain Pulumi types.
 //
-// Why a package of its own (README "Build cost"): a package that names a
+// Why a package of its own (docs/build-cost.md): a package that names a
 // typed Kubernetes object (its ObjectMeta reaches pulumi.AnyOutput) makes
 // the Go compiler instantiate Pulumi's generic output type for every
 // built-in type, about 8,000 functions and 10 CPU-s. Here that happens once,

@@ -5,7 +5,7 @@
 // tests/config/testdata/rendered (CheckGolden); tests/config parses every
 // golden file with github.com/livekit/livekit-server/pkg/config at the pinned
 // version. This way neither the per-cloud test binaries link LiveKit's SFU
-// packages nor does tests/config link any cloud SDK (README "Build cost").
+// packages nor does tests/config link any cloud SDK (docs/build-cost.md).
 package lkcheck
 
 import (
