@@ -13,12 +13,20 @@
 #     way:  .../bin/actionlint-<version>/actionlint
 #   - node (tests/ci runs the workflows' github-script code against a fake
 #     API), from apt, only if node is missing.
+#   - prometheus + promtool (Debian's prometheus package) and the blackbox
+#     exporter (prometheus-blackbox-exporter), from apt, only if missing:
+#     tests/observability runs promtool on the rendered rules and tests/e2e
+#     runs real Prometheus servers against real LiveKit nodes. Like redis,
+#     the packages' system services are stopped and disabled here.
 #
 # Output contract (chosen: an env file, not stdout parsing):
 #   The script writes  ${XDG_CACHE_HOME:-$HOME/.cache}/livekit-infra/env  containing
 #     export LIVEKIT_SERVER_BIN=/abs/path/livekit-server
 #     export REDIS_SERVER_BIN=/abs/path/redis-server
 #     export ACTIONLINT_BIN=/abs/path/actionlint
+#     export PROMETHEUS_BIN=/abs/path/prometheus
+#     export PROMTOOL_BIN=/abs/path/promtool
+#     export BLACKBOX_EXPORTER_BIN=/abs/path/prometheus-blackbox-exporter
 #   .ci/run sources that file. The same lines are also printed at the end, so
 #   `eval "$(bash scripts/install-test-deps.sh | grep '^export ')"` works too.
 #
@@ -52,30 +60,34 @@ apt_pkgs=()
 command -v redis-server >/dev/null 2>&1 || apt_pkgs+=(redis-server)
 command -v openssl >/dev/null 2>&1 || apt_pkgs+=(openssl)
 command -v node >/dev/null 2>&1 || apt_pkgs+=(nodejs)
+command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || apt_pkgs+=(prometheus)
+command -v prometheus-blackbox-exporter >/dev/null 2>&1 || apt_pkgs+=(prometheus-blackbox-exporter)
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   log "installing ${apt_pkgs[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update
   $SUDO apt-get install -y --no-install-recommends "${apt_pkgs[@]}"
 else
-  log "redis-server, openssl and node already installed"
+  log "redis-server, openssl, node, prometheus and the blackbox exporter already installed"
 fi
 
-# The Debian package starts a system redis on :6379; the tests don't use it.
-stop_system_redis() {
+# The Debian packages start system services (redis on :6379, prometheus on
+# :9090, the blackbox exporter on :9115); the tests start their own on
+# loopback ports, so the system ones are stopped and disabled.
+stop_system_service() {
+  local svc="$1" pidfile="$2"
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
+    $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
   fi
   if command -v service >/dev/null 2>&1; then
-    $SUDO service redis-server stop >/dev/null 2>&1 || true
+    $SUDO service "$svc" stop >/dev/null 2>&1 || true
   fi
   if command -v update-rc.d >/dev/null 2>&1; then
-    $SUDO update-rc.d redis-server disable >/dev/null 2>&1 || true
+    $SUDO update-rc.d "$svc" disable >/dev/null 2>&1 || true
   fi
   # Last resort for containers without an init system: stop whatever the
   # package started from its pid file (never a broad name match).
-  local pidfile=/run/redis/redis-server.pid
-  if [ -f "$pidfile" ]; then
+  if [ -n "$pidfile" ] && [ -f "$pidfile" ]; then
     local pid
     pid="$(cat "$pidfile" 2>/dev/null || true)"
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -83,10 +95,17 @@ stop_system_redis() {
     fi
   fi
 }
-stop_system_redis
+stop_system_service redis-server /run/redis/redis-server.pid
+stop_system_service prometheus /run/prometheus/prometheus.pid
+stop_system_service prometheus-blackbox-exporter /run/prometheus/prometheus-blackbox-exporter.pid
 
 REDIS_SERVER_BIN="$(command -v redis-server)"
 log "redis-server: $REDIS_SERVER_BIN ($("$REDIS_SERVER_BIN" --version | head -n1))"
+PROMETHEUS_BIN="$(command -v prometheus)"
+PROMTOOL_BIN="$(command -v promtool)"
+BLACKBOX_EXPORTER_BIN="$(command -v prometheus-blackbox-exporter)"
+log "prometheus: $PROMETHEUS_BIN ($("$PROMETHEUS_BIN" --version 2>&1 | head -n1))"
+log "blackbox exporter: $BLACKBOX_EXPORTER_BIN ($("$BLACKBOX_EXPORTER_BIN" --version 2>&1 | head -n1))"
 
 # go_install_cached NAME DIR PACKAGE@VERSION BINARY: `go install` into DIR
 # (a directory keyed by version) unless DIR/BINARY is already there. Built
@@ -131,6 +150,9 @@ tmp_env="$(mktemp "$CACHE_ROOT/env.XXXXXX")"
   printf 'export LIVEKIT_SERVER_BIN=%q\n' "$LIVEKIT_SERVER_BIN"
   printf 'export REDIS_SERVER_BIN=%q\n' "$REDIS_SERVER_BIN"
   printf 'export ACTIONLINT_BIN=%q\n' "$ACTIONLINT_BIN"
+  printf 'export PROMETHEUS_BIN=%q\n' "$PROMETHEUS_BIN"
+  printf 'export PROMTOOL_BIN=%q\n' "$PROMTOOL_BIN"
+  printf 'export BLACKBOX_EXPORTER_BIN=%q\n' "$BLACKBOX_EXPORTER_BIN"
 } >"$tmp_env"
 mv "$tmp_env" "$ENV_FILE"
 log "wrote $ENV_FILE"

@@ -9,10 +9,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/install-test-deps.sh
 
-# install-test-deps.sh writes LIVEKIT_SERVER_BIN and REDIS_SERVER_BIN here.
+# install-test-deps.sh writes LIVEKIT_SERVER_BIN, REDIS_SERVER_BIN, PROMETHEUS_BIN,
+# PROMTOOL_BIN and BLACKBOX_EXPORTER_BIN here.
 # shellcheck source=/dev/null
 . "${LIVEKIT_INFRA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/livekit-infra}/env"
-export LIVEKIT_SERVER_BIN REDIS_SERVER_BIN
+export LIVEKIT_SERVER_BIN REDIS_SERVER_BIN PROMETHEUS_BIN PROMTOOL_BIN BLACKBOX_EXPORTER_BIN
 
 # shellcheck source=scripts/goenv.sh
 . scripts/goenv.sh

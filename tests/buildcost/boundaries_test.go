@@ -128,6 +128,8 @@ func TestOneCloudsTestsCompileOneCloudsSDK(t *testing.T) {
 		// only the policy sweep (tests/policy) links every cloud.
 		"./tests/policy/rules": {},
 		"./tests/ci":           {},
+		// promtool on the rendered alert rules: no cloud SDK.
+		"./tests/observability": {},
 	}
 	pkgs := []string{}
 	for p := range cases {
@@ -156,7 +158,7 @@ func TestOneCloudsTestsCompileOneCloudsSDK(t *testing.T) {
 // test depends on them.
 func TestCloudNeutralPackagesImportNoSDK(t *testing.T) {
 	pkgs := []string{
-		"./components", "./components/livekit", "./components/routing",
+		"./components", "./components/livekit", "./components/routing", "./components/observability",
 		"./stacks/settings", "./stacks/regional", "./stacks/kinds", "./stacks/plan",
 	}
 	all := deps(t, "", false, pkgs...)

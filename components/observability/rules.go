@@ -1,0 +1,194 @@
+package observability
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Scrape job names. Managed collectors keep them as the job label (GMP
+// names it after the PodMonitoring), so the rules select on them.
+const (
+	// JobLiveKit scrapes each node's prometheus.port.
+	JobLiveKit = "livekit"
+	// JobHealth probes each node's GET / through the blackbox exporter:
+	// LiveKit exports nothing that tells it lost Redis, its health answer
+	// (406) is the only signal.
+	JobHealth = "livekit-health"
+)
+
+// ParticipantsPerVCPU is the planning figure behind the capacity alerts: how
+// many participants of a typical small video room one vCPU forwards. It is a
+// conservative reading of LiveKit's published benchmarks, not a limit
+// LiveKit enforces; the alerts warn at 80 % of it.
+const ParticipantsPerVCPU = 25
+
+// CapacityWarnRatio is the share of the capacity figure the alerts fire at.
+const CapacityWarnRatio = 0.8
+
+// SysloadWarnRatio: a node warns at this share of sysloadLimitPercent, before
+// LiveKit itself stops placing new rooms on it.
+const SysloadWarnRatio = 0.9
+
+// Region is what one region's rules are rendered from.
+type Region struct {
+	Stack  string // e.g. aws-prod
+	Cloud  string // aws, gcp, azure
+	Region string // the cloud's region, e.g. us-west-2
+	// MaxNodes and CPUTargetPercent are the autoscaling bounds
+	// (maxNodes, cpuTarget).
+	MaxNodes         int
+	CPUTargetPercent int
+	// SysloadLimitPercent is LiveKit's node_selector sysload_limit
+	// (sysloadLimitPercent).
+	SysloadLimitPercent int
+	// NodeVCPUs is the CPU one LiveKit node may use: the Fargate task's CPU
+	// units / 1024, or the pod's CPU request on GKE and AKS.
+	NodeVCPUs float64
+}
+
+// Validate reports every contradictory or missing value at once.
+func (r Region) Validate() error {
+	var errs []error
+	if r.Stack == "" || r.Cloud == "" || r.Region == "" {
+		errs = append(errs, fmt.Errorf("observability: Stack, Cloud and Region are required (got %q, %q, %q)", r.Stack, r.Cloud, r.Region))
+	}
+	if r.MaxNodes < 1 {
+		errs = append(errs, fmt.Errorf("observability: MaxNodes is %d, must be at least 1", r.MaxNodes))
+	}
+	if r.CPUTargetPercent < 1 || r.CPUTargetPercent > 100 {
+		errs = append(errs, fmt.Errorf("observability: CPUTargetPercent is %d, must be 1-100", r.CPUTargetPercent))
+	}
+	if r.SysloadLimitPercent < 1 || r.SysloadLimitPercent > 100 {
+		errs = append(errs, fmt.Errorf("observability: SysloadLimitPercent is %d, must be 1-100", r.SysloadLimitPercent))
+	}
+	if !(r.NodeVCPUs > 0) || math.IsInf(r.NodeVCPUs, 0) {
+		errs = append(errs, fmt.Errorf("observability: NodeVCPUs is %v, must be positive (task CPU units / 1024, or the pod's CPU request)", r.NodeVCPUs))
+	}
+	return errors.Join(errs...)
+}
+
+// NodeCapacity is the participant figure of one node.
+func (r Region) NodeCapacity() int {
+	return int(math.Floor(r.NodeVCPUs * ParticipantsPerVCPU))
+}
+
+// Labels are the series labels a region's scraper adds (Prometheus
+// external_labels, a collector's resource labels): they tell the regions
+// apart in the central view.
+func (r Region) Labels() map[string]string {
+	return map[string]string{"stack": r.Stack, "cloud": r.Cloud, "region": r.Region}
+}
+
+// RuleFile is a Prometheus rule file (rule_files, promtool, AMP rule groups
+// namespaces, Azure PrometheusRuleGroups and GMP Rules share its groups).
+type RuleFile struct {
+	Groups []RuleGroup `yaml:"groups"`
+}
+
+// RuleGroup is one evaluated group.
+type RuleGroup struct {
+	Name     string `yaml:"name"`
+	Interval string `yaml:"interval,omitempty"`
+	Rules    []Rule `yaml:"rules"`
+}
+
+// Rule is one alerting rule.
+type Rule struct {
+	Alert       string            `yaml:"alert"`
+	Expr        string            `yaml:"expr"`
+	For         string            `yaml:"for,omitempty"`
+	Labels      map[string]string `yaml:"labels,omitempty"`
+	Annotations map[string]string `yaml:"annotations,omitempty"`
+}
+
+// Alert names: one definition for every cloud.
+const (
+	AlertNoNodeScraped             = "LiveKitNoNodeScraped"
+	AlertNodeLostRedis             = "LiveKitNodeLostRedis"
+	AlertNoHealthyNode             = "LiveKitNoHealthyNode"
+	AlertAtMaxNodes                = "LiveKitAtMaxNodes"
+	AlertNodeNearSysloadLimit      = "LiveKitNodeNearSysloadLimit"
+	AlertNodeNearCapacity          = "LiveKitNodeNearCapacity"
+	AlertRegionNearCapacity        = "LiveKitRegionNearCapacity"
+	EvaluationInterval             = "30s"
+	ScrapeInterval                 = "15s"
+	severityCritical, severityWarn = "critical", "warning"
+)
+
+// num renders a threshold for PromQL without float noise.
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// Rules renders the region's alert rules.
+func (r Region) Rules() (RuleFile, error) {
+	if err := r.Validate(); err != nil {
+		return RuleFile{}, err
+	}
+	up := fmt.Sprintf(`%s{job=%q}`, MetricUp, JobLiveKit)
+	cpu := fmt.Sprintf(`rate(%s{job=%q}[5m]) / %s * 100`, MetricCPUSeconds, JobLiveKit, num(r.NodeVCPUs))
+	participants := fmt.Sprintf(`%s{job=%q}`, MetricParticipants, JobLiveKit)
+	sysloadWarn := math.Round(float64(r.SysloadLimitPercent)*SysloadWarnRatio*100) / 100
+	nodeCap := r.NodeCapacity()
+	nodeWarn := math.Floor(float64(nodeCap) * CapacityWarnRatio)
+	regionWarn := math.Floor(float64(nodeCap*r.MaxNodes) * CapacityWarnRatio)
+
+	rule := func(alert, expr, forDur, severity, summary, runbook string) Rule {
+		return Rule{
+			Alert:  alert,
+			Expr:   expr,
+			For:    forDur,
+			Labels: map[string]string{"severity": severity},
+			Annotations: map[string]string{
+				"summary": summary,
+				"runbook": runbook,
+			},
+		}
+	}
+	rules := []Rule{
+		rule(AlertNoNodeScraped,
+			fmt.Sprintf(`absent(%s == 1)`, up), "5m", severityCritical,
+			"No LiveKit node of "+r.Stack+" has been scraped for 5 minutes.",
+			Runbooks[AlertNoNodeScraped]),
+		rule(AlertNodeLostRedis,
+			fmt.Sprintf(`%s{job=%q} == 406`, MetricProbeStatusCode, JobHealth), "1m", severityCritical,
+			"LiveKit node {{ $labels.instance }} answers 406 on GET /: it lost Redis.",
+			Runbooks[AlertNodeLostRedis]),
+		rule(AlertNoHealthyNode,
+			fmt.Sprintf(`(sum(%s{job=%q}) or vector(0)) == 0`, MetricProbeSuccess, JobHealth), "1m", severityCritical,
+			"No LiveKit node of "+r.Stack+" answers 200 on GET /.",
+			Runbooks[AlertNoHealthyNode]),
+		rule(AlertAtMaxNodes,
+			fmt.Sprintf(`count(%s == 1) >= %d and on() avg(%s) > %d`, up, r.MaxNodes, cpu, r.CPUTargetPercent), "15m", severityWarn,
+			fmt.Sprintf("%s runs maxNodes (%d) nodes and their CPU stays above the %d %% target.", r.Stack, r.MaxNodes, r.CPUTargetPercent),
+			Runbooks[AlertAtMaxNodes]),
+		rule(AlertNodeNearSysloadLimit,
+			fmt.Sprintf(`%s > %s`, cpu, num(sysloadWarn)), "10m", severityWarn,
+			fmt.Sprintf("LiveKit node {{ $labels.instance }} uses over %s %% of its %s vCPUs (sysloadLimitPercent %d).", num(sysloadWarn), num(r.NodeVCPUs), r.SysloadLimitPercent),
+			Runbooks[AlertNodeNearSysloadLimit]),
+		rule(AlertNodeNearCapacity,
+			fmt.Sprintf(`%s > %s`, participants, num(nodeWarn)), "5m", severityWarn,
+			fmt.Sprintf("LiveKit node {{ $labels.instance }} hosts over %s participants (80 %% of %d for %s vCPUs).", num(nodeWarn), nodeCap, num(r.NodeVCPUs)),
+			Runbooks[AlertNodeNearCapacity]),
+		rule(AlertRegionNearCapacity,
+			fmt.Sprintf(`sum(%s) > %s`, participants, num(regionWarn)), "5m", severityWarn,
+			fmt.Sprintf("%s hosts over %s participants (80 %% of %d nodes × %d).", r.Stack, num(regionWarn), r.MaxNodes, nodeCap),
+			Runbooks[AlertRegionNearCapacity]),
+	}
+	return RuleFile{Groups: []RuleGroup{{Name: "livekit-" + r.Stack, Interval: EvaluationInterval, Rules: rules}}}, nil
+}
+
+// Runbooks is the one line an operator reads when an alert fires; docs/
+// observability.md repeats each (a test keeps them in step).
+var Runbooks = map[string]string{
+	AlertNoNodeScraped:        "The scraper reaches no node: check the service's running count (ECS service / Deployment), the collector's logs, and that the metrics port (6789) is open to the scraper only.",
+	AlertNodeLostRedis:        "The node's stats stopped reaching Redis: check the region's Redis (status, failover, CPU, memory, connection errors) and the node's log for redis errors; the load balancer stops sending it new signaling meanwhile.",
+	AlertNoHealthyNode:        "The region serves no new rooms and GeoDNS fails it over: look for a Redis outage first (every node answers 406), then for crashed nodes.",
+	AlertAtMaxNodes:           "Autoscaling is at maxNodes and still above cpuTarget: raise maxNodes (and the quota behind it) or move traffic to another region.",
+	AlertNodeNearSysloadLimit: "LiveKit will stop placing new rooms on this node at sysloadLimitPercent: check for a hot room; if every node is hot, scale out or raise the node size.",
+	AlertNodeNearCapacity:     "The node nears the participant figure of its size: expect CPU pressure; check that autoscaling follows, or raise the node size.",
+	AlertRegionNearCapacity:   "The region nears what maxNodes nodes can host: raise maxNodes or the node size before joins start failing.",
+}
+
+// YAML renders a rule file.
+func (f RuleFile) YAML() (string, error) { return MarshalYAML(f) }

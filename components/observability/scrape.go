@@ -1,0 +1,218 @@
+package observability
+
+import (
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ScrapeConfig is one Prometheus scrape_configs entry, the subset this
+// program renders. A collector that embeds Prometheus' scrape config (ADOT's
+// prometheus receiver) takes the same entries.
+type ScrapeConfig struct {
+	JobName        string              `yaml:"job_name"`
+	ScrapeInterval string              `yaml:"scrape_interval,omitempty"`
+	MetricsPath    string              `yaml:"metrics_path,omitempty"`
+	HonorLabels    bool                `yaml:"honor_labels,omitempty"`
+	Params         map[string][]string `yaml:"params,omitempty"`
+	StaticConfigs  []StaticConfig      `yaml:"static_configs,omitempty"`
+	RelabelConfigs []RelabelConfig     `yaml:"relabel_configs,omitempty"`
+}
+
+// StaticConfig is a fixed target list.
+type StaticConfig struct {
+	Targets []string          `yaml:"targets"`
+	Labels  map[string]string `yaml:"labels,omitempty"`
+}
+
+// RelabelConfig is one relabelling step.
+type RelabelConfig struct {
+	SourceLabels []string `yaml:"source_labels,omitempty"`
+	TargetLabel  string   `yaml:"target_label,omitempty"`
+	Replacement  string   `yaml:"replacement,omitempty"`
+}
+
+// Targets is where one region's scraper finds its nodes: host:port pairs as
+// the scraper reaches them (an ECS sidecar reaches its own task on
+// localhost; a test, loopback ports).
+type Targets struct {
+	// Metrics are the nodes' prometheus.port endpoints.
+	Metrics []string
+	// Health are the nodes' signaling endpoints; the blackbox exporter
+	// probes GET / on each.
+	Health []string
+	// Blackbox is the blackbox exporter's host:port.
+	Blackbox string
+	// Extra jobs join the region's scrape (e.g. another LiveKit service's
+	// metrics); their job names must not clash with the LiveKit jobs.
+	Extra []ScrapeConfig
+}
+
+// HealthModule is the blackbox exporter module that probes LiveKit's GET /.
+const HealthModule = "livekit_health"
+
+// ScrapeConfigs renders the region's scrape jobs.
+func ScrapeConfigs(t Targets) ([]ScrapeConfig, error) {
+	if len(t.Metrics) == 0 {
+		return nil, fmt.Errorf("observability: no LiveKit metrics target to scrape")
+	}
+	jobs := []ScrapeConfig{{
+		JobName:       JobLiveKit,
+		StaticConfigs: []StaticConfig{{Targets: t.Metrics}},
+	}}
+	if len(t.Health) > 0 {
+		if t.Blackbox == "" {
+			return nil, fmt.Errorf("observability: health targets need the blackbox exporter's address")
+		}
+		urls := make([]string, len(t.Health))
+		for i, h := range t.Health {
+			urls[i] = "http://" + h + "/"
+		}
+		jobs = append(jobs, ScrapeConfig{
+			JobName:       JobHealth,
+			MetricsPath:   "/probe",
+			Params:        map[string][]string{"module": {HealthModule}},
+			StaticConfigs: []StaticConfig{{Targets: urls}},
+			// The blackbox exporter's documented pattern: the probed URL
+			// becomes the target parameter and the instance label.
+			RelabelConfigs: []RelabelConfig{
+				{SourceLabels: []string{"__address__"}, TargetLabel: "__param_target"},
+				{SourceLabels: []string{"__param_target"}, TargetLabel: "instance"},
+				{TargetLabel: "__address__", Replacement: t.Blackbox},
+			},
+		})
+	}
+	seen := map[string]bool{}
+	for _, j := range jobs {
+		seen[j.JobName] = true
+	}
+	for _, j := range t.Extra {
+		if seen[j.JobName] {
+			return nil, fmt.Errorf("observability: extra scrape job %q clashes with a job of the same name", j.JobName)
+		}
+		seen[j.JobName] = true
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
+}
+
+// PrometheusConfig is a Prometheus server's configuration file.
+type PrometheusConfig struct {
+	Global        GlobalConfig   `yaml:"global"`
+	RuleFiles     []string       `yaml:"rule_files,omitempty"`
+	ScrapeConfigs []ScrapeConfig `yaml:"scrape_configs"`
+}
+
+// GlobalConfig is the global block.
+type GlobalConfig struct {
+	ScrapeInterval     string            `yaml:"scrape_interval"`
+	EvaluationInterval string            `yaml:"evaluation_interval"`
+	ExternalLabels     map[string]string `yaml:"external_labels,omitempty"`
+}
+
+// RegionalPrometheus is the configuration of a Prometheus that scrapes one
+// region and evaluates its rules (ruleFile); its external labels name the
+// region in every series it hands on (federation, remote write).
+func (r Region) RegionalPrometheus(t Targets, ruleFile string) (PrometheusConfig, error) {
+	if err := r.Validate(); err != nil {
+		return PrometheusConfig{}, err
+	}
+	jobs, err := ScrapeConfigs(t)
+	if err != nil {
+		return PrometheusConfig{}, err
+	}
+	c := PrometheusConfig{
+		Global: GlobalConfig{
+			ScrapeInterval:     ScrapeInterval,
+			EvaluationInterval: EvaluationInterval,
+			ExternalLabels:     r.Labels(),
+		},
+		ScrapeConfigs: jobs,
+	}
+	if ruleFile != "" {
+		c.RuleFiles = []string{ruleFile}
+	}
+	return c, nil
+}
+
+// FederatedRegion is one regional Prometheus the central one federates.
+type FederatedRegion struct {
+	Stack string // job name suffix
+	Addr  string // host:port of the regional Prometheus
+}
+
+// FederationMatch selects what the central view pulls: every LiveKit job
+// (metrics and health) and the regions' alerts.
+var FederationMatch = []string{`{job=~"livekit.*"}`, `ALERTS`}
+
+// CentralPrometheus is a Prometheus that federates the regional ones. Their
+// external labels (stack, cloud, region) arrive with every series;
+// honor_labels keeps them and the source's job and instance.
+func CentralPrometheus(regions []FederatedRegion) (PrometheusConfig, error) {
+	if len(regions) == 0 {
+		return PrometheusConfig{}, fmt.Errorf("observability: the central view needs at least one region")
+	}
+	c := PrometheusConfig{Global: GlobalConfig{ScrapeInterval: ScrapeInterval, EvaluationInterval: EvaluationInterval}}
+	for _, r := range regions {
+		c.ScrapeConfigs = append(c.ScrapeConfigs, ScrapeConfig{
+			JobName:       "federate-" + r.Stack,
+			MetricsPath:   "/federate",
+			HonorLabels:   true,
+			Params:        map[string][]string{"match[]": FederationMatch},
+			StaticConfigs: []StaticConfig{{Targets: []string{r.Addr}}},
+		})
+	}
+	return c, nil
+}
+
+// BlackboxConfig is the blackbox exporter's module file: GET / must answer
+// 200 (LiveKit's 406 fails the probe and is kept as the status code).
+type BlackboxConfig struct {
+	Modules map[string]BlackboxModule `yaml:"modules"`
+}
+
+// BlackboxModule is one prober.
+type BlackboxModule struct {
+	Prober  string            `yaml:"prober"`
+	Timeout string            `yaml:"timeout"`
+	HTTP    BlackboxHTTPProbe `yaml:"http"`
+}
+
+// BlackboxHTTPProbe is the http prober's settings.
+type BlackboxHTTPProbe struct {
+	Method              string `yaml:"method"`
+	ValidStatusCodes    []int  `yaml:"valid_status_codes"`
+	NoFollowRedirects   bool   `yaml:"no_follow_redirects"`
+	PreferredIPProtocol string `yaml:"preferred_ip_protocol"`
+}
+
+// Blackbox renders the health probe's module.
+func Blackbox() BlackboxConfig {
+	return BlackboxConfig{Modules: map[string]BlackboxModule{
+		HealthModule: {
+			Prober:  "http",
+			Timeout: "5s",
+			HTTP: BlackboxHTTPProbe{
+				Method:              "GET",
+				ValidStatusCodes:    []int{200},
+				NoFollowRedirects:   true,
+				PreferredIPProtocol: "ip4",
+			},
+		},
+	}}
+}
+
+// MarshalYAML renders any of this package's documents.
+func MarshalYAML(v any) (string, error) {
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
+		return "", fmt.Errorf("observability: encoding %T: %w", v, err)
+	}
+	if err := enc.Close(); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,32 @@
+package regional
+
+import (
+	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
+	"github.com/livekit-infra/livekit-infra/components/observability"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+)
+
+// Observability is what the region's alert rules are rendered from: the
+// autoscaling bounds, LiveKit's sysload limit and the CPU of one node (the
+// Fargate task's CPU units, or the LiveKit pod's CPU request).
+func Observability(s *settings.Stack) observability.Region {
+	r := s.Region
+	o := observability.Region{
+		Stack:               s.Name,
+		Cloud:               string(s.Kind),
+		MaxNodes:            r.Scaling.Max,
+		CPUTargetPercent:    r.Scaling.CPUTarget,
+		SysloadLimitPercent: int(r.SysloadLimit*100 + 0.5),
+	}
+	switch {
+	case s.AWS != nil:
+		o.Region, o.NodeVCPUs = s.AWS.Region, float64(s.AWS.TaskCPU)/1024
+	case s.GCP != nil:
+		o.Region = s.GCP.Region
+		o.NodeVCPUs, _ = quantity.CPU(s.GCP.PodCPU)
+	case s.Azure != nil:
+		o.Region = s.Azure.Location
+		o.NodeVCPUs, _ = quantity.CPU(s.Azure.PodCPU)
+	}
+	return o
+}
