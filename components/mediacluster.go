@@ -106,3 +106,25 @@ type MediaClusterOutputs struct {
 func URLs(hostname string) (url, health string) {
 	return "wss://" + hostname, fmt.Sprintf("https://%s%s", strings.TrimSuffix(hostname, "."), livekit.HealthPath)
 }
+
+// NewMediaClusterOutputs is the contract's outputs of a cluster serving
+// hostname behind loadBalancer (its DNS name or IP).
+func NewMediaClusterOutputs(hostname string, loadBalancer pulumi.StringOutput) MediaClusterOutputs {
+	url, health := URLs(hostname)
+	return MediaClusterOutputs{
+		URL:          pulumi.String(url).ToStringOutput(),
+		HealthURL:    pulumi.String(health).ToStringOutput(),
+		LoadBalancer: loadBalancer,
+	}
+}
+
+// Map is what a cloud's MediaCluster registers as its outputs: the
+// contract's, under the same keys in every cloud, plus the cloud's extra.
+func (o MediaClusterOutputs) Map(extra pulumi.Map) pulumi.Map {
+	m := pulumi.Map{}
+	for k, v := range extra {
+		m[k] = v
+	}
+	m["url"], m["healthUrl"], m["loadBalancer"] = o.URL, o.HealthURL, o.LoadBalancer
+	return m
+}

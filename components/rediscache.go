@@ -13,15 +13,16 @@ import (
 // noeviction makes a full cache fail writes loudly (and alarm) instead.
 const RedisEvictionPolicy = "noeviction"
 
-// RedisCacheArgs is what every cloud's RedisCache accepts. Each region runs
+// RedisCacheArgs is what every cloud's RedisCache accepts. The AUTH password
+// is not part of it: Memorystore and Azure generate their own, so only the
+// AWS cache, where ElastiCache takes the token we choose, asks for one
+// (aws.RedisCacheArgs.AuthToken); every cloud returns it as
+// RedisCacheOutputs.Password. Each region runs
 // its own Redis, so rooms are region-local; a far-away or shared Redis
 // breaks signaling relay and couples outages (livekit#3456, livekit#3858).
 type RedisCacheArgs struct {
 	// EngineVersion pins the Redis version (cloud-specific spelling).
 	EngineVersion string
-	// AuthToken is the AUTH password (a secret). Clouds that generate their
-	// own (Memorystore, Azure) ignore it.
-	AuthToken pulumi.StringInput
 	// Protect guards the cache against accidental deletion.
 	Protect bool
 }

@@ -234,26 +234,19 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	m.URL, m.HealthURL = urls(args.Hostname)
-	m.LoadBalancer = sig.alb.DnsName
+	m.MediaClusterOutputs = components.NewMediaClusterOutputs(args.Hostname, sig.alb.DnsName)
 	m.ConfigSecretArn = configSecret.Arn
 	m.ClusterName = cluster.Name
 	m.ServiceName = service.Name
 	m.LoadBalancerArn = sig.alb.Arn
 	m.CertificateArn = sig.certificateArn
-	if err := ctx.RegisterResourceOutputs(m, pulumi.Map{
-		"url": m.URL, "healthUrl": m.HealthURL, "loadBalancer": m.LoadBalancer,
+	if err := ctx.RegisterResourceOutputs(m, m.MediaClusterOutputs.Map(pulumi.Map{
 		"configSecretArn": m.ConfigSecretArn, "clusterName": m.ClusterName, "serviceName": m.ServiceName,
 		"loadBalancerArn": m.LoadBalancerArn, "certificateArn": m.CertificateArn,
-	}); err != nil {
+	})); err != nil {
 		return nil, err
 	}
 	return m, nil
-}
-
-func urls(hostname string) (pulumi.StringOutput, pulumi.StringOutput) {
-	u, h := components.URLs(hostname)
-	return pulumi.String(u).ToStringOutput(), pulumi.String(h).ToStringOutput()
 }
 
 const containerName = "livekit"

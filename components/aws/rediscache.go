@@ -15,6 +15,10 @@ import (
 type RedisCacheArgs struct {
 	components.RedisCacheArgs
 
+	// AuthToken is the AUTH password (a secret): ElastiCache takes the
+	// token it is given, where Memorystore and Azure generate their own.
+	AuthToken pulumi.StringInput
+
 	VpcID pulumi.StringInput
 	// SubnetIDs are private subnets in at least two zones.
 	SubnetIDs pulumi.StringArrayInput

@@ -353,19 +353,17 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	m.URL, m.HealthURL = urls(args.Hostname)
-	m.LoadBalancer = args.IngressIPAddress.ToStringOutput()
+	m.MediaClusterOutputs = components.NewMediaClusterOutputs(args.Hostname, args.IngressIPAddress.ToStringOutput())
 	m.ClusterName = cluster.Name
 	m.ClusterID = cluster.ID().ToStringOutput()
 	m.Kubeconfig = kubeconfig
 	m.WorkspaceID = workspace.ID().ToStringOutput()
 	m.OIDCIssuerURL = issuer
 	m.CertificateNames = pulumi.ToStringArray(args.Names()).ToStringArrayOutput()
-	if err := ctx.RegisterResourceOutputs(m, pulumi.Map{
-		"url": m.URL, "healthUrl": m.HealthURL, "loadBalancer": m.LoadBalancer,
+	if err := ctx.RegisterResourceOutputs(m, m.MediaClusterOutputs.Map(pulumi.Map{
 		"clusterName": m.ClusterName, "clusterId": m.ClusterID, "kubeconfig": m.Kubeconfig,
 		"workspaceId": m.WorkspaceID, "oidcIssuerUrl": m.OIDCIssuerURL, "certificateNames": m.CertificateNames,
-	}); err != nil {
+	})); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -381,11 +379,6 @@ func resourceGroupOf(id pulumi.StringInput) pulumi.StringOutput {
 		}
 		return rg, nil
 	}).(pulumi.StringOutput)
-}
-
-func urls(hostname string) (pulumi.StringOutput, pulumi.StringOutput) {
-	u, h := components.URLs(hostname)
-	return pulumi.String(u).ToStringOutput(), pulumi.String(h).ToStringOutput()
 }
 
 func zones(z []string) pulumi.StringArrayInput {

@@ -337,18 +337,15 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	url, health := components.URLs(args.Hostname)
-	m.URL = pulumi.String(url).ToStringOutput()
-	m.HealthURL = pulumi.String(health).ToStringOutput()
-	m.LoadBalancer = ip.Address
+	m.MediaClusterOutputs = components.NewMediaClusterOutputs(args.Hostname, ip.Address)
 	m.IngressIP = ip.Address
 	m.ClusterName = cluster.Name
 	m.Kubeconfig = kubeconfig
 	m.CertificateMap = cmap.Name
 	m.NodeServiceAccount = sa.Email
-	if err := ctx.RegisterResourceOutputs(m, pulumi.Map{
-		"url": m.URL, "healthUrl": m.HealthURL, "ingressIp": m.IngressIP, "clusterName": m.ClusterName,
-	}); err != nil {
+	if err := ctx.RegisterResourceOutputs(m, m.MediaClusterOutputs.Map(pulumi.Map{
+		"ingressIp": m.IngressIP, "clusterName": m.ClusterName,
+	})); err != nil {
 		return nil, err
 	}
 	return m, nil

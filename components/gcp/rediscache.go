@@ -14,8 +14,8 @@ import (
 // LiveKit pod (see components/kubernetes.FilePath).
 const RedisCAFile = "redis-ca.pem"
 
-// RedisCacheArgs adds the Memorystore specifics to the contract. AuthToken
-// is ignored: Memorystore generates its own AUTH string.
+// RedisCacheArgs adds the Memorystore specifics to the contract.
+// Memorystore generates its own AUTH string (RedisCacheOutputs.Password).
 type RedisCacheArgs struct {
 	components.RedisCacheArgs
 

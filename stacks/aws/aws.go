@@ -50,9 +50,9 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	redis, err := awsc.NewRedisCache(ctx, name+"-redis", &awsc.RedisCacheArgs{
 		RedisCacheArgs: components.RedisCacheArgs{
 			EngineVersion: a.Redis.EngineVersion,
-			AuthToken:     creds.RedisPassword,
 			Protect:       s.Protect,
 		},
+		AuthToken:             creds.RedisPassword,
 		VpcID:                 network.NetworkID,
 		SubnetIDs:             network.PrivateSubnetIDs,
 		ClientSecurityGroupID: network.MediaFirewallID,
