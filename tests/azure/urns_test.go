@@ -1,0 +1,14 @@
+package azure_test
+
+import (
+	"testing"
+
+	"github.com/livekit-infra/livekit-infra/tests/internal/urns"
+)
+
+// TestURNsUnchanged: every resource the committed azure-asia stack has declared
+// keeps its URN (or is aliased by its successor), so a refactor replaces
+// nothing in a deployed stack.
+func TestURNsUnchanged(t *testing.T) {
+	urns.Check(t, asia(t), "testdata/urns-azure-asia.txt")
+}
