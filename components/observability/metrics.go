@@ -63,6 +63,15 @@ var Metrics = []Metric{
 	{Name: MetricProbeStatusCode, Type: "gauge", Idle: true, Source: "blackbox"},
 }
 
+// Series is the name a query selects: a histogram is stored as its
+// _bucket, _sum and _count series, never under its own name.
+func (m Metric) Series() string {
+	if m.Type == "histogram" {
+		return m.Name + "_count"
+	}
+	return m.Name
+}
+
 // MetricByName returns the catalog entry of a series name.
 func MetricByName(name string) (Metric, bool) {
 	for _, m := range Metrics {

@@ -183,7 +183,7 @@ type BlackboxModule struct {
 type BlackboxHTTPProbe struct {
 	Method              string `yaml:"method"`
 	ValidStatusCodes    []int  `yaml:"valid_status_codes"`
-	NoFollowRedirects   bool   `yaml:"no_follow_redirects"`
+	FollowRedirects     bool   `yaml:"follow_redirects"`
 	PreferredIPProtocol string `yaml:"preferred_ip_protocol"`
 }
 
@@ -196,7 +196,7 @@ func Blackbox() BlackboxConfig {
 			HTTP: BlackboxHTTPProbe{
 				Method:              "GET",
 				ValidStatusCodes:    []int{200},
-				NoFollowRedirects:   true,
+				FollowRedirects:     false,
 				PreferredIPProtocol: "ip4",
 			},
 		},

@@ -30,10 +30,19 @@
 // measured failover beside worstCaseFailoverSeconds and writes it as JSON
 // to $LKINFRA_FAILOVER_REPORT (scripts/bench.sh).
 //
+// TestCentralPrometheusSeesEveryRegion (observability_test.go) boots one node
+// per region stack with a regional Prometheus (the scrape jobs, external
+// labels and alert rules components/observability renders for that stack;
+// only the targets are loopback addresses), the blackbox exporter probing
+// GET /, and a central Prometheus federating them. LiveKit's series must
+// arrive centrally labelled by stack, cloud and region, and stopping one
+// region's Redis must fire its 406 and no-healthy-node alerts only.
+//
 // Prerequisites: run scripts/install-test-deps.sh once. It installs
 // redis-server and builds livekit-server into
 // $HOME/.cache/livekit-infra/bin/livekit-server-<version>/, and writes
-// $HOME/.cache/livekit-infra/env with LIVEKIT_SERVER_BIN and REDIS_SERVER_BIN.
+// $HOME/.cache/livekit-infra/env with LIVEKIT_SERVER_BIN, REDIS_SERVER_BIN,
+// PROMETHEUS_BIN and BLACKBOX_EXPORTER_BIN (Debian's prometheus packages).
 // Without the binaries the boot test skips, except when CI=true, where it
 // fails. The plan checks (TestRegionPlans, TestShortAPISecretIsAConfigError)
 // need no binaries.
