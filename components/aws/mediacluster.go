@@ -44,6 +44,9 @@ type MediaClusterArgs struct {
 	// AccessLogsBucket receives the ALB's access logs under ALBLogPrefix;
 	// nil turns them off.
 	AccessLogsBucket pulumi.StringInput
+	// Spot runs the tasks above an on-demand base on Fargate Spot; nil runs
+	// every task on FARGATE.
+	Spot *FargateSpot
 }
 
 // MediaCluster is the ECS Fargate LiveKit cluster behind an HTTPS ALB.
@@ -61,6 +64,17 @@ type MediaCluster struct {
 // MaxStopTimeout is Fargate's cap on stopTimeout: a stopping task has at most
 // this long to drain its rooms after SIGTERM.
 const MaxStopTimeout = 120
+
+// DeregistrationDelay is how long the signaling target group keeps a
+// stopping task. ECS deregisters a service task and waits this long BEFORE
+// it sends SIGTERM, and until SIGTERM LiveKit does not know it is leaving:
+// other nodes still place new rooms on it through Redis. So the delay is
+// only what an in-flight API request needs, and the drain happens after
+// SIGTERM (stopTimeout). Signaling WebSockets still open on the task when
+// the delay ends are cut; the client SDK reconnects through another node,
+// which relays to the room's node, while media keeps flowing to the task's
+// own IP.
+const DeregistrationDelay = 10
 
 // Bounds of RedisOutageTolerance: an ALB target group fails a target after
 // 2-10 consecutive failed checks, 5-300 s apart.
@@ -116,6 +130,9 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	}
 	if args.RedisOutageTolerance < MinRedisOutageTolerance || args.RedisOutageTolerance > MaxRedisOutageTolerance {
 		return nil, fmt.Errorf("MediaCluster %q: RedisOutageTolerance %d must be %d-%d s", name, args.RedisOutageTolerance, MinRedisOutageTolerance, MaxRedisOutageTolerance)
+	}
+	if err := args.Spot.validate(name, args.Scaling.Min, args.Scaling.Max); err != nil {
+		return nil, err
 	}
 	if args.VpcID == nil || args.PublicSubnetIDs == nil || args.MediaSecurityGroupID == nil || args.LoadBalancerSecurityGroupID == nil || args.RecordingsBucketArn == nil {
 		return nil, fmt.Errorf("MediaCluster %q: VpcID, PublicSubnetIDs, MediaSecurityGroupID, LoadBalancerSecurityGroupID and RecordingsBucketArn are required", name)
@@ -195,12 +212,23 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
+	launchType, deps := pulumi.StringPtrInput(pulumi.String("FARGATE")), []pulumi.Resource{sig.https}
+	var strategy ecs.ServiceCapacityProviderStrategyArray
+	if args.Spot != nil {
+		// A service has a launch type or a capacity provider strategy, not both.
+		cp, st, err := capacityProviders(ctx, name, cluster, args.Spot, parent)
+		if err != nil {
+			return nil, err
+		}
+		launchType, strategy, deps = nil, st, append(deps, cp)
+	}
 	service, err := ecs.NewService(ctx, name, &ecs.ServiceArgs{
-		Cluster:         cluster.Arn,
-		TaskDefinition:  task.Arn,
-		DesiredCount:    pulumi.Int(args.Scaling.Min),
-		LaunchType:      pulumi.String("FARGATE"),
-		PlatformVersion: pulumi.String("LATEST"),
+		Cluster:                    cluster.Arn,
+		TaskDefinition:             task.Arn,
+		DesiredCount:               pulumi.Int(args.Scaling.Min),
+		LaunchType:                 launchType,
+		CapacityProviderStrategies: strategy,
+		PlatformVersion:            pulumi.String("LATEST"),
 		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
 			Subnets:        args.PublicSubnetIDs,
 			SecurityGroups: pulumi.StringArray{args.MediaSecurityGroupID},
@@ -225,7 +253,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	}, parent,
 		// The autoscaler owns the task count after creation.
 		pulumi.IgnoreChanges([]string{"desiredCount"}),
-		pulumi.DependsOn([]pulumi.Resource{sig.https}))
+		pulumi.DependsOn(deps))
 	if err != nil {
 		return nil, err
 	}
@@ -489,8 +517,9 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, parent 
 		Protocol:   pulumi.String("HTTP"),
 		TargetType: pulumi.String("ip"),
 		VpcId:      args.VpcID,
-		// Deregistration waits as long as a task may drain.
-		DeregistrationDelay: pulumi.Int(args.DrainSeconds),
+		// Short: ECS sends SIGTERM (LiveKit's drain) only after it
+		// (DeregistrationDelay).
+		DeregistrationDelay: pulumi.Int(DeregistrationDelay),
 		HealthCheck: &lb.TargetGroupHealthCheckArgs{
 			Enabled:  pulumi.Bool(true),
 			Protocol: pulumi.String("HTTP"),

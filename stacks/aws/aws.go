@@ -115,6 +115,7 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		RecordingsBucketArn:         recordings.BucketArn,
 		RedisOutageTolerance:        a.RedisOutageTolerance,
 		AccessLogsBucket:            albLogs,
+		Spot:                        fargateSpot(a.Spot),
 	})
 	if err != nil {
 		return nil, err
@@ -156,4 +157,11 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"maxNodes":                       pulumi.Int(r.Scaling.Max),
 		"drainTimeoutSeconds":            pulumi.Int(a.StopTimeout),
 	}, nil
+}
+
+func fargateSpot(s *settings.FargateSpot) *awsc.FargateSpot {
+	if s == nil {
+		return nil
+	}
+	return &awsc.FargateSpot{OnDemandBase: s.OnDemandBase, OnDemandWeight: s.OnDemandWeight, SpotWeight: s.SpotWeight}
 }

@@ -34,6 +34,8 @@ type AWS struct {
 	CDNPriceClass     string
 	// RedisOutageTolerance is awsRedisOutageToleranceSeconds.
 	RedisOutageTolerance int
+	// Spot is the Fargate Spot capacity provider strategy; nil is off.
+	Spot *FargateSpot
 }
 
 // AWSRedis configures the ElastiCache replication group.
@@ -201,6 +203,9 @@ func (p *parser) aws(s *Stack) *AWS {
 	// below 20 s a routine ElastiCache failover (about 4 s to LiveKit's 406,
 	// then the primary switch) would still cost every task.
 	a.RedisOutageTolerance = p.integer("awsRedisOutageToleranceSeconds", 20, 2400)
+	if s.Region != nil {
+		a.Spot = p.fargateSpot(s.Region)
+	}
 
 	if s.Region != nil && !p.failed("logRetentionDays") && !slices.Contains(logRetentionDays, s.Region.LogRetentionDays) {
 		p.fail(spec("logRetentionDays").Full(), strconv.Itoa(s.Region.LogRetentionDays), "must be a CloudWatch Logs retention: "+joinInts(logRetentionDays))

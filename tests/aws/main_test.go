@@ -150,6 +150,8 @@ var variants = map[string]variant{
 	"noAlbLogs":   {set: map[string]string{"awsAlbAccessLogs": "false"}},
 	"noCdnLogs":   {set: map[string]string{"cdnLogs": "false"}},
 	"noAuditLogs": {set: map[string]string{"flowLogs": "false", "awsAlbAccessLogs": "false", "cdnLogs": "false"}},
+	// Fargate Spot above an on-demand base of minNodes (#19).
+	"spot": {set: map[string]string{"awsFargateSpotWeight": "3", "awsFargateOnDemandBase": "3", "awsFargateOnDemandWeight": "1"}},
 	// A region with its own, generated key instead of the shared key set.
 	"ownKey": {set: map[string]string{"credentialsStack": ""}},
 	"userSecrets": {

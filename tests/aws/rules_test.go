@@ -96,6 +96,12 @@ var awsRules = []apirules.Rule{
 		WantKey:      "awsStopTimeout",
 	},
 	{
+		Name:         "ECS capacity provider weights are 0-1000",
+		Source:       "docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html (weight 0-1000, base 0-100000)",
+		BrokenConfig: map[string]string{"awsFargateSpotWeight": "1001", "awsFargateOnDemandBase": "3"},
+		WantKey:      "awsFargateSpotWeight",
+	},
+	{
 		Name:         "an ALB target group can express the Redis outage tolerance",
 		Source:       "docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html (UnhealthyThresholdCount 2-10, HealthCheckIntervalSeconds 5-300)",
 		BrokenConfig: map[string]string{"awsRedisOutageToleranceSeconds": "5000"},

@@ -1,0 +1,64 @@
+package config
+
+import (
+	"maps"
+	"testing"
+
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+)
+
+// Fargate Spot: the capacity provider strategy's keys are validated
+// together, before any resource, each error naming its key.
+func TestFargateSpotConfig(t *testing.T) {
+	with := func(set map[string]string) map[string]string {
+		c := validAWS()
+		maps.Copy(c, set)
+		return c
+	}
+	t.Run("off by default", func(t *testing.T) {
+		s, err := settings.Parse("aws-prod", settings.Raw{Values: validAWS()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.AWS.Spot != nil {
+			t.Errorf("Spot = %+v by default, want nil (off)", s.AWS.Spot)
+		}
+	})
+	t.Run("valid strategy", func(t *testing.T) {
+		s, err := settings.Parse("aws-prod", settings.Raw{Values: with(map[string]string{
+			ns + "awsFargateSpotWeight": "3", ns + "awsFargateOnDemandBase": "3", ns + "awsFargateOnDemandWeight": "0",
+		})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := *s.AWS.Spot, (settings.FargateSpot{OnDemandBase: 3, OnDemandWeight: 0, SpotWeight: 3}); got != want {
+			t.Errorf("Spot = %+v, want %+v", got, want)
+		}
+	})
+	for _, tc := range []struct {
+		name string
+		set  map[string]string
+		key  string
+		want []string
+	}{
+		{"spot weight without a base", map[string]string{ns + "awsFargateSpotWeight": "1"},
+			ns + "awsFargateOnDemandBase", []string{"(not set)", "required with " + ns + "awsFargateSpotWeight", "minNodes (3)"}},
+		{"base below minNodes", map[string]string{ns + "awsFargateSpotWeight": "1", ns + "awsFargateOnDemandBase": "2"},
+			ns + "awsFargateOnDemandBase", []string{"2", "at least minNodes (3)"}},
+		{"base at maxNodes", map[string]string{ns + "awsFargateSpotWeight": "1", ns + "awsFargateOnDemandBase": "10"},
+			ns + "awsFargateOnDemandBase", []string{"10", "below maxNodes (10)"}},
+		{"spot weight above ECS's range", map[string]string{ns + "awsFargateSpotWeight": "1001", ns + "awsFargateOnDemandBase": "3"},
+			ns + "awsFargateSpotWeight", []string{"1001", "from 0 to 1000"}},
+		{"negative on-demand weight", map[string]string{ns + "awsFargateSpotWeight": "1", ns + "awsFargateOnDemandBase": "3", ns + "awsFargateOnDemandWeight": "-1"},
+			ns + "awsFargateOnDemandWeight", []string{"-1", "from 0 to 1000"}},
+		{"base without spot", map[string]string{ns + "awsFargateOnDemandBase": "3"},
+			ns + "awsFargateOnDemandBase", []string{"3", "no effect while " + ns + "awsFargateSpotWeight is 0"}},
+		{"on-demand weight without spot", map[string]string{ns + "awsFargateOnDemandWeight": "2"},
+			ns + "awsFargateOnDemandWeight", []string{"2", "no effect while " + ns + "awsFargateSpotWeight is 0"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := settings.Parse("aws-prod", settings.Raw{Values: with(tc.set)})
+			wantOneProblem(t, err, tc.key, tc.want)
+		})
+	}
+}
