@@ -131,32 +131,21 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	return pulumi.Map{
-		"cloud":                          pulumi.String("aws"),
-		"region":                         pulumi.String(a.Region),
-		"hostname":                       pulumi.String(r.Hostname),
-		"url":                            cluster.URL,
-		"healthUrl":                      cluster.HealthURL,
-		"healthCheckPath":                pulumi.String(livekit.HealthPath),
-		"albDnsName":                     cluster.LoadBalancer,
-		"redisEndpoint":                  redis.Address,
-		"recordingsBucket":               recordings.Bucket,
-		"recordingsCdn":                  recordings.CDNDomain,
-		"recordingsCdnKeyId":             recordings.CDNKeyID,
-		"logBucket":                      logs.Bucket,
-		"configSecretArn":                cluster.ConfigSecretArn,
-		"apiKeySecretArn":                apiCreds,
-		regional.OutputAPIKeyFingerprint: creds.Fingerprint,
-		"livekitVersion":                 pulumi.String(livekit.Version),
-		"mediaUdpPorts":                  pulumi.String(r.Media.String()),
-		"ecsCluster":                     cluster.ClusterName,
-		"ecsService":                     cluster.ServiceName,
-		"certificateArn":                 cluster.CertificateArn,
-		"globalHostname":                 pulumi.String(s.GlobalHostname),
-		"minNodes":                       pulumi.Int(r.Scaling.Min),
-		"maxNodes":                       pulumi.Int(r.Scaling.Max),
-		"drainTimeoutSeconds":            pulumi.Int(a.StopTimeout),
-	}, nil
+	return regional.Outputs(s, regional.Shared{
+		Cloud: "aws", Region: a.Region, URL: cluster.URL, HealthURL: cluster.HealthURL,
+		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
+		Fingerprint: creds.Fingerprint, DrainSeconds: a.StopTimeout,
+	}, pulumi.Map{
+		"albDnsName":         cluster.LoadBalancer,
+		"recordingsBucket":   recordings.Bucket,
+		"recordingsCdnKeyId": recordings.CDNKeyID,
+		"logBucket":          logs.Bucket,
+		"configSecretArn":    cluster.ConfigSecretArn,
+		"apiKeySecretArn":    apiCreds,
+		"ecsCluster":         cluster.ClusterName,
+		"ecsService":         cluster.ServiceName,
+		"certificateArn":     cluster.CertificateArn,
+	}), nil
 }
 
 func fargateSpot(s *settings.FargateSpot) *awsc.FargateSpot {

@@ -173,35 +173,24 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	return pulumi.Map{
-		"cloud":                 pulumi.String("azure"),
-		"region":                pulumi.String(a.Location),
-		"hostname":              pulumi.String(r.Hostname),
-		"url":                   cluster.URL,
-		"healthUrl":             cluster.HealthURL,
-		"healthCheckPath":       pulumi.String(livekit.HealthPath),
+	return regional.Outputs(s, regional.Shared{
+		Cloud: "azure", Region: a.Location, URL: cluster.URL, HealthURL: cluster.HealthURL,
+		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
+		Fingerprint: creds.Fingerprint, DrainSeconds: a.DrainSeconds,
+	}, pulumi.Map{
 		"ingressIp":             network.IngressIPAddress,
 		"redisHost":             redis.Host,
-		"redisEndpoint":         redis.Address,
 		"recordingsAccount":     recordings.Account,
 		"recordingsContainer":   recordings.Container,
-		"recordingsCdn":         recordings.CDNDomain,
 		"flowLogAccount":        logs.FlowLogAccount,
-		"livekitVersion":        pulumi.String(livekit.Version),
-		"mediaUdpPorts":         pulumi.String(r.Media.String()),
-		"globalHostname":        pulumi.String(s.GlobalHostname),
-		"minNodes":              pulumi.Int(r.Scaling.Min),
-		"maxNodes":              pulumi.Int(r.Scaling.Max),
-		"drainTimeoutSeconds":   pulumi.Int(a.DrainSeconds),
 		"resourceGroup":         network.ResourceGroupName,
 		"aksCluster":            cluster.ClusterName,
 		"kubernetesVersion":     pulumi.String(a.KubernetesVersion),
 		"logAnalyticsWorkspace": cluster.WorkspaceID,
 		// Token servers read their credentials from Key Vault as the
 		// token-server workload identity; no secret is a stack output.
-		"apiCredentialsVault":            tokens.VaultURI,
-		"apiCredentialsSecret":           tokens.SecretName,
-		"tokenServerClientId":            tokens.IdentityClientID,
-		regional.OutputAPIKeyFingerprint: creds.Fingerprint,
-	}, nil
+		"apiCredentialsVault":  tokens.VaultURI,
+		"apiCredentialsSecret": tokens.SecretName,
+		"tokenServerClientId":  tokens.IdentityClientID,
+	}), nil
 }

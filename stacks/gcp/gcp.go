@@ -145,35 +145,24 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	return pulumi.Map{
-		"cloud":                pulumi.String("gcp"),
-		"region":               pulumi.String(g.Region),
+	return regional.Outputs(s, regional.Shared{
+		Cloud: "gcp", Region: g.Region, URL: cluster.URL, HealthURL: cluster.HealthURL,
+		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
+		Fingerprint: creds.Fingerprint, DrainSeconds: g.DrainSeconds,
+	}, pulumi.Map{
 		"project":              pulumi.String(g.Project),
 		"logBucket":            logs.Bucket,
-		"hostname":             pulumi.String(r.Hostname),
-		"url":                  cluster.URL,
-		"healthUrl":            cluster.HealthURL,
-		"healthCheckPath":      pulumi.String(livekit.HealthPath),
 		"ingressIp":            cluster.IngressIP,
 		"redisHost":            redis.Host,
-		"redisEndpoint":        redis.Address,
 		"recordingsBucket":     recordings.Bucket,
 		"recordingsBucketUrl":  recordings.BucketURL,
-		"recordingsCdn":        recordings.CDNDomain,
 		"recordingsCdnKeyName": recordings.SigningKeyName,
-		"livekitVersion":       pulumi.String(livekit.Version),
 		"livekitChartVersion":  pulumi.String(g.ChartVersion),
-		"mediaUdpPorts":        pulumi.String(r.Media.String()),
 		"gkeCluster":           cluster.ClusterName,
 		"certificateMap":       cluster.CertificateMap,
-		"globalHostname":       pulumi.String(s.GlobalHostname),
-		"minNodes":             pulumi.Int(r.Scaling.Min),
-		"maxNodes":             pulumi.Int(r.Scaling.Max),
-		"drainTimeoutSeconds":  pulumi.Int(g.DrainSeconds),
 		// Token servers read their credentials from Secret Manager as the
 		// token-server service account; no secret is a stack output.
-		"apiCredentialsSecret":           tokens.SecretID,
-		"tokenServerServiceAccount":      tokens.ServiceAccount,
-		regional.OutputAPIKeyFingerprint: creds.Fingerprint,
-	}, nil
+		"apiCredentialsSecret":      tokens.SecretID,
+		"tokenServerServiceAccount": tokens.ServiceAccount,
+	}), nil
 }

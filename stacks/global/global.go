@@ -32,18 +32,6 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	return Stack(ctx, s)
 }
 
-// Outputs every regional stack (stacks/aws, stacks/gcp, stacks/azure)
-// exports for the global stack.
-const (
-	OutputHostname        = "hostname"        // regional signaling hostname
-	OutputURL             = "url"             // wss://<hostname>
-	OutputHealthURL       = "healthUrl"       // https://<hostname>/
-	OutputHealthCheckPath = "healthCheckPath" // "/" (optional; default livekit.HealthPath)
-	OutputGlobalHostname  = "globalHostname"  // the extra name on its certificate
-	OutputCloud           = "cloud"
-	OutputRegion          = "region"
-)
-
 // Stack declares the global stack from validated settings.
 func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	g := s.Global
@@ -69,8 +57,8 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 			"hostname":   ep.hostname,
 			"url":        ep.url,
 			"healthUrl":  ep.healthURL,
-			"cloud":      ref.Output(OutputCloud),
-			"region":     ref.Output(OutputRegion),
+			"cloud":      ref.Output(regional.OutputCloud),
+			"region":     ref.Output(regional.OutputRegion),
 			"continents": pulumi.ToStringArray(continents(r)),
 			"failover":   pulumi.ToStringArray(r.Failover),
 		}
@@ -172,10 +160,10 @@ func endpoints(ctx *pulumi.Context, ref *stackref.Ref, r settings.GlobalRegion, 
 	missing := func(k string) error {
 		return fmt.Errorf("region %s: stack %s has no output %q: deploy the regional stacks before the global stack (pulumi up --stack %s)", r.Name, r.Stack, k, r.Stack)
 	}
-	hostname := pulumi.All(get(OutputHostname), get(OutputGlobalHostname)).ApplyT(func(v []any) (string, error) {
+	hostname := pulumi.All(get(regional.OutputHostname), get(regional.OutputGlobalHostname)).ApplyT(func(v []any) (string, error) {
 		h, ok := v[0].(string)
 		if !ok || h == "" {
-			return "", missing(OutputHostname)
+			return "", missing(regional.OutputHostname)
 		}
 		h = strings.ToLower(strings.TrimSuffix(h, "."))
 		if h == global {
@@ -183,7 +171,7 @@ func endpoints(ctx *pulumi.Context, ref *stackref.Ref, r settings.GlobalRegion, 
 		}
 		switch gh := v[1].(type) {
 		case nil:
-			_ = ctx.Log.Warn(fmt.Sprintf("region %s: stack %s does not export %q, so the global stack cannot check that its certificate carries %s; clients routed there under the global name fail TLS otherwise", r.Name, r.Stack, OutputGlobalHostname, global), nil)
+			_ = ctx.Log.Warn(fmt.Sprintf("region %s: stack %s does not export %q, so the global stack cannot check that its certificate carries %s; clients routed there under the global name fail TLS otherwise", r.Name, r.Stack, regional.OutputGlobalHostname, global), nil)
 		case string:
 			if !strings.EqualFold(strings.TrimSuffix(gh, "."), global) {
 				return "", fmt.Errorf("region %s: stack %s serves the global hostname %q, not %q, so its certificate does not carry this global name: set livekit-infra:globalHostname: %s in that stack and redeploy it", r.Name, r.Stack, gh, global, global)
@@ -191,24 +179,24 @@ func endpoints(ctx *pulumi.Context, ref *stackref.Ref, r settings.GlobalRegion, 
 		}
 		return h, nil
 	}).(pulumi.StringOutput)
-	url := get(OutputURL).ApplyT(func(v any) (string, error) {
+	url := get(regional.OutputURL).ApplyT(func(v any) (string, error) {
 		u, ok := v.(string)
 		if !ok || u == "" {
-			return "", missing(OutputURL)
+			return "", missing(regional.OutputURL)
 		}
 		if !strings.HasPrefix(u, "wss://") {
 			return "", fmt.Errorf("region %s: stack %s exports url %q; want wss://<hostname>", r.Name, r.Stack, u)
 		}
 		return u, nil
 	}).(pulumi.StringOutput)
-	healthURL := pulumi.All(get(OutputHealthURL), hostname).ApplyT(func(v []any) string {
+	healthURL := pulumi.All(get(regional.OutputHealthURL), hostname).ApplyT(func(v []any) string {
 		if u, ok := v[0].(string); ok && u != "" {
 			return u
 		}
 		_, h := components.URLs(v[1].(string))
 		return h
 	}).(pulumi.StringOutput)
-	healthPath := get(OutputHealthCheckPath).ApplyT(func(v any) (string, error) {
+	healthPath := get(regional.OutputHealthCheckPath).ApplyT(func(v any) (string, error) {
 		p, ok := v.(string)
 		if !ok || p == "" {
 			return livekit.HealthPath, nil

@@ -17,11 +17,6 @@ import (
 	"github.com/livekit-infra/livekit-infra/stacks/stackref"
 )
 
-// OutputAPIKeyFingerprint is the regional stack output holding the
-// fingerprint of the key set the nodes serve (plain text); the global stack
-// compares it across regions.
-const OutputAPIKeyFingerprint = "apiKeyFingerprint"
-
 // Credentials declares the region's secrets. With credentialsStack set, the
 // nodes serve that stack's shared key set; otherwise the region's own key
 // from config, or a generated one. redisPassword is the configured AUTH

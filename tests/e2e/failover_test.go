@@ -45,6 +45,7 @@ import (
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 	"github.com/livekit-infra/livekit-infra/tests/internal/route53"
 )
@@ -283,7 +284,7 @@ func TestFailover(t *testing.T) {
 			t.Fatalf("stack %s: LiveKit config (%s): %v", rs.Stack, rs.Config.Where, err)
 		}
 		doc := parseConfig(t, rendered)
-		host, _ := p.RawOutputs[globalstack.OutputHostname].(string)
+		host, _ := p.RawOutputs[regional.OutputHostname].(string)
 		r := &failoverRegion{
 			Name: ref.Name, Stack: rs.Stack, Hostname: strings.ToLower(host),
 			Label: configString(doc, "region"), Keys: renderedKeys(t, rendered), Rendered: rendered,

@@ -90,19 +90,19 @@ func synthesizedOutputs(dir string, sc *plan.StackConfig) map[string]any {
 	}
 	url, health := components.URLs(hostname)
 	out := map[string]any{
-		"cloud":           kind,
-		"hostname":        hostname,
-		"url":             url,
-		"healthUrl":       health,
-		"healthCheckPath": livekit.HealthPath,
-		"globalHostname":  global,
+		regional.OutputCloud:           kind,
+		regional.OutputHostname:        hostname,
+		regional.OutputURL:             url,
+		regional.OutputHealthURL:       health,
+		regional.OutputHealthCheckPath: livekit.HealthPath,
+		regional.OutputGlobalHostname:  global,
 	}
 	if fingerprint != nil {
 		out[regional.OutputAPIKeyFingerprint] = fingerprint
 	}
 	for _, k := range []string{"aws:region", "gcp:region", "azure-native:location"} {
 		if v := sc.Config[k]; v != "" {
-			out["region"] = v
+			out[regional.OutputRegion] = v
 			break
 		}
 	}
