@@ -58,6 +58,7 @@ func (r *Report) Markdown(o MarkdownOptions) string {
 	head.WriteString(Marker + "\n")
 	head.WriteString(r.heading(o.Title))
 	head.WriteString(r.summaryTable())
+	head.WriteString(r.costSection())
 	head.WriteString(r.blockingSection())
 	head.WriteString(r.failureSection())
 

@@ -65,6 +65,8 @@ type StackReport struct {
 	// Notes are remarks on an incomplete result (e.g. a preview stopped
 	// at a protected resource).
 	Notes []string `json:"notes,omitempty"`
+	// Cost is the monthly estimate before and after (plan --diff, preview).
+	Cost *CostDiff `json:"cost,omitempty"`
 	// Skipped is set when the stack was not run (e.g. global after a
 	// regional stack failed).
 	Skipped string `json:"skipped,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/livekit-infra/livekit-infra/stacks/cost"
 	"github.com/livekit-infra/livekit-infra/stacks/deploy"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
 )
@@ -42,6 +43,8 @@ func runPlanDiff(args []string, e env) int {
 	asJSON := fs.Bool("json", false, "write the report as JSON instead of markdown")
 	out := fs.String("out", "", "write the report to `file` instead of stdout")
 	allow := fs.Bool("allow-destructive", false, "exit 0 even when stateful resources would be replaced or deleted")
+	assume := cost.DefaultAssumptions()
+	fs.Var(assumeFlag{&assume}, "assume", "a cost usage assumption `NAME=VALUE` for both sides' monthly estimate (see lkinfra cost)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: lkinfra plan --diff BASE [--stack a,b,...] [--json] [--out FILE] [--dir DIR]")
 		fmt.Fprintln(fs.Output(), "\nCompares the offline plan (mocked providers) of each stack with a plan saved from the base branch and\n"+
@@ -71,7 +74,7 @@ func runPlanDiff(args []string, e env) int {
 	}
 	rep := &deploy.Report{Kind: deploy.KindPlanDiff, AllowDestructive: *allow}
 	for _, name := range names {
-		rep.Stacks = append(rep.Stacks, planDiffStack(*dir, name, bases, e))
+		rep.Stacks = append(rep.Stacks, planDiffStack(*dir, name, bases, assume, e))
 	}
 	var body []byte
 	if *asJSON {
@@ -89,7 +92,7 @@ func runPlanDiff(args []string, e env) int {
 	return reportExit("plan --diff", rep, e)
 }
 
-func planDiffStack(dir, name string, bases map[string]*plan.Plan, e env) deploy.StackReport {
+func planDiffStack(dir, name string, bases map[string]*plan.Plan, assume cost.Assumptions, e env) deploy.StackReport {
 	fail := func(err error) deploy.StackReport {
 		return deploy.StackReport{Stack: name, Error: err.Error(), Summary: map[string]int{}, Changes: []deploy.Change{}}
 	}
@@ -108,6 +111,10 @@ func planDiffStack(dir, name string, bases map[string]*plan.Plan, e env) deploy.
 		return fail(err)
 	}
 	sr.Stack = name
+	// Both sides priced with the head's regions and the same assumptions.
+	if sr.Cost, err = deploy.EstimateCost(bases[sc.Stack], head, sc.Config, assume); err != nil {
+		sr.Notes = append(sr.Notes, "no cost estimate: "+err.Error())
+	}
 	return sr
 }
 

@@ -1,0 +1,487 @@
+package cost
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+)
+
+// Assumptions are the usage-driven inputs no plan can know. Every one is
+// printed with the estimate and can be set (lkinfra cost --assume
+// NAME=VALUE).
+type Assumptions struct {
+	// Usage are monthly quantities by name (see UsageHelp). mediaEgressGB
+	// is derived: participantHours x egressGBPerParticipantHour.
+	Usage map[string]float64 `json:"usage"`
+	// ParticipantHours is the month's participant-hours.
+	ParticipantHours float64 `json:"participantHours"`
+	// EgressGBPerParticipantHour is what one participant receives an hour.
+	EgressGBPerParticipantHour float64 `json:"egressGBPerParticipantHour"`
+	// ParticipantsPerNode overrides the benchmark-derived figure when > 0.
+	ParticipantsPerNode float64 `json:"participantsPerNode,omitempty"`
+}
+
+// UsageHelp describes each usage assumption and its default.
+var UsageHelp = map[string]string{
+	"participantHours":           "participant-hours a month (drives mediaEgressGB)",
+	"egressGBPerParticipantHour": "GB a participant receives an hour: 1.5 Mbit/s of video and audio down = 0.675",
+	"participantsPerNode":        "participants a node carries at cpuTarget (default: from LiveKit's published 720p-meeting benchmark)",
+	"albLcu":                     "average AWS ALB load balancer capacity units (signaling is light: 1)",
+	"cdnEgressGB":                "GB of recordings served through the CDN a month",
+	"storageGB":                  "GB of recordings (and logs) stored on average over the month",
+	"logsGB":                     "GB of logs ingested a month (and retained, on AWS)",
+	"flowLogsGB":                 "GB of VPC/VNet flow logs a month",
+	"natDataGB":                  "GB through NAT a month",
+	"containerInsightsGB":        "GB of ECS Container Insights performance events a month",
+	"lbDataGB":                   "GB through the Azure Standard Load Balancer a month (signaling)",
+	"mediaEgressGB":              "GB of media sent to participants a month (= participantHours x egressGBPerParticipantHour unless set)",
+}
+
+// DefaultAssumptions are the defaults printed with every estimate.
+func DefaultAssumptions() Assumptions {
+	return Assumptions{
+		Usage: map[string]float64{
+			"albLcu":              1,
+			"cdnEgressGB":         100,
+			"storageGB":           100,
+			"logsGB":              10,
+			"flowLogsGB":          10,
+			"natDataGB":           10,
+			"containerInsightsGB": 5,
+			"lbDataGB":            10,
+			"mediaEgressGB":       -1, // derived
+		},
+		ParticipantHours:           10000,
+		EgressGBPerParticipantHour: 0.675,
+	}
+}
+
+// Set sets one assumption by name (as --assume NAME=VALUE does).
+func (a *Assumptions) Set(name string, v float64) error {
+	if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("assumption %s=%v: must be a number >= 0", name, v)
+	}
+	switch name {
+	case "participantHours":
+		a.ParticipantHours = v
+	case "egressGBPerParticipantHour":
+		a.EgressGBPerParticipantHour = v
+	case "participantsPerNode":
+		a.ParticipantsPerNode = v
+	default:
+		if _, ok := a.Usage[name]; !ok {
+			return fmt.Errorf("unknown assumption %q (known: %s)", name, strings.Join(sortedKeys(UsageHelp), ", "))
+		}
+		a.Usage[name] = v
+	}
+	return nil
+}
+
+func (a Assumptions) usage(name string) float64 {
+	if name == "mediaEgressGB" && a.Usage[name] < 0 {
+		return a.ParticipantHours * a.EgressGBPerParticipantHour
+	}
+	return a.Usage[name]
+}
+
+// Pair is a monthly amount at minNodes and at maxNodes.
+type Pair struct {
+	Min float64 `json:"min"`
+	Max float64 `json:"max"`
+}
+
+func (p *Pair) add(q Pair) { p.Min += q.Min; p.Max += q.Max }
+
+// Line is one priced item of a resource.
+type Line struct {
+	Item      string  `json:"item"`
+	Unit      string  `json:"unit"`
+	UnitPrice float64 `json:"unitPrice"`
+	// Quantity is the monthly quantity at minNodes and maxNodes.
+	Quantity Pair   `json:"quantity"`
+	Monthly  Pair   `json:"monthly"`
+	Usage    string `json:"usage,omitempty"`
+	Source   string `json:"source"`
+	Note     string `json:"note,omitempty"`
+}
+
+// ResourceCost is one resource's estimate.
+type ResourceCost struct {
+	URN       string `json:"urn"`
+	Type      string `json:"type"`
+	Name      string `json:"name"`
+	Component string `json:"component"`
+	Lines     []Line `json:"lines,omitempty"`
+	Monthly   Pair   `json:"monthly"`
+	// File is the price file that priced it (or declared it free).
+	File string `json:"file,omitempty"`
+	// Free is the reason it costs nothing by itself.
+	Free string `json:"free,omitempty"`
+	// Unpriced says why it could not be priced; it is not in any total.
+	Unpriced string `json:"unpriced,omitempty"`
+}
+
+// ComponentCost groups the resources under one component.
+type ComponentCost struct {
+	Component string         `json:"component"`
+	Monthly   Pair           `json:"monthly"`
+	Resources []ResourceCost `json:"resources"`
+}
+
+// PerParticipant is the cost per participant-hour at full autoscaling.
+type PerParticipant struct {
+	Nodes               int     `json:"nodes"`
+	NodeVCPU            float64 `json:"nodeVcpu"`
+	CPUTarget           float64 `json:"cpuTarget"`
+	ParticipantsPerNode float64 `json:"participantsPerNode"`
+	Basis               string  `json:"basis"`
+	ParticipantHours    float64 `json:"participantHours"`
+	Monthly             float64 `json:"monthly"`
+	PerHour             float64 `json:"perParticipantHour"`
+}
+
+// Estimate is a stack's monthly estimate.
+type Estimate struct {
+	Stack       string            `json:"stack"`
+	Currency    string            `json:"currency"`
+	Regions     Regions           `json:"regions"`
+	PriceFiles  []string          `json:"priceFiles"`
+	PriceDates  map[string]string `json:"priceDates"`
+	Nodes       Nodes             `json:"nodes"`
+	Assumptions Assumptions       `json:"assumptions"`
+	Components  []ComponentCost   `json:"components"`
+	Total       Pair              `json:"total"`
+	// Unpriced lists the resources left out of the totals, with why.
+	Unpriced []ResourceCost `json:"unpriced"`
+	// PerParticipantHour is set for stacks that run LiveKit nodes.
+	PerParticipantHour *PerParticipant `json:"perParticipantHour,omitempty"`
+}
+
+// Nodes are the stack's LiveKit node counts (its scalers' bounds).
+type Nodes struct {
+	Min int `json:"min"`
+	Max int `json:"max"`
+}
+
+// Options are what an estimate needs beyond the plan.
+type Options struct {
+	Regions     Regions
+	Assumptions Assumptions
+	// Config is the stack config (fully qualified keys), for the node size
+	// and cpuTarget of the per-participant figure; may be nil.
+	Config map[string]string
+
+	noPerParticipant bool
+}
+
+// Estimate prices every custom resource of p.
+func (c *Catalog) Estimate(p *plan.Plan, o Options) *Estimate {
+	if o.Assumptions.Usage == nil {
+		o.Assumptions = DefaultAssumptions()
+	}
+	e := &Estimate{Stack: p.Stack, Regions: o.Regions, Assumptions: o.Assumptions, PriceDates: map[string]string{}}
+	e.Nodes.Min, e.Nodes.Max = c.nodes(p, o.Regions)
+	byURN := map[string]plan.Resource{}
+	for _, r := range p.Resources {
+		byURN[r.URN] = r
+	}
+	comps := map[string]*ComponentCost{}
+	var order []string
+	currencies := map[string]bool{}
+	for _, r := range p.Resources {
+		if !r.Custom || r.Read {
+			continue
+		}
+		rc := ResourceCost{URN: r.URN, Type: r.Type, Name: r.Name, Component: componentOf(r, byURN)}
+		lk := c.Find(r.Type, o.Regions)
+		switch {
+		case lk.Free != "":
+			rc.File, rc.Free = lk.File, lk.Free
+		case lk.Items == nil:
+			rc.Unpriced = MissingMessage(r.Type, o.Regions)
+		default:
+			rc.File = lk.File
+			pf := c.Files[strings.TrimSuffix(lk.File, ".yaml")]
+			currencies[pf.Currency] = true
+			e.PriceDates[pf.File] = pf.Date
+			for i, it := range lk.Items {
+				ln, ok, err := price(it, r.Inputs, e.Nodes.Min, e.Nodes.Max, o.Assumptions)
+				if err != nil {
+					rc.Unpriced = fmt.Sprintf("%s (%s/%s types[%q][%d])", err, PricesDir, lk.File, r.Type, i)
+					rc.Lines, rc.Monthly = nil, Pair{}
+					break
+				}
+				if ok {
+					rc.Lines = append(rc.Lines, ln)
+					rc.Monthly.add(ln.Monthly)
+				}
+			}
+		}
+		if rc.Unpriced != "" {
+			e.Unpriced = append(e.Unpriced, rc)
+			continue
+		}
+		cc, ok := comps[rc.Component]
+		if !ok {
+			cc = &ComponentCost{Component: rc.Component}
+			comps[rc.Component] = cc
+			order = append(order, rc.Component)
+		}
+		cc.Resources = append(cc.Resources, rc)
+		cc.Monthly.add(rc.Monthly)
+		e.Total.add(rc.Monthly)
+	}
+	sort.Strings(order)
+	for _, k := range order {
+		e.Components = append(e.Components, *comps[k])
+	}
+	for f := range e.PriceDates {
+		e.PriceFiles = append(e.PriceFiles, f)
+	}
+	sort.Strings(e.PriceFiles)
+	e.Currency = "USD"
+	for cur := range currencies {
+		e.Currency = cur
+	}
+	if e.Nodes.Max > 0 && !o.noPerParticipant {
+		e.PerParticipantHour = c.perParticipant(p, o, e.Nodes.Max)
+	}
+	return e
+}
+
+// perParticipant prices the stack with every node of maxNodes full: the
+// month's total (nodes, fixed parts and the media those participants
+// receive) divided by the participant-hours carried.
+func (c *Catalog) perParticipant(p *plan.Plan, o Options, nodes int) *PerParticipant {
+	pp := &PerParticipant{Nodes: nodes}
+	pp.NodeVCPU, pp.CPUTarget = nodeVCPU(o.Config), cpuTarget(o.Config)
+	if o.Assumptions.ParticipantsPerNode > 0 {
+		pp.ParticipantsPerNode = o.Assumptions.ParticipantsPerNode
+		pp.Basis = "participantsPerNode as assumed"
+	} else {
+		if pp.NodeVCPU == 0 {
+			return nil
+		}
+		pp.ParticipantsPerNode = math.Floor(BenchParticipants / BenchVCPU * pp.NodeVCPU * pp.CPUTarget / BenchCPUPercent)
+		pp.Basis = fmt.Sprintf("LiveKit's published 720p-meeting benchmark (%d participants at %d %% CPU on a %d-vCPU c2-standard-16, ../shared/reference.md) "+
+			"scaled to %g vCPU per node at cpuTarget %g %%", int(BenchParticipants), int(BenchCPUPercent), int(BenchVCPU), pp.NodeVCPU, pp.CPUTarget)
+	}
+	pp.ParticipantHours = float64(nodes) * pp.ParticipantsPerNode * HoursPerMonth
+	if pp.ParticipantHours == 0 {
+		return nil
+	}
+	full := o
+	full.Assumptions = o.Assumptions.clone()
+	full.Assumptions.ParticipantHours = pp.ParticipantHours
+	full.Assumptions.Usage["mediaEgressGB"] = -1
+	full.noPerParticipant = true
+	e := c.Estimate(p, full)
+	pp.Monthly = e.Total.Max
+	pp.PerHour = pp.Monthly / pp.ParticipantHours
+	return pp
+}
+
+// LiveKit's published single-room benchmark (../shared/reference.md): a
+// 720p meeting of 150 participants at 85 % CPU on a GCP c2-standard-16.
+const (
+	BenchParticipants = 150.0
+	BenchVCPU         = 16.0
+	BenchCPUPercent   = 85.0
+)
+
+func (a Assumptions) clone() Assumptions {
+	b := a
+	b.Usage = map[string]float64{}
+	for k, v := range a.Usage {
+		b.Usage[k] = v
+	}
+	return b
+}
+
+// nodeVCPU is the CPU one LiveKit node gets: the Fargate task's CPU units,
+// or the pod's CPU request on GKE and AKS.
+func nodeVCPU(cfg map[string]string) float64 {
+	switch cfg["livekit-infra:kind"] {
+	case "aws":
+		n, _ := strconv.ParseFloat(cfg["livekit-infra:awsTaskCpu"], 64)
+		return n / 1024
+	case "gcp", "azure":
+		k := "livekit-infra:" + cfg["livekit-infra:kind"] + "PodCpu"
+		if v := cfg[k]; v != "" {
+			if m, ok := strings.CutSuffix(v, "m"); ok {
+				n, _ := strconv.ParseFloat(m, 64)
+				return n / 1000
+			}
+			n, _ := strconv.ParseFloat(v, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func cpuTarget(cfg map[string]string) float64 {
+	if n, err := strconv.ParseFloat(cfg["livekit-infra:cpuTarget"], 64); err == nil && n > 0 {
+		return n
+	}
+	return 70
+}
+
+// nodes sums the node counts of the plan's scalers (the resources the price
+// files name under scalers:).
+func (c *Catalog) nodes(p *plan.Plan, r Regions) (lo, hi int) {
+	for _, res := range p.Resources {
+		if !res.Custom {
+			continue
+		}
+		for _, key := range filesFor(res.Type, r) {
+			pf, ok := c.Files[key]
+			if !ok {
+				continue
+			}
+			if s, ok := pf.Scalers[res.Type]; ok {
+				a, _ := number(lookupPath(res.Inputs, s.Min))
+				b, _ := number(lookupPath(res.Inputs, s.Max))
+				lo += int(a)
+				hi += int(b)
+				break
+			}
+		}
+	}
+	return lo, hi
+}
+
+// componentOf names the nearest component above r ("Type name"), or
+// "(stack)" for top-level resources.
+func componentOf(r plan.Resource, byURN map[string]plan.Resource) string {
+	for u := r.Parent; u != ""; {
+		p, ok := byURN[u]
+		if !ok {
+			break
+		}
+		if !p.Custom {
+			return p.Type + " " + p.Name
+		}
+		u = p.Parent
+	}
+	return "(stack)"
+}
+
+// price computes one item; ok is false when its when: conditions do not hold.
+func price(it Item, inputs map[string]any, minNodes, maxNodes int, a Assumptions) (Line, bool, error) {
+	for _, k := range sortedKeys(it.When) {
+		got := lookupPath(inputs, k)
+		want := it.When[k]
+		if want == "*" {
+			if got == nil {
+				return Line{}, false, nil
+			}
+			continue
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			return Line{}, false, nil
+		}
+	}
+	ln := Line{Item: it.Name, Unit: it.Unit, Usage: it.Usage, Source: it.Source, Note: it.Note}
+	if it.Price != nil {
+		ln.UnitPrice = *it.Price
+	} else {
+		var parts []string
+		for _, path := range strings.Split(it.SKU, ",") {
+			v := lookupPath(inputs, strings.TrimSpace(path))
+			if v == nil {
+				return Line{}, false, fmt.Errorf("no %s in the inputs to pick the price of %q by", path, it.Name)
+			}
+			parts = append(parts, fmt.Sprint(v))
+		}
+		sku := strings.Join(parts, "/")
+		p, ok := it.Prices[sku]
+		if !ok {
+			return Line{}, false, fmt.Errorf("no price for %s %q of %q: add it under prices:", it.SKU, sku, it.Name)
+		}
+		ln.UnitPrice = p
+	}
+	q := 1.0
+	if it.Quantity != "" {
+		v := lookupPath(inputs, it.Quantity)
+		if it.Count {
+			l, _ := v.([]any)
+			q = float64(len(l))
+		} else {
+			n, ok := number(v)
+			if !ok {
+				return Line{}, false, fmt.Errorf("input %s of %q is %v, not a number", it.Quantity, it.Name, v)
+			}
+			q = n
+		}
+	}
+	if it.Fn == "ipv4PrefixSize" {
+		q = math.Pow(2, 32-q)
+	}
+	if it.Divide > 0 {
+		q /= it.Divide
+	}
+	if it.Hourly {
+		q *= HoursPerMonth
+	}
+	if it.Usage != "" {
+		q *= a.usage(it.Usage)
+	}
+	ln.Quantity = Pair{Min: q, Max: q}
+	if it.Nodes {
+		ln.Quantity = Pair{Min: q * float64(minNodes), Max: q * float64(maxNodes)}
+	}
+	ln.Monthly = Pair{Min: round(ln.Quantity.Min * ln.UnitPrice), Max: round(ln.Quantity.Max * ln.UnitPrice)}
+	return ln, true, nil
+}
+
+// round keeps amounts to the cent so that sums and JSON stay exact enough
+// to compare.
+func round(v float64) float64 { return math.Round(v*100) / 100 }
+
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case float64:
+		return n, true
+	case string:
+		f, err := strconv.ParseFloat(n, 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// lookupPath reads a dotted input path with [i] indexes ("a.b[0].c").
+func lookupPath(m map[string]any, path string) any {
+	var cur any = m
+	for _, part := range strings.Split(path, ".") {
+		name, idx := part, -1
+		if i := strings.Index(part, "["); i >= 0 && strings.HasSuffix(part, "]") {
+			name = part[:i]
+			n, err := strconv.Atoi(part[i+1 : len(part)-1])
+			if err != nil {
+				return nil
+			}
+			idx = n
+		}
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[name]
+		if idx >= 0 {
+			l, ok := cur.([]any)
+			if !ok || idx >= len(l) {
+				return nil
+			}
+			cur = l[idx]
+		}
+	}
+	return cur
+}

@@ -1,0 +1,212 @@
+package cost
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+)
+
+const stackURN = "urn:pulumi:s::livekit-infra::pulumi:pulumi:Stack::livekit-infra-s"
+
+func res(typ, name string, inputs map[string]any) plan.Resource {
+	return plan.Resource{URN: "urn:pulumi:s::livekit-infra::" + typ + "::" + name, Type: typ, Name: name, Custom: true, Parent: stackURN, Inputs: inputs}
+}
+
+func estimate(t *testing.T, regions map[string]string, kind string, cfg map[string]string, rs ...plan.Resource) *Estimate {
+	t.Helper()
+	cat, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat.Estimate(&plan.Plan{Stack: "s", Resources: rs}, Options{Regions: Regions{Kind: kind, By: regions}, Config: cfg})
+}
+
+func monthly(t *testing.T, e *Estimate, name string) Pair {
+	t.Helper()
+	for _, c := range e.Components {
+		for _, r := range c.Resources {
+			if r.Name == name {
+				return r.Monthly
+			}
+		}
+	}
+	for _, r := range e.Unpriced {
+		if r.Name == name {
+			t.Fatalf("%s unpriced: %s", name, r.Unpriced)
+		}
+	}
+	t.Fatalf("%s not in the estimate", name)
+	return Pair{}
+}
+
+func near(t *testing.T, what string, got, want float64) {
+	t.Helper()
+	if math.Abs(got-want) > 0.011 {
+		t.Errorf("%s = %.4f, want %.4f (hand-computed)", what, got, want)
+	}
+}
+
+// Hand-computed from aws-us-west-2.yaml's prices and 730 h a month.
+func TestAWSPrices(t *testing.T) {
+	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", map[string]string{"livekit-infra:awsTaskCpu": "2048", "livekit-infra:cpuTarget": "70"},
+		res("aws:appautoscaling/target:Target", "scale", map[string]any{"minCapacity": 3, "maxCapacity": 10}),
+		res("aws:ecs/taskDefinition:TaskDefinition", "task", map[string]any{"cpu": "2048", "memory": "4096"}),
+		res("aws:ec2/natGateway:NatGateway", "nat", map[string]any{}),
+		res("aws:elasticache/replicationGroup:ReplicationGroup", "redis", map[string]any{"nodeType": "cache.t4g.medium", "numCacheClusters": 2}),
+		res("aws:lb/loadBalancer:LoadBalancer", "alb", map[string]any{"subnets": []any{"a", "b", "c"}}),
+	)
+	if e.Nodes != (Nodes{3, 10}) {
+		t.Fatalf("nodes = %+v, want 3..10 from the autoscaling target", e.Nodes)
+	}
+	// Fargate: 2 vCPU x $0.04048 + 4 GB x $0.004445 = $0.09874 per task-hour.
+	task := monthly(t, e, "task")
+	near(t, "Fargate at 3 tasks", task.Min, 3*730*(2*0.04048)+3*730*(4*0.004445))
+	near(t, "Fargate at 10 tasks", task.Max, 10*730*(2*0.04048)+10*730*(4*0.004445))
+	// NAT: $0.045 x 730 h + 10 GB (natDataGB) x $0.045 = $33.30.
+	near(t, "NAT gateway", monthly(t, e, "nat").Min, 33.30)
+	// Two cache.t4g.medium nodes: 2 x 730 x $0.065 = $94.90.
+	near(t, "ElastiCache", monthly(t, e, "redis").Max, 94.90)
+	// ALB: 730 x $0.0225 + 1 LCU x 730 x $0.008 + 3 public IPs x 730 x $0.005 = $33.215.
+	near(t, "ALB", monthly(t, e, "alb").Min, 16.425+5.84+10.95)
+	near(t, "total at minNodes", e.Total.Min, 3*730*0.09874+33.30+94.90+33.215)
+}
+
+// Hand-computed from gcp-europe-west1.yaml.
+func TestGCPPrices(t *testing.T) {
+	e := estimate(t, map[string]string{"gcp": "europe-west1"}, "gcp", map[string]string{"livekit-infra:kind": "gcp", "livekit-infra:gcpPodCpu": "3"},
+		res("gcp:container/nodePool:NodePool", "pool", map[string]any{
+			"autoscaling":   map[string]any{"totalMinNodeCount": 3, "totalMaxNodeCount": 10},
+			"networkConfig": map[string]any{"enablePrivateNodes": false},
+			"nodeConfig":    map[string]any{"machineType": "n2-standard-4", "diskSizeGb": 100, "diskType": "pd-balanced"},
+		}),
+		res("gcp:container/cluster:Cluster", "gke", map[string]any{}),
+		res("gcp:redis/instance:Instance", "redis", map[string]any{"tier": "STANDARD_HA", "memorySizeGb": 5}),
+	)
+	// Per node: n2-standard-4 730 x $0.213748 + 100 GB x $0.11 + IP 730 x $0.005
+	// = 156.036 + 11 + 3.65; media egress 10,000 ph x 0.675 GB x $0.12 = $810.
+	perNode := 730*0.213748 + 100*0.11 + 730*0.005
+	near(t, "node pool at 3", monthly(t, e, "pool").Min, 3*perNode+810)
+	near(t, "node pool at 10", monthly(t, e, "pool").Max, 10*perNode+810)
+	// Regional cluster fee 730 x $0.10 + 10 GiB logs x $0.50 = $78.
+	near(t, "GKE cluster", monthly(t, e, "gke").Min, 78)
+	// Memorystore Standard M2: 5 GB x 730 x $0.054 = $197.10.
+	near(t, "Memorystore", monthly(t, e, "redis").Min, 197.10)
+}
+
+// Hand-computed from azure-southeastasia.yaml.
+func TestAzurePrices(t *testing.T) {
+	e := estimate(t, map[string]string{"azure": "southeastasia"}, "azure", nil,
+		res("azure-native:containerservice/v20240801:AgentPool", "pool", map[string]any{"minCount": 3, "maxCount": 10, "vmSize": "Standard_D4s_v3"}),
+		res("azure:redis/cache:Cache", "redis", map[string]any{"skuName": "Standard", "family": "C", "capacity": 1}),
+		res("azure-native:network:PublicIPPrefix", "ips", map[string]any{"prefixLength": 28}),
+		res("azure:cdn/frontdoorProfile:FrontdoorProfile", "afd", map[string]any{"skuName": "Standard_AzureFrontDoor"}),
+	)
+	// Per node: D4s v3 730 x $0.24 + P10 disk $21.68; egress 6,750 GB x $0.12.
+	near(t, "AKS pool at 10", monthly(t, e, "pool").Max, 10*(730*0.24+21.68)+810)
+	// Standard C1: 730 x $0.169 = $123.37.
+	near(t, "Azure Cache for Redis", monthly(t, e, "redis").Min, 123.37)
+	// A /28 prefix is 16 addresses: 16 x 730 x $0.006 = $70.08.
+	near(t, "public IP prefix", monthly(t, e, "ips").Min, 70.08)
+	// Front Door Standard: $35 base + 100 GB x $0.109.
+	near(t, "Front Door", monthly(t, e, "afd").Min, 35+10.90)
+}
+
+func TestUnpricedIsListedNotZero(t *testing.T) {
+	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", nil,
+		res("aws:ec2/natGateway:NatGateway", "nat", nil),
+		res("aws:elasticache/replicationGroup:ReplicationGroup", "big", map[string]any{"nodeType": "cache.x9.huge", "numCacheClusters": 2}),
+		res("aws:newservice/thing:Thing", "thing", nil),
+	)
+	if len(e.Unpriced) != 2 {
+		t.Fatalf("unpriced = %+v, want the unknown node type and the unknown type", e.Unpriced)
+	}
+	for _, r := range e.Unpriced {
+		switch r.Name {
+		case "big":
+			if !strings.Contains(r.Unpriced, `"cache.x9.huge"`) || !strings.Contains(r.Unpriced, "aws-us-west-2.yaml") {
+				t.Errorf("unknown node type: %s", r.Unpriced)
+			}
+		case "thing":
+			for _, want := range []string{"under types: in stacks/cost/prices/aws-us-west-2.yaml", "under free: in stacks/cost/prices/aws-global.yaml"} {
+				if !strings.Contains(r.Unpriced, want) {
+					t.Errorf("unknown type: %q lacks %q", r.Unpriced, want)
+				}
+			}
+		}
+	}
+	near(t, "total (the NAT gateway only)", e.Total.Max, 33.30)
+}
+
+func TestNoNodesInRegionWithoutPriceFile(t *testing.T) {
+	e := estimate(t, map[string]string{"aws": "eu-north-1"}, "aws", nil, res("aws:ec2/natGateway:NatGateway", "nat", nil), res("aws:ec2/vpc:Vpc", "vpc", nil))
+	if len(e.Unpriced) != 1 || !strings.Contains(e.Unpriced[0].Unpriced, "aws-eu-north-1.yaml") {
+		t.Fatalf("a region without prices must list its priced resources as unpriced, naming the file: %+v", e.Unpriced)
+	}
+}
+
+func TestPerParticipantHour(t *testing.T) {
+	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", map[string]string{"livekit-infra:kind": "aws", "livekit-infra:awsTaskCpu": "2048", "livekit-infra:cpuTarget": "70"},
+		res("aws:appautoscaling/target:Target", "scale", map[string]any{"minCapacity": 1, "maxCapacity": 4}),
+		res("aws:ecs/taskDefinition:TaskDefinition", "task", map[string]any{"cpu": "2048", "memory": "4096"}),
+		res("aws:ecs/service:Service", "svc", map[string]any{}),
+	)
+	pp := e.PerParticipantHour
+	if pp == nil {
+		t.Fatal("no per-participant figure")
+	}
+	// floor(150 / 16 x 2 vCPU x 70 / 85) = 15 participants per task.
+	if pp.ParticipantsPerNode != 15 {
+		t.Fatalf("participants per node = %v, want 15", pp.ParticipantsPerNode)
+	}
+	ph := 4 * 15 * 730.0
+	want := (4*730*0.09874 + ph*0.675*0.09) / ph
+	if math.Abs(pp.PerHour-want) > 0.0001 {
+		t.Errorf("per participant-hour = %.5f, want %.5f", pp.PerHour, want)
+	}
+}
+
+func TestPriceFileChecks(t *testing.T) {
+	fsys := fstest.MapFS{
+		"p/aws-us-west-2.yaml": {Data: []byte(`cloud: aws
+region: us-west-1
+currency: USD
+types:
+  aws:ec2/eip:Eip:
+    - item: ip
+      unit: hour
+      price: 0.005
+      source: http://example.com
+    - item: other
+      unit: GB
+      usage: nosuch
+      source: https://example.com
+free:
+  aws:ec2/eip:Eip: ""
+`)},
+	}
+	_, err := LoadFS(fsys, "p")
+	if err == nil {
+		t.Fatal("a broken price file loaded")
+	}
+	for _, want := range []string{"should be aws-us-west-1.yaml", "no date", "source must be the https URL", "needs price", `usage "nosuch"`, "both priced and free", "needs the reason"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestAssumptionsSet(t *testing.T) {
+	a := DefaultAssumptions()
+	if err := a.Set("participantHours", 2000); err != nil || a.usage("mediaEgressGB") != 2000*0.675 {
+		t.Fatalf("participantHours drives mediaEgressGB: %v %v", err, a.usage("mediaEgressGB"))
+	}
+	if err := a.Set("nosuch", 1); err == nil || !strings.Contains(err.Error(), "unknown assumption") {
+		t.Errorf("unknown name: %v", err)
+	}
+	if err := a.Set("cdnEgressGB", -1); err == nil {
+		t.Error("a negative assumption was accepted")
+	}
+}

@@ -1,0 +1,69 @@
+package policy
+
+import (
+	"sort"
+	"testing"
+
+	"github.com/livekit-infra/livekit-infra/stacks"
+	"github.com/livekit-infra/livekit-infra/stacks/cost"
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+)
+
+// TestEveryPlanIsPriced fails when a resource of any committed stack, or of
+// a feature variant of it, has no entry in the price data (stacks/cost/prices)
+// and is not declared free there, or when its entry cannot price it (an
+// instance size without a price): `lkinfra cost` would list it as unpriced.
+// The failure names the file and the entry to add (DEVELOPERS.md, "Cost").
+func TestEveryPlanIsPriced(t *testing.T) {
+	cat, err := cost.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type job struct {
+		stack, variant string
+		v              variant
+	}
+	var jobs []job
+	for _, stack := range committedStacks(t) {
+		jobs = append(jobs, job{stack: stack})
+		sc := load(t, stack, variant{})
+		names := []string{}
+		for n := range variants[kindOf(sc)] {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			jobs = append(jobs, job{stack, n, variants[kindOf(sc)][n]})
+		}
+	}
+	for _, j := range jobs {
+		where := j.stack
+		if j.variant != "" {
+			where += "+" + j.variant
+		}
+		t.Run(where, func(t *testing.T) {
+			t.Parallel()
+			sc := load(t, j.stack, j.v)
+			var opts []plan.Option
+			if kindOf(sc) == "global" {
+				opts = stackRefs(t, sc)
+			}
+			p, err := plan.Evaluate(sc, stacks.Program, opts...)
+			if err != nil {
+				t.Fatalf("planning: %v", err)
+			}
+			e := cat.Estimate(p, cost.Options{Regions: cost.RegionsFromConfig(sc.Config), Config: sc.Config})
+			seen := map[string]bool{}
+			for _, r := range e.Unpriced {
+				if seen[r.Type+r.Unpriced] {
+					continue
+				}
+				seen[r.Type+r.Unpriced] = true
+				t.Errorf("%s %s: %s", r.Type, r.Name, r.Unpriced)
+			}
+			if kindOf(sc) != "credentials" && e.Total.Min <= 0 {
+				t.Errorf("a %s stack priced at %v a month: the price data prices nothing of it", kindOf(sc), e.Total.Min)
+			}
+		})
+	}
+}
