@@ -8,4 +8,4 @@ import (
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
-func init() { compiled[settings.KindAWS] = aws.Region }
+func init() { compiled[settings.KindAWS] = aws.Stack }

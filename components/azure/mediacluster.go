@@ -18,7 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/livekit-infra/livekit-infra/components"
-	k8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
@@ -332,15 +332,15 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	workload, err := k8s.NewLiveKitWorkload(ctx, name, &k8s.LiveKitWorkloadArgs{
+	workload, err := lkk8s.NewLiveKitWorkload(ctx, name, &lkk8s.LiveKitWorkloadArgs{
 		Provider:     provider,
 		ChartVersion: args.ChartVersion,
 		Image:        args.Image,
 		Config:       args.Config,
 		Media:        args.Media,
 		TURNUDPPort:  args.TURNUDPPort,
-		Resources:    k8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
-		Scaling:      k8s.Scaling{Min: args.Scaling.Min, Max: args.Scaling.Max, CPUTarget: args.Scaling.CPUTarget},
+		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
+		Scaling:      lkk8s.Scaling{Min: args.Scaling.Min, Max: args.Scaling.Max, CPUTarget: args.Scaling.CPUTarget},
 		DrainSeconds: args.DrainSeconds,
 		// The LiveKit pool has public node IPs and the media ASG; the system
 		// pool has neither, so LiveKit must never land there.

@@ -10,7 +10,7 @@ import (
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	k8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
@@ -118,7 +118,7 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 	// DNS-01, so no solver pods) run non-root, seccomp RuntimeDefault, no
 	// capabilities, no privilege escalation by the chart's defaults
 	// (deploy/charts/cert-manager/values.yaml, v1.21): restricted fits.
-	cmNS, err := objects.NewNamespace(ctx, name+"-cert-manager", CertManagerNamespace, k8s.RestrictedNamespaceLabels(), parent, k)
+	cmNS, err := objects.NewNamespace(ctx, name+"-cert-manager", CertManagerNamespace, lkk8s.RestrictedNamespaceLabels(), parent, k)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 	// Traefik's chart (41.x values.yaml) runs as 65532, non-root, seccomp
 	// RuntimeDefault, all capabilities dropped, read-only root, no host
 	// network or ports (the Service exposes 443): restricted fits.
-	trNS, err := objects.NewNamespace(ctx, name+"-traefik", TraefikNamespace, k8s.RestrictedNamespaceLabels(), parent, k)
+	trNS, err := objects.NewNamespace(ctx, name+"-traefik", TraefikNamespace, lkk8s.RestrictedNamespaceLabels(), parent, k)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +244,7 @@ func traefikValues(args *MediaClusterArgs) pulumi.Map {
 // route declares the certificate (regional and global names), the Ingress
 // that sends both names to LiveKit's signaling Service, and the regional
 // DNS record.
-func (s *signalingLB) route(ctx *pulumi.Context, name string, workload *k8s.LiveKitWorkload, parent pulumi.ResourceOption) error {
+func (s *signalingLB) route(ctx *pulumi.Context, name string, workload *lkk8s.LiveKitWorkload, parent pulumi.ResourceOption) error {
 	k := pulumi.Provider(s.provider)
 	names := s.args.Names()
 	cert, err := objects.NewObject(ctx, name+"-certificate", &objects.ObjectArgs{
@@ -277,7 +277,7 @@ func (s *signalingLB) route(ctx *pulumi.Context, name string, workload *k8s.Live
 			"traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
 			"traefik.ingress.kubernetes.io/router.tls":         "true",
 			// <namespace>-<name>@kubernetescrd names a CRD Middleware.
-			"traefik.ingress.kubernetes.io/router.middlewares": k8s.DefaultNamespace + "-" + HSTSMiddleware + "@kubernetescrd",
+			"traefik.ingress.kubernetes.io/router.middlewares": lkk8s.DefaultNamespace + "-" + HSTSMiddleware + "@kubernetescrd",
 		},
 		Hosts: names, TLSSecret: TLSSecretName,
 		Service: workload.ServiceName, Port: livekit.SignalPort,
@@ -337,7 +337,7 @@ func toAnySlice(ss []string) []any {
 func toMap(m map[string]any) pulumi.Map {
 	out := pulumi.Map{}
 	for k, v := range m {
-		out[k] = k8s.ToInput(v)
+		out[k] = lkk8s.ToInput(v)
 	}
 	return out
 }

@@ -23,11 +23,11 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	if s.Kind != settings.KindAWS {
 		return nil, fmt.Errorf("stack %q has kind %q; the aws program needs kind aws", s.Name, s.Kind)
 	}
-	return Region(ctx, s)
+	return Stack(ctx, s)
 }
 
-// Region declares one AWS LiveKit region from validated settings.
-func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
+// Stack declares one AWS LiveKit region from validated settings.
+func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	r, a := s.Region, s.AWS
 	name := "livekit"
 
@@ -101,7 +101,7 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	config := regional.RenderConfig(s, a.Region, creds, redis.Address, redis.Password, livekit.Redis{})
 
 	cluster, err := awsc.NewMediaCluster(ctx, name, &awsc.MediaClusterArgs{
-		MediaClusterArgs:            regional.MediaClusterArgs(s, config, a.StopTimeout),
+		MediaClusterArgs:            regional.MediaClusterArgs(s, config, a.DrainSeconds),
 		Region:                      a.Region,
 		VpcID:                       network.NetworkID,
 		PublicSubnetIDs:             network.PublicSubnetIDs,
@@ -134,7 +134,7 @@ func Region(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	return regional.Outputs(s, regional.Shared{
 		Cloud: "aws", Region: a.Region, URL: cluster.URL, HealthURL: cluster.HealthURL,
 		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
-		Fingerprint: creds.Fingerprint, DrainSeconds: a.StopTimeout,
+		Fingerprint: creds.Fingerprint, DrainSeconds: a.DrainSeconds,
 	}, pulumi.Map{
 		"albDnsName":         cluster.LoadBalancer,
 		"recordingsBucket":   recordings.Bucket,

@@ -26,7 +26,7 @@ type AWS struct {
 	NATGateways       string   // perAz, single, none
 	TaskCPU           int
 	TaskMemory        int
-	StopTimeout       int
+	DrainSeconds      int
 	ContainerInsights bool
 	Redis             AWSRedis
 	ALBIdleTimeout    int
@@ -156,7 +156,7 @@ func (p *parser) aws(s *Stack) *AWS {
 		p.fail(spec("awsTaskMemory").Full(), strconv.Itoa(a.TaskMemory),
 			fmt.Sprintf("is not a Fargate size for %d CPU units; allowed: %s", a.TaskCPU, memorySizes(mems)))
 	}
-	a.StopTimeout = p.integer("awsStopTimeout", 2, 120)
+	a.DrainSeconds = p.integer("awsDrainSeconds", 2, 120)
 	a.ContainerInsights = p.boolean("awsContainerInsights")
 
 	r := AWSRedis{}

@@ -10,7 +10,7 @@ import (
 // tasks above it that do. Spot is off while awsFargateSpotWeight is 0.
 var awsSpotKeys = []Key{
 	{Name: "awsFargateSpotWeight", Type: "integer", Default: 0, Kinds: []Kind{KindAWS},
-		Description: "Weight of FARGATE_SPOT among the tasks above awsFargateOnDemandBase, 0-1000; 0 turns Fargate Spot off. A Spot interruption is a two-minute notice plus SIGTERM: the task drains for awsStopTimeout, then its rooms end."},
+		Description: "Weight of FARGATE_SPOT among the tasks above awsFargateOnDemandBase, 0-1000; 0 turns Fargate Spot off. A Spot interruption is a two-minute notice plus SIGTERM: the task drains for awsDrainSeconds, then its rooms end."},
 	{Name: "awsFargateOnDemandBase", Type: "integer", Default: 0, Kinds: []Kind{KindAWS},
 		Description: "Tasks that always run on on-demand FARGATE, never on Spot; required with awsFargateSpotWeight, at least minNodes and below maxNodes."},
 	{Name: "awsFargateOnDemandWeight", Type: "integer", Default: 1, Kinds: []Kind{KindAWS},

@@ -119,8 +119,8 @@ var awsKeys = []Key{
 		Description: "Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384."},
 	{Name: "awsTaskMemory", Type: "integer", Default: 4096, Kinds: []Kind{KindAWS},
 		Description: "Fargate task memory (MiB), a combination Fargate allows for awsTaskCpu."},
-	{Name: "awsStopTimeout", Type: "integer", Default: 120, Kinds: []Kind{KindAWS},
-		Description: "Seconds a stopping task may drain rooms before SIGKILL; Fargate allows at most 120."},
+	{Name: "awsDrainSeconds", Type: "integer", Default: 120, Kinds: []Kind{KindAWS},
+		Description: "Seconds a stopping task may drain rooms before SIGKILL (the container's stopTimeout); Fargate allows at most 120. Formerly awsStopTimeout."},
 	{Name: "awsContainerInsights", Type: "boolean", Default: true, Kinds: []Kind{KindAWS},
 		Description: "Enable ECS Container Insights."},
 	{Name: "awsRedisNodeType", Type: "string", Default: "cache.t4g.medium", Kinds: []Kind{KindAWS},
@@ -151,4 +151,13 @@ func KeyByName(name string) (Key, bool) {
 		}
 	}
 	return Key{}, false
+}
+
+// RenamedKeys maps a key's former name to its name now. A stack that still
+// sets the old name is refused with the new one named, not silently run on
+// the new key's default.
+var RenamedKeys = map[string]string{
+	// One spelling for the drain window in every cloud (gcpDrainSeconds,
+	// azureDrainSeconds).
+	"awsStopTimeout": "awsDrainSeconds",
 }

@@ -170,6 +170,12 @@ func (p *parser) unknownKeys() {
 	}
 	sort.Strings(names)
 	for _, name := range names {
+		old, value := Namespace+":"+name, quote(p.raw.Values[Namespace+":"+name])
+		if to, renamed := RenamedKeys[name]; renamed {
+			p.fail(old, value, fmt.Sprintf("was renamed to %s:%s (same meaning and values): `pulumi config rm %s`, then `pulumi config set %s:%s %s`",
+				Namespace, to, old, Namespace, to, p.raw.Values[old]))
+			continue
+		}
 		hint := "is not a known key"
 		if best := nearest(name); best != "" {
 			hint += fmt.Sprintf("; did you mean %s:%s?", Namespace, best)

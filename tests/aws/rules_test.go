@@ -92,8 +92,8 @@ var awsRules = []apirules.Rule{
 	{
 		Name:         "Fargate caps stopTimeout at 120 s",
 		Source:       "docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html (stopTimeout: max 120 seconds on Fargate)",
-		BrokenConfig: map[string]string{"awsStopTimeout": "300"},
-		WantKey:      "awsStopTimeout",
+		BrokenConfig: map[string]string{"awsDrainSeconds": "300"},
+		WantKey:      "awsDrainSeconds",
 	},
 	{
 		Name:         "ECS capacity provider weights are 0-1000",

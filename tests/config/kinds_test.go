@@ -25,6 +25,10 @@ func TestKeysOfOtherKindsAndWrongCase(t *testing.T) {
 			key: ns + "globalTtl", want: []string{"global stacks"}},
 		{name: "task cpu in the wrong case", set: map[string]string{ns + "awsTaskCPU": "4096"},
 			key: ns + "awsTaskCPU", want: []string{"not a known key", "did you mean livekit-infra:awsTaskCpu?"}},
+		{name: "a renamed key", set: map[string]string{ns + "awsStopTimeout": "90"},
+			key: ns + "awsStopTimeout", want: []string{`"90"`, "was renamed to livekit-infra:awsDrainSeconds", "pulumi config set livekit-infra:awsDrainSeconds 90"}},
+		{name: "a renamed key at its old default", set: map[string]string{ns + "awsStopTimeout": "120"},
+			key: ns + "awsStopTimeout", want: []string{"was renamed to livekit-infra:awsDrainSeconds"}},
 		{name: "Pulumi.yaml's default of a gcp key", set: map[string]string{ns + "gcpMachineType": "n2-standard-4"}},
 		{name: "Pulumi.yaml's default of an array key", set: map[string]string{ns + "apiKeys": `["APIlivekit1"]`}},
 		{name: "Pulumi.yaml's default of an integer key", set: map[string]string{ns + "globalTtl": "30"}},
@@ -44,5 +48,18 @@ func TestKeysOfOtherKindsAndWrongCase(t *testing.T) {
 			}
 			wantOneProblem(t, err, c.key, c.want)
 		})
+	}
+}
+
+// Every renamed key points at a key that exists, and no current key is
+// also listed as a former name.
+func TestRenamedKeysPointAtKeys(t *testing.T) {
+	for old, to := range settings.RenamedKeys {
+		if _, ok := settings.KeyByName(to); !ok {
+			t.Errorf("%s was renamed to %s, which is not a key", old, to)
+		}
+		if _, ok := settings.KeyByName(old); ok {
+			t.Errorf("%s is both a key and a former name", old)
+		}
 	}
 }
