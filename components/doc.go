@@ -27,6 +27,8 @@ const (
 	// AuditLogsType is a region's audit log sinks (flow, access, CDN and
 	// control-plane logs) and their retention (#17 item 10).
 	AuditLogsType = "livekit-infra:index:AuditLogs"
+	// MonitoringType is a region's alarms and where they go (#18).
+	MonitoringType = "livekit-infra:index:Monitoring"
 )
 
 // argErrors collects contract violations so that all are reported at once.

@@ -59,6 +59,10 @@ type MediaCluster struct {
 	ServiceName     pulumi.StringOutput
 	LoadBalancerArn pulumi.StringOutput
 	CertificateArn  pulumi.StringOutput
+	// The ALB's and target group's ARN suffixes: CloudWatch's
+	// AWS/ApplicationELB dimensions (the region's alarms).
+	LoadBalancerArnSuffix pulumi.StringOutput
+	TargetGroupArnSuffix  pulumi.StringOutput
 }
 
 // MaxStopTimeout is Fargate's cap on stopTimeout: a stopping task has at most
@@ -268,6 +272,8 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	m.ServiceName = service.Name
 	m.LoadBalancerArn = sig.alb.Arn
 	m.CertificateArn = sig.certificateArn
+	m.LoadBalancerArnSuffix = sig.alb.ArnSuffix
+	m.TargetGroupArnSuffix = sig.targetGroup.ArnSuffix
 	if err := ctx.RegisterResourceOutputs(m, m.MediaClusterOutputs.Map(pulumi.Map{
 		"configSecretArn": m.ConfigSecretArn, "clusterName": m.ClusterName, "serviceName": m.ServiceName,
 		"loadBalancerArn": m.LoadBalancerArn, "certificateArn": m.CertificateArn,

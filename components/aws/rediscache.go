@@ -36,6 +36,10 @@ type RedisCacheArgs struct {
 type RedisCache struct {
 	pulumi.ResourceState
 	components.RedisCacheOutputs
+
+	// ReplicationGroupID names the group; its member clusters (the
+	// CloudWatch CacheClusterId of each node) are <id>-001, <id>-002, ...
+	ReplicationGroupID pulumi.StringOutput
 }
 
 // NewRedisCache declares a Multi-AZ ElastiCache replication group with TLS in
@@ -142,8 +146,10 @@ func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts 
 	r.Password = pulumi.ToSecret(args.AuthToken.ToStringOutput()).(pulumi.StringOutput)
 	// ElastiCache's certificates chain to public Amazon roots.
 	r.CACert = pulumi.String("").ToStringOutput()
+	r.ReplicationGroupID = rg.ID().ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
 		"address": r.Address, "password": r.Password, "caCert": r.CACert,
+		"replicationGroupId": r.ReplicationGroupID,
 	}); err != nil {
 		return nil, err
 	}

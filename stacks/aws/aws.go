@@ -121,6 +121,27 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	// Alarms on what ElastiCache and the ALB publish to CloudWatch, to one
+	// topic per region (alertEmails, alertWebhookUrl).
+	var webhook pulumi.StringInput
+	if r.Alerts.Webhook.IsSet() {
+		webhook = r.Alerts.Webhook.Output()
+	}
+	monitoring, err := awsc.NewMonitoring(ctx, name+"-monitoring", &awsc.MonitoringArgs{
+		MonitoringArgs:          components.MonitoringArgs{Emails: r.Alerts.Emails, Webhook: webhook},
+		Region:                  a.Region,
+		RedisReplicationGroupID: redis.ReplicationGroupID,
+		RedisNodes:              a.Redis.Nodes,
+		RedisMemoryPercent:      r.Alerts.RedisMemoryPercent,
+		RedisCPUPercent:         r.Alerts.RedisCPUPercent,
+		LoadBalancerArnSuffix:   cluster.LoadBalancerArnSuffix,
+		TargetGroupArnSuffix:    cluster.TargetGroupArnSuffix,
+		LoadBalancer5xxPerMin:   r.Alerts.LoadBalancer5xxPerMin,
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	// The CDN serves signed URLs only; token servers sign with this key.
 	var cdnKey pulumi.StringMap
 	if r.Recordings.CDN {
@@ -145,6 +166,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"ecsCluster":         cluster.ClusterName,
 		"ecsService":         cluster.ServiceName,
 		"certificateArn":     cluster.CertificateArn,
+		"alarmTopicArn":      monitoring.AlarmTopic,
 	}), nil
 }
 

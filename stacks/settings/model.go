@@ -47,6 +47,8 @@ type Region struct {
 	// Logs switches the audit log classes (flow, access, CDN, control
 	// plane), each kept LogRetentionDays.
 	Logs Logs
+	// Alerts routes the region's alarms and tunes the cloud-measured ones.
+	Alerts Alerts
 }
 
 // Scaling bounds the LiveKit node count.
@@ -114,6 +116,7 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 	}
 	if s.Region != nil {
 		s.Region.Logs = p.logs(s)
+		s.Region.Alerts = p.alerts(s)
 	}
 
 	if len(p.problems) > 0 {

@@ -1,0 +1,98 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
+)
+
+// Alarm routing and thresholds (#18): a bad email, webhook URL or threshold
+// is reported with its full key, the value (never a secret's) and what is
+// allowed, all problems together.
+func TestAlertSettingsErrors(t *testing.T) {
+	const hook = "http://hooks.example.com/T0123/secret-token"
+	cases := []struct {
+		name   string
+		set    map[string]string
+		secret []string
+		key    string
+		want   []string
+		leak   string
+	}{
+		{name: "email without domain", set: map[string]string{ns + "alertEmails": `["oncall"]`},
+			key: ns + "alertEmails[0]", want: []string{`"oncall"`, "must be an email address"}},
+		{name: "second email bad", set: map[string]string{ns + "alertEmails": `["a@example.com", "b@example"]`},
+			key: ns + "alertEmails[1]", want: []string{`"b@example"`, "must be an email address"}},
+		{name: "email twice", set: map[string]string{ns + "alertEmails": `["a@example.com", "A@example.com"]`},
+			key: ns + "alertEmails[1]", want: []string{"listed twice"}},
+		{name: "emails not a list", set: map[string]string{ns + "alertEmails": "a@example.com"},
+			key: ns + "alertEmails", want: []string{"must be a list of strings"}},
+		{name: "webhook over http", set: map[string]string{ns + "alertWebhookUrl": hook}, secret: []string{ns + "alertWebhookUrl"},
+			key: ns + "alertWebhookUrl", want: []string{"[secret]", "must use https://"}, leak: "secret-token"},
+		{name: "webhook not a URL", set: map[string]string{ns + "alertWebhookUrl": "hooks.example.com/x"}, secret: []string{ns + "alertWebhookUrl"},
+			key: ns + "alertWebhookUrl", want: []string{"[secret]", "absolute https:// URL"}, leak: "hooks.example.com/x"},
+		{name: "webhook with userinfo", set: map[string]string{ns + "alertWebhookUrl": "https://u:pw@hooks.example.com/x"}, secret: []string{ns + "alertWebhookUrl"},
+			key: ns + "alertWebhookUrl", want: []string{"must not carry credentials"}, leak: "u:pw"},
+		{name: "webhook in plain text", set: map[string]string{ns + "alertWebhookUrl": "https://hooks.example.com/T0123/secret-token"},
+			key: ns + "alertWebhookUrl", want: []string{"(plain text)", "--secret"}, leak: "secret-token"},
+		{name: "redis memory above 95", set: map[string]string{ns + "alertRedisMemoryPercent": "99"},
+			key: ns + "alertRedisMemoryPercent", want: []string{`"99"`, "from 50 to 95"}},
+		{name: "redis cpu zero", set: map[string]string{ns + "alertRedisCpuPercent": "0"},
+			key: ns + "alertRedisCpuPercent", want: []string{`"0"`, "from 10 to 100"}},
+		{name: "lb 5xx not a number", set: map[string]string{ns + "alertLb5xxPerMinute": "lots"},
+			key: ns + "alertLb5xxPerMinute", want: []string{`"lots"`, "whole number from 1 to 100000"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			raw := settings.Raw{Values: validAWS(), Secret: map[string]bool{}}
+			for k, v := range tc.set {
+				raw.Values[k] = v
+			}
+			for _, k := range tc.secret {
+				raw.Secret[k] = true
+			}
+			_, err := settings.Parse("aws-prod", raw)
+			var se *settings.Error
+			if !errors.As(err, &se) {
+				t.Fatalf("Parse: %v, want a *settings.Error", err)
+			}
+			if len(se.Problems) != 1 || se.Problems[0].Key != tc.key {
+				t.Fatalf("want one problem at %s, got:\n%v", tc.key, err)
+			}
+			msg := err.Error()
+			for _, w := range append([]string{tc.key + " = "}, tc.want...) {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error lacks %q:\n%s", w, msg)
+				}
+			}
+			if tc.leak != "" && strings.Contains(msg, tc.leak) {
+				t.Errorf("error leaks %q:\n%s", tc.leak, msg)
+			}
+		})
+	}
+
+	// Accepted: two addresses and an https webhook (a secret).
+	raw := settings.Raw{Values: validAWS(), Secret: map[string]bool{ns + "alertWebhookUrl": true}}
+	raw.Values[ns+"alertEmails"] = `["oncall@example.com", "sre@example.org"]`
+	raw.Values[ns+"alertWebhookUrl"] = "https://hooks.example.com/T0123/token"
+	s, err := settings.Parse("aws-prod", raw)
+	if err != nil {
+		t.Fatalf("valid alert settings refused: %v", err)
+	}
+	if got := s.Region.Alerts; len(got.Emails) != 2 || !got.Webhook.IsSet() || got.RedisMemoryPercent != 80 {
+		t.Errorf("alerts = %+v", got)
+	}
+}
+
+// The alert keys belong to the aws kind for now: on gcp they are an error.
+func TestAlertKeysRefusedOnGCP(t *testing.T) {
+	sc, raw := lkcheck.StackRaw(t, repoRoot, "gcp-eu")
+	raw.Values[ns+"alertEmails"] = `["oncall@example.com"]`
+	_, err := settings.Parse(sc.Stack, raw)
+	if err == nil || !strings.Contains(err.Error(), ns+"alertEmails") {
+		t.Fatalf("gcp stack with alertEmails: err %v, want an error naming the key", err)
+	}
+}
