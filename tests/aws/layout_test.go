@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-var componentTypes = []string{tNetwork, tRedisCache, tMedia, tRecordings, tCredentials, tAuditLogs}
+var componentTypes = []string{tNetwork, tRedisCache, tMedia, tRecordings, tCredentials, tAuditLogs, tMonitoring}
 
 // The region is composed of exactly one of each component, declared at the
 // top of the stack.
@@ -57,7 +57,7 @@ func TestLayoutNoOrphans(t *testing.T) {
 		}
 		compName, ok := comps[r.Parent]
 		if !ok {
-			t.Errorf("%s %q has parent %s, want one of the six components", r.Type, r.Name, r.Parent)
+			t.Errorf("%s %q has parent %s, want one of the components", r.Type, r.Name, r.Parent)
 			continue
 		}
 		if r.Name != compName && !strings.HasPrefix(r.Name, compName+"-") {

@@ -436,7 +436,8 @@ func TestValidConfigDefaults(t *testing.T) {
 	// The same defaults must come from settings.Keys alone (no Pulumi.yaml):
 	// Pulumi.yaml only repeats them.
 	v := validAWS()
-	v[ns+"credentialsStack"] = r.CredentialsStack // the stack file's choice, not a default
+	v[ns+"credentialsStack"] = r.CredentialsStack  // the stack file's choice, not a default
+	v[ns+"alertEmails"] = `["oncall@example.com"]` // likewise
 	s2, err := settings.Parse("aws-prod", settings.Raw{Values: v})
 	if err != nil {
 		t.Fatal(err)
@@ -504,8 +505,8 @@ func TestSecureValuesArePlaceholders(t *testing.T) {
 			t.Errorf("printing the settings reveals a secret value %q:\n%s", stand, dump)
 		}
 	}
-	if n := strings.Count(dump, "[secret]"); n != 9 {
-		t.Errorf("expected each secret masked in each of 3 prints (2 in Region, 1 in AWS), found %d [secret]:\n%s", n, dump)
+	if n := strings.Count(dump, "[secret]"); n != 12 {
+		t.Errorf("expected each secret masked in each of 3 prints (3 in Region with the alert webhook, 1 in AWS), found %d [secret]:\n%s", n, dump)
 	}
 
 	// The same values in plain text are refused, and the error does not

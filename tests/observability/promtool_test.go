@@ -380,3 +380,24 @@ func TestPromtoolTestRulesCanFail(t *testing.T) {
 		t.Fatalf("promtool passed a case whose expectation is wrong:\n%s", out)
 	}
 }
+
+// Every alert has a runbook line, and docs/observability.md shows it.
+func TestRunbooksDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(repoRoot, "docs", "observability.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf, err := stackRegion(t, "aws-prod").Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rf.Groups[0].Rules {
+		line := observability.Runbooks[r.Alert]
+		if line == "" || r.Annotations["runbook"] != line {
+			t.Errorf("%s: runbook annotation %q, want the Runbooks line %q", r.Alert, r.Annotations["runbook"], line)
+		}
+		if !strings.Contains(string(doc), "| `"+r.Alert+"` |") || !strings.Contains(string(doc), line) {
+			t.Errorf("docs/observability.md lacks %s's row with its runbook line %q", r.Alert, line)
+		}
+	}
+}
