@@ -33,7 +33,12 @@ type MediaClusterArgs struct {
 	// Media and TURNUDPPort are the ports nodes expose directly.
 	Media       livekit.MediaPorts
 	TURNUDPPort int
-	Scaling     Scaling
+	// TURNTLSPort (0: off) is the node port behind the TURN/TLS load
+	// balancer, which answers 443 for TURNHostname with the cloud's
+	// certificate and forwards the decrypted stream (LiveKit's external_tls).
+	TURNTLSPort  int
+	TURNHostname string
+	Scaling      Scaling
 	// DrainSeconds is how long a stopping node may drain its rooms.
 	DrainSeconds     int
 	LogRetentionDays int
@@ -61,6 +66,14 @@ func (a *MediaClusterArgs) Validate(name string) error {
 	}
 	if a.ZoneID == "" {
 		e.add("ZoneID is required")
+	}
+	if a.TURNTLSPort != 0 {
+		switch a.TURNHostname {
+		case "":
+			e.add("TURNHostname is required with TURNTLSPort %d: the TURN/TLS certificate and DNS record need it", a.TURNTLSPort)
+		case a.Hostname, a.GlobalHostname:
+			e.add("TURNHostname %q must differ from Hostname and GlobalHostname: TURN/TLS takes 443 on its own load balancer", a.TURNHostname)
+		}
 	}
 	if err := a.Media.Validate(); err != nil {
 		e.add("Media: %w", err)

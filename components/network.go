@@ -21,6 +21,9 @@ type NetworkArgs struct {
 	// TURNUDPPort (when non-zero) to the internet, on LiveKit nodes only.
 	Media       livekit.MediaPorts
 	TURNUDPPort int
+	// TURNTLSPort (0: off) is opened to the TURN/TLS load balancer only,
+	// never to the internet: clients reach it on 443 through the balancer.
+	TURNTLSPort int
 }
 
 // Validate rejects contradictory or incomplete args.

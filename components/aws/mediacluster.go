@@ -31,6 +31,9 @@ type MediaClusterArgs struct {
 	PublicSubnetIDs             pulumi.StringArrayInput
 	MediaSecurityGroupID        pulumi.StringInput
 	LoadBalancerSecurityGroupID pulumi.StringInput
+	// TURNLoadBalancerSecurityGroupID is the Network's TURN NLB group,
+	// required with TURNTLSPort.
+	TURNLoadBalancerSecurityGroupID pulumi.StringInput
 	// TaskCPU and TaskMemory are a Fargate-valid pair.
 	TaskCPU, TaskMemory int
 	ContainerInsights   bool
@@ -63,6 +66,8 @@ type MediaCluster struct {
 	// AWS/ApplicationELB dimensions (the region's alarms).
 	LoadBalancerArnSuffix pulumi.StringOutput
 	TargetGroupArnSuffix  pulumi.StringOutput
+	// TURNLoadBalancer is the TURN/TLS NLB's DNS name (TURN/TLS on).
+	TURNLoadBalancer pulumi.StringOutput
 }
 
 // MaxStopTimeout is Fargate's cap on stopTimeout: a stopping task has at most
@@ -215,6 +220,24 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	if err != nil {
 		return nil, err
 	}
+	targets := ecs.ServiceLoadBalancerArray{&ecs.ServiceLoadBalancerArgs{
+		TargetGroupArn: sig.targetGroup.Arn,
+		ContainerName:  pulumi.String(containerName),
+		ContainerPort:  pulumi.Int(livekit.SignalPort),
+	}}
+	listeners := []pulumi.Resource{sig.https}
+	var turn *turnLB
+	if args.TURNTLSPort != 0 {
+		if turn, err = turnTLS(ctx, name, args, parent); err != nil {
+			return nil, err
+		}
+		targets = append(targets, &ecs.ServiceLoadBalancerArgs{
+			TargetGroupArn: turn.targetGroup.Arn,
+			ContainerName:  pulumi.String(containerName),
+			ContainerPort:  pulumi.Int(args.TURNTLSPort),
+		})
+		listeners = append(listeners, turn.listener)
+	}
 
 	launchType, deps := pulumi.StringPtrInput(pulumi.String("FARGATE")), []pulumi.Resource{sig.https}
 	var strategy ecs.ServiceCapacityProviderStrategyArray
@@ -240,11 +263,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 			// behind NAT cannot receive WebRTC traffic.
 			AssignPublicIp: pulumi.Bool(true),
 		},
-		LoadBalancers: ecs.ServiceLoadBalancerArray{&ecs.ServiceLoadBalancerArgs{
-			TargetGroupArn: sig.targetGroup.Arn,
-			ContainerName:  pulumi.String(containerName),
-			ContainerPort:  pulumi.Int(livekit.SignalPort),
-		}},
+		LoadBalancers: targets,
 		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
 			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
 		},
@@ -257,7 +276,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	}, parent,
 		// The autoscaler owns the task count after creation.
 		pulumi.IgnoreChanges([]string{"desiredCount"}),
-		pulumi.DependsOn(deps))
+		pulumi.DependsOn(append(deps, listeners...)))
 	if err != nil {
 		return nil, err
 	}
@@ -274,10 +293,15 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	m.CertificateArn = sig.certificateArn
 	m.LoadBalancerArnSuffix = sig.alb.ArnSuffix
 	m.TargetGroupArnSuffix = sig.targetGroup.ArnSuffix
-	if err := ctx.RegisterResourceOutputs(m, m.MediaClusterOutputs.Map(pulumi.Map{
+	outputs := pulumi.Map{
 		"configSecretArn": m.ConfigSecretArn, "clusterName": m.ClusterName, "serviceName": m.ServiceName,
 		"loadBalancerArn": m.LoadBalancerArn, "certificateArn": m.CertificateArn,
-	})); err != nil {
+	}
+	if turn != nil {
+		m.TURNLoadBalancer = turn.nlb.DnsName
+		outputs["turnLoadBalancer"] = m.TURNLoadBalancer
+	}
+	if err := ctx.RegisterResourceOutputs(m, m.MediaClusterOutputs.Map(outputs)); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -368,6 +392,9 @@ func containerDefinitions(args *MediaClusterArgs, configSecretArn, logGroup stri
 	}
 	if args.TURNUDPPort != 0 {
 		ports = append(ports, portMapping{ContainerPort: args.TURNUDPPort, Protocol: "udp", Name: "turn-udp"})
+	}
+	if args.TURNTLSPort != 0 {
+		ports = append(ports, portMapping{ContainerPort: args.TURNTLSPort, Protocol: "tcp", Name: "turn-tls"})
 	}
 	c := containerDef{
 		Name:         containerName,

@@ -27,6 +27,9 @@ type Network struct {
 	// LoadBalancerSecurityGroupID admits 80/443 from the internet and may
 	// reach the tasks on 7880 only.
 	LoadBalancerSecurityGroupID pulumi.StringOutput
+	// TURNLoadBalancerSecurityGroupID (TURN/TLS on) admits 443 from the
+	// internet and may reach the tasks on the TURN/TLS port only.
+	TURNLoadBalancerSecurityGroupID pulumi.StringOutput
 }
 
 var anywhere = []string{"0.0.0.0/0"}
@@ -166,19 +169,31 @@ func NewNetwork(ctx *pulumi.Context, name string, args *components.NetworkArgs, 
 	if err != nil {
 		return nil, err
 	}
+	outputs := pulumi.Map{}
+	if args.TURNTLSPort != 0 {
+		turnLB, err := turnSecurityGroup(ctx, name, vpc, media, args.TURNTLSPort, parent)
+		if err != nil {
+			return nil, err
+		}
+		n.TURNLoadBalancerSecurityGroupID = turnLB.ID().ToStringOutput()
+		outputs["turnLoadBalancerSecurityGroupId"] = n.TURNLoadBalancerSecurityGroupID
+	}
 
 	n.NetworkID = vpc.ID().ToStringOutput()
 	n.PublicSubnetIDs = public.ToStringArrayOutput()
 	n.PrivateSubnetIDs = private.ToStringArrayOutput()
 	n.MediaFirewallID = media.ID().ToStringOutput()
 	n.LoadBalancerSecurityGroupID = lb.ID().ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
+	for k, v := range map[string]pulumi.Input{
 		"networkId":                   n.NetworkID,
 		"publicSubnetIds":             n.PublicSubnetIDs,
 		"privateSubnetIds":            n.PrivateSubnetIDs,
 		"mediaFirewallId":             n.MediaFirewallID,
 		"loadBalancerSecurityGroupId": n.LoadBalancerSecurityGroupID,
-	}); err != nil {
+	} {
+		outputs[k] = v
+	}
+	if err := ctx.RegisterResourceOutputs(n, outputs); err != nil {
 		return nil, err
 	}
 	return n, nil

@@ -152,12 +152,26 @@ type Redis struct {
 // firewalls.
 type TURN struct {
 	Enabled bool
+	// Domain is the TURN/TLS name: LiveKit advertises
+	// turns:<Domain>:443?transport=tcp whatever TLSPort is (the 443 is
+	// fixed in livekit-server's iceServersForParticipant).
 	Domain  string
 	UDPPort int
-	// TLSPort with ExternalTLS: TLS is terminated by a load balancer in front.
+	// TLSPort with ExternalTLS: TLS is terminated by a load balancer in
+	// front, which forwards the plain TURN stream to TLSPort.
 	TLSPort     int
 	ExternalTLS bool
 }
+
+// The TURN relay ports: each allocation binds one UDP port of the node in
+// this range (LiveKit's own default, rendered so that the rest of the plan
+// can check it). Relayed packets go to the SFU's public address and come
+// back on the same flow, so stateful firewalls need no rule for them; the
+// media ports must stay out of the range.
+const (
+	TURNRelayStart = 30000
+	TURNRelayEnd   = 40000
+)
 
 // Settings is everything that varies between regions and clouds.
 type Settings struct {
@@ -242,6 +256,17 @@ func (s *Settings) Validate() error {
 				errs = append(errs, fmt.Errorf("TURN TLS port %d is already used for %s", p.port, p.use))
 			}
 		}
+		if s.Media.Validate() == nil && s.Media.First() <= TURNRelayEnd && s.Media.Last() >= TURNRelayStart {
+			errs = append(errs, fmt.Errorf("media ports %s overlap the TURN relay ports %d-%d", s.Media, TURNRelayStart, TURNRelayEnd))
+		}
+		for _, p := range []int{s.TURN.UDPPort, s.TURN.TLSPort} {
+			if p >= TURNRelayStart && p <= TURNRelayEnd {
+				errs = append(errs, fmt.Errorf("TURN port %d lies inside the TURN relay ports %d-%d", p, TURNRelayStart, TURNRelayEnd))
+			}
+		}
+		if s.TURN.ExternalTLS && s.TURN.TLSPort == 0 {
+			errs = append(errs, errors.New("TURN external TLS needs a TLS port for the load balancer to forward to"))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -323,6 +348,8 @@ type turnDoc struct {
 	UDPPort     int    `yaml:"udp_port,omitempty"`
 	TLSPort     int    `yaml:"tls_port,omitempty"`
 	ExternalTLS bool   `yaml:"external_tls,omitempty"`
+	RelayStart  int    `yaml:"relay_range_start"`
+	RelayEnd    int    `yaml:"relay_range_end"`
 }
 
 // Render validates s and returns LiveKit's YAML config. The result holds the
@@ -362,7 +389,8 @@ func Render(s Settings) (string, error) {
 		doc.Redis.TLS = &tlsDoc{Enabled: true, CACertFile: s.Redis.CACertFile, ServerName: s.Redis.ServerName}
 	}
 	if s.TURN.Enabled {
-		doc.TURN = &turnDoc{Enabled: true, Domain: s.TURN.Domain, UDPPort: s.TURN.UDPPort, TLSPort: s.TURN.TLSPort, ExternalTLS: s.TURN.ExternalTLS}
+		doc.TURN = &turnDoc{Enabled: true, Domain: s.TURN.Domain, UDPPort: s.TURN.UDPPort, TLSPort: s.TURN.TLSPort, ExternalTLS: s.TURN.ExternalTLS,
+			RelayStart: TURNRelayStart, RelayEnd: TURNRelayEnd}
 	}
 	out, err := yaml.Marshal(&doc)
 	if err != nil {

@@ -42,6 +42,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		NATGateways: a.NATGateways,
 		Media:       r.Media,
 		TURNUDPPort: r.TURNUDPPort,
+		TURNTLSPort: regional.TURNTLSPort(r),
 	})
 	if err != nil {
 		return nil, err
@@ -101,21 +102,22 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	config := regional.RenderConfig(s, a.Region, creds, redis.Address, redis.Password, livekit.Redis{})
 
 	cluster, err := awsc.NewMediaCluster(ctx, name, &awsc.MediaClusterArgs{
-		MediaClusterArgs:            regional.MediaClusterArgs(s, config, a.DrainSeconds),
-		Region:                      a.Region,
-		VpcID:                       network.NetworkID,
-		PublicSubnetIDs:             network.PublicSubnetIDs,
-		MediaSecurityGroupID:        network.MediaFirewallID,
-		LoadBalancerSecurityGroupID: network.LoadBalancerSecurityGroupID,
-		TaskCPU:                     a.TaskCPU,
-		TaskMemory:                  a.TaskMemory,
-		ContainerInsights:           a.ContainerInsights,
-		ALBIdleTimeout:              a.ALBIdleTimeout,
-		ALBSSLPolicy:                a.ALBSSLPolicy,
-		RecordingsBucketArn:         recordings.BucketArn,
-		RedisOutageTolerance:        a.RedisOutageTolerance,
-		AccessLogsBucket:            albLogs,
-		Spot:                        fargateSpot(a.Spot),
+		MediaClusterArgs:                regional.MediaClusterArgs(s, config, a.DrainSeconds),
+		Region:                          a.Region,
+		VpcID:                           network.NetworkID,
+		PublicSubnetIDs:                 network.PublicSubnetIDs,
+		MediaSecurityGroupID:            network.MediaFirewallID,
+		LoadBalancerSecurityGroupID:     network.LoadBalancerSecurityGroupID,
+		TURNLoadBalancerSecurityGroupID: network.TURNLoadBalancerSecurityGroupID,
+		TaskCPU:                         a.TaskCPU,
+		TaskMemory:                      a.TaskMemory,
+		ContainerInsights:               a.ContainerInsights,
+		ALBIdleTimeout:                  a.ALBIdleTimeout,
+		ALBSSLPolicy:                    a.ALBSSLPolicy,
+		RecordingsBucketArn:             recordings.BucketArn,
+		RedisOutageTolerance:            a.RedisOutageTolerance,
+		AccessLogsBucket:                albLogs,
+		Spot:                            fargateSpot(a.Spot),
 	})
 	if err != nil {
 		return nil, err
@@ -152,11 +154,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	return regional.Outputs(s, regional.Shared{
-		Cloud: "aws", Region: a.Region, URL: cluster.URL, HealthURL: cluster.HealthURL,
-		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
-		Fingerprint: creds.Fingerprint, DrainSeconds: a.DrainSeconds,
-	}, pulumi.Map{
+	extra := pulumi.Map{
 		"albDnsName":         cluster.LoadBalancer,
 		"recordingsBucket":   recordings.Bucket,
 		"recordingsCdnKeyId": recordings.CDNKeyID,
@@ -167,7 +165,16 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"ecsService":         cluster.ServiceName,
 		"certificateArn":     cluster.CertificateArn,
 		"alarmTopicArn":      monitoring.AlarmTopic,
-	}), nil
+	}
+	if r.TURNTLS {
+		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))
+		extra["turnNlbDnsName"] = cluster.TURNLoadBalancer
+	}
+	return regional.Outputs(s, regional.Shared{
+		Cloud: "aws", Region: a.Region, URL: cluster.URL, HealthURL: cluster.HealthURL,
+		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
+		Fingerprint: creds.Fingerprint, DrainSeconds: a.DrainSeconds,
+	}, extra), nil
 }
 
 func fargateSpot(s *settings.FargateSpot) *awsc.FargateSpot {

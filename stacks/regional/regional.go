@@ -102,6 +102,8 @@ func MediaClusterArgs(s *settings.Stack, config pulumi.StringInput, drainSeconds
 		ZoneID:         s.ZoneID,
 		Media:          r.Media,
 		TURNUDPPort:    r.TURNUDPPort,
+		TURNTLSPort:    TURNTLSPort(r),
+		TURNHostname:   r.TURNHostname,
 		Scaling: components.Scaling{
 			Min: r.Scaling.Min, Max: r.Scaling.Max, CPUTarget: r.Scaling.CPUTarget,
 			ScaleOutCooldown: r.Scaling.ScaleOutCooldown, ScaleInCooldown: r.Scaling.ScaleInCooldown,
@@ -110,6 +112,21 @@ func MediaClusterArgs(s *settings.Stack, config pulumi.StringInput, drainSeconds
 		LogRetentionDays: r.LogRetentionDays,
 		Protect:          s.Protect,
 	}
+}
+
+// TURNTLSPort is the node port the TURN/TLS load balancer forwards to, 0
+// when TURN/TLS is off.
+func TURNTLSPort(r *settings.Region) int {
+	if !r.TURNTLS {
+		return 0
+	}
+	return r.TURNTLSPort
+}
+
+// TURNURL is the TURN/TLS ICE server URL LiveKit advertises to clients
+// (turns:<name>:443?transport=tcp), for the stack outputs.
+func TURNURL(r *settings.Region) string {
+	return "turns:" + r.TURNHostname + ":443?transport=tcp"
 }
 
 // RenderConfig renders the region's LiveKit config inside an apply over the
@@ -138,11 +155,18 @@ func RenderConfig(s *settings.Stack, cloudRegion string, creds *components.Crede
 	}).(pulumi.StringOutput)
 }
 
+// turn is the region's TURN server. TLS always ends at the load balancer in
+// front of the nodes (external_tls): every cloud's certificate service holds
+// the TURN name's certificate, none reaches the pod.
 func turn(r *settings.Region) livekit.TURN {
-	if r.TURNUDPPort == 0 {
+	if !r.TURNEnabled() {
 		return livekit.TURN{}
 	}
-	return livekit.TURN{Enabled: true, Domain: r.Hostname, UDPPort: r.TURNUDPPort}
+	t := livekit.TURN{Enabled: true, Domain: r.TURNHostname, UDPPort: r.TURNUDPPort}
+	if r.TURNTLS {
+		t.TLSPort, t.ExternalTLS = r.TURNTLSPort, true
+	}
+	return t
 }
 
 // TokenServerCredentials is the JSON document every cloud's secret store

@@ -75,8 +75,6 @@ var Keys = []Key{
 		Description: "ElastiCache AUTH token, 16-128 printable characters without / \" @ or spaces (set with --secret); generated when unset. Memorystore and Azure generate their own."},
 	{Name: "mediaUdpPorts", Type: "string", Default: "50000-60000", Kinds: regional,
 		Description: "WebRTC UDP media ports: a range START-END (about 2 ports per participant) or one muxed port."},
-	{Name: "turnUdpPort", Type: "integer", Default: 0, Kinds: regional,
-		Description: "Embedded TURN/UDP port (e.g. 3478) on every node; 0 disables TURN."},
 	{Name: "minNodes", Type: "integer", Default: 3, Kinds: regional,
 		Description: "Autoscaling lower bound of LiveKit nodes (tasks or Kubernetes nodes); at least 1."},
 	{Name: "maxNodes", Type: "integer", Default: 10, Kinds: regional,

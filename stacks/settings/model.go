@@ -36,7 +36,12 @@ type Region struct {
 	APIKey           Secret
 	APISecret        Secret
 	Media            livekit.MediaPorts
+	// TURNUDPPort is the TURN/UDP port (0: off); TURNTLS puts TURN/TLS on
+	// 443 of TURNHostname in front of the nodes' TURNTLSPort (stacks/settings/turn.go).
 	TURNUDPPort      int
+	TURNTLS          bool
+	TURNHostname     string
+	TURNTLSPort      int
 	Scaling          Scaling
 	SysloadLimit     float64
 	MaxParticipants  int
@@ -178,17 +183,7 @@ func (p *parser) region(s *Stack) *Region {
 		p.fail(spec("mediaUdpPorts").Full(), quote(mediaRaw), err.Error())
 	}
 	r.Media = media
-	r.TURNUDPPort = p.integer("turnUdpPort", 0, 65535)
-	if t := r.TURNUDPPort; t != 0 && !p.failed("turnUdpPort") {
-		switch {
-		case t < 1024:
-			p.fail(spec("turnUdpPort").Full(), fmt.Sprint(t), "must be 0 (off) or from 1024 to 65535, e.g. 3478")
-		case err == nil && t >= media.First() && t <= media.Last():
-			p.fail(spec("turnUdpPort").Full(), fmt.Sprint(t), "must lie outside mediaUdpPorts "+media.String())
-		case t == livekit.SignalPort || t == livekit.RTCTCPPort || t == livekit.PrometheusPort:
-			p.fail(spec("turnUdpPort").Full(), fmt.Sprint(t), "must not reuse 7880, 7881 or 6789")
-		}
-	}
+	p.turn(s, r, err == nil)
 
 	sc := Scaling{
 		Min:              p.integer("minNodes", 1, 1000),

@@ -80,9 +80,10 @@ func TestContainerPorts(t *testing.T) {
 		variant string
 		want    []port
 	}{
-		{"", []port{{"7880", "tcp"}, {"7881", "tcp"}, {"50000-60000", "udp"}}},
-		{"mux", []port{{"7880", "tcp"}, {"7881", "tcp"}, {"7882", "udp"}}},
-		{"turn", []port{{"7880", "tcp"}, {"7881", "tcp"}, {"50000-60000", "udp"}, {"3478", "udp"}}},
+		{"", []port{{"7880", "tcp"}, {"7881", "tcp"}, {"50000-60000", "udp"}, {"5349", "tcp"}}},
+		{"mux", []port{{"7880", "tcp"}, {"7881", "tcp"}, {"7882", "udp"}, {"5349", "tcp"}}},
+		{"turn", []port{{"7880", "tcp"}, {"7881", "tcp"}, {"50000-60000", "udp"}, {"3478", "udp"}, {"5349", "tcp"}}},
+		{"noTurnTls", []port{{"7880", "tcp"}, {"7881", "tcp"}, {"50000-60000", "udp"}}},
 	} {
 		t.Run(fmt.Sprintf("variant=%q", tc.variant), func(t *testing.T) {
 			c := livekitContainer(t, prodOr(t, tc.variant))
@@ -203,8 +204,9 @@ func TestECSService(t *testing.T) {
 	expect(t, svc, "launchType", "FARGATE")
 	expect(t, svc, "loadBalancers[0].containerName", livekitContainer(t, p).Name)
 	expect(t, svc, "loadBalancers[0].containerPort", 7880)
-	if lbs, _ := svc.RawInput("loadBalancers"); len(lbs.([]any)) != 1 {
-		t.Errorf("service has %d load balancers, want 1", len(lbs.([]any)))
+	// The second target group is TURN/TLS's (turn_test.go).
+	if lbs, _ := svc.RawInput("loadBalancers"); len(lbs.([]any)) != 2 {
+		t.Errorf("service has %d load balancers, want 2 (signaling, TURN/TLS)", len(lbs.([]any)))
 	}
 	tg := child(t, p, tMedia, tTargetGroup, "")
 	dependsOn(t, svc, tg, "tasks register with the signaling target group")

@@ -42,8 +42,10 @@ func TestLiveKitConfig(t *testing.T) {
 	if cfg.RTC.PortRangeStart != 50000 || cfg.RTC.PortRangeEnd != 60000 || cfg.RTC.UDPPort != 0 {
 		t.Errorf("rtc UDP = range %d-%d / udp_port %d, want range 50000-60000", cfg.RTC.PortRangeStart, cfg.RTC.PortRangeEnd, cfg.RTC.UDPPort)
 	}
-	if cfg.TURN != nil && cfg.TURN.Enabled {
-		t.Errorf("TURN enabled without turnUdpPort: %+v", cfg.TURN)
+	// TURN/TLS by default: the NLB ends TLS and forwards to tls_port.
+	if cfg.TURN == nil || !cfg.TURN.Enabled || cfg.TURN.TLSPort != 5349 || !cfg.TURN.ExternalTLS ||
+		cfg.TURN.Domain != prodTURN || cfg.TURN.UDPPort != 0 {
+		t.Errorf("turn = %s, want TURN/TLS on 5349 behind the NLB (external_tls) for %s, no TURN/UDP", describe(cfg.TURN), prodTURN)
 	}
 }
 
@@ -81,8 +83,19 @@ func TestLiveKitConfigVariants(t *testing.T) {
 	})
 	t.Run("turn", func(t *testing.T) {
 		cfg := renderedConfig(t, variantPlan(t, "turn"))
-		if cfg.TURN == nil || !cfg.TURN.Enabled || cfg.TURN.UDPPort != 3478 || cfg.TURN.Domain != prodHostname {
-			t.Errorf("turn = %s, want enabled on 3478/udp for %s", describe(cfg.TURN), prodHostname)
+		if cfg.TURN == nil || !cfg.TURN.Enabled || cfg.TURN.UDPPort != 3478 || cfg.TURN.TLSPort != 5349 || cfg.TURN.Domain != prodTURN {
+			t.Errorf("turn = %s, want enabled on 3478/udp and TLS for %s", describe(cfg.TURN), prodTURN)
+		}
+	})
+	t.Run("noTurnTls", func(t *testing.T) {
+		if cfg := renderedConfig(t, variantPlan(t, "noTurnTls")); cfg.TURN != nil {
+			t.Errorf("turn = %s with turnTls false and no turnUdpPort, want no turn block", describe(cfg.TURN))
+		}
+	})
+	t.Run("turnNamed", func(t *testing.T) {
+		cfg := renderedConfig(t, variantPlan(t, "turnNamed"))
+		if cfg.TURN == nil || cfg.TURN.Domain != "relay.example.com" || cfg.TURN.TLSPort != 5443 || !cfg.TURN.ExternalTLS {
+			t.Errorf("turn = %s, want relay.example.com on 5443 (external_tls)", describe(cfg.TURN))
 		}
 	})
 }

@@ -73,6 +73,8 @@ const (
 	prodZoneID   = "Z0123456789EXAMPLE"
 	prodRegion   = "us-west-2"
 	prodVpcCIDR  = "10.0.0.0/16"
+	// prodTURN is the default TURN/TLS name, turn.<hostname>.
+	prodTURN = "turn." + prodHostname
 )
 
 var (
@@ -128,10 +130,13 @@ const (
 )
 
 var variants = map[string]variant{
-	"natSingle":   {set: map[string]string{"awsNatGateways": "single"}},
-	"natNone":     {set: map[string]string{"awsNatGateways": "none"}},
-	"mux":         {set: map[string]string{"mediaUdpPorts": "7882"}},
-	"turn":        {set: map[string]string{"turnUdpPort": "3478"}},
+	"natSingle": {set: map[string]string{"awsNatGateways": "single"}},
+	"natNone":   {set: map[string]string{"awsNatGateways": "none"}},
+	"mux":       {set: map[string]string{"mediaUdpPorts": "7882"}},
+	"turn":      {set: map[string]string{"turnUdpPort": "3478"}},
+	// TURN/TLS is on by default; these switch it off and rename it.
+	"noTurnTls":   {set: map[string]string{"turnTls": "false"}},
+	"turnNamed":   {set: map[string]string{"turnHostname": "relay.example.com", "turnTlsPort": "5443"}},
 	"unprotected": {set: map[string]string{"protect": "false"}},
 	"noCdn":       {set: map[string]string{"recordingsCdn": "false"}},
 	"keepForever": {set: map[string]string{"recordingsTransitionDays": "0", "recordingsExpireDays": "0"}},
@@ -476,9 +481,13 @@ type livekitConfig struct {
 		} `yaml:"tls"`
 	} `yaml:"redis"`
 	TURN *struct {
-		Enabled bool   `yaml:"enabled"`
-		Domain  string `yaml:"domain"`
-		UDPPort int    `yaml:"udp_port"`
+		Enabled     bool   `yaml:"enabled"`
+		Domain      string `yaml:"domain"`
+		UDPPort     int    `yaml:"udp_port"`
+		TLSPort     int    `yaml:"tls_port"`
+		ExternalTLS bool   `yaml:"external_tls"`
+		RelayStart  int    `yaml:"relay_range_start"`
+		RelayEnd    int    `yaml:"relay_range_end"`
 	} `yaml:"turn"`
 }
 

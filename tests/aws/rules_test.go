@@ -23,6 +23,11 @@ var awsRules = []apirules.Rule{
 		Check: func(p *plan.Plan) error {
 			tolerance := 60 // awsRedisOutageToleranceSeconds in aws-prod (default)
 			for _, tg := range p.ByType(tTargetGroup) {
+				// A TCP check (TURN/TLS) does not see Redis: only the
+				// HTTP checks of GET / answer 406 in an outage.
+				if proto, _ := tg.Input("healthCheck.protocol"); proto == "TCP" {
+					continue
+				}
 				i, _ := tg.Input("healthCheck.interval")
 				n, _ := tg.Input("healthCheck.unhealthyThreshold")
 				interval, _ := i.(int)

@@ -117,10 +117,15 @@ func TestMediaSecurityGroupIngress(t *testing.T) {
 		{"", nil, [2]int{50000, 60000}},
 		{"mux", nil, [2]int{7882, 7882}},
 		{"turn", []wantRule{{"udp", 3478, 3478, ""}}, [2]int{50000, 60000}},
+		{"noTurnTls", nil, [2]int{50000, 60000}},
 	} {
 		t.Run(fmt.Sprintf("variant=%q", tc.variant), func(t *testing.T) {
 			p := prodOr(t, tc.variant)
 			media, lb := mediaSG(t, p), lbSG(t, p)
+			if tc.variant != "noTurnTls" {
+				// The TURN stream (TLS ended at the NLB) from the TURN NLB only.
+				tc.extra = append(tc.extra, wantRule{"tcp", 5349, 5349, turnLBSG(t, p).ID})
+			}
 			absentOrEmpty(t, media, "ingress", "rules are separate resources so the groups can reference each other")
 			want := append([]wantRule{
 				{"udp", tc.udp[0], tc.udp[1], ""},

@@ -71,8 +71,15 @@ func TestHTTPRedirect(t *testing.T) {
 		"type":     "redirect",
 		"redirect": map[string]any{"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"},
 	}})
-	if n := len(childrenOfType(p, tMedia, tListener)); n != 2 {
-		t.Errorf("%d listeners, want 2 (HTTPS and the HTTP redirect)", n)
+	alb := child(t, p, tMedia, tLB, "")
+	n := 0
+	for _, l := range childrenOfType(p, tMedia, tListener) {
+		if slices.Contains(l.Dependencies, alb.URN) {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d listeners on the ALB, want 2 (HTTPS and the HTTP redirect)", n)
 	}
 }
 

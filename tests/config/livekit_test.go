@@ -48,7 +48,7 @@ func TestRenderedConfigsPassLiveKitParser(t *testing.T) {
 		{"TURN/TLS behind a load balancer and TURN/UDP", livekit.Settings{
 			Keys:         livekit.KeySet{"APIturn": testSecret},
 			Redis:        livekit.Redis{Address: "livekit.redis.cache.windows.net:6380", Password: "azure-access-key-000", TLS: true},
-			Media:        livekit.MediaPorts{Start: 40000, End: 49999},
+			Media:        livekit.MediaPorts{Start: 40001, End: 49999},
 			Region:       "southeastasia",
 			SysloadLimit: 1,
 			LogLevel:     "warn",
@@ -359,11 +359,28 @@ func TestRenderedStackConfigsPassLiveKitParser(t *testing.T) {
 					t.Errorf("config uses deprecated keys:\n%s", body)
 				}
 				r := v.Settings.Region
+				// LiveKit's own view: IsTURNSEnabled is what makes a node
+				// advertise turns:<domain>:443 to clients.
 				switch {
-				case r.TURNUDPPort == 0 && conf.TURN.Enabled:
-					t.Errorf("TURN enabled, but the stack does not set turnUdpPort")
-				case r.TURNUDPPort != 0 && (!conf.TURN.Enabled || conf.TURN.UDPPort != r.TURNUDPPort || conf.TURN.Domain != r.Hostname):
-					t.Errorf("turn = %+v, want enabled on %d for %s", conf.TURN, r.TURNUDPPort, r.Hostname)
+				case conf.TURN.Enabled != r.TURNEnabled():
+					t.Errorf("turn.enabled = %t, want %t (turnTls %t, turnUdpPort %d)", conf.TURN.Enabled, r.TURNEnabled(), r.TURNTLS, r.TURNUDPPort)
+				case conf.IsTURNSEnabled() != r.TURNTLS:
+					t.Errorf("LiveKit advertises turns: %t, want %t (turnTls)", conf.IsTURNSEnabled(), r.TURNTLS)
+				case conf.TURN.UDPPort != r.TURNUDPPort:
+					t.Errorf("turn.udp_port = %d, want %d", conf.TURN.UDPPort, r.TURNUDPPort)
+				case r.TURNTLS && (conf.TURN.TLSPort != r.TURNTLSPort || !conf.TURN.ExternalTLS || conf.TURN.Domain != r.TURNHostname ||
+					conf.TURN.CertFile != "" || conf.TURN.KeyFile != ""):
+					t.Errorf("turn = %+v, want tls_port %d behind the load balancer (external_tls, no cert files) for %s", conf.TURN, r.TURNTLSPort, r.TURNHostname)
+				}
+				if conf.TURN.Enabled {
+					lo, hi := int(conf.TURN.RelayPortRangeStart), int(conf.TURN.RelayPortRangeEnd)
+					first, last := int(conf.RTC.ICEPortRangeStart), int(conf.RTC.ICEPortRangeEnd)
+					if conf.RTC.UDPPort.Valid() {
+						first, last = conf.RTC.UDPPort.Start, max(conf.RTC.UDPPort.Start, conf.RTC.UDPPort.End)
+					}
+					if first <= hi && last >= lo {
+						t.Errorf("TURN relay ports %d-%d overlap the media ports %d-%d", lo, hi, first, last)
+					}
 				}
 			})
 		}

@@ -400,6 +400,11 @@ func albTargetGroupChecks(p *plan.Plan) ([]healthCheck, error) {
 		if enabled, ok := r.Input("healthCheck.enabled"); ok && enabled == false {
 			return nil, fmt.Errorf("%s: disabled", src)
 		}
+		if r.InputString("protocol") == "TCP" {
+			// The TURN/TLS NLB's target group: a TCP check of the TURN
+			// port, dialled by TestTURNOverTLS (turn_test.go).
+			continue
+		}
 		path := r.InputString("healthCheck.path")
 		if path == "" {
 			return nil, fmt.Errorf("%s: no explicit path", src)

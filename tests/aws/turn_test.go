@@ -1,0 +1,142 @@
+package aws_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+)
+
+// TURN over TLS (#20): an NLB with a TLS listener on 443 for turn.<hostname>
+// with its own DNS-validated ACM certificate, forwarding the decrypted
+// stream to the tasks' TURN port; 443 open to the internet on the NLB only.
+
+func turnLBSG(t *testing.T, p *plan.Plan) *plan.Resource {
+	return child(t, p, tNetwork, tSG, "-turn-lb-sg")
+}
+
+func TestTURNLoadBalancer(t *testing.T) {
+	for _, tc := range []struct {
+		variant, name string
+		port          int
+	}{{"", prodTURN, 5349}, {"turnNamed", "relay.example.com", 5443}} {
+		t.Run(fmt.Sprintf("variant=%q", tc.variant), func(t *testing.T) {
+			p := prodOr(t, tc.variant)
+			nlb := child(t, p, tMedia, tLB, "-turn")
+			expect(t, nlb, "loadBalancerType", "network")
+			expect(t, nlb, "internal", false)
+			expect(t, nlb, "enableCrossZoneLoadBalancing", true)
+			expect(t, nlb, "enableDeletionProtection", true)
+			public, _ := subnets(t, p)
+			if got := list(t, nlb, "subnets"); !slices.Equal(got, ids(public)) {
+				t.Errorf("NLB subnets = %v, want the public subnets %v", got, ids(public))
+			}
+			if got := list(t, nlb, "securityGroups"); !slices.Equal(got, []string{turnLBSG(t, p).ID}) {
+				t.Errorf("NLB security groups = %v, want only the TURN NLB group", got)
+			}
+
+			cert := child(t, p, tMedia, tCert, "-turn-cert")
+			expect(t, cert, "domainName", tc.name)
+			expect(t, cert, "validationMethod", "DNS")
+			absentOrEmpty(t, cert, "subjectAlternativeNames", "the TURN certificate names the TURN host only")
+			validation := child(t, p, tMedia, tCertValid, "-turn-cert")
+			dependsOn(t, validation, cert, "validates the TURN certificate")
+
+			l := child(t, p, tMedia, tListener, "-turn-tls")
+			expect(t, l, "port", 443)
+			expect(t, l, "protocol", "TLS")
+			if !tls12Policy.MatchString(str(t, l, "sslPolicy")) {
+				t.Errorf("TURN listener sslPolicy %q allows TLS below 1.2", str(t, l, "sslPolicy"))
+			}
+			expect(t, l, "certificateArn", str(t, validation, "certificateArn"))
+			dependsOn(t, l, nlb, "the TURN listener is on the TURN NLB")
+			dependsOn(t, l, validation, "the listener waits for the TURN certificate")
+
+			tg := child(t, p, tMedia, tTargetGroup, "-turn")
+			expect(t, tg, "port", tc.port)
+			expect(t, tg, "protocol", "TCP")
+			expect(t, tg, "targetType", "ip")
+			expect(t, tg, "healthCheck.protocol", "TCP")
+			expect(t, tg, "healthCheck.port", "traffic-port")
+			expect(t, l, "defaultActions[0].type", "forward")
+			fwd := str(t, l, "defaultActions[0].targetGroupArn")
+			if !strings.Contains(fwd, ":targetgroup/"+tg.Name+"/") {
+				t.Errorf("TURN listener forwards to %s, want target group %s", fwd, tg.Name)
+			}
+
+			// Tasks register with it on their TURN port.
+			svc := child(t, p, tMedia, tService, "")
+			expect(t, svc, "loadBalancers[1].targetGroupArn", fwd)
+			expect(t, svc, "loadBalancers[1].containerPort", tc.port)
+			dependsOn(t, svc, l, "tasks register once the TURN listener exists")
+
+			// The name clients get in turns:<name>:443 resolves to the NLB.
+			var rec *plan.Resource
+			for _, r := range childrenOfType(p, tMedia, tRecord) {
+				if r.InputString("name") == tc.name {
+					rec = &r
+				}
+			}
+			if rec == nil {
+				t.Fatalf("no Route 53 record for %s", tc.name)
+			}
+			expect(t, rec, "type", "A")
+			expect(t, rec, "zoneId", prodZoneID)
+			expect(t, rec, "aliases[0].name", p.RawOutputs["turnNlbDnsName"])
+			if dns, _ := p.RawOutputs["turnNlbDnsName"].(string); !strings.HasPrefix(dns, "livekit-turn-") || dns == p.RawOutputs["albDnsName"] {
+				t.Errorf("turnNlbDnsName = %q, want the TURN NLB's name (not the ALB's)", dns)
+			}
+			dependsOn(t, rec, nlb, "the alias targets the TURN NLB")
+			expect(t, rec, "aliases[0].evaluateTargetHealth", true)
+
+			cfg := renderedConfig(t, p)
+			if cfg.TURN == nil || cfg.TURN.Domain != tc.name || cfg.TURN.TLSPort != tc.port || !cfg.TURN.ExternalTLS {
+				t.Errorf("turn = %s, want %s on %d with external_tls", describe(cfg.TURN), tc.name, tc.port)
+			}
+			if got := p.Outputs["turnUrl"]; got != "turns:"+tc.name+":443?transport=tcp" {
+				t.Errorf("output turnUrl = %v", got)
+			}
+		})
+	}
+}
+
+// The TURN NLB's group: 443 from the internet in, the tasks' TURN port out;
+// the tasks admit the TURN port from that group only.
+func TestTURNSecurityGroup(t *testing.T) {
+	p := prod(t)
+	sg, media := turnLBSG(t, p), mediaSG(t, p)
+	absentOrEmpty(t, sg, "ingress", "rules are separate resources")
+	absentOrEmpty(t, sg, "egress", "rules are separate resources")
+	expect(t, sg, "vpcId", child(t, p, tNetwork, tVpc, "-vpc").ID)
+	checkRules(t, "TURN NLB SG ingress", rulesOf(t, p, sg, "ingress"), []wantRule{{"tcp", 443, 443, ""}})
+	checkRules(t, "TURN NLB SG egress", rulesOf(t, p, sg, "egress"), []wantRule{{"tcp", 5349, 5349, media.ID}})
+	for _, r := range rulesOf(t, p, media, "ingress") {
+		if r.Protocol == "tcp" && r.From <= 5349 && r.To >= 5349 && r.Peer != sg.ID {
+			t.Errorf("the TURN port is open to more than the TURN NLB: %v", r)
+		}
+	}
+}
+
+// turnTls false: no NLB, certificate, group, record or turn block.
+func TestTURNTLSOff(t *testing.T) {
+	p := variantPlan(t, "noTurnTls")
+	if _, ok := findChild(p, tMedia, tLB, "-turn"); ok {
+		t.Error("TURN NLB declared with turnTls false")
+	}
+	if _, ok := findChild(p, tMedia, tCert, "-turn-cert"); ok {
+		t.Error("TURN certificate declared with turnTls false")
+	}
+	if _, ok := findChild(p, tNetwork, tSG, "-turn-lb-sg"); ok {
+		t.Error("TURN NLB security group declared with turnTls false")
+	}
+	for _, r := range childrenOfType(p, tMedia, tRecord) {
+		if strings.HasPrefix(r.InputString("name"), "turn.") {
+			t.Errorf("TURN record %s with turnTls false", r.InputString("name"))
+		}
+	}
+	if _, ok := p.Outputs["turnUrl"]; ok {
+		t.Error("turnUrl output with turnTls false")
+	}
+}
