@@ -31,6 +31,7 @@ var UsageHelp = map[string]string{
 	"egressGBPerParticipantHour": "GB a participant receives an hour: 1.5 Mbit/s of video and audio down = 0.675",
 	"participantsPerNode":        "participants a node carries at cpuTarget (default: from LiveKit's published 720p-meeting benchmark)",
 	"albLcu":                     "average AWS ALB load balancer capacity units (signaling is light: 1)",
+	"nlbNlcu":                    "average AWS NLB capacity units of the TURN/TLS listener (a TLS NLCU is 1 GB an hour processed, 25 new or 3,000 open connections: relayed media drives it; 1)",
 	"cdnEgressGB":                "GB of recordings served through the CDN a month",
 	"storageGB":                  "GB of recordings (and logs) stored on average over the month",
 	"logsGB":                     "GB of logs ingested a month (and retained, on AWS)",
@@ -46,6 +47,7 @@ func DefaultAssumptions() Assumptions {
 	return Assumptions{
 		Usage: map[string]float64{
 			"albLcu":              1,
+			"nlbNlcu":             1,
 			"cdnEgressGB":         100,
 			"storageGB":           100,
 			"logsGB":              10,

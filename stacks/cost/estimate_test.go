@@ -56,7 +56,8 @@ func TestAWSPrices(t *testing.T) {
 		res("aws:ecs/taskDefinition:TaskDefinition", "task", map[string]any{"cpu": "2048", "memory": "4096"}),
 		res("aws:ec2/natGateway:NatGateway", "nat", map[string]any{}),
 		res("aws:elasticache/replicationGroup:ReplicationGroup", "redis", map[string]any{"nodeType": "cache.t4g.medium", "numCacheClusters": 2}),
-		res("aws:lb/loadBalancer:LoadBalancer", "alb", map[string]any{"subnets": []any{"a", "b", "c"}}),
+		res("aws:lb/loadBalancer:LoadBalancer", "alb", map[string]any{"loadBalancerType": "application", "subnets": []any{"a", "b", "c"}}),
+		res("aws:lb/loadBalancer:LoadBalancer", "nlb", map[string]any{"loadBalancerType": "network", "subnets": []any{"a", "b", "c"}}),
 	)
 	if e.Nodes != (Nodes{3, 10}) {
 		t.Fatalf("nodes = %+v, want 3..10 from the autoscaling target", e.Nodes)
@@ -71,7 +72,9 @@ func TestAWSPrices(t *testing.T) {
 	near(t, "ElastiCache", monthly(t, e, "redis").Max, 94.90)
 	// ALB: 730 x $0.0225 + 1 LCU x 730 x $0.008 + 3 public IPs x 730 x $0.005 = $33.215.
 	near(t, "ALB", monthly(t, e, "alb").Min, 16.425+5.84+10.95)
-	near(t, "total at minNodes", e.Total.Min, 3*730*0.09874+33.30+94.90+33.215)
+	// TURN/TLS NLB: 730 x $0.0225 + 1 NLCU x 730 x $0.006 + 3 public IPs x 730 x $0.005 = $31.755.
+	near(t, "NLB", monthly(t, e, "nlb").Min, 16.425+4.38+10.95)
+	near(t, "total at minNodes", e.Total.Min, 3*730*0.09874+33.30+94.90+33.215+31.755)
 }
 
 // Hand-computed from gcp-europe-west1.yaml.
