@@ -15,8 +15,6 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
-	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
-	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
 // NodeRoles are the only project roles of the LiveKit nodes' service
@@ -349,97 +347,6 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 	return m, nil
-}
-
-// signalingGateway declares the GKE Gateway API objects: the Gateway on the
-// static IP with the certificate map and TLS policy, the HTTPRoute to the
-// signaling Service, the backend policy (WebSocket timeout) and the health
-// check (GET / on 7880), and Managed Prometheus scraping of the metrics port.
-func signalingGateway(ctx *pulumi.Context, name string, args *MediaClusterArgs, w *lkk8s.LiveKitWorkload, provider pulumi.ProviderResource,
-	ipName, certMap, sslPolicy pulumi.StringInput, parent pulumi.ResourceOption) error {
-	opts := []pulumi.ResourceOption{parent, pulumi.Provider(provider), pulumi.DependsOn([]pulumi.Resource{w})}
-	object := func(apiVersion, kind, n string, spec pulumi.Map) *objects.ObjectArgs {
-		return &objects.ObjectArgs{APIVersion: apiVersion, Kind: kind, Name: n, Namespace: w.Namespace, Spec: spec}
-	}
-	svcRef := pulumi.Map{"group": pulumi.String(""), "kind": pulumi.String("Service"), "name": w.ServiceName}
-
-	gateway := object("gateway.networking.k8s.io/v1", "Gateway", GatewayName, pulumi.Map{
-		"gatewayClassName": pulumi.String(GatewayClass),
-		// HTTPS only: there is no plain-HTTP listener to downgrade to.
-		"listeners": pulumi.Array{pulumi.Map{
-			"name": pulumi.String("https"), "protocol": pulumi.String("HTTPS"), "port": pulumi.Int(443),
-			"allowedRoutes": pulumi.Map{"namespaces": pulumi.Map{"from": pulumi.String("Same")}},
-		}},
-		"addresses": pulumi.Array{pulumi.Map{"type": pulumi.String("NamedAddress"), "value": ipName}},
-	})
-	gateway.Annotations = map[string]pulumi.StringInput{"networking.gke.io/certmap": certMap}
-	gw, err := objects.NewObject(ctx, name+"-gateway", gateway, opts...)
-	if err != nil {
-		return err
-	}
-	gwOpts := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn([]pulumi.Resource{gw}))
-	if _, err := objects.NewObject(ctx, name+"-route", object("gateway.networking.k8s.io/v1", "HTTPRoute", GatewayName, pulumi.Map{
-		"parentRefs": pulumi.Array{pulumi.Map{"name": pulumi.String(GatewayName)}},
-		"hostnames":  pulumi.ToStringArray(args.Names()),
-		"rules": pulumi.Array{pulumi.Map{
-			"backendRefs": pulumi.Array{pulumi.Map{"name": w.ServiceName, "port": pulumi.Int(livekit.SignalPort)}},
-			// HSTS on every signaling answer: the Gateway API's
-			// ResponseHeaderModifier, which the GKE Gateway controller
-			// turns into the URL map's custom response headers. Docs:
-			// https://cloud.google.com/kubernetes-engine/docs/how-to/gatewayclass-capabilities
-			"filters": pulumi.Array{pulumi.Map{
-				"type": pulumi.String("ResponseHeaderModifier"),
-				"responseHeaderModifier": pulumi.Map{"set": pulumi.Array{pulumi.Map{
-					"name": pulumi.String("Strict-Transport-Security"), "value": pulumi.String(livekit.HSTSHeader),
-				}}},
-			}},
-		}},
-	}), gwOpts...); err != nil {
-		return err
-	}
-	if _, err := objects.NewObject(ctx, name+"-tls-policy", object("networking.gke.io/v1", "GCPGatewayPolicy", GatewayName+"-tls", pulumi.Map{
-		"default":   pulumi.Map{"sslPolicy": sslPolicy},
-		"targetRef": pulumi.Map{"group": pulumi.String("gateway.networking.k8s.io"), "kind": pulumi.String("Gateway"), "name": pulumi.String(GatewayName)},
-	}), gwOpts...); err != nil {
-		return err
-	}
-	if _, err := objects.NewObject(ctx, name+"-backend-policy", object("networking.gke.io/v1", "GCPBackendPolicy", GatewayName+"-backend", pulumi.Map{
-		"default": pulumi.Map{
-			"timeoutSec": pulumi.Int(BackendTimeoutSec),
-			// A node that stops being ready (drain, lost Redis) keeps its
-			// open WebSockets for a minute while clients move.
-			"connectionDraining": pulumi.Map{"drainingTimeoutSec": pulumi.Int(60)},
-		},
-		"targetRef": svcRef,
-	}), opts...); err != nil {
-		return err
-	}
-	if _, err := objects.NewObject(ctx, name+"-health-check", object("networking.gke.io/v1", "HealthCheckPolicy", GatewayName+"-health", pulumi.Map{
-		"default": pulumi.Map{
-			"checkIntervalSec":   pulumi.Int(5),
-			"timeoutSec":         pulumi.Int(3),
-			"healthyThreshold":   pulumi.Int(1),
-			"unhealthyThreshold": pulumi.Int(2),
-			// LiveKit answers GET / with 200, or 406 once it lost Redis.
-			"config": pulumi.Map{
-				"type": pulumi.String("HTTP"),
-				"httpHealthCheck": pulumi.Map{
-					"port":        pulumi.Int(livekit.SignalPort),
-					"requestPath": pulumi.String(livekit.HealthPath),
-				},
-			},
-		},
-		"targetRef": svcRef,
-	}), opts...); err != nil {
-		return err
-	}
-	if _, err := objects.NewObject(ctx, name+"-metrics", object("monitoring.googleapis.com/v1", "PodMonitoring", "livekit", pulumi.Map{
-		"selector":  pulumi.Map{"matchLabels": pulumi.ToStringMap(lkk8s.SelectorLabels())},
-		"endpoints": pulumi.Array{pulumi.Map{"port": pulumi.Int(livekit.PrometheusPort), "interval": pulumi.String("30s")}},
-	}), opts...); err != nil {
-		return err
-	}
-	return nil
 }
 
 // Kubeconfig returns a kubeconfig for a GKE cluster that authenticates with
