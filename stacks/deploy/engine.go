@@ -25,6 +25,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/livekit-infra/livekit-infra/stacks/cost"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
 )
 
@@ -45,6 +46,9 @@ type Options struct {
 	// Dir is the project directory: Pulumi.yaml and the Pulumi.<stack>.yaml
 	// files. The CLI runs there, as `pulumi` would.
 	Dir string
+	// CostAssumptions price the preview's before and after (default
+	// cost.DefaultAssumptions).
+	CostAssumptions *cost.Assumptions
 	// Stacks to operate on (names as the backend knows them; the last path
 	// segment names the config file). Default DefaultStacks.
 	Stacks []string
@@ -385,8 +389,30 @@ func (r *runner) previewOne(ctx context.Context, name string) StackReport {
 	case err != nil:
 		sr.Error = conciseError("preview", err, sr.Diagnostics)
 	}
+	if err == nil {
+		// Only a complete preview has every resource's new state.
+		r.previewCost(name, c, &sr)
+	}
 	r.redact(ctx, name, &sr)
 	return sr
+}
+
+// previewCost prices the stack's resources before and after the preview
+// (each step's old and new inputs) as `lkinfra plan --diff` does.
+func (r *runner) previewCost(name string, c *collector, sr *StackReport) {
+	sc, err := plan.LoadStackConfig(r.o.Dir, name[strings.LastIndex(name, "/")+1:])
+	if err != nil {
+		sr.Notes = append(sr.Notes, "no cost estimate: "+err.Error())
+		return
+	}
+	before, after := c.plans(name)
+	a := cost.DefaultAssumptions()
+	if r.o.CostAssumptions != nil {
+		a = *r.o.CostAssumptions
+	}
+	if sr.Cost, err = EstimateCost(before, after, sc.Config, a); err != nil {
+		sr.Notes = append(sr.Notes, "no cost estimate: "+err.Error())
+	}
 }
 
 // Up deploys in three phases: the credentials stack(s), whose key set the

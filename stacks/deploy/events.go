@@ -12,6 +12,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
 )
 
 // collector turns one stack operation's engine events into a StackReport
@@ -41,6 +43,10 @@ type collector struct {
 	summary     map[string]int
 	failedURN   []string
 	done        chan struct{}
+	// before and after are every resource's state before and after the
+	// operation (from each step's old and new state), for the cost
+	// estimate of both sides.
+	before, after map[string]plan.Resource
 }
 
 func newCollector(stack, verb string, refresh bool, progress io.Writer, progressMu *sync.Mutex) *collector {
@@ -49,7 +55,8 @@ func newCollector(stack, verb string, refresh bool, progress io.Writer, progress
 		progress: progress, progressMu: progressMu, every: 5 * time.Second,
 		start: time.Now(), lastPrint: time.Now(),
 		seen: map[string]bool{}, finished: map[string]bool{}, changes: map[string]*Change{}, protectURNs: map[string]bool{},
-		done: make(chan struct{}),
+		done:   make(chan struct{}),
+		before: map[string]plan.Resource{}, after: map[string]plan.Resource{},
 	}
 }
 
@@ -81,6 +88,7 @@ func (c *collector) handle(ev apitype.EngineEvent) {
 		md := ev.ResourcePreEvent.Metadata
 		c.seen[md.URN] = true
 		if !c.refresh {
+			c.keepStates(md)
 			c.record(md)
 		}
 	case ev.ResOutputsEvent != nil:
@@ -116,6 +124,58 @@ func (c *collector) handle(ev apitype.EngineEvent) {
 		}
 	}
 	c.maybePrint(false)
+}
+
+// keepStates keeps the resource's state before and after the step.
+func (c *collector) keepStates(md apitype.StepEventMetadata) {
+	switch string(md.Op) {
+	case "create-replacement", "delete-replaced", "read", "refresh":
+		return // the replace step carries both sides; reads create nothing
+	}
+	state := func(s *apitype.StepEventStateMetadata) plan.Resource {
+		typ := s.Type
+		if typ == "" {
+			typ = md.Type
+		}
+		return plan.Resource{URN: md.URN, Type: typ, Name: resource.URN(md.URN).Name(), Parent: s.Parent, Custom: s.Custom, Inputs: s.Inputs}
+	}
+	if md.URN == "" {
+		return
+	}
+	if md.Old != nil && md.Op != "create" {
+		c.before[md.URN] = state(md.Old)
+	}
+	if md.New != nil && md.Op != "delete" && md.Op != "discard" {
+		c.after[md.URN] = state(md.New)
+	}
+}
+
+// plans are the stack's resources before and after the operation (before
+// is nil when no resource existed: a new stack).
+func (c *collector) plans(stack string) (before, after *plan.Plan) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	mk := func(m map[string]plan.Resource) *plan.Plan {
+		p := &plan.Plan{Stack: stack}
+		for _, u := range sortedKeys(m) {
+			p.Resources = append(p.Resources, m[u])
+		}
+		return p
+	}
+	after = mk(c.after)
+	if len(c.before) > 0 {
+		before = mk(c.before)
+	}
+	return before, after
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // record keeps a changing resource from a step's metadata.

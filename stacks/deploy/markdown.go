@@ -58,9 +58,9 @@ func (r *Report) Markdown(o MarkdownOptions) string {
 	head.WriteString(Marker + "\n")
 	head.WriteString(r.heading(o.Title))
 	head.WriteString(r.summaryTable())
-	head.WriteString(r.costSection())
 	head.WriteString(r.blockingSection())
 	head.WriteString(r.failureSection())
+	head.WriteString(r.costSection())
 
 	var body strings.Builder
 	omitted := 0

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/livekit-infra/livekit-infra/stacks/cost"
 
 	"github.com/livekit-infra/livekit-infra/stacks/deploy"
 )
@@ -305,6 +308,22 @@ func TestEngine(t *testing.T) {
 		}
 		if rep.ExitCode() != deploy.ExitOK || len(rep.Blocking()) != 0 {
 			t.Errorf("exit %d, blocking %v: a scaling change must not block", rep.ExitCode(), rep.Blocking())
+		}
+		// One more Fargate task at minNodes: 730 h x (2 vCPU x $0.04048 +
+		// 4 GB x $0.004445) + its public IPv4 730 h x $0.005, each line
+		// rounded to the cent: 59.10 + 12.98 + 3.65 = $75.73; maxNodes unchanged.
+		c := rep.Stacks[0].Cost
+		if c == nil || c.Before == nil {
+			t.Fatalf("no cost before/after in the preview report: %+v", c)
+		}
+		if *c.NodesBefore != (cost.Nodes{Min: 3, Max: 10}) || c.NodesAfter != (cost.Nodes{Min: 4, Max: 10}) {
+			t.Errorf("nodes %+v -> %+v, want 3-10 -> 4-10", *c.NodesBefore, c.NodesAfter)
+		}
+		if d := c.Delta(); math.Abs(d.Min-75.73) > 0.005 || d.Max != 0 {
+			t.Errorf("cost difference %+v, want +75.73 at minNodes and 0 at maxNodes", d)
+		}
+		if !strings.Contains(md, "### 💰 Monthly estimate") || !strings.Contains(md, "| **+$75.73 / +$0.00** |") {
+			t.Errorf("comment lacks the cost difference:\n%s", md)
 		}
 	})
 
