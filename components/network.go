@@ -24,6 +24,10 @@ type NetworkArgs struct {
 	// TURNTLSPort (0: off) is opened to the TURN/TLS load balancer only,
 	// never to the internet: clients reach it on 443 through the balancer.
 	TURNTLSPort int
+	// Egress declares the firewall of the region's Egress workers: out to
+	// signaling (443), LiveKit's media ports, 7881/tcp and Redis; nothing in
+	// from the internet.
+	Egress bool
 }
 
 // Validate rejects contradictory or incomplete args.

@@ -36,8 +36,6 @@ type MediaClusterArgs struct {
 	ContainerInsights   bool
 	ALBIdleTimeout      int
 	ALBSSLPolicy        string
-	// RecordingsBucketArn is the only bucket the task role may write.
-	RecordingsBucketArn pulumi.StringInput
 	// RedisOutageTolerance is how many seconds of lost Redis (LiveKit's
 	// GET / answers 406) a task survives before ECS replaces it.
 	RedisOutageTolerance int
@@ -140,8 +138,8 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	if err := args.Spot.validate(name, args.Scaling.Min, args.Scaling.Max); err != nil {
 		return nil, err
 	}
-	if args.VpcID == nil || args.PublicSubnetIDs == nil || args.MediaSecurityGroupID == nil || args.LoadBalancerSecurityGroupID == nil || args.RecordingsBucketArn == nil {
-		return nil, fmt.Errorf("MediaCluster %q: VpcID, PublicSubnetIDs, MediaSecurityGroupID, LoadBalancerSecurityGroupID and RecordingsBucketArn are required", name)
+	if args.VpcID == nil || args.PublicSubnetIDs == nil || args.MediaSecurityGroupID == nil || args.LoadBalancerSecurityGroupID == nil {
+		return nil, fmt.Errorf("MediaCluster %q: VpcID, PublicSubnetIDs, MediaSecurityGroupID and LoadBalancerSecurityGroupID are required", name)
 	}
 
 	m := &MediaCluster{}
@@ -176,7 +174,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	roles, err := taskRoles(ctx, name, configSecret.Arn, logs.Arn, args.RecordingsBucketArn, parent)
+	roles, err := taskRoles(ctx, name, configSecret.Arn, logs.Arn, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -426,8 +424,9 @@ func containerDefinitions(args *MediaClusterArgs, configSecretArn, logGroup stri
 type roles struct{ execution, task *iam.Role }
 
 // taskRoles declares the execution role (pull config secret, write logs) and
-// the task role (write recordings), each limited to its own resources.
-func taskRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn, bucketArn pulumi.StringInput, parent pulumi.ResourceOption) (*roles, error) {
+// the task role, which grants nothing: LiveKit servers never write
+// recordings, the Egress workers do (egress.go holds the bucket grant).
+func taskRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn pulumi.StringInput, parent pulumi.ResourceOption) (*roles, error) {
 	trust, _ := json.Marshal(map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []map[string]any{{
@@ -453,20 +452,10 @@ func taskRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn, b
 	}
 
 	task, err := iam.NewRole(ctx, name+"-task", &iam.RoleArgs{
-		Description:      pulumi.String("LiveKit tasks write recordings to their bucket only"),
+		Description:      pulumi.String("LiveKit server tasks: no AWS permissions (Egress writes recordings)"),
 		AssumeRolePolicy: pulumi.String(string(trust)),
 	}, parent)
 	if err != nil {
-		return nil, err
-	}
-	taskPolicy := bucketArn.ToStringOutput().ApplyT(func(arn string) (string, error) {
-		return policyJSON(statement{
-			Sid:       "WriteRecordings",
-			Actions:   []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
-			Resources: []string{arn + "/*"},
-		})
-	}).(pulumi.StringOutput)
-	if _, err := iam.NewRolePolicy(ctx, name+"-task", &iam.RolePolicyArgs{Role: task.Name, Policy: taskPolicy}, parent); err != nil {
 		return nil, err
 	}
 	return &roles{execution: exec, task: task}, nil

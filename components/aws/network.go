@@ -30,6 +30,9 @@ type Network struct {
 	// TURNLoadBalancerSecurityGroupID (TURN/TLS on) admits 443 from the
 	// internet and may reach the tasks on the TURN/TLS port only.
 	TURNLoadBalancerSecurityGroupID pulumi.StringOutput
+	// EgressSecurityGroupID is the Egress workers' group; "" without
+	// NetworkArgs.Egress.
+	EgressSecurityGroupID pulumi.StringOutput
 }
 
 var anywhere = []string{"0.0.0.0/0"}
@@ -184,6 +187,15 @@ func NewNetwork(ctx *pulumi.Context, name string, args *components.NetworkArgs, 
 	n.PrivateSubnetIDs = private.ToStringArrayOutput()
 	n.MediaFirewallID = media.ID().ToStringOutput()
 	n.LoadBalancerSecurityGroupID = lb.ID().ToStringOutput()
+	n.EgressSecurityGroupID = pulumi.String("").ToStringOutput()
+	if args.Egress {
+		sg, err := egressSecurityGroup(ctx, name, vpc, args, parent)
+		if err != nil {
+			return nil, err
+		}
+		n.EgressSecurityGroupID = sg.ID().ToStringOutput()
+		outputs["egressSecurityGroupId"] = n.EgressSecurityGroupID
+	}
 	for k, v := range map[string]pulumi.Input{
 		"networkId":                   n.NetworkID,
 		"publicSubnetIds":             n.PublicSubnetIDs,
@@ -264,6 +276,49 @@ func securityGroups(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args *compon
 		}
 	}
 	return media, lb, nil
+}
+
+// egressSecurityGroup is the Egress workers' group. Nothing enters from the
+// internet: the only ingress is Prometheus's port from inside the VPC (the
+// region's scraper). Out: 443 to signaling (the ALB, wss://), S3, Secrets
+// Manager and the image registry; LiveKit's media ports and 7881/tcp to the
+// nodes' public IPs, because Egress joins rooms as a WebRTC participant;
+// Redis inside the VPC, where it takes its jobs.
+func egressSecurityGroup(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args *components.NetworkArgs, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
+	sg, err := ec2.NewSecurityGroup(ctx, name+"-egress-sg", &ec2.SecurityGroupArgs{
+		VpcId:       vpc.ID(),
+		Description: pulumi.String("LiveKit Egress workers: outbound only (signaling, media, Redis, S3); metrics from the VPC"),
+		Tags:        pulumi.StringMap{"Name": pulumi.String(name + "-egress")},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	vpcCIDR := []string{args.CIDR.String()}
+	rules := []struct {
+		id, kind, proto, desc string
+		from, to              int
+		cidrs                 []string
+	}{
+		{"egress-metrics", "ingress", "tcp", "Egress Prometheus metrics, from inside the VPC only", livekit.EgressPrometheusPort, livekit.EgressPrometheusPort, vpcCIDR},
+		{"egress-https", "egress", "tcp", "Signaling (wss through the ALB), S3 uploads, Secrets Manager, image pulls", 443, 443, anywhere},
+		{"egress-media-udp", "egress", "udp", "WebRTC media from the LiveKit nodes' public IPs", args.Media.First(), args.Media.Last(), anywhere},
+		{"egress-media-tcp", "egress", "tcp", "ICE over TCP to the LiveKit nodes", livekit.RTCTCPPort, livekit.RTCTCPPort, anywhere},
+		{"egress-redis", "egress", "tcp", "Redis (jobs over psrpc), inside the VPC", 6379, 6379, vpcCIDR},
+	}
+	for _, r := range rules {
+		if _, err := ec2.NewSecurityGroupRule(ctx, name+"-"+r.id, &ec2.SecurityGroupRuleArgs{
+			Type:            pulumi.String(r.kind),
+			Protocol:        pulumi.String(r.proto),
+			FromPort:        pulumi.Int(r.from),
+			ToPort:          pulumi.Int(r.to),
+			SecurityGroupId: sg.ID(),
+			CidrBlocks:      pulumi.ToStringArray(r.cidrs),
+			Description:     pulumi.String(r.desc),
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+	return sg, nil
 }
 
 // Subnet returns the index-th subnet of p with newBits more prefix bits, like

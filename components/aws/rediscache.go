@@ -22,8 +22,11 @@ type RedisCacheArgs struct {
 	VpcID pulumi.StringInput
 	// SubnetIDs are private subnets in at least two zones.
 	SubnetIDs pulumi.StringArrayInput
-	// ClientSecurityGroupID is the only group allowed to reach 6379.
+	// ClientSecurityGroupID is the LiveKit tasks' group, allowed to reach
+	// 6379; EgressSecurityGroupID (optional) the Egress workers', the only
+	// other one.
 	ClientSecurityGroupID pulumi.StringInput
+	EgressSecurityGroupID pulumi.StringInput
 	NodeType              string
 	// Nodes is primary + replicas; at least 2 for automatic failover.
 	Nodes                 int
@@ -71,14 +74,24 @@ func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts 
 	}
 	parent := pulumi.Parent(r)
 
+	ingress := ec2.SecurityGroupIngressArray{&ec2.SecurityGroupIngressArgs{
+		Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(6379), ToPort: pulumi.Int(6379),
+		SecurityGroups: pulumi.StringArray{args.ClientSecurityGroupID},
+		Description:    pulumi.String("Redis from LiveKit tasks"),
+	}}
+	if args.EgressSecurityGroupID != nil {
+		// Egress takes its jobs from the servers over this Redis (psrpc).
+		ingress = append(ingress, &ec2.SecurityGroupIngressArgs{
+			Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(6379), ToPort: pulumi.Int(6379),
+			SecurityGroups: pulumi.StringArray{args.EgressSecurityGroupID},
+			Description:    pulumi.String("Redis from LiveKit Egress workers"),
+		})
+	}
+	// The description stays as created: changing it replaces the group.
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
 		VpcId:       args.VpcID,
 		Description: pulumi.String("LiveKit Redis: 6379 from the LiveKit tasks only"),
-		Ingress: ec2.SecurityGroupIngressArray{&ec2.SecurityGroupIngressArgs{
-			Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(6379), ToPort: pulumi.Int(6379),
-			SecurityGroups: pulumi.StringArray{args.ClientSecurityGroupID},
-			Description:    pulumi.String("Redis from LiveKit tasks"),
-		}},
+		Ingress:     ingress,
 		// No egress: Redis only answers.
 		Egress: ec2.SecurityGroupEgressArray{},
 		Tags:   pulumi.StringMap{"Name": pulumi.String(name)},

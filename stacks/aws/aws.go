@@ -43,6 +43,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		Media:       r.Media,
 		TURNUDPPort: r.TURNUDPPort,
 		TURNTLSPort: regional.TURNTLSPort(r),
+		Egress:      r.Egress.Enabled,
 	})
 	if err != nil {
 		return nil, err
@@ -57,6 +58,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		VpcID:                 network.NetworkID,
 		SubnetIDs:             network.PrivateSubnetIDs,
 		ClientSecurityGroupID: network.MediaFirewallID,
+		EgressSecurityGroupID: egressSG(r, network),
 		NodeType:              a.Redis.NodeType,
 		Nodes:                 a.Redis.Nodes,
 		MaintenanceWindow:     a.Redis.MaintenanceWindow,
@@ -114,7 +116,6 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		ContainerInsights:               a.ContainerInsights,
 		ALBIdleTimeout:                  a.ALBIdleTimeout,
 		ALBSSLPolicy:                    a.ALBSSLPolicy,
-		RecordingsBucketArn:             recordings.BucketArn,
 		RedisOutageTolerance:            a.RedisOutageTolerance,
 		AccessLogsBucket:                albLogs,
 		Spot:                            fargateSpot(a.Spot),
@@ -144,6 +145,11 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	egress, err := egressWorkers(ctx, name, s, creds, cluster, redis, network, recordings)
+	if err != nil {
+		return nil, err
+	}
+
 	// The CDN serves signed URLs only; token servers sign with this key.
 	var cdnKey pulumi.StringMap
 	if r.Recordings.CDN {
@@ -165,6 +171,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"ecsService":         cluster.ServiceName,
 		"certificateArn":     cluster.CertificateArn,
 		"alarmTopicArn":      monitoring.AlarmTopic,
+		"egressService":      egress,
 	}
 	if r.TURNTLS {
 		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))
@@ -182,4 +189,45 @@ func fargateSpot(s *settings.FargateSpot) *awsc.FargateSpot {
 		return nil
 	}
 	return &awsc.FargateSpot{OnDemandBase: s.OnDemandBase, OnDemandWeight: s.OnDemandWeight, SpotWeight: s.SpotWeight}
+}
+
+func egressSG(r *settings.Region, n *awsc.Network) pulumi.StringInput {
+	if !r.Egress.Enabled {
+		return nil
+	}
+	return n.EgressSecurityGroupID
+}
+
+// egressWorkers declares the region's Egress service (egress on): workers in
+// the public subnets, writing the recordings bucket with their task role.
+// It returns the ECS service name, "" without Egress.
+func egressWorkers(ctx *pulumi.Context, name string, s *settings.Stack, creds *components.Credentials, cluster *awsc.MediaCluster,
+	redis *awsc.RedisCache, network *awsc.Network, recordings *awsc.Recordings) (pulumi.StringOutput, error) {
+	r, a := s.Region, s.AWS
+	if !r.Egress.Enabled {
+		return pulumi.String("").ToStringOutput(), nil
+	}
+	// ElastiCache: TLS with Amazon's public CA, AUTH token; S3 through the
+	// task role (no key in the config).
+	config := regional.RenderEgressConfig(s, creds, cluster.URL, redis.Address, redis.Password, livekit.Redis{},
+		recordings.Bucket, pulumi.String("").ToStringOutput(), func(bucket, _ string) livekit.EgressStorage {
+			return livekit.EgressStorage{S3Bucket: bucket, S3Region: a.Region}
+		})
+	eg, err := awsc.NewEgress(ctx, name+"-egress", &awsc.EgressArgs{
+		EgressArgs:        regional.EgressArgs(s, config, float64(a.EgressTaskCPU)/1024, float64(a.EgressTaskMemory)/1024),
+		Region:            a.Region,
+		SubnetIDs:         network.PublicSubnetIDs,
+		SecurityGroupID:   network.EgressSecurityGroupID,
+		TaskCPU:           a.EgressTaskCPU,
+		TaskMemory:        a.EgressTaskMemory,
+		BucketArn:         recordings.BucketArn,
+		ContainerInsights: a.ContainerInsights,
+		Protect:           s.Protect,
+		ScaleOutCooldown:  r.Scaling.ScaleOutCooldown,
+		ScaleInCooldown:   r.Scaling.ScaleInCooldown,
+	})
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return eg.ServiceName, nil
 }

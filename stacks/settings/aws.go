@@ -26,12 +26,14 @@ type AWS struct {
 	NATGateways       string   // perAz, single, none
 	TaskCPU           int
 	TaskMemory        int
-	DrainSeconds      int
-	ContainerInsights bool
-	Redis             AWSRedis
-	ALBIdleTimeout    int
-	ALBSSLPolicy      string
-	CDNPriceClass     string
+	// EgressTaskCPU and EgressTaskMemory size an Egress task (egress.go).
+	EgressTaskCPU, EgressTaskMemory int
+	DrainSeconds                    int
+	ContainerInsights               bool
+	Redis                           AWSRedis
+	ALBIdleTimeout                  int
+	ALBSSLPolicy                    string
+	CDNPriceClass                   string
 	// RedisOutageTolerance is awsRedisOutageToleranceSeconds.
 	RedisOutageTolerance int
 	// Spot is the Fargate Spot capacity provider strategy; nil is off.

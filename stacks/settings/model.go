@@ -54,6 +54,8 @@ type Region struct {
 	Logs Logs
 	// Alerts routes the region's alarms and tunes the cloud-measured ones.
 	Alerts Alerts
+	// Egress is the region's LiveKit Egress workers (egress.go).
+	Egress Egress
 }
 
 // Scaling bounds the LiveKit node count.
@@ -122,6 +124,10 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 	if s.Region != nil {
 		s.Region.Logs = p.logs(s)
 		s.Region.Alerts = p.alerts(s)
+		s.Region.Egress = p.egress(s)
+		if s.AWS != nil {
+			p.awsEgress(s.AWS, s.Region.Egress.Enabled)
+		}
 	}
 
 	if len(p.problems) > 0 {

@@ -22,6 +22,7 @@ const (
 	tMedia       = "livekit-infra:index:MediaCluster"
 	tRecordings  = "livekit-infra:index:Recordings"
 	tCredentials = "livekit-infra:index:Credentials"
+	tEgress      = "livekit-infra:index:Egress"
 
 	tVpc         = "aws:ec2/vpc:Vpc"
 	tSubnet      = "aws:ec2/subnet:Subnet"
@@ -157,6 +158,12 @@ var variants = map[string]variant{
 	"noAuditLogs": {set: map[string]string{"flowLogs": "false", "awsAlbAccessLogs": "false", "cdnLogs": "false"}},
 	// Fargate Spot above an on-demand base of minNodes (#19).
 	"spot": {set: map[string]string{"awsFargateSpotWeight": "3", "awsFargateOnDemandBase": "3", "awsFargateOnDemandWeight": "1"}},
+	// Egress (#22) off, and sized and bounded otherwise than by default.
+	"noEgress": {set: map[string]string{"egress": "false"}},
+	"egressSizing": {set: map[string]string{
+		"egressMinInstances": "2", "egressMaxInstances": "8", "egressCpuTarget": "50",
+		"awsEgressTaskCpu": "8192", "awsEgressTaskMemory": "16384",
+	}},
 	// A region with its own, generated key instead of the shared key set.
 	"ownKey": {set: map[string]string{"credentialsStack": ""}},
 	"userSecrets": {

@@ -167,26 +167,49 @@ func TestTURNRuleOnlyWhenConfigured(t *testing.T) {
 	}
 }
 
-// Redis admits 6379 only from the media tasks and sends nothing.
+// Redis admits 6379 only from the media tasks and the Egress workers (which
+// take their jobs over it), and sends nothing; without Egress, from the
+// media tasks alone.
 func TestRedisSecurityGroup(t *testing.T) {
-	p := prod(t)
-	sg := child(t, p, tRedisCache, tSG, "-sg")
-	media := mediaSG(t, p)
-	ing, _ := sg.RawInput("ingress")
-	rules, _ := ing.([]any)
-	if len(rules) != 1 {
-		t.Fatalf("Redis SG has %d inline ingress rules, want 1: %v", len(rules), ing)
-	}
-	r, _ := rules[0].(map[string]any)
-	want := map[string]any{"protocol": "tcp", "fromPort": 6379, "toPort": 6379}
-	for k, v := range want {
-		if r[k] != v {
-			t.Errorf("Redis SG ingress %s = %v, want %v", k, r[k], v)
+	for _, variant := range []string{"", "noEgress"} {
+		p := prodOr(t, variant)
+		sg := child(t, p, tRedisCache, tSG, "-sg")
+		wantFrom := [][]string{{mediaSG(t, p).ID}}
+		if variant == "" {
+			wantFrom = append(wantFrom, []string{egressSG(t, p).ID})
+		} else if _, ok := findChild(p, tNetwork, tSG, "-egress-sg"); ok {
+			t.Errorf("%s: an Egress security group exists with egress false", variant)
+		}
+		ing, _ := sg.RawInput("ingress")
+		rules, _ := ing.([]any)
+		if len(rules) != len(wantFrom) {
+			t.Fatalf("%s: Redis SG has %d inline ingress rules, want %d: %v", variant, len(rules), len(wantFrom), ing)
+		}
+		for i, raw := range rules {
+			r, _ := raw.(map[string]any)
+			want := map[string]any{"protocol": "tcp", "fromPort": 6379, "toPort": 6379}
+			for k, v := range want {
+				if r[k] != v {
+					t.Errorf("%s: Redis SG ingress %s = %v, want %v", variant, k, r[k], v)
+				}
+			}
+			if got := asStrings(t, "Redis SG ingress securityGroups", r["securityGroups"]); !slices.Equal(got, wantFrom[i]) {
+				t.Errorf("%s: Redis SG ingress %d from security groups %v, want only %v", variant, i, got, wantFrom[i])
+			}
+			testRedisRuleNoOthers(t, r)
+		}
+		absentOrEmpty(t, sg, "egress", "Redis only answers")
+		if extra := rulesOf(t, p, sg, "ingress"); len(extra) > 0 {
+			t.Errorf("extra ingress rules on the Redis SG: %v", extra)
+		}
+		if extra := rulesOf(t, p, sg, "egress"); len(extra) > 0 {
+			t.Errorf("egress rules on the Redis SG: %v", extra)
 		}
 	}
-	if got := asStrings(t, "Redis SG ingress securityGroups", r["securityGroups"]); !slices.Equal(got, []string{media.ID}) {
-		t.Errorf("Redis SG ingress from security groups %v, want only the media SG %s", got, media.ID)
-	}
+}
+
+func testRedisRuleNoOthers(t *testing.T, r map[string]any) {
+	t.Helper()
 	for _, k := range []string{"cidrBlocks", "ipv6CidrBlocks", "prefixListIds"} {
 		if v := r[k]; v != nil && len(v.([]any)) > 0 {
 			t.Errorf("Redis SG ingress has %s %v; want none", k, v)
@@ -194,12 +217,5 @@ func TestRedisSecurityGroup(t *testing.T) {
 	}
 	if v := r["self"]; v == true {
 		t.Errorf("Redis SG ingress admits itself")
-	}
-	absentOrEmpty(t, sg, "egress", "Redis only answers")
-	if extra := rulesOf(t, p, sg, "ingress"); len(extra) > 0 {
-		t.Errorf("extra ingress rules on the Redis SG: %v", extra)
-	}
-	if extra := rulesOf(t, p, sg, "egress"); len(extra) > 0 {
-		t.Errorf("egress rules on the Redis SG: %v", extra)
 	}
 }

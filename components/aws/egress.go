@@ -1,0 +1,261 @@
+package aws
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+// EgressArgs adds the ECS Fargate specifics to the contract.
+type EgressArgs struct {
+	components.EgressArgs
+
+	Region string
+	// SubnetIDs are the public subnets: each task gets a public IP for its
+	// outbound traffic (signaling, WebRTC media from the nodes' public IPs,
+	// S3) without a NAT gateway, and its security group admits nothing from
+	// the internet.
+	SubnetIDs       pulumi.StringArrayInput
+	SecurityGroupID pulumi.StringInput
+	// TaskCPU and TaskMemory are a Fargate-valid pair of at least 4 vCPU.
+	TaskCPU, TaskMemory int
+	// BucketArn is the recordings bucket, the only one the task role may
+	// write.
+	BucketArn         pulumi.StringInput
+	ContainerInsights bool
+	Protect           bool
+	// ScaleOutCooldown and ScaleInCooldown space the CPU target tracking
+	// steps (seconds).
+	ScaleOutCooldown, ScaleInCooldown int
+}
+
+// Egress is the ECS Fargate service of LiveKit Egress workers.
+type Egress struct {
+	pulumi.ResourceState
+	components.EgressOutputs
+
+	ClusterName pulumi.StringOutput
+	ServiceName pulumi.StringOutput
+	TaskRoleArn pulumi.StringOutput
+}
+
+// egressStopTimeout is Fargate's cap: on SIGTERM Egress finishes its
+// recordings and then exits, so a stopping task gets all of it.
+const egressStopTimeout = MaxStopTimeout
+
+const egressContainer = "egress"
+
+// NewEgress declares the config secret, logs, roles, the task definition,
+// the service in the public subnets and CPU autoscaling.
+func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
+	if args == nil {
+		return nil, fmt.Errorf("Egress %q: args are required", name)
+	}
+	if err := args.EgressArgs.Validate(name); err != nil {
+		return nil, err
+	}
+	if cpu, mem := float64(args.TaskCPU)/1024, float64(args.TaskMemory)/1024; cpu != args.CPU || mem != args.MemoryGiB {
+		return nil, fmt.Errorf("Egress %q: TaskCPU %d and TaskMemory %d must match CPU %v and MemoryGiB %v", name, args.TaskCPU, args.TaskMemory, args.CPU, args.MemoryGiB)
+	}
+	if args.SubnetIDs == nil || args.SecurityGroupID == nil || args.BucketArn == nil || args.Region == "" {
+		return nil, fmt.Errorf("Egress %q: Region, SubnetIDs, SecurityGroupID and BucketArn are required", name)
+	}
+	e := &Egress{}
+	if err := ctx.RegisterComponentResource(components.EgressType, name, e, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(e)
+
+	// The whole config (API secret, Redis AUTH token) reaches the
+	// container as a Secrets Manager secret env var, like the server's.
+	secret, err := secretsmanager.NewSecret(ctx, name+"-config", &secretsmanager.SecretArgs{
+		Description:          pulumi.String("LiveKit Egress config (EGRESS_CONFIG_BODY) for " + name),
+		RecoveryWindowInDays: pulumi.Int(30),
+	}, parent, pulumi.Protect(args.Protect))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := secretsmanager.NewSecretVersion(ctx, name+"-config", &secretsmanager.SecretVersionArgs{
+		SecretId:     secret.ID(),
+		SecretString: pulumi.ToSecret(args.Config.ToStringOutput()).(pulumi.StringOutput),
+	}, parent); err != nil {
+		return nil, err
+	}
+	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/livekit/" + name),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := egressRoles(ctx, name, secret.Arn, logs.Arn, args.BucketArn, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	insights := "disabled"
+	if args.ContainerInsights {
+		insights = "enabled"
+	}
+	cluster, err := ecs.NewCluster(ctx, name, &ecs.ClusterArgs{
+		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{Name: pulumi.String("containerInsights"), Value: pulumi.String(insights)}},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	containers := pulumi.All(secret.Arn, logs.Name).ApplyT(func(v []any) (string, error) {
+		return egressContainerDefinitions(args, v[0].(string), v[1].(string))
+	}).(pulumi.StringOutput)
+	task, err := ecs.NewTaskDefinition(ctx, name, &ecs.TaskDefinitionArgs{
+		Family:                  pulumi.String(name),
+		Cpu:                     pulumi.String(strconv.Itoa(args.TaskCPU)),
+		Memory:                  pulumi.String(strconv.Itoa(args.TaskMemory)),
+		NetworkMode:             pulumi.String("awsvpc"),
+		RequiresCompatibilities: pulumi.StringArray{pulumi.String("FARGATE")},
+		ExecutionRoleArn:        roles.execution.Arn,
+		TaskRoleArn:             roles.task.Arn,
+		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
+			OperatingSystemFamily: pulumi.String("LINUX"),
+			CpuArchitecture:       pulumi.String("X86_64"),
+		},
+		ContainerDefinitions: containers,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	service, err := ecs.NewService(ctx, name, &ecs.ServiceArgs{
+		Cluster:         cluster.Arn,
+		TaskDefinition:  task.Arn,
+		DesiredCount:    pulumi.Int(args.Scaling.Min),
+		LaunchType:      pulumi.String("FARGATE"),
+		PlatformVersion: pulumi.String("LATEST"),
+		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
+			Subnets:        args.SubnetIDs,
+			SecurityGroups: pulumi.StringArray{args.SecurityGroupID},
+			// Outbound to the internet without a NAT gateway; the group
+			// admits nothing from the internet.
+			AssignPublicIp: pulumi.Bool(true),
+		},
+		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
+			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
+		},
+		DeploymentMinimumHealthyPercent: pulumi.Int(100),
+		DeploymentMaximumPercent:        pulumi.Int(200),
+		PropagateTags:                   pulumi.String("SERVICE"),
+		EnableEcsManagedTags:            pulumi.Bool(true),
+	}, parent, pulumi.IgnoreChanges([]string{"desiredCount"}))
+	if err != nil {
+		return nil, err
+	}
+	if err := autoscaling(ctx, name, cluster, service, components.Scaling{
+		Min: args.Scaling.Min, Max: args.Scaling.Max, CPUTarget: args.Scaling.CPUTarget,
+		ScaleOutCooldown: args.ScaleOutCooldown, ScaleInCooldown: args.ScaleInCooldown,
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	e.ConfigSecret = secret.Arn
+	e.ClusterName = cluster.Name
+	e.ServiceName = service.Name
+	e.TaskRoleArn = roles.task.Arn
+	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{
+		"configSecret": e.ConfigSecret, "clusterName": e.ClusterName, "serviceName": e.ServiceName, "taskRoleArn": e.TaskRoleArn,
+	}); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// egressContainerDefinitions renders the Egress container: ARNs and names
+// only, the config arrives from Secrets Manager at start.
+func egressContainerDefinitions(args *EgressArgs, configSecretArn, logGroup string) (string, error) {
+	c := containerDef{
+		Name:      egressContainer,
+		Image:     args.Image,
+		Essential: true,
+		PortMappings: []portMapping{
+			{ContainerPort: livekit.EgressHealthPort, Protocol: "tcp", Name: "health"},
+			{ContainerPort: livekit.EgressPrometheusPort, Protocol: "tcp", Name: "metrics"},
+		},
+		Secrets:     []secretRef{{Name: "EGRESS_CONFIG_BODY", ValueFrom: configSecretArn}},
+		Environment: []envVar{},
+		// Egress answers GET / on its health port with its status (200);
+		// the image ships curl.
+		HealthCheck: healthCheck{
+			Command:  []string{"CMD-SHELL", fmt.Sprintf("curl -fsS -o /dev/null http://127.0.0.1:%d/ || exit 1", livekit.EgressHealthPort)},
+			Interval: 10, Timeout: 5, Retries: 3, StartPeriod: 60,
+		},
+		// SIGTERM: Egress stops taking jobs and finishes the ones it has;
+		// Fargate allows at most 120 s before SIGKILL.
+		StopTimeout: egressStopTimeout,
+		Ulimits:     []ulimit{{Name: "nofile", SoftLimit: 65536, HardLimit: 65536}},
+		LogConfiguration: logConfiguration{LogDriver: "awslogs", Options: map[string]string{
+			"awslogs-group": logGroup, "awslogs-region": args.Region, "awslogs-stream-prefix": egressContainer,
+		}},
+		// Egress writes its working files under /home/egress/tmp and
+		// PulseAudio its sockets: the root filesystem stays writable. Chrome
+		// runs without its sandbox (enable_chrome_sandbox false, Egress's
+		// default): the sandbox needs SYS_ADMIN, which Fargate cannot add.
+		ReadonlyRootFS:  false,
+		LinuxParameters: linuxParameters{InitProcessEnabled: true},
+	}
+	b, err := json.Marshal([]containerDef{c})
+	return string(b), err
+}
+
+// egressRoles declares the execution role (the config secret, logs) and
+// the task role, which writes the recordings bucket and nothing else: the
+// S3 client in Egress uses the task role when its config names no key.
+func egressRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn, bucketArn pulumi.StringInput, parent pulumi.ResourceOption) (*roles, error) {
+	trust, _ := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{{
+			"Effect": "Allow", "Action": "sts:AssumeRole",
+			"Principal": map[string]any{"Service": "ecs-tasks.amazonaws.com"},
+		}},
+	})
+	exec, err := iam.NewRole(ctx, name+"-execution", &iam.RoleArgs{
+		Description:      pulumi.String("ECS pulls the Egress config secret and writes logs"),
+		AssumeRolePolicy: pulumi.String(string(trust)),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	execPolicy := pulumi.All(configSecretArn, logGroupArn).ApplyT(func(v []any) (string, error) {
+		return policyJSON(
+			statement{Sid: "ReadEgressConfig", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: []string{v[0].(string)}},
+			statement{Sid: "WriteLogs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: []string{v[1].(string) + ":*"}},
+		)
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(ctx, name+"-execution", &iam.RolePolicyArgs{Role: exec.Name, Policy: execPolicy}, parent); err != nil {
+		return nil, err
+	}
+	task, err := iam.NewRole(ctx, name+"-task", &iam.RoleArgs{
+		Description:      pulumi.String("LiveKit Egress writes recordings to its bucket only"),
+		AssumeRolePolicy: pulumi.String(string(trust)),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	taskPolicy := bucketArn.ToStringOutput().ApplyT(func(arn string) (string, error) {
+		return policyJSON(statement{
+			Sid: "WriteRecordings",
+			// Single and multipart uploads (files, HLS segments, manifests).
+			Actions:   []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
+			Resources: []string{arn + "/*"},
+		})
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(ctx, name+"-task", &iam.RolePolicyArgs{Role: task.Name, Policy: taskPolicy}, parent); err != nil {
+		return nil, err
+	}
+	return &roles{execution: exec, task: task}, nil
+}

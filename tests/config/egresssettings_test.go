@@ -1,0 +1,75 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
+)
+
+// Egress (#22) defaults to on wherever Egress can write the region's
+// bucket, and bad sizes, inverted bounds and an Egress without a writable
+// bucket are errors naming the key.
+func TestEgressSettings(t *testing.T) {
+	type want struct {
+		enabled bool
+		key     string   // "" accepted
+		says    []string // fragments of the error
+	}
+	cases := []struct {
+		name, stack string
+		set         map[string]string
+		want        want
+	}{
+		{"aws default on", "aws-prod", nil, want{enabled: true}},
+		{"gcp default on", "gcp-eu", nil, want{enabled: true}},
+		{"azure auto follows the shared-key opt-in (off)", "azure-asia", map[string]string{ns + "azureRecordingsSharedKey": "false"}, want{enabled: false}},
+		{"azure auto follows the shared-key opt-in (on)", "azure-asia", map[string]string{ns + "azureRecordingsSharedKey": "true"}, want{enabled: true}},
+		{"off", "aws-prod", map[string]string{ns + "egress": "false"}, want{enabled: false}},
+		{"egress on azure without a bucket it can write", "azure-asia",
+			map[string]string{ns + "egress": "true", ns + "azureRecordingsSharedKey": "false"},
+			want{key: ns + "egress", says: []string{`"true"`, "no recordings bucket it can write", ns + "azureRecordingsSharedKey", "account key"}}},
+		{"egress not a mode", "aws-prod", map[string]string{ns + "egress": "yes"},
+			want{key: ns + "egress", says: []string{`"yes"`, "auto, true, false"}}},
+		{"task cpu below 4 vCPU", "aws-prod", map[string]string{ns + "awsEgressTaskCpu": "2048", ns + "awsEgressTaskMemory": "4096"},
+			want{key: ns + "awsEgressTaskCpu", says: []string{"2048", "4096, 8192 or 16384", "4 CPUs per Egress instance"}}},
+		{"task cpu not a Fargate size", "aws-prod", map[string]string{ns + "awsEgressTaskCpu": "5000"},
+			want{key: ns + "awsEgressTaskCpu", says: []string{"5000", "4096, 8192 or 16384"}}},
+		{"task memory not a Fargate size for 4 vCPU", "aws-prod", map[string]string{ns + "awsEgressTaskMemory": "4096"},
+			want{key: ns + "awsEgressTaskMemory", says: []string{"4096", "not a Fargate size for 4096 CPU units", "8192-30720"}}},
+		{"small task accepted with egress off", "aws-prod", map[string]string{ns + "egress": "false", ns + "awsEgressTaskCpu": "1024", ns + "awsEgressTaskMemory": "2048"}, want{enabled: false}},
+		{"bounds inverted", "gcp-eu", map[string]string{ns + "egressMinInstances": "5", ns + "egressMaxInstances": "2"},
+			want{key: ns + "egressMaxInstances", says: []string{"2", "at least egressMinInstances (5)"}}},
+		{"no worker", "aws-prod", map[string]string{ns + "egressMinInstances": "0"},
+			want{key: ns + "egressMinInstances", says: []string{`"0"`, "from 1 to 1000"}}},
+		{"cpu target beyond admission", "aws-prod", map[string]string{ns + "egressCpuTarget": "95"},
+			want{key: ns + "egressCpuTarget", says: []string{`"95"`, "from 10 to 90"}}},
+		{"image latest", "aws-prod", map[string]string{ns + "egressImage": "livekit/egress:latest"},
+			want{key: ns + "egressImage", says: []string{"livekit/egress:latest", "pinned"}}},
+		{"aws key on gcp", "gcp-eu", map[string]string{ns + "awsEgressTaskCpu": "8192"},
+			want{key: ns + "awsEgressTaskCpu", says: []string{"aws stacks"}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sc, raw := lkcheck.StackRaw(t, repoRoot, c.stack)
+			for k, v := range c.set {
+				raw.Values[k] = v
+			}
+			s, err := settings.Parse(sc.Stack, raw)
+			if c.want.key == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if s.Region.Egress.Enabled != c.want.enabled {
+					t.Errorf("Egress enabled = %v, want %v", s.Region.Egress.Enabled, c.want.enabled)
+				}
+				return
+			}
+			wantOneProblem(t, err, c.want.key, c.want.says)
+			if !strings.Contains(err.Error(), c.want.key+" = ") {
+				t.Errorf("error does not name %s:\n%v", c.want.key, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,96 @@
+// Package egresskeys checks a rendered LiveKit Egress config against the
+// key set of the pinned Egress version (keys-<version>.txt, extracted from
+// Egress's config structs; its header says where). Egress parses its config
+// with plain yaml.Unmarshal, which ignores unknown keys, so a misspelt key
+// would silently do nothing: the tests use this instead of a parser.
+package egresskeys
+
+import (
+	_ "embed"
+	"fmt"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+//go:embed keys-v1.14.1.txt
+var keysFile string
+
+// Version is the Egress release the key set was read from; it must be the
+// one the product deploys (livekit.EgressVersion).
+const Version = "v1.14.1"
+
+// Keys returns the key set: dotted paths, "a.b.*" for free-form maps.
+func Keys() map[string]bool {
+	out := map[string]bool{}
+	for _, line := range strings.Split(keysFile, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out[line] = true
+	}
+	return out
+}
+
+// Paths flattens a YAML document into the dotted paths of its leaves.
+func Paths(doc string) ([]string, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(doc), &root); err != nil {
+		return nil, err
+	}
+	if len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("egress config is not a YAML mapping")
+	}
+	var out []string
+	var walk func(prefix string, n *yaml.Node)
+	walk = func(prefix string, n *yaml.Node) {
+		if n.Kind != yaml.MappingNode {
+			out = append(out, prefix)
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			if prefix != "" {
+				k = prefix + "." + k
+			}
+			walk(k, n.Content[i+1])
+		}
+	}
+	walk("", root.Content[0])
+	sort.Strings(out)
+	return out, nil
+}
+
+// Unknown returns the paths of doc that Egress's key set does not have.
+func Unknown(doc string) ([]string, error) {
+	if Version != livekit.EgressVersion {
+		return nil, fmt.Errorf("the key set is of Egress %s, the product deploys %s: extract the new version's keys", Version, livekit.EgressVersion)
+	}
+	keys := Keys()
+	paths, err := Paths(doc)
+	if err != nil {
+		return nil, err
+	}
+	var bad []string
+	for _, p := range paths {
+		if keys[p] || mapKey(keys, p) {
+			continue
+		}
+		bad = append(bad, p)
+	}
+	return bad, nil
+}
+
+// mapKey reports whether a prefix of p is a free-form map ("x.*").
+func mapKey(keys map[string]bool, p string) bool {
+	for i := strings.LastIndex(p, "."); i > 0; i = strings.LastIndex(p[:i], ".") {
+		if keys[p[:i]+".*"] {
+			return true
+		}
+	}
+	return false
+}
