@@ -15,6 +15,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	"github.com/livekit-infra/livekit-infra/components/observability"
 )
 
 // NodeRoles are the only project roles of the LiveKit nodes' service
@@ -105,6 +106,9 @@ type MediaClusterArgs struct {
 	// ControlPlaneLogs adds the control plane's components (API server,
 	// scheduler, controller manager) to the cluster's Cloud Logging logs.
 	ControlPlaneLogs bool
+	// AlertRules are deployed as a Managed Service for Prometheus Rules
+	// object next to the PodMonitoring (nil: none).
+	AlertRules *observability.RuleFile
 }
 
 // MediaCluster is a regional GKE cluster with a LiveKit node pool, LiveKit

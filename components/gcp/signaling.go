@@ -94,7 +94,7 @@ func certificateMap(ctx *pulumi.Context, name string, hostnames []string, zoneID
 // signalingGateway declares the GKE Gateway API objects: the Gateway on the
 // static IP with the certificate map and TLS policy, the HTTPRoute to the
 // signaling Service, the backend policy (WebSocket timeout) and the health
-// check (GET / on 7880), and Managed Prometheus scraping of the metrics port.
+// check (GET / on 7880), and Managed Prometheus' scrape and alert rules.
 func signalingGateway(ctx *pulumi.Context, name string, args *MediaClusterArgs, w *lkk8s.LiveKitWorkload, provider pulumi.ProviderResource,
 	ipName, certMap, sslPolicy pulumi.StringInput, parent pulumi.ResourceOption) error {
 	opts := []pulumi.ResourceOption{parent, pulumi.Provider(provider), pulumi.DependsOn([]pulumi.Resource{w})}
@@ -173,11 +173,5 @@ func signalingGateway(ctx *pulumi.Context, name string, args *MediaClusterArgs, 
 	}), opts...); err != nil {
 		return err
 	}
-	if _, err := objects.NewObject(ctx, name+"-metrics", object("monitoring.googleapis.com/v1", "PodMonitoring", "livekit", pulumi.Map{
-		"selector":  pulumi.Map{"matchLabels": pulumi.ToStringMap(lkk8s.SelectorLabels())},
-		"endpoints": pulumi.Array{pulumi.Map{"port": pulumi.Int(livekit.PrometheusPort), "interval": pulumi.String("30s")}},
-	}), opts...); err != nil {
-		return err
-	}
-	return nil
+	return managedPrometheus(ctx, name, args.AlertRules, w, opts...)
 }

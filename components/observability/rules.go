@@ -46,6 +46,11 @@ type Region struct {
 	// NodeVCPUs is the CPU one LiveKit node may use: the Fargate task's CPU
 	// units / 1024, or the pod's CPU request on GKE and AKS.
 	NodeVCPUs float64
+	// NoHealthProbe: the region's managed Prometheus runs no blackbox probe
+	// of GET / (GMP and Azure's add-on scrape pods, they cannot probe a
+	// URL), so the 406 rules are left out rather than firing on a job that
+	// never exists; the load balancer's health check sees a 406 there.
+	NoHealthProbe bool
 }
 
 // Validate reports every contradictory or missing value at once.
@@ -145,19 +150,24 @@ func (r Region) Rules() (RuleFile, error) {
 			},
 		}
 	}
+	var probeRules []Rule
+	if !r.NoHealthProbe {
+		probeRules = []Rule{
+			rule(AlertNodeLostRedis,
+				fmt.Sprintf(`%s{job=%q} == 406`, MetricProbeStatusCode, JobHealth), "1m", severityCritical,
+				"LiveKit node {{ $labels.instance }} answers 406 on GET /: it lost Redis.",
+				Runbooks[AlertNodeLostRedis]),
+			rule(AlertNoHealthyNode,
+				fmt.Sprintf(`(sum(%s{job=%q}) or vector(0)) == 0`, MetricProbeSuccess, JobHealth), "1m", severityCritical,
+				"No LiveKit node of "+r.Stack+" answers 200 on GET /.",
+				Runbooks[AlertNoHealthyNode]),
+		}
+	}
 	rules := []Rule{
 		rule(AlertNoNodeScraped,
 			fmt.Sprintf(`absent(%s == 1)`, up), "5m", severityCritical,
 			"No LiveKit node of "+r.Stack+" has been scraped for 5 minutes.",
 			Runbooks[AlertNoNodeScraped]),
-		rule(AlertNodeLostRedis,
-			fmt.Sprintf(`%s{job=%q} == 406`, MetricProbeStatusCode, JobHealth), "1m", severityCritical,
-			"LiveKit node {{ $labels.instance }} answers 406 on GET /: it lost Redis.",
-			Runbooks[AlertNodeLostRedis]),
-		rule(AlertNoHealthyNode,
-			fmt.Sprintf(`(sum(%s{job=%q}) or vector(0)) == 0`, MetricProbeSuccess, JobHealth), "1m", severityCritical,
-			"No LiveKit node of "+r.Stack+" answers 200 on GET /.",
-			Runbooks[AlertNoHealthyNode]),
 		rule(AlertAtMaxNodes,
 			fmt.Sprintf(`count(%s == 1) >= %d and on() avg(%s) > %d`, up, r.MaxNodes, cpu, r.CPUTargetPercent), "15m", severityWarn,
 			fmt.Sprintf("%s runs maxNodes (%d) nodes and their CPU stays above the %d %% target.", r.Stack, r.MaxNodes, r.CPUTargetPercent),
@@ -175,6 +185,7 @@ func (r Region) Rules() (RuleFile, error) {
 			fmt.Sprintf("%s hosts over %s participants (80 %% of %d nodes × %d).", r.Stack, num(regionWarn), r.MaxNodes, nodeCap),
 			Runbooks[AlertRegionNearCapacity]),
 	}
+	rules = append(rules[:1], append(probeRules, rules[1:]...)...)
 	return RuleFile{Groups: []RuleGroup{{Name: "livekit-" + r.Stack, Interval: EvaluationInterval, Rules: rules}}}, nil
 }
 

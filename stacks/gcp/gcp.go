@@ -97,6 +97,15 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	// given it (mounted from the config Secret); system roots do not verify it.
 	config := regional.RenderConfig(s, g.Region, creds, redis.Address, redis.Password, livekit.Redis{CACertFile: lkk8s.FilePath(gcpc.RedisCAFile)})
 
+	// GMP scrapes pods and cannot probe GET /: the 406 rules are left out
+	// (the Gateway's health check takes such a node out).
+	obs := regional.Observability(s)
+	obs.NoHealthProbe = true
+	alertRules, err := obs.Rules()
+	if err != nil {
+		return nil, err
+	}
+
 	cluster, err := gcpc.NewMediaCluster(ctx, name, &gcpc.MediaClusterArgs{
 		MediaClusterArgs:         regional.MediaClusterArgs(s, config, g.DrainSeconds),
 		Project:                  g.Project,
@@ -116,6 +125,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		RedisCACert:              redis.CACert,
 		DNSProvider:              dns,
 		ControlPlaneLogs:         r.Logs.ControlPlane,
+		AlertRules:               &alertRules,
 	})
 	if err != nil {
 		return nil, err

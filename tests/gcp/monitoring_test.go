@@ -1,0 +1,138 @@
+package gcp_test
+
+import (
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/livekit-infra/livekit-infra/components/observability"
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/stacks/regional"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+)
+
+const tRules = "kubernetes:monitoring.googleapis.com/v1:Rules"
+
+// Managed Service for Prometheus scrapes LiveKit's metrics port at /metrics
+// under the job the rules select on (GMP names the job after the
+// PodMonitoring), in the LiveKit namespace.
+func TestManagedPrometheusScrape(t *testing.T) {
+	p := stackPlan(t)
+	pm := one(t, p, tPodMonitor)
+	expect(t, pm, map[string]any{
+		"metadata.name":                                           observability.JobLiveKit,
+		"spec.endpoints[0].port":                                  6789,
+		"spec.endpoints[0].path":                                  "/metrics",
+		"spec.endpoints[0].interval":                              "30s",
+		`spec.selector.matchLabels["app.kubernetes.io/name"]`:     "livekit-server",
+		`spec.selector.matchLabels["app.kubernetes.io/instance"]`: "livekit",
+	})
+	if ns := pm.InputString("metadata.namespace"); ns != one(t, p, tRules).InputString("metadata.namespace") {
+		t.Errorf("PodMonitoring in %q, Rules elsewhere: GMP evaluates a Rules object over its own namespace's series only", ns)
+	}
+}
+
+// The GMP Rules object carries the region's rendered rule groups, from
+// gcp-eu's maxNodes (10) and pod CPU (3 vCPUs: 75 participants a node).
+func TestManagedPrometheusRules(t *testing.T) {
+	p := stackPlan(t)
+	r := one(t, p, tRules)
+	spec, ok := r.Input("spec")
+	if !ok {
+		t.Fatal("Rules has no spec")
+	}
+	doc, err := yaml.Marshal(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got observability.RuleFile
+	if err := yaml.Unmarshal(doc, &got); err != nil {
+		t.Fatalf("Rules spec is not a rule file: %v\n%s", err, doc)
+	}
+
+	sc, err := plan.LoadStackConfig("../..", "gcp-eu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := settings.Parse(sc.Stack, settings.Raw{Values: sc.Config, Secret: map[string]bool{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	region := regional.Observability(s)
+	region.NoHealthProbe = true
+	want, err := region.Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Rules spec differs from the rendered rules:\n%s", doc)
+	}
+
+	exprs := map[string]string{}
+	for _, g := range got.Groups {
+		if g.Interval != observability.EvaluationInterval {
+			t.Errorf("group %s interval %q", g.Name, g.Interval)
+		}
+		for _, rule := range g.Rules {
+			exprs[rule.Alert] = rule.Expr
+			if rule.Annotations["runbook"] == "" {
+				t.Errorf("%s has no runbook line", rule.Alert)
+			}
+		}
+	}
+	for alert, want := range map[string]string{
+		observability.AlertNoNodeScraped:        `absent(up{job="livekit"} == 1)`,
+		observability.AlertAtMaxNodes:           `count(up{job="livekit"} == 1) >= 10 and`,
+		observability.AlertNodeNearCapacity:     `livekit_participant_total{job="livekit"} > 60`,
+		observability.AlertRegionNearCapacity:   `sum(livekit_participant_total{job="livekit"}) > 600`,
+		observability.AlertNodeNearSysloadLimit: `rate(process_cpu_seconds_total{job="livekit"}[5m]) / 3 * 100 >`,
+	} {
+		if !strings.HasPrefix(exprs[alert], want) {
+			t.Errorf("%s expr = %q, want it to start %q", alert, exprs[alert], want)
+		}
+	}
+	// GMP runs no blackbox probe: a rule on its job would fire forever.
+	for _, alert := range []string{observability.AlertNodeLostRedis, observability.AlertNoHealthyNode} {
+		if e, ok := exprs[alert]; ok {
+			t.Errorf("%s (%s) is deployed, but GMP has no %s job", alert, e, observability.JobHealth)
+		}
+	}
+}
+
+// No firewall rule admits the metrics port from anywhere: GMP's collector
+// scrapes it from the node itself.
+func TestMetricsPortNotOpen(t *testing.T) {
+	p := stackPlan(t)
+	for _, fw := range p.ByType(tFirewall) {
+		if fw.InputString("direction") == "EGRESS" {
+			continue
+		}
+		a, _ := fw.Input("allows")
+		list, _ := a.([]any)
+		for _, e := range list {
+			m := e.(map[string]any)
+			proto, _ := m["protocol"].(string)
+			if proto != "tcp" && proto != "all" {
+				continue
+			}
+			ports := strs(m["ports"])
+			if len(ports) == 0 {
+				t.Errorf("firewall %s allows every %s port (metrics 6789 among them)", fw.Name, proto)
+			}
+			for _, span := range ports {
+				lo, hi, _ := strings.Cut(span, "-")
+				l, _ := strconv.Atoi(lo)
+				h := l
+				if hi != "" {
+					h, _ = strconv.Atoi(hi)
+				}
+				if l <= 6789 && 6789 <= h {
+					t.Errorf("firewall %s opens tcp %s, which includes the metrics port 6789 (sources %v)", fw.Name, span, strs(input(t, &fw, "sourceRanges")))
+				}
+			}
+		}
+	}
+}
