@@ -186,11 +186,12 @@ func (c *Catalog) Estimate(p *plan.Plan, o Options) *Estimate {
 		o.Assumptions = DefaultAssumptions()
 	}
 	e := &Estimate{Stack: p.Stack, Regions: o.Regions, Assumptions: o.Assumptions, PriceDates: map[string]string{}}
-	e.Nodes.Min, e.Nodes.Max = c.nodes(p, o.Regions)
 	byURN := map[string]plan.Resource{}
 	for _, r := range p.Resources {
 		byURN[r.URN] = r
 	}
+	var perComponent map[string]Nodes
+	e.Nodes, perComponent = c.nodes(p, o.Regions, byURN)
 	comps := map[string]*ComponentCost{}
 	var order []string
 	currencies := map[string]bool{}
@@ -211,7 +212,11 @@ func (c *Catalog) Estimate(p *plan.Plan, o Options) *Estimate {
 			currencies[pf.Currency] = true
 			e.PriceDates[pf.File] = pf.Date
 			for i, it := range lk.Items {
-				ln, ok, err := price(it, r.Inputs, e.Nodes.Min, e.Nodes.Max, o.Assumptions)
+				n := e.Nodes
+				if cn, ok := perComponent[rc.Component]; ok {
+					n = cn
+				}
+				ln, ok, err := price(it, r.Inputs, n.Min, n.Max, o.Assumptions)
 				if err != nil {
 					rc.Unpriced = fmt.Sprintf("%s (%s/%s types[%q][%d])", err, PricesDir, lk.File, r.Type, i)
 					rc.Lines, rc.Monthly = nil, Pair{}
@@ -332,9 +337,15 @@ func cpuTarget(cfg map[string]string) float64 {
 	return 70
 }
 
-// nodes sums the node counts of the plan's scalers (the resources the price
-// files name under scalers:).
-func (c *Catalog) nodes(p *plan.Plan, r Regions) (lo, hi int) {
+// nodes returns the bounds of the plan's scalers (the resources the price
+// files name under scalers:) per component, and the stack's LiveKit nodes:
+// the MediaCluster's scalers, or all scalers' sum when there is no
+// MediaCluster. A per-node price multiplies by its own component's bounds,
+// so the Egress service scales its own tasks, not LiveKit's.
+func (c *Catalog) nodes(p *plan.Plan, r Regions, byURN map[string]plan.Resource) (live Nodes, per map[string]Nodes) {
+	per = map[string]Nodes{}
+	var sum Nodes
+	found := false
 	for _, res := range p.Resources {
 		if !res.Custom {
 			continue
@@ -347,14 +358,29 @@ func (c *Catalog) nodes(p *plan.Plan, r Regions) (lo, hi int) {
 			if s, ok := pf.Scalers[res.Type]; ok {
 				a, _ := number(lookupPath(res.Inputs, s.Min))
 				b, _ := number(lookupPath(res.Inputs, s.Max))
-				lo += int(a)
-				hi += int(b)
+				comp := componentOf(res, byURN)
+				n := per[comp]
+				n.Min += int(a)
+				n.Max += int(b)
+				per[comp] = n
+				sum.Min += int(a)
+				sum.Max += int(b)
+				if strings.HasPrefix(comp, mediaClusterType+" ") {
+					live.Min += int(a)
+					live.Max += int(b)
+					found = true
+				}
 				break
 			}
 		}
 	}
-	return lo, hi
+	if !found {
+		live = sum
+	}
+	return live, per
 }
+
+const mediaClusterType = "livekit-infra:index:MediaCluster"
 
 // componentOf names the nearest component above r ("Type name"), or
 // "(stack)" for top-level resources.

@@ -17,8 +17,11 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
 )
 
 // checker is a health checker as the plan configures it: it probes every
@@ -76,7 +79,14 @@ func awsCheckers(t *testing.T) (alb, container checker, tolerance time.Duration)
 	t.Helper()
 	rs := regionStackNamed(t, "aws-prod")
 	p := regionPlan(t, rs)
-	tgs := p.ByType("aws:lb/targetGroup:TargetGroup")
+	// The signaling target group: the TURN/TLS one is TCP, health-checked on
+	// the TURN port, and does not depend on Redis.
+	var tgs []plan.Resource
+	for _, tg := range p.ByType("aws:lb/targetGroup:TargetGroup") {
+		if tg.InputString("protocol") != "TCP" && tg.InputString("protocol") != "TLS" {
+			tgs = append(tgs, tg)
+		}
+	}
 	if len(tgs) != 1 {
 		t.Fatalf("%d target groups, want 1", len(tgs))
 	}
@@ -92,7 +102,13 @@ func awsCheckers(t *testing.T) (alb, container checker, tolerance time.Duration)
 	alb = checker{Name: "ALB target group", Interval: time.Duration(iv) * time.Second, Threshold: th,
 		Passes: func(code int) bool { return code != 0 && matcherAccepts(matcher, code) }}
 
-	tds := p.ByType("aws:ecs/taskDefinition:TaskDefinition")
+	// LiveKit's task definition (Egress has its own).
+	var tds []plan.Resource
+	for _, td := range p.ByType("aws:ecs/taskDefinition:TaskDefinition") {
+		if strings.Contains(td.InputString("containerDefinitions"), `"name":"livekit"`) {
+			tds = append(tds, td)
+		}
+	}
 	if len(tds) != 1 {
 		t.Fatalf("%d task definitions, want 1", len(tds))
 	}

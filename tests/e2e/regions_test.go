@@ -471,7 +471,8 @@ func ecsContainerHealthChecks(p *plan.Plan) ([]healthCheck, error) {
 			return nil, fmt.Errorf("%s %s: containerDefinitions: %v", r.Type, r.Name, err)
 		}
 		for _, d := range defs {
-			if d.HealthCheck == nil || len(d.HealthCheck.Command) == 0 {
+			// Only LiveKit's container: Egress checks its own health port.
+			if d.Name != "livekit" || d.HealthCheck == nil || len(d.HealthCheck.Command) == 0 {
 				continue
 			}
 			src := fmt.Sprintf("%s %s container %q healthCheck.command", r.Type, r.Name, d.Name)
