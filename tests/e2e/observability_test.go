@@ -271,7 +271,21 @@ func TestCentralPrometheusSeesEveryRegion(t *testing.T) {
 	cp := startPrometheus(t, "prometheus-central", central, nil)
 
 	step(t, "the metric catalog matches a real v1.13.5 node", func(t *testing.T) {
+		// A fresh node registers some series (e.g. livekit_node_packet_total)
+		// only on its first stats update, a few seconds after start.
+		missingIdle := func(types map[string]string) bool {
+			for _, m := range observability.Metrics {
+				if _, ok := types[m.Name]; !ok && m.Idle && (m.Source == "livekit" || m.Source == "process") {
+					return true
+				}
+			}
+			return false
+		}
 		types := metricTypes(t, regions[0].MetricsURL)
+		for deadline := time.Now().Add(30 * time.Second); missingIdle(types) && time.Now().Before(deadline); {
+			time.Sleep(time.Second)
+			types = metricTypes(t, regions[0].MetricsURL)
+		}
 		for _, m := range observability.Metrics {
 			if m.Source != "livekit" && m.Source != "process" {
 				continue
