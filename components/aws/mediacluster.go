@@ -45,6 +45,9 @@ type MediaClusterArgs struct {
 	// Spot runs the tasks above an on-demand base on Fargate Spot; nil runs
 	// every task on FARGATE.
 	Spot *FargateSpot
+	// PullRepositoryArnPattern is the ECR repositories the execution role
+	// may pull Image from (RegistryMirror); empty when pulling Docker Hub.
+	PullRepositoryArnPattern string
 }
 
 // MediaCluster is the ECS Fargate LiveKit cluster behind an HTTPS ALB.
@@ -174,7 +177,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	roles, err := taskRoles(ctx, name, configSecret.Arn, logs.Arn, parent)
+	roles, err := taskRoles(ctx, name, configSecret.Arn, logs.Arn, args.PullRepositoryArnPattern, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -426,7 +429,7 @@ type roles struct{ execution, task *iam.Role }
 // taskRoles declares the execution role (pull config secret, write logs) and
 // the task role, which grants nothing: LiveKit servers never write
 // recordings, the Egress workers do (egress.go holds the bucket grant).
-func taskRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn pulumi.StringInput, parent pulumi.ResourceOption) (*roles, error) {
+func taskRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn pulumi.StringInput, pullArns string, parent pulumi.ResourceOption) (*roles, error) {
 	trust, _ := json.Marshal(map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []map[string]any{{
@@ -442,10 +445,10 @@ func taskRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn pu
 		return nil, err
 	}
 	execPolicy := pulumi.All(configSecretArn, logGroupArn).ApplyT(func(v []any) (string, error) {
-		return policyJSON(
-			statement{Sid: "ReadLiveKitConfig", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: []string{v[0].(string)}},
-			statement{Sid: "WriteLogs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: []string{v[1].(string) + ":*"}},
-		)
+		return policyJSON(append([]statement{
+			{Sid: "ReadLiveKitConfig", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: []string{v[0].(string)}},
+			{Sid: "WriteLogs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: []string{v[1].(string) + ":*"}},
+		}, PullStatements(pullArns)...)...)
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(ctx, name+"-execution", &iam.RolePolicyArgs{Role: exec.Name, Policy: execPolicy}, parent); err != nil {
 		return nil, err

@@ -114,6 +114,9 @@ type MediaCluster struct {
 	WorkspaceID      pulumi.StringOutput
 	OIDCIssuerURL    pulumi.StringOutput
 	CertificateNames pulumi.StringArrayOutput
+	// KubeletObjectID is the principal of the nodes' kubelet identity,
+	// which pulls images (AcrPull on the registry mirror).
+	KubeletObjectID pulumi.StringOutput
 }
 
 var (
@@ -356,6 +359,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	m.MediaClusterOutputs = components.NewMediaClusterOutputs(args.Hostname, args.IngressIPAddress.ToStringOutput())
 	m.ClusterName = cluster.Name
 	m.ClusterID = cluster.ID().ToStringOutput()
+	m.KubeletObjectID = cluster.IdentityProfile.MapIndex(pulumi.String("kubeletidentity")).ObjectId().Elem().ToStringOutput()
 	m.Kubeconfig = kubeconfig
 	m.WorkspaceID = workspace.ID().ToStringOutput()
 	m.OIDCIssuerURL = issuer

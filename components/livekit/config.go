@@ -21,8 +21,12 @@ import (
 // against: the container image tag and the Go module used by the tests.
 const Version = "v1.13.5"
 
-// Image is the default container image, pinned to Version.
-const Image = "livekit/livekit-server:" + Version
+// ImageDigest is the digest of Version's multi-arch image index on Docker
+// Hub: nodes pull the digest, the tag stays for people.
+const ImageDigest = "sha256:3497163e15c48fef6e7830c78716f9e9d5edc28abf7aa90b61c86e93bbc306b1"
+
+// Image is the default container image, pinned to Version by digest.
+const Image = "livekit/livekit-server:" + Version + "@" + ImageDigest
 
 // Fixed ports. LiveKit's defaults, kept because every firewall rule, health
 // check and probe in the product refers to them.

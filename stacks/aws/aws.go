@@ -103,8 +103,34 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	// ElastiCache in-transit encryption uses Amazon's public CA: TLS, no CA file.
 	config := regional.RenderConfig(s, a.Region, creds, redis.Address, redis.Password, livekit.Redis{})
 
+	// Tasks pull through the region's ECR pull-through cache, by digest.
+	var mirrorOut *components.RegistryMirrorOutputs
+	var pullArns string
+	if r.Mirror.On {
+		var token pulumi.StringInput
+		if r.Mirror.DockerHubToken.IsSet() {
+			token = r.Mirror.DockerHubToken.Output()
+		}
+		mirror, err := awsc.NewRegistryMirror(ctx, name+"-mirror", &awsc.RegistryMirrorArgs{
+			RegistryMirrorArgs: components.RegistryMirrorArgs{Images: regional.MirrorImages(s)},
+			Region:             a.Region,
+			RepositoryPrefix:   awsc.RepositoryPrefix(ctx.Stack()),
+			DockerHubUsername:  r.Mirror.DockerHubUsername,
+			DockerHubToken:     token,
+		})
+		if err != nil {
+			return nil, err
+		}
+		mirrorOut, pullArns = &mirror.RegistryMirrorOutputs, mirror.RepositoryArnPattern
+	}
+	clusterArgs := regional.MediaClusterArgs(s, config, a.DrainSeconds)
+	if clusterArgs.Image, err = regional.Image(mirrorOut, r.ImageRef); err != nil {
+		return nil, err
+	}
+
 	cluster, err := awsc.NewMediaCluster(ctx, name, &awsc.MediaClusterArgs{
-		MediaClusterArgs:                regional.MediaClusterArgs(s, config, a.DrainSeconds),
+		MediaClusterArgs:                clusterArgs,
+		PullRepositoryArnPattern:        pullArns,
 		Region:                          a.Region,
 		VpcID:                           network.NetworkID,
 		PublicSubnetIDs:                 network.PublicSubnetIDs,
@@ -180,7 +206,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	return regional.Outputs(s, regional.Shared{
 		Cloud: "aws", Region: a.Region, URL: cluster.URL, HealthURL: cluster.HealthURL,
 		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
-		Fingerprint: creds.Fingerprint, DrainSeconds: a.DrainSeconds,
+		Fingerprint: creds.Fingerprint, DrainSeconds: a.DrainSeconds, Image: clusterArgs.Image,
 	}, extra), nil
 }
 

@@ -111,8 +111,13 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	// public CA: TLS on, no CA file.
 	config := regional.RenderConfig(s, a.Location, creds, redis.Address, redis.Password, livekit.Redis{})
 
+	mirror, clusterArgs, err := mirrorImage(ctx, s, name, network.ResourceGroupName, regional.MediaClusterArgs(s, config, a.DrainSeconds))
+	if err != nil {
+		return nil, err
+	}
+
 	cluster, err := azurec.NewMediaCluster(ctx, name, &azurec.MediaClusterArgs{
-		MediaClusterArgs:         regional.MediaClusterArgs(s, config, a.DrainSeconds),
+		MediaClusterArgs:         clusterArgs,
 		Location:                 a.Location,
 		ResourceGroupName:        network.ResourceGroupName,
 		VnetID:                   network.NetworkID,
@@ -148,6 +153,13 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	// The kubelet identity (AKS's, per cluster) pulls the LiveKit image.
+	if mirror != nil {
+		if _, err := mirror.AllowPull("kubelet", cluster.KubeletObjectID); err != nil {
+			return nil, err
+		}
+	}
+
 	// VNet flow logs (a storage account of their own, kept logRetentionDays
 	// by their retention policy) and the kube-audit-admin and Front Door
 	// access logs (Log Analytics, kept logRetentionDays).
@@ -176,7 +188,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	return regional.Outputs(s, regional.Shared{
 		Cloud: "azure", Region: a.Location, URL: cluster.URL, HealthURL: cluster.HealthURL,
 		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
-		Fingerprint: creds.Fingerprint, DrainSeconds: a.DrainSeconds,
+		Fingerprint: creds.Fingerprint, DrainSeconds: a.DrainSeconds, Image: clusterArgs.Image,
 	}, pulumi.Map{
 		"ingressIp":             network.IngressIPAddress,
 		"redisHost":             redis.Host,

@@ -106,8 +106,29 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	// Nodes pull through an Artifact Registry remote repository of Docker
+	// Hub in the region, by digest.
+	var mirror *gcpc.RegistryMirror
+	var mirrorOut *components.RegistryMirrorOutputs
+	if r.Mirror.On {
+		mirror, err = gcpc.NewRegistryMirror(ctx, name+"-mirror", &gcpc.RegistryMirrorArgs{
+			RegistryMirrorArgs: components.RegistryMirrorArgs{Images: regional.MirrorImages(s)},
+			Project:            g.Project,
+			Region:             g.Region,
+			RepositoryID:       gcpc.RepositoryID(ctx.Stack()),
+		})
+		if err != nil {
+			return nil, err
+		}
+		mirrorOut = &mirror.RegistryMirrorOutputs
+	}
+	clusterArgs := regional.MediaClusterArgs(s, config, g.DrainSeconds)
+	if clusterArgs.Image, err = regional.Image(mirrorOut, r.ImageRef); err != nil {
+		return nil, err
+	}
+
 	cluster, err := gcpc.NewMediaCluster(ctx, name, &gcpc.MediaClusterArgs{
-		MediaClusterArgs:         regional.MediaClusterArgs(s, config, g.DrainSeconds),
+		MediaClusterArgs:         clusterArgs,
 		Project:                  g.Project,
 		Region:                   g.Region,
 		NetworkID:                network.NetworkID,
@@ -129,6 +150,12 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+
+	if mirror != nil {
+		if err := mirror.AllowPull("nodes", cluster.NodeServiceAccount); err != nil {
+			return nil, err
+		}
 	}
 
 	// The subnet's flows and the control plane's logs, kept logRetentionDays
@@ -158,7 +185,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	return regional.Outputs(s, regional.Shared{
 		Cloud: "gcp", Region: g.Region, URL: cluster.URL, HealthURL: cluster.HealthURL,
 		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
-		Fingerprint: creds.Fingerprint, DrainSeconds: g.DrainSeconds,
+		Fingerprint: creds.Fingerprint, DrainSeconds: g.DrainSeconds, Image: clusterArgs.Image,
 	}, pulumi.Map{
 		"project":              pulumi.String(g.Project),
 		"logBucket":            logs.Bucket,

@@ -199,6 +199,12 @@ var azureComputed = map[string]ComputedFunc{
 				"enabled":   true,
 				"issuerURL": fmt.Sprintf("https://%s.oic.prod-aks.azure.com/%s/%s/", loc, FakeAzureTenant, uuidish("oidc"+mi.Name)),
 			},
+			// AKS's own kubelet identity, in the node resource group.
+			"identityProfile": map[string]any{"kubeletidentity": map[string]any{
+				"clientId":   uuidish("kubelet-client" + mi.Name),
+				"objectId":   uuidish("kubelet" + mi.Name),
+				"resourceId": fmt.Sprintf("/subscriptions/%s/resourceGroups/MC_%s_%s/providers/Microsoft.ManagedIdentity/userAssignedIdentities/%s-agentpool", FakeAzureSubscription, mi.PhysicalName(), loc, mi.PhysicalName()),
+			}},
 			"provisioningState": "Succeeded",
 		})
 	},

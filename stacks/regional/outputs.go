@@ -26,10 +26,12 @@ const (
 	OutputRedisEndpoint     = "redisEndpoint"
 	OutputRecordingsCDN     = "recordingsCdn"
 	OutputLiveKitVersion    = "livekitVersion"
-	OutputMediaUDPPorts     = "mediaUdpPorts"
-	OutputMinNodes          = "minNodes"
-	OutputMaxNodes          = "maxNodes"
-	OutputDrainSeconds      = "drainTimeoutSeconds"
+	// OutputImage is the reference the nodes pull: the mirror's, by digest.
+	OutputImage         = "image"
+	OutputMediaUDPPorts = "mediaUdpPorts"
+	OutputMinNodes      = "minNodes"
+	OutputMaxNodes      = "maxNodes"
+	OutputDrainSeconds  = "drainTimeoutSeconds"
 )
 
 // Shared is what every region reports under the keys above.
@@ -41,6 +43,8 @@ type Shared struct {
 	RecordingsCDN pulumi.StringOutput
 	Fingerprint   pulumi.StringOutput
 	DrainSeconds  int
+	// Image is the LiveKit image the nodes pull (MediaClusterArgs.Image).
+	Image string
 }
 
 // Outputs is a regional stack's outputs: the shared ones, then the cloud's
@@ -63,6 +67,7 @@ func Outputs(s *settings.Stack, sh Shared, extra pulumi.Map) pulumi.Map {
 		OutputRedisEndpoint:     sh.RedisEndpoint,
 		OutputRecordingsCDN:     sh.RecordingsCDN,
 		OutputLiveKitVersion:    pulumi.String(livekit.Version),
+		OutputImage:             pulumi.String(sh.Image),
 		OutputMediaUDPPorts:     pulumi.String(r.Media.String()),
 		OutputMinNodes:          pulumi.Int(r.Scaling.Min),
 		OutputMaxNodes:          pulumi.Int(r.Scaling.Max),

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/livekit-infra/livekit-infra/components/imageref"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
@@ -29,7 +30,12 @@ type Stack struct {
 // Region holds what every regional kind (aws, gcp, azure) shares.
 type Region struct {
 	Hostname string
+	// Image is the LiveKit image as configured; ImageRef its parts (a
+	// Docker Hub repository pinned by digest).
 	Image    string
+	ImageRef imageref.Ref
+	// Mirror is the region's registry mirror (registryMirror).
+	Mirror Mirror
 	// CredentialsStack names the credentials stack whose key set the region
 	// serves; empty means its own APIKey/APISecret (or generated ones).
 	CredentialsStack string
@@ -139,7 +145,9 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 var (
 	dnsNameRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
 	zoneIDRe  = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
-	imageRe   = regexp.MustCompile(`^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$`)
+	// imageRe is a reference pinned by tag or digest (egressImage; the
+	// LiveKit image itself must carry a digest: imageref).
+	imageRe = regexp.MustCompile(`^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$`)
 )
 
 // hostname reads a hostname key that defaults to <label>.<domain> and must
@@ -165,10 +173,8 @@ func (p *parser) region(s *Stack) *Region {
 	if r.Hostname != "" && r.Hostname == s.GlobalHostname {
 		p.fail(spec("hostname").Full(), quote(r.Hostname), "must differ from the global hostname "+s.GlobalHostname+": health checks target each region by its own name")
 	}
-	r.Image = p.str("image")
-	if !imageRe.MatchString(r.Image) || strings.HasSuffix(r.Image, ":latest") {
-		p.fail(spec("image").Full(), quote(r.Image), "must be an image pinned by tag or digest, not :latest (default "+livekit.Image+")")
-	}
+	r.Image, r.ImageRef = p.image("image", livekit.Image)
+	r.Mirror = p.mirror(s)
 	r.CredentialsStack = p.stackName("credentialsStack")
 	r.APIKey = p.secret("apiKey", "APIplanplaceholder", livekit.CheckKeyID)
 	r.APISecret = p.secret("apiSecret", strings.Repeat("p", 48), livekit.CheckSecret)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
 )
 
@@ -128,8 +129,8 @@ func TestContainerHealthCheck(t *testing.T) {
 func TestContainerBasics(t *testing.T) {
 	p := prod(t)
 	c := livekitContainer(t, p)
-	if c.Image != "livekit/livekit-server:v1.13.5" {
-		t.Errorf("image = %q, want the pinned livekit/livekit-server:v1.13.5", c.Image)
+	if want := ecrMirror(t, p) + "/" + livekit.Image; c.Image != want {
+		t.Errorf("image = %q, want the pinned %s through the ECR mirror", c.Image, want)
 	}
 	if !c.Essential {
 		t.Error("the LiveKit container is not essential")
@@ -284,7 +285,8 @@ const testImageDigest = "livekit/livekit-server@sha256:0123456789abcdef012345678
 // An image pinned by digest reaches the task definition verbatim (#17 item
 // 15: digests everywhere).
 func TestImageByDigest(t *testing.T) {
-	if got := livekitContainer(t, variantPlan(t, "digest")).Image; got != testImageDigest {
-		t.Errorf("container image %q, want %q", got, testImageDigest)
+	p := variantPlan(t, "digest")
+	if got, want := livekitContainer(t, p).Image, ecrMirror(t, p)+"/"+testImageDigest; got != want {
+		t.Errorf("container image %q, want %q", got, want)
 	}
 }

@@ -32,7 +32,9 @@ func grants(t *testing.T, what string, doc policyDoc) map[string][]string {
 				t.Errorf("%s: wildcard action %q", what, a)
 			}
 			for _, r := range s.resources(t) {
-				if r == "*" || strings.HasSuffix(r, ":*:*") {
+				// ECR's registry token takes no resource (the image reads
+				// are scoped to the mirror's repositories instead).
+				if (r == "*" && a != "ecr:GetAuthorizationToken") || strings.HasSuffix(r, ":*:*") {
 					t.Errorf("%s: action %s on wildcard resource %q", what, a, r)
 				}
 				out[a] = append(out[a], r)
@@ -55,6 +57,11 @@ func TestExecutionRolePolicy(t *testing.T) {
 	for a, rs := range g {
 		switch {
 		case a == "secretsmanager:GetSecretValue":
+		case a == "ecr:GetAuthorizationToken":
+		case strings.HasPrefix(a, "ecr:"):
+			if want := mirrorRepositories(t, p); !slices.Equal(rs, []string{want}) {
+				t.Errorf("%s on %v, want the mirror's repositories %s only", a, rs, want)
+			}
 		case strings.HasPrefix(a, "logs:"):
 			for _, r := range rs {
 				if !strings.Contains(r, str(t, logs, "name")) {
@@ -62,7 +69,7 @@ func TestExecutionRolePolicy(t *testing.T) {
 				}
 			}
 		default:
-			t.Errorf("execution role may %s on %v; it needs only the config secret and logs", a, rs)
+			t.Errorf("execution role may %s on %v; it needs only the config secret, logs and the mirror's images", a, rs)
 		}
 	}
 	for _, a := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {

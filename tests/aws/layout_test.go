@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-var componentTypes = []string{tNetwork, tRedisCache, tMedia, tRecordings, tCredentials, tAuditLogs, tMonitoring, tEgress}
+var componentTypes = []string{tNetwork, tRedisCache, tMedia, tRecordings, tCredentials, tAuditLogs, tMonitoring, tEgress, tMirror}
 
 // The region is composed of exactly one of each component, declared at the
 // top of the stack.

@@ -47,8 +47,8 @@ func TestAKSIdentity(t *testing.T) {
 	}
 	scopes := map[string]bool{}
 	for _, ra := range p.ByType(tAssignment) {
-		if strings.HasPrefix(ra.Name, "livekit-token-server") || ra.Name == "livekit-deployer" {
-			continue // not the cluster's identity: TestTokenServerKeyVault, TestRecordingsIdentityAccess, TestAKSEntraAccess
+		if strings.HasPrefix(ra.Name, "livekit-token-server") || ra.Name == "livekit-deployer" || ra.Name == "livekit-mirror-kubelet" {
+			continue // not the cluster's identity: TestTokenServerKeyVault, TestRecordingsIdentityAccess, TestAKSEntraAccess, TestKubeletPullsFromMirror
 		}
 		if str(t, &ra, "roleDefinitionName") != "Network Contributor" {
 			t.Errorf("role assignment %s grants %s", ra.Name, str(t, &ra, "roleDefinitionName"))

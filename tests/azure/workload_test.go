@@ -23,7 +23,7 @@ func TestWorkloadChartValues(t *testing.T) {
 		"chart":                   "livekit-server",
 		"version":                 "1.9.0",
 		"repositoryOpts.repo":     "https://helm.livekit.io",
-		"values.image.repository": "livekit/livekit-server",
+		"values.image.repository": acrMirror(t, p) + "/livekit/livekit-server",
 		"values.image.tag":        "v1.13.5",
 		`values.nodeSelector["kubernetes.azure.com/agentpool"]`: "livekit",
 		"values.resources.requests.cpu":                         "3",

@@ -112,9 +112,19 @@ func TestInvalidConfig(t *testing.T) {
 		{name: "globalHostname outside the zone", set: map[string]string{ns + "globalHostname": "livekit.example.net"},
 			key: ns + "globalHostname", want: []string{`"livekit.example.net"`, "inside the zone example.com"}},
 		{name: "image latest", set: map[string]string{ns + "image": "livekit/livekit-server:latest"},
-			key: ns + "image", want: []string{`"livekit/livekit-server:latest"`, "not :latest", livekit.Image}},
+			key: ns + "image", want: []string{`"livekit/livekit-server:latest"`, "pinned by digest", livekit.Image}},
 		{name: "image unpinned", set: map[string]string{ns + "image": "livekit/livekit-server"},
-			key: ns + "image", want: []string{`"livekit/livekit-server"`, "pinned by tag or digest"}},
+			key: ns + "image", want: []string{`"livekit/livekit-server"`, "pinned by digest"}},
+		{name: "image bad digest", set: map[string]string{ns + "image": "livekit/livekit-server:v1.13.5@sha256:3497163e"},
+			key: ns + "image", want: []string{`"livekit/livekit-server:v1.13.5@sha256:3497163e"`, "sha256: followed by 64 lowercase hex digits"}},
+		{name: "image tag only", set: map[string]string{ns + "image": "livekit/livekit-server:v1.13.5"},
+			key: ns + "image", want: []string{"pinned by digest", "the tag stays for people"}},
+		{name: "image other registry", set: map[string]string{ns + "image": "ghcr.io/livekit/livekit-server:v1.13.5@" + livekit.ImageDigest},
+			key: ns + "image", want: []string{`registry "ghcr.io"`, "mirrors cache Docker Hub"}},
+		{name: "dockerHubUsername invalid", set: map[string]string{ns + "dockerHubUsername": "Not A User"},
+			key: ns + "dockerHubUsername", want: []string{`"Not A User"`, "Docker Hub username"}},
+		{name: "dockerHub without mirror", set: map[string]string{ns + "registryMirror": "false", ns + "dockerHubUsername": "lkinfra"},
+			key: ns + "registryMirror", want: []string{"contradicts", "dockerHubUsername"}},
 		{name: "apiSecret plain text",
 			set:    map[string]string{ns + "apiKey": "APIabc123", ns + "apiSecret": secret48},
 			secret: []string{ns + "apiKey"},
@@ -536,8 +546,10 @@ func TestSecureValuesArePlaceholders(t *testing.T) {
 			t.Errorf("printing the settings reveals a secret value %q:\n%s", stand, dump)
 		}
 	}
-	if n := strings.Count(dump, "[secret]"); n != 12 {
-		t.Errorf("expected each secret masked in each of 3 prints (3 in Region with the alert webhook, 1 in AWS), found %d [secret]:\n%s", n, dump)
+	// Region holds apiKey, apiSecret, the alert webhook and the unset
+	// dockerHubAccessToken.
+	if n := strings.Count(dump, "[secret]"); n != 15 {
+		t.Errorf("expected each secret masked in each of 3 prints (4 in Region, 1 in AWS), found %d [secret]:\n%s", n, dump)
 	}
 
 	// The same values in plain text are refused, and the error does not

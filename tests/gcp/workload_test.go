@@ -80,7 +80,7 @@ func TestChartValues(t *testing.T) {
 		"namespace":           "livekit",
 
 		"values.podHostNetwork":                             true,
-		"values.image.repository":                           "livekit/livekit-server",
+		"values.image.repository":                           gcpMirror + "/livekit/livekit-server",
 		"values.image.tag":                                  "v1.13.5",
 		"values.terminationGracePeriodSeconds":              18000,
 		"values.fullnameOverride":                           "livekit-server",
@@ -208,7 +208,7 @@ func TestImageByDigest(t *testing.T) {
 			continue
 		}
 		chart := find(t, p, "kubernetes:helm.sh/v4:Chart", "livekit")
-		if got := chart.InputString("values.image.repository"); got != "livekit/livekit-server" {
+		if got := chart.InputString("values.image.repository"); got != gcpMirror+"/livekit/livekit-server" {
 			t.Errorf("image %s: chart repository %q", image, got)
 		}
 	}

@@ -1,0 +1,126 @@
+package azure
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+
+	acr "github.com/pulumi/pulumi-azure-native-sdk/containerregistry/v2"
+	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/authorization"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+)
+
+// AcrPull is the one role a puller gets, on the mirror registry only.
+const AcrPull = "AcrPull"
+
+// RegistryMirrorArgs adds the ACR specifics to the contract.
+type RegistryMirrorArgs struct {
+	components.RegistryMirrorArgs
+	Location          string
+	ResourceGroupName pulumi.StringInput
+	// RegistryName is globally unique (RegistryName derives one).
+	RegistryName string
+}
+
+// RegistryMirror is an Azure Container Registry with one artifact cache
+// rule per mirrored Docker Hub repository: the first pull of a digest
+// fetches it, later pulls come from the registry. No credential set:
+// ACR reads public Docker Hub repositories anonymously, once per digest.
+type RegistryMirror struct {
+	pulumi.ResourceState
+	components.RegistryMirrorOutputs
+
+	RegistryID  pulumi.StringOutput
+	LoginServer string
+	ctx         *pulumi.Context
+	name        string
+}
+
+var acrNameRe = regexp.MustCompile(`^[a-z0-9]{5,50}$`)
+
+// NewRegistryMirror declares the registry and its cache rules.
+func NewRegistryMirror(ctx *pulumi.Context, name string, args *RegistryMirrorArgs, opts ...pulumi.ResourceOption) (*RegistryMirror, error) {
+	if args == nil {
+		return nil, fmt.Errorf("RegistryMirror %q: args are required", name)
+	}
+	if err := args.RegistryMirrorArgs.Validate(name); err != nil {
+		return nil, err
+	}
+	if args.Location == "" || args.ResourceGroupName == nil {
+		return nil, fmt.Errorf("RegistryMirror %q: Location and ResourceGroupName are required", name)
+	}
+	if !acrNameRe.MatchString(args.RegistryName) {
+		return nil, fmt.Errorf("RegistryMirror %q: RegistryName %q must be 5-50 lowercase letters and digits (ACR's rule)", name, args.RegistryName)
+	}
+	m := &RegistryMirror{ctx: ctx, name: name}
+	if err := ctx.RegisterComponentResource("livekit-infra:index:RegistryMirror", name, m, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(m)
+	reg, err := acr.NewRegistry(ctx, name, &acr.RegistryArgs{
+		RegistryName:      pulumi.String(args.RegistryName),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          pulumi.String(args.Location),
+		// Standard: cache rules exist on every tier; Standard's storage and
+		// pull throughput suit a scale-out of many nodes at once.
+		Sku: &acr.SkuArgs{Name: pulumi.String("Standard")},
+		// Entra ID identities only: no admin user, no anonymous pulls.
+		AdminUserEnabled: pulumi.Bool(false),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	for _, im := range args.Images {
+		path := im.Path()
+		if _, err := acr.NewCacheRule(ctx, name+"-"+ruleName(path), &acr.CacheRuleArgs{
+			CacheRuleName:     pulumi.String(ruleName(path)),
+			RegistryName:      pulumi.String(args.RegistryName),
+			ResourceGroupName: args.ResourceGroupName,
+			SourceRepository:  pulumi.String("docker.io/" + path),
+			TargetRepository:  pulumi.String(path),
+		}, parent, pulumi.DependsOn([]pulumi.Resource{reg})); err != nil {
+			return nil, err
+		}
+	}
+	m.LoginServer = args.RegistryName + ".azurecr.io"
+	m.RegistryID = reg.ID().ToStringOutput()
+	m.RegistryMirrorOutputs = components.NewRegistryMirrorOutputs(m.LoginServer, args.Images)
+	if err := ctx.RegisterResourceOutputs(m, pulumi.Map{"prefix": pulumi.String(m.Prefix), "registryId": m.RegistryID}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// AllowPull grants a managed identity (its principal ID) AcrPull on this
+// registry alone.
+func (m *RegistryMirror) AllowPull(suffix string, principalID pulumi.StringInput) (*authorization.Assignment, error) {
+	return authorization.NewAssignment(m.ctx, m.name+"-"+suffix, &authorization.AssignmentArgs{
+		Scope:                        m.RegistryID,
+		RoleDefinitionName:           pulumi.String(AcrPull),
+		PrincipalId:                  principalID,
+		PrincipalType:                pulumi.String("ServicePrincipal"),
+		SkipServicePrincipalAadCheck: pulumi.Bool(true),
+	}, pulumi.Parent(m))
+}
+
+// ruleName is a cache rule name for a repository path: ACR allows letters,
+// digits and hyphens.
+func ruleName(path string) string {
+	return strings.Trim(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(path, "-"), "-")
+}
+
+// RegistryName derives a registry name for a stack: ACR names are global
+// across Azure, so a hash of the project, stack and location follows a
+// readable prefix.
+func RegistryName(project, stack, location string) string {
+	h := sha256.Sum256([]byte(project + "/" + stack + "/" + location))
+	s := regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(stack), "")
+	if len(s) > 30 {
+		s = s[:30]
+	}
+	return "lk" + s + hex.EncodeToString(h[:])[:10]
+}

@@ -1,0 +1,44 @@
+package imageref
+
+import (
+	"strings"
+	"testing"
+)
+
+const digest = "sha256:3497163e15c48fef6e7830c78716f9e9d5edc28abf7aa90b61c86e93bbc306b1"
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		in, mirrored, err string
+	}{
+		{in: "livekit/livekit-server:v1.13.5@" + digest, mirrored: "m.example/p/livekit/livekit-server:v1.13.5@" + digest},
+		{in: "livekit/livekit-server@" + digest, mirrored: "m.example/p/livekit/livekit-server@" + digest},
+		// Official images live under library/ on Docker Hub.
+		{in: "caddy:2.10.0@" + digest, mirrored: "m.example/p/library/caddy:2.10.0@" + digest},
+		{in: "livekit/livekit-server:v1.13.5", err: "pinned by digest"},
+		{in: "livekit/livekit-server:v1.13.5@sha256:3497163e", err: "64 lowercase hex"},
+		{in: "livekit/livekit-server:v1.13.5@sha256:" + strings.ToUpper(digest[7:]), err: "64 lowercase hex"},
+		{in: "livekit/livekit-server:latest@" + digest, err: "latest"},
+		{in: "ghcr.io/livekit/livekit-server:v1@" + digest, err: `registry "ghcr.io"`},
+		{in: "localhost:5000/lk@" + digest, err: "registry"},
+		{in: "LiveKit/Server:v1@" + digest, err: "not a valid Docker Hub repository"},
+	} {
+		r, err := Parse(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("Parse(%q) error %v, want one containing %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tc.in, err)
+			continue
+		}
+		if got := r.Under("m.example/p/"); got != tc.mirrored {
+			t.Errorf("Parse(%q).Under = %q, want %q", tc.in, got, tc.mirrored)
+		}
+		if r.Spec() != tc.in {
+			t.Errorf("Spec() = %q, want the input %q", r.Spec(), tc.in)
+		}
+	}
+}

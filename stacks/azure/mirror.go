@@ -1,0 +1,33 @@
+package azure
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	azurec "github.com/livekit-infra/livekit-infra/components/azure"
+	"github.com/livekit-infra/livekit-infra/stacks/regional"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+)
+
+// mirrorImage declares the region's ACR mirror (registryMirror) and points
+// the cluster args' image at it, by digest; a nil mirror means Docker Hub.
+func mirrorImage(ctx *pulumi.Context, s *settings.Stack, name string, group pulumi.StringInput, args components.MediaClusterArgs) (*azurec.RegistryMirror, components.MediaClusterArgs, error) {
+	var mirror *azurec.RegistryMirror
+	var out *components.RegistryMirrorOutputs
+	if s.Region.Mirror.On {
+		var err error
+		mirror, err = azurec.NewRegistryMirror(ctx, name+"-mirror", &azurec.RegistryMirrorArgs{
+			RegistryMirrorArgs: components.RegistryMirrorArgs{Images: regional.MirrorImages(s)},
+			Location:           s.Azure.Location,
+			ResourceGroupName:  group,
+			RegistryName:       azurec.RegistryName(ctx.Project(), ctx.Stack(), s.Azure.Location),
+		})
+		if err != nil {
+			return nil, args, err
+		}
+		out = &mirror.RegistryMirrorOutputs
+	}
+	image, err := regional.Image(out, s.Region.ImageRef)
+	args.Image = image
+	return mirror, args, err
+}

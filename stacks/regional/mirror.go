@@ -1,0 +1,23 @@
+package regional
+
+import (
+	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/imageref"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+)
+
+// MirrorImages lists every Docker Hub image the region pulls, each pinned
+// by digest: the registry mirror caches exactly these (add an image here
+// when a region starts pulling it).
+func MirrorImages(s *settings.Stack, extra ...imageref.Ref) []imageref.Ref {
+	return append([]imageref.Ref{s.Region.ImageRef}, extra...)
+}
+
+// Image is where the region's nodes pull ref from: the mirror's copy by
+// digest when registryMirror is on (mirror non-nil), Docker Hub otherwise.
+func Image(mirror *components.RegistryMirrorOutputs, ref imageref.Ref) (string, error) {
+	if mirror == nil {
+		return ref.String(), nil
+	}
+	return mirror.Image(ref)
+}
