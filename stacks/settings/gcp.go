@@ -92,6 +92,7 @@ var gbPerVCPU = map[string]float64{"standard": 4, "highcpu": 1, "highmem": 8}
 
 func (p *parser) gcp(s *Stack) *GCP {
 	g := &GCP{}
+	p.gcpPlatform()
 	g.Project = strings.TrimSpace(p.raw.Values["gcp:project"])
 	switch {
 	case g.Project == "":
