@@ -128,6 +128,13 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	if a.Platform == settings.AWSPlatformEKS {
+		cluster, err := eksCluster(ctx, s, name, network, config, clusterArgs.Image, pullArns, albLogs)
+		if err != nil {
+			return nil, err
+		}
+		return outputs(ctx, s, name, creds, redis, recordings, logs, cluster)
+	}
 	cluster, err := awsc.NewMediaCluster(ctx, name, &awsc.MediaClusterArgs{
 		MediaClusterArgs:                clusterArgs,
 		PullRepositoryArnPattern:        pullArns,
@@ -170,12 +177,39 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-
 	egress, err := egressWorkers(ctx, name, s, creds, cluster, redis, network, recordings)
 	if err != nil {
 		return nil, err
 	}
+	extra := pulumi.Map{
+		"egressService":   egress,
+		"configSecretArn": cluster.ConfigSecretArn,
+		"ecsCluster":      cluster.ClusterName,
+		"ecsService":      cluster.ServiceName,
+		"alarmTopicArn":   monitoring.AlarmTopic,
+	}
+	if r.TURNTLS {
+		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))
+		extra["turnNlbDnsName"] = cluster.TURNLoadBalancer
+	}
+	return outputs(ctx, s, name, creds, redis, recordings, logs, platformCluster{
+		URL: cluster.URL, HealthURL: cluster.HealthURL, LoadBalancer: cluster.LoadBalancer, CertificateArn: cluster.CertificateArn,
+		DrainSeconds: a.DrainSeconds, Image: clusterArgs.Image,
+		Extra: extra,
+	})
+}
 
+// platformCluster is what the region's outputs need from its LiveKit
+// cluster, on either platform.
+type platformCluster struct {
+	URL, HealthURL, LoadBalancer, CertificateArn pulumi.StringOutput
+	DrainSeconds                                 int
+	Image                                        string
+	Extra                                        pulumi.Map
+}
+
+func outputs(ctx *pulumi.Context, s *settings.Stack, name string, creds *components.Credentials, redis *awsc.RedisCache, recordings *awsc.Recordings, logs *awsc.AuditLogs, cluster platformCluster) (pulumi.Map, error) {
+	r, a := s.Region, s.AWS
 	// The CDN serves signed URLs only; token servers sign with this key.
 	var cdnKey pulumi.StringMap
 	if r.Recordings.CDN {
@@ -186,28 +220,25 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	extra := pulumi.Map{
+	return regional.Outputs(s, regional.Shared{
+		Cloud: "aws", Region: a.Region, URL: cluster.URL, HealthURL: cluster.HealthURL,
+		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
+		Fingerprint: creds.Fingerprint, DrainSeconds: cluster.DrainSeconds, Image: cluster.Image,
+	}, mergeMaps(pulumi.Map{
 		"albDnsName":         cluster.LoadBalancer,
 		"recordingsBucket":   recordings.Bucket,
 		"recordingsCdnKeyId": recordings.CDNKeyID,
 		"logBucket":          logs.Bucket,
-		"configSecretArn":    cluster.ConfigSecretArn,
 		"apiKeySecretArn":    apiCreds,
-		"ecsCluster":         cluster.ClusterName,
-		"ecsService":         cluster.ServiceName,
 		"certificateArn":     cluster.CertificateArn,
-		"alarmTopicArn":      monitoring.AlarmTopic,
-		"egressService":      egress,
+	}, cluster.Extra)), nil
+}
+
+func mergeMaps(a, b pulumi.Map) pulumi.Map {
+	for k, v := range b {
+		a[k] = v
 	}
-	if r.TURNTLS {
-		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))
-		extra["turnNlbDnsName"] = cluster.TURNLoadBalancer
-	}
-	return regional.Outputs(s, regional.Shared{
-		Cloud: "aws", Region: a.Region, URL: cluster.URL, HealthURL: cluster.HealthURL,
-		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
-		Fingerprint: creds.Fingerprint, DrainSeconds: a.DrainSeconds, Image: clusterArgs.Image,
-	}, extra), nil
+	return a
 }
 
 func fargateSpot(s *settings.FargateSpot) *awsc.FargateSpot {

@@ -12,7 +12,7 @@ import (
 // awsHealthKeys tune how the ECS service tells a dead task from one that
 // lost Redis (components/aws Readiness).
 var awsHealthKeys = []Key{
-	{Name: "awsRedisOutageToleranceSeconds", Type: "integer", Default: 60, Kinds: []Kind{KindAWS},
+	{Name: "awsRedisOutageToleranceSeconds", Type: "integer", Default: 60, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
 		Description: "Seconds a LiveKit task may answer 406 (lost Redis, e.g. an ElastiCache failover or patch) before its target group fails it and ECS replaces it, 20-2400; Route 53 still fails the region over within seconds."},
 }
 
@@ -38,6 +38,9 @@ type AWS struct {
 	RedisOutageTolerance int
 	// Spot is the Fargate Spot capacity provider strategy; nil is off.
 	Spot *FargateSpot
+	// Platform is awsPlatform; EKS is set for AWSPlatformEKS only.
+	Platform string
+	EKS      *AWSEKS
 }
 
 // AWSRedis configures the ElastiCache replication group.
@@ -147,11 +150,13 @@ func (p *parser) aws(s *Stack) *AWS {
 		}
 	}
 	a.NATGateways = p.oneOf("awsNatGateways", NATPerAZ, NATSingle, NATNone)
+	a.Platform = p.oneOf("awsPlatform", AWSPlatformFargate, AWSPlatformEKS)
 
 	a.TaskCPU = p.integer("awsTaskCpu", 256, 16384)
 	a.TaskMemory = p.integer("awsTaskMemory", 512, 122880)
-	if mems, ok := fargateMemory[a.TaskCPU]; p.failed("awsTaskCpu") {
-		// Already reported; the memory check needs a valid CPU value.
+	if mems, ok := fargateMemory[a.TaskCPU]; p.failed("awsTaskCpu") || a.Platform == AWSPlatformEKS {
+		// Already reported (the memory check needs a valid CPU value), or
+		// not a Fargate stack (otherPlatformKeys).
 	} else if !ok {
 		p.fail(spec("awsTaskCpu").Full(), strconv.Itoa(a.TaskCPU), "must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (Fargate CPU units)")
 	} else if !slices.Contains(mems, a.TaskMemory) && !p.failed("awsTaskMemory") {
@@ -205,7 +210,14 @@ func (p *parser) aws(s *Stack) *AWS {
 	// below 20 s a routine ElastiCache failover (about 4 s to LiveKit's 406,
 	// then the primary switch) would still cost every task.
 	a.RedisOutageTolerance = p.integer("awsRedisOutageToleranceSeconds", 20, 2400)
-	if s.Region != nil {
+	p.otherPlatformKeys(KindAWS, a.Platform)
+	switch {
+	case a.Platform == AWSPlatformEKS:
+		a.EKS = p.awsEKS()
+		if s.Region != nil && s.Region.TURNTLS {
+			p.fail(spec("turnTls").Full(), "true", "is not built for livekit-infra:awsPlatform eks yet (the TURN/TLS NLB is the Fargate region's): set it false or use awsPlatform fargate")
+		}
+	case s.Region != nil:
 		a.Spot = p.fargateSpot(s.Region)
 	}
 

@@ -9,11 +9,11 @@ import (
 // on-demand base that never runs on Fargate Spot, and the share of the
 // tasks above it that do. Spot is off while awsFargateSpotWeight is 0.
 var awsSpotKeys = []Key{
-	{Name: "awsFargateSpotWeight", Type: "integer", Default: 0, Kinds: []Kind{KindAWS},
+	{Name: "awsFargateSpotWeight", Type: "integer", Default: 0, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
 		Description: "Weight of FARGATE_SPOT among the tasks above awsFargateOnDemandBase, 0-1000; 0 turns Fargate Spot off. A Spot interruption is a two-minute notice plus SIGTERM: the task drains for awsDrainSeconds, then its rooms end."},
-	{Name: "awsFargateOnDemandBase", Type: "integer", Default: 0, Kinds: []Kind{KindAWS},
+	{Name: "awsFargateOnDemandBase", Type: "integer", Default: 0, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
 		Description: "Tasks that always run on on-demand FARGATE, never on Spot; required with awsFargateSpotWeight, at least minNodes and below maxNodes."},
-	{Name: "awsFargateOnDemandWeight", Type: "integer", Default: 1, Kinds: []Kind{KindAWS},
+	{Name: "awsFargateOnDemandWeight", Type: "integer", Default: 1, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
 		Description: "Weight of on-demand FARGATE among the tasks above awsFargateOnDemandBase, 0-1000 (0: every task above the base runs on Spot); only with awsFargateSpotWeight."},
 }
 

@@ -62,11 +62,16 @@ func (p *parser) egress(s *Stack) Egress {
 	// Egress uploads to Azure Blob with the account key only, which the
 	// account refuses unless shared-key access is on.
 	writable := s.Kind != KindAzure || s.Azure == nil || s.Azure.RecordingsSharedKey
+	// Egress runs as ECS tasks beside the Fargate region: not built on EKS.
+	eks := s.Kind == KindAWS && s.AWS != nil && s.AWS.Platform == AWSPlatformEKS
 	switch mode {
 	case EgressAuto:
-		e.Enabled = writable
+		e.Enabled = writable && !eks
 	case EgressOn:
 		e.Enabled = true
+		if eks {
+			p.fail(spec("egress").Full(), quote(mode), "is not built for livekit-infra:awsPlatform eks yet (Egress runs as ECS tasks of the Fargate region): set egress auto or false")
+		}
 		if !writable {
 			p.fail(spec("egress").Full(), quote(mode), "has no recordings bucket it can write: Egress uploads to Azure Blob with the storage account key only, and "+
 				spec("azureRecordingsSharedKey").Full()+" is false; set azureRecordingsSharedKey true (the account then accepts shared keys) or egress auto/false")

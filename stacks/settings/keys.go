@@ -34,13 +34,16 @@ var regional = []Kind{KindAWS, KindGCP, KindAzure}
 
 // Key describes one config key of the livekit-infra namespace.
 type Key struct {
-	Name        string
-	Type        string // Pulumi project config type: string, integer, boolean, array
-	Items       string // element type of an array key: "" (string) or object
-	Default     any    // nil: no default (required when Required, else optional)
-	Required    bool
-	Secret      bool
-	Kinds       []Kind
+	Name     string
+	Type     string // Pulumi project config type: string, integer, boolean, array
+	Items    string // element type of an array key: "" (string) or object
+	Default  any    // nil: no default (required when Required, else optional)
+	Required bool
+	Secret   bool
+	Kinds    []Kind
+	// Platforms, when set, are the platforms of its kinds that read the key
+	// (awsPlatform); empty means every platform.
+	Platforms   []string
 	Description string
 }
 
@@ -113,13 +116,13 @@ var awsKeys = []Key{
 		Description: "Exactly 3 availability zones; empty means the region's first 3."},
 	{Name: "awsNatGateways", Type: "string", Default: "perAz", Kinds: []Kind{KindAWS},
 		Description: "NAT gateways for the private subnets: perAz, single or none."},
-	{Name: "awsTaskCpu", Type: "integer", Default: 2048, Kinds: []Kind{KindAWS},
+	{Name: "awsTaskCpu", Type: "integer", Default: 2048, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
 		Description: "Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384."},
-	{Name: "awsTaskMemory", Type: "integer", Default: 4096, Kinds: []Kind{KindAWS},
+	{Name: "awsTaskMemory", Type: "integer", Default: 4096, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
 		Description: "Fargate task memory (MiB), a combination Fargate allows for awsTaskCpu."},
-	{Name: "awsDrainSeconds", Type: "integer", Default: 120, Kinds: []Kind{KindAWS},
+	{Name: "awsDrainSeconds", Type: "integer", Default: 120, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
 		Description: "Seconds a stopping task may drain rooms before SIGKILL (the container's stopTimeout); Fargate allows at most 120. Formerly awsStopTimeout."},
-	{Name: "awsContainerInsights", Type: "boolean", Default: true, Kinds: []Kind{KindAWS},
+	{Name: "awsContainerInsights", Type: "boolean", Default: true, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
 		Description: "Enable ECS Container Insights."},
 	{Name: "awsRedisNodeType", Type: "string", Default: "cache.t4g.medium", Kinds: []Kind{KindAWS},
 		Description: "ElastiCache node type."},

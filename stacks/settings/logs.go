@@ -12,8 +12,8 @@ var logKeys = []Key{
 		Description: "ALB access logs to the region's private log bucket (SSE-S3), expired after logRetentionDays."},
 	{Name: "cdnLogs", Type: "boolean", Default: true, Kinds: []Kind{KindAWS, KindAzure},
 		Description: "Recordings CDN access logs (with recordingsCdn), kept logRetentionDays: CloudFront standard logs (v2) to the log bucket, Front Door diagnostic logs to Log Analytics."},
-	{Name: "controlPlaneLogs", Type: "boolean", Default: true, Kinds: []Kind{KindGCP, KindAzure},
-		Description: "Kubernetes control-plane logs, kept logRetentionDays: GKE API server, scheduler and controller manager (Cloud Logging bucket), AKS kube-audit-admin (Log Analytics)."},
+	{Name: "controlPlaneLogs", Type: "boolean", Default: true, Kinds: []Kind{KindGCP, KindAzure, KindAWS}, Platforms: eksOnly,
+		Description: "Kubernetes control-plane logs, kept logRetentionDays: GKE API server, scheduler and controller manager (Cloud Logging bucket), AKS kube-audit-admin (Log Analytics), EKS api, audit, authenticator, controllerManager and scheduler (CloudWatch Logs; aws stacks with awsPlatform eks only)."},
 }
 
 func init() { Keys = append(Keys, logKeys...) }
@@ -41,6 +41,9 @@ func (p *parser) logs(s *Stack) Logs {
 	case KindAWS:
 		l.ALBAccess = p.boolean("awsAlbAccessLogs")
 		l.CDN = p.boolean("cdnLogs")
+		if s.AWS != nil && s.AWS.Platform == AWSPlatformEKS {
+			l.ControlPlane = p.boolean("controlPlaneLogs")
+		}
 	case KindGCP:
 		l.ControlPlane = p.boolean("controlPlaneLogs")
 	case KindAzure:

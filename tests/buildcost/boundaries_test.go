@@ -89,18 +89,20 @@ func sdks(packages []string) []string {
 
 // The Pulumi program (main.go) built for one kind compiles only that kind's
 // SDKs; by default it has all of them. GCP and Azure use Route 53 (aws) for
-// their regional records and Kubernetes for the LiveKit workload.
+// their regional records and Kubernetes for the LiveKit workload; the aws
+// kind links Kubernetes for its EKS platform (components/aws/ekscluster),
+// which the global kind, importing components/aws alone, does not.
 func TestKindTagsSelectSDKs(t *testing.T) {
 	cases := []struct {
 		tags string
 		want []string
 	}{
 		{"", []string{"aws", "azure", "azure-native", "gcp", "kubernetes"}},
-		{"lkinfra_aws", []string{"aws"}},
+		{"lkinfra_aws", []string{"aws", "kubernetes"}},
 		{"lkinfra_gcp", []string{"aws", "gcp", "kubernetes"}},
 		{"lkinfra_azure", []string{"aws", "azure", "azure-native", "kubernetes"}},
 		{"lkinfra_global", []string{"aws"}},
-		{"lkinfra_aws,lkinfra_global", []string{"aws"}},
+		{"lkinfra_aws,lkinfra_global", []string{"aws", "kubernetes"}},
 	}
 	for _, c := range cases {
 		if got := sdks(deps(t, c.tags, false, ".")[module(t)]); !reflect.DeepEqual(got, c.want) {
@@ -113,8 +115,9 @@ func TestKindTagsSelectSDKs(t *testing.T) {
 // only, so an edit to one cloud relinks one cloud's test binary.
 func TestOneCloudsTestsCompileOneCloudsSDK(t *testing.T) {
 	cases := map[string][]string{
-		"./tests/aws":       {"aws"},
-		"./tests/global":    {"aws"},
+		"./tests/aws": {"aws", "kubernetes"},
+		// It plans the aws region stacks, EKS's too.
+		"./tests/global":    {"aws", "kubernetes"},
 		"./tests/gcp":       {"aws", "gcp", "kubernetes"},
 		"./tests/azure":     {"aws", "azure", "azure-native", "kubernetes"},
 		"./tests/config":    {},

@@ -50,8 +50,8 @@ func TestAuditLogSettings(t *testing.T) {
 			key: ns + "flowLogs", want: []string{`"yes please"`, "true or false"}},
 		{name: "awsAlbAccessLogs not a boolean", stack: "aws-prod", set: map[string]string{ns + "awsAlbAccessLogs": "on"},
 			key: ns + "awsAlbAccessLogs", want: []string{`"on"`, "true or false"}},
-		{name: "controlPlaneLogs on an aws stack", stack: "aws-prod", set: map[string]string{ns + "controlPlaneLogs": "false"},
-			key: ns + "controlPlaneLogs", want: []string{"gcp", "azure"}},
+		{name: "controlPlaneLogs on an aws fargate stack", stack: "aws-prod", set: map[string]string{ns + "controlPlaneLogs": "false"},
+			key: ns + "controlPlaneLogs", want: []string{"awsPlatform eks", "not of this livekit-infra:awsPlatform fargate stack"}},
 		{name: "cdnLogs not a boolean", stack: "azure-asia", set: map[string]string{ns + "cdnLogs": "2"},
 			key: ns + "cdnLogs", want: []string{`"2"`, "true or false"}},
 	}

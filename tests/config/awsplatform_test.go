@@ -62,3 +62,50 @@ func TestFargateSpotConfig(t *testing.T) {
 		})
 	}
 }
+
+// awsPlatform: an unknown platform, and keys of the other platform, are
+// refused before any resource, naming the key.
+func TestAWSPlatformConfig(t *testing.T) {
+	eks := func(set map[string]string) map[string]string {
+		c := validAWS()
+		c[ns+"awsPlatform"] = "eks"
+		c[ns+"awsEksPublicAccessCidrs"] = `["198.51.100.0/24"]`
+		maps.Copy(c, set)
+		return c
+	}
+	t.Run("eks stack parses", func(t *testing.T) {
+		s, err := settings.Parse("aws-eks", settings.Raw{Values: eks(nil)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.AWS.Platform != "eks" || s.AWS.EKS == nil || s.AWS.EKS.DrainSeconds != 18000 || !s.Region.Logs.ControlPlane {
+			t.Errorf("EKS settings = %+v (platform %q, control-plane logs %t)", s.AWS.EKS, s.AWS.Platform, s.Region.Logs.ControlPlane)
+		}
+	})
+	for _, tc := range []struct {
+		name string
+		raw  map[string]string
+		key  string
+		want []string
+	}{
+		{"unknown platform", func() map[string]string { c := validAWS(); c[ns+"awsPlatform"] = "lambda"; return c }(),
+			ns + "awsPlatform", []string{`"lambda"`, "fargate, eks"}},
+		{"eks key on a fargate stack", func() map[string]string { c := validAWS(); c[ns+"awsEksInstanceType"] = "c7i.xlarge"; return c }(),
+			ns + "awsEksInstanceType", []string{`"c7i.xlarge"`, "awsPlatform eks stacks", "this livekit-infra:awsPlatform fargate stack"}},
+		{"spot key on an eks stack", eks(map[string]string{ns + "awsFargateSpotWeight": "2"}),
+			ns + "awsFargateSpotWeight", []string{`"2"`, "awsPlatform fargate stacks", "this livekit-infra:awsPlatform eks stack"}},
+		{"task size on an eks stack", eks(map[string]string{ns + "awsTaskCpu": "4096"}),
+			ns + "awsTaskCpu", []string{`"4096"`, "awsPlatform fargate stacks"}},
+		{"eks without API sources", eks(map[string]string{ns + "awsEksPublicAccessCidrs": "[]"}),
+			ns + "awsEksPublicAccessCidrs", []string{"must list the CIDRs", "awsEksAllowPublicApi"}},
+		{"eks version unpinned", eks(map[string]string{ns + "awsEksKubernetesVersion": "latest"}),
+			ns + "awsEksKubernetesVersion", []string{`"latest"`, "1.MINOR"}},
+		{"eks drain too short", eks(map[string]string{ns + "awsEksDrainSeconds": "60"}),
+			ns + "awsEksDrainSeconds", []string{`"60"`, "from 300 to 86400"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := settings.Parse("aws-eks", settings.Raw{Values: tc.raw})
+			wantOneProblem(t, err, tc.key, tc.want)
+		})
+	}
+}

@@ -78,6 +78,23 @@ var regionStacks = []regionStack{
 		},
 	},
 	{
+		// The aws kind on EKS (awsPlatform eks): ElastiCache and the ALB
+		// as on ECS, LiveKit from the shared Kubernetes workload, its
+		// config in a Kubernetes Secret.
+		Stack:          "aws-eks",
+		Program:        awsstack.Program,
+		Config:         kubernetesSecretField("livekit-config", "config.yaml"),
+		Cache:          elastiCache,
+		APICredentials: secretsManagerAPICredentials("livekit-api-credentials"),
+		HealthChecks: []healthCheckSource{
+			{Name: "ALB target group health check", Required: true, Extract: albTargetGroupChecks},
+			{Name: "LiveKit pod probes", Required: true, Extract: workloadProbes},
+			// An alternative to aws-prod, not in the committed global
+			// stack's regions: no Route 53 check aims at it.
+			{Name: "Kubernetes probes", Extract: kubernetesProbes},
+		},
+	},
+	{
 		Stack:          "gcp-eu",
 		Program:        gcpstack.Program,
 		Config:         kubernetesSecretField("livekit-config", "config.yaml"),
