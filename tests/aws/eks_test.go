@@ -2,9 +2,9 @@ package aws_test
 
 import (
 	"encoding/json"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/components/aws/ekscluster"
@@ -26,26 +26,12 @@ const (
 	tTGB          = "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding"
 )
 
-var (
-	eksOnce sync.Once
-	eksPlan *plan.Plan
-	eksErr  error
-)
+// eksStackFile is Pulumi.aws-eks.yaml, evaluated once per test binary.
+var eksStackFile = &planq.Stack{Dir: "../..", Name: "aws-eks", Program: awsstack.Program}
 
 func eksStack(t *testing.T) *plan.Plan {
 	t.Helper()
-	eksOnce.Do(func() {
-		sc, err := plan.LoadStackConfig("../..", "aws-eks")
-		if err != nil {
-			eksErr = err
-			return
-		}
-		eksPlan, eksErr = plan.Evaluate(sc, awsstack.Program)
-	})
-	if eksErr != nil {
-		t.Fatalf("planning aws-eks: %v", eksErr)
-	}
-	return eksPlan
+	return eksStackFile.Plan(t)
 }
 
 func only(t *testing.T, p *plan.Plan, typ, suffix string) *plan.Resource {

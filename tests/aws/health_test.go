@@ -4,27 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
-	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // planWithConfig evaluates aws-prod with some bare keys changed.
-func planWithConfig(set map[string]string) (*plan.Plan, error) {
-	sc := &plan.StackConfig{Project: baseConfig.Project, Stack: baseConfig.Stack, Dir: baseConfig.Dir, Config: map[string]string{}, SecretKeys: slices.Clone(baseConfig.SecretKeys)}
-	for k, v := range baseConfig.Config {
-		sc.Config[k] = v
-	}
-	for k, v := range set {
-		sc.Config[key(k)] = v
-	}
-	return plan.Evaluate(sc, awsstack.Program)
-}
+func planWithConfig(set map[string]string) (*plan.Plan, error) { return prodStack.With(set) }
 
 // livenessPattern is the status-line pattern the container health command
 // greps wget's output for.

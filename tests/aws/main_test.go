@@ -1,18 +1,16 @@
 package aws_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
 // Resource type tokens used by the tests.
@@ -78,31 +76,22 @@ const (
 	prodTURN = "turn." + prodHostname
 )
 
-var (
-	baseConfig *plan.StackConfig
-	basePlan   *plan.Plan
-)
+// prodStack is Pulumi.aws-prod.yaml, evaluated once per test binary.
+var prodStack = &planq.Stack{Dir: "../..", Name: "aws-prod", Program: awsstack.Program}
 
 // TestMain evaluates the real aws-prod stack once for the whole binary.
 func TestMain(m *testing.M) {
-	sc, err := plan.LoadStackConfig("../..", "aws-prod")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "loading aws-prod config:", err)
+	if _, err := prodStack.Load(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	p, err := plan.Evaluate(sc, awsstack.Program)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "evaluating aws-prod:", err)
-		os.Exit(1)
-	}
-	baseConfig, basePlan = sc, p
 	os.Exit(m.Run())
 }
 
 // prod returns the shared plan of the unmodified aws-prod stack.
 func prod(t *testing.T) *plan.Plan {
 	t.Helper()
-	return basePlan
+	return prodStack.Plan(t)
 }
 
 // prodOr returns the base plan for "" and the named variant otherwise.
@@ -173,11 +162,6 @@ var variants = map[string]variant{
 	},
 }
 
-var (
-	variantMu    sync.Mutex
-	variantPlans = map[string]*plan.Plan{}
-)
-
 // variantPlan evaluates (once per binary) the named variant of aws-prod.
 func variantPlan(t *testing.T, name string) *plan.Plan {
 	t.Helper()
@@ -185,47 +169,22 @@ func variantPlan(t *testing.T, name string) *plan.Plan {
 	if !ok {
 		t.Fatalf("no variant %q", name)
 	}
-	variantMu.Lock()
-	defer variantMu.Unlock()
-	if p, ok := variantPlans[name]; ok {
-		return p
-	}
-	sc := &plan.StackConfig{
-		Project:    baseConfig.Project,
-		Dir:        baseConfig.Dir,
-		Stack:      baseConfig.Stack,
-		Config:     map[string]string{},
-		SecretKeys: slices.Clone(baseConfig.SecretKeys),
-	}
-	for k, val := range baseConfig.Config {
-		sc.Config[k] = val
-	}
-	for k, val := range v.set {
-		sc.Config[key(k)] = val
-	}
-	for _, k := range v.secret {
-		sc.SecretKeys = append(sc.SecretKeys, key(k))
-	}
-	p, err := plan.Evaluate(sc, awsstack.Program)
-	if err != nil {
-		t.Fatalf("evaluating aws-prod variant %q (%v): %v", name, v.set, err)
-	}
-	variantPlans[name] = p
-	return p
+	return prodStack.Variant(t, name, v.set, v.secret...)
 }
 
-func key(name string) string { return "livekit-infra:" + name }
+// variantConfig is aws-prod's config with v applied.
+func variantConfig(v variant) *plan.StackConfig {
+	return prodStack.Config(v.set, v.secret...)
+}
+
+func key(name string) string { return planq.Key(name) }
 
 // --- finding resources ------------------------------------------------------
 
 // component returns the single component of type typ.
 func component(t *testing.T, p *plan.Plan, typ string) *plan.Resource {
 	t.Helper()
-	rs := p.ByType(typ)
-	if len(rs) != 1 {
-		t.Fatalf("want exactly one %s component, got %d: %v", typ, len(rs), names(rs))
-	}
-	return &rs[0]
+	return planq.Only(t, p, typ)
 }
 
 // child returns the resource of type typ named <component name><suffix>
@@ -269,102 +228,36 @@ func childrenOfType(p *plan.Plan, compType, typ string) []plan.Resource {
 	return out
 }
 
-func names(rs []plan.Resource) []string {
-	out := make([]string, len(rs))
-	for i, r := range rs {
-		out[i] = r.Name
-	}
-	sort.Strings(out)
-	return out
-}
+func names(rs []plan.Resource) []string { return planq.Names(rs) }
 
-// byID returns the resource whose synthesized id is id.
-func byID(p *plan.Plan, id string) (*plan.Resource, bool) {
-	for i := range p.Resources {
-		if p.Resources[i].ID == id && id != "" {
-			return &p.Resources[i], true
-		}
-	}
-	return nil, false
-}
+func byID(p *plan.Plan, id string) (*plan.Resource, bool) { return planq.ByID(p, id) }
 
-// --- reading inputs ---------------------------------------------------------
+// --- reading inputs (unmasked: the AWS tests also look for leaks) -------------
 
-// str returns the string input at path, failing the test if it is absent or
-// not a string.
 func str(t *testing.T, r *plan.Resource, path string) string {
 	t.Helper()
-	v, ok := r.RawInput(path)
-	if !ok {
-		t.Fatalf("%s %q: input %s is not set", r.Type, r.Name, path)
-	}
-	s, ok := v.(string)
-	if !ok {
-		t.Fatalf("%s %q: input %s = %#v, want a string", r.Type, r.Name, path, v)
-	}
-	return s
+	return planq.Raw.Str(t, r, path)
 }
 
-// num returns the integer input at path.
 func num(t *testing.T, r *plan.Resource, path string) int {
 	t.Helper()
-	v, ok := r.RawInput(path)
-	if !ok {
-		t.Fatalf("%s %q: input %s is not set", r.Type, r.Name, path)
-	}
-	n, ok := v.(int)
-	if !ok {
-		t.Fatalf("%s %q: input %s = %#v, want an integer", r.Type, r.Name, path, v)
-	}
-	return n
+	return planq.Raw.Num(t, r, path)
 }
 
 // list returns the string-list input at path (nil if absent).
 func list(t *testing.T, r *plan.Resource, path string) []string {
 	t.Helper()
-	v, ok := r.RawInput(path)
-	if !ok || v == nil {
-		return nil
-	}
-	return asStrings(t, fmt.Sprintf("%s %q input %s", r.Type, r.Name, path), v)
+	return planq.Raw.Strings(t, r, path)
 }
 
-// asStrings turns a string or a list of strings (IAM's "Action": "x" or
-// ["x","y"]) into a list.
 func asStrings(t *testing.T, what string, v any) []string {
 	t.Helper()
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		out := make([]string, len(x))
-		for i, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				t.Fatalf("%s[%d] = %#v, want a string", what, i, e)
-			}
-			out[i] = s
-		}
-		return out
-	case nil:
-		return nil
-	}
-	t.Fatalf("%s = %#v, want a string or a list of strings", what, v)
-	return nil
+	return planq.AsStrings(t, what, v)
 }
 
-// expect checks the input at path equals want (ints, bools, strings, or
-// []any / map[string]any for structures).
 func expect(t *testing.T, r *plan.Resource, path string, want any) {
 	t.Helper()
-	got, ok := r.RawInput(path)
-	if !ok {
-		t.Errorf("%s %q: input %s is not set, want %#v", r.Type, r.Name, path, want)
-		return
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("%s %q: input %s = %#v, want %#v", r.Type, r.Name, path, got, want)
-	}
+	planq.Raw.Expect(t, r, path, want)
 }
 
 // absentOrEmpty checks the input at path is unset, null or an empty list.
@@ -392,10 +285,7 @@ func dependsOn(t *testing.T, r, dep *plan.Resource, why string) {
 // jsonInput parses the JSON string input at path into out.
 func jsonInput(t *testing.T, r *plan.Resource, path string, out any) {
 	t.Helper()
-	s := str(t, r, path)
-	if err := json.Unmarshal([]byte(s), out); err != nil {
-		t.Fatalf("%s %q: input %s is not valid JSON: %v\n%s", r.Type, r.Name, path, err, s)
-	}
+	planq.Raw.JSON(t, r, path, out)
 }
 
 // --- IAM policy documents -----------------------------------------------------

@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
-	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 )
 
 // The region's alarms (#18): what ElastiCache and the ALB publish to
@@ -122,15 +120,8 @@ func TestAlarmTopicEncryptedAndSubscribed(t *testing.T) {
 
 // A webhook joins the topic over https, its URL kept a secret.
 func TestAlarmWebhookStaysSecret(t *testing.T) {
-	sc := *baseConfig
-	sc.Config = map[string]string{}
-	for k, v := range baseConfig.Config {
-		sc.Config[k] = v
-	}
 	const hook = "https://hooks.example.com/T0123/webhook-token"
-	sc.Config[key("alertWebhookUrl")] = hook
-	sc.SecretKeys = append(slices.Clone(baseConfig.SecretKeys), key("alertWebhookUrl"))
-	p, err := plan.Evaluate(&sc, awsstack.Program)
+	p, err := prodStack.With(map[string]string{"alertWebhookUrl": hook}, "alertWebhookUrl")
 	if err != nil {
 		t.Fatal(err)
 	}

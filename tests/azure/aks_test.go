@@ -409,7 +409,7 @@ func TestAKSAPIAccessConfig(t *testing.T) {
 		!strings.Contains(w[0].Text, "AKS API server accepts connections from any address") {
 		t.Errorf("opt-in warnings %v", w)
 	}
-	if w := settings.ExposureWarnings(baseConfig.Config); len(w) != 0 {
+	if w := settings.ExposureWarnings(asiaStack.Config(nil).Config); len(w) != 0 {
 		t.Errorf("azure-asia warns %v", w)
 	}
 }

@@ -11,13 +11,11 @@ package azure_test
 import (
 	"fmt"
 	"os"
-	"slices"
-	"sort"
-	"sync"
 	"testing"
 
 	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
 // Resource type tokens used by the tests.
@@ -90,30 +88,21 @@ const (
 	asiaMedia     = "50000-60000"
 )
 
-var (
-	baseConfig *plan.StackConfig
-	basePlan   *plan.Plan
-)
+// asiaStack is Pulumi.azure-asia.yaml, evaluated once per test binary.
+var asiaStack = &planq.Stack{Dir: "../..", Name: "azure-asia", Program: azurestack.Program}
 
 // TestMain evaluates the real azure-asia stack once for the whole binary.
 func TestMain(m *testing.M) {
-	sc, err := plan.LoadStackConfig("../..", "azure-asia")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "loading azure-asia config:", err)
+	if _, err := asiaStack.Load(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	p, err := plan.Evaluate(sc, azurestack.Program)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "evaluating azure-asia:", err)
-		os.Exit(1)
-	}
-	baseConfig, basePlan = sc, p
 	os.Exit(m.Run())
 }
 
 func asia(t *testing.T) *plan.Plan {
 	t.Helper()
-	return basePlan
+	return asiaStack.Plan(t)
 }
 
 // variant is azure-asia with some bare livekit-infra keys changed; secret
@@ -152,11 +141,6 @@ var variants = map[string]variant{
 	},
 }
 
-var (
-	variantMu    sync.Mutex
-	variantPlans = map[string]*plan.Plan{}
-)
-
 // variantPlan evaluates (once per binary) the named variant of azure-asia.
 func variantPlan(t *testing.T, name string) *plan.Plan {
 	t.Helper()
@@ -164,158 +148,56 @@ func variantPlan(t *testing.T, name string) *plan.Plan {
 	if !ok {
 		t.Fatalf("no variant %q", name)
 	}
-	variantMu.Lock()
-	defer variantMu.Unlock()
-	if p, ok := variantPlans[name]; ok {
-		return p
-	}
-	sc := variantConfig(v)
-	p, err := plan.Evaluate(sc, azurestack.Program)
-	if err != nil {
-		t.Fatalf("evaluating azure-asia variant %q (%v): %v", name, v.set, err)
-	}
-	variantPlans[name] = p
-	return p
+	return asiaStack.Variant(t, name, v.set, v.secret...)
 }
 
+// variantConfig is azure-asia's config with v applied.
 func variantConfig(v variant) *plan.StackConfig {
-	sc := &plan.StackConfig{
-		Project:    baseConfig.Project,
-		Dir:        baseConfig.Dir,
-		Stack:      baseConfig.Stack,
-		Config:     map[string]string{},
-		SecretKeys: slices.Clone(baseConfig.SecretKeys),
-	}
-	for k, val := range baseConfig.Config {
-		sc.Config[k] = val
-	}
-	for k, val := range v.set {
-		sc.Config[key(k)] = val
-	}
-	for _, k := range v.secret {
-		sc.SecretKeys = append(sc.SecretKeys, key(k))
-	}
-	return sc
+	return asiaStack.Config(v.set, v.secret...)
 }
 
-func key(name string) string { return "livekit-infra:" + name }
+func key(name string) string { return planq.Key(name) }
 
-// --- finding resources ------------------------------------------------------
+// --- finding resources and reading inputs (masked) --------------------------
 
-// one returns the single resource of type typ named name.
 func one(t *testing.T, p *plan.Plan, typ, name string) *plan.Resource {
 	t.Helper()
-	var found []*plan.Resource
-	for i := range p.Resources {
-		if r := &p.Resources[i]; r.Type == typ && r.Name == name {
-			found = append(found, r)
-		}
-	}
-	if len(found) != 1 {
-		t.Fatalf("want exactly one %s %q, got %d; all %s: %v", typ, name, len(found), typ, names(p.ByType(typ)))
-	}
-	return found[0]
+	return planq.One(t, p, typ, name)
 }
 
-// component returns the single component of type typ.
 func component(t *testing.T, p *plan.Plan, typ string) *plan.Resource {
 	t.Helper()
-	rs := p.ByType(typ)
-	if len(rs) != 1 {
-		t.Fatalf("want exactly one %s component, got %d: %v", typ, len(rs), names(rs))
-	}
-	return &rs[0]
+	return planq.Only(t, p, typ)
 }
 
 // within reports whether r sits (at any depth) below the component of type
 // compType.
 func within(p *plan.Plan, r *plan.Resource, compType string) bool {
-	for parent := r.Parent; parent != ""; {
-		pr, ok := p.ByURN(parent)
-		if !ok {
-			return false
-		}
-		if pr.Type == compType {
-			return true
-		}
-		parent = pr.Parent
-	}
-	return false
+	return planq.Within(p, r, compType)
 }
 
-func names(rs []plan.Resource) []string {
-	out := make([]string, len(rs))
-	for i, r := range rs {
-		out[i] = r.Name
-	}
-	sort.Strings(out)
-	return out
-}
+func names(rs []plan.Resource) []string { return planq.Names(rs) }
 
-// byID returns the resource whose synthesized id is id.
-func byID(p *plan.Plan, id string) (*plan.Resource, bool) {
-	for i := range p.Resources {
-		if p.Resources[i].ID == id && id != "" {
-			return &p.Resources[i], true
-		}
-	}
-	return nil, false
-}
+func byID(p *plan.Plan, id string) (*plan.Resource, bool) { return planq.ByID(p, id) }
 
-// str reads a string input, failing the test when it is missing.
 func str(t *testing.T, r *plan.Resource, path string) string {
 	t.Helper()
-	v, ok := r.Input(path)
-	if !ok {
-		t.Fatalf("%s %q has no input %s", r.Type, r.Name, path)
-	}
-	s, ok := v.(string)
-	if !ok {
-		t.Fatalf("%s %q input %s is %T (%v), want a string", r.Type, r.Name, path, v, v)
-	}
-	return s
+	return planq.Masked.Str(t, r, path)
 }
 
-// num reads an integral input.
 func num(t *testing.T, r *plan.Resource, path string) int {
 	t.Helper()
-	v, ok := r.Input(path)
-	if !ok {
-		t.Fatalf("%s %q has no input %s", r.Type, r.Name, path)
-	}
-	n, ok := v.(int)
-	if !ok {
-		t.Fatalf("%s %q input %s is %T (%v), want an integer", r.Type, r.Name, path, v, v)
-	}
-	return n
+	return planq.Masked.Num(t, r, path)
 }
 
-// boolean reads a boolean input.
 func boolean(t *testing.T, r *plan.Resource, path string) bool {
 	t.Helper()
-	v, ok := r.Input(path)
-	if !ok {
-		t.Fatalf("%s %q has no input %s", r.Type, r.Name, path)
-	}
-	b, ok := v.(bool)
-	if !ok {
-		t.Fatalf("%s %q input %s is %T (%v), want a bool", r.Type, r.Name, path, v, v)
-	}
-	return b
+	return planq.Masked.Bool(t, r, path)
 }
 
-// list reads an array input.
 func list(t *testing.T, r *plan.Resource, path string) []any {
 	t.Helper()
-	v, ok := r.Input(path)
-	if !ok {
-		t.Fatalf("%s %q has no input %s", r.Type, r.Name, path)
-	}
-	a, ok := v.([]any)
-	if !ok {
-		t.Fatalf("%s %q input %s is %T (%v), want a list", r.Type, r.Name, path, v, v)
-	}
-	return a
+	return planq.Masked.List(t, r, path)
 }
 
 func strs(v []any) []string {

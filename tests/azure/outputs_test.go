@@ -151,7 +151,7 @@ func TestAzureConfigErrors(t *testing.T) {
 	}
 
 	// The committed stack file parses, with the documented defaults.
-	s, err := settings.Parse("azure-asia", settings.Raw{Values: baseConfig.Config})
+	s, err := settings.Parse("azure-asia", settings.Raw{Values: asiaStack.Config(nil).Config})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,18 +8,16 @@
 package gcp_test
 
 import (
-	"encoding/json"
 	"maps"
 	"os"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	gcpstack "github.com/livekit-infra/livekit-infra/stacks/gcp"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
 // Resource type tokens used by the tests.
@@ -77,40 +75,24 @@ const (
 	euRegion   = "europe-west1"
 )
 
-var (
-	baseOnce   sync.Once
-	baseConfig *plan.StackConfig
-	basePlan   *plan.Plan
-	baseErr    error
-)
+// euStack is Pulumi.gcp-eu.yaml, evaluated once per test binary.
+var euStack = &planq.Stack{Dir: "../..", Name: "gcp-eu", Program: gcpstack.Program}
 
 // stackPlan evaluates Pulumi.gcp-eu.yaml once.
 func stackPlan(t *testing.T) *plan.Plan {
 	t.Helper()
-	baseOnce.Do(func() {
-		baseConfig, baseErr = plan.LoadStackConfig("../..", "gcp-eu")
-		if baseErr != nil {
-			return
-		}
-		basePlan, baseErr = plan.Evaluate(baseConfig, gcpstack.Program)
-		if baseErr == nil && os.Getenv("GCP_PLAN_DUMP") != "" {
-			b, _ := basePlan.JSON()
-			_ = os.WriteFile(os.Getenv("GCP_PLAN_DUMP"), b, 0o644)
-		}
-	})
-	if baseErr != nil {
-		t.Fatalf("evaluating gcp-eu: %v", baseErr)
+	p := euStack.Plan(t)
+	if path := os.Getenv("GCP_PLAN_DUMP"); path != "" {
+		b, _ := p.JSON()
+		_ = os.WriteFile(path, b, 0o644)
 	}
-	return basePlan
+	return p
 }
 
-// planWith evaluates gcp-eu with some config keys changed ("" deletes).
+// planWith evaluates gcp-eu with some full config keys changed ("" deletes).
 func planWith(t *testing.T, overrides map[string]string) (*plan.Plan, error) {
 	t.Helper()
-	sc, err := plan.LoadStackConfig("../..", "gcp-eu")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := euStack.Config(nil)
 	for k, v := range overrides {
 		if v == "" {
 			delete(sc.Config, k)
@@ -123,46 +105,24 @@ func planWith(t *testing.T, overrides map[string]string) (*plan.Plan, error) {
 
 func one(t *testing.T, p *plan.Plan, typ string) *plan.Resource {
 	t.Helper()
-	rs := p.ByType(typ)
-	if len(rs) != 1 {
-		t.Fatalf("%d resources of type %s, want 1", len(rs), typ)
-	}
-	return &rs[0]
+	return planq.Only(t, p, typ)
 }
 
 func find(t *testing.T, p *plan.Plan, typ, name string) *plan.Resource {
 	t.Helper()
-	r, ok := p.Find(typ, name)
-	if !ok {
-		var names []string
-		for _, x := range p.ByType(typ) {
-			names = append(names, x.Name)
-		}
-		t.Fatalf("no %s named %q (have %v)", typ, name, names)
-	}
-	return r
+	return planq.One(t, p, typ, name)
 }
 
 func input(t *testing.T, r *plan.Resource, path string) any {
 	t.Helper()
-	v, ok := r.Input(path)
-	if !ok {
-		t.Fatalf("%s %s: input %s is missing", r.Type, r.Name, path)
-	}
-	return v
+	return planq.Masked.Get(t, r, path)
 }
 
+// expect checks each input path of want.
 func expect(t *testing.T, r *plan.Resource, want map[string]any) {
 	t.Helper()
 	for _, path := range slices.Sorted(maps.Keys(want)) {
-		got, ok := r.Input(path)
-		if !ok {
-			t.Errorf("%s %s: input %s is missing, want %v", r.Type, r.Name, path, want[path])
-			continue
-		}
-		if !reflect.DeepEqual(got, want[path]) {
-			t.Errorf("%s %s: %s = %#v, want %#v", r.Type, r.Name, path, got, want[path])
-		}
+		planq.Masked.Expect(t, r, path, want[path])
 	}
 }
 
@@ -189,24 +149,8 @@ func providerURN(ref string) string {
 
 func jsonOf(t *testing.T, v any) string {
 	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return planq.JSONOf(t, v)
 }
 
 // descendantOf reports whether r sits below a resource of type typ.
-func descendantOf(p *plan.Plan, r *plan.Resource, typ string) bool {
-	for cur := r.Parent; cur != ""; {
-		pr, ok := p.ByURN(cur)
-		if !ok {
-			return false
-		}
-		if pr.Type == typ {
-			return true
-		}
-		cur = pr.Parent
-	}
-	return false
-}
+func descendantOf(p *plan.Plan, r *plan.Resource, typ string) bool { return planq.Within(p, r, typ) }

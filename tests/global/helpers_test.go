@@ -1,17 +1,16 @@
 package global
 
 import (
-	"encoding/json"
 	"errors"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
 const projectDir = "../.."
@@ -23,28 +22,13 @@ const (
 	azureRef = "organization/livekit-infra/azure-asia"
 )
 
-var (
-	awsPlanOnce sync.Once
-	awsPlan     *plan.Plan
-	awsPlanErr  error
-)
+// awsProd is the committed aws-prod stack: its outputs answer the global
+// stack's reference to it.
+var awsProd = &planq.Stack{Dir: projectDir, Name: "aws-prod", Program: awsstack.Program}
 
-// awsRegionalPlan is a plan of the committed aws-prod stack: its outputs
-// answer the global stack's reference to it.
 func awsRegionalPlan(t *testing.T) *plan.Plan {
 	t.Helper()
-	awsPlanOnce.Do(func() {
-		sc, err := plan.LoadStackConfig(projectDir, "aws-prod")
-		if err != nil {
-			awsPlanErr = err
-			return
-		}
-		awsPlan, awsPlanErr = plan.Evaluate(sc, awsstack.Program)
-	})
-	if awsPlanErr != nil {
-		t.Fatalf("planning aws-prod: %v", awsPlanErr)
-	}
-	return awsPlan
+	return awsProd.Plan(t)
 }
 
 // regionalOutputs returns realistic outputs of the three regional stacks:
@@ -146,11 +130,7 @@ func hasProblem(ps []settings.Problem, key, contains string) bool {
 
 func jsonOf(t *testing.T, v any) string {
 	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return planq.JSONOf(t, v)
 }
 
 // regionsJSON renders region objects as the JSON Pulumi hands a program for
