@@ -18,6 +18,9 @@
 #     tests/observability runs promtool on the rendered rules and tests/e2e
 #     runs real Prometheus servers against real LiveKit nodes. Like redis,
 #     the packages' system services are stopped and disabled here.
+#   - stunnel4, from apt, only if missing: tests/e2e's TURN tests put it in
+#     front of LiveKit's TURN port as the NLB's TLS listener. The package
+#     starts no tunnel until a config is placed in /etc/stunnel.
 #
 # Output contract (chosen: an env file, not stdout parsing):
 #   The script writes  ${XDG_CACHE_HOME:-$HOME/.cache}/livekit-infra/env  containing
@@ -27,6 +30,7 @@
 #     export PROMETHEUS_BIN=/abs/path/prometheus
 #     export PROMTOOL_BIN=/abs/path/promtool
 #     export BLACKBOX_EXPORTER_BIN=/abs/path/prometheus-blackbox-exporter
+#     export STUNNEL_BIN=/abs/path/stunnel4
 #   .ci/run sources that file. The same lines are also printed at the end, so
 #   `eval "$(bash scripts/install-test-deps.sh | grep '^export ')"` works too.
 #
@@ -62,13 +66,14 @@ command -v openssl >/dev/null 2>&1 || apt_pkgs+=(openssl)
 command -v node >/dev/null 2>&1 || apt_pkgs+=(nodejs)
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || apt_pkgs+=(prometheus)
 command -v prometheus-blackbox-exporter >/dev/null 2>&1 || apt_pkgs+=(prometheus-blackbox-exporter)
+command -v stunnel4 >/dev/null 2>&1 || apt_pkgs+=(stunnel4)
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   log "installing ${apt_pkgs[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update
   $SUDO apt-get install -y --no-install-recommends "${apt_pkgs[@]}"
 else
-  log "redis-server, openssl, node, prometheus and the blackbox exporter already installed"
+  log "redis-server, openssl, node, prometheus, the blackbox exporter and stunnel4 already installed"
 fi
 
 # The Debian packages start system services (redis on :6379, prometheus on
@@ -106,6 +111,8 @@ PROMTOOL_BIN="$(command -v promtool)"
 BLACKBOX_EXPORTER_BIN="$(command -v prometheus-blackbox-exporter)"
 log "prometheus: $PROMETHEUS_BIN ($("$PROMETHEUS_BIN" --version 2>&1 | head -n1))"
 log "blackbox exporter: $BLACKBOX_EXPORTER_BIN ($("$BLACKBOX_EXPORTER_BIN" --version 2>&1 | head -n1))"
+STUNNEL_BIN="$(command -v stunnel4)"
+log "stunnel: $STUNNEL_BIN"
 
 # go_install_cached NAME DIR PACKAGE@VERSION BINARY: `go install` into DIR
 # (a directory keyed by version) unless DIR/BINARY is already there. Built
@@ -153,6 +160,7 @@ tmp_env="$(mktemp "$CACHE_ROOT/env.XXXXXX")"
   printf 'export PROMETHEUS_BIN=%q\n' "$PROMETHEUS_BIN"
   printf 'export PROMTOOL_BIN=%q\n' "$PROMTOOL_BIN"
   printf 'export BLACKBOX_EXPORTER_BIN=%q\n' "$BLACKBOX_EXPORTER_BIN"
+  printf 'export STUNNEL_BIN=%q\n' "$STUNNEL_BIN"
 } >"$tmp_env"
 mv "$tmp_env" "$ENV_FILE"
 log "wrote $ENV_FILE"

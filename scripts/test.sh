@@ -10,10 +10,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-test-deps.sh
 
 # install-test-deps.sh writes LIVEKIT_SERVER_BIN, REDIS_SERVER_BIN, PROMETHEUS_BIN,
-# PROMTOOL_BIN and BLACKBOX_EXPORTER_BIN here.
+# PROMTOOL_BIN, BLACKBOX_EXPORTER_BIN and STUNNEL_BIN here.
 # shellcheck source=/dev/null
 . "${LIVEKIT_INFRA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/livekit-infra}/env"
-export LIVEKIT_SERVER_BIN REDIS_SERVER_BIN PROMETHEUS_BIN PROMTOOL_BIN BLACKBOX_EXPORTER_BIN
+export LIVEKIT_SERVER_BIN REDIS_SERVER_BIN PROMETHEUS_BIN PROMTOOL_BIN BLACKBOX_EXPORTER_BIN STUNNEL_BIN
 
 # shellcheck source=scripts/goenv.sh
 . scripts/goenv.sh

@@ -38,11 +38,17 @@
 // arrive centrally labelled by stack, cloud and region, and stopping one
 // region's Redis must fire its 406 and no-healthy-node alerts only.
 //
+// TestTURNTLSRelay (turn_test.go) boots a node with aws-prod's rendered
+// TURN/TLS config behind stunnel (the NLB's TLS listener) and relays data
+// through it with a real TURN client (pion/turn) and the credentials of
+// LiveKit's join response.
+//
 // Prerequisites: run scripts/install-test-deps.sh once. It installs
 // redis-server and builds livekit-server into
 // $HOME/.cache/livekit-infra/bin/livekit-server-<version>/, and writes
 // $HOME/.cache/livekit-infra/env with LIVEKIT_SERVER_BIN, REDIS_SERVER_BIN,
-// PROMETHEUS_BIN and BLACKBOX_EXPORTER_BIN (Debian's prometheus packages).
+// PROMETHEUS_BIN and BLACKBOX_EXPORTER_BIN (Debian's prometheus packages)
+// and STUNNEL_BIN (Debian's stunnel4).
 // Without the binaries the boot test skips, except when CI=true, where it
 // fails. The plan checks (TestRegionPlans, TestShortAPISecretIsAConfigError)
 // need no binaries.

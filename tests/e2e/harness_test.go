@@ -246,7 +246,7 @@ func freeUDPRange(t testing.TB, n int) (start, end int) {
 // TLS material
 
 // testTLS is a throwaway CA and a server certificate for 127.0.0.1,
-// ::1 and localhost, as PEM files in a temp dir.
+// ::1, localhost and any extra DNS names, as PEM files in a temp dir.
 type testTLS struct {
 	CACertFile     string
 	ServerCertFile string
@@ -254,7 +254,7 @@ type testTLS struct {
 	Roots          *x509.CertPool
 }
 
-func newTestTLS(t testing.TB) *testTLS {
+func newTestTLS(t testing.TB, extraNames ...string) *testTLS {
 	t.Helper()
 	dir := t.TempDir()
 	now := time.Now()
@@ -291,7 +291,7 @@ func newTestTLS(t testing.TB) *testTLS {
 		Subject:      pkix.Name{CommonName: "localhost"},
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.Add(24 * time.Hour),
-		DNSNames:     []string{"localhost"},
+		DNSNames:     append([]string{"localhost"}, extraNames...),
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
