@@ -9,7 +9,16 @@ import (
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
-// Scaling bounds the number of LiveKit nodes.
+// MinCPUTarget and MaxCPUTarget bound cpuTarget (percent of a node's CPU,
+// or of the pod's request on Kubernetes) wherever it is checked: the config
+// model, this contract and the Kubernetes workload.
+const (
+	MinCPUTarget = 10
+	MaxCPUTarget = 95
+)
+
+// Scaling bounds the number of LiveKit nodes. It is the one scaling type:
+// the config model (stacks/settings) and the Kubernetes workload use it too.
 type Scaling struct {
 	Min, Max         int
 	CPUTarget        int
@@ -85,8 +94,8 @@ func (a *MediaClusterArgs) Validate(name string) error {
 	if s.Max < s.Min {
 		e.add("Scaling.Max %d is below Scaling.Min %d", s.Max, s.Min)
 	}
-	if s.CPUTarget < 1 || s.CPUTarget > 100 {
-		e.add("Scaling.CPUTarget %d must be 1-100", s.CPUTarget)
+	if s.CPUTarget < MinCPUTarget || s.CPUTarget > MaxCPUTarget {
+		e.add("Scaling.CPUTarget %d must be %d-%d", s.CPUTarget, MinCPUTarget, MaxCPUTarget)
 	}
 	if a.DrainSeconds < 0 {
 		e.add("DrainSeconds %d must not be negative", a.DrainSeconds)

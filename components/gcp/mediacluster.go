@@ -295,7 +295,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		Media:        args.Media,
 		TURNUDPPort:  args.TURNUDPPort,
 		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
-		Scaling:      lkk8s.Scaling{Min: args.Scaling.Min, Max: args.Scaling.Max, CPUTarget: args.Scaling.CPUTarget},
+		Scaling:      args.Scaling,
 		DrainSeconds: args.DrainSeconds,
 		NodeSelector: map[string]string{NodeRoleLabel: "media"},
 	}, parent)

@@ -27,6 +27,7 @@ import (
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
@@ -135,10 +136,7 @@ type Resources struct {
 // Scaling bounds the number of LiveKit pods. With host networking there is
 // one pod per node, so these are also the node bounds the cluster's
 // autoscaler must allow.
-type Scaling struct {
-	Min, Max  int
-	CPUTarget int // percent of the CPU request
-}
+type Scaling = components.Scaling
 
 // ServiceArgs shapes the signaling Service (port 7880 of every pod). The
 // cloud's front door decides its type and annotations.
@@ -238,8 +236,8 @@ func (a *LiveKitWorkloadArgs) Validate(name string) error {
 	if s.Max < s.Min {
 		add("Scaling.Max %d is below Scaling.Min %d", s.Max, s.Min)
 	}
-	if s.CPUTarget < 1 || s.CPUTarget > 100 {
-		add("Scaling.CPUTarget %d must be 1-100", s.CPUTarget)
+	if s.CPUTarget < components.MinCPUTarget || s.CPUTarget > components.MaxCPUTarget {
+		add("Scaling.CPUTarget %d must be %d-%d (percent of the CPU request)", s.CPUTarget, components.MinCPUTarget, components.MaxCPUTarget)
 	}
 	if a.DrainSeconds < MinDrainSeconds {
 		add("DrainSeconds %d is too short for rooms to drain: use at least %d (the chart's default is 18000)", a.DrainSeconds, MinDrainSeconds)

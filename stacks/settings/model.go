@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/imageref"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
@@ -64,13 +65,9 @@ type Region struct {
 	Egress Egress
 }
 
-// Scaling bounds the LiveKit node count.
-type Scaling struct {
-	Min, Max         int
-	CPUTarget        int
-	ScaleOutCooldown int
-	ScaleInCooldown  int
-}
+// Scaling bounds the LiveKit node count: the contract's type, so the
+// settings reach every component unconverted.
+type Scaling = components.Scaling
 
 // Recordings configures the recordings bucket.
 type Recordings struct {
@@ -200,7 +197,7 @@ func (p *parser) region(s *Stack) *Region {
 	sc := Scaling{
 		Min:              p.integer("minNodes", 1, 1000),
 		Max:              p.integer("maxNodes", 1, 1000),
-		CPUTarget:        p.integer("cpuTarget", 10, 95),
+		CPUTarget:        p.integer("cpuTarget", components.MinCPUTarget, components.MaxCPUTarget),
 		ScaleOutCooldown: p.integer("scaleOutCooldown", 0, 3600),
 		ScaleInCooldown:  p.integer("scaleInCooldown", 0, 86400),
 	}
