@@ -5,15 +5,19 @@
 # an edit) means `pulumi preview/up` find it up to date and do not relink.
 #
 #   bash scripts/build.sh                  # every stack kind
-#   bash scripts/build.sh lkinfra_aws      # only the AWS kind: links one SDK
+#   bash scripts/build.sh aws              # only the AWS kind: links one SDK
+#   bash scripts/build.sh aws global       # kinds combine
 #
 # For `pulumi up` to build with the same flags and tags, export the same
-# GOFLAGS: . scripts/goenv.sh; export GOFLAGS="$GOFLAGS -tags=lkinfra_aws"
+# GOFLAGS: . scripts/goenv.sh; export GOFLAGS="$GOFLAGS -tags=lkinfra_only,lkinfra_aws"
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/goenv.sh
 . scripts/goenv.sh
-tags=${1:-}
+tags=""
+for kind in "$@"; do
+  tags="${tags:-lkinfra_only},lkinfra_${kind#lkinfra_}"
+done
 [ -n "$tags" ] && export GOFLAGS="$GOFLAGS -tags=$tags"
 # On small machines the SDKs compile one package at a time (see goenv.sh).
 build_lowmem bin/livekit-infra .

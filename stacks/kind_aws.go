@@ -1,5 +1,6 @@
-// Compiled in by default, or when selected with -tags=lkinfra_aws.
-//go:build lkinfra_aws || !(lkinfra_gcp || lkinfra_azure || lkinfra_global)
+// Compiled in by default; with -tags=lkinfra_only only the kinds named by
+// their own tag are (-tags=lkinfra_only,lkinfra_aws), so a new kind is one file.
+//go:build !lkinfra_only || lkinfra_aws
 
 package stacks
 

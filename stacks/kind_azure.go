@@ -1,5 +1,6 @@
-// Compiled in by default, or when selected with -tags=lkinfra_azure.
-//go:build lkinfra_azure || !(lkinfra_aws || lkinfra_gcp || lkinfra_global)
+// Compiled in by default; with -tags=lkinfra_only only the kinds named by
+// their own tag are (-tags=lkinfra_only,lkinfra_azure), so a new kind is one file.
+//go:build !lkinfra_only || lkinfra_azure
 
 package stacks
 

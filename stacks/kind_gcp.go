@@ -1,5 +1,6 @@
-// Compiled in by default, or when selected with -tags=lkinfra_gcp.
-//go:build lkinfra_gcp || !(lkinfra_aws || lkinfra_azure || lkinfra_global)
+// Compiled in by default; with -tags=lkinfra_only only the kinds named by
+// their own tag are (-tags=lkinfra_only,lkinfra_gcp), so a new kind is one file.
+//go:build !lkinfra_only || lkinfra_gcp
 
 package stacks
 

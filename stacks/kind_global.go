@@ -1,5 +1,6 @@
-// Compiled in by default, or when selected with -tags=lkinfra_global.
-//go:build lkinfra_global || !(lkinfra_aws || lkinfra_gcp || lkinfra_azure)
+// Compiled in by default; with -tags=lkinfra_only only the kinds named by
+// their own tag are (-tags=lkinfra_only,lkinfra_global), so a new kind is one file.
+//go:build !lkinfra_only || lkinfra_global
 
 package stacks
 

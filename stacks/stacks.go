@@ -3,7 +3,7 @@
 // call Program, so every entry point evaluates exactly the same code.
 //
 // By default every kind is compiled in. Build tags select a subset
-// (GOFLAGS=-tags=lkinfra_aws compiles only the AWS SDK), which makes a
+// (GOFLAGS=-tags=lkinfra_only,lkinfra_aws compiles only the AWS SDK), which makes a
 // one-stack `pulumi up` or CI job link a third of the code; see kind_*.go and
 // docs/build-cost.md. Tests of one cloud import that cloud's stack package
 // (stacks/aws, ...) instead, to compile only its SDK.

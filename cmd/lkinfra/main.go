@@ -1,6 +1,6 @@
 // Command lkinfra is the operator CLI for livekit-infra: `lkinfra plan`,
 // `preview`, `up` and `drift` (see package cli) run against the real program.
-// Build it with GOFLAGS=-tags=lkinfra_<kind> to include only some stack kinds
+// Build it with GOFLAGS=-tags=lkinfra_only,lkinfra_<kind> to include only some stack kinds
 // (docs/build-cost.md).
 package main
 

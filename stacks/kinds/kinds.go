@@ -1,6 +1,6 @@
 // Package kinds dispatches a stack to the function of its kind. Package
 // stacks fills a Set with the kinds compiled into the binary (all four by
-// default; a subset when built with -tags=lkinfra_<kind>, see
+// default; a subset when built with -tags=lkinfra_only,lkinfra_<kind>, see
 // docs/build-cost.md). It imports no cloud SDK, so its tests build in seconds.
 package kinds
 
@@ -40,7 +40,7 @@ func (set Set) Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	run, ok := set[s.Kind]
 	if !ok {
 		return nil, fmt.Errorf("stack %q has kind %q, but this build of the program includes only %s "+
-			"(it was built with GOFLAGS=-tags=lkinfra_<kind>): rebuild without those tags, or add -tags=lkinfra_%s",
+			"(it was built with GOFLAGS=-tags=lkinfra_only,lkinfra_<kind>): rebuild without those tags, or add the tag lkinfra_%s",
 			s.Name, s.Kind, strings.Join(set.Names(), ", "), s.Kind)
 	}
 	return run(ctx, s)

@@ -53,7 +53,7 @@ func TestProgramDispatchesByKind(t *testing.T) {
 	}
 }
 
-// A binary built with -tags=lkinfra_aws must refuse a gcp stack with an
+// A binary built with -tags=lkinfra_only,lkinfra_aws must refuse a gcp stack with an
 // error that says how to get a binary that can deploy it.
 func TestKindNotCompiledIn(t *testing.T) {
 	set := kinds.Set{settings.KindAWS: func(*pulumi.Context, *settings.Stack) (pulumi.Map, error) {
@@ -68,7 +68,7 @@ func TestKindNotCompiledIn(t *testing.T) {
 	if err == nil {
 		t.Fatal("gcp stack on an aws-only build: no error")
 	}
-	for _, want := range []string{`stack "gcp-eu"`, `kind "gcp"`, "includes only aws", "-tags=lkinfra_gcp"} {
+	for _, want := range []string{`stack "gcp-eu"`, `kind "gcp"`, "includes only aws", "lkinfra_gcp"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

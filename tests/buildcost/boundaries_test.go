@@ -98,11 +98,11 @@ func TestKindTagsSelectSDKs(t *testing.T) {
 		want []string
 	}{
 		{"", []string{"aws", "azure", "azure-native", "gcp", "kubernetes"}},
-		{"lkinfra_aws", []string{"aws", "kubernetes"}},
-		{"lkinfra_gcp", []string{"aws", "gcp", "kubernetes"}},
-		{"lkinfra_azure", []string{"aws", "azure", "azure-native", "kubernetes"}},
-		{"lkinfra_global", []string{"aws"}},
-		{"lkinfra_aws,lkinfra_global", []string{"aws", "kubernetes"}},
+		{"lkinfra_only,lkinfra_aws", []string{"aws", "kubernetes"}},
+		{"lkinfra_only,lkinfra_gcp", []string{"aws", "gcp", "kubernetes"}},
+		{"lkinfra_only,lkinfra_azure", []string{"aws", "azure", "azure-native", "kubernetes"}},
+		{"lkinfra_only,lkinfra_global", []string{"aws"}},
+		{"lkinfra_only,lkinfra_aws,lkinfra_global", []string{"aws", "kubernetes"}},
 	}
 	for _, c := range cases {
 		if got := sdks(deps(t, c.tags, false, ".")[module(t)]); !reflect.DeepEqual(got, c.want) {
