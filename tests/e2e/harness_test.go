@@ -8,8 +8,6 @@ package e2e
 // bound; nothing sleeps for a fixed time.
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -35,6 +33,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"gopkg.in/yaml.v3"
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
@@ -629,119 +628,36 @@ func (r *redisServer) Do(args ...string) (any, error) {
 	return r.DoAs("", r.opts.Password, args...)
 }
 
-// DoAs runs one command on a fresh TLS connection, authenticated as user
-// (empty: the default user; empty password: no AUTH).
+// DoAs runs one command on a fresh TLS connection (go-redis, RESP2, no
+// retries), authenticated as user (empty: the default user; empty
+// password: no AUTH). Replies are go-redis's: string, int64, []any; a
+// Redis error reply is the error (isRedisErr).
 func (r *redisServer) DoAs(user, password string, args ...string) (any, error) {
-	c, err := dialRedis(r.Addr, r.tls.Roots, 2*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	if password != "" {
-		auth := []string{"AUTH", password}
-		if user != "" {
-			auth = []string{"AUTH", user, password}
-		}
-		reply, err := c.Do(auth...)
-		if err != nil {
-			return nil, err
-		}
-		if reply != "OK" {
-			return nil, fmt.Errorf("AUTH: %v", reply)
-		}
-	}
-	return c.Do(args...)
-}
-
-// respConn is a minimal RESP2 client, enough for AUTH, PING and HKEYS.
-type respConn struct {
-	conn net.Conn
-	r    *bufio.Reader
-}
-
-// redisError is an error reply (-ERR ..., -NOAUTH ...).
-type redisError string
-
-func (e redisError) Error() string { return string(e) }
-
-func dialRedis(addr string, roots *x509.CertPool, timeout time.Duration) (*respConn, error) {
-	d := &net.Dialer{Timeout: timeout}
-	conn, err := tls.DialWithDialer(d, "tcp", addr, &tls.Config{
-		RootCAs:    roots,
-		ServerName: "127.0.0.1",
-		MinVersion: tls.VersionTLS12,
+	c := redis.NewClient(&redis.Options{
+		Addr:     r.Addr,
+		Username: user,
+		Password: password,
+		Protocol: 2,
+		TLSConfig: &tls.Config{
+			RootCAs:    r.tls.Roots,
+			ServerName: "127.0.0.1",
+			MinVersion: tls.VersionTLS12,
+		},
+		DialTimeout:           2 * time.Second,
+		ReadTimeout:           2 * time.Second,
+		WriteTimeout:          2 * time.Second,
+		ContextTimeoutEnabled: true,
+		MaxRetries:            -1,
+		DisableIdentity:       true,
 	})
-	if err != nil {
-		return nil, err
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	cmd := make([]any, len(args))
+	for i, a := range args {
+		cmd[i] = a
 	}
-	_ = conn.SetDeadline(time.Now().Add(timeout))
-	return &respConn{conn: conn, r: bufio.NewReader(conn)}, nil
-}
-
-func (c *respConn) Close() error { return c.conn.Close() }
-
-// Do sends a command and reads one reply: string for simple and bulk
-// strings, int64, nil, []any, or a redisError value as the error.
-func (c *respConn) Do(args ...string) (any, error) {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	if _, err := c.conn.Write(b.Bytes()); err != nil {
-		return nil, err
-	}
-	return c.read()
-}
-
-func (c *respConn) read() (any, error) {
-	line, err := c.r.ReadString('\n')
-	if err != nil {
-		return nil, err
-	}
-	line = strings.TrimSuffix(line, "\r\n")
-	if line == "" {
-		return nil, errors.New("empty RESP line")
-	}
-	body := line[1:]
-	switch line[0] {
-	case '+':
-		return body, nil
-	case '-':
-		return nil, redisError(body)
-	case ':':
-		return strconv.ParseInt(body, 10, 64)
-	case '$':
-		n, err := strconv.Atoi(body)
-		if err != nil || n < 0 {
-			return nil, err
-		}
-		buf := make([]byte, n+2)
-		if _, err := io.ReadFull(c.r, buf); err != nil {
-			return nil, err
-		}
-		return string(buf[:n]), nil
-	case '*':
-		n, err := strconv.Atoi(body)
-		if err != nil || n < 0 {
-			return nil, err
-		}
-		out := make([]any, 0, n)
-		for range n {
-			v, err := c.read()
-			if err != nil {
-				var re redisError
-				if !errors.As(err, &re) {
-					return nil, err
-				}
-				v = re
-			}
-			out = append(out, v)
-		}
-		return out, nil
-	default:
-		return nil, fmt.Errorf("unexpected RESP reply %q", line)
-	}
+	return c.Do(ctx, cmd...).Result()
 }
 
 // ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import (
 	"github.com/livekit/protocol/auth"
 	lkproto "github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
+	"github.com/redis/go-redis/v9"
 	"github.com/twitchtv/twirp"
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
@@ -478,8 +479,8 @@ func wantGet(t *testing.T, n *liveKitNode, path string, code int, body, why stri
 }
 
 func isRedisErr(err error, prefix string) bool {
-	var re redisError
-	return errors.As(err, &re) && len(re) >= len(prefix) && string(re[:len(prefix)]) == prefix
+	var re redis.Error
+	return errors.As(err, &re) && strings.HasPrefix(re.Error(), prefix)
 }
 
 func mustToken(t *testing.T, key, secret string) string {
