@@ -125,7 +125,13 @@ func signalingGateway(ctx *pulumi.Context, name string, args *MediaClusterArgs, 
 			"backendRefs": pulumi.Array{pulumi.Map{"name": w.ServiceName, "port": pulumi.Int(livekit.SignalPort)}},
 			// HSTS on every signaling answer: the Gateway API's
 			// ResponseHeaderModifier, which the GKE Gateway controller
-			// turns into the URL map's custom response headers. Docs:
+			// turns into the URL map's custom response headers. GKE's own
+			// Gateway API conformance reports list it as supported for both
+			// external managed classes from GKE 1.30.3-gke.1211000 on
+			// (kubernetes-sigs/gateway-api conformance/reports/v1.1.0/
+			// gke-gateway/standard-1.30.3-{gxlb,rxlb}-report.yaml,
+			// HTTPRouteResponseHeaderModification); every GKE version in
+			// support today is newer. Docs:
 			// https://cloud.google.com/kubernetes-engine/docs/how-to/gatewayclass-capabilities
 			"filters": pulumi.Array{pulumi.Map{
 				"type": pulumi.String("ResponseHeaderModifier"),
