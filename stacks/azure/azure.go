@@ -180,6 +180,20 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	// Every alert of the region goes to one action group (alertEmails,
+	// alertWebhookUrl).
+	var webhook pulumi.StringInput
+	if r.Alerts.Webhook.IsSet() {
+		webhook = r.Alerts.Webhook.Output()
+	}
+	monitoring, err := azurec.NewMonitoring(ctx, name+"-monitoring", &azurec.MonitoringArgs{
+		MonitoringArgs:    components.MonitoringArgs{Emails: r.Alerts.Emails, Webhook: webhook},
+		ResourceGroupName: network.ResourceGroupName,
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	tokens, err := apiCredentialsVault(ctx, name, s, network, cluster, creds, recordings)
 	if err != nil {
 		return nil, err
@@ -199,6 +213,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"aksCluster":            cluster.ClusterName,
 		"kubernetesVersion":     pulumi.String(a.KubernetesVersion),
 		"logAnalyticsWorkspace": cluster.WorkspaceID,
+		"alarmActionGroup":      monitoring.AlarmTopic,
 		// Token servers read their credentials from Key Vault as the
 		// token-server workload identity; no secret is a stack output.
 		"apiCredentialsVault":  tokens.VaultURI,

@@ -152,6 +152,21 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	// The rendered rules as Cloud Monitoring PromQL alert policies, to the
+	// region's channels (alertEmails, alertWebhookUrl).
+	var webhook pulumi.StringInput
+	if r.Alerts.Webhook.IsSet() {
+		webhook = r.Alerts.Webhook.Output()
+	}
+	monitoring, err := gcpc.NewMonitoring(ctx, name+"-monitoring", &gcpc.MonitoringArgs{
+		MonitoringArgs: components.MonitoringArgs{Emails: r.Alerts.Emails, Webhook: webhook},
+		Project:        g.Project,
+		Rules:          alertRules,
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	if mirror != nil {
 		if err := mirror.AllowPull("nodes", cluster.NodeServiceAccount); err != nil {
 			return nil, err
@@ -197,6 +212,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"livekitChartVersion":  pulumi.String(g.ChartVersion),
 		"gkeCluster":           cluster.ClusterName,
 		"certificateMap":       cluster.CertificateMap,
+		"alarmChannels":        monitoring.Channels,
 		// Token servers read their credentials from Secret Manager as the
 		// token-server service account; no secret is a stack output.
 		"apiCredentialsSecret":      tokens.SecretID,

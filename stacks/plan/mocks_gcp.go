@@ -194,6 +194,15 @@ var gcpComputed = map[string]ComputedFunc{
 	"gcp:certificatemanager/certificateMap:CertificateMap": func(mi MockInfo) resource.PropertyMap {
 		return props(map[string]any{"id": fmt.Sprintf("projects/%s/locations/global/certificateMaps/%s", gcpProject(mi), mi.PhysicalName())})
 	},
+	// Cloud Monitoring names channels and policies with a number of its own.
+	"gcp:monitoring/notificationChannel:NotificationChannel": func(mi MockInfo) resource.PropertyMap {
+		n := fmt.Sprintf("projects/%s/notificationChannels/%s", gcpProject(mi), hashDigits(mi.Name, 19))
+		return props(map[string]any{"id": n, "name": n, "verificationStatus": "UNVERIFIED"})
+	},
+	"gcp:monitoring/alertPolicy:AlertPolicy": func(mi MockInfo) resource.PropertyMap {
+		n := fmt.Sprintf("projects/%s/alertPolicies/%s", gcpProject(mi), hashDigits(mi.Name, 19))
+		return props(map[string]any{"id": n, "name": n})
+	},
 	"gcp:storage/bucket:Bucket": func(mi MockInfo) resource.PropertyMap {
 		name := mi.PhysicalName()
 		if _, ok := plainString(mi.Inputs, "name"); !ok {

@@ -9,13 +9,15 @@ import (
 // alertKeys route a region's alarms and set the thresholds of the alarms the
 // cloud measures itself (Redis, load balancer). The Prometheus rules' own
 // thresholds come from maxNodes, cpuTarget, sysloadLimitPercent and the
-// node size (components/observability). AWS only for now: the GCP and Azure
-// regions do not deploy alarms yet (docs/observability.md).
+// node size (components/observability). The routing keys are every region's
+// (an SNS topic, Cloud Monitoring notification channels, an Azure action
+// group); the Redis and load balancer thresholds are AWS's, whose
+// CloudWatch alarms are the only cloud-measured ones built so far.
 var alertKeys = []Key{
-	{Name: "alertEmails", Type: "array", Default: []any{}, Kinds: []Kind{KindAWS},
-		Description: "Email addresses subscribed to the region's alarm topic (each confirms by email)."},
-	{Name: "alertWebhookUrl", Type: "string", Secret: true, Kinds: []Kind{KindAWS},
-		Description: "Optional https:// webhook the region's alarm topic also posts to (a secret: such URLs often carry a token; set with --secret)."},
+	{Name: "alertEmails", Type: "array", Default: []any{}, Kinds: regional,
+		Description: "Email addresses the region's alarms go to (an SNS subscription, a Cloud Monitoring email channel or an action group receiver each)."},
+	{Name: "alertWebhookUrl", Type: "string", Secret: true, Kinds: regional,
+		Description: "Optional https:// webhook the region's alarms also post to (a secret: such URLs often carry a token; set with --secret)."},
 	{Name: "alertRedisMemoryPercent", Type: "integer", Default: 80, Kinds: []Kind{KindAWS},
 		Description: "Alarm when a Redis node's memory use stays above this percent, 50-95."},
 	{Name: "alertRedisCpuPercent", Type: "integer", Default: 80, Kinds: []Kind{KindAWS},
@@ -38,9 +40,6 @@ type Alerts struct {
 
 func (p *parser) alerts(s *Stack) Alerts {
 	var a Alerts
-	if s.Kind != KindAWS {
-		return a
-	}
 	key := spec("alertEmails").Full()
 	seen := map[string]bool{}
 	for i, e := range p.list("alertEmails") {
@@ -57,6 +56,9 @@ func (p *parser) alerts(s *Stack) Alerts {
 		}
 	}
 	a.Webhook = p.secret("alertWebhookUrl", "https://hooks.example.com/livekit", webhookProblem)
+	if s.Kind != KindAWS {
+		return a
+	}
 	a.RedisMemoryPercent = p.integer("alertRedisMemoryPercent", 50, 95)
 	a.RedisCPUPercent = p.integer("alertRedisCpuPercent", 10, 100)
 	a.LoadBalancer5xxPerMin = p.integer("alertLb5xxPerMinute", 1, 100000)

@@ -134,6 +134,10 @@ var variants = map[string]variant{
 	// More LiveKit nodes than an ASG may hold behind a private endpoint's
 	// NSG (public API server: 60 nodes do not fit the node IP prefix).
 	"bigPool": {set: map[string]string{"maxNodes": "60", "azureApiAuthorizedIpRanges": `[]`, "azureAllowPublicApi": "true"}},
+	"alertWebhook": {
+		set:    map[string]string{"alertWebhookUrl": "https://hooks.example.com/T0123/webhook-token"},
+		secret: []string{"alertWebhookUrl"},
+	},
 	"userSecrets": {
 		// The region's own key instead of the credentials stack's set.
 		set:    map[string]string{"credentialsStack": "", "apiKey": userAPIKey, "apiSecret": userAPISecret},

@@ -87,12 +87,52 @@ func TestAlertSettingsErrors(t *testing.T) {
 	}
 }
 
-// The alert keys belong to the aws kind for now: on gcp they are an error.
-func TestAlertKeysRefusedOnGCP(t *testing.T) {
-	sc, raw := lkcheck.StackRaw(t, repoRoot, "gcp-eu")
-	raw.Values[ns+"alertEmails"] = `["oncall@example.com"]`
-	_, err := settings.Parse(sc.Stack, raw)
-	if err == nil || !strings.Contains(err.Error(), ns+"alertEmails") {
-		t.Fatalf("gcp stack with alertEmails: err %v, want an error naming the key", err)
+// The routing keys are every region's: a bad email or an http webhook on
+// gcp and azure stacks is refused naming the key; the Redis and load
+// balancer thresholds stay AWS's (no such alarm elsewhere yet).
+func TestAlertKeysOnEveryRegion(t *testing.T) {
+	for _, stack := range []string{"gcp-eu", "azure-asia"} {
+		t.Run(stack, func(t *testing.T) {
+			sc, raw := lkcheck.StackRaw(t, repoRoot, stack)
+			raw.Values[ns+"alertEmails"] = `["oncall@example.com", "sre@example.org"]`
+			raw.Values[ns+"alertWebhookUrl"] = "https://hooks.example.com/T0123/token"
+			raw.Secret[ns+"alertWebhookUrl"] = true
+			s, err := settings.Parse(sc.Stack, raw)
+			if err != nil {
+				t.Fatalf("valid alert routing refused on %s: %v", stack, err)
+			}
+			if a := s.Region.Alerts; len(a.Emails) != 2 || !a.Webhook.IsSet() {
+				t.Errorf("alerts = %+v", a)
+			}
+
+			sc, raw = lkcheck.StackRaw(t, repoRoot, stack)
+			raw.Values[ns+"alertEmails"] = `["oncall@example.com", "oncall"]`
+			raw.Values[ns+"alertWebhookUrl"] = "http://hooks.example.com/T0123/secret-token"
+			raw.Secret[ns+"alertWebhookUrl"] = true
+			raw.Values[ns+"alertRedisCpuPercent"] = "50"
+			_, err = settings.Parse(sc.Stack, raw)
+			var se *settings.Error
+			if !errors.As(err, &se) {
+				t.Fatalf("Parse: %v, want a *settings.Error", err)
+			}
+			got := map[string]bool{}
+			for _, p := range se.Problems {
+				got[p.Key] = true
+			}
+			for _, k := range []string{ns + "alertEmails[1]", ns + "alertWebhookUrl", ns + "alertRedisCpuPercent"} {
+				if !got[k] {
+					t.Errorf("no problem at %s:\n%v", k, err)
+				}
+			}
+			msg := err.Error()
+			for _, w := range []string{`"oncall"`, "must be an email address", "must use https://"} {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error lacks %q:\n%s", w, msg)
+				}
+			}
+			if strings.Contains(msg, "secret-token") {
+				t.Errorf("error leaks the webhook:\n%s", msg)
+			}
+		})
 	}
 }

@@ -1,14 +1,18 @@
 package gcp_test
 
 import (
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/livekit-infra/livekit-infra/components/observability"
+	gcpstack "github.com/livekit-infra/livekit-infra/stacks/gcp"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
@@ -133,6 +137,121 @@ func TestMetricsPortNotOpen(t *testing.T) {
 					t.Errorf("firewall %s opens tcp %s, which includes the metrics port 6789 (sources %v)", fw.Name, span, strs(input(t, &fw, "sourceRanges")))
 				}
 			}
+		}
+	}
+}
+
+const (
+	tChannel = "gcp:monitoring/notificationChannel:NotificationChannel"
+	tPolicy  = "gcp:monitoring/alertPolicy:AlertPolicy"
+)
+
+// gcpEURules is the rule file rendered from Pulumi.gcp-eu.yaml (no probe
+// rules: GMP cannot probe GET /).
+func gcpEURules(t *testing.T) observability.RuleFile {
+	t.Helper()
+	sc, err := plan.LoadStackConfig("../..", "gcp-eu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := settings.Parse(sc.Stack, settings.Raw{Values: sc.Config, Secret: map[string]bool{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	region := regional.Observability(s)
+	region.NoHealthProbe = true
+	rules, err := region.Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rules
+}
+
+// Every rendered rule is one Cloud Monitoring PromQL alert policy with the
+// rule's expression, hold time and labels, evaluated every 30 s, notifying
+// the region's channels: the same rules the promtool tests prove, routed
+// to alertEmails.
+func TestAlertPoliciesAreTheRenderedRules(t *testing.T) {
+	p := stackPlan(t)
+	chans := p.ByType(tChannel)
+	if len(chans) != 1 {
+		t.Fatalf("%d notification channels, want the one alertEmails address of gcp-eu", len(chans))
+	}
+	expect(t, &chans[0], map[string]any{
+		"type": "email", "labels.email_address": "oncall@example.com", "project": euProject,
+	})
+	policies := map[string]*plan.Resource{}
+	for _, r := range p.ByType(tPolicy) {
+		policies[r.InputString("conditions[0].conditionPrometheusQueryLanguage.alertRule")] = &r
+	}
+	rules := gcpEURules(t)
+	n := 0
+	for _, g := range rules.Groups {
+		for _, rule := range g.Rules {
+			n++
+			pol, ok := policies[rule.Alert]
+			if !ok {
+				t.Errorf("no alert policy for %s", rule.Alert)
+				continue
+			}
+			forSec, _ := time.ParseDuration(rule.For)
+			expect(t, pol, map[string]any{
+				"project":  euProject,
+				"combiner": "OR",
+				"conditions[0].conditionPrometheusQueryLanguage.query":              rule.Expr,
+				"conditions[0].conditionPrometheusQueryLanguage.duration":           strconv.Itoa(int(forSec.Seconds())) + "s",
+				"conditions[0].conditionPrometheusQueryLanguage.evaluationInterval": "30s",
+				"conditions[0].conditionPrometheusQueryLanguage.ruleGroup":          g.Name,
+				"conditions[0].conditionPrometheusQueryLanguage.labels.severity":    rule.Labels["severity"],
+				"severity": strings.ToUpper(rule.Labels["severity"]),
+			})
+			if got := strs(input(t, pol, "notificationChannels")); len(got) != 1 || got[0] != chans[0].ID {
+				t.Errorf("%s notifies %v, want the channel %s", rule.Alert, got, chans[0].ID)
+			}
+			if c := pol.InputString("documentation.content"); !strings.Contains(c, rule.Annotations["runbook"]) {
+				t.Errorf("%s documentation %q lacks its runbook line", rule.Alert, c)
+			}
+		}
+	}
+	if n < 5 || len(policies) != n {
+		t.Errorf("%d policies for %d rules", len(policies), n)
+	}
+	// The thresholds of gcp-eu (maxNodes 10, 3 vCPUs: 60 a node, 600 the
+	// region) reach Cloud Monitoring as rendered.
+	if q := policies[observability.AlertRegionNearCapacity].InputString("conditions[0].conditionPrometheusQueryLanguage.query"); !strings.HasSuffix(q, "> 600") {
+		t.Errorf("region capacity query %q, want > 600", q)
+	}
+}
+
+// A webhook is a token-auth webhook channel whose URL stays a secret.
+func TestAlertWebhookChannelStaysSecret(t *testing.T) {
+	stackPlan(t)
+	sc := *baseConfig
+	sc.Config = maps.Clone(baseConfig.Config)
+	sc.Config["livekit-infra:alertWebhookUrl"] = "https://hooks.example.com/T0123/webhook-token"
+	sc.SecretKeys = append(slices.Clone(baseConfig.SecretKeys), "livekit-infra:alertWebhookUrl")
+	p, err := plan.Evaluate(&sc, gcpstack.Program)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hook *plan.Resource
+	for _, c := range p.ByType(tChannel) {
+		if c.InputString("type") == "webhook_tokenauth" {
+			hook = &c
+		}
+	}
+	if hook == nil {
+		t.Fatal("no webhook_tokenauth channel")
+	}
+	if !hook.IsSecret("labels.url") {
+		t.Error("the webhook URL is not a secret in the plan")
+	}
+	if v, _ := hook.RawInput("labels.url"); v != "https://hooks.example.com/T0123/webhook-token" {
+		t.Errorf("webhook url = %v", v)
+	}
+	for _, pol := range p.ByType(tPolicy) {
+		if got := strs(input(t, &pol, "notificationChannels")); !contains(got, hook.ID) || len(got) != 2 {
+			t.Errorf("%s notifies %v, want the email and the webhook channel", pol.Name, got)
 		}
 	}
 }
