@@ -1,9 +1,7 @@
 package gcp_test
 
 import (
-	"maps"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,7 +10,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/livekit-infra/livekit-infra/components/observability"
-	gcpstack "github.com/livekit-infra/livekit-infra/stacks/gcp"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
@@ -225,15 +222,7 @@ func TestAlertPoliciesAreTheRenderedRules(t *testing.T) {
 
 // A webhook is a token-auth webhook channel whose URL stays a secret.
 func TestAlertWebhookChannelStaysSecret(t *testing.T) {
-	stackPlan(t)
-	sc := *baseConfig
-	sc.Config = maps.Clone(baseConfig.Config)
-	sc.Config["livekit-infra:alertWebhookUrl"] = "https://hooks.example.com/T0123/webhook-token"
-	sc.SecretKeys = append(slices.Clone(baseConfig.SecretKeys), "livekit-infra:alertWebhookUrl")
-	p, err := plan.Evaluate(&sc, gcpstack.Program)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := euStack.Variant(t, "alertWebhook", map[string]string{"alertWebhookUrl": "https://hooks.example.com/T0123/webhook-token"}, "alertWebhookUrl")
 	var hook *plan.Resource
 	for _, c := range p.ByType(tChannel) {
 		if c.InputString("type") == "webhook_tokenauth" {
