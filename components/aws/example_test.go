@@ -1,0 +1,183 @@
+package aws_test
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/aws"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/components/routing"
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+)
+
+// planExample plans a program offline under the same mocks as `lkinfra plan`.
+func planExample(program func(ctx *pulumi.Context) (pulumi.Map, error)) *plan.Plan {
+	p, err := plan.Evaluate(&plan.StackConfig{
+		Project: "example", Stack: "dev",
+		Config: map[string]string{"aws:region": "us-west-2"},
+	}, program)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// A VPC for one LiveKit region: public subnets for the nodes (media goes
+// straight to each node's public IP), private ones for Redis, no NAT.
+func ExampleNewNetwork() {
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		network, err := aws.NewNetwork(ctx, "livekit", &components.NetworkArgs{
+			CIDR:        netip.MustParsePrefix("10.0.0.0/16"),
+			NATGateways: "none",
+			Media:       livekit.MediaPorts{Start: 50000, End: 60000},
+		})
+		if err != nil {
+			return nil, err
+		}
+		return pulumi.Map{"vpc": network.NetworkID}, nil
+	})
+	fmt.Println(len(p.ByType("aws:ec2/subnet:Subnet")), "subnets,", len(p.ByType("aws:ec2/natGateway:NatGateway")), "NAT gateways")
+	// Output: 6 subnets, 0 NAT gateways
+}
+
+// ElastiCache with TLS and AUTH, reachable from the LiveKit tasks' security
+// group only, with a failover replica.
+func ExampleNewRedisCache() {
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		network, err := aws.NewNetwork(ctx, "livekit", &components.NetworkArgs{
+			CIDR: netip.MustParsePrefix("10.0.0.0/16"), NATGateways: "none",
+			Media: livekit.MediaPorts{Start: 50000, End: 60000},
+		})
+		if err != nil {
+			return nil, err
+		}
+		redis, err := aws.NewRedisCache(ctx, "livekit-redis", &aws.RedisCacheArgs{
+			RedisCacheArgs:        components.RedisCacheArgs{EngineVersion: "7.1", Protect: true},
+			AuthToken:             pulumi.ToSecret(pulumi.String("example-auth-token-0123456789")).(pulumi.StringOutput),
+			VpcID:                 network.NetworkID,
+			SubnetIDs:             network.PrivateSubnetIDs,
+			ClientSecurityGroupID: network.MediaFirewallID,
+			NodeType:              "cache.t4g.small",
+			Nodes:                 2,
+			MaintenanceWindow:     "sun:05:00-sun:06:00",
+			SnapshotWindow:        "03:00-04:00",
+			SnapshotRetentionDays: 7,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return pulumi.Map{"redis": redis.Address}, nil
+	})
+	rg, _ := p.Find("aws:elasticache/replicationGroup:ReplicationGroup", "livekit-redis")
+	tls, _ := rg.Input("transitEncryptionEnabled")
+	failover, _ := rg.Input("automaticFailoverEnabled")
+	fmt.Println("TLS:", tls, "failover:", failover, "AUTH token secret:", rg.IsSecret("authToken"))
+	// Output: TLS: true failover: true AUTH token secret: true
+}
+
+// A private, encrypted recordings bucket behind a CloudFront distribution
+// that serves signed URLs only.
+func ExampleNewRecordings() {
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		rec, err := aws.NewRecordings(ctx, "livekit-recordings", &aws.RecordingsArgs{
+			RecordingsArgs: components.RecordingsArgs{
+				CDN: true, CDNHostname: "recordings.example.com", ZoneID: "Z0123456789EXAMPLE",
+				TransitionDays: 30, ExpireDays: 365, Protect: true,
+			},
+			PriceClass: "PriceClass_100",
+		})
+		if err != nil {
+			return nil, err
+		}
+		return pulumi.Map{"bucket": rec.Bucket}, nil
+	})
+	dist := p.ByType("aws:cloudfront/distribution:Distribution")[0]
+	groups, _ := dist.Input("defaultCacheBehavior.trustedKeyGroups")
+	fmt.Println("buckets:", len(p.ByType("aws:s3/bucketV2:BucketV2")), "signed URLs only:", len(groups.([]any)) == 1)
+	// Output: buckets: 1 signed URLs only: true
+}
+
+// LiveKit on ECS Fargate: tasks with their own public IPs for media, an
+// HTTPS ALB (health check GET /) for signaling, CPU target tracking.
+func ExampleNewMediaCluster() {
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		network, err := aws.NewNetwork(ctx, "livekit", &components.NetworkArgs{
+			CIDR: netip.MustParsePrefix("10.0.0.0/16"), NATGateways: "none",
+			Media: livekit.MediaPorts{Start: 50000, End: 60000},
+		})
+		if err != nil {
+			return nil, err
+		}
+		cluster, err := aws.NewMediaCluster(ctx, "livekit", &aws.MediaClusterArgs{
+			MediaClusterArgs: components.MediaClusterArgs{
+				Image:          livekit.Image,
+				Config:         pulumi.ToSecret(pulumi.String("port: 7880\n")).(pulumi.StringOutput),
+				Hostname:       "eu.livekit.example.com",
+				GlobalHostname: "livekit.example.com",
+				ZoneID:         "Z0123456789EXAMPLE",
+				Media:          livekit.MediaPorts{Start: 50000, End: 60000},
+				Scaling:        components.Scaling{Min: 2, Max: 10, CPUTarget: 60, ScaleOutCooldown: 60, ScaleInCooldown: 300},
+				DrainSeconds:   120, LogRetentionDays: 30, Protect: true,
+			},
+			Region:                      "us-west-2",
+			VpcID:                       network.NetworkID,
+			PublicSubnetIDs:             network.PublicSubnetIDs,
+			MediaSecurityGroupID:        network.MediaFirewallID,
+			LoadBalancerSecurityGroupID: network.LoadBalancerSecurityGroupID,
+			TaskCPU:                     2048,
+			TaskMemory:                  4096,
+			ALBIdleTimeout:              3600,
+			ALBSSLPolicy:                "ELBSecurityPolicy-TLS13-1-2-2021-06",
+			RedisOutageTolerance:        60,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return pulumi.Map{"url": cluster.URL}, nil
+	})
+	tg := p.ByType("aws:lb/targetGroup:TargetGroup")[0]
+	path, _ := tg.Input("healthCheck.path")
+	svc := p.ByType("aws:ecs/service:Service")[0]
+	publicIP, _ := svc.Input("networkConfiguration.assignPublicIp")
+	fmt.Printf("health check GET %v, public IP per task: %v\n", path, publicIP)
+	// Output: health check GET /, public IP per task: true
+}
+
+// GeoDNS over two regions: Europe served by eu, everything else by us,
+// each failing over to the other on its GET / health check.
+func ExampleNewGlobalTraffic() {
+	routes, err := routing.New(routing.Config{
+		Hostname: "livekit.example.com", Zone: "example.com", Mode: routing.Geolocation, TTL: 30,
+		Regions: []routing.Region{
+			{Name: "us", Latitude: 45.5, Longitude: -122.7, Continents: []routing.Continent{routing.NorthAmerica}},
+			{Name: "eu", Latitude: 50.1, Longitude: 8.7, Continents: []routing.Continent{routing.Europe}},
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		_, err := aws.NewGlobalTraffic(ctx, "livekit-global", &aws.GlobalTrafficArgs{GlobalTrafficArgs: components.GlobalTrafficArgs{
+			ZoneID: "Z0123456789EXAMPLE",
+			Plan:   routes,
+			Regions: []components.GlobalTrafficRegion{
+				{Name: "us", Hostname: pulumi.String("us.livekit.example.com"), URL: pulumi.String("wss://us.livekit.example.com")},
+				{Name: "eu", Hostname: pulumi.String("eu.livekit.example.com"), URL: pulumi.String("wss://eu.livekit.example.com")},
+			},
+			HealthCheck:        routing.HealthCheck{IntervalSeconds: 10, FailureThreshold: 3},
+			HealthCheckRegions: []string{"us-east-1", "eu-west-1", "ap-southeast-1"},
+		}})
+		return pulumi.Map{}, err
+	})
+	for _, hc := range p.ByType("aws:route53/healthCheck:HealthCheck") {
+		fqdn, _ := hc.Input("fqdn")
+		path, _ := hc.Input("resourcePath")
+		fmt.Printf("%v GET %v\n", fqdn, path)
+	}
+	// Unordered output:
+	// us.livekit.example.com GET /
+	// eu.livekit.example.com GET /
+}
