@@ -55,6 +55,9 @@ const (
 	ConfigDir = "/etc/livekit"
 	// SignalServiceName is the signaling Service the cloud's front door targets.
 	SignalServiceName = "livekit-signal"
+	// TURNServiceName is the TURN/TLS Service (TURNTLSPort of every pod)
+	// the cloud's TLS-terminating load balancer targets.
+	TURNServiceName = "livekit-turn"
 	// ConfigHashAnnotation on the pod template changes with the Secret's
 	// content, so a new config or Redis CA rolls the pods (env vars and
 	// mounted files are read at start).
@@ -171,6 +174,10 @@ type LiveKitWorkloadArgs struct {
 	// what Config says.
 	Media       livekit.MediaPorts
 	TURNUDPPort int
+	// TURNTLSPort (0: off) is the port the TURN/TLS load balancer sends the
+	// decrypted stream to (external_tls): a host port of the pod and the
+	// TURN Service's port.
+	TURNTLSPort int
 	Resources   Resources
 	Scaling     Scaling
 	// DrainSeconds is terminationGracePeriodSeconds: how long a stopping pod
@@ -222,6 +229,9 @@ func (a *LiveKitWorkloadArgs) Validate(name string) error {
 	}
 	if a.TURNUDPPort < 0 || a.TURNUDPPort > 65535 {
 		add("TURNUDPPort %d is not a port", a.TURNUDPPort)
+	}
+	if a.TURNTLSPort < 0 || a.TURNTLSPort > 65535 || (a.TURNTLSPort != 0 && a.TURNTLSPort == a.TURNUDPPort) {
+		add("TURNTLSPort %d must be 0 (off) or a port other than TURNUDPPort", a.TURNTLSPort)
 	}
 	if _, ok := quantity.CPU(a.Resources.CPU); !ok {
 		add("Resources.CPU %q must be %s", a.Resources.CPU, quantity.CPUExample)
@@ -292,6 +302,8 @@ type LiveKitWorkload struct {
 	ServiceName pulumi.StringOutput
 	// SecretName is the Secret holding the rendered config.
 	SecretName pulumi.StringOutput
+	// TURNServiceName is the TURN/TLS Service (TURNTLSPort set).
+	TURNServiceName pulumi.StringOutput
 }
 
 // NewLiveKitWorkload declares the namespace, the config Secret, the chart,
@@ -374,6 +386,19 @@ func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadA
 		return nil, err
 	}
 
+	// The TURN/TLS load balancer's target: every ready pod's TURN port.
+	var turnSvc pulumi.StringOutput
+	if args.TURNTLSPort != 0 {
+		t, err := objects.NewService(ctx, name+"-turn", &objects.ServiceArgs{
+			Name: TURNServiceName, Namespace: ns.Name, Type: "ClusterIP",
+			Selector: SelectorLabels(), Port: args.TURNTLSPort, PortName: "turn-tls",
+		}, parent, provider, pulumi.DependsOn([]pulumi.Resource{chart}))
+		if err != nil {
+			return nil, err
+		}
+		turnSvc = t.Name
+	}
+
 	// Voluntary disruptions (node upgrades, repairs) take one LiveKit node
 	// at a time, so the others keep serving while it drains.
 	if _, err := objects.NewPodDisruptionBudget(ctx, name, FullName, ns.Name, 1, SelectorLabels(),
@@ -384,8 +409,9 @@ func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadA
 	w.Namespace = ns.Name
 	w.ServiceName = svc.Name
 	w.SecretName = secret.Name
+	w.TURNServiceName = turnSvc
 	if err := ctx.RegisterResourceOutputs(w, pulumi.Map{
-		"namespace": w.Namespace, "serviceName": w.ServiceName, "secretName": w.SecretName,
+		"namespace": w.Namespace, "serviceName": w.ServiceName, "secretName": w.SecretName, "turnServiceName": turnSvc,
 	}); err != nil {
 		return nil, err
 	}
@@ -487,10 +513,17 @@ type RTCValues struct {
 	PortRangeEnd   int `json:"port_range_end,omitempty"`
 }
 
-// TurnValues declares the TURN/UDP port.
+// TurnValues declares the TURN host ports. With external_tls the chart
+// mounts no certificate: TLS ends at the cloud's load balancer.
 type TurnValues struct {
-	Enabled bool `json:"enabled"`
-	UDPPort int  `json:"udp_port,omitempty"`
+	Enabled     bool `json:"enabled"`
+	UDPPort     int  `json:"udp_port,omitempty"`
+	TLSPort     int  `json:"tls_port,omitempty"`
+	ExternalTLS bool `json:"external_tls,omitempty"`
+	// LoadBalancerType "disable" keeps the chart's own TURN Service (a
+	// LoadBalancer in some chart versions) away: the cloud's front door
+	// targets TURNServiceName.
+	LoadBalancerType string `json:"loadBalancerType,omitempty"`
 }
 
 // EnabledValue is a chart toggle spelled "enabled".
@@ -591,8 +624,8 @@ func BuildValues(args *LiveKitWorkloadArgs) (Values, error) {
 			PortRangeEnd:   args.Media.End,
 		},
 	}
-	if args.TURNUDPPort != 0 {
-		lk.Turn = TurnValues{Enabled: true, UDPPort: args.TURNUDPPort}
+	if args.TURNUDPPort != 0 || args.TURNTLSPort != 0 {
+		lk.Turn = TurnValues{Enabled: true, UDPPort: args.TURNUDPPort, TLSPort: args.TURNTLSPort, ExternalTLS: args.TURNTLSPort != 0, LoadBalancerType: "disable"}
 	}
 	return Values{
 		FullnameOverride: FullName,

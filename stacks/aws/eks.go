@@ -17,36 +17,42 @@ func eksCluster(ctx *pulumi.Context, s *settings.Stack, name string, network *aw
 	clusterArgs := regional.MediaClusterArgs(s, config, e.DrainSeconds)
 	clusterArgs.Image = image
 	cluster, err := ekscluster.NewMediaCluster(ctx, name, &ekscluster.MediaClusterArgs{
-		MediaClusterArgs:            clusterArgs,
-		PullRepositoryArnPattern:    pullArns,
-		Region:                      a.Region,
-		VpcID:                       network.NetworkID,
-		PublicSubnetIDs:             network.PublicSubnetIDs,
-		PrivateSubnetIDs:            network.PrivateSubnetIDs,
-		MediaSecurityGroupID:        network.MediaFirewallID,
-		LoadBalancerSecurityGroupID: network.LoadBalancerSecurityGroupID,
-		KubernetesVersion:           e.KubernetesVersion,
-		PublicAccessCIDRs:           e.PublicAccessCIDRs,
-		AllowPublicAPI:              e.AllowPublicAPI,
-		InstanceType:                e.InstanceType,
-		SystemInstanceType:          e.SystemInstanceType,
-		SystemNodes:                 e.SystemNodes,
-		PodCPU:                      e.PodCPU,
-		PodMemory:                   e.PodMemory,
-		ChartVersion:                e.ChartVersion,
-		LBCChartVersion:             e.LBCChartVersion,
-		CAChartVersion:              e.CAChartVersion,
-		ALBIdleTimeout:              a.ALBIdleTimeout,
-		ALBSSLPolicy:                a.ALBSSLPolicy,
-		AccessLogsBucket:            albLogs,
-		ControlPlaneLogs:            s.Region.Logs.ControlPlane,
+		MediaClusterArgs:                clusterArgs,
+		PullRepositoryArnPattern:        pullArns,
+		Region:                          a.Region,
+		VpcID:                           network.NetworkID,
+		PublicSubnetIDs:                 network.PublicSubnetIDs,
+		PrivateSubnetIDs:                network.PrivateSubnetIDs,
+		MediaSecurityGroupID:            network.MediaFirewallID,
+		LoadBalancerSecurityGroupID:     network.LoadBalancerSecurityGroupID,
+		TURNLoadBalancerSecurityGroupID: network.TURNLoadBalancerSecurityGroupID,
+		KubernetesVersion:               e.KubernetesVersion,
+		PublicAccessCIDRs:               e.PublicAccessCIDRs,
+		AllowPublicAPI:                  e.AllowPublicAPI,
+		InstanceType:                    e.InstanceType,
+		SystemInstanceType:              e.SystemInstanceType,
+		SystemNodes:                     e.SystemNodes,
+		PodCPU:                          e.PodCPU,
+		PodMemory:                       e.PodMemory,
+		ChartVersion:                    e.ChartVersion,
+		LBCChartVersion:                 e.LBCChartVersion,
+		CAChartVersion:                  e.CAChartVersion,
+		ALBIdleTimeout:                  a.ALBIdleTimeout,
+		ALBSSLPolicy:                    a.ALBSSLPolicy,
+		AccessLogsBucket:                albLogs,
+		ControlPlaneLogs:                s.Region.Logs.ControlPlane,
 	})
 	if err != nil {
 		return platformCluster{}, err
 	}
+	extra := pulumi.Map{"eksCluster": cluster.ClusterName}
+	if s.Region.TURNTLS {
+		extra["turnUrl"] = pulumi.String(regional.TURNURL(s.Region))
+		extra["turnNlbDnsName"] = cluster.TURNLoadBalancer
+	}
 	return platformCluster{
 		URL: cluster.URL, HealthURL: cluster.HealthURL, LoadBalancer: cluster.LoadBalancer, CertificateArn: cluster.CertificateArn,
 		DrainSeconds: e.DrainSeconds, Image: image,
-		Extra: pulumi.Map{"eksCluster": cluster.ClusterName},
+		Extra: extra,
 	}, nil
 }

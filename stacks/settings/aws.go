@@ -214,9 +214,6 @@ func (p *parser) aws(s *Stack) *AWS {
 	switch {
 	case a.Platform == AWSPlatformEKS:
 		a.EKS = p.awsEKS()
-		if s.Region != nil && s.Region.TURNTLS {
-			p.fail(spec("turnTls").Full(), "true", "is not built for livekit-infra:awsPlatform eks yet (the TURN/TLS NLB is the Fargate region's): set it false or use awsPlatform fargate")
-		}
 	case s.Region != nil:
 		a.Spot = p.fargateSpot(s.Region)
 	}

@@ -167,6 +167,7 @@ func TestEKSSignaling(t *testing.T) {
 func TestEKSControllerIAM(t *testing.T) {
 	p := eksStack(t)
 	tgArn := str(t, only(t, p, tTGB, "-target-group-binding"), "spec.targetGroupARN")
+	turnArn := str(t, only(t, p, tTGB, "-turn-binding"), "spec.targetGroupARN")
 	if !strings.Contains(tgArn, ":targetgroup/") {
 		t.Fatalf("TargetGroupBinding names %q, not a target group", tgArn)
 	}
@@ -178,8 +179,8 @@ func TestEKSControllerIAM(t *testing.T) {
 	for _, s := range doc("-lbc").Statement {
 		res := s.resources(t)
 		for _, a := range s.actions(t) {
-			if !strings.Contains(a, ":Describe") && (len(res) != 1 || res[0] != tgArn) {
-				t.Errorf("load balancer controller may %s on %v, want only the signaling target group %v", a, res, tgArn)
+			if !strings.Contains(a, ":Describe") && (len(res) != 2 || res[0] != tgArn || res[1] != turnArn) {
+				t.Errorf("load balancer controller may %s on %v, want only the signaling and TURN target groups %v, %v", a, res, tgArn, turnArn)
 			}
 			if strings.Contains(a, "Create") || strings.Contains(a, "Delete") || a == "*" || strings.HasSuffix(a, ":*") {
 				t.Errorf("load balancer controller may %s", a)

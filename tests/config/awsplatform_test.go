@@ -70,7 +70,6 @@ func TestAWSPlatformConfig(t *testing.T) {
 		c := validAWS()
 		c[ns+"awsPlatform"] = "eks"
 		c[ns+"awsEksPublicAccessCidrs"] = `["198.51.100.0/24"]`
-		c[ns+"turnTls"] = "false"
 		maps.Copy(c, set)
 		return c
 	}
@@ -109,14 +108,4 @@ func TestAWSPlatformConfig(t *testing.T) {
 			wantOneProblem(t, err, tc.key, tc.want)
 		})
 	}
-}
-
-// TURN/TLS is the Fargate region's NLB: refused on EKS until it is built.
-func TestEKSRefusesTURNTLS(t *testing.T) {
-	c := validAWS()
-	c[ns+"awsPlatform"] = "eks"
-	c[ns+"awsEksPublicAccessCidrs"] = `["198.51.100.0/24"]`
-	c[ns+"turnTls"] = "true"
-	_, err := settings.Parse("aws-eks", settings.Raw{Values: c})
-	wantOneProblem(t, err, ns+"turnTls", []string{"awsPlatform eks"})
 }

@@ -335,7 +335,7 @@ func checkStackConfig(t testing.TB, conf *lkconfig.Config, s *settings.Stack) {
 // regionalStacks are the committed regional stacks whose rendered LiveKit
 // config is recorded by their cloud's tests (tests/aws, tests/gcp,
 // tests/azure: TestLiveKitConfigGolden) and judged here by LiveKit's parser.
-var regionalStacks = []string{"aws-prod", "gcp-eu", "azure-asia"}
+var regionalStacks = []string{"aws-prod", "aws-eks", "gcp-eu", "azure-asia"}
 
 func TestRenderedStackConfigsPassLiveKitParser(t *testing.T) {
 	recorded := map[string]bool{}

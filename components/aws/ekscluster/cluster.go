@@ -58,7 +58,11 @@ type MediaClusterArgs struct {
 	PublicSubnetIDs, PrivateSubnetIDs pulumi.StringArrayInput
 	MediaSecurityGroupID              pulumi.StringInput
 	LoadBalancerSecurityGroupID       pulumi.StringInput
-	KubernetesVersion                 string
+	// TURNLoadBalancerSecurityGroupID is the Network's TURN NLB group,
+	// required with TURNTLSPort: the nodes (media group) admit the TURN
+	// port from it only.
+	TURNLoadBalancerSecurityGroupID pulumi.StringInput
+	KubernetesVersion               string
 	// PublicAccessCIDRs are the only sources the public API endpoint
 	// accepts; empty only with AllowPublicAPI, the explicit opt-in.
 	PublicAccessCIDRs  []netip.Prefix
@@ -91,6 +95,8 @@ type MediaCluster struct {
 	Kubeconfig      pulumi.StringOutput
 	LoadBalancerArn pulumi.StringOutput
 	CertificateArn  pulumi.StringOutput
+	// TURNLoadBalancer is the TURN/TLS NLB's DNS name (TURN/TLS on).
+	TURNLoadBalancer pulumi.StringOutput
 }
 
 // NewMediaCluster declares the cluster, its node groups, controllers and
@@ -111,6 +117,10 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	}
 	if args.DrainSeconds < lkk8s.MinDrainSeconds {
 		return nil, fmt.Errorf("MediaCluster %q: DrainSeconds %d is below %d: LiveKit pods drain their rooms for the grace period", name, args.DrainSeconds, lkk8s.MinDrainSeconds)
+	}
+
+	if args.TURNTLSPort != 0 && args.TURNLoadBalancerSecurityGroupID == nil {
+		return nil, fmt.Errorf("MediaCluster %q: TURNLoadBalancerSecurityGroupID is required with TURNTLSPort %d (the Network's TURN NLB group)", name, args.TURNTLSPort)
 	}
 
 	m := &MediaCluster{}
@@ -160,7 +170,28 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	controllers, err := eksControllers(ctx, name, args, c, sig, provider, parent)
+	// TURN/TLS: the Fargate region's NLB (TLS on 443 with the ACM
+	// certificate, TCP target group on the TURN port), filled by the
+	// controller like signaling: each ready pod is its node's address
+	// (host network) on TURNTLSPort.
+	targetGroups := []pulumi.StringOutput{sig.TargetGroup.Arn}
+	var turn *awsc.TURNLB
+	if args.TURNTLSPort != 0 {
+		turn, err = awsc.TURNTLS(ctx, name, &awsc.MediaClusterArgs{
+			MediaClusterArgs:                args.MediaClusterArgs,
+			VpcID:                           args.VpcID,
+			PublicSubnetIDs:                 args.PublicSubnetIDs,
+			TURNLoadBalancerSecurityGroupID: args.TURNLoadBalancerSecurityGroupID,
+			ALBSSLPolicy:                    args.ALBSSLPolicy,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		m.TURNLoadBalancer = turn.NLB.DnsName
+		targetGroups = append(targetGroups, turn.TargetGroup.Arn)
+	}
+
+	controllers, err := eksControllers(ctx, name, args, c, targetGroups, provider, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +203,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		Config:       args.Config,
 		Media:        args.Media,
 		TURNUDPPort:  args.TURNUDPPort,
+		TURNTLSPort:  args.TURNTLSPort,
 		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
 		Scaling:      lkk8s.Scaling{Min: args.Scaling.Min, Max: args.Scaling.Max, CPUTarget: args.Scaling.CPUTarget},
 		DrainSeconds: args.DrainSeconds,
@@ -195,6 +227,19 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
+	if turn != nil {
+		if _, err := objects.NewObject(ctx, name+"-turn-binding", &objects.ObjectArgs{
+			APIVersion: "elbv2.k8s.aws/v1beta1", Kind: "TargetGroupBinding", Name: "livekit-turn", Namespace: workload.Namespace,
+			Spec: pulumi.Map{
+				"serviceRef":     pulumi.Map{"name": workload.TURNServiceName, "port": pulumi.Int(args.TURNTLSPort)},
+				"targetGroupARN": turn.TargetGroup.Arn,
+				"targetType":     pulumi.String("ip"),
+			},
+		}, parent, pulumi.Provider(provider), pulumi.DependsOn(append(controllers, workload))); err != nil {
+			return nil, err
+		}
+	}
+
 	m.MediaClusterOutputs = components.NewMediaClusterOutputs(args.Hostname, sig.ALB.DnsName)
 	m.ClusterName = c.cluster.Name
 	m.Kubeconfig = kubeconfig
@@ -202,6 +247,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	m.CertificateArn = sig.CertificateArn
 	if err := ctx.RegisterResourceOutputs(m, m.MediaClusterOutputs.Map(pulumi.Map{
 		"clusterName": m.ClusterName, "loadBalancerArn": m.LoadBalancerArn, "certificateArn": m.CertificateArn,
+		"turnLoadBalancer": m.TURNLoadBalancer,
 	})); err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ const (
 
 // LBCActions are everything the load balancer controller may do: read
 // load balancers, target groups and the network, and (un)register targets
-// of the signaling target group only. It creates no load balancer: the
+// of this program's target groups only (signaling, and TURN/TLS when on). It creates no load balancer: the
 // ALB is declared by this program, bound by a TargetGroupBinding, so the
 // controller's usual policy (create and delete ALBs, security groups,
 // listeners) is not needed.
@@ -72,7 +72,7 @@ var (
 // cannot use; its disruption would need do-not-disrupt on every pod, and it
 // brings its own node lifecycle, an SQS interruption queue and EventBridge
 // rules to operate.
-func eksControllers(ctx *pulumi.Context, name string, args *MediaClusterArgs, c *eksPlane, sig *awsc.SignalingLB, provider pulumi.ProviderResource, parent pulumi.ResourceOption) ([]pulumi.Resource, error) {
+func eksControllers(ctx *pulumi.Context, name string, args *MediaClusterArgs, c *eksPlane, targetGroups []pulumi.StringOutput, provider pulumi.ProviderResource, parent pulumi.ResourceOption) ([]pulumi.Resource, error) {
 	k := pulumi.Provider(provider)
 	ns, err := objects.NewNamespace(ctx, name+"-controllers", ControllersNamespace, lkk8s.RestrictedNamespaceLabels(), parent, k)
 	if err != nil {
@@ -80,13 +80,21 @@ func eksControllers(ctx *pulumi.Context, name string, args *MediaClusterArgs, c 
 	}
 	system := map[string]any{EKSNodeRoleLabel: EKSSystemRole}
 
-	lbcPolicy := sig.TargetGroup.Arn.ApplyT(func(tg string) (string, error) {
+	arns := make([]any, len(targetGroups))
+	for i, tg := range targetGroups {
+		arns[i] = tg
+	}
+	lbcPolicy := pulumi.All(arns...).ApplyT(func(v []any) (string, error) {
+		tgs := make([]string, len(v))
+		for i, tg := range v {
+			tgs[i] = tg.(string)
+		}
 		return awsc.PolicyJSON(
 			awsc.Statement{Sid: "Describe", Actions: LBCDescribeActions, Resources: []string{"*"}},
-			awsc.Statement{Sid: "RegisterLiveKitPods", Actions: LBCTargetActions, Resources: []string{tg}},
+			awsc.Statement{Sid: "RegisterLiveKitPods", Actions: LBCTargetActions, Resources: tgs},
 		)
 	}).(pulumi.StringOutput)
-	lbcRole, err := podIdentityRole(ctx, name+"-lbc", "AWS Load Balancer Controller of "+name+": registers LiveKit pods in the signaling target group", lbcPolicy, c, LBCServiceAccount, parent)
+	lbcRole, err := podIdentityRole(ctx, name+"-lbc", "AWS Load Balancer Controller of "+name+": registers LiveKit pods in its target groups (signaling, TURN/TLS)", lbcPolicy, c, LBCServiceAccount, parent)
 	if err != nil {
 		return nil, err
 	}

@@ -98,10 +98,16 @@ type ServiceArgs struct {
 	Annotations, Labels map[string]string
 	Selector            map[string]string
 	Port                int
+	// PortName names the port (default "http").
+	PortName string
 }
 
 // NewService declares the Service.
 func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pulumi.ResourceOption) (Created, error) {
+	portName := args.PortName
+	if portName == "" {
+		portName = "http"
+	}
 	svc, err := corev1.NewService(ctx, name, &corev1.ServiceArgs{
 		Metadata: &metav1.ObjectMetaArgs{
 			Name: pulumi.String(args.Name), Namespace: args.Namespace,
@@ -111,7 +117,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 			Type:     pulumi.String(args.Type),
 			Selector: pulumi.ToStringMap(args.Selector),
 			Ports: corev1.ServicePortArray{&corev1.ServicePortArgs{
-				Name: pulumi.String("http"), Protocol: pulumi.String("TCP"),
+				Name: pulumi.String(portName), Protocol: pulumi.String("TCP"),
 				Port: pulumi.Int(args.Port), TargetPort: pulumi.Int(args.Port),
 			}},
 		},

@@ -1,0 +1,134 @@
+package aws_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
+)
+
+const eksTURN = "turn.aws-eks.example.com"
+
+// TURN/TLS on EKS (#20): the Fargate region's NLB (TLS 1.2+ on 443, ACM
+// certificate for the TURN name, TCP target group on the TURN port), its
+// target group filled by the load balancer controller from the LiveKit
+// pods' TURN Service (host network: each node's address), the nodes'
+// TURN port open to the NLB's group only, and the TURN name in Route 53.
+func TestEKSTURN(t *testing.T) {
+	p := eksStack(t)
+	nlb := only(t, p, tLB, "-turn")
+	expect(t, nlb, "loadBalancerType", "network")
+	expect(t, nlb, "internal", false)
+	public, _ := subnets(t, p)
+	if got := list(t, nlb, "subnets"); !slices.Equal(got, ids(public)) {
+		t.Errorf("TURN NLB subnets = %v, want the public subnets %v", got, ids(public))
+	}
+	sg := turnLBSG(t, p)
+	if got := list(t, nlb, "securityGroups"); !slices.Equal(got, []string{sg.ID}) {
+		t.Errorf("TURN NLB security groups = %v, want only the TURN NLB group", got)
+	}
+
+	cert := only(t, p, tCert, "-turn-cert")
+	expect(t, cert, "domainName", eksTURN)
+	expect(t, cert, "validationMethod", "DNS")
+	validation := only(t, p, tCertValid, "-turn-cert")
+	l := only(t, p, tListener, "-turn-tls")
+	expect(t, l, "port", 443)
+	expect(t, l, "protocol", "TLS")
+	if !tls12Policy.MatchString(str(t, l, "sslPolicy")) {
+		t.Errorf("TURN listener sslPolicy %q allows TLS below 1.2", str(t, l, "sslPolicy"))
+	}
+	expect(t, l, "certificateArn", str(t, validation, "certificateArn"))
+
+	tg := only(t, p, tTargetGroup, "-turn")
+	expect(t, tg, "port", 5349)
+	expect(t, tg, "protocol", "TCP")
+	expect(t, tg, "targetType", "ip")
+	expect(t, tg, "healthCheck.protocol", "TCP")
+	fwd := str(t, l, "defaultActions[0].targetGroupArn")
+	if !strings.Contains(fwd, ":targetgroup/"+tg.Name+"/") {
+		t.Errorf("TURN listener forwards to %s, want target group %s", fwd, tg.Name)
+	}
+
+	// The controller binds the TURN Service (every LiveKit pod's TURN
+	// port) to that target group; the chart declares the host port.
+	tgb := only(t, p, tTGB, "-turn-binding")
+	expect(t, tgb, "spec.targetGroupARN", fwd)
+	expect(t, tgb, "spec.targetType", "ip")
+	expect(t, tgb, "spec.serviceRef.name", lkk8s.TURNServiceName)
+	expect(t, tgb, "spec.serviceRef.port", 5349)
+	svc := only(t, p, "kubernetes:core/v1:Service", "-turn")
+	expect(t, svc, "metadata.name", lkk8s.TURNServiceName)
+	expect(t, svc, "spec.type", "ClusterIP")
+	expect(t, svc, "spec.ports[0].port", 5349)
+	expect(t, svc, "spec.ports[0].protocol", "TCP")
+	expect(t, svc, `spec.selector["app.kubernetes.io/name"]`, "livekit-server")
+	chart := only(t, p, tChart, "livekit")
+	expect(t, chart, "values.livekit.turn.enabled", true)
+	expect(t, chart, "values.livekit.turn.tls_port", 5349)
+	expect(t, chart, "values.livekit.turn.external_tls", true)
+	expect(t, chart, "values.livekit.turn.loadBalancerType", "disable")
+
+	// The controller may (de)register targets of the TURN group too.
+	var lbc policyDoc
+	jsonInput(t, only(t, p, tRolePolicy, "-lbc"), "policy", &lbc)
+	var registers []string
+	for _, s := range lbc.Statement {
+		if slices.Contains(s.actions(t), "elasticloadbalancing:RegisterTargets") {
+			registers = append(registers, s.resources(t)...)
+		}
+	}
+	if !slices.Contains(registers, fwd) {
+		t.Errorf("the load balancer controller may register targets in %v, not the TURN target group %s", registers, fwd)
+	}
+
+	// 443 from the internet on the NLB only; the nodes' TURN port from
+	// the NLB's group only (the LiveKit nodes carry the media group).
+	media := mediaSG(t, p)
+	checkRules(t, "TURN NLB SG ingress", rulesOf(t, p, sg, "ingress"), []wantRule{{"tcp", 443, 443, ""}})
+	checkRules(t, "TURN NLB SG egress", rulesOf(t, p, sg, "egress"), []wantRule{{"tcp", 5349, 5349, media.ID}})
+	for _, r := range rulesOf(t, p, media, "ingress") {
+		if r.Protocol == "tcp" && r.From <= 5349 && r.To >= 5349 && r.Peer != sg.ID {
+			t.Errorf("the nodes' TURN port is open to more than the TURN NLB: %v", r)
+		}
+	}
+
+	var rec *plan.Resource
+	for _, r := range p.ByType(tRecord) {
+		if r.InputString("name") == eksTURN {
+			rec = &r
+		}
+	}
+	if rec == nil {
+		t.Fatalf("no Route 53 record for %s", eksTURN)
+	}
+	expect(t, rec, "type", "A")
+	expect(t, rec, "aliases[0].name", p.RawOutputs["turnNlbDnsName"])
+	dependsOn(t, rec, nlb, "the alias targets the TURN NLB")
+
+	// The config the pods read (the Kubernetes Secret) advertises
+	// turns:<name>:443 with TLS ended at the NLB.
+	var cfg livekitConfig
+	body := lkcheck.SecretInput(t, only(t, p, "kubernetes:core/v1:Secret", "-config"), `stringData["config.yaml"]`)
+	if err := yaml.Unmarshal([]byte(body), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.TURN == nil || cfg.TURN.Domain != eksTURN || cfg.TURN.TLSPort != 5349 || !cfg.TURN.ExternalTLS {
+		t.Errorf("turn = %s, want %s on 5349 with external_tls", describe(cfg.TURN), eksTURN)
+	}
+	if got := p.Outputs["turnUrl"]; got != "turns:"+eksTURN+":443?transport=tcp" {
+		t.Errorf("output turnUrl = %v", got)
+	}
+}
+
+// The aws-eks config is recorded like the other regions' and judged by
+// LiveKit's parser in tests/config.
+func TestLiveKitConfigGoldenEKS(t *testing.T) {
+	lkcheck.CheckGolden(t, "../..", "aws-eks", awsstack.Program, lkcheck.KubernetesSecretField("livekit-config", "config.yaml"))
+}
