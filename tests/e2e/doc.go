@@ -41,7 +41,11 @@
 // TestTURNTLSRelay (turn_test.go) boots a node with aws-prod's rendered
 // TURN/TLS config behind stunnel (the NLB's TLS listener) and relays data
 // through it with a real TURN client (pion/turn) and the credentials of
-// LiveKit's join response.
+// LiveKit's join response. TestTURNRelayOnlyParticipant (relayonly_test.go)
+// runs a relay-only publisher and subscriber in a child process without UDP
+// (a seccomp filter), their only path the turns: server on stunnel at :443
+// (so it needs root or CAP_NET_BIND_SERVICE), and checks the track's RTP
+// arrives over relay candidates reached over TLS.
 //
 // Prerequisites: run scripts/install-test-deps.sh once. It installs
 // redis-server and builds livekit-server into
