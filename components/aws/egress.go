@@ -30,9 +30,12 @@ type EgressArgs struct {
 	TaskCPU, TaskMemory int
 	// BucketArn is the recordings bucket, the only one the task role may
 	// write.
-	BucketArn         pulumi.StringInput
-	ContainerInsights bool
-	Protect           bool
+	BucketArn pulumi.StringInput
+	// PullRepositoryArnPattern is the registry mirror's repositories the
+	// execution role may pull Image from ("" without a mirror).
+	PullRepositoryArnPattern string
+	ContainerInsights        bool
+	Protect                  bool
 	// ScaleOutCooldown and ScaleInCooldown space the CPU target tracking
 	// steps (seconds).
 	ScaleOutCooldown, ScaleInCooldown int
@@ -97,7 +100,7 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 	if err != nil {
 		return nil, err
 	}
-	roles, err := egressRoles(ctx, name, secret.Arn, logs.Arn, args.BucketArn, parent)
+	roles, err := egressRoles(ctx, name, secret.Arn, logs.Arn, args.BucketArn, args.PullRepositoryArnPattern, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +218,7 @@ func egressContainerDefinitions(args *EgressArgs, configSecretArn, logGroup stri
 // egressRoles declares the execution role (the config secret, logs) and
 // the task role, which writes the recordings bucket and nothing else: the
 // S3 client in Egress uses the task role when its config names no key.
-func egressRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn, bucketArn pulumi.StringInput, parent pulumi.ResourceOption) (*roles, error) {
+func egressRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn, bucketArn pulumi.StringInput, pullArns string, parent pulumi.ResourceOption) (*roles, error) {
 	trust, _ := json.Marshal(map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []map[string]any{{
@@ -224,17 +227,17 @@ func egressRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn,
 		}},
 	})
 	exec, err := iam.NewRole(ctx, name+"-execution", &iam.RoleArgs{
-		Description:      pulumi.String("ECS pulls the Egress config secret and writes logs"),
+		Description:      pulumi.String("ECS pulls the Egress config secret and image and writes logs"),
 		AssumeRolePolicy: pulumi.String(string(trust)),
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
 	execPolicy := pulumi.All(configSecretArn, logGroupArn).ApplyT(func(v []any) (string, error) {
-		return policyJSON(
-			statement{Sid: "ReadEgressConfig", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: []string{v[0].(string)}},
-			statement{Sid: "WriteLogs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: []string{v[1].(string) + ":*"}},
-		)
+		return policyJSON(append([]statement{
+			{Sid: "ReadEgressConfig", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: []string{v[0].(string)}},
+			{Sid: "WriteLogs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: []string{v[1].(string) + ":*"}},
+		}, PullStatements(pullArns)...)...)
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(ctx, name+"-execution", &iam.RolePolicyArgs{Role: exec.Name, Policy: execPolicy}, parent); err != nil {
 		return nil, err

@@ -126,6 +126,10 @@ type MediaCluster struct {
 	IngressIP          pulumi.StringOutput
 	CertificateMap     pulumi.StringOutput
 	NodeServiceAccount pulumi.StringOutput
+	// ClusterID and Provider let other node pools and workloads (Egress)
+	// join the cluster.
+	ClusterID pulumi.StringOutput
+	Provider  pulumi.ProviderResource
 }
 
 // NewMediaCluster declares the node service account, the cluster and node
@@ -345,6 +349,8 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	m.Kubeconfig = kubeconfig
 	m.CertificateMap = cmap.Name
 	m.NodeServiceAccount = sa.Email
+	m.ClusterID = cluster.ID().ToStringOutput()
+	m.Provider = provider
 	if err := ctx.RegisterResourceOutputs(m, m.MediaClusterOutputs.Map(pulumi.Map{
 		"ingressIp": m.IngressIP, "clusterName": m.ClusterName,
 	})); err != nil {

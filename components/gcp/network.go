@@ -65,6 +65,9 @@ type Network struct {
 	// MediaTag is the network tag of LiveKit nodes; the firewall rules
 	// target it (MediaFirewallID holds the same value).
 	MediaTag string
+	// EgressTag is the network tag of the Egress pool's nodes (egress on;
+	// "" otherwise): the Redis firewall admits it beside MediaTag.
+	EgressTag string
 	// PrivateServiceRange is the name of the range reserved for private
 	// service access; PrivateServiceConnection must exist before Memorystore.
 	PrivateServiceRange      pulumi.StringOutput
@@ -84,6 +87,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, fmt.Errorf("Network %q: Region, PodsCIDR, ServicesCIDR and PrivateServiceCIDR are required", name)
 	}
 	n := &Network{MediaTag: name + "-media"}
+	redisTags := []string{n.MediaTag}
+	if args.Egress {
+		n.EgressTag = name + "-egress"
+		redisTags = append(redisTags, n.EgressTag)
+	}
 	if err := ctx.RegisterComponentResource(components.NetworkType, name, n, opts...); err != nil {
 		return nil, err
 	}
@@ -178,14 +186,15 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	// node's alias IP ranges too (only source tags ignore aliases:
 	// https://cloud.google.com/vpc/docs/configure-alias-ip-ranges), so pods
 	// on LiveKit nodes keep the access and anything else in the VPC (a VM,
-	// another node pool) is refused. Every GKE node here is a LiveKit node.
+	// another node pool) is refused. The Egress pool's tag (egress on) is
+	// the only other one admitted: Egress takes its jobs over Redis.
 	if _, err := compute.NewFirewall(ctx, name+"-redis", &compute.FirewallArgs{
 		Network:           vpc.ID(),
-		Description:       pulumi.String("Memorystore's TLS port from LiveKit nodes only"),
+		Description:       pulumi.String(redisRuleDescription(args.Egress)),
 		Direction:         pulumi.String("EGRESS"),
 		Priority:          pulumi.Int(PriorityRedisAllow),
 		DestinationRanges: pulumi.ToStringArray([]string{args.PrivateServiceCIDR.String()}),
-		TargetTags:        pulumi.ToStringArray([]string{n.MediaTag}),
+		TargetTags:        pulumi.ToStringArray(redisTags),
 		Allows: compute.FirewallAllowArray{
 			&compute.FirewallAllowArgs{Protocol: pulumi.String("tcp"), Ports: pulumi.StringArray{pulumi.String(strconv.Itoa(RedisTLSPort))}},
 		},
@@ -244,6 +253,13 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, err
 	}
 	return n, nil
+}
+
+func redisRuleDescription(egress bool) string {
+	if egress {
+		return "Memorystore's TLS port from LiveKit and Egress nodes only"
+	}
+	return "Memorystore's TLS port from LiveKit nodes only"
 }
 
 // portSpan renders the UDP plan as a GCP firewall port spec.

@@ -17,8 +17,17 @@ import (
 // against this tag's config structs.
 const EgressVersion = "v1.14.1"
 
-// EgressImage is the default Egress container image, pinned to EgressVersion.
-const EgressImage = "livekit/egress:" + EgressVersion
+// EgressImageDigest is the digest of EgressVersion's multi-arch image index
+// on Docker Hub. Not verifiable from here (no registry access): it is the
+// digest two unrelated public deployments pin for livekit/egress:v1.14.1
+// (a Dockerfile FROM livekit/egress:v1.14.1@sha256:bf2b64…, and a compose
+// test asserting it is the multi-arch image); check it with
+// `docker buildx imagetools inspect livekit/egress:v1.14.1` before a deploy.
+const EgressImageDigest = "sha256:bf2b648b947349c3e9ff7aa8c718f00378d5c06af7624652a3653318e00333ce"
+
+// EgressImage is the default Egress container image, pinned to EgressVersion
+// by digest (the tag stays for people).
+const EgressImage = "livekit/egress:" + EgressVersion + "@" + EgressImageDigest
 
 // Egress ports: the official egress chart's defaults, reachable inside the
 // network only (scrapers and probes), never from the internet.

@@ -177,7 +177,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	egress, err := egressWorkers(ctx, name, s, creds, cluster, redis, network, recordings)
+	egress, err := egressWorkers(ctx, name, s, creds, cluster, redis, network, recordings, mirrorOut, pullArns)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +259,7 @@ func egressSG(r *settings.Region, n *awsc.Network) pulumi.StringInput {
 // the public subnets, writing the recordings bucket with their task role.
 // It returns the ECS service name, "" without Egress.
 func egressWorkers(ctx *pulumi.Context, name string, s *settings.Stack, creds *components.Credentials, cluster *awsc.MediaCluster,
-	redis *awsc.RedisCache, network *awsc.Network, recordings *awsc.Recordings) (pulumi.StringOutput, error) {
+	redis *awsc.RedisCache, network *awsc.Network, recordings *awsc.Recordings, mirror *components.RegistryMirrorOutputs, pullArns string) (pulumi.StringOutput, error) {
 	r, a := s.Region, s.AWS
 	if !r.Egress.Enabled {
 		return pulumi.String("").ToStringOutput(), nil
@@ -270,18 +270,25 @@ func egressWorkers(ctx *pulumi.Context, name string, s *settings.Stack, creds *c
 		recordings.Bucket, pulumi.String("").ToStringOutput(), func(bucket, _ string) livekit.EgressStorage {
 			return livekit.EgressStorage{S3Bucket: bucket, S3Region: a.Region}
 		})
+	egressArgs := regional.EgressArgs(s, config, float64(a.EgressTaskCPU)/1024, float64(a.EgressTaskMemory)/1024)
+	var err error
+	// Tasks pull the Egress image through the region's mirror, by digest.
+	if egressArgs.Image, err = regional.Image(mirror, r.Egress.ImageRef); err != nil {
+		return pulumi.StringOutput{}, err
+	}
 	eg, err := awsc.NewEgress(ctx, name+"-egress", &awsc.EgressArgs{
-		EgressArgs:        regional.EgressArgs(s, config, float64(a.EgressTaskCPU)/1024, float64(a.EgressTaskMemory)/1024),
-		Region:            a.Region,
-		SubnetIDs:         network.PublicSubnetIDs,
-		SecurityGroupID:   network.EgressSecurityGroupID,
-		TaskCPU:           a.EgressTaskCPU,
-		TaskMemory:        a.EgressTaskMemory,
-		BucketArn:         recordings.BucketArn,
-		ContainerInsights: a.ContainerInsights,
-		Protect:           s.Protect,
-		ScaleOutCooldown:  r.Scaling.ScaleOutCooldown,
-		ScaleInCooldown:   r.Scaling.ScaleInCooldown,
+		EgressArgs:               egressArgs,
+		PullRepositoryArnPattern: pullArns,
+		Region:                   a.Region,
+		SubnetIDs:                network.PublicSubnetIDs,
+		SecurityGroupID:          network.EgressSecurityGroupID,
+		TaskCPU:                  a.EgressTaskCPU,
+		TaskMemory:               a.EgressTaskMemory,
+		BucketArn:                recordings.BucketArn,
+		ContainerInsights:        a.ContainerInsights,
+		Protect:                  s.Protect,
+		ScaleOutCooldown:         r.Scaling.ScaleOutCooldown,
+		ScaleInCooldown:          r.Scaling.ScaleInCooldown,
 	})
 	if err != nil {
 		return pulumi.StringOutput{}, err

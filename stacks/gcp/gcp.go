@@ -60,6 +60,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 			NATGateways: settings.NATSingle, // Cloud NAT is regional
 			Media:       r.Media,
 			TURNUDPPort: r.TURNUDPPort,
+			Egress:      r.Egress.Enabled,
 		},
 		Region:             g.Region,
 		PodsCIDR:           g.PodsCIDR,
@@ -173,6 +174,11 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		}
 	}
 
+	egress, err := egressWorkers(ctx, name, s, creds, cluster, redis, network, recordings, mirrorOut)
+	if err != nil {
+		return nil, err
+	}
+
 	// The subnet's flows and the control plane's logs, kept logRetentionDays
 	// in a log bucket of the region.
 	logs, err := gcpc.NewAuditLogs(ctx, name+"-logs", &gcpc.AuditLogsArgs{
@@ -210,6 +216,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"recordingsBucketUrl":  recordings.BucketURL,
 		"recordingsCdnKeyName": recordings.SigningKeyName,
 		"livekitChartVersion":  pulumi.String(g.ChartVersion),
+		"egressServiceAccount": egress,
 		"gkeCluster":           cluster.ClusterName,
 		"certificateMap":       cluster.CertificateMap,
 		"alarmChannels":        monitoring.Channels,
@@ -218,4 +225,48 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"apiCredentialsSecret":      tokens.SecretID,
 		"tokenServerServiceAccount": tokens.ServiceAccount,
 	}), nil
+}
+
+// egressWorkers declares the region's Egress (egress on): its own node pool,
+// Workload Identity writing the recordings bucket, Memorystore with its CA.
+// It returns the Egress service account's email, "" without Egress.
+func egressWorkers(ctx *pulumi.Context, name string, s *settings.Stack, creds *components.Credentials, cluster *gcpc.MediaCluster,
+	redis *gcpc.RedisCache, network *gcpc.Network, recordings *gcpc.Recordings, mirror *components.RegistryMirrorOutputs) (pulumi.StringOutput, error) {
+	r, g := s.Region, s.GCP
+	if !r.Egress.Enabled {
+		return pulumi.String("").ToStringOutput(), nil
+	}
+	k := r.Egress.K8s
+	// GCS without credentials_json: the client's application default
+	// credentials are the pod's Workload Identity.
+	config := regional.RenderEgressConfig(s, creds, cluster.URL, redis.Address, redis.Password,
+		livekit.Redis{CACertFile: lkk8s.EgressFilePath(gcpc.RedisCAFile)},
+		recordings.Bucket, pulumi.String("").ToStringOutput(), func(bucket, _ string) livekit.EgressStorage {
+			return livekit.EgressStorage{GCSBucket: bucket}
+		})
+	args := regional.EgressArgs(s, config, k.CPU, k.MemoryGiB)
+	var err error
+	if args.Image, err = regional.Image(mirror, r.Egress.ImageRef); err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	eg, err := gcpc.NewEgress(ctx, name+"-egress", &gcpc.EgressArgs{
+		EgressArgs:         args,
+		Project:            g.Project,
+		Region:             g.Region,
+		ClusterID:          cluster.ClusterID,
+		Provider:           cluster.Provider,
+		NodeServiceAccount: cluster.NodeServiceAccount,
+		EgressTag:          network.EgressTag,
+		MachineType:        k.NodeSize,
+		DiskSizeGB:         g.DiskSizeGB,
+		PodCPU:             k.PodCPU,
+		PodMemory:          k.PodMemory,
+		ChartVersion:       k.ChartVersion,
+		Bucket:             recordings.Bucket,
+		RedisCACert:        redis.CACert,
+	})
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return eg.ServiceAccount, nil
 }

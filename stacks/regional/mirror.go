@@ -10,7 +10,11 @@ import (
 // by digest: the registry mirror caches exactly these (add an image here
 // when a region starts pulling it).
 func MirrorImages(s *settings.Stack, extra ...imageref.Ref) []imageref.Ref {
-	return append([]imageref.Ref{s.Region.ImageRef}, extra...)
+	images := []imageref.Ref{s.Region.ImageRef}
+	if s.Region.Egress.Enabled {
+		images = append(images, s.Region.Egress.ImageRef)
+	}
+	return append(images, extra...)
 }
 
 // Image is where the region's nodes pull ref from: the mirror's copy by

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
+	"github.com/livekit-infra/livekit-infra/components/imageref"
+	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
@@ -22,7 +23,7 @@ var egressKeys = []Key{
 	{Name: "egress", Type: "string", Default: EgressAuto, Kinds: regional,
 		Description: "LiveKit Egress workers recording into the region's recordings bucket: auto (on wherever Egress can write the bucket: aws and gcp always, azure with azureRecordingsSharedKey), true or false."},
 	{Name: "egressImage", Type: "string", Default: livekit.EgressImage, Kinds: regional,
-		Description: "LiveKit Egress container image, pinned by tag or digest (no :latest); its config keys are those of Egress " + livekit.EgressVersion + "."},
+		Description: "LiveKit Egress image on Docker Hub, pinned by digest with the tag kept for people (repository:tag@sha256:<64 hex digits>), pulled through the region's registry mirror (registryMirror); its config keys are those of Egress " + livekit.EgressVersion + "."},
 	{Name: "egressMinInstances", Type: "integer", Default: 1, Kinds: regional,
 		Description: "Autoscaling lower bound of Egress workers, at least 1 (a region without a worker fails every recording request)."},
 	{Name: "egressMaxInstances", Type: "integer", Default: 4, Kinds: regional,
@@ -41,9 +42,13 @@ func init() { Keys = append(Keys, egressKeys...) }
 type Egress struct {
 	Enabled bool
 	Image   string
+	// ImageRef is Image's parts (what the registry mirror caches).
+	ImageRef imageref.Ref
 	// Min and Max bound the worker count; CPUTarget is the autoscaling
 	// target (percent).
 	Min, Max, CPUTarget int
+	// K8s is the pod and node pool size on GKE and AKS.
+	K8s K8sEgress
 }
 
 // MinEgressTaskCPU is the smallest Fargate size of an Egress task: LiveKit
@@ -53,7 +58,6 @@ const MinEgressTaskCPU = 4096
 
 func (p *parser) egress(s *Stack) Egress {
 	e := Egress{
-		Image:     p.str("egressImage"),
 		Min:       p.integer("egressMinInstances", 1, 1000),
 		Max:       p.integer("egressMaxInstances", 1, 1000),
 		CPUTarget: p.integer("egressCpuTarget", 10, 90),
@@ -80,9 +84,7 @@ func (p *parser) egress(s *Stack) Egress {
 	if !e.Enabled {
 		return e
 	}
-	if !imageRe.MatchString(e.Image) || strings.HasSuffix(e.Image, ":latest") {
-		p.fail(spec("egressImage").Full(), quote(e.Image), "must be an image pinned by tag or digest, not :latest (default "+livekit.EgressImage+")")
-	}
+	e.Image, e.ImageRef = p.image("egressImage", livekit.EgressImage)
 	if e.Max < e.Min && !p.failed("egressMinInstances") && !p.failed("egressMaxInstances") {
 		p.fail(spec("egressMaxInstances").Full(), strconv.Itoa(e.Max), fmt.Sprintf("must be at least egressMinInstances (%d)", e.Min))
 	}
@@ -108,3 +110,94 @@ func (p *parser) awsEgress(a *AWS, enabled bool) {
 			fmt.Sprintf("is not a Fargate size for %d CPU units; allowed: %s", a.EgressTaskCPU, memorySizes(mems)))
 	}
 }
+
+// k8sEgressKeys size the Egress pods and their node pool on GKE and AKS.
+var k8sEgressKeys = []Key{
+	{Name: "egressChartVersion", Type: "string", Default: "1.9.0", Kinds: []Kind{KindGCP, KindAzure},
+		Description: "The official egress Helm chart (helm.livekit.io), pinned; the image is egressImage."},
+	{Name: "egressPodCpu", Type: "string", Default: "4", Kinds: []Kind{KindGCP, KindAzure},
+		Description: "CPU request of an Egress pod, at least 4 (LiveKit recommends 4 CPUs per Egress instance); it must fit the Egress node size."},
+	{Name: "egressPodMemory", Type: "string", Default: "8Gi", Kinds: []Kind{KindGCP, KindAzure},
+		Description: "Memory request (and limit) of an Egress pod, at least 4Gi (LiveKit recommends 4 GB); it must fit the Egress node size."},
+	{Name: "gcpEgressMachineType", Type: "string", Default: "n2-standard-8", Kinds: []Kind{KindGCP},
+		Description: "Machine type of the Egress node pool (one Egress pod per node, private nodes behind Cloud NAT)."},
+	{Name: "azureEgressVmSize", Type: "string", Default: "Standard_D8s_v3", Kinds: []Kind{KindAzure},
+		Description: "VM size of the Egress node pool (one Egress pod per node)."},
+}
+
+func init() { Keys = append(Keys, k8sEgressKeys...) }
+
+// K8sEgress is the Egress pod and node pool of the GKE and AKS kinds.
+type K8sEgress struct {
+	ChartVersion string
+	// PodCPU and PodMemory are the pod's requests as Kubernetes quantities;
+	// CPU and MemoryGiB the same in numbers.
+	PodCPU, PodMemory string
+	CPU, MemoryGiB    float64
+	// NodeSize is the pool's machine type (GKE) or VM size (AKS).
+	NodeSize string
+}
+
+// k8sEgress reads the Egress pod size and checks it against LiveKit's
+// recommendation and the node it runs on (one pod per node).
+func (p *parser) k8sEgress(s *Stack, enabled bool) K8sEgress {
+	k := K8sEgress{ChartVersion: p.str("egressChartVersion"), PodCPU: p.str("egressPodCpu"), PodMemory: p.str("egressPodMemory")}
+	sizeKey := "gcpEgressMachineType"
+	if s.Kind == KindAzure {
+		sizeKey = "azureEgressVmSize"
+	}
+	k.NodeSize = p.str(sizeKey)
+	if !enabled {
+		return k
+	}
+	if !chartVersionRe.MatchString(k.ChartVersion) {
+		p.fail(spec("egressChartVersion").Full(), quote(k.ChartVersion), "must pin an exact chart version such as 1.9.0 (no ranges)")
+	}
+	cpu, cpuOK := quantity.CPU(k.PodCPU)
+	mem, memOK := quantity.MemoryGiB(k.PodMemory)
+	switch {
+	case !cpuOK:
+		p.fail(spec("egressPodCpu").Full(), quote(k.PodCPU), "must be "+quantity.CPUExample)
+	case cpu < minEgressCPU:
+		p.fail(spec("egressPodCpu").Full(), quote(k.PodCPU), "must be at least 4: LiveKit recommends 4 CPUs per Egress instance (a room composite reserves 4 cores)")
+	}
+	switch {
+	case !memOK:
+		p.fail(spec("egressPodMemory").Full(), quote(k.PodMemory), "must be "+quantity.MemoryExample)
+	case mem < minEgressMemGiB:
+		p.fail(spec("egressPodMemory").Full(), quote(k.PodMemory), "must be at least 4Gi: LiveKit recommends 4 GB per Egress instance")
+	}
+	k.CPU, k.MemoryGiB = cpu, mem
+	if p.failed("egressPodCpu") || p.failed("egressPodMemory") {
+		return k
+	}
+	switch s.Kind {
+	case KindGCP:
+		if !machineTypeRe.MatchString(k.NodeSize) {
+			p.fail(spec(sizeKey).Full(), quote(k.NodeSize), "must be a Compute Engine machine type such as n2-standard-8")
+		} else if n, ok := gkeNode(k.NodeSize); ok {
+			resCPU, resMem := gkeReserved(n)
+			p.podFits("egressPodCpu", k.PodCPU, "egressPodMemory", k.PodMemory, sizeKey, k.NodeSize, "GKE", n, resCPU, resMem, gkeDaemonSets, cpu, mem)
+		}
+	case KindAzure:
+		if !vmSizeRe.MatchString(k.NodeSize) {
+			p.fail(spec(sizeKey).Full(), quote(k.NodeSize), "must be an Azure VM size such as Standard_D8s_v3")
+		} else if n, ok := azureNode(k.NodeSize); ok && s.Azure != nil {
+			minor := 0
+			if m := minorRe.FindStringSubmatch(s.Azure.KubernetesVersion); m != nil {
+				fmt.Sscanf(m[1], "1.%d", &minor)
+			}
+			if minor > 0 {
+				resCPU, resMem := aksReserved(n, s.Azure.MaxPods, minor)
+				p.podFits("egressPodCpu", k.PodCPU, "egressPodMemory", k.PodMemory, sizeKey, k.NodeSize, "AKS "+s.Azure.KubernetesVersion, n, resCPU, resMem, aksDaemonSets, cpu, mem)
+			}
+		}
+	}
+	return k
+}
+
+// LiveKit's recommendation per Egress instance (components.MinEgressCPU).
+const (
+	minEgressCPU    = 4.0
+	minEgressMemGiB = 4.0
+)

@@ -131,6 +131,9 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 		if s.AWS != nil {
 			p.awsEgress(s.AWS, s.Region.Egress.Enabled)
 		}
+		if s.GCP != nil || s.Azure != nil {
+			s.Region.Egress.K8s = p.k8sEgress(s, s.Region.Egress.Enabled)
+		}
 	}
 
 	if len(p.problems) > 0 {
@@ -142,9 +145,6 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 var (
 	dnsNameRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
 	zoneIDRe  = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
-	// imageRe is a reference pinned by tag or digest (egressImage; the
-	// LiveKit image itself must carry a digest: imageref).
-	imageRe = regexp.MustCompile(`^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$`)
 )
 
 // hostname reads a hostname key that defaults to <label>.<domain> and must

@@ -104,8 +104,9 @@ func TestEgressService(t *testing.T) {
 			dependsOn(t, td, child(t, p, tEgress, tRole, "-task"), "the task runs as the Egress task role")
 
 			c := egressContainer(t, p)
-			if c.Image != livekit.EgressImage {
-				t.Errorf("Egress image %q, want %q", c.Image, livekit.EgressImage)
+			// The mirror's copy of the default image, by digest.
+			if want := ecrMirror(t, p) + "/livekit/egress:" + livekit.EgressVersion + "@" + livekit.EgressImageDigest; c.Image != want {
+				t.Errorf("Egress image %q, want %q", c.Image, want)
 			}
 			if c.StopTimeout != 120 {
 				t.Errorf("stopTimeout %d, want Fargate's 120 s: Egress finishes its recordings on SIGTERM", c.StopTimeout)
@@ -239,8 +240,12 @@ func TestEgressRoles(t *testing.T) {
 				t.Errorf("execution role reads secrets %v, want only %s", rs, secret)
 			}
 		case "logs:CreateLogStream", "logs:PutLogEvents":
+		case "ecr:GetAuthorizationToken":
 		default:
-			t.Errorf("Egress execution role may %s", a)
+			// The image through the registry mirror, its repositories only.
+			if want := mirrorRepositories(t, p); !strings.HasPrefix(a, "ecr:") || !slices.Equal(rs, []string{want}) {
+				t.Errorf("Egress execution role may %s on %v", a, rs)
+			}
 		}
 	}
 }

@@ -41,15 +41,14 @@ func mirrorRepositories(t *testing.T, p *plan.Plan) string {
 
 var digestRef = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
 
-// Every container of the LiveKit server's task definitions pulls from the
-// region's ECR pull-through cache, by digest: never from Docker Hub. The
-// Egress service (#22, egressImage) is not on the mirror yet: its image is
-// pinned by tag and pulled from Docker Hub (see the #23 report).
+// Every container of the LiveKit server's and the Egress service's task
+// definitions pulls from the region's ECR pull-through cache, by digest:
+// never from Docker Hub.
 func TestLiveKitImageFromMirrorByDigest(t *testing.T) {
 	for _, name := range []string{"", "digest", "mux", "turn"} {
 		p := prodOr(t, name)
 		mirror := ecrMirror(t, p)
-		defs := childrenOfType(p, tMedia, tTaskDef)
+		defs := append(childrenOfType(p, tMedia, tTaskDef), childrenOfType(p, tEgress, tTaskDef)...)
 		if len(defs) == 0 {
 			t.Fatalf("%q: no task definition", name)
 		}

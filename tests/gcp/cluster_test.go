@@ -47,7 +47,7 @@ const nodeSA = "livekit-nodes@" + euProject + ".iam.gserviceaccount.com"
 
 func TestNodePoolPublicNodesAndAutoscaling(t *testing.T) {
 	p := stackPlan(t)
-	pool := one(t, p, tNodePool)
+	pool := find(t, p, tNodePool, "livekit-media")
 	expect(t, pool, map[string]any{
 		"location": euRegion,
 		// Media reaches each node at its own public IP.
@@ -77,7 +77,7 @@ func TestNodeServiceAccountLeastPrivilege(t *testing.T) {
 	p := stackPlan(t)
 	sa := find(t, p, tSA, "livekit-nodes")
 	email := nodeSA
-	pool := one(t, p, tNodePool)
+	pool := find(t, p, tNodePool, "livekit-media")
 	if got := pool.InputString("nodeConfig.serviceAccount"); got != email {
 		t.Errorf("node pool service account = %q, want the dedicated %q", got, email)
 	}

@@ -35,7 +35,7 @@ func TestMirrorRepository(t *testing.T) {
 // stack reports.
 func TestImageFromMirrorByDigest(t *testing.T) {
 	p := stackPlan(t)
-	chart := one(t, p, tChart)
+	chart := find(t, p, tChart, "livekit")
 	if got := chart.InputString("values.image.repository"); !strings.HasPrefix(got, gcpMirror+"/") {
 		t.Errorf("chart image repository %q is not under the mirror %s", got, gcpMirror)
 	}
@@ -81,7 +81,7 @@ func TestMirrorOff(t *testing.T) {
 	if n := len(p.ByType(tARRepo)) + len(p.ByType(tARRepoIAM)); n != 0 {
 		t.Errorf("%d mirror resources with registryMirror false", n)
 	}
-	if got := one(t, p, tChart).InputString("values.image.repository"); got != "docker.io/livekit/livekit-server" {
+	if got := find(t, p, tChart, "livekit").InputString("values.image.repository"); got != "docker.io/livekit/livekit-server" {
 		t.Errorf("chart image repository %q, want docker.io/livekit/livekit-server", got)
 	}
 }

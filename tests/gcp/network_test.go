@@ -19,7 +19,7 @@ func TestFirewallSourcesAndPorts(t *testing.T) {
 	if len(rules) != 2 {
 		t.Fatalf("%d inbound firewall rules, want exactly 2 (media, signaling)", len(rules))
 	}
-	pool := one(t, p, tNodePool)
+	pool := find(t, p, tNodePool, "livekit-media")
 	nodeTags := strs(input(t, pool, "nodeConfig.tags"))
 
 	type allow struct{ proto, ports string }
@@ -148,7 +148,8 @@ func TestNetworkVPCNativeSubnetNATAndPrivateServiceAccess(t *testing.T) {
 func TestRedisReachableFromLiveKitNodesOnly(t *testing.T) {
 	p := stackPlan(t)
 	const psa = "10.30.0.0/20" // livekit-private-services: 10.30.0.0, /20
-	nodeTags := strs(input(t, one(t, p, tNodePool), "nodeConfig.tags"))
+	nodeTags := strs(input(t, find(t, p, tNodePool, "livekit-media"), "nodeConfig.tags"))
+	egressTags := strs(input(t, find(t, p, tNodePool, "livekit-egress"), "nodeConfig.tags"))
 
 	var egress []plan.Resource
 	for _, r := range p.ByType(tFirewall) {
@@ -165,8 +166,11 @@ func TestRedisReachableFromLiveKitNodesOnly(t *testing.T) {
 		"direction": "EGRESS", "destinationRanges": []any{psa},
 		"allows": []any{map[string]any{"protocol": "tcp", "ports": []any{"6378"}}},
 	})
-	if tags := strs(input(t, allow, "targetTags")); len(tags) != 1 || !contains(nodeTags, tags[0]) {
-		t.Errorf("Redis allow targets %v, want only the LiveKit nodes' tag (pool tags %v)", tags, nodeTags)
+	// The LiveKit nodes' tag and the Egress pool's (Egress takes its jobs
+	// over Redis), nothing else.
+	if tags := strs(input(t, allow, "targetTags")); len(tags) != 2 || len(nodeTags) != 1 || len(egressTags) != 1 ||
+		!contains(tags, nodeTags[0]) || !contains(tags, egressTags[0]) {
+		t.Errorf("Redis allow targets %v, want exactly the LiveKit pool's tag %v and the Egress pool's %v", tags, nodeTags, egressTags)
 	}
 	if _, ok := allow.Input("denies"); ok {
 		t.Error("the Redis allow rule also denies")

@@ -51,7 +51,7 @@ func TestRecordingsCDN(t *testing.T) {
 	}
 	bb := one(t, p, tBackendBkt)
 	expect(t, bb, map[string]any{"enableCdn": true, "bucketName": bucket})
-	fillGrant := one(t, p, tBucketIAM)
+	fillGrant := find(t, p, tBucketIAM, "livekit-recordings-cdn-fill")
 	if fillGrant.InputString("bucket") != bucket {
 		t.Errorf("CDN fill grant on bucket %q, want %q", fillGrant.InputString("bucket"), bucket)
 	}
@@ -59,7 +59,7 @@ func TestRecordingsCDN(t *testing.T) {
 	if !key.IsSecret("keyValue") {
 		t.Error("the CDN URL-signing key is not a secret")
 	}
-	fill := one(t, p, tBucketIAM)
+	fill := find(t, p, tBucketIAM, "livekit-recordings-cdn-fill")
 	expect(t, fill, map[string]any{"role": "roles/storage.objectViewer"})
 	if m := fill.InputString("member"); !strings.HasSuffix(m, "@cloud-cdn-fill.iam.gserviceaccount.com") {
 		t.Errorf("CDN read grant goes to %q, want Cloud CDN's fill service agent", m)
@@ -97,9 +97,15 @@ func TestRecordingsWithoutCDN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, typ := range []string{tBackendBkt, tSignedKey, tURLMap, tHTTPSProxy, tFwdRule, tBucketIAM} {
+	for _, typ := range []string{tBackendBkt, tSignedKey, tURLMap, tHTTPSProxy, tFwdRule} {
 		if n := len(p.ByType(typ)); n != 0 {
 			t.Errorf("%d %s without CDN", n, typ)
+		}
+	}
+	// The one grant left is Egress's object creation (TestEgressWritesOnlyItsBucket).
+	for _, g := range p.ByType(tBucketIAM) {
+		if g.Name != "livekit-egress-recordings" {
+			t.Errorf("bucket grant %s (%s to %s) without CDN", g.Name, g.InputString("role"), g.InputString("member"))
 		}
 	}
 	if len(p.ByType(tBucket)) != 1 {

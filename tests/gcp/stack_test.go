@@ -148,7 +148,7 @@ func TestMuxedUDPPort(t *testing.T) {
 	if udp["protocol"] != "udp" || strs(udp["ports"])[0] != "7882" {
 		t.Errorf("media rule = %v, want udp 7882", udp)
 	}
-	chart := one(t, p, tChart)
+	chart := find(t, p, tChart, "livekit")
 	if v, _ := chart.Input("values.livekit.rtc.udp_port"); v != 7882 {
 		t.Errorf("chart udp_port = %v", v)
 	}

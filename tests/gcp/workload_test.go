@@ -71,7 +71,7 @@ func TestRenderedConfigUsesMemorystoreCA(t *testing.T) {
 
 func TestChartValues(t *testing.T) {
 	p := stackPlan(t)
-	chart := one(t, p, tChart)
+	chart := find(t, p, tChart, "livekit")
 	expect(t, chart, map[string]any{
 		"chart":               "livekit-server",
 		"version":             "1.9.0",
@@ -107,7 +107,7 @@ func TestChartValues(t *testing.T) {
 		t.Errorf("grace period %v is too short for rooms to drain", g)
 	}
 	// The node selector matches the LiveKit pool's label.
-	pool := one(t, p, tNodePool)
+	pool := find(t, p, tNodePool, "livekit-media")
 	if pool.InputString(`nodeConfig.labels["livekit-infra/role"]`) != chart.InputString(`values.nodeSelector["livekit-infra/role"]`) {
 		t.Error("chart node selector does not match the node pool label")
 	}
@@ -166,7 +166,7 @@ func TestWorkloadOnTheClusterProvider(t *testing.T) {
 			}
 		}
 	}
-	if !contains(prov.Dependencies, one(t, p, tNodePool).URN) {
+	if !contains(prov.Dependencies, find(t, p, tNodePool, "livekit-media").URN) {
 		t.Error("the kubernetes provider does not wait for the node pool")
 	}
 }

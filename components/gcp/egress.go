@@ -1,0 +1,179 @@
+package gcp
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+)
+
+// EgressRole is the only grant of the Egress workers' identity, on the
+// recordings bucket only: livekit/storage's GCS uploader creates objects
+// with a resumable writer and reads nothing (gcp.go, upload).
+const EgressRole = "roles/storage.objectCreator"
+
+// EgressArgs adds the GKE specifics to the contract.
+type EgressArgs struct {
+	components.EgressArgs
+
+	Project, Region string
+	// ClusterID is the GKE cluster the Egress node pool joins; Provider its
+	// Kubernetes provider.
+	ClusterID pulumi.StringInput
+	Provider  pulumi.ProviderResource
+	// NodeServiceAccount is the nodes' least-privilege identity (it pulls
+	// from the registry mirror).
+	NodeServiceAccount pulumi.StringInput
+	// EgressTag is the network tag the Redis firewall admits.
+	EgressTag string
+	// MachineType and DiskSizeGB size the Egress pool: one Egress pod per
+	// node.
+	MachineType string
+	DiskSizeGB  int
+	// PodCPU and PodMemory are the Egress pod's requests (quantities).
+	PodCPU, PodMemory string
+	ChartVersion      string
+	// Bucket is the recordings bucket, the only one Egress may write.
+	Bucket pulumi.StringInput
+	// RedisCACert is Memorystore's CA, mounted at
+	// kubernetes.EgressFilePath(RedisCAFile); Config must point there.
+	RedisCACert pulumi.StringInput
+}
+
+// Egress is the GKE Egress: its node pool, its Google identity and the
+// egress chart.
+type Egress struct {
+	pulumi.ResourceState
+	components.EgressOutputs
+
+	ServiceAccount pulumi.StringOutput
+	NodePool       pulumi.StringOutput
+}
+
+// EgressPoolRole is the node label value of the Egress pool
+// (NodeRoleLabel).
+const EgressPoolRole = "egress"
+
+// NewEgress declares the Egress node pool (private nodes, tainted for
+// Egress), a Google service account bound to the pods' Kubernetes service
+// account by Workload Identity with object creation on the recordings
+// bucket only, and the egress chart reading its config from a Secret.
+func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
+	if args == nil {
+		return nil, fmt.Errorf("Egress %q: args are required", name)
+	}
+	if err := args.EgressArgs.Validate(name); err != nil {
+		return nil, err
+	}
+	if args.Project == "" || args.Region == "" || args.ClusterID == nil || args.Provider == nil || args.NodeServiceAccount == nil ||
+		args.EgressTag == "" || args.MachineType == "" || args.Bucket == nil || args.RedisCACert == nil {
+		return nil, fmt.Errorf("Egress %q: Project, Region, ClusterID, Provider, NodeServiceAccount, EgressTag, MachineType, Bucket and RedisCACert are required", name)
+	}
+	e := &Egress{}
+	if err := ctx.RegisterComponentResource(components.EgressType, name, e, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(e)
+
+	// Workload Identity: the chart's Kubernetes service account acts as
+	// this Google account; no key exists anywhere. Egress's GCS client
+	// uses application default credentials when its config has no
+	// credentials_json (livekit/storage gcp.go: storage.NewClient without
+	// options).
+	accountID := name
+	gsa, err := serviceaccount.NewAccount(ctx, name, &serviceaccount.AccountArgs{
+		Project:     pulumi.String(args.Project),
+		AccountId:   pulumi.String(accountID),
+		DisplayName: pulumi.String("LiveKit Egress"),
+		Description: pulumi.String("LiveKit Egress workers: create objects in the recordings bucket, nothing else"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	ksa := fmt.Sprintf("serviceAccount:%s.svc.id.goog[%s/%s]", args.Project, lkk8s.EgressNamespace, lkk8s.EgressFullName)
+	if _, err := serviceaccount.NewIAMMember(ctx, name+"-workload-identity", &serviceaccount.IAMMemberArgs{
+		ServiceAccountId: gsa.Name,
+		Role:             pulumi.String("roles/iam.workloadIdentityUser"),
+		Member:           pulumi.String(ksa),
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := storage.NewBucketIAMMember(ctx, name+"-recordings", &storage.BucketIAMMemberArgs{
+		Bucket: args.Bucket,
+		Role:   pulumi.String(EgressRole),
+		Member: pulumi.Sprintf("serviceAccount:%s", gsa.Email),
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	// Its own pool: Chrome and the encoder take whole cores in bursts,
+	// which on the LiveKit nodes would show up as media packet loss; and
+	// Egress needs no public address (private nodes, out through Cloud
+	// NAT), while LiveKit nodes must have one.
+	pool, err := container.NewNodePool(ctx, name, &container.NodePoolArgs{
+		Cluster:          args.ClusterID,
+		Location:         pulumi.String(args.Region),
+		InitialNodeCount: pulumi.Int(1), // per zone
+		Autoscaling: &container.NodePoolAutoscalingArgs{
+			TotalMinNodeCount: pulumi.Int(args.Scaling.Min),
+			TotalMaxNodeCount: pulumi.Int(args.Scaling.Max),
+			LocationPolicy:    pulumi.String("BALANCED"),
+		},
+		Management:      &container.NodePoolManagementArgs{AutoRepair: pulumi.Bool(true), AutoUpgrade: pulumi.Bool(true)},
+		UpgradeSettings: &container.NodePoolUpgradeSettingsArgs{Strategy: pulumi.String("SURGE"), MaxSurge: pulumi.Int(1), MaxUnavailable: pulumi.Int(0)},
+		NetworkConfig:   &container.NodePoolNetworkConfigArgs{EnablePrivateNodes: pulumi.Bool(true)},
+		NodeConfig: &container.NodePoolNodeConfigArgs{
+			MachineType:    pulumi.String(args.MachineType),
+			DiskSizeGb:     pulumi.Int(args.DiskSizeGB),
+			DiskType:       pulumi.String("pd-balanced"),
+			ImageType:      pulumi.String("COS_CONTAINERD"),
+			ServiceAccount: args.NodeServiceAccount,
+			OauthScopes:    pulumi.ToStringArray(NodeOAuthScopes),
+			Tags:           pulumi.ToStringArray([]string{args.EgressTag}),
+			Labels:         pulumi.StringMap{NodeRoleLabel: pulumi.String(EgressPoolRole)},
+			Taints: container.NodePoolNodeConfigTaintArray{&container.NodePoolNodeConfigTaintArgs{
+				Key: pulumi.String(lkk8s.EgressTaintKey), Value: pulumi.String("true"), Effect: pulumi.String("NO_SCHEDULE"),
+			}},
+			Metadata: pulumi.StringMap{"disable-legacy-endpoints": pulumi.String("true")},
+			ShieldedInstanceConfig: &container.NodePoolNodeConfigShieldedInstanceConfigArgs{
+				EnableSecureBoot: pulumi.Bool(true), EnableIntegrityMonitoring: pulumi.Bool(true),
+			},
+			WorkloadMetadataConfig: &container.NodePoolNodeConfigWorkloadMetadataConfigArgs{Mode: pulumi.String("GKE_METADATA")},
+		},
+	}, parent, pulumi.IgnoreChanges([]string{"initialNodeCount"}))
+	if err != nil {
+		return nil, err
+	}
+
+	workload, err := lkk8s.NewEgressWorkload(ctx, name, &lkk8s.EgressWorkloadArgs{
+		Provider:     args.Provider,
+		ChartVersion: args.ChartVersion,
+		Image:        args.Image,
+		Config:       args.Config,
+		Files:        map[string]pulumi.StringInput{RedisCAFile: args.RedisCACert},
+		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
+		Scaling:      args.Scaling,
+		NodeSelector: map[string]string{NodeRoleLabel: EgressPoolRole},
+		ServiceAccountAnnotations: map[string]string{
+			"iam.gke.io/gcp-service-account": fmt.Sprintf("%s@%s.iam.gserviceaccount.com", accountID, args.Project),
+		},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{pool}))
+	if err != nil {
+		return nil, err
+	}
+
+	e.ConfigSecret = pulumi.Sprintf("%s/%s", workload.Namespace, workload.SecretName)
+	e.ServiceAccount = gsa.Email
+	e.NodePool = pool.Name
+	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{
+		"configSecret": e.ConfigSecret, "serviceAccount": e.ServiceAccount, "nodePool": e.NodePool,
+	}); err != nil {
+		return nil, err
+	}
+	return e, nil
+}

@@ -1,0 +1,402 @@
+package kubernetes
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+// The official egress chart (livekit/livekit-helm egress/, chart 1.9.0 read
+// at commit b6c28d7) and the names it gives its objects.
+const (
+	EgressChartName = "egress"
+	// EgressReleaseName is the Helm release; EgressFullName the chart's
+	// fullnameOverride (Deployment, HPA, ConfigMap, ServiceAccount).
+	EgressReleaseName = "egress"
+	EgressFullName    = "egress"
+	// EgressNamespace holds the Egress workers, apart from LiveKit's
+	// host-network namespace so it can enforce the baseline Pod Security
+	// Standard.
+	EgressNamespace = "livekit-egress"
+	// EgressSecretName holds the rendered config (and the Redis CA where
+	// the cloud needs one).
+	EgressSecretName = "egress-config"
+	// EgressConfigDir is where the Secret's files are mounted.
+	EgressConfigDir = "/etc/egress"
+	// EgressConfigEnv is the env var Egress reads its config body from
+	// (cmd/server/main.go: EGRESS_CONFIG_BODY).
+	EgressConfigEnv = "EGRESS_CONFIG_BODY"
+	// EgressTaintKey taints the Egress node pool (value "true",
+	// NoSchedule): only Egress pods, which tolerate it, run there.
+	EgressTaintKey = "livekit-infra/egress"
+)
+
+// EgressFilePath is the path inside the Egress pod of a file in Files.
+func EgressFilePath(name string) string { return EgressConfigDir + "/" + name }
+
+// EgressWorkloadArgs is the Egress chart on one cluster.
+type EgressWorkloadArgs struct {
+	Provider pulumi.ProviderResource
+	// ChartVersion pins the egress chart; ChartRepo overrides ChartRepo.
+	ChartVersion, ChartRepo string
+	Image                   string
+	// Config is the rendered Egress YAML (a secret); Files are mounted at
+	// EgressConfigDir beside it.
+	Config pulumi.StringInput
+	Files  map[string]pulumi.StringInput
+	// Resources are the pod's requests (memory also its limit).
+	Resources Resources
+	Scaling   components.EgressScaling
+	// NodeSelector pins the pods to the Egress pool; they tolerate its
+	// EgressTaintKey taint.
+	NodeSelector map[string]string
+	// ServiceAccountAnnotations bind the pods' ServiceAccount to a cloud
+	// identity (GKE Workload Identity).
+	ServiceAccountAnnotations map[string]string
+	// PodLabels are added to the pod template.
+	PodLabels map[string]string
+}
+
+// EgressWorkload is the Egress chart with its config Secret.
+type EgressWorkload struct {
+	pulumi.ResourceState
+
+	Namespace  pulumi.StringOutput
+	SecretName pulumi.StringOutput
+}
+
+// EgressWorkloadType is the token of the shared Kubernetes Egress workload.
+const EgressWorkloadType = "livekit-infra:kubernetes:EgressWorkload"
+
+// Validate rejects incomplete args.
+func (a *EgressWorkloadArgs) Validate(name string) error {
+	var errs []string
+	add := func(f string, v ...any) { errs = append(errs, fmt.Sprintf(f, v...)) }
+	if a == nil {
+		return fmt.Errorf("EgressWorkload %q: args are required", name)
+	}
+	if a.Provider == nil {
+		add("Provider is required")
+	}
+	if !chartVersionRe.MatchString(a.ChartVersion) {
+		add("ChartVersion %q must pin an exact chart version such as 1.9.0", a.ChartVersion)
+	}
+	if _, _, err := splitImage(a.Image); err != nil {
+		add("Image: %v", err)
+	}
+	if a.Config == nil {
+		add("Config is required: render it with livekit.RenderEgress")
+	}
+	if a.Resources.CPU == "" || a.Resources.Memory == "" {
+		add("Resources.CPU and Resources.Memory are required")
+	}
+	if a.Scaling.Min < 1 || a.Scaling.Max < a.Scaling.Min || a.Scaling.CPUTarget < 1 || a.Scaling.CPUTarget > 100 {
+		add("Scaling %+v must have 1 <= Min <= Max and CPUTarget 1-100", a.Scaling)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("EgressWorkload %q: invalid args: %v", name, errs)
+}
+
+// EgressValues is the typed subset of the egress chart's values.yaml.
+type EgressValues struct {
+	FullnameOverride              string               `json:"fullnameOverride"`
+	Image                         ImageValues          `json:"image"`
+	Egress                        EgressPortValues     `json:"egress"`
+	TerminationGracePeriodSeconds int                  `json:"terminationGracePeriodSeconds"`
+	Autoscaling                   AutoscalingValues    `json:"autoscaling"`
+	NodeSelector                  map[string]string    `json:"nodeSelector,omitempty"`
+	Tolerations                   []map[string]string  `json:"tolerations"`
+	Resources                     ResourceValues       `json:"resources"`
+	ServiceAccount                EgressServiceAccount `json:"serviceAccount"`
+	PodAnnotations                map[string]string    `json:"podAnnotations"`
+	PodSecurityContext            map[string]any       `json:"podSecurityContext"`
+	SecurityContext               map[string]any       `json:"securityContext"`
+}
+
+// EgressPortValues is what the chart's templates read from `.Values.egress`
+// to declare the health and metrics ports. The chart also renders it into a
+// ConfigMap the pod does not read (the config comes from our Secret), so
+// it carries ports only, never keys.
+type EgressPortValues struct {
+	HealthPort     int `json:"health_port"`
+	PrometheusPort int `json:"prometheus_port"`
+}
+
+// EgressServiceAccount makes the chart create the pods' ServiceAccount.
+type EgressServiceAccount struct {
+	Create      bool              `json:"create"`
+	Name        string            `json:"name"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// BuildEgressValues returns the typed chart values for args.
+func BuildEgressValues(args *EgressWorkloadArgs) (EgressValues, error) {
+	repo, tag, err := splitImage(args.Image)
+	if err != nil {
+		return EgressValues{}, err
+	}
+	// The chart renders "repository:tag": carrying the digest in the tag
+	// pins the image even before the Deployment transform sets the full
+	// reference.
+	if _, digest, ok := strings.Cut(args.Image, "@"); ok && tag != "" {
+		tag += "@" + digest
+	}
+	return EgressValues{
+		FullnameOverride: EgressFullName,
+		Image:            ImageValues{Repository: repo, Tag: tag, PullPolicy: "IfNotPresent"},
+		Egress:           EgressPortValues{HealthPort: livekit.EgressHealthPort, PrometheusPort: livekit.EgressPrometheusPort},
+		// SIGTERM: Egress takes no new jobs and finishes its recordings; an
+		// hour (the chart's default) covers most before SIGKILL.
+		TerminationGracePeriodSeconds: 3600,
+		Autoscaling: AutoscalingValues{
+			Enabled: true, MinReplicas: args.Scaling.Min, MaxReplicas: args.Scaling.Max,
+			TargetCPUUtilizationPercentage: args.Scaling.CPUTarget,
+		},
+		NodeSelector: args.NodeSelector,
+		Tolerations: []map[string]string{{
+			"key": EgressTaintKey, "operator": "Equal", "value": "true", "effect": "NoSchedule",
+		}},
+		Resources: ResourceValues{
+			Requests: map[string]string{"cpu": args.Resources.CPU, "memory": args.Resources.Memory},
+			Limits:   map[string]string{"memory": args.Resources.Memory},
+		},
+		ServiceAccount: EgressServiceAccount{Create: true, Name: EgressFullName, Annotations: args.ServiceAccountAnnotations},
+		PodAnnotations: map[string]string{
+			// A recording in progress is not moved by the cluster autoscaler;
+			// only the HPA's scale-in (with the full grace period) stops one.
+			"cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
+		},
+		// The image runs as its own non-root user (USER egress, a name, so
+		// runAsNonRoot cannot be verified by the kubelet); Chrome runs
+		// without its sandbox (enable_chrome_sandbox false, Egress's
+		// default), so the pod needs no capability at all.
+		PodSecurityContext: map[string]any{"seccompProfile": map[string]string{"type": "RuntimeDefault"}},
+		SecurityContext: map[string]any{
+			"allowPrivilegeEscalation": false,
+			"capabilities":             map[string][]string{"drop": {"ALL"}},
+		},
+	}, nil
+}
+
+// EgressChartValues returns the chart values as a JSON-shaped map.
+func EgressChartValues(args *EgressWorkloadArgs) (map[string]any, error) {
+	v, err := BuildEgressValues(args)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	err = json.Unmarshal(b, &m)
+	return m, err
+}
+
+// EgressNamespaceLabels enforce the baseline Pod Security Standard (Egress
+// needs no host access) and audit/warn at restricted.
+func EgressNamespaceLabels() map[string]string {
+	return map[string]string{
+		"app.kubernetes.io/part-of": "livekit-infra",
+		PodSecurityEnforce:          "baseline",
+		PodSecurityAudit:            "restricted",
+		PodSecurityWarn:             "restricted",
+	}
+}
+
+// NewEgressWorkload declares the namespace, the config Secret and the
+// egress chart, whose Deployment reads the config from the Secret.
+func NewEgressWorkload(ctx *pulumi.Context, name string, args *EgressWorkloadArgs, opts ...pulumi.ResourceOption) (*EgressWorkload, error) {
+	if err := args.Validate(name); err != nil {
+		return nil, err
+	}
+	w := &EgressWorkload{}
+	opts = append(opts, pulumi.Providers(args.Provider))
+	if err := ctx.RegisterComponentResource(EgressWorkloadType, name, w, opts...); err != nil {
+		return nil, err
+	}
+	parent, provider := pulumi.Parent(w), pulumi.Provider(args.Provider)
+	ns, err := objects.NewNamespace(ctx, name, EgressNamespace, EgressNamespaceLabels(), parent, provider)
+	if err != nil {
+		return nil, err
+	}
+	data := pulumi.StringMap{ConfigKey: pulumi.ToSecret(args.Config.ToStringOutput()).(pulumi.StringOutput)}
+	hashInputs := []any{args.Config.ToStringOutput()}
+	files := sortedKeys(args.Files)
+	for _, f := range files {
+		data[f] = pulumi.ToSecret(args.Files[f].ToStringOutput()).(pulumi.StringOutput)
+		hashInputs = append(hashInputs, pulumi.String(f), args.Files[f].ToStringOutput())
+	}
+	secret, err := objects.NewSecret(ctx, name+"-config", &objects.SecretArgs{
+		Name: EgressSecretName, Namespace: ns.Name, StringData: data,
+	}, parent, provider)
+	if err != nil {
+		return nil, err
+	}
+	hash := pulumi.Unsecret(pulumi.All(hashInputs...).ApplyT(func(v []any) string {
+		h := sha256.New()
+		for _, s := range v {
+			fmt.Fprintf(h, "%d:%s\n", len(s.(string)), s.(string))
+		}
+		return hex.EncodeToString(h.Sum(nil))
+	})).(pulumi.StringOutput)
+
+	values, err := EgressChartValues(args)
+	if err != nil {
+		return nil, fmt.Errorf("EgressWorkload %q: %w", name, err)
+	}
+	repo := args.ChartRepo
+	if repo == "" {
+		repo = ChartRepo
+	}
+	patch := EgressPatch{Files: files, ConfigHash: hash, Image: args.Image, PodLabels: args.PodLabels}
+	if _, err := helmv4.NewChart(ctx, name, &helmv4.ChartArgs{
+		Chart:          pulumi.String(EgressChartName),
+		Version:        pulumi.String(args.ChartVersion),
+		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(repo)},
+		Name:           pulumi.String(EgressReleaseName),
+		Namespace:      ns.Name,
+		Values:         ToInput(values).(pulumi.Map),
+	}, parent, provider, pulumi.DependsOn([]pulumi.Resource{secret.Resource}),
+		pulumi.Transforms([]pulumi.ResourceTransform{patch.Transform})); err != nil {
+		return nil, err
+	}
+	w.Namespace = ns.Name
+	w.SecretName = secret.Name
+	if err := ctx.RegisterResourceOutputs(w, pulumi.Map{"namespace": w.Namespace, "secretName": w.SecretName}); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// EgressPatch rewrites the egress chart's Deployment: EGRESS_CONFIG_BODY
+// from our Secret instead of the chart's ConfigMap (chart 1.9.0 has no
+// Secret option), the Secret's files mounted at EgressConfigDir, a pod
+// annotation that changes with the config, and the image by reference.
+type EgressPatch struct {
+	Files      []string
+	ConfigHash pulumi.StringInput
+	Image      string
+	PodLabels  map[string]string
+}
+
+// Transform is the pulumi.ResourceTransform applied to the chart's children.
+func (p EgressPatch) Transform(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+	if args.Type != "kubernetes:apps/v1:Deployment" {
+		return nil
+	}
+	if name, _ := lookupString(args.Props, "metadata", "name"); name != EgressFullName {
+		return nil
+	}
+	props, err := p.Apply(args.Props)
+	if err != nil {
+		// Never deploy Egress reading the chart's keyless ConfigMap.
+		panic(fmt.Sprintf("livekit-infra: cannot patch the egress Deployment: %v", err))
+	}
+	return &pulumi.ResourceTransformResult{Props: props, Opts: args.Opts}
+}
+
+// Apply returns a patched copy of the Deployment's properties.
+func (p EgressPatch) Apply(props pulumi.Map) (pulumi.Map, error) {
+	out := deepCopy(props).(pulumi.Map)
+	spec, err := childMap(out, "spec", "template", "spec")
+	if err != nil {
+		return nil, err
+	}
+	meta, err := ensureMap(out, "spec", "template", "metadata")
+	if err != nil {
+		return nil, err
+	}
+	ann, _ := meta["annotations"].(pulumi.Map)
+	if ann == nil {
+		ann = pulumi.Map{}
+	}
+	delete(ann, "checksum/config")
+	if p.ConfigHash != nil {
+		ann[ConfigHashAnnotation] = p.ConfigHash
+	}
+	meta["annotations"] = ann
+	// Egress needs no Kubernetes API (GKE's Workload Identity goes through
+	// the metadata server, not the token).
+	spec["automountServiceAccountToken"] = pulumi.Bool(false)
+	if len(p.PodLabels) > 0 {
+		labels, _ := meta["labels"].(pulumi.Map)
+		if labels == nil {
+			labels = pulumi.Map{}
+		}
+		for k, v := range p.PodLabels {
+			labels[k] = pulumi.String(v)
+		}
+		meta["labels"] = labels
+	}
+	if len(p.Files) > 0 {
+		var items pulumi.Array
+		for _, f := range p.Files {
+			items = append(items, pulumi.Map{"key": pulumi.String(f), "path": pulumi.String(f)})
+		}
+		volumes, _ := spec["volumes"].(pulumi.Array)
+		spec["volumes"] = append(volumes, pulumi.Map{
+			"name":   pulumi.String("egress-files"),
+			"secret": pulumi.Map{"secretName": pulumi.String(EgressSecretName), "defaultMode": pulumi.Int(0o444), "items": items},
+		})
+	}
+	containers, ok := spec["containers"].(pulumi.Array)
+	if !ok {
+		return nil, fmt.Errorf("spec.template.spec.containers is missing")
+	}
+	found := false
+	for i, c := range containers {
+		cm, ok := c.(pulumi.Map)
+		if !ok {
+			continue
+		}
+		if n, _ := cm["name"].(pulumi.String); string(n) != EgressChartName {
+			continue
+		}
+		found = true
+		cm = deepCopy(cm).(pulumi.Map)
+		env, _ := cm["env"].(pulumi.Array)
+		newEnv := pulumi.Array{pulumi.Map{
+			"name": pulumi.String(EgressConfigEnv),
+			"valueFrom": pulumi.Map{"secretKeyRef": pulumi.Map{
+				"name": pulumi.String(EgressSecretName), "key": pulumi.String(ConfigKey),
+			}},
+		}}
+		for _, e := range env {
+			if em, ok := e.(pulumi.Map); ok {
+				if n, _ := em["name"].(pulumi.String); n == EgressConfigEnv {
+					continue
+				}
+			}
+			newEnv = append(newEnv, e)
+		}
+		cm["env"] = newEnv
+		if len(p.Files) > 0 {
+			mounts, _ := cm["volumeMounts"].(pulumi.Array)
+			cm["volumeMounts"] = append(mounts, pulumi.Map{
+				"name": pulumi.String("egress-files"), "mountPath": pulumi.String(EgressConfigDir), "readOnly": pulumi.Bool(true),
+			})
+		}
+		if p.Image != "" {
+			cm["image"] = pulumi.String(p.Image)
+		}
+		containers[i] = cm
+	}
+	if !found {
+		return nil, fmt.Errorf("no container named %s", EgressChartName)
+	}
+	spec["containers"] = containers
+	return out, nil
+}
