@@ -168,8 +168,8 @@ func TestEgressChart(t *testing.T) {
 		"nodeConfig.taints[0].effect": "NO_SCHEDULE",
 		"nodeConfig.machineType":      egressMachine,
 		// One Egress pod per node: the pool scales with the pods.
-		"autoscaling.totalMinNodeCount": 1,
-		"autoscaling.totalMaxNodeCount": 4,
+		"autoscaling.totalMinNodeCount":          1,
+		"autoscaling.totalMaxNodeCount":          4,
 		"nodeConfig.workloadMetadataConfig.mode": "GKE_METADATA",
 	})
 	// The chart waits for its pool, on the cluster's provider.
