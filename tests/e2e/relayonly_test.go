@@ -9,20 +9,19 @@ package e2e
 // child process (this test binary, dispatched by TestMain) that
 //   - installs a seccomp filter refusing every IPv4/IPv6 UDP socket
 //     (blockUDP), so it cannot send a datagram to the node's media ports
-//     (rtc.port_range_*), its ICE/UDP or anything else: only TCP leaves it,
-//     like a network that allows outbound TCP 443 only;
-//   - joins with webrtc.ICETransportPolicyRelay, so pion offers and checks
-//     relay candidates only (not even the node's ICE/TCP port, 7881's
-//     stand-in, is tried);
-//   - reaches the one ICE server of LiveKit's join response,
+//     (rtc.port_range_*) or anywhere else: only TCP leaves it, as on a
+//     network that allows outbound TCP 443 only;
+//   - joins with webrtc.ICETransportPolicyRelay, so pion gathers and checks
+//     relay candidates only (not even the node's ICE/TCP port is tried);
+//   - reaches the one TURN server of LiveKit's join response,
 //     turns:turn.<hostname>:443?transport=tcp, at stunnel (the NLB's TLS
 //     listener) on <loopback address>:443: its resolver answers the TURN
 //     name with that address, and its trust store (SSL_CERT_FILE) is the
 //     test CA that signed the certificate for the name.
-// The node's media ports stay bound on 127.0.0.1 as in production; the only
-// path from the client to them is TLS to stunnel, TCP to LiveKit's TURN
-// port, and LiveKit's relay (127.0.0.1, turn.relay_range_*) to the media
-// port on the node's own side.
+// The node's media ports stay open on 127.0.0.1 (enable_loopback_candidate,
+// see turnLoopbackConfig); the only path from the client to them is TLS to
+// stunnel, TCP to LiveKit's TURN port, and LiveKit's relay (127.0.0.1,
+// turn.relay_range_*) to the media port on the node's own side.
 
 import (
 	"context"
