@@ -4,6 +4,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
+// MockPrivateKeyLabel is the PEM label of the mocks' private keys: obviously
+// fake (no "PRIVATE KEY" for secret scanners to flag in test data).
+const MockPrivateKeyLabel = "FAKE PLAN-MOCK RSA KEY"
+
 // The tls provider's generated keys: stand-in PEM blocks, deterministic
 // per resource, the private half a secret as the provider marks it.
 func init() {
@@ -11,8 +15,8 @@ func init() {
 		body := hashAlnum("tls:"+mi.Name, 64)
 		return resource.PropertyMap{
 			"publicKeyPem":       resource.NewProperty("-----BEGIN PUBLIC KEY-----\n" + body + "\n-----END PUBLIC KEY-----\n"),
-			"privateKeyPem":      resource.MakeSecret(resource.NewProperty("-----BEGIN RSA PRIVATE KEY-----\n" + body + "\n-----END RSA PRIVATE KEY-----\n")),
-			"privateKeyPemPkcs8": resource.MakeSecret(resource.NewProperty("-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n")),
+			"privateKeyPem":      resource.MakeSecret(resource.NewProperty("-----BEGIN " + MockPrivateKeyLabel + "-----\n" + body + "\n-----END " + MockPrivateKeyLabel + "-----\n")),
+			"privateKeyPemPkcs8": resource.MakeSecret(resource.NewProperty("-----BEGIN " + MockPrivateKeyLabel + " PKCS8-----\n" + body + "\n-----END " + MockPrivateKeyLabel + " PKCS8-----\n")),
 		}
 	}
 }

@@ -231,7 +231,7 @@ func TestRecordingsCDNSignedURLs(t *testing.T) {
 	if creds["recordingsCdnKeyId"] != pub.ID {
 		t.Errorf("token servers' secret names key %q, want the CloudFront public key %s", creds["recordingsCdnKeyId"], pub.ID)
 	}
-	if !strings.Contains(creds["recordingsCdnKey"], "PRIVATE KEY-----") {
+	if !strings.Contains(creds["recordingsCdnKey"], plan.MockPrivateKeyLabel+"-----") {
 		t.Errorf("token servers' secret has no private signing key: %q", creds["recordingsCdnKey"])
 	}
 	if !ver.IsSecret("secretString") {
@@ -241,7 +241,7 @@ func TestRecordingsCDNSignedURLs(t *testing.T) {
 		t.Errorf("output recordingsCdnKeyId = %v (secret %v), want the plain key id %s", got, p.OutputIsSecret("recordingsCdnKeyId"), pub.ID)
 	}
 	for k, v := range p.RawOutputs {
-		if s, _ := v.(string); strings.Contains(s, "PRIVATE KEY") {
+		if s, _ := v.(string); strings.Contains(s, plan.MockPrivateKeyLabel) {
 			t.Errorf("output %s holds the private key", k)
 		}
 	}
