@@ -123,6 +123,9 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		}
 		mirrorOut, pullArns = &mirror.RegistryMirrorOutputs, mirror.RepositoryArnPattern
 	}
+	if err := budget(ctx, name, s); err != nil {
+		return nil, err
+	}
 	clusterArgs := regional.MediaClusterArgs(s, config, a.DrainSeconds)
 	if clusterArgs.Image, err = regional.Image(mirrorOut, r.ImageRef); err != nil {
 		return nil, err

@@ -199,6 +199,9 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	if err := budget(ctx, name, s, network.ResourceGroupID); err != nil {
+		return nil, err
+	}
 	return regional.Outputs(s, regional.Shared{
 		Cloud: "azure", Region: a.Location, URL: cluster.URL, HealthURL: cluster.HealthURL,
 		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,

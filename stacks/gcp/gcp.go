@@ -203,6 +203,9 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	if err := budget(ctx, name, s); err != nil {
+		return nil, err
+	}
 	return regional.Outputs(s, regional.Shared{
 		Cloud: "gcp", Region: g.Region, URL: cluster.URL, HealthURL: cluster.HealthURL,
 		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,

@@ -67,5 +67,5 @@ func ExposureWarnings(values map[string]string) []SupportWarning {
 // (SupportWarnings) and control planes left open on purpose
 // (ExposureWarnings).
 func Warnings(values map[string]string, now time.Time) []SupportWarning {
-	return append(append(SupportWarnings(values, now), ExposureWarnings(values)...), MirrorWarnings(values)...)
+	return append(append(append(SupportWarnings(values, now), ExposureWarnings(values)...), MirrorWarnings(values)...), BudgetWarnings(values)...)
 }

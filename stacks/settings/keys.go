@@ -36,7 +36,7 @@ var regional = []Kind{KindAWS, KindGCP, KindAzure}
 type Key struct {
 	Name     string
 	Type     string // Pulumi project config type: string, integer, boolean, array
-	Items    string // element type of an array key: "" (string) or object
+	Items    string // element type of an array key: "" (string), integer or object
 	Default  any    // nil: no default (required when Required, else optional)
 	Required bool
 	Secret   bool

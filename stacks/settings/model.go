@@ -63,6 +63,10 @@ type Region struct {
 	Alerts Alerts
 	// Egress is the region's LiveKit Egress workers (egress.go).
 	Egress Egress
+	// Budget is the monthly budget (budget.go); nil: none.
+	Budget *Budget
+	// Owner is the owner cost-allocation tag (budget.go).
+	Owner string
 }
 
 // Scaling bounds the LiveKit node count: the contract's type, so the
@@ -128,6 +132,8 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 		s.Region.Logs = p.logs(s)
 		s.Region.Alerts = p.alerts(s)
 		s.Region.Egress = p.egress(s)
+		s.Region.Budget = p.budget(s)
+		s.Region.Owner = p.owner()
 		if s.AWS != nil {
 			p.awsEgress(s.AWS, s.Region.Egress.Enabled)
 		}

@@ -6,7 +6,9 @@ import (
 	"testing"
 )
 
-var componentTypes = []string{tNetwork, tRedisCache, tMedia, tRecordings, tCredentials, tAuditLogs, tMonitoring, tEgress, tMirror}
+var componentTypes = []string{tNetwork, tRedisCache, tMedia, tRecordings, tCredentials, tAuditLogs, tMonitoring, tEgress, tMirror, tBudget}
+
+const tBudget = "livekit-infra:index:Budget"
 
 // The region is composed of exactly one of each component, declared at the
 // top of the stack.

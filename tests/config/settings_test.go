@@ -479,10 +479,21 @@ func TestValidConfigDefaults(t *testing.T) {
 	v := validAWS()
 	v[ns+"credentialsStack"] = r.CredentialsStack  // the stack file's choice, not a default
 	v[ns+"alertEmails"] = `["oncall@example.com"]` // likewise
+	// The stack file's budget and owner, not defaults.
+	v[ns+"budgetMonthlyAmount"] = fmt.Sprint(r.Budget.Amount)
+	v[ns+"budgetEmails"] = `["` + strings.Join(r.Budget.Emails, `","`) + `"]`
+	v[ns+"owner"] = r.Owner
 	s2, err := settings.Parse("aws-prod", settings.Raw{Values: v})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if fmt.Sprintf("%+v", *s2.Region.Budget) != fmt.Sprintf("%+v", *r.Budget) {
+		t.Errorf("budget defaults differ: %+v vs %+v", *s2.Region.Budget, *r.Budget)
+	}
+	if r.Budget.Currency != "USD" || fmt.Sprint(r.Budget.Thresholds) != "[50 80 100]" || r.Budget.Name != "livekit-aws-prod" {
+		t.Errorf("budget = %+v, want USD at 50/80/100 %% named livekit-aws-prod", *r.Budget)
+	}
+	s2.Region.Budget, r.Budget = nil, nil
 	if fmt.Sprintf("%+v %+v", *s2.Region, *s2.AWS) != fmt.Sprintf("%+v %+v", *s.Region, *s.AWS) {
 		t.Errorf("defaults differ between settings.Keys and Pulumi.yaml + stack file:\n%+v %+v\n%+v %+v", *s2.Region, *s2.AWS, *r, *a)
 	}
