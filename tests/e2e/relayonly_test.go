@@ -30,7 +30,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -121,9 +120,9 @@ func TestTURNRelayOnlyParticipant(t *testing.T) {
 		t.Skip("the relay-only client closes UDP with a Linux seccomp filter")
 	}
 	// LiveKit advertises turns:<name>:443 whatever its tls_port (the NLB
-	// listens on 443), so stunnel must listen on 443. A random address in
-	// 127.0.0.0/8 (loopback, like 127.0.0.1) keeps concurrent runs apart.
-	nlb := net.JoinHostPort(fmt.Sprintf("127.%d.%d.%d", 1+rand.IntN(254), 1+rand.IntN(254), 1+rand.IntN(254)), "443")
+	// listens on 443), so stunnel must listen on 443, on 127.0.0.1 like
+	// every server the tests start.
+	nlb := "127.0.0.1:443"
 	if l, err := net.Listen("tcp", nlb); err != nil {
 		missingPrereq(t, "cannot listen on %s (%v): port 443 needs root or CAP_NET_BIND_SERVICE", nlb, err)
 	} else {
