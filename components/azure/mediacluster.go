@@ -117,6 +117,8 @@ type MediaCluster struct {
 	// KubeletObjectID is the principal of the nodes' kubelet identity,
 	// which pulls images (AcrPull on the registry mirror).
 	KubeletObjectID pulumi.StringOutput
+	// Provider is the cluster's Kubernetes provider (Egress joins it).
+	Provider pulumi.ProviderResource
 }
 
 var (
@@ -361,6 +363,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	m.ClusterID = cluster.ID().ToStringOutput()
 	m.KubeletObjectID = cluster.IdentityProfile.MapIndex(pulumi.String("kubeletidentity")).ObjectId().Elem().ToStringOutput()
 	m.Kubeconfig = kubeconfig
+	m.Provider = provider
 	m.WorkspaceID = workspace.ID().ToStringOutput()
 	m.OIDCIssuerURL = issuer
 	m.CertificateNames = pulumi.ToStringArray(args.Names()).ToStringArrayOutput()

@@ -70,6 +70,8 @@ type NetworkArgs struct {
 	// PrivateEndpointASGMembers, Redis's endpoint admits the media ASG
 	// only; above, the node subnet (the system pool included).
 	MaxMediaNodes int
+	// MaxEgressNodes is the most Egress nodes at once (egress on).
+	MaxEgressNodes int
 }
 
 // Network is the resource group, VNet, subnets, network security groups,
@@ -85,6 +87,9 @@ type Network struct {
 	// MediaASGID is the application security group the LiveKit node pool
 	// joins: the NSG opens media ports to it only.
 	MediaASGID pulumi.StringOutput
+	// EgressASGID is the Egress node pool's group (egress on): Redis's
+	// endpoint admits it beside the media ASG.
+	EgressASGID pulumi.StringOutput
 	// IngressIP is the static public IP of the signaling load balancer.
 	IngressIPID pulumi.StringOutput
 	// IngressResourceGroupName holds the signaling IP and nothing else.
@@ -188,6 +193,20 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, err
 	}
 
+	// The Egress pool's group: Redis admits it; no internet rule names it.
+	var egressASG pulumi.IDOutput
+	if args.Egress {
+		eg, err := network.NewApplicationSecurityGroup(ctx, name+"-egress", &network.ApplicationSecurityGroupArgs{
+			ResourceGroupName: rg.Name,
+			Location:          loc,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		egressASG = eg.ID()
+		n.EgressASGID = eg.ID().ToStringOutput()
+	}
+
 	// The signaling IP outlives the cluster: DNS and clients keep pointing
 	// at it when AKS is rebuilt.
 	ipArgs := &network.PublicIPAddressArgs{
@@ -216,7 +235,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	endpointNSG, err := network.NewNetworkSecurityGroup(ctx, name+"-endpoints", &network.NetworkSecurityGroupArgs{
 		ResourceGroupName: rg.Name,
 		Location:          loc,
-		SecurityRules:     endpointRules(args, asg.ID()),
+		SecurityRules:     endpointRules(args, asg.ID(), egressASG),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -338,7 +357,7 @@ func redisFromASG(args *NetworkArgs) bool {
 // traffic to the VNet), pods on the system pool (cert-manager, Traefik,
 // CoreDNS) are refused. A pool larger than the ASG limit falls back to the
 // node subnet (redisFromASG).
-func endpointRules(args *NetworkArgs, mediaASG pulumi.IDOutput) network.SecurityRuleTypeArray {
+func endpointRules(args *NetworkArgs, mediaASG, egressASG pulumi.IDOutput) network.SecurityRuleTypeArray {
 	var redis *network.SecurityRuleTypeArgs
 	if redisFromASG(args) {
 		redis = rule("allow-redis-tls-from-livekit", priorityRedis, "Allow", "Tcp", "", strconv.Itoa(RedisTLSPort),
@@ -358,7 +377,25 @@ func endpointRules(args *NetworkArgs, mediaASG pulumi.IDOutput) network.Security
 	denyNet := rule("deny-internet-inbound", priorityDenyPublic, "Deny", "*", "Internet", "*",
 		"Private endpoints are never reachable from the internet")
 	denyNet.DestinationAddressPrefix = pulumi.String("*")
-	return network.SecurityRuleTypeArray{redis, denyVNet, denyNet}
+	rules := network.SecurityRuleTypeArray{redis, denyVNet, denyNet}
+	// Egress takes its jobs over Redis: its pool's ASG is admitted the same
+	// way (the node subnet rule above already covers it otherwise).
+	if args.Egress && redisFromASG(args) && args.MaxEgressNodes <= PrivateEndpointASGMembers {
+		eg := rule("allow-redis-tls-from-egress", priorityRedis+1, "Allow", "Tcp", "", strconv.Itoa(RedisTLSPort),
+			"Egress nodes (egress ASG) to Azure Cache for Redis over TLS")
+		eg.SourceAddressPrefix = nil
+		eg.SourceApplicationSecurityGroups = network.ApplicationSecurityGroupTypeArray{
+			&network.ApplicationSecurityGroupTypeArgs{Id: egressASG.ToStringOutput()},
+		}
+		eg.DestinationAddressPrefix = pulumi.String(args.EndpointSubnet.String())
+		rules = append(rules, eg)
+	} else if args.Egress && redisFromASG(args) {
+		eg := rule("allow-redis-tls-from-nodes", priorityRedis+1, "Allow", "Tcp", args.NodeSubnet.String(), strconv.Itoa(RedisTLSPort),
+			"Node subnet to Azure Cache for Redis over TLS (the Egress pool exceeds the ASG limit)")
+		eg.DestinationAddressPrefix = pulumi.String(args.EndpointSubnet.String())
+		rules = append(rules, eg)
+	}
+	return rules
 }
 
 // portRange is the NSG spelling of the UDP media plan: "50000-60000" or

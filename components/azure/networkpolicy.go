@@ -128,3 +128,47 @@ func traefikPolicies(ctx *pulumi.Context, name string, namespace pulumi.StringIn
 	}, opts...)
 	return err
 }
+
+// Egress namespace policies (egress on).
+const (
+	// EgressOutPolicy lets the Egress pods reach Redis and the LiveKit
+	// nodes' media ports.
+	EgressOutPolicy = "egress-redis-and-media"
+	// EgressScrapePolicy admits in-cluster scrapers and probes to the
+	// health and metrics ports.
+	EgressScrapePolicy = "egress-health-and-metrics"
+)
+
+// egressPolicies: the baseline (DNS; 443 for signaling, Blob Storage and
+// the API), Redis's TLS port on the private endpoint subnet only, the
+// media ports of the LiveKit nodes (Egress subscribes like any client:
+// ICE to each node's public IP on the UDP range and 7881/tcp), and the
+// health and metrics ports from inside the cluster only (pods and nodes).
+func egressPolicies(ctx *pulumi.Context, name string, namespace pulumi.StringInput, args *EgressArgs, opts ...pulumi.ResourceOption) error {
+	if err := namespaceBaseline(ctx, name, namespace, opts...); err != nil {
+		return err
+	}
+	if _, err := objects.NewNetworkPolicy(ctx, name+"-redis-and-media", &objects.NetworkPolicyArgs{
+		Name: EgressOutPolicy, Namespace: namespace, Isolating: []string{"Egress"},
+		Egress: []objects.NetworkPolicyRule{
+			{Peers: []objects.NetworkPolicyPeer{{CIDR: args.RedisSubnet}}, Ports: []objects.NetworkPolicyPort{tcp(args.RedisPort)}},
+			{Ports: []objects.NetworkPolicyPort{
+				{Protocol: "UDP", Number: args.Media.First(), EndPort: args.Media.Last()},
+				tcp(livekit.RTCTCPPort),
+			}},
+		},
+	}, opts...); err != nil {
+		return err
+	}
+	var peers []objects.NetworkPolicyPeer
+	for _, c := range args.ClusterCIDRs {
+		peers = append(peers, objects.NetworkPolicyPeer{CIDR: c})
+	}
+	_, err := objects.NewNetworkPolicy(ctx, name+"-health-and-metrics", &objects.NetworkPolicyArgs{
+		Name: EgressScrapePolicy, Namespace: namespace, Isolating: []string{"Ingress"},
+		Ingress: []objects.NetworkPolicyRule{{Peers: peers, Ports: []objects.NetworkPolicyPort{
+			tcp(livekit.EgressHealthPort), tcp(livekit.EgressPrometheusPort),
+		}}},
+	}, opts...)
+	return err
+}

@@ -41,6 +41,11 @@ const (
 	EgressTaintKey = "livekit-infra/egress"
 )
 
+// EgressGraceSeconds is the Egress pods' termination grace period: on
+// SIGTERM Egress takes no new job and finishes its recordings; an hour
+// (the chart's default) covers most before SIGKILL.
+const EgressGraceSeconds = 3600
+
 // EgressFilePath is the path inside the Egress pod of a file in Files.
 func EgressFilePath(name string) string { return EgressConfigDir + "/" + name }
 
@@ -154,12 +159,10 @@ func BuildEgressValues(args *EgressWorkloadArgs) (EgressValues, error) {
 		tag += "@" + digest
 	}
 	return EgressValues{
-		FullnameOverride: EgressFullName,
-		Image:            ImageValues{Repository: repo, Tag: tag, PullPolicy: "IfNotPresent"},
-		Egress:           EgressPortValues{HealthPort: livekit.EgressHealthPort, PrometheusPort: livekit.EgressPrometheusPort},
-		// SIGTERM: Egress takes no new jobs and finishes its recordings; an
-		// hour (the chart's default) covers most before SIGKILL.
-		TerminationGracePeriodSeconds: 3600,
+		FullnameOverride:              EgressFullName,
+		Image:                         ImageValues{Repository: repo, Tag: tag, PullPolicy: "IfNotPresent"},
+		Egress:                        EgressPortValues{HealthPort: livekit.EgressHealthPort, PrometheusPort: livekit.EgressPrometheusPort},
+		TerminationGracePeriodSeconds: EgressGraceSeconds,
 		Autoscaling: AutoscalingValues{
 			Enabled: true, MinReplicas: args.Scaling.Min, MaxReplicas: args.Scaling.Max,
 			TargetCPUUtilizationPercentage: args.Scaling.CPUTarget,

@@ -67,12 +67,14 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 			NATGateways: settings.NATNone, // egress through the AKS load balancer and node IPs
 			Media:       r.Media,
 			TURNUDPPort: r.TURNUDPPort,
+			Egress:      r.Egress.Enabled,
 		},
 		Location:       a.Location,
 		NodeSubnet:     a.NodeSubnet(),
 		EndpointSubnet: a.EndpointSubnet(),
 		Protect:        s.Protect,
 		MaxMediaNodes:  r.Scaling.Max + azurec.LiveKitPoolSurge,
+		MaxEgressNodes: r.Egress.Max + 1, // + the pool's upgrade surge
 	})
 	if err != nil {
 		return nil, err
@@ -111,7 +113,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	// public CA: TLS on, no CA file.
 	config := regional.RenderConfig(s, a.Location, creds, redis.Address, redis.Password, livekit.Redis{})
 
-	mirror, clusterArgs, err := mirrorImage(ctx, s, name, network.ResourceGroupName, regional.MediaClusterArgs(s, config, a.DrainSeconds))
+	mirror, mirrorOut, clusterArgs, err := mirrorImage(ctx, s, name, network.ResourceGroupName, regional.MediaClusterArgs(s, config, a.DrainSeconds))
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +160,10 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		if _, err := mirror.AllowPull("kubelet", cluster.KubeletObjectID); err != nil {
 			return nil, err
 		}
+	}
+
+	if err := egressWorkers(ctx, name, s, creds, cluster, redis, network, recordings, mirrorOut); err != nil {
+		return nil, err
 	}
 
 	// VNet flow logs (a storage account of their own, kept logRetentionDays

@@ -11,7 +11,7 @@ import (
 
 // mirrorImage declares the region's ACR mirror (registryMirror) and points
 // the cluster args' image at it, by digest; a nil mirror means Docker Hub.
-func mirrorImage(ctx *pulumi.Context, s *settings.Stack, name string, group pulumi.StringInput, args components.MediaClusterArgs) (*azurec.RegistryMirror, components.MediaClusterArgs, error) {
+func mirrorImage(ctx *pulumi.Context, s *settings.Stack, name string, group pulumi.StringInput, args components.MediaClusterArgs) (*azurec.RegistryMirror, *components.RegistryMirrorOutputs, components.MediaClusterArgs, error) {
 	var mirror *azurec.RegistryMirror
 	var out *components.RegistryMirrorOutputs
 	if s.Region.Mirror.On {
@@ -23,11 +23,11 @@ func mirrorImage(ctx *pulumi.Context, s *settings.Stack, name string, group pulu
 			RegistryName:       azurec.RegistryName(ctx.Project(), ctx.Stack(), s.Azure.Location),
 		})
 		if err != nil {
-			return nil, args, err
+			return nil, nil, args, err
 		}
 		out = &mirror.RegistryMirrorOutputs
 	}
 	image, err := regional.Image(out, s.Region.ImageRef)
 	args.Image = image
-	return mirror, args, err
+	return mirror, out, args, err
 }

@@ -124,6 +124,8 @@ var variants = map[string]variant{
 	"noCdn":       {set: map[string]string{"recordingsCdn": "false"}},
 	"noZones":     {set: map[string]string{"azureAvailabilityZones": "[]"}},
 	"unprotected": {set: map[string]string{"protect": "false"}},
+	// Egress needs the storage account key (azure.md, egress.md).
+	"egress": {set: map[string]string{"azureRecordingsSharedKey": "true"}},
 	"sizing": {set: map[string]string{
 		"minNodes": "2", "maxNodes": "40", "azureVmSize": "Standard_F8s_v2", "azureKubernetesVersion": "1.35.4",
 		"azureRedisSku": "Premium", "azureRedisFamily": "P", "azureRedisCapacity": "2", "azureDrainSeconds": "3600",

@@ -249,6 +249,8 @@ type NetworkPolicyPort struct {
 	Protocol string
 	Number   int
 	Name     string
+	// EndPort, above Number, makes the port a range Number-EndPort.
+	EndPort int
 }
 
 // NetworkPolicyRule allows traffic with any of Peers (none: any peer) on
@@ -311,7 +313,11 @@ func NewNetworkPolicy(ctx *pulumi.Context, name string, args *NetworkPolicyArgs,
 			if p.Name != "" {
 				port = pulumi.String(p.Name)
 			}
-			out = append(out, &networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String(p.Protocol), Port: port})
+			np := &networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String(p.Protocol), Port: port}
+			if p.EndPort > p.Number && p.Name == "" {
+				np.EndPort = pulumi.IntPtr(p.EndPort)
+			}
+			out = append(out, np)
 		}
 		return out
 	}

@@ -1,0 +1,139 @@
+package azure
+
+import (
+	"fmt"
+
+	cs "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20240801"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+// EgressPool is the AKS node pool of the Egress workers (AKS pool names
+// are lowercase letters and digits, at most 12).
+const EgressPool = "egress"
+
+// EgressArgs adds the AKS specifics to the contract.
+type EgressArgs struct {
+	components.EgressArgs
+
+	ResourceGroupName pulumi.StringInput
+	// ClusterName is the AKS cluster the pool joins; Provider its
+	// Kubernetes provider.
+	ClusterName pulumi.StringInput
+	Provider    pulumi.ProviderResource
+	// NodeSubnetID is the node subnet; EgressASGID the application
+	// security group Redis's endpoint admits (Network.EgressASGID).
+	NodeSubnetID pulumi.StringInput
+	EgressASGID  pulumi.StringInput
+	Zones        []string
+	// KubernetesVersion is the pool's orchestrator version (the cluster's).
+	KubernetesVersion string
+	// VMSize and MaxPods shape the pool: one Egress pod per node.
+	VMSize  string
+	MaxPods int
+	// PodCPU and PodMemory are the Egress pod's requests (quantities).
+	PodCPU, PodMemory string
+	ChartVersion      string
+	// RedisSubnet is the private endpoint subnet (Redis on RedisPort);
+	// ClusterCIDRs are where in-cluster scrapers connect from (the pod
+	// CIDR and the node subnet). Media are the LiveKit nodes' ports Egress
+	// subscribes on.
+	RedisSubnet  string
+	RedisPort    int
+	ClusterCIDRs []string
+	Media        livekit.MediaPorts
+}
+
+// Egress is the AKS Egress: its node pool, the egress chart and the
+// namespace's network policies.
+type Egress struct {
+	pulumi.ResourceState
+	components.EgressOutputs
+
+	NodePool pulumi.StringOutput
+}
+
+// NewEgress declares the Egress node pool (no public IPs, tainted, in the
+// Egress ASG), the egress chart reading its config from a Secret, and the
+// NetworkPolicies of its namespace.
+func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
+	if args == nil {
+		return nil, fmt.Errorf("Egress %q: args are required", name)
+	}
+	if err := args.EgressArgs.Validate(name); err != nil {
+		return nil, err
+	}
+	if args.ResourceGroupName == nil || args.ClusterName == nil || args.Provider == nil || args.NodeSubnetID == nil ||
+		args.EgressASGID == nil || args.VMSize == "" || args.KubernetesVersion == "" || args.RedisSubnet == "" || args.RedisPort == 0 || len(args.ClusterCIDRs) == 0 {
+		return nil, fmt.Errorf("Egress %q: ResourceGroupName, ClusterName, Provider, NodeSubnetID, EgressASGID, VMSize, KubernetesVersion, RedisSubnet, RedisPort and ClusterCIDRs are required", name)
+	}
+	e := &Egress{}
+	if err := ctx.RegisterComponentResource(components.EgressType, name, e, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(e)
+
+	// Its own pool, not the system pool: a room composite takes 4 cores
+	// of Chrome and encoding in bursts, more than the system pool's nodes
+	// have and enough to starve CoreDNS and the ingress beside it; not the
+	// LiveKit pool either (media packet loss). No public IPs: Egress only
+	// connects out (through the cluster's load balancer).
+	pool, err := cs.NewAgentPool(ctx, name, &cs.AgentPoolArgs{
+		ResourceGroupName:   args.ResourceGroupName,
+		ResourceName:        args.ClusterName,
+		AgentPoolName:       pulumi.String(EgressPool),
+		Mode:                pulumi.String("User"),
+		Type:                pulumi.String("VirtualMachineScaleSets"),
+		OsType:              pulumi.String("Linux"),
+		VmSize:              pulumi.String(args.VMSize),
+		OrchestratorVersion: pulumi.String(args.KubernetesVersion),
+		EnableAutoScaling:   pulumi.Bool(true),
+		MinCount:            pulumi.Int(args.Scaling.Min),
+		MaxCount:            pulumi.Int(args.Scaling.Max),
+		Count:               pulumi.Int(args.Scaling.Min),
+		EnableNodePublicIP:  pulumi.Bool(false),
+		MaxPods:             pulumi.Int(args.MaxPods),
+		VnetSubnetID:        args.NodeSubnetID,
+		AvailabilityZones:   zones(args.Zones),
+		NodeLabels:          pulumi.StringMap{"livekit-infra/role": pulumi.String(EgressPool)},
+		NodeTaints:          pulumi.StringArray{pulumi.String(lkk8s.EgressTaintKey + "=true:NoSchedule")},
+		NetworkProfile: &cs.AgentPoolNetworkProfileArgs{
+			ApplicationSecurityGroups: pulumi.StringArray{args.EgressASGID},
+		},
+		UpgradeSettings: &cs.AgentPoolUpgradeSettingsArgs{
+			MaxSurge: pulumi.String("1"),
+			// A node's recordings finish within the pods' grace period.
+			DrainTimeoutInMinutes: pulumi.Int(lkk8s.EgressGraceSeconds/60 + 5),
+		},
+		Tags: pulumi.StringMap{"app": pulumi.String("livekit-egress")},
+	}, parent, pulumi.IgnoreChanges([]string{"count"}))
+	if err != nil {
+		return nil, err
+	}
+
+	workload, err := lkk8s.NewEgressWorkload(ctx, name, &lkk8s.EgressWorkloadArgs{
+		Provider:     args.Provider,
+		ChartVersion: args.ChartVersion,
+		Image:        args.Image,
+		Config:       args.Config,
+		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
+		Scaling:      args.Scaling,
+		NodeSelector: map[string]string{PoolLabel: EgressPool},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{pool}))
+	if err != nil {
+		return nil, err
+	}
+	if err := egressPolicies(ctx, name, workload.Namespace, args, parent, pulumi.Provider(args.Provider)); err != nil {
+		return nil, err
+	}
+
+	e.ConfigSecret = pulumi.Sprintf("%s/%s", workload.Namespace, workload.SecretName)
+	e.NodePool = pool.Name
+	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{"configSecret": e.ConfigSecret, "nodePool": e.NodePool}); err != nil {
+		return nil, err
+	}
+	return e, nil
+}

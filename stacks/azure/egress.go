@@ -1,0 +1,64 @@
+package azure
+
+import (
+	"github.com/pulumi/pulumi-azure-native-sdk/storage/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	azurec "github.com/livekit-infra/livekit-infra/components/azure"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/stacks/regional"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
+)
+
+// egressWorkers declares the region's Egress (egress on, which on Azure
+// needs azureRecordingsSharedKey): its own node pool and the egress chart,
+// uploading with the storage account key. livekit/storage's Azure uploader
+// takes an account name and key only (azblob.NewSharedKeyCredential), so
+// no managed identity can stand in; the key lives only in the config
+// Secret (a Pulumi secret).
+func egressWorkers(ctx *pulumi.Context, name string, s *settings.Stack, creds *components.Credentials, cluster *azurec.MediaCluster,
+	redis *azurec.RedisCache, network *azurec.Network, recordings *azurec.Recordings, mirror *components.RegistryMirrorOutputs) error {
+	r, a := s.Region, s.Azure
+	if !r.Egress.Enabled {
+		return nil
+	}
+	keys := storage.ListStorageAccountKeysOutput(ctx, storage.ListStorageAccountKeysOutputArgs{
+		ResourceGroupName: network.ResourceGroupName,
+		AccountName:       recordings.Account,
+	})
+	accountKey := pulumi.ToSecret(keys.Keys().Index(pulumi.Int(0)).Value()).(pulumi.StringOutput)
+	// The account name is fixed by the stack (AccountName), the key read
+	// from Azure. Azure Cache for Redis: TLS with a public CA, no CA file.
+	account := azurec.AccountName(ctx.Project(), ctx.Stack(), name+"-recordings")
+	config := regional.RenderEgressConfig(s, creds, cluster.URL, redis.Address, redis.Password, livekit.Redis{},
+		recordings.Container, accountKey, func(container, key string) livekit.EgressStorage {
+			return livekit.EgressStorage{AzureAccount: account, AzureAccountKey: key, AzureContainer: container}
+		})
+	k := r.Egress.K8s
+	args := regional.EgressArgs(s, config, k.CPU, k.MemoryGiB)
+	var err error
+	if args.Image, err = regional.Image(mirror, r.Egress.ImageRef); err != nil {
+		return err
+	}
+	_, err = azurec.NewEgress(ctx, name+"-egress", &azurec.EgressArgs{
+		EgressArgs:        args,
+		ResourceGroupName: network.ResourceGroupName,
+		ClusterName:       cluster.ClusterName,
+		Provider:          cluster.Provider,
+		NodeSubnetID:      network.NodeSubnetID,
+		EgressASGID:       network.EgressASGID,
+		Zones:             a.AvailabilityZones,
+		KubernetesVersion: a.KubernetesVersion,
+		VMSize:            k.NodeSize,
+		MaxPods:           a.MaxPods,
+		PodCPU:            k.PodCPU,
+		PodMemory:         k.PodMemory,
+		ChartVersion:      k.ChartVersion,
+		RedisSubnet:       a.EndpointSubnet().String(),
+		RedisPort:         azurec.RedisTLSPort,
+		ClusterCIDRs:      []string{a.PodCIDR.String(), a.NodeSubnet().String()},
+		Media:             r.Media,
+	})
+	return err
+}

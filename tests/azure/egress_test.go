@@ -1,0 +1,207 @@
+package azure_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/tests/internal/egresskeys"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
+)
+
+const (
+	tEgress      = "livekit-infra:index:Egress"
+	egressNS     = "livekit-egress"
+	egressVMSize = "Standard_D8s_v3"
+	asiaPods     = "10.244.0.0/16"
+)
+
+// azure-asia keeps shared keys off, so it runs no Egress (Egress uploads
+// with the account key only); `egress true` there is refused naming both
+// keys.
+func TestEgressNeedsSharedKeyOptIn(t *testing.T) {
+	if n := len(asia(t).ByType(tEgress)); n != 0 {
+		t.Errorf("azure-asia without azureRecordingsSharedKey declares %d Egress", n)
+	}
+	_, err := asiaStack.With(map[string]string{"egress": "true"})
+	if err == nil || !strings.Contains(err.Error(), key("egress")) || !strings.Contains(err.Error(), key("azureRecordingsSharedKey")) {
+		t.Errorf("egress true without the shared-key opt-in: %v", err)
+	}
+}
+
+// The config is a Kubernetes Secret (a Pulumi secret) whose keys all
+// belong to Egress v1.14.1: the region's Redis over TLS (public CA, no CA
+// file), the API key the servers accept, and Azure Blob with the
+// recordings account's key and container.
+func TestEgressConfigSecret(t *testing.T) {
+	p := variantPlan(t, "egress")
+	sec := one(t, p, tSecret, "livekit-egress-config")
+	if !within(p, sec, tEgress) || str(t, sec, "metadata.namespace") != egressNS {
+		t.Errorf("the Egress Secret is not the Egress component's, in %s", egressNS)
+	}
+	if !sec.IsSecret(`stringData["config.yaml"]`) {
+		t.Fatal("the Egress config is not a Pulumi secret")
+	}
+	raw, _ := sec.RawInput(`stringData["config.yaml"]`)
+	body, _ := raw.(string)
+	bad, err := egresskeys.Unknown(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bad) > 0 {
+		t.Errorf("keys Egress %s does not read: %v", egresskeys.Version, bad)
+	}
+	var c struct {
+		APIKey string `yaml:"api_key"`
+		WSURL  string `yaml:"ws_url"`
+		Redis  struct {
+			Address  string         `yaml:"address"`
+			Password string         `yaml:"password"`
+			TLS      map[string]any `yaml:"tls"`
+		} `yaml:"redis"`
+		Storage map[string]map[string]string `yaml:"storage"`
+	}
+	if err := yaml.Unmarshal([]byte(body), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.WSURL != "wss://"+asiaHostname || !strings.HasSuffix(c.Redis.Address, ":6380") || c.Redis.Password == "" {
+		t.Errorf("ws_url %q, redis %q: want the region's URL and Azure Cache for Redis's TLS port with its key", c.WSURL, c.Redis.Address)
+	}
+	if c.Redis.TLS["enabled"] != true || c.Redis.TLS["ca_cert_file"] != nil {
+		t.Errorf("redis.tls = %v, want enabled with the system roots", c.Redis.TLS)
+	}
+	az := c.Storage["azure"]
+	acct := one(t, p, tAccount, "livekit-recordings")
+	if len(c.Storage) != 1 || az["account_name"] != str(t, acct, "accountName") || az["account_key"] != plan.FakeStorageAccountKey || az["container_name"] != "recordings" {
+		t.Errorf("storage = %v, want the recordings account %s with its key and container", c.Storage, str(t, acct, "accountName"))
+	}
+	chart := one(t, p, tChart, "livekit-egress")
+	for _, s := range []string{plan.FakeStorageAccountKey, c.Redis.Password} {
+		if strings.Contains(planq.JSONOf(t, chart.RawInputs), s) {
+			t.Error("the egress chart's inputs contain a secret")
+		}
+	}
+	if strings.Contains(planq.JSONOf(t, p.Outputs), plan.FakeStorageAccountKey) {
+		t.Error("a stack output carries the storage account key")
+	}
+}
+
+// The chart, pinned, on the Egress pool: no public IPs, tainted, in the
+// Egress ASG, one 4-CPU pod per Standard_D8s_v3 node, bounds 1-4; image
+// by digest through the region's ACR mirror.
+func TestEgressPoolAndChart(t *testing.T) {
+	p := variantPlan(t, "egress")
+	pool := one(t, p, tPool, "livekit-egress")
+	if boolean(t, pool, "enableNodePublicIP") {
+		t.Error("Egress nodes have public IPs")
+	}
+	if got := str(t, pool, "vmSize"); got != egressVMSize {
+		t.Errorf("Egress pool vmSize %s", got)
+	}
+	if num(t, pool, "minCount") != 1 || num(t, pool, "maxCount") != 4 || !boolean(t, pool, "enableAutoScaling") {
+		t.Errorf("Egress pool bounds %d-%d", num(t, pool, "minCount"), num(t, pool, "maxCount"))
+	}
+	if got := strs(list(t, pool, "nodeTaints")); !slices.Equal(got, []string{"livekit-infra/egress=true:NoSchedule"}) {
+		t.Errorf("Egress pool taints %v", got)
+	}
+	egressASG := one(t, p, tASG, "livekit-egress")
+	if got := strs(list(t, pool, "networkProfile.applicationSecurityGroups")); !slices.Equal(got, []string{egressASG.ID}) {
+		t.Errorf("Egress pool ASGs %v, want the Egress ASG %s", got, egressASG.ID)
+	}
+	chart := one(t, p, tChart, "livekit-egress")
+	for path, want := range map[string]any{
+		"chart": "egress", "version": "1.9.0", "namespace": egressNS,
+		`values.nodeSelector["kubernetes.azure.com/agentpool"]`: "egress",
+		"values.tolerations[0].key":                             "livekit-infra/egress",
+		"values.resources.requests.cpu":                         "4",
+		"values.autoscaling.minReplicas":                        1,
+		"values.autoscaling.maxReplicas":                        4,
+		"values.egress.health_port":                             livekit.EgressHealthPort,
+		"values.egress.prometheus_port":                         livekit.EgressPrometheusPort,
+	} {
+		if got, _ := chart.Input(path); got != want {
+			t.Errorf("egress chart %s = %v, want %v", path, got, want)
+		}
+	}
+	img := str(t, chart, "values.image.repository") + ":" + str(t, chart, "values.image.tag")
+	if !strings.HasSuffix(img, "/livekit/egress:"+livekit.EgressVersion+"@"+livekit.EgressImageDigest) || !strings.Contains(img, ".azurecr.io/") {
+		t.Errorf("egress image %q, want the ACR mirror's copy by digest", img)
+	}
+}
+
+// Redis's private endpoint admits the LiveKit ASG and the Egress ASG on
+// 6380 and nothing else; no NSG rule lets the internet reach Egress.
+func TestEgressRedisAndNoInbound(t *testing.T) {
+	p := variantPlan(t, "egress")
+	media, egress := one(t, p, tASG, "livekit-media").ID, one(t, p, tASG, "livekit-egress").ID
+	var sources []string
+	for _, r := range list(t, one(t, p, tNSG, "livekit-endpoints"), "securityRules") {
+		rule := r.(map[string]any)
+		if rule["access"] != "Allow" {
+			continue
+		}
+		if rule["destinationPortRange"] != "6380" {
+			t.Errorf("endpoint rule %v allows more than Redis's TLS port", rule["name"])
+		}
+		for _, a := range rule["sourceApplicationSecurityGroups"].([]any) {
+			sources = append(sources, a.(map[string]any)["id"].(string))
+		}
+	}
+	slices.Sort(sources)
+	want := []string{media, egress}
+	slices.Sort(want)
+	if !slices.Equal(sources, want) {
+		t.Errorf("Redis admits ASGs %v, want the LiveKit and Egress ASGs %v", sources, want)
+	}
+	for _, r := range list(t, one(t, p, tNSG, "livekit-nodes"), "securityRules") {
+		rule := r.(map[string]any)
+		dst, _ := rule["destinationApplicationSecurityGroups"].([]any)
+		for _, a := range dst {
+			if a.(map[string]any)["id"] == egress && rule["access"] == "Allow" {
+				t.Errorf("node rule %v admits traffic to the Egress nodes", rule["name"])
+			}
+		}
+	}
+}
+
+// The Egress namespace is isolated both ways: DNS and 443 out (signaling,
+// Blob Storage), Redis's TLS port on the endpoint subnet, the LiveKit
+// nodes' media ports; in, only the health and metrics ports from the pod
+// and node ranges.
+func TestEgressNetworkPolicies(t *testing.T) {
+	p := variantPlan(t, "egress")
+	got := policies(t, p, egressNS)
+	const (
+		out = `[{"ports":[{"port":6380,"protocol":"TCP"}],"to":[{"ipBlock":{"cidr":"` + asiaEndpoints + `"}}]},` +
+			`{"ports":[{"endPort":60000,"port":50000,"protocol":"UDP"},{"port":7881,"protocol":"TCP"}]}]`
+		in = `[{"from":[{"ipBlock":{"cidr":"` + asiaPods + `"}},{"ipBlock":{"cidr":"` + asiaNodes + `"}}],` +
+			`"ports":[{"port":8080,"protocol":"TCP"},{"port":9090,"protocol":"TCP"}]}]`
+	)
+	want := map[string]netpol{
+		"default-deny":              {pods: "{}", isolating: []string{"Ingress", "Egress"}, ingress: "null", egress: "null"},
+		"dns-and-https":             {pods: "{}", isolating: []string{"Egress"}, ingress: "null", egress: baseEgress},
+		"egress-redis-and-media":    {pods: "{}", isolating: []string{"Egress"}, ingress: "null", egress: out},
+		"egress-health-and-metrics": {pods: "{}", isolating: []string{"Ingress"}, ingress: in, egress: "null"},
+	}
+	for name, w := range want {
+		g, ok := got[name]
+		if !ok || g.pods != w.pods || !slices.Equal(g.isolating, w.isolating) || g.ingress != w.ingress || g.egress != w.egress {
+			t.Errorf("%s/%s:\n got %+v\nwant %+v", egressNS, name, g, w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%s has policies %v", egressNS, keys(got))
+	}
+}
+
+// Bad Egress input names the key: a node size the 4-CPU pod does not fit.
+func TestEgressVMSizeTooSmall(t *testing.T) {
+	_, err := asiaStack.With(map[string]string{"azureRecordingsSharedKey": "true", "azureEgressVmSize": "Standard_D4s_v3"})
+	if err == nil || !strings.Contains(err.Error(), key("egressPodCpu")) || !strings.Contains(err.Error(), "Standard_D4s_v3") {
+		t.Errorf("a 4-vCPU Egress node was accepted or not named: %v", err)
+	}
+}
