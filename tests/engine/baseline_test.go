@@ -34,6 +34,8 @@ var baselineDeletes = map[string]string{
 // out is how every change is applied.
 var baselineReplaces = map[string]string{
 	"aws:ecs/taskDefinition:TaskDefinition::livekit": "task definitions are immutable revisions; the service rolls onto the new one, draining each old task",
+	// #22: the Egress image moved to the registry mirror, pinned by digest.
+	"aws:ecs/taskDefinition:TaskDefinition::livekit-egress": "task definitions are immutable revisions; the Egress service rolls onto the new one, each old task finishing its recordings",
 }
 
 // TestNoReplaceSinceBaseline: a region deployed by the program of
