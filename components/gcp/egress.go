@@ -10,6 +10,8 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
 // EgressRole is the only grant of the Egress workers' identity, on the
@@ -54,6 +56,10 @@ type Egress struct {
 	ServiceAccount pulumi.StringOutput
 	NodePool       pulumi.StringOutput
 }
+
+// EgressPodMonitoringName is the GMP PodMonitoring of the Egress pods, also
+// the job label of their series.
+const EgressPodMonitoringName = "livekit-egress"
 
 // EgressPoolRole is the node label value of the Egress pool
 // (NodeRoleLabel).
@@ -164,6 +170,21 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 		},
 	}, parent, pulumi.DependsOn([]pulumi.Resource{pool}))
 	if err != nil {
+		return nil, err
+	}
+
+	// GMP's collector on each node scrapes Egress's metrics port inside
+	// the cluster (the per-region scrape, job livekit-egress); nothing
+	// outside the VPC reaches the private nodes.
+	if _, err := objects.NewObject(ctx, name+"-metrics", &objects.ObjectArgs{
+		APIVersion: "monitoring.googleapis.com/v1", Kind: "PodMonitoring", Name: EgressPodMonitoringName, Namespace: workload.Namespace,
+		Spec: pulumi.Map{
+			"selector": pulumi.Map{"matchLabels": pulumi.ToStringMap(lkk8s.EgressSelectorLabels())},
+			"endpoints": pulumi.Array{pulumi.Map{
+				"port": pulumi.Int(livekit.EgressPrometheusPort), "path": pulumi.String(MetricsPath), "interval": pulumi.String(ScrapeInterval),
+			}},
+		},
+	}, parent, pulumi.Provider(args.Provider), pulumi.DependsOn([]pulumi.Resource{workload})); err != nil {
 		return nil, err
 	}
 

@@ -46,6 +46,12 @@ const (
 // (the chart's default) covers most before SIGKILL.
 const EgressGraceSeconds = 3600
 
+// EgressSelectorLabels select the chart's Egress pods (the chart's
+// egress.selectorLabels: chart name and release).
+func EgressSelectorLabels() map[string]string {
+	return map[string]string{"app.kubernetes.io/name": EgressChartName, "app.kubernetes.io/instance": EgressReleaseName}
+}
+
 // EgressFilePath is the path inside the Egress pod of a file in Files.
 func EgressFilePath(name string) string { return EgressConfigDir + "/" + name }
 

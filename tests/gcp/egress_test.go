@@ -172,6 +172,15 @@ func TestEgressChart(t *testing.T) {
 		"autoscaling.totalMaxNodeCount":          4,
 		"nodeConfig.workloadMetadataConfig.mode": "GKE_METADATA",
 	})
+	// GMP scrapes the metrics port of exactly the chart's pods.
+	pm := find(t, p, tPodMonitor, "livekit-egress-metrics")
+	expect(t, pm, map[string]any{
+		"metadata.namespace":                                      egressNS,
+		"spec.endpoints[0].port":                                  livekit.EgressPrometheusPort,
+		"spec.endpoints[0].path":                                  "/metrics",
+		`spec.selector.matchLabels["app.kubernetes.io/name"]`:     "egress",
+		`spec.selector.matchLabels["app.kubernetes.io/instance"]`: "egress",
+	})
 	// The chart waits for its pool, on the cluster's provider.
 	media := find(t, p, tChart, "livekit")
 	if providerURN(chart.Provider) != providerURN(media.Provider) {

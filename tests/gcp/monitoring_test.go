@@ -22,7 +22,7 @@ const tRules = "kubernetes:monitoring.googleapis.com/v1:Rules"
 // PodMonitoring), in the LiveKit namespace.
 func TestManagedPrometheusScrape(t *testing.T) {
 	p := stackPlan(t)
-	pm := one(t, p, tPodMonitor)
+	pm := find(t, p, tPodMonitor, "livekit-metrics")
 	expect(t, pm, map[string]any{
 		"metadata.name":                                           observability.JobLiveKit,
 		"spec.endpoints[0].port":                                  6789,

@@ -75,7 +75,7 @@ func TestSignalingGateway(t *testing.T) {
 		"spec.targetRef.name":    "livekit",
 	})
 
-	pm := one(t, p, tPodMonitor)
+	pm := find(t, p, tPodMonitor, "livekit-metrics")
 	expect(t, pm, map[string]any{"spec.endpoints[0].port": 6789})
 }
 
