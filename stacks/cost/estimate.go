@@ -192,6 +192,7 @@ func (c *Catalog) Estimate(p *plan.Plan, o Options) *Estimate {
 	}
 	var perComponent map[string]Nodes
 	e.Nodes, perComponent = c.nodes(p, o.Regions, byURN)
+	shares := c.usageShares(p, o.Regions)
 	comps := map[string]*ComponentCost{}
 	var order []string
 	currencies := map[string]bool{}
@@ -216,7 +217,7 @@ func (c *Catalog) Estimate(p *plan.Plan, o Options) *Estimate {
 				if cn, ok := perComponent[rc.Component]; ok {
 					n = cn
 				}
-				ln, ok, err := price(it, r.Inputs, n.Min, n.Max, o.Assumptions)
+				ln, ok, err := price(it, r.Inputs, n.Min, n.Max, o.Assumptions, shares[shareKey(r.Type, it)])
 				if err != nil {
 					rc.Unpriced = fmt.Sprintf("%s (%s/%s types[%q][%d])", err, PricesDir, lk.File, r.Type, i)
 					rc.Lines, rc.Monthly = nil, Pair{}
@@ -313,11 +314,15 @@ func (a Assumptions) clone() Assumptions {
 // or the pod's CPU request on GKE and AKS.
 func nodeVCPU(cfg map[string]string) float64 {
 	switch cfg["livekit-infra:kind"] {
-	case "aws":
-		n, _ := strconv.ParseFloat(cfg["livekit-infra:awsTaskCpu"], 64)
-		return n / 1024
-	case "gcp", "azure":
+	case "aws", "gcp", "azure":
 		k := "livekit-infra:" + cfg["livekit-infra:kind"] + "PodCpu"
+		if cfg["livekit-infra:kind"] == "aws" {
+			if cfg["livekit-infra:awsPlatform"] != "eks" {
+				n, _ := strconv.ParseFloat(cfg["livekit-infra:awsTaskCpu"], 64)
+				return n / 1024
+			}
+			k = "livekit-infra:awsEksPodCpu" // the pod's CPU request
+		}
 		if v := cfg[k]; v != "" {
 			if m, ok := strings.CutSuffix(v, "m"); ok {
 				n, _ := strconv.ParseFloat(m, 64)
@@ -398,20 +403,54 @@ func componentOf(r plan.Resource, byURN map[string]plan.Resource) string {
 	return "(stack)"
 }
 
-// price computes one item; ok is false when its when: conditions do not hold.
-func price(it Item, inputs map[string]any, minNodes, maxNodes int, a Assumptions) (Line, bool, error) {
+// usageShares counts, per priced type and usage item, the resources that
+// carry it. A usage assumption (mediaEgressGB, logsGB, natDataGB, ...) is
+// the stack's month, not each resource's: priced on every ECS service, log
+// group or NAT gateway in full, it counted the month once per resource (the
+// Egress service doubled the media egress of aws-prod). Each resource
+// carries its share.
+func (c *Catalog) usageShares(p *plan.Plan, regions Regions) map[string]int {
+	n := map[string]int{}
+	for _, r := range p.Resources {
+		if !r.Custom || r.Read {
+			continue
+		}
+		for _, it := range c.Find(r.Type, regions).Items {
+			if it.Usage != "" && applies(it, r.Inputs) {
+				n[shareKey(r.Type, it)]++
+			}
+		}
+	}
+	return n
+}
+
+// shareKey groups the resources that share one usage quantity: the same
+// usage priced as the same item.
+func shareKey(typ string, it Item) string { return typ + "\x00" + it.Usage + "\x00" + it.Name }
+
+// applies reports whether an item's when: conditions hold.
+func applies(it Item, inputs map[string]any) bool {
 	for _, k := range sortedKeys(it.When) {
 		got := lookupPath(inputs, k)
 		want := it.When[k]
 		if want == "*" {
 			if got == nil {
-				return Line{}, false, nil
+				return false
 			}
 			continue
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
-			return Line{}, false, nil
+			return false
 		}
+	}
+	return true
+}
+
+// price computes one item; ok is false when its when: conditions do not
+// hold. shares is how many resources share the item's usage quantity.
+func price(it Item, inputs map[string]any, minNodes, maxNodes int, a Assumptions, shares int) (Line, bool, error) {
+	if !applies(it, inputs) {
+		return Line{}, false, nil
 	}
 	ln := Line{Item: it.Name, Unit: it.Unit, Usage: it.Usage, Source: it.Source, Note: it.Note}
 	if it.Price != nil {
@@ -457,6 +496,10 @@ func price(it Item, inputs map[string]any, minNodes, maxNodes int, a Assumptions
 	}
 	if it.Usage != "" {
 		q *= a.usage(it.Usage)
+		if shares > 1 {
+			q /= float64(shares)
+			ln.Note = strings.TrimPrefix(ln.Note+fmt.Sprintf("; 1/%d of %s (shared by %d resources)", shares, it.Usage, shares), "; ")
+		}
 	}
 	ln.Quantity = Pair{Min: q, Max: q}
 	if it.Nodes {

@@ -49,7 +49,10 @@ func near(t *testing.T, what string, got, want float64) {
 	}
 }
 
-// Hand-computed from aws-us-west-2.yaml's prices and 730 h a month.
+// Hand-computed from aws-us-west-2.yaml's prices and 730 h a month, read from
+// https://aws.amazon.com/fargate/pricing/, https://aws.amazon.com/vpc/pricing/,
+// https://aws.amazon.com/elasticache/pricing/ and
+// https://aws.amazon.com/elasticloadbalancing/pricing/.
 func TestAWSPrices(t *testing.T) {
 	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", map[string]string{"livekit-infra:awsTaskCpu": "2048", "livekit-infra:cpuTarget": "70"},
 		res("aws:appautoscaling/target:Target", "scale", map[string]any{"minCapacity": 3, "maxCapacity": 10}),
@@ -77,7 +80,10 @@ func TestAWSPrices(t *testing.T) {
 	near(t, "total at minNodes", e.Total.Min, 3*730*0.09874+33.30+94.90+33.215+31.755)
 }
 
-// Hand-computed from gcp-europe-west1.yaml.
+// Hand-computed from gcp-europe-west1.yaml, read from
+// https://cloud.google.com/compute/vm-instance-pricing,
+// https://cloud.google.com/kubernetes-engine/pricing and
+// https://cloud.google.com/memorystore/docs/redis/pricing.
 func TestGCPPrices(t *testing.T) {
 	e := estimate(t, map[string]string{"gcp": "europe-west1"}, "gcp", map[string]string{"livekit-infra:kind": "gcp", "livekit-infra:gcpPodCpu": "3"},
 		res("gcp:container/nodePool:NodePool", "pool", map[string]any{
@@ -99,7 +105,11 @@ func TestGCPPrices(t *testing.T) {
 	near(t, "Memorystore", monthly(t, e, "redis").Min, 197.10)
 }
 
-// Hand-computed from azure-southeastasia.yaml.
+// Hand-computed from azure-southeastasia.yaml, read from
+// https://azure.microsoft.com/pricing/details/virtual-machines/linux/,
+// https://azure.microsoft.com/pricing/details/cache/,
+// https://azure.microsoft.com/pricing/details/ip-addresses/ and
+// https://azure.microsoft.com/pricing/details/frontdoor/.
 func TestAzurePrices(t *testing.T) {
 	e := estimate(t, map[string]string{"azure": "southeastasia"}, "azure", nil,
 		res("azure-native:containerservice/v20240801:AgentPool", "pool", map[string]any{"minCount": 3, "maxCount": 10, "vmSize": "Standard_D4s_v3"}),
@@ -168,6 +178,45 @@ func TestPerParticipantHour(t *testing.T) {
 	want := (4*730*0.09874 + ph*0.675*0.09) / ph
 	if math.Abs(pp.PerHour-want) > 0.0001 {
 		t.Errorf("per participant-hour = %.5f, want %.5f", pp.PerHour, want)
+	}
+}
+
+// A usage assumption is the stack's month, shared by the resources that
+// carry it: a second ECS service (Egress) must not count the media egress
+// twice (aws-prod showed $14,957.94 for 109,500 participant-hours when its
+// whole month at maxNodes was $2,868.68), nor three log groups the logs.
+func TestUsageIsSharedNotRepeated(t *testing.T) {
+	cfg := map[string]string{"livekit-infra:kind": "aws", "livekit-infra:awsTaskCpu": "2048", "livekit-infra:cpuTarget": "70"}
+	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", cfg,
+		res("aws:appautoscaling/target:Target", "scale", map[string]any{"minCapacity": 1, "maxCapacity": 4}),
+		res("aws:ecs/taskDefinition:TaskDefinition", "task", map[string]any{"cpu": "2048", "memory": "4096"}),
+		res("aws:ecs/service:Service", "svc", map[string]any{}),
+		res("aws:ecs/service:Service", "egress", map[string]any{}),
+		res("aws:cloudwatch/logGroup:LogGroup", "logs-a", map[string]any{}),
+		res("aws:cloudwatch/logGroup:LogGroup", "logs-b", map[string]any{}),
+		res("aws:cloudwatch/logGroup:LogGroup", "logs-c", map[string]any{}),
+	)
+	// 10,000 ph x 0.675 GB x $0.09 = $607.50 of media, half on each service.
+	near(t, "media egress of the two services", monthly(t, e, "svc").Min+monthly(t, e, "egress").Min, 607.50)
+	var logs float64
+	for _, n := range []string{"logs-a", "logs-b", "logs-c"} {
+		logs += monthly(t, e, n).Min
+	}
+	// 10 GB logsGB x ($0.50 ingestion + $0.03 storage) = $5.30 across the three.
+	near(t, "logs of the three groups", logs, 10*0.50+10*0.03)
+	pp := e.PerParticipantHour
+	if pp == nil {
+		t.Fatal("no per-participant figure")
+	}
+	// 4 x 15 x 730 = 43,800 ph: Fargate 4 x 730 x $0.09874 = $288.32, media
+	// 43,800 x 0.675 x $0.09 = $2,660.85 once, logs $5.30.
+	ph := 4 * 15 * 730.0
+	// (each line is rounded to the cent: a few cents of slack)
+	if want := 4*730*0.09874 + ph*0.675*0.09 + 5.30; math.Abs(pp.Monthly-want) > 0.05 {
+		t.Errorf("per participant-hour month = %.2f, want %.2f (hand-computed)", pp.Monthly, want)
+	}
+	if pp.Monthly > e.Total.Max-607.50+ph*0.675*0.09+0.05 {
+		t.Errorf("per-participant month $%.2f exceeds the month at maxNodes ($%.2f) with the full-load media", pp.Monthly, e.Total.Max)
 	}
 }
 

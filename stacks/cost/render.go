@@ -67,7 +67,7 @@ func (e *Estimate) Write(w io.Writer) {
 	}
 	if pp := e.PerParticipantHour; pp != nil {
 		fmt.Fprintf(w, "\nCost per participant-hour at full autoscaling: %s\n", priceText(pp.PerHour, cur))
-		fmt.Fprintf(w, "  %d nodes x %g participants x %d h = %s participant-hours a month for %s\n",
+		fmt.Fprintf(w, "  %d nodes x %g participants x %d h = %s participant-hours a month for %s\n  (the total at maxNodes with mediaEgressGB = those participant-hours x egressGBPerParticipantHour, every other assumption as above)\n",
 			pp.Nodes, pp.ParticipantsPerNode, HoursPerMonth, trimNum(pp.ParticipantHours), Money(pp.Monthly, cur))
 		fmt.Fprintf(w, "  participants per node: %s\n", pp.Basis)
 	}
