@@ -344,6 +344,8 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		Config:       args.Config,
 		Media:        args.Media,
 		TURNUDPPort:  args.TURNUDPPort,
+		TURNTLSPort:  args.TURNTLSPort,
+		TURNService:  args.TURNTLSPort != 0,
 		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
 		Scaling:      args.Scaling,
 		DrainSeconds: args.DrainSeconds,
@@ -355,6 +357,9 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 	if err := sig.route(ctx, name, workload, parent); err != nil {
+		return nil, err
+	}
+	if err := sig.turn(ctx, name, workload, parent); err != nil {
 		return nil, err
 	}
 

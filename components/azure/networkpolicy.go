@@ -28,7 +28,8 @@ const (
 	DNS01Policy = "controller-dns01-check"
 	// WebsecurePolicy admits signaling clients to Traefik.
 	WebsecurePolicy = "websecure-from-anywhere"
-	// LiveKitPolicy lets Traefik reach LiveKit's signaling port.
+	// LiveKitPolicy lets Traefik reach LiveKit's signaling port (and, with
+	// TURN/TLS, its TURN port).
 	LiveKitPolicy = "to-livekit-signaling"
 
 	// ComponentLabel is the label cert-manager's chart gives each
@@ -108,8 +109,9 @@ func certManagerPolicies(ctx *pulumi.Context, name string, namespace pulumi.Stri
 // externalTrafficPolicy Local), and signaling to LiveKit. LiveKit's pods
 // use their nodes' addresses (host networking), so the destination is the
 // node subnet on 7880; Azure NPM filters after the Service's DNAT, so it
-// sees the node address, not the ClusterIP.
-func traefikPolicies(ctx *pulumi.Context, name string, namespace pulumi.StringInput, nodeSubnet string, opts ...pulumi.ResourceOption) error {
+// sees the node address, not the ClusterIP. With TURN/TLS (turnPort not 0)
+// Traefik also forwards the TURN stream to that port of the nodes.
+func traefikPolicies(ctx *pulumi.Context, name string, namespace pulumi.StringInput, nodeSubnet string, turnPort int, opts ...pulumi.ResourceOption) error {
 	if err := namespaceBaseline(ctx, name, namespace, opts...); err != nil {
 		return err
 	}
@@ -119,11 +121,15 @@ func traefikPolicies(ctx *pulumi.Context, name string, namespace pulumi.StringIn
 	}, opts...); err != nil {
 		return err
 	}
+	ports := []objects.NetworkPolicyPort{tcp(livekit.SignalPort)}
+	if turnPort != 0 {
+		ports = append(ports, tcp(turnPort))
+	}
 	_, err := objects.NewNetworkPolicy(ctx, name+"-to-livekit", &objects.NetworkPolicyArgs{
 		Name: LiveKitPolicy, Namespace: namespace, Isolating: []string{"Egress"},
 		Egress: []objects.NetworkPolicyRule{{
 			Peers: []objects.NetworkPolicyPeer{{CIDR: nodeSubnet}},
-			Ports: []objects.NetworkPolicyPort{tcp(livekit.SignalPort)},
+			Ports: ports,
 		}},
 	}, opts...)
 	return err

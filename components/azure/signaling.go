@@ -107,7 +107,7 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 	}
 	if _, err := iam.NewRolePolicy(ctx, name+"-dns01", &iam.RolePolicyArgs{
 		Role:   role.Name,
-		Policy: pulumi.String(dns01Policy(args.ZoneID, args.Names())),
+		Policy: pulumi.String(dns01Policy(args.ZoneID, certificateNames(args))),
 	}, parent, dns); err != nil {
 		return nil, err
 	}
@@ -184,7 +184,7 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 	if err != nil {
 		return nil, err
 	}
-	if err := traefikPolicies(ctx, name+"-traefik", trNS.Name, args.NodeSubnetCIDR, parent, k); err != nil {
+	if err := traefikPolicies(ctx, name+"-traefik", trNS.Name, args.NodeSubnetCIDR, args.TURNTLSPort, parent, k); err != nil {
 		return nil, err
 	}
 	traefik, err := helmv4.NewChart(ctx, name+"-traefik", &helmv4.ChartArgs{

@@ -130,6 +130,8 @@ type MediaCluster struct {
 	// join the cluster.
 	ClusterID pulumi.StringOutput
 	Provider  pulumi.ProviderResource
+	// TURNAddress is the TURN/TLS proxy's global IP (TURN/TLS on).
+	TURNAddress pulumi.StringOutput
 }
 
 // NewMediaCluster declares the node service account, the cluster and node
@@ -298,6 +300,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		Files:        map[string]pulumi.StringInput{RedisCAFile: args.RedisCACert},
 		Media:        args.Media,
 		TURNUDPPort:  args.TURNUDPPort,
+		TURNTLSPort:  args.TURNTLSPort,
 		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
 		Scaling:      args.Scaling,
 		DrainSeconds: args.DrainSeconds,
@@ -333,6 +336,12 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
+	if args.TURNTLSPort != 0 {
+		if m.TURNAddress, err = turnTLS(ctx, name, args, pool, sslPolicy, parent, protect); err != nil {
+			return nil, err
+		}
+	}
+
 	if _, err := route53.NewRecord(ctx, name+"-dns", &route53.RecordArgs{
 		ZoneId:  pulumi.String(args.ZoneID),
 		Name:    pulumi.String(args.Hostname),
@@ -352,7 +361,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	m.ClusterID = cluster.ID().ToStringOutput()
 	m.Provider = provider
 	if err := ctx.RegisterResourceOutputs(m, m.MediaClusterOutputs.Map(pulumi.Map{
-		"ingressIp": m.IngressIP, "clusterName": m.ClusterName,
+		"ingressIp": m.IngressIP, "clusterName": m.ClusterName, "turnAddress": m.TURNAddress,
 	})); err != nil {
 		return nil, err
 	}

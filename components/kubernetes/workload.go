@@ -175,9 +175,12 @@ type LiveKitWorkloadArgs struct {
 	Media       livekit.MediaPorts
 	TURNUDPPort int
 	// TURNTLSPort (0: off) is the port the TURN/TLS load balancer sends the
-	// decrypted stream to (external_tls): a host port of the pod and the
-	// TURN Service's port.
+	// decrypted stream to (external_tls): a host port of the pod.
 	TURNTLSPort int
+	// TURNService declares the TURN Service (TURNServiceName, port
+	// TURNTLSPort) for a front door that targets a Service; GKE's proxy
+	// targets the node pool's instance groups instead.
+	TURNService bool
 	Resources   Resources
 	Scaling     Scaling
 	// DrainSeconds is terminationGracePeriodSeconds: how long a stopping pod
@@ -232,6 +235,9 @@ func (a *LiveKitWorkloadArgs) Validate(name string) error {
 	}
 	if a.TURNTLSPort < 0 || a.TURNTLSPort > 65535 || (a.TURNTLSPort != 0 && a.TURNTLSPort == a.TURNUDPPort) {
 		add("TURNTLSPort %d must be 0 (off) or a port other than TURNUDPPort", a.TURNTLSPort)
+	}
+	if a.TURNService && a.TURNTLSPort == 0 {
+		add("TURNService needs TURNTLSPort: the TURN Service exposes that port")
 	}
 	if _, ok := quantity.CPU(a.Resources.CPU); !ok {
 		add("Resources.CPU %q must be %s", a.Resources.CPU, quantity.CPUExample)
@@ -388,7 +394,7 @@ func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadA
 
 	// The TURN/TLS load balancer's target: every ready pod's TURN port.
 	var turnSvc pulumi.StringOutput
-	if args.TURNTLSPort != 0 {
+	if args.TURNService && args.TURNTLSPort != 0 {
 		t, err := objects.NewService(ctx, name+"-turn", &objects.ServiceArgs{
 			Name: TURNServiceName, Namespace: ns.Name, Type: "ClusterIP",
 			Selector: SelectorLabels(), Port: args.TURNTLSPort, PortName: "turn-tls",

@@ -208,11 +208,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	if err := budget(ctx, name, s, network.ResourceGroupID); err != nil {
 		return nil, err
 	}
-	return regional.Outputs(s, regional.Shared{
-		Cloud: "azure", Region: a.Location, URL: cluster.URL, HealthURL: cluster.HealthURL,
-		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
-		Fingerprint: creds.Fingerprint, DrainSeconds: a.DrainSeconds, Image: clusterArgs.Image,
-	}, pulumi.Map{
+	extra := pulumi.Map{
 		"ingressIp":             network.IngressIPAddress,
 		"redisHost":             redis.Host,
 		"recordingsAccount":     recordings.Account,
@@ -228,5 +224,14 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"apiCredentialsVault":  tokens.VaultURI,
 		"apiCredentialsSecret": tokens.SecretName,
 		"tokenServerClientId":  tokens.IdentityClientID,
-	}), nil
+	}
+	if r.TURNTLS {
+		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))
+		extra["turnIp"] = network.IngressIPAddress
+	}
+	return regional.Outputs(s, regional.Shared{
+		Cloud: "azure", Region: a.Location, URL: cluster.URL, HealthURL: cluster.HealthURL,
+		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
+		Fingerprint: creds.Fingerprint, DrainSeconds: a.DrainSeconds, Image: clusterArgs.Image,
+	}, extra), nil
 }

@@ -206,11 +206,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	if err := budget(ctx, name, s); err != nil {
 		return nil, err
 	}
-	return regional.Outputs(s, regional.Shared{
-		Cloud: "gcp", Region: g.Region, URL: cluster.URL, HealthURL: cluster.HealthURL,
-		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
-		Fingerprint: creds.Fingerprint, DrainSeconds: g.DrainSeconds, Image: clusterArgs.Image,
-	}, pulumi.Map{
+	extra := pulumi.Map{
 		"project":              pulumi.String(g.Project),
 		"logBucket":            logs.Bucket,
 		"ingressIp":            cluster.IngressIP,
@@ -227,7 +223,16 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		// token-server service account; no secret is a stack output.
 		"apiCredentialsSecret":      tokens.SecretID,
 		"tokenServerServiceAccount": tokens.ServiceAccount,
-	}), nil
+	}
+	if r.TURNTLS {
+		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))
+		extra["turnIp"] = cluster.TURNAddress
+	}
+	return regional.Outputs(s, regional.Shared{
+		Cloud: "gcp", Region: g.Region, URL: cluster.URL, HealthURL: cluster.HealthURL,
+		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
+		Fingerprint: creds.Fingerprint, DrainSeconds: g.DrainSeconds, Image: clusterArgs.Image,
+	}, extra), nil
 }
 
 // egressWorkers declares the region's Egress (egress on): its own node pool,

@@ -153,9 +153,18 @@ var gcpComputed = map[string]ComputedFunc{
 		})
 	},
 	"gcp:container/nodePool:NodePool": func(mi MockInfo) resource.PropertyMap {
+		// A regional pool: one managed instance group in each of three zones.
+		loc := gcpLocation(mi, "europe-west1")
+		var managers, groups []any
+		for _, z := range []string{"b", "c", "d"} {
+			base := fmt.Sprintf("https://www.googleapis.com/compute/v1/projects/%s/zones/%s-%s/", gcpProject(mi), loc, z)
+			g := "gke-" + mi.PhysicalName() + "-" + hashHex(mi.Name+z, 8) + "-grp"
+			managers = append(managers, base+"instanceGroupManagers/"+g)
+			groups = append(groups, base+"instanceGroups/"+g)
+		}
 		return props(map[string]any{
-			"instanceGroupUrls":        []any{},
-			"managedInstanceGroupUrls": []any{},
+			"instanceGroupUrls":        managers,
+			"managedInstanceGroupUrls": groups,
 			"version":                  "1.31.5-gke.1000",
 		})
 	},

@@ -93,12 +93,6 @@ func (p *parser) turn(s *Stack, r *Region, mediaOK bool) {
 	}
 	r.TURNHostname = h
 
-	// The TURN/TLS load balancers of GKE and AKS are not declared yet
-	// (#20): refuse a switch that would advertise a turns: server nobody
-	// answers.
-	if r.TURNTLS && (s.Kind == KindGCP || s.Kind == KindAzure) && !p.failed("turnTls") {
-		p.fail(spec("turnTls").Full(), "true", "is not available on "+string(s.Kind)+" yet: set it to false (TURN/TLS is implemented for aws)")
-	}
 }
 
 // TURNEnabled says whether the node runs LiveKit's TURN server at all.

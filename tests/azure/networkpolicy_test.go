@@ -52,7 +52,8 @@ const (
 	anyDNSRule  = `[{"ports":[{"port":53,"protocol":"UDP"},{"port":53,"protocol":"TCP"}]}]`
 	webhookRule = `[{"ports":[{"port":"https","protocol":"TCP"}]}]`
 	websecure   = `[{"ports":[{"port":"websecure","protocol":"TCP"}]}]`
-	toLiveKit   = `[{"ports":[{"port":7880,"protocol":"TCP"}],"to":[{"ipBlock":{"cidr":"` + asiaNodes + `"}}]}]`
+	// Signaling, and the TURN stream Traefik forwards (TURN/TLS on).
+	toLiveKit = `[{"ports":[{"port":7880,"protocol":"TCP"},{"port":5349,"protocol":"TCP"}],"to":[{"ipBlock":{"cidr":"` + asiaNodes + `"}}]}]`
 )
 
 // cert-manager and Traefik (the pods that do not use the host network)

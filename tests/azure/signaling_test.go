@@ -154,7 +154,7 @@ func TestDNS01Role(t *testing.T) {
 			if !slices.Equal(c["route53:ChangeResourceRecordSetsRecordTypes"], []string{"TXT"}) {
 				t.Errorf("record types %v", c["route53:ChangeResourceRecordSetsRecordTypes"])
 			}
-			want := []string{"_acme-challenge." + asiaHostname, "_acme-challenge." + asiaGlobal}
+			want := []string{"_acme-challenge." + asiaHostname, "_acme-challenge." + asiaGlobal, "_acme-challenge." + asiaTURN}
 			if !slices.Equal(c["route53:ChangeResourceRecordSetsNormalizedRecordNames"], want) {
 				t.Errorf("writable names %v, want %v", c["route53:ChangeResourceRecordSetsNormalizedRecordNames"], want)
 			}

@@ -11,7 +11,7 @@ import (
 
 // turnStacks are the committed regional stacks, every platform: TURN/TLS is
 // on by default in each.
-var turnStacks = []string{"aws-prod", "aws-eks"}
+var turnStacks = []string{"aws-prod", "aws-eks", "gcp-eu", "azure-asia"}
 
 // One rule, one home: every TURN misconfiguration is refused the same way
 // on every platform, from its real stack file, before any resource.

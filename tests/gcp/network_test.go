@@ -16,8 +16,8 @@ func TestFirewallSourcesAndPorts(t *testing.T) {
 			rules = append(rules, r)
 		}
 	}
-	if len(rules) != 2 {
-		t.Fatalf("%d inbound firewall rules, want exactly 2 (media, signaling)", len(rules))
+	if len(rules) != 3 {
+		t.Fatalf("%d inbound firewall rules, want exactly 3 (media, signaling, TURN/TLS)", len(rules))
 	}
 	pool := find(t, p, tNodePool, "livekit-media")
 	nodeTags := strs(input(t, pool, "nodeConfig.tags"))
@@ -54,6 +54,14 @@ func TestFirewallSourcesAndPorts(t *testing.T) {
 	}
 	if got := allows("livekit-signal"); len(got) != 1 || got[0] != (allow{"tcp", "7880"}) {
 		t.Errorf("signaling rule allows %v, want tcp 7880 only", got)
+	}
+
+	turn := find(t, p, tFirewall, "livekit-turn-from-proxies")
+	if src := strs(input(t, turn, "sourceRanges")); len(src) != 2 || src[0] != "130.211.0.0/22" || src[1] != "35.191.0.0/16" {
+		t.Errorf("TURN sources = %v, want only Google's proxy/health-check ranges", src)
+	}
+	if got := allows("livekit-turn-from-proxies"); len(got) != 1 || got[0] != (allow{"tcp", "5349"}) {
+		t.Errorf("TURN rule allows %v, want tcp 5349 only", got)
 	}
 
 	for _, r := range rules {

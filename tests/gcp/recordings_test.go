@@ -82,7 +82,7 @@ func TestRecordingsCDN(t *testing.T) {
 	}
 	pol := find(t, p, tSSLPolicy, "livekit-recordings-cdn")
 	expect(t, pol, map[string]any{"minTlsVersion": "TLS_1_2"})
-	fr := one(t, p, tFwdRule)
+	fr := find(t, p, tFwdRule, "livekit-recordings-cdn")
 	expect(t, fr, map[string]any{"portRange": "443", "ipProtocol": "TCP"})
 	cert := find(t, p, tCert, "livekit-recordings-cdn")
 	if d := strs(input(t, cert, "managed.domains")); len(d) != 1 || d[0] != "recordings."+euHostname {
@@ -98,8 +98,10 @@ func TestRecordingsWithoutCDN(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, typ := range []string{tBackendBkt, tSignedKey, tURLMap, tHTTPSProxy, tFwdRule} {
-		if n := len(p.ByType(typ)); n != 0 {
-			t.Errorf("%d %s without CDN", n, typ)
+		for _, r := range p.ByType(typ) {
+			if strings.HasPrefix(r.Name, "livekit-recordings") {
+				t.Errorf("%s %s without CDN", typ, r.Name)
+			}
 		}
 	}
 	// The one grant left is Egress's object creation (TestEgressWritesOnlyItsBucket).

@@ -204,6 +204,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		Media:        args.Media,
 		TURNUDPPort:  args.TURNUDPPort,
 		TURNTLSPort:  args.TURNTLSPort,
+		TURNService:  args.TURNTLSPort != 0,
 		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
 		Scaling:      lkk8s.Scaling{Min: args.Scaling.Min, Max: args.Scaling.Max, CPUTarget: args.Scaling.CPUTarget},
 		DrainSeconds: args.DrainSeconds,
