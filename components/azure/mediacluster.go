@@ -20,6 +20,7 @@ import (
 	"github.com/livekit-infra/livekit-infra/components"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/components/observability"
 )
 
 // Node pool names (AKS: lower-case alphanumerics, at most 12) and the label
@@ -98,6 +99,10 @@ type MediaClusterArgs struct {
 	// DNSProvider is the explicit AWS provider for Route 53 (and the IAM
 	// role cert-manager assumes to answer DNS-01 challenges).
 	DNSProvider pulumi.ProviderResource
+	// Metrics turns on the AKS metrics add-on (Azure Monitor managed
+	// Prometheus) and its scrape of LiveKit's metrics port, with this
+	// region's labels; nil leaves it off.
+	Metrics *observability.Region
 }
 
 // MediaCluster is AKS with the shared LiveKit workload and its signaling
@@ -362,6 +367,11 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	if err := sig.turn(ctx, name, workload, parent); err != nil {
 		return nil, err
 	}
+	if args.Metrics != nil {
+		if err := managedPrometheusScrape(ctx, name, *args.Metrics, parent, pulumi.Provider(provider)); err != nil {
+			return nil, err
+		}
+	}
 
 	m.MediaClusterOutputs = components.NewMediaClusterOutputs(args.Hostname, args.IngressIPAddress.ToStringOutput())
 	m.ClusterName = cluster.Name
@@ -405,6 +415,15 @@ func zones(z []string) pulumi.StringArrayInput {
 // into the workspace, OIDC issuer (cert-manager's AWS web identity), and a
 // small system pool. The LiveKit pool is a separate AgentPool resource so its
 // bounds and size stay updatable (AKS ignores agentPoolProfiles updates).
+func azureMonitorProfile(on bool) *cs.ManagedClusterAzureMonitorProfileArgs {
+	if !on {
+		return nil
+	}
+	return &cs.ManagedClusterAzureMonitorProfileArgs{
+		Metrics: &cs.ManagedClusterAzureMonitorProfileMetricsArgs{Enabled: pulumi.Bool(true)},
+	}
+}
+
 func clusterArgs(name string, args *MediaClusterArgs, identityID, workspaceID pulumi.StringOutput, authorized pulumi.StringArrayOutput) *cs.ManagedClusterArgs {
 	drain := strconv.Itoa(args.DrainSeconds)
 	var api *cs.ManagedClusterAPIServerAccessProfileArgs
@@ -498,7 +517,10 @@ func clusterArgs(name string, args *MediaClusterArgs, identityID, workspaceID pu
 				},
 			},
 		},
-		OidcIssuerProfile: &cs.ManagedClusterOIDCIssuerProfileArgs{Enabled: pulumi.Bool(true)},
+		// Azure Monitor managed Prometheus: the ama-metrics collectors;
+		// where they send is the data collection rule (monitoring.go).
+		AzureMonitorProfile: azureMonitorProfile(args.Metrics != nil),
+		OidcIssuerProfile:   &cs.ManagedClusterOIDCIssuerProfileArgs{Enabled: pulumi.Bool(true)},
 		SecurityProfile: &cs.ManagedClusterSecurityProfileArgs{
 			WorkloadIdentity: &cs.ManagedClusterSecurityProfileWorkloadIdentityArgs{Enabled: pulumi.Bool(true)},
 		},

@@ -2,11 +2,13 @@ package azure
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/monitoring"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/observability"
 )
 
 // MonitoringArgs is the Azure region's alarm routing: one action group
@@ -15,13 +17,42 @@ type MonitoringArgs struct {
 	components.MonitoringArgs
 
 	ResourceGroupName pulumi.StringInput
+
+	// Prometheus, when set, is the region's Azure Monitor managed
+	// Prometheus: a workspace the AKS metrics add-on writes to and the
+	// rendered rules evaluated there, notifying the action group.
+	Prometheus *PrometheusArgs
 }
 
-// Monitoring is the Azure region's action group.
+// PrometheusArgs wire the AKS cluster (its metrics add-on on, see
+// MediaClusterArgs.Metrics) to an Azure Monitor workspace.
+type PrometheusArgs struct {
+	Location    string
+	ClusterID   pulumi.StringInput
+	ClusterName pulumi.StringInput
+	// Rules is the region's rendered rule file (without the GET / probe
+	// rules: the add-on scrapes, it cannot probe a URL).
+	Rules observability.RuleFile
+}
+
+// Monitoring is the Azure region's action group (and managed Prometheus).
 type Monitoring struct {
 	pulumi.ResourceState
 	components.MonitoringOutputs
+
+	// QueryEndpoint is the Azure Monitor workspace's Prometheus query
+	// endpoint ("" without Prometheus).
+	QueryEndpoint pulumi.StringOutput
 }
+
+// Managed Prometheus names and limits.
+const (
+	// PrometheusStream is the data collection stream of the metrics add-on.
+	PrometheusStream = "Microsoft-PrometheusMetrics"
+	// MinRuleInterval: Azure evaluates a Prometheus rule group every 1-15
+	// minutes; a 30 s group runs every minute.
+	MinRuleInterval = time.Minute
+)
 
 // ActionGroupShortName is what SMS and email subjects show; Azure caps it at
 // 12 characters.
@@ -33,6 +64,21 @@ func (a *MonitoringArgs) validate(name string) error {
 	}
 	if a.ResourceGroupName == nil {
 		return fmt.Errorf("Monitoring %q: ResourceGroupName is required", name)
+	}
+	if p := a.Prometheus; p != nil {
+		if p.Location == "" || p.ClusterID == nil || p.ClusterName == nil {
+			return fmt.Errorf("Monitoring %q: Prometheus needs Location, ClusterID and ClusterName", name)
+		}
+		for _, g := range p.Rules.Groups {
+			if _, err := RuleInterval(g.Interval); err != nil {
+				return fmt.Errorf("Monitoring %q: group %s: %w", name, g.Name, err)
+			}
+			for _, r := range g.Rules {
+				if _, err := ISODuration(r.For); err != nil {
+					return fmt.Errorf("Monitoring %q: rule %s: %w", name, r.Alert, err)
+				}
+			}
+		}
 	}
 	return nil
 }
@@ -82,8 +128,156 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	}
 
 	m.AlarmTopic = group.ID().ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(m, pulumi.Map{"alarmTopic": m.AlarmTopic}); err != nil {
+	m.QueryEndpoint = pulumi.String("").ToStringOutput()
+	if args.Prometheus != nil {
+		if m.QueryEndpoint, err = managedPrometheus(ctx, name, args.ResourceGroupName, args.Prometheus, group.ID().ToStringOutput(), parent); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.RegisterResourceOutputs(m, pulumi.Map{"alarmTopic": m.AlarmTopic, "queryEndpoint": m.QueryEndpoint}); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// ISODuration turns a Prometheus duration ("5m", "" for none) into the ISO
+// 8601 form Azure's rule groups take ("PT5M").
+func ISODuration(d string) (string, error) {
+	if d == "" {
+		return "PT0M", nil
+	}
+	t, err := time.ParseDuration(d)
+	if err != nil || t < 0 || t%time.Minute != 0 {
+		return "", fmt.Errorf("duration %q is not whole minutes (Azure Prometheus rules take PT<n>M)", d)
+	}
+	return fmt.Sprintf("PT%dM", int64(t/time.Minute)), nil
+}
+
+// RuleInterval is a group's evaluation interval as Azure runs it: at least
+// MinRuleInterval, at most 15 minutes.
+func RuleInterval(d string) (string, error) {
+	t := MinRuleInterval
+	if d != "" {
+		v, err := time.ParseDuration(d)
+		if err != nil {
+			return "", fmt.Errorf("interval %q: %w", d, err)
+		}
+		if v > t {
+			t = v
+		}
+	}
+	if t > 15*time.Minute || t%time.Minute != 0 {
+		return "", fmt.Errorf("interval %s: Azure evaluates rule groups every 1-15 whole minutes", t)
+	}
+	return fmt.Sprintf("PT%dM", int64(t/time.Minute)), nil
+}
+
+// RuleSeverity is Azure's alert severity (0 critical ... 4 verbose) of a
+// rendered rule's severity label.
+func RuleSeverity(label string) int {
+	if label == "critical" {
+		return 0
+	}
+	return 2
+}
+
+// managedPrometheus declares the Azure Monitor workspace, the data
+// collection endpoint and rule the AKS metrics add-on sends through, their
+// associations with the cluster, and the rendered rule groups as Prometheus
+// rule groups evaluated in the workspace, each alert to the action group.
+func managedPrometheus(ctx *pulumi.Context, name string, rg pulumi.StringInput, p *PrometheusArgs, actionGroup pulumi.StringOutput, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	location := pulumi.String(p.Location)
+	ws, err := monitoring.NewWorkspace(ctx, name+"-prometheus", &monitoring.WorkspaceArgs{
+		ResourceGroupName: rg,
+		Location:          location,
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	dce, err := monitoring.NewDataCollectionEndpoint(ctx, name+"-prometheus", &monitoring.DataCollectionEndpointArgs{
+		ResourceGroupName: rg,
+		Location:          location,
+		Kind:              pulumi.String("Linux"),
+		Description:       pulumi.String("LiveKit region: the AKS metrics add-on's ingestion endpoint"),
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	dcr, err := monitoring.NewDataCollectionRule(ctx, name+"-prometheus", &monitoring.DataCollectionRuleArgs{
+		ResourceGroupName:        rg,
+		Location:                 location,
+		Kind:                     pulumi.String("Linux"),
+		DataCollectionEndpointId: dce.ID(),
+		Description:              pulumi.String("LiveKit region: the AKS metrics add-on's series into the Azure Monitor workspace"),
+		DataSources: &monitoring.DataCollectionRuleDataSourcesArgs{
+			PrometheusForwarders: monitoring.DataCollectionRuleDataSourcesPrometheusForwarderArray{
+				monitoring.DataCollectionRuleDataSourcesPrometheusForwarderArgs{
+					Name: pulumi.String("PrometheusDataSource"), Streams: pulumi.StringArray{pulumi.String(PrometheusStream)},
+				},
+			},
+		},
+		Destinations: &monitoring.DataCollectionRuleDestinationsArgs{
+			MonitorAccounts: monitoring.DataCollectionRuleDestinationsMonitorAccountArray{
+				monitoring.DataCollectionRuleDestinationsMonitorAccountArgs{MonitorAccountId: ws.ID(), Name: pulumi.String("workspace")},
+			},
+		},
+		DataFlows: monitoring.DataCollectionRuleDataFlowArray{monitoring.DataCollectionRuleDataFlowArgs{
+			Streams:      pulumi.StringArray{pulumi.String(PrometheusStream)},
+			Destinations: pulumi.StringArray{pulumi.String("workspace")},
+		}},
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	if _, err := monitoring.NewDataCollectionRuleAssociation(ctx, name+"-prometheus-rule", &monitoring.DataCollectionRuleAssociationArgs{
+		TargetResourceId:     p.ClusterID,
+		DataCollectionRuleId: dcr.ID(),
+		Description:          pulumi.String("The AKS metrics add-on sends by this rule"),
+	}, parent); err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	// The add-on finds its endpoint through the association Azure names
+	// configurationAccessEndpoint.
+	if _, err := monitoring.NewDataCollectionRuleAssociation(ctx, name+"-prometheus-endpoint", &monitoring.DataCollectionRuleAssociationArgs{
+		Name:                     pulumi.String("configurationAccessEndpoint"),
+		TargetResourceId:         p.ClusterID,
+		DataCollectionEndpointId: dce.ID(),
+	}, parent); err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	for _, g := range p.Rules.Groups {
+		interval, _ := RuleInterval(g.Interval)
+		var rules monitoring.AlertPrometheusRuleGroupRuleArray
+		for _, r := range g.Rules {
+			forDur, _ := ISODuration(r.For)
+			rules = append(rules, monitoring.AlertPrometheusRuleGroupRuleArgs{
+				Alert:       pulumi.String(r.Alert),
+				Expression:  pulumi.String(r.Expr),
+				For:         pulumi.String(forDur),
+				Severity:    pulumi.Int(RuleSeverity(r.Labels["severity"])),
+				Labels:      pulumi.ToStringMap(r.Labels),
+				Annotations: pulumi.ToStringMap(r.Annotations),
+				Enabled:     pulumi.Bool(true),
+				Actions: monitoring.AlertPrometheusRuleGroupRuleActionArray{
+					monitoring.AlertPrometheusRuleGroupRuleActionArgs{ActionGroupId: actionGroup},
+				},
+				AlertResolution: &monitoring.AlertPrometheusRuleGroupRuleAlertResolutionArgs{
+					AutoResolved: pulumi.Bool(true), TimeToResolve: pulumi.String("PT10M"),
+				},
+			})
+		}
+		if _, err := monitoring.NewAlertPrometheusRuleGroup(ctx, name+"-"+g.Name, &monitoring.AlertPrometheusRuleGroupArgs{
+			ResourceGroupName: rg,
+			Location:          location,
+			ClusterName:       p.ClusterName,
+			Scopes:            pulumi.StringArray{ws.ID(), p.ClusterID},
+			Interval:          pulumi.String(interval),
+			RuleGroupEnabled:  pulumi.Bool(true),
+			Description:       pulumi.String("LiveKit alert rules rendered by components/observability"),
+			Rules:             rules,
+		}, parent); err != nil {
+			return pulumi.StringOutput{}, err
+		}
+	}
+	return ws.QueryEndpoint, nil
 }

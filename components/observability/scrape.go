@@ -2,6 +2,8 @@ package observability
 
 import (
 	"fmt"
+	"regexp"
+	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -17,7 +19,22 @@ type ScrapeConfig struct {
 	HonorLabels    bool                `yaml:"honor_labels,omitempty"`
 	Params         map[string][]string `yaml:"params,omitempty"`
 	StaticConfigs  []StaticConfig      `yaml:"static_configs,omitempty"`
-	RelabelConfigs []RelabelConfig     `yaml:"relabel_configs,omitempty"`
+	// KubernetesSDConfigs discover targets in a cluster (a managed
+	// collector running in it, e.g. AKS's metrics add-on).
+	KubernetesSDConfigs []KubernetesSDConfig `yaml:"kubernetes_sd_configs,omitempty"`
+	RelabelConfigs      []RelabelConfig      `yaml:"relabel_configs,omitempty"`
+}
+
+// KubernetesSDConfig discovers one role's objects, optionally in some
+// namespaces only.
+type KubernetesSDConfig struct {
+	Role       string          `yaml:"role"`
+	Namespaces *NamespaceNames `yaml:"namespaces,omitempty"`
+}
+
+// NamespaceNames limits discovery to these namespaces.
+type NamespaceNames struct {
+	Names []string `yaml:"names"`
 }
 
 // StaticConfig is a fixed target list.
@@ -29,8 +46,11 @@ type StaticConfig struct {
 // RelabelConfig is one relabelling step.
 type RelabelConfig struct {
 	SourceLabels []string `yaml:"source_labels,omitempty"`
+	Separator    string   `yaml:"separator,omitempty"`
+	Regex        string   `yaml:"regex,omitempty"`
 	TargetLabel  string   `yaml:"target_label,omitempty"`
 	Replacement  string   `yaml:"replacement,omitempty"`
+	Action       string   `yaml:"action,omitempty"`
 }
 
 // Targets is where one region's scraper finds its nodes: host:port pairs as
@@ -216,3 +236,63 @@ func MarshalYAML(v any) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// PodScrapeConfig is the livekit job of a collector running in the cluster:
+// the pods of namespace whose labels match selector, scraped at their pod IP
+// on port (LiveKit runs on the host network, so that is the node's address
+// and the port never needs a Service or a public rule), with the region's
+// labels added to every series (a managed collector has no
+// external_labels).
+func (r Region) PodScrapeConfig(namespace string, selector map[string]string, port int, metricsPath, interval string) (ScrapeConfig, error) {
+	if err := r.Validate(); err != nil {
+		return ScrapeConfig{}, err
+	}
+	if namespace == "" || len(selector) == 0 || port < 1 || port > 65535 {
+		return ScrapeConfig{}, fmt.Errorf("observability: a pod scrape needs a namespace, a selector and a port (got %q, %v, %d)", namespace, selector, port)
+	}
+	var relabel []RelabelConfig
+	for _, k := range sortedKeys(selector) {
+		relabel = append(relabel, RelabelConfig{
+			SourceLabels: []string{"__meta_kubernetes_pod_label_" + labelName(k)},
+			Regex:        regexpQuote(selector[k]), Action: "keep",
+		})
+	}
+	relabel = append(relabel,
+		RelabelConfig{SourceLabels: []string{"__meta_kubernetes_pod_ip"}, Regex: "(.+)",
+			TargetLabel: "__address__", Replacement: fmt.Sprintf("${1}:%d", port)},
+		RelabelConfig{SourceLabels: []string{"__meta_kubernetes_pod_node_name"}, TargetLabel: "node"},
+		RelabelConfig{SourceLabels: []string{"__meta_kubernetes_pod_name"}, TargetLabel: "pod"},
+	)
+	labels := r.Labels()
+	for _, k := range sortedKeys(labels) {
+		relabel = append(relabel, RelabelConfig{TargetLabel: k, Replacement: labels[k]})
+	}
+	return ScrapeConfig{
+		JobName:             JobLiveKit,
+		ScrapeInterval:      interval,
+		MetricsPath:         metricsPath,
+		KubernetesSDConfigs: []KubernetesSDConfig{{Role: "pod", Namespaces: &NamespaceNames{Names: []string{namespace}}}},
+		RelabelConfigs:      relabel,
+	}, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// labelName is Kubernetes SD's form of a label key in meta labels.
+func labelName(k string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
+			return r
+		}
+		return '_'
+	}, k)
+}
+
+func regexpQuote(s string) string { return regexp.QuoteMeta(s) }

@@ -118,6 +118,16 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	// Azure Monitor managed Prometheus scrapes pods and cannot probe GET /:
+	// the 406 rules are left out (the ingress's health check takes such a
+	// node out).
+	obs := regional.Observability(s)
+	obs.NoHealthProbe = true
+	alertRules, err := obs.Rules()
+	if err != nil {
+		return nil, err
+	}
+
 	cluster, err := azurec.NewMediaCluster(ctx, name, &azurec.MediaClusterArgs{
 		MediaClusterArgs:         clusterArgs,
 		Location:                 a.Location,
@@ -150,6 +160,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		ACMEServer:               a.ACMEServer,
 		ACMEEmail:                a.ACMEEmail,
 		DNSProvider:              dns,
+		Metrics:                  &obs,
 	})
 	if err != nil {
 		return nil, err
@@ -195,6 +206,9 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	monitoring, err := azurec.NewMonitoring(ctx, name+"-monitoring", &azurec.MonitoringArgs{
 		MonitoringArgs:    components.MonitoringArgs{Emails: r.Alerts.Emails, Webhook: webhook},
 		ResourceGroupName: network.ResourceGroupName,
+		Prometheus: &azurec.PrometheusArgs{
+			Location: a.Location, ClusterID: cluster.ClusterID, ClusterName: cluster.ClusterName, Rules: alertRules,
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -219,6 +233,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		"kubernetesVersion":     pulumi.String(a.KubernetesVersion),
 		"logAnalyticsWorkspace": cluster.WorkspaceID,
 		"alarmActionGroup":      monitoring.AlarmTopic,
+		"prometheusQueryUrl":    monitoring.QueryEndpoint,
 		// Token servers read their credentials from Key Vault as the
 		// token-server workload identity; no secret is a stack output.
 		"apiCredentialsVault":  tokens.VaultURI,

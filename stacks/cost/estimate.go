@@ -33,6 +33,7 @@ var UsageHelp = map[string]string{
 	"albLcu":                     "average AWS ALB load balancer capacity units (signaling is light: 1)",
 	"nlbNlcu":                    "average AWS NLB capacity units of the TURN/TLS listener (a TLS NLCU is 1 GB an hour processed, 25 new or 3,000 open connections: relayed media drives it; 1)",
 	"cdnEgressGB":                "GB of recordings served through the CDN a month",
+	"metricSamples10M":           "millions of Prometheus samples a region's managed Prometheus ingests a month, in tens of millions (about 10 LiveKit nodes x 300 series every 30 s: 30)",
 	"storageGB":                  "GB of recordings (and logs) stored on average over the month",
 	"logsGB":                     "GB of logs ingested a month (and retained, on AWS)",
 	"flowLogsGB":                 "GB of VPC/VNet flow logs a month",
@@ -55,6 +56,7 @@ func DefaultAssumptions() Assumptions {
 			"natDataGB":           10,
 			"containerInsightsGB": 5,
 			"lbDataGB":            10,
+			"metricSamples10M":    30,
 			"mediaEgressGB":       -1, // derived
 		},
 		ParticipantHours:           10000,

@@ -1,10 +1,23 @@
 package azure_test
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
+	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/stacks/regional"
+	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 const (
@@ -69,4 +82,247 @@ func TestAlarmWebhookStaysSecret(t *testing.T) {
 	if c, _ := g.RawInput("webhookReceivers[0].useCommonAlertSchema"); c != true {
 		t.Errorf("webhook receiver not in the common alert schema: %v", c)
 	}
+}
+
+const (
+	tAMW       = "azure:monitoring/workspace:Workspace"
+	tDCE       = "azure:monitoring/dataCollectionEndpoint:DataCollectionEndpoint"
+	tDCR       = "azure:monitoring/dataCollectionRule:DataCollectionRule"
+	tDCRA      = "azure:monitoring/dataCollectionRuleAssociation:DataCollectionRuleAssociation"
+	tRuleGroup = "azure:monitoring/alertPrometheusRuleGroup:AlertPrometheusRuleGroup"
+	tConfigMap = "kubernetes:core/v1:ConfigMap"
+)
+
+// asiaRules is the rule file rendered from Pulumi.azure-asia.yaml, without
+// the GET / probe rules (the add-on cannot probe a URL).
+func asiaRules(t *testing.T) (observability.Region, observability.RuleFile) {
+	t.Helper()
+	sc := asiaStack.Config(nil)
+	s, err := settings.Parse(sc.Stack, settings.Raw{Values: sc.Config, Secret: map[string]bool{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	region := regional.Observability(s)
+	region.NoHealthProbe = true
+	rules, err := region.Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return region, rules
+}
+
+// Azure Monitor managed Prometheus: the AKS metrics add-on on, its data
+// collection rule sending the Prometheus stream through the region's
+// endpoint into the region's workspace, both associated with the cluster.
+func TestManagedPrometheusPipeline(t *testing.T) {
+	p := asia(t)
+	cluster := one(t, p, tCluster, "livekit")
+	if on, _ := cluster.Input("azureMonitorProfile.metrics.enabled"); on != true {
+		t.Errorf("AKS metrics add-on: azureMonitorProfile.metrics.enabled = %v, want true", on)
+	}
+	ws := p.ByType(tAMW)
+	dces := p.ByType(tDCE)
+	dcrs := p.ByType(tDCR)
+	if len(ws) != 1 || len(dces) != 1 || len(dcrs) != 1 {
+		t.Fatalf("%d workspaces, %d endpoints, %d rules: want one each", len(ws), len(dces), len(dcrs))
+	}
+	dcr := &dcrs[0]
+	if got := dcr.InputString("dataCollectionEndpointId"); got != dces[0].ID {
+		t.Errorf("rule's endpoint %q, want %q", got, dces[0].ID)
+	}
+	if got := strs(list(t, dcr, "dataSources.prometheusForwarders[0].streams")); len(got) != 1 || got[0] != azurec.PrometheusStream {
+		t.Errorf("rule's streams %v, want [%s]", got, azurec.PrometheusStream)
+	}
+	if got := dcr.InputString("destinations.monitorAccounts[0].monitorAccountId"); got != ws[0].ID {
+		t.Errorf("rule sends to %q, want the workspace %q", got, ws[0].ID)
+	}
+	dest := dcr.InputString("destinations.monitorAccounts[0].name")
+	if got := strs(list(t, dcr, "dataFlows[0].destinations")); len(got) != 1 || got[0] != dest {
+		t.Errorf("data flow to %v, want [%s]", got, dest)
+	}
+	assoc := map[string]string{}
+	for _, a := range p.ByType(tDCRA) {
+		if a.InputString("targetResourceId") != cluster.ID {
+			t.Errorf("association %s targets %q, want the cluster", a.Name, a.InputString("targetResourceId"))
+		}
+		assoc[a.InputString("dataCollectionRuleId")+a.InputString("dataCollectionEndpointId")] = a.InputString("name")
+	}
+	if _, ok := assoc[dcr.ID]; !ok {
+		t.Errorf("no association of the cluster with the data collection rule (%v)", assoc)
+	}
+	if n := assoc[dces[0].ID]; n != "configurationAccessEndpoint" {
+		t.Errorf("endpoint association named %q, want configurationAccessEndpoint", n)
+	}
+}
+
+// The rule group evaluated in the workspace is the rendered rule group:
+// every rule's expression, hold time (ISO 8601), labels and annotations,
+// each alert to the region's action group.
+func TestPrometheusRuleGroupsAreTheRenderedRules(t *testing.T) {
+	p := asia(t)
+	_, want := asiaRules(t)
+	groups := p.ByType(tRuleGroup)
+	if len(groups) != len(want.Groups) {
+		t.Fatalf("%d rule groups, want %d", len(groups), len(want.Groups))
+	}
+	g := &groups[0]
+	ag := actionGroup(t, p)
+	ws := p.ByType(tAMW)[0]
+	if scopes := strs(list(t, g, "scopes")); !slices.Contains(scopes, ws.ID) {
+		t.Errorf("rule group scopes %v lack the workspace %s", scopes, ws.ID)
+	}
+	if iv := g.InputString("interval"); iv != "PT1M" {
+		t.Errorf("interval %q, want PT1M (the rendered 30 s, at Azure's 1-minute floor)", iv)
+	}
+	if g.InputString("clusterName") == "" {
+		t.Error("rule group names no cluster")
+	}
+	got := list(t, g, "rules")
+	rules := want.Groups[0].Rules
+	if len(got) != len(rules) {
+		t.Fatalf("%d rules deployed, %d rendered", len(got), len(rules))
+	}
+	for i, r := range rules {
+		at := func(f string) string { return fmt.Sprintf("rules[%d].%s", i, f) }
+		forDur, _ := azurec.ISODuration(r.For)
+		for path, w := range map[string]any{
+			at("alert"): r.Alert, at("expression"): r.Expr, at("for"): forDur,
+			at("labels.severity"): r.Labels["severity"], at("annotations.runbook"): r.Annotations["runbook"],
+			at("actions[0].actionGroupId"): ag.ID, at("enabled"): true,
+		} {
+			if v, _ := g.Input(path); v != w {
+				t.Errorf("%s = %v, want %v", path, v, w)
+			}
+		}
+	}
+	for _, r := range got {
+		if a := r.(map[string]any)["alert"]; a == observability.AlertNodeLostRedis || a == observability.AlertNoHealthyNode {
+			t.Errorf("%s is deployed, but the add-on has no %s probe job", a, observability.JobHealth)
+		}
+	}
+}
+
+// The add-on's scrape of LiveKit: the documented ConfigMap in kube-system,
+// a job selecting the LiveKit pods of their namespace at pod IP:6789 with
+// the region's labels, which the real promtool accepts.
+func TestManagedPrometheusScrapeConfig(t *testing.T) {
+	p := asia(t)
+	var cm *plan.Resource
+	for _, r := range p.ByType(tConfigMap) {
+		if r.InputString("metadata.name") == azurec.ScrapeConfigMap {
+			cm = &r
+		}
+	}
+	if cm == nil {
+		t.Fatalf("no ConfigMap %s", azurec.ScrapeConfigMap)
+	}
+	if ns := cm.InputString("metadata.namespace"); ns != "kube-system" {
+		t.Errorf("ConfigMap in %q: the add-on reads kube-system only", ns)
+	}
+	doc := cm.InputString("data." + azurec.ScrapeConfigKey)
+	var cfg observability.PrometheusConfig
+	if err := yaml.Unmarshal([]byte(doc), &cfg); err != nil {
+		t.Fatalf("scrape config is not YAML: %v\n%s", err, doc)
+	}
+	if len(cfg.ScrapeConfigs) != 1 {
+		t.Fatalf("scrape jobs %+v, want LiveKit's", cfg.ScrapeConfigs)
+	}
+	job := cfg.ScrapeConfigs[0]
+	if job.JobName != observability.JobLiveKit || job.MetricsPath != "/metrics" {
+		t.Errorf("job %q path %q", job.JobName, job.MetricsPath)
+	}
+	if len(job.KubernetesSDConfigs) != 1 || job.KubernetesSDConfigs[0].Role != "pod" ||
+		job.KubernetesSDConfigs[0].Namespaces == nil || !reflect.DeepEqual(job.KubernetesSDConfigs[0].Namespaces.Names, []string{"livekit"}) {
+		t.Errorf("discovery %+v, want the pods of namespace livekit", job.KubernetesSDConfigs)
+	}
+	region, _ := asiaRules(t)
+	keep, addr := map[string]string{}, ""
+	labels := map[string]string{}
+	for _, r := range job.RelabelConfigs {
+		switch {
+		case r.Action == "keep":
+			keep[r.SourceLabels[0]] = r.Regex
+		case r.TargetLabel == "__address__":
+			addr = r.Replacement
+		case len(r.SourceLabels) == 0:
+			labels[r.TargetLabel] = r.Replacement
+		}
+	}
+	if keep["__meta_kubernetes_pod_label_app_kubernetes_io_name"] != "livekit-server" {
+		t.Errorf("keep rules %v: want the livekit-server pods only", keep)
+	}
+	if addr != "${1}:6789" {
+		t.Errorf("address %q, want the pod IP on 6789", addr)
+	}
+	if !reflect.DeepEqual(labels, region.Labels()) {
+		t.Errorf("series labels %v, want %v", labels, region.Labels())
+	}
+
+	promtool := os.Getenv("PROMTOOL_BIN")
+	if promtool == "" {
+		promtool, _ = exec.LookPath("promtool")
+	}
+	if promtool == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true and promtool is missing")
+		}
+		t.Skip("promtool not found")
+	}
+	// Debian's Prometheus is built without Kubernetes discovery: promtool
+	// checks everything else of the job (relabelling, labels, paths) with
+	// the discovery swapped for a static target carrying its meta labels.
+	var generic map[string]any
+	if err := yaml.Unmarshal([]byte(doc), &generic); err != nil {
+		t.Fatal(err)
+	}
+	jobMap := generic["scrape_configs"].([]any)[0].(map[string]any)
+	delete(jobMap, "kubernetes_sd_configs")
+	jobMap["static_configs"] = []any{map[string]any{
+		"targets": []string{"placeholder:1"},
+		"labels": map[string]string{
+			"__meta_kubernetes_pod_ip": "10.20.0.4", "__meta_kubernetes_pod_name": "livekit-0",
+			"__meta_kubernetes_pod_node_name":                    "aks-livekit-0",
+			"__meta_kubernetes_pod_label_app_kubernetes_io_name": "livekit-server",
+		},
+	}}
+	checked, err := yaml.Marshal(generic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "prometheus.yml")
+	if err := os.WriteFile(f, checked, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(promtool, "check", "config", f).CombinedOutput(); err != nil {
+		t.Errorf("promtool check config: %v\n%s\n%s", err, out, doc)
+	}
+}
+
+// Port 6789 is admitted by no NSG rule from outside the VNet: the add-on's
+// collector runs in the cluster.
+func TestMetricsPortNotOpen(t *testing.T) {
+	p := asia(t)
+	for _, nsg := range p.ByType(tNSG) {
+		for _, r := range rules(t, p, &nsg) {
+			if r.access != "Allow" || (r.protocol != "Tcp" && r.protocol != "*") || strings.HasPrefix(r.source, "asg:") || r.source == "VirtualNetwork" {
+				continue
+			}
+			if portIn(r.ports, 6789) {
+				t.Errorf("%s: %s admits the metrics port", nsg.Name, r)
+			}
+		}
+	}
+}
+
+func portIn(span string, port int) bool {
+	if span == "*" {
+		return true
+	}
+	lo, hi, _ := strings.Cut(span, "-")
+	l, _ := strconv.Atoi(lo)
+	h := l
+	if hi != "" {
+		h, _ = strconv.Atoi(hi)
+	}
+	return l <= port && port <= h
 }

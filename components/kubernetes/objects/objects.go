@@ -344,3 +344,16 @@ func NewNetworkPolicy(ctx *pulumi.Context, name string, args *NetworkPolicyArgs,
 		Spec:     spec,
 	}, opts...)
 }
+
+// NewConfigMap declares a ConfigMap holding data (plain configuration; a
+// secret goes in NewSecret).
+func NewConfigMap(ctx *pulumi.Context, name, mapName string, namespace pulumi.StringInput, data map[string]string, opts ...pulumi.ResourceOption) (Created, error) {
+	cm, err := corev1.NewConfigMap(ctx, name, &corev1.ConfigMapArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(mapName), Namespace: namespace},
+		Data:     pulumi.ToStringMap(data),
+	}, opts...)
+	if err != nil {
+		return Created{}, err
+	}
+	return Created{Resource: cm, Name: cm.Metadata.Name().Elem()}, nil
+}
