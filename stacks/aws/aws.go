@@ -30,6 +30,9 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	r, a := s.Region, s.AWS
 	name := "livekit"
+	if err := regional.TagEveryResource(ctx, "Tags", regional.CostTags(s, s.AWS.Region)); err != nil {
+		return nil, err
+	}
 
 	creds, err := regional.Credentials(ctx, s, name, &a.Redis.Password, true)
 	if err != nil {

@@ -40,6 +40,9 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	}
 	r, a := s.Region, s.Azure
 	name := "livekit"
+	if err := regional.TagEveryResource(ctx, "Tags", regional.CostTags(s, s.Azure.Location)); err != nil {
+		return nil, err
+	}
 	for _, w := range settings.ExposureWarnings(map[string]string{
 		settings.Namespace + ":kind":                string(s.Kind),
 		settings.Namespace + ":azureAllowPublicApi": fmt.Sprint(a.AllowPublicAPI),

@@ -34,6 +34,9 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	r, g := s.Region, s.GCP
 	name := "livekit"
+	if err := regional.TagEveryResource(ctx, "Labels", regional.CostTags(s, s.GCP.Region)); err != nil {
+		return nil, err
+	}
 	for _, w := range settings.ExposureWarnings(map[string]string{
 		settings.Namespace + ":kind":              string(s.Kind),
 		settings.Namespace + ":gcpAllowPublicApi": fmt.Sprint(g.AllowPublicAPI),
