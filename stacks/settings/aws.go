@@ -214,6 +214,11 @@ func (p *parser) aws(s *Stack) *AWS {
 	switch {
 	case a.Platform == AWSPlatformEKS:
 		a.EKS = p.awsEKS()
+		// The system node group sits in the private subnets: without NAT it
+		// reaches neither ECR nor the EKS API, and never joins.
+		if a.NATGateways == NATNone && !p.failed("awsNatGateways") {
+			p.fail(spec("awsNatGateways").Full(), quote(a.NATGateways), "must be single or perAz with awsPlatform eks: the system nodes in the private subnets need outbound internet")
+		}
 	case s.Region != nil:
 		a.Spot = p.fargateSpot(s.Region)
 	}

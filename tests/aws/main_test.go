@@ -121,7 +121,7 @@ const (
 
 var variants = map[string]variant{
 	"natSingle": {set: map[string]string{"awsNatGateways": "single"}},
-	"natNone":   {set: map[string]string{"awsNatGateways": "none"}},
+	"natPerAz":  {set: map[string]string{"awsNatGateways": "perAz"}},
 	"mux":       {set: map[string]string{"mediaUdpPorts": "7882"}},
 	"turn":      {set: map[string]string{"turnUdpPort": "3478"}},
 	// TURN/TLS is on by default; these switch it off and rename it.

@@ -141,13 +141,14 @@ func TestNetworkPublicRouting(t *testing.T) {
 	}
 }
 
-// NAT gateways: one per zone by default, one shared with `single`, none
-// with `none`; each private subnet's default route uses one when present.
+// NAT gateways: none by default (the private subnets hold only ElastiCache,
+// which needs no internet), one shared with `single`, one per zone with
+// `perAz`; each private subnet's default route uses one when present.
 func TestNetworkNAT(t *testing.T) {
 	for _, tc := range []struct {
 		variant string
 		nats    int
-	}{{"", 3}, {"natSingle", 1}, {"natNone", 0}} {
+	}{{"", 0}, {"natSingle", 1}, {"natPerAz", 3}} {
 		t.Run(fmt.Sprintf("variant=%q", tc.variant), func(t *testing.T) {
 			p := prodOr(t, tc.variant)
 			eips := childrenOfType(p, tNetwork, tEip)

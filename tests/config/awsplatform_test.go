@@ -70,6 +70,7 @@ func TestAWSPlatformConfig(t *testing.T) {
 		c := validAWS()
 		c[ns+"awsPlatform"] = "eks"
 		c[ns+"awsEksPublicAccessCidrs"] = `["198.51.100.0/24"]`
+		c[ns+"awsNatGateways"] = "single"
 		maps.Copy(c, set)
 		return c
 	}
@@ -102,6 +103,8 @@ func TestAWSPlatformConfig(t *testing.T) {
 			ns + "awsEksKubernetesVersion", []string{`"latest"`, "1.MINOR"}},
 		{"eks drain too short", eks(map[string]string{ns + "awsEksDrainSeconds": "60"}),
 			ns + "awsEksDrainSeconds", []string{`"60"`, "from 300 to 86400"}},
+		{"eks without NAT", eks(map[string]string{ns + "awsNatGateways": "none"}),
+			ns + "awsNatGateways", []string{`"none"`, "single or perAz with awsPlatform eks"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := settings.Parse("aws-eks", settings.Raw{Values: tc.raw})

@@ -449,7 +449,7 @@ func TestValidConfigDefaults(t *testing.T) {
 		{"region", a.Region, "us-west-2"},
 		{"vpcCidr", a.VpcCIDR.String(), "10.0.0.0/16"},
 		{"zones", len(a.AvailabilityZones), 0},
-		{"natGateways", a.NATGateways, settings.NATPerAZ},
+		{"natGateways", a.NATGateways, settings.NATNone},
 		{"taskCpu", a.TaskCPU, 2048},
 		{"taskMemory", a.TaskMemory, 4096},
 		{"drainSeconds", a.DrainSeconds, 120},

@@ -27,6 +27,14 @@ const baselineRev = "98c7b73"
 var baselineDeletes = map[string]string{
 	// #22: the S3 write grant moved from the server task role to Egress.
 	"aws:iam/rolePolicy:RolePolicy::livekit-task": "the LiveKit server writes no recordings; Egress holds the grant",
+	// #21: no NAT gateway by default; the private subnets hold only
+	// ElastiCache, which needs no internet (awsNatGateways perAz keeps them).
+	"aws:ec2/eip:Eip::livekit-nat-0":               "awsNatGateways defaults to none",
+	"aws:ec2/eip:Eip::livekit-nat-1":               "awsNatGateways defaults to none",
+	"aws:ec2/eip:Eip::livekit-nat-2":               "awsNatGateways defaults to none",
+	"aws:ec2/natGateway:NatGateway::livekit-nat-0": "awsNatGateways defaults to none",
+	"aws:ec2/natGateway:NatGateway::livekit-nat-1": "awsNatGateways defaults to none",
+	"aws:ec2/natGateway:NatGateway::livekit-nat-2": "awsNatGateways defaults to none",
 }
 
 // baselineReplaces are the replacements an upgrade from baselineRev may
