@@ -141,66 +141,19 @@ func scriptedRunner(t *testing.T, secretsProvider string, cases ...string) (r *r
 	}
 }
 
-// TestStacksSelectedFromOneListing: listed stacks cost no `stack select`
-// each, a new stack goes straight to `stack init --no-select` (with the
-// secrets provider), and a name the listing spells differently is still
-// found.
-func TestStacksSelectedFromOneListing(t *testing.T) {
-	r, calls := scriptedRunner(t, "passphrase",
-		`"stack ls --json") echo '[{"name":"aws-prod","current":false},{"name":"global","current":false}]' ;;`,
-		`"stack init org/livekit-infra/global --no-select --secrets-provider passphrase") echo "error: stack 'org/livekit-infra/global' already exists" >&2; exit 255 ;;`,
-		`"stack select --stack org/livekit-infra/global") ;;`,
-		`"stack init gcp-eu --no-select --secrets-provider passphrase") ;;`,
-		`"stack select --stack gone") echo "error: no stack named 'gone' found" >&2; exit 255 ;;`)
-	ctx := context.Background()
-	for _, s := range []struct {
-		name    string
-		create  bool
-		wantErr string
-	}{
-		{"aws-prod", true, ""},
-		{"global", false, ""},
-		{"aws-prod", false, ""},
-		{"gcp-eu", true, ""},
-		{"org/livekit-infra/global", true, ""},
-		{"gone", false, "no stack named 'gone' found"},
-	} {
-		st, err := r.stack(ctx, s.name, s.create)
-		switch {
-		case s.wantErr == "" && err != nil:
-			t.Errorf("stack(%q, create=%v): %v", s.name, s.create, err)
-		case s.wantErr != "" && (err == nil || !strings.Contains(err.Error(), s.wantErr)):
-			t.Errorf("stack(%q, create=%v) = %v, want an error containing %q", s.name, s.create, err, s.wantErr)
-		case err == nil && st.Name() != s.name:
-			t.Errorf("stack(%q) named %q", s.name, st.Name())
-		}
-	}
-	want := []string{
-		"stack ls --json",
-		"stack init gcp-eu --no-select --secrets-provider passphrase",
-		"stack init org/livekit-infra/global --no-select --secrets-provider passphrase",
-		"stack select --stack org/livekit-infra/global",
-		"stack select --stack gone",
-	}
-	if got := calls(); strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("CLI calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-}
-
-// TestStacksSelectedOneByOneWhenListingFails: without a listing, each
-// stack is selected (and created) as the SDK does.
-func TestStacksSelectedOneByOneWhenListingFails(t *testing.T) {
+// TestStacksSelectedTheSDKsWay: each stack is selected (and created) as
+// the SDK does, once per runner.
+func TestStacksSelectedTheSDKsWay(t *testing.T) {
 	r, calls := scriptedRunner(t, "",
-		`"stack ls --json") echo "error: backend unreachable" >&2; exit 255 ;;`,
 		`"stack select --stack aws-prod") ;;`,
 		`"stack select --stack gcp-eu") echo "error: no stack named 'gcp-eu' found" >&2; exit 255 ;;`,
-		`"stack init gcp-eu --no-select") ;;`)
-	for _, name := range []string{"aws-prod", "gcp-eu"} {
+		`"stack init gcp-eu") ;;`)
+	for _, name := range []string{"aws-prod", "gcp-eu", "aws-prod"} {
 		if _, err := r.stack(context.Background(), name, true); err != nil {
 			t.Errorf("stack(%q): %v", name, err)
 		}
 	}
-	want := "stack ls --json\nstack select --stack aws-prod\nstack select --stack gcp-eu\nstack init gcp-eu --no-select"
+	want := "stack select --stack aws-prod\nstack select --stack gcp-eu\nstack init gcp-eu"
 	if got := strings.Join(calls(), "\n"); got != want {
 		t.Errorf("CLI calls:\n%s\nwant:\n%s", got, want)
 	}

@@ -28,7 +28,7 @@ const exportedState = `{"version":3,"deployment":{"resources":[
 // the report, which becomes a pull-request comment, holds none of them.
 func TestDiagnosticsRedactSecretsKnownToTheRun(t *testing.T) {
 	r, calls := scriptedRunner(t, "",
-		`"stack ls --json") echo '[{"name":"aws-prod","current":false}]' ;;`,
+		`"stack select --stack aws-prod") ;;`,
 		`preview*) echo "error: redis: AUTH failed for password `+stateSecret+` (key `+configSecret+`) in us-west-2-redis-cluster" >&2; exit 255 ;;`,
 		`"config --show-secrets --json --stack aws-prod") echo '{"livekit-infra:apiKey":{"value":"`+configSecret+`","secret":true},"aws:region":{"value":"us-west-2-redis-cluster","secret":false}}' ;;`,
 		`"stack export --show-secrets --stack aws-prod") cat <<'EOF'
