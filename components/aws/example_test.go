@@ -10,7 +10,7 @@ import (
 	"github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/components/routing"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // planExample plans a program offline under the same mocks as `lkinfra plan`.

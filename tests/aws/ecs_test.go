@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // containerDef is the part of ECS's container definition JSON the tests read.

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/components/aws/ekscluster"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 )
 
 // The EKS platform (awsPlatform eks) from the real Pulumi.aws-eks.yaml.

@@ -8,8 +8,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 

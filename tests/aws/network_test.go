@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // subnets returns the network's public and private subnets, in zone order.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // TURN over TLS (#20): an NLB with a TLS listener on 443 for turn.<hostname>

@@ -11,7 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // Audit logs (#17 item 10): VNet flow logs (NSG flow logs can no longer be

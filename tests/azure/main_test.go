@@ -13,8 +13,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 

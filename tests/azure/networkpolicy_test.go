@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 const tNetPol = "kubernetes:networking.k8s.io/v1:NetworkPolicy"

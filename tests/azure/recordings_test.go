@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 )
 
 func TestRecordingsStorage(t *testing.T) {

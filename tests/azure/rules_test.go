@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 	"github.com/livekit-infra/livekit-infra/tests/internal/apirules"
 )

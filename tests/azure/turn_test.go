@@ -9,7 +9,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components/azure"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 

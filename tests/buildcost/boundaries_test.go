@@ -123,7 +123,7 @@ func TestOneCloudsTestsCompileOneCloudsSDK(t *testing.T) {
 		"./tests/config":    {},
 		"./tests/buildcost": {},
 		"./stacks/kinds":    {},
-		"./stacks/deploy":   {},
+		"./internal/deploy": {},
 		// The CLI's own tests use stand-in programs; tests/e2e runs it on
 		// the real one.
 		"./cmd/lkinfra/cli": {},
@@ -162,7 +162,7 @@ func TestOneCloudsTestsCompileOneCloudsSDK(t *testing.T) {
 func TestCloudNeutralPackagesImportNoSDK(t *testing.T) {
 	pkgs := []string{
 		"./components", "./components/livekit", "./components/routing", "./components/observability",
-		"./stacks/settings", "./stacks/regional", "./stacks/kinds", "./stacks/plan",
+		"./stacks/settings", "./stacks/regional", "./stacks/kinds", "./internal/plan",
 	}
 	all := deps(t, "", false, pkgs...)
 	for _, pkg := range pkgs {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 

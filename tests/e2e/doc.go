@@ -5,7 +5,7 @@
 //
 // For every row of regionStacks (regions_test.go) the tests evaluate the real
 // stack program with its committed Pulumi.<stack>.yaml under the offline plan
-// harness (stacks/plan), take the rendered LiveKit config from the plan (a
+// harness (internal/plan), take the rendered LiveKit config from the plan (a
 // Secrets Manager secret on AWS; a Kubernetes Secret on GKE/AKS), and apply
 // only loopback overrides (bind address, node IP, ports, Redis address, CA
 // file). A diff of the two documents must touch nothing else. The test Redis

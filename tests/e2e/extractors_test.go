@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // The extractors for Kubernetes-based regions (GKE, AKS) have no row yet;

@@ -43,8 +43,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 	"github.com/livekit-infra/livekit-infra/tests/internal/route53"

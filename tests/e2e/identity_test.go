@@ -18,10 +18,10 @@ import (
 	"github.com/twitchtv/twirp"
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
 	"github.com/livekit-infra/livekit-infra/stacks/credentials"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 )
 

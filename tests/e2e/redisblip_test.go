@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // checker is a health checker as the plan configures it: it probes every

@@ -1,7 +1,7 @@
 package e2e
 
 // The region stacks under test and how to read, from each one's offline plan
-// (stacks/plan under the Pulumi mocks), what the program deploys for LiveKit:
+// (internal/plan under the Pulumi mocks), what the program deploys for LiveKit:
 // the rendered config body, the managed cache it points at, the API
 // credentials handed to token servers, and every health check aimed at the
 // nodes.
@@ -27,11 +27,11 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
 	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
 	gcpstack "github.com/livekit-infra/livekit-infra/stacks/gcp"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )

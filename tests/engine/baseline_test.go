@@ -13,7 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/livekit-infra/livekit-infra/stacks/deploy"
+	"github.com/livekit-infra/livekit-infra/internal/deploy"
 )
 
 // baselineRev is the commit whose program deployed the states in

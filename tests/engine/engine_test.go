@@ -15,9 +15,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/livekit-infra/livekit-infra/stacks/cost"
+	"github.com/livekit-infra/livekit-infra/internal/cost"
 
-	"github.com/livekit-infra/livekit-infra/stacks/deploy"
+	"github.com/livekit-infra/livekit-infra/internal/deploy"
 )
 
 const redisType = "aws:elasticache/replicationGroup:ReplicationGroup"

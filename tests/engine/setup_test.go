@@ -1,4 +1,4 @@
-// Package engine tests `lkinfra preview | up | drift` (package stacks/deploy)
+// Package engine tests `lkinfra preview | up | drift` (package internal/deploy)
 // against the real Pulumi engine, offline: the pulumi CLI v3.274.1 built by
 // scripts/install-pulumi.sh ($PULUMI_BIN), a file:// backend in a temp dir,
 // a KMS secrets provider (fakeVault, a TEST DOUBLE of Vault's transit
@@ -29,8 +29,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/stacks"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 )
 
 // Test-only stacks: "broken" runs a program that fails; "refcheck" has kind

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	gcpstack "github.com/livekit-infra/livekit-infra/stacks/gcp"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 

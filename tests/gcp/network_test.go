@@ -3,7 +3,7 @@ package gcp_test
 import (
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // The only inbound rules: media (UDP range, ICE/TCP) from anywhere, and

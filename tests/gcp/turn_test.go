@@ -7,7 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	gcpc "github.com/livekit-infra/livekit-infra/components/gcp"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 

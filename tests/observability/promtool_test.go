@@ -16,7 +16,7 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/components/observability"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )

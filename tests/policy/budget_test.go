@@ -4,8 +4,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/stacks"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 )
 
 // Every committed regional stack declares its monthly budget with the

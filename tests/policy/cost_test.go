@@ -4,13 +4,13 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/internal/cost"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/stacks"
-	"github.com/livekit-infra/livekit-infra/stacks/cost"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 )
 
 // TestEveryPlanIsPriced fails when a resource of any committed stack, or of
-// a feature variant of it, has no entry in the price data (stacks/cost/prices)
+// a feature variant of it, has no entry in the price data (internal/cost/prices)
 // and is not declared free there, or when its entry cannot price it (an
 // instance size without a price): `lkinfra cost` would list it as unpriced.
 // The failure names the file and the entry to add (DEVELOPERS.md, "Cost").

@@ -1,5 +1,5 @@
 // Package policy sweeps the plan of every committed stack (Pulumi.*.yaml at
-// the repository root, evaluated offline with stacks/plan) and of variants
+// the repository root, evaluated offline with internal/plan) and of variants
 // with each optional feature on, through the rule pack of tests/policy/rules.
 // A violation fails the test unless it is in the known-violations list
 // (known_test.go), and an entry of that list that no plan produces any more
@@ -20,8 +20,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/stacks"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/settings"
 	"github.com/livekit-infra/livekit-infra/tests/policy/rules"
 )

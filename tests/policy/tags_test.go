@@ -3,8 +3,8 @@ package policy
 import (
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/stacks"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
 )
 
 // Every tagged resource of every committed regional plan carries the four

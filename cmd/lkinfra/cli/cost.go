@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/livekit-infra/livekit-infra/stacks/cost"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/cost"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 func init() {
@@ -48,7 +48,7 @@ func runCost(args []string, e env) int {
 	fs.Var(assumeFlag{&a}, "assume", "set a usage assumption, `NAME=VALUE` (repeatable; the names and defaults are printed with the estimate)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: lkinfra cost --stack NAME [--json] [--assume NAME=VALUE]... [--dir DIR]")
-		fmt.Fprintln(fs.Output(), "\nPrices the stack's offline plan (as `lkinfra plan`) with the committed price data (stacks/cost/prices):\n"+
+		fmt.Fprintln(fs.Output(), "\nPrices the stack's offline plan (as `lkinfra plan`) with the committed price data (internal/cost/prices):\n"+
 			"per resource, per component and in total, at minNodes and at maxNodes. Usage-driven parts come from the\n"+
 			"assumptions; resources without a price are listed, never counted as zero.")
 		fs.PrintDefaults()

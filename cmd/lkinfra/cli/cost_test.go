@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/cost"
+	"github.com/livekit-infra/livekit-infra/internal/cost"
 )
 
 func TestCost(t *testing.T) {
@@ -19,7 +19,7 @@ func TestCost(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Unpriced (NOT in the totals): 1 resources",
-		"aws:s3/bucketV2:BucketV2 media: resource type aws:s3/bucketV2:BucketV2 has no price entry: add it under types: in stacks/cost/prices/aws-eu-west-1.yaml",
+		"aws:s3/bucketV2:BucketV2 media: resource type aws:s3/bucketV2:BucketV2 has no price entry: add it under types: in internal/cost/prices/aws-eu-west-1.yaml",
 		"storageGB = 100: ",
 	} {
 		if !strings.Contains(out, want) {

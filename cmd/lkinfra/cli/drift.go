@@ -3,7 +3,7 @@ package cli
 import (
 	"fmt"
 
-	"github.com/livekit-infra/livekit-infra/stacks/deploy"
+	"github.com/livekit-infra/livekit-infra/internal/deploy"
 )
 
 func init() {

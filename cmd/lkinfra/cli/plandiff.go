@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/livekit-infra/livekit-infra/stacks/cost"
-	"github.com/livekit-infra/livekit-infra/stacks/deploy"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/cost"
+	"github.com/livekit-infra/livekit-infra/internal/deploy"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // wantsDiff reports whether `lkinfra plan` was given --diff; plan.go hands

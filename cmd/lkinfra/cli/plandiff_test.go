@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/deploy"
+	"github.com/livekit-infra/livekit-infra/internal/deploy"
 )
 
 // TestPlanDiff saves a base plan, changes the bucket name (a bucket is

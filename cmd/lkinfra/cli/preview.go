@@ -11,7 +11,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/livekit-infra/livekit-infra/stacks/deploy"
+	"github.com/livekit-infra/livekit-infra/internal/deploy"
 )
 
 func init() {

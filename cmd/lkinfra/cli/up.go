@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/livekit-infra/livekit-infra/stacks/deploy"
+	"github.com/livekit-infra/livekit-infra/internal/deploy"
 )
 
 func init() {

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 var update = flag.Bool("update-urns", false, "rewrite the committed URN lists (testdata/urns-<stack>.txt) from the plans")

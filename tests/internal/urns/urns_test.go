@@ -3,7 +3,7 @@ package urns
 import (
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 func TestKnownResolvesAliasSpecs(t *testing.T) {

@@ -3,7 +3,7 @@
 // CrossGuard stack policy (sdk/v3/go/pulumi/policyx, the Go policy API of
 // the pinned SDK), so the same pack can be served to `pulumi preview
 // --policy-pack` later; here Check runs it offline over a plan evaluated with
-// stacks/plan. It imports no cloud SDK: rules match type tokens and input
+// internal/plan. It imports no cloud SDK: rules match type tokens and input
 // names.
 package rules
 
@@ -17,7 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // Rule names.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 const stackURN = "urn:pulumi:s::livekit-infra::pulumi:pulumi:Stack::livekit-infra-s"
@@ -143,7 +143,7 @@ func TestUnpricedIsListedNotZero(t *testing.T) {
 				t.Errorf("unknown node type: %s", r.Unpriced)
 			}
 		case "thing":
-			for _, want := range []string{"under types: in stacks/cost/prices/aws-us-west-2.yaml", "under free: in stacks/cost/prices/aws-global.yaml"} {
+			for _, want := range []string{"under types: in internal/cost/prices/aws-us-west-2.yaml", "under free: in internal/cost/prices/aws-global.yaml"} {
 				if !strings.Contains(r.Unpriced, want) {
 					t.Errorf("unknown type: %q lacks %q", r.Unpriced, want)
 				}

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // Assumptions are the usage-driven inputs no plan can know. Every one is

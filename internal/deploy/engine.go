@@ -24,8 +24,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/livekit-infra/livekit-infra/stacks/cost"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/cost"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // DefaultStacks are the stacks operated on when none are named.

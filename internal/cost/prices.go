@@ -1,5 +1,5 @@
 // Package cost estimates what a stack costs a month from its offline plan
-// (stacks/plan) and the committed price data in prices/ (one dated YAML
+// (internal/plan) and the committed price data in prices/ (one dated YAML
 // file per cloud and region, each price with its source). It links no
 // cloud SDK: `lkinfra cost`, `lkinfra plan --diff` and the preview report
 // all price the same plan.Plan with the same Assumptions.
@@ -20,7 +20,7 @@ import (
 var priceFS embed.FS
 
 // PricesDir is where the price files live in the repository (for messages).
-const PricesDir = "stacks/cost/prices"
+const PricesDir = "internal/cost/prices"
 
 // HoursPerMonth is the month the hourly prices are multiplied by (the
 // clouds' own calculators use 730).

@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/livekit-infra/livekit-infra/stacks/cost"
-	"github.com/livekit-infra/livekit-infra/stacks/plan"
+	"github.com/livekit-infra/livekit-infra/internal/cost"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // CostDiff is a stack's monthly estimate before and after the change, at
 // minNodes and at maxNodes, priced with the same data and assumptions
-// (stacks/cost).
+// (internal/cost).
 type CostDiff struct {
 	Currency string `json:"currency"`
 	// Before is nil for a new stack.
