@@ -302,44 +302,16 @@ type EgressPatch struct {
 }
 
 // Transform is the pulumi.ResourceTransform applied to the chart's children.
-func (p EgressPatch) Transform(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
-	if args.Type != "kubernetes:apps/v1:Deployment" {
-		return nil
-	}
-	if name, _ := lookupString(args.Props, "metadata", "name"); name != EgressFullName {
-		return nil
-	}
-	props, err := p.Apply(args.Props)
-	if err != nil {
-		// Never deploy Egress reading the chart's keyless ConfigMap.
-		panic(fmt.Sprintf("livekit-infra: cannot patch the egress Deployment: %v", err))
-	}
-	return &pulumi.ResourceTransformResult{Props: props, Opts: args.Opts}
+func (p EgressPatch) Transform(ctx context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+	return deploymentTransform(EgressFullName, p.Apply)(ctx, args)
 }
 
 // Apply returns a patched copy of the Deployment's properties.
 func (p EgressPatch) Apply(props pulumi.Map) (pulumi.Map, error) {
-	out := deepCopy(props).(pulumi.Map)
-	spec, err := childMap(out, "spec", "template", "spec")
+	out, spec, meta, err := patchPodTemplate(props, p.ConfigHash)
 	if err != nil {
 		return nil, err
 	}
-	meta, err := ensureMap(out, "spec", "template", "metadata")
-	if err != nil {
-		return nil, err
-	}
-	ann, _ := meta["annotations"].(pulumi.Map)
-	if ann == nil {
-		ann = pulumi.Map{}
-	}
-	delete(ann, "checksum/config")
-	if p.ConfigHash != nil {
-		ann[ConfigHashAnnotation] = p.ConfigHash
-	}
-	meta["annotations"] = ann
-	// Egress needs no Kubernetes API (GKE's Workload Identity goes through
-	// the metadata server, not the token).
-	spec["automountServiceAccountToken"] = pulumi.Bool(false)
 	if len(p.PodLabels) > 0 {
 		labels, _ := meta["labels"].(pulumi.Map)
 		if labels == nil {
@@ -361,51 +333,16 @@ func (p EgressPatch) Apply(props pulumi.Map) (pulumi.Map, error) {
 			"secret": pulumi.Map{"secretName": pulumi.String(EgressSecretName), "defaultMode": pulumi.Int(0o444), "items": items},
 		})
 	}
-	containers, ok := spec["containers"].(pulumi.Array)
-	if !ok {
-		return nil, fmt.Errorf("spec.template.spec.containers is missing")
-	}
-	found := false
-	for i, c := range containers {
-		cm, ok := c.(pulumi.Map)
-		if !ok {
-			continue
-		}
-		if n, _ := cm["name"].(pulumi.String); string(n) != EgressChartName {
-			continue
-		}
-		found = true
-		cm = deepCopy(cm).(pulumi.Map)
-		env, _ := cm["env"].(pulumi.Array)
-		newEnv := pulumi.Array{pulumi.Map{
-			"name": pulumi.String(EgressConfigEnv),
-			"valueFrom": pulumi.Map{"secretKeyRef": pulumi.Map{
-				"name": pulumi.String(EgressSecretName), "key": pulumi.String(ConfigKey),
-			}},
-		}}
-		for _, e := range env {
-			if em, ok := e.(pulumi.Map); ok {
-				if n, _ := em["name"].(pulumi.String); n == EgressConfigEnv {
-					continue
-				}
-			}
-			newEnv = append(newEnv, e)
-		}
-		cm["env"] = newEnv
+	err = patchContainer(spec, EgressChartName, EgressConfigEnv, EgressSecretName, p.Image, func(cm pulumi.Map) {
 		if len(p.Files) > 0 {
 			mounts, _ := cm["volumeMounts"].(pulumi.Array)
 			cm["volumeMounts"] = append(mounts, pulumi.Map{
 				"name": pulumi.String("egress-files"), "mountPath": pulumi.String(EgressConfigDir), "readOnly": pulumi.Bool(true),
 			})
 		}
-		if p.Image != "" {
-			cm["image"] = pulumi.String(p.Image)
-		}
-		containers[i] = cm
+	})
+	if err != nil {
+		return nil, err
 	}
-	if !found {
-		return nil, fmt.Errorf("no container named %s", EgressChartName)
-	}
-	spec["containers"] = containers
 	return out, nil
 }

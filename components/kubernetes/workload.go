@@ -724,46 +724,16 @@ type DeploymentPatch struct {
 }
 
 // Transform is the pulumi.ResourceTransform applied to the chart's children.
-func (p DeploymentPatch) Transform(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
-	if args.Type != "kubernetes:apps/v1:Deployment" {
-		return nil
-	}
-	if name, _ := lookupString(args.Props, "metadata", "name"); name != FullName {
-		return nil
-	}
-	props, err := p.Apply(args.Props)
-	if err != nil {
-		// A chart whose Deployment no longer has the expected shape must not
-		// deploy with the chart's (keyless) ConfigMap config.
-		panic(fmt.Sprintf("livekit-infra: cannot patch the livekit-server Deployment: %v", err))
-	}
-	return &pulumi.ResourceTransformResult{Props: props, Opts: args.Opts}
+func (p DeploymentPatch) Transform(ctx context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+	return deploymentTransform(FullName, p.Apply)(ctx, args)
 }
 
 // Apply returns a patched copy of a Deployment's properties.
 func (p DeploymentPatch) Apply(props pulumi.Map) (pulumi.Map, error) {
-	out := deepCopy(props).(pulumi.Map)
-	spec, err := childMap(out, "spec", "template", "spec")
+	out, spec, _, err := patchPodTemplate(props, p.ConfigHash)
 	if err != nil {
 		return nil, err
 	}
-	tmplMeta, err := ensureMap(out, "spec", "template", "metadata")
-	if err != nil {
-		return nil, err
-	}
-	ann, _ := tmplMeta["annotations"].(pulumi.Map)
-	if ann == nil {
-		ann = pulumi.Map{}
-	}
-	// The chart's checksum covers its ConfigMap, which the pod no longer reads.
-	delete(ann, "checksum/config")
-	if p.ConfigHash != nil {
-		ann[ConfigHashAnnotation] = p.ConfigHash
-	}
-	tmplMeta["annotations"] = ann
-
-	// LiveKit needs no Kubernetes API access.
-	spec["automountServiceAccountToken"] = pulumi.Bool(false)
 	volumes, _ := spec["volumes"].(pulumi.Array)
 	items := pulumi.Array{pulumi.Map{"key": pulumi.String(ConfigKey), "path": pulumi.String(ConfigKey)}}
 	for _, f := range p.Files {
@@ -778,38 +748,7 @@ func (p DeploymentPatch) Apply(props pulumi.Map) (pulumi.Map, error) {
 		"name":     pulumi.String("tmp"),
 		"emptyDir": pulumi.Map{"sizeLimit": pulumi.String("64Mi")},
 	})
-
-	containers, ok := spec["containers"].(pulumi.Array)
-	if !ok {
-		return nil, fmt.Errorf("spec.template.spec.containers is missing")
-	}
-	found := false
-	for i, c := range containers {
-		cm, ok := c.(pulumi.Map)
-		if !ok {
-			continue
-		}
-		if n, _ := cm["name"].(pulumi.String); string(n) != ChartName {
-			continue
-		}
-		found = true
-		cm = deepCopy(cm).(pulumi.Map)
-		env, _ := cm["env"].(pulumi.Array)
-		var newEnv pulumi.Array
-		for _, e := range env {
-			if em, ok := e.(pulumi.Map); ok {
-				if n, _ := em["name"].(pulumi.String); n == "LIVEKIT_CONFIG" {
-					continue
-				}
-			}
-			newEnv = append(newEnv, e)
-		}
-		cm["env"] = append(pulumi.Array{pulumi.Map{
-			"name": pulumi.String("LIVEKIT_CONFIG"),
-			"valueFrom": pulumi.Map{"secretKeyRef": pulumi.Map{
-				"name": pulumi.String(p.SecretName), "key": pulumi.String(ConfigKey),
-			}},
-		}}, newEnv...)
+	err = patchContainer(spec, ChartName, "LIVEKIT_CONFIG", p.SecretName, p.Image, func(cm pulumi.Map) {
 		// Strict parsing: our config is checked by LiveKit's strict parser in
 		// tests, so an unknown key at runtime is a bug worth failing on.
 		delete(cm, "args")
@@ -817,21 +756,16 @@ func (p DeploymentPatch) Apply(props pulumi.Map) (pulumi.Map, error) {
 		cm["volumeMounts"] = append(mounts, pulumi.Map{
 			"name": pulumi.String("livekit-config"), "mountPath": pulumi.String(ConfigDir), "readOnly": pulumi.Bool(true),
 		}, pulumi.Map{"name": pulumi.String("tmp"), "mountPath": pulumi.String(TmpDir)})
-		if p.Image != "" {
-			cm["image"] = pulumi.String(p.Image)
-		}
 		// GET / answers 200, or 406 once the node has lost Redis: readiness
 		// takes such a node out of the load balancer quickly; liveness
 		// restarts it only after a minute, so a Redis blip does not kill
 		// every room.
 		cm["readinessProbe"] = probe(5, 2, 0)
 		cm["livenessProbe"] = probe(10, 6, 10)
-		containers[i] = cm
+	})
+	if err != nil {
+		return nil, err
 	}
-	if !found {
-		return nil, fmt.Errorf("no container named %s", ChartName)
-	}
-	spec["containers"] = containers
 	return out, nil
 }
 
