@@ -363,6 +363,9 @@ func (c *Catalog) nodes(p *plan.Plan, r Regions, byURN map[string]plan.Resource)
 				continue
 			}
 			if s, ok := pf.Scalers[res.Type]; ok {
+				if !applies(Item{When: s.When}, res.Inputs) {
+					break
+				}
 				a, _ := number(lookupPath(res.Inputs, s.Min))
 				b, _ := number(lookupPath(res.Inputs, s.Max))
 				comp := componentOf(res, byURN)

@@ -262,3 +262,37 @@ func TestAssumptionsSet(t *testing.T) {
 		t.Error("a negative assumption was accepted")
 	}
 }
+
+// An EKS region: the LiveKit node group scales between its bounds (the
+// stack's nodes), the system group runs its fixed size.
+// Hand-computed, us-west-2: c6i.xlarge $0.17 an hour (3 and 10 nodes:
+// 3 x 730 x 0.17 = 372.30, 10 x 730 x 0.17 = 1241.00) plus a public IPv4
+// per node ($0.005: 10.95 and 36.50); two t3.medium system nodes at
+// $0.0416: 2 x 730 x 0.0416 = 60.736 (https://aws.amazon.com/ec2/pricing/on-demand/,
+// https://aws.amazon.com/vpc/pricing/).
+func TestEKSNodeGroupsPriced(t *testing.T) {
+	media := res("aws:eks/nodeGroup:NodeGroup", "livekit-media", map[string]any{
+		"instanceTypes": []any{"c6i.xlarge"},
+		"labels":        map[string]any{"livekit-infra/role": "media"},
+		"scalingConfig": map[string]any{"minSize": 3.0, "maxSize": 10.0, "desiredSize": 3.0},
+	})
+	system := res("aws:eks/nodeGroup:NodeGroup", "livekit-system", map[string]any{
+		"instanceTypes": []any{"t3.medium"},
+		"labels":        map[string]any{"livekit-infra/role": "system"},
+		"scalingConfig": map[string]any{"minSize": 2.0, "maxSize": 2.0, "desiredSize": 2.0},
+	})
+	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", map[string]string{"livekit-infra:kind": "aws"}, media, system)
+	if e.Nodes != (Nodes{Min: 3, Max: 10}) {
+		t.Errorf("nodes %+v, want the LiveKit group's 3-10 (not the system group's)", e.Nodes)
+	}
+	// Media egress is the stack's usage assumption: subtract it to compare.
+	got := monthly(t, e, "livekit-media")
+	a := DefaultAssumptions()
+	egress := a.ParticipantHours * a.EgressGBPerParticipantHour * 0.09 // 10,000 x 0.675 GB x $0.09 = 607.50
+	if math.Abs(got.Min-egress-(372.30+10.95)) > 0.02 || math.Abs(got.Max-egress-(1241.00+36.50)) > 0.02 {
+		t.Errorf("LiveKit node group %+v, want 383.25 / 1277.50 plus media egress %.2f", got, egress)
+	}
+	if got := monthly(t, e, "livekit-system"); math.Abs(got.Min-60.74) > 0.01 || got.Max != got.Min {
+		t.Errorf("system node group %+v, want 60.74 at both bounds", got)
+	}
+}

@@ -48,6 +48,10 @@ type PriceFile struct {
 type Scaler struct {
 	Min string `yaml:"min"`
 	Max string `yaml:"max"`
+	// When, as an item's when:, limits the scaler to the resources whose
+	// inputs match (an EKS cluster's LiveKit node group, not its system
+	// group).
+	When map[string]any `yaml:"when"`
 }
 
 // Item is one priced line of a resource type.
