@@ -454,7 +454,7 @@ func TestValidConfigDefaults(t *testing.T) {
 		{"taskMemory", a.TaskMemory, 4096},
 		{"drainSeconds", a.DrainSeconds, 120},
 		{"containerInsights", a.ContainerInsights, true},
-		{"redis nodeType", a.Redis.NodeType, "cache.t4g.medium"},
+		{"redis nodeType", a.Redis.NodeType, "cache.t4g.small"},
 		{"redis nodes", a.Redis.Nodes, 2},
 		{"redis engine", a.Redis.EngineVersion, "7.1"},
 		{"redis maintenance", a.Redis.MaintenanceWindow, "sun:05:00-sun:06:00"},
