@@ -38,6 +38,10 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	if g == nil || g.Routing == nil {
 		return nil, fmt.Errorf("stack %q: no global settings", s.Name)
 	}
+	// The same cost-allocation tags as the regions; Route 53 is global.
+	if err := regional.TagEveryResource(ctx, "Tags", regional.CostTags(s, "global")); err != nil {
+		return nil, err
+	}
 
 	var regions []components.GlobalTrafficRegion
 	details := pulumi.Map{}

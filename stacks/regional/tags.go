@@ -17,11 +17,18 @@ import (
 // digits, - and _, at most 63 characters) so that one report reads the
 // same for every cloud.
 func CostTags(s *settings.Stack, region string) map[string]string {
+	var owner string
+	switch {
+	case s.Region != nil:
+		owner = s.Region.Owner
+	case s.Global != nil:
+		owner = s.Global.Owner
+	}
 	return map[string]string{
 		"app":    "livekit",
 		"stack":  LabelValue(s.Name),
 		"region": LabelValue(region),
-		"owner":  LabelValue(s.Region.Owner),
+		"owner":  LabelValue(owner),
 	}
 }
 

@@ -26,7 +26,7 @@ var budgetKeys = []Key{
 		Description: "The budget's name in the cloud console; empty: livekit-<stack>. AWS: 1-100 characters without : or \\; GCP: at most 60; Azure: 1-63 letters, digits, - or _."},
 	{Name: "azureBudgetStartDate", Type: "string", Default: "", Kinds: []Kind{KindAzure},
 		Description: "First day of the Azure budget (YYYY-MM-01; Azure wants the first of a month, from 2017-06-01, at most 12 months ahead); empty: the first of the month of the deploy. Changes after creation are ignored (Azure would replace the budget)."},
-	{Name: "owner", Type: "string", Default: "unassigned", Kinds: regional,
+	{Name: "owner", Type: "string", Default: "unassigned", Kinds: []Kind{KindAWS, KindGCP, KindAzure, KindGlobal},
 		Description: "The owner cost-allocation tag (GCP label) on every taggable resource, with app, stack and region: lowercase letters, digits, - and _, 1-63 characters (the GCP label rule, kept in every cloud so the tag reads the same)."},
 	{Name: "gcpBillingAccount", Type: "string", Default: "", Kinds: []Kind{KindGCP},
 		Description: "Cloud Billing account id (XXXXXX-XXXXXX-XXXXXX) that holds the GCP budget; unset: no budget (lkinfra plan says so)."},

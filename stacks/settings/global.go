@@ -76,6 +76,8 @@ func globalAny(xs []string) []any {
 
 // Global holds the global-kind settings.
 type Global struct {
+	// Owner is the owner cost-allocation tag (budget.go).
+	Owner string
 	// Regions in priority order, with the regional stacks to read.
 	Regions []GlobalRegion
 	// Routing is the validated routing plan (mode, TTL, chains).

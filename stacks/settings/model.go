@@ -125,6 +125,10 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 		s.Azure = p.azure(s)
 	case KindGlobal:
 		s.Global = p.global(s)
+		owner := p.owner()
+		if s.Global != nil {
+			s.Global.Owner = owner
+		}
 	case KindCredentials:
 		s.Credentials = p.credentials()
 	}

@@ -7,15 +7,16 @@ import (
 	"github.com/livekit-infra/livekit-infra/stacks"
 )
 
-// Every tagged resource of every committed regional plan carries the four
+// Every tagged resource of every committed regional and global plan carries the four
 // cost-allocation tags (GCP: labels), and the resources a bill is split by
 // are among them.
 func TestCostAllocationTags(t *testing.T) {
-	field := map[string]string{"aws": "tags", "gcp": "labels", "azure": "tags"}
+	field := map[string]string{"aws": "tags", "gcp": "labels", "azure": "tags", "global": "tags"}
 	must := map[string][]string{
-		"aws":   {"aws:ec2/vpc:Vpc", "aws:elasticache/replicationGroup:ReplicationGroup", "aws:lb/loadBalancer:LoadBalancer"},
-		"gcp":   {"gcp:redis/instance:Instance", "gcp:storage/bucket:Bucket"},
-		"azure": {"azure-native:resources:ResourceGroup", "azure:redis/cache:Cache"},
+		"aws":    {"aws:ec2/vpc:Vpc", "aws:elasticache/replicationGroup:ReplicationGroup", "aws:lb/loadBalancer:LoadBalancer"},
+		"gcp":    {"gcp:redis/instance:Instance", "gcp:storage/bucket:Bucket"},
+		"azure":  {"azure-native:resources:ResourceGroup", "azure:redis/cache:Cache"},
+		"global": {"aws:route53/healthCheck:HealthCheck", "aws:cloudwatch/metricAlarm:MetricAlarm"},
 	}
 	for _, stack := range committedStacks(t) {
 		sc := load(t, stack, variant{})
@@ -24,7 +25,11 @@ func TestCostAllocationTags(t *testing.T) {
 			continue
 		}
 		t.Run(stack, func(t *testing.T) {
-			p, err := plan.Evaluate(sc, stacks.Program)
+			var opts []plan.Option
+			if kind == "global" {
+				opts = stackRefs(t, sc)
+			}
+			p, err := plan.Evaluate(sc, stacks.Program, opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
