@@ -13,7 +13,7 @@ import (
 const BudgetType = "livekit-infra:index:Budget"
 
 // BudgetArgs is what every cloud's budget takes: a monthly amount, alert
-// thresholds in percent of it (actual spend), who is mailed. stacks/settings
+// thresholds in percent of it (actual spend), who is mailed. internal/stackconfig
 // (budget.go) checks the same limits naming the config keys; Validate is
 // the component's own guard for other callers.
 type BudgetArgs struct {

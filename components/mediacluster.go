@@ -18,7 +18,7 @@ const (
 )
 
 // Scaling bounds the number of LiveKit nodes. It is the one scaling type:
-// the config model (stacks/settings) and the Kubernetes workload use it too.
+// the config model (internal/stackconfig) and the Kubernetes workload use it too.
 type Scaling struct {
 	Min, Max         int
 	CPUTarget        int

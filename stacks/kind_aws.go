@@ -5,8 +5,8 @@
 package stacks
 
 import (
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/aws"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
-func init() { compiled[settings.KindAWS] = aws.Stack }
+func init() { compiled[stackconfig.KindAWS] = aws.Stack }

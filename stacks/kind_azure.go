@@ -5,8 +5,8 @@
 package stacks
 
 import (
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/azure"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
-func init() { compiled[settings.KindAzure] = azure.Stack }
+func init() { compiled[stackconfig.KindAzure] = azure.Stack }

@@ -4,8 +4,8 @@
 package stacks
 
 import (
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/credentials"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
-func init() { compiled[settings.KindCredentials] = credentials.Stack }
+func init() { compiled[stackconfig.KindCredentials] = credentials.Stack }

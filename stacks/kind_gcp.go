@@ -5,8 +5,8 @@
 package stacks
 
 import (
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/gcp"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
-func init() { compiled[settings.KindGCP] = gcp.Stack }
+func init() { compiled[stackconfig.KindGCP] = gcp.Stack }

@@ -5,8 +5,8 @@
 package stacks
 
 import (
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/global"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
-func init() { compiled[settings.KindGlobal] = global.Stack }
+func init() { compiled[stackconfig.KindGlobal] = global.Stack }

@@ -38,7 +38,7 @@ type Monitoring struct {
 	components.MonitoringOutputs
 }
 
-// Alarm thresholds' bounds (stacks/settings checks the same).
+// Alarm thresholds' bounds (internal/stackconfig checks the same).
 const (
 	minRedisMemoryPercent, maxRedisMemoryPercent = 50, 95
 	minRedisCPUPercent, maxRedisCPUPercent       = 10, 100

@@ -5,8 +5,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/credentials"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // referencedCredentials answers, offline, a regional stack's reference to
@@ -37,7 +37,7 @@ func CredentialsOutputs(dir, project, self, ref string) map[string]any {
 		return nil
 	}
 	sc, err := LoadStackConfig(dir, stack)
-	if err != nil || sc.Config[settings.Namespace+":kind"] != string(settings.KindCredentials) {
+	if err != nil || sc.Config[stackconfig.Namespace+":kind"] != string(stackconfig.KindCredentials) {
 		return nil
 	}
 	p, err := Evaluate(sc, credentials.Program)

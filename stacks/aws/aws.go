@@ -10,24 +10,24 @@ import (
 	"github.com/livekit-infra/livekit-infra/components"
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // Program reads and validates the stack config, then declares the region.
 func Program(ctx *pulumi.Context) (pulumi.Map, error) {
-	s, err := settings.FromContext(ctx)
+	s, err := stackconfig.FromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if s.Kind != settings.KindAWS {
+	if s.Kind != stackconfig.KindAWS {
 		return nil, fmt.Errorf("stack %q has kind %q; the aws program needs kind aws", s.Name, s.Kind)
 	}
 	return Stack(ctx, s)
 }
 
 // Stack declares one AWS LiveKit region from validated settings.
-func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
+func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	r, a := s.Region, s.AWS
 	name := "livekit"
 	if err := regional.TagEveryResource(ctx, "Tags", regional.CostTags(s, s.AWS.Region)); err != nil {
@@ -134,7 +134,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	if a.Platform == settings.AWSPlatformEKS {
+	if a.Platform == stackconfig.AWSPlatformEKS {
 		cluster, err := eksCluster(ctx, s, name, network, config, clusterArgs.Image, pullArns, albLogs)
 		if err != nil {
 			return nil, err
@@ -214,7 +214,7 @@ type platformCluster struct {
 	Extra                                        pulumi.Map
 }
 
-func outputs(ctx *pulumi.Context, s *settings.Stack, name string, creds *components.Credentials, redis *awsc.RedisCache, recordings *awsc.Recordings, logs *awsc.AuditLogs, cluster platformCluster) (pulumi.Map, error) {
+func outputs(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *components.Credentials, redis *awsc.RedisCache, recordings *awsc.Recordings, logs *awsc.AuditLogs, cluster platformCluster) (pulumi.Map, error) {
 	r, a := s.Region, s.AWS
 	// The CDN serves signed URLs only; token servers sign with this key.
 	var cdnKey pulumi.StringMap
@@ -247,14 +247,14 @@ func mergeMaps(a, b pulumi.Map) pulumi.Map {
 	return a
 }
 
-func fargateSpot(s *settings.FargateSpot) *awsc.FargateSpot {
+func fargateSpot(s *stackconfig.FargateSpot) *awsc.FargateSpot {
 	if s == nil {
 		return nil
 	}
 	return &awsc.FargateSpot{OnDemandBase: s.OnDemandBase, OnDemandWeight: s.OnDemandWeight, SpotWeight: s.SpotWeight}
 }
 
-func egressSG(r *settings.Region, n *awsc.Network) pulumi.StringInput {
+func egressSG(r *stackconfig.Region, n *awsc.Network) pulumi.StringInput {
 	if !r.Egress.Enabled {
 		return nil
 	}
@@ -264,7 +264,7 @@ func egressSG(r *settings.Region, n *awsc.Network) pulumi.StringInput {
 // egressWorkers declares the region's Egress service (egress on): workers in
 // the public subnets, writing the recordings bucket with their task role.
 // It returns the ECS service name, "" without Egress.
-func egressWorkers(ctx *pulumi.Context, name string, s *settings.Stack, creds *components.Credentials, cluster *awsc.MediaCluster,
+func egressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds *components.Credentials, cluster *awsc.MediaCluster,
 	redis *awsc.RedisCache, network *awsc.Network, recordings *awsc.Recordings, mirror *components.RegistryMirrorOutputs, pullArns string) (pulumi.StringOutput, error) {
 	r, a := s.Region, s.AWS
 	if !r.Egress.Enabled {

@@ -5,14 +5,14 @@ import (
 
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/aws/ekscluster"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // eksCluster declares the region's LiveKit on EKS (awsPlatform eks): the
 // same network, Redis, recordings and logs as on Fargate, LiveKit from the
 // shared Kubernetes workload.
-func eksCluster(ctx *pulumi.Context, s *settings.Stack, name string, network *awsc.Network, config pulumi.StringOutput, image, pullArns string, albLogs pulumi.StringInput) (platformCluster, error) {
+func eksCluster(ctx *pulumi.Context, s *stackconfig.Stack, name string, network *awsc.Network, config pulumi.StringOutput, image, pullArns string, albLogs pulumi.StringInput) (platformCluster, error) {
 	a, e := s.AWS, s.AWS.EKS
 	clusterArgs := regional.MediaClusterArgs(s, config, e.DrainSeconds)
 	clusterArgs.Image = image

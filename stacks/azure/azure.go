@@ -13,8 +13,8 @@ import (
 	"github.com/livekit-infra/livekit-infra/components"
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // DNSRegion is the region of the AWS provider used only for Route 53 (and
@@ -23,18 +23,18 @@ const DNSRegion = "us-east-1"
 
 // Program reads and validates the stack config, then declares the region.
 func Program(ctx *pulumi.Context) (pulumi.Map, error) {
-	s, err := settings.FromContext(ctx)
+	s, err := stackconfig.FromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if s.Kind != settings.KindAzure {
+	if s.Kind != stackconfig.KindAzure {
 		return nil, fmt.Errorf("stack %q has kind %q; the azure program needs kind azure", s.Name, s.Kind)
 	}
 	return Stack(ctx, s)
 }
 
 // Stack declares one Azure LiveKit region from validated settings.
-func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
+func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	if s.Azure == nil || s.Region == nil {
 		return nil, fmt.Errorf("stack %q: kind azure needs the azure and region settings", s.Name)
 	}
@@ -43,9 +43,9 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	if err := regional.TagEveryResource(ctx, "Tags", regional.CostTags(s, s.Azure.Location)); err != nil {
 		return nil, err
 	}
-	for _, w := range settings.ExposureWarnings(map[string]string{
-		settings.Namespace + ":kind":                string(s.Kind),
-		settings.Namespace + ":azureAllowPublicApi": fmt.Sprint(a.AllowPublicAPI),
+	for _, w := range stackconfig.ExposureWarnings(map[string]string{
+		stackconfig.Namespace + ":kind":                string(s.Kind),
+		stackconfig.Namespace + ":azureAllowPublicApi": fmt.Sprint(a.AllowPublicAPI),
 	}) {
 		_ = ctx.Log.Warn(w.String(), nil)
 	}
@@ -67,7 +67,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 		NetworkArgs: components.NetworkArgs{
 			CIDR:        a.VnetCIDR,
 			Zones:       a.AvailabilityZones,
-			NATGateways: settings.NATNone, // egress through the AKS load balancer and node IPs
+			NATGateways: stackconfig.NATNone, // egress through the AKS load balancer and node IPs
 			Media:       r.Media,
 			TURNUDPPort: r.TURNUDPPort,
 			Egress:      r.Egress.Enabled,
@@ -85,7 +85,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 
 	redis, err := azurec.NewRedisCache(ctx, name+"-redis", &azurec.RedisCacheArgs{
 		RedisCacheArgs: components.RedisCacheArgs{
-			EngineVersion: settings.AzureRedisVersion,
+			EngineVersion: stackconfig.AzureRedisVersion,
 			Protect:       s.Protect,
 		},
 		ResourceGroupName: network.ResourceGroupName,

@@ -6,8 +6,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // budget declares the resource group's consumption budget when the stack
@@ -15,7 +15,7 @@ import (
 // current one: azureBudgetStartDate, or the month of the deploy (the
 // component ignores later changes, which Azure would answer with a
 // replacement).
-func budget(ctx *pulumi.Context, name string, s *settings.Stack, resourceGroupID pulumi.StringInput) error {
+func budget(ctx *pulumi.Context, name string, s *stackconfig.Stack, resourceGroupID pulumi.StringInput) error {
 	args := regional.BudgetArgs(s)
 	if args == nil {
 		return nil

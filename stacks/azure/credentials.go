@@ -10,8 +10,8 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // keyVaultSecretsUser is the built-in role that reads secret values, and
@@ -39,7 +39,7 @@ type tokenServerAccess struct {
 	IdentityClientID pulumi.StringOutput
 }
 
-func apiCredentialsVault(ctx *pulumi.Context, name string, s *settings.Stack, network *azurec.Network, cluster *azurec.MediaCluster, creds *components.Credentials, recordings *azurec.Recordings) (*tokenServerAccess, error) {
+func apiCredentialsVault(ctx *pulumi.Context, name string, s *stackconfig.Stack, network *azurec.Network, cluster *azurec.MediaCluster, creds *components.Credentials, recordings *azurec.Recordings) (*tokenServerAccess, error) {
 	a := s.Azure
 	identity, err := managedidentity.NewUserAssignedIdentity(ctx, name+"-token-server", &managedidentity.UserAssignedIdentityArgs{
 		ResourceGroupName: network.ResourceGroupName,

@@ -7,8 +7,8 @@ import (
 	"github.com/livekit-infra/livekit-infra/components"
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // egressWorkers declares the region's Egress (egress on, which on Azure
@@ -17,7 +17,7 @@ import (
 // takes an account name and key only (azblob.NewSharedKeyCredential), so
 // no managed identity can stand in; the key lives only in the config
 // Secret (a Pulumi secret).
-func egressWorkers(ctx *pulumi.Context, name string, s *settings.Stack, creds *components.Credentials, cluster *azurec.MediaCluster,
+func egressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds *components.Credentials, cluster *azurec.MediaCluster,
 	redis *azurec.RedisCache, network *azurec.Network, recordings *azurec.Recordings, mirror *components.RegistryMirrorOutputs) error {
 	r, a := s.Region, s.Azure
 	if !r.Egress.Enabled {

@@ -5,13 +5,13 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // mirrorImage declares the region's ACR mirror (registryMirror) and points
 // the cluster args' image at it, by digest; a nil mirror means Docker Hub.
-func mirrorImage(ctx *pulumi.Context, s *settings.Stack, name string, group pulumi.StringInput, args components.MediaClusterArgs) (*azurec.RegistryMirror, *components.RegistryMirrorOutputs, components.MediaClusterArgs, error) {
+func mirrorImage(ctx *pulumi.Context, s *stackconfig.Stack, name string, group pulumi.StringInput, args components.MediaClusterArgs) (*azurec.RegistryMirror, *components.RegistryMirrorOutputs, components.MediaClusterArgs, error) {
 	var mirror *azurec.RegistryMirror
 	var out *components.RegistryMirrorOutputs
 	if s.Region.Mirror.On {

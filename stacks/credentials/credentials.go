@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // The outputs the regional stacks read.
@@ -29,11 +29,11 @@ const (
 
 // Program reads and validates the stack config, then declares the stack.
 func Program(ctx *pulumi.Context) (pulumi.Map, error) {
-	s, err := settings.FromContext(ctx)
+	s, err := stackconfig.FromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if s.Kind != settings.KindCredentials {
+	if s.Kind != stackconfig.KindCredentials {
 		return nil, fmt.Errorf("stack %q has kind %q; the credentials program needs kind credentials", s.Name, s.Kind)
 	}
 	return Stack(ctx, s)
@@ -41,7 +41,7 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 
 // Stack declares one generated secret per key id. Each is named after its
 // id, so adding or removing a key never regenerates the others.
-func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
+func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	c := s.Credentials
 	if c == nil {
 		return nil, fmt.Errorf("stack %q: no credentials settings", s.Name)

@@ -8,8 +8,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // tokenServerAccess is where the region's token servers read their
@@ -23,7 +23,7 @@ type tokenServerAccess struct {
 
 // extra holds the recordings CDN's URL-signing key, which token servers
 // also need and which must not be a stack output either.
-func apiCredentialsSecret(ctx *pulumi.Context, name string, s *settings.Stack, creds *components.Credentials, url pulumi.StringOutput, extra pulumi.StringMap) (*tokenServerAccess, error) {
+func apiCredentialsSecret(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds *components.Credentials, url pulumi.StringOutput, extra pulumi.StringMap) (*tokenServerAccess, error) {
 	g := s.GCP
 	sec, err := secretmanager.NewSecret(ctx, name+"-api-credentials", &secretmanager.SecretArgs{
 		Project:  pulumi.String(g.Project),

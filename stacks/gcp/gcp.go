@@ -14,32 +14,32 @@ import (
 	gcpc "github.com/livekit-infra/livekit-infra/components/gcp"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // Program reads and validates the stack config, then declares the stack.
 func Program(ctx *pulumi.Context) (pulumi.Map, error) {
-	s, err := settings.FromContext(ctx)
+	s, err := stackconfig.FromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if s.Kind != settings.KindGCP {
+	if s.Kind != stackconfig.KindGCP {
 		return nil, fmt.Errorf("stack %q has kind %q; the gcp program needs kind gcp", s.Name, s.Kind)
 	}
 	return Stack(ctx, s)
 }
 
 // Stack declares one GCP LiveKit region from validated settings.
-func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
+func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	r, g := s.Region, s.GCP
 	name := "livekit"
 	if err := regional.TagEveryResource(ctx, "Labels", regional.CostTags(s, s.GCP.Region)); err != nil {
 		return nil, err
 	}
-	for _, w := range settings.ExposureWarnings(map[string]string{
-		settings.Namespace + ":kind":              string(s.Kind),
-		settings.Namespace + ":gcpAllowPublicApi": fmt.Sprint(g.AllowPublicAPI),
+	for _, w := range stackconfig.ExposureWarnings(map[string]string{
+		stackconfig.Namespace + ":kind":              string(s.Kind),
+		stackconfig.Namespace + ":gcpAllowPublicApi": fmt.Sprint(g.AllowPublicAPI),
 	}) {
 		_ = ctx.Log.Warn(w.String(), nil)
 	}
@@ -60,7 +60,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 	network, err := gcpc.NewNetwork(ctx, name, &gcpc.NetworkArgs{
 		NetworkArgs: components.NetworkArgs{
 			CIDR:        g.NetworkCIDR,
-			NATGateways: settings.NATSingle, // Cloud NAT is regional
+			NATGateways: stackconfig.NATSingle, // Cloud NAT is regional
 			Media:       r.Media,
 			TURNUDPPort: r.TURNUDPPort,
 			Egress:      r.Egress.Enabled,
@@ -241,7 +241,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 // egressWorkers declares the region's Egress (egress on): its own node pool,
 // Workload Identity writing the recordings bucket, Memorystore with its CA.
 // It returns the Egress service account's email, "" without Egress.
-func egressWorkers(ctx *pulumi.Context, name string, s *settings.Stack, creds *components.Credentials, cluster *gcpc.MediaCluster,
+func egressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds *components.Credentials, cluster *gcpc.MediaCluster,
 	redis *gcpc.RedisCache, network *gcpc.Network, recordings *gcpc.Recordings, mirror *components.RegistryMirrorOutputs) (pulumi.StringOutput, error) {
 	r, g := s.Region, s.GCP
 	if !r.Egress.Enabled {

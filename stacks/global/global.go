@@ -15,25 +15,25 @@ import (
 	"github.com/livekit-infra/livekit-infra/components"
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 	"github.com/livekit-infra/livekit-infra/stacks/stackref"
 )
 
 // Program reads and validates the stack config, then declares the stack.
 func Program(ctx *pulumi.Context) (pulumi.Map, error) {
-	s, err := settings.FromContext(ctx)
+	s, err := stackconfig.FromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if s.Kind != settings.KindGlobal {
+	if s.Kind != stackconfig.KindGlobal {
 		return nil, fmt.Errorf("stack %q has kind %q; the global program needs kind global", s.Name, s.Kind)
 	}
 	return Stack(ctx, s)
 }
 
 // Stack declares the global stack from validated settings.
-func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
+func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	g := s.Global
 	if g == nil || g.Routing == nil {
 		return nil, fmt.Errorf("stack %q: no global settings", s.Name)
@@ -108,7 +108,7 @@ func Stack(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
 // key set: GeoDNS moves clients between regions with the token they already
 // hold, and a region with other keys answers it with 401. The regions
 // publish fingerprints (livekit.KeySet.Fingerprint), never the keys.
-func sameKeySet(regions []settings.GlobalRegion, fingerprints []pulumi.Output) pulumi.StringOutput {
+func sameKeySet(regions []stackconfig.GlobalRegion, fingerprints []pulumi.Output) pulumi.StringOutput {
 	return pulumi.All(toInputs(fingerprints)...).ApplyT(func(v []any) (string, error) {
 		byPrint := map[string][]string{}
 		var order []string
@@ -145,7 +145,7 @@ func toInputs(outs []pulumi.Output) []any {
 	return in
 }
 
-func continents(r settings.GlobalRegion) []string {
+func continents(r stackconfig.GlobalRegion) []string {
 	out := make([]string, len(r.Continents))
 	for i, c := range r.Continents {
 		out[i] = string(c)
@@ -159,7 +159,7 @@ type regionEndpoints struct {
 
 // endpoints reads a region's outputs, failing the deployment with a message
 // that says what to fix when one is missing or contradicts this stack.
-func endpoints(ctx *pulumi.Context, ref *stackref.Ref, r settings.GlobalRegion, global string) regionEndpoints {
+func endpoints(ctx *pulumi.Context, ref *stackref.Ref, r stackconfig.GlobalRegion, global string) regionEndpoints {
 	get := ref.Output
 	missing := func(k string) error {
 		return fmt.Errorf("region %s: stack %s has no output %q: deploy the regional stacks before the global stack (pulumi up --stack %s)", r.Name, r.Stack, k, r.Stack)

@@ -11,15 +11,15 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // Func deploys one stack kind from validated settings and returns the stack
 // outputs.
-type Func func(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error)
+type Func func(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error)
 
 // Set maps each compiled-in kind to its Func.
-type Set map[settings.Kind]Func
+type Set map[stackconfig.Kind]Func
 
 // Names lists the kinds in the set, sorted.
 func (set Set) Names() []string {
@@ -33,7 +33,7 @@ func (set Set) Names() []string {
 
 // Program validates the selected stack's config, then runs its kind's Func.
 func (set Set) Program(ctx *pulumi.Context) (pulumi.Map, error) {
-	s, err := settings.FromContext(ctx)
+	s, err := stackconfig.FromContext(ctx)
 	if err != nil {
 		return nil, err
 	}

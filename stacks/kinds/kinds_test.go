@@ -10,8 +10,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/kinds"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 func projectDir(t *testing.T) string {
@@ -29,8 +29,8 @@ func projectDir(t *testing.T) string {
 func TestProgramDispatchesByKind(t *testing.T) {
 	var got []string
 	set := kinds.Set{}
-	for _, k := range []settings.Kind{settings.KindAWS, settings.KindGCP} {
-		set[k] = func(ctx *pulumi.Context, s *settings.Stack) (pulumi.Map, error) {
+	for _, k := range []stackconfig.Kind{stackconfig.KindAWS, stackconfig.KindGCP} {
+		set[k] = func(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 			got = append(got, string(k)+":"+s.Name)
 			return pulumi.Map{"kind": pulumi.String(string(k))}, nil
 		}
@@ -56,7 +56,7 @@ func TestProgramDispatchesByKind(t *testing.T) {
 // A binary built with -tags=lkinfra_only,lkinfra_aws must refuse a gcp stack with an
 // error that says how to get a binary that can deploy it.
 func TestKindNotCompiledIn(t *testing.T) {
-	set := kinds.Set{settings.KindAWS: func(*pulumi.Context, *settings.Stack) (pulumi.Map, error) {
+	set := kinds.Set{stackconfig.KindAWS: func(*pulumi.Context, *stackconfig.Stack) (pulumi.Map, error) {
 		t.Error("aws func called for a gcp stack")
 		return nil, nil
 	}}
@@ -77,7 +77,7 @@ func TestKindNotCompiledIn(t *testing.T) {
 
 // Invalid config fails before any kind runs, with the settings error.
 func TestProgramValidatesFirst(t *testing.T) {
-	set := kinds.Set{settings.KindAWS: func(*pulumi.Context, *settings.Stack) (pulumi.Map, error) {
+	set := kinds.Set{stackconfig.KindAWS: func(*pulumi.Context, *stackconfig.Stack) (pulumi.Map, error) {
 		t.Error("kind func called despite invalid config")
 		return nil, nil
 	}}
@@ -89,7 +89,7 @@ func TestProgramValidatesFirst(t *testing.T) {
 	if _, err := plan.Evaluate(sc, set.Program); err == nil || !strings.Contains(err.Error(), "aws-typo") {
 		t.Errorf("error = %v, want one naming the bad kind", err)
 	}
-	if got := (kinds.Set{settings.KindGlobal: nil, settings.KindAWS: nil}).Names(); !reflect.DeepEqual(got, []string{"aws", "global"}) {
+	if got := (kinds.Set{stackconfig.KindGlobal: nil, stackconfig.KindAWS: nil}).Names(); !reflect.DeepEqual(got, []string{"aws", "global"}) {
 		t.Errorf("Names() = %v", got)
 	}
 }

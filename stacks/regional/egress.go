@@ -5,7 +5,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // RenderEgressConfig renders the region's Egress config inside an apply over
@@ -15,7 +15,7 @@ import (
 // (one key of the set every server accepts) and joins through the region's
 // own signaling URL. redisTLS says how to verify the cache, as for the
 // servers; storage builds the upload block from the bucket and key.
-func RenderEgressConfig(s *settings.Stack, creds *components.Credentials, url, redisAddress, redisPassword pulumi.StringOutput,
+func RenderEgressConfig(s *stackconfig.Stack, creds *components.Credentials, url, redisAddress, redisPassword pulumi.StringOutput,
 	redisTLS livekit.Redis, bucket, accountKey pulumi.StringOutput, storage func(bucket, accountKey string) livekit.EgressStorage) pulumi.StringOutput {
 	r := s.Region
 	return pulumi.All(creds.APIKey, creds.APISecret, url, redisAddress, redisPassword, bucket, accountKey).ApplyT(func(v []any) (string, error) {
@@ -31,7 +31,7 @@ func RenderEgressConfig(s *settings.Stack, creds *components.Credentials, url, r
 
 // EgressArgs is the Egress contract filled from settings; cpu (cores) and
 // memoryGiB are the cloud's worker size.
-func EgressArgs(s *settings.Stack, config pulumi.StringInput, cpu, memoryGiB float64) components.EgressArgs {
+func EgressArgs(s *stackconfig.Stack, config pulumi.StringInput, cpu, memoryGiB float64) components.EgressArgs {
 	e := s.Region.Egress
 	return components.EgressArgs{
 		Image:            e.Image,

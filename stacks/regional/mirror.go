@@ -3,13 +3,13 @@ package regional
 import (
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/imageref"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // MirrorImages lists every Docker Hub image the region pulls, each pinned
 // by digest: the registry mirror caches exactly these (add an image here
 // when a region starts pulling it).
-func MirrorImages(s *settings.Stack, extra ...imageref.Ref) []imageref.Ref {
+func MirrorImages(s *stackconfig.Stack, extra ...imageref.Ref) []imageref.Ref {
 	images := []imageref.Ref{s.Region.ImageRef}
 	if s.Region.Egress.Enabled {
 		images = append(images, s.Region.Egress.ImageRef)

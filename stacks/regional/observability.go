@@ -3,13 +3,13 @@ package regional
 import (
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
 	"github.com/livekit-infra/livekit-infra/components/observability"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // Observability is what the region's alert rules are rendered from: the
 // autoscaling bounds, LiveKit's sysload limit and the CPU of one node (the
 // Fargate task's CPU units, or the LiveKit pod's CPU request).
-func Observability(s *settings.Stack) observability.Region {
+func Observability(s *stackconfig.Stack) observability.Region {
 	r := s.Region
 	o := observability.Region{
 		Stack:               s.Name,

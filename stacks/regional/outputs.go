@@ -6,7 +6,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // Outputs every regional stack (aws, gcp, azure) exports under the same key:
@@ -49,7 +49,7 @@ type Shared struct {
 
 // Outputs is a regional stack's outputs: the shared ones, then the cloud's
 // own (extra), which cannot shadow a shared key.
-func Outputs(s *settings.Stack, sh Shared, extra pulumi.Map) pulumi.Map {
+func Outputs(s *stackconfig.Stack, sh Shared, extra pulumi.Map) pulumi.Map {
 	r := s.Region
 	out := pulumi.Map{}
 	for k, v := range extra {
@@ -80,7 +80,7 @@ func Outputs(s *settings.Stack, sh Shared, extra pulumi.Map) pulumi.Map {
 
 // SharedOutputKeys lists (sorted) the keys Outputs always sets.
 func SharedOutputKeys() []string {
-	m := Outputs(&settings.Stack{Region: &settings.Region{}}, Shared{}, nil)
+	m := Outputs(&stackconfig.Stack{Region: &stackconfig.Region{}}, Shared{}, nil)
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

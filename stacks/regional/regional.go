@@ -12,8 +12,8 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/credentials"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 	"github.com/livekit-infra/livekit-infra/stacks/stackref"
 )
 
@@ -22,14 +22,14 @@ import (
 // from config, or a generated one. redisPassword is the configured AUTH
 // token, nil where the cloud generates its own; generateRedis asks for one
 // when unset.
-func Credentials(ctx *pulumi.Context, s *settings.Stack, name string, redisPassword *settings.Secret, generateRedis bool) (*components.Credentials, error) {
+func Credentials(ctx *pulumi.Context, s *stackconfig.Stack, name string, redisPassword *stackconfig.Secret, generateRedis bool) (*components.Credentials, error) {
 	r := s.Region
 	args := &components.CredentialsArgs{WithRedisPassword: generateRedis}
 	switch {
 	case r.CredentialsStack != "":
 		ref, err := stackref.New(ctx, r.CredentialsStack)
 		if err != nil {
-			return nil, fmt.Errorf("%s:credentialsStack %s: %w", settings.Namespace, r.CredentialsStack, err)
+			return nil, fmt.Errorf("%s:credentialsStack %s: %w", stackconfig.Namespace, r.CredentialsStack, err)
 		}
 		args.KeySet, args.SigningKey = sharedKeys(ref, r.CredentialsStack)
 	case r.APIKey.IsSet():
@@ -44,7 +44,7 @@ func Credentials(ctx *pulumi.Context, s *settings.Stack, name string, redisPassw
 // sharedKeys reads the credentials stack's key set and signing key, failing
 // with what to do when the stack is missing or not deployed yet.
 func sharedKeys(ref *stackref.Ref, stack string) (pulumi.StringMapOutput, pulumi.StringOutput) {
-	key := settings.Namespace + ":credentialsStack"
+	key := stackconfig.Namespace + ":credentialsStack"
 	missing := func(out string) error {
 		return fmt.Errorf("%s is %q, but that stack has no output %q: deploy the credentials stack before the regions (lkinfra up --stack %s), or correct %s",
 			key, stack, out, stack, key)
@@ -78,7 +78,7 @@ func sharedKeys(ref *stackref.Ref, stack string) (pulumi.StringMapOutput, pulumi
 }
 
 // RecordingsArgs is the recordings store every cloud declares.
-func RecordingsArgs(s *settings.Stack) components.RecordingsArgs {
+func RecordingsArgs(s *stackconfig.Stack) components.RecordingsArgs {
 	r := s.Region
 	return components.RecordingsArgs{
 		CDN:            r.Recordings.CDN,
@@ -92,7 +92,7 @@ func RecordingsArgs(s *settings.Stack) components.RecordingsArgs {
 
 // MediaClusterArgs is the LiveKit cluster contract filled from settings;
 // drainSeconds is the cloud's drain bound (Fargate caps it at 120 s).
-func MediaClusterArgs(s *settings.Stack, config pulumi.StringInput, drainSeconds int) components.MediaClusterArgs {
+func MediaClusterArgs(s *stackconfig.Stack, config pulumi.StringInput, drainSeconds int) components.MediaClusterArgs {
 	r := s.Region
 	return components.MediaClusterArgs{
 		Image:            r.Image,
@@ -113,7 +113,7 @@ func MediaClusterArgs(s *settings.Stack, config pulumi.StringInput, drainSeconds
 
 // TURNTLSPort is the node port the TURN/TLS load balancer forwards to, 0
 // when TURN/TLS is off.
-func TURNTLSPort(r *settings.Region) int {
+func TURNTLSPort(r *stackconfig.Region) int {
 	if !r.TURNTLS {
 		return 0
 	}
@@ -122,7 +122,7 @@ func TURNTLSPort(r *settings.Region) int {
 
 // TURNURL is the TURN/TLS ICE server URL LiveKit advertises to clients
 // (turns:<name>:443?transport=tcp), for the stack outputs.
-func TURNURL(r *settings.Region) string {
+func TURNURL(r *stackconfig.Region) string {
 	return "turns:" + r.TURNHostname + ":443?transport=tcp"
 }
 
@@ -131,7 +131,7 @@ func TURNURL(r *settings.Region) string {
 // secret. redisTLS says how nodes verify the cache (TLS is always on; a CA
 // file where the cache uses a private CA); its address and password are
 // filled in here. cloudRegion labels the nodes.
-func RenderConfig(s *settings.Stack, cloudRegion string, creds *components.Credentials, redisAddress, redisPassword pulumi.StringOutput, redisTLS livekit.Redis) pulumi.StringOutput {
+func RenderConfig(s *stackconfig.Stack, cloudRegion string, creds *components.Credentials, redisAddress, redisPassword pulumi.StringOutput, redisTLS livekit.Redis) pulumi.StringOutput {
 	r := s.Region
 	return pulumi.All(creds.Keys, redisAddress, redisPassword).ApplyT(func(v []any) (string, error) {
 		redis := redisTLS
@@ -155,7 +155,7 @@ func RenderConfig(s *settings.Stack, cloudRegion string, creds *components.Crede
 // turn is the region's TURN server. TLS always ends at the load balancer in
 // front of the nodes (external_tls): every cloud's certificate service holds
 // the TURN name's certificate, none reaches the pod.
-func turn(r *settings.Region) livekit.TURN {
+func turn(r *stackconfig.Region) livekit.TURN {
 	if !r.TURNEnabled() {
 		return livekit.TURN{}
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // CostTags are the region's cost-allocation tags (AWS, Azure) or labels
@@ -16,7 +16,7 @@ import (
 // Values follow the GCP label rule in every cloud (lowercase letters,
 // digits, - and _, at most 63 characters) so that one report reads the
 // same for every cloud.
-func CostTags(s *settings.Stack, region string) map[string]string {
+func CostTags(s *stackconfig.Stack, region string) map[string]string {
 	var owner string
 	switch {
 	case s.Region != nil:

@@ -9,7 +9,7 @@ import (
 
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // planWithConfig evaluates aws-prod with some bare keys changed.
@@ -82,7 +82,7 @@ func TestTargetGroupToleratesRedisOutage(t *testing.T) {
 func TestRedisOutageToleranceValidated(t *testing.T) {
 	for _, bad := range []string{"10", "5000", "a minute"} {
 		_, err := planWithConfig(map[string]string{"awsRedisOutageToleranceSeconds": bad})
-		var se *settings.Error
+		var se *stackconfig.Error
 		if !errors.As(err, &se) {
 			t.Fatalf("awsRedisOutageToleranceSeconds=%q: err %v, want a settings error", bad, err)
 		}

@@ -12,7 +12,7 @@ import (
 
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 func cluster(t *testing.T, p *plan.Plan) *plan.Resource {
@@ -389,8 +389,8 @@ func TestAKSAPIAccessConfig(t *testing.T) {
 			"livekit-infra:maxNodes", []string{"16", "at most 15", "/28 public IP prefix"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := settings.Parse("azure-asia", settings.Raw{Values: variantConfig(variant{set: tc.set}).Config})
-			var se *settings.Error
+			_, err := stackconfig.Parse("azure-asia", stackconfig.Raw{Values: variantConfig(variant{set: tc.set}).Config})
+			var se *stackconfig.Error
 			if !errors.As(err, &se) || len(se.Problems) != 1 || se.Problems[0].Key != tc.key {
 				t.Fatalf("want one problem on %s, got %v", tc.key, err)
 			}
@@ -401,15 +401,15 @@ func TestAKSAPIAccessConfig(t *testing.T) {
 			}
 		})
 	}
-	if _, err := settings.Parse("azure-asia", settings.Raw{Values: variantConfig(variant{set: map[string]string{
+	if _, err := stackconfig.Parse("azure-asia", stackconfig.Raw{Values: variantConfig(variant{set: map[string]string{
 		"azureApiAuthorizedIpRanges": "[]", "azureAllowPublicApi": "true", "maxNodes": "40"}}).Config}); err != nil {
 		t.Errorf("the explicit opt-in: %v", err)
 	}
-	if w := settings.ExposureWarnings(variantConfig(variants["sizing"]).Config); len(w) != 1 || w[0].Key != "livekit-infra:azureAllowPublicApi" ||
+	if w := stackconfig.ExposureWarnings(variantConfig(variants["sizing"]).Config); len(w) != 1 || w[0].Key != "livekit-infra:azureAllowPublicApi" ||
 		!strings.Contains(w[0].Text, "AKS API server accepts connections from any address") {
 		t.Errorf("opt-in warnings %v", w)
 	}
-	if w := settings.ExposureWarnings(asiaStack.Config(nil).Config); len(w) != 0 {
+	if w := stackconfig.ExposureWarnings(asiaStack.Config(nil).Config); len(w) != 0 {
 		t.Errorf("azure-asia warns %v", w)
 	}
 }

@@ -16,8 +16,8 @@ import (
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 const (
@@ -98,7 +98,7 @@ const (
 func asiaRules(t *testing.T) (observability.Region, observability.RuleFile) {
 	t.Helper()
 	sc := asiaStack.Config(nil)
-	s, err := settings.Parse(sc.Stack, settings.Raw{Values: sc.Config, Secret: map[string]bool{}})
+	s, err := stackconfig.Parse(sc.Stack, stackconfig.Raw{Values: sc.Config, Secret: map[string]bool{}})
 	if err != nil {
 		t.Fatal(err)
 	}

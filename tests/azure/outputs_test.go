@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 func TestOutputs(t *testing.T) {
@@ -105,10 +105,10 @@ func TestAzureConfigErrors(t *testing.T) {
 	}}
 	sc := variantConfig(bad)
 	sc.Config["azure-native:location"] = "South East Asia"
-	_, err := settings.Parse("azure-asia", settings.Raw{Values: sc.Config, Secret: map[string]bool{}})
-	var se *settings.Error
+	_, err := stackconfig.Parse("azure-asia", stackconfig.Raw{Values: sc.Config, Secret: map[string]bool{}})
+	var se *stackconfig.Error
 	if !errors.As(err, &se) {
-		t.Fatalf("error %v, want *settings.Error", err)
+		t.Fatalf("error %v, want *stackconfig.Error", err)
 	}
 	wantKeys := []string{
 		"livekit-infra:azureVnetCidr", "livekit-infra:azureServiceCidr", "livekit-infra:azureKubernetesVersion",
@@ -130,7 +130,7 @@ func TestAzureConfigErrors(t *testing.T) {
 
 	// The service range must not overlap the VNet.
 	overlap := variantConfig(variant{set: map[string]string{"azureServiceCidr": "10.20.128.0/20"}})
-	_, err = settings.Parse("azure-asia", settings.Raw{Values: overlap.Config})
+	_, err = stackconfig.Parse("azure-asia", stackconfig.Raw{Values: overlap.Config})
 	if !errors.As(err, &se) || len(se.Problems) != 1 || se.Problems[0].Key != "livekit-infra:azureServiceCidr" ||
 		!strings.Contains(se.Problems[0].Allowed, "must not overlap azureVnetCidr 10.20.0.0/16") {
 		t.Errorf("an overlapping service CIDR: %v", err)
@@ -141,23 +141,23 @@ func TestAzureConfigErrors(t *testing.T) {
 	// planning"): a /20 holds 16 nodes, fewer than 20 LiveKit nodes plus the
 	// system pool and the upgrade surge.
 	small := variantConfig(variant{set: map[string]string{"azurePodCidr": "10.244.0.0/20", "maxNodes": "20", "azureApiAuthorizedIpRanges": "[]", "azureAllowPublicApi": "true"}})
-	_, err = settings.Parse("azure-asia", settings.Raw{Values: small.Config})
+	_, err = stackconfig.Parse("azure-asia", stackconfig.Raw{Values: small.Config})
 	if !errors.As(err, &se) || len(se.Problems) != 1 || se.Problems[0].Key != "livekit-infra:azurePodCidr" ||
 		!strings.Contains(se.Problems[0].Allowed, "holds 16 node /24s but 24 nodes") {
 		t.Errorf("a /20 pod CIDR for 20 nodes: %v", err)
 	}
-	if _, err := settings.Parse("azure-asia", settings.Raw{Values: variantConfig(variant{set: map[string]string{"azureVnetCidr": "10.20.0.0/20", "maxNodes": "100", "azureApiAuthorizedIpRanges": "[]", "azureAllowPublicApi": "true"}}).Config}); err != nil {
+	if _, err := stackconfig.Parse("azure-asia", stackconfig.Raw{Values: variantConfig(variant{set: map[string]string{"azureVnetCidr": "10.20.0.0/20", "maxNodes": "100", "azureApiAuthorizedIpRanges": "[]", "azureAllowPublicApi": "true"}}).Config}); err != nil {
 		t.Errorf("a /20 VNet holds 100 nodes (pods are not in the VNet): %v", err)
 	}
 
 	// The committed stack file parses, with the documented defaults.
-	s, err := settings.Parse("azure-asia", settings.Raw{Values: asiaStack.Config(nil).Config})
+	s, err := stackconfig.Parse("azure-asia", stackconfig.Raw{Values: asiaStack.Config(nil).Config})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := s.Azure
 	if a.Location != asiaLocation || a.NodeSubnet().String() != asiaNodes || a.EndpointSubnet().String() != asiaEndpoints ||
-		a.DNSServiceIP().String() != "172.20.0.10" || a.Redis != (settings.AzureRedis{SKU: "Standard", Family: "C", Capacity: 1}) ||
+		a.DNSServiceIP().String() != "172.20.0.10" || a.Redis != (stackconfig.AzureRedis{SKU: "Standard", Family: "C", Capacity: 1}) ||
 		a.VMSize != asiaVMSize || a.KubernetesVersion != asiaK8s || a.DrainSeconds != 18000 || a.SystemNodes != 2 {
 		t.Errorf("azure-asia settings %+v", a)
 	}

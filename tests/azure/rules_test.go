@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 	"github.com/livekit-infra/livekit-infra/tests/internal/apirules"
 )
 
@@ -74,7 +74,7 @@ var azureRules = []apirules.Rule{
 		Check: func(p *plan.Plan) error {
 			for _, c := range p.ByType(tCluster) {
 				v := c.InputString("kubernetesVersion")
-				for _, w := range settings.SupportWarnings(map[string]string{"livekit-infra:kind": "azure", "livekit-infra:azureKubernetesVersion": v}, time.Now()) {
+				for _, w := range stackconfig.SupportWarnings(map[string]string{"livekit-infra:kind": "azure", "livekit-infra:azureKubernetesVersion": v}, time.Now()) {
 					if w.Key == "livekit-infra:azureKubernetesVersion" && (strings.Contains(w.Text, "ended on") || strings.Contains(w.Text, "no support dates")) {
 						return fmt.Errorf("cluster %s: %s", c.Name, w)
 					}

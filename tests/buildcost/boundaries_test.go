@@ -162,7 +162,7 @@ func TestOneCloudsTestsCompileOneCloudsSDK(t *testing.T) {
 func TestCloudNeutralPackagesImportNoSDK(t *testing.T) {
 	pkgs := []string{
 		"./components", "./components/livekit", "./components/routing", "./components/observability",
-		"./stacks/settings", "./stacks/regional", "./stacks/kinds", "./internal/plan",
+		"./internal/stackconfig", "./stacks/regional", "./stacks/kinds", "./internal/plan",
 	}
 	all := deps(t, "", false, pkgs...)
 	for _, pkg := range pkgs {

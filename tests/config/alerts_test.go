@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 
@@ -47,17 +47,17 @@ func TestAlertSettingsErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			raw := settings.Raw{Values: validAWS(), Secret: map[string]bool{}}
+			raw := stackconfig.Raw{Values: validAWS(), Secret: map[string]bool{}}
 			for k, v := range tc.set {
 				raw.Values[k] = v
 			}
 			for _, k := range tc.secret {
 				raw.Secret[k] = true
 			}
-			_, err := settings.Parse("aws-prod", raw)
-			var se *settings.Error
+			_, err := stackconfig.Parse("aws-prod", raw)
+			var se *stackconfig.Error
 			if !errors.As(err, &se) {
-				t.Fatalf("Parse: %v, want a *settings.Error", err)
+				t.Fatalf("Parse: %v, want a *stackconfig.Error", err)
 			}
 			if len(se.Problems) != 1 || se.Problems[0].Key != tc.key {
 				t.Fatalf("want one problem at %s, got:\n%v", tc.key, err)
@@ -75,10 +75,10 @@ func TestAlertSettingsErrors(t *testing.T) {
 	}
 
 	// Accepted: two addresses and an https webhook (a secret).
-	raw := settings.Raw{Values: validAWS(), Secret: map[string]bool{ns + "alertWebhookUrl": true}}
+	raw := stackconfig.Raw{Values: validAWS(), Secret: map[string]bool{ns + "alertWebhookUrl": true}}
 	raw.Values[ns+"alertEmails"] = `["oncall@example.com", "sre@example.org"]`
 	raw.Values[ns+"alertWebhookUrl"] = "https://hooks.example.com/T0123/token"
-	s, err := settings.Parse("aws-prod", raw)
+	s, err := stackconfig.Parse("aws-prod", raw)
 	if err != nil {
 		t.Fatalf("valid alert settings refused: %v", err)
 	}
@@ -97,7 +97,7 @@ func TestAlertKeysOnEveryRegion(t *testing.T) {
 			raw.Values[ns+"alertEmails"] = `["oncall@example.com", "sre@example.org"]`
 			raw.Values[ns+"alertWebhookUrl"] = "https://hooks.example.com/T0123/token"
 			raw.Secret[ns+"alertWebhookUrl"] = true
-			s, err := settings.Parse(sc.Stack, raw)
+			s, err := stackconfig.Parse(sc.Stack, raw)
 			if err != nil {
 				t.Fatalf("valid alert routing refused on %s: %v", stack, err)
 			}
@@ -110,10 +110,10 @@ func TestAlertKeysOnEveryRegion(t *testing.T) {
 			raw.Values[ns+"alertWebhookUrl"] = "http://hooks.example.com/T0123/secret-token"
 			raw.Secret[ns+"alertWebhookUrl"] = true
 			raw.Values[ns+"alertRedisCpuPercent"] = "50"
-			_, err = settings.Parse(sc.Stack, raw)
-			var se *settings.Error
+			_, err = stackconfig.Parse(sc.Stack, raw)
+			var se *stackconfig.Error
 			if !errors.As(err, &se) {
-				t.Fatalf("Parse: %v, want a *settings.Error", err)
+				t.Fatalf("Parse: %v, want a *stackconfig.Error", err)
 			}
 			got := map[string]bool{}
 			for _, p := range se.Problems {

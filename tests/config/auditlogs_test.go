@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 
@@ -14,18 +14,18 @@ import (
 func TestAuditLogSettings(t *testing.T) {
 	for _, stack := range []string{"aws-prod", "gcp-eu", "azure-asia"} {
 		sc, raw := lkcheck.StackRaw(t, repoRoot, stack)
-		s, err := settings.Parse(sc.Stack, raw)
+		s, err := stackconfig.Parse(sc.Stack, raw)
 		if err != nil {
 			t.Fatalf("%s: %v", stack, err)
 		}
 		l := s.Region.Logs
-		want := settings.Logs{Flow: true}
+		want := stackconfig.Logs{Flow: true}
 		switch s.Kind {
-		case settings.KindAWS:
+		case stackconfig.KindAWS:
 			want.ALBAccess, want.CDN = true, true
-		case settings.KindGCP:
+		case stackconfig.KindGCP:
 			want.ControlPlane = true
-		case settings.KindAzure:
+		case stackconfig.KindAzure:
 			want.CDN, want.ControlPlane = true, true
 		}
 		if l != want {
@@ -61,7 +61,7 @@ func TestAuditLogSettings(t *testing.T) {
 			for k, v := range c.set {
 				raw.Values[k] = v
 			}
-			_, err := settings.Parse(sc.Stack, raw)
+			_, err := stackconfig.Parse(sc.Stack, raw)
 			if len(c.want) == 0 {
 				if err != nil {
 					t.Fatalf("refused: %v", err)

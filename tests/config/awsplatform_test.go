@@ -4,7 +4,7 @@ import (
 	"maps"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // Fargate Spot: the capacity provider strategy's keys are validated
@@ -16,7 +16,7 @@ func TestFargateSpotConfig(t *testing.T) {
 		return c
 	}
 	t.Run("off by default", func(t *testing.T) {
-		s, err := settings.Parse("aws-prod", settings.Raw{Values: validAWS()})
+		s, err := stackconfig.Parse("aws-prod", stackconfig.Raw{Values: validAWS()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -25,13 +25,13 @@ func TestFargateSpotConfig(t *testing.T) {
 		}
 	})
 	t.Run("valid strategy", func(t *testing.T) {
-		s, err := settings.Parse("aws-prod", settings.Raw{Values: with(map[string]string{
+		s, err := stackconfig.Parse("aws-prod", stackconfig.Raw{Values: with(map[string]string{
 			ns + "awsFargateSpotWeight": "3", ns + "awsFargateOnDemandBase": "3", ns + "awsFargateOnDemandWeight": "0",
 		})})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := *s.AWS.Spot, (settings.FargateSpot{OnDemandBase: 3, OnDemandWeight: 0, SpotWeight: 3}); got != want {
+		if got, want := *s.AWS.Spot, (stackconfig.FargateSpot{OnDemandBase: 3, OnDemandWeight: 0, SpotWeight: 3}); got != want {
 			t.Errorf("Spot = %+v, want %+v", got, want)
 		}
 	})
@@ -57,7 +57,7 @@ func TestFargateSpotConfig(t *testing.T) {
 			ns + "awsFargateOnDemandWeight", []string{"2", "no effect while " + ns + "awsFargateSpotWeight is 0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := settings.Parse("aws-prod", settings.Raw{Values: with(tc.set)})
+			_, err := stackconfig.Parse("aws-prod", stackconfig.Raw{Values: with(tc.set)})
 			wantOneProblem(t, err, tc.key, tc.want)
 		})
 	}
@@ -75,7 +75,7 @@ func TestAWSPlatformConfig(t *testing.T) {
 		return c
 	}
 	t.Run("eks stack parses", func(t *testing.T) {
-		s, err := settings.Parse("aws-eks", settings.Raw{Values: eks(nil)})
+		s, err := stackconfig.Parse("aws-eks", stackconfig.Raw{Values: eks(nil)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,7 @@ func TestAWSPlatformConfig(t *testing.T) {
 			ns + "awsNatGateways", []string{`"none"`, "single or perAz with awsPlatform eks"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := settings.Parse("aws-eks", settings.Raw{Values: tc.raw})
+			_, err := stackconfig.Parse("aws-eks", stackconfig.Raw{Values: tc.raw})
 			wantOneProblem(t, err, tc.key, tc.want)
 		})
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // Budget keys: each bad value is refused before any resource, naming its key.
@@ -19,7 +19,7 @@ func TestBudgetConfig(t *testing.T) {
 		maps.Copy(c, set)
 		return c
 	}
-	s, err := settings.Parse("aws-prod", settings.Raw{Values: with(nil)})
+	s, err := stackconfig.Parse("aws-prod", stackconfig.Raw{Values: with(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestBudgetConfig(t *testing.T) {
 	if b == nil || b.Amount != 500 || b.Currency != "USD" || len(b.Thresholds) != 3 || b.Thresholds[2] != 100 || b.Emails[0] != "finops@example.com" {
 		t.Fatalf("budget = %+v, want 500 USD at 50/80/100 %% to finops@example.com", b)
 	}
-	if s, _ := settings.Parse("aws-prod", settings.Raw{Values: validAWS()}); s.Region.Budget != nil {
+	if s, _ := stackconfig.Parse("aws-prod", stackconfig.Raw{Values: validAWS()}); s.Region.Budget != nil {
 		t.Errorf("budget without budgetMonthlyAmount: %+v, want none", s.Region.Budget)
 	}
 	for _, c := range []struct {
@@ -52,12 +52,12 @@ func TestBudgetConfig(t *testing.T) {
 		{"azure start date on a kind aws", "azureBudgetStartDate", map[string]string{ns + "azureBudgetStartDate": "2027-01-01"}, []string{"azureBudgetStartDate"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := settings.Parse("aws-prod", settings.Raw{Values: with(c.set)})
+			_, err := stackconfig.Parse("aws-prod", stackconfig.Raw{Values: with(c.set)})
 			wantOneProblem(t, err, ns+c.key, c.want)
 		})
 	}
 	t.Run("all at once", func(t *testing.T) {
-		_, err := settings.Parse("aws-prod", settings.Raw{Values: with(map[string]string{
+		_, err := stackconfig.Parse("aws-prod", stackconfig.Raw{Values: with(map[string]string{
 			ns + "budgetMonthlyAmount": "-1", ns + "budgetThresholds": "[2000]", ns + "budgetEmails": `["x"]`, ns + "budgetCurrency": "ABC",
 		})})
 		if err == nil {
@@ -89,18 +89,18 @@ func TestBudgetConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := settings.Parse(c.stack, settings.Raw{Values: sc.Config}); err != nil {
+			if _, err := stackconfig.Parse(c.stack, stackconfig.Raw{Values: sc.Config}); err != nil {
 				t.Fatalf("the committed stack is refused: %v", err)
 			}
 			vals := maps.Clone(sc.Config)
 			maps.Copy(vals, c.set)
-			_, err = settings.Parse(c.stack, settings.Raw{Values: vals})
+			_, err = stackconfig.Parse(c.stack, stackconfig.Raw{Values: vals})
 			wantOneProblem(t, err, ns+c.key, c.want)
 		})
 	}
 	t.Run("gcp without billing account: a plan note, no error", func(t *testing.T) {
 		vals := map[string]string{ns + "kind": "gcp", ns + "budgetMonthlyAmount": "100"}
-		ws := settings.Warnings(vals, time.Now())
+		ws := stackconfig.Warnings(vals, time.Now())
 		found := false
 		for _, w := range ws {
 			if w.Key == ns+"gcpBillingAccount" && strings.Contains(w.Text, "no GCP budget is created") {
@@ -111,7 +111,7 @@ func TestBudgetConfig(t *testing.T) {
 			t.Errorf("no plan note for the skipped GCP budget: %v", ws)
 		}
 		vals[ns+"gcpBillingAccount"] = "012345-6789AB-CDEF01"
-		if ws := settings.BudgetWarnings(vals); len(ws) != 0 {
+		if ws := stackconfig.BudgetWarnings(vals); len(ws) != 0 {
 			t.Errorf("note with a billing account: %v", ws)
 		}
 	})

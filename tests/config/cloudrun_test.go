@@ -9,7 +9,7 @@ import (
 	"github.com/livekit/livekit-server/pkg/routing/selector"
 	"github.com/livekit/protocol/livekit"
 
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 
@@ -36,7 +36,7 @@ func TestCloudRunRefused(t *testing.T) {
 			for k, v := range c.set {
 				raw.Values[k] = v
 			}
-			_, err := settings.Parse(sc.Stack, raw)
+			_, err := stackconfig.Parse(sc.Stack, raw)
 			if len(c.want) == 0 {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -79,7 +79,7 @@ func TestCloudRunNodeWouldHostRooms(t *testing.T) {
 			if picked.Id != cloudRun.Id {
 				t.Fatalf("selector %q picked %s; the verdict assumes LiveKit would place the room on the idle media-less node", conf.NodeSelector.Kind, picked.Id)
 			}
-			if !strings.Contains(settings.CloudRunVerdict, conf.NodeSelector.Kind) {
+			if !strings.Contains(stackconfig.CloudRunVerdict, conf.NodeSelector.Kind) {
 				t.Errorf("the verdict does not name this region's node selector %q", conf.NodeSelector.Kind)
 			}
 		})

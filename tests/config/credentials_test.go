@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 func validCredentials() map[string]string {
@@ -62,14 +62,14 @@ func TestCredentialsConfigErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			raw := settings.Raw{Values: c.base(), Secret: map[string]bool{}}
+			raw := stackconfig.Raw{Values: c.base(), Secret: map[string]bool{}}
 			for k, v := range c.set {
 				raw.Values[k] = v
 			}
 			for _, k := range c.secret {
 				raw.Secret[k] = true
 			}
-			_, err := settings.Parse("test", raw)
+			_, err := stackconfig.Parse("test", raw)
 			wantOneProblem(t, err, c.key, c.want)
 			if strings.Contains(err.Error(), strings.Repeat("s", 31)) {
 				t.Errorf("error leaks the secret:\n%v", err)
@@ -79,7 +79,7 @@ func TestCredentialsConfigErrors(t *testing.T) {
 }
 
 func TestCredentialsDefaults(t *testing.T) {
-	s, err := settings.Parse("credentials", settings.Raw{Values: validCredentials()})
+	s, err := stackconfig.Parse("credentials", stackconfig.Raw{Values: validCredentials()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestCredentialsDefaults(t *testing.T) {
 	// signs until apiSigningKey names the new one.
 	raw := validCredentials()
 	raw[ns+"apiKeys"] = `["APIlivekit1", "APIlivekit2"]`
-	s, err = settings.Parse("credentials", settings.Raw{Values: raw})
+	s, err = stackconfig.Parse("credentials", stackconfig.Raw{Values: raw})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestCredentialsDefaults(t *testing.T) {
 		t.Errorf("adding a key switched the signing key to %s; token servers must switch only when told", s.Credentials.SigningKey)
 	}
 	raw[ns+"apiSigningKey"] = "APIlivekit2"
-	if s, err = settings.Parse("credentials", settings.Raw{Values: raw}); err != nil || s.Credentials.SigningKey != "APIlivekit2" {
+	if s, err = stackconfig.Parse("credentials", stackconfig.Raw{Values: raw}); err != nil || s.Credentials.SigningKey != "APIlivekit2" {
 		t.Errorf("apiSigningKey APIlivekit2: %v, %+v", err, s)
 	}
 }

@@ -1,11 +1,11 @@
 // Package config tests the configuration model and the LiveKit config it
 // renders:
 //
-//   - stacks/settings: every kind of bad value is reported with its full key,
+//   - internal/stackconfig: every kind of bad value is reported with its full key,
 //     the value and what is allowed, all problems together; the committed
 //     stack files parse with the documented defaults; secure: values stay
 //     secret (settings_test.go, fuzz_test.go).
-//   - Pulumi.yaml's config block agrees with settings.Keys; regenerate it after
+//   - Pulumi.yaml's config block agrees with stackconfig.Keys; regenerate it after
 //     adding keys with `go test ./tests/config -run TestPulumiYAML -update`
 //     (pulumiyaml_test.go).
 //   - components/livekit.Render output, including the real config of every

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 
@@ -56,7 +56,7 @@ func TestEgressSettings(t *testing.T) {
 			for k, v := range c.set {
 				raw.Values[k] = v
 			}
-			s, err := settings.Parse(sc.Stack, raw)
+			s, err := stackconfig.Parse(sc.Stack, raw)
 			if c.want.key == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // fuzzKeys are the keys FuzzParse varies: the ones with the most parsing
@@ -39,7 +39,7 @@ func namedKey(key string) bool {
 	if !ok || name == "" {
 		return false
 	}
-	return nsName == settings.Namespace || slices.Contains(providerNamespaces, nsName)
+	return nsName == stackconfig.Namespace || slices.Contains(providerNamespaces, nsName)
 }
 
 func FuzzParse(f *testing.F) {
@@ -56,7 +56,7 @@ func FuzzParse(f *testing.F) {
 		for i, v := range []string{kind, domain, hostname, media, turn, minNodes, cidr, zones, cpu, mem, region, apiSecret} {
 			values[fuzzKeys[i]] = v
 		}
-		raw := settings.Raw{Values: values, Secret: map[string]bool{}}
+		raw := stackconfig.Raw{Values: values, Secret: map[string]bool{}}
 		if secret {
 			raw.Secret[ns+"apiSecret"] = true
 			raw.Secret[ns+"apiKey"] = true
@@ -66,17 +66,17 @@ func FuzzParse(f *testing.F) {
 			values[ns+extraKey] = extraVal
 		}
 
-		s, err := settings.Parse("fuzz", raw)
+		s, err := stackconfig.Parse("fuzz", raw)
 		if err != nil {
 			if s != nil {
 				t.Fatalf("Parse returned a stack and an error")
 			}
-			var se *settings.Error
+			var se *stackconfig.Error
 			if !errors.As(err, &se) {
-				t.Fatalf("error is %T, not *settings.Error: %v", err, err)
+				t.Fatalf("error is %T, not *stackconfig.Error: %v", err, err)
 			}
 			if len(se.Problems) == 0 {
-				t.Fatalf("*settings.Error without problems")
+				t.Fatalf("*stackconfig.Error without problems")
 			}
 			for _, p := range se.Problems {
 				if !namedKey(p.Key) {
@@ -96,7 +96,7 @@ func FuzzParse(f *testing.F) {
 		}
 		// Accepted: the result must be usable as is.
 		switch s.Kind {
-		case settings.KindAWS, settings.KindGCP, settings.KindAzure:
+		case stackconfig.KindAWS, stackconfig.KindGCP, stackconfig.KindAzure:
 			r := s.Region
 			if r == nil {
 				t.Fatalf("regional kind %s without Region", s.Kind)
@@ -116,14 +116,14 @@ func FuzzParse(f *testing.F) {
 			if r.APISecret.IsSet() != r.APIKey.IsSet() {
 				t.Errorf("accepted only one of apiKey/apiSecret")
 			}
-		case settings.KindGlobal:
+		case stackconfig.KindGlobal:
 		default:
 			t.Fatalf("accepted kind %q", s.Kind)
 		}
 		if s.Domain == "" || s.ZoneID == "" {
 			t.Errorf("accepted an empty domain or zone id: %+v", s)
 		}
-		if s.Kind == settings.KindAWS {
+		if s.Kind == stackconfig.KindAWS {
 			a := s.AWS
 			if a == nil {
 				t.Fatalf("aws kind without AWS section")

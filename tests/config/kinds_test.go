@@ -3,7 +3,7 @@ package config
 import (
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // A key another kind reads, or a key spelled in the wrong case, would be
@@ -39,7 +39,7 @@ func TestKeysOfOtherKindsAndWrongCase(t *testing.T) {
 			for k, v := range c.set {
 				raw[k] = v
 			}
-			_, err := settings.Parse("aws-prod", settings.Raw{Values: raw})
+			_, err := stackconfig.Parse("aws-prod", stackconfig.Raw{Values: raw})
 			if len(c.want) == 0 {
 				if err != nil {
 					t.Fatalf("a default value was refused: %v", err)
@@ -54,11 +54,11 @@ func TestKeysOfOtherKindsAndWrongCase(t *testing.T) {
 // Every renamed key points at a key that exists, and no current key is
 // also listed as a former name.
 func TestRenamedKeysPointAtKeys(t *testing.T) {
-	for old, to := range settings.RenamedKeys {
-		if _, ok := settings.KeyByName(to); !ok {
+	for old, to := range stackconfig.RenamedKeys {
+		if _, ok := stackconfig.KeyByName(to); !ok {
 			t.Errorf("%s was renamed to %s, which is not a key", old, to)
 		}
-		if _, ok := settings.KeyByName(old); ok {
+		if _, ok := stackconfig.KeyByName(old); ok {
 			t.Errorf("%s is both a key and a former name", old)
 		}
 	}

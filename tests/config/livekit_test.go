@@ -15,7 +15,7 @@ import (
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 const testSecret = "s3cr3t-0123456789abcdefghijklmnopqrstuv" // 39 characters
@@ -265,7 +265,7 @@ func strictParse(t testing.TB, body string) *lkconfig.Config {
 
 // checkStackConfig compares LiveKit's view of a stack's config with the
 // stack's settings.
-func checkStackConfig(t testing.TB, conf *lkconfig.Config, s *settings.Stack) {
+func checkStackConfig(t testing.TB, conf *lkconfig.Config, s *stackconfig.Stack) {
 	t.Helper()
 	r := s.Region
 	eq := func(what string, got, want any) {
@@ -285,11 +285,11 @@ func checkStackConfig(t testing.TB, conf *lkconfig.Config, s *settings.Stack) {
 		eq("rtc.udp_port", conf.RTC.UDPPort.Start, 0)
 	}
 	switch s.Kind {
-	case settings.KindAWS:
+	case stackconfig.KindAWS:
 		eq("region", conf.Region, s.AWS.Region)
-	case settings.KindGCP:
+	case stackconfig.KindGCP:
 		eq("region", conf.Region, s.GCP.Region)
-	case settings.KindAzure:
+	case stackconfig.KindAzure:
 		eq("region", conf.Region, s.Azure.Location)
 	}
 	eq("node_selector.kind", conf.NodeSelector.Kind, "sysload")
@@ -324,9 +324,9 @@ func checkStackConfig(t testing.TB, conf *lkconfig.Config, s *settings.Stack) {
 	}
 	if conf.Redis.TLS != nil {
 		switch ca := conf.Redis.TLS.CACertFile; {
-		case s.Kind == settings.KindAWS && ca != "":
+		case s.Kind == stackconfig.KindAWS && ca != "":
 			t.Errorf("redis.tls.ca_cert_file = %q; ElastiCache uses public roots", ca)
-		case s.Kind == settings.KindGCP && !strings.HasPrefix(ca, "/"):
+		case s.Kind == stackconfig.KindGCP && !strings.HasPrefix(ca, "/"):
 			t.Errorf("redis.tls.ca_cert_file = %q; Memorystore's private CA must be given as a file", ca)
 		}
 	}

@@ -14,34 +14,34 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"gopkg.in/yaml.v3"
 
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
-var update = flag.Bool("update", false, "rewrite the config block of Pulumi.yaml from settings.Keys")
+var update = flag.Bool("update", false, "rewrite the config block of Pulumi.yaml from stackconfig.Keys")
 
 var projectFile = filepath.Join(repoRoot, "Pulumi.yaml")
 
 // declared reports whether a key belongs in Pulumi.yaml. Optional secrets
 // are left out on purpose: the CLI requires every declared key without a
 // default, and a secret cannot have a plain default, so declaring them would
-// make them mandatory (see the comment in Pulumi.yaml and settings.Keys).
-func declared(k settings.Key) bool { return !(k.Secret && k.Default == nil) }
+// make them mandatory (see the comment in Pulumi.yaml and stackconfig.Keys).
+func declared(k stackconfig.Key) bool { return !(k.Secret && k.Default == nil) }
 
 // itemsType is the Pulumi element type of an array key.
-func itemsType(k settings.Key) string {
+func itemsType(k stackconfig.Key) string {
 	if k.Items != "" {
 		return k.Items
 	}
 	return "string"
 }
 
-// configBlock renders Pulumi.yaml's `config:` block from settings.Keys, in
+// configBlock renders Pulumi.yaml's `config:` block from stackconfig.Keys, in
 // Keys order.
 func configBlock(t *testing.T) string {
 	t.Helper()
 	scalar := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
 	block := &yaml.Node{Kind: yaml.MappingNode}
-	for _, k := range settings.Keys {
+	for _, k := range stackconfig.Keys {
 		if !declared(k) {
 			continue
 		}
@@ -127,8 +127,8 @@ func TestPulumiYAML(t *testing.T) {
 	if err := yaml.Unmarshal(data, &proj); err != nil {
 		t.Fatalf("%s: %v", projectFile, err)
 	}
-	if proj.Name != settings.Namespace {
-		t.Errorf("project name = %q, want %q (the config namespace)", proj.Name, settings.Namespace)
+	if proj.Name != stackconfig.Namespace {
+		t.Errorf("project name = %q, want %q (the config namespace)", proj.Name, stackconfig.Namespace)
 	}
 	var runtime string
 	switch proj.Runtime.Kind {
@@ -159,7 +159,7 @@ func TestPulumiYAML(t *testing.T) {
 		decls[name] = proj.Config.Content[i+1]
 	}
 	var wantNames []string
-	for _, k := range settings.Keys {
+	for _, k := range stackconfig.Keys {
 		if !declared(k) {
 			if _, ok := decls[k.Name]; ok {
 				t.Errorf("%s is an optional secret and must not be declared in Pulumi.yaml: the CLI would make it mandatory", k.Name)
@@ -198,11 +198,11 @@ func TestPulumiYAML(t *testing.T) {
 			switch f {
 			case "type", "description", "default", "items":
 			default:
-				t.Errorf("%s declares %q, which settings.Keys does not model", k.Name, f)
+				t.Errorf("%s declares %q, which stackconfig.Keys does not model", k.Name, f)
 			}
 		}
 		if d.Type != k.Type {
-			t.Errorf("%s: type %q, settings.Keys says %q", k.Name, d.Type, k.Type)
+			t.Errorf("%s: type %q, stackconfig.Keys says %q", k.Name, d.Type, k.Type)
 		}
 		if k.Type == "array" {
 			if fmt.Sprint(d.Items) != fmt.Sprint(map[string]any{"type": itemsType(k)}) {
@@ -212,24 +212,24 @@ func TestPulumiYAML(t *testing.T) {
 			t.Errorf("%s: items on a %s key", k.Name, k.Type)
 		}
 		if d.Description != k.Description {
-			t.Errorf("%s: description %q, settings.Keys says %q", k.Name, d.Description, k.Description)
+			t.Errorf("%s: description %q, stackconfig.Keys says %q", k.Name, d.Description, k.Description)
 		}
 		hasDefault := strings.Contains(strings.Join(fields, ","), "default")
 		if (k.Default != nil) != hasDefault {
-			t.Errorf("%s: default declared %v, settings.Keys default %#v", k.Name, hasDefault, k.Default)
+			t.Errorf("%s: default declared %v, stackconfig.Keys default %#v", k.Name, hasDefault, k.Default)
 		} else if k.Default != nil && !reflect.DeepEqual(normalize(t, k.Default), d.Default) {
-			t.Errorf("%s: default %#v, settings.Keys says %#v", k.Name, d.Default, k.Default)
+			t.Errorf("%s: default %#v, stackconfig.Keys says %#v", k.Name, d.Default, k.Default)
 		}
 	}
 	if strings.Join(got, ",") != strings.Join(wantNames, ",") {
-		t.Errorf("declared keys (in order) differ from settings.Keys:\n got %v\nwant %v", got, wantNames)
+		t.Errorf("declared keys (in order) differ from stackconfig.Keys:\n got %v\nwant %v", got, wantNames)
 	}
 
 	// Then the exact text, so that the file is what -update writes.
 	if block != want {
-		t.Errorf("the config block of %s is not what settings.Keys generates; run\n  go test ./tests/config -run TestPulumiYAML -update\n--- got\n%s--- want\n%s", projectFile, block, want)
+		t.Errorf("the config block of %s is not what stackconfig.Keys generates; run\n  go test ./tests/config -run TestPulumiYAML -update\n--- got\n%s--- want\n%s", projectFile, block, want)
 	}
-	if !strings.Contains(head, "name: "+settings.Namespace+"\n") {
+	if !strings.Contains(head, "name: "+stackconfig.Namespace+"\n") {
 		t.Errorf("the header above config: lost the project name")
 	}
 	_ = tail

@@ -10,14 +10,14 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 
 // repoRoot is the project directory (Pulumi.yaml and the stack files).
 const repoRoot = "../.."
 
-const ns = settings.Namespace + ":"
+const ns = stackconfig.Namespace + ":"
 
 // validAWS is the smallest valid aws config: everything else defaults.
 func validAWS() map[string]string {
@@ -29,13 +29,13 @@ func validAWS() map[string]string {
 	}
 }
 
-// problems returns the *settings.Error inside err, failing the test when err
+// problems returns the *stackconfig.Error inside err, failing the test when err
 // is not one.
-func problems(t *testing.T, err error) []settings.Problem {
+func problems(t *testing.T, err error) []stackconfig.Problem {
 	t.Helper()
-	var se *settings.Error
+	var se *stackconfig.Error
 	if !errors.As(err, &se) {
-		t.Fatalf("error is %T, want *settings.Error: %v", err, err)
+		t.Fatalf("error is %T, want *stackconfig.Error: %v", err, err)
 	}
 	return se.Problems
 }
@@ -59,11 +59,11 @@ func wantOneProblem(t *testing.T, err error, key string, want []string) {
 }
 
 func TestValidBaseConfig(t *testing.T) {
-	s, err := settings.Parse("aws-prod", settings.Raw{Values: validAWS()})
+	s, err := stackconfig.Parse("aws-prod", stackconfig.Raw{Values: validAWS()})
 	if err != nil {
 		t.Fatalf("the base config of TestInvalidConfig must be valid: %v", err)
 	}
-	if s.Kind != settings.KindAWS || s.AWS == nil || s.Region == nil {
+	if s.Kind != stackconfig.KindAWS || s.AWS == nil || s.Region == nil {
 		t.Fatalf("parsed %+v, want an aws stack with Region and AWS sections", s)
 	}
 }
@@ -314,7 +314,7 @@ func TestInvalidConfig(t *testing.T) {
 		}
 		seen[tc.name] = true
 		t.Run(tc.name, func(t *testing.T) {
-			raw := settings.Raw{Values: validAWS(), Secret: map[string]bool{}}
+			raw := stackconfig.Raw{Values: validAWS(), Secret: map[string]bool{}}
 			for _, k := range tc.unset {
 				delete(raw.Values, k)
 			}
@@ -324,16 +324,16 @@ func TestInvalidConfig(t *testing.T) {
 			for _, k := range tc.secret {
 				raw.Secret[k] = true
 			}
-			s, err := settings.Parse("aws-prod", raw)
+			s, err := stackconfig.Parse("aws-prod", raw)
 			if err == nil {
 				t.Fatalf("Parse accepted the config: %+v", s)
 			}
 			if s != nil {
 				t.Errorf("Parse returned a stack along with the error")
 			}
-			var se *settings.Error
+			var se *stackconfig.Error
 			if !errors.As(err, &se) {
-				t.Fatalf("error is %T, want *settings.Error: %v", err, err)
+				t.Fatalf("error is %T, want *stackconfig.Error: %v", err, err)
 			}
 			if se.Stack != "aws-prod" {
 				t.Errorf("Error.Stack = %q, want aws-prod", se.Stack)
@@ -367,7 +367,7 @@ func TestInvalidConfig(t *testing.T) {
 // TestAllErrorsReportedTogether: independent mistakes are reported in one
 // error, so a user fixes them in one round.
 func TestAllErrorsReportedTogether(t *testing.T) {
-	raw := settings.Raw{Values: validAWS()}
+	raw := stackconfig.Raw{Values: validAWS()}
 	mistakes := map[string]string{
 		ns + "minNodes":                "0",
 		ns + "logLevel":                "loud",
@@ -382,7 +382,7 @@ func TestAllErrorsReportedTogether(t *testing.T) {
 		raw.Values[k] = v
 	}
 	delete(raw.Values, "aws:region")
-	_, err := settings.Parse("aws-prod", raw)
+	_, err := stackconfig.Parse("aws-prod", raw)
 	ps := problems(t, err)
 	got := map[string]int{}
 	for _, p := range ps {
@@ -411,7 +411,7 @@ func TestAllErrorsReportedTogether(t *testing.T) {
 // not set takes the documented defaults.
 func TestValidConfigDefaults(t *testing.T) {
 	sc, raw := lkcheck.StackRaw(t, repoRoot, "aws-prod")
-	s, err := settings.Parse(sc.Stack, raw)
+	s, err := stackconfig.Parse(sc.Stack, raw)
 	if err != nil {
 		t.Fatalf("Pulumi.aws-prod.yaml: %v", err)
 	}
@@ -421,7 +421,7 @@ func TestValidConfigDefaults(t *testing.T) {
 		got, want any
 	}{
 		{"name", s.Name, "aws-prod"},
-		{"kind", s.Kind, settings.KindAWS},
+		{"kind", s.Kind, stackconfig.KindAWS},
 		{"domain", s.Domain, "example.com"},
 		{"zoneId", s.ZoneID, "Z0123456789EXAMPLE"},
 		{"hostname", r.Hostname, "aws-prod.example.com"},
@@ -443,13 +443,13 @@ func TestValidConfigDefaults(t *testing.T) {
 		{"emptyTimeout", r.EmptyTimeout, 300},
 		{"logLevel", r.LogLevel, "info"},
 		{"logRetentionDays", r.LogRetentionDays, 30},
-		{"recordings", r.Recordings, settings.Recordings{CDN: true, TransitionDays: 30, ExpireDays: 365}},
+		{"recordings", r.Recordings, stackconfig.Recordings{CDN: true, TransitionDays: 30, ExpireDays: 365}},
 		{"apiKey set", r.APIKey.IsSet(), false},
 		{"apiSecret set", r.APISecret.IsSet(), false},
 		{"region", a.Region, "us-west-2"},
 		{"vpcCidr", a.VpcCIDR.String(), "10.0.0.0/16"},
 		{"zones", len(a.AvailabilityZones), 0},
-		{"natGateways", a.NATGateways, settings.NATNone},
+		{"natGateways", a.NATGateways, stackconfig.NATNone},
 		{"taskCpu", a.TaskCPU, 2048},
 		{"taskMemory", a.TaskMemory, 4096},
 		{"drainSeconds", a.DrainSeconds, 120},
@@ -474,7 +474,7 @@ func TestValidConfigDefaults(t *testing.T) {
 		t.Errorf("an aws stack has other kinds' sections: %+v", s)
 	}
 
-	// The same defaults must come from settings.Keys alone (no Pulumi.yaml):
+	// The same defaults must come from stackconfig.Keys alone (no Pulumi.yaml):
 	// Pulumi.yaml only repeats them.
 	v := validAWS()
 	v[ns+"credentialsStack"] = r.CredentialsStack  // the stack file's choice, not a default
@@ -483,7 +483,7 @@ func TestValidConfigDefaults(t *testing.T) {
 	v[ns+"budgetMonthlyAmount"] = fmt.Sprint(r.Budget.Amount)
 	v[ns+"budgetEmails"] = `["` + strings.Join(r.Budget.Emails, `","`) + `"]`
 	v[ns+"owner"] = r.Owner
-	s2, err := settings.Parse("aws-prod", settings.Raw{Values: v})
+	s2, err := stackconfig.Parse("aws-prod", stackconfig.Raw{Values: v})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -495,7 +495,7 @@ func TestValidConfigDefaults(t *testing.T) {
 	}
 	s2.Region.Budget, r.Budget = nil, nil
 	if fmt.Sprintf("%+v %+v", *s2.Region, *s2.AWS) != fmt.Sprintf("%+v %+v", *s.Region, *s.AWS) {
-		t.Errorf("defaults differ between settings.Keys and Pulumi.yaml + stack file:\n%+v %+v\n%+v %+v", *s2.Region, *s2.AWS, *r, *a)
+		t.Errorf("defaults differ between stackconfig.Keys and Pulumi.yaml + stack file:\n%+v %+v\n%+v %+v", *s2.Region, *s2.AWS, *r, *a)
 	}
 }
 
@@ -527,15 +527,15 @@ func TestSecureValuesArePlaceholders(t *testing.T) {
 	}
 	sc, raw := lkcheck.StackRaw(t, dir, "secure")
 	for _, k := range []string{"apiKey", "apiSecret", "redisPassword"} {
-		if !raw.Secret[ns+k] || raw.Values[ns+k] != settings.Placeholder {
-			t.Errorf("%s: loaded as %q (secret %v), want the placeholder %q, secret", k, raw.Values[ns+k], raw.Secret[ns+k], settings.Placeholder)
+		if !raw.Secret[ns+k] || raw.Values[ns+k] != stackconfig.Placeholder {
+			t.Errorf("%s: loaded as %q (secret %v), want the placeholder %q, secret", k, raw.Values[ns+k], raw.Secret[ns+k], stackconfig.Placeholder)
 		}
 	}
-	s, err := settings.Parse(sc.Stack, raw)
+	s, err := stackconfig.Parse(sc.Stack, raw)
 	if err != nil {
 		t.Fatalf("a stack with secure: values must parse offline: %v", err)
 	}
-	secrets := map[string]settings.Secret{
+	secrets := map[string]stackconfig.Secret{
 		"apiKey": s.Region.APIKey, "apiSecret": s.Region.APISecret, "redisPassword": s.AWS.Redis.Password,
 	}
 	for name, v := range secrets {
@@ -565,14 +565,14 @@ func TestSecureValuesArePlaceholders(t *testing.T) {
 
 	// The same values in plain text are refused, and the error does not
 	// repeat them.
-	plain := settings.Raw{Values: map[string]string{}, Secret: map[string]bool{}}
+	plain := stackconfig.Raw{Values: map[string]string{}, Secret: map[string]bool{}}
 	for k, v := range raw.Values {
 		plain.Values[k] = v
 	}
 	plain.Values[ns+"apiKey"] = "APIplainkey"
 	plain.Values[ns+"apiSecret"] = strings.Repeat("s", 40)
 	plain.Values[ns+"redisPassword"] = strings.Repeat("x", 20)
-	_, err = settings.Parse(sc.Stack, plain)
+	_, err = stackconfig.Parse(sc.Stack, plain)
 	ps := problems(t, err)
 	if len(ps) != 3 {
 		t.Errorf("want 3 problems (one per plain-text secret), got %d:\n%v", len(ps), err)
@@ -600,11 +600,11 @@ func TestCommittedStacksParse(t *testing.T) {
 		stack := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), "Pulumi."), ".yaml")
 		t.Run(stack, func(t *testing.T) {
 			sc, raw := lkcheck.StackRaw(t, repoRoot, stack)
-			s, err := settings.Parse(sc.Stack, raw)
+			s, err := stackconfig.Parse(sc.Stack, raw)
 			if err != nil {
 				t.Fatalf("%s: %v", m, err)
 			}
-			if want := settings.Kind(raw.Values[ns+"kind"]); s.Kind != want {
+			if want := stackconfig.Kind(raw.Values[ns+"kind"]); s.Kind != want {
 				t.Errorf("kind = %q, want %q", s.Kind, want)
 			}
 			if s.Region != nil {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 
@@ -18,7 +18,7 @@ var turnStacks = []string{"aws-prod", "aws-eks", "gcp-eu", "azure-asia"}
 func TestTURNValidationOnEveryPlatform(t *testing.T) {
 	for _, stack := range turnStacks {
 		sc, raw := lkcheck.StackRaw(t, repoRoot, stack)
-		s, err := settings.Parse(sc.Stack, raw)
+		s, err := stackconfig.Parse(sc.Stack, raw)
 		if err != nil {
 			t.Fatalf("%s: %v", stack, err)
 		}
@@ -45,7 +45,7 @@ func TestTURNValidationOnEveryPlatform(t *testing.T) {
 			t.Run(stack+"/"+tc.name, func(t *testing.T) {
 				values := maps.Clone(raw.Values)
 				maps.Copy(values, tc.set)
-				_, err := settings.Parse(sc.Stack, settings.Raw{Values: values, Secret: raw.Secret})
+				_, err := stackconfig.Parse(sc.Stack, stackconfig.Raw{Values: values, Secret: raw.Secret})
 				if err == nil {
 					t.Fatal("accepted; want a config error")
 				}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // withAPICredentials returns a copy of sc with the API key and secret set as
@@ -20,8 +20,8 @@ func withAPICredentials(sc *plan.StackConfig, key, secret string) *plan.StackCon
 	}
 	out.SecretKeys = append(out.SecretKeys, sc.SecretKeys...)
 	// A region with its own key reads no credentials stack.
-	delete(out.Config, settings.Namespace+":credentialsStack")
-	for k, v := range map[string]string{settings.Namespace + ":apiKey": key, settings.Namespace + ":apiSecret": secret} {
+	delete(out.Config, stackconfig.Namespace+":credentialsStack")
+	for k, v := range map[string]string{stackconfig.Namespace + ":apiKey": key, stackconfig.Namespace + ":apiSecret": secret} {
 		out.Config[k] = v
 		if !out.IsSecret(k) {
 			out.SecretKeys = append(out.SecretKeys, k)
@@ -46,7 +46,7 @@ func TestShortAPISecretIsAConfigError(t *testing.T) {
 						t.Fatalf("a %d-character API secret was accepted; want a config error", n)
 					}
 					msg := err.Error()
-					for _, want := range []string{settings.Namespace + ":apiSecret", fmt.Sprint(livekit.MinSecretLength), fmt.Sprintf("has %d characters", n)} {
+					for _, want := range []string{stackconfig.Namespace + ":apiSecret", fmt.Sprint(livekit.MinSecretLength), fmt.Sprintf("has %d characters", n)} {
 						if !strings.Contains(msg, want) {
 							t.Errorf("error does not mention %q:\n%s", want, msg)
 						}
@@ -54,12 +54,12 @@ func TestShortAPISecretIsAConfigError(t *testing.T) {
 					if strings.Contains(msg, secret) {
 						t.Errorf("the error message contains the secret value:\n%s", msg)
 					}
-					var cfgErr *settings.Error
+					var cfgErr *stackconfig.Error
 					if !errors.As(err, &cfgErr) {
-						t.Fatalf("error is %T, want the program's *settings.Error:\n%s", err, msg)
+						t.Fatalf("error is %T, want the program's *stackconfig.Error:\n%s", err, msg)
 					}
-					if len(cfgErr.Problems) != 1 || cfgErr.Problems[0].Key != settings.Namespace+":apiSecret" {
-						t.Errorf("problems = %v, want exactly one, for %s:apiSecret", cfgErr.Problems, settings.Namespace)
+					if len(cfgErr.Problems) != 1 || cfgErr.Problems[0].Key != stackconfig.Namespace+":apiSecret" {
+						t.Errorf("problems = %v, want exactly one, for %s:apiSecret", cfgErr.Problems, stackconfig.Namespace)
 					}
 					if p == nil {
 						t.Fatal("plan.Evaluate returned no plan")
@@ -88,7 +88,7 @@ func TestShortAPISecretIsAConfigError(t *testing.T) {
 					t.Fatalf("LiveKit config (%s): %v", rs.Config.Where, err)
 				}
 				if k, s := configKeys(t, parseConfig(t, rendered)); k != key || s != secret {
-					t.Errorf("rendered keys are not the configured %s:apiKey/apiSecret", settings.Namespace)
+					t.Errorf("rendered keys are not the configured %s:apiKey/apiSecret", stackconfig.Namespace)
 				}
 			})
 		})

@@ -44,9 +44,9 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 	"github.com/livekit-infra/livekit-infra/tests/internal/route53"
 )
 
@@ -752,8 +752,8 @@ type globalRegionRef struct{ Name, Stack string }
 func globalRegionRefs(t *testing.T, sc *plan.StackConfig) []globalRegionRef {
 	t.Helper()
 	var refs []globalRegionRef
-	if err := json.Unmarshal([]byte(sc.Config[settings.Namespace+":globalRegions"]), &refs); err != nil {
-		t.Fatalf("%s:globalRegions of stack %s: %v", settings.Namespace, globalStack, err)
+	if err := json.Unmarshal([]byte(sc.Config[stackconfig.Namespace+":globalRegions"]), &refs); err != nil {
+		t.Fatalf("%s:globalRegions of stack %s: %v", stackconfig.Namespace, globalStack, err)
 	}
 	if len(refs) < 2 {
 		t.Fatalf("stack %s lists %d regions", globalStack, len(refs))

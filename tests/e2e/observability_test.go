@@ -28,8 +28,8 @@ import (
 	"time"
 
 	"github.com/livekit-infra/livekit-infra/components/observability"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 const (
@@ -219,7 +219,7 @@ func TestCentralPrometheusSeesEveryRegion(t *testing.T) {
 	var launched []*liveKitNode
 	for _, rs := range regionStacks {
 		reg := inspectRegion(t, rs)
-		s, err := settings.Parse(rs.Stack, settings.Raw{Values: loadStack(t, rs.Stack).Config, Secret: map[string]bool{}})
+		s, err := stackconfig.Parse(rs.Stack, stackconfig.Raw{Values: loadStack(t, rs.Stack).Config, Secret: map[string]bool{}})
 		if err != nil {
 			t.Fatalf("settings of %s: %v", rs.Stack, err)
 		}

@@ -28,12 +28,12 @@ import (
 
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
 	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
 	gcpstack "github.com/livekit-infra/livekit-infra/stacks/gcp"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // repoRoot holds Pulumi.yaml and the Pulumi.<stack>.yaml files (go test runs
@@ -562,10 +562,10 @@ func globalRoute53Checks(p *plan.Plan) ([]healthCheck, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := func(k string) string { return sc.Config[settings.Namespace+":"+k] }
+	key := func(k string) string { return sc.Config[stackconfig.Namespace+":"+k] }
 	var regions []struct{ Name, Stack string }
 	if err := json.Unmarshal([]byte(key("globalRegions")), &regions); err != nil {
-		return nil, fmt.Errorf("%s:globalRegions of stack %s: %v", settings.Namespace, globalStack, err)
+		return nil, fmt.Errorf("%s:globalRegions of stack %s: %v", stackconfig.Namespace, globalStack, err)
 	}
 	var opts []plan.Option
 	listed := false
@@ -585,7 +585,7 @@ func globalRoute53Checks(p *plan.Plan) ([]healthCheck, error) {
 		}))
 	}
 	if !listed {
-		return nil, fmt.Errorf("stack %s does not list region stack %s in %s:globalRegions", globalStack, p.Stack, settings.Namespace)
+		return nil, fmt.Errorf("stack %s does not list region stack %s in %s:globalRegions", globalStack, p.Stack, stackconfig.Namespace)
 	}
 	gp, err := plan.Evaluate(sc, globalstack.Program, opts...)
 	if err != nil {

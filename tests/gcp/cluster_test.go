@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 func TestGKECluster(t *testing.T) {
@@ -224,13 +224,13 @@ func TestGKEControlPlaneAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := settings.ExposureWarnings(sc.Config); len(w) != 0 {
+	if w := stackconfig.ExposureWarnings(sc.Config); len(w) != 0 {
 		t.Errorf("gcp-eu warns %v", w)
 	}
 	for k, v := range openCfg {
 		sc.Config[k] = v
 	}
-	if w := settings.ExposureWarnings(sc.Config); len(w) != 1 || !strings.Contains(w[0].String(), "livekit-infra:gcpAllowPublicApi = true: the GKE control plane's public endpoint accepts connections from any address") {
+	if w := stackconfig.ExposureWarnings(sc.Config); len(w) != 1 || !strings.Contains(w[0].String(), "livekit-infra:gcpAllowPublicApi = true: the GKE control plane's public endpoint accepts connections from any address") {
 		t.Errorf("opt-in warnings %v", w)
 	}
 }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 const tRules = "kubernetes:monitoring.googleapis.com/v1:Rules"
@@ -58,7 +58,7 @@ func TestManagedPrometheusRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := settings.Parse(sc.Stack, settings.Raw{Values: sc.Config, Secret: map[string]bool{}})
+	s, err := stackconfig.Parse(sc.Stack, stackconfig.Raw{Values: sc.Config, Secret: map[string]bool{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func gcpEURules(t *testing.T) observability.RuleFile {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := settings.Parse(sc.Stack, settings.Raw{Values: sc.Config, Secret: map[string]bool{}})
+	s, err := stackconfig.Parse(sc.Stack, stackconfig.Raw{Values: sc.Config, Secret: map[string]bool{}})
 	if err != nil {
 		t.Fatal(err)
 	}

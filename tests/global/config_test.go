@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 const regionsKey = "livekit-infra:globalRegions"
@@ -16,7 +16,7 @@ func TestCommittedGlobalConfigIsTheGuideDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := s.Global
-	if s.Kind != settings.KindGlobal || s.GlobalHostname != globalHost || s.Domain != "example.com" || s.ZoneID != "Z0123456789EXAMPLE" {
+	if s.Kind != stackconfig.KindGlobal || s.GlobalHostname != globalHost || s.Domain != "example.com" || s.ZoneID != "Z0123456789EXAMPLE" {
 		t.Fatalf("stack: kind %s host %s domain %s zone %s", s.Kind, s.GlobalHostname, s.Domain, s.ZoneID)
 	}
 	var stacks []string
@@ -42,12 +42,12 @@ func TestCommittedGlobalConfigIsTheGuideDefault(t *testing.T) {
 
 func TestGlobalKeysApplyOnlyToGlobal(t *testing.T) {
 	n := 0
-	for _, k := range settings.Keys {
+	for _, k := range stackconfig.Keys {
 		if !strings.HasPrefix(k.Name, "global") || k.Name == "globalHostname" {
 			continue
 		}
 		n++
-		if !reflect.DeepEqual(k.Kinds, []settings.Kind{settings.KindGlobal}) {
+		if !reflect.DeepEqual(k.Kinds, []stackconfig.Kind{stackconfig.KindGlobal}) {
 			t.Errorf("%s applies to %v, want only global", k.Name, k.Kinds)
 		}
 		if k.Default == nil {
@@ -57,7 +57,7 @@ func TestGlobalKeysApplyOnlyToGlobal(t *testing.T) {
 	if n < 8 {
 		t.Errorf("%d global keys", n)
 	}
-	k, _ := settings.KeyByName("globalRegions")
+	k, _ := stackconfig.KeyByName("globalRegions")
 	if k.Type != "array" || k.Items != "object" {
 		t.Errorf("globalRegions declared as %s of %q, want array of object", k.Type, k.Items)
 	}

@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
@@ -101,25 +101,25 @@ func mustGlobal(t *testing.T, overrides map[string]string) *plan.Plan {
 }
 
 // parseGlobal validates the global stack's config with overrides.
-func parseGlobal(t *testing.T, overrides map[string]string) (*settings.Stack, error) {
+func parseGlobal(t *testing.T, overrides map[string]string) (*stackconfig.Stack, error) {
 	t.Helper()
 	sc := globalConfig(t, overrides)
-	raw := settings.Raw{Values: sc.Config, Secret: map[string]bool{}}
-	return settings.Parse(sc.Stack, raw)
+	raw := stackconfig.Raw{Values: sc.Config, Secret: map[string]bool{}}
+	return stackconfig.Parse(sc.Stack, raw)
 }
 
 // problems returns the config problems of err (fails if err is not a
-// *settings.Error).
-func problems(t *testing.T, err error) []settings.Problem {
+// *stackconfig.Error).
+func problems(t *testing.T, err error) []stackconfig.Problem {
 	t.Helper()
-	var se *settings.Error
+	var se *stackconfig.Error
 	if !errors.As(err, &se) {
-		t.Fatalf("want *settings.Error, got %T: %v", err, err)
+		t.Fatalf("want *stackconfig.Error, got %T: %v", err, err)
 	}
 	return se.Problems
 }
 
-func hasProblem(ps []settings.Problem, key, contains string) bool {
+func hasProblem(ps []stackconfig.Problem, key, contains string) bool {
 	for _, p := range ps {
 		if p.Key == key && strings.Contains(p.String(), contains) {
 			return true
@@ -142,7 +142,7 @@ func regionsJSON(t *testing.T, regions ...map[string]any) string {
 
 func defaultRegions() []map[string]any {
 	var out []map[string]any
-	for _, r := range settings.DefaultGlobalRegions {
+	for _, r := range stackconfig.DefaultGlobalRegions {
 		m := map[string]any{}
 		for k, v := range r.(map[string]any) {
 			m[k] = v

@@ -17,8 +17,8 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 const repoRoot = "../.."
@@ -55,7 +55,7 @@ func stackRegion(t *testing.T, stack string) observability.Region {
 	if err != nil {
 		t.Fatalf("LoadStackConfig(%s): %v", stack, err)
 	}
-	s, err := settings.Parse(sc.Stack, settings.Raw{Values: sc.Config, Secret: map[string]bool{}})
+	s, err := stackconfig.Parse(sc.Stack, stackconfig.Raw{Values: sc.Config, Secret: map[string]bool{}})
 	if err != nil {
 		t.Fatalf("settings of %s: %v", stack, err)
 	}

@@ -21,8 +21,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 	"github.com/livekit-infra/livekit-infra/tests/policy/rules"
 )
 
@@ -103,15 +103,15 @@ func load(t *testing.T, stack string, v variant) *plan.StackConfig {
 		t.Fatal(err)
 	}
 	for k, val := range v.set {
-		sc.Config[settings.Namespace+":"+k] = val
+		sc.Config[stackconfig.Namespace+":"+k] = val
 	}
 	for _, k := range v.secret {
-		sc.SecretKeys = append(sc.SecretKeys, settings.Namespace+":"+k)
+		sc.SecretKeys = append(sc.SecretKeys, stackconfig.Namespace+":"+k)
 	}
 	return sc
 }
 
-func kindOf(sc *plan.StackConfig) string { return sc.Config[settings.Namespace+":kind"] }
+func kindOf(sc *plan.StackConfig) string { return sc.Config[stackconfig.Namespace+":kind"] }
 
 var (
 	regionalMu    sync.Mutex
@@ -142,14 +142,14 @@ func regionalPlan(t *testing.T, stack string) (*plan.Plan, error) {
 // referenced regional stacks, as `lkinfra plan` does.
 func stackRefs(t *testing.T, sc *plan.StackConfig) []plan.Option {
 	t.Helper()
-	raw := settings.Raw{Values: map[string]string{}, Secret: map[string]bool{}}
+	raw := stackconfig.Raw{Values: map[string]string{}, Secret: map[string]bool{}}
 	for k, v := range sc.Config {
 		raw.Values[k] = v
 	}
 	for _, k := range sc.SecretKeys {
 		raw.Secret[k] = true
 	}
-	s, err := settings.Parse(sc.Stack, raw)
+	s, err := stackconfig.Parse(sc.Stack, raw)
 	if err != nil || s.Global == nil {
 		t.Fatalf("global stack %s: %v", sc.Stack, err)
 	}

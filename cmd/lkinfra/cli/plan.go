@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // planNow is the day pinned versions are checked against (tests move it).
@@ -59,10 +59,10 @@ func runPlan(args []string, e env) int {
 		return exitError
 	}
 	// Pinned platform versions expire silently: name every one that is past
-	// its end of support or within settings.WarnDays of it (offline, from
-	// stacks/settings/support.go); and every control plane left open to
-	// any address by an explicit opt-in (stacks/settings/exposure.go).
-	for _, w := range settings.Warnings(sc.Config, planNow()) {
+	// its end of support or within stackconfig.WarnDays of it (offline, from
+	// internal/stackconfig/support.go); and every control plane left open to
+	// any address by an explicit opt-in (internal/stackconfig/exposure.go).
+	for _, w := range stackconfig.Warnings(sc.Config, planNow()) {
 		fmt.Fprintf(e.stderr, "lkinfra plan: warning: %s\n", w)
 	}
 	// A global stack reads its regions through StackReferences: answer

@@ -9,9 +9,9 @@ import (
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/credentials"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
 )
 
 // stackReferences answers the StackReferences of a global stack offline.
@@ -23,8 +23,8 @@ import (
 // answered by plan.Evaluate.
 // notes says which stacks were answered how. Other stacks get no options.
 func stackReferences(dir string, sc *plan.StackConfig, program func(*pulumi.Context) (pulumi.Map, error)) (opts []plan.Option, notes []string) {
-	s, err := settings.Parse(sc.Stack, rawConfig(sc))
-	if err != nil || s.Kind != settings.KindGlobal || s.Global == nil {
+	s, err := stackconfig.Parse(sc.Stack, rawConfig(sc))
+	if err != nil || s.Kind != stackconfig.KindGlobal || s.Global == nil {
 		return nil, nil
 	}
 	for _, r := range s.Global.Regions {
@@ -52,8 +52,8 @@ func stackReferences(dir string, sc *plan.StackConfig, program func(*pulumi.Cont
 	return opts, notes
 }
 
-func rawConfig(sc *plan.StackConfig) settings.Raw {
-	raw := settings.Raw{Values: map[string]string{}, Secret: map[string]bool{}}
+func rawConfig(sc *plan.StackConfig) stackconfig.Raw {
+	raw := stackconfig.Raw{Values: map[string]string{}, Secret: map[string]bool{}}
 	for k, v := range sc.Config {
 		raw.Values[k] = v
 	}
@@ -67,13 +67,13 @@ func rawConfig(sc *plan.StackConfig) settings.Raw {
 // be derived from its config alone, and the fingerprint of the key set of
 // its credentials stack, planned from its stack file in dir.
 func synthesizedOutputs(dir string, sc *plan.StackConfig) map[string]any {
-	ns := settings.Namespace + ":"
+	ns := stackconfig.Namespace + ":"
 	kind := sc.Config[ns+"kind"]
 	domain := strings.ToLower(sc.Config[ns+"domain"])
 	hostname := strings.ToLower(sc.Config[ns+"hostname"])
 	global := strings.ToLower(sc.Config[ns+"globalHostname"])
 	var fingerprint any
-	if s, err := settings.Parse(sc.Stack, rawConfig(sc)); err == nil {
+	if s, err := stackconfig.Parse(sc.Stack, rawConfig(sc)); err == nil {
 		global = s.GlobalHostname
 		if s.Region != nil {
 			hostname = s.Region.Hostname

@@ -8,18 +8,18 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/stackref"
 )
 
 // fakeRegions plans aws stacks (outputs derived from config) and fails for
 // every other kind, like a kind that is not implemented yet.
 func fakeRegions(ctx *pulumi.Context) (pulumi.Map, error) {
-	s, err := settings.FromContext(ctx)
+	s, err := stackconfig.FromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if s.Kind != settings.KindAWS {
+	if s.Kind != stackconfig.KindAWS {
 		return nil, errors.New("kind " + string(s.Kind) + " is not implemented yet")
 	}
 	h := s.Region.Hostname
@@ -34,7 +34,7 @@ func fakeRegions(ctx *pulumi.Context) (pulumi.Map, error) {
 // the AWS SDK; tests/e2e plans the real one through the CLI): it reads each
 // configured region's url through a StackReference, as that program does.
 func readRegions(ctx *pulumi.Context) (pulumi.Map, error) {
-	s, err := settings.FromContext(ctx)
+	s, err := stackconfig.FromContext(ctx)
 	if err != nil {
 		return nil, err
 	}

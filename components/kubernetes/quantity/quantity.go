@@ -1,7 +1,7 @@
 // Package quantity parses the Kubernetes resource quantities this product
 // accepts for the LiveKit pod: CPU as whole or decimal cores ("3", "3.5") or
 // millicores ("3500m"), memory in Mi or Gi ("6144Mi", "8Gi"). It is the one
-// home of that rule for the config model (stacks/settings) and the shared
+// home of that rule for the config model (internal/stackconfig) and the shared
 // workload (components/kubernetes), and imports no SDK.
 package quantity
 

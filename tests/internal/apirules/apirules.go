@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // Rule is one cloud API constraint.
@@ -56,13 +56,13 @@ func Run(t *testing.T, rules []Rule, real *plan.Plan, evaluate func(set map[stri
 			}
 			if r.BrokenConfig != nil {
 				_, err := evaluate(r.BrokenConfig)
-				var se *settings.Error
+				var se *stackconfig.Error
 				if !errors.As(err, &se) {
 					t.Fatalf("config %v: err %v, want a settings error before any resource", r.BrokenConfig, err)
 				}
 				found := false
 				for _, pr := range se.Problems {
-					if pr.Key == settings.Namespace+":"+r.WantKey {
+					if pr.Key == stackconfig.Namespace+":"+r.WantKey {
 						found = true
 						t.Logf("broken config caught: %s", pr)
 					}

@@ -21,14 +21,14 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/stacks/settings"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
-const ns = settings.Namespace + ":"
+const ns = stackconfig.Namespace + ":"
 
 // StackRaw loads a stack the way `lkinfra plan` does and hands its config
 // to the model.
-func StackRaw(t testing.TB, dir, stack string) (*plan.StackConfig, settings.Raw) {
+func StackRaw(t testing.TB, dir, stack string) (*plan.StackConfig, stackconfig.Raw) {
 	t.Helper()
 	sc, err := plan.LoadStackConfig(dir, stack)
 	if err != nil {
@@ -38,7 +38,7 @@ func StackRaw(t testing.TB, dir, stack string) (*plan.StackConfig, settings.Raw)
 	for _, k := range sc.SecretKeys {
 		secret[k] = true
 	}
-	return sc, settings.Raw{Values: sc.Config, Secret: secret}
+	return sc, stackconfig.Raw{Values: sc.Config, Secret: secret}
 }
 
 // ConfigSource returns a stack's rendered LiveKit config (the
@@ -158,7 +158,7 @@ func mapValue(m *yaml.Node, key string) *yaml.Node {
 type Variant struct {
 	Name     string // file name part: "committed" or "options"
 	Config   *plan.StackConfig
-	Settings *settings.Stack
+	Settings *stackconfig.Stack
 }
 
 // Variants returns the committed stack and the same stack with muxed media,
@@ -167,7 +167,7 @@ type Variant struct {
 func Variants(t testing.TB, repoRoot, stack string) []Variant {
 	t.Helper()
 	sc, raw := StackRaw(t, repoRoot, stack)
-	committed, err := settings.Parse(sc.Stack, raw)
+	committed, err := stackconfig.Parse(sc.Stack, raw)
 	if err != nil {
 		t.Fatalf("%s: %v", stack, err)
 	}
@@ -182,13 +182,13 @@ func Variants(t testing.TB, repoRoot, stack string) []Variant {
 		ns + "logLevel":            "debug",
 		// A region that brings its own key instead of the shared set.
 		ns + "credentialsStack": "",
-		ns + "apiKey":           settings.Placeholder,
-		ns + "apiSecret":        settings.Placeholder,
+		ns + "apiKey":           stackconfig.Placeholder,
+		ns + "apiSecret":        stackconfig.Placeholder,
 	} {
 		osc.Config[k] = v
 	}
 	osc.SecretKeys = append(append([]string(nil), osc.SecretKeys...), ns+"apiKey", ns+"apiSecret")
-	options, err := settings.Parse(osc.Stack, settings.Raw{Values: osc.Config, Secret: map[string]bool{ns + "apiKey": true, ns + "apiSecret": true}})
+	options, err := stackconfig.Parse(osc.Stack, stackconfig.Raw{Values: osc.Config, Secret: map[string]bool{ns + "apiKey": true, ns + "apiSecret": true}})
 	if err != nil {
 		t.Fatalf("%s with options: %v", stack, err)
 	}

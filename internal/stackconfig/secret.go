@@ -1,4 +1,4 @@
-package settings
+package stackconfig
 
 import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -27,4 +27,4 @@ func (s Secret) Output() pulumi.StringOutput {
 func (s Secret) String() string { return "[secret]" }
 
 // GoString keeps %#v from printing the value.
-func (s Secret) GoString() string { return "settings.Secret{[secret]}" }
+func (s Secret) GoString() string { return "stackconfig.Secret{[secret]}" }

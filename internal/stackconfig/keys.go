@@ -7,7 +7,7 @@
 //
 // Keys is the single source of truth for key names, types, defaults and
 // descriptions: Pulumi.yaml's config block is checked against it by a test.
-package settings
+package stackconfig
 
 // Namespace is the Pulumi project name and config namespace.
 const Namespace = "livekit-infra"

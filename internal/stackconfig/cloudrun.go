@@ -1,4 +1,4 @@
-package settings
+package stackconfig
 
 // gcpPlatformKeys pick where a gcp region's LiveKit nodes run. GKE is the
 // only platform: Cloud Run is refused with the reasons (README, "Why not

@@ -1,4 +1,4 @@
-package settings
+package stackconfig
 
 import (
 	"fmt"
@@ -44,7 +44,7 @@ type Region struct {
 	APISecret        Secret
 	Media            livekit.MediaPorts
 	// TURNUDPPort is the TURN/UDP port (0: off); TURNTLS puts TURN/TLS on
-	// 443 of TURNHostname in front of the nodes' TURNTLSPort (stacks/settings/turn.go).
+	// 443 of TURNHostname in front of the nodes' TURNTLSPort (internal/stackconfig/turn.go).
 	TURNUDPPort      int
 	TURNTLS          bool
 	TURNHostname     string

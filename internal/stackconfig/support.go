@@ -1,4 +1,4 @@
-package settings
+package stackconfig
 
 import (
 	"fmt"
@@ -170,7 +170,7 @@ func SupportWarnings(values map[string]string, now time.Time) []SupportWarning {
 			switch days := int(s.End.Sub(today).Hours() / 24); {
 			case s.End.IsZero():
 				if today.Sub(s.Checked) > recheckAfter {
-					warn(fmt.Sprintf("%s: no end of support known as of %s; re-check %s and update stacks/settings/support.go", s.What, s.Checked.Format("2006-01-02"), s.Source))
+					warn(fmt.Sprintf("%s: no end of support known as of %s; re-check %s and update internal/stackconfig/support.go", s.What, s.Checked.Format("2006-01-02"), s.Source))
 				}
 			case days < 0:
 				warn(fmt.Sprintf("%s ended on %s%s%s (source: %s)", s.What, s.End.Format("2006-01-02"), est, note, s.Source))
@@ -179,7 +179,7 @@ func SupportWarnings(values map[string]string, now time.Time) []SupportWarning {
 			}
 		}
 		if !found {
-			warn(fmt.Sprintf("no support dates for %s in stacks/settings/support.go: add its end of support and source before deploying it", unit))
+			warn(fmt.Sprintf("no support dates for %s in internal/stackconfig/support.go: add its end of support and source before deploying it", unit))
 		}
 	}
 	return out
