@@ -15,7 +15,7 @@ import (
 // NAME=VALUE).
 type Assumptions struct {
 	// Usage are monthly quantities by name (see UsageHelp). mediaEgressGB
-	// is derived: participantHours x egressGBPerParticipantHour.
+	// and turnDataGB are derived from participantHours while negative.
 	Usage map[string]float64 `json:"usage"`
 	// ParticipantHours is the month's participant-hours.
 	ParticipantHours float64 `json:"participantHours"`
@@ -23,24 +23,34 @@ type Assumptions struct {
 	EgressGBPerParticipantHour float64 `json:"egressGBPerParticipantHour"`
 	// ParticipantsPerNode overrides the benchmark-derived figure when > 0.
 	ParticipantsPerNode float64 `json:"participantsPerNode,omitempty"`
+	// TURNRelayShare is the share of participant-hours relayed over
+	// TURN/TLS (0-1); TURNGBPerRelayedParticipantHour is what one relayed
+	// participant sends and receives through the TURN load balancer an
+	// hour. Together they derive turnDataGB, which every cloud's TURN/TLS
+	// path is priced by (AWS NLB capacity units, GCP proxy data processing,
+	// the AKS load balancer's data processed).
+	TURNRelayShare                  float64 `json:"turnRelayShare"`
+	TURNGBPerRelayedParticipantHour float64 `json:"turnGBPerRelayedParticipantHour"`
 }
 
 // UsageHelp describes each usage assumption and its default.
 var UsageHelp = map[string]string{
-	"participantHours":           "participant-hours a month (drives mediaEgressGB)",
-	"egressGBPerParticipantHour": "GB a participant receives an hour: 1.5 Mbit/s of video and audio down = 0.675",
-	"participantsPerNode":        "participants a node carries at cpuTarget (default: from LiveKit's published 720p-meeting benchmark)",
-	"albLcu":                     "average AWS ALB load balancer capacity units (signaling is light: 1)",
-	"nlbNlcu":                    "average AWS NLB capacity units of the TURN/TLS listener (a TLS NLCU is 1 GB an hour processed, 25 new or 3,000 open connections: relayed media drives it; 1)",
-	"cdnEgressGB":                "GB of recordings served through the CDN a month",
-	"metricSamples10M":           "millions of Prometheus samples a region's managed Prometheus ingests a month, in tens of millions (about 10 LiveKit nodes x 300 series every 30 s: 30)",
-	"storageGB":                  "GB of recordings (and logs) stored on average over the month",
-	"logsGB":                     "GB of logs ingested a month (and retained, on AWS)",
-	"flowLogsGB":                 "GB of VPC/VNet flow logs a month",
-	"natDataGB":                  "GB through NAT a month",
-	"containerInsightsGB":        "GB of ECS Container Insights performance events a month",
-	"lbDataGB":                   "GB through the Azure Standard Load Balancer a month (signaling)",
-	"mediaEgressGB":              "GB of media sent to participants a month (= participantHours x egressGBPerParticipantHour unless set)",
+	"participantHours":                "participant-hours a month (drives mediaEgressGB and turnDataGB)",
+	"egressGBPerParticipantHour":      "GB a participant receives an hour: 1.5 Mbit/s of video and audio down = 0.675",
+	"participantsPerNode":             "participants a node carries at cpuTarget (default: from LiveKit's published 720p-meeting benchmark)",
+	"albLcu":                          "average AWS ALB load balancer capacity units (signaling is light: 1)",
+	"cdnEgressGB":                     "GB of recordings served through the CDN a month",
+	"metricSamples10M":                "millions of Prometheus samples a region's managed Prometheus ingests a month, in tens of millions (about 10 LiveKit nodes x 300 series every 30 s: 30)",
+	"storageGB":                       "GB of recordings (and logs) stored on average over the month",
+	"logsGB":                          "GB of logs ingested a month (and retained, on AWS)",
+	"flowLogsGB":                      "GB of VPC/VNet flow logs a month",
+	"natDataGB":                       "GB through NAT a month",
+	"containerInsightsGB":             "GB of ECS Container Insights performance events a month",
+	"lbDataGB":                        "GB through the Azure Standard Load Balancer a month (signaling)",
+	"mediaEgressGB":                   "GB of media sent to participants a month (= participantHours x egressGBPerParticipantHour unless set)",
+	"turnRelayShare":                  "share of participant-hours relayed over TURN/TLS on 443, 0-1 (clients behind firewalls that only let TLS out; a guess, not a measurement: set your own from the relay candidates your clients select)",
+	"turnGBPerRelayedParticipantHour": "GB a relayed participant sends and receives through the TURN/TLS load balancer an hour (load balancers bill both directions): 1.5 Mbit/s down + 1.5 Mbit/s up = 1.35",
+	"turnDataGB":                      "GB through the TURN/TLS load balancer a month, priced on every cloud's TURN path (= participantHours x turnRelayShare x turnGBPerRelayedParticipantHour unless set)",
 }
 
 // DefaultAssumptions are the defaults printed with every estimate.
@@ -48,7 +58,6 @@ func DefaultAssumptions() Assumptions {
 	return Assumptions{
 		Usage: map[string]float64{
 			"albLcu":              1,
-			"nlbNlcu":             1,
 			"cdnEgressGB":         100,
 			"storageGB":           100,
 			"logsGB":              10,
@@ -58,9 +67,12 @@ func DefaultAssumptions() Assumptions {
 			"lbDataGB":            10,
 			"metricSamples10M":    30,
 			"mediaEgressGB":       -1, // derived
+			"turnDataGB":          -1, // derived
 		},
-		ParticipantHours:           10000,
-		EgressGBPerParticipantHour: 0.675,
+		ParticipantHours:                10000,
+		EgressGBPerParticipantHour:      0.675,
+		TURNRelayShare:                  0.05,
+		TURNGBPerRelayedParticipantHour: 1.35,
 	}
 }
 
@@ -76,6 +88,13 @@ func (a *Assumptions) Set(name string, v float64) error {
 		a.EgressGBPerParticipantHour = v
 	case "participantsPerNode":
 		a.ParticipantsPerNode = v
+	case "turnRelayShare":
+		if v > 1 {
+			return fmt.Errorf("assumption turnRelayShare=%v: a share of the participant-hours, must be between 0 and 1", v)
+		}
+		a.TURNRelayShare = v
+	case "turnGBPerRelayedParticipantHour":
+		a.TURNGBPerRelayedParticipantHour = v
 	default:
 		if _, ok := a.Usage[name]; !ok {
 			return fmt.Errorf("unknown assumption %q (known: %s)", name, strings.Join(sortedKeys(UsageHelp), ", "))
@@ -86,10 +105,21 @@ func (a *Assumptions) Set(name string, v float64) error {
 }
 
 func (a Assumptions) usage(name string) float64 {
-	if name == "mediaEgressGB" && a.Usage[name] < 0 {
-		return a.ParticipantHours * a.EgressGBPerParticipantHour
+	if a.Usage[name] < 0 {
+		switch name {
+		case "mediaEgressGB":
+			return a.ParticipantHours * a.EgressGBPerParticipantHour
+		case "turnDataGB":
+			return a.ParticipantHours * a.TURNRelayShare * a.TURNGBPerRelayedParticipantHour
+		}
 	}
 	return a.Usage[name]
+}
+
+// derived reports whether a usage assumption is computed from the
+// participant-hours (it scales with them in the per-participant figure).
+func (a Assumptions) derived(name string) bool {
+	return (name == "mediaEgressGB" || name == "turnDataGB") && a.Usage[name] < 0
 }
 
 // Pair is a monthly amount at minNodes and at maxNodes.
@@ -287,7 +317,9 @@ func (c *Catalog) perParticipant(p *plan.Plan, o Options, nodes int) *PerPartici
 	full := o
 	full.Assumptions = o.Assumptions.clone()
 	full.Assumptions.ParticipantHours = pp.ParticipantHours
+	// Both follow the participant-hours carried at full load.
 	full.Assumptions.Usage["mediaEgressGB"] = -1
+	full.Assumptions.Usage["turnDataGB"] = -1
 	full.noPerParticipant = true
 	e := c.Estimate(p, full)
 	pp.Monthly = e.Total.Max

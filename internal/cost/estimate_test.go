@@ -75,9 +75,10 @@ func TestAWSPrices(t *testing.T) {
 	near(t, "ElastiCache", monthly(t, e, "redis").Max, 94.90)
 	// ALB: 730 x $0.0225 + 1 LCU x 730 x $0.008 + 3 public IPs x 730 x $0.005 = $33.215.
 	near(t, "ALB", monthly(t, e, "alb").Min, 16.425+5.84+10.95)
-	// TURN/TLS NLB: 730 x $0.0225 + 1 NLCU x 730 x $0.006 + 3 public IPs x 730 x $0.005 = $31.755.
-	near(t, "NLB", monthly(t, e, "nlb").Min, 16.425+4.38+10.95)
-	near(t, "total at minNodes", e.Total.Min, 3*730*0.09874+33.30+94.90+33.215+31.755)
+	// TURN/TLS NLB: 730 x $0.0225 + 675 GB relayed (10,000 ph x 0.05 x 1.35 GB)
+	// x 1 NLCU-hour per GB x $0.006 + 3 public IPs x 730 x $0.005 = $31.425.
+	near(t, "NLB", monthly(t, e, "nlb").Min, 16.425+4.05+10.95)
+	near(t, "total at minNodes", e.Total.Min, 3*730*0.09874+33.30+94.90+33.215+31.425)
 }
 
 // Hand-computed from gcp-europe-west1.yaml, read from
@@ -93,6 +94,8 @@ func TestGCPPrices(t *testing.T) {
 		}),
 		res("gcp:container/cluster:Cluster", "gke", map[string]any{}),
 		res("gcp:redis/instance:Instance", "redis", map[string]any{"tier": "STANDARD_HA", "memorySizeGb": 5}),
+		res("gcp:compute/targetSSLProxy:TargetSSLProxy", "turn", map[string]any{}),
+		res("gcp:compute/globalForwardingRule:GlobalForwardingRule", "turn-rule", map[string]any{}),
 	)
 	// Per node: n2-standard-4 730 x $0.213748 + 100 GB x $0.11 + IP 730 x $0.005
 	// = 156.036 + 11 + 3.65; media egress 10,000 ph x 0.675 GB x $0.12 = $810.
@@ -103,6 +106,11 @@ func TestGCPPrices(t *testing.T) {
 	near(t, "GKE cluster", monthly(t, e, "gke").Min, 78)
 	// Memorystore Standard M2: 5 GB x 730 x $0.054 = $197.10.
 	near(t, "Memorystore", monthly(t, e, "redis").Min, 197.10)
+	// TURN/TLS proxy: 675 GiB relayed (10,000 ph x 0.05 x 1.35) x $0.008
+	// data processed = $5.40; its forwarding rule 730 x $0.025 = $18.25
+	// (https://cloud.google.com/load-balancing/pricing).
+	near(t, "TURN proxy data processed", monthly(t, e, "turn").Min, 5.40)
+	near(t, "TURN forwarding rule", monthly(t, e, "turn-rule").Min, 18.25)
 }
 
 // Hand-computed from azure-southeastasia.yaml, read from
@@ -116,6 +124,7 @@ func TestAzurePrices(t *testing.T) {
 		res("azure:redis/cache:Cache", "redis", map[string]any{"skuName": "Standard", "family": "C", "capacity": 1}),
 		res("azure-native:network:PublicIPPrefix", "ips", map[string]any{"prefixLength": 28}),
 		res("azure:cdn/frontdoorProfile:FrontdoorProfile", "afd", map[string]any{"skuName": "Standard_AzureFrontDoor"}),
+		res("kubernetes:traefik.io/v1alpha1:IngressRouteTCP", "turn", map[string]any{}),
 	)
 	// Per node: D4s v3 730 x $0.24 + P10 disk $21.68; egress 6,750 GB x $0.12.
 	near(t, "AKS pool at 10", monthly(t, e, "pool").Max, 10*(730*0.24+21.68)+810)
@@ -125,6 +134,65 @@ func TestAzurePrices(t *testing.T) {
 	near(t, "public IP prefix", monthly(t, e, "ips").Min, 70.08)
 	// Front Door Standard: $35 base + 100 GB x $0.109.
 	near(t, "Front Door", monthly(t, e, "afd").Min, 35+10.90)
+	// TURN/TLS through Traefik: 675 GB x $0.005 Standard Load Balancer data
+	// processed = $3.375 (https://azure.microsoft.com/pricing/details/load-balancer/).
+	near(t, "TURN data through the AKS load balancer", monthly(t, e, "turn").Min, 3.375)
+}
+
+// One TURN assumption prices every cloud's TURN/TLS path: the share of
+// participant-hours relayed and the GB each relayed hour moves through the
+// load balancer derive turnDataGB, which scales with participantHours (and
+// so with the per-participant figure's full load) unless set outright.
+func TestTURNAssumptionEveryCloud(t *testing.T) {
+	cat, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := DefaultAssumptions()
+	for _, kv := range []struct {
+		k string
+		v float64
+	}{{"participantHours", 20000}, {"turnRelayShare", 0.2}, {"turnGBPerRelayedParticipantHour", 1}} {
+		if err := a.Set(kv.k, kv.v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 20,000 ph x 0.2 x 1 GB = 4,000 GB through the TURN load balancer.
+	if got := a.usage("turnDataGB"); got != 4000 {
+		t.Fatalf("turnDataGB = %v, want 4000 (derived)", got)
+	}
+	for _, c := range []struct {
+		cloud, region string
+		r             plan.Resource
+		want          float64
+	}{
+		{"aws", "us-west-2", res("aws:lb/loadBalancer:LoadBalancer", "turn", map[string]any{"loadBalancerType": "network"}), 730*0.0225 + 4000*0.006},
+		{"gcp", "europe-west1", res("gcp:compute/targetSSLProxy:TargetSSLProxy", "turn", nil), 4000 * 0.008},
+		{"azure", "southeastasia", res("kubernetes:traefik.io/v1alpha1:IngressRouteTCP", "turn", nil), 4000 * 0.005},
+	} {
+		e := cat.Estimate(&plan.Plan{Stack: "s", Resources: []plan.Resource{c.r}}, Options{Regions: Regions{Kind: c.cloud, By: map[string]string{c.cloud: c.region}}, Assumptions: a})
+		near(t, c.cloud+" TURN path at 4,000 GB", monthly(t, e, "turn").Min, c.want)
+	}
+	if err := a.Set("turnDataGB", 100); err != nil || a.usage("turnDataGB") != 100 {
+		t.Errorf("turnDataGB set outright: %v %v", err, a.usage("turnDataGB"))
+	}
+	if err := a.Set("turnRelayShare", 1.5); err == nil || !strings.Contains(err.Error(), "turnRelayShare") || !strings.Contains(err.Error(), "between 0 and 1") {
+		t.Errorf("a share above 1 must be refused naming it: %v", err)
+	}
+	// The per-participant figure relays its own participant-hours: 4 tasks x
+	// 15 x 730 = 43,800 ph x 0.05 x 1.35 GB = 2,956.5 GB x $0.006 = $17.74
+	// on the NLB (with its $16.43 hour charge) besides the tasks and media.
+	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", map[string]string{"livekit-infra:kind": "aws", "livekit-infra:awsTaskCpu": "2048", "livekit-infra:cpuTarget": "70"},
+		res("aws:appautoscaling/target:Target", "scale", map[string]any{"minCapacity": 1, "maxCapacity": 4}),
+		res("aws:ecs/taskDefinition:TaskDefinition", "task", map[string]any{"cpu": "2048", "memory": "4096"}),
+		res("aws:ecs/service:Service", "svc", map[string]any{}),
+		res("aws:lb/loadBalancer:LoadBalancer", "turn", map[string]any{"loadBalancerType": "network"}),
+	)
+	ph := 4 * 15 * 730.0
+	want := 4*730*0.09874 + ph*0.675*0.09 + 730*0.0225 + ph*0.05*1.35*0.006
+	if pp := e.PerParticipantHour; pp == nil || math.Abs(pp.Monthly-want) > 0.05 {
+		t.Errorf("per-participant month = %+v, want %.2f with the relayed share of its participant-hours", pp, want)
+	}
 }
 
 func TestUnpricedIsListedNotZero(t *testing.T) {

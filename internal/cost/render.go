@@ -67,7 +67,7 @@ func (e *Estimate) Write(w io.Writer) {
 	}
 	if pp := e.PerParticipantHour; pp != nil {
 		fmt.Fprintf(w, "\nCost per participant-hour at full autoscaling: %s\n", priceText(pp.PerHour, cur))
-		fmt.Fprintf(w, "  %d nodes x %g participants x %d h = %s participant-hours a month for %s\n  (the total at maxNodes with mediaEgressGB = those participant-hours x egressGBPerParticipantHour, every other assumption as above)\n",
+		fmt.Fprintf(w, "  %d nodes x %g participants x %d h = %s participant-hours a month for %s\n  (the total at maxNodes with mediaEgressGB and turnDataGB derived from those participant-hours, every other assumption as above)\n",
 			pp.Nodes, pp.ParticipantsPerNode, HoursPerMonth, trimNum(pp.ParticipantHours), Money(pp.Monthly, cur))
 		fmt.Fprintf(w, "  participants per node: %s\n", pp.Basis)
 	}
@@ -78,13 +78,15 @@ func (a Assumptions) Lines() []string {
 	out := []string{
 		fmt.Sprintf("participantHours = %s: %s", trimNum(a.ParticipantHours), UsageHelp["participantHours"]),
 		fmt.Sprintf("egressGBPerParticipantHour = %s: %s", trimNum(a.EgressGBPerParticipantHour), UsageHelp["egressGBPerParticipantHour"]),
+		fmt.Sprintf("turnRelayShare = %s: %s", trimNum(a.TURNRelayShare), UsageHelp["turnRelayShare"]),
+		fmt.Sprintf("turnGBPerRelayedParticipantHour = %s: %s", trimNum(a.TURNGBPerRelayedParticipantHour), UsageHelp["turnGBPerRelayedParticipantHour"]),
 	}
 	if a.ParticipantsPerNode > 0 {
 		out = append(out, fmt.Sprintf("participantsPerNode = %s: %s", trimNum(a.ParticipantsPerNode), UsageHelp["participantsPerNode"]))
 	}
 	for _, k := range sortedKeys(a.Usage) {
 		v := trimNum(a.usage(k))
-		if k == "mediaEgressGB" && a.Usage[k] < 0 {
+		if a.derived(k) {
 			v += " (derived)"
 		}
 		out = append(out, fmt.Sprintf("%s = %s: %s", k, v, UsageHelp[k]))

@@ -64,6 +64,36 @@ func TestEveryPlanIsPriced(t *testing.T) {
 			if kindOf(sc) != "credentials" && e.Total.Min <= 0 {
 				t.Errorf("a %s stack priced at %v a month: the price data prices nothing of it", kindOf(sc), e.Total.Min)
 			}
+			if k := kindOf(sc); j.variant == "" && (k == "aws" || k == "gcp" || k == "azure") {
+				turnPathPriced(t, e)
+			}
 		})
+	}
+}
+
+// turnPathPriced: TURN/TLS is on in every committed regional stack, and its
+// load balancer bills the relayed media (AWS NLB capacity units, GCP proxy
+// data processing, the AKS load balancer's data processed). Every cloud
+// prices it with the one turnDataGB assumption, never a silent zero.
+func turnPathPriced(t *testing.T, e *cost.Estimate) {
+	t.Helper()
+	var turn float64
+	var where []string
+	for _, c := range e.Components {
+		for _, r := range c.Resources {
+			for _, l := range r.Lines {
+				if l.Usage == "turnDataGB" {
+					turn += l.Monthly.Min
+					where = append(where, r.Type+" "+r.Name)
+				}
+			}
+		}
+	}
+	// 10,000 participant-hours x 0.05 relayed x 1.35 GB = 675 GB by default.
+	if len(where) == 0 || turn <= 0 {
+		t.Errorf("the TURN/TLS path carries no turnDataGB line: relayed media through its load balancer is unpriced (%s)", cost.PricesDir)
+	}
+	if len(where) > 1 {
+		t.Logf("turnDataGB shared by %v", where)
 	}
 }
