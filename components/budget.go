@@ -1,7 +1,6 @@
 package components
 
 import (
-	"fmt"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -39,33 +38,38 @@ var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 // Validate rejects what every cloud's budget API refuses; each cloud adds
 // its own name, currency and count limits.
 func (a *BudgetArgs) Validate(name string) error {
-	e := &argErrors{component: "Budget", name: name}
+	e := NewArgErrors("Budget", name)
+	a.Check(e)
+	return e.Err()
+}
+
+// Check adds the contract's problems to e; each cloud adds its own after.
+func (a *BudgetArgs) Check(e *ArgErrors) {
 	if a.Amount <= 0 {
-		e.add("Amount is %d: give a positive monthly amount", a.Amount)
+		e.Add("Amount is %d: give a positive monthly amount", a.Amount)
 	}
 	if !currencyCode.MatchString(a.Currency) {
-		e.add("Currency %q: give an ISO 4217 code such as USD", a.Currency)
+		e.Add("Currency %q: give an ISO 4217 code such as USD", a.Currency)
 	}
 	if len(a.Thresholds) == 0 {
-		e.add("Thresholds is empty: give at least one percentage")
+		e.Add("Thresholds is empty: give at least one percentage")
 	}
 	for _, t := range a.Thresholds {
 		if t < MinBudgetThreshold || t > MaxBudgetThreshold {
-			e.add("threshold %v: give a percentage from %d to %d", t, MinBudgetThreshold, MaxBudgetThreshold)
+			e.Add("threshold %v: give a percentage from %d to %d", t, MinBudgetThreshold, MaxBudgetThreshold)
 		}
 	}
 	if len(a.Emails) == 0 {
-		e.add("Emails is empty: give at least one address to alert")
+		e.Add("Emails is empty: give at least one address to alert")
 	}
 	for _, m := range a.Emails {
 		if !IsBareEmail(m) {
-			e.add("email %q: give a bare address such as finops@example.com", m)
+			e.Add("email %q: give a bare address such as finops@example.com", m)
 		}
 	}
 	if strings.TrimSpace(a.BudgetName) == "" {
-		e.add("BudgetName is empty")
+		e.Add("BudgetName is empty")
 	}
-	return e.err()
 }
 
 // IsBareEmail reports whether s is an address alone (no display name) with
@@ -83,9 +87,4 @@ func IsBareEmail(s string) bool {
 type BudgetOutputs struct {
 	// BudgetID is the cloud's id of the budget.
 	BudgetID pulumi.StringOutput
-}
-
-// BudgetError formats one cloud-specific violation like Validate's.
-func BudgetError(name, format string, a ...any) error {
-	return fmt.Errorf("Budget %q: %s", name, fmt.Sprintf(format, a...))
 }

@@ -44,19 +44,33 @@ type Credentials struct {
 	RedisPassword pulumi.StringOutput
 }
 
+// Validate rejects contradictory args.
+func (a *CredentialsArgs) Validate(name string) error {
+	e := NewArgErrors("Credentials", name)
+	a.Check(e)
+	return e.Err()
+}
+
+// Check adds the contract's problems to e.
+func (a *CredentialsArgs) Check(e *ArgErrors) {
+	if (a.APIKey == nil) != (a.APISecret == nil) {
+		e.Add("give both APIKey and APISecret, or neither to generate them")
+	}
+	if (a.KeySet == nil) != (a.SigningKey == nil) {
+		e.Add("give both KeySet and SigningKey, or neither")
+	}
+	if a.KeySet != nil && a.APIKey != nil {
+		e.Add("give either KeySet (the shared key set) or APIKey/APISecret (the region's own key), not both")
+	}
+}
+
 // NewCredentials declares the generators for whatever is not given.
 func NewCredentials(ctx *pulumi.Context, name string, args *CredentialsArgs, opts ...pulumi.ResourceOption) (*Credentials, error) {
 	if args == nil {
 		args = &CredentialsArgs{}
 	}
-	if (args.APIKey == nil) != (args.APISecret == nil) {
-		return nil, fmt.Errorf("Credentials %q: give both APIKey and APISecret, or neither to generate them", name)
-	}
-	if (args.KeySet == nil) != (args.SigningKey == nil) {
-		return nil, fmt.Errorf("Credentials %q: give both KeySet and SigningKey, or neither", name)
-	}
-	if args.KeySet != nil && args.APIKey != nil {
-		return nil, fmt.Errorf("Credentials %q: give either KeySet (the shared key set) or APIKey/APISecret (the region's own key), not both", name)
+	if err := args.Validate(name); err != nil {
+		return nil, err
 	}
 	c := &Credentials{}
 	if err := ctx.RegisterComponentResource(CredentialsType, name, c, opts...); err != nil {

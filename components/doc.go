@@ -13,6 +13,7 @@ package components
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Type tokens, shared by every cloud's implementation of a contract so that
@@ -31,15 +32,55 @@ const (
 	MonitoringType = "livekit-infra:index:Monitoring"
 )
 
-// argErrors collects contract violations so that all are reported at once.
-type argErrors struct {
+// ArgErrors collects every problem of a component's args so that all are
+// reported at once, each naming its field. Every component validates the
+// same way: the contract's Check first, then its cloud's checks, then Err.
+type ArgErrors struct {
 	component, name string
 	errs            []error
 }
 
-func (e *argErrors) add(format string, a ...any) { e.errs = append(e.errs, fmt.Errorf(format, a...)) }
+// NewArgErrors starts the problem list of the component instance name
+// (component is the contract's short name, e.g. "MediaCluster").
+func NewArgErrors(component, name string) *ArgErrors {
+	return &ArgErrors{component: component, name: name}
+}
 
-func (e *argErrors) err() error {
+// Add records one problem; the message names the field and what is allowed.
+func (e *ArgErrors) Add(format string, a ...any) { e.errs = append(e.errs, fmt.Errorf(format, a...)) }
+
+// AddErr records the problems of a nested validator (nil adds nothing).
+func (e *ArgErrors) AddErr(err error) {
+	if err != nil {
+		e.errs = append(e.errs, err)
+	}
+}
+
+// Require records one problem naming every field whose value is missing.
+func (e *ArgErrors) Require(fields ...Field) {
+	var missing []string
+	for _, f := range fields {
+		if f.Missing {
+			missing = append(missing, f.Name)
+		}
+	}
+	switch len(missing) {
+	case 0:
+	case 1:
+		e.Add("%s is required", missing[0])
+	default:
+		e.Add("%s are required", strings.Join(missing, ", "))
+	}
+}
+
+// Field is one required argument for Require: its name and whether it is unset.
+type Field struct {
+	Name    string
+	Missing bool
+}
+
+// Err is nil without problems, else one error listing them all.
+func (e *ArgErrors) Err() error {
 	if len(e.errs) == 0 {
 		return nil
 	}

@@ -18,12 +18,6 @@ const (
 	MinEgressMemoryGiB = 4.0
 )
 
-// EgressScaling bounds the number of Egress workers, scaled on CPU.
-type EgressScaling struct {
-	Min, Max  int
-	CPUTarget int
-}
-
 // EgressArgs is what every cloud's Egress accepts: workers that take
 // recording jobs from the region's Redis, join rooms through the region's
 // signaling URL and upload to the region's recordings bucket.
@@ -33,7 +27,7 @@ type EgressArgs struct {
 	// Config is the rendered Egress YAML (a secret: API secret, Redis
 	// password); render it with livekit.RenderEgress.
 	Config  pulumi.StringInput
-	Scaling EgressScaling
+	Scaling Scaling
 	// CPU (cores) and MemoryGiB are one worker's size.
 	CPU, MemoryGiB   float64
 	LogRetentionDays int
@@ -41,34 +35,30 @@ type EgressArgs struct {
 
 // Validate rejects contradictory or too-small args.
 func (a *EgressArgs) Validate(name string) error {
-	e := &argErrors{component: "Egress", name: name}
+	e := NewArgErrors("Egress", name)
+	a.Check(e)
+	return e.Err()
+}
+
+// Check adds the contract's problems to e; each cloud adds its own after.
+func (a *EgressArgs) Check(e *ArgErrors) {
 	if a == nil {
-		e.add("args are required")
-		return e.err()
+		e.Add("args are required")
+		return
 	}
 	if a.Image == "" {
-		e.add("Image is required (default %s)", livekit.EgressImage)
+		e.Add("Image is required (default %s)", livekit.EgressImage)
 	}
 	if a.Config == nil {
-		e.add("Config is required: render it with livekit.RenderEgress")
+		e.Add("Config is required: render it with livekit.RenderEgress")
 	}
-	s := a.Scaling
-	if s.Min < 1 {
-		e.add("Scaling.Min %d must be at least 1: without a worker every recording request fails", s.Min)
-	}
-	if s.Max < s.Min {
-		e.add("Scaling.Max %d is below Scaling.Min %d", s.Max, s.Min)
-	}
-	if s.CPUTarget < 1 || s.CPUTarget > 100 {
-		e.add("Scaling.CPUTarget %d must be 1-100", s.CPUTarget)
-	}
+	a.Scaling.Check(e, "without a worker every recording request fails")
 	if a.CPU < MinEgressCPU {
-		e.add("CPU %v is below the %v cores LiveKit recommends per Egress instance", a.CPU, MinEgressCPU)
+		e.Add("CPU %v is below the %v cores LiveKit recommends per Egress instance", a.CPU, MinEgressCPU)
 	}
 	if a.MemoryGiB < MinEgressMemoryGiB {
-		e.add("MemoryGiB %v is below the %v GiB LiveKit recommends per Egress instance", a.MemoryGiB, MinEgressMemoryGiB)
+		e.Add("MemoryGiB %v is below the %v GiB LiveKit recommends per Egress instance", a.MemoryGiB, MinEgressMemoryGiB)
 	}
-	return e.err()
 }
 
 // EgressOutputs is the outputs every cloud's Egress returns. Each cloud's

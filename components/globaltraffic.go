@@ -52,34 +52,40 @@ type GlobalTrafficArgs struct {
 
 // Validate rejects incomplete or contradictory args.
 func (a *GlobalTrafficArgs) Validate(name string) error {
-	e := &argErrors{component: "GlobalTraffic", name: name}
+	e := NewArgErrors("GlobalTraffic", name)
+	a.Check(e)
+	return e.Err()
+}
+
+// Check adds the contract's problems to e; each cloud adds its own after.
+func (a *GlobalTrafficArgs) Check(e *ArgErrors) {
 	if a == nil {
-		e.add("args are required")
-		return e.err()
+		e.Add("args are required")
+		return
 	}
 	if a.ZoneID == "" {
-		e.add("ZoneID is required")
+		e.Add("ZoneID is required")
 	}
 	if a.Plan == nil {
-		e.add("Plan is required: build it with routing.New")
-		return e.err()
+		e.Add("Plan is required: build it with routing.New")
+		return
 	}
 	byName := map[string]GlobalTrafficRegion{}
 	for _, r := range a.Regions {
 		if _, dup := byName[r.Name]; dup {
-			e.add("Regions: %q is given twice", r.Name)
+			e.Add("Regions: %q is given twice", r.Name)
 		}
 		byName[r.Name] = r
 		if r.Hostname == nil {
-			e.add("Regions[%s].Hostname is required (the regional stack's hostname output)", r.Name)
+			e.Add("Regions[%s].Hostname is required (the regional stack's hostname output)", r.Name)
 		}
 		if r.URL == nil {
-			e.add("Regions[%s].URL is required (the regional stack's url output)", r.Name)
+			e.Add("Regions[%s].URL is required (the regional stack's url output)", r.Name)
 		}
 	}
 	for _, n := range a.Plan.Names() {
 		if _, ok := byName[n]; !ok {
-			e.add("Regions: the plan's region %q has no endpoints", n)
+			e.Add("Regions: the plan's region %q has no endpoints", n)
 		}
 	}
 	for n := range byName {
@@ -88,19 +94,18 @@ func (a *GlobalTrafficArgs) Validate(name string) error {
 			found = found || pn == n
 		}
 		if !found {
-			e.add("Regions: %q is not a region of the plan (%s)", n, strings.Join(a.Plan.Names(), ", "))
+			e.Add("Regions: %q is not a region of the plan (%s)", n, strings.Join(a.Plan.Names(), ", "))
 		}
 	}
 	if err := a.HealthCheck.Validate(); err != nil {
-		e.add("HealthCheck: %w", err)
+		e.Add("HealthCheck: %w", err)
 	}
 	if len(a.HealthCheckRegions) != 0 && len(a.HealthCheckRegions) < 3 {
-		e.add("HealthCheckRegions: %d given; Route 53 needs at least 3 (or none for all)", len(a.HealthCheckRegions))
+		e.Add("HealthCheckRegions: %d given; Route 53 needs at least 3 (or none for all)", len(a.HealthCheckRegions))
 	}
 	if w := a.WorstCaseFailoverSeconds(); a.RTOSeconds > 0 && w > a.RTOSeconds {
-		e.add("worst-case failover %d s exceeds the RTO of %d s", w, a.RTOSeconds)
+		e.Add("worst-case failover %d s exceeds the RTO of %d s", w, a.RTOSeconds)
 	}
-	return e.err()
 }
 
 // WorstCaseFailoverSeconds is the longest a dead region keeps receiving new

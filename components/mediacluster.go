@@ -26,6 +26,20 @@ type Scaling struct {
 	ScaleInCooldown  int
 }
 
+// Check adds the bounds' problems to e, named Scaling.*; zero says what a
+// Min of 0 would break.
+func (s Scaling) Check(e *ArgErrors, zero string) {
+	if s.Min < 1 {
+		e.Add("Scaling.Min %d must be at least 1: %s", s.Min, zero)
+	}
+	if s.Max < s.Min {
+		e.Add("Scaling.Max %d is below Scaling.Min %d", s.Max, s.Min)
+	}
+	if s.CPUTarget < MinCPUTarget || s.CPUTarget > MaxCPUTarget {
+		e.Add("Scaling.CPUTarget %d must be %d-%d (percent of the CPU reserved)", s.CPUTarget, MinCPUTarget, MaxCPUTarget)
+	}
+}
+
 // MediaClusterArgs is what every cloud's MediaCluster accepts: LiveKit nodes
 // reachable directly for media, behind a TLS load balancer for signaling.
 type MediaClusterArgs struct {
@@ -56,51 +70,47 @@ type MediaClusterArgs struct {
 
 // Validate rejects contradictory or incomplete args.
 func (a *MediaClusterArgs) Validate(name string) error {
-	e := &argErrors{component: "MediaCluster", name: name}
+	e := NewArgErrors("MediaCluster", name)
+	a.Check(e)
+	return e.Err()
+}
+
+// Check adds the contract's problems to e; each cloud adds its own after.
+func (a *MediaClusterArgs) Check(e *ArgErrors) {
 	if a == nil {
-		e.add("args are required")
-		return e.err()
+		e.Add("args are required")
+		return
 	}
 	if a.Image == "" {
-		e.add("Image is required (default %s)", livekit.Image)
+		e.Add("Image is required (default %s)", livekit.Image)
 	}
 	if a.Config == nil {
-		e.add("Config is required: render it with components/livekit")
+		e.Add("Config is required: render it with components/livekit")
 	}
 	if a.Hostname == "" {
-		e.add("Hostname is required")
+		e.Add("Hostname is required")
 	}
 	if a.GlobalHostname != "" && a.GlobalHostname == a.Hostname {
-		e.add("GlobalHostname %q must differ from Hostname", a.GlobalHostname)
+		e.Add("GlobalHostname %q must differ from Hostname", a.GlobalHostname)
 	}
 	if a.ZoneID == "" {
-		e.add("ZoneID is required")
+		e.Add("ZoneID is required")
 	}
 	if a.TURNTLSPort != 0 {
 		switch a.TURNHostname {
 		case "":
-			e.add("TURNHostname is required with TURNTLSPort %d: the TURN/TLS certificate and DNS record need it", a.TURNTLSPort)
+			e.Add("TURNHostname is required with TURNTLSPort %d: the TURN/TLS certificate and DNS record need it", a.TURNTLSPort)
 		case a.Hostname, a.GlobalHostname:
-			e.add("TURNHostname %q must differ from Hostname and GlobalHostname: TURN/TLS takes 443 on its own load balancer", a.TURNHostname)
+			e.Add("TURNHostname %q must differ from Hostname and GlobalHostname: TURN/TLS takes 443 on its own load balancer", a.TURNHostname)
 		}
 	}
 	if err := a.Media.Validate(); err != nil {
-		e.add("Media: %w", err)
+		e.Add("Media: %w", err)
 	}
-	s := a.Scaling
-	if s.Min < 1 {
-		e.add("Scaling.Min %d must be at least 1: zero nodes drops every room", s.Min)
-	}
-	if s.Max < s.Min {
-		e.add("Scaling.Max %d is below Scaling.Min %d", s.Max, s.Min)
-	}
-	if s.CPUTarget < MinCPUTarget || s.CPUTarget > MaxCPUTarget {
-		e.add("Scaling.CPUTarget %d must be %d-%d", s.CPUTarget, MinCPUTarget, MaxCPUTarget)
-	}
+	a.Scaling.Check(e, "zero nodes drops every room")
 	if a.DrainSeconds < 0 {
-		e.add("DrainSeconds %d must not be negative", a.DrainSeconds)
+		e.Add("DrainSeconds %d must not be negative", a.DrainSeconds)
 	}
-	return e.err()
 }
 
 // Names returns the certificate names: the regional hostname first.

@@ -1,7 +1,6 @@
 package components
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -22,21 +21,23 @@ type MonitoringArgs struct {
 
 // Validate rejects what the cloud would refuse at create time.
 func (a *MonitoringArgs) Validate(name string) error {
-	var problems []string
+	e := NewArgErrors("Monitoring", name)
+	a.Check(e)
+	return e.Err()
+}
+
+// Check adds the contract's problems to e; each cloud adds its own after.
+func (a *MonitoringArgs) Check(e *ArgErrors) {
 	seen := map[string]bool{}
-	for _, e := range a.Emails {
+	for _, m := range a.Emails {
 		switch {
-		case !strings.Contains(e, "@") || strings.ContainsAny(e, " \t\n"):
-			problems = append(problems, fmt.Sprintf("email %q is not an address: give user@domain", e))
-		case seen[strings.ToLower(e)]:
-			problems = append(problems, fmt.Sprintf("email %q is listed twice: list each address once", e))
+		case !strings.Contains(m, "@") || strings.ContainsAny(m, " \t\n"):
+			e.Add("email %q is not an address: give user@domain", m)
+		case seen[strings.ToLower(m)]:
+			e.Add("email %q is listed twice: list each address once", m)
 		}
-		seen[strings.ToLower(e)] = true
+		seen[strings.ToLower(m)] = true
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("Monitoring %q: %s", name, strings.Join(problems, "; "))
-	}
-	return nil
 }
 
 // MonitoringOutputs is what every cloud's Monitoring exposes.

@@ -32,28 +32,33 @@ type NetworkArgs struct {
 
 // Validate rejects contradictory or incomplete args.
 func (a *NetworkArgs) Validate(name string) error {
-	e := &argErrors{component: "Network", name: name}
+	e := NewArgErrors("Network", name)
+	a.Check(e)
+	return e.Err()
+}
+
+// Check adds the contract's problems to e; each cloud adds its own after.
+func (a *NetworkArgs) Check(e *ArgErrors) {
 	if a == nil {
-		e.add("args are required")
-		return e.err()
+		e.Add("args are required")
+		return
 	}
 	if !a.CIDR.IsValid() || !a.CIDR.Addr().Is4() {
-		e.add("CIDR %q must be an IPv4 prefix", a.CIDR)
+		e.Add("CIDR %q must be an IPv4 prefix", a.CIDR)
 	} else if a.CIDR.Bits() > 24 {
-		e.add("CIDR %s is too small for 6 subnets: use /24 or larger", a.CIDR)
+		e.Add("CIDR %s is too small for 6 subnets: use /24 or larger", a.CIDR)
 	}
 	switch a.NATGateways {
 	case "perAz", "single", "none":
 	default:
-		e.add("NATGateways %q must be perAz, single or none", a.NATGateways)
+		e.Add("NATGateways %q must be perAz, single or none", a.NATGateways)
 	}
 	if len(a.Zones) != 0 && len(a.Zones) != 3 {
-		e.add("Zones must list 3 zones or none, got %d", len(a.Zones))
+		e.Add("Zones must list 3 zones or none, got %d", len(a.Zones))
 	}
 	if err := a.Media.Validate(); err != nil {
-		e.add("Media: %w", err)
+		e.Add("Media: %w", err)
 	}
-	return e.err()
 }
 
 // NetworkOutputs is the outputs every cloud's Network returns.

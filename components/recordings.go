@@ -19,21 +19,26 @@ type RecordingsArgs struct {
 
 // Validate rejects contradictory args.
 func (a *RecordingsArgs) Validate(name string) error {
-	e := &argErrors{component: "Recordings", name: name}
+	e := NewArgErrors("Recordings", name)
+	a.Check(e)
+	return e.Err()
+}
+
+// Check adds the contract's problems to e; each cloud adds its own after.
+func (a *RecordingsArgs) Check(e *ArgErrors) {
 	if a == nil {
-		e.add("args are required")
-		return e.err()
+		e.Add("args are required")
+		return
 	}
 	if a.CDN && (a.CDNHostname == "" || a.ZoneID == "") {
-		e.add("CDN needs CDNHostname and ZoneID")
+		e.Add("CDN needs CDNHostname and ZoneID")
 	}
 	if a.TransitionDays < 0 || a.ExpireDays < 0 {
-		e.add("lifecycle days must not be negative")
+		e.Add("lifecycle days must not be negative")
 	}
 	if a.ExpireDays != 0 && a.TransitionDays != 0 && a.ExpireDays <= a.TransitionDays {
-		e.add("ExpireDays %d must be after TransitionDays %d", a.ExpireDays, a.TransitionDays)
+		e.Add("ExpireDays %d must be after TransitionDays %d", a.ExpireDays, a.TransitionDays)
 	}
-	return e.err()
 }
 
 // RecordingsOutputs is the outputs every cloud's Recordings store returns.

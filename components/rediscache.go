@@ -29,15 +29,20 @@ type RedisCacheArgs struct {
 
 // Validate rejects incomplete args.
 func (a *RedisCacheArgs) Validate(name string) error {
-	e := &argErrors{component: "RedisCache", name: name}
+	e := NewArgErrors("RedisCache", name)
+	a.Check(e)
+	return e.Err()
+}
+
+// Check adds the contract's problems to e; each cloud adds its own after.
+func (a *RedisCacheArgs) Check(e *ArgErrors) {
 	if a == nil {
-		e.add("args are required")
-		return e.err()
+		e.Add("args are required")
+		return
 	}
 	if a.EngineVersion == "" {
-		e.add("EngineVersion is required: pin the Redis version")
+		e.Add("EngineVersion is required: pin the Redis version")
 	}
-	return e.err()
 }
 
 // RedisCacheOutputs is the outputs every cloud's RedisCache returns: what a LiveKit

@@ -17,20 +17,25 @@ type RegistryMirrorArgs struct {
 
 // Validate rejects an empty or unpinned image list.
 func (a *RegistryMirrorArgs) Validate(name string) error {
-	e := &argErrors{component: "RegistryMirror", name: name}
+	e := NewArgErrors("RegistryMirror", name)
+	a.Check(e)
+	return e.Err()
+}
+
+// Check adds the contract's problems to e; each cloud adds its own after.
+func (a *RegistryMirrorArgs) Check(e *ArgErrors) {
 	if a == nil {
-		e.add("args are required")
-		return e.err()
+		e.Add("args are required")
+		return
 	}
 	if len(a.Images) == 0 {
-		e.add("Images is empty: list every image the region pulls")
+		e.Add("Images is empty: list every image the region pulls")
 	}
 	for i, im := range a.Images {
 		if _, err := imageref.Parse(im.Spec()); err != nil {
-			e.add("Images[%d] %q: %w", i, im.String(), err)
+			e.Add("Images[%d] %q: %w", i, im.String(), err)
 		}
 	}
-	return e.err()
 }
 
 // RegistryMirrorOutputs is what every cloud's RegistryMirror returns. Each

@@ -39,21 +39,30 @@ func ValidateAWSBudgetName(n string) string {
 	return ""
 }
 
+// validate runs the contract's checks, then AWS Budgets' own limits.
+func (a *BudgetArgs) validate(name string) error {
+	e := components.NewArgErrors("Budget", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.Check(e)
+	if msg := ValidateAWSBudgetName(a.BudgetName); msg != "" {
+		e.Add("BudgetName %q: %s", a.BudgetName, msg)
+	}
+	if a.Currency != "USD" {
+		e.Add("Currency %q: AWS Budgets' cost limits are in USD", a.Currency)
+	}
+	if len(a.Emails) > awsMaxEmails {
+		e.Add("%d emails: AWS Budgets takes at most %d per notification", len(a.Emails), awsMaxEmails)
+	}
+	return e.Err()
+}
+
 // NewBudget declares the account's monthly cost budget.
 func NewBudget(ctx *pulumi.Context, name string, args *BudgetArgs, opts ...pulumi.ResourceOption) (*Budget, error) {
-	if args == nil {
-		return nil, components.BudgetError(name, "args are required")
-	}
-	if err := args.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
-	}
-	switch {
-	case ValidateAWSBudgetName(args.BudgetName) != "":
-		return nil, components.BudgetError(name, "BudgetName %q: %s", args.BudgetName, ValidateAWSBudgetName(args.BudgetName))
-	case args.Currency != "USD":
-		return nil, components.BudgetError(name, "Currency %q: AWS Budgets' cost limits are in USD", args.Currency)
-	case len(args.Emails) > awsMaxEmails:
-		return nil, components.BudgetError(name, "%d emails: AWS Budgets takes at most %d per notification", len(args.Emails), awsMaxEmails)
 	}
 	b := &Budget{}
 	if err := ctx.RegisterComponentResource(components.BudgetType, name, b, opts...); err != nil {

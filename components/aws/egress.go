@@ -36,9 +36,6 @@ type EgressArgs struct {
 	PullRepositoryArnPattern string
 	ContainerInsights        bool
 	Protect                  bool
-	// ScaleOutCooldown and ScaleInCooldown space the CPU target tracking
-	// steps (seconds).
-	ScaleOutCooldown, ScaleInCooldown int
 }
 
 // Egress is the ECS Fargate service of LiveKit Egress workers.
@@ -57,21 +54,29 @@ const egressStopTimeout = MaxStopTimeout
 
 const egressContainer = "egress"
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *EgressArgs) validate(name string) error {
+	e := components.NewArgErrors("Egress", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.EgressArgs.Check(e)
+	if cpu, mem := float64(a.TaskCPU)/1024, float64(a.TaskMemory)/1024; cpu != a.CPU || mem != a.MemoryGiB {
+		e.Add("TaskCPU %d and TaskMemory %d must match CPU %v and MemoryGiB %v", a.TaskCPU, a.TaskMemory, a.CPU, a.MemoryGiB)
+	}
+	e.Require(components.Field{Name: "Region", Missing: a.Region == ""}, components.Field{Name: "SubnetIDs", Missing: a.SubnetIDs == nil},
+		components.Field{Name: "SecurityGroupID", Missing: a.SecurityGroupID == nil}, components.Field{Name: "BucketArn", Missing: a.BucketArn == nil})
+	return e.Err()
+}
+
 // NewEgress declares the config secret, logs, roles, the task definition,
 // the service in the public subnets and CPU autoscaling.
 func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
-	if args == nil {
-		return nil, fmt.Errorf("Egress %q: args are required", name)
-	}
-	if err := args.EgressArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
 	}
-	if cpu, mem := float64(args.TaskCPU)/1024, float64(args.TaskMemory)/1024; cpu != args.CPU || mem != args.MemoryGiB {
-		return nil, fmt.Errorf("Egress %q: TaskCPU %d and TaskMemory %d must match CPU %v and MemoryGiB %v", name, args.TaskCPU, args.TaskMemory, args.CPU, args.MemoryGiB)
-	}
-	if args.SubnetIDs == nil || args.SecurityGroupID == nil || args.BucketArn == nil || args.Region == "" {
-		return nil, fmt.Errorf("Egress %q: Region, SubnetIDs, SecurityGroupID and BucketArn are required", name)
-	}
+
 	e := &Egress{}
 	if err := ctx.RegisterComponentResource(components.EgressType, name, e, opts...); err != nil {
 		return nil, err
@@ -159,10 +164,7 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 	if err != nil {
 		return nil, err
 	}
-	if err := autoscaling(ctx, name, cluster, service, components.Scaling{
-		Min: args.Scaling.Min, Max: args.Scaling.Max, CPUTarget: args.Scaling.CPUTarget,
-		ScaleOutCooldown: args.ScaleOutCooldown, ScaleInCooldown: args.ScaleInCooldown,
-	}, parent); err != nil {
+	if err := autoscaling(ctx, name, cluster, service, args.Scaling, parent); err != nil {
 		return nil, err
 	}
 

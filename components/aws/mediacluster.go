@@ -122,27 +122,33 @@ func Readiness(tolerance int) ReadinessCheck {
 // job. Kubernetes makes the same split (components/kubernetes).
 var LivenessAccepts = []int{200, 406}
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *MediaClusterArgs) validate(name string) error {
+	e := components.NewArgErrors("MediaCluster", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.MediaClusterArgs.Check(e)
+	if a.DrainSeconds > MaxStopTimeout {
+		e.Add("DrainSeconds %d exceeds Fargate's stopTimeout cap of %d s", a.DrainSeconds, MaxStopTimeout)
+	}
+	if a.RedisOutageTolerance < MinRedisOutageTolerance || a.RedisOutageTolerance > MaxRedisOutageTolerance {
+		e.Add("RedisOutageTolerance %d must be %d-%d s", a.RedisOutageTolerance, MinRedisOutageTolerance, MaxRedisOutageTolerance)
+	}
+	a.Spot.check(e, a.Scaling.Min, a.Scaling.Max)
+	e.Require(components.Field{Name: "VpcID", Missing: a.VpcID == nil}, components.Field{Name: "PublicSubnetIDs", Missing: a.PublicSubnetIDs == nil},
+		components.Field{Name: "MediaSecurityGroupID", Missing: a.MediaSecurityGroupID == nil},
+		components.Field{Name: "LoadBalancerSecurityGroupID", Missing: a.LoadBalancerSecurityGroupID == nil})
+	return e.Err()
+}
+
 // NewMediaCluster declares the LiveKit service: config secret, logs, IAM,
 // task definition, service with autoscaling, and the signaling ALB with its
 // certificate and DNS name.
 func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, opts ...pulumi.ResourceOption) (*MediaCluster, error) {
-	if args == nil {
-		return nil, fmt.Errorf("MediaCluster %q: args are required", name)
-	}
-	if err := args.MediaClusterArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
-	}
-	if args.DrainSeconds > MaxStopTimeout {
-		return nil, fmt.Errorf("MediaCluster %q: DrainSeconds %d exceeds Fargate's stopTimeout cap of %d s", name, args.DrainSeconds, MaxStopTimeout)
-	}
-	if args.RedisOutageTolerance < MinRedisOutageTolerance || args.RedisOutageTolerance > MaxRedisOutageTolerance {
-		return nil, fmt.Errorf("MediaCluster %q: RedisOutageTolerance %d must be %d-%d s", name, args.RedisOutageTolerance, MinRedisOutageTolerance, MaxRedisOutageTolerance)
-	}
-	if err := args.Spot.validate(name, args.Scaling.Min, args.Scaling.Max); err != nil {
-		return nil, err
-	}
-	if args.VpcID == nil || args.PublicSubnetIDs == nil || args.MediaSecurityGroupID == nil || args.LoadBalancerSecurityGroupID == nil {
-		return nil, fmt.Errorf("MediaCluster %q: VpcID, PublicSubnetIDs, MediaSecurityGroupID and LoadBalancerSecurityGroupID are required", name)
 	}
 
 	m := &MediaCluster{}

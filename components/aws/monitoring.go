@@ -46,29 +46,27 @@ const (
 )
 
 func (a *MonitoringArgs) validate(name string) error {
-	if err := a.MonitoringArgs.Validate(name); err != nil {
-		return err
+	e := components.NewArgErrors("Monitoring", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
 	}
-	var problems []string
-	if a.Region == "" || a.RedisReplicationGroupID == nil || a.LoadBalancerArnSuffix == nil || a.TargetGroupArnSuffix == nil {
-		problems = append(problems, "Region, RedisReplicationGroupID, LoadBalancerArnSuffix and TargetGroupArnSuffix are required")
-	}
+	a.MonitoringArgs.Check(e)
+	e.Require(components.Field{Name: "Region", Missing: a.Region == ""}, components.Field{Name: "RedisReplicationGroupID", Missing: a.RedisReplicationGroupID == nil},
+		components.Field{Name: "LoadBalancerArnSuffix", Missing: a.LoadBalancerArnSuffix == nil}, components.Field{Name: "TargetGroupArnSuffix", Missing: a.TargetGroupArnSuffix == nil})
 	if a.RedisNodes < 1 || a.RedisNodes > maxElastiCacheNodes {
-		problems = append(problems, fmt.Sprintf("RedisNodes is %d: give the replication group's node count, 1-%d", a.RedisNodes, maxElastiCacheNodes))
+		e.Add("RedisNodes is %d: give the replication group's node count, 1-%d", a.RedisNodes, maxElastiCacheNodes)
 	}
 	if a.RedisMemoryPercent < minRedisMemoryPercent || a.RedisMemoryPercent > maxRedisMemoryPercent {
-		problems = append(problems, fmt.Sprintf("RedisMemoryPercent is %d: give %d-%d", a.RedisMemoryPercent, minRedisMemoryPercent, maxRedisMemoryPercent))
+		e.Add("RedisMemoryPercent is %d: give %d-%d", a.RedisMemoryPercent, minRedisMemoryPercent, maxRedisMemoryPercent)
 	}
 	if a.RedisCPUPercent < minRedisCPUPercent || a.RedisCPUPercent > maxRedisCPUPercent {
-		problems = append(problems, fmt.Sprintf("RedisCPUPercent is %d: give %d-%d", a.RedisCPUPercent, minRedisCPUPercent, maxRedisCPUPercent))
+		e.Add("RedisCPUPercent is %d: give %d-%d", a.RedisCPUPercent, minRedisCPUPercent, maxRedisCPUPercent)
 	}
 	if a.LoadBalancer5xxPerMin < 1 {
-		problems = append(problems, fmt.Sprintf("LoadBalancer5xxPerMin is %d: give at least 1", a.LoadBalancer5xxPerMin))
+		e.Add("LoadBalancer5xxPerMin is %d: give at least 1", a.LoadBalancer5xxPerMin)
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("Monitoring %q: %v", name, problems)
-	}
-	return nil
+	return e.Err()
 }
 
 // alarm is one CloudWatch alarm of the region, in one table so that every
@@ -86,9 +84,6 @@ type alarm struct {
 // CloudWatch may use, subscribed by the configured emails and webhook) and
 // the CloudWatch alarms on ElastiCache and the signaling ALB.
 func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
-	if args == nil {
-		return nil, fmt.Errorf("Monitoring %q: args are required", name)
-	}
 	if err := args.validate(name); err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package aws
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
@@ -45,14 +44,23 @@ type Recordings struct {
 // managedCachingOptimized is AWS's managed "CachingOptimized" cache policy.
 const managedCachingOptimized = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RecordingsArgs) validate(name string) error {
+	e := components.NewArgErrors("Recordings", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.RecordingsArgs.Check(e)
+	return e.Err()
+}
+
 // NewRecordings declares the recordings store.
 func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts ...pulumi.ResourceOption) (*Recordings, error) {
-	if args == nil {
-		return nil, fmt.Errorf("Recordings %q: args are required", name)
-	}
-	if err := args.RecordingsArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
 	}
+
 	r := &Recordings{}
 	if err := ctx.RegisterComponentResource(components.RecordingsType, name, r, opts...); err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package aws
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -45,27 +44,30 @@ type RedisCache struct {
 	ReplicationGroupID pulumi.StringOutput
 }
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RedisCacheArgs) validate(name string) error {
+	e := components.NewArgErrors("RedisCache", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.RedisCacheArgs.Check(e)
+	if a.Nodes < 2 {
+		e.Add("Nodes %d: automatic failover and Multi-AZ need at least 2", a.Nodes)
+	}
+	if a.AuthToken == nil {
+		e.Add("AuthToken is required: ElastiCache AUTH with TLS in transit")
+	}
+	e.Require(components.Field{Name: "VpcID", Missing: a.VpcID == nil}, components.Field{Name: "SubnetIDs", Missing: a.SubnetIDs == nil},
+		components.Field{Name: "ClientSecurityGroupID", Missing: a.ClientSecurityGroupID == nil})
+	return e.Err()
+}
+
 // NewRedisCache declares a Multi-AZ ElastiCache replication group with TLS in
 // transit, AUTH and encryption at rest, reachable only from the LiveKit tasks.
 func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts ...pulumi.ResourceOption) (*RedisCache, error) {
-	if args == nil {
-		return nil, fmt.Errorf("RedisCache %q: args are required", name)
-	}
-	if err := args.RedisCacheArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
-	}
-	var problems []string
-	if args.Nodes < 2 {
-		problems = append(problems, fmt.Sprintf("Nodes %d: automatic failover and Multi-AZ need at least 2", args.Nodes))
-	}
-	if args.AuthToken == nil {
-		problems = append(problems, "AuthToken is required: ElastiCache AUTH with TLS in transit")
-	}
-	if args.VpcID == nil || args.SubnetIDs == nil || args.ClientSecurityGroupID == nil {
-		problems = append(problems, "VpcID, SubnetIDs and ClientSecurityGroupID are required")
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("RedisCache %q: invalid args: %s", name, strings.Join(problems, "; "))
 	}
 
 	r := &RedisCache{}

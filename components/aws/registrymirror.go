@@ -53,20 +53,28 @@ type RegistryMirror struct {
 
 var ecrPrefixRe = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RegistryMirrorArgs) validate(name string) error {
+	e := components.NewArgErrors("RegistryMirror", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.RegistryMirrorArgs.Check(e)
+	// ECR: 2-30 characters, lowercase, no leading or trailing separator.
+	if p := a.RepositoryPrefix; len(p) < 2 || len(p) > 30 || !ecrPrefixRe.MatchString(p) {
+		e.Add("RepositoryPrefix %q must be 2-30 lowercase letters, digits and . _ - / (ECR's repository prefix rule)", p)
+	}
+	if a.DockerHubToken != nil && a.DockerHubUsername == "" {
+		e.Add("DockerHubToken needs DockerHubUsername")
+	}
+	return e.Err()
+}
+
 // NewRegistryMirror declares the credentials secret and the cache rule.
 func NewRegistryMirror(ctx *pulumi.Context, name string, args *RegistryMirrorArgs, opts ...pulumi.ResourceOption) (*RegistryMirror, error) {
-	if args == nil {
-		return nil, fmt.Errorf("RegistryMirror %q: args are required", name)
-	}
-	if err := args.RegistryMirrorArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
-	}
-	// ECR: 2-30 characters, lowercase, no leading or trailing separator.
-	if p := args.RepositoryPrefix; len(p) < 2 || len(p) > 30 || !ecrPrefixRe.MatchString(p) {
-		return nil, fmt.Errorf("RegistryMirror %q: RepositoryPrefix %q must be 2-30 lowercase letters, digits and . _ - / (ECR's repository prefix rule)", name, p)
-	}
-	if args.DockerHubToken != nil && args.DockerHubUsername == "" {
-		return nil, fmt.Errorf("RegistryMirror %q: DockerHubToken needs DockerHubUsername", name)
 	}
 
 	m := &RegistryMirror{}

@@ -1,10 +1,10 @@
 package aws
 
 import (
-	"fmt"
-
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
 )
 
 // Capacity providers of a Fargate cluster.
@@ -26,17 +26,16 @@ type FargateSpot struct {
 	OnDemandWeight, SpotWeight int
 }
 
-func (s *FargateSpot) validate(name string, min, max int) error {
+func (s *FargateSpot) check(e *components.ArgErrors, min, max int) {
 	if s == nil {
-		return nil
+		return
 	}
-	switch {
-	case s.SpotWeight < 1 || s.SpotWeight > 1000 || s.OnDemandWeight < 0 || s.OnDemandWeight > 1000:
-		return fmt.Errorf("MediaCluster %q: Spot weights %d (Spot) and %d (on-demand) must be 0-1000 with a Spot weight of at least 1; leave Spot nil to run on FARGATE only", name, s.SpotWeight, s.OnDemandWeight)
-	case s.OnDemandBase < min || s.OnDemandBase >= max:
-		return fmt.Errorf("MediaCluster %q: Spot OnDemandBase %d must be at least Scaling.Min (%d) and below Scaling.Max (%d)", name, s.OnDemandBase, min, max)
+	if s.SpotWeight < 1 || s.SpotWeight > 1000 || s.OnDemandWeight < 0 || s.OnDemandWeight > 1000 {
+		e.Add("Spot weights %d (Spot) and %d (on-demand) must be 0-1000 with a Spot weight of at least 1; leave Spot nil to run on FARGATE only", s.SpotWeight, s.OnDemandWeight)
 	}
-	return nil
+	if s.OnDemandBase < min || s.OnDemandBase >= max {
+		e.Add("Spot OnDemandBase %d must be at least Scaling.Min (%d) and below Scaling.Max (%d)", s.OnDemandBase, min, max)
+	}
 }
 
 // capacityProviders associates FARGATE and FARGATE_SPOT with the cluster

@@ -3,7 +3,6 @@ package azure
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"strings"
 
 	nwflow "github.com/pulumi/pulumi-azure-native-sdk/network/v2/v20240501"
@@ -69,22 +68,39 @@ type AuditLogs struct {
 	FlowLogAccount pulumi.StringOutput
 }
 
+// validate reports every problem of the args at once.
+func (a *AuditLogsArgs) validate(name string) error {
+	e := components.NewArgErrors("AuditLogs", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	if a.Flow {
+		e.Require(components.Field{Name: "VNetID", Missing: a.VNetID == nil},
+			components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil}, components.Field{Name: "Location", Missing: a.Location == ""})
+		// VNet flow logs' retention policy keeps 1-365 days.
+		if a.RetentionDays < 1 || a.RetentionDays > 365 {
+			e.Add("RetentionDays %d must be 1-365 for flow logs", a.RetentionDays)
+		}
+	}
+	if (a.ControlPlane || a.CDN) && a.WorkspaceID == nil {
+		e.Add("WorkspaceID is required with ControlPlane or CDN")
+	}
+	if a.ControlPlane && a.ClusterID == nil {
+		e.Add("ClusterID is required with ControlPlane")
+	}
+	if a.CDN && a.CDNProfileID == nil {
+		e.Add("CDNProfileID is required with CDN")
+	}
+	return e.Err()
+}
+
 // NewAuditLogs declares the flow log and the diagnostic settings.
 func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ...pulumi.ResourceOption) (*AuditLogs, error) {
-	if args == nil {
-		return nil, fmt.Errorf("AuditLogs %q: args are required", name)
+	if err := args.validate(name); err != nil {
+		return nil, err
 	}
-	switch {
-	case args.Flow && (args.VNetID == nil || args.ResourceGroupName == nil || args.Location == ""):
-		return nil, fmt.Errorf("AuditLogs %q: VNetID, ResourceGroupName and Location are required with Flow", name)
-	case (args.ControlPlane || args.CDN) && args.WorkspaceID == nil:
-		return nil, fmt.Errorf("AuditLogs %q: WorkspaceID is required with ControlPlane or CDN", name)
-	case args.ControlPlane && args.ClusterID == nil, args.CDN && args.CDNProfileID == nil:
-		return nil, fmt.Errorf("AuditLogs %q: ClusterID is required with ControlPlane, CDNProfileID with CDN", name)
-	// VNet flow logs' retention policy keeps 1-365 days.
-	case args.Flow && (args.RetentionDays < 1 || args.RetentionDays > 365):
-		return nil, fmt.Errorf("AuditLogs %q: RetentionDays %d must be 1-365 for flow logs", name, args.RetentionDays)
-	}
+
 	c := &AuditLogs{}
 	if err := ctx.RegisterComponentResource(components.AuditLogsType, name, c, opts...); err != nil {
 		return nil, err

@@ -35,23 +35,31 @@ var AzureBudgetName = regexp.MustCompile(`^[-_a-zA-Z0-9]{1,63}$`)
 // AzureBudgetStart is the earliest start date Cost Management accepts.
 var AzureBudgetStart = time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC)
 
+// validate runs the contract's checks, then the Consumption API's own limits.
+func (a *BudgetArgs) validate(name string) error {
+	e := components.NewArgErrors("Budget", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.Check(e)
+	e.Require(components.Field{Name: "ResourceGroupID", Missing: a.ResourceGroupID == nil})
+	if !AzureBudgetName.MatchString(a.BudgetName) {
+		e.Add("BudgetName %q: 1-63 letters, digits, '-' or '_'", a.BudgetName)
+	}
+	if a.StartDate.Day() != 1 || a.StartDate.Before(AzureBudgetStart) || !a.StartDate.Equal(a.StartDate.Truncate(24*time.Hour)) {
+		e.Add("StartDate %s: give midnight UTC on the first of a month, from 2017-06-01", a.StartDate.Format(time.RFC3339))
+	}
+	if len(a.Thresholds) > azureMaxNotifications {
+		e.Add("%d thresholds: a consumption budget takes at most %d notifications", len(a.Thresholds), azureMaxNotifications)
+	}
+	return e.Err()
+}
+
 // NewBudget declares the resource group's monthly budget.
 func NewBudget(ctx *pulumi.Context, name string, args *BudgetArgs, opts ...pulumi.ResourceOption) (*Budget, error) {
-	if args == nil {
-		return nil, components.BudgetError(name, "args are required")
-	}
-	if err := args.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
-	}
-	switch {
-	case args.ResourceGroupID == nil:
-		return nil, components.BudgetError(name, "ResourceGroupID is required")
-	case !AzureBudgetName.MatchString(args.BudgetName):
-		return nil, components.BudgetError(name, "BudgetName %q: 1-63 letters, digits, '-' or '_'", args.BudgetName)
-	case args.StartDate.Day() != 1 || args.StartDate.Before(AzureBudgetStart) || !args.StartDate.Equal(args.StartDate.Truncate(24*time.Hour)):
-		return nil, components.BudgetError(name, "StartDate %s: give midnight UTC on the first of a month, from 2017-06-01", args.StartDate.Format(time.RFC3339))
-	case len(args.Thresholds) > azureMaxNotifications:
-		return nil, components.BudgetError(name, "%d thresholds: a consumption budget takes at most %d notifications", len(args.Thresholds), azureMaxNotifications)
 	}
 	b := &Budget{}
 	if err := ctx.RegisterComponentResource(components.BudgetType, name, b, opts...); err != nil {

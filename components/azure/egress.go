@@ -1,8 +1,6 @@
 package azure
 
 import (
-	"fmt"
-
 	cs "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20240801"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -56,20 +54,31 @@ type Egress struct {
 	NodePool pulumi.StringOutput
 }
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *EgressArgs) validate(name string) error {
+	e := components.NewArgErrors("Egress", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.EgressArgs.Check(e)
+	e.Require(components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil},
+		components.Field{Name: "ClusterName", Missing: a.ClusterName == nil}, components.Field{Name: "Provider", Missing: a.Provider == nil},
+		components.Field{Name: "NodeSubnetID", Missing: a.NodeSubnetID == nil}, components.Field{Name: "EgressASGID", Missing: a.EgressASGID == nil},
+		components.Field{Name: "VMSize", Missing: a.VMSize == ""}, components.Field{Name: "KubernetesVersion", Missing: a.KubernetesVersion == ""},
+		components.Field{Name: "RedisSubnet", Missing: a.RedisSubnet == ""}, components.Field{Name: "RedisPort", Missing: a.RedisPort == 0},
+		components.Field{Name: "ClusterCIDRs", Missing: len(a.ClusterCIDRs) == 0})
+	return e.Err()
+}
+
 // NewEgress declares the Egress node pool (no public IPs, tainted, in the
 // Egress ASG), the egress chart reading its config from a Secret, and the
 // NetworkPolicies of its namespace.
 func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
-	if args == nil {
-		return nil, fmt.Errorf("Egress %q: args are required", name)
-	}
-	if err := args.EgressArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
 	}
-	if args.ResourceGroupName == nil || args.ClusterName == nil || args.Provider == nil || args.NodeSubnetID == nil ||
-		args.EgressASGID == nil || args.VMSize == "" || args.KubernetesVersion == "" || args.RedisSubnet == "" || args.RedisPort == 0 || len(args.ClusterCIDRs) == 0 {
-		return nil, fmt.Errorf("Egress %q: ResourceGroupName, ClusterName, Provider, NodeSubnetID, EgressASGID, VMSize, KubernetesVersion, RedisSubnet, RedisPort and ClusterCIDRs are required", name)
-	}
+
 	e := &Egress{}
 	if err := ctx.RegisterComponentResource(components.EgressType, name, e, opts...); err != nil {
 		return nil, err

@@ -132,11 +132,13 @@ var (
 )
 
 func (a *MediaClusterArgs) validate(name string) error {
-	if err := a.MediaClusterArgs.Validate(name); err != nil {
-		return err
+	e := components.NewArgErrors("MediaCluster", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
 	}
-	var problems []string
-	add := func(format string, v ...any) { problems = append(problems, fmt.Sprintf(format, v...)) }
+	a.MediaClusterArgs.Check(e)
+	add := e.Add
 	if a.Location == "" || a.ResourceGroupName == nil || a.VnetID == nil || a.NodeSubnetID == nil || a.MediaASGID == nil {
 		add("Location, ResourceGroupName, VnetID, NodeSubnetID and MediaASGID are required")
 	}
@@ -172,10 +174,7 @@ func (a *MediaClusterArgs) validate(name string) error {
 	case len(a.APIAuthorizedIPRanges) > 0 && a.Scaling.Max+1 > 1<<(32-NodeIPPrefixLength):
 		add("Scaling.Max %d: with authorized ranges the LiveKit nodes (and one surge node) take their IPs from one /%d prefix", a.Scaling.Max, NodeIPPrefixLength)
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("MediaCluster %q: invalid args: %v", name, problems)
-	}
-	return nil
+	return e.Err()
 }
 
 // NewMediaCluster declares the Log Analytics workspace, the cluster's
@@ -183,9 +182,6 @@ func (a *MediaClusterArgs) validate(name string) error {
 // LiveKit pool as its own resource), then on the cluster: cert-manager,
 // Traefik and the shared LiveKit workload, and the regional DNS record.
 func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, opts ...pulumi.ResourceOption) (*MediaCluster, error) {
-	if args == nil {
-		return nil, fmt.Errorf("MediaCluster %q: args are required", name)
-	}
 	if err := args.validate(name); err != nil {
 		return nil, err
 	}

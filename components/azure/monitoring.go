@@ -59,37 +59,34 @@ const (
 const ActionGroupShortName = "livekit"
 
 func (a *MonitoringArgs) validate(name string) error {
-	if err := a.MonitoringArgs.Validate(name); err != nil {
-		return err
+	e := components.NewArgErrors("Monitoring", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
 	}
-	if a.ResourceGroupName == nil {
-		return fmt.Errorf("Monitoring %q: ResourceGroupName is required", name)
-	}
+	a.MonitoringArgs.Check(e)
+	e.Require(components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil})
 	if p := a.Prometheus; p != nil {
-		if p.Location == "" || p.ClusterID == nil || p.ClusterName == nil {
-			return fmt.Errorf("Monitoring %q: Prometheus needs Location, ClusterID and ClusterName", name)
-		}
+		e.Require(components.Field{Name: "Prometheus.Location", Missing: p.Location == ""}, components.Field{Name: "Prometheus.ClusterID", Missing: p.ClusterID == nil},
+			components.Field{Name: "Prometheus.ClusterName", Missing: p.ClusterName == nil})
 		for _, g := range p.Rules.Groups {
 			if _, err := RuleInterval(g.Interval); err != nil {
-				return fmt.Errorf("Monitoring %q: group %s: %w", name, g.Name, err)
+				e.Add("group %s: %w", g.Name, err)
 			}
 			for _, r := range g.Rules {
 				if _, err := ISODuration(r.For); err != nil {
-					return fmt.Errorf("Monitoring %q: rule %s: %w", name, r.Alert, err)
+					e.Add("rule %s: %w", r.Alert, err)
 				}
 			}
 		}
 	}
-	return nil
+	return e.Err()
 }
 
 // NewMonitoring declares the region's action group: an email receiver per
 // address of alertEmails and a webhook receiver for alertWebhookUrl, both
 // in the common alert schema so that one parser reads every alert type.
 func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
-	if args == nil {
-		return nil, fmt.Errorf("Monitoring %q: args are required", name)
-	}
 	if err := args.validate(name); err != nil {
 		return nil, err
 	}

@@ -98,30 +98,36 @@ type Network struct {
 	IngressIPAddress         pulumi.StringOutput
 }
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *NetworkArgs) validate(name string) error {
+	e := components.NewArgErrors("Network", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.NetworkArgs.Check(e)
+	e.Require(components.Field{Name: "Location", Missing: a.Location == ""})
+	for _, s := range []netip.Prefix{a.NodeSubnet, a.EndpointSubnet} {
+		if !s.IsValid() || !a.CIDR.Contains(s.Addr()) || s.Bits() < a.CIDR.Bits() {
+			e.Add("subnet %s must lie inside %s", s, a.CIDR)
+		}
+	}
+	if a.NodeSubnet.Overlaps(a.EndpointSubnet) {
+		e.Add("NodeSubnet %s and EndpointSubnet %s overlap", a.NodeSubnet, a.EndpointSubnet)
+	}
+	if a.MaxMediaNodes < 1 {
+		e.Add("MaxMediaNodes %d must count the LiveKit pool's nodes (maximum plus surge)", a.MaxMediaNodes)
+	}
+	return e.Err()
+}
+
 // NewNetwork declares the network. Inbound from the internet is allowed for
 // the media ports (UDP range, 7881/tcp, TURN) to LiveKit nodes only, and
 // for 443/tcp to the signaling IP only; Redis's private endpoint accepts
 // 6380/tcp from the LiveKit nodes' ASG only (redisFromASG).
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
-	if args == nil {
-		return nil, fmt.Errorf("Network %q: args are required", name)
-	}
-	if err := args.NetworkArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
-	}
-	if args.Location == "" {
-		return nil, fmt.Errorf("Network %q: Location is required", name)
-	}
-	for _, s := range []netip.Prefix{args.NodeSubnet, args.EndpointSubnet} {
-		if !s.IsValid() || !args.CIDR.Contains(s.Addr()) || s.Bits() < args.CIDR.Bits() {
-			return nil, fmt.Errorf("Network %q: subnet %s must lie inside %s", name, s, args.CIDR)
-		}
-	}
-	if args.NodeSubnet.Overlaps(args.EndpointSubnet) {
-		return nil, fmt.Errorf("Network %q: NodeSubnet %s and EndpointSubnet %s overlap", name, args.NodeSubnet, args.EndpointSubnet)
-	}
-	if args.MaxMediaNodes < 1 {
-		return nil, fmt.Errorf("Network %q: MaxMediaNodes %d must count the LiveKit pool's nodes (maximum plus surge)", name, args.MaxMediaNodes)
 	}
 	if !redisFromASG(args) {
 		_ = ctx.Log.Warn(fmt.Sprintf("Network %q: up to %d LiveKit nodes exceed the %d members an application security group may have behind a private endpoint's NSG; Redis admits the whole node subnet (the system pool too)",

@@ -3,7 +3,6 @@ package azure
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
@@ -62,22 +61,30 @@ func AccountName(project, stack, name string) string {
 	return "lkrec" + hex.EncodeToString(sum[:])[:17]
 }
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RecordingsArgs) validate(name string) error {
+	e := components.NewArgErrors("Recordings", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.RecordingsArgs.Check(e)
+	e.Require(components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil},
+		components.Field{Name: "Location", Missing: a.Location == ""}, components.Field{Name: "SKU", Missing: a.SKU == ""})
+	if a.CDN && a.DNSProvider == nil {
+		e.Add("CDN needs DNSProvider for the Route 53 records")
+	}
+	return e.Err()
+}
+
 // NewRecordings declares the storage account (HTTPS only, TLS 1.2, no
 // anonymous access, versioning, soft delete, lifecycle) and, with CDN, Front
 // Door Standard serving it under CDNHostname.
 func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts ...pulumi.ResourceOption) (*Recordings, error) {
-	if args == nil {
-		return nil, fmt.Errorf("Recordings %q: args are required", name)
-	}
-	if err := args.RecordingsArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
 	}
-	if args.ResourceGroupName == nil || args.Location == "" || args.SKU == "" {
-		return nil, fmt.Errorf("Recordings %q: ResourceGroupName, Location and SKU are required", name)
-	}
-	if args.CDN && args.DNSProvider == nil {
-		return nil, fmt.Errorf("Recordings %q: CDN needs DNSProvider for the Route 53 records", name)
-	}
+
 	r := &Recordings{}
 	if err := ctx.RegisterComponentResource(components.RecordingsType, name, r, opts...); err != nil {
 		return nil, err

@@ -1,8 +1,6 @@
 package azure
 
 import (
-	"fmt"
-
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/redis"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -43,34 +41,38 @@ type RedisCache struct {
 	CacheID pulumi.StringOutput
 }
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RedisCacheArgs) validate(name string) error {
+	e := components.NewArgErrors("RedisCache", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.RedisCacheArgs.Check(e)
+	switch {
+	case a.SKU != "Basic" && a.SKU != "Standard" && a.SKU != "Premium":
+		e.Add("SKU %q must be Basic, Standard or Premium", a.SKU)
+	case (a.SKU == "Premium") != (a.Family == "P"):
+		e.Add("Family %q does not match SKU %s (P for Premium, C otherwise)", a.Family, a.SKU)
+	}
+	if a.Capacity < 0 || a.Capacity > 6 || (a.Family == "P" && a.Capacity < 1) {
+		e.Add("Capacity %d is not a size of family %s", a.Capacity, a.Family)
+	}
+	if a.EngineVersion != "6" {
+		e.Add("EngineVersion %q: Azure Cache for Redis offers Redis 6 (4 is retired)", a.EngineVersion)
+	}
+	e.Require(components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil},
+		components.Field{Name: "Location", Missing: a.Location == ""}, components.Field{Name: "VnetID", Missing: a.VnetID == nil},
+		components.Field{Name: "EndpointSubnetID", Missing: a.EndpointSubnetID == nil})
+	return e.Err()
+}
+
 // NewRedisCache declares the cache (TLS 1.2+ on 6380 only, public network
 // access off), its private endpoint and the private DNS that makes the
 // cache's public name resolve to that endpoint inside the VNet.
 func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts ...pulumi.ResourceOption) (*RedisCache, error) {
-	if args == nil {
-		return nil, fmt.Errorf("RedisCache %q: args are required", name)
-	}
-	if err := args.RedisCacheArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
-	}
-	var problems []string
-	switch {
-	case args.SKU != "Basic" && args.SKU != "Standard" && args.SKU != "Premium":
-		problems = append(problems, fmt.Sprintf("SKU %q must be Basic, Standard or Premium", args.SKU))
-	case (args.SKU == "Premium") != (args.Family == "P"):
-		problems = append(problems, fmt.Sprintf("Family %q does not match SKU %s (P for Premium, C otherwise)", args.Family, args.SKU))
-	}
-	if args.Capacity < 0 || args.Capacity > 6 || (args.Family == "P" && args.Capacity < 1) {
-		problems = append(problems, fmt.Sprintf("Capacity %d is not a size of family %s", args.Capacity, args.Family))
-	}
-	if args.EngineVersion != "6" {
-		problems = append(problems, fmt.Sprintf("EngineVersion %q: Azure Cache for Redis offers Redis 6 (4 is retired)", args.EngineVersion))
-	}
-	if args.ResourceGroupName == nil || args.Location == "" || args.VnetID == nil || args.EndpointSubnetID == nil {
-		problems = append(problems, "ResourceGroupName, Location, VnetID and EndpointSubnetID are required")
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("RedisCache %q: invalid args: %v", name, problems)
 	}
 
 	r := &RedisCache{}

@@ -3,7 +3,6 @@ package azure
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -42,20 +41,28 @@ type RegistryMirror struct {
 
 var acrNameRe = regexp.MustCompile(`^[a-z0-9]{5,50}$`)
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RegistryMirrorArgs) validate(name string) error {
+	e := components.NewArgErrors("RegistryMirror", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.RegistryMirrorArgs.Check(e)
+	e.Require(components.Field{Name: "Location", Missing: a.Location == ""},
+		components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil})
+	if !acrNameRe.MatchString(a.RegistryName) {
+		e.Add("RegistryName %q must be 5-50 lowercase letters and digits (ACR's rule)", a.RegistryName)
+	}
+	return e.Err()
+}
+
 // NewRegistryMirror declares the registry and its cache rules.
 func NewRegistryMirror(ctx *pulumi.Context, name string, args *RegistryMirrorArgs, opts ...pulumi.ResourceOption) (*RegistryMirror, error) {
-	if args == nil {
-		return nil, fmt.Errorf("RegistryMirror %q: args are required", name)
-	}
-	if err := args.RegistryMirrorArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
 	}
-	if args.Location == "" || args.ResourceGroupName == nil {
-		return nil, fmt.Errorf("RegistryMirror %q: Location and ResourceGroupName are required", name)
-	}
-	if !acrNameRe.MatchString(args.RegistryName) {
-		return nil, fmt.Errorf("RegistryMirror %q: RegistryName %q must be 5-50 lowercase letters and digits (ACR's rule)", name, args.RegistryName)
-	}
+
 	m := &RegistryMirror{ctx: ctx, name: name}
 	if err := ctx.RegisterComponentResource("livekit-infra:index:RegistryMirror", name, m, opts...); err != nil {
 		return nil, err

@@ -1,8 +1,6 @@
 package gcp
 
 import (
-	"fmt"
-
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/logging"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -34,19 +32,33 @@ type AuditLogs struct {
 	Bucket pulumi.StringOutput
 }
 
-// NewAuditLogs declares the log bucket and its sink.
-func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ...pulumi.ResourceOption) (*AuditLogs, error) {
-	if args == nil {
-		return nil, fmt.Errorf("AuditLogs %q: args are required", name)
+// validate reports every problem of the args at once.
+func (a *AuditLogsArgs) validate(name string) error {
+	e := components.NewArgErrors("AuditLogs", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
 	}
 	// Cloud Logging keeps a bucket's logs 1-3650 days. Docs:
 	// https://cloud.google.com/logging/docs/buckets
-	if args.RetentionDays < 1 || args.RetentionDays > 3650 {
-		return nil, fmt.Errorf("AuditLogs %q: RetentionDays %d must be 1-3650", name, args.RetentionDays)
+	if a.RetentionDays < 1 || a.RetentionDays > 3650 {
+		e.Add("RetentionDays %d must be 1-3650", a.RetentionDays)
 	}
-	if (args.Flow && args.SubnetName == nil) || (args.ControlPlane && args.ClusterName == nil) {
-		return nil, fmt.Errorf("AuditLogs %q: SubnetName is required with Flow, ClusterName with ControlPlane", name)
+	if a.Flow && a.SubnetName == nil {
+		e.Add("SubnetName is required with Flow")
 	}
+	if a.ControlPlane && a.ClusterName == nil {
+		e.Add("ClusterName is required with ControlPlane")
+	}
+	return e.Err()
+}
+
+// NewAuditLogs declares the log bucket and its sink.
+func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ...pulumi.ResourceOption) (*AuditLogs, error) {
+	if err := args.validate(name); err != nil {
+		return nil, err
+	}
+
 	c := &AuditLogs{}
 	if err := ctx.RegisterComponentResource(components.AuditLogsType, name, c, opts...); err != nil {
 		return nil, err

@@ -34,21 +34,28 @@ const (
 	gcpMaxChannels          = 5 // monitoring notification channels per budget
 )
 
+// validate runs the contract's checks, then the Budget API's own limits.
+func (a *BudgetArgs) validate(name string) error {
+	e := components.NewArgErrors("Budget", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.Check(e)
+	e.Require(components.Field{Name: "BillingAccount", Missing: a.BillingAccount == ""}, components.Field{Name: "Project", Missing: a.Project == ""})
+	if len(a.BudgetName) > gcpBudgetDisplayNameMax {
+		e.Add("BudgetName %q: at most %d characters (a budget's display name)", a.BudgetName, gcpBudgetDisplayNameMax)
+	}
+	if len(a.Emails) > gcpMaxChannels {
+		e.Add("%d emails: a budget takes at most %d notification channels", len(a.Emails), gcpMaxChannels)
+	}
+	return e.Err()
+}
+
 // NewBudget declares the project's budget in the billing account.
 func NewBudget(ctx *pulumi.Context, name string, args *BudgetArgs, opts ...pulumi.ResourceOption) (*Budget, error) {
-	if args == nil {
-		return nil, components.BudgetError(name, "args are required")
-	}
-	if err := args.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
-	}
-	switch {
-	case args.BillingAccount == "" || args.Project == "":
-		return nil, components.BudgetError(name, "BillingAccount and Project are required")
-	case len(args.BudgetName) > gcpBudgetDisplayNameMax:
-		return nil, components.BudgetError(name, "BudgetName %q: at most %d characters (a budget's display name)", args.BudgetName, gcpBudgetDisplayNameMax)
-	case len(args.Emails) > gcpMaxChannels:
-		return nil, components.BudgetError(name, "%d emails: a budget takes at most %d notification channels", len(args.Emails), gcpMaxChannels)
 	}
 	b := &Budget{}
 	if err := ctx.RegisterComponentResource(components.BudgetType, name, b, opts...); err != nil {

@@ -2,7 +2,6 @@ package gcp
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/netip"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
@@ -134,22 +133,31 @@ type MediaCluster struct {
 	TURNAddress pulumi.StringOutput
 }
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *MediaClusterArgs) validate(name string) error {
+	e := components.NewArgErrors("MediaCluster", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.MediaClusterArgs.Check(e)
+	e.Require(components.Field{Name: "Project", Missing: a.Project == ""}, components.Field{Name: "Region", Missing: a.Region == ""},
+		components.Field{Name: "NetworkID", Missing: a.NetworkID == nil}, components.Field{Name: "SubnetID", Missing: a.SubnetID == nil},
+		components.Field{Name: "MediaTag", Missing: a.MediaTag == ""}, components.Field{Name: "MachineType", Missing: a.MachineType == ""},
+		components.Field{Name: "ReleaseChannel", Missing: a.ReleaseChannel == ""}, components.Field{Name: "RedisCACert", Missing: a.RedisCACert == nil},
+		components.Field{Name: "DNSProvider", Missing: a.DNSProvider == nil})
+	if (len(a.MasterAuthorizedNetworks) == 0) != a.AllowPublicAPI {
+		e.Add("MasterAuthorizedNetworks %v with AllowPublicAPI %t: list who may reach the control plane, or (with none) opt in to a public endpoint explicitly", a.MasterAuthorizedNetworks, a.AllowPublicAPI)
+	}
+	return e.Err()
+}
+
 // NewMediaCluster declares the node service account, the cluster and node
 // pool, the LiveKit workload, and the signaling load balancer with its
 // certificate and DNS record.
 func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, opts ...pulumi.ResourceOption) (*MediaCluster, error) {
-	if args == nil {
-		return nil, fmt.Errorf("MediaCluster %q: args are required", name)
-	}
-	if err := args.MediaClusterArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
-	}
-	if args.Project == "" || args.Region == "" || args.NetworkID == nil || args.SubnetID == nil || args.MediaTag == "" ||
-		args.MachineType == "" || args.RedisCACert == nil || args.DNSProvider == nil || args.ReleaseChannel == "" {
-		return nil, fmt.Errorf("MediaCluster %q: Project, Region, NetworkID, SubnetID, MediaTag, MachineType, ReleaseChannel, RedisCACert and DNSProvider are required", name)
-	}
-	if (len(args.MasterAuthorizedNetworks) == 0) != args.AllowPublicAPI {
-		return nil, fmt.Errorf("MediaCluster %q: MasterAuthorizedNetworks %v with AllowPublicAPI %t: list who may reach the control plane, or (with none) opt in to a public endpoint explicitly", name, args.MasterAuthorizedNetworks, args.AllowPublicAPI)
 	}
 
 	m := &MediaCluster{}

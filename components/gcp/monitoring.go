@@ -41,29 +41,26 @@ const (
 )
 
 func (a *MonitoringArgs) validate(name string) error {
-	if err := a.MonitoringArgs.Validate(name); err != nil {
-		return err
+	e := components.NewArgErrors("Monitoring", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
 	}
-	var problems []string
-	if a.Project == "" {
-		problems = append(problems, "Project is required")
-	}
+	a.MonitoringArgs.Check(e)
+	e.Require(components.Field{Name: "Project", Missing: a.Project == ""})
 	rules := 0
 	for _, g := range a.Rules.Groups {
 		for _, r := range g.Rules {
 			rules++
 			if _, err := PolicyDuration(r.For); err != nil {
-				problems = append(problems, fmt.Sprintf("rule %s: %v", r.Alert, err))
+				e.Add("rule %s: %v", r.Alert, err)
 			}
 		}
 	}
 	if rules == 0 {
-		problems = append(problems, "Rules has no rule: pass observability.Region.Rules()")
+		e.Add("Rules has no rule: pass observability.Region.Rules()")
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("Monitoring %q: %s", name, strings.Join(problems, "; "))
-	}
-	return nil
+	return e.Err()
 }
 
 // PolicyDuration turns a Prometheus duration ("5m", "" for none) into the
@@ -86,9 +83,6 @@ func PolicyDuration(d string) (string, error) {
 // series GMP stores, and delivers to email and webhooks itself: GMP's
 // managed Alertmanager would need an SMTP relay of our own for email.
 func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
-	if args == nil {
-		return nil, fmt.Errorf("Monitoring %q: args are required", name)
-	}
 	if err := args.validate(name); err != nil {
 		return nil, err
 	}

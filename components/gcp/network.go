@@ -74,18 +74,27 @@ type Network struct {
 	PrivateServiceConnection *servicenetworking.Connection
 }
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *NetworkArgs) validate(name string) error {
+	e := components.NewArgErrors("Network", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.NetworkArgs.Check(e)
+	e.Require(components.Field{Name: "Region", Missing: a.Region == ""}, components.Field{Name: "PodsCIDR", Missing: !a.PodsCIDR.IsValid()},
+		components.Field{Name: "ServicesCIDR", Missing: !a.ServicesCIDR.IsValid()},
+		components.Field{Name: "PrivateServiceCIDR", Missing: !a.PrivateServiceCIDR.IsValid()})
+	return e.Err()
+}
+
 // NewNetwork declares the VPC, subnet, router, NAT, firewall rules and the
 // private service access peering.
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
-	if args == nil {
-		return nil, fmt.Errorf("Network %q: args are required", name)
-	}
-	if err := args.NetworkArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
 	}
-	if args.Region == "" || !args.PodsCIDR.IsValid() || !args.ServicesCIDR.IsValid() || !args.PrivateServiceCIDR.IsValid() {
-		return nil, fmt.Errorf("Network %q: Region, PodsCIDR, ServicesCIDR and PrivateServiceCIDR are required", name)
-	}
+
 	n := &Network{MediaTag: name + "-media"}
 	redisTags := []string{n.MediaTag}
 	if args.Egress {

@@ -43,17 +43,27 @@ type Recordings struct {
 	SigningKey     pulumi.StringOutput
 }
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RecordingsArgs) validate(name string) error {
+	e := components.NewArgErrors("Recordings", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.RecordingsArgs.Check(e)
+	e.Require(components.Field{Name: "Location", Missing: a.Location == ""}, components.Field{Name: "Project", Missing: a.Project == ""})
+	if a.CDN && a.DNSProvider == nil {
+		e.Add("DNSProvider is required with CDN")
+	}
+	return e.Err()
+}
+
 // NewRecordings declares the recordings store.
 func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts ...pulumi.ResourceOption) (*Recordings, error) {
-	if args == nil {
-		return nil, fmt.Errorf("Recordings %q: args are required", name)
-	}
-	if err := args.RecordingsArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
 	}
-	if args.Location == "" || args.Project == "" || (args.CDN && args.DNSProvider == nil) {
-		return nil, fmt.Errorf("Recordings %q: Location and Project are required, and DNSProvider with CDN", name)
-	}
+
 	r := &Recordings{}
 	if err := ctx.RegisterComponentResource(components.RecordingsType, name, r, opts...); err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package gcp
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/redis"
@@ -39,23 +38,31 @@ type RedisCache struct {
 	Port pulumi.IntOutput
 }
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RedisCacheArgs) validate(name string) error {
+	e := components.NewArgErrors("RedisCache", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.RedisCacheArgs.Check(e)
+	if !strings.HasPrefix(a.EngineVersion, "REDIS_7_") {
+		e.Add("EngineVersion %q must be a Memorystore Redis 7 version (REDIS_7_0, REDIS_7_2)", a.EngineVersion)
+	}
+	e.Require(components.Field{Name: "NetworkID", Missing: a.NetworkID == nil},
+		components.Field{Name: "PrivateServiceRange", Missing: a.PrivateServiceRange == nil}, components.Field{Name: "Region", Missing: a.Region == ""})
+	if a.MemoryGB < 1 || a.MemoryGB > 300 {
+		e.Add("MemoryGB %d must be 1-300", a.MemoryGB)
+	}
+	return e.Err()
+}
+
 // NewRedisCache declares the Memorystore instance.
 func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts ...pulumi.ResourceOption) (*RedisCache, error) {
-	if args == nil {
-		return nil, fmt.Errorf("RedisCache %q: args are required", name)
-	}
-	if err := args.RedisCacheArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
 	}
-	if !strings.HasPrefix(args.EngineVersion, "REDIS_7_") {
-		return nil, fmt.Errorf("RedisCache %q: EngineVersion %q must be a Memorystore Redis 7 version (REDIS_7_0, REDIS_7_2)", name, args.EngineVersion)
-	}
-	if args.NetworkID == nil || args.PrivateServiceRange == nil || args.Region == "" {
-		return nil, fmt.Errorf("RedisCache %q: NetworkID, PrivateServiceRange and Region are required", name)
-	}
-	if args.MemoryGB < 1 || args.MemoryGB > 300 {
-		return nil, fmt.Errorf("RedisCache %q: MemoryGB %d must be 1-300", name, args.MemoryGB)
-	}
+
 	r := &RedisCache{}
 	if err := ctx.RegisterComponentResource(components.RedisCacheType, name, r, opts...); err != nil {
 		return nil, err

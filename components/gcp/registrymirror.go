@@ -39,20 +39,27 @@ type RegistryMirror struct {
 
 var arRepoRe = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RegistryMirrorArgs) validate(name string) error {
+	e := components.NewArgErrors("RegistryMirror", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.RegistryMirrorArgs.Check(e)
+	e.Require(components.Field{Name: "Project", Missing: a.Project == ""}, components.Field{Name: "Region", Missing: a.Region == ""})
+	if !arRepoRe.MatchString(a.RepositoryID) {
+		e.Add("RepositoryID %q must be 1-63 lowercase letters, digits and hyphens, starting with a letter (Artifact Registry's rule)", a.RepositoryID)
+	}
+	return e.Err()
+}
+
 // NewRegistryMirror declares the remote repository.
 func NewRegistryMirror(ctx *pulumi.Context, name string, args *RegistryMirrorArgs, opts ...pulumi.ResourceOption) (*RegistryMirror, error) {
-	if args == nil {
-		return nil, fmt.Errorf("RegistryMirror %q: args are required", name)
-	}
-	if err := args.RegistryMirrorArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
 	}
-	if args.Project == "" || args.Region == "" {
-		return nil, fmt.Errorf("RegistryMirror %q: Project and Region are required", name)
-	}
-	if !arRepoRe.MatchString(args.RepositoryID) {
-		return nil, fmt.Errorf("RegistryMirror %q: RepositoryID %q must be 1-63 lowercase letters, digits and hyphens, starting with a letter (Artifact Registry's rule)", name, args.RepositoryID)
-	}
+
 	m := &RegistryMirror{args: args, ctx: ctx, name: name}
 	if err := ctx.RegisterComponentResource("livekit-infra:index:RegistryMirror", name, m, opts...); err != nil {
 		return nil, err

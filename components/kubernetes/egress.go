@@ -67,7 +67,7 @@ type EgressWorkloadArgs struct {
 	Files  map[string]pulumi.StringInput
 	// Resources are the pod's requests (memory also its limit).
 	Resources Resources
-	Scaling   components.EgressScaling
+	Scaling   components.Scaling
 	// NodeSelector pins the pods to the Egress pool; they tolerate its
 	// EgressTaintKey taint.
 	NodeSelector map[string]string
@@ -91,11 +91,12 @@ const EgressWorkloadType = "livekit-infra:kubernetes:EgressWorkload"
 
 // Validate rejects incomplete args.
 func (a *EgressWorkloadArgs) Validate(name string) error {
-	var errs []string
-	add := func(f string, v ...any) { errs = append(errs, fmt.Sprintf(f, v...)) }
+	e := components.NewArgErrors("EgressWorkload", name)
 	if a == nil {
-		return fmt.Errorf("EgressWorkload %q: args are required", name)
+		e.Add("args are required")
+		return e.Err()
 	}
+	add := e.Add
 	if a.Provider == nil {
 		add("Provider is required")
 	}
@@ -111,13 +112,8 @@ func (a *EgressWorkloadArgs) Validate(name string) error {
 	if a.Resources.CPU == "" || a.Resources.Memory == "" {
 		add("Resources.CPU and Resources.Memory are required")
 	}
-	if a.Scaling.Min < 1 || a.Scaling.Max < a.Scaling.Min || a.Scaling.CPUTarget < 1 || a.Scaling.CPUTarget > 100 {
-		add("Scaling %+v must have 1 <= Min <= Max and CPUTarget 1-100", a.Scaling)
-	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return fmt.Errorf("EgressWorkload %q: invalid args: %v", name, errs)
+	a.Scaling.Check(e, "without a worker every recording request fails")
+	return e.Err()
 }
 
 // EgressValues is the typed subset of the egress chart's values.yaml.

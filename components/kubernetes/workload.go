@@ -200,11 +200,12 @@ var (
 
 // Validate reports every problem with the args at once.
 func (a *LiveKitWorkloadArgs) Validate(name string) error {
-	var errs []string
-	add := func(format string, v ...any) { errs = append(errs, fmt.Sprintf(format, v...)) }
+	e := components.NewArgErrors("LiveKitWorkload", name)
 	if a == nil {
-		return fmt.Errorf("LiveKitWorkload %q: args are required", name)
+		e.Add("args are required")
+		return e.Err()
 	}
+	add := e.Add
 	if a.Provider == nil {
 		add("Provider is required: pass the cluster's kubernetes.Provider")
 	}
@@ -243,16 +244,7 @@ func (a *LiveKitWorkloadArgs) Validate(name string) error {
 	if _, ok := quantity.MemoryGiB(a.Resources.Memory); !ok {
 		add("Resources.Memory %q must be %s", a.Resources.Memory, quantity.MemoryExample)
 	}
-	s := a.Scaling
-	if s.Min < 1 {
-		add("Scaling.Min %d must be at least 1", s.Min)
-	}
-	if s.Max < s.Min {
-		add("Scaling.Max %d is below Scaling.Min %d", s.Max, s.Min)
-	}
-	if s.CPUTarget < components.MinCPUTarget || s.CPUTarget > components.MaxCPUTarget {
-		add("Scaling.CPUTarget %d must be %d-%d (percent of the CPU request)", s.CPUTarget, components.MinCPUTarget, components.MaxCPUTarget)
-	}
+	a.Scaling.Check(e, "zero pods drops every room")
 	if a.DrainSeconds < MinDrainSeconds {
 		add("DrainSeconds %d is too short for rooms to drain: use at least %d (the chart's default is 18000)", a.DrainSeconds, MinDrainSeconds)
 	}
@@ -261,10 +253,7 @@ func (a *LiveKitWorkloadArgs) Validate(name string) error {
 	default:
 		add("Service.Type %q must be ClusterIP, NodePort or LoadBalancer", a.Service.Type)
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return fmt.Errorf("LiveKitWorkload %q: invalid args:\n  - %s", name, strings.Join(errs, "\n  - "))
+	return e.Err()
 }
 
 var digestRe = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)

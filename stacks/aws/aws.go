@@ -293,8 +293,6 @@ func egressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds
 		BucketArn:                recordings.BucketArn,
 		ContainerInsights:        a.ContainerInsights,
 		Protect:                  s.Protect,
-		ScaleOutCooldown:         r.Scaling.ScaleOutCooldown,
-		ScaleInCooldown:          r.Scaling.ScaleInCooldown,
 	})
 	if err != nil {
 		return pulumi.StringOutput{}, err

@@ -6,7 +6,6 @@ package ekscluster
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/netip"
 	"strconv"
 
@@ -99,28 +98,36 @@ type MediaCluster struct {
 	TURNLoadBalancer pulumi.StringOutput
 }
 
+// validate runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *MediaClusterArgs) validate(name string) error {
+	e := components.NewArgErrors("MediaCluster", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.MediaClusterArgs.Check(e)
+	e.Require(components.Field{Name: "VpcID", Missing: a.VpcID == nil}, components.Field{Name: "PublicSubnetIDs", Missing: a.PublicSubnetIDs == nil},
+		components.Field{Name: "PrivateSubnetIDs", Missing: a.PrivateSubnetIDs == nil}, components.Field{Name: "MediaSecurityGroupID", Missing: a.MediaSecurityGroupID == nil},
+		components.Field{Name: "LoadBalancerSecurityGroupID", Missing: a.LoadBalancerSecurityGroupID == nil},
+		components.Field{Name: "KubernetesVersion", Missing: a.KubernetesVersion == ""}, components.Field{Name: "InstanceType", Missing: a.InstanceType == ""},
+		components.Field{Name: "SystemInstanceType", Missing: a.SystemInstanceType == ""})
+	if (len(a.PublicAccessCIDRs) == 0) != a.AllowPublicAPI {
+		e.Add("PublicAccessCIDRs %v with AllowPublicAPI %t: list who may reach the API endpoint, or (with none) opt in to a public endpoint explicitly", a.PublicAccessCIDRs, a.AllowPublicAPI)
+	}
+	if a.DrainSeconds < lkk8s.MinDrainSeconds {
+		e.Add("DrainSeconds %d is below %d: LiveKit pods drain their rooms for the grace period", a.DrainSeconds, lkk8s.MinDrainSeconds)
+	}
+	if a.TURNTLSPort != 0 && a.TURNLoadBalancerSecurityGroupID == nil {
+		e.Add("TURNLoadBalancerSecurityGroupID is required with TURNTLSPort %d (the Network's TURN NLB group)", a.TURNTLSPort)
+	}
+	return e.Err()
+}
+
 // NewMediaCluster declares the cluster, its node groups, controllers and
 // LiveKit, and the signaling ALB with its certificate and DNS name.
 func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, opts ...pulumi.ResourceOption) (*MediaCluster, error) {
-	if args == nil {
-		return nil, fmt.Errorf("MediaCluster %q: args are required", name)
-	}
-	if err := args.MediaClusterArgs.Validate(name); err != nil {
+	if err := args.validate(name); err != nil {
 		return nil, err
-	}
-	if args.VpcID == nil || args.PublicSubnetIDs == nil || args.PrivateSubnetIDs == nil || args.MediaSecurityGroupID == nil ||
-		args.LoadBalancerSecurityGroupID == nil || args.KubernetesVersion == "" || args.InstanceType == "" || args.SystemInstanceType == "" {
-		return nil, fmt.Errorf("MediaCluster %q: VpcID, PublicSubnetIDs, PrivateSubnetIDs, MediaSecurityGroupID, LoadBalancerSecurityGroupID, KubernetesVersion, InstanceType and SystemInstanceType are required", name)
-	}
-	if (len(args.PublicAccessCIDRs) == 0) != args.AllowPublicAPI {
-		return nil, fmt.Errorf("MediaCluster %q: PublicAccessCIDRs %v with AllowPublicAPI %t: list who may reach the API endpoint, or (with none) opt in to a public endpoint explicitly", name, args.PublicAccessCIDRs, args.AllowPublicAPI)
-	}
-	if args.DrainSeconds < lkk8s.MinDrainSeconds {
-		return nil, fmt.Errorf("MediaCluster %q: DrainSeconds %d is below %d: LiveKit pods drain their rooms for the grace period", name, args.DrainSeconds, lkk8s.MinDrainSeconds)
-	}
-
-	if args.TURNTLSPort != 0 && args.TURNLoadBalancerSecurityGroupID == nil {
-		return nil, fmt.Errorf("MediaCluster %q: TURNLoadBalancerSecurityGroupID is required with TURNTLSPort %d (the Network's TURN NLB group)", name, args.TURNTLSPort)
 	}
 
 	m := &MediaCluster{}

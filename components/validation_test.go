@@ -1,0 +1,97 @@
+package components_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/aws"
+	"github.com/livekit-infra/livekit-infra/components/azure"
+	"github.com/livekit-infra/livekit-infra/components/gcp"
+	"github.com/livekit-infra/livekit-infra/components/kubernetes"
+)
+
+// Every component validates through one path: the contract's checks, then
+// its cloud's, all reported in one error naming each field, before anything
+// is registered (so a nil context is never touched).
+func TestOneValidationPathEveryCloud(t *testing.T) {
+	contract := components.RedisCacheArgs{} // EngineVersion missing
+	cases := []struct {
+		name string
+		new  func() error
+		want []string
+	}{
+		{"aws RedisCache", func() error {
+			_, err := aws.NewRedisCache(nil, "r", &aws.RedisCacheArgs{RedisCacheArgs: contract, Nodes: 1})
+			return err
+		}, []string{`RedisCache "r": invalid args`, "EngineVersion is required", "Nodes 1", "AuthToken is required", "VpcID, SubnetIDs, ClientSecurityGroupID are required"}},
+		{"gcp RedisCache", func() error {
+			_, err := gcp.NewRedisCache(nil, "r", &gcp.RedisCacheArgs{RedisCacheArgs: contract, MemoryGB: 0})
+			return err
+		}, []string{`RedisCache "r": invalid args`, "EngineVersion is required", `EngineVersion "" must be a Memorystore Redis 7 version`, "NetworkID, PrivateServiceRange, Region are required", "MemoryGB 0 must be 1-300"}},
+		{"azure RedisCache", func() error {
+			_, err := azure.NewRedisCache(nil, "r", &azure.RedisCacheArgs{RedisCacheArgs: contract, SKU: "Gold"})
+			return err
+		}, []string{`RedisCache "r": invalid args`, "EngineVersion is required", `SKU "Gold" must be Basic, Standard or Premium`, "ResourceGroupName, Location, VnetID, EndpointSubnetID are required"}},
+		{"aws MediaCluster", func() error {
+			_, err := aws.NewMediaCluster(nil, "m", &aws.MediaClusterArgs{
+				MediaClusterArgs: components.MediaClusterArgs{Scaling: components.Scaling{Min: 3, Max: 2, CPUTarget: 99}},
+				Spot:             &aws.FargateSpot{SpotWeight: 0},
+			})
+			return err
+		}, []string{`MediaCluster "m": invalid args`, "Hostname is required", "Scaling.Max 2 is below Scaling.Min 3", "Scaling.CPUTarget 99 must be 10-95", "Spot weights 0", "RedisOutageTolerance 0", "VpcID, PublicSubnetIDs, MediaSecurityGroupID, LoadBalancerSecurityGroupID are required"}},
+		{"gcp MediaCluster", func() error {
+			_, err := gcp.NewMediaCluster(nil, "m", &gcp.MediaClusterArgs{AllowPublicAPI: false})
+			return err
+		}, []string{`MediaCluster "m": invalid args`, "Image is required", "Project, Region, NetworkID", "MasterAuthorizedNetworks [] with AllowPublicAPI false"}},
+		{"azure MediaCluster", func() error {
+			_, err := azure.NewMediaCluster(nil, "m", &azure.MediaClusterArgs{MaxPods: 5})
+			return err
+		}, []string{`MediaCluster "m": invalid args`, "Config is required", "MaxPods 5 must be 10-250", "APIAuthorizedIPRanges is empty"}},
+		{"aws Budget", func() error {
+			_, err := aws.NewBudget(nil, "b", &aws.BudgetArgs{BudgetArgs: components.BudgetArgs{Amount: -1, Currency: "EUR"}})
+			return err
+		}, []string{`Budget "b": invalid args`, "Amount is -1", "Emails is empty", `Currency "EUR": AWS Budgets' cost limits are in USD`}},
+		{"kubernetes LiveKitWorkload", func() error {
+			_, err := kubernetes.NewLiveKitWorkload(nil, "w", &kubernetes.LiveKitWorkloadArgs{Scaling: components.Scaling{Min: 0, Max: 1, CPUTarget: 70}})
+			return err
+		}, []string{`LiveKitWorkload "w": invalid args`, "Provider is required", "Scaling.Min 0 must be at least 1"}},
+		{"nil args", func() error {
+			_, err := gcp.NewRecordings(nil, "x", nil)
+			return err
+		}, []string{`Recordings "x": invalid args`, "args are required"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.new()
+			if err == nil {
+				t.Fatal("accepted invalid args")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestArgErrorsRequire(t *testing.T) {
+	e := components.NewArgErrors("X", "x")
+	e.Require(components.Field{Name: "A", Missing: false})
+	if e.Err() != nil {
+		t.Fatalf("nothing missing, got %v", e.Err())
+	}
+	e.Require(components.Field{Name: "A", Missing: true})
+	e.Require(components.Field{Name: "B", Missing: true}, components.Field{Name: "C", Missing: true}, components.Field{Name: "D"})
+	e.AddErr(nil)
+	got := e.Err().Error()
+	for _, w := range []string{`X "x": invalid args`, "A is required", "B, C are required"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("%q lacks %q", got, w)
+		}
+	}
+	if strings.Contains(got, "D") {
+		t.Errorf("%q names D, which is set", got)
+	}
+}
