@@ -200,6 +200,7 @@ func (p *parser) aws(s *Stack) *AWS {
 	if !snapWindowRe.MatchString(r.SnapshotWindow) {
 		p.fail(spec("awsRedisSnapshotWindow").Full(), quote(r.SnapshotWindow), "must look like 03:00-04:00 (UTC)")
 	}
+	p.checkElastiCacheWindows(r.MaintenanceWindow, r.SnapshotWindow)
 	r.SnapshotRetentionDays = p.integer("awsRedisSnapshotRetentionDays", 0, 35)
 	a.Redis = r
 
