@@ -30,6 +30,10 @@ const (
 	AuditLogsType = "livekit-infra:index:AuditLogs"
 	// MonitoringType is a region's alarms and where they go (#18).
 	MonitoringType = "livekit-infra:index:Monitoring"
+	// ManagedPrometheusType is a region's managed Prometheus workspace and
+	// its rules, where the cloud's own alarm component cannot hold it (AWS:
+	// the collector needs the workspace before the cluster exists).
+	ManagedPrometheusType = "livekit-infra:index:ManagedPrometheus"
 )
 
 // ArgErrors collects every problem of a component's args so that all are

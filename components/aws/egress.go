@@ -195,7 +195,7 @@ func egressContainerDefinitions(args *EgressArgs, configSecretArn, logGroup stri
 		Environment: []envVar{},
 		// Egress answers GET / on its health port with its status (200);
 		// the image ships curl.
-		HealthCheck: healthCheck{
+		HealthCheck: &healthCheck{
 			Command:  []string{"CMD-SHELL", fmt.Sprintf("curl -fsS -o /dev/null http://127.0.0.1:%d/ || exit 1", livekit.EgressHealthPort)},
 			Interval: 10, Timeout: 5, Retries: 3, StartPeriod: 60,
 		},

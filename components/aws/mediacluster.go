@@ -48,6 +48,9 @@ type MediaClusterArgs struct {
 	// PullRepositoryArnPattern is the ECR repositories the execution role
 	// may pull Image from (RegistryMirror); empty when pulling Docker Hub.
 	PullRepositoryArnPattern string
+	// Collector, when set, runs the metrics collector sidecar in every
+	// task (collector.go); nil runs LiveKit alone.
+	Collector *Collector
 }
 
 // MediaCluster is the ECS Fargate LiveKit cluster behind an HTTPS ALB.
@@ -140,6 +143,9 @@ func (a *MediaClusterArgs) validate(name string) error {
 	e.Require(components.Field{Name: "VpcID", Missing: a.VpcID == nil}, components.Field{Name: "PublicSubnetIDs", Missing: a.PublicSubnetIDs == nil},
 		components.Field{Name: "MediaSecurityGroupID", Missing: a.MediaSecurityGroupID == nil},
 		components.Field{Name: "LoadBalancerSecurityGroupID", Missing: a.LoadBalancerSecurityGroupID == nil})
+	if a.Collector != nil {
+		a.Collector.check(e, a.TaskCPU, a.TaskMemory)
+	}
 	return e.Err()
 }
 
@@ -183,9 +189,22 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	roles, err := taskRoles(ctx, name, configSecret.Arn, logs.Arn, args.PullRepositoryArnPattern, parent)
+	collectorParamArn := pulumi.String("").ToStringOutput()
+	if args.Collector != nil {
+		param, err := collectorConfig(ctx, name, args.Collector, parent)
+		if err != nil {
+			return nil, err
+		}
+		collectorParamArn = param.Arn
+	}
+	roles, err := taskRoles(ctx, name, configSecret.Arn, logs.Arn, collectorParamArn, args.PullRepositoryArnPattern, args.Collector != nil, parent)
 	if err != nil {
 		return nil, err
+	}
+	if args.Collector != nil {
+		if err := collectorGrant(ctx, name, args.Collector, roles.task, parent); err != nil {
+			return nil, err
+		}
 	}
 
 	insights := "disabled"
@@ -199,8 +218,8 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	containers := pulumi.All(configSecret.Arn, logs.Name).ApplyT(func(v []any) (string, error) {
-		return containerDefinitions(args, v[0].(string), v[1].(string))
+	containers := pulumi.All(configSecret.Arn, logs.Name, collectorParamArn).ApplyT(func(v []any) (string, error) {
+		return containerDefinitions(args, v[0].(string), v[1].(string), v[2].(string))
 	}).(pulumi.StringOutput)
 	task, err := ecs.NewTaskDefinition(ctx, name, &ecs.TaskDefinitionArgs{
 		Family:                  pulumi.String(name),
@@ -315,14 +334,18 @@ const containerName = "livekit"
 
 // containerDef mirrors the subset of ECS's container definition JSON we set.
 type containerDef struct {
-	Name              string            `json:"name"`
-	Image             string            `json:"image"`
-	Essential         bool              `json:"essential"`
-	PortMappings      []portMapping     `json:"portMappings"`
-	Secrets           []secretRef       `json:"secrets"`
-	Environment       []envVar          `json:"environment"`
-	HealthCheck       healthCheck       `json:"healthCheck"`
-	StopTimeout       int               `json:"stopTimeout"`
+	Name         string        `json:"name"`
+	Image        string        `json:"image"`
+	Essential    bool          `json:"essential"`
+	PortMappings []portMapping `json:"portMappings"`
+	Secrets      []secretRef   `json:"secrets"`
+	Environment  []envVar      `json:"environment"`
+	HealthCheck  *healthCheck  `json:"healthCheck,omitempty"`
+	StopTimeout  int           `json:"stopTimeout,omitempty"`
+	// CPU and Memory reserve a sidecar's share of the task; LiveKit's
+	// container sets neither and uses the rest.
+	CPU               int               `json:"cpu,omitempty"`
+	Memory            int               `json:"memory,omitempty"`
 	Ulimits           []ulimit          `json:"ulimits"`
 	LogConfiguration  logConfiguration  `json:"logConfiguration"`
 	DockerLabels      map[string]string `json:"dockerLabels,omitempty"`
@@ -384,7 +407,7 @@ func livenessCommand() string {
 
 // containerDefinitions renders the LiveKit container. It holds only ARNs and
 // names; the config body arrives from Secrets Manager at start.
-func containerDefinitions(args *MediaClusterArgs, configSecretArn, logGroup string) (string, error) {
+func containerDefinitions(args *MediaClusterArgs, configSecretArn, logGroup, collectorParamArn string) (string, error) {
 	ports := []portMapping{
 		{ContainerPort: livekit.SignalPort, Protocol: "tcp", Name: "signal"},
 		{ContainerPort: livekit.RTCTCPPort, Protocol: "tcp", Name: "rtc-tcp"},
@@ -412,7 +435,7 @@ func containerDefinitions(args *MediaClusterArgs, configSecretArn, logGroup stri
 		// the check reads the status line wget prints (-S headers, or its
 		// "server returned error" line) and passes on 200 or 406: a Redis
 		// blip must not make ECS stop the task (LivenessAccepts).
-		HealthCheck: healthCheck{
+		HealthCheck: &healthCheck{
 			Command:  []string{"CMD-SHELL", livenessCommand()},
 			Interval: 10, Timeout: 5, Retries: 3, StartPeriod: 30,
 		},
@@ -426,7 +449,11 @@ func containerDefinitions(args *MediaClusterArgs, configSecretArn, logGroup stri
 		ReadonlyRootFS:  true,
 		LinuxParameters: linuxParameters{InitProcessEnabled: true},
 	}
-	b, err := json.Marshal([]containerDef{c})
+	defs := []containerDef{c}
+	if args.Collector != nil {
+		defs = append(defs, collectorContainer(args, collectorParamArn, logGroup))
+	}
+	b, err := json.Marshal(defs)
 	return string(b), err
 }
 
@@ -435,7 +462,7 @@ type roles struct{ execution, task *iam.Role }
 // taskRoles declares the execution role (pull config secret, write logs) and
 // the task role, which grants nothing: LiveKit servers never write
 // recordings, the Egress workers do (egress.go holds the bucket grant).
-func taskRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn pulumi.StringInput, pullArns string, parent pulumi.ResourceOption) (*roles, error) {
+func taskRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn, collectorParamArn pulumi.StringInput, pullArns string, collector bool, parent pulumi.ResourceOption) (*roles, error) {
 	trust, _ := json.Marshal(map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []map[string]any{{
@@ -450,18 +477,28 @@ func taskRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn pu
 	if err != nil {
 		return nil, err
 	}
-	execPolicy := pulumi.All(configSecretArn, logGroupArn).ApplyT(func(v []any) (string, error) {
-		return policyJSON(append([]statement{
+	execPolicy := pulumi.All(configSecretArn, logGroupArn, collectorParamArn).ApplyT(func(v []any) (string, error) {
+		stmts := []statement{
 			{Sid: "ReadLiveKitConfig", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: []string{v[0].(string)}},
 			{Sid: "WriteLogs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: []string{v[1].(string) + ":*"}},
-		}, PullStatements(pullArns)...)...)
+		}
+		// A SecureString under the AWS-managed aws/ssm key needs no
+		// kms:Decrypt grant of ours.
+		if p := v[2].(string); p != "" {
+			stmts = append(stmts, statement{Sid: "ReadCollectorConfig", Actions: []string{"ssm:GetParameters"}, Resources: []string{p}})
+		}
+		return policyJSON(append(stmts, PullStatements(pullArns)...)...)
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(ctx, name+"-execution", &iam.RolePolicyArgs{Role: exec.Name, Policy: execPolicy}, parent); err != nil {
 		return nil, err
 	}
 
+	desc := "LiveKit server tasks: no AWS permissions (Egress writes recordings)"
+	if collector {
+		desc = "LiveKit server tasks: the metrics collector's aps:RemoteWrite only (Egress writes recordings)"
+	}
 	task, err := iam.NewRole(ctx, name+"-task", &iam.RoleArgs{
-		Description:      pulumi.String("LiveKit server tasks: no AWS permissions (Egress writes recordings)"),
+		Description:      pulumi.String(desc),
 		AssumeRolePolicy: pulumi.String(string(trust)),
 	}, parent)
 	if err != nil {

@@ -4,12 +4,14 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/amp"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/observability"
 )
 
 // MonitoringArgs is the AWS region's alarms: what ElastiCache and the ALB
@@ -30,6 +32,15 @@ type MonitoringArgs struct {
 	LoadBalancerArnSuffix pulumi.StringInput
 	TargetGroupArnSuffix  pulumi.StringInput
 	LoadBalancer5xxPerMin int
+
+	// Prometheus, when set, is the region's AMP workspace: its alert
+	// manager publishes the rules' alerts to the alarm topic.
+	Prometheus *MonitoringPrometheus
+}
+
+// MonitoringPrometheus names the workspace whose alerts go to the topic.
+type MonitoringPrometheus struct {
+	WorkspaceID, WorkspaceArn pulumi.StringInput
 }
 
 // Monitoring is the AWS region's alarm topic and CloudWatch alarms.
@@ -65,6 +76,9 @@ func (a *MonitoringArgs) validate(name string) error {
 	}
 	if a.LoadBalancer5xxPerMin < 1 {
 		e.Add("LoadBalancer5xxPerMin is %d: give at least 1", a.LoadBalancer5xxPerMin)
+	}
+	if p := a.Prometheus; p != nil && (p.WorkspaceID == nil || p.WorkspaceArn == nil) {
+		e.Add("Prometheus needs WorkspaceID and WorkspaceArn (ManagedPrometheus)")
 	}
 	return e.Err()
 }
@@ -104,8 +118,21 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 			"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:*", args.Region, acct)},
 		}
 	}
-	keyPolicy := account.ApplyT(func(acct string) (string, error) {
-		return globalPolicyJSON([]map[string]any{
+	// AMP's alert manager publishes as aps.amazonaws.com, on behalf of
+	// this account's workspace only.
+	workspaceArn := pulumi.String("").ToStringOutput()
+	if args.Prometheus != nil {
+		workspaceArn = args.Prometheus.WorkspaceArn.ToStringOutput()
+	}
+	apsSource := func(acct, ws string) map[string]any {
+		return map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": acct},
+			"ArnEquals":    map[string]any{"aws:SourceArn": ws},
+		}
+	}
+	keyPolicy := pulumi.All(account, workspaceArn).ApplyT(func(v []any) (string, error) {
+		acct, ws := v[0].(string), v[1].(string)
+		stmts := []map[string]any{
 			{"Sid": "AccountAdministers", "Effect": "Allow",
 				"Principal": map[string]any{"AWS": "arn:aws:iam::" + acct + ":root"},
 				"Action":    KeyAdministratorActions, "Resource": "*"},
@@ -113,7 +140,14 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 				"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
 				"Action":    []string{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*",
 				"Condition": source(acct)},
-		})
+		}
+		if ws != "" {
+			stmts = append(stmts, map[string]any{"Sid": "PrometheusAlertsEncryptNotifications", "Effect": "Allow",
+				"Principal": map[string]any{"Service": "aps.amazonaws.com"},
+				"Action":    []string{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*",
+				"Condition": apsSource(acct, ws)})
+		}
+		return globalPolicyJSON(stmts)
 	}).(pulumi.StringOutput)
 	key, err := kms.NewKey(ctx, name+"-alarms", &kms.KeyArgs{
 		Description:          pulumi.String("LiveKit region: encrypts alarm notifications"),
@@ -131,16 +165,37 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	if err != nil {
 		return nil, err
 	}
-	topicPolicy := pulumi.All(account, topic.Arn).ApplyT(func(v []any) (string, error) {
-		return globalPolicyJSON([]map[string]any{
+	topicPolicy := pulumi.All(account, topic.Arn, workspaceArn).ApplyT(func(v []any) (string, error) {
+		acct, arn, ws := v[0].(string), v[1].(string), v[2].(string)
+		stmts := []map[string]any{
 			{"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow",
 				"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
-				"Action":    "sns:Publish", "Resource": v[1].(string),
-				"Condition": source(v[0].(string))},
-		})
+				"Action":    "sns:Publish", "Resource": arn,
+				"Condition": source(acct)},
+		}
+		if ws != "" {
+			stmts = append(stmts, map[string]any{"Sid": "PrometheusAlertsPublish", "Effect": "Allow",
+				"Principal": map[string]any{"Service": "aps.amazonaws.com"},
+				"Action":    []string{"sns:Publish", "sns:GetTopicAttributes"}, "Resource": arn,
+				"Condition": apsSource(acct, ws)})
+		}
+		return globalPolicyJSON(stmts)
 	}).(pulumi.StringOutput)
-	if _, err := sns.NewTopicPolicy(ctx, name+"-alarms", &sns.TopicPolicyArgs{Arn: topic.Arn, Policy: topicPolicy}, parent); err != nil {
+	policy, err := sns.NewTopicPolicy(ctx, name+"-alarms", &sns.TopicPolicyArgs{Arn: topic.Arn, Policy: topicPolicy}, parent)
+	if err != nil {
 		return nil, err
+	}
+	if p := args.Prometheus; p != nil {
+		def := topic.Arn.ApplyT(func(arn string) (string, error) {
+			return observability.AMPAlertManagerDefinition(arn, args.Region)
+		}).(pulumi.StringOutput)
+		// The policy first: AMP checks it may publish when the definition
+		// is created.
+		if _, err := amp.NewAlertManagerDefinition(ctx, name+"-alertmanager", &amp.AlertManagerDefinitionArgs{
+			WorkspaceId: p.WorkspaceID, Definition: def,
+		}, parent, pulumi.DependsOn([]pulumi.Resource{policy})); err != nil {
+			return nil, err
+		}
 	}
 	for _, e := range args.Emails {
 		if _, err := sns.NewTopicSubscription(ctx, name+"-alarms-email-"+e, &sns.TopicSubscriptionArgs{

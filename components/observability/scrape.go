@@ -23,6 +23,9 @@ type ScrapeConfig struct {
 	// collector running in it, e.g. AKS's metrics add-on).
 	KubernetesSDConfigs []KubernetesSDConfig `yaml:"kubernetes_sd_configs,omitempty"`
 	RelabelConfigs      []RelabelConfig      `yaml:"relabel_configs,omitempty"`
+	// MetricRelabelConfigs filter what a scrape keeps (a collector billed
+	// per sample forwards only the series the rules and dashboards read).
+	MetricRelabelConfigs []RelabelConfig `yaml:"metric_relabel_configs,omitempty"`
 }
 
 // KubernetesSDConfig discovers one role's objects, optionally in some

@@ -41,6 +41,8 @@ var UsageHelp = map[string]string{
 	"albLcu":                          "average AWS ALB load balancer capacity units (signaling is light: 1)",
 	"cdnEgressGB":                     "GB of recordings served through the CDN a month",
 	"metricSamples10M":                "millions of Prometheus samples a region's managed Prometheus ingests a month, in tens of millions (about 10 LiveKit nodes x 300 series every 30 s: 30)",
+	"metricSamplesPerNodeHour":        "Prometheus samples one LiveKit node sends an AWS managed Prometheus an hour: 300 series (LiveKit's and the process collector's; Go runtime series dropped) every 30 s = 36,000",
+	"metricStorageGB":                 "GB an AWS managed Prometheus workspace stores (samples of 1-2 bytes kept 150 days plus label metadata: about 0.1 GB a node: 1)",
 	"storageGB":                       "GB of recordings (and logs) stored on average over the month",
 	"logsGB":                          "GB of logs ingested a month (and retained, on AWS)",
 	"flowLogsGB":                      "GB of VPC/VNet flow logs a month",
@@ -66,8 +68,11 @@ func DefaultAssumptions() Assumptions {
 			"containerInsightsGB": 5,
 			"lbDataGB":            10,
 			"metricSamples10M":    30,
-			"mediaEgressGB":       -1, // derived
-			"turnDataGB":          -1, // derived
+			// 300 series x 3600 s / 30 s (observability.CollectorScrapeInterval).
+			"metricSamplesPerNodeHour": 36000,
+			"metricStorageGB":          1,
+			"mediaEgressGB":            -1, // derived
+			"turnDataGB":               -1, // derived
 		},
 		ParticipantHours:                10000,
 		EgressGBPerParticipantHour:      0.675,

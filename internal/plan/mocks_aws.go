@@ -130,6 +130,26 @@ var awsComputed = map[string]ComputedFunc{
 		arn := fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", mi.Region, FakeAccountID, mi.PhysicalName(), hashAlnum(mi.Type+mi.Name, 6))
 		return props(map[string]any{"arn": arn, "id": arn})
 	},
+	"aws:amp/workspace:Workspace": func(mi MockInfo) resource.PropertyMap {
+		id := "ws-" + hashUUID(mi.Type+mi.Name)
+		return props(map[string]any{
+			"id":                 id,
+			"arn":                fmt.Sprintf("arn:aws:aps:%s:%s:workspace/%s", mi.Region, FakeAccountID, id),
+			"prometheusEndpoint": fmt.Sprintf("https://aps-workspaces.%s.amazonaws.com/workspaces/%s/", mi.Region, id),
+		})
+	},
+	// A parameter's id is its name (auto-named here when the program sets
+	// none).
+	"aws:ssm/parameter:Parameter": func(mi MockInfo) resource.PropertyMap {
+		name := mi.ID
+		if s, ok := plainString(mi.Inputs, "name"); ok {
+			name = s
+		}
+		return props(map[string]any{
+			"id":  name,
+			"arn": fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/%s", mi.Region, FakeAccountID, strings.TrimPrefix(name, "/")),
+		})
+	},
 	"aws:ecs/cluster:Cluster": func(mi MockInfo) resource.PropertyMap {
 		return props(map[string]any{
 			"name": mi.PhysicalName(),

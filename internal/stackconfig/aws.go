@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/livekit-infra/livekit-infra/components/observability"
 )
 
 // awsHealthKeys tune how the ECS service tells a dead task from one that
@@ -162,6 +164,17 @@ func (p *parser) aws(s *Stack) *AWS {
 	} else if !slices.Contains(mems, a.TaskMemory) && !p.failed("awsTaskMemory") {
 		p.fail(spec("awsTaskMemory").Full(), strconv.Itoa(a.TaskMemory),
 			fmt.Sprintf("is not a Fargate size for %d CPU units; allowed: %s", a.TaskCPU, memorySizes(mems)))
+	} else {
+		// The metrics collector sidecar's reservation comes out of the
+		// task; LiveKit keeps at least as much again.
+		if c := observability.CollectorCPU; a.TaskCPU-c < c {
+			p.fail(spec("awsTaskCpu").Full(), strconv.Itoa(a.TaskCPU),
+				fmt.Sprintf("leaves LiveKit %d CPU units beside the metrics collector sidecar's %d; give at least %d", a.TaskCPU-c, c, 2*c))
+		}
+		if m := observability.CollectorMemoryMiB; a.TaskMemory-m < m && !p.failed("awsTaskMemory") {
+			p.fail(spec("awsTaskMemory").Full(), strconv.Itoa(a.TaskMemory),
+				fmt.Sprintf("leaves LiveKit %d MiB beside the metrics collector sidecar's %d; give at least %d", a.TaskMemory-m, m, 2*m))
+		}
 	}
 	a.DrainSeconds = p.integer("awsDrainSeconds", 2, 120)
 	a.ContainerInsights = p.boolean("awsContainerInsights")

@@ -141,8 +141,22 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		}
 		return outputs(ctx, s, name, creds, redis, recordings, logs, cluster)
 	}
+	// LiveKit's metrics: an ADOT sidecar in each task scrapes localhost
+	// and remote-writes to the region's AMP workspace (metrics.go).
+	prom, obs, err := managedPrometheus(ctx, s, name)
+	if err != nil {
+		return nil, err
+	}
+	collector := &awsc.Collector{RemoteWrite: remoteWrite(s, prom)}
+	if collector.Scrape, err = obs.SidecarScrape(livekit.PrometheusPort); err != nil {
+		return nil, err
+	}
+	if collector.Image, err = regional.Image(mirrorOut, regional.CollectorImage); err != nil {
+		return nil, err
+	}
 	cluster, err := awsc.NewMediaCluster(ctx, name, &awsc.MediaClusterArgs{
 		MediaClusterArgs:                clusterArgs,
+		Collector:                       collector,
 		PullRepositoryArnPattern:        pullArns,
 		Region:                          a.Region,
 		VpcID:                           network.NetworkID,
@@ -179,6 +193,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		LoadBalancerArnSuffix:   cluster.LoadBalancerArnSuffix,
 		TargetGroupArnSuffix:    cluster.TargetGroupArnSuffix,
 		LoadBalancer5xxPerMin:   r.Alerts.LoadBalancer5xxPerMin,
+		Prometheus:              &awsc.MonitoringPrometheus{WorkspaceID: prom.WorkspaceID, WorkspaceArn: prom.WorkspaceArn},
 	})
 	if err != nil {
 		return nil, err
@@ -187,13 +202,13 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	extra := pulumi.Map{
+	extra := prometheusOutputs(prom, pulumi.Map{
 		"egressService":   egress,
 		"configSecretArn": cluster.ConfigSecretArn,
 		"ecsCluster":      cluster.ClusterName,
 		"ecsService":      cluster.ServiceName,
 		"alarmTopicArn":   monitoring.AlarmTopic,
-	}
+	})
 	if r.TURNTLS {
 		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))
 		extra["turnNlbDnsName"] = cluster.TURNLoadBalancer

@@ -19,6 +19,9 @@ func Observability(s *stackconfig.Stack) observability.Region {
 		SysloadLimitPercent: int(r.SysloadLimit*100 + 0.5),
 	}
 	switch {
+	case s.AWS != nil && s.AWS.Platform == stackconfig.AWSPlatformEKS && s.AWS.EKS != nil:
+		o.Region = s.AWS.Region
+		o.NodeVCPUs, _ = quantity.CPU(s.AWS.EKS.PodCPU)
 	case s.AWS != nil:
 		o.Region, o.NodeVCPUs = s.AWS.Region, float64(s.AWS.TaskCPU)/1024
 	case s.GCP != nil:

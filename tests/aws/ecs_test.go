@@ -38,15 +38,22 @@ func taskDefinition(t *testing.T, p *plan.Plan) *plan.Resource {
 	return child(t, p, tMedia, tTaskDef, "")
 }
 
-// livekitContainer parses the task definition's only container.
+// livekitContainer parses the task definition's LiveKit container (beside
+// it only the metrics collector sidecar runs).
 func livekitContainer(t *testing.T, p *plan.Plan) containerDef {
+	t.Helper()
+	defs := taskContainers(t, p)
+	if len(defs) != 2 || defs[0].Name != "livekit" || defs[1].Name != "metrics-collector" {
+		t.Fatalf("task definition has containers %v, want livekit and metrics-collector", defs)
+	}
+	return defs[0]
+}
+
+func taskContainers(t *testing.T, p *plan.Plan) []containerDef {
 	t.Helper()
 	var defs []containerDef
 	jsonInput(t, taskDefinition(t, p), "containerDefinitions", &defs)
-	if len(defs) != 1 {
-		t.Fatalf("task definition has %d containers, want 1", len(defs))
-	}
-	return defs[0]
+	return defs
 }
 
 func TestECSCluster(t *testing.T) {

@@ -57,6 +57,11 @@ func TestExecutionRolePolicy(t *testing.T) {
 	for a, rs := range g {
 		switch {
 		case a == "secretsmanager:GetSecretValue":
+		case a == "ssm:GetParameters":
+			// The metrics collector's config, injected like LiveKit's.
+			if param := child(t, p, tMedia, tParameter, "-collector"); !slices.Equal(rs, []string{parameterArn(param)}) {
+				t.Errorf("%s on %v, want exactly the collector config parameter %s", a, rs, parameterArn(param))
+			}
 		case a == "ecr:GetAuthorizationToken":
 		case strings.HasPrefix(a, "ecr:"):
 			if want := mirrorRepositories(t, p); !slices.Equal(rs, []string{want}) {
@@ -83,19 +88,29 @@ func TestExecutionRolePolicy(t *testing.T) {
 	expect(t, pol, "role", child(t, p, tMedia, tRole, "-execution").Name)
 }
 
-// The LiveKit server's task role grants nothing: servers never write
-// recordings; the S3 write grant moved to the Egress task role (#22).
+// The LiveKit server's task role grants only what the metrics collector
+// sidecar needs: aps:RemoteWrite on the region's AMP workspace, nothing
+// else (servers never write recordings; the S3 write grant is the Egress
+// task role's, #22).
 func TestTaskRolePolicy(t *testing.T) {
 	p := prod(t)
-	if pol, ok := findChild(p, tMedia, tRolePolicy, "-task"); ok {
-		t.Errorf("the LiveKit server task role still has a policy %q: %s", pol.Name, pol.InputString("policy"))
-	}
 	role := child(t, p, tMedia, tRole, "-task")
+	ws := child(t, p, tPrometheus, tWorkspace, "")
+	var attached []string
 	for _, pol := range p.ByType(tRolePolicy) {
 		if r, _ := pol.RawInput("role"); r == role.Name {
-			t.Errorf("policy %q is attached to the LiveKit server task role: %s", pol.Name, pol.InputString("policy"))
+			attached = append(attached, pol.Name)
 		}
 	}
+	pol := child(t, p, tMedia, tRolePolicy, "-task-metrics")
+	if !slices.Equal(attached, []string{pol.Name}) {
+		t.Errorf("policies on the LiveKit task role: %v, want only %s", attached, pol.Name)
+	}
+	g := grants(t, "task role", rolePolicy(t, p, "-task-metrics"))
+	if len(g) != 1 || !slices.Equal(g["aps:RemoteWrite"], []string{workspaceArn(ws)}) {
+		t.Errorf("task role grants %v, want aps:RemoteWrite on exactly the workspace %s", g, workspaceArn(ws))
+	}
+	dependsOn(t, pol, ws, "the grant names the workspace's ARN")
 }
 
 // Both roles are assumable only by ECS tasks, carry no managed policies,

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-var componentTypes = []string{tNetwork, tRedisCache, tMedia, tRecordings, tCredentials, tAuditLogs, tMonitoring, tEgress, tMirror, tBudget}
+var componentTypes = []string{tNetwork, tRedisCache, tMedia, tRecordings, tCredentials, tAuditLogs, tMonitoring, tEgress, tMirror, tBudget, tPrometheus}
 
 const tBudget = "livekit-infra:index:Budget"
 

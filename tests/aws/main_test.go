@@ -361,7 +361,11 @@ type livekitConfig struct {
 	Port   int               `yaml:"port"`
 	Region string            `yaml:"region"`
 	Keys   map[string]string `yaml:"keys"`
-	RTC    struct {
+	// Prometheus is LiveKit's metrics endpoint (the collector's target).
+	Prometheus struct {
+		Port int `yaml:"port"`
+	} `yaml:"prometheus"`
+	RTC struct {
 		TCPPort        int  `yaml:"tcp_port"`
 		PortRangeStart int  `yaml:"port_range_start"`
 		PortRangeEnd   int  `yaml:"port_range_end"`

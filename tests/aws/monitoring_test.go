@@ -107,8 +107,10 @@ func TestAlarmTopicEncryptedAndSubscribed(t *testing.T) {
 	}
 	var tp policyDoc
 	jsonInput(t, child(t, p, tMonitoring, tTopicPolicy, "-alarms"), "policy", &tp)
-	if len(tp.Statement) != 1 || !slices.Equal(tp.Statement[0].actions(t), []string{"sns:Publish"}) {
-		t.Errorf("topic policy %+v: want CloudWatch's sns:Publish only", tp.Statement)
+	// CloudWatch's alarms publish; AMP's alert manager too (checked in
+	// TestPrometheusAlertsToTopic).
+	if len(tp.Statement) != 2 || !slices.Equal(tp.Statement[0].actions(t), []string{"sns:Publish"}) || tp.Statement[1].Sid != "PrometheusAlertsPublish" {
+		t.Errorf("topic policy %+v: want CloudWatch's sns:Publish and AMP's alerts only", tp.Statement)
 	}
 	subs := childrenOfType(p, tMonitoring, tSubscription)
 	if len(subs) != 1 {

@@ -275,6 +275,11 @@ func TestInvalidConfig(t *testing.T) {
 			key: ns + "awsTaskMemory", want: []string{"3072", "not a Fargate size for 2048 CPU units", "4096-16384 MiB in steps of 1024"}},
 		{name: "awsTaskMemory not allowed for 256 cpu", set: map[string]string{ns + "awsTaskCpu": "256", ns + "awsTaskMemory": "4096"},
 			key: ns + "awsTaskMemory", want: []string{"4096", "for 256 CPU units", "512, 1024, 2048 MiB"}},
+		// The metrics collector sidecar takes 256 CPU units and 512 MiB of
+		// the task; LiveKit keeps at least as much again (both keys at
+		// 256/512: tests/aws TestCollectorFitsTheTask).
+		{name: "awsTaskCpu no room beside the collector", set: map[string]string{ns + "awsTaskCpu": "256", ns + "awsTaskMemory": "2048"},
+			key: ns + "awsTaskCpu", want: []string{"256", "metrics collector", "at least 512"}},
 		{name: "awsTaskMemory not a number", set: map[string]string{ns + "awsTaskMemory": "4GB"},
 			key: ns + "awsTaskMemory", want: []string{`"4GB"`, "whole number"}},
 		{name: "awsDrainSeconds above the Fargate cap", set: map[string]string{ns + "awsDrainSeconds": "300"},
