@@ -117,7 +117,8 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 			// A node's recordings finish within the pods' grace period.
 			DrainTimeoutInMinutes: pulumi.Int(lkk8s.EgressGraceSeconds/60 + 5),
 		},
-		Tags: pulumi.StringMap{"app": pulumi.String("livekit-egress")},
+		// app is the cost-allocation tag every resource carries (livekit).
+		Tags: pulumi.StringMap{"app": pulumi.String("livekit"), "component": pulumi.String("egress")},
 	}, parent, pulumi.IgnoreChanges([]string{"count"}))
 	if err != nil {
 		return nil, err

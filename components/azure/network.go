@@ -32,6 +32,7 @@ const (
 	priorityTURNUDP    = 120
 	prioritySignaling  = 130
 	priorityRedis      = 100
+	priorityBlob       = 110
 	priorityDenyVNet   = 4000
 	priorityDenyPublic = 4096
 )
@@ -72,6 +73,10 @@ type NetworkArgs struct {
 	MaxMediaNodes int
 	// MaxEgressNodes is the most Egress nodes at once (egress on).
 	MaxEgressNodes int
+	// BlobEndpoint: the recordings account has a blob private endpoint in
+	// EndpointSubnet (Recordings PrivateLink), which the node subnet
+	// reaches on 443.
+	BlobEndpoint bool
 }
 
 // Network is the resource group, VNet, subnets, network security groups,
@@ -384,6 +389,16 @@ func endpointRules(args *NetworkArgs, mediaASG, egressASG pulumi.IDOutput) netwo
 		"Private endpoints are never reachable from the internet")
 	denyNet.DestinationAddressPrefix = pulumi.String("*")
 	rules := network.SecurityRuleTypeArray{redis, denyVNet, denyNet}
+	// The recordings account's blob private endpoint: Egress uploads and
+	// the token servers' user delegation key requests come from pods on
+	// any pool (a token server is not pinned to one), so the node subnet;
+	// Redis's endpoint listens on 6380 only, so 443 reaches the blob one.
+	if args.BlobEndpoint {
+		blob := rule("allow-blob-https-from-nodes", priorityBlob, "Allow", "Tcp", args.NodeSubnet.String(), strconv.Itoa(HTTPSPort),
+			"Node subnet to the recordings account's blob private endpoint over HTTPS")
+		blob.DestinationAddressPrefix = pulumi.String(args.EndpointSubnet.String())
+		rules = append(rules, blob)
+	}
 	// Egress takes its jobs over Redis: its pool's ASG is admitted the same
 	// way (the node subnet rule above already covers it otherwise).
 	if args.Egress && redisFromASG(args) && args.MaxEgressNodes <= PrivateEndpointASGMembers {

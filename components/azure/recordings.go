@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/storage/v2"
 	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/cdn"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -15,6 +16,18 @@ import (
 
 // RecordingsContainer is the blob container recordings are written to.
 const RecordingsContainer = "recordings"
+
+// BlobPrivateZone is the private DNS zone blob private endpoints register
+// in: <account>.blob.core.windows.net is a CNAME to
+// <account>.privatelink.blob.core.windows.net, which this zone resolves to
+// the endpoint's address inside the VNet. livekit/storage builds the
+// public name itself (https://<account>.blob.core.windows.net), so Egress
+// reaches the endpoint with no config of its own.
+const BlobPrivateZone = "privatelink.blob.core.windows.net"
+
+// PrivateLinkRequest is the request message of Front Door's private
+// endpoint connection: how the approval command tells it from others.
+const PrivateLinkRequest = "livekit-infra Front Door recordings origin"
 
 // RecordingsArgs adds the Azure placement to the contract.
 type RecordingsArgs struct {
@@ -35,6 +48,14 @@ type RecordingsArgs struct {
 	// builds a shared-key credential, and the egress request has no other
 	// Azure credential).
 	SharedKeyAccess bool
+	// PrivateLink closes the account to the internet (public network
+	// access off, network rules deny): Egress and the token servers reach
+	// it through a blob private endpoint in EndpointSubnetID (its private
+	// DNS zone linked to VnetID), and Front Door Premium through Private
+	// Link. Needs CDN: it is the only way in from outside the VNet.
+	PrivateLink      bool
+	VnetID           pulumi.StringInput
+	EndpointSubnetID pulumi.StringInput
 }
 
 // Recordings is a private, versioned storage account container, optionally
@@ -52,6 +73,9 @@ type Recordings struct {
 	// CDNProfileID is the Front Door profile (the target of its diagnostic
 	// settings); "" without a CDN.
 	CDNProfileID pulumi.StringOutput
+	// PrivateLinkApproval is the az command that approves Front Door's
+	// pending private endpoint connection; "" without PrivateLink.
+	PrivateLinkApproval pulumi.StringOutput
 }
 
 // AccountName derives a storage account name (3-24 lower-case letters and
@@ -74,6 +98,12 @@ func (a *RecordingsArgs) validate(name string) error {
 	if a.CDN && a.DNSProvider == nil {
 		e.Add("CDN needs DNSProvider for the Route 53 records")
 	}
+	if a.PrivateLink && !a.CDN {
+		e.Add("PrivateLink closes the account to the internet and needs CDN (Front Door is the readers' only way in); turn CDN on or PrivateLink off")
+	}
+	if a.PrivateLink && (a.VnetID == nil || a.EndpointSubnetID == nil) {
+		e.Add("PrivateLink needs VnetID and EndpointSubnetID for the blob private endpoint")
+	}
 	return e.Err()
 }
 
@@ -84,7 +114,6 @@ func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts 
 	if err := args.validate(name); err != nil {
 		return nil, err
 	}
-
 	r := &Recordings{}
 	if err := ctx.RegisterComponentResource(components.RecordingsType, name, r, opts...); err != nil {
 		return nil, err
@@ -92,6 +121,17 @@ func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts 
 	parent := pulumi.Parent(r)
 	protect := pulumi.Protect(args.Protect)
 
+	// Private Link: nothing on the internet reaches the blob endpoint, not
+	// even with a valid key or SAS; Azure services get no bypass either
+	// (Front Door comes in over its own private endpoint). Pulumi manages
+	// the account through ARM, which network rules do not gate.
+	// Docs: https://learn.microsoft.com/azure/storage/common/storage-network-security
+	publicAccess := pulumi.String("Enabled")
+	var rules storage.NetworkRuleSetPtrInput
+	if args.PrivateLink {
+		publicAccess = pulumi.String("Disabled")
+		rules = &storage.NetworkRuleSetArgs{DefaultAction: storage.DefaultActionDeny, Bypass: pulumi.String("None")}
+	}
 	account, err := storage.NewStorageAccount(ctx, name, &storage.StorageAccountArgs{
 		AccountName:       pulumi.String(AccountName(ctx.Project(), ctx.Stack(), name)),
 		ResourceGroupName: args.ResourceGroupName,
@@ -110,6 +150,8 @@ func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts 
 		// included) only on the explicit opt-in LiveKit Egress needs.
 		// Docs: https://learn.microsoft.com/azure/storage/common/shared-key-authorization-prevent
 		AllowSharedKeyAccess: pulumi.Bool(args.SharedKeyAccess),
+		PublicNetworkAccess:  publicAccess,
+		NetworkRuleSet:       rules,
 		Encryption: &storage.EncryptionArgs{
 			KeySource: pulumi.String("Microsoft.Storage"),
 			Services: &storage.EncryptionServicesArgs{
@@ -151,13 +193,21 @@ func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts 
 		return nil, err
 	}
 
+	r.PrivateLinkApproval = pulumi.String("").ToStringOutput()
+	if args.PrivateLink {
+		if err := blobEndpoint(ctx, name, args, account.ID(), parent); err != nil {
+			return nil, err
+		}
+		r.PrivateLinkApproval = approvalCommand(args.ResourceGroupName, account.Name)
+	}
+
 	r.CDNDomain = pulumi.String("").ToStringOutput()
 	r.CDNProfileID = pulumi.String("").ToStringOutput()
 	if args.CDN {
 		blobHost := account.PrimaryEndpoints.Blob().ApplyT(func(u string) string {
 			return strings.TrimSuffix(strings.TrimPrefix(u, "https://"), "/")
 		}).(pulumi.StringOutput)
-		profileID, err := frontDoor(ctx, name, args, blobHost, parent)
+		profileID, err := frontDoor(ctx, name, args, blobHost, account.ID(), parent)
 		if err != nil {
 			return nil, err
 		}
@@ -172,6 +222,7 @@ func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts 
 	r.Bucket = pulumi.Sprintf("%s/%s", account.Name, container.Name)
 	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
 		"bucket": r.Bucket, "cdnDomain": r.CDNDomain, "account": r.Account, "container": r.Container, "accountId": r.AccountID,
+		"privateLinkApproval": r.PrivateLinkApproval,
 	}); err != nil {
 		return nil, err
 	}
@@ -206,29 +257,33 @@ func lifecycleRules(transitionDays, expireDays int) storage.ManagementPolicyRule
 	}}
 }
 
-// frontDoor serves the container through Azure Front Door Standard (new
-// Azure CDN classic profiles can no longer be created) under our own
-// hostname with a managed TLS 1.2 certificate. The container stays private:
-// clients fetch SAS-signed URLs, and the route caches per query string so
-// the signature is forwarded to, and checked by, storage. Front Door holds
-// no credential: a user delegation SAS in the query is the request's
-// authorization, so shared keys can be off.
+// frontDoor serves the container through Azure Front Door (new Azure CDN
+// classic profiles can no longer be created) under our own hostname with a
+// managed TLS 1.2 certificate. The container stays private: clients fetch
+// SAS-signed URLs, and the route caches per query string so the signature
+// is forwarded to, and checked by, storage. Front Door holds no credential:
+// a user delegation SAS in the query is the request's authorization, so
+// shared keys can be off.
 //
-// The account's public endpoint stays open to the network (no default-deny
-// network rules): Front Door Standard reaches a storage origin over its
-// public endpoint from Front Door's own addresses, which a storage firewall
-// cannot name (its network rules take IP ranges, VNet subnets and trusted
-// resource instances; Front Door is none of them and the AzureFrontDoor.Backend
-// service tag is for NSGs only). Closing it takes Front Door Premium with a
-// Private Link origin, whose private endpoint connection the account owner
-// must approve (docs/azure.md, "Recordings storage: what stays open").
+// With PrivateLink the profile is Premium and the origin a Private Link
+// origin: Front Door's own managed private endpoint into the account, the
+// only way a storage firewall can admit Front Door (its network rules take
+// IP ranges, VNet subnets and resource instances; Front Door is none of
+// them, and the AzureFrontDoor.Backend service tag is for NSGs only).
+// Azure opens that connection as Pending on the account and nothing
+// declarative can approve it: the connection's name is generated by Front
+// Door when it asks, and neither provider lists an account's connections
+// (azure-native storage.PrivateEndpointConnection needs that name), so it
+// is approved once with approvalCommand. The SKU cannot change in place:
+// switching PrivateLink replaces the profile, its endpoint and custom
+// domain (a new managed certificate).
 // Docs: https://learn.microsoft.com/azure/frontdoor/private-link,
-// https://learn.microsoft.com/azure/storage/common/storage-network-security
-func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost pulumi.StringOutput, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
+// https://learn.microsoft.com/azure/frontdoor/standard-premium/how-to-enable-private-link-storage-account
+func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost pulumi.StringOutput, accountID pulumi.IDOutput, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
 	dns := pulumi.Provider(args.DNSProvider)
 	profile, err := cdn.NewFrontdoorProfile(ctx, name, &cdn.FrontdoorProfileArgs{
 		ResourceGroupName: args.ResourceGroupName,
-		SkuName:           pulumi.String("Standard_AzureFrontDoor"),
+		SkuName:           pulumi.String(FrontDoorSKU(args.PrivateLink)),
 	}, parent)
 	if err != nil {
 		return pulumi.StringOutput{}, err
@@ -246,8 +301,18 @@ func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost 
 	if err != nil {
 		return pulumi.StringOutput{}, err
 	}
+	var private *cdn.FrontdoorOriginPrivateLinkArgs
+	if args.PrivateLink {
+		private = &cdn.FrontdoorOriginPrivateLinkArgs{
+			PrivateLinkTargetId: accountID,
+			TargetType:          pulumi.String("blob"),
+			Location:            pulumi.String(args.Location),
+			RequestMessage:      pulumi.String(PrivateLinkRequest),
+		}
+	}
 	origin, err := cdn.NewFrontdoorOrigin(ctx, name, &cdn.FrontdoorOriginArgs{
 		CdnFrontdoorOriginGroupId:   group.ID(),
+		PrivateLink:                 private,
 		HostName:                    blobHost,
 		OriginHostHeader:            blobHost,
 		HttpsPort:                   pulumi.Int(443),
@@ -307,4 +372,68 @@ func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost 
 		return pulumi.StringOutput{}, err
 	}
 	return profile.ID().ToStringOutput(), nil
+}
+
+// FrontDoorSKU is the profile's tier: Private Link origins are Premium only.
+func FrontDoorSKU(privateLink bool) string {
+	if privateLink {
+		return "Premium_AzureFrontDoor"
+	}
+	return "Standard_AzureFrontDoor"
+}
+
+// blobEndpoint gives the account's blob service an address in the VNet's
+// endpoint subnet (the subnet's NSG admits the node subnet on 443 only:
+// NetworkArgs.BlobEndpoint) and resolves the account's name to it inside
+// the VNet, so Egress's uploads and the token servers' user delegation
+// key requests never leave it.
+func blobEndpoint(ctx *pulumi.Context, name string, args *RecordingsArgs, accountID pulumi.IDOutput, parent pulumi.ResourceOption) error {
+	endpoint, err := network.NewPrivateEndpoint(ctx, name, &network.PrivateEndpointArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          pulumi.String(args.Location),
+		Subnet:            &network.SubnetTypeArgs{Id: args.EndpointSubnetID},
+		PrivateLinkServiceConnections: network.PrivateLinkServiceConnectionArray{&network.PrivateLinkServiceConnectionArgs{
+			Name:                 pulumi.String(name),
+			PrivateLinkServiceId: accountID,
+			GroupIds:             pulumi.StringArray{pulumi.String("blob")},
+		}},
+	}, parent)
+	if err != nil {
+		return err
+	}
+	zone, err := network.NewPrivateZone(ctx, name, &network.PrivateZoneArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		PrivateZoneName:   pulumi.String(BlobPrivateZone),
+		Location:          pulumi.String("global"),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	if _, err := network.NewVirtualNetworkLink(ctx, name, &network.VirtualNetworkLinkArgs{
+		ResourceGroupName:   args.ResourceGroupName,
+		PrivateZoneName:     zone.Name,
+		Location:            pulumi.String("global"),
+		VirtualNetwork:      &network.SubResourceArgs{Id: args.VnetID},
+		RegistrationEnabled: pulumi.Bool(false),
+	}, parent); err != nil {
+		return err
+	}
+	_, err = network.NewPrivateDnsZoneGroup(ctx, name, &network.PrivateDnsZoneGroupArgs{
+		ResourceGroupName:   args.ResourceGroupName,
+		PrivateEndpointName: endpoint.Name,
+		PrivateDnsZoneConfigs: network.PrivateDnsZoneConfigArray{&network.PrivateDnsZoneConfigArgs{
+			Name: pulumi.String("blob"), PrivateDnsZoneId: zone.ID(),
+		}},
+	}, parent)
+	return err
+}
+
+// approvalCommand approves Front Door's pending private endpoint connection
+// on the account (the one manual step of PrivateLink; frontDoor says why),
+// picking it by its request message.
+func approvalCommand(resourceGroup pulumi.StringInput, account pulumi.StringOutput) pulumi.StringOutput {
+	return pulumi.Sprintf("az network private-endpoint-connection list --resource-group %s --name %s --type Microsoft.Storage/storageAccounts "+
+		"--query \"[?properties.privateLinkServiceConnectionState.status=='Pending' && properties.privateLinkServiceConnectionState.description=='%s'].id\" --output tsv "+
+		"| xargs -r -n1 az network private-endpoint-connection approve --description 'Front Door recordings origin' --id",
+		resourceGroup, account, PrivateLinkRequest)
 }

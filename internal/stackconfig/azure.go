@@ -53,8 +53,6 @@ var azureKeys = []Key{
 		Description: "Azure Cache for Redis size within the family: C0-C6 or P1-P5."},
 	{Name: "azureStorageSku", Type: "string", Default: "Standard_ZRS", Kinds: []Kind{KindAzure},
 		Description: "Recordings storage account replication: Standard_LRS, Standard_ZRS, Standard_GRS, Standard_GZRS, Standard_RAGRS or Standard_RAGZRS."},
-	{Name: "azureRecordingsSharedKey", Type: "boolean", Default: false, Kinds: []Kind{KindAzure},
-		Description: "Explicit opt-in to shared-key access on the recordings storage account, which LiveKit Egress needs (it uploads with the account key); off, only Entra ID identities reach the data and readers get user delegation SAS URLs."},
 	{Name: "azureCertManagerChartVersion", Type: "string", Default: "v1.21.2", Kinds: []Kind{KindAzure},
 		Description: "cert-manager Helm chart version (charts.jetstack.io), pinned; at least v1.16 for Route 53 web-identity auth."},
 	{Name: "azureTraefikChartVersion", Type: "string", Default: "41.3.0", Kinds: []Kind{KindAzure},
@@ -94,13 +92,16 @@ type Azure struct {
 	DrainSeconds   int
 	Redis          AzureRedis
 	StorageSKU     string
-	// RecordingsSharedKey is the opt-in to shared-key access on the
-	// recordings account (LiveKit Egress uploads with the account key).
-	RecordingsSharedKey bool
-	CertManagerChart    string
-	TraefikChart        string
-	ACMEServer          string
-	ACMEEmail           string
+	// RecordingsSharedKey allows shared-key access on the recordings
+	// account while Egress runs (LiveKit Egress uploads with the account
+	// key); RecordingsPrivateLink closes the account to the internet
+	// (azurerecordings.go).
+	RecordingsSharedKey   bool
+	RecordingsPrivateLink bool
+	CertManagerChart      string
+	TraefikChart          string
+	ACMEServer            string
+	ACMEEmail             string
 }
 
 // AzureRedis sizes Azure Cache for Redis.
@@ -265,7 +266,7 @@ func (p *parser) azure(s *Stack) *Azure {
 	a.Redis = r
 
 	a.StorageSKU = p.oneOf("azureStorageSku", "Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS", "Standard_RAGRS", "Standard_RAGZRS")
-	a.RecordingsSharedKey = p.boolean("azureRecordingsSharedKey")
+	p.azureRecordings(s, a)
 
 	a.CertManagerChart = p.chartVersion("azureCertManagerChartVersion")
 	if v := a.CertManagerChart; chartVersionRe.MatchString(v) {

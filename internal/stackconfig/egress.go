@@ -21,7 +21,7 @@ const (
 // record rooms into the region's recordings bucket.
 var egressKeys = []Key{
 	{Name: "egress", Type: "string", Default: EgressAuto, Kinds: regional,
-		Description: "LiveKit Egress workers recording into the region's recordings bucket: auto (on wherever Egress can write the bucket: aws and gcp always, azure with azureRecordingsSharedKey), true or false."},
+		Description: "LiveKit Egress workers recording into the region's recordings bucket: auto (on wherever Egress can write the bucket: aws and gcp always, azure unless azureRecordingsSharedKey is false), true or false."},
 	{Name: "egressImage", Type: "string", Default: livekit.EgressImage, Kinds: regional,
 		Description: "LiveKit Egress image on Docker Hub, pinned by digest with the tag kept for people (repository:tag@sha256:<64 hex digits>), pulled through the region's registry mirror (registryMirror); its config keys are those of Egress " + livekit.EgressVersion + "."},
 	{Name: "egressMinInstances", Type: "integer", Default: 1, Kinds: regional,
@@ -41,7 +41,9 @@ func init() { Keys = append(Keys, egressKeys...) }
 // Egress configures the region's Egress workers.
 type Egress struct {
 	Enabled bool
-	Image   string
+	// Mode is the egress key as set: auto, true or false.
+	Mode  string
+	Image string
 	// ImageRef is Image's parts (what the registry mirror caches).
 	ImageRef imageref.Ref
 	// Min and Max bound the worker count; CPUTarget is the autoscaling
@@ -63,8 +65,10 @@ func (p *parser) egress(s *Stack) Egress {
 		CPUTarget: p.integer("egressCpuTarget", 10, 90),
 	}
 	mode := p.oneOf("egress", EgressAuto, EgressOn, EgressOff)
+	e.Mode = mode
 	// Egress uploads to Azure Blob with the account key only, which the
-	// account refuses unless shared-key access is on.
+	// account refuses unless shared-key access is on (on for Egress unless
+	// azureRecordingsSharedKey says no: azurerecordings.go).
 	writable := s.Kind != KindAzure || s.Azure == nil || s.Azure.RecordingsSharedKey
 	// Egress runs as ECS tasks beside the Fargate region: not built on EKS.
 	eks := s.Kind == KindAWS && s.AWS != nil && s.AWS.Platform == AWSPlatformEKS
@@ -78,7 +82,7 @@ func (p *parser) egress(s *Stack) Egress {
 		}
 		if !writable {
 			p.fail(spec("egress").Full(), quote(mode), "has no recordings bucket it can write: Egress uploads to Azure Blob with the storage account key only, and "+
-				spec("azureRecordingsSharedKey").Full()+" is false; set azureRecordingsSharedKey true (the account then accepts shared keys) or egress auto/false")
+				spec("azureRecordingsSharedKey").Full()+" is false; remove it (the account then accepts shared keys while Egress runs) or set egress false")
 		}
 	}
 	if !e.Enabled {

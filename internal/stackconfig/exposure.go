@@ -65,7 +65,9 @@ func ExposureWarnings(values map[string]string) []SupportWarning {
 // Warnings is everything `lkinfra plan` reports about a stack without
 // refusing it: pinned versions at or near their end of support
 // (SupportWarnings) and control planes left open on purpose
-// (ExposureWarnings).
+// (ExposureWarnings), and an Azure region's recordings decisions
+// (RecordingsWarnings).
 func Warnings(values map[string]string, now time.Time) []SupportWarning {
-	return append(append(append(SupportWarnings(values, now), ExposureWarnings(values)...), MirrorWarnings(values)...), BudgetWarnings(values)...)
+	return append(append(append(append(SupportWarnings(values, now), ExposureWarnings(values)...), MirrorWarnings(values)...), BudgetWarnings(values)...),
+		RecordingsWarnings(values)...)
 }

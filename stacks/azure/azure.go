@@ -43,10 +43,15 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	if err := regional.TagEveryResource(ctx, "Tags", regional.CostTags(s, s.Azure.Location)); err != nil {
 		return nil, err
 	}
-	for _, w := range stackconfig.ExposureWarnings(map[string]string{
-		stackconfig.Namespace + ":kind":                string(s.Kind),
-		stackconfig.Namespace + ":azureAllowPublicApi": fmt.Sprint(a.AllowPublicAPI),
-	}) {
+	values := map[string]string{
+		stackconfig.Namespace + ":kind":                       string(s.Kind),
+		stackconfig.Namespace + ":azureAllowPublicApi":        fmt.Sprint(a.AllowPublicAPI),
+		stackconfig.Namespace + ":egress":                     r.Egress.Mode,
+		stackconfig.Namespace + ":azureRecordingsSharedKey":   fmt.Sprint(a.RecordingsSharedKey),
+		stackconfig.Namespace + ":azureRecordingsPrivateLink": fmt.Sprint(a.RecordingsPrivateLink),
+		stackconfig.Namespace + ":recordingsCdn":              fmt.Sprint(r.Recordings.CDN),
+	}
+	for _, w := range append(stackconfig.ExposureWarnings(values), stackconfig.RecordingsWarnings(values)...) {
 		_ = ctx.Log.Warn(w.String(), nil)
 	}
 
@@ -78,6 +83,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		Protect:        s.Protect,
 		MaxMediaNodes:  r.Scaling.Max + azurec.LiveKitPoolSurge,
 		MaxEgressNodes: r.Egress.Max + 1, // + the pool's upgrade surge
+		BlobEndpoint:   a.RecordingsPrivateLink,
 	})
 	if err != nil {
 		return nil, err
@@ -106,7 +112,12 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		Location:          a.Location,
 		SKU:               a.StorageSKU,
 		DNSProvider:       dns,
-		SharedKeyAccess:   a.RecordingsSharedKey,
+		// Shared keys only for Egress (it uploads with the account key):
+		// the documented exception to identity-only access.
+		SharedKeyAccess:  a.SharedKeyAccess(r.Egress),
+		PrivateLink:      a.RecordingsPrivateLink,
+		VnetID:           network.NetworkID,
+		EndpointSubnetID: network.EndpointSubnetID,
 	})
 	if err != nil {
 		return nil, err
@@ -226,17 +237,19 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 	extra := pulumi.Map{
-		"ingressIp":             network.IngressIPAddress,
-		"redisHost":             redis.Host,
-		"recordingsAccount":     recordings.Account,
-		"recordingsContainer":   recordings.Container,
-		"flowLogAccount":        logs.FlowLogAccount,
-		"resourceGroup":         network.ResourceGroupName,
-		"aksCluster":            cluster.ClusterName,
-		"kubernetesVersion":     pulumi.String(a.KubernetesVersion),
-		"logAnalyticsWorkspace": cluster.WorkspaceID,
-		"alarmActionGroup":      monitoring.AlarmTopic,
-		"prometheusQueryUrl":    monitoring.QueryEndpoint,
+		"ingressIp":           network.IngressIPAddress,
+		"redisHost":           redis.Host,
+		"recordingsAccount":   recordings.Account,
+		"recordingsContainer": recordings.Container,
+		// With Private Link: the one manual step after the first up.
+		"recordingsPrivateLinkApproval": recordings.PrivateLinkApproval,
+		"flowLogAccount":                logs.FlowLogAccount,
+		"resourceGroup":                 network.ResourceGroupName,
+		"aksCluster":                    cluster.ClusterName,
+		"kubernetesVersion":             pulumi.String(a.KubernetesVersion),
+		"logAnalyticsWorkspace":         cluster.WorkspaceID,
+		"alarmActionGroup":              monitoring.AlarmTopic,
+		"prometheusQueryUrl":            monitoring.QueryEndpoint,
 		// Token servers read their credentials from Key Vault as the
 		// token-server workload identity; no secret is a stack output.
 		"apiCredentialsVault":  tokens.VaultURI,

@@ -11,12 +11,19 @@ import (
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 )
 
-// egressWorkers declares the region's Egress (egress on, which on Azure
-// needs azureRecordingsSharedKey): its own node pool and the egress chart,
-// uploading with the storage account key. livekit/storage's Azure uploader
-// takes an account name and key only (azblob.NewSharedKeyCredential), so
-// no managed identity can stand in; the key lives only in the config
-// Secret (a Pulumi secret).
+// egressWorkers declares the region's Egress (egress on; on Azure the
+// account then accepts shared keys, unless azureRecordingsSharedKey is
+// false, which turns egress auto off): its own node pool and the egress
+// chart, uploading with the storage account key. Egress v1.14.1 takes an
+// account name and key only (pkg/config/storage.go copies AccountName,
+// AccountKey and ContainerName into livekit/storage's AzureConfig, whose
+// NewAzure builds a shared-key credential; its go.mod requires no
+// azidentity), so no managed identity or SAS can stand in. The key is
+// read from ARM as a Pulumi secret and lives only in the config Secret:
+// not in Key Vault (a second copy Egress could not read without a CSI
+// driver), not in an output. With azureRecordingsPrivateLink the account
+// answers only its private endpoint, so a leaked key is useless outside
+// the VNet.
 func egressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds *components.Credentials, cluster *azurec.MediaCluster,
 	redis *azurec.RedisCache, network *azurec.Network, recordings *azurec.Recordings, mirror *components.RegistryMirrorOutputs) error {
 	r, a := s.Region, s.Azure

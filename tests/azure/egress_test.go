@@ -9,6 +9,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/tests/internal/egresskeys"
 	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
@@ -20,16 +21,50 @@ const (
 	asiaPods     = "10.244.0.0/16"
 )
 
-// azure-asia keeps shared keys off, so it runs no Egress (Egress uploads
-// with the account key only); `egress true` there is refused naming both
-// keys.
-func TestEgressNeedsSharedKeyOptIn(t *testing.T) {
-	if n := len(asia(t).ByType(tEgress)); n != 0 {
-		t.Errorf("azure-asia without azureRecordingsSharedKey declares %d Egress", n)
+// #22: azure-asia runs Egress by default (egress auto), and its recordings
+// account accepts shared keys because of it, the one exception to
+// identity-only access (Egress v1.14.1 uploads with the account key only).
+// azureRecordingsSharedKey false keeps the account identity-only and egress
+// auto off, which the plan says; egress true with it is refused naming
+// both keys; egress false turns shared keys off again.
+func TestEgressByDefault(t *testing.T) {
+	p := asia(t)
+	if n := len(p.ByType(tEgress)); n != 1 {
+		t.Fatalf("azure-asia declares %d Egress, want 1 (egress auto)", n)
 	}
-	_, err := asiaStack.With(map[string]string{"egress": "true"})
+	if !boolean(t, one(t, p, tAccount, "livekit-recordings"), "allowSharedKeyAccess") {
+		t.Error("Egress runs but the account refuses shared keys: it cannot upload")
+	}
+	if w := stackconfig.RecordingsWarnings(asiaStack.Config(nil).Config); slices.ContainsFunc(w, func(w stackconfig.SupportWarning) bool {
+		return w.Key == key("azureRecordingsSharedKey")
+	}) {
+		t.Errorf("azure-asia warns that Egress is off: %v", w)
+	}
+
+	off := variantPlan(t, "noSharedKey")
+	if n := len(off.ByType(tEgress)); n != 0 {
+		t.Errorf("azureRecordingsSharedKey false still declares %d Egress", n)
+	}
+	if boolean(t, one(t, off, tAccount, "livekit-recordings"), "allowSharedKeyAccess") {
+		t.Error("azureRecordingsSharedKey false leaves shared keys on")
+	}
+	w := stackconfig.RecordingsWarnings(variantConfig(variants["noSharedKey"]).Config)
+	if !slices.ContainsFunc(w, func(w stackconfig.SupportWarning) bool {
+		return w.Key == key("azureRecordingsSharedKey") && strings.Contains(w.Text, "Egress off") && strings.Contains(w.Text, key("egress"))
+	}) {
+		t.Errorf("egress auto silently off without shared keys: warnings %v", w)
+	}
+
+	_, err := asiaStack.With(map[string]string{"egress": "true", "azureRecordingsSharedKey": "false"})
 	if err == nil || !strings.Contains(err.Error(), key("egress")) || !strings.Contains(err.Error(), key("azureRecordingsSharedKey")) {
-		t.Errorf("egress true without the shared-key opt-in: %v", err)
+		t.Errorf("egress true with shared keys refused: %v", err)
+	}
+	noEgress, err := asiaStack.With(map[string]string{"egress": "false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(noEgress.ByType(tEgress)) != 0 || boolean(t, one(t, noEgress, tAccount, "livekit-recordings"), "allowSharedKeyAccess") {
+		t.Error("egress false: Egress declared or shared keys still on (they serve Egress only)")
 	}
 }
 
@@ -38,7 +73,7 @@ func TestEgressNeedsSharedKeyOptIn(t *testing.T) {
 // file), the API key the servers accept, and Azure Blob with the
 // recordings account's key and container.
 func TestEgressConfigSecret(t *testing.T) {
-	p := variantPlan(t, "egress")
+	p := asia(t)
 	sec := one(t, p, tSecret, "livekit-egress-config")
 	if !within(p, sec, tEgress) || str(t, sec, "metadata.namespace") != egressNS {
 		t.Errorf("the Egress Secret is not the Egress component's, in %s", egressNS)
@@ -94,7 +129,7 @@ func TestEgressConfigSecret(t *testing.T) {
 // Egress ASG, one 4-CPU pod per Standard_D8s_v3 node, bounds 1-4; image
 // by digest through the region's ACR mirror.
 func TestEgressPoolAndChart(t *testing.T) {
-	p := variantPlan(t, "egress")
+	p := asia(t)
 	pool := one(t, p, tPool, "livekit-egress")
 	if boolean(t, pool, "enableNodePublicIP") {
 		t.Error("Egress nodes have public IPs")
@@ -136,12 +171,17 @@ func TestEgressPoolAndChart(t *testing.T) {
 // Redis's private endpoint admits the LiveKit ASG and the Egress ASG on
 // 6380 and nothing else; no NSG rule lets the internet reach Egress.
 func TestEgressRedisAndNoInbound(t *testing.T) {
-	p := variantPlan(t, "egress")
+	p := asia(t)
 	media, egress := one(t, p, tASG, "livekit-media").ID, one(t, p, tASG, "livekit-egress").ID
 	var sources []string
 	for _, r := range list(t, one(t, p, tNSG, "livekit-endpoints"), "securityRules") {
 		rule := r.(map[string]any)
 		if rule["access"] != "Allow" {
+			continue
+		}
+		// The recordings account's blob private endpoint (Private Link):
+		// 443 from the node subnet (recordings_test.go).
+		if rule["name"] == "allow-blob-https-from-nodes" {
 			continue
 		}
 		if rule["destinationPortRange"] != "6380" {
@@ -173,7 +213,7 @@ func TestEgressRedisAndNoInbound(t *testing.T) {
 // nodes' media ports; in, only the health and metrics ports from the pod
 // and node ranges.
 func TestEgressNetworkPolicies(t *testing.T) {
-	p := variantPlan(t, "egress")
+	p := asia(t)
 	got := policies(t, p, egressNS)
 	const (
 		out = `[{"ports":[{"port":6380,"protocol":"TCP"}],"to":[{"ipBlock":{"cidr":"` + asiaEndpoints + `"}}]},` +
@@ -200,7 +240,7 @@ func TestEgressNetworkPolicies(t *testing.T) {
 
 // Bad Egress input names the key: a node size the 4-CPU pod does not fit.
 func TestEgressVMSizeTooSmall(t *testing.T) {
-	_, err := asiaStack.With(map[string]string{"azureRecordingsSharedKey": "true", "azureEgressVmSize": "Standard_D4s_v3"})
+	_, err := asiaStack.With(map[string]string{"azureEgressVmSize": "Standard_D4s_v3"})
 	if err == nil || !strings.Contains(err.Error(), key("egressPodCpu")) || !strings.Contains(err.Error(), "Standard_D4s_v3") {
 		t.Errorf("a 4-vCPU Egress node was accepted or not named: %v", err)
 	}

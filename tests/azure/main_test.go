@@ -119,13 +119,19 @@ const (
 )
 
 var variants = map[string]variant{
-	"turn":        {set: map[string]string{"turnUdpPort": "3478"}},
-	"mux":         {set: map[string]string{"mediaUdpPorts": "7882"}},
-	"noCdn":       {set: map[string]string{"recordingsCdn": "false"}},
+	"turn": {set: map[string]string{"turnUdpPort": "3478"}},
+	"mux":  {set: map[string]string{"mediaUdpPorts": "7882"}},
+	// Without Front Door the account cannot be closed to the internet
+	// (readers' SAS URLs go to its public endpoint).
+	"noCdn":       {set: map[string]string{"recordingsCdn": "false", "azureRecordingsPrivateLink": "false"}},
 	"noZones":     {set: map[string]string{"azureAvailabilityZones": "[]"}},
 	"unprotected": {set: map[string]string{"protect": "false"}},
-	// Egress needs the storage account key (azure.md, egress.md).
-	"egress": {set: map[string]string{"azureRecordingsSharedKey": "true"}},
+	// Identity-only recordings account: egress auto leaves Egress off
+	// (it uploads with the account key only; azure.md, egress.md).
+	"noSharedKey": {set: map[string]string{"azureRecordingsSharedKey": "false"}},
+	// The recordings account on its public endpoint behind Front Door
+	// Standard (the opt-out of Private Link).
+	"publicRecordings": {set: map[string]string{"azureRecordingsPrivateLink": "false"}},
 	"sizing": {set: map[string]string{
 		"minNodes": "2", "maxNodes": "40", "azureVmSize": "Standard_F8s_v2", "azureKubernetesVersion": "1.35.4",
 		"azureRedisSku": "Premium", "azureRedisFamily": "P", "azureRedisCapacity": "2", "azureDrainSeconds": "3600",

@@ -1,6 +1,7 @@
 package azure_test
 
 import (
+	"maps"
 	"strings"
 	"testing"
 
@@ -25,7 +26,7 @@ func acrMirror(t *testing.T, p *plan.Plan) string {
 }
 
 // The registry takes Entra ID identities only, and caches exactly the
-// pinned Docker Hub repository of the LiveKit image.
+// pinned Docker Hub repositories of the LiveKit and Egress images.
 func TestMirrorRegistry(t *testing.T) {
 	p := asia(t)
 	reg := one(t, p, tRegistry, "livekit-mirror")
@@ -35,19 +36,21 @@ func TestMirrorRegistry(t *testing.T) {
 	if got := str(t, reg, "location"); got != "southeastasia" {
 		t.Errorf("registry in %s, want the region southeastasia", got)
 	}
-	rules := p.ByType(tCacheRule)
-	if len(rules) != 1 {
-		t.Fatalf("%d cache rules, want 1 (livekit/livekit-server)", len(rules))
+	// The pinned Docker Hub repositories of LiveKit and of Egress (on by
+	// default), each cached under its own name, nothing else.
+	got := map[string]string{}
+	for _, r := range p.ByType(tCacheRule) {
+		got[str(t, &r, "sourceRepository")] = str(t, &r, "targetRepository")
+		if on := str(t, &r, "registryName"); on != str(t, reg, "registryName") {
+			t.Errorf("cache rule on registry %q, want the mirror", on)
+		}
 	}
-	r := rules[0]
-	if got := str(t, &r, "sourceRepository"); got != "docker.io/livekit/livekit-server" {
-		t.Errorf("cache rule source %q", got)
+	want := map[string]string{
+		"docker.io/livekit/livekit-server": "livekit/livekit-server",
+		"docker.io/livekit/egress":         "livekit/egress",
 	}
-	if got := str(t, &r, "targetRepository"); got != "livekit/livekit-server" {
-		t.Errorf("cache rule target %q", got)
-	}
-	if got := str(t, &r, "registryName"); got != str(t, reg, "registryName") {
-		t.Errorf("cache rule on registry %q, want the mirror", got)
+	if !maps.Equal(got, want) {
+		t.Errorf("cache rules %v, want %v", got, want)
 	}
 }
 

@@ -136,15 +136,21 @@ func TestNodeNSGRulesFollowMediaPlan(t *testing.T) {
 
 // Redis's private endpoint accepts 6380/tcp from the LiveKit nodes only:
 // the media ASG their pool joins, not the node subnet, which holds the
-// system pool too.
+// system pool too; and from the Egress nodes (on by default). The
+// recordings account's blob endpoint (azureRecordingsPrivateLink) takes
+// 443 from the node subnet. Nothing else of the VNet or the internet.
 func TestEndpointNSGRules(t *testing.T) {
 	p := asia(t)
 	want := []nsgRule{
 		{name: "allow-redis-tls-from-livekit", priority: 100, access: "Allow", protocol: "Tcp", source: "asg:livekit-media", dest: asiaEndpoints, ports: "6380"},
+		{name: "allow-redis-tls-from-egress", priority: 101, access: "Allow", protocol: "Tcp", source: "asg:livekit-egress", dest: asiaEndpoints, ports: "6380"},
+		{name: "allow-blob-https-from-nodes", priority: 110, access: "Allow", protocol: "Tcp", source: asiaNodes, dest: asiaEndpoints, ports: "443"},
 		{name: "deny-vnet-inbound", priority: 4000, access: "Deny", protocol: "*", source: "VirtualNetwork", dest: "*", ports: "*"},
 		{name: "deny-internet-inbound", priority: 4096, access: "Deny", protocol: "*", source: "Internet", dest: "*", ports: "*"},
 	}
 	assertRules(t, rules(t, p, one(t, p, tNSG, "livekit-endpoints")), want)
+	open := variantPlan(t, "publicRecordings")
+	assertRules(t, rules(t, open, one(t, open, tNSG, "livekit-endpoints")), append(want[:2:2], want[3:]...))
 }
 
 // The ASG source is the pool's: the one the LiveKit pool joins and the

@@ -6,7 +6,8 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
 func TestRecordingsStorage(t *testing.T) {
@@ -84,7 +85,8 @@ func TestRecordingsCDN(t *testing.T) {
 	if got := p.Outputs["recordingsCdn"]; got != cdnHost {
 		t.Errorf("recordingsCdn output %v, want %s", got, cdnHost)
 	}
-	if got := str(t, one(t, p, tAFDProfile, "livekit-recordings"), "skuName"); got != "Standard_AzureFrontDoor" {
+	// Premium: Private Link origins are Premium only (azureRecordingsPrivateLink).
+	if got := str(t, one(t, p, tAFDProfile, "livekit-recordings"), "skuName"); got != "Premium_AzureFrontDoor" {
 		t.Errorf("Front Door SKU %s", got)
 	}
 	origin := one(t, p, tAFDOrigin, "livekit-recordings")
@@ -151,16 +153,16 @@ func recordsNamed(p *plan.Plan, name string) []plan.Resource {
 	return out
 }
 
-// #17 item 12: the recordings account takes identities only by default (no
-// shared keys, so no account-key SAS); token servers sign user delegation
-// SAS URLs with their workload identity (delegator on the account, reader
-// on the one container); azureRecordingsSharedKey is the explicit opt-in
-// LiveKit Egress needs (it uploads with the account key).
+// #17 item 12: the recordings account takes identities only, except the
+// account key of LiveKit Egress (on by default, #22): shared keys (and so
+// account-key SAS) work only while Egress runs; token servers sign user
+// delegation SAS URLs with their workload identity (delegator on the
+// account, reader on the one container).
 func TestRecordingsIdentityAccess(t *testing.T) {
 	p := asia(t)
 	acct := one(t, p, tAccount, "livekit-recordings")
-	if got := boolean(t, acct, "allowSharedKeyAccess"); got {
-		t.Error("allowSharedKeyAccess is on by default: account keys and account-key SAS work")
+	if got := boolean(t, one(t, variantPlan(t, "noSharedKey"), tAccount, "livekit-recordings"), "allowSharedKeyAccess"); got {
+		t.Error("allowSharedKeyAccess is on without Egress: account keys and account-key SAS work")
 	}
 	if got := boolean(t, acct, "defaultToOAuthAuthentication"); !got {
 		t.Error("defaultToOAuthAuthentication is off")
@@ -188,12 +190,146 @@ func TestRecordingsIdentityAccess(t *testing.T) {
 		}
 	}
 
-	sc := variantConfig(variant{set: map[string]string{"azureRecordingsSharedKey": "true"}})
-	withKey, err := plan.Evaluate(sc, azurestack.Program)
-	if err != nil {
-		t.Fatal(err)
+	if got := boolean(t, acct, "allowSharedKeyAccess"); !got {
+		t.Error("Egress runs (default) but shared keys are off: it cannot upload")
 	}
-	if got := boolean(t, one(t, withKey, tAccount, "livekit-recordings"), "allowSharedKeyAccess"); !got {
-		t.Error("azureRecordingsSharedKey=true leaves shared keys off: LiveKit Egress cannot upload")
+}
+
+// #17 item 12 network rules (the default, azureRecordingsPrivateLink): the
+// account refuses the internet (public network access off, network rules
+// deny, no Azure-services bypass); its blob service has a private endpoint
+// in the endpoint subnet whose name resolves privately inside the VNet;
+// the endpoint subnet admits the node subnet on 443 only (Egress uploads,
+// token servers' delegation keys); Front Door is Premium with a Private
+// Link origin on the account's blob service, and the stack output says how
+// to approve its connection. The opt-out is Front Door Standard on an open
+// account; Private Link without the CDN is refused naming both keys.
+func TestRecordingsPrivateLink(t *testing.T) {
+	p := asia(t)
+	acct := one(t, p, tAccount, "livekit-recordings")
+	if got := str(t, acct, "publicNetworkAccess"); got != "Disabled" {
+		t.Errorf("publicNetworkAccess %q, want Disabled", got)
+	}
+	if got, by := str(t, acct, "networkRuleSet.defaultAction"), str(t, acct, "networkRuleSet.bypass"); got != "Deny" || by != "None" {
+		t.Errorf("networkRuleSet defaultAction %q bypass %q, want Deny and None", got, by)
+	}
+	if rules := acct.InputString("networkRuleSet.ipRules"); rules != "" {
+		t.Errorf("network rules admit addresses: %s", rules)
+	}
+
+	pe := one(t, p, tPE, "livekit-recordings")
+	if !within(p, pe, tRecordings) {
+		t.Error("the blob private endpoint is not the Recordings component's")
+	}
+	subnet := one(t, p, tSubnet, "livekit-endpoints")
+	if got := str(t, pe, "subnet.id"); got != subnet.ID {
+		t.Errorf("blob private endpoint in subnet %s, want the endpoint subnet %s", got, subnet.ID)
+	}
+	conns := list(t, pe, "privateLinkServiceConnections")
+	if len(conns) != 1 {
+		t.Fatalf("blob private endpoint connections %v", conns)
+	}
+	c := conns[0].(map[string]any)
+	if c["privateLinkServiceId"] != acct.ID || !slices.Equal(strs(c["groupIds"].([]any)), []string{"blob"}) {
+		t.Errorf("blob private endpoint connects to %v %v, want the recordings account's blob service", c["privateLinkServiceId"], c["groupIds"])
+	}
+	zone := one(t, p, tPrivZone, "livekit-recordings")
+	if got := str(t, zone, "privateZoneName"); got != "privatelink.blob.core.windows.net" {
+		t.Errorf("private zone %s", got)
+	}
+	link := one(t, p, tZoneLink, "livekit-recordings")
+	if got := str(t, link, "virtualNetwork.id"); got != one(t, p, tVnet, "livekit").ID || str(t, link, "privateZoneName") != "privatelink.blob.core.windows.net" {
+		t.Errorf("the blob zone is linked to %s, want the region's VNet", got)
+	}
+	group := one(t, p, tZoneGroup, "livekit-recordings")
+	if !slices.Contains(group.Dependencies, pe.URN) {
+		t.Error("the blob zone group is not the blob private endpoint's")
+	}
+	if cfg := list(t, group, "privateDnsZoneConfigs"); len(cfg) != 1 || cfg[0].(map[string]any)["privateDnsZoneId"] != zone.ID {
+		t.Errorf("zone group configs %v, want the blob zone", cfg)
+	}
+
+	var blob map[string]any
+	for _, r := range list(t, one(t, p, tNSG, "livekit-endpoints"), "securityRules") {
+		if rule := r.(map[string]any); rule["name"] == "allow-blob-https-from-nodes" {
+			blob = rule
+		}
+	}
+	if blob == nil || blob["access"] != "Allow" || blob["protocol"] != "Tcp" || blob["destinationPortRange"] != "443" ||
+		blob["sourceAddressPrefix"] != asiaNodes || blob["destinationAddressPrefix"] != asiaEndpoints {
+		t.Errorf("endpoint subnet rule for the blob endpoint %v, want 443/tcp from %s to %s", blob, asiaNodes, asiaEndpoints)
+	}
+
+	origin := one(t, p, tAFDOrigin, "livekit-recordings")
+	if got := str(t, origin, "privateLink.privateLinkTargetId"); got != acct.ID {
+		t.Errorf("Front Door Private Link target %s, want the recordings account %s", got, acct.ID)
+	}
+	if got, loc := str(t, origin, "privateLink.targetType"), str(t, origin, "privateLink.location"); got != "blob" || loc != asiaLocation {
+		t.Errorf("Front Door Private Link target type %q in %q, want blob in %s", got, loc, asiaLocation)
+	}
+	approve, _ := p.Outputs["recordingsPrivateLinkApproval"].(string)
+	for _, want := range []string{"az network private-endpoint-connection approve", "--name " + str(t, acct, "accountName"), "Microsoft.Storage/storageAccounts", "Pending"} {
+		if !strings.Contains(approve, want) {
+			t.Errorf("recordingsPrivateLinkApproval %q lacks %q", approve, want)
+		}
+	}
+	if w := stackconfig.RecordingsWarnings(asiaStack.Config(nil).Config); !slices.ContainsFunc(w, func(w stackconfig.SupportWarning) bool {
+		return w.Key == key("azureRecordingsPrivateLink") && strings.Contains(w.Text, "recordingsPrivateLinkApproval")
+	}) {
+		t.Errorf("the plan does not name the approval step: %v", w)
+	}
+
+	open := variantPlan(t, "publicRecordings")
+	oa := one(t, open, tAccount, "livekit-recordings")
+	if got := str(t, oa, "publicNetworkAccess"); got != "Enabled" || oa.InputString("networkRuleSet.defaultAction") != "" {
+		t.Errorf("azureRecordingsPrivateLink false: publicNetworkAccess %q, network rules %q", got, oa.InputString("networkRuleSet.defaultAction"))
+	}
+	if got := str(t, one(t, open, tAFDProfile, "livekit-recordings"), "skuName"); got != "Standard_AzureFrontDoor" {
+		t.Errorf("azureRecordingsPrivateLink false: Front Door SKU %s, want Standard", got)
+	}
+	if one(t, open, tAFDOrigin, "livekit-recordings").InputString("privateLink.privateLinkTargetId") != "" {
+		t.Error("azureRecordingsPrivateLink false: the origin is still a Private Link origin")
+	}
+	for _, r := range open.ByType(tPE) {
+		if r.Name == "livekit-recordings" {
+			t.Error("azureRecordingsPrivateLink false: a blob private endpoint is declared")
+		}
+	}
+	for _, r := range list(t, one(t, open, tNSG, "livekit-endpoints"), "securityRules") {
+		if r.(map[string]any)["name"] == "allow-blob-https-from-nodes" {
+			t.Error("azureRecordingsPrivateLink false: the endpoint subnet still admits 443")
+		}
+	}
+	if got, _ := open.Outputs["recordingsPrivateLinkApproval"].(string); got != "" {
+		t.Errorf("approval command without Private Link: %q", got)
+	}
+
+	_, err := asiaStack.With(map[string]string{"recordingsCdn": "false"})
+	if err == nil || !strings.Contains(err.Error(), key("azureRecordingsPrivateLink")) || !strings.Contains(err.Error(), key("recordingsCdn")) {
+		t.Errorf("Private Link without the CDN: %v", err)
+	}
+}
+
+// The storage account key (read from ARM, a Pulumi secret) appears in one
+// place only: Egress's config Secret, as a secret. No other input of any
+// resource (Key Vault included) and no output holds it.
+func TestStorageKeyStaysSecret(t *testing.T) {
+	p := asia(t)
+	holders := 0
+	for i := range p.Resources {
+		r := &p.Resources[i]
+		if !strings.Contains(planq.JSONOf(t, r.RawInputs), plan.FakeStorageAccountKey) {
+			continue
+		}
+		holders++
+		if r.Type != tSecret || r.Name != "livekit-egress-config" || !r.IsSecret(`stringData["config.yaml"]`) {
+			t.Errorf("%s %q holds the storage account key", r.Type, r.Name)
+		}
+	}
+	if holders != 1 {
+		t.Errorf("the storage account key is in %d resources, want Egress's config Secret only", holders)
+	}
+	if strings.Contains(planq.JSONOf(t, p.Outputs), plan.FakeStorageAccountKey) {
+		t.Error("a stack output carries the storage account key")
 	}
 }

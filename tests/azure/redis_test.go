@@ -172,9 +172,13 @@ func TestRenderedConfigRedis(t *testing.T) {
 	if len(c.Keys) != 1 {
 		t.Errorf("keys %d, want 1", len(c.Keys))
 	}
-	// The rendered config goes nowhere but the Secret.
+	// The rendered config goes nowhere but the Secret (and Egress's own
+	// config Secret, which joins the same Redis), secret in both.
 	for _, r := range p.Resources {
-		if r.Type == tSecret && r.Name == "livekit-config" {
+		if r.Type == tSecret && (r.Name == "livekit-config" || r.Name == "livekit-egress-config") {
+			if !r.IsSecret(`stringData["config.yaml"]`) {
+				t.Errorf("%s %s holds the Redis access key in plain", r.Type, r.Name)
+			}
 			continue
 		}
 		for path, v := range flatten(r.RawInputs, "") {

@@ -24,8 +24,11 @@ func TestEgressSettings(t *testing.T) {
 	}{
 		{"aws default on", "aws-prod", nil, want{enabled: true}},
 		{"gcp default on", "gcp-eu", nil, want{enabled: true}},
-		{"azure auto follows the shared-key opt-in (off)", "azure-asia", map[string]string{ns + "azureRecordingsSharedKey": "false"}, want{enabled: false}},
-		{"azure auto follows the shared-key opt-in (on)", "azure-asia", map[string]string{ns + "azureRecordingsSharedKey": "true"}, want{enabled: true}},
+		{"azure default on (shared keys for Egress)", "azure-asia", nil, want{enabled: true}},
+		{"azure auto off with shared keys refused", "azure-asia", map[string]string{ns + "azureRecordingsSharedKey": "false"}, want{enabled: false}},
+		{"azure private link without the CDN", "azure-asia", map[string]string{ns + "recordingsCdn": "false"},
+			want{key: ns + "azureRecordingsPrivateLink", says: []string{ns + "recordingsCdn", "closes the recordings account to the internet", "azureRecordingsPrivateLink false"}}},
+		{"azure open recordings without the CDN", "azure-asia", map[string]string{ns + "recordingsCdn": "false", ns + "azureRecordingsPrivateLink": "false"}, want{enabled: true}},
 		{"off", "aws-prod", map[string]string{ns + "egress": "false"}, want{enabled: false}},
 		{"egress on azure without a bucket it can write", "azure-asia",
 			map[string]string{ns + "egress": "true", ns + "azureRecordingsSharedKey": "false"},

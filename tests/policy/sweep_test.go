@@ -56,6 +56,11 @@ var variants = map[string]map[string]variant{
 		"authorizedRange": {set: map[string]string{"azureApiAuthorizedIpRanges": `["198.51.100.0/24", "203.0.113.0/24"]`}},
 		"acmeEmail":       {set: map[string]string{"azureAcmeEmail": "ops@example.com"}},
 		"userSecrets":     userSecrets(),
+		// The committed region runs Egress (shared keys for it) behind
+		// Private Link; these are the opt-outs: the account on its public
+		// endpoint behind Front Door Standard, and no Egress at all.
+		"publicRecordings": {set: map[string]string{"azureRecordingsPrivateLink": "false"}},
+		"noSharedKey":      {set: map[string]string{"azureRecordingsSharedKey": "false"}},
 	},
 	"global": {
 		"alarmEmail": {set: map[string]string{"globalAlarmEmail": "oncall@example.com"}},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"gopkg.in/yaml.v3"
 )
 
 // --- open to the internet ---------------------------------------------------
@@ -672,6 +673,44 @@ const minSecretLen = 8
 // secret when set.
 var secretNames = regexp.MustCompile(`(?i)^(password|authToken|apiSecret|secretString|secretValue|privateKey|privateKeyPem|clientSecret|connectionString|primaryKey|secondaryKey|accessKey|secretAccessKey|sasToken|stringData|data)$`)
 
+// documentSecretNames are the credential fields of a secret document (a
+// rendered YAML or JSON config: LiveKit's, Egress's, a token server's Key
+// Vault secret). Their values are secrets on their own: a storage account
+// key copied out of Egress's config into a plain field is a leak even
+// though the whole document never appears there.
+var documentSecretNames = regexp.MustCompile(`(?i)^(password|secret|api_?secret|account_?key|access_?key|secret_?key|credentials_?json|auth_?token|token|sas_?token|private_?key|access_key_secret)$`)
+
+// embeddedSecrets adds the credential-named string values of a secret
+// YAML or JSON document (JSON is YAML) to secrets, and the values of its
+// keys map (LiveKit's `keys: {apiKey: secret}`).
+func embeddedSecrets(doc string, secrets map[string]bool) {
+	if !strings.ContainsAny(doc, ":\n") {
+		return
+	}
+	var v any
+	if yaml.Unmarshal([]byte(doc), &v) != nil {
+		return
+	}
+	var walk func(v any, credential bool)
+	walk = func(v any, credential bool) {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, e := range t {
+				walk(e, credential || documentSecretNames.MatchString(k) || k == "keys")
+			}
+		case []any:
+			for _, e := range t {
+				walk(e, credential)
+			}
+		case string:
+			if credential && len(t) >= minSecretLen {
+				secrets[t] = true
+			}
+		}
+	}
+	walk(v, false)
+}
+
 type leaf struct {
 	path   string
 	value  string
@@ -708,6 +747,7 @@ func checkPlainSecrets(rs []res, report func(res, string)) {
 		for _, l := range ls {
 			if l.secret && len(l.value) >= minSecretLen && l.value != "[secret]" {
 				secrets[l.value] = true
+				embeddedSecrets(l.value, secrets)
 			}
 		}
 	}

@@ -350,6 +350,36 @@ func TestNoPlainSecrets(t *testing.T) {
 	})
 }
 
+// A credential inside a secret document (Egress's config YAML with the
+// Azure storage account key, a Key Vault secret's JSON) is a secret on its
+// own: copied alone into a plain field or output, it is caught, though the
+// document as a whole appears nowhere else.
+func TestNoPlainSecretsInsideDocuments(t *testing.T) {
+	const key = "c3RvcmFnZUFjY291bnRLZXk0Mg=="
+	const apiSecret = "tokenServerApiSecret0123456789"
+	p := mkPlan(map[string]any{"recordingsKey": key, "account": "lkrec0123456789abcdef0"}, nil,
+		custom("kubernetes:core/v1:Secret", "egress-config", map[string]any{"stringData": map[string]any{
+			"config.yaml": "api_key: APIx\nstorage:\n  azure:\n    account_name: lkrec0123456789abcdef0\n    account_key: " + key + "\n    container_name: recordings\n"}}, "stringData"),
+		custom("azure-native:keyvault:Secret", "vault-secret", map[string]any{"properties": map[string]any{
+			"value": `{"apiKey":"APIx","apiSecret":"` + apiSecret + `"}`}}, "properties.value"),
+		custom("kubernetes:core/v1:ConfigMap", "leak", map[string]any{"data": map[string]any{"note": "secret " + apiSecret}}),
+	)
+	got := flagged(t, p, NoPlainSecrets)
+	expect(t, got, map[string]string{
+		"livekit-infra-test": "plain output recordingsKey",
+		"leak":               "data.note holds a secret",
+	})
+	// The account name beside the key is not a credential.
+	for _, m := range got["livekit-infra-test"] {
+		if strings.Contains(m, "account") && !strings.Contains(m, "recordingsKey") {
+			t.Errorf("a non-credential field of the document was taken for a secret: %s", m)
+		}
+	}
+	if _, ok := got["egress-config"]; ok {
+		t.Errorf("the secret document itself was flagged: %v", got["egress-config"])
+	}
+}
+
 // The rules are served as a CrossGuard pack; every rule is in it.
 func TestPackHasEveryRule(t *testing.T) {
 	names := map[string]bool{}
