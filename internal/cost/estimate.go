@@ -145,7 +145,9 @@ type Line struct {
 	Monthly  Pair   `json:"monthly"`
 	Usage    string `json:"usage,omitempty"`
 	Source   string `json:"source"`
-	Note     string `json:"note,omitempty"`
+	// Checked is whether the price was last re-read at its source (Item.Checked).
+	Checked string `json:"checked,omitempty"`
+	Note    string `json:"note,omitempty"`
 }
 
 // ResourceCost is one resource's estimate.
@@ -494,7 +496,7 @@ func price(it Item, inputs map[string]any, minNodes, maxNodes int, a Assumptions
 	if !applies(it, inputs) {
 		return Line{}, false, nil
 	}
-	ln := Line{Item: it.Name, Unit: it.Unit, Usage: it.Usage, Source: it.Source, Note: it.Note}
+	ln := Line{Item: it.Name, Unit: it.Unit, Usage: it.Usage, Source: it.Source, Checked: it.Checked, Note: it.Note}
 	if it.Price != nil {
 		ln.UnitPrice = *it.Price
 	} else {

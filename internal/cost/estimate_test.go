@@ -96,6 +96,7 @@ func TestGCPPrices(t *testing.T) {
 		res("gcp:redis/instance:Instance", "redis", map[string]any{"tier": "STANDARD_HA", "memorySizeGb": 5}),
 		res("gcp:compute/targetSSLProxy:TargetSSLProxy", "turn", map[string]any{}),
 		res("gcp:compute/globalForwardingRule:GlobalForwardingRule", "turn-rule", map[string]any{}),
+		res("gcp:compute/routerNat:RouterNat", "nat", map[string]any{}),
 	)
 	// Per node: n2-standard-4 730 x $0.213748 + 100 GB x $0.11 + IP 730 x $0.005
 	// = 156.036 + 11 + 3.65; media egress 10,000 ph x 0.675 GB x $0.12 = $810.
@@ -111,6 +112,9 @@ func TestGCPPrices(t *testing.T) {
 	// (https://cloud.google.com/load-balancing/pricing).
 	near(t, "TURN proxy data processed", monthly(t, e, "turn").Min, 5.40)
 	near(t, "TURN forwarding rule", monthly(t, e, "turn-rule").Min, 18.25)
+	// Cloud NAT at 3 nodes: 3 x 730 x $0.0014 + 10 GiB (natDataGB) x $0.045
+	// + its one address 730 x $0.005 = $7.166 (https://cloud.google.com/nat/pricing).
+	near(t, "Cloud NAT at 3 nodes", monthly(t, e, "nat").Min, 3*730*0.0014+0.45+3.65)
 }
 
 // Hand-computed from azure-southeastasia.yaml, read from
@@ -311,7 +315,7 @@ free:
 	if err == nil {
 		t.Fatal("a broken price file loaded")
 	}
-	for _, want := range []string{"should be aws-us-west-1.yaml", "no date", "source must be the https URL", "needs price", `usage "nosuch"`, "both priced and free", "needs the reason"} {
+	for _, want := range []string{"should be aws-us-west-1.yaml", "no date", "source must be the https URL", "needs price", `usage "nosuch"`, "both priced and free", "needs the reason", "must say whether the price was re-read at its source"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}

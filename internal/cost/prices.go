@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -83,7 +84,11 @@ type Item struct {
 	When map[string]any `yaml:"when"`
 	// Source is the public price page or price-list API the price was read from.
 	Source string `yaml:"source"`
-	Note   string `yaml:"note"`
+	// Checked says whether the price was last re-read at its source, and
+	// how: "yes <date>: ...", "partly <date>: ..." (what could be read and
+	// what not) or "no: ..." (why not).
+	Checked string `yaml:"checked"`
+	Note    string `yaml:"note"`
 }
 
 // Catalog is every price file, by "<cloud>-<region>".
@@ -126,6 +131,8 @@ func LoadFS(fsys fs.FS, dir string) (*Catalog, error) {
 	return c, nil
 }
 
+var checkedRe = regexp.MustCompile(`^((yes|partly) \d{4}-\d{2}-\d{2}|no): \S`)
+
 // check reports what makes a price file unusable: a missing date or
 // currency, a file named for another cloud or region, an item without a
 // source, a price or a way to pick one.
@@ -146,6 +153,9 @@ func (pf *PriceFile) check() []string {
 			at := fmt.Sprintf("%s: types[%q][%d] (%s)", where, typ, i, it.Name)
 			if it.Name == "" {
 				out = append(out, at+": no item name")
+			}
+			if !checkedRe.MatchString(it.Checked) {
+				out = append(out, fmt.Sprintf("%s: checked %q must say whether the price was re-read at its source: \"yes YYYY-MM-DD: ...\", \"partly YYYY-MM-DD: ...\" or \"no: why\"", at, it.Checked))
 			}
 			if !strings.HasPrefix(it.Source, "https://") {
 				out = append(out, at+": source must be the https URL of the price page or price-list API it was read from")

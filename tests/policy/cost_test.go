@@ -2,6 +2,7 @@ package policy
 
 import (
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/internal/cost"
@@ -66,6 +67,7 @@ func TestEveryPlanIsPriced(t *testing.T) {
 			}
 			if k := kindOf(sc); j.variant == "" && (k == "aws" || k == "gcp" || k == "azure") {
 				turnPathPriced(t, e)
+				budgetCoversEstimate(t, j.stack, sc, e)
 			}
 		})
 	}
@@ -95,5 +97,27 @@ func turnPathPriced(t *testing.T, e *cost.Estimate) {
 	}
 	if len(where) > 1 {
 		t.Logf("turnDataGB shared by %v", where)
+	}
+}
+
+// budgetCoversEstimate: a committed stack's monthly budget is at least its
+// estimate at maxNodes, so its 100 % alert means spend beyond full
+// autoscaling (gcp-eu's 3000 sat below its $4,170 estimate: a busy month
+// would have looked like an overrun).
+func budgetCoversEstimate(t *testing.T, stack string, sc *plan.StackConfig, e *cost.Estimate) {
+	t.Helper()
+	raw := sc.Config["livekit-infra:budgetMonthlyAmount"]
+	if raw == "" {
+		return
+	}
+	if cur := sc.Config["livekit-infra:budgetCurrency"]; cur != "" && cur != e.Currency {
+		return // another currency: the estimate is in USD
+	}
+	amount, err := strconv.ParseFloat(raw, 64)
+	if err != nil {
+		t.Fatalf("budgetMonthlyAmount %q: %v", raw, err)
+	}
+	if amount < e.Total.Max {
+		t.Errorf("Pulumi.%s.yaml: livekit-infra:budgetMonthlyAmount %v is below the stack's estimate at maxNodes (%.2f %s, lkinfra cost --stack %s): raise it above full autoscaling", stack, amount, e.Total.Max, e.Currency, stack)
 	}
 }
