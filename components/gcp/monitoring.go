@@ -22,6 +22,9 @@ type MonitoringArgs struct {
 	Project string
 	// Rules is the region's rendered rule file (observability.Region.Rules).
 	Rules observability.RuleFile
+	// Native, when set, adds the alarms on Memorystore and the load
+	// balancer (alarms.go).
+	Native *NativeAlarms
 }
 
 // Monitoring is the GCP region's notification channels and alert policies.
@@ -59,6 +62,9 @@ func (a *MonitoringArgs) validate(name string) error {
 	}
 	if rules == 0 {
 		e.Add("Rules has no rule: pass observability.Region.Rules()")
+	}
+	if a.Native != nil {
+		a.Native.check(e)
 	}
 	return e.Err()
 }
@@ -155,6 +161,12 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 			}, parent); err != nil {
 				return nil, err
 			}
+		}
+	}
+
+	if args.Native != nil {
+		if err := nativeAlarms(ctx, name, project, args.Native, channels, parent); err != nil {
+			return nil, err
 		}
 	}
 

@@ -36,6 +36,9 @@ type RedisCache struct {
 
 	Host pulumi.StringOutput
 	Port pulumi.IntOutput
+	// InstanceID is projects/P/locations/R/instances/N, the instance_id
+	// Cloud Monitoring labels its metrics with.
+	InstanceID pulumi.StringOutput
 }
 
 // validate runs the contract's checks, then the cloud's, reporting every problem at once.
@@ -102,6 +105,7 @@ func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts 
 	}
 
 	r.Host = inst.Host
+	r.InstanceID = inst.ID().ToStringOutput()
 	r.Port = inst.Port
 	r.Address = pulumi.Sprintf("%s:%d", inst.Host, inst.Port)
 	r.Password = pulumi.ToSecret(inst.AuthString).(pulumi.StringOutput)

@@ -9,20 +9,20 @@ import (
 // alertKeys route a region's alarms and set the thresholds of the alarms the
 // cloud measures itself (Redis, load balancer). The Prometheus rules' own
 // thresholds come from maxNodes, cpuTarget, sysloadLimitPercent and the
-// node size (components/observability). The routing keys are every region's
-// (an SNS topic, Cloud Monitoring notification channels, an Azure action
-// group); the Redis and load balancer thresholds are AWS's, whose
-// CloudWatch alarms are the only cloud-measured ones built so far.
+// node size (components/observability). Every regional kind has them: the
+// routing (an SNS topic, Cloud Monitoring notification channels, an Azure
+// action group) and the thresholds of its Redis and load balancer alarms
+// (CloudWatch, Cloud Monitoring policies, Azure metric alerts).
 var alertKeys = []Key{
 	{Name: "alertEmails", Type: "array", Default: []any{}, Kinds: regional,
 		Description: "Email addresses the region's alarms go to (an SNS subscription, a Cloud Monitoring email channel or an action group receiver each)."},
 	{Name: "alertWebhookUrl", Type: "string", Secret: true, Kinds: regional,
 		Description: "Optional https:// webhook the region's alarms also post to (a secret: such URLs often carry a token; set with --secret)."},
-	{Name: "alertRedisMemoryPercent", Type: "integer", Default: 80, Kinds: []Kind{KindAWS},
+	{Name: "alertRedisMemoryPercent", Type: "integer", Default: 80, Kinds: regional,
 		Description: "Alarm when a Redis node's memory use stays above this percent, 50-95."},
-	{Name: "alertRedisCpuPercent", Type: "integer", Default: 80, Kinds: []Kind{KindAWS},
+	{Name: "alertRedisCpuPercent", Type: "integer", Default: 80, Kinds: regional,
 		Description: "Alarm when a Redis node's engine CPU stays above this percent, 10-100."},
-	{Name: "alertLb5xxPerMinute", Type: "integer", Default: 10, Kinds: []Kind{KindAWS},
+	{Name: "alertLb5xxPerMinute", Type: "integer", Default: 10, Kinds: regional,
 		Description: "Alarm when the signaling load balancer answers more 5xx than this per minute (its own and the nodes'), 1-100000."},
 }
 
@@ -56,9 +56,6 @@ func (p *parser) alerts(s *Stack) Alerts {
 		}
 	}
 	a.Webhook = p.secret("alertWebhookUrl", "https://hooks.example.com/livekit", webhookProblem)
-	if s.Kind != KindAWS {
-		return a
-	}
 	a.RedisMemoryPercent = p.integer("alertRedisMemoryPercent", 50, 95)
 	a.RedisCPUPercent = p.integer("alertRedisCpuPercent", 10, 100)
 	a.LoadBalancer5xxPerMin = p.integer("alertLb5xxPerMinute", 1, 100000)

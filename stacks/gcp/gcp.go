@@ -166,6 +166,22 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		MonitoringArgs: components.MonitoringArgs{Emails: r.Alerts.Emails, Webhook: webhook},
 		Project:        g.Project,
 		Rules:          alertRules,
+		Native:         &gcpc.NativeAlarms{AlarmThresholds: regional.AlarmThresholds(s), RedisInstanceID: redis.InstanceID},
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// The region's dashboard: LiveKit's series through GMP, Memorystore's,
+	// the Gateway's and GKE's from Cloud Monitoring.
+	board, err := regional.Dashboard(s)
+	if err != nil {
+		return nil, err
+	}
+	dashboard, err := gcpc.NewDashboard(ctx, name+"-dashboard", &gcpc.DashboardArgs{
+		DashboardArgs: components.DashboardArgs{Dashboard: board},
+		Project:       g.Project,
+		Scope:         gcpc.NativeScope{RedisInstanceID: redis.InstanceID, ClusterName: cluster.ClusterName, Region: g.Region},
 	})
 	if err != nil {
 		return nil, err
@@ -222,6 +238,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		"gkeCluster":           cluster.ClusterName,
 		"certificateMap":       cluster.CertificateMap,
 		"alarmChannels":        monitoring.Channels,
+		"dashboard":            dashboard.DashboardID,
 		// Token servers read their credentials from Secret Manager as the
 		// token-server service account; no secret is a stack output.
 		"apiCredentialsSecret":      tokens.SecretID,

@@ -1,6 +1,7 @@
 package regional
 
 import (
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
@@ -32,4 +33,22 @@ func Observability(s *stackconfig.Stack) observability.Region {
 		o.NodeVCPUs, _ = quantity.CPU(s.Azure.PodCPU)
 	}
 	return o
+}
+
+// Dashboard is the region's dashboard: LiveKit's panels and its cloud's
+// own (observability.NativePanels).
+func Dashboard(s *stackconfig.Stack) (observability.Dashboard, error) {
+	return Observability(s).Dashboard(observability.NativePanels(string(s.Kind)))
+}
+
+// AlarmThresholds are the thresholds of the region's Redis and load
+// balancer alarms (alertRedisMemoryPercent, alertRedisCpuPercent,
+// alertLb5xxPerMinute).
+func AlarmThresholds(s *stackconfig.Stack) components.AlarmThresholds {
+	a := s.Region.Alerts
+	return components.AlarmThresholds{
+		RedisMemoryPercent:    a.RedisMemoryPercent,
+		RedisCPUPercent:       a.RedisCPUPercent,
+		LoadBalancer5xxPerMin: a.LoadBalancer5xxPerMin,
+	}
 }

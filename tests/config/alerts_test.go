@@ -87,9 +87,9 @@ func TestAlertSettingsErrors(t *testing.T) {
 	}
 }
 
-// The routing keys are every region's: a bad email or an http webhook on
-// gcp and azure stacks is refused naming the key; the Redis and load
-// balancer thresholds stay AWS's (no such alarm elsewhere yet).
+// The routing and threshold keys are every region's: a bad email, an http
+// webhook or a threshold out of range on gcp and azure stacks is refused
+// naming the key; a threshold in range reaches the settings.
 func TestAlertKeysOnEveryRegion(t *testing.T) {
 	for _, stack := range []string{"gcp-eu", "azure-asia"} {
 		t.Run(stack, func(t *testing.T) {
@@ -97,11 +97,13 @@ func TestAlertKeysOnEveryRegion(t *testing.T) {
 			raw.Values[ns+"alertEmails"] = `["oncall@example.com", "sre@example.org"]`
 			raw.Values[ns+"alertWebhookUrl"] = "https://hooks.example.com/T0123/token"
 			raw.Secret[ns+"alertWebhookUrl"] = true
+			raw.Values[ns+"alertRedisCpuPercent"] = "50"
+			raw.Values[ns+"alertLb5xxPerMinute"] = "25"
 			s, err := stackconfig.Parse(sc.Stack, raw)
 			if err != nil {
 				t.Fatalf("valid alert routing refused on %s: %v", stack, err)
 			}
-			if a := s.Region.Alerts; len(a.Emails) != 2 || !a.Webhook.IsSet() {
+			if a := s.Region.Alerts; len(a.Emails) != 2 || !a.Webhook.IsSet() || a.RedisCPUPercent != 50 || a.LoadBalancer5xxPerMin != 25 || a.RedisMemoryPercent != 80 {
 				t.Errorf("alerts = %+v", a)
 			}
 
@@ -109,7 +111,8 @@ func TestAlertKeysOnEveryRegion(t *testing.T) {
 			raw.Values[ns+"alertEmails"] = `["oncall@example.com", "oncall"]`
 			raw.Values[ns+"alertWebhookUrl"] = "http://hooks.example.com/T0123/secret-token"
 			raw.Secret[ns+"alertWebhookUrl"] = true
-			raw.Values[ns+"alertRedisCpuPercent"] = "50"
+			raw.Values[ns+"alertRedisCpuPercent"] = "5"
+			raw.Values[ns+"alertRedisMemoryPercent"] = "96"
 			_, err = stackconfig.Parse(sc.Stack, raw)
 			var se *stackconfig.Error
 			if !errors.As(err, &se) {
@@ -119,13 +122,13 @@ func TestAlertKeysOnEveryRegion(t *testing.T) {
 			for _, p := range se.Problems {
 				got[p.Key] = true
 			}
-			for _, k := range []string{ns + "alertEmails[1]", ns + "alertWebhookUrl", ns + "alertRedisCpuPercent"} {
+			for _, k := range []string{ns + "alertEmails[1]", ns + "alertWebhookUrl", ns + "alertRedisCpuPercent", ns + "alertRedisMemoryPercent"} {
 				if !got[k] {
 					t.Errorf("no problem at %s:\n%v", k, err)
 				}
 			}
 			msg := err.Error()
-			for _, w := range []string{`"oncall"`, "must be an email address", "must use https://"} {
+			for _, w := range []string{`"oncall"`, "must be an email address", "must use https://", `"5"`, "from 10 to 100", `"96"`, "from 50 to 95"} {
 				if !strings.Contains(msg, w) {
 					t.Errorf("error lacks %q:\n%s", w, msg)
 				}
