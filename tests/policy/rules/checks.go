@@ -459,6 +459,13 @@ func checkPublicStorage(rs []res, report func(res, string)) {
 			if v, set := boolean(p, "allowBlobPublicAccess"); !set || v {
 				report(r, "allowBlobPublicAccess is not false")
 			}
+			// An account key (or account-key SAS) works from any address
+			// unless the account's firewall denies the internet (#17 item
+			// 12); Azure's default allows shared keys.
+			keys, set := boolean(p, "allowSharedKeyAccess")
+			if (!set || keys) && str(p, "publicNetworkAccess") != "Disabled" && str(p, "networkRuleSet.defaultAction") != "Deny" {
+				report(r, "shared keys open the account from the whole internet: no network rule denies it")
+			}
 		case "azure-native:storage:BlobContainer":
 			if a := str(p, "publicAccess"); a != "" && a != "None" {
 				report(r, "container public access "+a)

@@ -205,10 +205,18 @@ func TestNoPublicStorage(t *testing.T) {
 		custom("gcp:storage/bucket:Bucket", "gcs-inherited", map[string]any{"publicAccessPrevention": "inherited", "uniformBucketLevelAccess": true}),
 		custom("gcp:storage/bucketIAMMember:BucketIAMMember", "all-users", map[string]any{"member": "allUsers", "role": "roles/storage.objectViewer"}),
 		custom("gcp:compute/backendBucket:BackendBucket", "cdn-unsigned", map[string]any{"enableCdn": true, "name": "cdn-unsigned"}),
-		custom("azure-native:storage:StorageAccount", "blob-public", map[string]any{"allowBlobPublicAccess": true, "minimumTlsVersion": "TLS1_2"}),
+		custom("azure-native:storage:StorageAccount", "blob-public", map[string]any{"allowBlobPublicAccess": true, "allowSharedKeyAccess": false, "minimumTlsVersion": "TLS1_2"}),
+		custom("azure-native:storage:StorageAccount", "key-from-anywhere", map[string]any{"allowBlobPublicAccess": false, "allowSharedKeyAccess": true,
+			"networkRuleSet": map[string]any{"defaultAction": "Allow"}}),
+		custom("azure-native:storage:StorageAccount", "key-by-default", map[string]any{"allowBlobPublicAccess": false}),
 		custom("azure-native:storage:BlobContainer", "container-public", map[string]any{"publicAccess": "Blob"}),
 		// Good.
 		custom("aws:s3/bucketV2:BucketV2", "private", map[string]any{}),
+		custom("azure-native:storage:StorageAccount", "key-behind-firewall", map[string]any{"allowBlobPublicAccess": false, "allowSharedKeyAccess": true,
+			"networkRuleSet": map[string]any{"defaultAction": "Deny", "bypass": "None"}}),
+		custom("azure-native:storage:StorageAccount", "key-no-public-endpoint", map[string]any{"allowBlobPublicAccess": false, "allowSharedKeyAccess": true,
+			"publicNetworkAccess": "Disabled"}),
+		custom("azure-native:storage:StorageAccount", "identity-only", map[string]any{"allowBlobPublicAccess": false, "allowSharedKeyAccess": false}),
 		custom("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "private-pab", mergeMaps(pab, map[string]any{"bucket": "private-id"})),
 		custom("aws:s3/bucketPolicy:BucketPolicy", "tls-only", map[string]any{"policy": `{"Statement":[
 			{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}},
@@ -219,14 +227,16 @@ func TestNoPublicStorage(t *testing.T) {
 		custom("gcp:compute/backendBucketSignedUrlKey:BackendBucketSignedUrlKey", "cdn-key", map[string]any{"backendBucket": "cdn-signed"}),
 	)
 	expect(t, flagged(t, p, NoPublicStorage), map[string]string{
-		"open-bucket":      "public access block",
-		"public-read":      "to anyone",
-		"unsigned-cdn":     "no trusted key group",
-		"gcs-inherited":    "publicAccessPrevention",
-		"all-users":        "allUsers",
-		"cdn-unsigned":     "signed URL key",
-		"blob-public":      "allowBlobPublicAccess",
-		"container-public": "Blob",
+		"open-bucket":       "public access block",
+		"public-read":       "to anyone",
+		"unsigned-cdn":      "no trusted key group",
+		"gcs-inherited":     "publicAccessPrevention",
+		"all-users":         "allUsers",
+		"cdn-unsigned":      "signed URL key",
+		"blob-public":       "allowBlobPublicAccess",
+		"key-from-anywhere": "shared keys open the account from the whole internet",
+		"key-by-default":    "shared keys open the account",
+		"container-public":  "Blob",
 	})
 }
 
