@@ -77,6 +77,9 @@ type NetworkArgs struct {
 	// EndpointSubnet (Recordings PrivateLink), which the node subnet
 	// reaches on 443.
 	BlobEndpoint bool
+	// ACI, when set, lays the network out for Container Instances
+	// (acinetwork.go): NodeSubnet is delegated to container groups.
+	ACI *ACINetworkArgs
 }
 
 // Network is the resource group, VNet, subnets, network security groups,
@@ -101,6 +104,8 @@ type Network struct {
 	IngressResourceGroupName pulumi.StringOutput
 	IngressIPName            pulumi.StringOutput
 	IngressIPAddress         pulumi.StringOutput
+	// ACI holds the Container Instances subnets and the media IP (ACI on).
+	ACI *ACINetwork
 }
 
 // validate runs the contract's checks, then the cloud's, reporting every problem at once.
@@ -123,6 +128,7 @@ func (a *NetworkArgs) validate(name string) error {
 	if a.MaxMediaNodes < 1 {
 		e.Add("MaxMediaNodes %d must count the LiveKit pool's nodes (maximum plus surge)", a.MaxMediaNodes)
 	}
+	a.ACI.check(e, a)
 	return e.Err()
 }
 
@@ -134,7 +140,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err := args.validate(name); err != nil {
 		return nil, err
 	}
-	if !redisFromASG(args) {
+	if args.ACI == nil && !redisFromASG(args) {
 		_ = ctx.Log.Warn(fmt.Sprintf("Network %q: up to %d LiveKit nodes exceed the %d members an application security group may have behind a private endpoint's NSG; Redis admits the whole node subnet (the system pool too)",
 			name, args.MaxMediaNodes, PrivateEndpointASGMembers), nil)
 	}
@@ -196,12 +202,15 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 
 	// The LiveKit node pool joins this group; the NSG opens the media ports
 	// to its members only, never to the system pool.
-	asg, err := network.NewApplicationSecurityGroup(ctx, name+"-media", &network.ApplicationSecurityGroupArgs{
-		ResourceGroupName: rg.Name,
-		Location:          loc,
-	}, parent)
-	if err != nil {
-		return nil, err
+	// Container groups join no ASG: an ACI network has none.
+	var asg *network.ApplicationSecurityGroup
+	if args.ACI == nil {
+		if asg, err = network.NewApplicationSecurityGroup(ctx, name+"-media", &network.ApplicationSecurityGroupArgs{
+			ResourceGroupName: rg.Name,
+			Location:          loc,
+		}, parent); err != nil {
+			return nil, err
+		}
 	}
 
 	// The Egress pool's group: Redis admits it; no internet rule names it.
@@ -235,10 +244,18 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, err
 	}
 
+	var nodeNSGRules network.SecurityRuleTypeArray
+	var mediaASG pulumi.IDOutput
+	if args.ACI != nil {
+		nodeNSGRules = aciGroupRules(args)
+	} else {
+		mediaASG = asg.ID()
+		nodeNSGRules = nodeRules(args, mediaASG, ingressIP.IpAddress.Elem())
+	}
 	nodeNSG, err := network.NewNetworkSecurityGroup(ctx, name+"-nodes", &network.NetworkSecurityGroupArgs{
 		ResourceGroupName: rg.Name,
 		Location:          loc,
-		SecurityRules:     nodeRules(args, asg.ID(), ingressIP.IpAddress.Elem()),
+		SecurityRules:     nodeNSGRules,
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -246,13 +263,13 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	endpointNSG, err := network.NewNetworkSecurityGroup(ctx, name+"-endpoints", &network.NetworkSecurityGroupArgs{
 		ResourceGroupName: rg.Name,
 		Location:          loc,
-		SecurityRules:     endpointRules(args, asg.ID(), egressASG),
+		SecurityRules:     endpointRules(args, mediaASG, egressASG),
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
 
-	nodes, err := network.NewSubnet(ctx, name+"-nodes", &network.SubnetArgs{
+	nodeArgs := &network.SubnetArgs{
 		ResourceGroupName:    rg.Name,
 		VirtualNetworkName:   vnet.Name,
 		AddressPrefix:        pulumi.String(args.NodeSubnet.String()),
@@ -262,7 +279,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		ServiceEndpoints: network.ServiceEndpointPropertiesFormatArray{
 			&network.ServiceEndpointPropertiesFormatArgs{Service: pulumi.String("Microsoft.KeyVault")},
 		},
-	}, parent)
+	}
+	if args.ACI != nil {
+		aciSubnet(nodeArgs)
+	}
+	nodes, err := network.NewSubnet(ctx, name+"-nodes", nodeArgs, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -281,6 +302,12 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, err
 	}
 
+	if args.ACI != nil {
+		if n.ACI, err = newACINetwork(ctx, name, args, rg, vnet, endpoints, parent); err != nil {
+			return nil, err
+		}
+	}
+
 	n.NetworkID = vnet.ID().ToStringOutput()
 	n.PublicSubnetIDs = pulumi.StringArray{nodes.ID()}.ToStringArrayOutput()
 	n.PrivateSubnetIDs = pulumi.StringArray{endpoints.ID()}.ToStringArrayOutput()
@@ -289,16 +316,24 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	n.ResourceGroupID = rg.ID().ToStringOutput()
 	n.NodeSubnetID = nodes.ID().ToStringOutput()
 	n.EndpointSubnetID = endpoints.ID().ToStringOutput()
-	n.MediaASGID = asg.ID().ToStringOutput()
+	if asg != nil {
+		n.MediaASGID = asg.ID().ToStringOutput()
+	}
 	n.IngressIPID = ingressIP.ID().ToStringOutput()
 	n.IngressResourceGroupName = ingressRG.Name
 	n.IngressIPName = ingressIP.Name
 	n.IngressIPAddress = ingressIP.IpAddress.Elem()
-	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
+	outs := pulumi.Map{
 		"networkId": n.NetworkID, "publicSubnetIds": n.PublicSubnetIDs, "privateSubnetIds": n.PrivateSubnetIDs,
-		"mediaFirewallId": n.MediaFirewallID, "resourceGroupName": n.ResourceGroupName, "mediaAsgId": n.MediaASGID,
+		"mediaFirewallId": n.MediaFirewallID, "resourceGroupName": n.ResourceGroupName,
 		"ingressIpId": n.IngressIPID, "ingressIpAddress": n.IngressIPAddress,
-	}); err != nil {
+	}
+	if asg != nil {
+		outs["mediaAsgId"] = n.MediaASGID
+	} else {
+		outs["mediaIpAddress"] = n.ACI.MediaIPAddress
+	}
+	if err := ctx.RegisterResourceOutputs(n, outs); err != nil {
 		return nil, err
 	}
 	return n, nil
@@ -370,7 +405,11 @@ func redisFromASG(args *NetworkArgs) bool {
 // node subnet (redisFromASG).
 func endpointRules(args *NetworkArgs, mediaASG, egressASG pulumi.IDOutput) network.SecurityRuleTypeArray {
 	var redis *network.SecurityRuleTypeArgs
-	if redisFromASG(args) {
+	if args.ACI != nil {
+		// Container groups join no ASG: their delegated subnet is the source.
+		redis = rule("allow-redis-tls-from-aci", priorityRedis, "Allow", "Tcp", args.NodeSubnet.String(), strconv.Itoa(RedisTLSPort),
+			"LiveKit container groups (their delegated subnet) to Azure Cache for Redis over TLS")
+	} else if redisFromASG(args) {
 		redis = rule("allow-redis-tls-from-livekit", priorityRedis, "Allow", "Tcp", "", strconv.Itoa(RedisTLSPort),
 			"LiveKit nodes (media ASG) to Azure Cache for Redis over TLS")
 		redis.SourceAddressPrefix = nil

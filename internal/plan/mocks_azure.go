@@ -304,3 +304,29 @@ var azureInvokes = map[string]InvokeFunc{
 		})}
 	},
 }
+
+// The Container Instances platform (azurePlatform aci): each container
+// group's private address (deterministic, 10.0.0.0/8), Azure Firewall,
+// its policy and Application Gateway.
+func init() {
+	computedOutputs["azure:containerservice/group:Group"] = func(mi MockInfo) resource.PropertyMap {
+		h := hashBytes("aci-group" + mi.Name)
+		return props(map[string]any{
+			"id":        classicID(mi, "Microsoft.ContainerInstance/containerGroups"),
+			"ipAddress": fmt.Sprintf("10.%d.%d.%d", h[0]%128, h[1], 4+int(h[2])%250),
+			"fqdn":      "",
+		})
+	}
+	computedOutputs["azure:network/firewallPolicy:FirewallPolicy"] = func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{"id": classicID(mi, "Microsoft.Network/firewallPolicies")})
+	}
+	computedOutputs["azure:network/firewallPolicyRuleCollectionGroup:FirewallPolicyRuleCollectionGroup"] = func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{"id": classicID(mi, "Microsoft.Network/firewallPolicies/ruleCollectionGroups")})
+	}
+	computedOutputs["azure:network/firewall:Firewall"] = func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{"id": classicID(mi, "Microsoft.Network/azureFirewalls"), "name": mi.PhysicalName()})
+	}
+	computedOutputs["azure:network/applicationGateway:ApplicationGateway"] = func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{"id": classicID(mi, "Microsoft.Network/applicationGateways"), "name": mi.PhysicalName()})
+	}
+}

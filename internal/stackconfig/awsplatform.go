@@ -101,7 +101,7 @@ func (p *parser) otherPlatformKeys(kind Kind, platform string) {
 		if !ok || ns != Namespace {
 			continue
 		}
-		if k, known := KeyByName(name); known && slices.Contains(k.Kinds, kind) && len(k.Platforms) > 0 &&
+		if k, known := KeyByName(name); known && slices.Contains(k.Kinds, kind) && len(kindPlatforms(kind, k.Platforms)) > 0 &&
 			!slices.Contains(k.Platforms, platform) && !isDefault(k, v) {
 			names = append(names, name)
 		}
@@ -110,8 +110,27 @@ func (p *parser) otherPlatformKeys(kind Kind, platform string) {
 	for _, name := range names {
 		k, _ := KeyByName(name)
 		p.fail(k.Full(), quote(shortValue(p.raw.Values[k.Full()])), fmt.Sprintf("is a key of %s %s stacks, not of this %s %s stack: remove it (`pulumi config rm %s`) or set %s",
-			spec(pk).Full(), strings.Join(k.Platforms, ", "), spec(pk).Full(), platform, k.Full(), spec(pk).Full()))
+			spec(pk).Full(), strings.Join(kindPlatforms(kind, k.Platforms), ", "), spec(pk).Full(), platform, k.Full(), spec(pk).Full()))
 	}
+}
+
+// platformsOf lists each kind's platforms: a key's Platforms constrain a
+// kind only through the platforms of that kind (controlPlaneLogs is an eks
+// key of the aws kind and a key of every gcp and azure stack).
+var platformsOf = map[Kind][]string{
+	KindAWS:   {AWSPlatformFargate, AWSPlatformEKS},
+	KindAzure: {AzurePlatformAKS, AzurePlatformACI},
+}
+
+// kindPlatforms is the part of platforms that belongs to kind.
+func kindPlatforms(kind Kind, platforms []string) []string {
+	var out []string
+	for _, pl := range platforms {
+		if slices.Contains(platformsOf[kind], pl) {
+			out = append(out, pl)
+		}
+	}
+	return out
 }
 
 func (p *parser) awsEKS() *AWSEKS {

@@ -15,35 +15,35 @@ import (
 var azureKeys = []Key{
 	{Name: "azureVnetCidr", Type: "string", Default: "10.20.0.0/16", Kinds: []Kind{KindAzure},
 		Description: "VNet IPv4 CIDR, /16 to /20: the first half holds the AKS nodes (pods take azurePodCidr addresses: Azure CNI Overlay), a /20-equivalent slice after it the private endpoints."},
-	{Name: "azureServiceCidr", Type: "string", Default: "172.20.0.0/16", Kinds: []Kind{KindAzure},
+	{Name: "azureServiceCidr", Type: "string", Default: "172.20.0.0/16", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "Kubernetes service CIDR (cluster-internal); must not overlap azureVnetCidr. The cluster DNS service takes its .10 address."},
-	{Name: "azurePodCidr", Type: "string", Default: "10.244.0.0/16", Kinds: []Kind{KindAzure},
+	{Name: "azurePodCidr", Type: "string", Default: "10.244.0.0/16", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "Pod CIDR of Azure CNI Overlay, /12 to /20 (cluster-internal; host-network LiveKit pods use the address of their node); must not overlap azureVnetCidr or azureServiceCidr."},
 	{Name: "azureAvailabilityZones", Type: "array", Default: []any{}, Kinds: []Kind{KindAzure},
 		Description: "The 3 availability zones (\"1\", \"2\", \"3\") for the node pools and the ingress IP; empty for regions without zones."},
-	{Name: "azureKubernetesVersion", Type: "string", Default: "1.36", Kinds: []Kind{KindAzure},
+	{Name: "azureKubernetesVersion", Type: "string", Default: "1.36", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "AKS Kubernetes version, pinned: MAJOR.MINOR (patches follow the patch upgrade channel) or MAJOR.MINOR.PATCH."},
-	{Name: "azureAksTier", Type: "string", Default: "Standard", Kinds: []Kind{KindAzure},
+	{Name: "azureAksTier", Type: "string", Default: "Standard", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "AKS pricing tier: Free, Standard (financially backed API server SLA) or Premium."},
-	{Name: "azureSystemVmSize", Type: "string", Default: "Standard_D2s_v3", Kinds: []Kind{KindAzure},
+	{Name: "azureSystemVmSize", Type: "string", Default: "Standard_D2s_v3", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "VM size of the system node pool (CoreDNS, ingress, cert-manager); LiveKit never runs there."},
-	{Name: "azureSystemNodes", Type: "integer", Default: 2, Kinds: []Kind{KindAzure},
+	{Name: "azureSystemNodes", Type: "integer", Default: 2, Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "Nodes in the system node pool, 1-10."},
-	{Name: "azureVmSize", Type: "string", Default: "Standard_D4s_v3", Kinds: []Kind{KindAzure},
+	{Name: "azureVmSize", Type: "string", Default: "Standard_D4s_v3", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "VM size of the LiveKit node pool (one LiveKit pod per node, host networking)."},
-	{Name: "azurePodCpu", Type: "string", Default: "3", Kinds: []Kind{KindAzure},
+	{Name: "azurePodCpu", Type: "string", Default: "3", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "CPU request of the LiveKit pod (e.g. 3 or 3500m); must fit azureVmSize after AKS's reservations. Autoscaling targets a percentage of it."},
-	{Name: "azurePodMemory", Type: "string", Default: "8Gi", Kinds: []Kind{KindAzure},
+	{Name: "azurePodMemory", Type: "string", Default: "8Gi", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "Memory request and limit of the LiveKit pod (e.g. 8Gi)."},
-	{Name: "azureLivekitChartVersion", Type: "string", Default: "1.9.0", Kinds: []Kind{KindAzure},
+	{Name: "azureLivekitChartVersion", Type: "string", Default: "1.9.0", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "Version of the livekit-server Helm chart from https://helm.livekit.io, pinned (no ranges)."},
-	{Name: "azureMaxPods", Type: "integer", Default: 30, Kinds: []Kind{KindAzure},
+	{Name: "azureMaxPods", Type: "integer", Default: 30, Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "Maximum pods per node, 10-250 (Azure CNI Overlay: pod addresses come from a /24 of azurePodCidr per node, not from the VNet)."},
-	{Name: "azureApiAuthorizedIpRanges", Type: "array", Default: []any{}, Kinds: []Kind{KindAzure},
+	{Name: "azureApiAuthorizedIpRanges", Type: "array", Default: []any{}, Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "Public IPv4 CIDRs allowed to reach the AKS API server (your operators' and CI runners' egress); required unless azureAllowPublicApi is true. The LiveKit pool's node IP prefix is added automatically."},
-	{Name: "azureAllowPublicApi", Type: "boolean", Default: false, Kinds: []Kind{KindAzure},
+	{Name: "azureAllowPublicApi", Type: "boolean", Default: false, Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "Explicit opt-in to leave the AKS API server reachable from any address (Entra ID still authenticates every request) when azureApiAuthorizedIpRanges is empty; lkinfra plan warns while it is on."},
-	{Name: "azureDrainSeconds", Type: "integer", Default: 18000, Kinds: []Kind{KindAzure},
+	{Name: "azureDrainSeconds", Type: "integer", Default: 18000, Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "Seconds a LiveKit node may drain its rooms when it is scaled in or upgraded (pod grace period, autoscaler and upgrade drain timeouts), 300-86400."},
 	{Name: "azureRedisSku", Type: "string", Default: "Standard", Kinds: []Kind{KindAzure},
 		Description: "Azure Cache for Redis SKU: Basic (no replica, no SLA), Standard (replicated) or Premium."},
@@ -53,13 +53,13 @@ var azureKeys = []Key{
 		Description: "Azure Cache for Redis size within the family: C0-C6 or P1-P5."},
 	{Name: "azureStorageSku", Type: "string", Default: "Standard_ZRS", Kinds: []Kind{KindAzure},
 		Description: "Recordings storage account replication: Standard_LRS, Standard_ZRS, Standard_GRS, Standard_GZRS, Standard_RAGRS or Standard_RAGZRS."},
-	{Name: "azureCertManagerChartVersion", Type: "string", Default: "v1.21.2", Kinds: []Kind{KindAzure},
+	{Name: "azureCertManagerChartVersion", Type: "string", Default: "v1.21.2", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "cert-manager Helm chart version (charts.jetstack.io), pinned; at least v1.16 for Route 53 web-identity auth."},
-	{Name: "azureTraefikChartVersion", Type: "string", Default: "41.3.0", Kinds: []Kind{KindAzure},
+	{Name: "azureTraefikChartVersion", Type: "string", Default: "41.3.0", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "Traefik Helm chart version (traefik.github.io/charts), pinned: the TLS ingress in front of LiveKit signaling."},
-	{Name: "azureAcmeServer", Type: "string", Default: "https://acme-v02.api.letsencrypt.org/directory", Kinds: []Kind{KindAzure},
+	{Name: "azureAcmeServer", Type: "string", Default: "https://acme-v02.api.letsencrypt.org/directory", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "ACME directory for the signaling certificate; Let's Encrypt staging is https://acme-staging-v02.api.letsencrypt.org/directory."},
-	{Name: "azureAcmeEmail", Type: "string", Default: "", Kinds: []Kind{KindAzure},
+	{Name: "azureAcmeEmail", Type: "string", Default: "", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "Contact e-mail for the ACME account (expiry notices); empty registers without one."},
 }
 
@@ -71,7 +71,10 @@ func init() {
 // Azure holds the azure-kind settings (AKS, Azure Cache for Redis, Blob
 // Storage, Front Door).
 type Azure struct {
-	Location          string
+	Location string
+	// Platform is azurePlatform; ACI is set for AzurePlatformACI only.
+	Platform          string
+	ACI               *AzureACI
 	VnetCIDR          netip.Prefix
 	ServiceCIDR       netip.Prefix
 	PodCIDR           netip.Prefix
@@ -165,6 +168,15 @@ func (p *parser) azure(s *Stack) *Azure {
 		p.fail(locKey, quote(a.Location), "must be an Azure location name such as southeastasia (lower case, no spaces)")
 	}
 
+	a.Platform = p.oneOf("azurePlatform", AzurePlatformAKS, AzurePlatformACI)
+	if !p.failed("azurePlatform") {
+		p.otherPlatformKeys(KindAzure, a.Platform)
+	}
+	aci := a.Platform == AzurePlatformACI
+	if aci {
+		a.ACI = p.azureACI(s)
+	}
+
 	a.VnetCIDR = p.privateCIDR("azureVnetCidr", 16, 20)
 	a.ServiceCIDR = p.privateCIDR("azureServiceCidr", 12, 24)
 	if a.VnetCIDR.IsValid() && a.ServiceCIDR.IsValid() && a.VnetCIDR.Overlaps(a.ServiceCIDR) {
@@ -221,7 +233,7 @@ func (p *parser) azure(s *Stack) *Azure {
 		p.fail(spec("azureLivekitChartVersion").Full(), quote(a.ChartVersion), "must pin an exact chart version such as 1.9.0 (no ranges, no v prefix)")
 	}
 	a.MaxPods = p.integer("azureMaxPods", 10, 250)
-	if n, ok := azureNode(a.VMSize); ok && !p.failed("azureMaxPods") {
+	if n, ok := azureNode(a.VMSize); ok && !aci && !p.failed("azureMaxPods") {
 		cpu, cpuOK := quantity.CPU(a.PodCPU)
 		mem, memOK := quantity.MemoryGiB(a.PodMemory)
 		minor := 0
@@ -236,7 +248,9 @@ func (p *parser) azure(s *Stack) *Azure {
 
 	a.APIAuthorizedIPs = p.list("azureApiAuthorizedIpRanges")
 	a.AllowPublicAPI = p.boolean("azureAllowPublicApi")
-	p.apiAllowList("azureApiAuthorizedIpRanges", "azureAllowPublicApi", a.APIAuthorizedIPs, a.AllowPublicAPI, "AKS API server")
+	if !aci {
+		p.apiAllowList("azureApiAuthorizedIpRanges", "azureAllowPublicApi", a.APIAuthorizedIPs, a.AllowPublicAPI, "AKS API server")
+	}
 	// AKS: node pools with node public IPs must take them from a public IP
 	// prefix, and that prefix must be an authorized range, or their
 	// kubelets cannot reach the API server (learn.microsoft.com/azure/aks/
@@ -244,7 +258,7 @@ func (p *parser) azure(s *Stack) *Azure {
 	// A prefix holds at most 16 IPv4 addresses (/28: learn.microsoft.com/
 	// azure/virtual-network/ip-services/public-ip-address-prefix, "Prefix
 	// sizes"), and an upgrade surges one node more.
-	if len(a.APIAuthorizedIPs) > 0 && s.Region != nil && !p.failed("maxNodes") && s.Region.Scaling.Max+1 > AKSNodeIPPrefixSize {
+	if !aci && len(a.APIAuthorizedIPs) > 0 && s.Region != nil && !p.failed("maxNodes") && s.Region.Scaling.Max+1 > AKSNodeIPPrefixSize {
 		p.fail(spec("maxNodes").Full(), strconv.Itoa(s.Region.Scaling.Max), fmt.Sprintf(
 			"must be at most %d for kind azure with azureApiAuthorizedIpRanges: LiveKit nodes (plus one upgrade surge node) take their public IPs from one /28 public IP prefix (16 addresses) that the API server admits", AKSNodeIPPrefixSize-1))
 	}
@@ -291,7 +305,9 @@ func (p *parser) azure(s *Stack) *Azure {
 		if d := s.Region.LogRetentionDays; d < 30 || d > 730 {
 			p.fail(spec("logRetentionDays").Full(), strconv.Itoa(d), "must be 30-730 for kind azure (Log Analytics retention)")
 		}
-		p.azureNodeSubnetFits(a, s.Region.Scaling.Max)
+		if !aci {
+			p.azureNodeSubnetFits(a, s.Region.Scaling.Max)
+		}
 	}
 	return a
 }

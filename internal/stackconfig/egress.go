@@ -72,11 +72,16 @@ func (p *parser) egress(s *Stack) Egress {
 	writable := s.Kind != KindAzure || s.Azure == nil || s.Azure.RecordingsSharedKey
 	// Egress runs as ECS tasks beside the Fargate region: not built on EKS.
 	eks := s.Kind == KindAWS && s.AWS != nil && s.AWS.Platform == AWSPlatformEKS
+	// Nor on Container Instances (no cluster to run its workers).
+	aci := s.Kind == KindAzure && s.Azure != nil && s.Azure.Platform == AzurePlatformACI
 	switch mode {
 	case EgressAuto:
-		e.Enabled = writable && !eks
+		e.Enabled = writable && !eks && !aci
 	case EgressOn:
 		e.Enabled = true
+		if aci {
+			p.fail(spec("egress").Full(), quote(mode), "is not built for livekit-infra:azurePlatform aci yet (Egress runs on the AKS cluster): set egress auto or false")
+		}
 		if eks {
 			p.fail(spec("egress").Full(), quote(mode), "is not built for livekit-infra:awsPlatform eks yet (Egress runs as ECS tasks of the Fargate region): set egress auto or false")
 		}

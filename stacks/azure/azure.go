@@ -67,6 +67,9 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	if a.Platform == stackconfig.AzurePlatformACI {
+		return aciStack(ctx, s, name, creds, dns)
+	}
 
 	network, err := azurec.NewNetwork(ctx, name, &azurec.NetworkArgs{
 		NetworkArgs: components.NetworkArgs{

@@ -12,3 +12,9 @@ import (
 func TestURNsUnchanged(t *testing.T) {
 	urns.Check(t, asia(t), "testdata/urns-azure-asia.txt")
 }
+
+// TestURNsUnchangedACI is the same promise for the committed azure-aci
+// stack (azurePlatform aci).
+func TestURNsUnchangedACI(t *testing.T) {
+	urns.Check(t, aci(t), "testdata/urns-azure-aci.txt")
+}

@@ -29,12 +29,12 @@ func TestEveryPlanIsPriced(t *testing.T) {
 		jobs = append(jobs, job{stack: stack})
 		sc := load(t, stack, variant{})
 		names := []string{}
-		for n := range variants[kindOf(sc)] {
+		for n := range variantsOf(sc) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			jobs = append(jobs, job{stack, n, variants[kindOf(sc)][n]})
+			jobs = append(jobs, job{stack, n, variantsOf(sc)[n]})
 		}
 	}
 	for _, j := range jobs {

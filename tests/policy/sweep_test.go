@@ -62,6 +62,13 @@ var variants = map[string]map[string]variant{
 		"publicRecordings": {set: map[string]string{"azureRecordingsPrivateLink": "false"}},
 		"noSharedKey":      {set: map[string]string{"azureRecordingsSharedKey": "false"}},
 	},
+	// The azure kind on Container Instances (azurePlatform aci): no TURN,
+	// no port range, no AKS keys.
+	"azure-aci": {
+		"oneGroup":    {set: map[string]string{"azureAciGroups": "1"}},
+		"noZones":     {set: map[string]string{"azureAvailabilityZones": "[]"}},
+		"userSecrets": userSecrets(),
+	},
 	"global": {
 		"alarmEmail": {set: map[string]string{"globalAlarmEmail": "oncall@example.com"}},
 		"latency":    {set: map[string]string{"globalRoutingMode": "latency"}},
@@ -117,6 +124,15 @@ func load(t *testing.T, stack string, v variant) *plan.StackConfig {
 }
 
 func kindOf(sc *plan.StackConfig) string { return sc.Config[stackconfig.Namespace+":kind"] }
+
+// variantsOf are the variants of a stack's kind, or of its platform where
+// that platform has its own (azure-aci).
+func variantsOf(sc *plan.StackConfig) map[string]variant {
+	if v, ok := variants[kindOf(sc)+"-"+sc.Config[stackconfig.Namespace+":azurePlatform"]]; ok {
+		return v
+	}
+	return variants[kindOf(sc)]
+}
 
 var (
 	regionalMu    sync.Mutex
@@ -198,12 +214,12 @@ func TestEveryPlanPassesThePolicies(t *testing.T) {
 		jobs = append(jobs, job{stack: stack})
 		sc := load(t, stack, variant{})
 		names := []string{}
-		for n := range variants[kindOf(sc)] {
+		for n := range variantsOf(sc) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			jobs = append(jobs, job{stack, n, variants[kindOf(sc)][n]})
+			jobs = append(jobs, job{stack, n, variantsOf(sc)[n]})
 		}
 	}
 	t.Run("plans", func(t *testing.T) {

@@ -1,0 +1,460 @@
+package azure
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
+	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/authorization"
+	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/containerservice"
+	classicnet "github.com/pulumi/pulumi-azure/sdk/v5/go/azure/network"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+// ACI limits this component checks (learn.microsoft.com/azure/
+// container-instances/container-instances-resource-and-quota-limits: a
+// Linux container group in a virtual network takes at most 4 vCPU and
+// 16 GB).
+const (
+	ACIMaxCPU      = 4
+	ACIMaxMemoryGB = 16
+)
+
+// GatewaySSLPolicy is Application Gateway's predefined TLS policy: TLS 1.2
+// minimum with ECDHE/AES-GCM suites
+// (learn.microsoft.com/azure/application-gateway/application-gateway-ssl-policy-overview).
+const GatewaySSLPolicy = "AppGwSslPolicy20220101S"
+
+// ACIConfigPath is where a group's LiveKit config is mounted (a secret
+// volume, never an environment variable).
+const (
+	aciConfigDir  = "/etc/livekit"
+	aciConfigFile = "config.yaml"
+	ACIConfigPath = aciConfigDir + "/" + aciConfigFile
+)
+
+// Key Vault Secrets User reads secret values, and nothing else, on its scope.
+const kvSecretsUser = "Key Vault Secrets User"
+
+// ACIGroup is one LiveKit container group: its rendered config (a secret;
+// it differs from the others' by rtc.udp_port and rtc.tcp_port) and ports.
+type ACIGroup struct {
+	Config pulumi.StringInput
+	Ports  ACIGroupPorts
+}
+
+// ACIClusterArgs adds the Container Instances placement to the contract.
+// The contract's Config is group 0's; Groups carries every group's.
+type ACIClusterArgs struct {
+	components.MediaClusterArgs
+
+	Location          string
+	ResourceGroupName pulumi.StringInput
+	// SubnetID is the subnet delegated to container groups;
+	// GatewaySubnetID Application Gateway's; FirewallSubnetID Azure
+	// Firewall's.
+	SubnetID, GatewaySubnetID, FirewallSubnetID pulumi.StringInput
+	// IngressIPID is the signaling IP (Application Gateway's frontend),
+	// IngressIPAddress its address for DNS.
+	IngressIPID      pulumi.StringInput
+	IngressIPAddress pulumi.StringOutput
+	// MediaIPID and MediaIPAddress are the firewall's public IP: every
+	// group's rtc.node_ip.
+	MediaIPID      pulumi.StringInput
+	MediaIPAddress pulumi.StringOutput
+	Zones          []string
+	Groups         []ACIGroup
+	CPU, MemoryGB  int
+	// Registry is the region's ACR mirror (nil: Docker Hub, anonymously).
+	Registry *RegistryMirror
+	// CertificateSecretID is the Key Vault secret's resource ID (the role
+	// assignment's scope), CertificateSecretURI its versionless URI.
+	CertificateSecretID, CertificateSecretURI string
+	DNSProvider                               pulumi.ProviderResource
+}
+
+// ACICluster is LiveKit on Azure Container Instances: N VNet-injected
+// container groups, Azure Firewall DNAT for media, Application Gateway for
+// signaling.
+type ACICluster struct {
+	pulumi.ResourceState
+	components.MediaClusterOutputs
+
+	// GroupIPs are the groups' private addresses, group i at index i.
+	GroupIPs pulumi.StringArrayOutput
+	// PullIdentityPrincipalID is the identity that pulls the image.
+	PullIdentityPrincipalID pulumi.StringOutput
+	GatewayName             pulumi.StringOutput
+	FirewallName            pulumi.StringOutput
+}
+
+// validate runs the contract's checks, then Container Instances', reporting
+// every problem at once.
+func (a *ACIClusterArgs) validate(name string) error {
+	e := components.NewArgErrors("MediaCluster", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.MediaClusterArgs.Check(e)
+	if len(a.Groups) < 1 {
+		e.Add("Groups is empty: at least one container group (azureAciGroups)")
+	}
+	if a.Scaling.Min != len(a.Groups) || a.Scaling.Max != len(a.Groups) {
+		e.Add("Scaling %d-%d must be exactly the %d groups: ACI does not autoscale", a.Scaling.Min, a.Scaling.Max, len(a.Groups))
+	}
+	seen := map[string]int{}
+	for i, g := range a.Groups {
+		if g.Config == nil {
+			e.Add("Groups[%d].Config is required: render it with components/livekit", i)
+		}
+		for _, p := range []struct {
+			proto string
+			port  int
+		}{{"udp", g.Ports.UDP}, {"tcp", g.Ports.TCP}} {
+			if p.port < 1024 || p.port > 65535 {
+				e.Add("Groups[%d] %s port %d is outside 1024-65535", i, p.proto, p.port)
+			}
+			k := p.proto + strconv.Itoa(p.port)
+			if j, dup := seen[k]; dup {
+				e.Add("Groups[%d] %s port %d is also group %d's: each group needs its own, forwarded 1:1", i, p.proto, p.port, j)
+			}
+			seen[k] = i
+		}
+		if g.Ports.TCP == livekit.SignalPort {
+			e.Add("Groups[%d] TCP port %d is the signaling port", i, g.Ports.TCP)
+		}
+	}
+	if a.CPU < 1 || a.CPU > ACIMaxCPU {
+		e.Add("CPU %d must be 1-%d (ACI's limit for a Linux group in a VNet)", a.CPU, ACIMaxCPU)
+	}
+	if a.MemoryGB < 1 || a.MemoryGB > ACIMaxMemoryGB {
+		e.Add("MemoryGB %d must be 1-%d (ACI's limit for a Linux group in a VNet)", a.MemoryGB, ACIMaxMemoryGB)
+	}
+	if a.TURNTLSPort != 0 || a.TURNUDPPort != 0 {
+		e.Add("TURN is not offered on ACI: set TURNTLSPort and TURNUDPPort to 0")
+	}
+	e.Require(
+		components.Field{Name: "Location", Missing: a.Location == ""},
+		components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil},
+		components.Field{Name: "SubnetID", Missing: a.SubnetID == nil},
+		components.Field{Name: "GatewaySubnetID", Missing: a.GatewaySubnetID == nil},
+		components.Field{Name: "FirewallSubnetID", Missing: a.FirewallSubnetID == nil},
+		components.Field{Name: "IngressIPID", Missing: a.IngressIPID == nil},
+		components.Field{Name: "MediaIPID", Missing: a.MediaIPID == nil},
+		components.Field{Name: "CertificateSecretID", Missing: a.CertificateSecretID == ""},
+		components.Field{Name: "CertificateSecretURI", Missing: a.CertificateSecretURI == ""},
+		components.Field{Name: "DNSProvider", Missing: a.DNSProvider == nil},
+	)
+	return e.Err()
+}
+
+// NewACICluster declares the container groups and their front doors.
+func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts ...pulumi.ResourceOption) (*ACICluster, error) {
+	if err := args.validate(name); err != nil {
+		return nil, err
+	}
+	c := &ACICluster{}
+	if err := ctx.RegisterComponentResource(components.MediaClusterType, name, c, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(c)
+	loc := pulumi.String(args.Location)
+	var zones pulumi.StringArrayInput
+	if len(args.Zones) > 0 {
+		zones = pulumi.ToStringArray(args.Zones)
+	}
+
+	// The groups pull the image as this identity, which holds AcrPull on
+	// the mirror registry alone.
+	pull, err := managedidentity.NewUserAssignedIdentity(ctx, name+"-pull", &managedidentity.UserAssignedIdentityArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          loc,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	var groupDeps []pulumi.Resource
+	var registryCreds containerservice.GroupImageRegistryCredentialArray
+	if args.Registry != nil {
+		grant, err := args.Registry.AllowPull("aci", pull.PrincipalId)
+		if err != nil {
+			return nil, err
+		}
+		groupDeps = append(groupDeps, grant)
+		registryCreds = containerservice.GroupImageRegistryCredentialArray{&containerservice.GroupImageRegistryCredentialArgs{
+			Server:                 pulumi.String(args.Registry.LoginServer),
+			UserAssignedIdentityId: pull.ID().ToStringOutput(),
+		}}
+	}
+
+	groups := make([]*containerservice.Group, len(args.Groups))
+	ips := make(pulumi.StringArray, len(args.Groups))
+	for i, g := range args.Groups {
+		gargs := &containerservice.GroupArgs{
+			ResourceGroupName: args.ResourceGroupName,
+			Location:          loc,
+			OsType:            pulumi.String("Linux"),
+			Sku:               pulumi.String("Standard"),
+			// VNet-injected: a private IP only (ACI refuses a public IP
+			// or DNS label on a group in a virtual network); the firewall
+			// and the gateway reach it.
+			IpAddressType: pulumi.String("Private"),
+			SubnetIds:     args.SubnetID.ToStringOutput().ToStringPtrOutput(),
+			RestartPolicy: pulumi.String("Always"),
+			Identity: &containerservice.GroupIdentityArgs{
+				Type:        pulumi.String("UserAssigned"),
+				IdentityIds: pulumi.StringArray{pull.ID().ToStringOutput()},
+			},
+			ImageRegistryCredentials: registryCreds,
+			ExposedPorts: containerservice.GroupExposedPortArray{
+				&containerservice.GroupExposedPortArgs{Port: pulumi.Int(livekit.SignalPort), Protocol: pulumi.String("TCP")},
+				&containerservice.GroupExposedPortArgs{Port: pulumi.Int(g.Ports.UDP), Protocol: pulumi.String("UDP")},
+				&containerservice.GroupExposedPortArgs{Port: pulumi.Int(g.Ports.TCP), Protocol: pulumi.String("TCP")},
+			},
+			Containers: containerservice.GroupContainerArray{aciContainer(args, g)},
+		}
+		if len(args.Zones) > 0 {
+			// One zone per group, round robin: a zone outage takes a
+			// share of the groups, not all.
+			gargs.Zones = pulumi.StringArray{pulumi.String(args.Zones[i%len(args.Zones)])}
+		}
+		// Nearly every field of a container group forces a replacement.
+		// Auto-named, the new group is created before the old one is
+		// deleted, and the firewall and gateway move to its IP in the same
+		// update; the old group's rooms end then (ACI offers no stop grace
+		// to configure: docs/azure.md, "Container Instances").
+		grp, err := containerservice.NewGroup(ctx, fmt.Sprintf("%s-%d", name, i), gargs, parent, pulumi.DependsOn(groupDeps),
+			pulumi.AdditionalSecretOutputs([]string{"containers"}))
+		if err != nil {
+			return nil, err
+		}
+		groups[i] = grp
+		ips[i] = grp.IpAddress
+	}
+	c.GroupIPs = ips.ToStringArrayOutput()
+
+	if err := aciFirewall(ctx, name, args, groups, loc, zones, parent); err != nil {
+		return nil, err
+	}
+	gwName, err := aciGateway(ctx, name, args, ips, loc, zones, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	names := args.Names()
+	if _, err := route53.NewRecord(ctx, name+"-dns", &route53.RecordArgs{
+		ZoneId:  pulumi.String(args.ZoneID),
+		Name:    pulumi.String(names[0]),
+		Type:    pulumi.String("A"),
+		Ttl:     pulumi.Int(signalingTTL),
+		Records: pulumi.StringArray{args.IngressIPAddress},
+	}, parent, pulumi.Provider(args.DNSProvider)); err != nil {
+		return nil, err
+	}
+
+	c.MediaClusterOutputs = components.NewMediaClusterOutputs(args.Hostname, args.IngressIPAddress)
+	c.PullIdentityPrincipalID = pull.PrincipalId
+	c.GatewayName = gwName
+	if err := ctx.RegisterResourceOutputs(c, c.MediaClusterOutputs.Map(pulumi.Map{
+		"groupIps": c.GroupIPs, "mediaIp": args.MediaIPAddress, "gateway": gwName,
+	})); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// aciContainer is a group's one container: LiveKit reading its config from
+// a secret volume, probed on GET / (200 OK; 406 once it lost Redis, which
+// restarts it: RestartPolicy Always).
+func aciContainer(args *ACIClusterArgs, g ACIGroup) *containerservice.GroupContainerArgs {
+	// ACI takes secret volume values base64-encoded; the config stays a
+	// Pulumi secret through the apply.
+	encoded := g.Config.ToStringOutput().ApplyT(func(s string) string {
+		return base64.StdEncoding.EncodeToString([]byte(s))
+	}).(pulumi.StringOutput)
+	probe := containerservice.GroupContainerLivenessProbeHttpGetArray{&containerservice.GroupContainerLivenessProbeHttpGetArgs{
+		Path: pulumi.String(livekit.HealthPath), Port: pulumi.Int(livekit.SignalPort), Scheme: pulumi.String("http"),
+	}}
+	ready := containerservice.GroupContainerReadinessProbeHttpGetArray{&containerservice.GroupContainerReadinessProbeHttpGetArgs{
+		Path: pulumi.String(livekit.HealthPath), Port: pulumi.Int(livekit.SignalPort), Scheme: pulumi.String("http"),
+	}}
+	return &containerservice.GroupContainerArgs{
+		Name:   pulumi.String("livekit"),
+		Image:  pulumi.String(args.Image),
+		Cpu:    pulumi.Float64(float64(args.CPU)),
+		Memory: pulumi.Float64(float64(args.MemoryGB)),
+		// The image's entrypoint, with the mounted config.
+		Commands: pulumi.ToStringArray([]string{"/livekit-server", "--config", ACIConfigPath}),
+		Ports: containerservice.GroupContainerPortArray{
+			&containerservice.GroupContainerPortArgs{Port: pulumi.Int(livekit.SignalPort), Protocol: pulumi.String("TCP")},
+			&containerservice.GroupContainerPortArgs{Port: pulumi.Int(g.Ports.UDP), Protocol: pulumi.String("UDP")},
+			&containerservice.GroupContainerPortArgs{Port: pulumi.Int(g.Ports.TCP), Protocol: pulumi.String("TCP")},
+		},
+		Volumes: containerservice.GroupContainerVolumeArray{&containerservice.GroupContainerVolumeArgs{
+			Name:      pulumi.String("config"),
+			MountPath: pulumi.String(aciConfigDir),
+			ReadOnly:  pulumi.Bool(true),
+			Secret:    pulumi.StringMap{aciConfigFile: pulumi.ToSecret(encoded).(pulumi.StringOutput)},
+		}},
+		LivenessProbe: &containerservice.GroupContainerLivenessProbeArgs{
+			HttpGets: probe, InitialDelaySeconds: pulumi.Int(10), PeriodSeconds: pulumi.Int(10), FailureThreshold: pulumi.Int(3), TimeoutSeconds: pulumi.Int(5),
+		},
+		ReadinessProbe: &containerservice.GroupContainerReadinessProbeArgs{
+			HttpGets: ready, PeriodSeconds: pulumi.Int(5), FailureThreshold: pulumi.Int(2), TimeoutSeconds: pulumi.Int(5),
+		},
+	}
+}
+
+// aciFirewall is the media path: Azure Firewall's DNAT forwards each
+// group's UDP mux port and ICE/TCP port 1:1 from the media IP (Microsoft
+// documents a load balancer in front of VNet container groups as
+// unsupported; Azure Firewall DNAT is the documented inbound path).
+func aciFirewall(ctx *pulumi.Context, name string, args *ACIClusterArgs, groups []*containerservice.Group, loc pulumi.StringInput, zones pulumi.StringArrayInput, parent pulumi.ResourceOption) error {
+	policy, err := classicnet.NewFirewallPolicy(ctx, name+"-media", &classicnet.FirewallPolicyArgs{
+		ResourceGroupName:      args.ResourceGroupName,
+		Location:               loc,
+		Sku:                    pulumi.String("Standard"),
+		ThreatIntelligenceMode: pulumi.String("Alert"),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	var rules classicnet.FirewallPolicyRuleCollectionGroupNatRuleCollectionRuleArray
+	for i, g := range args.Groups {
+		for _, p := range []struct {
+			proto string
+			port  int
+		}{{"UDP", g.Ports.UDP}, {"TCP", g.Ports.TCP}} {
+			rules = append(rules, &classicnet.FirewallPolicyRuleCollectionGroupNatRuleCollectionRuleArgs{
+				Name:               pulumi.Sprintf("group-%d-%s", i, p.proto),
+				Description:        pulumi.Sprintf("WebRTC %s to container group %d", p.proto, i),
+				Protocols:          pulumi.StringArray{pulumi.String(p.proto)},
+				SourceAddresses:    pulumi.StringArray{pulumi.String("*")},
+				DestinationAddress: args.MediaIPAddress,
+				DestinationPorts:   pulumi.String(strconv.Itoa(p.port)),
+				TranslatedAddress:  groups[i].IpAddress,
+				TranslatedPort:     pulumi.Int(p.port),
+			})
+		}
+	}
+	rcg, err := classicnet.NewFirewallPolicyRuleCollectionGroup(ctx, name+"-media", &classicnet.FirewallPolicyRuleCollectionGroupArgs{
+		FirewallPolicyId: policy.ID(),
+		Priority:         pulumi.Int(100),
+		NatRuleCollections: classicnet.FirewallPolicyRuleCollectionGroupNatRuleCollectionArray{
+			&classicnet.FirewallPolicyRuleCollectionGroupNatRuleCollectionArgs{
+				Name: pulumi.String("media"), Priority: pulumi.Int(100), Action: pulumi.String("Dnat"), Rules: rules,
+			},
+		},
+	}, parent)
+	if err != nil {
+		return err
+	}
+	_, err = classicnet.NewFirewall(ctx, name+"-media", &classicnet.FirewallArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          loc,
+		SkuName:           pulumi.String("AZFW_VNet"),
+		SkuTier:           pulumi.String("Standard"),
+		FirewallPolicyId:  policy.ID(),
+		IpConfigurations: classicnet.FirewallIpConfigurationArray{&classicnet.FirewallIpConfigurationArgs{
+			Name: pulumi.String("media"), SubnetId: args.FirewallSubnetID, PublicIpAddressId: args.MediaIPID,
+		}},
+		Zones: zones,
+	}, parent, pulumi.DependsOn([]pulumi.Resource{rcg}))
+	return err
+}
+
+// aciGateway is the signaling front door: Application Gateway v2 ends TLS
+// (1.2+, GatewaySSLPolicy) with the certificate it reads from Key Vault,
+// and sends HTTP and WebSocket traffic to every group's 7880, probing
+// GET / for 200.
+func aciGateway(ctx *pulumi.Context, name string, args *ACIClusterArgs, ips pulumi.StringArray, loc pulumi.StringInput, zones pulumi.StringArrayInput, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	id, err := managedidentity.NewUserAssignedIdentity(ctx, name+"-gateway", &managedidentity.UserAssignedIdentityArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          loc,
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	// Read access to the certificate's secret alone, not the vault.
+	grant, err := authorization.NewAssignment(ctx, name+"-gateway-certificate", &authorization.AssignmentArgs{
+		Scope:                        pulumi.String(args.CertificateSecretID),
+		RoleDefinitionName:           pulumi.String(kvSecretsUser),
+		PrincipalId:                  id.PrincipalId,
+		PrincipalType:                pulumi.String("ServicePrincipal"),
+		SkipServicePrincipalAadCheck: pulumi.Bool(true),
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	const (
+		fe, port, cert, listener, pool, settings, probe, routing = "signaling", "https", "signaling", "https", "livekit", "livekit", "livekit-health", "livekit"
+	)
+	gw, err := classicnet.NewApplicationGateway(ctx, name+"-signaling", &classicnet.ApplicationGatewayArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          loc,
+		Sku:               &classicnet.ApplicationGatewaySkuArgs{Name: pulumi.String("Standard_v2"), Tier: pulumi.String("Standard_v2")},
+		AutoscaleConfiguration: &classicnet.ApplicationGatewayAutoscaleConfigurationArgs{
+			MinCapacity: pulumi.Int(1), MaxCapacity: pulumi.Int(10),
+		},
+		Zones: zones,
+		Identity: &classicnet.ApplicationGatewayIdentityArgs{
+			Type: pulumi.String("UserAssigned"), IdentityIds: pulumi.StringArray{id.ID().ToStringOutput()},
+		},
+		GatewayIpConfigurations: classicnet.ApplicationGatewayGatewayIpConfigurationArray{&classicnet.ApplicationGatewayGatewayIpConfigurationArgs{
+			Name: pulumi.String("gateway"), SubnetId: args.GatewaySubnetID,
+		}},
+		FrontendIpConfigurations: classicnet.ApplicationGatewayFrontendIpConfigurationArray{&classicnet.ApplicationGatewayFrontendIpConfigurationArgs{
+			Name: pulumi.String(fe), PublicIpAddressId: args.IngressIPID,
+		}},
+		FrontendPorts: classicnet.ApplicationGatewayFrontendPortArray{&classicnet.ApplicationGatewayFrontendPortArgs{
+			Name: pulumi.String(port), Port: pulumi.Int(HTTPSPort),
+		}},
+		SslPolicy: &classicnet.ApplicationGatewaySslPolicyArgs{
+			PolicyType: pulumi.String("Predefined"), PolicyName: pulumi.String(GatewaySSLPolicy),
+		},
+		// Versionless: the gateway polls Key Vault and picks up renewals.
+		SslCertificates: classicnet.ApplicationGatewaySslCertificateArray{&classicnet.ApplicationGatewaySslCertificateArgs{
+			Name: pulumi.String(cert), KeyVaultSecretId: pulumi.String(args.CertificateSecretURI),
+		}},
+		HttpListeners: classicnet.ApplicationGatewayHttpListenerArray{&classicnet.ApplicationGatewayHttpListenerArgs{
+			Name: pulumi.String(listener), FrontendIpConfigurationName: pulumi.String(fe), FrontendPortName: pulumi.String(port),
+			Protocol: pulumi.String("Https"), SslCertificateName: pulumi.String(cert), HostNames: pulumi.ToStringArray(args.Names()),
+			RequireSni: pulumi.Bool(true),
+		}},
+		BackendAddressPools: classicnet.ApplicationGatewayBackendAddressPoolArray{&classicnet.ApplicationGatewayBackendAddressPoolArgs{
+			Name: pulumi.String(pool), IpAddresses: ips,
+		}},
+		Probes: classicnet.ApplicationGatewayProbeArray{&classicnet.ApplicationGatewayProbeArgs{
+			Name: pulumi.String(probe), Protocol: pulumi.String("Http"), Path: pulumi.String(livekit.HealthPath),
+			Host: pulumi.String(args.Hostname), Port: pulumi.Int(livekit.SignalPort),
+			Interval: pulumi.Int(10), Timeout: pulumi.Int(5), UnhealthyThreshold: pulumi.Int(3),
+			// 200 only: a node that lost Redis answers 406 and leaves.
+			Match: &classicnet.ApplicationGatewayProbeMatchArgs{StatusCodes: pulumi.StringArray{pulumi.String("200")}},
+		}},
+		BackendHttpSettings: classicnet.ApplicationGatewayBackendHttpSettingArray{&classicnet.ApplicationGatewayBackendHttpSettingArgs{
+			Name: pulumi.String(settings), Port: pulumi.Int(livekit.SignalPort), Protocol: pulumi.String("Http"),
+			CookieBasedAffinity: pulumi.String("Disabled"), ProbeName: pulumi.String(probe),
+			// Signaling WebSockets live as long as a session.
+			RequestTimeout: pulumi.Int(86400),
+			// A group leaving the pool keeps its open signaling
+			// connections this long (the gateway's maximum).
+			ConnectionDraining: &classicnet.ApplicationGatewayBackendHttpSettingConnectionDrainingArgs{
+				Enabled: pulumi.Bool(true), DrainTimeoutSec: pulumi.Int(3600),
+			},
+		}},
+		RequestRoutingRules: classicnet.ApplicationGatewayRequestRoutingRuleArray{&classicnet.ApplicationGatewayRequestRoutingRuleArgs{
+			Name: pulumi.String(routing), RuleType: pulumi.String("Basic"), Priority: pulumi.Int(100),
+			HttpListenerName: pulumi.String(listener), BackendAddressPoolName: pulumi.String(pool), BackendHttpSettingsName: pulumi.String(settings),
+		}},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{grant}))
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return gw.Name, nil
+}

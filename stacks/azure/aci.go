@@ -1,0 +1,128 @@
+package azure
+
+import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	azurec "github.com/livekit-infra/livekit-infra/components/azure"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
+	"github.com/livekit-infra/livekit-infra/stacks/regional"
+)
+
+// aciStack declares an Azure region on Container Instances
+// (azurePlatform aci): a fixed number of VNet-injected container groups
+// behind Azure Firewall (media, DNAT per group) and Application Gateway
+// (signaling TLS), with the same Redis, recordings, mirror and budget as
+// an AKS region. Egress, TURN and managed Prometheus need the cluster and
+// are not built here.
+func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *components.Credentials, dns *aws.Provider) (pulumi.Map, error) {
+	r, a := s.Region, s.Azure
+	ports := make([]azurec.ACIGroupPorts, a.ACI.Groups)
+	for i := range ports {
+		ports[i].UDP, ports[i].TCP = a.ACI.GroupPorts(r.Media, i)
+	}
+	network, err := azurec.NewNetwork(ctx, name, &azurec.NetworkArgs{
+		NetworkArgs: components.NetworkArgs{
+			CIDR:        a.VnetCIDR,
+			Zones:       a.AvailabilityZones,
+			NATGateways: stackconfig.NATNone,
+			Media:       r.Media,
+		},
+		Location:       a.Location,
+		NodeSubnet:     a.NodeSubnet(),
+		EndpointSubnet: a.EndpointSubnet(),
+		Protect:        s.Protect,
+		MaxMediaNodes:  a.ACI.Groups,
+		BlobEndpoint:   a.RecordingsPrivateLink,
+		ACI: &azurec.ACINetworkArgs{
+			GatewaySubnet:  a.GatewaySubnet(),
+			FirewallSubnet: a.FirewallSubnet(),
+			Groups:         ports,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	redis, err := azurec.NewRedisCache(ctx, name+"-redis", &azurec.RedisCacheArgs{
+		RedisCacheArgs:    components.RedisCacheArgs{EngineVersion: stackconfig.AzureRedisVersion, Protect: s.Protect},
+		ResourceGroupName: network.ResourceGroupName,
+		Location:          a.Location,
+		SKU:               a.Redis.SKU,
+		Family:            a.Redis.Family,
+		Capacity:          a.Redis.Capacity,
+		VnetID:            network.NetworkID,
+		EndpointSubnetID:  network.EndpointSubnetID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	recordings, err := azurec.NewRecordings(ctx, name+"-recordings", &azurec.RecordingsArgs{
+		RecordingsArgs:    regional.RecordingsArgs(s),
+		ResourceGroupName: network.ResourceGroupName,
+		Location:          a.Location,
+		SKU:               a.StorageSKU,
+		DNSProvider:       dns,
+		SharedKeyAccess:   a.SharedKeyAccess(r.Egress),
+		PrivateLink:       a.RecordingsPrivateLink,
+		VnetID:            network.NetworkID,
+		EndpointSubnetID:  network.EndpointSubnetID,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	groups := make([]azurec.ACIGroup, len(ports))
+	for i, p := range ports {
+		groups[i] = azurec.ACIGroup{
+			Config: regional.RenderACIGroupConfig(s, a.Location, creds, redis.Address, redis.Password, network.ACI.MediaIPAddress, p.UDP, p.TCP),
+			Ports:  p,
+		}
+	}
+	mirror, _, clusterArgs, err := mirrorImage(ctx, s, name, network.ResourceGroupName, regional.MediaClusterArgs(s, groups[0].Config, 0))
+	if err != nil {
+		return nil, err
+	}
+	cluster, err := azurec.NewACICluster(ctx, name, &azurec.ACIClusterArgs{
+		MediaClusterArgs:     clusterArgs,
+		Location:             a.Location,
+		ResourceGroupName:    network.ResourceGroupName,
+		SubnetID:             network.NodeSubnetID,
+		GatewaySubnetID:      network.ACI.GatewaySubnetID,
+		FirewallSubnetID:     network.ACI.FirewallSubnetID,
+		IngressIPID:          network.IngressIPID,
+		IngressIPAddress:     network.IngressIPAddress,
+		MediaIPID:            network.ACI.MediaIPID,
+		MediaIPAddress:       network.ACI.MediaIPAddress,
+		Zones:                a.AvailabilityZones,
+		Groups:               groups,
+		CPU:                  a.ACI.CPU,
+		MemoryGB:             a.ACI.MemoryGB,
+		Registry:             mirror,
+		CertificateSecretID:  a.ACI.CertificateSecretID,
+		CertificateSecretURI: a.ACI.CertificateSecretURI(),
+		DNSProvider:          dns,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := budget(ctx, name, s, network.ResourceGroupID); err != nil {
+		return nil, err
+	}
+	extra := pulumi.Map{
+		"platform":            pulumi.String(stackconfig.AzurePlatformACI),
+		"ingressIp":           network.IngressIPAddress,
+		"mediaIp":             network.ACI.MediaIPAddress,
+		"containerGroups":     pulumi.Int(a.ACI.Groups),
+		"containerGroupIps":   cluster.GroupIPs,
+		"redisHost":           redis.Host,
+		"recordingsAccount":   recordings.Account,
+		"recordingsContainer": recordings.Container,
+		"resourceGroup":       network.ResourceGroupName,
+	}
+	return regional.Outputs(s, regional.Shared{
+		Cloud: "azure", Region: a.Location, URL: cluster.URL, HealthURL: cluster.HealthURL,
+		RedisEndpoint: redis.Address, RecordingsCDN: recordings.CDNDomain,
+		Fingerprint: creds.Fingerprint, DrainSeconds: 0, Image: clusterArgs.Image,
+	}, extra), nil
+}

@@ -1,0 +1,94 @@
+package config
+
+import (
+	"maps"
+	"testing"
+
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
+	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
+)
+
+// committedRaw is a committed stack's config as lkinfra loads it (with
+// Pulumi.yaml's defaults), with set applied.
+func committedRaw(t *testing.T, stack string, set map[string]string) stackconfig.Raw {
+	t.Helper()
+	_, raw := lkcheck.StackRaw(t, "../..", stack)
+	values := maps.Clone(raw.Values)
+	maps.Copy(values, set)
+	raw.Values = values
+	return raw
+}
+
+// azurePlatform aci: the committed example parses into a fixed capacity,
+// and bad input is refused before any resource, naming the key.
+func TestACIPlatformConfig(t *testing.T) {
+	t.Run("azure-aci parses", func(t *testing.T) {
+		s, err := stackconfig.Parse("azure-aci", committedRaw(t, "azure-aci", nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, r := s.Azure, s.Region
+		if a.Platform != stackconfig.AzurePlatformACI || a.ACI == nil || a.ACI.Groups != 3 || a.ACI.CPU != 4 || a.ACI.MemoryGB != 8 {
+			t.Fatalf("ACI settings = %+v (platform %q)", a.ACI, a.Platform)
+		}
+		if r.Scaling.Min != 3 || r.Scaling.Max != 3 {
+			t.Errorf("scaling %d-%d, want the fixed 3 groups", r.Scaling.Min, r.Scaling.Max)
+		}
+		if r.TURNTLS || r.TURNUDPPort != 0 || r.Egress.Enabled {
+			t.Errorf("TURN/TLS %t, TURN/UDP %d, Egress %t: none is built on ACI", r.TURNTLS, r.TURNUDPPort, r.Egress.Enabled)
+		}
+		for i, want := range [][2]int{{50000, 7881}, {50001, 7882}, {50002, 7883}} {
+			if udp, tcp := a.ACI.GroupPorts(r.Media, i); udp != want[0] || tcp != want[1] {
+				t.Errorf("group %d ports udp %d tcp %d, want %v", i, udp, tcp, want)
+			}
+		}
+		if got, want := a.ACI.CertificateSecretURI(), "https://lk-certs-example.vault.azure.net/secrets/azure-aci-example-com"; got != want {
+			t.Errorf("certificate URI %s, want %s", got, want)
+		}
+		if a.FirewallSubnet().Bits() > 26 || a.GatewaySubnet().Overlaps(a.FirewallSubnet()) || a.GatewaySubnet().Overlaps(a.EndpointSubnet()) ||
+			a.FirewallSubnet().Overlaps(a.NodeSubnet()) {
+			t.Errorf("subnets overlap or the firewall's is below /26: nodes %s endpoints %s gateway %s firewall %s",
+				a.NodeSubnet(), a.EndpointSubnet(), a.GatewaySubnet(), a.FirewallSubnet())
+		}
+	})
+	for _, tc := range []struct {
+		name, stack string
+		set         map[string]string
+		key         string
+		want        []string
+	}{
+		{"zero groups", "azure-aci", map[string]string{ns + "azureAciGroups": "0"},
+			ns + "azureAciGroups", []string{`"0"`, "from 1 to 50"}},
+		{"cpu above ACI's group limit", "azure-aci", map[string]string{ns + "azureAciCpu": "8"},
+			ns + "azureAciCpu", []string{`"8"`, "from 1 to 4"}},
+		{"memory above ACI's group limit", "azure-aci", map[string]string{ns + "azureAciMemoryGb": "32"},
+			ns + "azureAciMemoryGb", []string{`"32"`, "from 1 to 16"}},
+		{"certificate not a Key Vault secret", "azure-aci", map[string]string{ns + "azureAciCertificateSecretId": "https://kv.vault.azure.net/secrets/x"},
+			ns + "azureAciCertificateSecretId", []string{"Key Vault secret's resource ID"}},
+		{"certificate missing", "azure-aci", map[string]string{ns + "azureAciCertificateSecretId": ""},
+			ns + "azureAciCertificateSecretId", []string{"(not set)", "required for azurePlatform aci"}},
+		{"a port range on aci", "azure-aci", map[string]string{ns + "mediaUdpPorts": "50000-60000"},
+			ns + "mediaUdpPorts", []string{`"50000-60000"`, "one muxed UDP port"}},
+		{"ICE/TCP ports over signaling", "azure-aci", map[string]string{ns + "azureAciTcpPortBase": "7879"},
+			ns + "azureAciTcpPortBase", []string{"7879-7881", "7880 (signaling)"}},
+		{"autoscaling bounds on aci", "azure-aci", map[string]string{ns + "maxNodes": "20"},
+			ns + "maxNodes", []string{`"20"`, "azureAciGroups"}},
+		{"TURN on aci", "azure-aci", map[string]string{ns + "turnUdpPort": "3478"},
+			ns + "turnUdpPort", []string{"3478", "must be 0"}},
+		{"egress on aci", "azure-aci", map[string]string{ns + "egress": "true", ns + "azureRecordingsSharedKey": "true"},
+			ns + "egress", []string{"azurePlatform aci"}},
+		{"a bad digest", "azure-aci", map[string]string{ns + "image": "livekit/livekit-server:v1.13.5@sha256:1234"},
+			ns + "image", []string{"sha256"}},
+		{"an AKS key on an aci stack", "azure-aci", map[string]string{ns + "azureVmSize": "Standard_D8s_v3"},
+			ns + "azureVmSize", []string{`"Standard_D8s_v3"`, "livekit-infra:azurePlatform aks stacks", "this livekit-infra:azurePlatform aci stack"}},
+		{"an ACI key on an aks stack", "azure-asia", map[string]string{ns + "azureAciGroups": "4"},
+			ns + "azureAciGroups", []string{`"4"`, "livekit-infra:azurePlatform aci stacks", "this livekit-infra:azurePlatform aks stack"}},
+		{"unknown platform", "azure-asia", map[string]string{ns + "azurePlatform": "functions"},
+			ns + "azurePlatform", []string{`"functions"`, "aks, aci"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := stackconfig.Parse(tc.stack, committedRaw(t, tc.stack, tc.set))
+			wantOneProblem(t, err, tc.key, tc.want)
+		})
+	}
+}
