@@ -237,6 +237,8 @@ func TestACINetworkRules(t *testing.T) {
 		},
 		"livekit-endpoints": {
 			"100 allow-redis-tls-from-aci Allow Tcp from " + aciNodes + " to " + aciEndpoints + ":6380",
+			// Recordings over their private endpoint (recordingsPrivateLink).
+			"110 allow-blob-https-from-nodes Allow Tcp from " + aciNodes + " to " + aciEndpoints + ":443",
 			"4000 deny-vnet-inbound Deny * from VirtualNetwork to *:*",
 			"4096 deny-internet-inbound Deny * from Internet to *:*",
 		},
