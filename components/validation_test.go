@@ -56,6 +56,14 @@ func TestOneValidationPathEveryCloud(t *testing.T) {
 			_, err := kubernetes.NewLiveKitWorkload(nil, "w", &kubernetes.LiveKitWorkloadArgs{Scaling: components.Scaling{Min: 0, Max: 1, CPUTarget: 70}})
 			return err
 		}, []string{`LiveKitWorkload "w": invalid args`, "Provider is required", "Scaling.Min 0 must be at least 1"}},
+		{"aws CentralMetrics", func() error {
+			_, err := aws.NewCentralMetrics(nil, "c", &aws.CentralMetricsArgs{CentralMetricsArgs: components.CentralMetricsArgs{Writers: []components.MetricsWriter{
+				{Region: "gcp-eu", Issuer: "https://issuer.example.com", Subject: "system:serviceaccount:ns:*"},
+				{Region: "gcp-eu", RoleARN: "arn:aws:iam::123456789012:role/a"},
+				{Region: "aws-prod", RoleARN: "role/a"},
+			}}})
+			return err
+		}, []string{`CentralMetrics "c": invalid args`, `"system:serviceaccount:ns:*" is not one Kubernetes service account`, `region "gcp-eu" is given twice`, `"role/a" is not an IAM role ARN`}},
 		{"nil args", func() error {
 			_, err := gcp.NewRecordings(nil, "x", nil)
 			return err

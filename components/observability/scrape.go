@@ -125,18 +125,19 @@ type PrometheusConfig struct {
 	Global        GlobalConfig   `yaml:"global"`
 	RuleFiles     []string       `yaml:"rule_files,omitempty"`
 	ScrapeConfigs []ScrapeConfig `yaml:"scrape_configs"`
+	RemoteWrite   []RemoteWrite  `yaml:"remote_write,omitempty"`
 }
 
 // GlobalConfig is the global block.
 type GlobalConfig struct {
 	ScrapeInterval     string            `yaml:"scrape_interval"`
-	EvaluationInterval string            `yaml:"evaluation_interval"`
+	EvaluationInterval string            `yaml:"evaluation_interval,omitempty"`
 	ExternalLabels     map[string]string `yaml:"external_labels,omitempty"`
 }
 
 // RegionalPrometheus is the configuration of a Prometheus that scrapes one
 // region and evaluates its rules (ruleFile); its external labels name the
-// region in every series it hands on (federation, remote write).
+// region in every series it hands on (remote write).
 func (r Region) RegionalPrometheus(t Targets, ruleFile string) (PrometheusConfig, error) {
 	if err := r.Validate(); err != nil {
 		return PrometheusConfig{}, err
@@ -155,36 +156,6 @@ func (r Region) RegionalPrometheus(t Targets, ruleFile string) (PrometheusConfig
 	}
 	if ruleFile != "" {
 		c.RuleFiles = []string{ruleFile}
-	}
-	return c, nil
-}
-
-// FederatedRegion is one regional Prometheus the central one federates.
-type FederatedRegion struct {
-	Stack string // job name suffix
-	Addr  string // host:port of the regional Prometheus
-}
-
-// FederationMatch selects what the central view pulls: every LiveKit job
-// (metrics and health) and the regions' alerts.
-var FederationMatch = []string{`{job=~"livekit.*"}`, `ALERTS`}
-
-// CentralPrometheus is a Prometheus that federates the regional ones. Their
-// external labels (stack, cloud, region) arrive with every series;
-// honor_labels keeps them and the source's job and instance.
-func CentralPrometheus(regions []FederatedRegion) (PrometheusConfig, error) {
-	if len(regions) == 0 {
-		return PrometheusConfig{}, fmt.Errorf("observability: the central view needs at least one region")
-	}
-	c := PrometheusConfig{Global: GlobalConfig{ScrapeInterval: ScrapeInterval, EvaluationInterval: EvaluationInterval}}
-	for _, r := range regions {
-		c.ScrapeConfigs = append(c.ScrapeConfigs, ScrapeConfig{
-			JobName:       "federate-" + r.Stack,
-			MetricsPath:   "/federate",
-			HonorLabels:   true,
-			Params:        map[string][]string{"match[]": FederationMatch},
-			StaticConfigs: []StaticConfig{{Targets: []string{r.Addr}}},
-		})
 	}
 	return c, nil
 }

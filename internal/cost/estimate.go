@@ -43,6 +43,7 @@ var UsageHelp = map[string]string{
 	"metricSamples10M":                "millions of Prometheus samples a region's managed Prometheus ingests a month, in tens of millions (about 10 LiveKit nodes x 300 series every 30 s: 30)",
 	"metricSamplesPerNodeHour":        "Prometheus samples one LiveKit node sends an AWS managed Prometheus an hour: 300 series (LiveKit's and the process collector's; Go runtime series dropped) every 30 s = 36,000",
 	"metricStorageGB":                 "GB an AWS managed Prometheus workspace stores (samples of 1-2 bytes kept 150 days plus label metadata: about 0.1 GB a node: 1)",
+	"centralMetricSamples10M":         "millions of Prometheus samples the global stack's central view ingests a month from every region, in tens of millions (the LiveKit jobs and alerts of 3 regions: 90)",
 	"storageGB":                       "GB of recordings (and logs) stored on average over the month",
 	"logsGB":                          "GB of logs ingested a month (and retained, on AWS)",
 	"flowLogsGB":                      "GB of VPC/VNet flow logs a month",
@@ -71,8 +72,10 @@ func DefaultAssumptions() Assumptions {
 			// 300 series x 3600 s / 30 s (observability.CollectorScrapeInterval).
 			"metricSamplesPerNodeHour": 36000,
 			"metricStorageGB":          1,
-			"mediaEgressGB":            -1, // derived
-			"turnDataGB":               -1, // derived
+			// The regions' LiveKit jobs and alerts, written centrally.
+			"centralMetricSamples10M": 90,
+			"mediaEgressGB":           -1, // derived
+			"turnDataGB":              -1, // derived
 		},
 		ParticipantHours:                10000,
 		EgressGBPerParticipantHour:      0.675,

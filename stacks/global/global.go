@@ -46,11 +46,13 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	var regions []components.GlobalTrafficRegion
 	details := pulumi.Map{}
 	var fingerprints []pulumi.Output
+	var refs []*stackref.Ref
 	for _, r := range g.Regions {
 		ref, err := stackref.New(ctx, r.Stack)
 		if err != nil {
 			return nil, fmt.Errorf("region %s: reading stack %s: %w", r.Name, r.Stack, err)
 		}
+		refs = append(refs, ref)
 		fingerprints = append(fingerprints, ref.Output(regional.OutputAPIKeyFingerprint))
 		ep := endpoints(ctx, ref, r, s.GlobalHostname)
 		regions = append(regions, components.GlobalTrafficRegion{
@@ -86,7 +88,12 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	return pulumi.Map{
+	central, err := centralMetrics(ctx, s, refs)
+	if err != nil {
+		return nil, err
+	}
+
+	out := pulumi.Map{
 		"url":                            gt.URL,
 		"hostname":                       pulumi.String(s.GlobalHostname),
 		"regionUrls":                     gt.RegionURLs,
@@ -101,7 +108,11 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		"healthCheckIds":                 gt.HealthCheckIDs,
 		"alarmTopicArn":                  gt.AlarmTopic,
 		regional.OutputAPIKeyFingerprint: keys,
-	}, nil
+	}
+	for k, v := range central {
+		out[k] = v
+	}
+	return out, nil
 }
 
 // sameKeySet fails the deployment unless every region serves the same API

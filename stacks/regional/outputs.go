@@ -32,6 +32,11 @@ const (
 	OutputMinNodes      = "minNodes"
 	OutputMaxNodes      = "maxNodes"
 	OutputDrainSeconds  = "drainTimeoutSeconds"
+	// OutputMetricsWriter is the identity the region's collector
+	// remote-writes to the global stack's central metrics view as
+	// (components.MetricsWriter.Map: {roleArn} or {issuer, subject});
+	// absent while the region has none.
+	OutputMetricsWriter = "metricsWriter"
 )
 
 // Shared is what every region reports under the keys above.

@@ -34,9 +34,11 @@
 // per region stack with a regional Prometheus (the scrape jobs, external
 // labels and alert rules components/observability renders for that stack;
 // only the targets are loopback addresses), the blackbox exporter probing
-// GET /, and a central Prometheus federating them. LiveKit's series must
-// arrive centrally labelled by stack, cloud and region, and stopping one
-// region's Redis must fire its 406 and no-healthy-node alerts only.
+// GET /, each remote-writing (the rendered remote_write, its URL on
+// loopback) to a central Prometheus receiving remote writes. LiveKit's
+// series must arrive centrally labelled by stack, cloud and region, a
+// non-LiveKit job must stay regional, and stopping one region's Redis must
+// fire its 406 and no-healthy-node alerts only.
 //
 // TestTURNTLSRelay (turn_test.go) boots a node with aws-prod's rendered
 // TURN/TLS config behind stunnel (the NLB's TLS listener) and relays data

@@ -4,8 +4,11 @@ package e2e
 // booted from the rendered config (loopback overrides only) on its own TLS
 // Redis, a regional Prometheus with the scrape jobs, external labels and
 // alert rules components/observability renders for that stack, and a
-// blackbox exporter with the rendered health module; a central Prometheus
-// federates the regional ones. The test checks the LiveKit v1.13.5 series
+// blackbox exporter with the rendered health module; each regional
+// Prometheus remote-writes to a central one (the global stack's AMP
+// workspace, here a Prometheus with its remote-write receiver) with the
+// remote_write entry the program renders, only its URL on loopback and
+// unsigned. The test checks the LiveKit v1.13.5 series
 // the rules and dashboards rely on arrive centrally labelled by stack, cloud
 // and region, and that stopping one region's Redis fires that region's 406
 // and no-healthy-node alerts (and no other region's).
@@ -34,12 +37,12 @@ import (
 
 const (
 	promReadyTimeout = 30 * time.Second
-	// Series reach the central view after a regional scrape and a
-	// federation scrape (15 s each).
+	// Series reach the central view after a regional scrape (15 s) and a
+	// remote-write batch (at most 5 s).
 	centralTimeout = 2 * time.Minute
 	// The 406 alert: LiveKit answers 406 within ~5 s of losing Redis, the
 	// probe sees it at the next scrape (15 s), the rule holds for 1m and is
-	// evaluated every 30 s, then federation carries ALERTS (15 s).
+	// evaluated every 30 s, then remote write carries ALERTS.
 	alertTimeout = 4 * time.Minute
 )
 
@@ -87,7 +90,7 @@ func writeYAML(t testing.TB, path string, v any) string {
 
 // startPrometheus runs prometheus with config on a free loopback port and
 // waits for /-/ready.
-func startPrometheus(t testing.TB, name string, config observability.PrometheusConfig, rules *observability.RuleFile) *promServer {
+func startPrometheus(t testing.TB, name string, config observability.PrometheusConfig, rules *observability.RuleFile, flags ...string) *promServer {
 	t.Helper()
 	bin := prometheusBinary(t)
 	dir := t.TempDir()
@@ -101,12 +104,12 @@ func startPrometheus(t testing.TB, name string, config observability.PrometheusC
 	s := &promServer{Name: name, Addr: loopbackAddr(freePort(t))}
 	logPath := filepath.Join(dir, "prometheus.log")
 	printTailOnFailure(t, name, logPath)
-	s.proc = startProcess(t, name, bin, []string{
+	s.proc = startProcess(t, name, bin, append([]string{
 		"--config.file=" + cfgPath,
 		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
 		"--web.listen-address=" + s.Addr,
 		"--log.level=warn",
-	}, os.Environ(), logPath)
+	}, flags...), os.Environ(), logPath)
 	t.Cleanup(func() { s.proc.stop(stopGrace) })
 	waitHTTP200(t, s.proc, "http://"+s.Addr+"/-/ready", name+" ready")
 	return s
@@ -215,6 +218,14 @@ func TestCentralPrometheusSeesEveryRegion(t *testing.T) {
 	prometheusBinary(t)
 	blackbox := startBlackbox(t)
 
+	// The central view: in the global stack an AMP workspace that the
+	// regions remote-write to; here a Prometheus receiving remote writes
+	// on loopback (unsigned: SigV4 needs AWS).
+	cp := startPrometheus(t, "prometheus-central", observability.PrometheusConfig{
+		Global: observability.GlobalConfig{ScrapeInterval: observability.ScrapeInterval},
+	}, nil, "--web.enable-remote-write-receiver")
+	central := observability.Central{URL: "http://" + cp.Addr + "/api/v1/write", Unsigned: true}
+
 	var regions []*observedRegion
 	var launched []*liveKitNode
 	for _, rs := range regionStacks {
@@ -242,11 +253,17 @@ func TestCentralPrometheusSeesEveryRegion(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pc, err := obs.RegionalPrometheus(observability.Targets{
+		pc, err := obs.RegionalPrometheusWriting(observability.Targets{
 			Metrics:  []string{loopbackAddr(toInt(t, metricsPort))},
 			Health:   []string{loopbackAddr(n.Port)},
 			Blackbox: blackbox.Addr,
-		}, "")
+			// A job of the region that is not LiveKit's: it must stay
+			// regional (the central keep rule).
+			Extra: []observability.ScrapeConfig{{
+				JobName:       regionalOnlyJob,
+				StaticConfigs: []observability.StaticConfig{{Targets: []string{blackbox.Addr}}},
+			}},
+		}, "", central)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,16 +276,6 @@ func TestCentralPrometheusSeesEveryRegion(t *testing.T) {
 	for _, n := range launched {
 		n.waitReady(t)
 	}
-
-	var fed []observability.FederatedRegion
-	for _, r := range regions {
-		fed = append(fed, observability.FederatedRegion{Stack: r.Stack, Addr: r.Prom.Addr})
-	}
-	central, err := observability.CentralPrometheus(fed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp := startPrometheus(t, "prometheus-central", central, nil)
 
 	step(t, "the metric catalog matches a real v1.13.5 node", func(t *testing.T) {
 		// A fresh node registers some series (e.g. livekit_node_packet_total)
@@ -336,6 +343,20 @@ func TestCentralPrometheusSeesEveryRegion(t *testing.T) {
 		})
 	})
 
+	step(t, "only the LiveKit jobs and alerts leave a region", func(t *testing.T) {
+		q := fmt.Sprintf(`up{job=%q}`, regionalOnlyJob)
+		for _, r := range regions {
+			got, err := r.Prom.query(q)
+			if err != nil || len(got) != 1 {
+				t.Errorf("%s's Prometheus: %s = %v (err %v), want the job scraped regionally", r.Stack, q, got, err)
+			}
+		}
+		got, err := cp.query(fmt.Sprintf(`count by (job) ({__name__=~".+",__name__!="ALERTS",job!~%q})`, observability.JobLiveKit+".*"))
+		if err != nil || len(got) != 0 {
+			t.Errorf("central view holds non-LiveKit jobs %v (err %v); the remote write keeps only %q", got, err, observability.CentralKeep)
+		}
+	})
+
 	step(t, "every node is scraped and answers the health probe", func(t *testing.T) {
 		for _, r := range regions {
 			for _, q := range []string{
@@ -388,6 +409,9 @@ func TestCentralPrometheusSeesEveryRegion(t *testing.T) {
 		}
 	})
 }
+
+// regionalOnlyJob is a regional scrape job the central view must not get.
+const regionalOnlyJob = "blackbox-exporter"
 
 func toInt(t testing.TB, v any) int {
 	t.Helper()

@@ -24,7 +24,7 @@ func TestAlarmPoliciesScoped(t *testing.T) {
 		Condition map[string]map[string]any
 	}
 	var key, topic struct{ Statement []statement }
-	keys := p.ByType("aws:kms/key:Key")
+	keys := alarmKeys(p)
 	tps := p.ByType("aws:sns/topicPolicy:TopicPolicy")
 	if len(keys) != 1 || len(tps) != 1 {
 		t.Fatalf("%d keys, %d topic policies", len(keys), len(tps))

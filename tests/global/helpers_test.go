@@ -31,6 +31,16 @@ func awsRegionalPlan(t *testing.T) *plan.Plan {
 	return awsProd.Plan(t)
 }
 
+// The metrics writers of gcp-eu and azure-asia in the shape a GKE or AKS
+// region exports (components.MetricsWriter: the cluster's OIDC issuer and
+// its metrics agent's service account; no regional stack exports one yet).
+// aws-prod's real plan exports none, so it is a region not writing.
+const (
+	gkeIssuer    = "https://container.googleapis.com/v1/projects/livekit-prod/locations/europe-west1/clusters/livekit-gcp-eu"
+	aksIssuer    = "https://southeastasia.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000001/11111111-2222-3333-4444-555555555555/"
+	agentSubject = "system:serviceaccount:livekit-metrics:prometheus-agent"
+)
+
 // regionalOutputs returns realistic outputs of the three regional stacks:
 // aws-prod's from its plan; gcp-eu and azure-asia shaped like them (this
 // package links only the AWS SDK), serving the same key set.
@@ -48,6 +58,7 @@ func regionalOutputs(t *testing.T) map[string]map[string]any {
 			"healthUrl": "https://gcp-eu.example.com/", "healthCheckPath": "/",
 			"globalHostname": "livekit.example.com", "ingressIp": "34.117.20.11",
 			"apiKeyFingerprint": aws["apiKeyFingerprint"],
+			"metricsWriter":     map[string]any{"issuer": gkeIssuer, "subject": agentSubject},
 		},
 		azureRef: {
 			"cloud": "azure", "region": "southeastasia",
@@ -55,6 +66,7 @@ func regionalOutputs(t *testing.T) map[string]map[string]any {
 			"healthUrl": "https://azure-asia.example.com/", "healthCheckPath": "/",
 			"globalHostname": "livekit.example.com", "ingressIp": "20.195.96.14",
 			"apiKeyFingerprint": aws["apiKeyFingerprint"],
+			"metricsWriter":     map[string]any{"issuer": aksIssuer, "subject": agentSubject},
 		},
 	}
 }

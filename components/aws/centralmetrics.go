@@ -1,0 +1,212 @@
+package aws
+
+import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/amp"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+)
+
+// CentralMetricsArgs is the contract; AMP needs nothing more.
+type CentralMetricsArgs struct {
+	components.CentralMetricsArgs
+}
+
+// CentralMetrics is the central view in Amazon Managed Service for
+// Prometheus: a workspace encrypted with its own KMS key, one writer role
+// per region (remote write only, assumable only by that region's
+// collector identity) and one reader role (queries only).
+type CentralMetrics struct {
+	pulumi.ResourceState
+	components.CentralMetricsOutputs
+}
+
+// WriteActions and QueryActions are the whole of what the writer and reader
+// roles may do, on this workspace only (AMP's IAM actions: "Amazon Managed
+// Service for Prometheus permissions" in its user guide).
+var (
+	WriteActions = []string{"aps:RemoteWrite"}
+	QueryActions = []string{"aps:QueryMetrics", "aps:GetSeries", "aps:GetLabels", "aps:GetMetricMetadata"}
+)
+
+// validate runs the contract's checks (AMP adds none), reporting every
+// problem at once.
+func (a *CentralMetricsArgs) validate(name string) error {
+	e := components.NewArgErrors("CentralMetrics", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.CentralMetricsArgs.Check(e)
+	return e.Err()
+}
+
+// NewCentralMetrics declares the workspace in the provider's region.
+func NewCentralMetrics(ctx *pulumi.Context, name string, args *CentralMetricsArgs, opts ...pulumi.ResourceOption) (*CentralMetrics, error) {
+	if err := args.validate(name); err != nil {
+		return nil, err
+	}
+	a := &args.CentralMetricsArgs
+	c := &CentralMetrics{}
+	if err := ctx.RegisterComponentResource(components.CentralMetricsType, name, c, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(c)
+	invoke := []pulumi.InvokeOption{pulumi.Parent(c)}
+	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, invoke...).AccountId()
+	region := aws.GetRegionOutput(ctx, aws.GetRegionOutputArgs{}, invoke...).Name()
+
+	// The account administers the key but uses it only through AMP in
+	// this region (kms:ViaService): the workspace's creator hands AMP a
+	// grant, and nothing else in the account can decrypt with it.
+	keyPolicy := pulumi.All(account, region).ApplyT(func(v []any) (string, error) {
+		acct, rgn := v[0].(string), v[1].(string)
+		root := map[string]any{"AWS": "arn:aws:iam::" + acct + ":root"}
+		return globalPolicyJSON([]map[string]any{
+			{"Sid": "AccountAdministers", "Effect": "Allow", "Principal": root,
+				"Action": KeyAdministratorActions, "Resource": "*"},
+			{"Sid": "PrometheusWorkspaceUse", "Effect": "Allow", "Principal": root,
+				"Action":   []string{"kms:DescribeKey", "kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt"},
+				"Resource": "*",
+				"Condition": map[string]any{"StringEquals": map[string]any{
+					"kms:ViaService":    "aps." + rgn + ".amazonaws.com",
+					"kms:CallerAccount": acct,
+				}}},
+		})
+	}).(pulumi.StringOutput)
+	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
+		Description:          pulumi.String("LiveKit central metrics: encrypts the AMP workspace"),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(30),
+		Policy:               keyPolicy,
+	}, parent, pulumi.Protect(a.Protect))
+	if err != nil {
+		return nil, err
+	}
+	ws, err := amp.NewWorkspace(ctx, name, &amp.WorkspaceArgs{
+		Alias:     pulumi.String(name),
+		KmsKeyArn: key.Arn,
+	}, parent, pulumi.Protect(a.Protect))
+	if err != nil {
+		return nil, err
+	}
+
+	writerRoles := pulumi.StringMap{}
+	providers := map[string]*iam.OpenIdConnectProvider{}
+	for _, w := range a.SortedWriters() {
+		var trust pulumi.StringOutput
+		if w.OIDC() {
+			// One provider per issuer; IAM keeps one per URL per account.
+			p, ok := providers[w.Issuer]
+			if !ok {
+				p, err = iam.NewOpenIdConnectProvider(ctx, name+"-"+w.Region, &iam.OpenIdConnectProviderArgs{
+					Url:           pulumi.String(w.Issuer),
+					ClientIdLists: pulumi.ToStringArray([]string{components.MetricsWriterAudience}),
+				}, parent)
+				if err != nil {
+					return nil, err
+				}
+				providers[w.Issuer] = p
+			}
+			trust = p.Arn.ApplyT(func(arn string) (string, error) { return WriterTrustPolicy(w, arn) }).(pulumi.StringOutput)
+		} else {
+			t, err := WriterTrustPolicy(w, "")
+			if err != nil {
+				return nil, err
+			}
+			trust = pulumi.String(t).ToStringOutput()
+		}
+		role, err := iam.NewRole(ctx, name+"-write-"+w.Region, &iam.RoleArgs{
+			Description:      pulumi.String("LiveKit region " + w.Region + ": remote-writes its metrics to the central view"),
+			AssumeRolePolicy: trust,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := iam.NewRolePolicy(ctx, name+"-write-"+w.Region, &iam.RolePolicyArgs{
+			Role:   role.ID(),
+			Policy: workspacePolicy("RemoteWrite", WriteActions, ws.Arn),
+		}, parent); err != nil {
+			return nil, err
+		}
+		writerRoles[w.Region] = role.Arn
+	}
+
+	// Readers: principals of this account that IAM lets assume the role
+	// (a Grafana data source, an operator's SSO role); they query only.
+	readerTrust := account.ApplyT(func(acct string) (string, error) {
+		return globalPolicyJSON([]map[string]any{{
+			"Sid": "AccountPrincipalsAssume", "Effect": "Allow",
+			"Principal": map[string]any{"AWS": "arn:aws:iam::" + acct + ":root"},
+			"Action":    "sts:AssumeRole",
+		}})
+	}).(pulumi.StringOutput)
+	reader, err := iam.NewRole(ctx, name+"-read", &iam.RoleArgs{
+		Description:      pulumi.String("LiveKit central metrics: queries the workspace, nothing else"),
+		AssumeRolePolicy: readerTrust,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-read", &iam.RolePolicyArgs{
+		Role:   reader.ID(),
+		Policy: workspacePolicy("Query", QueryActions, ws.Arn),
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	c.QueryURL = ws.PrometheusEndpoint.ApplyT(func(e string) string { return trimSlash(e) + "/api/v1/query" }).(pulumi.StringOutput)
+	c.RemoteWriteURL = ws.PrometheusEndpoint.ApplyT(func(e string) string { return trimSlash(e) + "/api/v1/remote_write" }).(pulumi.StringOutput)
+	c.WorkspaceARN = ws.Arn
+	c.ReaderRoleARN = reader.Arn
+	c.WriterRoleARNs = writerRoles.ToStringMapOutput()
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"queryUrl": c.QueryURL, "remoteWriteUrl": c.RemoteWriteURL, "workspaceArn": c.WorkspaceARN,
+		"readerRoleArn": c.ReaderRoleARN, "writerRoleArns": c.WriterRoleARNs,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// WriterTrustPolicy is the trust policy of a region's writer role: only
+// that region's collector identity may assume it. A web identity must
+// present a token of its cluster's issuer, for AWS STS, of exactly its
+// service account; providerARN is the issuer's IAM OIDC provider.
+func WriterTrustPolicy(w components.MetricsWriter, providerARN string) (string, error) {
+	if !w.OIDC() {
+		return globalPolicyJSON([]map[string]any{{
+			"Sid": "RegionCollectorAssumes", "Effect": "Allow",
+			"Principal": map[string]any{"AWS": w.RoleARN},
+			"Action":    "sts:AssumeRole",
+		}})
+	}
+	host := w.IssuerHost()
+	return globalPolicyJSON([]map[string]any{{
+		"Sid": "RegionAgentAssumesWithWebIdentity", "Effect": "Allow",
+		"Principal": map[string]any{"Federated": providerARN},
+		"Action":    "sts:AssumeRoleWithWebIdentity",
+		"Condition": map[string]any{"StringEquals": map[string]any{
+			host + ":aud": components.MetricsWriterAudience,
+			host + ":sub": w.Subject,
+		}},
+	}})
+}
+
+func workspacePolicy(sid string, actions []string, workspace pulumi.StringOutput) pulumi.StringOutput {
+	return workspace.ApplyT(func(arn string) (string, error) {
+		return globalPolicyJSON([]map[string]any{{
+			"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": arn,
+		}})
+	}).(pulumi.StringOutput)
+}
+
+func trimSlash(s string) string {
+	for len(s) > 0 && s[len(s)-1] == '/' {
+		s = s[:len(s)-1]
+	}
+	return s
+}

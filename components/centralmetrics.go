@@ -1,0 +1,156 @@
+package components
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components/observability"
+)
+
+// CentralMetricsType is the central metrics view of the global stack.
+const CentralMetricsType = "livekit-infra:index:CentralMetrics"
+
+// MetricsWriterAudience is the audience of the web-identity tokens a
+// region's agent presents to AWS STS (AWS's documented audience for
+// AssumeRoleWithWebIdentity).
+const MetricsWriterAudience = "sts.amazonaws.com"
+
+// MetricsWriter is the identity a region's collector remote-writes to the
+// central view as: exactly one of RoleARN (an AWS region's collector role,
+// which assumes the writer role) or Issuer+Subject (a Kubernetes service
+// account token of a GKE or AKS cluster's OIDC issuer, exchanged through
+// AssumeRoleWithWebIdentity).
+type MetricsWriter struct {
+	// Region is the region's name in globalRegions.
+	Region  string
+	RoleARN string
+	Issuer  string
+	Subject string
+}
+
+// Keys of a regional stack's metricsWriter output (OutputMetricsWriter in
+// stacks/regional): {roleArn} or {issuer, subject}.
+const (
+	MetricsWriterRoleARN = "roleArn"
+	MetricsWriterIssuer  = "issuer"
+	MetricsWriterSubject = "subject"
+)
+
+// OIDC reports whether the writer signs in with a web-identity token.
+func (w MetricsWriter) OIDC() bool { return w.Issuer != "" }
+
+// IssuerHost is the issuer without its scheme: the name of its IAM OIDC
+// provider and the prefix of its condition keys (<host/path>:sub).
+func (w MetricsWriter) IssuerHost() string {
+	return strings.TrimSuffix(strings.TrimPrefix(w.Issuer, "https://"), "/")
+}
+
+// Map is the writer as a regional stack exports it.
+func (w MetricsWriter) Map() map[string]string {
+	if w.OIDC() {
+		return map[string]string{MetricsWriterIssuer: w.Issuer, MetricsWriterSubject: w.Subject}
+	}
+	return map[string]string{MetricsWriterRoleARN: w.RoleARN}
+}
+
+var (
+	saSub = regexp.MustCompile(`^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
+)
+
+// ParseMetricsWriter reads a region's metricsWriter output (a map with
+// string values); problems name the region and the stack to redeploy.
+func ParseMetricsWriter(region string, v any) (MetricsWriter, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return MetricsWriter{}, fmt.Errorf("region %s: its metricsWriter output is %T, want {roleArn} or {issuer, subject}", region, v)
+	}
+	str := func(k string) string { s, _ := m[k].(string); return s }
+	w := MetricsWriter{Region: region, RoleARN: str(MetricsWriterRoleARN), Issuer: str(MetricsWriterIssuer), Subject: str(MetricsWriterSubject)}
+	return w, w.validate()
+}
+
+func (w MetricsWriter) validate() error {
+	switch {
+	case w.RoleARN != "" && (w.Issuer != "" || w.Subject != ""):
+		return fmt.Errorf("region %s: its metrics writer has both a role (%s) and a web identity (%s): give one", w.Region, w.RoleARN, w.Issuer)
+	case w.RoleARN != "":
+		if !observability.IsRoleARN(w.RoleARN) {
+			return fmt.Errorf("region %s: metrics writer role %q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", w.Region, w.RoleARN)
+		}
+	case w.Issuer != "":
+		if !strings.HasPrefix(w.Issuer, "https://") || strings.ContainsAny(w.Issuer, " ?#") {
+			return fmt.Errorf("region %s: metrics writer issuer %q is not an https OIDC issuer URL", w.Region, w.Issuer)
+		}
+		// The subject is the one service account the trust admits: a
+		// wildcard or an empty subject would admit every pod of the cluster.
+		if !saSub.MatchString(w.Subject) {
+			return fmt.Errorf("region %s: metrics writer subject %q is not one Kubernetes service account (system:serviceaccount:<namespace>:<name>)", w.Region, w.Subject)
+		}
+	default:
+		return fmt.Errorf("region %s: its metrics writer has neither a role ARN nor an OIDC issuer", w.Region)
+	}
+	return nil
+}
+
+// CentralMetricsArgs is the central view: one managed Prometheus workspace
+// the regions remote-write into, one writer identity per region.
+type CentralMetricsArgs struct {
+	// Writers are the regions that write, one each.
+	Writers []MetricsWriter
+	// Protect guards the workspace (the series it holds) against deletion.
+	Protect bool
+}
+
+// Validate rejects duplicate regions and malformed identities.
+func (a *CentralMetricsArgs) Validate(name string) error {
+	e := NewArgErrors("CentralMetrics", name)
+	a.Check(e)
+	return e.Err()
+}
+
+// Check adds the contract's problems to e; each cloud adds its own after.
+func (a *CentralMetricsArgs) Check(e *ArgErrors) {
+	if a == nil {
+		e.Add("args are required")
+		return
+	}
+	seen := map[string]bool{}
+	for _, w := range a.Writers {
+		if w.Region == "" {
+			e.Add("Writers: a writer has no Region")
+			continue
+		}
+		if seen[w.Region] {
+			e.Add("Writers: region %q is given twice", w.Region)
+		}
+		seen[w.Region] = true
+		e.AddErr(w.validate())
+	}
+}
+
+// SortedWriters is Writers by region name (stable resource order).
+func (a *CentralMetricsArgs) SortedWriters() []MetricsWriter {
+	ws := append([]MetricsWriter(nil), a.Writers...)
+	sort.Slice(ws, func(i, j int) bool { return ws[i].Region < ws[j].Region })
+	return ws
+}
+
+// CentralMetricsOutputs is what the central view exposes.
+type CentralMetricsOutputs struct {
+	// QueryURL is the Prometheus HTTP API base for queries
+	// (<endpoint>api/v1/query, SigV4-signed as the reader role).
+	QueryURL pulumi.StringOutput
+	// RemoteWriteURL is where the regions' agents write.
+	RemoteWriteURL pulumi.StringOutput
+	// WorkspaceARN is the workspace's ARN.
+	WorkspaceARN pulumi.StringOutput
+	// ReaderRoleARN may query the workspace and do nothing else.
+	ReaderRoleARN pulumi.StringOutput
+	// WriterRoleARNs maps each writing region to the role its agent
+	// assumes (remote write to this workspace only).
+	WriterRoleARNs pulumi.StringMapOutput
+}
