@@ -8,7 +8,7 @@ import (
 )
 
 // Computed outputs of the global stack's types (Route 53 health checks and
-// records, CloudWatch alarms, SNS, KMS, the central AMP workspace), shaped like the real provider's.
+// records, CloudWatch alarms, SNS, KMS), shaped like the real provider's.
 func init() {
 	computedOutputs["aws:route53/healthCheck:HealthCheck"] = func(mi MockInfo) resource.PropertyMap {
 		// Route 53 health-check ids are UUIDs; the ARN has no region.
@@ -42,15 +42,6 @@ func init() {
 		// An email subscription stays pending until the address confirms.
 		arn := fmt.Sprintf("arn:aws:sns:%s:%s:%s:%s", mi.Region, FakeAccountID, mi.PhysicalName(), uuidish("sub:"+mi.Name))
 		return props(map[string]any{"arn": arn, "id": arn, "pendingConfirmation": true})
-	}
-	// AMP workspace ids are ws- and a UUID; the endpoint ends in a slash.
-	computedOutputs["aws:amp/workspace:Workspace"] = func(mi MockInfo) resource.PropertyMap {
-		id := "ws-" + uuidish("amp:"+mi.Name)
-		return props(map[string]any{
-			"id":                 id,
-			"arn":                fmt.Sprintf("arn:aws:aps:%s:%s:workspace/%s", mi.Region, FakeAccountID, id),
-			"prometheusEndpoint": fmt.Sprintf("https://aps-workspaces.%s.amazonaws.com/workspaces/%s/", mi.Region, id),
-		})
 	}
 	computedOutputs["aws:kms/key:Key"] = func(mi MockInfo) resource.PropertyMap {
 		id := uuidish("kms:" + mi.Name)
