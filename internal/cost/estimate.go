@@ -151,6 +151,8 @@ type Line struct {
 	// Checked is whether the price was last re-read at its source (Item.Checked).
 	Checked string `json:"checked,omitempty"`
 	Note    string `json:"note,omitempty"`
+	// Tier says which tier of a tiered price (Item.Tier) the resource is in.
+	Tier string `json:"tier,omitempty"`
 }
 
 // ResourceCost is one resource's estimate.
@@ -235,6 +237,7 @@ func (c *Catalog) Estimate(p *plan.Plan, o Options) *Estimate {
 	var perComponent map[string]Nodes
 	e.Nodes, perComponent = c.nodes(p, o.Regions, byURN)
 	shares := c.usageShares(p, o.Regions)
+	tiers := c.tierPositions(p, o.Regions)
 	comps := map[string]*ComponentCost{}
 	var order []string
 	currencies := map[string]bool{}
@@ -260,6 +263,9 @@ func (c *Catalog) Estimate(p *plan.Plan, o Options) *Estimate {
 					n = cn
 				}
 				ln, ok, err := price(it, r.Inputs, n.Min, n.Max, o.Assumptions, shares[shareKey(r.Type, it)])
+				if ok && err == nil && it.Tier != nil {
+					tierLine(&ln, it, tiers[r.URN+"\x00"+it.Tier.Group])
+				}
 				if err != nil {
 					rc.Unpriced = fmt.Sprintf("%s (%s/%s types[%q][%d])", err, PricesDir, lk.File, r.Type, i)
 					rc.Lines, rc.Monthly = nil, Pair{}
@@ -469,6 +475,59 @@ func (c *Catalog) usageShares(p *plan.Plan, regions Regions) map[string]int {
 		}
 	}
 	return n
+}
+
+// tierPos is a resource's place among the stack's resources of one tier
+// group (1-based, in plan order) and how many there are.
+type tierPos struct{ Rank, Of int }
+
+// tierPositions numbers, per tier group, the resources whose tiered item
+// applies, in plan order (so the same plan always gives the same lines).
+func (c *Catalog) tierPositions(p *plan.Plan, regions Regions) map[string]tierPos {
+	var keys []string
+	count := map[string]int{}
+	for _, r := range p.Resources {
+		if !r.Custom || r.Read {
+			continue
+		}
+		for _, it := range c.Find(r.Type, regions).Items {
+			if it.Tier != nil && applies(it, r.Inputs) {
+				count[it.Tier.Group]++
+				keys = append(keys, r.URN+"\x00"+it.Tier.Group)
+			}
+		}
+	}
+	pos := map[string]tierPos{}
+	rank := map[string]int{}
+	for _, k := range keys {
+		_, g, _ := strings.Cut(k, "\x00")
+		rank[g]++
+		pos[k] = tierPos{Rank: rank[g], Of: count[g]}
+	}
+	return pos
+}
+
+// tierLine prices a tiered item for its resource's place in its group: the
+// first Tier.First share the flat price (the first of them carries the
+// cent left over, so the lines add up to the flat month exactly), each one
+// after pays the item's price.
+func tierLine(ln *Line, it Item, at tierPos) {
+	t := it.Tier
+	q := ln.Quantity.Min // one unit's month (730 for an hourly item)
+	if at.Rank > t.First {
+		ln.Tier = fmt.Sprintf("%s: %d of %d in the stack, beyond the first %d: %s per %s", t.Group, at.Rank, at.Of, t.First, priceText(*it.Price, ""), it.Unit)
+		return // price already charged it at the item's price
+	}
+	inFlat := min(at.Of, t.First)
+	flat := round(q * t.Flat)
+	share := round(flat / float64(inFlat))
+	m := share
+	if at.Rank == 1 {
+		m = round(flat - share*float64(inFlat-1))
+	}
+	ln.UnitPrice = t.Flat / float64(inFlat)
+	ln.Monthly = Pair{Min: m, Max: m}
+	ln.Tier = fmt.Sprintf("%s: %d of %d in the stack, in the first %d: %d share a flat %s per %s", t.Group, at.Rank, at.Of, t.First, inFlat, priceText(t.Flat, ""), it.Unit)
 }
 
 // shareKey groups the resources that share one usage quantity: the same

@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -108,7 +109,8 @@ func TestGCPPrices(t *testing.T) {
 	// Memorystore Standard M2: 5 GB x 730 x $0.054 = $197.10.
 	near(t, "Memorystore", monthly(t, e, "redis").Min, 197.10)
 	// TURN/TLS proxy: 675 GiB relayed (10,000 ph x 0.05 x 1.35) x $0.008
-	// data processed = $5.40; its forwarding rule 730 x $0.025 = $18.25
+	// data processed = $5.40; its forwarding rule, the stack's only one,
+	// pays the whole flat "first 5" tier: 730 x $0.025 = $18.25
 	// (https://cloud.google.com/load-balancing/pricing).
 	near(t, "TURN proxy data processed", monthly(t, e, "turn").Min, 5.40)
 	near(t, "TURN forwarding rule", monthly(t, e, "turn-rule").Min, 18.25)
@@ -366,5 +368,102 @@ func TestEKSNodeGroupsPriced(t *testing.T) {
 	}
 	if got := monthly(t, e, "livekit-system"); math.Abs(got.Min-60.74) > 0.01 || got.Max != got.Min {
 		t.Errorf("system node group %+v, want 60.74 at both bounds", got)
+	}
+}
+
+// Google prices global forwarding rules by count
+// (https://cloud.google.com/load-balancing/pricing): the first 5 together
+// $0.025 an hour, each additional one $0.01. Seven rules (one of them the
+// rule GKE's Gateway creates, counted in the same group):
+// 730 x $0.025 = $18.25 shared by the first five ($3.65 each), then
+// 730 x $0.01 = $7.30 for the sixth and the seventh: $32.85 in all.
+func TestGCPForwardingRuleTiers(t *testing.T) {
+	var rs []plan.Resource
+	for i := 1; i <= 6; i++ {
+		rs = append(rs, res("gcp:compute/globalForwardingRule:GlobalForwardingRule", fmt.Sprintf("rule-%d", i), map[string]any{}))
+	}
+	rs = append(rs, res("kubernetes:gateway.networking.k8s.io/v1:Gateway", "gateway", map[string]any{}))
+	e := estimate(t, map[string]string{"gcp": "europe-west1"}, "gcp", map[string]string{"livekit-infra:kind": "gcp"}, rs...)
+	for i := 1; i <= 5; i++ {
+		near(t, fmt.Sprintf("rule %d (flat tier)", i), monthly(t, e, fmt.Sprintf("rule-%d", i)).Max, 3.65)
+	}
+	near(t, "rule 6 (beyond 5)", monthly(t, e, "rule-6").Max, 7.30)
+	near(t, "the Gateway's rule (7th)", monthly(t, e, "gateway").Max, 7.30)
+	near(t, "seven rules", e.Total.Min, 32.85)
+	near(t, "seven rules at maxNodes", e.Total.Max, 32.85)
+	tiers := map[string]string{}
+	for _, c := range e.Components {
+		for _, r := range c.Resources {
+			for _, l := range r.Lines {
+				tiers[r.Name] = l.Tier
+			}
+		}
+	}
+	for name, want := range map[string]string{
+		"rule-1":  "1 of 7 in the stack, in the first 5: 5 share a flat $0.025",
+		"rule-5":  "5 of 7 in the stack, in the first 5",
+		"rule-6":  "6 of 7 in the stack, beyond the first 5: $0.01",
+		"gateway": "7 of 7 in the stack, beyond the first 5: $0.01",
+	} {
+		if !strings.Contains(tiers[name], want) {
+			t.Errorf("%s: tier %q lacks %q", name, tiers[name], want)
+		}
+	}
+	var out strings.Builder
+	e.Write(&out)
+	if !strings.Contains(out.String(), "tier: gcp-global-forwarding-rules: 6 of 7") {
+		t.Errorf("the report does not show the tier on the line:\n%s", out.String())
+	}
+
+	// Three rules (gcp-eu's count) share the flat $18.25; the lines add up
+	// to it to the cent.
+	e = estimate(t, map[string]string{"gcp": "europe-west1"}, "gcp", map[string]string{"livekit-infra:kind": "gcp"}, rs[0], rs[1], rs[6])
+	near(t, "three rules", e.Total.Max, 18.25)
+	if e.Total.Max != 18.25 {
+		t.Errorf("three rules = %v, want exactly 18.25", e.Total.Max)
+	}
+}
+
+func TestTierChecks(t *testing.T) {
+	fsys := fstest.MapFS{
+		"p/gcp-global.yaml": {Data: []byte(`cloud: gcp
+region: global
+currency: USD
+date: "2026-12-06"
+types:
+  gcp:a:A:
+    - item: a
+      unit: rule-hour
+      hourly: true
+      price: 0.01
+      tier: {group: g, first: 5, flat: 0.025}
+      source: https://example.com
+      checked: "no: test"
+  gcp:b:B:
+    - item: b
+      unit: rule-hour
+      hourly: true
+      price: 0.01
+      tier: {group: g, first: 3, flat: 0.025}
+      source: https://example.com
+      checked: "no: test"
+  gcp:c:C:
+    - item: c
+      unit: GB
+      usage: logsGB
+      price: 0.01
+      tier: {group: h, first: 0, flat: 0.025}
+      source: https://example.com
+      checked: "no: test"
+`)},
+	}
+	_, err := LoadFS(fsys, "p")
+	if err == nil {
+		t.Fatal("inconsistent tiers loaded")
+	}
+	for _, want := range []string{`tier group "g" differs`, "tier needs a group, first >= 1"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
 	}
 }

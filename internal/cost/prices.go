@@ -82,6 +82,9 @@ type Item struct {
 	// When lists input paths and the values they must have for the item to
 	// apply ("*": any value present).
 	When map[string]any `yaml:"when"`
+	// Tier prices a count of like resources together: the first Tier.First
+	// of the stack share one flat price, each further one pays Price.
+	Tier *Tier `yaml:"tier"`
 	// Source is the public price page or price-list API the price was read from.
 	Source string `yaml:"source"`
 	// Checked says whether the price was last re-read at its source, and
@@ -89,6 +92,20 @@ type Item struct {
 	// what not) or "no: ..." (why not).
 	Checked string `yaml:"checked"`
 	Note    string `yaml:"note"`
+}
+
+// Tier is a price by how many of a kind the stack has: Google charges
+// global forwarding rules $0.025 an hour for the first 5 together and $0.01
+// for each additional one. Items of several types (a GlobalForwardingRule
+// and the rule GKE's Gateway creates) count together when they name the
+// same Group.
+type Tier struct {
+	Group string `yaml:"group"`
+	// First is how many the flat price covers.
+	First int `yaml:"first"`
+	// Flat is the price (per unit, as Price) of the first First together,
+	// shared by those present: one pays it in full, not 1/First of it.
+	Flat float64 `yaml:"flat"`
 }
 
 // Catalog is every price file, by "<cloud>-<region>".
@@ -125,10 +142,45 @@ func LoadFS(fsys fs.FS, dir string) (*Catalog, error) {
 		problems = append(problems, pf.check()...)
 		c.Files[strings.TrimSuffix(pf.File, ".yaml")] = &pf
 	}
+	problems = append(problems, c.checkTiers()...)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("price data:\n  %s", strings.Join(problems, "\n  "))
 	}
 	return c, nil
+}
+
+// checkTiers reports tier groups whose items disagree on the tier: they
+// would price the same count two ways.
+func (c *Catalog) checkTiers() []string {
+	type seen struct {
+		at   string
+		tier Tier
+		unit string
+		hour bool
+		each float64
+	}
+	first := map[string]seen{}
+	var out []string
+	for _, k := range sortedKeys(c.Files) {
+		pf := c.Files[k]
+		for _, typ := range sortedKeys(pf.Types) {
+			for i, it := range pf.Types[typ] {
+				if it.Tier == nil || it.Price == nil {
+					continue
+				}
+				s := seen{fmt.Sprintf("%s/%s: types[%q][%d]", PricesDir, pf.File, typ, i), *it.Tier, it.Unit, it.Hourly, *it.Price}
+				f, ok := first[it.Tier.Group]
+				if !ok {
+					first[it.Tier.Group] = s
+					continue
+				}
+				if f.tier != s.tier || f.unit != s.unit || f.hour != s.hour || f.each != s.each {
+					out = append(out, fmt.Sprintf("%s: tier group %q differs from %s (first, flat, price, unit and hourly must match)", s.at, it.Tier.Group, f.at))
+				}
+			}
+		}
+	}
+	return out
 }
 
 var checkedRe = regexp.MustCompile(`^((yes|partly) \d{4}-\d{2}-\d{2}|no): \S`)
@@ -169,6 +221,14 @@ func (pf *PriceFile) check() []string {
 			if it.Usage != "" {
 				if _, ok := DefaultAssumptions().Usage[it.Usage]; !ok {
 					out = append(out, fmt.Sprintf("%s: usage %q is not an assumption (known: %s)", at, it.Usage, strings.Join(sortedKeys(DefaultAssumptions().Usage), ", ")))
+				}
+			}
+			if t := it.Tier; t != nil {
+				switch {
+				case t.Group == "" || t.First < 1 || t.Flat <= 0:
+					out = append(out, at+": tier needs a group, first >= 1 and a flat price > 0")
+				case it.Price == nil || it.Nodes || it.Usage != "" || it.Quantity != "":
+					out = append(out, at+": a tiered item needs price (each one beyond the first) and counts resources: no sku, nodes, usage or quantity")
 				}
 			}
 			if it.Fn != "" && it.Fn != "ipv4PrefixSize" {

@@ -42,6 +42,9 @@ func (e *Estimate) Write(w io.Writer) {
 					label += " [assumption " + l.Usage + "]"
 				}
 				fmt.Fprintf(w, "    %-74s %12s %12s\n", clip(label, 74), Money(l.Monthly.Min, cur), Money(l.Monthly.Max, cur))
+				if l.Tier != "" {
+					fmt.Fprintf(w, "      tier: %s\n", l.Tier)
+				}
 			}
 		}
 	}

@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/internal/cost"
@@ -122,5 +124,43 @@ func budgetCoversEstimate(t *testing.T, stack string, sc *plan.StackConfig, e *c
 	}
 	if amount < e.Total.Max {
 		t.Errorf("Pulumi.%s.yaml: livekit-infra:budgetMonthlyAmount %v is below the stack's estimate at maxNodes (%.2f %s, lkinfra cost --stack %s): raise it above full autoscaling", stack, amount, e.Total.Max, e.Currency, stack)
+	}
+}
+
+// TestCostGCPForwardingRuleTier prices gcp-eu's real plan: its three
+// global forwarding rules (the TURN/TLS proxy's, the one GKE's Gateway
+// creates for signaling, the recordings CDN's) are within Google's first 5,
+// which cost $0.025 an hour together, not each
+// (https://cloud.google.com/load-balancing/pricing): 730 x $0.025 = $18.25
+// a month for the three, not 3 x $18.25 = $54.75.
+func TestCostGCPForwardingRuleTier(t *testing.T) {
+	cat, err := cost.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := load(t, "gcp-eu", variant{})
+	p, err := plan.Evaluate(sc, stacks.Program)
+	if err != nil {
+		t.Fatalf("planning: %v", err)
+	}
+	e := cat.Estimate(p, cost.Options{Regions: cost.RegionsFromConfig(sc.Config), Config: sc.Config})
+	var total cost.Pair
+	var rules []string
+	for _, c := range e.Components {
+		for _, r := range c.Resources {
+			for _, l := range r.Lines {
+				if strings.HasPrefix(l.Tier, "gcp-global-forwarding-rules:") {
+					total.Min += l.Monthly.Min
+					total.Max += l.Monthly.Max
+					rules = append(rules, r.Type+" "+r.Name)
+				}
+			}
+		}
+	}
+	if len(rules) != 3 {
+		t.Errorf("gcp-eu's global forwarding rules priced: %v, want 3 (TURN proxy, Gateway, recordings CDN)", rules)
+	}
+	if math.Abs(total.Min-18.25) > 0.001 || math.Abs(total.Max-18.25) > 0.001 {
+		t.Errorf("gcp-eu's forwarding rules = %+v a month, want $18.25 (730 h x $0.025 for the first 5 together)", total)
 	}
 }
