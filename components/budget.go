@@ -38,9 +38,7 @@ var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 // Validate rejects what every cloud's budget API refuses; each cloud adds
 // its own name, currency and count limits.
 func (a *BudgetArgs) Validate(name string) error {
-	e := NewArgErrors("Budget", name)
-	a.Check(e)
-	return e.Err()
+	return Validate("Budget", name, a, (*BudgetArgs).Check)
 }
 
 // Check adds the contract's problems to e; each cloud adds its own after.

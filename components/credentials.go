@@ -46,9 +46,7 @@ type Credentials struct {
 
 // Validate rejects contradictory args.
 func (a *CredentialsArgs) Validate(name string) error {
-	e := NewArgErrors("Credentials", name)
-	a.Check(e)
-	return e.Err()
+	return Validate("Credentials", name, a, (*CredentialsArgs).Check)
 }
 
 // Check adds the contract's problems to e.

@@ -90,3 +90,18 @@ func (e *ArgErrors) Err() error {
 	}
 	return fmt.Errorf("%s %q: invalid args: %w", e.component, e.name, errors.Join(e.errs...))
 }
+
+// Validate is every component's validation path: nil args are one problem;
+// otherwise each check (the cloud's check, which runs the contract's Check
+// first) adds what it finds, and the result names every problem at once.
+func Validate[T any](component, name string, args *T, checks ...func(*T, *ArgErrors)) error {
+	e := NewArgErrors(component, name)
+	if args == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	for _, c := range checks {
+		c(args, e)
+	}
+	return e.Err()
+}

@@ -35,17 +35,11 @@ type EgressArgs struct {
 
 // Validate rejects contradictory or too-small args.
 func (a *EgressArgs) Validate(name string) error {
-	e := NewArgErrors("Egress", name)
-	a.Check(e)
-	return e.Err()
+	return Validate("Egress", name, a, (*EgressArgs).Check)
 }
 
 // Check adds the contract's problems to e; each cloud adds its own after.
 func (a *EgressArgs) Check(e *ArgErrors) {
-	if a == nil {
-		e.Add("args are required")
-		return
-	}
 	if a.Image == "" {
 		e.Add("Image is required (default %s)", livekit.EgressImage)
 	}

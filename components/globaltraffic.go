@@ -52,17 +52,11 @@ type GlobalTrafficArgs struct {
 
 // Validate rejects incomplete or contradictory args.
 func (a *GlobalTrafficArgs) Validate(name string) error {
-	e := NewArgErrors("GlobalTraffic", name)
-	a.Check(e)
-	return e.Err()
+	return Validate("GlobalTraffic", name, a, (*GlobalTrafficArgs).Check)
 }
 
 // Check adds the contract's problems to e; each cloud adds its own after.
 func (a *GlobalTrafficArgs) Check(e *ArgErrors) {
-	if a == nil {
-		e.Add("args are required")
-		return
-	}
 	if a.ZoneID == "" {
 		e.Add("ZoneID is required")
 	}

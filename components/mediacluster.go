@@ -70,17 +70,11 @@ type MediaClusterArgs struct {
 
 // Validate rejects contradictory or incomplete args.
 func (a *MediaClusterArgs) Validate(name string) error {
-	e := NewArgErrors("MediaCluster", name)
-	a.Check(e)
-	return e.Err()
+	return Validate("MediaCluster", name, a, (*MediaClusterArgs).Check)
 }
 
 // Check adds the contract's problems to e; each cloud adds its own after.
 func (a *MediaClusterArgs) Check(e *ArgErrors) {
-	if a == nil {
-		e.Add("args are required")
-		return
-	}
 	if a.Image == "" {
 		e.Add("Image is required (default %s)", livekit.Image)
 	}

@@ -21,9 +21,7 @@ type MonitoringArgs struct {
 
 // Validate rejects what the cloud would refuse at create time.
 func (a *MonitoringArgs) Validate(name string) error {
-	e := NewArgErrors("Monitoring", name)
-	a.Check(e)
-	return e.Err()
+	return Validate("Monitoring", name, a, (*MonitoringArgs).Check)
 }
 
 // Check adds the contract's problems to e; each cloud adds its own after.

@@ -32,17 +32,11 @@ type NetworkArgs struct {
 
 // Validate rejects contradictory or incomplete args.
 func (a *NetworkArgs) Validate(name string) error {
-	e := NewArgErrors("Network", name)
-	a.Check(e)
-	return e.Err()
+	return Validate("Network", name, a, (*NetworkArgs).Check)
 }
 
 // Check adds the contract's problems to e; each cloud adds its own after.
 func (a *NetworkArgs) Check(e *ArgErrors) {
-	if a == nil {
-		e.Add("args are required")
-		return
-	}
 	if !a.CIDR.IsValid() || !a.CIDR.Addr().Is4() {
 		e.Add("CIDR %q must be an IPv4 prefix", a.CIDR)
 	} else if a.CIDR.Bits() > 24 {

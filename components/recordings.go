@@ -19,17 +19,11 @@ type RecordingsArgs struct {
 
 // Validate rejects contradictory args.
 func (a *RecordingsArgs) Validate(name string) error {
-	e := NewArgErrors("Recordings", name)
-	a.Check(e)
-	return e.Err()
+	return Validate("Recordings", name, a, (*RecordingsArgs).Check)
 }
 
 // Check adds the contract's problems to e; each cloud adds its own after.
 func (a *RecordingsArgs) Check(e *ArgErrors) {
-	if a == nil {
-		e.Add("args are required")
-		return
-	}
 	if a.CDN && (a.CDNHostname == "" || a.ZoneID == "") {
 		e.Add("CDN needs CDNHostname and ZoneID")
 	}

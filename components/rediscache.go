@@ -29,17 +29,11 @@ type RedisCacheArgs struct {
 
 // Validate rejects incomplete args.
 func (a *RedisCacheArgs) Validate(name string) error {
-	e := NewArgErrors("RedisCache", name)
-	a.Check(e)
-	return e.Err()
+	return Validate("RedisCache", name, a, (*RedisCacheArgs).Check)
 }
 
 // Check adds the contract's problems to e; each cloud adds its own after.
 func (a *RedisCacheArgs) Check(e *ArgErrors) {
-	if a == nil {
-		e.Add("args are required")
-		return
-	}
 	if a.EngineVersion == "" {
 		e.Add("EngineVersion is required: pin the Redis version")
 	}

@@ -17,17 +17,11 @@ type RegistryMirrorArgs struct {
 
 // Validate rejects an empty or unpinned image list.
 func (a *RegistryMirrorArgs) Validate(name string) error {
-	e := NewArgErrors("RegistryMirror", name)
-	a.Check(e)
-	return e.Err()
+	return Validate("RegistryMirror", name, a, (*RegistryMirrorArgs).Check)
 }
 
 // Check adds the contract's problems to e; each cloud adds its own after.
 func (a *RegistryMirrorArgs) Check(e *ArgErrors) {
-	if a == nil {
-		e.Add("args are required")
-		return
-	}
 	if len(a.Images) == 0 {
 		e.Add("Images is empty: list every image the region pulls")
 	}

@@ -55,27 +55,21 @@ type AuditLogs struct {
 	BucketArn pulumi.StringOutput
 }
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *AuditLogsArgs) validate(name string) error {
-	e := components.NewArgErrors("AuditLogs", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *AuditLogsArgs) check(e *components.ArgErrors) {
 	if a.RetentionDays < 1 {
 		e.Add("RetentionDays %d must be at least 1", a.RetentionDays)
 	}
 	if a.Flow && a.VpcID == nil {
 		e.Add("VpcID is required with Flow")
 	}
-	return e.Err()
 }
 
 // NewAuditLogs declares the log bucket (private, SSE-S3, owner-enforced,
 // expiring after RetentionDays) with a policy that lets each log writer put
 // objects under its prefix only, and the VPC flow log.
 func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ...pulumi.ResourceOption) (*AuditLogs, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("AuditLogs", name, args, (*AuditLogsArgs).check); err != nil {
 		return nil, err
 	}
 

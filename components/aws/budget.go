@@ -39,13 +39,8 @@ func ValidateAWSBudgetName(n string) string {
 	return ""
 }
 
-// validate runs the contract's checks, then AWS Budgets' own limits.
-func (a *BudgetArgs) validate(name string) error {
-	e := components.NewArgErrors("Budget", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then AWS Budgets' own limits.
+func (a *BudgetArgs) check(e *components.ArgErrors) {
 	a.Check(e)
 	if msg := ValidateAWSBudgetName(a.BudgetName); msg != "" {
 		e.Add("BudgetName %q: %s", a.BudgetName, msg)
@@ -56,12 +51,11 @@ func (a *BudgetArgs) validate(name string) error {
 	if len(a.Emails) > awsMaxEmails {
 		e.Add("%d emails: AWS Budgets takes at most %d per notification", len(a.Emails), awsMaxEmails)
 	}
-	return e.Err()
 }
 
 // NewBudget declares the account's monthly cost budget.
 func NewBudget(ctx *pulumi.Context, name string, args *BudgetArgs, opts ...pulumi.ResourceOption) (*Budget, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Budget", name, args, (*BudgetArgs).check); err != nil {
 		return nil, err
 	}
 	b := &Budget{}

@@ -54,26 +54,20 @@ const egressStopTimeout = MaxStopTimeout
 
 const egressContainer = "egress"
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *EgressArgs) validate(name string) error {
-	e := components.NewArgErrors("Egress", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *EgressArgs) check(e *components.ArgErrors) {
 	a.EgressArgs.Check(e)
 	if cpu, mem := float64(a.TaskCPU)/1024, float64(a.TaskMemory)/1024; cpu != a.CPU || mem != a.MemoryGiB {
 		e.Add("TaskCPU %d and TaskMemory %d must match CPU %v and MemoryGiB %v", a.TaskCPU, a.TaskMemory, a.CPU, a.MemoryGiB)
 	}
 	e.Require(components.Field{Name: "Region", Missing: a.Region == ""}, components.Field{Name: "SubnetIDs", Missing: a.SubnetIDs == nil},
 		components.Field{Name: "SecurityGroupID", Missing: a.SecurityGroupID == nil}, components.Field{Name: "BucketArn", Missing: a.BucketArn == nil})
-	return e.Err()
 }
 
 // NewEgress declares the config secret, logs, roles, the task definition,
 // the service in the public subnets and CPU autoscaling.
 func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Egress", name, args, (*EgressArgs).check); err != nil {
 		return nil, err
 	}
 

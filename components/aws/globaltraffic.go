@@ -35,22 +35,16 @@ type GlobalTraffic struct {
 	components.GlobalTrafficOutputs
 }
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *GlobalTrafficArgs) validate(name string) error {
-	e := components.NewArgErrors("GlobalTraffic", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *GlobalTrafficArgs) check(e *components.ArgErrors) {
 	a.GlobalTrafficArgs.Check(e)
-	return e.Err()
 }
 
 // NewGlobalTraffic declares the global layer exactly as args.Plan describes
 // it: every record of Plan.Records(), leaves checked by their region's
 // health check.
 func NewGlobalTraffic(ctx *pulumi.Context, name string, args *GlobalTrafficArgs, opts ...pulumi.ResourceOption) (*GlobalTraffic, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("GlobalTraffic", name, args, (*GlobalTrafficArgs).check); err != nil {
 		return nil, err
 	}
 	a := &args.GlobalTrafficArgs

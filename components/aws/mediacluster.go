@@ -125,13 +125,8 @@ func Readiness(tolerance int) ReadinessCheck {
 // job. Kubernetes makes the same split (components/kubernetes).
 var LivenessAccepts = []int{200, 406}
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *MediaClusterArgs) validate(name string) error {
-	e := components.NewArgErrors("MediaCluster", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *MediaClusterArgs) check(e *components.ArgErrors) {
 	a.MediaClusterArgs.Check(e)
 	if a.DrainSeconds > MaxStopTimeout {
 		e.Add("DrainSeconds %d exceeds Fargate's stopTimeout cap of %d s", a.DrainSeconds, MaxStopTimeout)
@@ -146,14 +141,13 @@ func (a *MediaClusterArgs) validate(name string) error {
 	if a.Collector != nil {
 		a.Collector.check(e, a.TaskCPU, a.TaskMemory)
 	}
-	return e.Err()
 }
 
 // NewMediaCluster declares the LiveKit service: config secret, logs, IAM,
 // task definition, service with autoscaling, and the signaling ALB with its
 // certificate and DNS name.
 func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, opts ...pulumi.ResourceOption) (*MediaCluster, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("MediaCluster", name, args, (*MediaClusterArgs).check); err != nil {
 		return nil, err
 	}
 

@@ -56,12 +56,8 @@ const (
 	maxElastiCacheNodes                          = 6
 )
 
-func (a *MonitoringArgs) validate(name string) error {
-	e := components.NewArgErrors("Monitoring", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's.
+func (a *MonitoringArgs) check(e *components.ArgErrors) {
 	a.MonitoringArgs.Check(e)
 	e.Require(components.Field{Name: "Region", Missing: a.Region == ""}, components.Field{Name: "RedisReplicationGroupID", Missing: a.RedisReplicationGroupID == nil},
 		components.Field{Name: "LoadBalancerArnSuffix", Missing: a.LoadBalancerArnSuffix == nil}, components.Field{Name: "TargetGroupArnSuffix", Missing: a.TargetGroupArnSuffix == nil})
@@ -80,7 +76,6 @@ func (a *MonitoringArgs) validate(name string) error {
 	if p := a.Prometheus; p != nil && (p.WorkspaceID == nil || p.WorkspaceArn == nil) {
 		e.Add("Prometheus needs WorkspaceID and WorkspaceArn (ManagedPrometheus)")
 	}
-	return e.Err()
 }
 
 // alarm is one CloudWatch alarm of the region, in one table so that every
@@ -98,7 +93,7 @@ type alarm struct {
 // CloudWatch may use, subscribed by the configured emails and webhook) and
 // the CloudWatch alarms on ElastiCache and the signaling ALB.
 func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Monitoring", name, args, (*MonitoringArgs).check); err != nil {
 		return nil, err
 	}
 	m := &Monitoring{}

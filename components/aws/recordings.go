@@ -44,20 +44,14 @@ type Recordings struct {
 // managedCachingOptimized is AWS's managed "CachingOptimized" cache policy.
 const managedCachingOptimized = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *RecordingsArgs) validate(name string) error {
-	e := components.NewArgErrors("Recordings", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RecordingsArgs) check(e *components.ArgErrors) {
 	a.RecordingsArgs.Check(e)
-	return e.Err()
 }
 
 // NewRecordings declares the recordings store.
 func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts ...pulumi.ResourceOption) (*Recordings, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Recordings", name, args, (*RecordingsArgs).check); err != nil {
 		return nil, err
 	}
 

@@ -44,13 +44,8 @@ type RedisCache struct {
 	ReplicationGroupID pulumi.StringOutput
 }
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *RedisCacheArgs) validate(name string) error {
-	e := components.NewArgErrors("RedisCache", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RedisCacheArgs) check(e *components.ArgErrors) {
 	a.RedisCacheArgs.Check(e)
 	if a.Nodes < 2 {
 		e.Add("Nodes %d: automatic failover and Multi-AZ need at least 2", a.Nodes)
@@ -60,13 +55,12 @@ func (a *RedisCacheArgs) validate(name string) error {
 	}
 	e.Require(components.Field{Name: "VpcID", Missing: a.VpcID == nil}, components.Field{Name: "SubnetIDs", Missing: a.SubnetIDs == nil},
 		components.Field{Name: "ClientSecurityGroupID", Missing: a.ClientSecurityGroupID == nil})
-	return e.Err()
 }
 
 // NewRedisCache declares a Multi-AZ ElastiCache replication group with TLS in
 // transit, AUTH and encryption at rest, reachable only from the LiveKit tasks.
 func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts ...pulumi.ResourceOption) (*RedisCache, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("RedisCache", name, args, (*RedisCacheArgs).check); err != nil {
 		return nil, err
 	}
 

@@ -53,13 +53,8 @@ type RegistryMirror struct {
 
 var ecrPrefixRe = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *RegistryMirrorArgs) validate(name string) error {
-	e := components.NewArgErrors("RegistryMirror", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RegistryMirrorArgs) check(e *components.ArgErrors) {
 	a.RegistryMirrorArgs.Check(e)
 	// ECR: 2-30 characters, lowercase, no leading or trailing separator.
 	if p := a.RepositoryPrefix; len(p) < 2 || len(p) > 30 || !ecrPrefixRe.MatchString(p) {
@@ -68,12 +63,11 @@ func (a *RegistryMirrorArgs) validate(name string) error {
 	if a.DockerHubToken != nil && a.DockerHubUsername == "" {
 		e.Add("DockerHubToken needs DockerHubUsername")
 	}
-	return e.Err()
 }
 
 // NewRegistryMirror declares the credentials secret and the cache rule.
 func NewRegistryMirror(ctx *pulumi.Context, name string, args *RegistryMirrorArgs, opts ...pulumi.ResourceOption) (*RegistryMirror, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("RegistryMirror", name, args, (*RegistryMirrorArgs).check); err != nil {
 		return nil, err
 	}
 

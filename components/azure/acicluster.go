@@ -93,14 +93,8 @@ type ACICluster struct {
 	FirewallName            pulumi.StringOutput
 }
 
-// validate runs the contract's checks, then Container Instances', reporting
-// every problem at once.
-func (a *ACIClusterArgs) validate(name string) error {
-	e := components.NewArgErrors("MediaCluster", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then Container Instances'.
+func (a *ACIClusterArgs) check(e *components.ArgErrors) {
 	a.MediaClusterArgs.Check(e)
 	if len(a.Groups) < 1 {
 		e.Add("Groups is empty: at least one container group (azureAciGroups)")
@@ -151,12 +145,11 @@ func (a *ACIClusterArgs) validate(name string) error {
 		components.Field{Name: "CertificateSecretURI", Missing: a.CertificateSecretURI == ""},
 		components.Field{Name: "DNSProvider", Missing: a.DNSProvider == nil},
 	)
-	return e.Err()
 }
 
 // NewACICluster declares the container groups and their front doors.
 func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts ...pulumi.ResourceOption) (*ACICluster, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("MediaCluster", name, args, (*ACIClusterArgs).check); err != nil {
 		return nil, err
 	}
 	c := &ACICluster{}

@@ -68,13 +68,8 @@ type AuditLogs struct {
 	FlowLogAccount pulumi.StringOutput
 }
 
-// validate reports every problem of the args at once.
-func (a *AuditLogsArgs) validate(name string) error {
-	e := components.NewArgErrors("AuditLogs", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check adds every problem of the args to e.
+func (a *AuditLogsArgs) check(e *components.ArgErrors) {
 	if a.Flow {
 		e.Require(components.Field{Name: "VNetID", Missing: a.VNetID == nil},
 			components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil}, components.Field{Name: "Location", Missing: a.Location == ""})
@@ -92,12 +87,11 @@ func (a *AuditLogsArgs) validate(name string) error {
 	if a.CDN && a.CDNProfileID == nil {
 		e.Add("CDNProfileID is required with CDN")
 	}
-	return e.Err()
 }
 
 // NewAuditLogs declares the flow log and the diagnostic settings.
 func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ...pulumi.ResourceOption) (*AuditLogs, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("AuditLogs", name, args, (*AuditLogsArgs).check); err != nil {
 		return nil, err
 	}
 

@@ -35,13 +35,8 @@ var AzureBudgetName = regexp.MustCompile(`^[-_a-zA-Z0-9]{1,63}$`)
 // AzureBudgetStart is the earliest start date Cost Management accepts.
 var AzureBudgetStart = time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC)
 
-// validate runs the contract's checks, then the Consumption API's own limits.
-func (a *BudgetArgs) validate(name string) error {
-	e := components.NewArgErrors("Budget", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the Consumption API's own limits.
+func (a *BudgetArgs) check(e *components.ArgErrors) {
 	a.Check(e)
 	e.Require(components.Field{Name: "ResourceGroupID", Missing: a.ResourceGroupID == nil})
 	if !AzureBudgetName.MatchString(a.BudgetName) {
@@ -53,12 +48,11 @@ func (a *BudgetArgs) validate(name string) error {
 	if len(a.Thresholds) > azureMaxNotifications {
 		e.Add("%d thresholds: a consumption budget takes at most %d notifications", len(a.Thresholds), azureMaxNotifications)
 	}
-	return e.Err()
 }
 
 // NewBudget declares the resource group's monthly budget.
 func NewBudget(ctx *pulumi.Context, name string, args *BudgetArgs, opts ...pulumi.ResourceOption) (*Budget, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Budget", name, args, (*BudgetArgs).check); err != nil {
 		return nil, err
 	}
 	b := &Budget{}

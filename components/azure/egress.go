@@ -54,13 +54,8 @@ type Egress struct {
 	NodePool pulumi.StringOutput
 }
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *EgressArgs) validate(name string) error {
-	e := components.NewArgErrors("Egress", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *EgressArgs) check(e *components.ArgErrors) {
 	a.EgressArgs.Check(e)
 	e.Require(components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil},
 		components.Field{Name: "ClusterName", Missing: a.ClusterName == nil}, components.Field{Name: "Provider", Missing: a.Provider == nil},
@@ -68,14 +63,13 @@ func (a *EgressArgs) validate(name string) error {
 		components.Field{Name: "VMSize", Missing: a.VMSize == ""}, components.Field{Name: "KubernetesVersion", Missing: a.KubernetesVersion == ""},
 		components.Field{Name: "RedisSubnet", Missing: a.RedisSubnet == ""}, components.Field{Name: "RedisPort", Missing: a.RedisPort == 0},
 		components.Field{Name: "ClusterCIDRs", Missing: len(a.ClusterCIDRs) == 0})
-	return e.Err()
 }
 
 // NewEgress declares the Egress node pool (no public IPs, tainted, in the
 // Egress ASG), the egress chart reading its config from a Secret, and the
 // NetworkPolicies of its namespace.
 func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Egress", name, args, (*EgressArgs).check); err != nil {
 		return nil, err
 	}
 

@@ -131,12 +131,8 @@ var (
 	k8sVersionRe = regexp.MustCompile(`^1\.[0-9]{2}(\.[0-9]{1,3})?$`)
 )
 
-func (a *MediaClusterArgs) validate(name string) error {
-	e := components.NewArgErrors("MediaCluster", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's.
+func (a *MediaClusterArgs) check(e *components.ArgErrors) {
 	a.MediaClusterArgs.Check(e)
 	add := e.Add
 	if a.Location == "" || a.ResourceGroupName == nil || a.VnetID == nil || a.NodeSubnetID == nil || a.MediaASGID == nil {
@@ -174,7 +170,6 @@ func (a *MediaClusterArgs) validate(name string) error {
 	case len(a.APIAuthorizedIPRanges) > 0 && a.Scaling.Max+1 > 1<<(32-NodeIPPrefixLength):
 		add("Scaling.Max %d: with authorized ranges the LiveKit nodes (and one surge node) take their IPs from one /%d prefix", a.Scaling.Max, NodeIPPrefixLength)
 	}
-	return e.Err()
 }
 
 // NewMediaCluster declares the Log Analytics workspace, the cluster's
@@ -182,7 +177,7 @@ func (a *MediaClusterArgs) validate(name string) error {
 // LiveKit pool as its own resource), then on the cluster: cert-manager,
 // Traefik and the shared LiveKit workload, and the regional DNS record.
 func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, opts ...pulumi.ResourceOption) (*MediaCluster, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("MediaCluster", name, args, (*MediaClusterArgs).check); err != nil {
 		return nil, err
 	}
 	m := &MediaCluster{}

@@ -58,12 +58,8 @@ const (
 // 12 characters.
 const ActionGroupShortName = "livekit"
 
-func (a *MonitoringArgs) validate(name string) error {
-	e := components.NewArgErrors("Monitoring", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's.
+func (a *MonitoringArgs) check(e *components.ArgErrors) {
 	a.MonitoringArgs.Check(e)
 	e.Require(components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil})
 	if p := a.Prometheus; p != nil {
@@ -80,14 +76,13 @@ func (a *MonitoringArgs) validate(name string) error {
 			}
 		}
 	}
-	return e.Err()
 }
 
 // NewMonitoring declares the region's action group: an email receiver per
 // address of alertEmails and a webhook receiver for alertWebhookUrl, both
 // in the common alert schema so that one parser reads every alert type.
 func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Monitoring", name, args, (*MonitoringArgs).check); err != nil {
 		return nil, err
 	}
 	m := &Monitoring{}

@@ -108,13 +108,8 @@ type Network struct {
 	ACI *ACINetwork
 }
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *NetworkArgs) validate(name string) error {
-	e := components.NewArgErrors("Network", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *NetworkArgs) check(e *components.ArgErrors) {
 	a.NetworkArgs.Check(e)
 	e.Require(components.Field{Name: "Location", Missing: a.Location == ""})
 	for _, s := range []netip.Prefix{a.NodeSubnet, a.EndpointSubnet} {
@@ -129,7 +124,6 @@ func (a *NetworkArgs) validate(name string) error {
 		e.Add("MaxMediaNodes %d must count the LiveKit pool's nodes (maximum plus surge)", a.MaxMediaNodes)
 	}
 	a.ACI.check(e, a)
-	return e.Err()
 }
 
 // NewNetwork declares the network. Inbound from the internet is allowed for
@@ -137,7 +131,7 @@ func (a *NetworkArgs) validate(name string) error {
 // for 443/tcp to the signaling IP only; Redis's private endpoint accepts
 // 6380/tcp from the LiveKit nodes' ASG only (redisFromASG).
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Network", name, args, (*NetworkArgs).check); err != nil {
 		return nil, err
 	}
 	if args.ACI == nil && !redisFromASG(args) {

@@ -85,13 +85,8 @@ func AccountName(project, stack, name string) string {
 	return "lkrec" + hex.EncodeToString(sum[:])[:17]
 }
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *RecordingsArgs) validate(name string) error {
-	e := components.NewArgErrors("Recordings", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RecordingsArgs) check(e *components.ArgErrors) {
 	a.RecordingsArgs.Check(e)
 	e.Require(components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil},
 		components.Field{Name: "Location", Missing: a.Location == ""}, components.Field{Name: "SKU", Missing: a.SKU == ""})
@@ -104,14 +99,13 @@ func (a *RecordingsArgs) validate(name string) error {
 	if a.PrivateLink && (a.VnetID == nil || a.EndpointSubnetID == nil) {
 		e.Add("PrivateLink needs VnetID and EndpointSubnetID for the blob private endpoint")
 	}
-	return e.Err()
 }
 
 // NewRecordings declares the storage account (HTTPS only, TLS 1.2, no
 // anonymous access, versioning, soft delete, lifecycle) and, with CDN, Front
 // Door Standard serving it under CDNHostname.
 func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts ...pulumi.ResourceOption) (*Recordings, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Recordings", name, args, (*RecordingsArgs).check); err != nil {
 		return nil, err
 	}
 	r := &Recordings{}

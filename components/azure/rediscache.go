@@ -41,13 +41,8 @@ type RedisCache struct {
 	CacheID pulumi.StringOutput
 }
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *RedisCacheArgs) validate(name string) error {
-	e := components.NewArgErrors("RedisCache", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RedisCacheArgs) check(e *components.ArgErrors) {
 	a.RedisCacheArgs.Check(e)
 	switch {
 	case a.SKU != "Basic" && a.SKU != "Standard" && a.SKU != "Premium":
@@ -64,14 +59,13 @@ func (a *RedisCacheArgs) validate(name string) error {
 	e.Require(components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil},
 		components.Field{Name: "Location", Missing: a.Location == ""}, components.Field{Name: "VnetID", Missing: a.VnetID == nil},
 		components.Field{Name: "EndpointSubnetID", Missing: a.EndpointSubnetID == nil})
-	return e.Err()
 }
 
 // NewRedisCache declares the cache (TLS 1.2+ on 6380 only, public network
 // access off), its private endpoint and the private DNS that makes the
 // cache's public name resolve to that endpoint inside the VNet.
 func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts ...pulumi.ResourceOption) (*RedisCache, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("RedisCache", name, args, (*RedisCacheArgs).check); err != nil {
 		return nil, err
 	}
 

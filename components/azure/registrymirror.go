@@ -41,25 +41,19 @@ type RegistryMirror struct {
 
 var acrNameRe = regexp.MustCompile(`^[a-z0-9]{5,50}$`)
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *RegistryMirrorArgs) validate(name string) error {
-	e := components.NewArgErrors("RegistryMirror", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RegistryMirrorArgs) check(e *components.ArgErrors) {
 	a.RegistryMirrorArgs.Check(e)
 	e.Require(components.Field{Name: "Location", Missing: a.Location == ""},
 		components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil})
 	if !acrNameRe.MatchString(a.RegistryName) {
 		e.Add("RegistryName %q must be 5-50 lowercase letters and digits (ACR's rule)", a.RegistryName)
 	}
-	return e.Err()
 }
 
 // NewRegistryMirror declares the registry and its cache rules.
 func NewRegistryMirror(ctx *pulumi.Context, name string, args *RegistryMirrorArgs, opts ...pulumi.ResourceOption) (*RegistryMirror, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("RegistryMirror", name, args, (*RegistryMirrorArgs).check); err != nil {
 		return nil, err
 	}
 

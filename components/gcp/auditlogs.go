@@ -32,13 +32,8 @@ type AuditLogs struct {
 	Bucket pulumi.StringOutput
 }
 
-// validate reports every problem of the args at once.
-func (a *AuditLogsArgs) validate(name string) error {
-	e := components.NewArgErrors("AuditLogs", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check adds every problem of the args to e.
+func (a *AuditLogsArgs) check(e *components.ArgErrors) {
 	// Cloud Logging keeps a bucket's logs 1-3650 days. Docs:
 	// https://cloud.google.com/logging/docs/buckets
 	if a.RetentionDays < 1 || a.RetentionDays > 3650 {
@@ -50,12 +45,11 @@ func (a *AuditLogsArgs) validate(name string) error {
 	if a.ControlPlane && a.ClusterName == nil {
 		e.Add("ClusterName is required with ControlPlane")
 	}
-	return e.Err()
 }
 
 // NewAuditLogs declares the log bucket and its sink.
 func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ...pulumi.ResourceOption) (*AuditLogs, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("AuditLogs", name, args, (*AuditLogsArgs).check); err != nil {
 		return nil, err
 	}
 

@@ -34,13 +34,8 @@ const (
 	gcpMaxChannels          = 5 // monitoring notification channels per budget
 )
 
-// validate runs the contract's checks, then the Budget API's own limits.
-func (a *BudgetArgs) validate(name string) error {
-	e := components.NewArgErrors("Budget", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the Budget API's own limits.
+func (a *BudgetArgs) check(e *components.ArgErrors) {
 	a.Check(e)
 	e.Require(components.Field{Name: "BillingAccount", Missing: a.BillingAccount == ""}, components.Field{Name: "Project", Missing: a.Project == ""})
 	if len(a.BudgetName) > gcpBudgetDisplayNameMax {
@@ -49,12 +44,11 @@ func (a *BudgetArgs) validate(name string) error {
 	if len(a.Emails) > gcpMaxChannels {
 		e.Add("%d emails: a budget takes at most %d notification channels", len(a.Emails), gcpMaxChannels)
 	}
-	return e.Err()
 }
 
 // NewBudget declares the project's budget in the billing account.
 func NewBudget(ctx *pulumi.Context, name string, args *BudgetArgs, opts ...pulumi.ResourceOption) (*Budget, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Budget", name, args, (*BudgetArgs).check); err != nil {
 		return nil, err
 	}
 	b := &Budget{}

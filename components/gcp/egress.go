@@ -65,20 +65,14 @@ const EgressPodMonitoringName = "livekit-egress"
 // (NodeRoleLabel).
 const EgressPoolRole = "egress"
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *EgressArgs) validate(name string) error {
-	e := components.NewArgErrors("Egress", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *EgressArgs) check(e *components.ArgErrors) {
 	a.EgressArgs.Check(e)
 	e.Require(components.Field{Name: "Project", Missing: a.Project == ""}, components.Field{Name: "Region", Missing: a.Region == ""},
 		components.Field{Name: "ClusterID", Missing: a.ClusterID == nil}, components.Field{Name: "Provider", Missing: a.Provider == nil},
 		components.Field{Name: "NodeServiceAccount", Missing: a.NodeServiceAccount == nil},
 		components.Field{Name: "EgressTag", Missing: a.EgressTag == ""}, components.Field{Name: "MachineType", Missing: a.MachineType == ""},
 		components.Field{Name: "Bucket", Missing: a.Bucket == nil}, components.Field{Name: "RedisCACert", Missing: a.RedisCACert == nil})
-	return e.Err()
 }
 
 // NewEgress declares the Egress node pool (private nodes, tainted for
@@ -86,7 +80,7 @@ func (a *EgressArgs) validate(name string) error {
 // account by Workload Identity with object creation on the recordings
 // bucket only, and the egress chart reading its config from a Secret.
 func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Egress", name, args, (*EgressArgs).check); err != nil {
 		return nil, err
 	}
 

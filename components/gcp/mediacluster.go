@@ -133,13 +133,8 @@ type MediaCluster struct {
 	TURNAddress pulumi.StringOutput
 }
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *MediaClusterArgs) validate(name string) error {
-	e := components.NewArgErrors("MediaCluster", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *MediaClusterArgs) check(e *components.ArgErrors) {
 	a.MediaClusterArgs.Check(e)
 	e.Require(components.Field{Name: "Project", Missing: a.Project == ""}, components.Field{Name: "Region", Missing: a.Region == ""},
 		components.Field{Name: "NetworkID", Missing: a.NetworkID == nil}, components.Field{Name: "SubnetID", Missing: a.SubnetID == nil},
@@ -149,14 +144,13 @@ func (a *MediaClusterArgs) validate(name string) error {
 	if (len(a.MasterAuthorizedNetworks) == 0) != a.AllowPublicAPI {
 		e.Add("MasterAuthorizedNetworks %v with AllowPublicAPI %t: list who may reach the control plane, or (with none) opt in to a public endpoint explicitly", a.MasterAuthorizedNetworks, a.AllowPublicAPI)
 	}
-	return e.Err()
 }
 
 // NewMediaCluster declares the node service account, the cluster and node
 // pool, the LiveKit workload, and the signaling load balancer with its
 // certificate and DNS record.
 func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, opts ...pulumi.ResourceOption) (*MediaCluster, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("MediaCluster", name, args, (*MediaClusterArgs).check); err != nil {
 		return nil, err
 	}
 

@@ -43,12 +43,8 @@ const (
 	ChannelWebhook = "webhook_tokenauth"
 )
 
-func (a *MonitoringArgs) validate(name string) error {
-	e := components.NewArgErrors("Monitoring", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's.
+func (a *MonitoringArgs) check(e *components.ArgErrors) {
 	a.MonitoringArgs.Check(e)
 	e.Require(components.Field{Name: "Project", Missing: a.Project == ""})
 	rules := 0
@@ -66,7 +62,6 @@ func (a *MonitoringArgs) validate(name string) error {
 	if a.Native != nil {
 		a.Native.check(e)
 	}
-	return e.Err()
 }
 
 // PolicyDuration turns a Prometheus duration ("5m", "" for none) into the
@@ -89,7 +84,7 @@ func PolicyDuration(d string) (string, error) {
 // series GMP stores, and delivers to email and webhooks itself: GMP's
 // managed Alertmanager would need an SMTP relay of our own for email.
 func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Monitoring", name, args, (*MonitoringArgs).check); err != nil {
 		return nil, err
 	}
 	m := &Monitoring{}

@@ -74,24 +74,18 @@ type Network struct {
 	PrivateServiceConnection *servicenetworking.Connection
 }
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *NetworkArgs) validate(name string) error {
-	e := components.NewArgErrors("Network", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *NetworkArgs) check(e *components.ArgErrors) {
 	a.NetworkArgs.Check(e)
 	e.Require(components.Field{Name: "Region", Missing: a.Region == ""}, components.Field{Name: "PodsCIDR", Missing: !a.PodsCIDR.IsValid()},
 		components.Field{Name: "ServicesCIDR", Missing: !a.ServicesCIDR.IsValid()},
 		components.Field{Name: "PrivateServiceCIDR", Missing: !a.PrivateServiceCIDR.IsValid()})
-	return e.Err()
 }
 
 // NewNetwork declares the VPC, subnet, router, NAT, firewall rules and the
 // private service access peering.
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Network", name, args, (*NetworkArgs).check); err != nil {
 		return nil, err
 	}
 

@@ -43,24 +43,18 @@ type Recordings struct {
 	SigningKey     pulumi.StringOutput
 }
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *RecordingsArgs) validate(name string) error {
-	e := components.NewArgErrors("Recordings", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RecordingsArgs) check(e *components.ArgErrors) {
 	a.RecordingsArgs.Check(e)
 	e.Require(components.Field{Name: "Location", Missing: a.Location == ""}, components.Field{Name: "Project", Missing: a.Project == ""})
 	if a.CDN && a.DNSProvider == nil {
 		e.Add("DNSProvider is required with CDN")
 	}
-	return e.Err()
 }
 
 // NewRecordings declares the recordings store.
 func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts ...pulumi.ResourceOption) (*Recordings, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Recordings", name, args, (*RecordingsArgs).check); err != nil {
 		return nil, err
 	}
 

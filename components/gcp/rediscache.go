@@ -41,13 +41,8 @@ type RedisCache struct {
 	InstanceID pulumi.StringOutput
 }
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *RedisCacheArgs) validate(name string) error {
-	e := components.NewArgErrors("RedisCache", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RedisCacheArgs) check(e *components.ArgErrors) {
 	a.RedisCacheArgs.Check(e)
 	if !strings.HasPrefix(a.EngineVersion, "REDIS_7_") {
 		e.Add("EngineVersion %q must be a Memorystore Redis 7 version (REDIS_7_0, REDIS_7_2)", a.EngineVersion)
@@ -57,12 +52,11 @@ func (a *RedisCacheArgs) validate(name string) error {
 	if a.MemoryGB < 1 || a.MemoryGB > 300 {
 		e.Add("MemoryGB %d must be 1-300", a.MemoryGB)
 	}
-	return e.Err()
 }
 
 // NewRedisCache declares the Memorystore instance.
 func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts ...pulumi.ResourceOption) (*RedisCache, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("RedisCache", name, args, (*RedisCacheArgs).check); err != nil {
 		return nil, err
 	}
 

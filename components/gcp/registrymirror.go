@@ -39,24 +39,18 @@ type RegistryMirror struct {
 
 var arRepoRe = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *RegistryMirrorArgs) validate(name string) error {
-	e := components.NewArgErrors("RegistryMirror", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *RegistryMirrorArgs) check(e *components.ArgErrors) {
 	a.RegistryMirrorArgs.Check(e)
 	e.Require(components.Field{Name: "Project", Missing: a.Project == ""}, components.Field{Name: "Region", Missing: a.Region == ""})
 	if !arRepoRe.MatchString(a.RepositoryID) {
 		e.Add("RepositoryID %q must be 1-63 lowercase letters, digits and hyphens, starting with a letter (Artifact Registry's rule)", a.RepositoryID)
 	}
-	return e.Err()
 }
 
 // NewRegistryMirror declares the remote repository.
 func NewRegistryMirror(ctx *pulumi.Context, name string, args *RegistryMirrorArgs, opts ...pulumi.ResourceOption) (*RegistryMirror, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("RegistryMirror", name, args, (*RegistryMirrorArgs).check); err != nil {
 		return nil, err
 	}
 

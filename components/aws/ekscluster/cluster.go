@@ -98,13 +98,8 @@ type MediaCluster struct {
 	TURNLoadBalancer pulumi.StringOutput
 }
 
-// validate runs the contract's checks, then the cloud's, reporting every problem at once.
-func (a *MediaClusterArgs) validate(name string) error {
-	e := components.NewArgErrors("MediaCluster", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *MediaClusterArgs) check(e *components.ArgErrors) {
 	a.MediaClusterArgs.Check(e)
 	e.Require(components.Field{Name: "VpcID", Missing: a.VpcID == nil}, components.Field{Name: "PublicSubnetIDs", Missing: a.PublicSubnetIDs == nil},
 		components.Field{Name: "PrivateSubnetIDs", Missing: a.PrivateSubnetIDs == nil}, components.Field{Name: "MediaSecurityGroupID", Missing: a.MediaSecurityGroupID == nil},
@@ -120,13 +115,12 @@ func (a *MediaClusterArgs) validate(name string) error {
 	if a.TURNTLSPort != 0 && a.TURNLoadBalancerSecurityGroupID == nil {
 		e.Add("TURNLoadBalancerSecurityGroupID is required with TURNTLSPort %d (the Network's TURN NLB group)", a.TURNTLSPort)
 	}
-	return e.Err()
 }
 
 // NewMediaCluster declares the cluster, its node groups, controllers and
 // LiveKit, and the signaling ALB with its certificate and DNS name.
 func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, opts ...pulumi.ResourceOption) (*MediaCluster, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("MediaCluster", name, args, (*MediaClusterArgs).check); err != nil {
 		return nil, err
 	}
 
