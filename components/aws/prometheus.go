@@ -1,9 +1,13 @@
 package aws
 
 import (
+	"strings"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/amp"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -25,6 +29,10 @@ type ManagedPrometheusArgs struct {
 	// Protect keeps the workspace (the region's metric history) from a
 	// `pulumi destroy`.
 	Protect bool
+	// Scraper, when set, is an AMP managed collector of an EKS cluster
+	// writing to the workspace (aws-eks); Fargate regions run a collector
+	// sidecar in each task instead (Collector).
+	Scraper *ScraperArgs
 }
 
 // ManagedPrometheus is the region's AMP workspace, its KMS key, its log
@@ -57,6 +65,9 @@ func (a *ManagedPrometheusArgs) validate(name string) error {
 	}
 	if a.LogRetentionDays < 1 {
 		e.Add("LogRetentionDays is %d: give a CloudWatch Logs retention", a.LogRetentionDays)
+	}
+	if a.Scraper != nil {
+		a.Scraper.check(e)
 	}
 	return e.Err()
 }
@@ -131,6 +142,12 @@ func NewManagedPrometheus(ctx *pulumi.Context, name string, args *ManagedPrometh
 		return nil, err
 	}
 
+	if args.Scraper != nil {
+		if err := scraper(ctx, name, args.Scraper, ws, parent); err != nil {
+			return nil, err
+		}
+	}
+
 	m.WorkspaceID = ws.ID().ToStringOutput()
 	m.WorkspaceArn = ws.Arn
 	m.Endpoint = ws.PrometheusEndpoint
@@ -142,4 +159,115 @@ func NewManagedPrometheus(ctx *pulumi.Context, name string, args *ManagedPrometh
 		return nil, err
 	}
 	return m, nil
+}
+
+// ScraperArgs attach an AMP managed collector to an EKS cluster: its ENIs
+// sit in SubnetIDs (two zones at least) in a security group of their own,
+// which alone may reach the LiveKit nodes' metrics port.
+type ScraperArgs struct {
+	ClusterArn, ClusterName pulumi.StringInput
+	VpcID                   pulumi.StringInput
+	SubnetIDs               pulumi.StringArrayInput
+	// NodeSecurityGroupID is the LiveKit nodes' group (the media group):
+	// it admits MetricsPort from the scraper's group only.
+	NodeSecurityGroupID pulumi.StringInput
+	// ClusterSecurityGroupID is the EKS cluster group: the scraper
+	// discovers pods through the private API endpoint on 443.
+	ClusterSecurityGroupID pulumi.StringInput
+	MetricsPort            int
+	// Namespace is the only namespace whose pods the scraper may list.
+	Namespace string
+	// Scrape is the livekit job (observability.Region.PodScrapeConfig).
+	Scrape observability.ScrapeConfig
+}
+
+// EKSViewPolicy is the EKS access policy of the scraper, scoped to the
+// LiveKit namespace: it lists and watches pods there, nothing else.
+const EKSViewPolicy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+
+func (a *ScraperArgs) check(e *components.ArgErrors) {
+	e.Require(components.Field{Name: "Scraper.ClusterArn", Missing: a.ClusterArn == nil}, components.Field{Name: "Scraper.ClusterName", Missing: a.ClusterName == nil},
+		components.Field{Name: "Scraper.VpcID", Missing: a.VpcID == nil}, components.Field{Name: "Scraper.SubnetIDs", Missing: a.SubnetIDs == nil},
+		components.Field{Name: "Scraper.NodeSecurityGroupID", Missing: a.NodeSecurityGroupID == nil},
+		components.Field{Name: "Scraper.ClusterSecurityGroupID", Missing: a.ClusterSecurityGroupID == nil},
+		components.Field{Name: "Scraper.Namespace", Missing: a.Namespace == ""})
+	if a.MetricsPort < 1 || a.MetricsPort > 65535 {
+		e.Add("Scraper.MetricsPort %d is not a port", a.MetricsPort)
+	}
+	if a.Scrape.JobName != observability.JobLiveKit || len(a.Scrape.KubernetesSDConfigs) == 0 {
+		e.Add("Scraper.Scrape is job %q: give the region's livekit pod job (observability.Region.PodScrapeConfig)", a.Scrape.JobName)
+	}
+}
+
+// scraper declares the managed collector, its security group and rules,
+// and its namespace-scoped read access to the cluster (an EKS access entry:
+// the cluster authenticates with the API mode).
+func scraper(ctx *pulumi.Context, name string, a *ScraperArgs, ws *amp.Workspace, parent pulumi.ResourceOption) error {
+	doc, err := observability.MarshalYAML(observability.PrometheusConfig{
+		Global:        observability.GlobalConfig{ScrapeInterval: a.Scrape.ScrapeInterval, EvaluationInterval: observability.EvaluationInterval},
+		ScrapeConfigs: []observability.ScrapeConfig{a.Scrape},
+	})
+	if err != nil {
+		return err
+	}
+	sg, err := ec2.NewSecurityGroup(ctx, name+"-scraper", &ec2.SecurityGroupArgs{
+		Description: pulumi.String("AMP managed scraper of the LiveKit nodes' metrics port"),
+		VpcId:       a.VpcID,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	rules := []struct {
+		suffix, kind string
+		port         int
+		sg, peer     pulumi.StringInput
+		desc         string
+	}{
+		{"-scraper-to-nodes", "egress", a.MetricsPort, sg.ID(), a.NodeSecurityGroupID, "scrape LiveKit's metrics port"},
+		{"-scraper-to-api", "egress", 443, sg.ID(), a.ClusterSecurityGroupID, "discover pods through the private API endpoint"},
+		{"-nodes-from-scraper", "ingress", a.MetricsPort, a.NodeSecurityGroupID, sg.ID(), "LiveKit metrics, from the AMP scraper only"},
+		{"-api-from-scraper", "ingress", 443, a.ClusterSecurityGroupID, sg.ID(), "the AMP scraper's pod discovery"},
+	}
+	for _, r := range rules {
+		if _, err := ec2.NewSecurityGroupRule(ctx, name+r.suffix, &ec2.SecurityGroupRuleArgs{
+			Type: pulumi.String(r.kind), Protocol: pulumi.String("tcp"),
+			FromPort: pulumi.Int(r.port), ToPort: pulumi.Int(r.port),
+			SecurityGroupId: r.sg, SourceSecurityGroupId: r.peer,
+			Description: pulumi.String(r.desc),
+		}, parent); err != nil {
+			return err
+		}
+	}
+	sc, err := amp.NewScraper(ctx, name+"-scraper", &amp.ScraperArgs{
+		Alias:               pulumi.String(ctx.Stack() + "-" + name),
+		ScrapeConfiguration: pulumi.String(doc),
+		Source: &amp.ScraperSourceArgs{Eks: &amp.ScraperSourceEksArgs{
+			ClusterArn: a.ClusterArn, SubnetIds: a.SubnetIDs, SecurityGroupIds: pulumi.StringArray{sg.ID()},
+		}},
+		Destination: &amp.ScraperDestinationArgs{Amp: &amp.ScraperDestinationAmpArgs{WorkspaceArn: ws.Arn}},
+	}, parent)
+	if err != nil {
+		return err
+	}
+	// EKS access entries take the role's ARN without its service-linked
+	// path (aws-service-role/scraper.aps.amazonaws.com/).
+	principal := sc.RoleArn.ApplyT(func(arn string) string {
+		if i, j := strings.Index(arn, ":role/"), strings.LastIndex(arn, "/"); i >= 0 && j > i+5 {
+			return arn[:i+6] + arn[j+1:]
+		}
+		return arn
+	}).(pulumi.StringOutput)
+	entry, err := eks.NewAccessEntry(ctx, name+"-scraper", &eks.AccessEntryArgs{
+		ClusterName: a.ClusterName, PrincipalArn: principal, Type: pulumi.String("STANDARD"),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	_, err = eks.NewAccessPolicyAssociation(ctx, name+"-scraper", &eks.AccessPolicyAssociationArgs{
+		ClusterName: a.ClusterName, PrincipalArn: principal, PolicyArn: pulumi.String(EKSViewPolicy),
+		AccessScope: &eks.AccessPolicyAssociationAccessScopeArgs{
+			Type: pulumi.String("namespace"), Namespaces: pulumi.StringArray{pulumi.String(a.Namespace)},
+		},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{entry}))
+	return err
 }

@@ -138,6 +138,12 @@ var awsComputed = map[string]ComputedFunc{
 			"prometheusEndpoint": fmt.Sprintf("https://aps-workspaces.%s.amazonaws.com/workspaces/%s/", mi.Region, id),
 		})
 	},
+	// A managed scraper's service-linked role (its path is part of the ARN).
+	"aws:amp/scraper:Scraper": func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{
+			"roleArn": fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/scraper.aps.amazonaws.com/AWSServiceRoleForAmazonPrometheusScraper_%s", FakeAccountID, mi.Hash("role", 15)),
+		})
+	},
 	// A parameter's id is its name (auto-named here when the program sets
 	// none).
 	"aws:ssm/parameter:Parameter": func(mi MockInfo) resource.PropertyMap {

@@ -135,10 +135,20 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	}
 
 	if a.Platform == stackconfig.AWSPlatformEKS {
-		cluster, err := eksCluster(ctx, s, name, network, config, clusterArgs.Image, pullArns, albLogs)
+		cluster, eks, err := eksCluster(ctx, s, name, network, config, clusterArgs.Image, pullArns, albLogs)
 		if err != nil {
 			return nil, err
 		}
+		prom, err := eksPrometheus(ctx, s, name, network, eks)
+		if err != nil {
+			return nil, err
+		}
+		monitoring, err := regionMonitoring(ctx, s, name, redis, eks.LoadBalancerArnSuffix, eks.TargetGroupArnSuffix, prom)
+		if err != nil {
+			return nil, err
+		}
+		cluster.Extra["alarmTopicArn"] = monitoring.AlarmTopic
+		cluster.Extra = prometheusOutputs(prom, cluster.Extra)
 		return outputs(ctx, s, name, creds, redis, recordings, logs, cluster)
 	}
 	// LiveKit's metrics: an ADOT sidecar in each task scrapes localhost
@@ -177,24 +187,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	// Alarms on what ElastiCache and the ALB publish to CloudWatch, to one
-	// topic per region (alertEmails, alertWebhookUrl).
-	var webhook pulumi.StringInput
-	if r.Alerts.Webhook.IsSet() {
-		webhook = r.Alerts.Webhook.Output()
-	}
-	monitoring, err := awsc.NewMonitoring(ctx, name+"-monitoring", &awsc.MonitoringArgs{
-		MonitoringArgs:          components.MonitoringArgs{Emails: r.Alerts.Emails, Webhook: webhook},
-		Region:                  a.Region,
-		RedisReplicationGroupID: redis.ReplicationGroupID,
-		RedisNodes:              a.Redis.Nodes,
-		RedisMemoryPercent:      r.Alerts.RedisMemoryPercent,
-		RedisCPUPercent:         r.Alerts.RedisCPUPercent,
-		LoadBalancerArnSuffix:   cluster.LoadBalancerArnSuffix,
-		TargetGroupArnSuffix:    cluster.TargetGroupArnSuffix,
-		LoadBalancer5xxPerMin:   r.Alerts.LoadBalancer5xxPerMin,
-		Prometheus:              &awsc.MonitoringPrometheus{WorkspaceID: prom.WorkspaceID, WorkspaceArn: prom.WorkspaceArn},
-	})
+	monitoring, err := regionMonitoring(ctx, s, name, redis, cluster.LoadBalancerArnSuffix, cluster.TargetGroupArnSuffix, prom)
 	if err != nil {
 		return nil, err
 	}
@@ -313,4 +306,27 @@ func egressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds
 		return pulumi.StringOutput{}, err
 	}
 	return eg.ServiceName, nil
+}
+
+// regionMonitoring declares the alarms on what ElastiCache and the ALB
+// publish to CloudWatch, to one topic per region (alertEmails,
+// alertWebhookUrl), where the workspace's alert manager also publishes.
+func regionMonitoring(ctx *pulumi.Context, s *stackconfig.Stack, name string, redis *awsc.RedisCache, lbSuffix, tgSuffix pulumi.StringInput, prom *awsc.ManagedPrometheus) (*awsc.Monitoring, error) {
+	r, a := s.Region, s.AWS
+	var webhook pulumi.StringInput
+	if r.Alerts.Webhook.IsSet() {
+		webhook = r.Alerts.Webhook.Output()
+	}
+	return awsc.NewMonitoring(ctx, name+"-monitoring", &awsc.MonitoringArgs{
+		MonitoringArgs:          components.MonitoringArgs{Emails: r.Alerts.Emails, Webhook: webhook},
+		Region:                  a.Region,
+		RedisReplicationGroupID: redis.ReplicationGroupID,
+		RedisNodes:              a.Redis.Nodes,
+		RedisMemoryPercent:      r.Alerts.RedisMemoryPercent,
+		RedisCPUPercent:         r.Alerts.RedisCPUPercent,
+		LoadBalancerArnSuffix:   lbSuffix,
+		TargetGroupArnSuffix:    tgSuffix,
+		LoadBalancer5xxPerMin:   r.Alerts.LoadBalancer5xxPerMin,
+		Prometheus:              &awsc.MonitoringPrometheus{WorkspaceID: prom.WorkspaceID, WorkspaceArn: prom.WorkspaceArn},
+	})
 }

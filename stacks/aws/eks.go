@@ -12,7 +12,7 @@ import (
 // eksCluster declares the region's LiveKit on EKS (awsPlatform eks): the
 // same network, Redis, recordings and logs as on Fargate, LiveKit from the
 // shared Kubernetes workload.
-func eksCluster(ctx *pulumi.Context, s *stackconfig.Stack, name string, network *awsc.Network, config pulumi.StringOutput, image, pullArns string, albLogs pulumi.StringInput) (platformCluster, error) {
+func eksCluster(ctx *pulumi.Context, s *stackconfig.Stack, name string, network *awsc.Network, config pulumi.StringOutput, image, pullArns string, albLogs pulumi.StringInput) (platformCluster, *ekscluster.MediaCluster, error) {
 	a, e := s.AWS, s.AWS.EKS
 	clusterArgs := regional.MediaClusterArgs(s, config, e.DrainSeconds)
 	clusterArgs.Image = image
@@ -43,7 +43,7 @@ func eksCluster(ctx *pulumi.Context, s *stackconfig.Stack, name string, network 
 		ControlPlaneLogs:                s.Region.Logs.ControlPlane,
 	})
 	if err != nil {
-		return platformCluster{}, err
+		return platformCluster{}, nil, err
 	}
 	extra := pulumi.Map{"eksCluster": cluster.ClusterName}
 	if s.Region.TURNTLS {
@@ -54,5 +54,5 @@ func eksCluster(ctx *pulumi.Context, s *stackconfig.Stack, name string, network 
 		URL: cluster.URL, HealthURL: cluster.HealthURL, LoadBalancer: cluster.LoadBalancer, CertificateArn: cluster.CertificateArn,
 		DrainSeconds: e.DrainSeconds, Image: image,
 		Extra: extra,
-	}, nil
+	}, cluster, nil
 }

@@ -4,6 +4,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
+	"github.com/livekit-infra/livekit-infra/components/aws/ekscluster"
+	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
@@ -28,6 +31,36 @@ func managedPrometheus(ctx *pulumi.Context, s *stackconfig.Stack, name string) (
 		Protect:          s.Protect,
 	})
 	return prom, obs, err
+}
+
+// eksPrometheus declares an EKS region's workspace and its AMP managed
+// collector: the LiveKit pods of the workload's namespace at their
+// host-network pod IP (the node's address) on prometheus.port, reached
+// from the scraper's own security group only.
+func eksPrometheus(ctx *pulumi.Context, s *stackconfig.Stack, name string, network *awsc.Network, cluster *ekscluster.MediaCluster) (*awsc.ManagedPrometheus, error) {
+	obs := regional.Observability(s)
+	obs.NoHealthProbe = true
+	rules, err := obs.Rules()
+	if err != nil {
+		return nil, err
+	}
+	job, err := obs.PodScrapeConfig(lkk8s.DefaultNamespace, lkk8s.SelectorLabels(), livekit.PrometheusPort, "/metrics", observability.CollectorScrapeInterval)
+	if err != nil {
+		return nil, err
+	}
+	job.MetricRelabelConfigs = []observability.RelabelConfig{{SourceLabels: []string{"__name__"}, Regex: observability.CollectorKeep, Action: "keep"}}
+	return awsc.NewManagedPrometheus(ctx, name+"-prometheus", &awsc.ManagedPrometheusArgs{
+		Region:           s.AWS.Region,
+		Rules:            rules,
+		LogRetentionDays: s.Region.LogRetentionDays,
+		Protect:          s.Protect,
+		Scraper: &awsc.ScraperArgs{
+			ClusterArn: cluster.ClusterArn, ClusterName: cluster.ClusterName,
+			VpcID: network.NetworkID, SubnetIDs: network.PrivateSubnetIDs,
+			NodeSecurityGroupID: network.MediaFirewallID, ClusterSecurityGroupID: cluster.ClusterSecurityGroupID,
+			MetricsPort: livekit.PrometheusPort, Namespace: lkk8s.DefaultNamespace, Scrape: job,
+		},
+	})
 }
 
 // RegionRemoteWrite is the name of the region's own workspace among the

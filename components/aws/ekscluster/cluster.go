@@ -90,10 +90,18 @@ type MediaCluster struct {
 	pulumi.ResourceState
 	components.MediaClusterOutputs
 
-	ClusterName     pulumi.StringOutput
-	Kubeconfig      pulumi.StringOutput
-	LoadBalancerArn pulumi.StringOutput
-	CertificateArn  pulumi.StringOutput
+	ClusterName pulumi.StringOutput
+	// ClusterArn and ClusterSecurityGroupID are what a managed scraper
+	// (AMP) attaches to: its source and the API server's group.
+	ClusterArn             pulumi.StringOutput
+	ClusterSecurityGroupID pulumi.StringOutput
+	// The ALB's and target group's ARN suffixes: CloudWatch's
+	// AWS/ApplicationELB dimensions (the region's alarms).
+	LoadBalancerArnSuffix pulumi.StringOutput
+	TargetGroupArnSuffix  pulumi.StringOutput
+	Kubeconfig            pulumi.StringOutput
+	LoadBalancerArn       pulumi.StringOutput
+	CertificateArn        pulumi.StringOutput
 	// TURNLoadBalancer is the TURN/TLS NLB's DNS name (TURN/TLS on).
 	TURNLoadBalancer pulumi.StringOutput
 }
@@ -244,6 +252,10 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 
 	m.MediaClusterOutputs = components.NewMediaClusterOutputs(args.Hostname, sig.ALB.DnsName)
 	m.ClusterName = c.cluster.Name
+	m.ClusterArn = c.cluster.Arn
+	m.ClusterSecurityGroupID = c.cluster.VpcConfig.ClusterSecurityGroupId().Elem()
+	m.LoadBalancerArnSuffix = sig.ALB.ArnSuffix
+	m.TargetGroupArnSuffix = sig.TargetGroup.ArnSuffix
 	m.Kubeconfig = kubeconfig
 	m.LoadBalancerArn = sig.ALB.Arn
 	m.CertificateArn = sig.CertificateArn
