@@ -113,6 +113,9 @@ type MediaCluster struct {
 
 	ClusterName pulumi.StringOutput
 	ClusterID   pulumi.StringOutput
+	// NodeResourceGroup is AKS's own resource group (MC_...), which holds
+	// the cluster's load balancer ("kubernetes").
+	NodeResourceGroup pulumi.StringOutput
 	// Kubeconfig is the cluster-user kubeconfig: Entra ID through kubelogin
 	// (KubeloginLogin), no credential inside (a secret all the same).
 	Kubeconfig       pulumi.StringOutput
@@ -367,6 +370,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	m.MediaClusterOutputs = components.NewMediaClusterOutputs(args.Hostname, args.IngressIPAddress.ToStringOutput())
 	m.ClusterName = cluster.Name
 	m.ClusterID = cluster.ID().ToStringOutput()
+	m.NodeResourceGroup = cluster.NodeResourceGroup.Elem().ToStringOutput()
 	m.KubeletObjectID = cluster.IdentityProfile.MapIndex(pulumi.String("kubeletidentity")).ObjectId().Elem().ToStringOutput()
 	m.Kubeconfig = kubeconfig
 	m.Provider = provider

@@ -22,6 +22,9 @@ type MonitoringArgs struct {
 	// Prometheus: a workspace the AKS metrics add-on writes to and the
 	// rendered rules evaluated there, notifying the action group.
 	Prometheus *PrometheusArgs
+	// Native, when set, adds the metric alerts on Redis, the AKS load
+	// balancer and Front Door (alarms.go).
+	Native *NativeAlarms
 }
 
 // PrometheusArgs wire the AKS cluster (its metrics add-on on, see
@@ -76,6 +79,9 @@ func (a *MonitoringArgs) check(e *components.ArgErrors) {
 			}
 		}
 	}
+	if a.Native != nil {
+		a.Native.check(e)
+	}
 }
 
 // NewMonitoring declares the region's action group: an email receiver per
@@ -123,6 +129,11 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	m.QueryEndpoint = pulumi.String("").ToStringOutput()
 	if args.Prometheus != nil {
 		if m.QueryEndpoint, err = managedPrometheus(ctx, name, args.ResourceGroupName, args.Prometheus, group.ID().ToStringOutput(), parent); err != nil {
+			return nil, err
+		}
+	}
+	if args.Native != nil {
+		if err := metricAlarms(ctx, name, args.ResourceGroupName, args.Native, group.ID().ToStringOutput(), parent); err != nil {
 			return nil, err
 		}
 	}

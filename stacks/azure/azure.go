@@ -220,11 +220,23 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	if r.Alerts.Webhook.IsSet() {
 		webhook = r.Alerts.Webhook.Output()
 	}
+	// The AKS load balancer (in front of Traefik) of the cluster's node
+	// resource group, and the recordings' Front Door when there is a CDN.
+	lbID := pulumi.All(cluster.ClusterID, cluster.NodeResourceGroup).ApplyT(func(v []any) (string, error) {
+		return azurec.LoadBalancerID(v[0].(string), v[1].(string))
+	}).(pulumi.StringOutput)
+	var frontDoor pulumi.StringInput
+	if r.Recordings.CDN {
+		frontDoor = recordings.CDNProfileID
+	}
 	monitoring, err := azurec.NewMonitoring(ctx, name+"-monitoring", &azurec.MonitoringArgs{
 		MonitoringArgs:    components.MonitoringArgs{Emails: r.Alerts.Emails, Webhook: webhook},
 		ResourceGroupName: network.ResourceGroupName,
 		Prometheus: &azurec.PrometheusArgs{
 			Location: a.Location, ClusterID: cluster.ClusterID, ClusterName: cluster.ClusterName, Rules: alertRules,
+		},
+		Native: &azurec.NativeAlarms{
+			AlarmThresholds: regional.AlarmThresholds(s), RedisCacheID: redis.CacheID, LoadBalancerID: lbID, FrontDoorProfileID: frontDoor,
 		},
 	})
 	if err != nil {
