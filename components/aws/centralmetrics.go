@@ -32,21 +32,10 @@ var (
 	QueryActions = []string{"aps:QueryMetrics", "aps:GetSeries", "aps:GetLabels", "aps:GetMetricMetadata"}
 )
 
-// validate runs the contract's checks (AMP adds none), reporting every
-// problem at once.
-func (a *CentralMetricsArgs) validate(name string) error {
-	e := components.NewArgErrors("CentralMetrics", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
-	a.CentralMetricsArgs.Check(e)
-	return e.Err()
-}
-
 // NewCentralMetrics declares the workspace in the provider's region.
 func NewCentralMetrics(ctx *pulumi.Context, name string, args *CentralMetricsArgs, opts ...pulumi.ResourceOption) (*CentralMetrics, error) {
-	if err := args.validate(name); err != nil {
+	// The contract's checks; AMP adds none.
+	if err := components.Validate("CentralMetrics", name, args, func(a *CentralMetricsArgs, e *components.ArgErrors) { a.CentralMetricsArgs.Check(e) }); err != nil {
 		return nil, err
 	}
 	a := &args.CentralMetricsArgs

@@ -53,12 +53,8 @@ type ManagedPrometheus struct {
 // RuleNamespace names the workspace's one rule groups namespace.
 const RuleNamespace = "livekit"
 
-func (a *ManagedPrometheusArgs) validate(name string) error {
-	e := components.NewArgErrors("ManagedPrometheus", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+// check adds every problem of the args to e.
+func (a *ManagedPrometheusArgs) check(e *components.ArgErrors) {
 	e.Require(components.Field{Name: "Region", Missing: a.Region == ""})
 	if len(a.Rules.Groups) == 0 {
 		e.Add("Rules has no group: give the region's rendered rules (observability.Region.Rules)")
@@ -69,14 +65,13 @@ func (a *ManagedPrometheusArgs) validate(name string) error {
 	if a.Scraper != nil {
 		a.Scraper.check(e)
 	}
-	return e.Err()
 }
 
 // NewManagedPrometheus declares the workspace, encrypted with a key of the
 // region's own (AMP uses it through grants it creates, only via
 // aps.<region>), its rule and alert manager logs, and the rendered rules.
 func NewManagedPrometheus(ctx *pulumi.Context, name string, args *ManagedPrometheusArgs, opts ...pulumi.ResourceOption) (*ManagedPrometheus, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("ManagedPrometheus", name, args, (*ManagedPrometheusArgs).check); err != nil {
 		return nil, err
 	}
 	rules, err := args.Rules.YAML()

@@ -276,6 +276,11 @@ func (c *Catalog) Estimate(p *plan.Plan, o Options) *Estimate {
 					rc.Monthly.add(ln.Monthly)
 				}
 			}
+			// A priced type none of whose items applies (every when: fails)
+			// would otherwise cost a silent zero.
+			if rc.Unpriced == "" && len(rc.Lines) == 0 {
+				rc.Unpriced = fmt.Sprintf("no item of %s/%s types[%q] applies to this resource (their when: conditions do not match): add one, or declare the case free", PricesDir, lk.File, r.Type)
+			}
 		}
 		if rc.Unpriced != "" {
 			e.Unpriced = append(e.Unpriced, rc)

@@ -467,3 +467,24 @@ types:
 		}
 	}
 }
+
+// A priced type none of whose items applies to a resource (every when:
+// fails, e.g. a node group with a role the price file does not know) is
+// listed as unpriced, never a silent zero.
+func TestNoItemAppliesIsUnpriced(t *testing.T) {
+	gpu := res("aws:eks/nodeGroup:NodeGroup", "livekit-gpu", map[string]any{
+		"instanceTypes": []any{"g5.xlarge"},
+		"labels":        map[string]any{"livekit-infra/role": "gpu"},
+		"scalingConfig": map[string]any{"minSize": 1.0, "maxSize": 1.0, "desiredSize": 1.0},
+	})
+	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", map[string]string{"livekit-infra:kind": "aws"}, gpu)
+	if len(e.Unpriced) != 1 || e.Unpriced[0].Name != "livekit-gpu" {
+		t.Fatalf("unpriced = %+v, want the gpu node group", e.Unpriced)
+	}
+	if msg := e.Unpriced[0].Unpriced; !strings.Contains(msg, "no item of") || !strings.Contains(msg, "aws:eks/nodeGroup:NodeGroup") {
+		t.Errorf("message %q does not say no item applies", msg)
+	}
+	if e.Total.Max != 0 {
+		t.Errorf("total %+v counts an unpriced resource", e.Total)
+	}
+}
