@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -112,17 +113,25 @@ func awsCheckers(t *testing.T) (alb, container checker, tolerance time.Duration)
 	if len(tds) != 1 {
 		t.Fatalf("%d task definitions, want 1", len(tds))
 	}
-	var defs []struct {
+	type containerDef struct {
+		Name        string
 		HealthCheck struct {
 			Command  []string
 			Interval int
 			Retries  int
 		}
 	}
-	if err := json.Unmarshal([]byte(tds[0].InputString("containerDefinitions")), &defs); err != nil || len(defs) != 1 {
-		t.Fatalf("containerDefinitions: %v (%d containers)", err, len(defs))
+	var defs []containerDef
+	if err := json.Unmarshal([]byte(tds[0].InputString("containerDefinitions")), &defs); err != nil {
+		t.Fatalf("containerDefinitions: %v", err)
 	}
-	hc := defs[0].HealthCheck
+	// The task also runs the metrics collector sidecar; ECS replaces the
+	// task on the LiveKit container's health check.
+	i := slices.IndexFunc(defs, func(d containerDef) bool { return d.Name == "livekit" })
+	if i < 0 {
+		t.Fatalf("no livekit container among %d", len(defs))
+	}
+	hc := defs[i].HealthCheck
 	// The command passes when wget's status line matches its grep pattern
 	// (busybox wget itself exits 1 on any non-2xx).
 	m := regexp.MustCompile(`grep -qE '([^']+)'`).FindStringSubmatch(fmt.Sprint(hc.Command))

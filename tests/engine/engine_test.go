@@ -311,7 +311,10 @@ func TestEngine(t *testing.T) {
 		}
 		// One more Fargate task at minNodes: 730 h x (2 vCPU x $0.04048 +
 		// 4 GB x $0.004445) + its public IPv4 730 h x $0.005, each line
-		// rounded to the cent: 59.10 + 12.98 + 3.65 = $75.73; maxNodes unchanged.
+		// rounded to the cent: 59.10 + 12.98 + 3.65 = $75.73; plus its
+		// metrics in the region's AMP workspace, 730 h x 36,000 samples x
+		// $0.90 per 10M: 9.46 at 4 nodes - 7.10 at 3 = 2.36; $78.09 in all.
+		// maxNodes unchanged.
 		c := rep.Stacks[0].Cost
 		if c == nil || c.Before == nil {
 			t.Fatalf("no cost before/after in the preview report: %+v", c)
@@ -319,10 +322,10 @@ func TestEngine(t *testing.T) {
 		if *c.NodesBefore != (cost.Nodes{Min: 3, Max: 10}) || c.NodesAfter != (cost.Nodes{Min: 4, Max: 10}) {
 			t.Errorf("nodes %+v -> %+v, want 3-10 -> 4-10", *c.NodesBefore, c.NodesAfter)
 		}
-		if d := c.Delta(); math.Abs(d.Min-75.73) > 0.005 || d.Max != 0 {
-			t.Errorf("cost difference %+v, want +75.73 at minNodes and 0 at maxNodes", d)
+		if d := c.Delta(); math.Abs(d.Min-78.09) > 0.005 || d.Max != 0 {
+			t.Errorf("cost difference %+v, want +78.09 at minNodes and 0 at maxNodes", d)
 		}
-		if !strings.Contains(md, "### 💰 Monthly estimate") || !strings.Contains(md, "| **+$75.73 / +$0.00** |") {
+		if !strings.Contains(md, "### 💰 Monthly estimate") || !strings.Contains(md, "| **+$78.09 / +$0.00** |") {
 			t.Errorf("comment lacks the cost difference:\n%s", md)
 		}
 	})
