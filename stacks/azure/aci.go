@@ -44,16 +44,7 @@ func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *com
 	if err != nil {
 		return nil, err
 	}
-	redis, err := azurec.NewRedisCache(ctx, name+"-redis", &azurec.RedisCacheArgs{
-		RedisCacheArgs:    components.RedisCacheArgs{EngineVersion: stackconfig.AzureRedisVersion, Protect: s.Protect},
-		ResourceGroupName: network.ResourceGroupName,
-		Location:          a.Location,
-		SKU:               a.Redis.SKU,
-		Family:            a.Redis.Family,
-		Capacity:          a.Redis.Capacity,
-		VnetID:            network.NetworkID,
-		EndpointSubnetID:  network.EndpointSubnetID,
-	})
+	redis, err := azurec.NewRedisCache(ctx, name+"-redis", redisArgs(s, network))
 	if err != nil {
 		return nil, err
 	}

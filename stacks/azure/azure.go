@@ -92,19 +92,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	redis, err := azurec.NewRedisCache(ctx, name+"-redis", &azurec.RedisCacheArgs{
-		RedisCacheArgs: components.RedisCacheArgs{
-			EngineVersion: stackconfig.AzureRedisVersion,
-			Protect:       s.Protect,
-		},
-		ResourceGroupName: network.ResourceGroupName,
-		Location:          a.Location,
-		SKU:               a.Redis.SKU,
-		Family:            a.Redis.Family,
-		Capacity:          a.Redis.Capacity,
-		VnetID:            network.NetworkID,
-		EndpointSubnetID:  network.EndpointSubnetID,
-	})
+	redis, err := azurec.NewRedisCache(ctx, name+"-redis", redisArgs(s, network))
 	if err != nil {
 		return nil, err
 	}
