@@ -137,6 +137,22 @@ func TestAlarmWebhookStaysSecret(t *testing.T) {
 // LiveKit's metrics port is open to no one: the scraper runs beside the
 // node (a sidecar on localhost), so no security group rule may admit it,
 // let alone from 0.0.0.0/0.
+// inlinePort reads an inline rule's port as a number whatever its decoded
+// kind, failing on anything else so that the check above cannot pass by
+// reading a port as zero.
+func inlinePort(t *testing.T, sg string, r map[string]any, key string) int {
+	t.Helper()
+	switch v := r[key].(type) {
+	case int:
+		return v
+	case float64:
+		return int(v)
+	default:
+		t.Fatalf("security group %s: inline rule %s is %T (%v), not a number", sg, key, r[key], r[key])
+		return 0
+	}
+}
+
 func TestMetricsPortNotOpen(t *testing.T) {
 	p := prod(t)
 	for _, sg := range p.ByType(tSG) {
@@ -146,12 +162,11 @@ func TestMetricsPortNotOpen(t *testing.T) {
 				t.Errorf("security group %s admits the metrics port %d: %s", sg.Name, livekit.PrometheusPort, r)
 			}
 		}
-		ing, _ := sg.Input("ingress")
+		ing, _ := sg.RawInput("ingress")
 		l, _ := ing.([]any)
 		for _, item := range l {
 			r, _ := item.(map[string]any)
-			from, _ := r["fromPort"].(int)
-			to, _ := r["toPort"].(int)
+			from, to := inlinePort(t, sg.Name, r, "fromPort"), inlinePort(t, sg.Name, r, "toPort")
 			if proto := fmt.Sprint(r["protocol"]); proto == "-1" || (proto == "tcp" && from <= livekit.PrometheusPort && livekit.PrometheusPort <= to) {
 				t.Errorf("security group %s admits the metrics port %d inline: %v", sg.Name, livekit.PrometheusPort, r)
 			}
