@@ -162,6 +162,24 @@ var awsComputed = map[string]ComputedFunc{
 			"arn":  fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", mi.Region, FakeAccountID, mi.PhysicalName()),
 		})
 	},
+	// IAM is global: its ARNs carry no region, and a role's carries its
+	// path and the role/ resource type, which trust policies match on.
+	"aws:iam/role:Role": func(mi MockInfo) resource.PropertyMap {
+		path := "/"
+		if s, ok := plainString(mi.Inputs, "path"); ok {
+			path = s
+		}
+		return props(map[string]any{
+			"name": mi.PhysicalName(),
+			"arn":  fmt.Sprintf("arn:aws:iam::%s:role%s%s", FakeAccountID, path, mi.PhysicalName()),
+		})
+	},
+	"aws:iam/openIdConnectProvider:OpenIdConnectProvider": func(mi MockInfo) resource.PropertyMap {
+		url, _ := plainString(mi.Inputs, "url")
+		return props(map[string]any{
+			"arn": fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", FakeAccountID, strings.TrimPrefix(url, "https://")),
+		})
+	},
 	"aws:ecs/service:Service": func(mi MockInfo) resource.PropertyMap {
 		return props(map[string]any{"name": mi.PhysicalName()})
 	},

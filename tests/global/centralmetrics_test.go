@@ -169,8 +169,14 @@ func TestCentralMetricsOutputs(t *testing.T) {
 	if !reflect.DeepEqual(cm["regionsNotWriting"], []any{"aws-prod"}) {
 		t.Errorf("regionsNotWriting = %v, want [aws-prod] (its plan exports no %s)", cm["regionsNotWriting"], regional.OutputMetricsWriter)
 	}
-	if got, _ := cm["readerRoleArn"].(string); !strings.Contains(got, centralName+"-read") {
-		t.Errorf("readerRoleArn = %v", cm["readerRoleArn"])
+	reader := planq.One(t, p, "aws:iam/role:Role", centralName+"-read")
+	if got, want := cm["readerRoleArn"], "arn:aws:iam::"+plan.FakeAccountID+":role/"+reader.Name; got != want {
+		t.Errorf("readerRoleArn = %v, want the reader role's ARN %s", got, want)
+	}
+	for region, arn := range writers {
+		if s, _ := arn.(string); !strings.HasPrefix(s, "arn:aws:iam::"+plan.FakeAccountID+":role/") {
+			t.Errorf("writerRoleArns[%s] = %v, not an IAM role ARN of the global account", region, arn)
+		}
 	}
 	for _, k := range []string{"metricsQueryUrl", "centralMetrics"} {
 		if p.OutputIsSecret(k) {
