@@ -25,13 +25,13 @@ type MonitoringArgs struct {
 	// clusters, one CloudWatch CacheClusterId per node: <id>-001, ...
 	RedisReplicationGroupID pulumi.StringInput
 	RedisNodes              int
-	RedisMemoryPercent      int
-	RedisCPUPercent         int
 	// LoadBalancerArnSuffix and TargetGroupArnSuffix are the signaling
 	// ALB's AWS/ApplicationELB dimensions.
 	LoadBalancerArnSuffix pulumi.StringInput
 	TargetGroupArnSuffix  pulumi.StringInput
-	LoadBalancer5xxPerMin int
+	// AlarmThresholds are the Redis and load balancer alarms' thresholds
+	// (their bounds: components.AlarmThresholds.Check).
+	components.AlarmThresholds
 
 	// Prometheus, when set, is the region's AMP workspace: its alert
 	// manager publishes the rules' alerts to the alarm topic.
@@ -49,12 +49,9 @@ type Monitoring struct {
 	components.MonitoringOutputs
 }
 
-// Alarm thresholds' bounds (internal/stackconfig checks the same).
-const (
-	minRedisMemoryPercent, maxRedisMemoryPercent = 50, 95
-	minRedisCPUPercent, maxRedisCPUPercent       = 10, 100
-	maxElastiCacheNodes                          = 6
-)
+// maxElastiCacheNodes is a replication group's node limit (a primary and
+// five replicas).
+const maxElastiCacheNodes = 6
 
 // check runs the contract's checks, then the cloud's.
 func (a *MonitoringArgs) check(e *components.ArgErrors) {
@@ -64,15 +61,7 @@ func (a *MonitoringArgs) check(e *components.ArgErrors) {
 	if a.RedisNodes < 1 || a.RedisNodes > maxElastiCacheNodes {
 		e.Add("RedisNodes is %d: give the replication group's node count, 1-%d", a.RedisNodes, maxElastiCacheNodes)
 	}
-	if a.RedisMemoryPercent < minRedisMemoryPercent || a.RedisMemoryPercent > maxRedisMemoryPercent {
-		e.Add("RedisMemoryPercent is %d: give %d-%d", a.RedisMemoryPercent, minRedisMemoryPercent, maxRedisMemoryPercent)
-	}
-	if a.RedisCPUPercent < minRedisCPUPercent || a.RedisCPUPercent > maxRedisCPUPercent {
-		e.Add("RedisCPUPercent is %d: give %d-%d", a.RedisCPUPercent, minRedisCPUPercent, maxRedisCPUPercent)
-	}
-	if a.LoadBalancer5xxPerMin < 1 {
-		e.Add("LoadBalancer5xxPerMin is %d: give at least 1", a.LoadBalancer5xxPerMin)
-	}
+	a.AlarmThresholds.Check(e)
 	if p := a.Prometheus; p != nil && (p.WorkspaceID == nil || p.WorkspaceArn == nil) {
 		e.Add("Prometheus needs WorkspaceID and WorkspaceArn (ManagedPrometheus)")
 	}

@@ -40,6 +40,7 @@ const (
 	UnitPercent = "percent"
 	UnitRatio   = "ratio" // 0-1
 	UnitBytesPS = "bytes/s"
+	UnitBytes   = "bytes" // a period's total
 	UnitPerSec  = "1/s"
 	UnitSeconds = "seconds"
 )
@@ -307,30 +308,69 @@ func PromQLMetricNames(expr string) []string {
 // panel whose resource the region lacks, Front Door without a CDN, is left
 // out there).
 func NativePanels(cloud string) map[Group][]Panel {
+	return NativePanelsOn(cloud, "")
+}
+
+// Platforms whose native panels differ from their cloud's default (ECS
+// Fargate, AKS).
+const (
+	PlatformEKS = "eks"
+)
+
+// NativePanelsOn are NativePanels of a cloud's platform ("" or the
+// default platform's name for the default): an EKS region's nodes are EC2
+// instances of its media node group, not ECS tasks.
+func NativePanelsOn(cloud, platform string) map[Group][]Panel {
 	n := func(title, unit, metric, stat string, filter map[string]string) Panel {
 		return Panel{Title: title, Unit: unit, Native: &Native{Metric: metric, Stat: stat, Filter: filter}}
 	}
-	switch cloud {
-	case "aws":
+	awsRedis := []Panel{
+		n("Redis memory used, % (alarm at alertRedisMemoryPercent)", UnitPercent, AWSRedisMemory, "max", nil),
+		n("Redis engine CPU, % (alarm at alertRedisCpuPercent)", UnitPercent, AWSRedisCPU, "max", nil),
+		n("Redis client connections", UnitCount, AWSRedisConnections, "max", nil),
+		n("Redis authentication failures", UnitCount, AWSRedisAuthFailures, "sum", nil),
+	}
+	awsLB := []Panel{
+		n("ALB 5xx (its own)", UnitCount, AWSLB5xx, "sum", nil),
+		n("LiveKit 5xx through the ALB", UnitCount, AWSTarget5xx, "sum", nil),
+		n("Unhealthy LiveKit targets (GET / not 200)", UnitCount, AWSUnhealthyTargets, "max", nil),
+		n("Healthy LiveKit targets", UnitCount, AWSHealthyTargets, "min", nil),
+	}
+	switch {
+	case cloud == "aws" && platform == PlatformEKS:
+		return map[Group][]Panel{
+			GroupNodes: {
+				n("Media node CPU, % (average)", UnitPercent, AWSNodeCPU, "avg", nil),
+				n("Media node CPU, % (busiest node)", UnitPercent, AWSNodeCPU, "max", nil),
+			},
+			GroupTraffic: {
+				n("Media nodes: bytes in", UnitBytes, AWSNodeNetworkIn, "sum", nil),
+				n("Media nodes: bytes out", UnitBytes, AWSNodeNetworkOut, "sum", nil),
+				n("Media nodes: packets in", UnitCount, AWSNodePacketsIn, "sum", nil),
+				n("Media nodes: packets out", UnitCount, AWSNodePacketsOut, "sum", nil),
+			},
+			GroupRedis:        awsRedis,
+			GroupLoadBalancer: awsLB,
+			// One LiveKit pod per media node: the target group's healthy
+			// targets are the nodes serving.
+			GroupScaling: {n("LiveKit pods in service (one per media node)", UnitCount, AWSHealthyTargets, "avg", nil)},
+		}
+	case cloud == "aws":
 		return map[Group][]Panel{
 			GroupNodes: {n("ECS service CPU, % of the tasks' CPU", UnitPercent, AWSServiceCPU, "avg", nil)},
-			GroupRedis: {
-				n("Redis memory used, % (alarm at alertRedisMemoryPercent)", UnitPercent, AWSRedisMemory, "max", nil),
-				n("Redis engine CPU, % (alarm at alertRedisCpuPercent)", UnitPercent, AWSRedisCPU, "max", nil),
-				n("Redis client connections", UnitCount, AWSRedisConnections, "max", nil),
-				n("Redis authentication failures", UnitCount, AWSRedisAuthFailures, "sum", nil),
+			GroupTraffic: {
+				n("LiveKit tasks: bytes received", UnitBytesPS, AWSTaskNetworkRx, "sum", nil),
+				n("LiveKit tasks: bytes sent", UnitBytesPS, AWSTaskNetworkTx, "sum", nil),
 			},
-			GroupLoadBalancer: {
-				n("ALB 5xx (its own)", UnitCount, AWSLB5xx, "sum", nil),
-				n("LiveKit 5xx through the ALB", UnitCount, AWSTarget5xx, "sum", nil),
-				n("Unhealthy LiveKit targets (GET / not 200)", UnitCount, AWSUnhealthyTargets, "max", nil),
-				n("Healthy LiveKit targets", UnitCount, AWSHealthyTargets, "min", nil),
-			},
+			GroupRedis:        awsRedis,
+			GroupLoadBalancer: awsLB,
 			GroupScaling: {
 				n("LiveKit tasks running", UnitCount, AWSRunningTasks, "avg", nil),
 				n("LiveKit tasks desired (the autoscaler's target)", UnitCount, AWSDesiredTasks, "avg", nil),
 			},
 		}
+	}
+	switch cloud {
 	case "gcp":
 		return map[Group][]Panel{
 			GroupRedis: {

@@ -31,6 +31,7 @@ const (
 	docALB           = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html"
 	docECS           = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/available-metrics.html"
 	docECSInsights   = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-ECS.html"
+	docEC2           = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/viewing_metrics_with_cloudwatch.html"
 	docMemorystore   = "https://cloud.google.com/monitoring/api/metrics_gcp_p_z#gcp-redis"
 	docLoadBalancing = "https://cloud.google.com/monitoring/api/metrics_gcp_i_o#gcp-loadbalancing"
 	docGKE           = "https://cloud.google.com/monitoring/api/metrics_kubernetes"
@@ -53,6 +54,13 @@ const (
 	AWSServiceCPU        = "AWS/ECS/CPUUtilization"
 	AWSRunningTasks      = "ECS/ContainerInsights/RunningTaskCount"
 	AWSDesiredTasks      = "ECS/ContainerInsights/DesiredTaskCount"
+	AWSTaskNetworkRx     = "ECS/ContainerInsights/NetworkRxBytes"
+	AWSTaskNetworkTx     = "ECS/ContainerInsights/NetworkTxBytes"
+	AWSNodeCPU           = "AWS/EC2/CPUUtilization"
+	AWSNodeNetworkIn     = "AWS/EC2/NetworkIn"
+	AWSNodeNetworkOut    = "AWS/EC2/NetworkOut"
+	AWSNodePacketsIn     = "AWS/EC2/NetworkPacketsIn"
+	AWSNodePacketsOut    = "AWS/EC2/NetworkPacketsOut"
 
 	GCPRedisMemory   = "redis.googleapis.com/stats/memory/usage_ratio"
 	GCPRedisCPU      = "redis.googleapis.com/stats/cpu_utilization"
@@ -85,6 +93,17 @@ var NativeMetrics = []NativeMetric{
 	{Cloud: "aws", Namespace: "AWS/ECS", Name: "CPUUtilization", Unit: UnitPercent, Doc: docECS},
 	{Cloud: "aws", Namespace: "ECS/ContainerInsights", Name: "RunningTaskCount", Unit: UnitCount, Doc: docECSInsights},
 	{Cloud: "aws", Namespace: "ECS/ContainerInsights", Name: "DesiredTaskCount", Unit: UnitCount, Doc: docECSInsights},
+	// A Fargate task's network (awsvpc mode), per service.
+	{Cloud: "aws", Namespace: "ECS/ContainerInsights", Name: "NetworkRxBytes", Unit: UnitBytesPS, Doc: docECSInsights},
+	{Cloud: "aws", Namespace: "ECS/ContainerInsights", Name: "NetworkTxBytes", Unit: UnitBytesPS, Doc: docECSInsights},
+	// The EKS media nodes, by their node group's Auto Scaling group (the
+	// AutoScalingGroupName dimension comes with basic monitoring, 5-minute
+	// periods).
+	{Cloud: "aws", Namespace: "AWS/EC2", Name: "CPUUtilization", Unit: UnitPercent, Doc: docEC2},
+	{Cloud: "aws", Namespace: "AWS/EC2", Name: "NetworkIn", Unit: UnitBytes, Doc: docEC2},
+	{Cloud: "aws", Namespace: "AWS/EC2", Name: "NetworkOut", Unit: UnitBytes, Doc: docEC2},
+	{Cloud: "aws", Namespace: "AWS/EC2", Name: "NetworkPacketsIn", Unit: UnitCount, Doc: docEC2},
+	{Cloud: "aws", Namespace: "AWS/EC2", Name: "NetworkPacketsOut", Unit: UnitCount, Doc: docEC2},
 
 	// Memorystore: usage_ratio is used / maxmemory (0-1); cpu_utilization
 	// is CPU seconds by space and role (its rate is cores busy);

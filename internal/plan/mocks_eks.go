@@ -24,6 +24,12 @@ func init() {
 			"status":          "ACTIVE",
 		})
 	}
+	// A managed node group's Auto Scaling group (eks-<group>-<uuid>).
+	computedOutputs["aws:eks/nodeGroup:NodeGroup"] = func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{"resources": []any{map[string]any{
+			"autoscalingGroups": []any{map[string]any{"name": "eks-" + mi.PhysicalName() + "-" + mi.Hash("asg", 8)}},
+		}}})
+	}
 	computedOutputs["aws:ec2/launchTemplate:LaunchTemplate"] = func(mi MockInfo) resource.PropertyMap {
 		return props(map[string]any{"id": "lt-" + mi.Hash("lt", 17), "latestVersion": 1})
 	}

@@ -148,6 +148,14 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 			return nil, err
 		}
 		cluster.Extra["alarmTopicArn"] = monitoring.AlarmTopic
+		dashboard, err := regionDashboard(ctx, s, name, redis, prom, awsc.DashboardScope{
+			LoadBalancerArnSuffix: eks.LoadBalancerArnSuffix, TargetGroupArnSuffix: eks.TargetGroupArnSuffix,
+			NodeGroupASG: eks.MediaNodeGroupASG,
+		})
+		if err != nil {
+			return nil, err
+		}
+		cluster.Extra["dashboard"] = dashboard.DashboardID
 		cluster.Extra = prometheusOutputs(prom, cluster.Extra)
 		return outputs(ctx, s, name, creds, redis, recordings, logs, cluster)
 	}
@@ -191,6 +199,13 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	dashboard, err := regionDashboard(ctx, s, name, redis, prom, awsc.DashboardScope{
+		LoadBalancerArnSuffix: cluster.LoadBalancerArnSuffix, TargetGroupArnSuffix: cluster.TargetGroupArnSuffix,
+		ECSClusterName: cluster.ClusterName, ECSServiceName: cluster.ServiceName, ContainerInsights: a.ContainerInsights,
+	})
+	if err != nil {
+		return nil, err
+	}
 	egress, err := egressWorkers(ctx, name, s, creds, cluster, redis, network, recordings, mirrorOut, pullArns)
 	if err != nil {
 		return nil, err
@@ -201,6 +216,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		"ecsCluster":      cluster.ClusterName,
 		"ecsService":      cluster.ServiceName,
 		"alarmTopicArn":   monitoring.AlarmTopic,
+		"dashboard":       dashboard.DashboardID,
 	})
 	if r.TURNTLS {
 		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))
@@ -322,11 +338,9 @@ func regionMonitoring(ctx *pulumi.Context, s *stackconfig.Stack, name string, re
 		Region:                  a.Region,
 		RedisReplicationGroupID: redis.ReplicationGroupID,
 		RedisNodes:              a.Redis.Nodes,
-		RedisMemoryPercent:      r.Alerts.RedisMemoryPercent,
-		RedisCPUPercent:         r.Alerts.RedisCPUPercent,
 		LoadBalancerArnSuffix:   lbSuffix,
 		TargetGroupArnSuffix:    tgSuffix,
-		LoadBalancer5xxPerMin:   r.Alerts.LoadBalancer5xxPerMin,
+		AlarmThresholds:         regional.AlarmThresholds(s),
 		Prometheus:              &awsc.MonitoringPrometheus{WorkspaceID: prom.WorkspaceID, WorkspaceArn: prom.WorkspaceArn},
 	})
 }

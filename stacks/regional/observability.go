@@ -38,7 +38,11 @@ func Observability(s *stackconfig.Stack) observability.Region {
 // Dashboard is the region's dashboard: LiveKit's panels and its cloud's
 // own (observability.NativePanels).
 func Dashboard(s *stackconfig.Stack) (observability.Dashboard, error) {
-	return Observability(s).Dashboard(observability.NativePanels(string(s.Kind)))
+	platform := ""
+	if s.AWS != nil && s.AWS.Platform == stackconfig.AWSPlatformEKS {
+		platform = observability.PlatformEKS
+	}
+	return Observability(s).Dashboard(observability.NativePanelsOn(string(s.Kind), platform))
 }
 
 // AlarmThresholds are the thresholds of the region's Redis and load

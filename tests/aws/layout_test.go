@@ -6,9 +6,12 @@ import (
 	"testing"
 )
 
-var componentTypes = []string{tNetwork, tRedisCache, tMedia, tRecordings, tCredentials, tAuditLogs, tMonitoring, tEgress, tMirror, tBudget, tPrometheus}
+var componentTypes = []string{tNetwork, tRedisCache, tMedia, tRecordings, tCredentials, tAuditLogs, tMonitoring, tEgress, tMirror, tBudget, tPrometheus, tDashboardComponent}
 
-const tBudget = "livekit-infra:index:Budget"
+const (
+	tBudget             = "livekit-infra:index:Budget"
+	tDashboardComponent = "livekit-infra:index:Dashboard"
+)
 
 // The region is composed of exactly one of each component, declared at the
 // top of the stack.

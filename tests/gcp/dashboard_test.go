@@ -107,29 +107,11 @@ func TestDashboard(t *testing.T) {
 	panels, filters := gcpPanels(t, d.InputString("dashboardJson"))
 	rows := dashcheck.Check(t, "gcp", panels)
 
-	for row, series := range map[string][]string{
-		"Rooms, participants and tracks": {observability.MetricRooms, observability.MetricParticipants, observability.MetricTracksPublished, observability.MetricTracksSubscribed},
-		"Nodes, CPU and system load":     {observability.MetricUp, observability.MetricCPUSeconds},
-		"Bytes and packets in and out":   {observability.MetricPacketBytes, observability.MetricPackets},
-		"Scaling activity":               {observability.MetricUp},
-	} {
-		for _, s := range series {
-			if !dashcheck.HasPromQL(rows[row], s) {
-				t.Errorf("row %q has no PromQL panel on %s", row, s)
-			}
-		}
-	}
-	for row, ids := range map[string][]string{
+	dashcheck.Covers(t, rows, map[string][]string{
 		"Redis health":         {observability.GCPRedisMemory, observability.GCPRedisCPU, observability.GCPRedisRejected},
 		"Load balancer errors": {observability.GCPLBRequests},
 		"Scaling activity":     {observability.GCPNodeCores},
-	} {
-		for _, id := range ids {
-			if !dashcheck.HasNative(rows[row], id) {
-				t.Errorf("row %q does not chart %s", row, id)
-			}
-		}
-	}
+	})
 
 	redis := one(t, p, tRedis)
 	clusterName, _ := p.Outputs["gkeCluster"].(string)

@@ -104,6 +104,9 @@ type MediaCluster struct {
 	CertificateArn        pulumi.StringOutput
 	// TURNLoadBalancer is the TURN/TLS NLB's DNS name (TURN/TLS on).
 	TURNLoadBalancer pulumi.StringOutput
+	// MediaNodeGroupASG is the media node group's Auto Scaling group, the
+	// AutoScalingGroupName dimension of its nodes' AWS/EC2 metrics.
+	MediaNodeGroupASG pulumi.StringOutput
 }
 
 // check runs the contract's checks, then the cloud's, reporting every problem at once.
@@ -259,6 +262,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	m.Kubeconfig = kubeconfig
 	m.LoadBalancerArn = sig.ALB.Arn
 	m.CertificateArn = sig.CertificateArn
+	m.MediaNodeGroupASG = groups[0].(*awseks.NodeGroup).Resources.Index(pulumi.Int(0)).AutoscalingGroups().Index(pulumi.Int(0)).Name().Elem()
 	if err := ctx.RegisterResourceOutputs(m, m.MediaClusterOutputs.Map(pulumi.Map{
 		"clusterName": m.ClusterName, "loadBalancerArn": m.LoadBalancerArn, "certificateArn": m.CertificateArn,
 		"turnLoadBalancer": m.TURNLoadBalancer,

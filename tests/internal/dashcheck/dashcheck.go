@@ -86,3 +86,40 @@ func HasNative(panels []Panel, id string) bool {
 	}
 	return false
 }
+
+// LiveKitCoverage is what every cloud's dashboard shows of LiveKit's own
+// series, by row title: rooms, participants and tracks; nodes and their
+// CPU; bytes and packets; the node count against maxNodes.
+var LiveKitCoverage = map[string][]string{
+	"Rooms, participants and tracks": {observability.MetricRooms, observability.MetricParticipants, observability.MetricTracksPublished, observability.MetricTracksSubscribed},
+	"Nodes, CPU and system load":     {observability.MetricUp, observability.MetricCPUSeconds},
+	"Bytes and packets in and out":   {observability.MetricPacketBytes, observability.MetricPackets},
+	"Scaling activity":               {observability.MetricUp},
+}
+
+// Covers fails t unless the rows show LiveKitCoverage's series through
+// PromQL and, per row title, each cloud metric of native: the dashboard
+// shows rooms, participants and tracks, nodes, CPU and load, bytes and
+// packets, Redis health, load balancer errors and scaling activity.
+func Covers(t *testing.T, rows map[string][]Panel, native map[string][]string) {
+	t.Helper()
+	for row, series := range LiveKitCoverage {
+		for _, s := range series {
+			if !HasPromQL(rows[row], s) {
+				t.Errorf("row %q has no PromQL panel on %s", row, s)
+			}
+		}
+	}
+	for _, row := range []string{"Redis health", "Load balancer errors"} {
+		if len(native[row]) == 0 {
+			t.Errorf("the test names no cloud metric for row %q: Redis and the load balancer are the cloud's to show", row)
+		}
+	}
+	for row, ids := range native {
+		for _, id := range ids {
+			if !HasNative(rows[row], id) {
+				t.Errorf("row %q does not chart %s", row, id)
+			}
+		}
+	}
+}
