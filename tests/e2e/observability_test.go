@@ -346,10 +346,14 @@ func TestCentralPrometheusSeesEveryRegion(t *testing.T) {
 	step(t, "only the LiveKit jobs and alerts leave a region", func(t *testing.T) {
 		q := fmt.Sprintf(`up{job=%q}`, regionalOnlyJob)
 		for _, r := range regions {
-			got, err := r.Prom.query(q)
-			if err != nil || len(got) != 1 {
-				t.Errorf("%s's Prometheus: %s = %v (err %v), want the job scraped regionally", r.Stack, q, got, err)
-			}
+			// Scraped on its own interval: wait for its first scrape.
+			eventually(t, time.Minute, r.Stack+"'s regional-only job scraped", func() error {
+				got, err := r.Prom.query(q)
+				if err != nil || len(got) != 1 {
+					return fmt.Errorf("%s's Prometheus: %s = %v (err %v), want the job scraped regionally", r.Stack, q, got, err)
+				}
+				return nil
+			})
 		}
 		got, err := cp.query(fmt.Sprintf(`count by (job) ({__name__=~".+",__name__!="ALERTS",job!~%q})`, observability.JobLiveKit+".*"))
 		if err != nil || len(got) != 0 {
