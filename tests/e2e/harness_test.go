@@ -739,6 +739,42 @@ func (n *liveKitNode) waitReady(t testing.TB) {
 		return nil
 	})
 	t.Logf("%s: ready after %s", name, took.Round(time.Millisecond))
+	n.checkLoopbackOnly(t)
+}
+
+// socketAddr is a socket a process listens on (TCP) or holds (UDP).
+type socketAddr struct {
+	Proto string // tcp or udp
+	IP    net.IP
+	Port  int
+}
+
+func (a socketAddr) String() string {
+	return a.Proto + " " + net.JoinHostPort(a.IP.String(), strconv.Itoa(a.Port))
+}
+
+// checkLoopbackOnly fails the test if the node listens anywhere but on
+// loopback: the loopback overrides (loopbackConfig) must keep every server
+// a test starts off the host's other interfaces. It runs when the node is
+// ready and again before it stops, after media sockets have opened.
+func (n *liveKitNode) checkLoopbackOnly(t testing.TB) {
+	t.Helper()
+	if done, _ := n.proc.exited(); done {
+		return
+	}
+	socks, err := openSockets(n.proc.pid())
+	if errors.Is(err, errors.ErrUnsupported) {
+		return
+	}
+	if err != nil {
+		t.Errorf("livekit-server:%d: list its sockets: %v", n.Port, err)
+		return
+	}
+	for _, s := range socks {
+		if !s.IP.IsLoopback() {
+			t.Errorf("livekit-server:%d listens on %s, beyond loopback", n.Port, s)
+		}
+	}
 }
 
 // liveKitEnv is the test's environment without LiveKit's own variables, plus
@@ -802,6 +838,7 @@ func (n *liveKitNode) Stop() stopResult {
 	if n.stopped != nil {
 		return *n.stopped
 	}
+	n.checkLoopbackOnly(n.t)
 	res := n.proc.stop(stopGrace)
 	n.stopped = &res
 	n.t.Logf("livekit-server:%d: pid %d stopped (err=%v forced=%v took=%s)",

@@ -30,15 +30,20 @@ const udpRangeSize = 16
 // may change, add or remove in rendered, with the reason for each.
 func allowedOverrides(rendered map[string]any) map[string]string {
 	allowed := map[string]string{
-		"bind_addresses":         "listen on 127.0.0.1 only",
-		"port":                   "signaling port: two nodes share one host",
-		"prometheus.port":        "metrics port: two nodes share one host",
-		"rtc.node_ip":            "advertise 127.0.0.1",
-		"rtc.use_external_ip":    "no STUN lookup of a public IP on a test host",
-		"rtc.tcp_port":           "ICE/TCP port: two nodes share one host",
-		"redis.address":          "the test Redis",
-		"redis.tls.ca_cert_file": "the test CA (managed caches chain to their provider's CA)",
-		"redis.tls.server_name":  "a name the test Redis certificate covers",
+		"bind_addresses":      "listen on 127.0.0.1 only",
+		"port":                "signaling port: two nodes share one host",
+		"prometheus.port":     "metrics port: two nodes share one host",
+		"rtc.node_ip":         "advertise 127.0.0.1",
+		"rtc.use_external_ip": "no STUN lookup of a public IP on a test host",
+		// LiveKit v1.13.5 listens for ICE/TCP on every interface
+		// (mediatransportutil's rtcconfig: net.ListenTCP with no IP) and
+		// has no key to bind it; no test connects over ICE/TCP, so it is off.
+		"rtc.tcp_port":                  "ICE/TCP off: it cannot be bound to loopback",
+		"rtc.interfaces.includes":       "media sockets on the loopback interface only",
+		"rtc.enable_loopback_candidate": "media sockets on the loopback interface only",
+		"redis.address":                 "the test Redis",
+		"redis.tls.ca_cert_file":        "the test CA (managed caches chain to their provider's CA)",
+		"redis.tls.server_name":         "a name the test Redis certificate covers",
 	}
 	// The media mode stays as rendered: a range keeps a range (only its
 	// bounds move), a muxed port stays one muxed port.
@@ -70,7 +75,9 @@ func loopbackConfig(t testing.TB, rendered string, redis testRedis) (string, map
 	set("prometheus.port", freePort(t))
 	set("rtc.node_ip", "127.0.0.1")
 	set("rtc.use_external_ip", false)
-	set("rtc.tcp_port", freePort(t))
+	set("rtc.tcp_port", 0)
+	set("rtc.interfaces.includes", []any{"lo"})
+	set("rtc.enable_loopback_candidate", true)
 	if _, mux := lookupPath(doc, "rtc.udp_port"); mux {
 		set("rtc.udp_port", freeUDPPort(t))
 	} else {

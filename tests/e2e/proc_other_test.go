@@ -2,7 +2,15 @@
 
 package e2e
 
-import "os/exec"
+import (
+	"errors"
+	"os/exec"
+)
 
 // configureChild has nothing to add outside Linux; cleanups stop children.
 func configureChild(*exec.Cmd) {}
+
+// openSockets needs Linux's /proc.
+func openSockets(int) ([]socketAddr, error) {
+	return nil, errors.ErrUnsupported
+}

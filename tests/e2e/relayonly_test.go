@@ -12,14 +12,14 @@ package e2e
 //     (rtc.port_range_*) or anywhere else: only TCP leaves it, as on a
 //     network that allows outbound TCP 443 only;
 //   - joins with webrtc.ICETransportPolicyRelay, so pion gathers and checks
-//     relay candidates only (not even the node's ICE/TCP port is tried);
+//     relay candidates only;
 //   - reaches the one TURN server of LiveKit's join response,
 //     turns:turn.<hostname>:443?transport=tcp, at stunnel (the NLB's TLS
 //     listener) on <loopback address>:443: its resolver answers the TURN
 //     name with that address, and its trust store (SSL_CERT_FILE) is the
 //     test CA that signed the certificate for the name.
-// The node's media ports stay open on 127.0.0.1 (enable_loopback_candidate,
-// see turnLoopbackConfig); the only path from the client to them is TLS to
+// The node's media ports stay open on 127.0.0.1 only (the loopback
+// overrides, see loopbackConfig); the only path from the client to them is TLS to
 // stunnel, TCP to LiveKit's TURN port, and LiveKit's relay (127.0.0.1,
 // turn.relay_range_*) to the media port on the node's own side.
 

@@ -142,16 +142,10 @@ func turnLoopbackConfig(t *testing.T, rendered string, redis testRedis) (string,
 		t.Fatalf("the rendered config already sets turn.allow_restricted_peer_cidrs = %v; production TURN must not relay to internal addresses", v)
 	}
 	setPath(doc, "turn.allow_restricted_peer_cidrs", []any{loopbackPeerCIDR})
-	// LiveKit gathers no ICE candidate on the loopback interface by
-	// default: it advertises rtc.node_ip (127.0.0.1) for sockets bound on
-	// the host's other interfaces. The relay forwards to 127.0.0.1, so the
-	// node must really listen there.
-	setPath(doc, "rtc.enable_loopback_candidate", true)
 	out := mustYAML(t, doc)
 	final := parseConfig(t, out)
 	allowed := allowedOverrides(parseConfig(t, rendered))
 	allowed["turn.allow_restricted_peer_cidrs"] = "relay to the test's loopback peers"
-	allowed["rtc.enable_loopback_candidate"] = "media sockets on the loopback interface, where the relay sends"
 	for _, d := range configDiff(parseConfig(t, rendered), final) {
 		if _, ok := allowed[d.Path]; !ok {
 			t.Fatalf("the TURN test config differs from the rendered one beyond the loopback overrides: %s", d)
