@@ -46,6 +46,9 @@ type Monitoring struct {
 	// QueryEndpoint is the Azure Monitor workspace's Prometheus query
 	// endpoint ("" without Prometheus).
 	QueryEndpoint pulumi.StringOutput
+	// WorkspaceID is the Azure Monitor workspace's resource ID ("" without
+	// Prometheus): the region's workbook queries it.
+	WorkspaceID pulumi.StringOutput
 }
 
 // Managed Prometheus names and limits.
@@ -127,8 +130,9 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 
 	m.AlarmTopic = group.ID().ToStringOutput()
 	m.QueryEndpoint = pulumi.String("").ToStringOutput()
+	m.WorkspaceID = m.QueryEndpoint
 	if args.Prometheus != nil {
-		if m.QueryEndpoint, err = managedPrometheus(ctx, name, args.ResourceGroupName, args.Prometheus, group.ID().ToStringOutput(), parent); err != nil {
+		if m.QueryEndpoint, m.WorkspaceID, err = managedPrometheus(ctx, name, args.ResourceGroupName, args.Prometheus, group.ID().ToStringOutput(), parent); err != nil {
 			return nil, err
 		}
 	}
@@ -188,14 +192,14 @@ func RuleSeverity(label string) int {
 // collection endpoint and rule the AKS metrics add-on sends through, their
 // associations with the cluster, and the rendered rule groups as Prometheus
 // rule groups evaluated in the workspace, each alert to the action group.
-func managedPrometheus(ctx *pulumi.Context, name string, rg pulumi.StringInput, p *PrometheusArgs, actionGroup pulumi.StringOutput, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
+func managedPrometheus(ctx *pulumi.Context, name string, rg pulumi.StringInput, p *PrometheusArgs, actionGroup pulumi.StringOutput, parent pulumi.ResourceOption) (endpoint, workspaceID pulumi.StringOutput, err error) {
 	location := pulumi.String(p.Location)
 	ws, err := monitoring.NewWorkspace(ctx, name+"-prometheus", &monitoring.WorkspaceArgs{
 		ResourceGroupName: rg,
 		Location:          location,
 	}, parent)
 	if err != nil {
-		return pulumi.StringOutput{}, err
+		return pulumi.StringOutput{}, pulumi.StringOutput{}, err
 	}
 	dce, err := monitoring.NewDataCollectionEndpoint(ctx, name+"-prometheus", &monitoring.DataCollectionEndpointArgs{
 		ResourceGroupName: rg,
@@ -204,7 +208,7 @@ func managedPrometheus(ctx *pulumi.Context, name string, rg pulumi.StringInput, 
 		Description:       pulumi.String("LiveKit region: the AKS metrics add-on's ingestion endpoint"),
 	}, parent)
 	if err != nil {
-		return pulumi.StringOutput{}, err
+		return pulumi.StringOutput{}, pulumi.StringOutput{}, err
 	}
 	dcr, err := monitoring.NewDataCollectionRule(ctx, name+"-prometheus", &monitoring.DataCollectionRuleArgs{
 		ResourceGroupName:        rg,
@@ -230,14 +234,14 @@ func managedPrometheus(ctx *pulumi.Context, name string, rg pulumi.StringInput, 
 		}},
 	}, parent)
 	if err != nil {
-		return pulumi.StringOutput{}, err
+		return pulumi.StringOutput{}, pulumi.StringOutput{}, err
 	}
 	if _, err := monitoring.NewDataCollectionRuleAssociation(ctx, name+"-prometheus-rule", &monitoring.DataCollectionRuleAssociationArgs{
 		TargetResourceId:     p.ClusterID,
 		DataCollectionRuleId: dcr.ID(),
 		Description:          pulumi.String("The AKS metrics add-on sends by this rule"),
 	}, parent); err != nil {
-		return pulumi.StringOutput{}, err
+		return pulumi.StringOutput{}, pulumi.StringOutput{}, err
 	}
 	// The add-on finds its endpoint through the association Azure names
 	// configurationAccessEndpoint.
@@ -246,7 +250,7 @@ func managedPrometheus(ctx *pulumi.Context, name string, rg pulumi.StringInput, 
 		TargetResourceId:         p.ClusterID,
 		DataCollectionEndpointId: dce.ID(),
 	}, parent); err != nil {
-		return pulumi.StringOutput{}, err
+		return pulumi.StringOutput{}, pulumi.StringOutput{}, err
 	}
 	for _, g := range p.Rules.Groups {
 		interval, _ := RuleInterval(g.Interval)
@@ -279,8 +283,8 @@ func managedPrometheus(ctx *pulumi.Context, name string, rg pulumi.StringInput, 
 			Description:       pulumi.String("LiveKit alert rules rendered by components/observability"),
 			Rules:             rules,
 		}, parent); err != nil {
-			return pulumi.StringOutput{}, err
+			return pulumi.StringOutput{}, pulumi.StringOutput{}, err
 		}
 	}
-	return ws.QueryEndpoint, nil
+	return ws.QueryEndpoint, ws.ID().ToStringOutput(), nil
 }

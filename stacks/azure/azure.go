@@ -231,6 +231,22 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	board, err := regional.Dashboard(s)
+	if err != nil {
+		return nil, err
+	}
+	dashboard, err := azurec.NewDashboard(ctx, name+"-dashboard", &azurec.DashboardArgs{
+		DashboardArgs: components.DashboardArgs{Dashboard: board},
+		Stack:         s.Name, Location: a.Location, ResourceGroupName: network.ResourceGroupName,
+		Scope: azurec.WorkbookScope{
+			WorkspaceID: monitoring.WorkspaceID, RedisCacheID: redis.CacheID, LoadBalancerID: lbID,
+			ClusterID: cluster.ClusterID, FrontDoorProfileID: frontDoor,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	tokens, err := apiCredentialsVault(ctx, name, s, network, cluster, creds, recordings)
 	if err != nil {
 		return nil, err
@@ -252,6 +268,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		"kubernetesVersion":             pulumi.String(a.KubernetesVersion),
 		"logAnalyticsWorkspace":         cluster.WorkspaceID,
 		"alarmActionGroup":              monitoring.AlarmTopic,
+		"dashboard":                     dashboard.DashboardID,
 		"prometheusQueryUrl":            monitoring.QueryEndpoint,
 		// Token servers read their credentials from Key Vault as the
 		// token-server workload identity; no secret is a stack output.

@@ -19,7 +19,7 @@ func TestNativeAlarms(t *testing.T) {
 	check := func(t *testing.T, p *plan.Plan, memory, cpu, perMin float64) {
 		t.Helper()
 		group := actionGroup(t, p)
-		caches := p.ByType(tRedisCache)
+		caches := p.ByType(tRedis)
 		if len(caches) != 1 {
 			t.Fatalf("%d Redis caches", len(caches))
 		}

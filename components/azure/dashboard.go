@@ -1,0 +1,263 @@
+package azure
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/appinsights"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/observability"
+)
+
+// DashboardArgs is the Azure region's Azure Monitor workbook: LiveKit's
+// panels as PromQL against the region's Azure Monitor workspace (managed
+// Prometheus), Azure Cache for Redis's, the AKS load balancer's, the
+// recordings' Front Door's and AKS's as Azure Monitor metrics.
+type DashboardArgs struct {
+	components.DashboardArgs
+
+	// Stack and Location name the workbook (its GUID is derived from them).
+	Stack, Location   string
+	ResourceGroupName pulumi.StringInput
+	Scope             WorkbookScope
+}
+
+// WorkbookScope is the region's resources the workbook's items query.
+type WorkbookScope struct {
+	// WorkspaceID is the Azure Monitor workspace the PromQL items query.
+	WorkspaceID    pulumi.StringInput
+	RedisCacheID   pulumi.StringInput
+	LoadBalancerID pulumi.StringInput
+	ClusterID      pulumi.StringInput
+	// FrontDoorProfileID is the recordings CDN's profile; nil without a
+	// CDN (its panel is left out).
+	FrontDoorProfileID pulumi.StringInput
+}
+
+// WorkbookValues are the resolved scope a workbook is rendered with.
+type WorkbookValues struct {
+	WorkspaceID, RedisCacheID, LoadBalancerID, ClusterID, FrontDoorProfileID string
+}
+
+// Dashboard is the Azure region's workbook.
+type Dashboard struct {
+	pulumi.ResourceState
+	components.DashboardOutputs
+}
+
+// WorkbookNamespace is the namespace of the workbooks' name-based (v5)
+// GUIDs: Azure requires a GUID name, and one derived from the stack and
+// location keeps every preview of the same region on the same workbook.
+var WorkbookNamespace = uuid.MustParse("9b1f2c5e-6a3d-4e0b-8f47-2c1d5e8a7b60")
+
+// WorkbookName is the region's workbook GUID (lowercase, as Azure wants).
+func WorkbookName(stack, location string) string {
+	return uuid.NewSHA1(WorkbookNamespace, []byte(stack+"/"+location)).String()
+}
+
+// Azure Monitor workbook content (Notebook/1.0), the subset rendered here.
+type (
+	wbNotebook struct {
+		Version             string   `json:"version"`
+		Items               []wbItem `json:"items"`
+		FallbackResourceIDs []string `json:"fallbackResourceIds,omitempty"`
+	}
+	wbItem struct {
+		Type        int    `json:"type"` // 1 text, 3 query, 10 metrics
+		Name        string `json:"name"`
+		Content     any    `json:"content"`
+		CustomWidth string `json:"customWidth,omitempty"`
+	}
+	wbText struct {
+		JSON string `json:"json"`
+	}
+	// wbQuery is a query item; queryType 16 is a PromQL query of an
+	// Azure Monitor workspace, its query a PrometheusQueryProvider
+	// document.
+	wbQuery struct {
+		Version                 string   `json:"version"`
+		Title                   string   `json:"title"`
+		Query                   string   `json:"query"`
+		Size                    int      `json:"size"`
+		QueryType               int      `json:"queryType"`
+		ResourceType            string   `json:"resourceType"`
+		CrossComponentResources []string `json:"crossComponentResources"`
+		Visualization           string   `json:"visualization"`
+		TimeContext             wbTime   `json:"timeContext"`
+	}
+	wbPromQuery struct {
+		Version        string `json:"version"`
+		CustomEndpoint bool   `json:"customEndpoint"`
+		QueryText      string `json:"queryText"`
+		Type           string `json:"type"`
+	}
+	wbMetrics struct {
+		ChartID      string     `json:"chartId"`
+		Version      string     `json:"version"`
+		Size         int        `json:"size"`
+		ChartType    int        `json:"chartType"` // 2: line
+		ResourceType string     `json:"resourceType"`
+		MetricScope  int        `json:"metricScope"`
+		ResourceIDs  []string   `json:"resourceIds"`
+		TimeContext  wbTime     `json:"timeContext"`
+		Metrics      []wbMetric `json:"metrics"`
+		Filters      []wbFilter `json:"filters,omitempty"`
+		Title        string     `json:"title"`
+	}
+	wbMetric struct {
+		Namespace   string `json:"namespace"`
+		Metric      string `json:"metric"` // <namespace>--<name>
+		Aggregation int    `json:"aggregation"`
+	}
+	wbFilter struct {
+		Key      string   `json:"key"`
+		Operator int      `json:"operator"` // 0: equals one of values
+		Values   []string `json:"values"`
+	}
+	wbTime struct {
+		DurationMs int64 `json:"durationMs"`
+	}
+)
+
+// wbAggregations are the workbook's aggregation codes of the stats.
+var wbAggregations = map[string]int{"sum": 1, "min": 2, "max": 3, "avg": 4}
+
+const (
+	wbQueryPrometheus = 16
+	wbDay             = int64(24 * 60 * 60 * 1000)
+)
+
+// scopeOf returns the resource a native metric is read from; "" when the
+// region has none (the panel is left out).
+func (v WorkbookValues) scopeOf(m observability.NativeMetric) (string, error) {
+	switch m.Namespace {
+	case "Microsoft.Cache/redis":
+		return v.RedisCacheID, nil
+	case "Microsoft.Network/loadBalancers":
+		return v.LoadBalancerID, nil
+	case "Microsoft.ContainerService/managedClusters":
+		return v.ClusterID, nil
+	case "Microsoft.Cdn/profiles":
+		return v.FrontDoorProfileID, nil
+	}
+	return "", fmt.Errorf("azure workbook: no scope for %s", m.ID())
+}
+
+// WorkbookJSON renders the region's dashboard as a workbook's
+// serializedData: a heading per row, a half-width chart per panel.
+func WorkbookJSON(d observability.Dashboard, v WorkbookValues) (string, error) {
+	nb := wbNotebook{Version: "Notebook/1.0", FallbackResourceIDs: []string{v.WorkspaceID}}
+	day := wbTime{DurationMs: wbDay}
+	nb.Items = append(nb.Items, wbItem{Type: 1, Name: "title", Content: wbText{JSON: "# " + d.Title +
+		"\n\nLiveKit's series: PromQL on the region's Azure Monitor workspace (managed Prometheus). Redis, the AKS load balancer, the recordings' Front Door and AKS: Azure Monitor metrics."}})
+	for ri, row := range d.Rows {
+		nb.Items = append(nb.Items, wbItem{Type: 1, Name: fmt.Sprintf("row-%d", ri), Content: wbText{JSON: "## " + row.Title}})
+		for pi, p := range row.Panels {
+			name := fmt.Sprintf("row-%d-panel-%d", ri, pi)
+			if p.Native == nil {
+				q, err := json.Marshal(wbPromQuery{Version: "PrometheusQueryProvider/1.0", QueryText: p.PromQL, Type: "query_range"})
+				if err != nil {
+					return "", err
+				}
+				nb.Items = append(nb.Items, wbItem{Type: 3, Name: name, CustomWidth: "50", Content: wbQuery{
+					Version: "KqlItem/1.0", Title: p.Title, Query: string(q), QueryType: wbQueryPrometheus,
+					ResourceType: "microsoft.monitor/accounts", CrossComponentResources: []string{v.WorkspaceID},
+					Visualization: "timechart", TimeContext: day,
+				}})
+				continue
+			}
+			m, ok := observability.NativeMetricByID(p.Native.Metric)
+			if !ok || m.Cloud != "azure" {
+				return "", fmt.Errorf("azure workbook: panel %q: %s is not an Azure metric of observability.NativeMetrics", p.Title, p.Native.Metric)
+			}
+			scope, err := v.scopeOf(m)
+			if err != nil {
+				return "", err
+			}
+			if scope == "" {
+				continue
+			}
+			ns := strings.ToLower(m.Namespace)
+			item := wbMetrics{
+				ChartID: "workbook-" + name, Version: "MetricsItem/2.0", ChartType: 2, ResourceType: ns,
+				ResourceIDs: []string{scope}, TimeContext: day, Title: p.Title,
+				Metrics: []wbMetric{{Namespace: ns, Metric: ns + "--" + m.Name, Aggregation: wbAggregations[p.Native.Stat]}},
+			}
+			keys := make([]string, 0, len(p.Native.Filter))
+			for k := range p.Native.Filter {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				item.Filters = append(item.Filters, wbFilter{Key: k, Values: []string{p.Native.Filter[k]}})
+			}
+			nb.Items = append(nb.Items, wbItem{Type: 10, Name: name, CustomWidth: "50", Content: item})
+		}
+	}
+	b, err := json.Marshal(nb)
+	if err != nil {
+		return "", fmt.Errorf("azure workbook: %w", err)
+	}
+	return string(b), nil
+}
+
+// check runs the contract's checks, then the cloud's.
+func (a *DashboardArgs) check(e *components.ArgErrors) {
+	a.DashboardArgs.Check(e)
+	s := a.Scope
+	e.Require(components.Field{Name: "Stack", Missing: a.Stack == ""}, components.Field{Name: "Location", Missing: a.Location == ""},
+		components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil},
+		components.Field{Name: "Scope.WorkspaceID", Missing: s.WorkspaceID == nil},
+		components.Field{Name: "Scope.RedisCacheID", Missing: s.RedisCacheID == nil},
+		components.Field{Name: "Scope.LoadBalancerID", Missing: s.LoadBalancerID == nil},
+		components.Field{Name: "Scope.ClusterID", Missing: s.ClusterID == nil})
+	// Render once with placeholders so a bad panel fails the plan, not the
+	// apply.
+	if _, err := WorkbookJSON(a.Dashboard, WorkbookValues{"x", "x", "x", "x", "x"}); err != nil {
+		e.AddErr(err)
+	}
+}
+
+// NewDashboard declares the region's workbook (classic pulumi-azure's
+// appinsights.Workbook, a Microsoft.Insights/workbooks resource).
+func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ...pulumi.ResourceOption) (*Dashboard, error) {
+	if err := components.Validate("Dashboard", name, args, (*DashboardArgs).check); err != nil {
+		return nil, err
+	}
+	d := &Dashboard{}
+	if err := ctx.RegisterComponentResource(components.DashboardType, name, d, opts...); err != nil {
+		return nil, err
+	}
+	s := args.Scope
+	frontDoor := pulumi.String("").ToStringOutput()
+	if s.FrontDoorProfileID != nil {
+		frontDoor = s.FrontDoorProfileID.ToStringOutput()
+	}
+	data := pulumi.All(s.WorkspaceID, s.RedisCacheID, s.LoadBalancerID, s.ClusterID, frontDoor).ApplyT(func(v []any) (string, error) {
+		return WorkbookJSON(args.Dashboard, WorkbookValues{
+			WorkspaceID: v[0].(string), RedisCacheID: v[1].(string), LoadBalancerID: v[2].(string),
+			ClusterID: v[3].(string), FrontDoorProfileID: v[4].(string),
+		})
+	}).(pulumi.StringOutput)
+	wb, err := appinsights.NewWorkbook(ctx, name, &appinsights.WorkbookArgs{
+		Name:              pulumi.String(WorkbookName(args.Stack, args.Location)),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          pulumi.String(args.Location),
+		DisplayName:       pulumi.String(args.Dashboard.Title),
+		Category:          pulumi.String("workbook"),
+		DataJson:          data,
+	}, pulumi.Parent(d))
+	if err != nil {
+		return nil, err
+	}
+	d.DashboardID = wb.ID().ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{"dashboardId": d.DashboardID}); err != nil {
+		return nil, err
+	}
+	return d, nil
+}

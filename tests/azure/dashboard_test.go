@@ -1,0 +1,204 @@
+package azure_test
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	azurec "github.com/livekit-infra/livekit-infra/components/azure"
+	"github.com/livekit-infra/livekit-infra/components/observability"
+	"github.com/livekit-infra/livekit-infra/tests/internal/dashcheck"
+)
+
+const tWorkbook = "azure:appinsights/workbook:Workbook"
+
+// nativeByWorkbookID maps a workbook metric ("<namespace lowercased>--<name>")
+// back to its observability.NativeMetrics ID.
+func nativeByWorkbookID(metric string) (string, bool) {
+	for _, m := range observability.NativeMetrics {
+		if m.Cloud == "azure" && metric == strings.ToLower(m.Namespace)+"--"+m.Name {
+			return m.ID(), true
+		}
+	}
+	return "", false
+}
+
+type wbScoped struct {
+	native   string
+	resource []string
+}
+
+// wbPanels reads a workbook's serializedData back: each item under the
+// "## " heading above it; a PromQL item's query is a
+// PrometheusQueryProvider document against the listed workspace.
+func wbPanels(t *testing.T, data string) (panels []dashcheck.Panel, scoped []wbScoped, workspaces []string) {
+	t.Helper()
+	var nb struct {
+		Version string
+		Items   []struct {
+			Type    int
+			Name    string
+			Content json.RawMessage
+		}
+	}
+	if err := json.Unmarshal([]byte(data), &nb); err != nil {
+		t.Fatalf("dataJson is not JSON: %v", err)
+	}
+	if nb.Version != "Notebook/1.0" {
+		t.Errorf("workbook version %q, want Notebook/1.0", nb.Version)
+	}
+	row := ""
+	names := map[string]bool{}
+	for _, it := range nb.Items {
+		if names[it.Name] {
+			t.Errorf("two items named %q", it.Name)
+		}
+		names[it.Name] = true
+		switch it.Type {
+		case 1:
+			var c struct{ JSON string }
+			if err := json.Unmarshal(it.Content, &c); err != nil {
+				t.Fatal(err)
+			}
+			if h, ok := strings.CutPrefix(c.JSON, "## "); ok {
+				row = h
+			}
+		case 3:
+			var c struct {
+				Title, Query, ResourceType string
+				QueryType                  int
+				CrossComponentResources    []string
+			}
+			if err := json.Unmarshal(it.Content, &c); err != nil {
+				t.Fatal(err)
+			}
+			var q struct{ Version, QueryText, Type string }
+			if err := json.Unmarshal([]byte(c.Query), &q); err != nil {
+				t.Errorf("item %q: query %q is not a PrometheusQueryProvider document: %v", c.Title, c.Query, err)
+				continue
+			}
+			if c.QueryType != 16 || c.ResourceType != "microsoft.monitor/accounts" || q.Version != "PrometheusQueryProvider/1.0" || q.Type != "query_range" {
+				t.Errorf("item %q is not a PromQL range query of an Azure Monitor workspace: %+v %+v", c.Title, c, q)
+			}
+			panels = append(panels, dashcheck.Panel{Row: row, Title: c.Title, PromQL: q.QueryText})
+			workspaces = append(workspaces, c.CrossComponentResources...)
+		case 10:
+			var c struct {
+				Title, ResourceType string
+				ResourceIDs         []string `json:"resourceIds"`
+				Metrics             []struct {
+					Namespace, Metric string
+					Aggregation       int
+				}
+			}
+			if err := json.Unmarshal(it.Content, &c); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range c.Metrics {
+				id, ok := nativeByWorkbookID(m.Metric)
+				if !ok {
+					t.Errorf("chart %q: %s is not an Azure metric of observability.NativeMetrics", c.Title, m.Metric)
+					id = m.Metric
+				}
+				if m.Namespace != c.ResourceType || m.Aggregation < 1 || m.Aggregation > 4 {
+					t.Errorf("chart %q: metric %+v, resource type %q", c.Title, m, c.ResourceType)
+				}
+				panels = append(panels, dashcheck.Panel{Row: row, Title: c.Title, Native: id})
+				scoped = append(scoped, wbScoped{native: id, resource: c.ResourceIDs})
+			}
+		default:
+			t.Errorf("item %q of type %d, want text, query or metrics", it.Name, it.Type)
+		}
+	}
+	return panels, scoped, workspaces
+}
+
+// azure-asia's Azure Monitor workbook: every row of the one definition;
+// LiveKit's series as PromQL on the region's Azure Monitor workspace,
+// Azure Cache for Redis, the AKS load balancer, the recordings' Front Door
+// and AKS as documented Azure Monitor metrics of this region's resources;
+// a GUID name derived from the stack and location.
+func TestWorkbook(t *testing.T) {
+	p := asia(t)
+	wbs := p.ByType(tWorkbook)
+	if len(wbs) != 1 {
+		t.Fatalf("%d workbooks, want 1", len(wbs))
+	}
+	wb := wbs[0]
+	if !strings.Contains(wb.Parent, "livekit-infra:index:Dashboard::") {
+		t.Errorf("workbook parent %s, want the Dashboard component", wb.Parent)
+	}
+	name := wb.InputString("name")
+	if name != uuid.NewSHA1(azurec.WorkbookNamespace, []byte("azure-asia/southeastasia")).String() {
+		t.Errorf("workbook name %q, want the v5 GUID of azure-asia/southeastasia", name)
+	}
+	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(name) {
+		t.Errorf("workbook name %q is not a lowercase v5 GUID", name)
+	}
+	if azurec.WorkbookName("azure-aci", "southeastasia") == name {
+		t.Error("two stacks' workbooks share a name")
+	}
+	if got := wb.InputString("location"); got != "southeastasia" {
+		t.Errorf("workbook location %q", got)
+	}
+	if got := wb.InputString("displayName"); !strings.Contains(got, "azure-asia") {
+		t.Errorf("workbook displayName %q does not name the stack", got)
+	}
+	if got, _ := p.Outputs["dashboard"].(string); got == "" || got != wb.ID {
+		t.Errorf("output dashboard = %q, want the workbook's id %s", got, wb.ID)
+	}
+
+	panels, scoped, workspaces := wbPanels(t, wb.InputString("dataJson"))
+	rows := dashcheck.Check(t, "azure", panels)
+	dashcheck.Covers(t, rows, map[string][]string{
+		"Redis health":         {observability.AzureRedisMemory, observability.AzureRedisCPU, observability.AzureRedisErrors},
+		"Load balancer errors": {observability.AzureLBHealthProbe, observability.AzureFrontDoorReqs},
+		"Scaling activity":     {observability.AzureNodeCores, observability.AzureUnschedulablePod},
+	})
+
+	amw := p.ByType(tAMW)
+	if len(amw) != 1 {
+		t.Fatalf("%d Azure Monitor workspaces", len(amw))
+	}
+	if len(workspaces) == 0 {
+		t.Error("no PromQL item")
+	}
+	for _, w := range workspaces {
+		if w != amw[0].ID {
+			t.Errorf("a PromQL item queries %q, want the region's workspace %s", w, amw[0].ID)
+		}
+	}
+	cache := p.ByType(tRedis)[0]
+	cluster := p.ByType(tCluster)[0]
+	for _, s := range scoped {
+		if len(s.resource) != 1 {
+			t.Errorf("%s charts %v, want one resource", s.native, s.resource)
+			continue
+		}
+		want := map[string]string{
+			"Microsoft.Cache/redis":                      cache.ID,
+			"Microsoft.ContainerService/managedClusters": cluster.ID,
+			"Microsoft.Network/loadBalancers":            "/providers/Microsoft.Network/loadBalancers/kubernetes",
+			"Microsoft.Cdn/profiles":                     "/providers/Microsoft.Cdn/profiles/",
+		}[s.native[:strings.LastIndex(s.native, "/")]]
+		if want == "" || !strings.Contains(s.resource[0], want) {
+			t.Errorf("%s charts %q, want the region's %s", s.native, s.resource[0], want)
+		}
+	}
+	// The CPU panel carries azure-asia's figures.
+	b, _ := json.Marshal(rows["Nodes, CPU and system load"])
+	if !regexp.MustCompile(`/ [0-9.]+ \* 100`).Match(b) {
+		t.Errorf("CPU panel has no per-vCPU division: %s", b)
+	}
+}
+
+// azure-aci has no managed Prometheus (no AKS metrics add-on on Container
+// Instances), so no workbook: none is declared there.
+func TestNoWorkbookOnACI(t *testing.T) {
+	if n := len(aciStack.Plan(t).ByType(tWorkbook)); n != 0 {
+		t.Errorf("%d workbooks on azure-aci, want none until it has a Prometheus source", n)
+	}
+}
