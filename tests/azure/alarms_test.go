@@ -77,13 +77,7 @@ func TestNativeAlarms(t *testing.T) {
 			t.Errorf("%d metric alerts, want 5", len(alerts))
 		}
 	}
-	t.Run("defaults", func(t *testing.T) { check(t, asia(t), 80, 80, 10) })
-	t.Run("configured", func(t *testing.T) {
-		p := asiaStack.Variant(t, "alarmThresholds", map[string]string{
-			"alertRedisMemoryPercent": "70", "alertRedisCpuPercent": "60", "alertLb5xxPerMinute": "30",
-		})
-		check(t, p, 70, 60, 30)
-	})
+	asiaStack.AlarmThresholds(t, check)
 }
 
 func toFloat(v any) float64 {

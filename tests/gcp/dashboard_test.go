@@ -215,13 +215,7 @@ func TestNativeAlarms(t *testing.T) {
 			t.Errorf("%d threshold policies, want 4", len(policies))
 		}
 	}
-	t.Run("defaults", func(t *testing.T) { check(t, stackPlan(t), 80, 80, 10) })
-	t.Run("configured", func(t *testing.T) {
-		p := euStack.Variant(t, "alarmThresholds", map[string]string{
-			"alertRedisMemoryPercent": "70", "alertRedisCpuPercent": "60", "alertLb5xxPerMinute": "30",
-		})
-		check(t, p, 70, 60, 30)
-	})
+	euStack.AlarmThresholds(t, check)
 }
 
 func toFloat(v any) float64 {
