@@ -6,7 +6,8 @@
 // For every row of regionStacks (regions_test.go) the tests evaluate the real
 // stack program with its committed Pulumi.<stack>.yaml under the offline plan
 // harness (internal/plan), take the rendered LiveKit config from the plan (a
-// Secrets Manager secret on AWS; a Kubernetes Secret on GKE/AKS), and apply
+// Secrets Manager secret on AWS; a Kubernetes Secret on GKE/AKS/EKS; a
+// container group's secret volume on Azure Container Instances), and apply
 // only loopback overrides (bind address, node IP, ports, Redis address, CA
 // file). A diff of the two documents must touch nothing else. The test Redis
 // uses the program's Redis credentials, the SDK clients the program's API
@@ -15,7 +16,14 @@
 // HealthCheckPolicy, pod probes from the LiveKit workload's Deployment
 // transform on GKE/AKS) and the global stack's Route 53 check on the region,
 // evaluated with the region plan's outputs behind its StackReference.
-// Rows: aws-prod, gcp-eu, azure-asia.
+// Rows: aws-prod, aws-eks, gcp-eu, azure-asia, azure-aci. The azure-aci row
+// boots group 0's config in single-port UDP mode (rtc.udp_port, the mux
+// bound to 127.0.0.1 only); TestACIGroupConfigsBootLiveKit (aci_test.go)
+// boots every container group's config in turn and joins a participant
+// whose ICE LiveKit reports connected over UDP on that group's mux port,
+// and checks the groups differ only in their ports. ACI regions get no
+// token-server secret (there is no cluster to run the token server in) and
+// are not in the committed global stack, so the row has neither check.
 //
 // TestFailover (failover_test.go) boots the three regions side by side and
 // walks Europe's failover chain with a real participant (server-sdk-go:

@@ -121,6 +121,20 @@ var regionStacks = []regionStack{
 			{Name: "Kubernetes probes", Extract: kubernetesProbes},
 		},
 	},
+	{
+		// The azure kind on Container Instances (azurePlatform aci): each
+		// container group has its own config (its UDP mux port and
+		// ICE/TCP port); the row boots group 0's, TestACIGroupConfigsBootLiveKit
+		// every group's. Token servers get no Key Vault secret on ACI.
+		Stack:   "azure-aci",
+		Program: azurestack.Program,
+		Config:  aciGroupConfig(0),
+		Cache:   azureCache,
+		HealthChecks: []healthCheckSource{
+			{Name: "Application Gateway probe", Required: true, Extract: appGatewayProbes},
+			{Name: "container group probes", Required: true, Extract: aciProbes},
+		},
+	},
 }
 
 // ---------------------------------------------------------------------------
