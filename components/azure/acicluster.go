@@ -263,20 +263,18 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 }
 
 // aciContainer is a group's one container: LiveKit reading its config from
-// a secret volume, probed on GET / (200 OK; 406 once it lost Redis, which
-// restarts it: RestartPolicy Always).
+// a secret volume. No liveness or readiness probe: ACI refuses both on a
+// container group in a virtual network (learn.microsoft.com/azure/
+// container-instances/container-instances-liveness-probe; docs/azure.md,
+// "Container Instances"). Application Gateway's probe (GET /, 200 only)
+// takes a node that lost Redis (406) out of signaling, and RestartPolicy
+// Always restarts a process that exits.
 func aciContainer(args *ACIClusterArgs, g ACIGroup) *containerservice.GroupContainerArgs {
 	// ACI takes secret volume values base64-encoded; the config stays a
 	// Pulumi secret through the apply.
 	encoded := g.Config.ToStringOutput().ApplyT(func(s string) string {
 		return base64.StdEncoding.EncodeToString([]byte(s))
 	}).(pulumi.StringOutput)
-	probe := containerservice.GroupContainerLivenessProbeHttpGetArray{&containerservice.GroupContainerLivenessProbeHttpGetArgs{
-		Path: pulumi.String(livekit.HealthPath), Port: pulumi.Int(livekit.SignalPort), Scheme: pulumi.String("http"),
-	}}
-	ready := containerservice.GroupContainerReadinessProbeHttpGetArray{&containerservice.GroupContainerReadinessProbeHttpGetArgs{
-		Path: pulumi.String(livekit.HealthPath), Port: pulumi.Int(livekit.SignalPort), Scheme: pulumi.String("http"),
-	}}
 	return &containerservice.GroupContainerArgs{
 		Name:   pulumi.String("livekit"),
 		Image:  pulumi.String(args.Image),
@@ -295,12 +293,6 @@ func aciContainer(args *ACIClusterArgs, g ACIGroup) *containerservice.GroupConta
 			ReadOnly:  pulumi.Bool(true),
 			Secret:    pulumi.StringMap{aciConfigFile: pulumi.ToSecret(encoded).(pulumi.StringOutput)},
 		}},
-		LivenessProbe: &containerservice.GroupContainerLivenessProbeArgs{
-			HttpGets: probe, InitialDelaySeconds: pulumi.Int(10), PeriodSeconds: pulumi.Int(10), FailureThreshold: pulumi.Int(3), TimeoutSeconds: pulumi.Int(5),
-		},
-		ReadinessProbe: &containerservice.GroupContainerReadinessProbeArgs{
-			HttpGets: ready, PeriodSeconds: pulumi.Int(5), FailureThreshold: pulumi.Int(2), TimeoutSeconds: pulumi.Int(5),
-		},
 	}
 }
 

@@ -110,12 +110,6 @@ func TestACIGroups(t *testing.T) {
 				t.Errorf("group %d %s = %v, want %v", i, field, got, want)
 			}
 		}
-		for _, probe := range []string{"livenessProbe", "readinessProbe"} {
-			base := "containers[0]." + probe + ".httpGets[0]."
-			if str(t, g, base+"path") != "/" || num(t, g, base+"port") != 7880 {
-				t.Errorf("group %d %s = GET %s on %d, want GET / on 7880 (LiveKit's health endpoint)", i, probe, str(t, g, base+"path"), num(t, g, base+"port"))
-			}
-		}
 		if _, ok := g.Input("containers[0].environmentVariables"); ok {
 			t.Errorf("group %d sets plain environment variables; the config is a secret volume", i)
 		}

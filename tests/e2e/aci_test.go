@@ -45,31 +45,6 @@ func aciGroupConfig(i int) configSource {
 	}
 }
 
-// aciProbes are the container groups' liveness and readiness probes: HTTP
-// GETs of a port (ACI has no named ports).
-func aciProbes(p *plan.Plan) ([]healthCheck, error) {
-	var out []healthCheck
-	for _, r := range p.ByType(aciGroupType) {
-		for _, probe := range []string{"livenessProbe", "readinessProbe"} {
-			base := "containers[0]." + probe + ".httpGets[0]."
-			src := fmt.Sprintf("%s %s %s", r.Type, r.Name, probe)
-			if _, ok := r.Input(base + "path"); !ok {
-				return nil, fmt.Errorf("%s: no HTTP GET", src)
-			}
-			if s := r.InputString(base + "scheme"); s != "" && !strings.EqualFold(s, "http") {
-				return nil, fmt.Errorf("%s: scheme %q, want http (the node serves plain HTTP)", src, s)
-			}
-			port, _ := r.Input(base + "port")
-			n, ok := port.(int)
-			if !ok {
-				return nil, fmt.Errorf("%s: port %#v, want a number", src, port)
-			}
-			out = append(out, healthCheck{Source: src + ".httpGets[0].path", Path: r.InputString(base + "path"), Port: n})
-		}
-	}
-	return out, nil
-}
-
 // appGatewayProbes are Application Gateway's backend probes: HTTP, a port
 // of the node, and 200 as the only healthy answer (a node that lost Redis
 // answers 406 and must leave the pool).
@@ -263,41 +238,26 @@ func TestACIGroupConfigsBootLiveKit(t *testing.T) {
 }
 
 // The ACI extractors fail on what would mislead the row: a config that is
-// not a secret, a gateway probe that accepts 406, a probe without a port.
+// not a secret, a gateway probe that accepts 406 or has no port.
 func TestACIExtractors(t *testing.T) {
 	const cfg = "port: 7880\n"
 	enc := base64.StdEncoding.EncodeToString([]byte(cfg))
 	const secretPath = `containers[0].volumes[0].secret["config.yaml"]`
-	probe := map[string]any{"httpGets": []any{map[string]any{"path": "/", "port": 7880, "scheme": "http"}}}
-	group := func(secret bool, probes map[string]any) plan.Resource {
+	group := func(secret bool) plan.Resource {
 		c := map[string]any{"volumes": []any{map[string]any{"secret": map[string]any{"config.yaml": enc}}}}
-		for k, v := range probes {
-			c[k] = v
-		}
 		var paths []string
 		if secret {
 			paths = []string{secretPath}
 		}
 		return syntheticResource(aciGroupType, "livekit-0", map[string]any{"containers": []any{c}}, paths...)
 	}
-	probes := map[string]any{"livenessProbe": probe, "readinessProbe": probe}
-
-	got, err := aciGroupConfig(0).Find(&plan.Plan{Resources: []plan.Resource{group(true, probes)}})
+	got, err := aciGroupConfig(0).Find(&plan.Plan{Resources: []plan.Resource{group(true)}})
 	if err != nil || got != cfg {
 		t.Fatalf("aciGroupConfig = %q, %v; want the decoded config", got, err)
 	}
-	if _, err := aciGroupConfig(0).Find(&plan.Plan{Resources: []plan.Resource{group(false, probes)}}); err == nil || !strings.Contains(err.Error(), "not a Pulumi secret") {
+	if _, err := aciGroupConfig(0).Find(&plan.Plan{Resources: []plan.Resource{group(false)}}); err == nil || !strings.Contains(err.Error(), "not a Pulumi secret") {
 		t.Errorf("a plain config volume was accepted: %v", err)
 	}
-	hcs, err := aciProbes(&plan.Plan{Resources: []plan.Resource{group(true, probes)}})
-	if err != nil || len(hcs) != 2 || hcs[0].Path != "/" || hcs[0].Port != 7880 {
-		t.Fatalf("aciProbes = %+v, %v; want liveness and readiness GET / on 7880", hcs, err)
-	}
-	noPort := map[string]any{"httpGets": []any{map[string]any{"path": "/"}}}
-	if _, err := aciProbes(&plan.Plan{Resources: []plan.Resource{group(true, map[string]any{"livenessProbe": noPort, "readinessProbe": probe})}}); err == nil {
-		t.Error("a probe without a port was accepted")
-	}
-
 	gateway := func(codes ...any) *plan.Plan {
 		return &plan.Plan{Resources: []plan.Resource{syntheticResource("azure:network/applicationGateway:ApplicationGateway", "gw", map[string]any{
 			"probes": []any{map[string]any{"name": "p", "protocol": "Http", "path": "/", "port": 7880, "match": map[string]any{"statusCodes": codes}}},
@@ -310,6 +270,12 @@ func TestACIExtractors(t *testing.T) {
 		if _, err := appGatewayProbes(gateway(codes...)); err == nil {
 			t.Errorf("a gateway probe accepting %v was accepted: a node that lost Redis (406) would stay in the pool", codes)
 		}
+	}
+	noPort := &plan.Plan{Resources: []plan.Resource{syntheticResource("azure:network/applicationGateway:ApplicationGateway", "gw", map[string]any{
+		"probes": []any{map[string]any{"name": "p", "protocol": "Http", "path": "/", "match": map[string]any{"statusCodes": []any{"200"}}}},
+	})}}
+	if _, err := appGatewayProbes(noPort); err == nil {
+		t.Error("a gateway probe without a port was accepted")
 	}
 	bare := &plan.Plan{Resources: []plan.Resource{syntheticResource("azure:network/applicationGateway:ApplicationGateway", "gw", map[string]any{})}}
 	if _, err := appGatewayProbes(bare); err == nil {

@@ -125,14 +125,17 @@ var regionStacks = []regionStack{
 		// The azure kind on Container Instances (azurePlatform aci): each
 		// container group has its own config (its UDP mux port and
 		// ICE/TCP port); the row boots group 0's, TestACIGroupConfigsBootLiveKit
-		// every group's. Token servers get no Key Vault secret on ACI.
+		// every group's. Token servers get no Key Vault secret on ACI (no
+		// cluster to run them in), and the region is not in the committed
+		// global stack. ACI allows no probe on a group in a virtual
+		// network: Application Gateway's is the only health check.
 		Stack:   "azure-aci",
 		Program: azurestack.Program,
 		Config:  aciGroupConfig(0),
 		Cache:   azureCache,
 		HealthChecks: []healthCheckSource{
 			{Name: "Application Gateway probe", Required: true, Extract: appGatewayProbes},
-			{Name: "container group probes", Required: true, Extract: aciProbes},
+			{Name: "Kubernetes probes", Extract: kubernetesProbes},
 		},
 	},
 }
