@@ -11,11 +11,14 @@ import (
 
 // TestCLIRunsRealProgram is `lkinfra plan` as built by cmd/lkinfra: the CLI
 // with the real stacks.Program (every kind compiled in), on committed stacks
-// of two clouds.
+// of every cloud and platform (azure-aci: Container Instances, offline).
 func TestCLIRunsRealProgram(t *testing.T) {
 	for stack, want := range map[string]string{
-		"aws-prod": "aws:ecs/service:Service",
-		"gcp-eu":   "gcp:container/cluster:Cluster",
+		"aws-prod":   "aws:ecs/service:Service",
+		"aws-eks":    "aws:eks/cluster:Cluster",
+		"gcp-eu":     "gcp:container/cluster:Cluster",
+		"azure-asia": "azure-native:containerservice/v20240801:ManagedCluster",
+		"azure-aci":  "azure:containerservice/group:Group",
 	} {
 		var out, errb bytes.Buffer
 		code := cli.Main([]string{"plan", "--stack", stack, "--dir", "../.."}, &out, &errb, stacks.Program)
