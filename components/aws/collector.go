@@ -49,13 +49,21 @@ const CollectorConfigEnv = "AOT_CONFIG_CONTENT"
 // (the advanced tier costs per parameter-month).
 const maxStandardParameter = 4096
 
+// check reports the problems of a LiveKit task's collector.
 func (c *Collector) check(e *components.ArgErrors, taskCPU, taskMemory int) {
+	c.checkJob(e, observability.JobLiveKit, "SidecarScrape", taskCPU, taskMemory)
+}
+
+// checkJob reports the collector's problems; job is the scrape job the
+// task needs (livekit in a LiveKit task, livekit-egress in an Egress task)
+// and render the function that renders it.
+func (c *Collector) checkJob(e *components.ArgErrors, job, render string, taskCPU, taskMemory int) {
 	var problems []string
 	if c.Image == "" {
 		problems = append(problems, "Collector.Image is required (observability.ADOTImage through the mirror)")
 	}
-	if c.Scrape.JobName != observability.JobLiveKit {
-		problems = append(problems, fmt.Sprintf("Collector.Scrape is job %q: give the region's livekit job (observability.Region.SidecarScrape)", c.Scrape.JobName))
+	if c.Scrape.JobName != job {
+		problems = append(problems, fmt.Sprintf("Collector.Scrape is job %q: give the region's %s job (observability.Region.%s)", c.Scrape.JobName, job, render))
 	}
 	targets := make([]observability.RemoteWriteTarget, len(c.RemoteWrite))
 	for i, t := range c.RemoteWrite {
@@ -137,12 +145,13 @@ func collectorGrant(ctx *pulumi.Context, name string, c *Collector, role *iam.Ro
 }
 
 // collectorContainer is the sidecar: not essential (a collector failure
-// must not stop the media node; LiveKitNoNodeScraped alerts instead), no
+// must not stop the media node or a recording; LiveKitNoNodeScraped or
+// EgressNoWorkerScraped alerts instead), no
 // port mappings (it only dials out), its config from Parameter Store.
-func collectorContainer(args *MediaClusterArgs, paramArn, logGroup string) containerDef {
+func collectorContainer(c *Collector, region, paramArn, logGroup string) containerDef {
 	return containerDef{
 		Name:         CollectorContainerName,
-		Image:        args.Collector.Image,
+		Image:        c.Image,
 		Essential:    false,
 		PortMappings: []portMapping{},
 		Secrets:      []secretRef{{Name: CollectorConfigEnv, ValueFrom: paramArn}},
@@ -151,7 +160,7 @@ func collectorContainer(args *MediaClusterArgs, paramArn, logGroup string) conta
 		Memory:       observability.CollectorMemoryMiB,
 		Ulimits:      []ulimit{},
 		LogConfiguration: logConfiguration{LogDriver: "awslogs", Options: map[string]string{
-			"awslogs-group": logGroup, "awslogs-region": args.Region, "awslogs-stream-prefix": CollectorContainerName,
+			"awslogs-group": logGroup, "awslogs-region": region, "awslogs-stream-prefix": CollectorContainerName,
 		}},
 		ReadonlyRootFS:  true,
 		LinuxParameters: linuxParameters{InitProcessEnabled: true},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/components/observability"
 )
 
 // EgressArgs adds the ECS Fargate specifics to the contract.
@@ -36,6 +37,12 @@ type EgressArgs struct {
 	PullRepositoryArnPattern string
 	ContainerInsights        bool
 	Protect                  bool
+	// Collector, when set, runs the metrics collector sidecar in every
+	// Egress task (collector.go): it scrapes the worker's prometheus_port
+	// on localhost as job livekit-egress
+	// (observability.Region.EgressSidecarScrape) and remote-writes to the
+	// region's workspace, so no security group opens the port.
+	Collector *Collector
 }
 
 // Egress is the ECS Fargate service of LiveKit Egress workers.
@@ -62,6 +69,9 @@ func (a *EgressArgs) check(e *components.ArgErrors) {
 	}
 	e.Require(components.Field{Name: "Region", Missing: a.Region == ""}, components.Field{Name: "SubnetIDs", Missing: a.SubnetIDs == nil},
 		components.Field{Name: "SecurityGroupID", Missing: a.SecurityGroupID == nil}, components.Field{Name: "BucketArn", Missing: a.BucketArn == nil})
+	if a.Collector != nil {
+		a.Collector.checkJob(e, observability.JobEgress, "EgressSidecarScrape", a.TaskCPU, a.TaskMemory)
+	}
 }
 
 // NewEgress declares the config secret, logs, roles, the task definition,
@@ -99,9 +109,22 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 	if err != nil {
 		return nil, err
 	}
-	roles, err := egressRoles(ctx, name, secret.Arn, logs.Arn, args.BucketArn, args.PullRepositoryArnPattern, parent)
+	collectorParamArn := pulumi.String("").ToStringOutput()
+	if args.Collector != nil {
+		param, err := collectorConfig(ctx, name, args.Collector, parent)
+		if err != nil {
+			return nil, err
+		}
+		collectorParamArn = param.Arn
+	}
+	roles, err := egressRoles(ctx, name, secret.Arn, logs.Arn, collectorParamArn, args.BucketArn, args.PullRepositoryArnPattern, parent)
 	if err != nil {
 		return nil, err
+	}
+	if args.Collector != nil {
+		if err := collectorGrant(ctx, name, args.Collector, roles.task, parent); err != nil {
+			return nil, err
+		}
 	}
 
 	insights := "disabled"
@@ -114,8 +137,8 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 	if err != nil {
 		return nil, err
 	}
-	containers := pulumi.All(secret.Arn, logs.Name).ApplyT(func(v []any) (string, error) {
-		return egressContainerDefinitions(args, v[0].(string), v[1].(string))
+	containers := pulumi.All(secret.Arn, logs.Name, collectorParamArn).ApplyT(func(v []any) (string, error) {
+		return egressContainerDefinitions(args, v[0].(string), v[1].(string), v[2].(string))
 	}).(pulumi.StringOutput)
 	task, err := ecs.NewTaskDefinition(ctx, name, &ecs.TaskDefinitionArgs{
 		Family:                  pulumi.String(name),
@@ -176,7 +199,7 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 
 // egressContainerDefinitions renders the Egress container: ARNs and names
 // only, the config arrives from Secrets Manager at start.
-func egressContainerDefinitions(args *EgressArgs, configSecretArn, logGroup string) (string, error) {
+func egressContainerDefinitions(args *EgressArgs, configSecretArn, logGroup, collectorParamArn string) (string, error) {
 	c := containerDef{
 		Name:      egressContainer,
 		Image:     args.Image,
@@ -207,14 +230,20 @@ func egressContainerDefinitions(args *EgressArgs, configSecretArn, logGroup stri
 		ReadonlyRootFS:  false,
 		LinuxParameters: linuxParameters{InitProcessEnabled: true},
 	}
-	b, err := json.Marshal([]containerDef{c})
+	defs := []containerDef{c}
+	if args.Collector != nil {
+		defs = append(defs, collectorContainer(args.Collector, args.Region, collectorParamArn, logGroup))
+	}
+	b, err := json.Marshal(defs)
 	return string(b), err
 }
 
-// egressRoles declares the execution role (the config secret, logs) and
-// the task role, which writes the recordings bucket and nothing else: the
-// S3 client in Egress uses the task role when its config names no key.
-func egressRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn, bucketArn pulumi.StringInput, pullArns string, parent pulumi.ResourceOption) (*roles, error) {
+// egressRoles declares the execution role (the config secret, the
+// collector's config parameter when there is one, logs) and the task role,
+// which writes the recordings bucket and nothing else (the collector's
+// aps:RemoteWrite is its own policy, collectorGrant): the S3 client in
+// Egress uses the task role when its config names no key.
+func egressRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn, collectorParamArn, bucketArn pulumi.StringInput, pullArns string, parent pulumi.ResourceOption) (*roles, error) {
 	trust, _ := json.Marshal(map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []map[string]any{{
@@ -229,11 +258,15 @@ func egressRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn,
 	if err != nil {
 		return nil, err
 	}
-	execPolicy := pulumi.All(configSecretArn, logGroupArn).ApplyT(func(v []any) (string, error) {
-		return policyJSON(append([]statement{
+	execPolicy := pulumi.All(configSecretArn, logGroupArn, collectorParamArn).ApplyT(func(v []any) (string, error) {
+		stmts := []statement{
 			{Sid: "ReadEgressConfig", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: []string{v[0].(string)}},
 			{Sid: "WriteLogs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: []string{v[1].(string) + ":*"}},
-		}, PullStatements(pullArns)...)...)
+		}
+		if p := v[2].(string); p != "" {
+			stmts = append(stmts, statement{Sid: "ReadCollectorConfig", Actions: []string{"ssm:GetParameters"}, Resources: []string{p}})
+		}
+		return policyJSON(append(stmts, PullStatements(pullArns)...)...)
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(ctx, name+"-execution", &iam.RolePolicyArgs{Role: exec.Name, Policy: execPolicy}, parent); err != nil {
 		return nil, err

@@ -445,7 +445,7 @@ func containerDefinitions(args *MediaClusterArgs, configSecretArn, logGroup, col
 	}
 	defs := []containerDef{c}
 	if args.Collector != nil {
-		defs = append(defs, collectorContainer(args, collectorParamArn, logGroup))
+		defs = append(defs, collectorContainer(args.Collector, args.Region, collectorParamArn, logGroup))
 	}
 	b, err := json.Marshal(defs)
 	return string(b), err

@@ -278,13 +278,16 @@ func securityGroups(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args *compon
 	return media, lb, nil
 }
 
-// egressSecurityGroup is the Egress workers' group. Nothing enters from the
-// internet: the only ingress is Prometheus's port from inside the VPC (the
-// region's scraper). Out: 443 to signaling (the ALB, wss://), S3, Secrets
+// egressSecurityGroup is the Egress workers' group. Nothing enters at all:
+// the metrics collector is a sidecar in each Egress task and scrapes
+// prometheus_port on localhost, and ECS's health check runs inside the
+// container. Out: 443 to signaling (the ALB, wss://), S3, Secrets
 // Manager and the image registry; LiveKit's media ports and 7881/tcp to the
 // nodes' public IPs, because Egress joins rooms as a WebRTC participant;
 // Redis inside the VPC, where it takes its jobs.
 func egressSecurityGroup(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args *components.NetworkArgs, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
+	// The description is from when the VPC could reach 9090; changing it
+	// would replace the group under a running service.
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-egress-sg", &ec2.SecurityGroupArgs{
 		VpcId:       vpc.ID(),
 		Description: pulumi.String("LiveKit Egress workers: outbound only (signaling, media, Redis, S3); metrics from the VPC"),
@@ -299,7 +302,6 @@ func egressSecurityGroup(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args *c
 		from, to              int
 		cidrs                 []string
 	}{
-		{"egress-metrics", "ingress", "tcp", "Egress Prometheus metrics, from inside the VPC only", livekit.EgressPrometheusPort, livekit.EgressPrometheusPort, vpcCIDR},
 		{"egress-https", "egress", "tcp", "Signaling (wss through the ALB), S3 uploads, Secrets Manager, image pulls", 443, 443, anywhere},
 		{"egress-media-udp", "egress", "udp", "WebRTC media from the LiveKit nodes' public IPs", args.Media.First(), args.Media.Last(), anywhere},
 		{"egress-media-tcp", "egress", "tcp", "ICE over TCP to the LiveKit nodes", livekit.RTCTCPPort, livekit.RTCTCPPort, anywhere},

@@ -140,16 +140,17 @@ const (
 	// EgressOutPolicy lets the Egress pods reach Redis and the LiveKit
 	// nodes' media ports.
 	EgressOutPolicy = "egress-redis-and-media"
-	// EgressScrapePolicy admits in-cluster scrapers and probes to the
-	// health and metrics ports.
+	// EgressScrapePolicy admits the add-on's collector to the metrics port
+	// and in-cluster probes to the health port.
 	EgressScrapePolicy = "egress-health-and-metrics"
 )
 
 // egressPolicies: the baseline (DNS; 443 for signaling, Blob Storage and
 // the API), Redis's TLS port on the private endpoint subnet only, the
 // media ports of the LiveKit nodes (Egress subscribes like any client:
-// ICE to each node's public IP on the UDP range and 7881/tcp), and the
-// health and metrics ports from inside the cluster only (pods and nodes).
+// ICE to each node's public IP on the UDP range and 7881/tcp), the
+// health port from inside the cluster only (pods and nodes) and the
+// metrics port from the metrics add-on's collector only.
 func egressPolicies(ctx *pulumi.Context, name string, namespace pulumi.StringInput, args *EgressArgs, opts ...pulumi.ResourceOption) error {
 	if err := namespaceBaseline(ctx, name, namespace, opts...); err != nil {
 		return err
@@ -170,11 +171,23 @@ func egressPolicies(ctx *pulumi.Context, name string, namespace pulumi.StringInp
 	for _, c := range args.ClusterCIDRs {
 		peers = append(peers, objects.NetworkPolicyPeer{CIDR: c})
 	}
+	// The metrics port from the add-on's collector only (ScrapeConfigYAML's
+	// livekit-egress job runs in the ama-metrics replica set); the health
+	// port from inside the cluster (the kubelet's probes).
 	_, err := objects.NewNetworkPolicy(ctx, name+"-health-and-metrics", &objects.NetworkPolicyArgs{
 		Name: EgressScrapePolicy, Namespace: namespace, Isolating: []string{"Ingress"},
-		Ingress: []objects.NetworkPolicyRule{{Peers: peers, Ports: []objects.NetworkPolicyPort{
-			tcp(livekit.EgressHealthPort), tcp(livekit.EgressPrometheusPort),
-		}}},
+		Ingress: []objects.NetworkPolicyRule{
+			{Peers: peers, Ports: []objects.NetworkPolicyPort{tcp(livekit.EgressHealthPort)}},
+			{Peers: []objects.NetworkPolicyPeer{AddonCollector}, Ports: []objects.NetworkPolicyPort{tcp(livekit.EgressPrometheusPort)}},
+		},
 	}, opts...)
 	return err
+}
+
+// AddonCollector is the AKS metrics add-on's cluster-wide collector (the
+// ama-metrics replica set in kube-system), which runs the custom scrape
+// jobs of ScrapeConfigMap.
+var AddonCollector = objects.NetworkPolicyPeer{
+	NamespaceLabels: map[string]string{"kubernetes.io/metadata.name": AddonNamespace},
+	PodLabels:       map[string]string{"rsName": "ama-metrics"},
 }

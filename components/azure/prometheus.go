@@ -22,16 +22,27 @@ const (
 
 // ScrapeConfigYAML is the add-on's custom scrape config for the region:
 // LiveKit's pods in its namespace, at their (host-network) pod IP on
-// prometheus.port, with the region's labels on every series.
+// prometheus.port, with the region's labels on every series; in a region
+// with Egress (region.Egress), also the Egress pods of their namespace on
+// prometheus_port (job livekit-egress; the add-on reads one ConfigMap, so
+// both jobs live here).
 func ScrapeConfigYAML(region observability.Region) (string, error) {
 	job, err := region.PodScrapeConfig(lkk8s.DefaultNamespace, lkk8s.SelectorLabels(), livekit.PrometheusPort, MetricsPath, AddonScrapeInterval)
 	if err != nil {
 		return "", err
 	}
+	jobs := []observability.ScrapeConfig{job}
+	if region.Egress != nil {
+		eg, err := region.EgressPodScrapeConfig(lkk8s.EgressNamespace, lkk8s.EgressSelectorLabels(), livekit.EgressPrometheusPort, MetricsPath, AddonScrapeInterval)
+		if err != nil {
+			return "", err
+		}
+		jobs = append(jobs, eg)
+	}
 	return observability.MarshalYAML(struct {
 		Global        map[string]string            `yaml:"global"`
 		ScrapeConfigs []observability.ScrapeConfig `yaml:"scrape_configs"`
-	}{map[string]string{"scrape_interval": AddonScrapeInterval}, []observability.ScrapeConfig{job}})
+	}{map[string]string{"scrape_interval": AddonScrapeInterval}, jobs})
 }
 
 // managedPrometheusScrape declares the add-on's scrape of LiveKit's metrics

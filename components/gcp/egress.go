@@ -12,6 +12,7 @@ import (
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/components/observability"
 )
 
 // EgressRole is the only grant of the Egress workers' identity, on the
@@ -45,6 +46,10 @@ type EgressArgs struct {
 	// RedisCACert is Memorystore's CA, mounted at
 	// kubernetes.EgressFilePath(RedisCAFile); Config must point there.
 	RedisCACert pulumi.StringInput
+	// AlertRules is the region's Egress rule group
+	// (observability.EgressGroup), deployed as a GMP Rules object in the
+	// Egress namespace, whose series it reads; empty, none.
+	AlertRules observability.RuleFile
 }
 
 // Egress is the GKE Egress: its node pool, its Google identity and the
@@ -58,8 +63,11 @@ type Egress struct {
 }
 
 // EgressPodMonitoringName is the GMP PodMonitoring of the Egress pods, also
-// the job label of their series.
-const EgressPodMonitoringName = "livekit-egress"
+// the job label of their series, which the Egress rules select on.
+const EgressPodMonitoringName = observability.JobEgress
+
+// EgressRulesName names the GMP Rules object of the Egress namespace.
+const EgressRulesName = "egress-alerts"
 
 // EgressPoolRole is the node label value of the Egress pool
 // (NodeRoleLabel).
@@ -190,6 +198,18 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 		},
 	}, parent, pulumi.Provider(args.Provider), pulumi.DependsOn([]pulumi.Resource{workload})); err != nil {
 		return nil, err
+	}
+	if len(args.AlertRules.Groups) > 0 {
+		spec, err := RulesSpec(args.AlertRules)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := objects.NewObject(ctx, name+"-alert-rules", &objects.ObjectArgs{
+			APIVersion: "monitoring.googleapis.com/v1", Kind: "Rules", Name: EgressRulesName, Namespace: workload.Namespace,
+			Spec: pulumi.ToMap(spec),
+		}, parent, pulumi.Provider(args.Provider), pulumi.DependsOn([]pulumi.Resource{workload})); err != nil {
+			return nil, err
+		}
 	}
 
 	e.ConfigSecret = pulumi.Sprintf("%s/%s", workload.Namespace, workload.SecretName)

@@ -73,25 +73,33 @@ type ADOTPipeline struct {
 
 // SidecarScrape is the livekit job of a collector in the LiveKit task
 // itself: localhost:port (the task's own prometheus.port, reached inside
-// the task's network namespace, so no security group opens it), every 30 s,
+// the task's network namespace, so no security group opens the port), every 30 s,
 // LiveKit's and the process collector's series only, the region's labels
 // on every series.
 func (r Region) SidecarScrape(port int) (ScrapeConfig, error) {
+	return r.sidecarScrape(JobLiveKit, port)
+}
+
+// EgressSidecarScrape is the same job for a collector in an Egress task:
+// the worker's prometheus_port on localhost, as job livekit-egress (the
+// Egress rules' selector).
+func (r Region) EgressSidecarScrape(port int) (ScrapeConfig, error) {
+	return r.sidecarScrape(JobEgress, port)
+}
+
+func (r Region) sidecarScrape(job string, port int) (ScrapeConfig, error) {
 	if err := r.Validate(); err != nil {
 		return ScrapeConfig{}, err
 	}
 	if port < 1 || port > 65535 {
 		return ScrapeConfig{}, fmt.Errorf("observability: metrics port %d is not a port", port)
 	}
-	jobs, err := ScrapeConfigs(Targets{Metrics: []string{fmt.Sprintf("localhost:%d", port)}})
-	if err != nil {
-		return ScrapeConfig{}, err
-	}
-	job := jobs[0]
-	job.ScrapeInterval = CollectorScrapeInterval
-	job.StaticConfigs[0].Labels = r.Labels()
-	job.MetricRelabelConfigs = []RelabelConfig{{SourceLabels: []string{"__name__"}, Regex: CollectorKeep, Action: "keep"}}
-	return job, nil
+	return ScrapeConfig{
+		JobName:              job,
+		ScrapeInterval:       CollectorScrapeInterval,
+		StaticConfigs:        []StaticConfig{{Targets: []string{fmt.Sprintf("localhost:%d", port)}, Labels: r.Labels()}},
+		MetricRelabelConfigs: []RelabelConfig{{SourceLabels: []string{"__name__"}, Regex: CollectorKeep, Action: "keep"}},
+	}, nil
 }
 
 // ValidateRemoteWrite reports every unusable target at once.

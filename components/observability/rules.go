@@ -16,7 +16,15 @@ const (
 	// LiveKit exports nothing that tells it lost Redis, its health answer
 	// (406) is the only signal.
 	JobHealth = "livekit-health"
+	// JobEgress scrapes each Egress worker's prometheus_port (GMP: the
+	// Egress PodMonitoring's name).
+	JobEgress = "livekit-egress"
 )
+
+// EgressCPUWarnRatio: a worker warns when its CPU load stays at this share
+// of max_cpu_utilization, the point above which Egress admits no new job
+// and starts stopping the hungriest one (stopped_cpu, killed_cpu).
+const EgressCPUWarnRatio = 0.95
 
 // ParticipantsPerVCPU is the planning figure behind the capacity alerts: how
 // many participants of a typical small video room one vCPU forwards. It is a
@@ -51,6 +59,19 @@ type Region struct {
 	// URL), so the 406 rules are left out rather than firing on a job that
 	// never exists; the load balancer's health check sees a 406 there.
 	NoHealthProbe bool
+	// Egress is the region's Egress workers; nil in a region without
+	// Egress, which then renders no Egress rule (they would alert on a job
+	// that never exists).
+	Egress *EgressWorkers
+}
+
+// EgressWorkers is what the Egress rules are rendered from.
+type EgressWorkers struct {
+	// MaxWorkers is the autoscaling upper bound (egressMaxInstances).
+	MaxWorkers int
+	// MaxCPUUtilization is the workers' cpu_cost.max_cpu_utilization
+	// (0-1]: Egress admits no new job above it.
+	MaxCPUUtilization float64
 }
 
 // Validate reports every contradictory or missing value at once.
@@ -70,6 +91,14 @@ func (r Region) Validate() error {
 	}
 	if !(r.NodeVCPUs > 0) || math.IsInf(r.NodeVCPUs, 0) {
 		errs = append(errs, fmt.Errorf("observability: NodeVCPUs is %v, must be positive (task CPU units / 1024, or the pod's CPU request)", r.NodeVCPUs))
+	}
+	if e := r.Egress; e != nil {
+		if e.MaxWorkers < 1 {
+			errs = append(errs, fmt.Errorf("observability: Egress.MaxWorkers is %d, must be at least 1", e.MaxWorkers))
+		}
+		if !(e.MaxCPUUtilization > 0 && e.MaxCPUUtilization <= 1) {
+			errs = append(errs, fmt.Errorf("observability: Egress.MaxCPUUtilization is %v, must be in (0, 1] (cpu_cost.max_cpu_utilization)", e.MaxCPUUtilization))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -117,6 +146,12 @@ const (
 	AlertNodeNearSysloadLimit      = "LiveKitNodeNearSysloadLimit"
 	AlertNodeNearCapacity          = "LiveKitNodeNearCapacity"
 	AlertRegionNearCapacity        = "LiveKitRegionNearCapacity"
+	AlertEgressStartFailing        = "LiveKitEgressStartFailing"
+	AlertNoEgressScraped           = "EgressNoWorkerScraped"
+	AlertEgressNoCapacity          = "EgressNoCapacity"
+	AlertEgressWorkerCPUHigh       = "EgressWorkerCPUHigh"
+	AlertEgressFailures            = "EgressFailures"
+	AlertEgressUploadFailures      = "EgressUploadFailures"
 	EvaluationInterval             = "30s"
 	ScrapeInterval                 = "15s"
 	severityCritical, severityWarn = "critical", "warning"
@@ -186,7 +221,76 @@ func (r Region) Rules() (RuleFile, error) {
 			Runbooks[AlertRegionNearCapacity]),
 	}
 	rules = append(rules[:1], append(probeRules, rules[1:]...)...)
-	return RuleFile{Groups: []RuleGroup{{Name: "livekit-" + r.Stack, Interval: EvaluationInterval, Rules: rules}}}, nil
+	f := RuleFile{Groups: []RuleGroup{{Name: LiveKitGroup(r.Stack), Interval: EvaluationInterval, Rules: rules}}}
+	if r.Egress != nil {
+		// The servers' side of Egress: it reads the livekit job, so it stays
+		// in the LiveKit group (GMP evaluates a group over its own
+		// namespace's series).
+		f.Groups[0].Rules = append(f.Groups[0].Rules, rule(AlertEgressStartFailing,
+			fmt.Sprintf(`sum(increase(%s{job=%q,service="Egress",status="5xx"}[15m])) > 0`, MetricTwirpRequests, JobLiveKit), "1m", severityWarn,
+			"LiveKit nodes of "+r.Stack+" answered Egress API requests with 5xx in the last 15 minutes.",
+			Runbooks[AlertEgressStartFailing]))
+		f.Groups = append(f.Groups, r.egressGroup(rule))
+	}
+	return f, nil
+}
+
+// LiveKitGroup and EgressGroup name a region's rule groups.
+func LiveKitGroup(stack string) string { return "livekit-" + stack }
+
+// EgressGroup is the group of the rules over the Egress workers' series.
+func EgressGroup(stack string) string { return "egress-" + stack }
+
+// egressGroup renders the Egress workers' rules.
+func (r Region) egressGroup(rule func(alert, expr, forDur, severity, summary, runbook string) Rule) RuleGroup {
+	e := r.Egress
+	sel := fmt.Sprintf(`{job=%q}`, JobEgress)
+	cpuWarn := math.Round(e.MaxCPUUtilization*EgressCPUWarnRatio*1000) / 1000
+	return RuleGroup{Name: EgressGroup(r.Stack), Interval: EvaluationInterval, Rules: []Rule{
+		rule(AlertNoEgressScraped,
+			fmt.Sprintf(`absent(%s%s == 1)`, MetricUp, sel), "5m", severityCritical,
+			"No Egress worker of "+r.Stack+" has been scraped for 5 minutes: recordings cannot start.",
+			Runbooks[AlertNoEgressScraped]),
+		rule(AlertEgressNoCapacity,
+			fmt.Sprintf(`max(%s%s) == 0`, MetricEgressCanAccept, sel), "10m", severityCritical,
+			fmt.Sprintf("No Egress worker of %s can take a new recording (egressMaxInstances %d).", r.Stack, e.MaxWorkers),
+			Runbooks[AlertEgressNoCapacity]),
+		rule(AlertEgressWorkerCPUHigh,
+			fmt.Sprintf(`%s{job=%q,node_type=%q} > %s`, MetricEgressCPULoad, JobEgress, EgressNodeType, num(cpuWarn)), "10m", severityWarn,
+			fmt.Sprintf("Egress worker {{ $labels.instance }} runs above %s of its cores (max_cpu_utilization %s).", num(cpuWarn), num(e.MaxCPUUtilization)),
+			Runbooks[AlertEgressWorkerCPUHigh]),
+		rule(AlertEgressFailures,
+			fmt.Sprintf(`sum by (result) (increase(%s{job=%q,result!=%q}[15m])) > 0`, MetricEgressResults, JobEgress, EgressResultCompleted), "1m", severityWarn,
+			"Egress handlers of "+r.Stack+" ended {{ $labels.result }} in the last 15 minutes.",
+			Runbooks[AlertEgressFailures]),
+		rule(AlertEgressUploadFailures,
+			fmt.Sprintf(`sum by (status) (increase(%s{job=%q,status!=%q}[15m])) > 0`, MetricEgressUploads, JobEgress, EgressUploadSuccess), "1m", severityWarn,
+			"Egress uploads of "+r.Stack+" failed ({{ $labels.status }}) in the last 15 minutes.",
+			Runbooks[AlertEgressUploadFailures]),
+	}}
+}
+
+// Split returns the named group alone and the file without it (GMP
+// evaluates a namespaced Rules object over its namespace's series only: the
+// Egress group goes to the Egress namespace).
+func (f RuleFile) Split(group string) (named, rest RuleFile) {
+	for _, g := range f.Groups {
+		if g.Name == group {
+			named.Groups = append(named.Groups, g)
+		} else {
+			rest.Groups = append(rest.Groups, g)
+		}
+	}
+	return named, rest
+}
+
+// AllRules lists the rules of every group.
+func (f RuleFile) AllRules() []Rule {
+	var rules []Rule
+	for _, g := range f.Groups {
+		rules = append(rules, g.Rules...)
+	}
+	return rules
 }
 
 // Runbooks is the one line an operator reads when an alert fires; docs/
@@ -199,6 +303,12 @@ var Runbooks = map[string]string{
 	AlertNodeNearSysloadLimit: "LiveKit will stop placing new rooms on this node at sysloadLimitPercent: check for a hot room; if every node is hot, scale out or raise the node size.",
 	AlertNodeNearCapacity:     "The node nears the participant figure of its size: expect CPU pressure; check that autoscaling follows, or raise the node size.",
 	AlertRegionNearCapacity:   "The region nears what maxNodes nodes can host: raise maxNodes or the node size before joins start failing.",
+	AlertEgressStartFailing:   "The servers could not hand Egress requests to a worker (or Egress failed them): check EgressNoWorkerScraped/EgressNoCapacity, the Egress workers' logs, and that servers and workers share the region's Redis.",
+	AlertNoEgressScraped:      "No Egress worker answers on its metrics port (9090): check the Egress service's running count (ECS service / Deployment and its node pool), its logs (Redis, config), and the scraper (collector sidecar, PodMonitoring, ama-metrics job).",
+	AlertEgressNoCapacity:     "Every Egress worker refuses new recordings (CPU or memory admission): check that autoscaling follows; if it sits at egressMaxInstances, raise it, or the worker size.",
+	AlertEgressWorkerCPUHigh:  "The worker runs near max_cpu_utilization: Egress takes no new job there and may stop the hungriest (stopped_cpu); look for oversized room composites, scale out or raise the worker size.",
+	AlertEgressFailures:       "Recordings ended without completing (result label: aborted, *_cpu, killed_oom, killed_shutdown, process_error): read the Egress logs for the egress IDs; killed_oom wants more memory, *_cpu more CPU, killed_shutdown a longer drain.",
+	AlertEgressUploadFailures: "Egress could not upload to the recordings bucket (status 4xx: permissions or bucket policy, 5xx/internal: the storage service or network): check the workers' storage identity and the bucket.",
 }
 
 // YAML renders a rule file.

@@ -218,6 +218,16 @@ func MarshalYAML(v any) (string, error) {
 // labels added to every series (a managed collector has no
 // external_labels).
 func (r Region) PodScrapeConfig(namespace string, selector map[string]string, port int, metricsPath, interval string) (ScrapeConfig, error) {
+	return r.podScrape(JobLiveKit, namespace, selector, port, metricsPath, interval)
+}
+
+// EgressPodScrapeConfig is the same job for the Egress pods (not on the
+// host network: their pod IP is the pod's own), as job livekit-egress.
+func (r Region) EgressPodScrapeConfig(namespace string, selector map[string]string, port int, metricsPath, interval string) (ScrapeConfig, error) {
+	return r.podScrape(JobEgress, namespace, selector, port, metricsPath, interval)
+}
+
+func (r Region) podScrape(job, namespace string, selector map[string]string, port int, metricsPath, interval string) (ScrapeConfig, error) {
 	if err := r.Validate(); err != nil {
 		return ScrapeConfig{}, err
 	}
@@ -242,7 +252,7 @@ func (r Region) PodScrapeConfig(namespace string, selector map[string]string, po
 		relabel = append(relabel, RelabelConfig{TargetLabel: k, Replacement: labels[k]})
 	}
 	return ScrapeConfig{
-		JobName:             JobLiveKit,
+		JobName:             job,
 		ScrapeInterval:      interval,
 		MetricsPath:         metricsPath,
 		KubernetesSDConfigs: []KubernetesSDConfig{{Role: "pod", Namespaces: &NamespaceNames{Names: []string{namespace}}}},

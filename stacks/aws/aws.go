@@ -206,7 +206,11 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	egress, err := egressWorkers(ctx, name, s, creds, cluster, redis, network, recordings, mirrorOut, pullArns)
+	egressMetrics, err := egressCollector(s, obs, prom, collector.Image)
+	if err != nil {
+		return nil, err
+	}
+	egress, err := egressWorkers(ctx, name, s, creds, cluster, redis, network, recordings, mirrorOut, pullArns, egressMetrics)
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +293,7 @@ func egressSG(r *stackconfig.Region, n *awsc.Network) pulumi.StringInput {
 // the public subnets, writing the recordings bucket with their task role.
 // It returns the ECS service name, "" without Egress.
 func egressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds *components.Credentials, cluster *awsc.MediaCluster,
-	redis *awsc.RedisCache, network *awsc.Network, recordings *awsc.Recordings, mirror *components.RegistryMirrorOutputs, pullArns string) (pulumi.StringOutput, error) {
+	redis *awsc.RedisCache, network *awsc.Network, recordings *awsc.Recordings, mirror *components.RegistryMirrorOutputs, pullArns string, metrics *awsc.Collector) (pulumi.StringOutput, error) {
 	r, a := s.Region, s.AWS
 	if !r.Egress.Enabled {
 		return pulumi.String("").ToStringOutput(), nil
@@ -308,6 +312,7 @@ func egressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds
 	}
 	eg, err := awsc.NewEgress(ctx, name+"-egress", &awsc.EgressArgs{
 		EgressArgs:               egressArgs,
+		Collector:                metrics,
 		PullRepositoryArnPattern: pullArns,
 		Region:                   a.Region,
 		SubnetIDs:                network.PublicSubnetIDs,

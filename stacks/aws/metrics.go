@@ -63,6 +63,21 @@ func eksPrometheus(ctx *pulumi.Context, s *stackconfig.Stack, name string, netwo
 	})
 }
 
+// egressCollector is the metrics sidecar of the Egress tasks (nil without
+// Egress): the LiveKit tasks' collector image and remote-write targets,
+// scraping the worker's prometheus_port on localhost as job
+// livekit-egress.
+func egressCollector(s *stackconfig.Stack, obs observability.Region, prom *awsc.ManagedPrometheus, image string) (*awsc.Collector, error) {
+	if !s.Region.Egress.Enabled {
+		return nil, nil
+	}
+	scrape, err := obs.EgressSidecarScrape(livekit.EgressPrometheusPort)
+	if err != nil {
+		return nil, err
+	}
+	return &awsc.Collector{Image: image, Scrape: scrape, RemoteWrite: remoteWrite(s, prom)}, nil
+}
+
 // RegionRemoteWrite is the name of the region's own workspace among the
 // collector's remote-write targets.
 const RegionRemoteWrite = "region"

@@ -14,6 +14,7 @@ import (
 	gcpc "github.com/livekit-infra/livekit-infra/components/gcp"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 )
@@ -109,6 +110,9 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	// GMP evaluates a Rules object over its own namespace's series: the
+	// Egress group goes to the Egress namespace.
+	egressRules, livekitRules := alertRules.Split(observability.EgressGroup(s.Name))
 
 	// Nodes pull through an Artifact Registry remote repository of Docker
 	// Hub in the region, by digest.
@@ -150,7 +154,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		RedisCACert:              redis.CACert,
 		DNSProvider:              dns,
 		ControlPlaneLogs:         r.Logs.ControlPlane,
-		AlertRules:               &alertRules,
+		AlertRules:               &livekitRules,
 	})
 	if err != nil {
 		return nil, err
@@ -193,7 +197,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		}
 	}
 
-	egress, err := egressWorkers(ctx, name, s, creds, cluster, redis, network, recordings, mirrorOut)
+	egress, err := egressWorkers(ctx, name, s, creds, cluster, redis, network, recordings, mirrorOut, egressRules)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +263,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 // Workload Identity writing the recordings bucket, Memorystore with its CA.
 // It returns the Egress service account's email, "" without Egress.
 func egressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds *components.Credentials, cluster *gcpc.MediaCluster,
-	redis *gcpc.RedisCache, network *gcpc.Network, recordings *gcpc.Recordings, mirror *components.RegistryMirrorOutputs) (pulumi.StringOutput, error) {
+	redis *gcpc.RedisCache, network *gcpc.Network, recordings *gcpc.Recordings, mirror *components.RegistryMirrorOutputs, rules observability.RuleFile) (pulumi.StringOutput, error) {
 	r, g := s.Region, s.GCP
 	if !r.Egress.Enabled {
 		return pulumi.String("").ToStringOutput(), nil
@@ -292,6 +296,7 @@ func egressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds
 		ChartVersion:       k.ChartVersion,
 		Bucket:             recordings.Bucket,
 		RedisCACert:        redis.CACert,
+		AlertRules:         rules,
 	})
 	if err != nil {
 		return pulumi.StringOutput{}, err

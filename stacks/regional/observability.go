@@ -3,6 +3,7 @@ package regional
 import (
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
@@ -31,6 +32,11 @@ func Observability(s *stackconfig.Stack) observability.Region {
 	case s.Azure != nil:
 		o.Region = s.Azure.Location
 		o.NodeVCPUs, _ = quantity.CPU(s.Azure.PodCPU)
+	}
+	// Egress's rules only where Egress runs; its admission limit is the
+	// one RenderEgressConfig writes.
+	if r.Egress.Enabled {
+		o.Egress = &observability.EgressWorkers{MaxWorkers: r.Egress.Max, MaxCPUUtilization: livekit.DefaultCPUCost.MaxCPUUtilization}
 	}
 	return o
 }

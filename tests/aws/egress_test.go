@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/tests/internal/egresskeys"
@@ -17,15 +18,22 @@ func egressSG(t *testing.T, p *plan.Plan) *plan.Resource {
 	return child(t, p, tNetwork, tSG, "-egress-sg")
 }
 
-// egressContainer parses the Egress task definition's only container.
-func egressContainer(t *testing.T, p *plan.Plan) containerDef {
+// egressContainers parses the Egress task definition's containers: Egress
+// and its metrics collector sidecar.
+func egressContainers(t *testing.T, p *plan.Plan) []containerDef {
 	t.Helper()
 	var defs []containerDef
 	jsonInput(t, child(t, p, tEgress, tTaskDef, ""), "containerDefinitions", &defs)
-	if len(defs) != 1 {
-		t.Fatalf("Egress task definition has %d containers, want 1", len(defs))
+	if len(defs) != 2 || defs[0].Name != "egress" || defs[1].Name != awsc.CollectorContainerName {
+		t.Fatalf("Egress task definition has containers %+v, want egress and %s", defs, awsc.CollectorContainerName)
 	}
-	return defs[0]
+	return defs
+}
+
+// egressContainer is the Egress container.
+func egressContainer(t *testing.T, p *plan.Plan) containerDef {
+	t.Helper()
+	return egressContainers(t, p)[0]
 }
 
 // egressConfig is the subset of the rendered Egress config the tests read.
@@ -233,11 +241,16 @@ func TestEgressRoles(t *testing.T) {
 	}
 	jsonInput(t, child(t, p, tEgress, tRolePolicy, "-execution"), "policy", &doc)
 	secret := child(t, p, tEgress, tSecret, "-config").ID
+	param := parameterArn(child(t, p, tEgress, tParameter, "-collector"))
 	for a, rs := range grants(t, "Egress execution role", doc) {
 		switch a {
 		case "secretsmanager:GetSecretValue":
 			if !slices.Equal(rs, []string{secret}) {
 				t.Errorf("execution role reads secrets %v, want only %s", rs, secret)
+			}
+		case "ssm:GetParameters":
+			if !slices.Equal(rs, []string{param}) {
+				t.Errorf("execution role reads parameters %v, want only the collector's config %s", rs, param)
 			}
 		case "logs:CreateLogStream", "logs:PutLogEvents":
 		case "ecr:GetAuthorizationToken":
@@ -250,17 +263,17 @@ func TestEgressRoles(t *testing.T) {
 	}
 }
 
-// Nothing reaches Egress from the internet; it reaches out to signaling,
-// media, S3 and Redis only.
+// Nothing reaches Egress, from the internet or the VPC; it reaches out to
+// signaling, media, S3 (and AMP, the collector) and Redis only.
 func TestEgressSecurityGroup(t *testing.T) {
 	p := prod(t)
 	sg := egressSG(t, p)
 	absentOrEmpty(t, sg, "ingress", "rules are SecurityGroupRule resources")
 	absentOrEmpty(t, sg, "egress", "rules are SecurityGroupRule resources")
-	in := rulesOf(t, p, sg, "ingress")
-	if len(in) != 1 || in[0].Protocol != "tcp" || in[0].From != livekit.EgressPrometheusPort || in[0].To != livekit.EgressPrometheusPort ||
-		!slices.Equal(in[0].CIDRs, []string{prodVpcCIDR}) {
-		t.Errorf("Egress ingress %v, want only Prometheus %d/tcp from the VPC %s", in, livekit.EgressPrometheusPort, prodVpcCIDR)
+	// The collector sidecar scrapes prometheus_port on localhost and ECS's
+	// health check runs in the container: nothing needs to enter.
+	if in := rulesOf(t, p, sg, "ingress"); len(in) != 0 {
+		t.Errorf("Egress ingress %v, want none (metrics and health are reached inside the task)", in)
 	}
 	var got []string
 	for _, r := range rulesOf(t, p, sg, "egress") {

@@ -210,8 +210,9 @@ func TestEgressRedisAndNoInbound(t *testing.T) {
 
 // The Egress namespace is isolated both ways: DNS and 443 out (signaling,
 // Blob Storage), Redis's TLS port on the endpoint subnet, the LiveKit
-// nodes' media ports; in, only the health and metrics ports from the pod
-// and node ranges.
+// nodes' media ports; in, the health port from the pod and node ranges
+// (kubelet probes) and the metrics port from the metrics add-on's
+// collector only (the ama-metrics replica set in kube-system).
 func TestEgressNetworkPolicies(t *testing.T) {
 	p := asia(t)
 	got := policies(t, p, egressNS)
@@ -219,7 +220,9 @@ func TestEgressNetworkPolicies(t *testing.T) {
 		out = `[{"ports":[{"port":6380,"protocol":"TCP"}],"to":[{"ipBlock":{"cidr":"` + asiaEndpoints + `"}}]},` +
 			`{"ports":[{"endPort":60000,"port":50000,"protocol":"UDP"},{"port":7881,"protocol":"TCP"}]}]`
 		in = `[{"from":[{"ipBlock":{"cidr":"` + asiaPods + `"}},{"ipBlock":{"cidr":"` + asiaNodes + `"}}],` +
-			`"ports":[{"port":8080,"protocol":"TCP"},{"port":9090,"protocol":"TCP"}]}]`
+			`"ports":[{"port":8080,"protocol":"TCP"}]},` +
+			`{"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"kube-system"}},"podSelector":{"matchLabels":{"rsName":"ama-metrics"}}}],` +
+			`"ports":[{"port":9090,"protocol":"TCP"}]}]`
 	)
 	want := map[string]netpol{
 		"default-deny":              {pods: "{}", isolating: []string{"Ingress", "Egress"}, ingress: "null", egress: "null"},

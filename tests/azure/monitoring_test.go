@@ -165,33 +165,38 @@ func TestPrometheusRuleGroupsAreTheRenderedRules(t *testing.T) {
 	if len(groups) != len(want.Groups) {
 		t.Fatalf("%d rule groups, want %d", len(groups), len(want.Groups))
 	}
-	g := &groups[0]
 	ag := actionGroup(t, p)
 	ws := p.ByType(tAMW)[0]
-	if scopes := strs(list(t, g, "scopes")); !slices.Contains(scopes, ws.ID) {
-		t.Errorf("rule group scopes %v lack the workspace %s", scopes, ws.ID)
-	}
-	if iv := g.InputString("interval"); iv != "PT1M" {
-		t.Errorf("interval %q, want PT1M (the rendered 30 s, at Azure's 1-minute floor)", iv)
-	}
-	if g.InputString("clusterName") == "" {
-		t.Error("rule group names no cluster")
-	}
-	got := list(t, g, "rules")
-	rules := want.Groups[0].Rules
-	if len(got) != len(rules) {
-		t.Fatalf("%d rules deployed, %d rendered", len(got), len(rules))
-	}
-	for i, r := range rules {
-		at := func(f string) string { return fmt.Sprintf("rules[%d].%s", i, f) }
-		forDur, _ := azurec.ISODuration(r.For)
-		for path, w := range map[string]any{
-			at("alert"): r.Alert, at("expression"): r.Expr, at("for"): forDur,
-			at("labels.severity"): r.Labels["severity"], at("annotations.runbook"): r.Annotations["runbook"],
-			at("actions[0].actionGroupId"): ag.ID, at("enabled"): true,
-		} {
-			if v, _ := g.Input(path); v != w {
-				t.Errorf("%s = %v, want %v", path, v, w)
+	var got []any
+	for gi, wg := range want.Groups {
+		// One group resource per rendered group (livekit-, egress-).
+		g := one(t, p, tRuleGroup, "livekit-monitoring-"+wg.Name)
+		if scopes := strs(list(t, g, "scopes")); !slices.Contains(scopes, ws.ID) {
+			t.Errorf("rule group scopes %v lack the workspace %s", scopes, ws.ID)
+		}
+		if iv := g.InputString("interval"); iv != "PT1M" {
+			t.Errorf("interval %q, want PT1M (the rendered 30 s, at Azure's 1-minute floor)", iv)
+		}
+		if g.InputString("clusterName") == "" {
+			t.Error("rule group names no cluster")
+		}
+		deployed := list(t, g, "rules")
+		got = append(got, deployed...)
+		rules := want.Groups[gi].Rules
+		if len(deployed) != len(rules) {
+			t.Fatalf("%s: %d rules deployed, %d rendered", wg.Name, len(deployed), len(rules))
+		}
+		for i, r := range rules {
+			at := func(f string) string { return fmt.Sprintf("rules[%d].%s", i, f) }
+			forDur, _ := azurec.ISODuration(r.For)
+			for path, w := range map[string]any{
+				at("alert"): r.Alert, at("expression"): r.Expr, at("for"): forDur,
+				at("labels.severity"): r.Labels["severity"], at("annotations.runbook"): r.Annotations["runbook"],
+				at("actions[0].actionGroupId"): ag.ID, at("enabled"): true,
+			} {
+				if v, _ := g.Input(path); v != w {
+					t.Errorf("%s %s = %v, want %v", wg.Name, path, v, w)
+				}
 			}
 		}
 	}
@@ -224,8 +229,8 @@ func TestManagedPrometheusScrapeConfig(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(doc), &cfg); err != nil {
 		t.Fatalf("scrape config is not YAML: %v\n%s", err, doc)
 	}
-	if len(cfg.ScrapeConfigs) != 1 {
-		t.Fatalf("scrape jobs %+v, want LiveKit's", cfg.ScrapeConfigs)
+	if len(cfg.ScrapeConfigs) != 2 || cfg.ScrapeConfigs[1].JobName != observability.JobEgress {
+		t.Fatalf("scrape jobs %+v, want LiveKit's and Egress's (egressmetrics_test.go)", cfg.ScrapeConfigs)
 	}
 	job := cfg.ScrapeConfigs[0]
 	if job.JobName != observability.JobLiveKit || job.MetricsPath != "/metrics" {
@@ -275,16 +280,18 @@ func TestManagedPrometheusScrapeConfig(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(doc), &generic); err != nil {
 		t.Fatal(err)
 	}
-	jobMap := generic["scrape_configs"].([]any)[0].(map[string]any)
-	delete(jobMap, "kubernetes_sd_configs")
-	jobMap["static_configs"] = []any{map[string]any{
-		"targets": []string{"placeholder:1"},
-		"labels": map[string]string{
-			"__meta_kubernetes_pod_ip": "10.20.0.4", "__meta_kubernetes_pod_name": "livekit-0",
-			"__meta_kubernetes_pod_node_name":                    "aks-livekit-0",
-			"__meta_kubernetes_pod_label_app_kubernetes_io_name": "livekit-server",
-		},
-	}}
+	for i, pod := range []string{"livekit-0", "egress-0"} {
+		jobMap := generic["scrape_configs"].([]any)[i].(map[string]any)
+		delete(jobMap, "kubernetes_sd_configs")
+		jobMap["static_configs"] = []any{map[string]any{
+			"targets": []string{"placeholder:1"},
+			"labels": map[string]string{
+				"__meta_kubernetes_pod_ip": "10.20.0.4", "__meta_kubernetes_pod_name": pod,
+				"__meta_kubernetes_pod_node_name":                    "aks-livekit-0",
+				"__meta_kubernetes_pod_label_app_kubernetes_io_name": "livekit-server",
+			},
+		}}
+	}
 	checked, err := yaml.Marshal(generic)
 	if err != nil {
 		t.Fatal(err)

@@ -138,7 +138,7 @@ func TestRulesReadCatalogSeries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, rule := range rf.Groups[0].Rules {
+		for _, rule := range rf.AllRules() {
 			for _, n := range observability.PromQLMetricNames(rule.Expr) {
 				if _, ok := observability.MetricBySeries(n); !ok {
 					t.Errorf("%s %s reads %q, not in observability.Metrics", stack, rule.Alert, n)

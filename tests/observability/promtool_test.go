@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -104,7 +105,7 @@ func TestPromtoolCheckRules(t *testing.T) {
 			if err != nil {
 				t.Fatalf("promtool check rules: %v\n%s\n%s", err, out, body)
 			}
-			if want := fmt.Sprintf("SUCCESS: %d rules found", len(rf.Groups[0].Rules)); !strings.Contains(out, want) {
+			if want := fmt.Sprintf("SUCCESS: %d rules found", len(rf.AllRules())); !strings.Contains(out, want) {
 				t.Fatalf("promtool check rules said %q, want %q", out, want)
 			}
 		})
@@ -164,7 +165,7 @@ type expAlert struct {
 // ruleByName finds a rendered rule.
 func ruleByName(t *testing.T, rf observability.RuleFile, name string) observability.Rule {
 	t.Helper()
-	for _, r := range rf.Groups[0].Rules {
+	for _, r := range rf.AllRules() {
 		if r.Alert == name {
 			return r
 		}
@@ -174,7 +175,8 @@ func ruleByName(t *testing.T, rf observability.RuleFile, name string) observabil
 }
 
 // firing is the alert promtool must see: the rule's severity, the series'
-// labels (job, instance), and its annotations with $labels.instance filled.
+// labels (job, instance, or what the rule sums by), and its annotations
+// with their $labels filled.
 func firing(t *testing.T, rf observability.RuleFile, name string, labels map[string]string) expAlert {
 	t.Helper()
 	rule := ruleByName(t, rf, name)
@@ -187,7 +189,10 @@ func firing(t *testing.T, rf observability.RuleFile, name string, labels map[str
 	}
 	a := map[string]string{}
 	for k, v := range rule.Annotations {
-		a[k] = strings.ReplaceAll(v, "{{ $labels.instance }}", labels["instance"])
+		for _, name := range []string{"instance", "result", "status"} {
+			v = strings.ReplaceAll(v, "{{ $labels."+name+" }}", labels[name])
+		}
+		a[k] = v
 	}
 	return expAlert{ExpLabels: l, ExpAnnotations: a}
 }
@@ -311,7 +316,96 @@ func ruleCases(t *testing.T, r observability.Region, rf observability.RuleFile) 
 		test("the region over 80% of maxNodes × capacity", spread(regionWarn+1), a, "7m", []expAlert{firing(t, rf, a, nil)}),
 		test("at 80% exactly", spread(regionWarn), a, "7m", none),
 	}
+	if r.Egress != nil {
+		egressCases(t, r, rf, c, test)
+	}
 	return c
+}
+
+// egressCases are the Egress rules' cases. The series are Egress v1.14.1's
+// (pkg/stats/monitor_prom.go, pkg/stats/handler.go at tag v1.14.1 of
+// github.com/livekit/egress; observability/metrics.go) and the server's
+// livekit_node_twirp_request_status (livekit-server v1.13.5
+// pkg/telemetry/prometheus/node.go). Egress cannot run here (its image
+// carries Chrome and GStreamer; the Go module is not served), so neither
+// these cases nor tests/e2e's central Prometheus scrape a real worker:
+// the names are pinned to that source, the expressions to promtool.
+func egressCases(t *testing.T, r observability.Region, rf observability.RuleFile, c map[string][]unitTest,
+	test func(string, []series, string, string, []expAlert) unitTest) {
+	t.Helper()
+	none := []expAlert{}
+	worker := func(i int) string { return fmt.Sprintf("10.0.8.%d:9090", i+1) }
+	eg := func(metric, instance string, extra, values string) series {
+		return series{Series: fmt.Sprintf(`%s{job=%q,instance=%q,node_id="EG_%d"%s}`, metric, observability.JobEgress, instance, len(instance), extra), Values: values}
+	}
+	up := func(i int, values string) series {
+		return series{Series: fmt.Sprintf(`up{job=%q,instance=%q}`, observability.JobEgress, worker(i)), Values: values}
+	}
+
+	a := observability.AlertNoEgressScraped
+	c[a] = []unitTest{
+		test("every worker's scrape fails for 6m", []series{up(0, "0x40"), up(1, "0x40")}, a, "6m", []expAlert{firing(t, rf, a, nil)}),
+		test("no Egress target at all (LiveKit's scraped)", []series{upSeries(node(0), "1x40")}, a, "6m", []expAlert{firing(t, rf, a, nil)}),
+		test("one worker still scraped", []series{up(0, "0x40"), up(1, "1x40")}, a, "6m", none),
+		test("down for 4m only", []series{up(0, "1x8 0x40")}, a, "6m", none),
+	}
+
+	accept := func(i int, values string) series {
+		return eg(observability.MetricEgressCanAccept, worker(i), "", values)
+	}
+	a = observability.AlertEgressNoCapacity
+	c[a] = []unitTest{
+		test("no worker can accept for 11m", []series{accept(0, "0x60"), accept(1, "0x60")}, a, "11m", []expAlert{firing(t, rf, a, nil)}),
+		test("one worker can still accept", []series{accept(0, "0x60"), accept(1, "1x60")}, a, "11m", none),
+		test("full for 5m only", []series{accept(0, "1x24 0x36")}, a, "11m", none),
+	}
+
+	warn := r.Egress.MaxCPUUtilization * observability.EgressCPUWarnRatio
+	load := func(i int, v float64) series {
+		return eg(observability.MetricEgressCPULoad, worker(i), fmt.Sprintf(",node_type=%q", observability.EgressNodeType), fmt.Sprintf("%sx60", trim(v)))
+	}
+	a = observability.AlertEgressWorkerCPUHigh
+	c[a] = []unitTest{
+		test("one worker above the warning for 11m", []series{load(0, math.Min(warn+0.03, 1)), load(1, warn-0.2)}, a, "11m",
+			[]expAlert{firing(t, rf, a, map[string]string{"job": observability.JobEgress, "instance": worker(0), "node_type": observability.EgressNodeType,
+				"node_id": fmt.Sprintf("EG_%d", len(worker(0)))})}),
+		test("below the warning", []series{load(0, warn-0.05)}, a, "11m", none),
+		// A LiveKit node's series of the same name is not an Egress worker's.
+		test("a LiveKit node's cpu load", []series{{Series: `livekit_node_cpu_load{job="livekit",node_type="SERVER",instance="10.0.0.1:6789"}`, Values: "1x60"}}, a, "11m", none),
+	}
+
+	results := func(result, values string) series {
+		return eg(observability.MetricEgressResults, worker(0), fmt.Sprintf(`,type="room_composite",result=%q`, result), values)
+	}
+	a = observability.AlertEgressFailures
+	c[a] = []unitTest{
+		test("a recording killed for memory", []series{results("completed", "0+1x40"), results("killed_oom", "0x10 1x30")}, a, "5m",
+			[]expAlert{firing(t, rf, a, map[string]string{"result": "killed_oom"})}),
+		test("only completed recordings", []series{results("completed", "0+1x40")}, a, "5m", none),
+		test("a failure over 15 minutes ago", []series{results("process_error", "0x4 1x100")}, a, "24m", none),
+	}
+
+	uploads := func(status, values string) series {
+		return eg(observability.MetricEgressUploads, worker(0), fmt.Sprintf(`,type="segment",status=%q,custom_endpoint="false"`, status), values)
+	}
+	a = observability.AlertEgressUploadFailures
+	c[a] = []unitTest{
+		test("uploads refused (403)", []series{uploads("success", "0+5x40"), uploads("4xx", "0x10 2x30")}, a, "5m",
+			[]expAlert{firing(t, rf, a, map[string]string{"status": "4xx"})}),
+		test("every upload succeeds", []series{uploads("success", "0+5x40")}, a, "5m", none),
+	}
+
+	twirp := func(service, status, values string) series {
+		return series{Series: fmt.Sprintf(`livekit_node_twirp_request_status{job=%q,instance=%q,service=%q,method="StartEgress",status=%q,code=""}`,
+			observability.JobLiveKit, node(0), service, status), Values: values}
+	}
+	a = observability.AlertEgressStartFailing
+	c[a] = []unitTest{
+		test("start requests answered 5xx", []series{twirp("Egress", "2xx", "0+1x40"), twirp("Egress", "5xx", "0x10 3x30")}, a, "5m",
+			[]expAlert{firing(t, rf, a, nil)}),
+		test("start requests succeed", []series{twirp("Egress", "2xx", "0+1x40")}, a, "5m", none),
+		test("another service's 5xx", []series{twirp("RoomService", "5xx", "0x10 3x30")}, a, "5m", none),
+	}
 }
 
 func TestPromtoolTestRules(t *testing.T) {
@@ -323,7 +417,7 @@ func TestPromtoolTestRules(t *testing.T) {
 			cases := ruleCases(t, r, rf)
 			// Every rule has a case that fires it and one that must not.
 			var names []string
-			for _, rule := range rf.Groups[0].Rules {
+			for _, rule := range rf.AllRules() {
 				names = append(names, rule.Alert)
 				fires, quiet := false, false
 				for _, c := range cases[rule.Alert] {
@@ -391,13 +485,68 @@ func TestRunbooksDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range rf.Groups[0].Rules {
+	for _, r := range rf.AllRules() {
 		line := observability.Runbooks[r.Alert]
 		if line == "" || r.Annotations["runbook"] != line {
 			t.Errorf("%s: runbook annotation %q, want the Runbooks line %q", r.Alert, r.Annotations["runbook"], line)
 		}
 		if !strings.Contains(string(doc), "| `"+r.Alert+"` |") || !strings.Contains(string(doc), line) {
 			t.Errorf("docs/observability.md lacks %s's row with its runbook line %q", r.Alert, line)
+		}
+	}
+}
+
+// Egress's rules are rendered only where Egress runs: aws-eks (no Egress
+// on EKS yet) renders one group and no Egress alert; every committed
+// stack with Egress renders the egress group, and bad Egress bounds are
+// refused.
+func TestEgressRulesOnlyWhereEgressRuns(t *testing.T) {
+	egressAlerts := []string{observability.AlertEgressStartFailing, observability.AlertNoEgressScraped, observability.AlertEgressNoCapacity,
+		observability.AlertEgressWorkerCPUHigh, observability.AlertEgressFailures, observability.AlertEgressUploadFailures}
+	for _, stack := range append([]string{"aws-eks"}, regionStacks...) {
+		r := stackRegion(t, stack)
+		rf, err := r.Rules()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var alerts []string
+		for _, rule := range rf.AllRules() {
+			alerts = append(alerts, rule.Alert)
+		}
+		eg, _ := rf.Split(observability.EgressGroup(stack))
+		if r.Egress == nil {
+			if stack != "aws-eks" {
+				t.Errorf("%s: the committed stack runs Egress but renders no Egress workers", stack)
+			}
+			if len(rf.Groups) != 1 || len(eg.Groups) != 0 {
+				t.Errorf("%s (no Egress): %d groups", stack, len(rf.Groups))
+			}
+			for _, a := range egressAlerts {
+				if slices.Contains(alerts, a) {
+					t.Errorf("%s (no Egress) renders %s", stack, a)
+				}
+			}
+			continue
+		}
+		if len(eg.Groups) != 1 || len(rf.Groups) != 2 {
+			t.Errorf("%s: groups %d, egress group %d", stack, len(rf.Groups), len(eg.Groups))
+		}
+		for _, a := range egressAlerts {
+			if !slices.Contains(alerts, a) {
+				t.Errorf("%s runs Egress but renders no %s", stack, a)
+			}
+		}
+		for _, rule := range eg.AllRules() {
+			if !strings.Contains(rule.Expr, `job="`+observability.JobEgress+`"`) {
+				t.Errorf("%s %s: %s does not select job %s", stack, rule.Alert, rule.Expr, observability.JobEgress)
+			}
+		}
+	}
+	r := stackRegion(t, "aws-prod")
+	for _, bad := range []observability.EgressWorkers{{MaxWorkers: 0, MaxCPUUtilization: 0.8}, {MaxWorkers: 2, MaxCPUUtilization: 1.5}, {MaxWorkers: 2}} {
+		r.Egress = &bad
+		if _, err := r.Rules(); err == nil || !strings.Contains(err.Error(), "Egress.") {
+			t.Errorf("Egress %+v accepted (err %v)", bad, err)
 		}
 	}
 }
