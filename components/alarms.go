@@ -38,4 +38,5 @@ const (
 	AlarmRedisConnectionErrors = "RedisConnectionErrors"
 	AlarmLoadBalancer5xx       = "LoadBalancer5xx"
 	AlarmNoHealthyBackend      = "NoHealthyBackend"
+	AlarmUnhealthyTargets      = "UnhealthyTargets"
 )

@@ -76,6 +76,9 @@ type ACIClusterArgs struct {
 	// assignment's scope), CertificateSecretURI its versionless URI.
 	CertificateSecretID, CertificateSecretURI string
 	DNSProvider                               pulumi.ProviderResource
+	// Metrics, when set, runs a Prometheus agent beside LiveKit in every
+	// group (acimetrics.go).
+	Metrics *ACIMetricsArgs
 }
 
 // ACICluster is LiveKit on Azure Container Instances: N VNet-injected
@@ -91,6 +94,9 @@ type ACICluster struct {
 	PullIdentityPrincipalID pulumi.StringOutput
 	GatewayName             pulumi.StringOutput
 	FirewallName            pulumi.StringOutput
+	// GatewayID and FirewallID are the front doors' resource IDs (their
+	// alarms and diagnostic settings).
+	GatewayID, FirewallID pulumi.StringOutput
 }
 
 // check runs the contract's checks, then Container Instances'.
@@ -145,6 +151,9 @@ func (a *ACIClusterArgs) check(e *components.ArgErrors) {
 		components.Field{Name: "CertificateSecretURI", Missing: a.CertificateSecretURI == ""},
 		components.Field{Name: "DNSProvider", Missing: a.DNSProvider == nil},
 	)
+	if a.Metrics != nil {
+		a.Metrics.check(e)
+	}
 }
 
 // NewACICluster declares the container groups and their front doors.
@@ -186,6 +195,18 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 		}}
 	}
 
+	identities := pulumi.StringArray{pull.ID().ToStringOutput()}
+	var agentClientID pulumi.StringOutput
+	if args.Metrics != nil {
+		id, grant, err := aciMetricsIdentity(ctx, name, args, parent)
+		if err != nil {
+			return nil, err
+		}
+		identities = append(identities, id.ID().ToStringOutput())
+		agentClientID = id.ClientId
+		groupDeps = append(groupDeps, grant)
+	}
+
 	groups := make([]*containerservice.Group, len(args.Groups))
 	ips := make(pulumi.StringArray, len(args.Groups))
 	for i, g := range args.Groups {
@@ -202,7 +223,7 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 			RestartPolicy: pulumi.String("Always"),
 			Identity: &containerservice.GroupIdentityArgs{
 				Type:        pulumi.String("UserAssigned"),
-				IdentityIds: pulumi.StringArray{pull.ID().ToStringOutput()},
+				IdentityIds: identities,
 			},
 			ImageRegistryCredentials: registryCreds,
 			ExposedPorts: containerservice.GroupExposedPortArray{
@@ -211,6 +232,9 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 				&containerservice.GroupExposedPortArgs{Port: pulumi.Int(g.Ports.TCP), Protocol: pulumi.String("TCP")},
 			},
 			Containers: containerservice.GroupContainerArray{aciContainer(args, g)},
+		}
+		if args.Metrics != nil {
+			gargs.Containers = containerservice.GroupContainerArray{aciContainer(args, g), aciAgentContainer(args, i, agentClientID)}
 		}
 		if len(args.Zones) > 0 {
 			// One zone per group, round robin: a zone outage takes a
@@ -232,13 +256,15 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 	}
 	c.GroupIPs = ips.ToStringArrayOutput()
 
-	if err := aciFirewall(ctx, name, args, groups, loc, zones, parent); err != nil {
-		return nil, err
-	}
-	gwName, err := aciGateway(ctx, name, args, ips, loc, zones, parent)
+	fw, err := aciFirewall(ctx, name, args, groups, loc, zones, parent)
 	if err != nil {
 		return nil, err
 	}
+	gw, err := aciGateway(ctx, name, args, ips, loc, zones, parent)
+	if err != nil {
+		return nil, err
+	}
+	gwName := gw.Name
 
 	names := args.Names()
 	if _, err := route53.NewRecord(ctx, name+"-dns", &route53.RecordArgs{
@@ -254,6 +280,7 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 	c.MediaClusterOutputs = components.NewMediaClusterOutputs(args.Hostname, args.IngressIPAddress)
 	c.PullIdentityPrincipalID = pull.PrincipalId
 	c.GatewayName = gwName
+	c.GatewayID, c.FirewallID = gw.ID().ToStringOutput(), fw.ID().ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(c, c.MediaClusterOutputs.Map(pulumi.Map{
 		"groupIps": c.GroupIPs, "mediaIp": args.MediaIPAddress, "gateway": gwName,
 	})); err != nil {
@@ -275,11 +302,15 @@ func aciContainer(args *ACIClusterArgs, g ACIGroup) *containerservice.GroupConta
 	encoded := g.Config.ToStringOutput().ApplyT(func(s string) string {
 		return base64.StdEncoding.EncodeToString([]byte(s))
 	}).(pulumi.StringOutput)
+	cpu, memory := float64(args.CPU), float64(args.MemoryGB)
+	if args.Metrics != nil {
+		cpu, memory = cpu-ACIAgentCPU, memory-ACIAgentMemoryGB
+	}
 	return &containerservice.GroupContainerArgs{
 		Name:   pulumi.String("livekit"),
 		Image:  pulumi.String(args.Image),
-		Cpu:    pulumi.Float64(float64(args.CPU)),
-		Memory: pulumi.Float64(float64(args.MemoryGB)),
+		Cpu:    pulumi.Float64(cpu),
+		Memory: pulumi.Float64(memory),
 		// The image's entrypoint, with the mounted config.
 		Commands: pulumi.ToStringArray([]string{"/livekit-server", "--config", ACIConfigPath}),
 		Ports: containerservice.GroupContainerPortArray{
@@ -300,7 +331,7 @@ func aciContainer(args *ACIClusterArgs, g ACIGroup) *containerservice.GroupConta
 // group's UDP mux port and ICE/TCP port 1:1 from the media IP (Microsoft
 // documents a load balancer in front of VNet container groups as
 // unsupported; Azure Firewall DNAT is the documented inbound path).
-func aciFirewall(ctx *pulumi.Context, name string, args *ACIClusterArgs, groups []*containerservice.Group, loc pulumi.StringInput, zones pulumi.StringArrayInput, parent pulumi.ResourceOption) error {
+func aciFirewall(ctx *pulumi.Context, name string, args *ACIClusterArgs, groups []*containerservice.Group, loc pulumi.StringInput, zones pulumi.StringArrayInput, parent pulumi.ResourceOption) (*classicnet.Firewall, error) {
 	policy, err := classicnet.NewFirewallPolicy(ctx, name+"-media", &classicnet.FirewallPolicyArgs{
 		ResourceGroupName:      args.ResourceGroupName,
 		Location:               loc,
@@ -308,7 +339,7 @@ func aciFirewall(ctx *pulumi.Context, name string, args *ACIClusterArgs, groups 
 		ThreatIntelligenceMode: pulumi.String("Alert"),
 	}, parent)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var rules classicnet.FirewallPolicyRuleCollectionGroupNatRuleCollectionRuleArray
 	for i, g := range args.Groups {
@@ -338,9 +369,9 @@ func aciFirewall(ctx *pulumi.Context, name string, args *ACIClusterArgs, groups 
 		},
 	}, parent)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = classicnet.NewFirewall(ctx, name+"-media", &classicnet.FirewallArgs{
+	return classicnet.NewFirewall(ctx, name+"-media", &classicnet.FirewallArgs{
 		ResourceGroupName: args.ResourceGroupName,
 		Location:          loc,
 		SkuName:           pulumi.String("AZFW_VNet"),
@@ -351,20 +382,19 @@ func aciFirewall(ctx *pulumi.Context, name string, args *ACIClusterArgs, groups 
 		}},
 		Zones: zones,
 	}, parent, pulumi.DependsOn([]pulumi.Resource{rcg}))
-	return err
 }
 
 // aciGateway is the signaling front door: Application Gateway v2 ends TLS
 // (1.2+, GatewaySSLPolicy) with the certificate it reads from Key Vault,
 // and sends HTTP and WebSocket traffic to every group's 7880, probing
 // GET / for 200.
-func aciGateway(ctx *pulumi.Context, name string, args *ACIClusterArgs, ips pulumi.StringArray, loc pulumi.StringInput, zones pulumi.StringArrayInput, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
+func aciGateway(ctx *pulumi.Context, name string, args *ACIClusterArgs, ips pulumi.StringArray, loc pulumi.StringInput, zones pulumi.StringArrayInput, parent pulumi.ResourceOption) (*classicnet.ApplicationGateway, error) {
 	id, err := managedidentity.NewUserAssignedIdentity(ctx, name+"-gateway", &managedidentity.UserAssignedIdentityArgs{
 		ResourceGroupName: args.ResourceGroupName,
 		Location:          loc,
 	}, parent)
 	if err != nil {
-		return pulumi.StringOutput{}, err
+		return nil, err
 	}
 	// Read access to the certificate's secret alone, not the vault.
 	grant, err := authorization.NewAssignment(ctx, name+"-gateway-certificate", &authorization.AssignmentArgs{
@@ -375,7 +405,7 @@ func aciGateway(ctx *pulumi.Context, name string, args *ACIClusterArgs, ips pulu
 		SkipServicePrincipalAadCheck: pulumi.Bool(true),
 	}, parent)
 	if err != nil {
-		return pulumi.StringOutput{}, err
+		return nil, err
 	}
 	const (
 		fe, port, cert, listener, pool, settings, probe, routing = "signaling", "https", "signaling", "https", "livekit", "livekit", "livekit-health", "livekit"
@@ -438,8 +468,5 @@ func aciGateway(ctx *pulumi.Context, name string, args *ACIClusterArgs, ips pulu
 			HttpListenerName: pulumi.String(listener), BackendAddressPoolName: pulumi.String(pool), BackendHttpSettingsName: pulumi.String(settings),
 		}},
 	}, parent, pulumi.DependsOn([]pulumi.Resource{grant}))
-	if err != nil {
-		return pulumi.StringOutput{}, err
-	}
-	return gw.Name, nil
+	return gw, err
 }

@@ -12,14 +12,17 @@ import (
 )
 
 // NativeAlarms are the Azure region's metric alerts on what Azure Cache for
-// Redis, the AKS load balancer and the recordings' Front Door publish to
-// Azure Monitor (the metrics add-on scrapes none of them).
+// Redis, the signaling front door (the AKS load balancer or a Container
+// Instances region's Application Gateway) and the recordings' Front Door
+// publish to Azure Monitor (no Prometheus scrape sees them).
 type NativeAlarms struct {
 	components.AlarmThresholds
 	RedisCacheID pulumi.StringInput
 	// LoadBalancerID is the AKS load balancer in front of Traefik
-	// (LoadBalancerID).
+	// (LoadBalancerID); GatewayID, instead, a Container Instances region's
+	// Application Gateway. One of the two.
 	LoadBalancerID pulumi.StringInput
+	GatewayID      pulumi.StringInput
 	// FrontDoorProfileID is the recordings CDN's profile; nil without a
 	// CDN.
 	FrontDoorProfileID pulumi.StringInput
@@ -53,6 +56,7 @@ type MetricAlarm struct {
 	Severity  int
 	FrontDoor bool // scoped to the Front Door profile (only with a CDN)
 	LoadBal   bool // scoped to the AKS load balancer
+	Gateway   bool // scoped to the Application Gateway
 	Desc      string
 }
 
@@ -86,14 +90,55 @@ func MetricAlarmTable(t components.AlarmThresholds) []MetricAlarm {
 
 func (a *NativeAlarms) check(e *components.ArgErrors) {
 	a.AlarmThresholds.Check(e)
-	e.Require(components.Field{Name: "Native.RedisCacheID", Missing: a.RedisCacheID == nil},
-		components.Field{Name: "Native.LoadBalancerID", Missing: a.LoadBalancerID == nil})
+	e.Require(components.Field{Name: "Native.RedisCacheID", Missing: a.RedisCacheID == nil})
+	if (a.LoadBalancerID == nil) == (a.GatewayID == nil) {
+		e.Add("give one of Native.LoadBalancerID (AKS) and Native.GatewayID (Container Instances): the region's signaling front door")
+	}
 }
+
+// GatewayAlarmTable is the metric alerts of a Container Instances region,
+// whose signaling front door is Application Gateway (it ends HTTP, so it
+// counts the 5xx of the signaling path): the AKS load balancer's alarm
+// becomes the gateway's backend health, and the 5xx alarm watches the
+// gateway (the recordings' Front Door keeps its own, named apart). The
+// host counts are averaged, their documented aggregation.
+func GatewayAlarmTable(t components.AlarmThresholds) []MetricAlarm {
+	var out []MetricAlarm
+	for _, al := range MetricAlarmTable(t) {
+		switch {
+		case al.LoadBal:
+			continue
+		case al.FrontDoor:
+			al.Name = FrontDoor5xxAlarm
+		}
+		out = append(out, al)
+	}
+	return append(out,
+		MetricAlarm{Name: components.AlarmNoHealthyBackend, Metric: observability.AzureGatewayHealthy, Aggregation: "Average", Operator: "LessThan",
+			Threshold: 1, Frequency: "PT1M", Window: "PT5M", Severity: 1, Gateway: true,
+			Desc: "Fewer than one container group on average passed Application Gateway's GET / probe over 5 minutes: the region takes no signaling."},
+		MetricAlarm{Name: components.AlarmUnhealthyTargets, Metric: observability.AzureGatewayUnhealthy, Aggregation: "Average", Operator: "GreaterThan",
+			Threshold: 0, Frequency: "PT1M", Window: "PT5M", Severity: 2, Gateway: true,
+			Desc: "A container group failed Application Gateway's GET / probe (406: lost Redis, or no answer) within the last 5 minutes."},
+		MetricAlarm{Name: components.AlarmLoadBalancer5xx, Metric: observability.AzureGatewayResponses, Aggregation: "Total", Operator: "GreaterThan",
+			Threshold: float64(t.LoadBalancer5xxPerMin * 5), Dimension: map[string][]string{"HttpStatusGroup": {"5xx"}},
+			Frequency: "PT1M", Window: "PT5M", Severity: 2, Gateway: true,
+			Desc: fmt.Sprintf("Application Gateway answered over %d signaling 5xx in 5 minutes (%d a minute).", t.LoadBalancer5xxPerMin*5, t.LoadBalancer5xxPerMin)},
+	)
+}
+
+// FrontDoor5xxAlarm names the recordings' Front Door 5xx alarm where the
+// signaling gateway has the LoadBalancer5xx alarm.
+const FrontDoor5xxAlarm = "RecordingsCDN5xx"
 
 // metricAlarms declares the region's metric alerts, each to the action
 // group.
 func metricAlarms(ctx *pulumi.Context, name string, rg pulumi.StringInput, a *NativeAlarms, actionGroup pulumi.StringOutput, parent pulumi.ResourceOption) error {
-	for _, al := range MetricAlarmTable(a.AlarmThresholds) {
+	table := MetricAlarmTable(a.AlarmThresholds)
+	if a.GatewayID != nil {
+		table = GatewayAlarmTable(a.AlarmThresholds)
+	}
+	for _, al := range table {
 		m, ok := observability.NativeMetricByID(al.Metric)
 		if !ok || m.Cloud != "azure" {
 			return fmt.Errorf("azure alarm %s: %s is not an Azure metric of observability.NativeMetrics", al.Name, al.Metric)
@@ -106,6 +151,8 @@ func metricAlarms(ctx *pulumi.Context, name string, rg pulumi.StringInput, a *Na
 			scope = a.FrontDoorProfileID
 		case al.LoadBal:
 			scope = a.LoadBalancerID
+		case al.Gateway:
+			scope = a.GatewayID
 		}
 		var dims monitoring.MetricAlertCriteriaDimensionArray
 		for k, v := range al.Dimension {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	nwflow "github.com/pulumi/pulumi-azure-native-sdk/network/v2/v20240501"
+	"github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/storage/v2"
 	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/monitoring"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -35,6 +36,16 @@ const (
 	// FrontDoorAccessCategory is Front Door's access log.
 	// Docs: https://learn.microsoft.com/azure/frontdoor/front-door-diagnostics
 	FrontDoorAccessCategory = "FrontDoorAccessLog"
+	// Application Gateway's access log (every signaling request) and its
+	// WAF log (empty on Standard_v2, kept should the SKU become WAF_v2).
+	// Docs: https://learn.microsoft.com/azure/application-gateway/monitor-application-gateway-reference
+	GatewayAccessCategory   = "ApplicationGatewayAccessLog"
+	GatewayFirewallCategory = "ApplicationGatewayFirewallLog"
+	// Azure Firewall's DNAT (the media path) and network rule logs,
+	// resource-specific tables AZFWNatRule and AZFWNetworkRule.
+	// Docs: https://learn.microsoft.com/azure/firewall/monitor-firewall-reference
+	FirewallNATCategory     = "AZFWNatRule"
+	FirewallNetworkCategory = "AZFWNetworkRule"
 )
 
 // AuditLogsArgs switches the region's log classes; all are kept
@@ -45,8 +56,10 @@ type AuditLogsArgs struct {
 	Location          string
 	RetentionDays     int
 	// WorkspaceID is the region's Log Analytics workspace (diagnostic
-	// settings' destination).
+	// settings' destination). Workspace, instead, declares one kept
+	// RetentionDays (a region without AKS, whose cluster owns it there).
 	WorkspaceID pulumi.StringInput
+	Workspace   bool
 	// Flow records VNetID's flows into a storage account of ours.
 	Flow   bool
 	VNetID pulumi.StringInput
@@ -56,7 +69,13 @@ type AuditLogsArgs struct {
 	// CDN sends CDNProfileID's access log to the workspace.
 	CDN          bool
 	CDNProfileID pulumi.StringInput
-	Protect      bool
+	// Gateway sends GatewayID's access and WAF logs, Firewall FirewallID's
+	// DNAT and network rule logs (Container Instances' front doors).
+	Gateway    bool
+	GatewayID  pulumi.StringInput
+	Firewall   bool
+	FirewallID pulumi.StringInput
+	Protect    bool
 }
 
 // AuditLogs is the region's VNet flow log (with its storage account) and
@@ -66,6 +85,8 @@ type AuditLogs struct {
 
 	// FlowLogAccount is the flow logs' storage account; "" without them.
 	FlowLogAccount pulumi.StringOutput
+	// WorkspaceID is the Log Analytics workspace the settings write to.
+	WorkspaceID pulumi.StringOutput
 }
 
 // check adds every problem of the args to e.
@@ -78,8 +99,17 @@ func (a *AuditLogsArgs) check(e *components.ArgErrors) {
 			e.Add("RetentionDays %d must be 1-365 for flow logs", a.RetentionDays)
 		}
 	}
-	if (a.ControlPlane || a.CDN) && a.WorkspaceID == nil {
-		e.Add("WorkspaceID is required with ControlPlane or CDN")
+	if (a.ControlPlane || a.CDN || a.Gateway || a.Firewall) && (a.WorkspaceID == nil) == !a.Workspace {
+		e.Add("give WorkspaceID or Workspace (not both) with ControlPlane, CDN, Gateway or Firewall")
+	}
+	if a.Workspace && (a.RetentionDays < 30 || a.RetentionDays > 730 || a.ResourceGroupName == nil || a.Location == "") {
+		e.Add("Workspace needs ResourceGroupName, Location and RetentionDays 30-730 (Log Analytics retention; got %d)", a.RetentionDays)
+	}
+	if a.Gateway && a.GatewayID == nil {
+		e.Add("GatewayID is required with Gateway")
+	}
+	if a.Firewall && a.FirewallID == nil {
+		e.Add("FirewallID is required with Firewall")
 	}
 	if a.ControlPlane && a.ClusterID == nil {
 		e.Add("ClusterID is required with ControlPlane")
@@ -137,10 +167,26 @@ func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ..
 	// Diagnostic settings send logs to the workspace, which keeps them its
 	// retention (logRetentionDays); their own retention policy is retired.
 	// Docs: https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings
+	c.WorkspaceID = pulumi.String("").ToStringOutput()
+	if args.WorkspaceID != nil {
+		c.WorkspaceID = args.WorkspaceID.ToStringOutput()
+	}
+	if args.Workspace {
+		ws, err := operationalinsights.NewWorkspace(ctx, name, &operationalinsights.WorkspaceArgs{
+			ResourceGroupName: args.ResourceGroupName,
+			Location:          pulumi.String(args.Location),
+			Sku:               &operationalinsights.WorkspaceSkuArgs{Name: pulumi.String("PerGB2018")},
+			RetentionInDays:   pulumi.Int(args.RetentionDays),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		c.WorkspaceID = ws.ID().ToStringOutput()
+	}
 	if args.ControlPlane {
 		if _, err := monitoring.NewDiagnosticSetting(ctx, name+"-aks", &monitoring.DiagnosticSettingArgs{
 			TargetResourceId:        args.ClusterID,
-			LogAnalyticsWorkspaceId: args.WorkspaceID,
+			LogAnalyticsWorkspaceId: c.WorkspaceID,
 			// Resource-specific tables (AKSAuditAdmin), which AKS
 			// recommends over AzureDiagnostics.
 			LogAnalyticsDestinationType: pulumi.String("Dedicated"),
@@ -154,7 +200,7 @@ func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ..
 	if args.CDN {
 		if _, err := monitoring.NewDiagnosticSetting(ctx, name+"-frontdoor", &monitoring.DiagnosticSettingArgs{
 			TargetResourceId:        args.CDNProfileID,
-			LogAnalyticsWorkspaceId: args.WorkspaceID,
+			LogAnalyticsWorkspaceId: c.WorkspaceID,
 			EnabledLogs: monitoring.DiagnosticSettingEnabledLogArray{
 				&monitoring.DiagnosticSettingEnabledLogArgs{Category: pulumi.String(FrontDoorAccessCategory)},
 			},
@@ -163,7 +209,35 @@ func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ..
 		}
 	}
 
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"flowLogAccount": c.FlowLogAccount}); err != nil {
+	for _, d := range []struct {
+		on         bool
+		suffix     string
+		target     pulumi.StringInput
+		categories []string
+	}{
+		{args.Gateway, "gateway", args.GatewayID, []string{GatewayAccessCategory, GatewayFirewallCategory}},
+		{args.Firewall, "firewall", args.FirewallID, []string{FirewallNATCategory, FirewallNetworkCategory}},
+	} {
+		if !d.on {
+			continue
+		}
+		var logs monitoring.DiagnosticSettingEnabledLogArray
+		for _, cat := range d.categories {
+			logs = append(logs, &monitoring.DiagnosticSettingEnabledLogArgs{Category: pulumi.String(cat)})
+		}
+		if _, err := monitoring.NewDiagnosticSetting(ctx, name+"-"+d.suffix, &monitoring.DiagnosticSettingArgs{
+			TargetResourceId:        d.target,
+			LogAnalyticsWorkspaceId: c.WorkspaceID,
+			// Resource-specific tables (AGWAccessLogs, AZFWNatRule, ...):
+			// Azure Firewall's structured logs exist only there.
+			LogAnalyticsDestinationType: pulumi.String("Dedicated"),
+			EnabledLogs:                 logs,
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"flowLogAccount": c.FlowLogAccount, "workspaceId": c.WorkspaceID}); err != nil {
 		return nil, err
 	}
 	return c, nil

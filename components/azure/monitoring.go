@@ -2,6 +2,8 @@ package azure
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/monitoring"
@@ -28,7 +30,10 @@ type MonitoringArgs struct {
 }
 
 // PrometheusArgs wire the AKS cluster (its metrics add-on on, see
-// MediaClusterArgs.Metrics) to an Azure Monitor workspace.
+// MediaClusterArgs.Metrics) to an Azure Monitor workspace. Without a
+// cluster (Container Instances: ClusterID and ClusterName nil) the
+// workspace takes remote writes through the same endpoint and rule
+// (Monitoring.RemoteWriteURL) and its rule groups are scoped to it alone.
 type PrometheusArgs struct {
 	Location    string
 	ClusterID   pulumi.StringInput
@@ -49,6 +54,15 @@ type Monitoring struct {
 	// WorkspaceID is the Azure Monitor workspace's resource ID ("" without
 	// Prometheus): the region's workbook queries it.
 	WorkspaceID pulumi.StringOutput
+	// RemoteWriteURL is where a Prometheus remote-writes into the
+	// workspace (RemoteWriteURL of the endpoint and rule); RuleID is the
+	// data collection rule, the scope of the writer's Monitoring Metrics
+	// Publisher role. Both "" without Prometheus.
+	RemoteWriteURL pulumi.StringOutput
+	RuleID         pulumi.StringOutput
+
+	actionGroup pulumi.StringOutput
+	group       pulumi.StringInput
 }
 
 // Managed Prometheus names and limits.
@@ -69,8 +83,10 @@ func (a *MonitoringArgs) check(e *components.ArgErrors) {
 	a.MonitoringArgs.Check(e)
 	e.Require(components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil})
 	if p := a.Prometheus; p != nil {
-		e.Require(components.Field{Name: "Prometheus.Location", Missing: p.Location == ""}, components.Field{Name: "Prometheus.ClusterID", Missing: p.ClusterID == nil},
-			components.Field{Name: "Prometheus.ClusterName", Missing: p.ClusterName == nil})
+		e.Require(components.Field{Name: "Prometheus.Location", Missing: p.Location == ""})
+		if (p.ClusterID == nil) != (p.ClusterName == nil) {
+			e.Add("give both Prometheus.ClusterID and Prometheus.ClusterName (AKS) or neither (remote writes only)")
+		}
 		for _, g := range p.Rules.Groups {
 			if _, err := RuleInterval(g.Interval); err != nil {
 				e.Add("group %s: %w", g.Name, err)
@@ -129,10 +145,11 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	}
 
 	m.AlarmTopic = group.ID().ToStringOutput()
-	m.QueryEndpoint = pulumi.String("").ToStringOutput()
-	m.WorkspaceID = m.QueryEndpoint
+	m.actionGroup, m.group = m.AlarmTopic, args.ResourceGroupName
+	none := pulumi.String("").ToStringOutput()
+	m.QueryEndpoint, m.WorkspaceID, m.RemoteWriteURL, m.RuleID = none, none, none, none
 	if args.Prometheus != nil {
-		if m.QueryEndpoint, m.WorkspaceID, err = managedPrometheus(ctx, name, args.ResourceGroupName, args.Prometheus, group.ID().ToStringOutput(), parent); err != nil {
+		if err := managedPrometheus(ctx, name, args.ResourceGroupName, args.Prometheus, m, parent); err != nil {
 			return nil, err
 		}
 	}
@@ -145,6 +162,44 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		return nil, err
 	}
 	return m, nil
+}
+
+// AddNativeAlarms declares metric alerts on resources declared after the
+// region's Monitoring, through its action group: a Container Instances
+// region's Application Gateway follows the container groups, which need
+// the workspace's remote-write URL first.
+func (m *Monitoring) AddNativeAlarms(ctx *pulumi.Context, name string, a *NativeAlarms) error {
+	if err := components.Validate("Monitoring", name, a, (*NativeAlarms).check); err != nil {
+		return err
+	}
+	return metricAlarms(ctx, name, m.group, a, m.actionGroup, pulumi.Parent(m))
+}
+
+// remoteWriteAPI is the ingestion API version Azure documents for
+// Prometheus remote write
+// (https://learn.microsoft.com/azure/azure-monitor/metrics/prometheus-remote-write-virtual-machines).
+const remoteWriteAPI = "2023-04-24"
+
+var logsIngestion = regexp.MustCompile(`(?i)^https://([a-z0-9-]+\.[a-z0-9]+-\d+)\.ingest\.monitor\.azure\.com/?$`)
+
+// RemoteWriteURL is a Prometheus remote-write URL into an Azure Monitor
+// workspace: the data collection endpoint's metrics ingestion host, the
+// rule's immutable ID and the Prometheus stream. The classic provider
+// exposes only the endpoint's logs ingestion host
+// (<name>-<id>.<region>-<n>.ingest.monitor.azure.com); Azure serves
+// metrics ingestion for the same endpoint at <name>-<id>.<region>-<n>
+// .metrics.ingest.monitor.azure.com (the endpoint's metricsIngestion
+// property, https://learn.microsoft.com/rest/api/monitor/data-collection-endpoints/get).
+func RemoteWriteURL(logsEndpoint, ruleImmutableID string) (string, error) {
+	m := logsIngestion.FindStringSubmatch(logsEndpoint)
+	if m == nil {
+		return "", fmt.Errorf("azure: data collection endpoint %q is not a logs ingestion URL (https://<name>.<region>-<n>.ingest.monitor.azure.com)", logsEndpoint)
+	}
+	if !strings.HasPrefix(ruleImmutableID, "dcr-") {
+		return "", fmt.Errorf("azure: %q is not a data collection rule's immutable ID (dcr-...)", ruleImmutableID)
+	}
+	return fmt.Sprintf("https://%s.metrics.ingest.monitor.azure.com/dataCollectionRules/%s/streams/%s/api/v1/write?api-version=%s",
+		m[1], ruleImmutableID, PrometheusStream, remoteWriteAPI), nil
 }
 
 // ISODuration turns a Prometheus duration ("5m", "" for none) into the ISO
@@ -189,33 +244,35 @@ func RuleSeverity(label string) int {
 }
 
 // managedPrometheus declares the Azure Monitor workspace, the data
-// collection endpoint and rule the AKS metrics add-on sends through, their
-// associations with the cluster, and the rendered rule groups as Prometheus
-// rule groups evaluated in the workspace, each alert to the action group.
-func managedPrometheus(ctx *pulumi.Context, name string, rg pulumi.StringInput, p *PrometheusArgs, actionGroup pulumi.StringOutput, parent pulumi.ResourceOption) (endpoint, workspaceID pulumi.StringOutput, err error) {
+// collection endpoint and rule the AKS metrics add-on (or a remote
+// writer) sends through, their associations with the cluster, and the
+// rendered rule groups as Prometheus rule groups evaluated in the
+// workspace, each alert to the action group.
+func managedPrometheus(ctx *pulumi.Context, name string, rg pulumi.StringInput, p *PrometheusArgs, m *Monitoring, parent pulumi.ResourceOption) error {
+	actionGroup := m.actionGroup
 	location := pulumi.String(p.Location)
 	ws, err := monitoring.NewWorkspace(ctx, name+"-prometheus", &monitoring.WorkspaceArgs{
 		ResourceGroupName: rg,
 		Location:          location,
 	}, parent)
 	if err != nil {
-		return pulumi.StringOutput{}, pulumi.StringOutput{}, err
+		return err
 	}
 	dce, err := monitoring.NewDataCollectionEndpoint(ctx, name+"-prometheus", &monitoring.DataCollectionEndpointArgs{
 		ResourceGroupName: rg,
 		Location:          location,
 		Kind:              pulumi.String("Linux"),
-		Description:       pulumi.String("LiveKit region: the AKS metrics add-on's ingestion endpoint"),
+		Description:       pulumi.String(writer(p, "LiveKit region: the AKS metrics add-on's ingestion endpoint", "LiveKit region: the metrics agents' remote-write endpoint")),
 	}, parent)
 	if err != nil {
-		return pulumi.StringOutput{}, pulumi.StringOutput{}, err
+		return err
 	}
 	dcr, err := monitoring.NewDataCollectionRule(ctx, name+"-prometheus", &monitoring.DataCollectionRuleArgs{
 		ResourceGroupName:        rg,
 		Location:                 location,
 		Kind:                     pulumi.String("Linux"),
 		DataCollectionEndpointId: dce.ID(),
-		Description:              pulumi.String("LiveKit region: the AKS metrics add-on's series into the Azure Monitor workspace"),
+		Description:              pulumi.String(writer(p, "LiveKit region: the AKS metrics add-on's series into the Azure Monitor workspace", "LiveKit region: the metrics agents' remote writes into the Azure Monitor workspace")),
 		DataSources: &monitoring.DataCollectionRuleDataSourcesArgs{
 			PrometheusForwarders: monitoring.DataCollectionRuleDataSourcesPrometheusForwarderArray{
 				monitoring.DataCollectionRuleDataSourcesPrometheusForwarderArgs{
@@ -234,14 +291,24 @@ func managedPrometheus(ctx *pulumi.Context, name string, rg pulumi.StringInput, 
 		}},
 	}, parent)
 	if err != nil {
-		return pulumi.StringOutput{}, pulumi.StringOutput{}, err
+		return err
 	}
+	m.QueryEndpoint, m.WorkspaceID = ws.QueryEndpoint, ws.ID().ToStringOutput()
+	m.RuleID = dcr.ID().ToStringOutput()
+	m.RemoteWriteURL = pulumi.All(dce.LogsIngestionEndpoint, dcr.ImmutableId).ApplyT(func(v []any) (string, error) {
+		return RemoteWriteURL(v[0].(string), v[1].(string))
+	}).(pulumi.StringOutput)
+	scopes := pulumi.StringArray{ws.ID()}
+	if p.ClusterID == nil {
+		return ruleGroups(ctx, name, rg, location, p, scopes, actionGroup, parent)
+	}
+	scopes = append(scopes, p.ClusterID)
 	if _, err := monitoring.NewDataCollectionRuleAssociation(ctx, name+"-prometheus-rule", &monitoring.DataCollectionRuleAssociationArgs{
 		TargetResourceId:     p.ClusterID,
 		DataCollectionRuleId: dcr.ID(),
 		Description:          pulumi.String("The AKS metrics add-on sends by this rule"),
 	}, parent); err != nil {
-		return pulumi.StringOutput{}, pulumi.StringOutput{}, err
+		return err
 	}
 	// The add-on finds its endpoint through the association Azure names
 	// configurationAccessEndpoint.
@@ -250,8 +317,23 @@ func managedPrometheus(ctx *pulumi.Context, name string, rg pulumi.StringInput, 
 		TargetResourceId:         p.ClusterID,
 		DataCollectionEndpointId: dce.ID(),
 	}, parent); err != nil {
-		return pulumi.StringOutput{}, pulumi.StringOutput{}, err
+		return err
 	}
+	return ruleGroups(ctx, name, rg, location, p, scopes, actionGroup, parent)
+}
+
+// writer picks the description of who writes: the AKS add-on (a cluster)
+// or remote-writing agents.
+func writer(p *PrometheusArgs, aks, agents string) string {
+	if p.ClusterID != nil {
+		return aks
+	}
+	return agents
+}
+
+// ruleGroups declares the rendered rule groups in the workspace (and, on
+// AKS, the cluster: scopes), each alert to the action group.
+func ruleGroups(ctx *pulumi.Context, name string, rg pulumi.StringInput, location pulumi.StringInput, p *PrometheusArgs, scopes pulumi.StringArray, actionGroup pulumi.StringOutput, parent pulumi.ResourceOption) error {
 	for _, g := range p.Rules.Groups {
 		interval, _ := RuleInterval(g.Interval)
 		var rules monitoring.AlertPrometheusRuleGroupRuleArray
@@ -277,14 +359,14 @@ func managedPrometheus(ctx *pulumi.Context, name string, rg pulumi.StringInput, 
 			ResourceGroupName: rg,
 			Location:          location,
 			ClusterName:       p.ClusterName,
-			Scopes:            pulumi.StringArray{ws.ID(), p.ClusterID},
+			Scopes:            scopes,
 			Interval:          pulumi.String(interval),
 			RuleGroupEnabled:  pulumi.Bool(true),
 			Description:       pulumi.String("LiveKit alert rules rendered by components/observability"),
 			Rules:             rules,
 		}, parent); err != nil {
-			return pulumi.StringOutput{}, pulumi.StringOutput{}, err
+			return err
 		}
 	}
-	return ws.QueryEndpoint, ws.ID().ToStringOutput(), nil
+	return nil
 }

@@ -39,6 +39,7 @@ const (
 	docAzureLB       = "https://learn.microsoft.com/en-us/azure/azure-monitor/reference/supported-metrics/microsoft-network-loadbalancers-metrics"
 	docFrontDoor     = "https://learn.microsoft.com/en-us/azure/azure-monitor/reference/supported-metrics/microsoft-cdn-profiles-metrics"
 	docAKS           = "https://learn.microsoft.com/en-us/azure/azure-monitor/reference/supported-metrics/microsoft-containerservice-managedclusters-metrics"
+	docAppGateway    = "https://learn.microsoft.com/en-us/azure/azure-monitor/reference/supported-metrics/microsoft-network-applicationgateways-metrics"
 )
 
 // Native metric IDs the clouds' dashboards and alarms use.
@@ -78,6 +79,9 @@ const (
 	AzureFrontDoorReqs    = "Microsoft.Cdn/profiles/RequestCount"
 	AzureNodeCores        = "Microsoft.ContainerService/managedClusters/kube_node_status_allocatable_cpu_cores"
 	AzureUnschedulablePod = "Microsoft.ContainerService/managedClusters/cluster_autoscaler_unschedulable_pods_count"
+	AzureGatewayHealthy   = "Microsoft.Network/applicationGateways/HealthyHostCount"
+	AzureGatewayUnhealthy = "Microsoft.Network/applicationGateways/UnhealthyHostCount"
+	AzureGatewayResponses = "Microsoft.Network/applicationGateways/ResponseStatus"
 )
 
 // NativeMetrics is every cloud metric a dashboard or alarm may name.
@@ -128,6 +132,14 @@ var NativeMetrics = []NativeMetric{
 	{Cloud: "azure", Namespace: "Microsoft.Cdn/profiles", Name: "RequestCount", Unit: UnitCount, Doc: docFrontDoor},
 	{Cloud: "azure", Namespace: "Microsoft.ContainerService/managedClusters", Name: "kube_node_status_allocatable_cpu_cores", Unit: UnitCount, Doc: docAKS},
 	{Cloud: "azure", Namespace: "Microsoft.ContainerService/managedClusters", Name: "cluster_autoscaler_unschedulable_pods_count", Unit: UnitCount, Doc: docAKS},
+	// Application Gateway v2 in front of a Container Instances region's
+	// groups: backend hosts passing (failing) its GET / probe, averaged per
+	// minute, by dimension BackendSettingsPool; and the responses it
+	// returned to clients (its own and the backends'), a total, by
+	// dimension HttpStatusGroup (2xx ... 5xx).
+	{Cloud: "azure", Namespace: "Microsoft.Network/applicationGateways", Name: "HealthyHostCount", Unit: UnitCount, Doc: docAppGateway},
+	{Cloud: "azure", Namespace: "Microsoft.Network/applicationGateways", Name: "UnhealthyHostCount", Unit: UnitCount, Doc: docAppGateway},
+	{Cloud: "azure", Namespace: "Microsoft.Network/applicationGateways", Name: "ResponseStatus", Unit: UnitCount, Doc: docAppGateway},
 }
 
 // NativeMetricByID returns the table entry of an ID.

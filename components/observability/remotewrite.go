@@ -13,6 +13,8 @@ type RemoteWrite struct {
 	URL   string `yaml:"url"`
 	Name  string `yaml:"name,omitempty"`
 	SigV4 *SigV4 `yaml:"sigv4,omitempty"`
+	// AzureAD signs remote writes into an Azure Monitor workspace.
+	AzureAD *AzureAD `yaml:"azuread,omitempty"`
 	// WriteRelabelConfigs choose what leaves the region.
 	WriteRelabelConfigs []RelabelConfig `yaml:"write_relabel_configs,omitempty"`
 }
@@ -25,6 +27,48 @@ type RemoteWrite struct {
 type SigV4 struct {
 	Region  string `yaml:"region"`
 	RoleARN string `yaml:"role_arn,omitempty"`
+}
+
+// AzureAD authenticates a remote write with Microsoft Entra ID: a
+// user-assigned managed identity's token from the instance metadata
+// service (no secret in the file; Azure Monitor refuses a system-assigned
+// one for remote write).
+type AzureAD struct {
+	Cloud           string               `yaml:"cloud"`
+	ManagedIdentity AzureManagedIdentity `yaml:"managed_identity"`
+}
+
+// AzureManagedIdentity names the identity by its client ID.
+type AzureManagedIdentity struct {
+	ClientID string `yaml:"client_id"`
+}
+
+// AzureMonitorRemoteWriteName names the remote_write entry into a region's
+// Azure Monitor workspace.
+const AzureMonitorRemoteWriteName = "azure-monitor"
+
+var azureIngestURL = regexp.MustCompile(`^https://[A-Za-z0-9-]+\.[a-z0-9]+-\d+\.metrics\.ingest\.monitor\.azure\.com/dataCollectionRules/dcr-[0-9a-f]+/streams/Microsoft-PrometheusMetrics/api/v1/write\?api-version=[0-9-]+$`)
+var uuidRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// AzureMonitorRemoteWrite is a remote write into an Azure Monitor
+// workspace through its data collection endpoint and rule, as the
+// user-assigned identity clientID (Monitoring Metrics Publisher on the
+// rule).
+func AzureMonitorRemoteWrite(url, clientID string) (RemoteWrite, error) {
+	var problems []string
+	if !azureIngestURL.MatchString(url) {
+		problems = append(problems, fmt.Sprintf("%q is not an Azure Monitor metrics ingestion URL (https://<endpoint>.<region>-<n>.metrics.ingest.monitor.azure.com/dataCollectionRules/dcr-.../streams/Microsoft-PrometheusMetrics/api/v1/write?api-version=...)", url))
+	}
+	if !uuidRe.MatchString(strings.ToLower(clientID)) {
+		problems = append(problems, fmt.Sprintf("managed identity client ID %q is not a UUID", clientID))
+	}
+	if len(problems) > 0 {
+		return RemoteWrite{}, fmt.Errorf("observability: %s", strings.Join(problems, "; "))
+	}
+	return RemoteWrite{
+		URL: url, Name: AzureMonitorRemoteWriteName,
+		AzureAD: &AzureAD{Cloud: "AzurePublic", ManagedIdentity: AzureManagedIdentity{ClientID: clientID}},
+	}, nil
 }
 
 // Central is where a region's collector writes for the central view: the
@@ -124,11 +168,28 @@ func (r Region) AgentPrometheus(jobs []ScrapeConfig, c Central) (PrometheusConfi
 	if err != nil {
 		return PrometheusConfig{}, err
 	}
+	return r.agent(jobs, rw), nil
+}
+
+// AgentPrometheusTo is a Prometheus agent's configuration writing jobs to
+// rw (e.g. AzureMonitorRemoteWrite: a Container Instances group's sidecar
+// into the region's Azure Monitor workspace), labelled with the region.
+func (r Region) AgentPrometheusTo(jobs []ScrapeConfig, rw ...RemoteWrite) (PrometheusConfig, error) {
+	if err := r.Validate(); err != nil {
+		return PrometheusConfig{}, err
+	}
+	if len(jobs) == 0 || len(rw) == 0 {
+		return PrometheusConfig{}, fmt.Errorf("observability: the metrics agent needs a scrape job and a remote write (%d, %d)", len(jobs), len(rw))
+	}
+	return r.agent(jobs, rw...), nil
+}
+
+func (r Region) agent(jobs []ScrapeConfig, rw ...RemoteWrite) PrometheusConfig {
 	return PrometheusConfig{
 		Global:        GlobalConfig{ScrapeInterval: ScrapeInterval, ExternalLabels: r.Labels()},
 		ScrapeConfigs: jobs,
-		RemoteWrite:   []RemoteWrite{rw},
-	}, nil
+		RemoteWrite:   rw,
+	}
 }
 
 var iamRoleARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)

@@ -330,3 +330,19 @@ func init() {
 		return props(map[string]any{"id": classicID(mi, "Microsoft.Network/applicationGateways"), "name": mi.PhysicalName()})
 	}
 }
+
+// Azure Monitor's data collection endpoint and rule: the endpoint's logs
+// ingestion host and the rule's immutable ID, in Azure's forms (a remote
+// writer's URL is built from them).
+func init() {
+	computedOutputs["azure:monitoring/dataCollectionEndpoint:DataCollectionEndpoint"] = func(mi MockInfo) resource.PropertyMap {
+		loc, _ := plainString(mi.Inputs, "location")
+		return props(map[string]any{
+			"logsIngestionEndpoint": fmt.Sprintf("https://%s-%s.%s-1.ingest.monitor.azure.com", strings.ToLower(mi.PhysicalName()), hashHex("dce"+mi.Name, 4), loc),
+			"immutableId":           "dce-" + hashHex("dce-id"+mi.Name, 32),
+		})
+	}
+	computedOutputs["azure:monitoring/dataCollectionRule:DataCollectionRule"] = func(mi MockInfo) resource.PropertyMap {
+		return props(map[string]any{"immutableId": "dcr-" + hashHex("dcr-id"+mi.Name, 32)})
+	}
+}

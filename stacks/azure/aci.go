@@ -14,8 +14,10 @@ import (
 // (azurePlatform aci): a fixed number of VNet-injected container groups
 // behind Azure Firewall (media, DNAT per group) and Application Gateway
 // (signaling TLS), with the same Redis, recordings, mirror and budget as
-// an AKS region. Egress, TURN and managed Prometheus need the cluster and
-// are not built here.
+// an AKS region, and its own watch (acimonitoring.go): a Prometheus agent
+// beside LiveKit in every group writing to the region's Azure Monitor
+// workspace, the rules there, metric alerts and audit logs. Egress and
+// TURN need the cluster and are not built here.
 func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *components.Credentials, dns *aws.Provider) (pulumi.Map, error) {
 	r, a := s.Region, s.Azure
 	ports := make([]azurec.ACIGroupPorts, a.ACI.Groups)
@@ -70,7 +72,11 @@ func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *com
 			Ports:  p,
 		}
 	}
-	mirror, _, clusterArgs, err := mirrorImage(ctx, s, name, network.ResourceGroupName, regional.MediaClusterArgs(s, groups[0].Config, 0))
+	mirror, mirrorOut, clusterArgs, err := mirrorImage(ctx, s, name, network.ResourceGroupName, regional.MediaClusterArgs(s, groups[0].Config, 0), aciAgentImage)
+	if err != nil {
+		return nil, err
+	}
+	monitoring, metrics, err := aciMonitoring(ctx, name, s, network.ResourceGroupName, mirrorOut)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +99,12 @@ func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *com
 		CertificateSecretID:  a.ACI.CertificateSecretID,
 		CertificateSecretURI: a.ACI.CertificateSecretURI(),
 		DNSProvider:          dns,
+		Metrics:              metrics,
 	})
+	if err != nil {
+		return nil, err
+	}
+	logs, err := aciWatch(ctx, name, s, monitoring, cluster, redis, recordings, network)
 	if err != nil {
 		return nil, err
 	}
@@ -101,15 +112,19 @@ func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *com
 		return nil, err
 	}
 	extra := pulumi.Map{
-		"platform":            pulumi.String(stackconfig.AzurePlatformACI),
-		"ingressIp":           network.IngressIPAddress,
-		"mediaIp":             network.ACI.MediaIPAddress,
-		"containerGroups":     pulumi.Int(a.ACI.Groups),
-		"containerGroupIps":   cluster.GroupIPs,
-		"redisHost":           redis.Host,
-		"recordingsAccount":   recordings.Account,
-		"recordingsContainer": recordings.Container,
-		"resourceGroup":       network.ResourceGroupName,
+		"platform":              pulumi.String(stackconfig.AzurePlatformACI),
+		"ingressIp":             network.IngressIPAddress,
+		"mediaIp":               network.ACI.MediaIPAddress,
+		"containerGroups":       pulumi.Int(a.ACI.Groups),
+		"containerGroupIps":     cluster.GroupIPs,
+		"redisHost":             redis.Host,
+		"recordingsAccount":     recordings.Account,
+		"recordingsContainer":   recordings.Container,
+		"resourceGroup":         network.ResourceGroupName,
+		"alarmActionGroup":      monitoring.AlarmTopic,
+		"prometheusQueryUrl":    monitoring.QueryEndpoint,
+		"logAnalyticsWorkspace": logs.WorkspaceID,
+		"flowLogAccount":        logs.FlowLogAccount,
 	}
 	return regional.Outputs(s, regional.Shared{
 		Cloud: "azure", Region: a.Location, URL: cluster.URL, HealthURL: cluster.HealthURL,

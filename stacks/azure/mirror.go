@@ -5,19 +5,21 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
+	"github.com/livekit-infra/livekit-infra/components/imageref"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 )
 
-// mirrorImage declares the region's ACR mirror (registryMirror) and points
-// the cluster args' image at it, by digest; a nil mirror means Docker Hub.
-func mirrorImage(ctx *pulumi.Context, s *stackconfig.Stack, name string, group pulumi.StringInput, args components.MediaClusterArgs) (*azurec.RegistryMirror, *components.RegistryMirrorOutputs, components.MediaClusterArgs, error) {
+// mirrorImage declares the region's ACR mirror (registryMirror) of the
+// region's images and extra, and points the cluster args' image at it, by
+// digest; a nil mirror means Docker Hub.
+func mirrorImage(ctx *pulumi.Context, s *stackconfig.Stack, name string, group pulumi.StringInput, args components.MediaClusterArgs, extra ...imageref.Ref) (*azurec.RegistryMirror, *components.RegistryMirrorOutputs, components.MediaClusterArgs, error) {
 	var mirror *azurec.RegistryMirror
 	var out *components.RegistryMirrorOutputs
 	if s.Region.Mirror.On {
 		var err error
 		mirror, err = azurec.NewRegistryMirror(ctx, name+"-mirror", &azurec.RegistryMirrorArgs{
-			RegistryMirrorArgs: components.RegistryMirrorArgs{Images: regional.MirrorImages(s)},
+			RegistryMirrorArgs: components.RegistryMirrorArgs{Images: regional.MirrorImages(s, extra...)},
 			Location:           s.Azure.Location,
 			ResourceGroupName:  group,
 			RegistryName:       azurec.RegistryName(ctx.Project(), ctx.Stack(), s.Azure.Location),

@@ -29,6 +29,10 @@ func Observability(s *stackconfig.Stack) observability.Region {
 	case s.GCP != nil:
 		o.Region = s.GCP.Region
 		o.NodeVCPUs, _ = quantity.CPU(s.GCP.PodCPU)
+	case s.Azure != nil && s.Azure.Platform == stackconfig.AzurePlatformACI && s.Azure.ACI != nil:
+		// LiveKit's share of a container group (its metrics agent takes
+		// the rest).
+		o.Region, o.NodeVCPUs = s.Azure.Location, float64(s.Azure.ACI.CPU)-observability.ACIAgentCPU
 	case s.Azure != nil:
 		o.Region = s.Azure.Location
 		o.NodeVCPUs, _ = quantity.CPU(s.Azure.PodCPU)

@@ -78,7 +78,8 @@ func TestACIGroups(t *testing.T) {
 		for path, want := range map[string]any{
 			"ipAddressType": "Private", "osType": "Linux", "sku": "Standard", "restartPolicy": "Always",
 			"subnetIds": nodes.ID, "identity.type": "UserAssigned",
-			"containers[0].cpu": 4, "containers[0].memory": 8,
+			// LiveKit's share: the metrics agent takes the rest of the group.
+			"containers[0].cpu": 3.75, "containers[0].memory": 7.5,
 			"imageRegistryCredentials[0].server": login, "imageRegistryCredentials[0].userAssignedIdentityId": pull.ID,
 		} {
 			planq.Masked.Expect(t, g, path, want)
@@ -89,8 +90,8 @@ func TestACIGroups(t *testing.T) {
 		if _, ok := g.Input("imageRegistryCredentials[0].password"); ok {
 			t.Errorf("group %d pulls with a registry password; it must pull as its identity", i)
 		}
-		if ids := strs(list(t, g, "identity.identityIds")); !slices.Equal(ids, []string{pull.ID}) {
-			t.Errorf("group %d identities %v, want only the pull identity", i, ids)
+		if ids := strs(list(t, g, "identity.identityIds")); !slices.Equal(ids, []string{pull.ID, one(t, p, tIdentity, "livekit-metrics").ID}) {
+			t.Errorf("group %d identities %v, want only the pull and the metrics agent's identities", i, ids)
 		}
 		img := str(t, g, "containers[0].image")
 		if !strings.HasPrefix(img, login+"/livekit/livekit-server:") || !strings.Contains(img, "@sha256:") {
@@ -320,8 +321,10 @@ func TestACIAcrPullScope(t *testing.T) {
 		}
 	}
 	// Every role assignment of the region: AcrPull on the registry alone,
-	// and the gateway's read of one Key Vault secret.
-	want := []string{"livekit-mirror-aci: AcrPull on " + reg.ID, "livekit-gateway-certificate: Key Vault Secrets User on " + aciCertID}
+	// the gateway's read of one Key Vault secret, and the metrics agents'
+	// writes through the one data collection rule.
+	want := []string{"livekit-mirror-aci: AcrPull on " + reg.ID, "livekit-gateway-certificate: Key Vault Secrets User on " + aciCertID,
+		"livekit-metrics-publisher: Monitoring Metrics Publisher on " + p.ByType(tDCR)[0].ID}
 	slices.Sort(grants)
 	slices.Sort(want)
 	if !slices.Equal(grants, want) {

@@ -43,3 +43,20 @@ func Check(t *testing.T, what, name, body string) (string, error) {
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
+
+// CheckArgs writes body to a temporary file named name and runs
+// `promtool check <args...> <file>` (e.g. config --agent), returning its
+// combined output and error.
+func CheckArgs(t *testing.T, args []string, name, body string) (string, error) {
+	t.Helper()
+	bin := Path(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, name)
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append(append([]string{"check"}, args...), file)...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}

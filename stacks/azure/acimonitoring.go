@@ -1,0 +1,87 @@
+package azure
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	azurec "github.com/livekit-infra/livekit-infra/components/azure"
+	"github.com/livekit-infra/livekit-infra/components/imageref"
+	"github.com/livekit-infra/livekit-infra/components/observability"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
+	"github.com/livekit-infra/livekit-infra/stacks/regional"
+)
+
+// aciAgentImage is every container group's metrics agent
+// (observability.AgentImage), mirrored with LiveKit's image.
+var aciAgentImage, _ = imageref.Parse(observability.AgentImage)
+
+// aciMonitoring declares a Container Instances region's action group and
+// Azure Monitor workspace (its rule groups scoped to the workspace alone:
+// there is no cluster), and returns the container groups' metrics agent
+// args: the sidecar that remote-writes LiveKit's series there.
+func aciMonitoring(ctx *pulumi.Context, name string, s *stackconfig.Stack, group pulumi.StringInput, mirror *components.RegistryMirrorOutputs) (*azurec.Monitoring, *azurec.ACIMetricsArgs, error) {
+	r, a := s.Region, s.Azure
+	// The agent scrapes; nothing probes GET / (Application Gateway's
+	// probe and the NoHealthyBackend alarm see a 406 group).
+	obs := regional.Observability(s)
+	obs.NoHealthProbe = true
+	rules, err := obs.Rules()
+	if err != nil {
+		return nil, nil, err
+	}
+	var webhook pulumi.StringInput
+	if r.Alerts.Webhook.IsSet() {
+		webhook = r.Alerts.Webhook.Output()
+	}
+	m, err := azurec.NewMonitoring(ctx, name+"-monitoring", &azurec.MonitoringArgs{
+		MonitoringArgs:    components.MonitoringArgs{Emails: r.Alerts.Emails, Webhook: webhook},
+		ResourceGroupName: group,
+		Prometheus:        &azurec.PrometheusArgs{Location: a.Location, Rules: rules},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	image, err := regional.Image(mirror, aciAgentImage)
+	if err != nil {
+		return nil, nil, fmt.Errorf("metrics agent image: %w", err)
+	}
+	return m, &azurec.ACIMetricsArgs{Image: image, RemoteWriteURL: m.RemoteWriteURL, RuleID: m.RuleID, Region: obs}, nil
+}
+
+// aciWatch adds what watches the region once its front doors exist: the
+// metric alerts (Redis, Application Gateway, the recordings' Front Door)
+// and the audit logs (VNet flow logs; the gateway's access and WAF logs
+// and the firewall's DNAT and network rule logs in a Log Analytics
+// workspace kept logRetentionDays). The container groups' own logs are
+// left out: ACI's log diagnostics take the workspace's shared key, a
+// static credential (docs/azure.md, "Container Instances").
+func aciWatch(ctx *pulumi.Context, name string, s *stackconfig.Stack, m *azurec.Monitoring, cluster *azurec.ACICluster,
+	redis *azurec.RedisCache, recordings *azurec.Recordings, network *azurec.Network) (*azurec.AuditLogs, error) {
+	r := s.Region
+	var frontDoor pulumi.StringInput
+	if r.Recordings.CDN {
+		frontDoor = recordings.CDNProfileID
+	}
+	if err := m.AddNativeAlarms(ctx, name+"-monitoring", &azurec.NativeAlarms{
+		AlarmThresholds: regional.AlarmThresholds(s), RedisCacheID: redis.CacheID, GatewayID: cluster.GatewayID, FrontDoorProfileID: frontDoor,
+	}); err != nil {
+		return nil, err
+	}
+	return azurec.NewAuditLogs(ctx, name+"-logs", &azurec.AuditLogsArgs{
+		ResourceGroupName: network.ResourceGroupName,
+		Location:          s.Azure.Location,
+		RetentionDays:     r.LogRetentionDays,
+		Workspace:         true,
+		Flow:              r.Logs.Flow,
+		VNetID:            network.NetworkID,
+		CDN:               r.Logs.CDN && r.Recordings.CDN,
+		CDNProfileID:      recordings.CDNProfileID,
+		Gateway:           true,
+		GatewayID:         cluster.GatewayID,
+		Firewall:          true,
+		FirewallID:        cluster.FirewallID,
+		Protect:           s.Protect,
+	})
+}
