@@ -34,8 +34,13 @@ type RemoteWriteTarget struct {
 	URL pulumi.StringInput
 	// Region is the workspace's region (SigV4 signing).
 	Region string
-	// WorkspaceArn is what the task role may aps:RemoteWrite to.
+	// WorkspaceArn is what the task role may aps:RemoteWrite to (a
+	// workspace of the region's account).
 	WorkspaceArn pulumi.StringInput
+	// AssumeRoleARN, instead of WorkspaceArn, is a role the task role
+	// assumes to write (the central view's writer role, which holds the
+	// aps:RemoteWrite grant in the global stack's account).
+	AssumeRoleARN string
 }
 
 // CollectorContainerName is the sidecar's container name.
@@ -67,9 +72,9 @@ func (c *Collector) checkJob(e *components.ArgErrors, job, render string, taskCP
 	}
 	targets := make([]observability.RemoteWriteTarget, len(c.RemoteWrite))
 	for i, t := range c.RemoteWrite {
-		targets[i] = observability.RemoteWriteTarget{Name: t.Name, Region: t.Region}
-		if t.URL == nil || t.WorkspaceArn == nil {
-			problems = append(problems, fmt.Sprintf("Collector.RemoteWrite[%d] %q needs URL and WorkspaceArn", i, t.Name))
+		targets[i] = observability.RemoteWriteTarget{Name: t.Name, Region: t.Region, AssumeRoleARN: t.AssumeRoleARN}
+		if t.URL == nil || (t.WorkspaceArn == nil) == (t.AssumeRoleARN == "") {
+			problems = append(problems, fmt.Sprintf("Collector.RemoteWrite[%d] %q needs URL and either WorkspaceArn (written with the task role) or AssumeRoleARN (a writer role)", i, t.Name))
 		}
 	}
 	if err := observability.ValidateRemoteWrite(targets); err != nil {
@@ -103,7 +108,8 @@ func collectorConfig(ctx *pulumi.Context, name string, c *Collector, parent pulu
 	doc := pulumi.All(urls...).ApplyT(func(v []any) (string, error) {
 		targets := make([]observability.RemoteWriteTarget, len(v))
 		for i, u := range v {
-			targets[i] = observability.RemoteWriteTarget{Name: c.RemoteWrite[i].Name, URL: u.(string), Region: c.RemoteWrite[i].Region}
+			t := c.RemoteWrite[i]
+			targets[i] = observability.RemoteWriteTarget{Name: t.Name, URL: u.(string), Region: t.Region, AssumeRoleARN: t.AssumeRoleARN}
 		}
 		cfg, err := observability.ADOTCollector(c.Scrape, targets)
 		if err != nil {
@@ -126,19 +132,31 @@ func collectorConfig(ctx *pulumi.Context, name string, c *Collector, parent pulu
 	}, parent)
 }
 
-// collectorGrant lets the task role remote-write to each target's
-// workspace, and nothing else.
+// collectorGrant lets the task role remote-write to each own-account
+// target's workspace and assume each writer role, and nothing else.
 func collectorGrant(ctx *pulumi.Context, name string, c *Collector, role *iam.Role, parent pulumi.ResourceOption) error {
-	arns := make([]any, len(c.RemoteWrite))
-	for i, t := range c.RemoteWrite {
-		arns[i] = t.WorkspaceArn
+	var arns []any
+	var assume []string
+	for _, t := range c.RemoteWrite {
+		if t.AssumeRoleARN != "" {
+			assume = append(assume, t.AssumeRoleARN)
+			continue
+		}
+		arns = append(arns, t.WorkspaceArn)
 	}
 	doc := pulumi.All(arns...).ApplyT(func(v []any) (string, error) {
 		res := make([]string, len(v))
 		for i, a := range v {
 			res[i] = a.(string)
 		}
-		return policyJSON(statement{Sid: "RemoteWriteMetrics", Actions: []string{"aps:RemoteWrite"}, Resources: res})
+		var stmts []statement
+		if len(res) > 0 {
+			stmts = append(stmts, statement{Sid: "RemoteWriteMetrics", Actions: []string{"aps:RemoteWrite"}, Resources: res})
+		}
+		if len(assume) > 0 {
+			stmts = append(stmts, statement{Sid: "AssumeCentralMetricsWriter", Actions: []string{"sts:AssumeRole"}, Resources: assume})
+		}
+		return policyJSON(stmts...)
 	}).(pulumi.StringOutput)
 	_, err := iam.NewRolePolicy(ctx, name+"-task-metrics", &iam.RolePolicyArgs{Role: role.Name, Policy: doc}, parent)
 	return err

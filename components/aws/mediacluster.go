@@ -69,6 +69,9 @@ type MediaCluster struct {
 	TargetGroupArnSuffix  pulumi.StringOutput
 	// TURNLoadBalancer is the TURN/TLS NLB's DNS name (TURN/TLS on).
 	TURNLoadBalancer pulumi.StringOutput
+	// TaskRoleArn is the tasks' role: the metrics collector's identity
+	// (the region's metricsWriter).
+	TaskRoleArn pulumi.StringOutput
 }
 
 // MaxStopTimeout is Fargate's cap on stopTimeout: a stopping task has at most
@@ -310,6 +313,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	m.CertificateArn = sig.certificateArn
 	m.LoadBalancerArnSuffix = sig.alb.ArnSuffix
 	m.TargetGroupArnSuffix = sig.targetGroup.ArnSuffix
+	m.TaskRoleArn = roles.task.Arn
 	outputs := pulumi.Map{
 		"configSecretArn": m.ConfigSecretArn, "clusterName": m.ClusterName, "serviceName": m.ServiceName,
 		"loadBalancerArn": m.LoadBalancerArn, "certificateArn": m.CertificateArn,

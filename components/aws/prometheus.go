@@ -1,6 +1,8 @@
 package aws
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -8,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -48,6 +51,10 @@ type ManagedPrometheus struct {
 	// queries under api/v1/query, remote write at api/v1/remote_write.
 	Endpoint       pulumi.StringOutput
 	RemoteWriteURL pulumi.StringOutput
+	// CentralSourceRoleArn (with a Scraper) is the role AMP's managed
+	// collectors assume to write to the central view: the region's
+	// metricsWriter, which alone may assume the writer role.
+	CentralSourceRoleArn pulumi.StringOutput
 }
 
 // RuleNamespace names the workspace's one rule groups namespace.
@@ -138,7 +145,7 @@ func NewManagedPrometheus(ctx *pulumi.Context, name string, args *ManagedPrometh
 	}
 
 	if args.Scraper != nil {
-		if err := scraper(ctx, name, args.Scraper, ws, parent); err != nil {
+		if m.CentralSourceRoleArn, err = scraper(ctx, name, args.Scraper, ws, parent); err != nil {
 			return nil, err
 		}
 	}
@@ -174,6 +181,34 @@ type ScraperArgs struct {
 	Namespace string
 	// Scrape is the livekit job (observability.Region.PodScrapeConfig).
 	Scrape observability.ScrapeConfig
+	// Central, when set, adds a second managed collector with the same
+	// job whose destination is the global stack's central workspace (a
+	// scraper writes to one workspace only).
+	Central *CentralScrape
+}
+
+// CentralScrape is the central view as the AMP managed collector reaches
+// it: the workspace's ARN and the region's writer role there, which the
+// collector assumes from the region's source role (the scraper's role
+// configuration, AMP's cross-account ingestion).
+type CentralScrape struct {
+	WorkspaceArn  string
+	WriterRoleARN string
+}
+
+var ampWorkspaceArn = regexp.MustCompile(`^arn:aws[a-z-]*:aps:[a-z0-9-]+:\d{12}:workspace/ws-[0-9a-zA-Z-]+$`)
+
+// CentralWorkspaceArn is the ARN of the AMP workspace behind a central
+// remote-write URL, in the writer role's account (the global stack creates
+// both in its own account).
+func CentralWorkspaceArn(remoteWriteURL, writerRoleARN string) (string, error) {
+	region := observability.AMPRegion(remoteWriteURL)
+	parts := strings.Split(writerRoleARN, ":")
+	if region == "" || !observability.IsRoleARN(writerRoleARN) || len(parts) < 5 {
+		return "", fmt.Errorf("central metrics: %q with %q is not an AMP remote-write URL and an IAM role ARN", remoteWriteURL, writerRoleARN)
+	}
+	ws := strings.TrimSuffix(remoteWriteURL[strings.Index(remoteWriteURL, "/workspaces/")+len("/workspaces/"):], "/api/v1/remote_write")
+	return parts[0] + ":" + parts[1] + ":aps:" + region + ":" + parts[4] + ":workspace/" + ws, nil
 }
 
 // EKSViewPolicy is the EKS access policy of the scraper, scoped to the
@@ -192,25 +227,33 @@ func (a *ScraperArgs) check(e *components.ArgErrors) {
 	if a.Scrape.JobName != observability.JobLiveKit || len(a.Scrape.KubernetesSDConfigs) == 0 {
 		e.Add("Scraper.Scrape is job %q: give the region's livekit pod job (observability.Region.PodScrapeConfig)", a.Scrape.JobName)
 	}
+	if c := a.Central; c != nil {
+		if !ampWorkspaceArn.MatchString(c.WorkspaceArn) {
+			e.Add("Scraper.Central.WorkspaceArn %q is not an AMP workspace ARN (arn:aws:aps:<region>:<account>:workspace/ws-...)", c.WorkspaceArn)
+		}
+		if !observability.IsRoleARN(c.WriterRoleARN) {
+			e.Add("Scraper.Central.WriterRoleARN %q is not an IAM role ARN", c.WriterRoleARN)
+		}
+	}
 }
 
 // scraper declares the managed collector, its security group and rules,
 // and its namespace-scoped read access to the cluster (an EKS access entry:
 // the cluster authenticates with the API mode).
-func scraper(ctx *pulumi.Context, name string, a *ScraperArgs, ws *amp.Workspace, parent pulumi.ResourceOption) error {
+func scraper(ctx *pulumi.Context, name string, a *ScraperArgs, ws *amp.Workspace, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
 	doc, err := observability.MarshalYAML(observability.PrometheusConfig{
 		Global:        observability.GlobalConfig{ScrapeInterval: a.Scrape.ScrapeInterval, EvaluationInterval: observability.EvaluationInterval},
 		ScrapeConfigs: []observability.ScrapeConfig{a.Scrape},
 	})
 	if err != nil {
-		return err
+		return pulumi.StringOutput{}, err
 	}
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-scraper", &ec2.SecurityGroupArgs{
 		Description: pulumi.String("AMP managed scraper of the LiveKit nodes' metrics port"),
 		VpcId:       a.VpcID,
 	}, parent)
 	if err != nil {
-		return err
+		return pulumi.StringOutput{}, err
 	}
 	rules := []struct {
 		suffix, kind string
@@ -230,7 +273,7 @@ func scraper(ctx *pulumi.Context, name string, a *ScraperArgs, ws *amp.Workspace
 			SecurityGroupId: r.sg, SourceSecurityGroupId: r.peer,
 			Description: pulumi.String(r.desc),
 		}, parent); err != nil {
-			return err
+			return pulumi.StringOutput{}, err
 		}
 	}
 	sc, err := amp.NewScraper(ctx, name+"-scraper", &amp.ScraperArgs{
@@ -242,7 +285,7 @@ func scraper(ctx *pulumi.Context, name string, a *ScraperArgs, ws *amp.Workspace
 		Destination: &amp.ScraperDestinationArgs{Amp: &amp.ScraperDestinationAmpArgs{WorkspaceArn: ws.Arn}},
 	}, parent)
 	if err != nil {
-		return err
+		return pulumi.StringOutput{}, err
 	}
 	// EKS access entries take the role's ARN without its service-linked
 	// path (aws-service-role/scraper.aps.amazonaws.com/).
@@ -256,7 +299,7 @@ func scraper(ctx *pulumi.Context, name string, a *ScraperArgs, ws *amp.Workspace
 		ClusterName: a.ClusterName, PrincipalArn: principal, Type: pulumi.String("STANDARD"),
 	}, parent)
 	if err != nil {
-		return err
+		return pulumi.StringOutput{}, err
 	}
 	_, err = eks.NewAccessPolicyAssociation(ctx, name+"-scraper", &eks.AccessPolicyAssociationArgs{
 		ClusterName: a.ClusterName, PrincipalArn: principal, PolicyArn: pulumi.String(EKSViewPolicy),
@@ -264,5 +307,63 @@ func scraper(ctx *pulumi.Context, name string, a *ScraperArgs, ws *amp.Workspace
 			Type: pulumi.String("namespace"), Namespaces: pulumi.StringArray{pulumi.String(a.Namespace)},
 		},
 	}, parent, pulumi.DependsOn([]pulumi.Resource{entry}))
-	return err
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return centralScraper(ctx, name, a, doc, sg, sc, parent)
+}
+
+// centralScraper declares the role AMP's collectors assume to write to the
+// central view (always: the global stack's writer role trusts it, so it
+// exists before the region is pointed there) and, with a.Central, the
+// second collector. It shares the first one's security group and, through
+// AMP's one service-linked role, its EKS access entry.
+func centralScraper(ctx *pulumi.Context, name string, a *ScraperArgs, doc string, sg *ec2.SecurityGroup, first *amp.Scraper, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	invoke := pulumi.Parent(first)
+	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, invoke).AccountId()
+	region := aws.GetRegionOutput(ctx, aws.GetRegionOutputArgs{}, invoke).Name()
+	trust := pulumi.All(account, region).ApplyT(func(v []any) (string, error) {
+		acct, rgn := v[0].(string), v[1].(string)
+		return globalPolicyJSON([]map[string]any{{
+			"Sid": "ManagedCollectorsOfThisAccount", "Effect": "Allow",
+			"Principal": map[string]any{"Service": "scraper.aps.amazonaws.com"},
+			"Action":    "sts:AssumeRole",
+			"Condition": map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": acct},
+				"ArnLike":      map[string]any{"aws:SourceArn": "arn:aws:aps:" + rgn + ":" + acct + ":scraper/*"},
+			},
+		}})
+	}).(pulumi.StringOutput)
+	role, err := iam.NewRole(ctx, name+"-central-source", &iam.RoleArgs{
+		Description:      pulumi.String("AMP managed collector of the LiveKit pods: assumes the central metrics writer role, nothing else"),
+		AssumeRolePolicy: trust,
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	if a.Central == nil {
+		return role.Arn, nil
+	}
+	policy, err := policyJSON(statement{Sid: "AssumeCentralMetricsWriter", Actions: []string{"sts:AssumeRole"}, Resources: []string{a.Central.WriterRoleARN}})
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	grant, err := iam.NewRolePolicy(ctx, name+"-central-source", &iam.RolePolicyArgs{Role: role.Name, Policy: pulumi.String(policy)}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	if _, err := amp.NewScraper(ctx, name+"-central-scraper", &amp.ScraperArgs{
+		Alias:               pulumi.String(ctx.Stack() + "-" + name + "-central"),
+		ScrapeConfiguration: pulumi.String(doc),
+		Source: &amp.ScraperSourceArgs{Eks: &amp.ScraperSourceEksArgs{
+			ClusterArn: a.ClusterArn, SubnetIds: a.SubnetIDs, SecurityGroupIds: pulumi.StringArray{sg.ID()},
+		}},
+		Destination: &amp.ScraperDestinationArgs{Amp: &amp.ScraperDestinationAmpArgs{WorkspaceArn: pulumi.String(a.Central.WorkspaceArn)}},
+		RoleConfiguration: &amp.ScraperRoleConfigurationArgs{
+			SourceRoleArn: role.Arn, TargetRoleArn: pulumi.String(a.Central.WriterRoleARN),
+		},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{grant, first})); err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return role.Arn, nil
 }

@@ -42,6 +42,10 @@ type RemoteWriteTarget struct {
 	URL string
 	// Region is the SigV4 signing region of URL's workspace.
 	Region string
+	// AssumeRoleARN, when set, is the role the collector assumes (with its
+	// own credentials, through STS in Region) to sign for this target: the
+	// central view's writer role, in the global stack's account.
+	AssumeRoleARN string
 }
 
 var remoteNameRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`)
@@ -120,6 +124,9 @@ func ValidateRemoteWrite(targets []RemoteWriteTarget) error {
 		if t.Region == "" {
 			problems = append(problems, fmt.Sprintf("RemoteWrite[%d] %q: Region (the SigV4 signing region) is required", i, t.Name))
 		}
+		if t.AssumeRoleARN != "" && !IsRoleARN(t.AssumeRoleARN) {
+			problems = append(problems, fmt.Sprintf("RemoteWrite[%d] %q: AssumeRoleARN %q is not an IAM role ARN", i, t.Name, t.AssumeRoleARN))
+		}
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("observability: %s", strings.Join(problems, "; "))
@@ -162,7 +169,11 @@ func ADOTCollector(scrape ScrapeConfig, targets []RemoteWriteTarget) (ADOTConfig
 	}
 	for _, t := range targets {
 		auth, exp := "sigv4auth/"+t.Name, "prometheusremotewrite/"+t.Name
-		c.Extensions[auth] = map[string]any{"region": t.Region, "service": "aps"}
+		ext := map[string]any{"region": t.Region, "service": "aps"}
+		if t.AssumeRoleARN != "" {
+			ext["assume_role"] = map[string]any{"arn": t.AssumeRoleARN, "sts_region": t.Region}
+		}
+		c.Extensions[auth] = ext
 		c.Exporters[exp] = map[string]any{
 			"endpoint":                         t.URL,
 			"auth":                             map[string]any{"authenticator": auth},

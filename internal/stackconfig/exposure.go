@@ -69,5 +69,5 @@ func ExposureWarnings(values map[string]string) []SupportWarning {
 // (RecordingsWarnings).
 func Warnings(values map[string]string, now time.Time) []SupportWarning {
 	return append(append(append(append(SupportWarnings(values, now), ExposureWarnings(values)...), MirrorWarnings(values)...), BudgetWarnings(values)...),
-		RecordingsWarnings(values)...)
+		append(RecordingsWarnings(values), CentralMetricsWarnings(values)...)...)
 }

@@ -67,6 +67,9 @@ type Region struct {
 	Budget *Budget
 	// Owner is the owner cost-allocation tag (budget.go).
 	Owner string
+	// CentralMetrics is where the region writes for the global stack's
+	// central view (centralmetrics.go).
+	CentralMetrics CentralMetrics
 }
 
 // Scaling bounds the LiveKit node count: the contract's type, so the
@@ -138,6 +141,7 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 		s.Region.Egress = p.egress(s)
 		s.Region.Budget = p.budget(s)
 		s.Region.Owner = p.owner()
+		s.Region.CentralMetrics = p.centralMetrics()
 		if s.AWS != nil {
 			p.awsEgress(s.AWS, s.Region.Egress.Enabled)
 		}

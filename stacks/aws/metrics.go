@@ -3,6 +3,7 @@ package aws
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/aws/ekscluster"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
@@ -49,6 +50,16 @@ func eksPrometheus(ctx *pulumi.Context, s *stackconfig.Stack, name string, netwo
 		return nil, err
 	}
 	job.MetricRelabelConfigs = []observability.RelabelConfig{{SourceLabels: []string{"__name__"}, Regex: observability.CollectorKeep, Action: "keep"}}
+	// A managed collector writes to one workspace: the central view gets a
+	// second one, writing through AMP's cross-account role configuration.
+	var central *awsc.CentralScrape
+	if c := s.Region.CentralMetrics; c.On() {
+		arn, err := awsc.CentralWorkspaceArn(c.RemoteWriteURL, c.WriterRoleARN)
+		if err != nil {
+			return nil, err
+		}
+		central = &awsc.CentralScrape{WorkspaceArn: arn, WriterRoleARN: c.WriterRoleARN}
+	}
 	return awsc.NewManagedPrometheus(ctx, name+"-prometheus", &awsc.ManagedPrometheusArgs{
 		Region:           s.AWS.Region,
 		Rules:            rules,
@@ -59,6 +70,7 @@ func eksPrometheus(ctx *pulumi.Context, s *stackconfig.Stack, name string, netwo
 			VpcID: network.NetworkID, SubnetIDs: network.PrivateSubnetIDs,
 			NodeSecurityGroupID: network.MediaFirewallID, ClusterSecurityGroupID: cluster.ClusterSecurityGroupID,
 			MetricsPort: livekit.PrometheusPort, Namespace: lkk8s.DefaultNamespace, Scrape: job,
+			Central: central,
 		},
 	})
 }
@@ -82,12 +94,30 @@ func egressCollector(s *stackconfig.Stack, obs observability.Region, prom *awsc.
 // collector's remote-write targets.
 const RegionRemoteWrite = "region"
 
+// CentralRemoteWrite names the global stack's central view among them.
+const CentralRemoteWrite = "central"
+
 // remoteWrite is where the region's collector sends LiveKit's series: its
-// own workspace. The global stack's central view is appended here.
+// own workspace and, once the region is pointed at it
+// (centralMetricsRemoteWriteUrl), the central view, signed as the region's
+// writer role, which the task role assumes.
 func remoteWrite(s *stackconfig.Stack, prom *awsc.ManagedPrometheus) []awsc.RemoteWriteTarget {
-	return []awsc.RemoteWriteTarget{{
+	targets := []awsc.RemoteWriteTarget{{
 		Name: RegionRemoteWrite, URL: prom.RemoteWriteURL, Region: s.AWS.Region, WorkspaceArn: prom.WorkspaceArn,
 	}}
+	if c := s.Region.CentralMetrics; c.On() {
+		targets = append(targets, awsc.RemoteWriteTarget{
+			Name: CentralRemoteWrite, URL: pulumi.String(c.RemoteWriteURL),
+			Region: observability.AMPRegion(c.RemoteWriteURL), AssumeRoleARN: c.WriterRoleARN,
+		})
+	}
+	return targets
+}
+
+// metricsWriter is the region's identity for the global stack's writer
+// role: the role its collector writes to the central view as.
+func metricsWriter(roleArn pulumi.StringOutput) pulumi.StringMap {
+	return pulumi.StringMap{components.MetricsWriterRoleARN: roleArn}
 }
 
 // prometheusOutputs are the stack outputs of the region's workspace: where

@@ -163,11 +163,27 @@ func TestCentralMetricsOutputs(t *testing.T) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	if !reflect.DeepEqual(names, []string{"azure-asia", "gcp-eu"}) {
-		t.Errorf("writerRoleArns regions = %v, want azure-asia and gcp-eu (the regions exporting a writer)", names)
+	if !reflect.DeepEqual(names, []string{"aws-prod", "azure-asia", "gcp-eu"}) {
+		t.Errorf("writerRoleArns regions = %v, want every region (each exports a writer)", names)
 	}
-	if !reflect.DeepEqual(cm["regionsNotWriting"], []any{"aws-prod"}) {
-		t.Errorf("regionsNotWriting = %v, want [aws-prod] (its plan exports no %s)", cm["regionsNotWriting"], regional.OutputMetricsWriter)
+	if rn, _ := cm["regionsNotWriting"].([]any); len(rn) != 0 {
+		t.Errorf("regionsNotWriting = %v, want none: every region exports its %s", rn, regional.OutputMetricsWriter)
+	}
+
+	// A region that exports no writer (deployed by an older version) gets
+	// no writer role and is listed.
+	outs := regionalOutputs(t)
+	delete(outs[awsRef], regional.OutputMetricsWriter)
+	old, err := evalGlobal(t, nil, outs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ocm, _ := old.Outputs["centralMetrics"].(map[string]any)
+	if !reflect.DeepEqual(ocm["regionsNotWriting"], []any{"aws-prod"}) {
+		t.Errorf("regionsNotWriting = %v, want [aws-prod] (its outputs hold no %s)", ocm["regionsNotWriting"], regional.OutputMetricsWriter)
+	}
+	if w, _ := ocm["writerRoleArns"].(map[string]any); w["aws-prod"] != nil {
+		t.Errorf("a writer role for aws-prod, which exports no writer: %v", w["aws-prod"])
 	}
 	reader := planq.One(t, p, "aws:iam/role:Role", centralName+"-read")
 	if got, want := cm["readerRoleArn"], "arn:aws:iam::"+plan.FakeAccountID+":role/"+reader.Name; got != want {
@@ -251,6 +267,23 @@ func TestCentralMetricsWriterTrust(t *testing.T) {
 		if s == "aps:RemoteWrite" || strings.Contains(s, "*") {
 			t.Errorf("reader may %s", s)
 		}
+	}
+}
+
+// aws-prod's real plan exports its collector's task role: its writer role
+// trusts exactly that role, from the region's own outputs.
+func TestCentralMetricsTrustsAWSProdTaskRole(t *testing.T) {
+	task, _ := awsRegionalPlan(t).RawOutputs[regional.OutputMetricsWriter].(map[string]any)
+	arn, _ := task["roleArn"].(string)
+	if !strings.HasPrefix(arn, "arn:aws:iam::"+plan.FakeAccountID+":role/livekit-task") {
+		t.Fatalf("aws-prod's %s = %v, want its task role", regional.OutputMetricsWriter, task)
+	}
+	p := mustGlobal(t, nil)
+	role, _ := writerRole(t, p, "aws-prod")
+	trust := policyOf(t, role, "assumeRolePolicy")
+	if len(trust.Statement) != 1 || !reflect.DeepEqual(trust.Statement[0].Principal, map[string]any{"AWS": arn}) ||
+		!reflect.DeepEqual(actions(trust.Statement[0].Action), []string{"sts:AssumeRole"}) {
+		t.Errorf("aws-prod writer trust = %+v, want exactly %s with sts:AssumeRole", trust, arn)
 	}
 }
 

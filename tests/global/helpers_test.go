@@ -33,8 +33,8 @@ func awsRegionalPlan(t *testing.T) *plan.Plan {
 
 // The metrics writers of gcp-eu and azure-asia in the shape a GKE or AKS
 // region exports (components.MetricsWriter: the cluster's OIDC issuer and
-// its metrics agent's service account; no regional stack exports one yet).
-// aws-prod's real plan exports none, so it is a region not writing.
+// its metrics agent's service account; this package links only the AWS
+// SDK). aws-prod's real plan exports its collector's task role.
 const (
 	gkeIssuer    = "https://container.googleapis.com/v1/projects/livekit-prod/locations/europe-west1/clusters/livekit-gcp-eu"
 	aksIssuer    = "https://southeastasia.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000001/11111111-2222-3333-4444-555555555555/"
