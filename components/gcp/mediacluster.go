@@ -131,6 +131,10 @@ type MediaCluster struct {
 	Provider  pulumi.ProviderResource
 	// TURNAddress is the TURN/TLS proxy's global IP (TURN/TLS on).
 	TURNAddress pulumi.StringOutput
+	// OIDCIssuerURL is the issuer of the cluster's service account tokens
+	// (GKE's, for every cluster with Workload Identity): AWS STS fetches
+	// its keys from <issuer>/.well-known/openid-configuration.
+	OIDCIssuerURL pulumi.StringOutput
 }
 
 // check runs the contract's checks, then the cloud's, reporting every problem at once.
@@ -362,6 +366,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	m.NodeServiceAccount = sa.Email
 	m.ClusterID = cluster.ID().ToStringOutput()
 	m.Provider = provider
+	m.OIDCIssuerURL = pulumi.Sprintf("https://container.googleapis.com/v1/projects/%s/locations/%s/clusters/%s", args.Project, args.Region, cluster.Name)
 	if err := ctx.RegisterResourceOutputs(m, m.MediaClusterOutputs.Map(pulumi.Map{
 		"ingressIp": m.IngressIP, "clusterName": m.ClusterName, "turnAddress": m.TURNAddress,
 	})); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
+	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
@@ -178,6 +179,19 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		}
 	}
 
+	// The central view: Azure Monitor's managed Prometheus cannot write
+	// out, so once the region has its writer role a Prometheus agent
+	// writes LiveKit's series there.
+	if agent, err := regional.MetricsAgentFor(s, mirrorOut, lkk8s.DefaultNamespace, lkk8s.SelectorLabels()); err != nil {
+		return nil, err
+	} else if agent != nil {
+		if _, err := lkk8s.NewMetricsAgent(ctx, name+"-metrics-agent", &lkk8s.MetricsAgentArgs{
+			Provider: cluster.Provider, Image: agent.Image, Config: agent.Config, WriterRoleARN: agent.WriterRoleARN,
+		}); err != nil {
+			return nil, err
+		}
+	}
+
 	if err := egressWorkers(ctx, name, s, creds, cluster, redis, network, recordings, mirrorOut); err != nil {
 		return nil, err
 	}
@@ -275,6 +289,9 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		"apiCredentialsVault":  tokens.VaultURI,
 		"apiCredentialsSecret": tokens.SecretName,
 		"tokenServerClientId":  tokens.IdentityClientID,
+		// The central view's writer: the metrics agent's service account
+		// of the cluster's OIDC issuer.
+		regional.OutputMetricsWriter: regional.KubernetesMetricsWriter(cluster.OIDCIssuerURL),
 	}
 	if r.TURNTLS {
 		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))

@@ -197,6 +197,18 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		}
 	}
 
+	// The central view: GMP cannot write out, so once the region has its
+	// writer role a Prometheus agent writes LiveKit's series there.
+	if agent, err := regional.MetricsAgentFor(s, mirrorOut, lkk8s.DefaultNamespace, lkk8s.SelectorLabels()); err != nil {
+		return nil, err
+	} else if agent != nil {
+		if _, err := lkk8s.NewMetricsAgent(ctx, name+"-metrics-agent", &lkk8s.MetricsAgentArgs{
+			Provider: cluster.Provider, Image: agent.Image, Config: agent.Config, WriterRoleARN: agent.WriterRoleARN,
+		}); err != nil {
+			return nil, err
+		}
+	}
+
 	egress, err := egressWorkers(ctx, name, s, creds, cluster, redis, network, recordings, mirrorOut, egressRules)
 	if err != nil {
 		return nil, err
@@ -245,8 +257,9 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		"dashboard":            dashboard.DashboardID,
 		// Token servers read their credentials from Secret Manager as the
 		// token-server service account; no secret is a stack output.
-		"apiCredentialsSecret":      tokens.SecretID,
-		"tokenServerServiceAccount": tokens.ServiceAccount,
+		"apiCredentialsSecret":       tokens.SecretID,
+		"tokenServerServiceAccount":  tokens.ServiceAccount,
+		regional.OutputMetricsWriter: regional.KubernetesMetricsWriter(cluster.OIDCIssuerURL),
 	}
 	if r.TURNTLS {
 		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))

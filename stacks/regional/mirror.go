@@ -18,6 +18,9 @@ func MirrorImages(s *stackconfig.Stack, extra ...imageref.Ref) []imageref.Ref {
 	if s.AWS != nil && s.AWS.Platform == stackconfig.AWSPlatformFargate {
 		images = append(images, CollectorImage)
 	}
+	if runsAgent(s) {
+		images = append(images, AgentImage)
+	}
 	return append(images, extra...)
 }
 
