@@ -23,12 +23,20 @@ type RegistryMirrorArgs struct {
 	ResourceGroupName pulumi.StringInput
 	// RegistryName is globally unique (RegistryName derives one).
 	RegistryName string
+	// DockerHubUsername and DockerHubToken (both or neither) authenticate
+	// the cache rules to Docker Hub through a credential set whose secrets
+	// live in a Key Vault of the region; neither: anonymous pulls.
+	DockerHubUsername string
+	DockerHubToken    pulumi.StringInput
+	// Protect protects the vault (purge protection keeps it 90 days anyway).
+	Protect bool
 }
 
 // RegistryMirror is an Azure Container Registry with one artifact cache
 // rule per mirrored Docker Hub repository: the first pull of a digest
-// fetches it, later pulls come from the registry. No credential set:
-// ACR reads public Docker Hub repositories anonymously, once per digest.
+// fetches it, later pulls come from the registry. Without Docker Hub
+// credentials ACR reads public repositories anonymously (shared limits at
+// ACR's address); with them the rules use a credential set.
 type RegistryMirror struct {
 	pulumi.ResourceState
 	components.RegistryMirrorOutputs
@@ -48,6 +56,9 @@ func (a *RegistryMirrorArgs) check(e *components.ArgErrors) {
 		components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil})
 	if !acrNameRe.MatchString(a.RegistryName) {
 		e.Add("RegistryName %q must be 5-50 lowercase letters and digits (ACR's rule)", a.RegistryName)
+	}
+	if (a.DockerHubUsername == "") != (a.DockerHubToken == nil) {
+		e.Add("DockerHubUsername and DockerHubToken go together: set both (an authenticated cache) or neither (anonymous)")
 	}
 }
 
@@ -75,15 +86,26 @@ func NewRegistryMirror(ctx *pulumi.Context, name string, args *RegistryMirrorArg
 	if err != nil {
 		return nil, err
 	}
+	deps := []pulumi.Resource{reg}
+	var credSet pulumi.StringPtrInput
+	if args.DockerHubUsername != "" {
+		cs, grants, err := dockerHubCredentialSet(ctx, name, args, m, reg)
+		if err != nil {
+			return nil, err
+		}
+		credSet = cs.ID().ToStringOutput().ToStringPtrOutput()
+		deps = append(deps, grants...)
+	}
 	for _, im := range args.Images {
 		path := im.Path()
 		if _, err := acr.NewCacheRule(ctx, name+"-"+ruleName(path), &acr.CacheRuleArgs{
-			CacheRuleName:     pulumi.String(ruleName(path)),
-			RegistryName:      pulumi.String(args.RegistryName),
-			ResourceGroupName: args.ResourceGroupName,
-			SourceRepository:  pulumi.String("docker.io/" + path),
-			TargetRepository:  pulumi.String(path),
-		}, parent, pulumi.DependsOn([]pulumi.Resource{reg})); err != nil {
+			CacheRuleName:           pulumi.String(ruleName(path)),
+			RegistryName:            pulumi.String(args.RegistryName),
+			ResourceGroupName:       args.ResourceGroupName,
+			SourceRepository:        pulumi.String("docker.io/" + path),
+			TargetRepository:        pulumi.String(path),
+			CredentialSetResourceId: credSet,
+		}, parent, pulumi.DependsOn(deps)); err != nil {
 			return nil, err
 		}
 	}

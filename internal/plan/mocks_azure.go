@@ -154,8 +154,11 @@ var azureComputed = map[string]ComputedFunc{
 		return props(map[string]any{"id": armID(MockInfo{Name: zone, Inputs: mi.Inputs}, "Microsoft.Network/privateDnsZones"), "name": zone})
 	},
 	"azure-native:keyvault:Vault": func(mi MockInfo) resource.PropertyMap {
-		// Key Vault names are global, 3-24 characters: auto-named.
-		name := "kv" + mi.Hash("name", 8)
+		// Key Vault names are global, 3-24 characters: auto-named unless given.
+		name, ok := plainString(mi.Inputs, "vaultName")
+		if !ok {
+			name = "kv" + mi.Hash("name", 8)
+		}
 		return props(map[string]any{
 			"id":         armID(MockInfo{Name: name, Inputs: mi.Inputs}, "Microsoft.KeyVault/vaults"),
 			"name":       name,
@@ -169,6 +172,15 @@ var azureComputed = map[string]ComputedFunc{
 			name = mi.PhysicalName()
 		}
 		return props(map[string]any{"id": armID(MockInfo{Name: vault, Inputs: mi.Inputs}, "Microsoft.KeyVault/vaults") + "/secrets/" + name, "name": name})
+	},
+	// A credential set's system-assigned identity.
+	"azure-native:containerregistry:CredentialSet": func(mi MockInfo) resource.PropertyMap {
+		reg, _ := plainString(mi.Inputs, "registryName")
+		name, _ := plainString(mi.Inputs, "credentialSetName")
+		return props(map[string]any{
+			"id":       armID(MockInfo{Name: reg, Inputs: mi.Inputs}, "Microsoft.ContainerRegistry/registries") + "/credentialSets/" + name,
+			"identity": map[string]any{"type": "SystemAssigned", "principalId": uuidish("principal:" + mi.Name), "tenantId": FakeAzureTenant},
+		})
 	},
 	"azure-native:managedidentity:UserAssignedIdentity": func(mi MockInfo) resource.PropertyMap {
 		return props(map[string]any{

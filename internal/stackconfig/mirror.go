@@ -10,15 +10,16 @@ import (
 )
 
 // mirrorKeys switch the region's registry mirror and hold the Docker Hub
-// account ECR's pull-through cache needs (AWS refuses a Docker Hub rule
-// without credentials; Artifact Registry and ACR pull Docker Hub without).
+// account of ECR's pull-through cache (AWS refuses a Docker Hub rule
+// without credentials) and of ACR's cache rules (optional: ACR pulls
+// anonymously without; Artifact Registry pulls anonymously).
 var mirrorKeys = []Key{
 	{Name: "registryMirror", Type: "boolean", Default: true, Kinds: regional,
 		Description: "Pull the pinned images through a registry mirror in the region's own cloud (ECR pull-through cache, Artifact Registry remote repository, ACR cache rule) instead of from Docker Hub, whose pull rate limits can stall a scale-out."},
-	{Name: "dockerHubUsername", Type: "string", Default: "", Kinds: []Kind{KindAWS},
-		Description: "Docker Hub account of the ECR pull-through cache (AWS requires credentials for a Docker Hub upstream); its token is dockerHubAccessToken."},
-	{Name: "dockerHubAccessToken", Type: "string", Secret: true, Kinds: []Kind{KindAWS},
-		Description: "Docker Hub access token (read-only public repositories is enough) of dockerHubUsername (set with --secret); stored in Secrets Manager under ecr-pullthroughcache/. Unset, the secret is created empty for you to fill (aws secretsmanager put-secret-value)."},
+	{Name: "dockerHubUsername", Type: "string", Default: "", Kinds: []Kind{KindAWS, KindAzure},
+		Description: "Docker Hub account of the registry mirror: the ECR pull-through cache (AWS requires credentials for a Docker Hub upstream) or the ACR cache rules (Azure, optional: unset, ACR pulls anonymously); its token is dockerHubAccessToken."},
+	{Name: "dockerHubAccessToken", Type: "string", Secret: true, Kinds: []Kind{KindAWS, KindAzure},
+		Description: "Docker Hub access token (read-only public repositories is enough) of dockerHubUsername (set with --secret). AWS: stored in Secrets Manager under ecr-pullthroughcache/; unset, the secret is created empty for you to fill (aws secretsmanager put-secret-value). Azure: stored with the username in a Key Vault of the region, read by the ACR credential set; set both or neither."},
 }
 
 func init() { Keys = append(Keys, mirrorKeys...) }
@@ -26,8 +27,8 @@ func init() { Keys = append(Keys, mirrorKeys...) }
 // Mirror is the region's registry mirror setting.
 type Mirror struct {
 	On bool
-	// DockerHubUsername and DockerHubToken (aws only) authenticate the ECR
-	// pull-through cache to Docker Hub.
+	// DockerHubUsername and DockerHubToken authenticate the ECR
+	// pull-through cache (aws) or the ACR cache rules (azure) to Docker Hub.
 	DockerHubUsername string
 	DockerHubToken    Secret
 }
@@ -47,7 +48,7 @@ func (p *parser) image(name, def string) (string, imageref.Ref) {
 
 func (p *parser) mirror(s *Stack) Mirror {
 	m := Mirror{On: p.boolean("registryMirror")}
-	if s.Kind != KindAWS {
+	if s.Kind != KindAWS && s.Kind != KindAzure {
 		return m
 	}
 	m.DockerHubUsername = p.str("dockerHubUsername")
@@ -63,9 +64,13 @@ func (p *parser) mirror(s *Stack) Mirror {
 		p.fail(u, quote(m.DockerHubUsername), "must be a Docker Hub username: 4-30 lowercase letters and digits")
 	case m.DockerHubToken.IsSet() && m.DockerHubUsername == "":
 		p.fail(u, "(not set)", "must be set when "+t+" is: the token belongs to an account")
+	case s.Kind == KindAzure && m.DockerHubUsername != "" && !m.DockerHubToken.IsSet():
+		// AWS fills an empty secret later; the ACR credential set has no
+		// such path: its Key Vault secret is written from the config.
+		p.fail(t, "(not set)", "must be set (--secret) when "+u+" is: the ACR credential set needs both; or remove "+u+" for anonymous pulls")
 	}
 	if !m.On && (m.DockerHubUsername != "" || m.DockerHubToken.IsSet()) {
-		p.fail(spec("registryMirror").Full(), "false", fmt.Sprintf("contradicts %s/%s, which only the ECR pull-through cache reads: set registryMirror to true or remove them (`pulumi config rm`)", u, t))
+		p.fail(spec("registryMirror").Full(), "false", fmt.Sprintf("contradicts %s/%s, which only the registry mirror reads: set registryMirror to true or remove them (`pulumi config rm`)", u, t))
 	}
 	return m
 }

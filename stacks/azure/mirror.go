@@ -18,11 +18,19 @@ func mirrorImage(ctx *pulumi.Context, s *stackconfig.Stack, name string, group p
 	var out *components.RegistryMirrorOutputs
 	if s.Region.Mirror.On {
 		var err error
+		// Docker Hub credentials (optional on Azure): a credential set.
+		var token pulumi.StringInput
+		if m := s.Region.Mirror; m.DockerHubToken.IsSet() {
+			token = m.DockerHubToken.Output()
+		}
 		mirror, err = azurec.NewRegistryMirror(ctx, name+"-mirror", &azurec.RegistryMirrorArgs{
 			RegistryMirrorArgs: components.RegistryMirrorArgs{Images: regional.MirrorImages(s, extra...)},
 			Location:           s.Azure.Location,
 			ResourceGroupName:  group,
 			RegistryName:       azurec.RegistryName(ctx.Project(), ctx.Stack(), s.Azure.Location),
+			DockerHubUsername:  s.Region.Mirror.DockerHubUsername,
+			DockerHubToken:     token,
+			Protect:            s.Protect,
 		})
 		if err != nil {
 			return nil, nil, args, err
