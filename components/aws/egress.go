@@ -74,6 +74,13 @@ func (a *EgressArgs) check(e *components.ArgErrors) {
 	}
 }
 
+// EgressS3Actions are all livekit/storage's S3 uploader does with its
+// bucket's objects (s3.go: manager.Uploader, single and multipart uploads
+// of files, HLS segments and manifests; the region comes from the config,
+// so no GetBucketLocation), granted on the recordings bucket's objects
+// only. The bucket is SSE-S3 encrypted: no KMS grant.
+var EgressS3Actions = []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"}
+
 // NewEgress declares the config secret, logs, roles, the task definition,
 // the service in the public subnets and CPU autoscaling.
 func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
@@ -280,9 +287,8 @@ func egressRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn,
 	}
 	taskPolicy := bucketArn.ToStringOutput().ApplyT(func(arn string) (string, error) {
 		return policyJSON(statement{
-			Sid: "WriteRecordings",
-			// Single and multipart uploads (files, HLS segments, manifests).
-			Actions:   []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
+			Sid:       "WriteRecordings",
+			Actions:   EgressS3Actions,
 			Resources: []string{arn + "/*"},
 		})
 	}).(pulumi.StringOutput)

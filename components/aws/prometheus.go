@@ -185,6 +185,18 @@ type ScraperArgs struct {
 	// job whose destination is the global stack's central workspace (a
 	// scraper writes to one workspace only).
 	Central *CentralScrape
+	// Egress, when the region runs Egress on the cluster, adds the
+	// livekit-egress job: the scraper may list pods in its namespace too,
+	// and only the scraper's group reaches its metrics port.
+	Egress *ScrapeTarget
+}
+
+// ScrapeTarget is a further pod job of the managed scraper.
+type ScrapeTarget struct {
+	Scrape          observability.ScrapeConfig
+	Namespace       string
+	SecurityGroupID pulumi.StringInput
+	Port            int
 }
 
 // CentralScrape is the central view as the AMP managed collector reaches
@@ -235,6 +247,16 @@ func (a *ScraperArgs) check(e *components.ArgErrors) {
 			e.Add("Scraper.Central.WriterRoleARN %q is not an IAM role ARN", c.WriterRoleARN)
 		}
 	}
+	if eg := a.Egress; eg != nil {
+		e.Require(components.Field{Name: "Scraper.Egress.SecurityGroupID", Missing: eg.SecurityGroupID == nil},
+			components.Field{Name: "Scraper.Egress.Namespace", Missing: eg.Namespace == ""})
+		if eg.Port < 1 || eg.Port > 65535 {
+			e.Add("Scraper.Egress.Port %d is not a port", eg.Port)
+		}
+		if eg.Scrape.JobName != observability.JobEgress || len(eg.Scrape.KubernetesSDConfigs) == 0 {
+			e.Add("Scraper.Egress.Scrape is job %q: give the region's Egress pod job (observability.Region.EgressPodScrapeConfig)", eg.Scrape.JobName)
+		}
+	}
 }
 
 // scraper declares the managed collector, its security group and rules,
@@ -243,7 +265,7 @@ func (a *ScraperArgs) check(e *components.ArgErrors) {
 func scraper(ctx *pulumi.Context, name string, a *ScraperArgs, ws *amp.Workspace, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
 	doc, err := observability.MarshalYAML(observability.PrometheusConfig{
 		Global:        observability.GlobalConfig{ScrapeInterval: a.Scrape.ScrapeInterval, EvaluationInterval: observability.EvaluationInterval},
-		ScrapeConfigs: []observability.ScrapeConfig{a.Scrape},
+		ScrapeConfigs: a.jobs(),
 	})
 	if err != nil {
 		return pulumi.StringOutput{}, err
@@ -255,16 +277,22 @@ func scraper(ctx *pulumi.Context, name string, a *ScraperArgs, ws *amp.Workspace
 	if err != nil {
 		return pulumi.StringOutput{}, err
 	}
-	rules := []struct {
+	type rule struct {
 		suffix, kind string
 		port         int
 		sg, peer     pulumi.StringInput
 		desc         string
-	}{
+	}
+	rules := []rule{
 		{"-scraper-to-nodes", "egress", a.MetricsPort, sg.ID(), a.NodeSecurityGroupID, "scrape LiveKit's metrics port"},
 		{"-scraper-to-api", "egress", 443, sg.ID(), a.ClusterSecurityGroupID, "discover pods through the private API endpoint"},
 		{"-nodes-from-scraper", "ingress", a.MetricsPort, a.NodeSecurityGroupID, sg.ID(), "LiveKit metrics, from the AMP scraper only"},
 		{"-api-from-scraper", "ingress", 443, a.ClusterSecurityGroupID, sg.ID(), "the AMP scraper's pod discovery"},
+	}
+	if eg := a.Egress; eg != nil {
+		rules = append(rules,
+			rule{"-scraper-to-egress", "egress", eg.Port, sg.ID(), eg.SecurityGroupID, "scrape Egress's metrics port"},
+			rule{"-egress-from-scraper", "ingress", eg.Port, eg.SecurityGroupID, sg.ID(), "Egress metrics, from the AMP scraper only"})
 	}
 	for _, r := range rules {
 		if _, err := ec2.NewSecurityGroupRule(ctx, name+r.suffix, &ec2.SecurityGroupRuleArgs{
@@ -304,7 +332,7 @@ func scraper(ctx *pulumi.Context, name string, a *ScraperArgs, ws *amp.Workspace
 	_, err = eks.NewAccessPolicyAssociation(ctx, name+"-scraper", &eks.AccessPolicyAssociationArgs{
 		ClusterName: a.ClusterName, PrincipalArn: principal, PolicyArn: pulumi.String(EKSViewPolicy),
 		AccessScope: &eks.AccessPolicyAssociationAccessScopeArgs{
-			Type: pulumi.String("namespace"), Namespaces: pulumi.StringArray{pulumi.String(a.Namespace)},
+			Type: pulumi.String("namespace"), Namespaces: pulumi.ToStringArray(a.namespaces()),
 		},
 	}, parent, pulumi.DependsOn([]pulumi.Resource{entry}))
 	if err != nil {
@@ -366,4 +394,20 @@ func centralScraper(ctx *pulumi.Context, name string, a *ScraperArgs, doc string
 		return pulumi.StringOutput{}, err
 	}
 	return role.Arn, nil
+}
+
+// jobs are the scraper's pod jobs: LiveKit's, and Egress's where it runs.
+func (a *ScraperArgs) jobs() []observability.ScrapeConfig {
+	if a.Egress == nil {
+		return []observability.ScrapeConfig{a.Scrape}
+	}
+	return []observability.ScrapeConfig{a.Scrape, a.Egress.Scrape}
+}
+
+// namespaces are the namespaces whose pods the scraper may list.
+func (a *ScraperArgs) namespaces() []string {
+	if a.Egress == nil {
+		return []string{a.Namespace}
+	}
+	return []string{a.Namespace, a.Egress.Namespace}
 }

@@ -76,6 +76,9 @@ type EgressWorkloadArgs struct {
 	ServiceAccountAnnotations map[string]string
 	// PodLabels are added to the pod template.
 	PodLabels map[string]string
+	// ChartDependsOn must exist before the chart's pods are created (a
+	// cloud identity binding that is read only at pod admission).
+	ChartDependsOn []pulumi.Resource
 }
 
 // EgressWorkload is the Egress chart with its config Secret.
@@ -274,7 +277,7 @@ func NewEgressWorkload(ctx *pulumi.Context, name string, args *EgressWorkloadArg
 		Name:           pulumi.String(EgressReleaseName),
 		Namespace:      ns.Name,
 		Values:         ToInput(values).(pulumi.Map),
-	}, parent, provider, pulumi.DependsOn([]pulumi.Resource{secret.Resource}),
+	}, parent, provider, pulumi.DependsOn(append([]pulumi.Resource{secret.Resource}, args.ChartDependsOn...)),
 		pulumi.Transforms([]pulumi.ResourceTransform{patch.Transform})); err != nil {
 		return nil, err
 	}

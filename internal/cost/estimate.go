@@ -3,6 +3,7 @@ package cost
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -550,7 +551,13 @@ func applies(it Item, inputs map[string]any) bool {
 			}
 			continue
 		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
+		// A list matches any of its values (the LiveKit and the Egress
+		// node groups of an EKS cluster both scale).
+		alts, ok := want.([]any)
+		if !ok {
+			alts = []any{want}
+		}
+		if !slices.ContainsFunc(alts, func(w any) bool { return fmt.Sprint(got) == fmt.Sprint(w) }) {
 			return false
 		}
 	}

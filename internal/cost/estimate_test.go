@@ -488,3 +488,34 @@ func TestNoItemAppliesIsUnpriced(t *testing.T) {
 		t.Errorf("total %+v counts an unpriced resource", e.Total)
 	}
 }
+
+// An EKS region's Egress node group (#22) is priced per node within its
+// own component's bounds (egressMinInstances/egressMaxInstances), and the
+// stack's LiveKit nodes stay the MediaCluster's. Hand-computed, us-west-2:
+// c6i.2xlarge $0.34 an hour, 1 and 4 nodes: 1 x 730 x 0.34 = 248.20,
+// 4 x 730 x 0.34 = 992.80 (https://aws.amazon.com/ec2/pricing/on-demand/).
+func TestEKSEgressNodeGroupPriced(t *testing.T) {
+	comp := func(typ, name string) plan.Resource {
+		return plan.Resource{URN: "urn:pulumi:s::livekit-infra::" + typ + "::" + name, Type: typ, Name: name, Parent: stackURN}
+	}
+	mc, eg := comp(mediaClusterType, "livekit"), comp("livekit-infra:index:Egress", "livekit-egress")
+	media := res("aws:eks/nodeGroup:NodeGroup", "livekit-media", map[string]any{
+		"instanceTypes": []any{"c6i.xlarge"},
+		"labels":        map[string]any{"livekit-infra/role": "media"},
+		"scalingConfig": map[string]any{"minSize": 3.0, "maxSize": 10.0, "desiredSize": 3.0},
+	})
+	media.Parent = mc.URN
+	egress := res("aws:eks/nodeGroup:NodeGroup", "livekit-egress", map[string]any{
+		"instanceTypes": []any{"c6i.2xlarge"},
+		"labels":        map[string]any{"livekit-infra/role": "egress"},
+		"scalingConfig": map[string]any{"minSize": 1.0, "maxSize": 4.0, "desiredSize": 1.0},
+	})
+	egress.Parent = eg.URN
+	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", map[string]string{"livekit-infra:kind": "aws"}, mc, eg, media, egress)
+	if e.Nodes != (Nodes{Min: 3, Max: 10}) {
+		t.Errorf("nodes %+v, want the LiveKit group's 3-10 (not the Egress group's)", e.Nodes)
+	}
+	if got := monthly(t, e, "livekit-egress"); math.Abs(got.Min-248.20) > 0.01 || math.Abs(got.Max-992.80) > 0.01 {
+		t.Errorf("Egress node group %+v, want 248.20 / 992.80", got)
+	}
+}

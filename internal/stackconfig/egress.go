@@ -30,9 +30,9 @@ var egressKeys = []Key{
 		Description: "Autoscaling upper bound of Egress workers, at least egressMinInstances."},
 	{Name: "egressCpuTarget", Type: "integer", Default: 60, Kinds: regional,
 		Description: "Target average CPU (percent) of Egress workers for autoscaling, 10-90; below Egress's own 80% admission limit so new workers start before the others refuse jobs."},
-	{Name: "awsEgressTaskCpu", Type: "integer", Default: 4096, Kinds: []Kind{KindAWS},
+	{Name: "awsEgressTaskCpu", Type: "integer", Default: 4096, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
 		Description: "Fargate CPU units of an Egress task: 4096, 8192 or 16384 (LiveKit recommends at least 4 CPUs per Egress instance)."},
-	{Name: "awsEgressTaskMemory", Type: "integer", Default: 8192, Kinds: []Kind{KindAWS},
+	{Name: "awsEgressTaskMemory", Type: "integer", Default: 8192, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
 		Description: "Fargate memory (MiB) of an Egress task, a size Fargate allows for awsEgressTaskCpu (4096 CPU: 8192-30720)."},
 }
 
@@ -70,20 +70,15 @@ func (p *parser) egress(s *Stack) Egress {
 	// account refuses unless shared-key access is on (on for Egress unless
 	// azureRecordingsSharedKey says no: azurerecordings.go).
 	writable := s.Kind != KindAzure || s.Azure == nil || s.Azure.RecordingsSharedKey
-	// Egress runs as ECS tasks beside the Fargate region: not built on EKS.
-	eks := s.Kind == KindAWS && s.AWS != nil && s.AWS.Platform == AWSPlatformEKS
-	// Nor on Container Instances (no cluster to run its workers).
+	// Not on Container Instances (no cluster to run its workers).
 	aci := s.Kind == KindAzure && s.Azure != nil && s.Azure.Platform == AzurePlatformACI
 	switch mode {
 	case EgressAuto:
-		e.Enabled = writable && !eks && !aci
+		e.Enabled = writable && !aci
 	case EgressOn:
 		e.Enabled = true
 		if aci {
 			p.fail(spec("egress").Full(), quote(mode), "is not built for livekit-infra:azurePlatform aci yet (Egress runs on the AKS cluster): set egress auto or false")
-		}
-		if eks {
-			p.fail(spec("egress").Full(), quote(mode), "is not built for livekit-infra:awsPlatform eks yet (Egress runs as ECS tasks of the Fargate region): set egress auto or false")
 		}
 		if !writable {
 			p.fail(spec("egress").Full(), quote(mode), "has no recordings bucket it can write: Egress uploads to Azure Blob with the storage account key only, and "+
@@ -120,30 +115,35 @@ func (p *parser) awsEgress(a *AWS, enabled bool) {
 	}
 }
 
-// k8sEgressKeys size the Egress pods and their node pool on GKE and AKS.
+// k8sEgressKeys size the Egress pods and their node pool on GKE, AKS and
+// EKS (awsPlatform eks).
 var k8sEgressKeys = []Key{
-	{Name: "egressChartVersion", Type: "string", Default: "1.9.0", Kinds: []Kind{KindGCP, KindAzure},
+	{Name: "egressChartVersion", Type: "string", Default: "1.9.0", Kinds: []Kind{KindGCP, KindAzure, KindAWS}, Platforms: eksOnly,
 		Description: "The official egress Helm chart (helm.livekit.io), pinned; the image is egressImage."},
-	{Name: "egressPodCpu", Type: "string", Default: "4", Kinds: []Kind{KindGCP, KindAzure},
+	{Name: "egressPodCpu", Type: "string", Default: "4", Kinds: []Kind{KindGCP, KindAzure, KindAWS}, Platforms: eksOnly,
 		Description: "CPU request of an Egress pod, at least 4 (LiveKit recommends 4 CPUs per Egress instance); it must fit the Egress node size."},
-	{Name: "egressPodMemory", Type: "string", Default: "8Gi", Kinds: []Kind{KindGCP, KindAzure},
+	{Name: "egressPodMemory", Type: "string", Default: "8Gi", Kinds: []Kind{KindGCP, KindAzure, KindAWS}, Platforms: eksOnly,
 		Description: "Memory request (and limit) of an Egress pod, at least 4Gi (LiveKit recommends 4 GB); it must fit the Egress node size."},
 	{Name: "gcpEgressMachineType", Type: "string", Default: "n2-standard-8", Kinds: []Kind{KindGCP},
 		Description: "Machine type of the Egress node pool (one Egress pod per node, private nodes behind Cloud NAT)."},
+	{Name: "awsEksEgressInstanceType", Type: "string", Default: "c6i.2xlarge", Kinds: []Kind{KindAWS}, Platforms: eksOnly,
+		Description: "EC2 instance type of the EKS Egress node group (one Egress pod per node, private subnets behind NAT, tainted for Egress)."},
 	{Name: "azureEgressVmSize", Type: "string", Default: "Standard_D8s_v3", Kinds: []Kind{KindAzure},
 		Description: "VM size of the Egress node pool (one Egress pod per node)."},
 }
 
 func init() { Keys = append(Keys, k8sEgressKeys...) }
 
-// K8sEgress is the Egress pod and node pool of the GKE and AKS kinds.
+// K8sEgress is the Egress pod and node pool of the GKE, AKS and EKS
+// platforms.
 type K8sEgress struct {
 	ChartVersion string
 	// PodCPU and PodMemory are the pod's requests as Kubernetes quantities;
 	// CPU and MemoryGiB the same in numbers.
 	PodCPU, PodMemory string
 	CPU, MemoryGiB    float64
-	// NodeSize is the pool's machine type (GKE) or VM size (AKS).
+	// NodeSize is the pool's machine type (GKE), VM size (AKS) or instance
+	// type (EKS).
 	NodeSize string
 }
 
@@ -152,8 +152,11 @@ type K8sEgress struct {
 func (p *parser) k8sEgress(s *Stack, enabled bool) K8sEgress {
 	k := K8sEgress{ChartVersion: p.str("egressChartVersion"), PodCPU: p.str("egressPodCpu"), PodMemory: p.str("egressPodMemory")}
 	sizeKey := "gcpEgressMachineType"
-	if s.Kind == KindAzure {
+	switch s.Kind {
+	case KindAzure:
 		sizeKey = "azureEgressVmSize"
+	case KindAWS:
+		sizeKey = "awsEksEgressInstanceType"
 	}
 	k.NodeSize = p.str(sizeKey)
 	if !enabled {
@@ -181,6 +184,8 @@ func (p *parser) k8sEgress(s *Stack, enabled bool) K8sEgress {
 		return k
 	}
 	switch s.Kind {
+	case KindAWS:
+		p.eksEgressFits(k, sizeKey, cpu, mem)
 	case KindGCP:
 		if !machineTypeRe.MatchString(k.NodeSize) {
 			p.fail(spec(sizeKey).Full(), quote(k.NodeSize), "must be a Compute Engine machine type such as n2-standard-8")

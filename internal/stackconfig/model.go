@@ -142,10 +142,11 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 		s.Region.Budget = p.budget(s)
 		s.Region.Owner = p.owner()
 		s.Region.CentralMetrics = p.centralMetrics()
+		eks := s.AWS != nil && s.AWS.Platform == AWSPlatformEKS
 		if s.AWS != nil {
-			p.awsEgress(s.AWS, s.Region.Egress.Enabled)
+			p.awsEgress(s.AWS, s.Region.Egress.Enabled && !eks)
 		}
-		if s.GCP != nil || s.Azure != nil {
+		if s.GCP != nil || s.Azure != nil || eks {
 			s.Region.Egress.K8s = p.k8sEgress(s, s.Region.Egress.Enabled)
 		}
 	}

@@ -135,7 +135,8 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	}
 
 	if a.Platform == stackconfig.AWSPlatformEKS {
-		cluster, eks, err := eksCluster(ctx, s, name, network, config, clusterArgs.Image, pullArns, albLogs)
+		cluster, eks, err := eksCluster(ctx, s, name, network, config, clusterArgs.Image, pullArns, albLogs,
+			&eksEgressDeps{creds: creds, redis: redis, recordings: recordings, mirror: mirrorOut})
 		if err != nil {
 			return nil, err
 		}

@@ -60,6 +60,16 @@ func eksPrometheus(ctx *pulumi.Context, s *stackconfig.Stack, name string, netwo
 		}
 		central = &awsc.CentralScrape{WorkspaceArn: arn, WriterRoleARN: c.WriterRoleARN}
 	}
+	var egress *awsc.ScrapeTarget
+	if s.Region.Egress.Enabled {
+		// Egress pods take VPC addresses on nodes in the Network's Egress
+		// group, which admits the metrics port from the scraper only.
+		eg, err := obs.EgressPodScrapeConfig(lkk8s.EgressNamespace, lkk8s.EgressSelectorLabels(), livekit.EgressPrometheusPort, "/metrics", observability.CollectorScrapeInterval)
+		if err != nil {
+			return nil, err
+		}
+		egress = &awsc.ScrapeTarget{Scrape: eg, Namespace: lkk8s.EgressNamespace, SecurityGroupID: network.EgressSecurityGroupID, Port: livekit.EgressPrometheusPort}
+	}
 	return awsc.NewManagedPrometheus(ctx, name+"-prometheus", &awsc.ManagedPrometheusArgs{
 		Region:           s.AWS.Region,
 		Rules:            rules,
@@ -69,7 +79,7 @@ func eksPrometheus(ctx *pulumi.Context, s *stackconfig.Stack, name string, netwo
 			ClusterArn: cluster.ClusterArn, ClusterName: cluster.ClusterName,
 			VpcID: network.NetworkID, SubnetIDs: network.PrivateSubnetIDs,
 			NodeSecurityGroupID: network.MediaFirewallID, ClusterSecurityGroupID: cluster.ClusterSecurityGroupID,
-			MetricsPort: livekit.PrometheusPort, Namespace: lkk8s.DefaultNamespace, Scrape: job,
+			MetricsPort: livekit.PrometheusPort, Namespace: lkk8s.DefaultNamespace, Scrape: job, Egress: egress,
 			Central: central,
 		},
 	})

@@ -115,7 +115,7 @@ func TestEKSTURN(t *testing.T) {
 	// The config the pods read (the Kubernetes Secret) advertises
 	// turns:<name>:443 with TLS ended at the NLB.
 	var cfg livekitConfig
-	body := lkcheck.SecretInput(t, only(t, p, "kubernetes:core/v1:Secret", "-config"), `stringData["config.yaml"]`)
+	body := lkcheck.SecretInput(t, only(t, p, "kubernetes:core/v1:Secret", "livekit-config"), `stringData["config.yaml"]`)
 	if err := yaml.Unmarshal([]byte(body), &cfg); err != nil {
 		t.Fatal(err)
 	}

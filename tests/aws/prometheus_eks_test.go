@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
+	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
@@ -48,9 +49,22 @@ func TestEKSManagedScraper(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(str(t, sc, "scrapeConfiguration")), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.ScrapeConfigs) != 1 || cfg.ScrapeConfigs[0].JobName != observability.JobLiveKit {
-		t.Fatalf("scrape configs %+v, want the livekit job", cfg.ScrapeConfigs)
+	// aws-eks runs Egress: its pods are the second job.
+	if len(cfg.ScrapeConfigs) != 2 || cfg.ScrapeConfigs[0].JobName != observability.JobLiveKit || cfg.ScrapeConfigs[1].JobName != observability.JobEgress {
+		t.Fatalf("scrape configs %+v, want the livekit and livekit-egress jobs", cfg.ScrapeConfigs)
 	}
+	eg := cfg.ScrapeConfigs[1]
+	if sd := eg.KubernetesSDConfigs; len(sd) != 1 || sd[0].Role != "pod" || sd[0].Namespaces == nil || !slices.Equal(sd[0].Namespaces.Names, []string{lkk8s.EgressNamespace}) {
+		t.Errorf("Egress discovery %+v, want the pods of namespace %s", sd, lkk8s.EgressNamespace)
+	}
+	for _, r := range eg.RelabelConfigs {
+		if r.TargetLabel == "__address__" && r.Replacement != fmt.Sprintf("${1}:%d", livekit.EgressPrometheusPort) {
+			t.Errorf("Egress scrape address %q, want the pod IP on %d", r.Replacement, livekit.EgressPrometheusPort)
+		}
+	}
+	eg.KubernetesSDConfigs = nil
+	eg.StaticConfigs = []observability.StaticConfig{{Targets: []string{"10.40.0.11:9090"}}}
+	cfg.ScrapeConfigs[1] = eg
 	job := cfg.ScrapeConfigs[0]
 	if sd := job.KubernetesSDConfigs; len(sd) != 1 || sd[0].Role != "pod" || sd[0].Namespaces == nil || !slices.Equal(sd[0].Namespaces.Names, []string{"livekit"}) {
 		t.Errorf("discovery %+v, want the pods of namespace livekit", sd)
@@ -94,8 +108,8 @@ func TestEKSManagedScraper(t *testing.T) {
 	expect(t, assoc, "principalArn", principal)
 	expect(t, assoc, "policyArn", awsc.EKSViewPolicy)
 	expect(t, assoc, "accessScope.type", "namespace")
-	if got := list(t, assoc, "accessScope.namespaces"); !slices.Equal(got, []string{"livekit"}) {
-		t.Errorf("access scope namespaces %v, want livekit only", got)
+	if got := list(t, assoc, "accessScope.namespaces"); !slices.Equal(got, []string{"livekit", lkk8s.EgressNamespace}) {
+		t.Errorf("access scope namespaces %v, want livekit and %s only", got, lkk8s.EgressNamespace)
 	}
 }
 

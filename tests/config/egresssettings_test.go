@@ -52,6 +52,24 @@ func TestEgressSettings(t *testing.T) {
 			want{key: ns + "egressImage", says: []string{"livekit/egress:latest", "pinned"}}},
 		{"aws key on gcp", "gcp-eu", map[string]string{ns + "awsEgressTaskCpu": "8192"},
 			want{key: ns + "awsEgressTaskCpu", says: []string{"aws stacks"}}},
+		// EKS (awsPlatform eks): the chart on its own node group.
+		{"eks default on", "aws-eks", nil, want{enabled: true}},
+		{"eks pod cpu below 4", "aws-eks", map[string]string{ns + "egressPodCpu": "2"},
+			want{key: ns + "egressPodCpu", says: []string{`"2"`, "at least 4"}}},
+		{"eks pod memory below 4Gi", "aws-eks", map[string]string{ns + "egressPodMemory": "2Gi"},
+			want{key: ns + "egressPodMemory", says: []string{`"2Gi"`, "at least 4Gi"}}},
+		{"eks pod does not fit its instance", "aws-eks", map[string]string{ns + "awsEksEgressInstanceType": "c6i.xlarge", ns + "egressPodMemory": "4Gi"},
+			want{key: ns + "egressPodCpu", says: []string{"c6i.xlarge", "at most 3770m fits", "awsEksEgressInstanceType"}}},
+		{"eks pod memory does not fit its instance", "aws-eks", map[string]string{ns + "egressPodMemory": "15Gi"},
+			want{key: ns + "egressPodMemory", says: []string{"c6i.2xlarge", "awsEksEgressInstanceType"}}},
+		{"eks instance type not one", "aws-eks", map[string]string{ns + "awsEksEgressInstanceType": "big"},
+			want{key: ns + "awsEksEgressInstanceType", says: []string{`"big"`, "EC2 instance type"}}},
+		{"eks bounds inverted", "aws-eks", map[string]string{ns + "egressMinInstances": "3", ns + "egressMaxInstances": "2"},
+			want{key: ns + "egressMaxInstances", says: []string{"2", "at least egressMinInstances (3)"}}},
+		{"fargate task size on eks", "aws-eks", map[string]string{ns + "awsEgressTaskCpu": "8192"},
+			want{key: ns + "awsEgressTaskCpu", says: []string{"fargate", "`pulumi config rm"}}},
+		{"eks instance type on fargate", "aws-prod", map[string]string{ns + "awsEksEgressInstanceType": "c6i.4xlarge"},
+			want{key: ns + "awsEksEgressInstanceType", says: []string{"eks"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

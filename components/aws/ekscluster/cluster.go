@@ -107,6 +107,11 @@ type MediaCluster struct {
 	// MediaNodeGroupASG is the media node group's Auto Scaling group, the
 	// AutoScalingGroupName dimension of its nodes' AWS/EC2 metrics.
 	MediaNodeGroupASG pulumi.StringOutput
+	// Provider is the cluster's Kubernetes provider (for the Egress
+	// workload).
+	Provider pulumi.ProviderResource
+
+	plane *eksPlane
 }
 
 // check runs the contract's checks, then the cloud's, reporting every problem at once.
@@ -260,6 +265,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	m.LoadBalancerArnSuffix = sig.ALB.ArnSuffix
 	m.TargetGroupArnSuffix = sig.TargetGroup.ArnSuffix
 	m.Kubeconfig = kubeconfig
+	m.Provider, m.plane = provider, c
 	m.LoadBalancerArn = sig.ALB.Arn
 	m.CertificateArn = sig.CertificateArn
 	m.MediaNodeGroupASG = groups[0].(*awseks.NodeGroup).Resources.Index(pulumi.Int(0)).AutoscalingGroups().Index(pulumi.Int(0)).Name().Elem()

@@ -159,25 +159,34 @@ func eksControllers(ctx *pulumi.Context, name string, args *MediaClusterArgs, c 
 // podIdentityRole is an IAM role that only pods of one service account in
 // ControllersNamespace of this cluster get, through EKS Pod Identity.
 func podIdentityRole(ctx *pulumi.Context, name, description string, policy pulumi.StringInput, c *eksPlane, serviceAccount string, parent pulumi.ResourceOption) (*iam.Role, error) {
+	role, _, err := podIdentityRoleIn(ctx, name, description, policy, c, ControllersNamespace, serviceAccount, parent)
+	return role, err
+}
+
+// podIdentityRoleIn is podIdentityRole for a service account of namespace;
+// it also returns the association (pods created before it get no
+// credentials).
+func podIdentityRoleIn(ctx *pulumi.Context, name, description string, policy pulumi.StringInput, c *eksPlane, namespace, serviceAccount string, parent pulumi.ResourceOption) (*iam.Role, *awseks.PodIdentityAssociation, error) {
 	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
 		Description:      pulumi.String(description),
 		AssumeRolePolicy: pulumi.String(trustPolicy("pods.eks.amazonaws.com", "sts:AssumeRole", "sts:TagSession")),
 	}, parent)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{Role: role.Name, Policy: policy}, parent); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if _, err := awseks.NewPodIdentityAssociation(ctx, name, &awseks.PodIdentityAssociationArgs{
+	assoc, err := awseks.NewPodIdentityAssociation(ctx, name, &awseks.PodIdentityAssociationArgs{
 		ClusterName:    c.cluster.Name,
-		Namespace:      pulumi.String(ControllersNamespace),
+		Namespace:      pulumi.String(namespace),
 		ServiceAccount: pulumi.String(serviceAccount),
 		RoleArn:        role.Arn,
-	}, parent); err != nil {
-		return nil, err
+	}, parent)
+	if err != nil {
+		return nil, nil, err
 	}
-	return role, nil
+	return role, assoc, nil
 }
 
 // conditionalPolicyJSON allows describe on everything and act only on

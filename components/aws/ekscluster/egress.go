@@ -1,0 +1,173 @@
+package ekscluster
+
+import (
+	"strconv"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	awsc "github.com/livekit-infra/livekit-infra/components/aws"
+	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+)
+
+// EKSEgressRole is the node label value of the Egress node group
+// (EKSNodeRoleLabel).
+const EKSEgressRole = "egress"
+
+// EgressArgs adds the EKS specifics to the contract.
+type EgressArgs struct {
+	components.EgressArgs
+
+	// Cluster is the region's EKS MediaCluster the Egress group joins.
+	Cluster *MediaCluster
+	// PrivateSubnetIDs host the Egress nodes: no public IP, outbound
+	// through the region's NAT gateways.
+	PrivateSubnetIDs pulumi.StringArrayInput
+	// SecurityGroupID is the Network's Egress group (outbound only, metrics
+	// from the VPC), the one ElastiCache admits Egress from.
+	SecurityGroupID pulumi.StringInput
+	// InstanceType sizes the node group: one Egress pod per node.
+	InstanceType string
+	// PodCPU and PodMemory are the Egress pod's requests (quantities).
+	PodCPU, PodMemory string
+	ChartVersion      string
+	// BucketArn is the recordings bucket, the only one Egress may write.
+	BucketArn pulumi.StringInput
+}
+
+// Egress is the EKS Egress: its node group, its Pod Identity role and the
+// egress chart.
+type Egress struct {
+	pulumi.ResourceState
+	components.EgressOutputs
+
+	NodeGroup pulumi.StringOutput
+	RoleArn   pulumi.StringOutput
+}
+
+// validate runs the contract's checks, then the EKS ones, reporting every
+// problem at once.
+func (a *EgressArgs) validate(name string) error {
+	e := components.NewArgErrors("Egress", name)
+	if a == nil {
+		e.Add("args are required")
+		return e.Err()
+	}
+	a.EgressArgs.Check(e)
+	e.Require(components.Field{Name: "Cluster (from NewMediaCluster)", Missing: a.Cluster == nil || a.Cluster.plane == nil || a.Cluster.Provider == nil},
+		components.Field{Name: "PrivateSubnetIDs", Missing: a.PrivateSubnetIDs == nil}, components.Field{Name: "SecurityGroupID", Missing: a.SecurityGroupID == nil},
+		components.Field{Name: "InstanceType", Missing: a.InstanceType == ""}, components.Field{Name: "BucketArn", Missing: a.BucketArn == nil},
+		components.Field{Name: "PodCPU", Missing: a.PodCPU == ""}, components.Field{Name: "PodMemory", Missing: a.PodMemory == ""})
+	return e.Err()
+}
+
+// NewEgress declares the Egress node group (private subnets, tainted for
+// Egress, the Network's Egress security group), an IAM role that only the
+// Egress service account gets through EKS Pod Identity, writing the
+// recordings bucket only, and the egress chart reading its config from a
+// Secret.
+func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
+	if err := args.validate(name); err != nil {
+		return nil, err
+	}
+	e := &Egress{}
+	if err := ctx.RegisterComponentResource(components.EgressType, name, e, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(e)
+	c := args.Cluster.plane
+
+	// No static key: livekit/storage's S3 client falls back to the SDK's
+	// default chain when its config names no key, and aws-sdk-go-v2
+	// (config v1.32 in Egress v1.14.1's go.mod) reads the Pod Identity
+	// agent's container credentials the EKS webhook injects.
+	policy := args.BucketArn.ToStringOutput().ApplyT(func(arn string) (string, error) {
+		return awsc.PolicyJSON(awsc.Statement{Sid: "WriteRecordings", Actions: awsc.EgressS3Actions, Resources: []string{arn + "/*"}})
+	}).(pulumi.StringOutput)
+	role, assoc, err := podIdentityRoleIn(ctx, name, "LiveKit Egress of "+name+": writes recordings to its bucket only", policy, c,
+		lkk8s.EgressNamespace, lkk8s.EgressFullName, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	// Its own group, not the LiveKit nodes: Chrome and the encoder take
+	// whole cores in bursts, which beside a LiveKit pod would show up as
+	// media packet loss; and Egress needs no public address, while a
+	// LiveKit node must have one. Not the system group either: a 4-core
+	// Egress pod does not fit its small fixed-size nodes, and the
+	// controllers there must not be starved.
+	tpl, err := ec2.NewLaunchTemplate(ctx, name, &ec2.LaunchTemplateArgs{
+		Description: pulumi.String("LiveKit Egress nodes: no public IP, Egress security group, IMDSv2"),
+		NetworkInterfaces: ec2.LaunchTemplateNetworkInterfaceArray{&ec2.LaunchTemplateNetworkInterfaceArgs{
+			DeviceIndex:              pulumi.Int(0),
+			AssociatePublicIpAddress: pulumi.String("false"),
+			DeleteOnTermination:      pulumi.String("true"),
+			// The cluster group lets the control plane and the other nodes
+			// in; the Egress group admits only metrics from the VPC and is
+			// the source ElastiCache admits.
+			SecurityGroups: pulumi.StringArray{c.cluster.VpcConfig.ClusterSecurityGroupId().Elem(), args.SecurityGroupID},
+		}},
+		// Hop limit 1: pods cannot reach the node role through IMDS; Egress
+		// gets its own role from the Pod Identity agent.
+		MetadataOptions: &ec2.LaunchTemplateMetadataOptionsArgs{
+			HttpTokens: pulumi.String("required"), HttpPutResponseHopLimit: pulumi.Int(1), HttpEndpoint: pulumi.String("enabled"),
+		},
+		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{&ec2.LaunchTemplateTagSpecificationArgs{
+			ResourceType: pulumi.String("instance"), Tags: pulumi.StringMap{"Name": pulumi.String(name)},
+		}},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	group, err := awseks.NewNodeGroup(ctx, name, &awseks.NodeGroupArgs{
+		ClusterName:   c.cluster.Name,
+		NodeRoleArn:   c.nodeRole.Arn,
+		SubnetIds:     args.PrivateSubnetIDs,
+		InstanceTypes: pulumi.ToStringArray([]string{args.InstanceType}),
+		AmiType:       pulumi.String("AL2023_x86_64_STANDARD"),
+		CapacityType:  pulumi.String("ON_DEMAND"),
+		// One Egress pod per node (it requests more than half a node): the
+		// pod bounds are the node bounds. The Cluster Autoscaler finds the
+		// group by the cluster's tag and owns the count.
+		ScalingConfig: &awseks.NodeGroupScalingConfigArgs{
+			MinSize: pulumi.Int(args.Scaling.Min), MaxSize: pulumi.Int(args.Scaling.Max), DesiredSize: pulumi.Int(args.Scaling.Min),
+		},
+		UpdateConfig: &awseks.NodeGroupUpdateConfigArgs{MaxUnavailable: pulumi.Int(1)},
+		Labels:       pulumi.StringMap{EKSNodeRoleLabel: pulumi.String(EKSEgressRole)},
+		Taints: awseks.NodeGroupTaintArray{&awseks.NodeGroupTaintArgs{
+			Key: pulumi.String(lkk8s.EgressTaintKey), Value: pulumi.String("true"), Effect: pulumi.String("NO_SCHEDULE"),
+		}},
+		LaunchTemplate: &awseks.NodeGroupLaunchTemplateArgs{Id: tpl.ID(), Version: tpl.LatestVersion.ApplyT(strconv.Itoa).(pulumi.StringOutput)},
+	}, parent, pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
+	if err != nil {
+		return nil, err
+	}
+
+	workload, err := lkk8s.NewEgressWorkload(ctx, name, &lkk8s.EgressWorkloadArgs{
+		Provider:     args.Cluster.Provider,
+		ChartVersion: args.ChartVersion,
+		Image:        args.Image,
+		Config:       args.Config,
+		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
+		Scaling:      args.Scaling,
+		NodeSelector: map[string]string{EKSNodeRoleLabel: EKSEgressRole},
+		// The EKS webhook injects Pod Identity credentials at pod
+		// admission: the association must exist first.
+		ChartDependsOn: []pulumi.Resource{assoc},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{group}))
+	if err != nil {
+		return nil, err
+	}
+
+	e.ConfigSecret = pulumi.Sprintf("%s/%s", workload.Namespace, workload.SecretName)
+	e.NodeGroup = group.NodeGroupName
+	e.RoleArn = role.Arn
+	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{
+		"configSecret": e.ConfigSecret, "nodeGroup": e.NodeGroup, "roleArn": e.RoleArn,
+	}); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
