@@ -4,7 +4,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/amp"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
@@ -51,27 +50,19 @@ func NewCentralMetrics(ctx *pulumi.Context, name string, args *CentralMetricsArg
 	// The account administers the key but uses it only through AMP in
 	// this region (kms:ViaService): the workspace's creator hands AMP a
 	// grant, and nothing else in the account can decrypt with it.
-	keyPolicy := pulumi.All(account, region).ApplyT(func(v []any) (string, error) {
+	policy := pulumi.All(account, region).ApplyT(func(v []any) (string, error) {
 		acct, rgn := v[0].(string), v[1].(string)
 		root := map[string]any{"AWS": "arn:aws:iam::" + acct + ":root"}
-		return globalPolicyJSON([]map[string]any{
-			{"Sid": "AccountAdministers", "Effect": "Allow", "Principal": root,
-				"Action": KeyAdministratorActions, "Resource": "*"},
-			{"Sid": "PrometheusWorkspaceUse", "Effect": "Allow", "Principal": root,
+		return keyPolicy(acct,
+			map[string]any{"Sid": "PrometheusWorkspaceUse", "Effect": "Allow", "Principal": root,
 				"Action":   []string{"kms:DescribeKey", "kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt"},
 				"Resource": "*",
 				"Condition": map[string]any{"StringEquals": map[string]any{
 					"kms:ViaService":    "aps." + rgn + ".amazonaws.com",
 					"kms:CallerAccount": acct,
-				}}},
-		})
+				}}})
 	}).(pulumi.StringOutput)
-	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
-		Description:          pulumi.String("LiveKit central metrics: encrypts the AMP workspace"),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Policy:               keyPolicy,
-	}, parent, pulumi.Protect(a.Protect))
+	key, err := newKey(ctx, name, "LiveKit central metrics: encrypts the AMP workspace", policy, parent, pulumi.Protect(a.Protect))
 	if err != nil {
 		return nil, err
 	}

@@ -3,12 +3,9 @@ package aws
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
@@ -96,26 +93,14 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 
 	// The whole config (API secret, Redis AUTH token) reaches the
 	// container as a Secrets Manager secret env var, like the server's.
-	secret, err := secretsmanager.NewSecret(ctx, name+"-config", &secretsmanager.SecretArgs{
-		Description:          pulumi.String("LiveKit Egress config (EGRESS_CONFIG_BODY) for " + name),
-		RecoveryWindowInDays: pulumi.Int(30),
-	}, parent, pulumi.Protect(args.Protect))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := secretsmanager.NewSecretVersion(ctx, name+"-config", &secretsmanager.SecretVersionArgs{
-		SecretId:     secret.ID(),
-		SecretString: pulumi.ToSecret(args.Config.ToStringOutput()).(pulumi.StringOutput),
-	}, parent); err != nil {
-		return nil, err
-	}
-	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/livekit/" + name),
-		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+	base, err := newFargateBase(ctx, name, fargateBaseArgs{
+		Description: "LiveKit Egress config (EGRESS_CONFIG_BODY)", Config: args.Config,
+		LogRetentionDays: args.LogRetentionDays, ContainerInsights: args.ContainerInsights, Protect: args.Protect,
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
+	secret, logs, cluster := base.secret, base.logs, base.cluster
 	collectorParamArn := pulumi.String("").ToStringOutput()
 	if args.Collector != nil {
 		param, err := collectorConfig(ctx, name, args.Collector, parent)
@@ -134,57 +119,16 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 		}
 	}
 
-	insights := "disabled"
-	if args.ContainerInsights {
-		insights = "enabled"
-	}
-	cluster, err := ecs.NewCluster(ctx, name, &ecs.ClusterArgs{
-		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{Name: pulumi.String("containerInsights"), Value: pulumi.String(insights)}},
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
 	containers := pulumi.All(secret.Arn, logs.Name, collectorParamArn).ApplyT(func(v []any) (string, error) {
 		return egressContainerDefinitions(args, v[0].(string), v[1].(string), v[2].(string))
 	}).(pulumi.StringOutput)
-	task, err := ecs.NewTaskDefinition(ctx, name, &ecs.TaskDefinitionArgs{
-		Family:                  pulumi.String(name),
-		Cpu:                     pulumi.String(strconv.Itoa(args.TaskCPU)),
-		Memory:                  pulumi.String(strconv.Itoa(args.TaskMemory)),
-		NetworkMode:             pulumi.String("awsvpc"),
-		RequiresCompatibilities: pulumi.StringArray{pulumi.String("FARGATE")},
-		ExecutionRoleArn:        roles.execution.Arn,
-		TaskRoleArn:             roles.task.Arn,
-		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
-			OperatingSystemFamily: pulumi.String("LINUX"),
-			CpuArchitecture:       pulumi.String("X86_64"),
-		},
-		ContainerDefinitions: containers,
-	}, parent)
+	task, err := base.taskDefinition(ctx, name, args.TaskCPU, args.TaskMemory, roles, containers, parent)
 	if err != nil {
 		return nil, err
 	}
-	service, err := ecs.NewService(ctx, name, &ecs.ServiceArgs{
-		Cluster:         cluster.Arn,
-		TaskDefinition:  task.Arn,
-		DesiredCount:    pulumi.Int(args.Scaling.Min),
-		LaunchType:      pulumi.String("FARGATE"),
-		PlatformVersion: pulumi.String("LATEST"),
-		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
-			Subnets:        args.SubnetIDs,
-			SecurityGroups: pulumi.StringArray{args.SecurityGroupID},
-			// Outbound to the internet without a NAT gateway; the group
-			// admits nothing from the internet.
-			AssignPublicIp: pulumi.Bool(true),
-		},
-		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
-			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
-		},
-		DeploymentMinimumHealthyPercent: pulumi.Int(100),
-		DeploymentMaximumPercent:        pulumi.Int(200),
-		PropagateTags:                   pulumi.String("SERVICE"),
-		EnableEcsManagedTags:            pulumi.Bool(true),
-	}, parent, pulumi.IgnoreChanges([]string{"desiredCount"}))
+	serviceArgs := base.serviceArgs(task, args.Scaling.Min, args.SubnetIDs, args.SecurityGroupID)
+	serviceArgs.LaunchType = pulumi.String("FARGATE")
+	service, err := ecs.NewService(ctx, name, serviceArgs, parent, pulumi.IgnoreChanges([]string{"desiredCount"}))
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -218,23 +217,13 @@ func alarms(ctx *pulumi.Context, name string, a *components.GlobalTrafficArgs, p
 	// AWS services and encrypted topics"), with aws:SourceAccount and
 	// aws:SourceArn against the confused deputy (IAM user guide, "The
 	// confused deputy problem", cross-service confused deputy prevention).
-	keyPolicy := account.ApplyT(func(acct string) (string, error) {
-		return globalPolicyJSON([]map[string]any{
-			{"Sid": "AccountAdministers", "Effect": "Allow",
-				"Principal": map[string]any{"AWS": "arn:aws:iam::" + acct + ":root"},
-				"Action":    KeyAdministratorActions, "Resource": "*"},
-			{"Sid": "CloudWatchAlarmsEncryptNotifications", "Effect": "Allow",
-				"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
-				"Action":    []string{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*",
-				"Condition": alarmSource(acct)},
-		})
+	policy := account.ApplyT(func(acct string) (string, error) {
+		return keyPolicy(acct, map[string]any{"Sid": "CloudWatchAlarmsEncryptNotifications", "Effect": "Allow",
+			"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
+			"Action":    []string{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*",
+			"Condition": alarmSource(acct)})
 	}).(pulumi.StringOutput)
-	key, err := kms.NewKey(ctx, name+"-alarms", &kms.KeyArgs{
-		Description:          pulumi.String("LiveKit global: encrypts region-health alarm notifications"),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Policy:               keyPolicy,
-	}, in...)
+	key, err := newKey(ctx, name+"-alarms", "LiveKit global: encrypts region-health alarm notifications", policy, in...)
 	if err != nil {
 		return pulumi.StringOutput{}, err
 	}

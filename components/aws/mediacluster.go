@@ -7,10 +7,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
@@ -159,32 +157,15 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 	parent := pulumi.Parent(m)
-	protect := pulumi.Protect(args.Protect)
 
-	// The whole LiveKit config (API secret, Redis password) lives in Secrets
-	// Manager and reaches the container as a secret env var: nothing secret
-	// is in the task definition.
-	configSecret, err := secretsmanager.NewSecret(ctx, name+"-config", &secretsmanager.SecretArgs{
-		Description:          pulumi.String("LiveKit server config (LIVEKIT_CONFIG) for " + name),
-		RecoveryWindowInDays: pulumi.Int(30),
-	}, parent, protect)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := secretsmanager.NewSecretVersion(ctx, name+"-config", &secretsmanager.SecretVersionArgs{
-		SecretId:     configSecret.ID(),
-		SecretString: pulumi.ToSecret(args.Config.ToStringOutput()).(pulumi.StringOutput),
-	}, parent); err != nil {
-		return nil, err
-	}
-
-	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/livekit/" + name),
-		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+	base, err := newFargateBase(ctx, name, fargateBaseArgs{
+		Description: "LiveKit server config (LIVEKIT_CONFIG)", Config: args.Config,
+		LogRetentionDays: args.LogRetentionDays, ContainerInsights: args.ContainerInsights, Protect: args.Protect,
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
+	configSecret, logs, cluster := base.secret, base.logs, base.cluster
 
 	collectorParamArn := pulumi.String("").ToStringOutput()
 	if args.Collector != nil {
@@ -204,34 +185,10 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		}
 	}
 
-	insights := "disabled"
-	if args.ContainerInsights {
-		insights = "enabled"
-	}
-	cluster, err := ecs.NewCluster(ctx, name, &ecs.ClusterArgs{
-		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{Name: pulumi.String("containerInsights"), Value: pulumi.String(insights)}},
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-
 	containers := pulumi.All(configSecret.Arn, logs.Name, collectorParamArn).ApplyT(func(v []any) (string, error) {
 		return containerDefinitions(args, v[0].(string), v[1].(string), v[2].(string))
 	}).(pulumi.StringOutput)
-	task, err := ecs.NewTaskDefinition(ctx, name, &ecs.TaskDefinitionArgs{
-		Family:                  pulumi.String(name),
-		Cpu:                     pulumi.String(strconv.Itoa(args.TaskCPU)),
-		Memory:                  pulumi.String(strconv.Itoa(args.TaskMemory)),
-		NetworkMode:             pulumi.String("awsvpc"),
-		RequiresCompatibilities: pulumi.StringArray{pulumi.String("FARGATE")},
-		ExecutionRoleArn:        roles.execution.Arn,
-		TaskRoleArn:             roles.task.Arn,
-		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
-			OperatingSystemFamily: pulumi.String("LINUX"),
-			CpuArchitecture:       pulumi.String("X86_64"),
-		},
-		ContainerDefinitions: containers,
-	}, parent)
+	task, err := base.taskDefinition(ctx, name, args.TaskCPU, args.TaskMemory, roles, containers, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -269,31 +226,11 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		}
 		launchType, strategy, deps = nil, st, append(deps, cp)
 	}
-	service, err := ecs.NewService(ctx, name, &ecs.ServiceArgs{
-		Cluster:                    cluster.Arn,
-		TaskDefinition:             task.Arn,
-		DesiredCount:               pulumi.Int(args.Scaling.Min),
-		LaunchType:                 launchType,
-		CapacityProviderStrategies: strategy,
-		PlatformVersion:            pulumi.String("LATEST"),
-		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
-			Subnets:        args.PublicSubnetIDs,
-			SecurityGroups: pulumi.StringArray{args.MediaSecurityGroupID},
-			// Media reaches each task at its own public IP; a private task
-			// behind NAT cannot receive WebRTC traffic.
-			AssignPublicIp: pulumi.Bool(true),
-		},
-		LoadBalancers: targets,
-		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
-			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
-		},
-		// Start new tasks before stopping old ones: capacity never drops.
-		DeploymentMinimumHealthyPercent: pulumi.Int(100),
-		DeploymentMaximumPercent:        pulumi.Int(200),
-		HealthCheckGracePeriodSeconds:   pulumi.Int(60),
-		PropagateTags:                   pulumi.String("SERVICE"),
-		EnableEcsManagedTags:            pulumi.Bool(true),
-	}, parent,
+	serviceArgs := base.serviceArgs(task, args.Scaling.Min, args.PublicSubnetIDs, args.MediaSecurityGroupID)
+	serviceArgs.LaunchType, serviceArgs.CapacityProviderStrategies = launchType, strategy
+	serviceArgs.LoadBalancers = targets
+	serviceArgs.HealthCheckGracePeriodSeconds = pulumi.Int(60)
+	service, err := ecs.NewService(ctx, name, serviceArgs, parent,
 		// The autoscaler owns the task count after creation.
 		pulumi.IgnoreChanges([]string{"desiredCount"}),
 		pulumi.DependsOn(append(deps, listeners...)))

@@ -6,7 +6,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/amp"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -114,12 +113,9 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 			"ArnEquals":    map[string]any{"aws:SourceArn": ws},
 		}
 	}
-	keyPolicy := pulumi.All(account, workspaceArn).ApplyT(func(v []any) (string, error) {
+	keyPol := pulumi.All(account, workspaceArn).ApplyT(func(v []any) (string, error) {
 		acct, ws := v[0].(string), v[1].(string)
 		stmts := []map[string]any{
-			{"Sid": "AccountAdministers", "Effect": "Allow",
-				"Principal": map[string]any{"AWS": "arn:aws:iam::" + acct + ":root"},
-				"Action":    KeyAdministratorActions, "Resource": "*"},
 			{"Sid": "CloudWatchAlarmsEncryptNotifications", "Effect": "Allow",
 				"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
 				"Action":    []string{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*",
@@ -131,14 +127,9 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 				"Action":    []string{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*",
 				"Condition": apsSource(acct, ws)})
 		}
-		return globalPolicyJSON(stmts)
+		return keyPolicy(acct, stmts...)
 	}).(pulumi.StringOutput)
-	key, err := kms.NewKey(ctx, name+"-alarms", &kms.KeyArgs{
-		Description:          pulumi.String("LiveKit region: encrypts alarm notifications"),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Policy:               keyPolicy,
-	}, parent)
+	key, err := newKey(ctx, name+"-alarms", "LiveKit region: encrypts alarm notifications", keyPol, parent)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
@@ -92,28 +91,20 @@ func NewManagedPrometheus(ctx *pulumi.Context, name string, args *ManagedPrometh
 	parent := pulumi.Parent(m)
 	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, parent).AccountId()
 
-	keyPolicy := account.ApplyT(func(acct string) (string, error) {
-		return globalPolicyJSON([]map[string]any{
-			{"Sid": "AccountAdministers", "Effect": "Allow",
-				"Principal": map[string]any{"AWS": "arn:aws:iam::" + acct + ":root"},
-				"Action":    KeyAdministratorActions, "Resource": "*"},
-			// AMP encrypts the workspace through grants it creates on behalf
-			// of the account's principals, only when called via AMP here.
-			{"Sid": "ManagedPrometheusUsesKey", "Effect": "Allow",
+	policy := account.ApplyT(func(acct string) (string, error) {
+		// AMP encrypts the workspace through grants it creates on behalf
+		// of the account's principals, only when called via AMP here.
+		return keyPolicy(acct,
+			map[string]any{"Sid": "ManagedPrometheusUsesKey", "Effect": "Allow",
 				"Principal": map[string]any{"AWS": "arn:aws:iam::" + acct + ":root"},
 				"Action": []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
 					"kms:CreateGrant", "kms:DescribeKey"},
 				"Resource": "*",
 				"Condition": map[string]any{"StringEquals": map[string]any{
 					"kms:ViaService": "aps." + args.Region + ".amazonaws.com", "kms:CallerAccount": acct}}},
-		})
+		)
 	}).(pulumi.StringOutput)
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          pulumi.String("LiveKit region: encrypts the managed Prometheus workspace"),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Policy:               keyPolicy,
-	}, parent)
+	key, err := newKey(ctx, name+"-key", "LiveKit region: encrypts the managed Prometheus workspace", policy, parent)
 	if err != nil {
 		return nil, err
 	}

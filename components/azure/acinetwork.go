@@ -117,13 +117,8 @@ func aciGroupRules(args *NetworkArgs) network.SecurityRuleTypeArray {
 		to(rule("allow-signaling-from-gateway", prioritySignaling, "Allow", "Tcp", gw, strconv.Itoa(livekit.SignalPort),
 			"Signaling and health probes (GET /) from Application Gateway only")),
 	}
-	denyVNet := rule("deny-vnet-inbound", priorityDenyVNet, "Deny", "*", "VirtualNetwork", "*",
-		"Nothing else from the VNet reaches the container groups")
-	denyVNet.DestinationAddressPrefix = pulumi.String("*")
-	deny := rule("deny-internet-inbound", priorityDenyPublic, "Deny", "*", "Internet", "*",
-		"Nothing from the internet reaches the container groups directly")
-	deny.DestinationAddressPrefix = pulumi.String("*")
-	return append(rules, denyVNet, deny)
+	return append(rules, denyVNet("Nothing else from the VNet reaches the container groups"),
+		denyInternet("Nothing from the internet reaches the container groups directly"))
 }
 
 // gatewayRules is Application Gateway's subnet policy: 443 from the
@@ -134,16 +129,11 @@ func gatewayRules(args *NetworkArgs) network.SecurityRuleTypeArray {
 	https := rule("allow-signaling-https", prioritySignaling, "Allow", "Tcp", "Internet", strconv.Itoa(HTTPSPort),
 		"Signaling over TLS (1.2+) to Application Gateway")
 	https.DestinationAddressPrefix = pulumi.String(gw)
-	mgr := rule("allow-gateway-manager", priorityMediaUDP, "Allow", "Tcp", "GatewayManager", gatewayManagerPorts,
-		"Application Gateway v2 control plane (required)")
-	mgr.DestinationAddressPrefix = pulumi.String("*")
-	lb := rule("allow-azure-load-balancer", priorityICETCP, "Allow", "*", "AzureLoadBalancer", "*",
-		"Azure's load balancer probes of the gateway instances (required)")
-	lb.DestinationAddressPrefix = pulumi.String("*")
-	deny := rule("deny-internet-inbound", priorityDenyPublic, "Deny", "*", "Internet", "*",
-		"Nothing else from the internet")
-	deny.DestinationAddressPrefix = pulumi.String("*")
-	return network.SecurityRuleTypeArray{mgr, lb, https, deny}
+	mgr := toAnyAddress(rule("allow-gateway-manager", priorityMediaUDP, "Allow", "Tcp", "GatewayManager", gatewayManagerPorts,
+		"Application Gateway v2 control plane (required)"))
+	lb := toAnyAddress(rule("allow-azure-load-balancer", priorityICETCP, "Allow", "*", "AzureLoadBalancer", "*",
+		"Azure's load balancer probes of the gateway instances (required)"))
+	return network.SecurityRuleTypeArray{mgr, lb, https, denyInternet("Nothing else from the internet")}
 }
 
 // newACINetwork adds the gateway and firewall subnets and the media IP.
@@ -178,19 +168,9 @@ func newACINetwork(ctx *pulumi.Context, name string, args *NetworkArgs, rg *reso
 	if err != nil {
 		return nil, err
 	}
-	ipArgs := &network.PublicIPAddressArgs{
-		ResourceGroupName:        rg.Name,
-		Location:                 loc,
-		Sku:                      &network.PublicIPAddressSkuArgs{Name: pulumi.String("Standard"), Tier: pulumi.String("Regional")},
-		PublicIPAllocationMethod: pulumi.String("Static"),
-		PublicIPAddressVersion:   pulumi.String("IPv4"),
-	}
-	if len(args.Zones) > 0 {
-		ipArgs.Zones = pulumi.ToStringArray(args.Zones)
-	}
 	// Clients send media here: it is in every group's rendered config
 	// (rtc.node_ip), so it outlives the groups and the firewall.
-	ip, err := network.NewPublicIPAddress(ctx, name+"-media", ipArgs, parent, pulumi.Protect(args.Protect))
+	ip, err := network.NewPublicIPAddress(ctx, name+"-media", staticIPArgs(rg.Name, args.Location, args.Zones), parent, pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}

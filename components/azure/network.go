@@ -223,17 +223,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 
 	// The signaling IP outlives the cluster: DNS and clients keep pointing
 	// at it when AKS is rebuilt.
-	ipArgs := &network.PublicIPAddressArgs{
-		ResourceGroupName:        ingressRG.Name,
-		Location:                 loc,
-		Sku:                      &network.PublicIPAddressSkuArgs{Name: pulumi.String("Standard"), Tier: pulumi.String("Regional")},
-		PublicIPAllocationMethod: pulumi.String("Static"),
-		PublicIPAddressVersion:   pulumi.String("IPv4"),
-	}
-	if len(args.Zones) > 0 {
-		ipArgs.Zones = pulumi.ToStringArray(args.Zones)
-	}
-	ingressIP, err := network.NewPublicIPAddress(ctx, name+"-ingress", ipArgs, parent)
+	ingressIP, err := network.NewPublicIPAddress(ctx, name+"-ingress", staticIPArgs(ingressRG.Name, args.Location, args.Zones), parent)
 	if err != nil {
 		return nil, err
 	}
@@ -347,6 +337,39 @@ func rule(name string, priority int, access, protocol, source, ports, descriptio
 	}
 }
 
+// toAnyAddress makes r apply to every destination address.
+func toAnyAddress(r *network.SecurityRuleTypeArgs) *network.SecurityRuleTypeArgs {
+	r.DestinationAddressPrefix = pulumi.String("*")
+	return r
+}
+
+// denyInternet is a subnet policy's last rule: nothing else from the internet.
+func denyInternet(description string) *network.SecurityRuleTypeArgs {
+	return toAnyAddress(rule("deny-internet-inbound", priorityDenyPublic, "Deny", "*", "Internet", "*", description))
+}
+
+// denyVNet refuses the rest of the VNet (AllowVnetInBound, a default rule,
+// would admit it).
+func denyVNet(description string) *network.SecurityRuleTypeArgs {
+	return toAnyAddress(rule("deny-vnet-inbound", priorityDenyVNet, "Deny", "*", "VirtualNetwork", "*", description))
+}
+
+// staticIPArgs is a zone-redundant (where the region has zones) Standard
+// static IPv4 address.
+func staticIPArgs(resourceGroup pulumi.StringInput, location string, zones []string) *network.PublicIPAddressArgs {
+	a := &network.PublicIPAddressArgs{
+		ResourceGroupName:        resourceGroup,
+		Location:                 pulumi.String(location),
+		Sku:                      &network.PublicIPAddressSkuArgs{Name: pulumi.String("Standard"), Tier: pulumi.String("Regional")},
+		PublicIPAllocationMethod: pulumi.String("Static"),
+		PublicIPAddressVersion:   pulumi.String("IPv4"),
+	}
+	if len(zones) > 0 {
+		a.Zones = pulumi.ToStringArray(zones)
+	}
+	return a
+}
+
 // nodeRules is the node subnet's inbound policy. Media must reach every
 // LiveKit node at its own public IP (WebRTC, not a load balancer), so the
 // media ports target the LiveKit nodes' application security group; 7880
@@ -373,10 +396,7 @@ func nodeRules(args *NetworkArgs, mediaASG pulumi.IDOutput, ingressIP pulumi.Str
 		"Signaling over TLS to the ingress load balancer's IP only")
 	sig.DestinationAddressPrefix = ingressIP
 	rules = append(rules, sig)
-	deny := rule("deny-internet-inbound", priorityDenyPublic, "Deny", "*", "Internet", "*",
-		"Nothing else from the internet (7880, SSH, kubelet stay closed)")
-	deny.DestinationAddressPrefix = pulumi.String("*")
-	return append(rules, deny)
+	return append(rules, denyInternet("Nothing else from the internet (7880, SSH, kubelet stay closed)"))
 }
 
 // redisFromASG reports whether the LiveKit pool fits an ASG that a
@@ -415,13 +435,9 @@ func endpointRules(args *NetworkArgs, mediaASG, egressASG pulumi.IDOutput) netwo
 			"Node subnet to Azure Cache for Redis over TLS (the LiveKit pool exceeds the ASG limit)")
 	}
 	redis.DestinationAddressPrefix = pulumi.String(args.EndpointSubnet.String())
-	denyVNet := rule("deny-vnet-inbound", priorityDenyVNet, "Deny", "*", "VirtualNetwork", "*",
-		"No other VNet traffic to the private endpoints")
-	denyVNet.DestinationAddressPrefix = pulumi.String("*")
-	denyNet := rule("deny-internet-inbound", priorityDenyPublic, "Deny", "*", "Internet", "*",
-		"Private endpoints are never reachable from the internet")
-	denyNet.DestinationAddressPrefix = pulumi.String("*")
-	rules := network.SecurityRuleTypeArray{redis, denyVNet, denyNet}
+	rules := network.SecurityRuleTypeArray{redis,
+		denyVNet("No other VNet traffic to the private endpoints"),
+		denyInternet("Private endpoints are never reachable from the internet")}
 	// The recordings account's blob private endpoint: Egress uploads and
 	// the token servers' user delegation key requests come from pods on
 	// any pool (a token server is not pinned to one), so the node subnet;

@@ -133,37 +133,14 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 	// which on the LiveKit nodes would show up as media packet loss; and
 	// Egress needs no public address (private nodes, out through Cloud
 	// NAT), while LiveKit nodes must have one.
-	pool, err := container.NewNodePool(ctx, name, &container.NodePoolArgs{
-		Cluster:          args.ClusterID,
-		Location:         pulumi.String(args.Region),
-		InitialNodeCount: pulumi.Int(1), // per zone
-		Autoscaling: &container.NodePoolAutoscalingArgs{
-			TotalMinNodeCount: pulumi.Int(args.Scaling.Min),
-			TotalMaxNodeCount: pulumi.Int(args.Scaling.Max),
-			LocationPolicy:    pulumi.String("BALANCED"),
-		},
-		Management:      &container.NodePoolManagementArgs{AutoRepair: pulumi.Bool(true), AutoUpgrade: pulumi.Bool(true)},
-		UpgradeSettings: &container.NodePoolUpgradeSettingsArgs{Strategy: pulumi.String("SURGE"), MaxSurge: pulumi.Int(1), MaxUnavailable: pulumi.Int(0)},
-		NetworkConfig:   &container.NodePoolNetworkConfigArgs{EnablePrivateNodes: pulumi.Bool(true)},
-		NodeConfig: &container.NodePoolNodeConfigArgs{
-			MachineType:    pulumi.String(args.MachineType),
-			DiskSizeGb:     pulumi.Int(args.DiskSizeGB),
-			DiskType:       pulumi.String("pd-balanced"),
-			ImageType:      pulumi.String("COS_CONTAINERD"),
-			ServiceAccount: args.NodeServiceAccount,
-			OauthScopes:    pulumi.ToStringArray(NodeOAuthScopes),
-			Tags:           pulumi.ToStringArray([]string{args.EgressTag}),
-			Labels:         pulumi.StringMap{NodeRoleLabel: pulumi.String(EgressPoolRole)},
-			Taints: container.NodePoolNodeConfigTaintArray{&container.NodePoolNodeConfigTaintArgs{
-				Key: pulumi.String(lkk8s.EgressTaintKey), Value: pulumi.String("true"), Effect: pulumi.String("NO_SCHEDULE"),
-			}},
-			Metadata: pulumi.StringMap{"disable-legacy-endpoints": pulumi.String("true")},
-			ShieldedInstanceConfig: &container.NodePoolNodeConfigShieldedInstanceConfigArgs{
-				EnableSecureBoot: pulumi.Bool(true), EnableIntegrityMonitoring: pulumi.Bool(true),
-			},
-			WorkloadMetadataConfig: &container.NodePoolNodeConfigWorkloadMetadataConfigArgs{Mode: pulumi.String("GKE_METADATA")},
-		},
-	}, parent, pulumi.IgnoreChanges([]string{"initialNodeCount"}))
+	poolArgs, node := nodePool{
+		Cluster: args.ClusterID, Region: args.Region, Scaling: args.Scaling, MachineType: args.MachineType, DiskSizeGB: args.DiskSizeGB,
+		ServiceAccount: args.NodeServiceAccount, Tag: args.EgressTag, Role: EgressPoolRole, Private: true,
+	}.args()
+	node.Taints = container.NodePoolNodeConfigTaintArray{&container.NodePoolNodeConfigTaintArgs{
+		Key: pulumi.String(lkk8s.EgressTaintKey), Value: pulumi.String("true"), Effect: pulumi.String("NO_SCHEDULE"),
+	}}
+	pool, err := container.NewNodePool(ctx, name, poolArgs, parent, pulumi.IgnoreChanges([]string{"initialNodeCount"}))
 	if err != nil {
 		return nil, err
 	}

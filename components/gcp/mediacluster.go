@@ -251,39 +251,14 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	pool, err := container.NewNodePool(ctx, name+"-media", &container.NodePoolArgs{
-		Cluster:          cluster.ID(),
-		Location:         pulumi.String(args.Region),
-		InitialNodeCount: pulumi.Int(1), // per zone
-		// Total bounds across the region's zones: one LiveKit pod per node.
-		Autoscaling: &container.NodePoolAutoscalingArgs{
-			TotalMinNodeCount: pulumi.Int(args.Scaling.Min),
-			TotalMaxNodeCount: pulumi.Int(args.Scaling.Max),
-			LocationPolicy:    pulumi.String("BALANCED"),
-		},
-		Management: &container.NodePoolManagementArgs{AutoRepair: pulumi.Bool(true), AutoUpgrade: pulumi.Bool(true)},
-		// Surge upgrades add a node before draining one, so capacity holds.
-		UpgradeSettings: &container.NodePoolUpgradeSettingsArgs{Strategy: pulumi.String("SURGE"), MaxSurge: pulumi.Int(1), MaxUnavailable: pulumi.Int(0)},
-		// Media must reach every node at its own public IP: no private nodes.
-		NetworkConfig: &container.NodePoolNetworkConfigArgs{EnablePrivateNodes: pulumi.Bool(false)},
-		NodeConfig: &container.NodePoolNodeConfigArgs{
-			MachineType:    pulumi.String(args.MachineType),
-			DiskSizeGb:     pulumi.Int(args.DiskSizeGB),
-			DiskType:       pulumi.String("pd-balanced"),
-			ImageType:      pulumi.String("COS_CONTAINERD"),
-			ServiceAccount: sa.Email,
-			OauthScopes:    pulumi.ToStringArray(NodeOAuthScopes),
-			Tags:           pulumi.ToStringArray([]string{args.MediaTag}),
-			Labels:         pulumi.StringMap{NodeRoleLabel: pulumi.String("media")},
-			Metadata:       pulumi.StringMap{"disable-legacy-endpoints": pulumi.String("true")},
-			ShieldedInstanceConfig: &container.NodePoolNodeConfigShieldedInstanceConfigArgs{
-				EnableSecureBoot: pulumi.Bool(true), EnableIntegrityMonitoring: pulumi.Bool(true),
-			},
-			WorkloadMetadataConfig: &container.NodePoolNodeConfigWorkloadMetadataConfigArgs{Mode: pulumi.String("GKE_METADATA")},
-			// gVNIC: higher packet rates for media.
-			Gvnic: &container.NodePoolNodeConfigGvnicArgs{Enabled: pulumi.Bool(true)},
-		},
-	}, parent, pulumi.IgnoreChanges([]string{"initialNodeCount"}))
+	// Media must reach every node at its own public IP: no private nodes.
+	poolArgs, node := nodePool{
+		Cluster: cluster.ID(), Region: args.Region, Scaling: args.Scaling, MachineType: args.MachineType, DiskSizeGB: args.DiskSizeGB,
+		ServiceAccount: sa.Email, Tag: args.MediaTag, Role: "media",
+	}.args()
+	// gVNIC: higher packet rates for media.
+	node.Gvnic = &container.NodePoolNodeConfigGvnicArgs{Enabled: pulumi.Bool(true)}
+	pool, err := container.NewNodePool(ctx, name+"-media", poolArgs, parent, pulumi.IgnoreChanges([]string{"initialNodeCount"}))
 	if err != nil {
 		return nil, err
 	}

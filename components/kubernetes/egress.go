@@ -2,9 +2,6 @@ package kubernetes
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -204,13 +201,7 @@ func EgressChartValues(args *EgressWorkloadArgs) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	err = json.Unmarshal(b, &m)
-	return m, err
+	return jsonMap(v)
 }
 
 // EgressNamespaceLabels enforce the baseline Pod Security Standard (Egress
@@ -240,26 +231,10 @@ func NewEgressWorkload(ctx *pulumi.Context, name string, args *EgressWorkloadArg
 	if err != nil {
 		return nil, err
 	}
-	data := pulumi.StringMap{ConfigKey: pulumi.ToSecret(args.Config.ToStringOutput()).(pulumi.StringOutput)}
-	hashInputs := []any{args.Config.ToStringOutput()}
-	files := sortedKeys(args.Files)
-	for _, f := range files {
-		data[f] = pulumi.ToSecret(args.Files[f].ToStringOutput()).(pulumi.StringOutput)
-		hashInputs = append(hashInputs, pulumi.String(f), args.Files[f].ToStringOutput())
-	}
-	secret, err := objects.NewSecret(ctx, name+"-config", &objects.SecretArgs{
-		Name: EgressSecretName, Namespace: ns.Name, StringData: data,
-	}, parent, provider)
+	secret, err := newConfigSecret(ctx, name, EgressSecretName, ns.Name, args.Config, args.Files, parent, provider)
 	if err != nil {
 		return nil, err
 	}
-	hash := pulumi.Unsecret(pulumi.All(hashInputs...).ApplyT(func(v []any) string {
-		h := sha256.New()
-		for _, s := range v {
-			fmt.Fprintf(h, "%d:%s\n", len(s.(string)), s.(string))
-		}
-		return hex.EncodeToString(h.Sum(nil))
-	})).(pulumi.StringOutput)
 
 	values, err := EgressChartValues(args)
 	if err != nil {
@@ -269,7 +244,7 @@ func NewEgressWorkload(ctx *pulumi.Context, name string, args *EgressWorkloadArg
 	if repo == "" {
 		repo = ChartRepo
 	}
-	patch := EgressPatch{Files: files, ConfigHash: hash, Image: args.Image, PodLabels: args.PodLabels}
+	patch := EgressPatch{Files: secret.Files, ConfigHash: secret.Hash, Image: args.Image, PodLabels: args.PodLabels}
 	if _, err := helmv4.NewChart(ctx, name, &helmv4.ChartArgs{
 		Chart:          pulumi.String(EgressChartName),
 		Version:        pulumi.String(args.ChartVersion),

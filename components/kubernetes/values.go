@@ -2,8 +2,6 @@
 package kubernetes
 
 import (
-	"encoding/json"
-
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
@@ -235,13 +233,5 @@ func ChartValues(args *LiveKitWorkloadArgs) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return jsonMap(v)
 }

@@ -15,8 +15,6 @@
 package kubernetes
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"regexp"
 	"sort"
@@ -321,28 +319,10 @@ func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadA
 		return nil, err
 	}
 
-	// The Secret: rendered config plus files, all Pulumi secrets.
-	data := pulumi.StringMap{ConfigKey: pulumi.ToSecret(args.Config.ToStringOutput()).(pulumi.StringOutput)}
-	hashInputs := []any{args.Config.ToStringOutput()}
-	for _, f := range sortedKeys(args.Files) {
-		data[f] = pulumi.ToSecret(args.Files[f].ToStringOutput()).(pulumi.StringOutput)
-		hashInputs = append(hashInputs, pulumi.String(f), args.Files[f].ToStringOutput())
-	}
-	secret, err := objects.NewSecret(ctx, name+"-config", &objects.SecretArgs{
-		Name: SecretName, Namespace: ns.Name, StringData: data,
-	}, parent, provider)
+	secret, err := newConfigSecret(ctx, name, SecretName, ns.Name, args.Config, args.Files, parent, provider)
 	if err != nil {
 		return nil, err
 	}
-	// A digest of a config holding a 48-character random secret reveals
-	// nothing; unsecreted, it can sit in the Deployment's pod template.
-	hash := pulumi.Unsecret(pulumi.All(hashInputs...).ApplyT(func(v []any) string {
-		h := sha256.New()
-		for _, s := range v {
-			fmt.Fprintf(h, "%d:%s\n", len(s.(string)), s.(string))
-		}
-		return hex.EncodeToString(h.Sum(nil))
-	})).(pulumi.StringOutput)
 
 	values, err := ChartValues(args)
 	if err != nil {
@@ -352,7 +332,7 @@ func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadA
 	if repo == "" {
 		repo = ChartRepo
 	}
-	patch := DeploymentPatch{SecretName: SecretName, Files: sortedKeys(args.Files), ConfigHash: hash, Image: args.Image}
+	patch := DeploymentPatch{SecretName: SecretName, Files: secret.Files, ConfigHash: secret.Hash, Image: args.Image}
 	chart, err := helmv4.NewChart(ctx, name, &helmv4.ChartArgs{
 		Chart:          pulumi.String(ChartName),
 		Version:        pulumi.String(args.ChartVersion),

@@ -36,43 +36,18 @@ func egressContainer(t *testing.T, p *plan.Plan) containerDef {
 	return egressContainers(t, p)[0]
 }
 
-// egressConfig is the subset of the rendered Egress config the tests read.
-type egressConfig struct {
-	APIKey    string `yaml:"api_key"`
-	APISecret string `yaml:"api_secret"`
-	WSURL     string `yaml:"ws_url"`
-	Redis     struct {
-		Address  string `yaml:"address"`
-		Password string `yaml:"password"`
-		TLS      struct {
-			Enabled    bool   `yaml:"enabled"`
-			CACertFile string `yaml:"ca_cert_file"`
-		} `yaml:"tls"`
-	} `yaml:"redis"`
-	HealthPort     int `yaml:"health_port"`
-	PrometheusPort int `yaml:"prometheus_port"`
-	Storage        struct {
-		S3 *struct {
-			Region    string `yaml:"region"`
-			Bucket    string `yaml:"bucket"`
-			AccessKey string `yaml:"access_key"`
-		} `yaml:"s3"`
-	} `yaml:"storage"`
-	CPUCost map[string]float64 `yaml:"cpu_cost"`
-}
-
 // egressConfigOf returns the rendered config from its Secrets Manager
 // version, failing unless it is a Pulumi secret.
-func egressConfigOf(t *testing.T, p *plan.Plan) (string, egressConfig) {
+func egressConfigOf(t *testing.T, p *plan.Plan) (string, egresskeys.Config) {
 	t.Helper()
 	ver := child(t, p, tEgress, tSecretVer, "-config")
 	if !ver.IsSecret("secretString") {
 		t.Fatalf("%s %q: the Egress config is not a Pulumi secret", ver.Type, ver.Name)
 	}
 	body := str(t, ver, "secretString")
-	var c egressConfig
-	if err := yaml.Unmarshal([]byte(body), &c); err != nil {
-		t.Fatalf("Egress config is not YAML: %v", err)
+	c, err := egresskeys.Parse(body)
+	if err != nil {
+		t.Fatal(err)
 	}
 	dependsOn(t, ver, child(t, p, tEgress, tSecret, "-config"), "the version belongs to the Egress config secret")
 	return body, c
@@ -194,7 +169,7 @@ func TestEgressConfig(t *testing.T) {
 		t.Errorf("ca_cert_file %q: ElastiCache uses a public CA", cfg.Redis.TLS.CACertFile)
 	}
 	bucket := child(t, p, tRecordings, tBucket, "")
-	if s3 := cfg.Storage.S3; s3 == nil || s3.Bucket != bucket.ID || s3.Region != prodRegion || s3.AccessKey != "" {
+	if s3 := cfg.Storage["s3"]; s3 == nil || s3["bucket"] != bucket.ID || s3["region"] != prodRegion || (s3["access_key"] != nil && s3["access_key"] != "") {
 		t.Errorf("storage.s3 = %+v, want bucket %s in %s with no access key (task role)", s3, bucket.ID, prodRegion)
 	}
 	if cfg.HealthPort != livekit.EgressHealthPort || cfg.PrometheusPort != livekit.EgressPrometheusPort {

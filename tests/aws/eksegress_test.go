@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
 
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/aws/ekscluster"
@@ -234,8 +233,8 @@ func TestEKSEgressConfig(t *testing.T) {
 		t.Fatal("the Egress config in the Kubernetes Secret is not a Pulumi secret")
 	}
 	body := lkcheck.SecretInput(t, sec, `stringData["config.yaml"]`)
-	var cfg egressConfig
-	if err := yaml.Unmarshal([]byte(body), &cfg); err != nil {
+	cfg, err := egresskeys.Parse(body)
+	if err != nil {
 		t.Fatal(err)
 	}
 	creds := secretsOf(t, p)
@@ -251,7 +250,7 @@ func TestEKSEgressConfig(t *testing.T) {
 		t.Errorf("Egress Redis %s (TLS %v, CA %q), want %s's primary with TLS (public CA) and the AUTH token",
 			cfg.Redis.Address, cfg.Redis.TLS.Enabled, cfg.Redis.TLS.CACertFile, redis.Name)
 	}
-	if s3 := cfg.Storage.S3; s3 == nil || s3.Bucket != child(t, p, tRecordings, tBucket, "").ID || s3.Region != "us-west-2" || s3.AccessKey != "" {
+	if s3 := cfg.Storage["s3"]; s3 == nil || s3["bucket"] != child(t, p, tRecordings, tBucket, "").ID || s3["region"] != "us-west-2" || s3["access_key"] != nil {
 		t.Errorf("storage.s3 = %+v, want the recordings bucket in us-west-2 with no access key (Pod Identity)", s3)
 	}
 	bad, err := egresskeys.Unknown(body)

@@ -5,12 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
-	"github.com/livekit-infra/livekit-infra/internal/plan"
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
 const eksTURN = "turn.aws-eks.example.com"
@@ -99,32 +97,15 @@ func TestEKSTURN(t *testing.T) {
 		}
 	}
 
-	var rec *plan.Resource
-	for _, r := range p.ByType(tRecord) {
-		if r.InputString("name") == eksTURN {
-			rec = &r
-		}
-	}
-	if rec == nil {
-		t.Fatalf("no Route 53 record for %s", eksTURN)
-	}
+	rec := planq.Record(t, p, eksTURN)
 	expect(t, rec, "type", "A")
 	expect(t, rec, "aliases[0].name", p.RawOutputs["turnNlbDnsName"])
 	dependsOn(t, rec, nlb, "the alias targets the TURN NLB")
 
 	// The config the pods read (the Kubernetes Secret) advertises
 	// turns:<name>:443 with TLS ended at the NLB.
-	var cfg livekitConfig
 	body := lkcheck.SecretInput(t, only(t, p, "kubernetes:core/v1:Secret", "livekit-config"), `stringData["config.yaml"]`)
-	if err := yaml.Unmarshal([]byte(body), &cfg); err != nil {
-		t.Fatal(err)
-	}
-	if cfg.TURN == nil || cfg.TURN.Domain != eksTURN || cfg.TURN.TLSPort != 5349 || !cfg.TURN.ExternalTLS {
-		t.Errorf("turn = %s, want %s on 5349 with external_tls", describe(cfg.TURN), eksTURN)
-	}
-	if got := p.Outputs["turnUrl"]; got != "turns:"+eksTURN+":443?transport=tcp" {
-		t.Errorf("output turnUrl = %v", got)
-	}
+	lkcheck.CheckTURNOverTLS(t, p, body, eksTURN, 5349)
 }
 
 // The aws-eks config is recorded like the other regions' and judged by

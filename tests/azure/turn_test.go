@@ -5,12 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/livekit-infra/livekit-infra/components/azure"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
-	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
 const (
@@ -79,15 +77,7 @@ func TestTURNRoute(t *testing.T) {
 	}
 
 	// DNS: the TURN name is the ingress IP, like the signaling name.
-	var rec *plan.Resource
-	for _, r := range p.ByType(tRecord) {
-		if r.InputString("name") == asiaTURN {
-			rec = &r
-		}
-	}
-	if rec == nil {
-		t.Fatalf("no Route 53 record for %s", asiaTURN)
-	}
+	rec := planq.Record(t, p, asiaTURN)
 	sig := one(t, p, tRecord, "livekit-dns")
 	if got, want := strs(list(t, rec, "records")), strs(list(t, sig, "records")); !slices.Equal(got, want) || str(t, rec, "type") != "A" {
 		t.Errorf("TURN record %v, want A %v (the ingress IP)", got, want)
@@ -117,23 +107,8 @@ func TestTURNRoute(t *testing.T) {
 		}
 	}
 
-	var cfg struct {
-		TURN struct {
-			Domain      string `yaml:"domain"`
-			TLSPort     int    `yaml:"tls_port"`
-			ExternalTLS bool   `yaml:"external_tls"`
-		} `yaml:"turn"`
-	}
 	body := lkcheck.SecretInput(t, one(t, p, tSecret, "livekit-config"), `stringData["config.yaml"]`)
-	if err := yaml.Unmarshal([]byte(body), &cfg); err != nil {
-		t.Fatal(err)
-	}
-	if cfg.TURN.Domain != asiaTURN || cfg.TURN.TLSPort != 5349 || !cfg.TURN.ExternalTLS {
-		t.Errorf("turn = %+v, want %s on 5349 with external_tls", cfg.TURN, asiaTURN)
-	}
-	if got := p.Outputs["turnUrl"]; got != "turns:"+asiaTURN+":443?transport=tcp" {
-		t.Errorf("output turnUrl = %v", got)
-	}
+	lkcheck.CheckTURNOverTLS(t, p, body, asiaTURN, 5349)
 	if !strings.HasPrefix(str(t, rec, "name"), "turn.") {
 		t.Errorf("record name %q", str(t, rec, "name"))
 	}

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/tests/internal/egresskeys"
@@ -21,27 +19,9 @@ const (
 	egressMachine = "n2-standard-8"
 )
 
-// egressConfig is the subset of the rendered Egress config the tests read.
-type egressConfig struct {
-	APIKey    string `yaml:"api_key"`
-	APISecret string `yaml:"api_secret"`
-	WSURL     string `yaml:"ws_url"`
-	Redis     struct {
-		Address  string `yaml:"address"`
-		Password string `yaml:"password"`
-		TLS      struct {
-			Enabled    bool   `yaml:"enabled"`
-			CACertFile string `yaml:"ca_cert_file"`
-		} `yaml:"tls"`
-	} `yaml:"redis"`
-	HealthPort     int `yaml:"health_port"`
-	PrometheusPort int `yaml:"prometheus_port"`
-	Storage        map[string]map[string]any
-}
-
 // egressSecret is the Egress config Secret: the config (and Memorystore's
 // CA) as Pulumi secrets.
-func egressSecret(t *testing.T, p *plan.Plan) (*plan.Resource, string, egressConfig) {
+func egressSecret(t *testing.T, p *plan.Plan) (*plan.Resource, string, egresskeys.Config) {
 	t.Helper()
 	sec := find(t, p, tK8sSecret, "livekit-egress-config")
 	if !descendantOf(p, sec, tEgress) {
@@ -56,9 +36,9 @@ func egressSecret(t *testing.T, p *plan.Plan) (*plan.Resource, string, egressCon
 	if !ok {
 		t.Fatal("the Egress Secret has no config.yaml")
 	}
-	var c egressConfig
-	if err := yaml.Unmarshal([]byte(raw.(string)), &c); err != nil {
-		t.Fatalf("Egress config is not YAML: %v", err)
+	c, err := egresskeys.Parse(raw.(string))
+	if err != nil {
+		t.Fatal(err)
 	}
 	return sec, raw.(string), c
 }

@@ -4,11 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	gcpc "github.com/livekit-infra/livekit-infra/components/gcp"
-	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
 const (
@@ -93,15 +91,7 @@ func TestTURNProxy(t *testing.T) {
 		t.Errorf("TURN forwarding rule address %q", addr)
 	}
 
-	var rec *plan.Resource
-	for _, r := range p.ByType(tRecord) {
-		if r.InputString("name") == euTURN {
-			rec = &r
-		}
-	}
-	if rec == nil {
-		t.Fatalf("no Route 53 record for %s", euTURN)
-	}
+	rec := planq.Record(t, p, euTURN)
 	expect(t, rec, map[string]any{"type": "A", "records": []any{addr}})
 
 	// The pods listen on the TURN port (a host port of the chart) with
@@ -111,21 +101,6 @@ func TestTURNProxy(t *testing.T) {
 		"values.livekit.turn.tls_port": 5349, "values.livekit.turn.external_tls": true,
 		"values.livekit.turn.loadBalancerType": "disable",
 	})
-	var cfg struct {
-		TURN struct {
-			Domain      string `yaml:"domain"`
-			TLSPort     int    `yaml:"tls_port"`
-			ExternalTLS bool   `yaml:"external_tls"`
-		} `yaml:"turn"`
-	}
 	body := lkcheck.SecretInput(t, find(t, p, "kubernetes:core/v1:Secret", "livekit-config"), `stringData["config.yaml"]`)
-	if err := yaml.Unmarshal([]byte(body), &cfg); err != nil {
-		t.Fatal(err)
-	}
-	if cfg.TURN.Domain != euTURN || cfg.TURN.TLSPort != 5349 || !cfg.TURN.ExternalTLS {
-		t.Errorf("turn = %+v, want %s on 5349 with external_tls", cfg.TURN, euTURN)
-	}
-	if got := p.Outputs["turnUrl"]; got != "turns:"+euTURN+":443?transport=tcp" {
-		t.Errorf("output turnUrl = %v", got)
-	}
+	lkcheck.CheckTURNOverTLS(t, p, body, euTURN, 5349)
 }

@@ -94,3 +94,32 @@ func mapKey(keys map[string]bool, p string) bool {
 	}
 	return false
 }
+
+// Config is the subset of a rendered Egress config the region tests read.
+type Config struct {
+	APIKey    string `yaml:"api_key"`
+	APISecret string `yaml:"api_secret"`
+	WSURL     string `yaml:"ws_url"`
+	Redis     struct {
+		Address  string `yaml:"address"`
+		Password string `yaml:"password"`
+		TLS      struct {
+			Enabled    bool   `yaml:"enabled"`
+			CACertFile string `yaml:"ca_cert_file"`
+		} `yaml:"tls"`
+	} `yaml:"redis"`
+	HealthPort     int `yaml:"health_port"`
+	PrometheusPort int `yaml:"prometheus_port"`
+	// Storage is one provider's section ("s3", "gcp", "azure") by name.
+	Storage map[string]map[string]any `yaml:"storage"`
+	CPUCost map[string]float64        `yaml:"cpu_cost"`
+}
+
+// Parse reads a rendered Egress config.
+func Parse(doc string) (Config, error) {
+	var c Config
+	if err := yaml.Unmarshal([]byte(doc), &c); err != nil {
+		return c, fmt.Errorf("Egress config is not YAML: %w", err)
+	}
+	return c, nil
+}

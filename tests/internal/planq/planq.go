@@ -311,3 +311,24 @@ func JSONOf(t testing.TB, v any) string {
 	}
 	return string(b)
 }
+
+// RecordNamed is the plan's Route 53 record for a DNS name, or nil.
+func RecordNamed(p *plan.Plan, name string) *plan.Resource {
+	for _, r := range p.ByType("aws:route53/record:Record") {
+		if r.InputString("name") == name {
+			return &r
+		}
+	}
+	return nil
+}
+
+// Record is the plan's Route 53 record for a DNS name; the test fails
+// without one.
+func Record(t testing.TB, p *plan.Plan, name string) *plan.Resource {
+	t.Helper()
+	r := RecordNamed(p, name)
+	if r == nil {
+		t.Fatalf("no Route 53 record for %s", name)
+	}
+	return r
+}
