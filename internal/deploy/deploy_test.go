@@ -171,7 +171,7 @@ func sampleReport(t *testing.T) *Report {
 	sr.Summary = map[string]int{"replace": 1, "same": 40}
 	return &Report{Kind: KindPreview, Stacks: []StackReport{
 		sr,
-		{Stack: "gcp-eu", Error: `preview failed: stack "gcp-eu": kind gcp is not implemented yet`, Summary: map[string]int{}},
+		{Stack: "gcp-eu", Error: `preview failed: stack "gcp-eu": gcp-eu: the program failed (a sample error)`, Summary: map[string]int{}},
 	}}
 }
 
@@ -187,7 +187,7 @@ func TestMarkdownShape(t *testing.T) {
 		"| `gcp-eu` | | | | | | ❌ failed |",
 		"### ⛔ Blocking: stateful resources replaced or deleted",
 		"| `aws-prod` | `livekit-redis` | `" + redisType + "` | Redis (room state) | **replace (protected)** | `engineVersion` |",
-		"kind gcp is not implemented yet",
+		"gcp-eu: the program failed (a sample error)",
 		"| `engineVersion` ♻️ forces replacement | `\"7.1\"` | `\"6.2\"` |",
 		"refused by the engine even with `--allow-destructive`",
 	} {

@@ -12,12 +12,15 @@ import (
 // reservations and eviction threshold, minus the DaemonSet pods this stack
 // runs on every node. A pod that does not fit stays Pending and the
 // autoscaler adds nodes that cannot take it either. This file is that rule,
-// shared by the aks (azure) and gke (gcp) kinds.
+// shared by every Kubernetes platform: GKE (gcp), AKS (azure) and EKS (aws).
 
 // node is a machine's capacity.
 type node struct {
 	vcpus  int
 	memMiB int
+	// maxPods is how many pods the node runs (EKS: what the VPC CNI's
+	// addresses allow; it sizes the memory reservation).
+	maxPods int
 }
 
 // daemonSet is one per-node pod's requests (millicores, MiB).
@@ -52,6 +55,26 @@ var gkeDaemonSets = []daemonSet{
 	{"gke-metrics-agent and the Managed Prometheus collector", 50, 200},
 	{"gke-metadata-server (Workload Identity)", 100, 100},
 	{"pdcsi-node (Persistent Disk CSI)", 10, 20},
+}
+
+// EKS DaemonSets on every LiveKit node (managed node group on the EKS
+// AL2023 AMI, the VPC CNI, kube-proxy and Pod Identity add-ons), with the
+// requests of their EKS manifests; estimates like the others.
+var eksDaemonSets = []daemonSet{
+	{"kube-proxy", 100, 0},
+	{"aws-node (VPC CNI)", 25, 0},
+	{"eks-pod-identity-agent", 25, 0},
+}
+
+// eksReserved is the EKS AMI's kube-reserved for a node (awslabs/
+// amazon-eks-ami, "kubelet reserved resources"; docs.aws.amazon.com/eks/
+// latest/userguide/choosing-instance-type.html): CPU in the same tiers as
+// GKE's (6% of the first core, 1% of the next, 0.5% of the next 2, 0.25% of
+// the rest); memory 11 MiB per pod the node may run plus 255 MiB; plus the
+// 100 MiB hard eviction threshold.
+func eksReserved(n node) (cpuM, memMiB int) {
+	cpuM, _ = gkeReserved(n)
+	return cpuM, 11*n.maxPods + 255 + 100
 }
 
 // aksReserved is AKS's kube-reserved CPU and memory plus the hard eviction
@@ -128,6 +151,42 @@ func azureNode(size string) (node, bool) {
 	vcpus, _ := strconv.Atoi(m[2])
 	perVCPU := map[string]int{"D": 4096, "E": 8192, "F": 2048}[m[1]]
 	return node{vcpus: vcpus, memMiB: vcpus * perVCPU}, true
+}
+
+// eksInstanceRe reads the compute (c), general purpose (m) and memory (r)
+// families of the 5th to 8th generations with their attribute letters
+// (c6i, m7a, r6in, c7gn ...); sizes large, xlarge and Nxlarge.
+var eksInstanceRe = regexp.MustCompile(`^([cmr])([5-8])[a-z]*\.(large|xlarge|([0-9]+)xlarge)$`)
+
+// eksENIs is each size's network interfaces and IPv4 addresses per
+// interface in those families (docs.aws.amazon.com/AWSEC2/latest/
+// UserGuide/AvailableIpPerENI.html); the VPC CNI without prefix delegation
+// runs ENIs x (addresses - 1) + 2 pods (amazon-eks-ami eni-max-pods.txt).
+var eksENIs = []struct{ maxVCPUs, enis, ips int }{{2, 3, 10}, {8, 4, 15}, {48, 8, 30}, {1 << 20, 15, 50}}
+
+// eksNode reads an EC2 instance type of those families: 2, 4 and 8 GiB per
+// vCPU for c, m and r; large is 2 vCPUs, xlarge 4, Nxlarge 4N.
+func eksNode(instanceType string) (node, bool) {
+	m := eksInstanceRe.FindStringSubmatch(instanceType)
+	if m == nil {
+		return node{}, false
+	}
+	vcpus := 2
+	switch {
+	case m[3] == "xlarge":
+		vcpus = 4
+	case m[4] != "":
+		n, _ := strconv.Atoi(m[4])
+		vcpus = 4 * n
+	}
+	n := node{vcpus: vcpus, memMiB: vcpus * map[string]int{"c": 2048, "m": 4096, "r": 8192}[m[1]]}
+	for _, e := range eksENIs {
+		if vcpus <= e.maxVCPUs {
+			n.maxPods = e.enis*(e.ips-1) + 2
+			break
+		}
+	}
+	return n, true
 }
 
 // gkeNode reads a predefined machine type (n2-standard-4 and the like).

@@ -161,6 +161,14 @@ func (p *parser) awsEKS() *AWSEKS {
 	if _, ok := quantity.MemoryGiB(e.PodMemory); !ok {
 		p.fail(spec("awsEksPodMemory").Full(), quote(e.PodMemory), "must be "+quantity.MemoryExample)
 	}
+	// One LiveKit pod per node: its requests must fit what EKS leaves
+	// allocatable (allocatable.go). Other families are not checked.
+	if n, ok := eksNode(e.InstanceType); ok && !p.failed("awsEksPodCpu") && !p.failed("awsEksPodMemory") {
+		cpu, _ := quantity.CPU(e.PodCPU)
+		mem, _ := quantity.MemoryGiB(e.PodMemory)
+		resCPU, resMem := eksReserved(n)
+		p.podFits("awsEksPodCpu", e.PodCPU, "awsEksPodMemory", e.PodMemory, "awsEksInstanceType", e.InstanceType, "EKS", n, resCPU, resMem, eksDaemonSets, cpu, mem)
+	}
 	e.DrainSeconds = p.integer("awsEksDrainSeconds", 300, 86400)
 	for _, c := range []struct {
 		key string

@@ -26,6 +26,9 @@ func (p *parser) apiAllowList(listKey, optInKey string, cidrs []string, allowPub
 			out = append(out, pfx)
 		}
 	}
+	if limit := apiAllowListMax[listKey]; len(cidrs) > limit {
+		p.fail(lk, fmt.Sprintf("%d CIDRs", len(cidrs)), fmt.Sprintf("at most %d: the %s takes no more; merge neighbouring ranges", limit, what))
+	}
 	switch {
 	case len(cidrs) == 0 && !allowPublic:
 		p.fail(lk, "[]", fmt.Sprintf("must list the CIDRs allowed to reach the %s: your operators' and CI runners' egress addresses, e.g. [\"198.51.100.7/32\"]; "+
@@ -34,6 +37,18 @@ func (p *parser) apiAllowList(listKey, optInKey string, cidrs []string, allowPub
 		p.fail(ok, "true", fmt.Sprintf("contradicts %s (%s): the opt-in opens the %s to every address; set it to false to keep the list, or empty the list", lk, strings.Join(cidrs, ", "), what))
 	}
 	return out
+}
+
+// apiAllowListMax is how many CIDRs each control plane's allow list takes:
+// EKS 40 (docs.aws.amazon.com/eks/latest/userguide/service-quotas.html,
+// "Public endpoint access CIDR ranges per cluster"), GKE 50 with the public
+// endpoint on (cloud.google.com/kubernetes-engine/docs/how-to/
+// authorized-networks), AKS 200 (learn.microsoft.com/azure/aks/
+// api-server-authorized-ip-ranges).
+var apiAllowListMax = map[string]int{
+	"awsEksPublicAccessCidrs":     40,
+	"gcpMasterAuthorizedNetworks": 50,
+	"azureApiAuthorizedIpRanges":  200,
 }
 
 // publicAPIOptIns are the keys that leave a control plane open to every

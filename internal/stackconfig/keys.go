@@ -1,4 +1,4 @@
-// Package settings is the typed configuration model of every stack.
+// Package stackconfig is the typed configuration model of every stack.
 //
 // Stack config (Pulumi.<stack>.yaml plus the defaults declared in Pulumi.yaml)
 // is parsed into Go structs and validated before any resource is declared.

@@ -179,6 +179,9 @@ func (p *parser) hostname(name, label, domain string) string {
 	return h
 }
 
+// minS3IADays is S3's minimum age for a lifecycle transition to STANDARD_IA.
+const minS3IADays = 30
+
 func (p *parser) region(s *Stack) *Region {
 	r := &Region{}
 	r.Hostname = p.hostname("hostname", s.Name, s.Domain)
@@ -230,6 +233,13 @@ func (p *parser) region(s *Stack) *Region {
 		CDN:            p.boolean("recordingsCdn"),
 		TransitionDays: p.integer("recordingsTransitionDays", 0, 3650),
 		ExpireDays:     p.integer("recordingsExpireDays", 0, 36500),
+	}
+	// S3 refuses a transition to STANDARD_IA before 30 days
+	// (docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html);
+	// Nearline (GCS) and Cool (Azure) take any age.
+	if s.Kind == KindAWS && rec.TransitionDays > 0 && rec.TransitionDays < minS3IADays && !p.failed("recordingsTransitionDays") {
+		p.fail(spec("recordingsTransitionDays").Full(), fmt.Sprint(rec.TransitionDays), fmt.Sprintf(
+			"must be 0 (never) or at least %d on kind aws: S3 moves objects to STANDARD_IA only after %d days", minS3IADays, minS3IADays))
 	}
 	if rec.ExpireDays != 0 && rec.TransitionDays != 0 && rec.ExpireDays <= rec.TransitionDays &&
 		!p.failed("recordingsTransitionDays") && !p.failed("recordingsExpireDays") {

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"fmt"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -55,6 +58,24 @@ func TestCloudAPIRulesAtPlanTime(t *testing.T) {
 		{class: "retention", name: "ElastiCache snapshot retention above 35 days", stack: "aws-prod",
 			set: map[string]string{"awsRedisSnapshotRetentionDays": "36"}, key: "awsRedisSnapshotRetentionDays", want: []string{"36", "from 0 to 35"},
 			source: "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html (SnapshotRetentionLimit)"},
+		{class: "retention", name: "S3 transition to STANDARD_IA before 30 days", stack: "aws-prod",
+			set: map[string]string{"recordingsTransitionDays": "10"}, key: "recordingsTransitionDays", want: []string{"10", "at least 30"},
+			source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html (STANDARD_IA: objects at least 30 days old)"},
+		{class: "retention", name: "Fargate stopTimeout above 120 s", stack: "aws-prod",
+			set: map[string]string{"awsDrainSeconds": "200"}, key: "awsDrainSeconds", want: []string{`"200"`, "2 to 120"},
+			source: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html (stopTimeout: at most 120 s on Fargate)"},
+		{class: "retention", name: "Route 53 health check interval", stack: "global",
+			set: map[string]string{"globalHealthCheckInterval": "20"}, key: "globalHealthCheckInterval", want: []string{"10 or 30"},
+			source: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html (RequestInterval: 10 or 30)"},
+		{class: "retention", name: "Route 53 failure threshold above 10", stack: "global",
+			set: map[string]string{"globalHealthCheckFailureThreshold": "11"}, key: "globalHealthCheckFailureThreshold", want: []string{`"11"`, "1 to 10"},
+			source: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html (FailureThreshold: 1-10)"},
+		{class: "retention", name: "ALB idle timeout above 4000 s", stack: "aws-prod",
+			set: map[string]string{"awsAlbIdleTimeout": "5000"}, key: "awsAlbIdleTimeout", want: []string{`"5000"`, "4000"},
+			source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_LoadBalancerAttribute.html (idle_timeout.timeout_seconds: 1-4000)"},
+		{class: "retention", name: "Azure budget not starting on the first", stack: "azure-asia",
+			set: map[string]string{"azureBudgetStartDate": "2026-01-15"}, key: "azureBudgetStartDate", want: []string{`"2026-01-15"`, "first of a month"},
+			source: "https://learn.microsoft.com/rest/api/consumption/budgets/create-or-update (timePeriod.startDate: the first of a month)"},
 
 		// --- names and character sets ---
 		{class: "names", name: "AWS Budgets name with a colon", stack: "aws-prod",
@@ -72,6 +93,22 @@ func TestCloudAPIRulesAtPlanTime(t *testing.T) {
 		{class: "names", name: "Docker Hub username", stack: "aws-prod",
 			set: map[string]string{"dockerHubUsername": "Not A User"}, key: "dockerHubUsername", want: []string{`"Not A User"`},
 			source: "https://docs.docker.com/docker-id/ (Docker ID: 4-30 lowercase letters and digits)"},
+		{class: "names", name: "hostname label over 63 characters", stack: "aws-prod",
+			set: map[string]string{"hostname": strings.Repeat("a", 64) + ".example.com"}, key: "hostname", want: []string{"example.com"},
+			source: "https://www.rfc-editor.org/rfc/rfc1035#section-2.3.4 (labels: 63 octets); Route 53 and ACM refuse longer labels"},
+		{class: "names", name: "AWS Budgets email subscribers above 10", stack: "aws-prod",
+			set: map[string]string{"budgetEmails": `["a@x.io","b@x.io","c@x.io","d@x.io","e@x.io","f@x.io","g@x.io","h@x.io","i@x.io","j@x.io","k@x.io"]`},
+			key: "budgetEmails", want: []string{"at most 10"},
+			source: "https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_NotificationWithSubscribers.html (Subscribers: at most 10)"},
+		{class: "names", name: "AWS Budgets currency other than USD", stack: "aws-prod",
+			set: map[string]string{"budgetCurrency": "EUR"}, key: "budgetCurrency", want: []string{`"EUR"`, "USD"},
+			source: "https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Spend.html (cost budgets in USD)"},
+		{class: "names", name: "Route 53 health checker region", stack: "global",
+			set: map[string]string{"globalHealthCheckRegions": `["us-east-1","eu-west-1","mars-1"]`}, key: "globalHealthCheckRegions", want: []string{`"mars-1"`},
+			source: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html (Regions: the listed checker regions, at least 3)"},
+		{class: "names", name: "Route 53 fewer than 3 checker regions", stack: "global",
+			set: map[string]string{"globalHealthCheckRegions": `["us-east-1","eu-west-1"]`}, key: "globalHealthCheckRegions", want: []string{"at least 3"},
+			source: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html (Regions: minimum 3)"},
 
 		// --- ports ---
 		{class: "ports", name: "media UDP range beyond 65535", stack: "aws-prod",
@@ -80,6 +117,15 @@ func TestCloudAPIRulesAtPlanTime(t *testing.T) {
 		{class: "ports", name: "TURN TLS port beyond 65535", stack: "gcp-eu",
 			set: map[string]string{"turnTlsPort": "70000"}, key: "turnTlsPort", want: []string{"70000"},
 			source: "https://cloud.google.com/compute/docs/reference/rest/v1/firewalls (allowed[].ports: 0-65535)"},
+		{class: "ports", name: "media UDP range into privileged ports", stack: "aws-prod",
+			set: map[string]string{"mediaUdpPorts": "0-100"}, key: "mediaUdpPorts", want: []string{`"0-100"`},
+			source: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html (0-65535); LiveKit binds them unprivileged"},
+		{class: "ports", name: "TURN UDP port beyond 65535", stack: "aws-prod",
+			set: map[string]string{"turnUdpPort": "70000"}, key: "turnUdpPort", want: []string{`"70000"`},
+			source: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PortMapping.html (containerPort: 1-65535)"},
+		{class: "ports", name: "ACI ICE/TCP ports beyond 65535", stack: "azure-aci",
+			set: map[string]string{"azureAciTcpPortBase": "65530", "azureAciGroups": "10"}, key: "azureAciTcpPortBase", want: []string{`"65530"`},
+			source: "https://learn.microsoft.com/rest/api/container-instances/container-groups/create-or-update (ports[].port: 1-65535)"},
 
 		// --- CIDR sizes per service ---
 		{class: "cidrs", name: "VPC larger than /16", stack: "aws-prod",
@@ -94,6 +140,33 @@ func TestCloudAPIRulesAtPlanTime(t *testing.T) {
 		{class: "cidrs", name: "AKS overlay pod CIDR smaller than /20", stack: "azure-asia",
 			set: map[string]string{"azurePodCidr": "10.244.0.0/22"}, key: "azurePodCidr", want: []string{`"10.244.0.0/22"`},
 			source: "https://learn.microsoft.com/azure/aks/azure-cni-overlay (pod CIDR sizing)"},
+		{class: "cidrs", name: "VPC smaller than the six subnets", stack: "aws-prod",
+			set: map[string]string{"awsVpcCidr": "10.0.0.0/29"}, key: "awsVpcCidr", want: []string{`"10.0.0.0/29"`},
+			source: "https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html (subnets /16 to /28, five addresses reserved each)"},
+		{class: "cidrs", name: "GKE pods range smaller than /21", stack: "gcp-eu",
+			set: map[string]string{"gcpPodsCidr": "10.0.0.0/25"}, key: "gcpPodsCidr", want: []string{`"10.0.0.0/25"`, "/9 to /21"},
+			source: "https://cloud.google.com/kubernetes-engine/docs/concepts/alias-ips#cluster_sizing_secondary_range_pods (pods range: /9 to /21)"},
+		{class: "cidrs", name: "GCP subnet too small", stack: "gcp-eu",
+			set: map[string]string{"gcpNetworkCidr": "10.0.0.0/30"}, key: "gcpNetworkCidr", want: []string{`"10.0.0.0/30"`},
+			source: "https://cloud.google.com/vpc/docs/subnets#valid-ranges (primary range: /8 to /29)"},
+		{class: "cidrs", name: "AKS service CIDR larger than /12", stack: "azure-asia",
+			set: map[string]string{"azureServiceCidr": "10.0.0.0/8"}, key: "azureServiceCidr", want: []string{`"10.0.0.0/8"`, "/12"},
+			source: "https://learn.microsoft.com/azure/aks/configure-azure-cni#plan-ip-addressing-for-your-cluster (service CIDR: at most /12)"},
+		{class: "cidrs", name: "Azure VNet too small", stack: "azure-asia",
+			set: map[string]string{"azureVnetCidr": "10.0.0.0/29"}, key: "azureVnetCidr", want: []string{`"10.0.0.0/29"`},
+			source: "https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq#how-small-and-how-large-can-virtual-networks-and-subnets-be (subnets /2 to /29; this VNet holds four)"},
+		{class: "cidrs", name: "EKS public access CIDRs above 40", stack: "aws-eks",
+			set: map[string]string{"awsEksPublicAccessCidrs": cidrList(41)}, key: "awsEksPublicAccessCidrs", want: []string{"41 CIDRs", "at most 40"},
+			source: "https://docs.aws.amazon.com/eks/latest/userguide/service-quotas.html (public endpoint access CIDR ranges per cluster: 40)"},
+		{class: "cidrs", name: "GKE authorized networks above 50", stack: "gcp-eu",
+			set: map[string]string{"gcpMasterAuthorizedNetworks": cidrList(51)}, key: "gcpMasterAuthorizedNetworks", want: []string{"at most 50"},
+			source: "https://cloud.google.com/kubernetes-engine/docs/how-to/authorized-networks (up to 50 CIDRs with the public endpoint)"},
+		{class: "cidrs", name: "AKS authorized IP ranges above 200", stack: "azure-asia",
+			set: map[string]string{"azureApiAuthorizedIpRanges": cidrList(201)}, key: "azureApiAuthorizedIpRanges", want: []string{"at most 200"},
+			source: "https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges (up to 200 ranges)"},
+		{class: "cidrs", name: "AWS zones other than three", stack: "aws-prod",
+			set: map[string]string{"awsAvailabilityZones": `["us-east-1a"]`}, key: "awsAvailabilityZones", want: []string{"exactly 3"},
+			source: "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoFailover.html (Multi-AZ needs subnets in several zones; the ALB needs two)"},
 
 		// --- SKU and family combinations ---
 		{class: "skus", name: "Azure Redis Premium with family C", stack: "azure-asia",
@@ -114,6 +187,69 @@ func TestCloudAPIRulesAtPlanTime(t *testing.T) {
 		{class: "skus", name: "pod too big for the GKE machine", stack: "gcp-eu",
 			set: map[string]string{"gcpPodCpu": "4", "gcpMachineType": "n2-standard-4"}, key: "gcpPodCpu", want: []string{`"4"`, "n2-standard-4"},
 			source: "https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes (allocatable resources)"},
+		{class: "skus", name: "pod too big for the EKS instance (CPU after reservations)", stack: "aws-eks",
+			set: map[string]string{"awsEksPodCpu": "4"}, key: "awsEksPodCpu", want: []string{`"4"`, "c6i.xlarge", "EKS's reservations"},
+			source: "https://docs.aws.amazon.com/eks/latest/userguide/choosing-instance-type.html (kube-reserved by the EKS AMI: CPU tiers, 11 MiB x max pods + 255 MiB)"},
+		{class: "skus", name: "pod too big for the EKS instance (memory after reservations)", stack: "aws-eks",
+			set: map[string]string{"awsEksPodMemory": "8Gi", "awsEksInstanceType": "c6i.xlarge"}, key: "awsEksPodMemory", want: []string{`"8Gi"`, "c6i.xlarge"},
+			source: "https://github.com/awslabs/amazon-eks-ami (kubelet kube-reserved memory: 11 x maxPods + 255 MiB; eviction memory.available<100Mi)"},
+		{class: "skus", name: "Egress pod too big for the GKE Egress machine", stack: "gcp-eu",
+			set: map[string]string{"gcpEgressMachineType": "n2-standard-4"}, key: "egressPodCpu", want: []string{"n2-standard-4", "GKE's reservations"},
+			source: "https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes (allocatable resources)"},
+		{class: "skus", name: "Egress pod too big for the AKS Egress VM", stack: "azure-asia",
+			set: map[string]string{"azureEgressVmSize": "Standard_D4s_v3"}, key: "egressPodCpu", want: []string{"Standard_D4s_v3", "AKS"},
+			source: "https://learn.microsoft.com/azure/aks/node-resource-reservations (allocatable = capacity - kube and system reservations)"},
+		{class: "skus", name: "Fargate Egress 4 vCPU with 4 GB", stack: "aws-prod",
+			set: map[string]string{"awsEgressTaskCpu": "4096", "awsEgressTaskMemory": "4096"}, key: "awsEgressTaskMemory", want: []string{"8192-30720"},
+			source: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_size (4 vCPU: 8-30 GB)"},
+		{class: "skus", name: "ElastiCache node type", stack: "aws-prod",
+			set: map[string]string{"awsRedisNodeType": "m5.large"}, key: "awsRedisNodeType", want: []string{`"m5.large"`, "cache."},
+			source: "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html"},
+		{class: "skus", name: "ElastiCache replicas above 5", stack: "aws-prod",
+			set: map[string]string{"awsRedisNodes": "7"}, key: "awsRedisNodes", want: []string{`"7"`, "2 to 6"},
+			source: "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html (NumCacheClusters: at most 6)"},
+		{class: "skus", name: "ALB TLS 1.0 policy", stack: "aws-prod",
+			set: map[string]string{"awsAlbSslPolicy": "ELBSecurityPolicy-TLS-1-0-2015-04"}, key: "awsAlbSslPolicy", want: []string{"ELBSecurityPolicy-TLS13-1-2-2021-06"},
+			source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html (this product: TLS 1.2+ policies only)"},
+		{class: "skus", name: "capacity provider weight above 1000", stack: "aws-prod",
+			set: map[string]string{"awsFargateSpotWeight": "1001"}, key: "awsFargateSpotWeight", want: []string{`"1001"`, "0 to 1000"},
+			source: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html (weight: 0-1000, base: 0-100000)"},
+		{class: "skus", name: "capacity provider base above 100000", stack: "aws-prod",
+			set: map[string]string{"awsFargateOnDemandBase": "100001"}, key: "awsFargateOnDemandBase", want: []string{`"100001"`, "0 to 100000"},
+			source: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html (base: 0-100000)"},
+		{class: "skus", name: "Memorystore above 300 GB", stack: "gcp-eu",
+			set: map[string]string{"gcpRedisMemoryGb": "301"}, key: "gcpRedisMemoryGb", want: []string{`"301"`, "1 to 300"},
+			source: "https://cloud.google.com/memorystore/docs/redis/redis-tiers (capacity 1-300 GB)"},
+		{class: "skus", name: "GKE boot disk below the minimum", stack: "gcp-eu",
+			set: map[string]string{"gcpDiskSizeGb": "5"}, key: "gcpDiskSizeGb", want: []string{`"5"`},
+			source: "https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/NodeConfig (diskSizeGb: at least 10)"},
+		{class: "skus", name: "AKS max pods above 250", stack: "azure-asia",
+			set: map[string]string{"azureMaxPods": "300"}, key: "azureMaxPods", want: []string{`"300"`, "10 to 250"},
+			source: "https://learn.microsoft.com/azure/aks/azure-cni-overlay#maximum-pods-per-node (10-250)"},
+		{class: "skus", name: "Azure storage SKU", stack: "azure-asia",
+			set: map[string]string{"azureStorageSku": "Premium_XYZ"}, key: "azureStorageSku", want: []string{`"Premium_XYZ"`, "Standard_ZRS"},
+			source: "https://learn.microsoft.com/rest/api/storagerp/storage-accounts/create (sku.name)"},
+		{class: "skus", name: "Azure Redis capacity above 6", stack: "azure-asia",
+			set: map[string]string{"azureRedisSku": "Basic", "azureRedisFamily": "C", "azureRedisCapacity": "7"}, key: "azureRedisCapacity", want: []string{`"7"`},
+			source: "https://learn.microsoft.com/rest/api/redis/redis/create (sku.capacity: C 0-6, P 1-5)"},
+		{class: "skus", name: "ACI group above 4 vCPU", stack: "azure-aci",
+			set: map[string]string{"azureAciCpu": "5"}, key: "azureAciCpu", want: []string{`"5"`, "1 to 4"},
+			source: "https://learn.microsoft.com/azure/container-instances/container-instances-resource-and-quota-limits (Linux, VNet: 4 vCPU, 16 GB per group)"},
+		{class: "skus", name: "ACI group above 16 GB", stack: "azure-aci",
+			set: map[string]string{"azureAciMemoryGb": "17"}, key: "azureAciMemoryGb", want: []string{`"17"`, "1 to 16"},
+			source: "https://learn.microsoft.com/azure/container-instances/container-instances-resource-and-quota-limits"},
+		{class: "skus", name: "pod memory too big for the GKE machine", stack: "gcp-eu",
+			set: map[string]string{"gcpPodMemory": "30Gi", "gcpMachineType": "n2-standard-8"}, key: "gcpPodMemory", want: []string{`"30Gi"`, "n2-standard-8"},
+			source: "https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes (allocatable memory)"},
+		{class: "skus", name: "pod memory too big for the AKS VM", stack: "azure-asia",
+			set: map[string]string{"azurePodMemory": "16Gi", "azureVmSize": "Standard_D4s_v3"}, key: "azurePodMemory", want: []string{`"16Gi"`, "Standard_D4s_v3"},
+			source: "https://learn.microsoft.com/azure/aks/node-resource-reservations"},
+		{class: "skus", name: "autoscaling max below min", stack: "aws-prod",
+			set: map[string]string{"minNodes": "4", "maxNodes": "3"}, key: "maxNodes", want: []string{"at least minNodes"},
+			source: "https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html (MaxCapacity >= MinCapacity); GKE and AKS node pools the same"},
+		{class: "skus", name: "Egress autoscaling max below min", stack: "gcp-eu",
+			set: map[string]string{"egressMinInstances": "4", "egressMaxInstances": "2"}, key: "egressMaxInstances", want: []string{"at least egressMinInstances"},
+			source: "https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters.nodePools#NodePoolAutoscaling (totalMaxNodeCount >= totalMinNodeCount)"},
 
 		// --- version lists ---
 		{class: "versions", name: "ElastiCache Redis 5", stack: "aws-prod",
@@ -131,6 +267,12 @@ func TestCloudAPIRulesAtPlanTime(t *testing.T) {
 		{class: "versions", name: "AKS tier", stack: "azure-asia",
 			set: map[string]string{"azureAksTier": "Gold"}, key: "azureAksTier", want: []string{`"Gold"`, "Free, Standard, Premium"},
 			source: "https://learn.microsoft.com/azure/aks/free-standard-pricing-tiers"},
+		{class: "versions", name: "GKE version not a GKE version", stack: "gcp-eu",
+			set: map[string]string{"gcpKubernetesVersion": "latest"}, key: "gcpKubernetesVersion", want: []string{`"latest"`},
+			source: "https://cloud.google.com/kubernetes-engine/versioning"},
+		{class: "versions", name: "AKS version unpinned", stack: "azure-asia",
+			set: map[string]string{"azureKubernetesVersion": "latest"}, key: "azureKubernetesVersion", want: []string{`"latest"`, "1.MINOR"},
+			source: "https://learn.microsoft.com/azure/aks/supported-kubernetes-versions"},
 
 		// --- keys: case, kind ---
 		{class: "keys", name: "wrong case", stack: "aws-prod",
@@ -197,5 +339,80 @@ func TestElastiCacheWindowsAccepted(t *testing.T) {
 		if _, err := stackconfig.Parse(sc.Stack, raw); err != nil {
 			t.Errorf("%s with %s: %v", c.maint, c.snap, err)
 		}
+	}
+}
+
+// cidrList is a JSON list of n distinct /32s.
+func cidrList(n int) string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%q", fmt.Sprintf("198.51.%d.%d/32", i/250, i%250+1))
+	}
+	return "[" + strings.Join(out, ",") + "]"
+}
+
+// noCreateTimeRule lists the keys without a row in the API rules table,
+// grouped by why: the value feeds no resource property a cloud API
+// constrains beyond its type, or the rule is checked under another key's
+// row. Booleans are switches and need no entry. A new key must land in the
+// table or here (TestEveryKeyHasAPIRuleOrReason).
+var noCreateTimeRule = map[string][]string{
+	"secrets and key material: checked for form in tests/config/credentials_test.go; no API constrains them beyond length": {
+		"apiKey", "apiSecret", "apiKeys", "apiSigningKey", "redisPassword", "dockerHubAccessToken"},
+	"chart and image pins: no cloud API reads them; exact versions and digests are checked in tests/config/settings_test.go": {
+		"awsEksClusterAutoscalerChartVersion", "awsEksLivekitChartVersion", "awsEksLoadBalancerControllerChartVersion",
+		"azureCertManagerChartVersion", "azureTraefikChartVersion", "azureLivekitChartVersion", "gcpLivekitChartVersion",
+		"egressChartVersion", "image", "egressImage"},
+	"LiveKit's own settings: judged by LiveKit's parser (tests/config/livekit_test.go), not by a cloud API": {
+		"logLevel", "maxParticipants", "emptyTimeout", "sysloadLimitPercent"},
+	"closed lists of this product (kind, platform, mode), refused by name when unknown (tests/config/kinds_test.go)": {
+		"kind", "awsPlatform", "azurePlatform", "gcpPlatform", "egress", "globalRoutingMode", "awsNatGateways", "azureAcmeServer"},
+	"alarm thresholds and addresses: metric alarms and subscriptions take any number or address; bounds and forms are this product's (tests/config/alerts_test.go)": {
+		"alertEmails", "alertWebhookUrl", "alertRedisMemoryPercent", "alertRedisCpuPercent", "alertLb5xxPerMinute", "globalAlarmEmail", "azureAcmeEmail"},
+	"budgets: amounts and thresholds per cloud are checked in tests/config/budget_test.go": {
+		"budgetMonthlyAmount", "budgetThresholds", "gcpBillingAccount"},
+	"autoscaling targets, cooldowns and lower bounds: the APIs take any non-negative value; the max-below-min rule is the maxNodes and egressMaxInstances rows": {
+		"cpuTarget", "egressCpuTarget", "scaleInCooldown", "scaleOutCooldown", "minNodes", "egressMinInstances",
+		"awsFargateOnDemandWeight", "awsEksSystemNodes", "azureSystemNodes", "azureAciGroups"},
+	"graceful drain on Kubernetes: terminationGracePeriodSeconds has no API maximum (Fargate's 120 s is the awsDrainSeconds row)": {
+		"awsEksDrainSeconds", "azureDrainSeconds", "gcpDrainSeconds"},
+	"machine sizes: matched against the cloud's naming; whether the pod fits is the pod keys' rows (awsEksPodCpu, azurePodCpu, gcpPodCpu, egressPodCpu, awsTaskMemory, awsEgressTaskMemory)": {
+		"awsEksInstanceType", "awsEksSystemInstanceType", "azureVmSize", "azureSystemVmSize", "gcpEgressMachineType", "azureEgressVmSize",
+		"awsTaskCpu", "awsEgressTaskCpu", "egressPodMemory", "azureRedisSku"},
+	"DNS names, zones, regions and stack references: checked against each other (a hostname inside its zone, regions the provider knows) in tests/config/settings_test.go and tests/config/turnstacks_test.go": {
+		"domain", "zoneId", "globalHostname", "turnHostname", "credentialsStack", "globalRegions", "gcpDnsAwsRegion",
+		"azureAvailabilityZones", "azureAciCertificateSecretId"},
+	"timing of this product's failover and recovery: no API rule (Route 53's TTL takes 0 to 2^31-1); bounds are the RTO's (tests/global)": {
+		"globalTtl", "globalRtoSeconds", "awsRedisOutageToleranceSeconds", "recordingsExpireDays"},
+}
+
+// TestEveryKeyHasAPIRuleOrReason: every non-boolean key has a row in the
+// API rules table or a reason in noCreateTimeRule, and no key has both.
+func TestEveryKeyHasAPIRuleOrReason(t *testing.T) {
+	src, err := os.ReadFile("apirules_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inTable := map[string]bool{}
+	for _, m := range regexp.MustCompile(`key: "([A-Za-z0-9]+)"`).FindAllStringSubmatch(string(src), -1) {
+		inTable[m[1]] = true
+	}
+	reason := map[string]string{}
+	for why, keys := range noCreateTimeRule {
+		for _, k := range keys {
+			if _, known := stackconfig.KeyByName(k); !known {
+				t.Errorf("noCreateTimeRule names %q, which is not a key", k)
+			}
+			if inTable[k] {
+				t.Errorf("%s has a row in the API rules table and a reason not to (%s): drop the reason", k, why)
+			}
+			reason[k] = why
+		}
+	}
+	for _, k := range stackconfig.Keys {
+		if k.Type == "boolean" || inTable[k.Name] || reason[k.Name] != "" {
+			continue
+		}
+		t.Errorf("%s has no row in TestCloudAPIRulesAtPlanTime and no reason in noCreateTimeRule", k.Name)
 	}
 }
