@@ -209,24 +209,23 @@ func DashboardJSON(d observability.Dashboard, redisInstanceID, clusterName, regi
 	return string(b), nil
 }
 
-// NewDashboard declares the region's Cloud Monitoring dashboard.
-func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ...pulumi.ResourceOption) (*Dashboard, error) {
-	e := components.NewArgErrors("Dashboard", name)
-	if args == nil {
-		e.Add("args are required")
-		return nil, e.Err()
-	}
-	args.Check(e)
-	e.Require(components.Field{Name: "Project", Missing: args.Project == ""},
-		components.Field{Name: "Scope.RedisInstanceID", Missing: args.Scope.RedisInstanceID == nil},
-		components.Field{Name: "Scope.ClusterName", Missing: args.Scope.ClusterName == nil},
-		components.Field{Name: "Scope.Region", Missing: args.Scope.Region == ""})
+// check runs the contract's checks, then the cloud's, reporting every problem at once.
+func (a *DashboardArgs) check(e *components.ArgErrors) {
+	a.DashboardArgs.Check(e)
+	e.Require(components.Field{Name: "Project", Missing: a.Project == ""},
+		components.Field{Name: "Scope.RedisInstanceID", Missing: a.Scope.RedisInstanceID == nil},
+		components.Field{Name: "Scope.ClusterName", Missing: a.Scope.ClusterName == nil},
+		components.Field{Name: "Scope.Region", Missing: a.Scope.Region == ""})
 	// Render once with placeholders so a bad panel fails the plan, not the
 	// apply.
-	if _, err := DashboardJSON(args.Dashboard, "x", "x", args.Scope.Region); err != nil {
+	if _, err := DashboardJSON(a.Dashboard, "x", "x", a.Scope.Region); err != nil {
 		e.AddErr(err)
 	}
-	if err := e.Err(); err != nil {
+}
+
+// NewDashboard declares the region's Cloud Monitoring dashboard.
+func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ...pulumi.ResourceOption) (*Dashboard, error) {
+	if err := components.Validate("Dashboard", name, args, (*DashboardArgs).check); err != nil {
 		return nil, err
 	}
 	d := &Dashboard{}

@@ -91,11 +91,11 @@ const EgressWorkloadType = "livekit-infra:kubernetes:EgressWorkload"
 
 // Validate rejects incomplete args.
 func (a *EgressWorkloadArgs) Validate(name string) error {
-	e := components.NewArgErrors("EgressWorkload", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+	return components.Validate("EgressWorkload", name, a, (*EgressWorkloadArgs).check)
+}
+
+// check reports every problem of the args at once.
+func (a *EgressWorkloadArgs) check(e *components.ArgErrors) {
 	add := e.Add
 	if a.Provider == nil {
 		add("Provider is required")
@@ -113,7 +113,6 @@ func (a *EgressWorkloadArgs) Validate(name string) error {
 		add("Resources.CPU and Resources.Memory are required")
 	}
 	a.Scaling.Check(e, "without a worker every recording request fails")
-	return e.Err()
 }
 
 // EgressValues is the typed subset of the egress chart's values.yaml.

@@ -62,7 +62,7 @@ const (
 	DefaultNamespace = "livekit"
 	// MinDrainSeconds is the shortest grace period accepted: LiveKit drains
 	// rooms on SIGTERM and is killed when the grace period ends.
-	MinDrainSeconds = 300
+	MinDrainSeconds = livekit.MinDrainSeconds
 	// RunAsUser is the fixed UID (and GID) LiveKit runs as. The official
 	// image (livekit/livekit Dockerfile: alpine, ENTRYPOINT
 	// /livekit-server, no USER) would run as root; the binary needs no
@@ -198,11 +198,11 @@ var (
 
 // Validate reports every problem with the args at once.
 func (a *LiveKitWorkloadArgs) Validate(name string) error {
-	e := components.NewArgErrors("LiveKitWorkload", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+	return components.Validate("LiveKitWorkload", name, a, (*LiveKitWorkloadArgs).check)
+}
+
+// check reports every problem of the args at once.
+func (a *LiveKitWorkloadArgs) check(e *components.ArgErrors) {
 	add := e.Add
 	if a.Provider == nil {
 		add("Provider is required: pass the cluster's kubernetes.Provider")
@@ -251,7 +251,6 @@ func (a *LiveKitWorkloadArgs) Validate(name string) error {
 	default:
 		add("Service.Type %q must be ClusterIP, NodePort or LoadBalancer", a.Service.Type)
 	}
-	return e.Err()
 }
 
 var digestRe = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)

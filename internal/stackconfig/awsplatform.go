@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
 // The aws kind's platforms: ECS Fargate (the default) or EKS.
@@ -169,7 +170,7 @@ func (p *parser) awsEKS() *AWSEKS {
 		resCPU, resMem := eksReserved(n)
 		p.podFits("awsEksPodCpu", e.PodCPU, "awsEksPodMemory", e.PodMemory, "awsEksInstanceType", e.InstanceType, "EKS", n, resCPU, resMem, eksDaemonSets, cpu, mem)
 	}
-	e.DrainSeconds = p.integer("awsEksDrainSeconds", 300, 86400)
+	e.DrainSeconds = p.integer("awsEksDrainSeconds", livekit.MinDrainSeconds, livekit.MaxDrainSeconds)
 	for _, c := range []struct {
 		key string
 		out *string

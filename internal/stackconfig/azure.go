@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
 // azureKeys are the azure kind's keys; azure-native:location is the
@@ -262,7 +263,7 @@ func (p *parser) azure(s *Stack) *Azure {
 		p.fail(spec("maxNodes").Full(), strconv.Itoa(s.Region.Scaling.Max), fmt.Sprintf(
 			"must be at most %d for kind azure with azureApiAuthorizedIpRanges: LiveKit nodes (plus one upgrade surge node) take their public IPs from one /28 public IP prefix (16 addresses) that the API server admits", AKSNodeIPPrefixSize-1))
 	}
-	a.DrainSeconds = p.integer("azureDrainSeconds", 300, 86400)
+	a.DrainSeconds = p.integer("azureDrainSeconds", livekit.MinDrainSeconds, livekit.MaxDrainSeconds)
 
 	r := AzureRedis{
 		SKU:      p.oneOf("azureRedisSku", "Basic", "Standard", "Premium"),

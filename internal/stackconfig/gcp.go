@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
 var gcpOnly = []Kind{KindGCP}
@@ -172,7 +173,7 @@ func (p *parser) gcp(s *Stack) *GCP {
 	if !exactVersionRe.MatchString(g.ChartVersion) {
 		p.fail(spec("gcpLivekitChartVersion").Full(), quote(g.ChartVersion), "must pin an exact chart version such as 1.9.0 (no ranges, no v prefix)")
 	}
-	g.DrainSeconds = p.integer("gcpDrainSeconds", 300, 86400)
+	g.DrainSeconds = p.integer("gcpDrainSeconds", livekit.MinDrainSeconds, livekit.MaxDrainSeconds)
 	g.DNSAWSRegion = p.str("gcpDnsAwsRegion")
 	if !awsRegionRe.MatchString(g.DNSAWSRegion) {
 		p.fail(spec("gcpDnsAwsRegion").Full(), quote(g.DNSAWSRegion), "must be an AWS region such as us-east-1")

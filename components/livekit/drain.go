@@ -1,0 +1,12 @@
+package livekit
+
+// Drain bounds of a LiveKit node on Kubernetes (GKE, AKS, EKS): on SIGTERM
+// LiveKit stops taking rooms and serves the ones it has until they end or
+// the grace period does (the chart's default is 18000 s). Below
+// MinDrainSeconds a rollout or scale-in cuts most calls; MaxDrainSeconds (a
+// day) keeps a stuck node from blocking a rollout for longer. Fargate's cap
+// is its own: components/aws.MaxStopTimeout.
+const (
+	MinDrainSeconds = 300
+	MaxDrainSeconds = 86400
+)
