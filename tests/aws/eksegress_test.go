@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/aws/ekscluster"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
