@@ -52,24 +52,6 @@ func eksMaxPods(vcpus int) int {
 	return 250
 }
 
-// eksReserved is what an EKS AL2023 node keeps from its pods (nodeadm's
-// kubelet defaults): CPU with the same tiers as GKE (6 % of the first core,
-// 1 % of the second, 0.5 % of the next two, 0.25 % above), memory 11 MiB per
-// pod plus 255 MiB, plus the 100 MiB hard eviction threshold.
-func eksReserved(n node) (cpuM, memMiB int) {
-	cpuM, _ = gkeReserved(n)
-	return cpuM, 11*eksMaxPods(n.vcpus) + 255 + 100
-}
-
-// EKS DaemonSets on every node (the managed add-ons this stack installs),
-// with their requests as the add-ons set them; estimates like the GKE and
-// AKS lists: check `kubectl describe node` after the first up.
-var eksDaemonSets = []daemonSet{
-	{"aws-node (VPC CNI)", 25, 0},
-	{"kube-proxy", 100, 0},
-	{"eks-pod-identity-agent", 25, 0},
-}
-
 // eksEgressFits checks the instance type's name and that the Egress pod
 // fits it.
 func (p *parser) eksEgressFits(k K8sEgress, sizeKey string, cpu, memGiB float64) {
@@ -86,6 +68,7 @@ func (p *parser) eksEgressFits(k K8sEgress, sizeKey string, cpu, memGiB float64)
 		// unbounded memory.
 		n.memMiB = 1 << 30
 	}
+	n.maxPods = eksMaxPods(n.vcpus)
 	resCPU, resMem := eksReserved(n)
 	p.podFits("egressPodCpu", k.PodCPU, "egressPodMemory", k.PodMemory, sizeKey, k.NodeSize, "EKS", n, resCPU, resMem, eksDaemonSets, cpu, memGiB)
 }

@@ -357,6 +357,10 @@ func cidrList(n int) string {
 // row. Booleans are switches and need no entry. A new key must land in the
 // table or here (TestEveryKeyHasAPIRuleOrReason).
 var noCreateTimeRule = map[string][]string{
+	"the central view's wiring: its form (an https AMP remote-write URL, an IAM role ARN, both or neither) is checked at plan time in tests/config/centralmetrics_test.go; the role's trust is the global stack's": {
+		"centralMetricsRemoteWriteUrl", "centralMetricsWriterRoleArn"},
+	"the EKS Egress node's instance type: its name and the Egress pod's fit after EKS's reservations are checked at plan time (tests/config/egresssettings_test.go); which types a region offers is not known offline": {
+		"awsEksEgressInstanceType"},
 	"secrets and key material: checked for form in tests/config/credentials_test.go; no API constrains them beyond length": {
 		"apiKey", "apiSecret", "apiKeys", "apiSigningKey", "redisPassword", "dockerHubAccessToken"},
 	"chart and image pins: no cloud API reads them; exact versions and digests are checked in tests/config/settings_test.go": {
