@@ -145,12 +145,13 @@ func NewMediaClusterOutputs(hostname string, loadBalancer pulumi.StringOutput) M
 }
 
 // Map is what a cloud's MediaCluster registers as its outputs: the
-// contract's, under the same keys in every cloud, plus the cloud's extra.
+// contract's, under the regional output keys (outputs.go) in every cloud,
+// plus the cloud's extra.
 func (o MediaClusterOutputs) Map(extra pulumi.Map) pulumi.Map {
 	m := pulumi.Map{}
 	for k, v := range extra {
 		m[k] = v
 	}
-	m["url"], m["healthUrl"], m["loadBalancer"] = o.URL, o.HealthURL, o.LoadBalancer
+	m[OutputURL], m[OutputHealthURL], m[OutputLoadBalancer] = o.URL, o.HealthURL, o.LoadBalancer
 	return m
 }

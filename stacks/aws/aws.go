@@ -158,7 +158,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		}
 		cluster.Extra["dashboard"] = dashboard.DashboardID
 		cluster.Extra = prometheusOutputs(prom, cluster.Extra)
-		cluster.Extra[regional.OutputMetricsWriter] = metricsWriter(prom.CentralSourceRoleArn)
+		cluster.Extra[components.OutputMetricsWriter] = metricsWriter(prom.CentralSourceRoleArn)
 		return outputs(ctx, s, name, creds, redis, recordings, logs, cluster)
 	}
 	// LiveKit's metrics: an ADOT sidecar in each task scrapes localhost
@@ -224,7 +224,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		"alarmTopicArn":   monitoring.AlarmTopic,
 		"dashboard":       dashboard.DashboardID,
 		// The ADOT sidecar runs as the task role.
-		regional.OutputMetricsWriter: metricsWriter(cluster.TaskRoleArn),
+		components.OutputMetricsWriter: metricsWriter(cluster.TaskRoleArn),
 	})
 	if r.TURNTLS {
 		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))

@@ -291,7 +291,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		"tokenServerClientId":  tokens.IdentityClientID,
 		// The central view's writer: the metrics agent's service account
 		// of the cluster's OIDC issuer.
-		regional.OutputMetricsWriter: regional.KubernetesMetricsWriter(cluster.OIDCIssuerURL),
+		components.OutputMetricsWriter: regional.KubernetesMetricsWriter(cluster.OIDCIssuerURL),
 	}
 	if r.TURNTLS {
 		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))

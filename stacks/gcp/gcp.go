@@ -257,9 +257,9 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		"dashboard":            dashboard.DashboardID,
 		// Token servers read their credentials from Secret Manager as the
 		// token-server service account; no secret is a stack output.
-		"apiCredentialsSecret":       tokens.SecretID,
-		"tokenServerServiceAccount":  tokens.ServiceAccount,
-		regional.OutputMetricsWriter: regional.KubernetesMetricsWriter(cluster.OIDCIssuerURL),
+		"apiCredentialsSecret":         tokens.SecretID,
+		"tokenServerServiceAccount":    tokens.ServiceAccount,
+		components.OutputMetricsWriter: regional.KubernetesMetricsWriter(cluster.OIDCIssuerURL),
 	}
 	if r.TURNTLS {
 		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))

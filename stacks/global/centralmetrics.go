@@ -9,7 +9,6 @@ import (
 	"github.com/livekit-infra/livekit-infra/components"
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
-	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/stacks/stackref"
 )
 
@@ -31,15 +30,15 @@ func centralMetrics(ctx *pulumi.Context, s *stackconfig.Stack, refs []*stackref.
 	var notWriting []string
 	var errs []error
 	for i, r := range s.Global.Regions {
-		v, _, err := refs[i].Value(regional.OutputMetricsWriter)
+		v, _, err := refs[i].Value(components.OutputMetricsWriter)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("region %s: reading stack %s's %q: %w", r.Name, r.Stack, regional.OutputMetricsWriter, err))
+			errs = append(errs, fmt.Errorf("region %s: reading stack %s's %q: %w", r.Name, r.Stack, components.OutputMetricsWriter, err))
 			continue
 		}
 		if v == nil {
 			notWriting = append(notWriting, r.Name)
 			_ = ctx.Log.Warn(fmt.Sprintf("region %s: stack %s exports no %q, so it gets no writer role and its metrics do not reach the central view: deploy it with this version first (lkinfra up --stack %s), then this stack again",
-				r.Name, r.Stack, regional.OutputMetricsWriter, r.Stack), nil)
+				r.Name, r.Stack, components.OutputMetricsWriter, r.Stack), nil)
 			continue
 		}
 		w, err := components.ParseMetricsWriter(r.Name, v)

@@ -53,7 +53,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 			return nil, fmt.Errorf("region %s: reading stack %s: %w", r.Name, r.Stack, err)
 		}
 		refs = append(refs, ref)
-		fingerprints = append(fingerprints, ref.Output(regional.OutputAPIKeyFingerprint))
+		fingerprints = append(fingerprints, ref.Output(components.OutputAPIKeyFingerprint))
 		ep := endpoints(ctx, ref, r, s.GlobalHostname)
 		regions = append(regions, components.GlobalTrafficRegion{
 			Name: r.Name, Hostname: ep.hostname, URL: ep.url, HealthCheckPath: ep.healthPath,
@@ -63,8 +63,8 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 			"hostname":   ep.hostname,
 			"url":        ep.url,
 			"healthUrl":  ep.healthURL,
-			"cloud":      ref.Output(regional.OutputCloud),
-			"region":     ref.Output(regional.OutputRegion),
+			"cloud":      ref.Output(components.OutputCloud),
+			"region":     ref.Output(components.OutputRegion),
 			"continents": pulumi.ToStringArray(continents(r)),
 			"failover":   pulumi.ToStringArray(r.Failover),
 		}
@@ -94,20 +94,20 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	}
 
 	out := pulumi.Map{
-		"url":                            gt.URL,
-		"hostname":                       pulumi.String(s.GlobalHostname),
-		"regionUrls":                     gt.RegionURLs,
-		"regions":                        details,
-		"routingMode":                    pulumi.String(string(g.Routing.Mode)),
-		"failoverMatrix":                 gt.FailoverMatrix,
-		"ttlSeconds":                     pulumi.Int(g.Routing.TTL),
-		"healthCheckIntervalSeconds":     pulumi.Int(g.HealthCheck.IntervalSeconds),
-		"healthCheckFailureThreshold":    pulumi.Int(g.HealthCheck.FailureThreshold),
-		"worstCaseFailoverSeconds":       gt.WorstCaseFailoverSeconds,
-		"rtoSeconds":                     pulumi.Int(g.RTOSeconds),
-		"healthCheckIds":                 gt.HealthCheckIDs,
-		"alarmTopicArn":                  gt.AlarmTopic,
-		regional.OutputAPIKeyFingerprint: keys,
+		"url":                              gt.URL,
+		"hostname":                         pulumi.String(s.GlobalHostname),
+		"regionUrls":                       gt.RegionURLs,
+		"regions":                          details,
+		"routingMode":                      pulumi.String(string(g.Routing.Mode)),
+		"failoverMatrix":                   gt.FailoverMatrix,
+		"ttlSeconds":                       pulumi.Int(g.Routing.TTL),
+		"healthCheckIntervalSeconds":       pulumi.Int(g.HealthCheck.IntervalSeconds),
+		"healthCheckFailureThreshold":      pulumi.Int(g.HealthCheck.FailureThreshold),
+		"worstCaseFailoverSeconds":         gt.WorstCaseFailoverSeconds,
+		"rtoSeconds":                       pulumi.Int(g.RTOSeconds),
+		"healthCheckIds":                   gt.HealthCheckIDs,
+		"alarmTopicArn":                    gt.AlarmTopic,
+		components.OutputAPIKeyFingerprint: keys,
 	}
 	for k, v := range central {
 		out[k] = v
@@ -128,7 +128,7 @@ func sameKeySet(regions []stackconfig.GlobalRegion, fingerprints []pulumi.Output
 			fp, ok := x.(string)
 			if !ok || fp == "" {
 				return "", fmt.Errorf("region %s: stack %s exports no %q, so the global stack cannot check that it accepts the same tokens as the other regions: redeploy it with this version (lkinfra up --stack %s)",
-					r.Name, r.Stack, regional.OutputAPIKeyFingerprint, r.Stack)
+					r.Name, r.Stack, components.OutputAPIKeyFingerprint, r.Stack)
 			}
 			if _, seen := byPrint[fp]; !seen {
 				order = append(order, fp)
@@ -175,10 +175,10 @@ func endpoints(ctx *pulumi.Context, ref *stackref.Ref, r stackconfig.GlobalRegio
 	missing := func(k string) error {
 		return fmt.Errorf("region %s: stack %s has no output %q: deploy the regional stacks before the global stack (pulumi up --stack %s)", r.Name, r.Stack, k, r.Stack)
 	}
-	hostname := pulumi.All(get(regional.OutputHostname), get(regional.OutputGlobalHostname)).ApplyT(func(v []any) (string, error) {
+	hostname := pulumi.All(get(components.OutputHostname), get(components.OutputGlobalHostname)).ApplyT(func(v []any) (string, error) {
 		h, ok := v[0].(string)
 		if !ok || h == "" {
-			return "", missing(regional.OutputHostname)
+			return "", missing(components.OutputHostname)
 		}
 		h = strings.ToLower(strings.TrimSuffix(h, "."))
 		if h == global {
@@ -186,7 +186,7 @@ func endpoints(ctx *pulumi.Context, ref *stackref.Ref, r stackconfig.GlobalRegio
 		}
 		switch gh := v[1].(type) {
 		case nil:
-			_ = ctx.Log.Warn(fmt.Sprintf("region %s: stack %s does not export %q, so the global stack cannot check that its certificate carries %s; clients routed there under the global name fail TLS otherwise", r.Name, r.Stack, regional.OutputGlobalHostname, global), nil)
+			_ = ctx.Log.Warn(fmt.Sprintf("region %s: stack %s does not export %q, so the global stack cannot check that its certificate carries %s; clients routed there under the global name fail TLS otherwise", r.Name, r.Stack, components.OutputGlobalHostname, global), nil)
 		case string:
 			if !strings.EqualFold(strings.TrimSuffix(gh, "."), global) {
 				return "", fmt.Errorf("region %s: stack %s serves the global hostname %q, not %q, so its certificate does not carry this global name: set livekit-infra:globalHostname: %s in that stack and redeploy it", r.Name, r.Stack, gh, global, global)
@@ -194,24 +194,24 @@ func endpoints(ctx *pulumi.Context, ref *stackref.Ref, r stackconfig.GlobalRegio
 		}
 		return h, nil
 	}).(pulumi.StringOutput)
-	url := get(regional.OutputURL).ApplyT(func(v any) (string, error) {
+	url := get(components.OutputURL).ApplyT(func(v any) (string, error) {
 		u, ok := v.(string)
 		if !ok || u == "" {
-			return "", missing(regional.OutputURL)
+			return "", missing(components.OutputURL)
 		}
 		if !strings.HasPrefix(u, "wss://") {
 			return "", fmt.Errorf("region %s: stack %s exports url %q; want wss://<hostname>", r.Name, r.Stack, u)
 		}
 		return u, nil
 	}).(pulumi.StringOutput)
-	healthURL := pulumi.All(get(regional.OutputHealthURL), hostname).ApplyT(func(v []any) string {
+	healthURL := pulumi.All(get(components.OutputHealthURL), hostname).ApplyT(func(v []any) string {
 		if u, ok := v[0].(string); ok && u != "" {
 			return u
 		}
 		_, h := components.URLs(v[1].(string))
 		return h
 	}).(pulumi.StringOutput)
-	healthPath := get(regional.OutputHealthCheckPath).ApplyT(func(v any) (string, error) {
+	healthPath := get(components.OutputHealthCheckPath).ApplyT(func(v any) (string, error) {
 		p, ok := v.(string)
 		if !ok || p == "" {
 			return livekit.HealthPath, nil

@@ -9,7 +9,6 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/stacks/regional"
 )
 
 // The region's writer to the global stack's central metrics view (#18):
@@ -27,13 +26,13 @@ var centralKeys = map[string]string{"centralMetricsRemoteWriteUrl": centralURL, 
 // parses it.
 func writerOutput(t *testing.T, p *plan.Plan, stack string) components.MetricsWriter {
 	t.Helper()
-	v, ok := p.RawOutputs[regional.OutputMetricsWriter]
+	v, ok := p.RawOutputs[components.OutputMetricsWriter]
 	if !ok {
-		t.Fatalf("%s exports no %s", stack, regional.OutputMetricsWriter)
+		t.Fatalf("%s exports no %s", stack, components.OutputMetricsWriter)
 	}
 	w, err := components.ParseMetricsWriter(stack, v)
 	if err != nil {
-		t.Fatalf("%s's %s: %v", stack, regional.OutputMetricsWriter, err)
+		t.Fatalf("%s's %s: %v", stack, components.OutputMetricsWriter, err)
 	}
 	if w.OIDC() {
 		t.Errorf("%s exports a web identity %+v; an AWS region's writer is its collector role", stack, w)
@@ -180,7 +179,7 @@ func TestEKSCentralScraper(t *testing.T) {
 
 func eksRegion(t *testing.T, p *plan.Plan) string {
 	t.Helper()
-	r, _ := p.RawOutputs[regional.OutputRegion].(string)
+	r, _ := p.RawOutputs[components.OutputRegion].(string)
 	if r == "" {
 		t.Fatal("aws-eks exports no region")
 	}

@@ -42,11 +42,11 @@ import (
 	lksdk "github.com/livekit/server-sdk-go/v2"
 	"gopkg.in/yaml.v3"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
-	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/tests/internal/route53"
 )
 
@@ -284,7 +284,7 @@ func TestFailover(t *testing.T) {
 			t.Fatalf("stack %s: LiveKit config (%s): %v", rs.Stack, rs.Config.Where, err)
 		}
 		doc := parseConfig(t, rendered)
-		host, _ := p.RawOutputs[regional.OutputHostname].(string)
+		host, _ := p.RawOutputs[components.OutputHostname].(string)
 		r := &failoverRegion{
 			Name: ref.Name, Stack: rs.Stack, Hostname: strings.ToLower(host),
 			Label: configString(doc, "region"), Keys: renderedKeys(t, rendered), Rendered: rendered,

@@ -17,12 +17,12 @@ import (
 	lksdk "github.com/livekit/server-sdk-go/v2"
 	"github.com/twitchtv/twirp"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
 	"github.com/livekit-infra/livekit-infra/stacks/credentials"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
-	"github.com/livekit-infra/livekit-infra/stacks/regional"
 )
 
 // renderedKeys is the `keys:` map of a rendered config.
@@ -58,9 +58,9 @@ func TestEveryRegionServesTheSharedKeySet(t *testing.T) {
 	var first livekit.KeySet
 	for _, rs := range regionStacks {
 		p := regionPlan(t, rs)
-		if got := p.Outputs[regional.OutputAPIKeyFingerprint]; got != want || p.OutputIsSecret(regional.OutputAPIKeyFingerprint) {
+		if got := p.Outputs[components.OutputAPIKeyFingerprint]; got != want || p.OutputIsSecret(components.OutputAPIKeyFingerprint) {
 			t.Errorf("%s: %s = %v (secret %v), want the credentials stack's %v in plain text",
-				rs.Stack, regional.OutputAPIKeyFingerprint, got, p.OutputIsSecret(regional.OutputAPIKeyFingerprint), want)
+				rs.Stack, components.OutputAPIKeyFingerprint, got, p.OutputIsSecret(components.OutputAPIKeyFingerprint), want)
 		}
 		// Token servers read the cloud's secret store; no output is secret.
 		if len(p.SecretOutputs) != 0 {
@@ -114,8 +114,8 @@ func TestGlobalRefusesDifferentKeySets(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the committed regions serve one key set, yet global refuses: %v", err)
 	}
-	if p.Outputs[regional.OutputAPIKeyFingerprint] != regionPlan(t, regionStacks[0]).Outputs[regional.OutputAPIKeyFingerprint] {
-		t.Errorf("global exports %v, want the regions' common fingerprint", p.Outputs[regional.OutputAPIKeyFingerprint])
+	if p.Outputs[components.OutputAPIKeyFingerprint] != regionPlan(t, regionStacks[0]).Outputs[components.OutputAPIKeyFingerprint] {
+		t.Errorf("global exports %v, want the regions' common fingerprint", p.Outputs[components.OutputAPIKeyFingerprint])
 	}
 
 	// azure-asia with its own, generated key.

@@ -26,6 +26,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
@@ -33,7 +34,6 @@ import (
 	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
 	gcpstack "github.com/livekit-infra/livekit-infra/stacks/gcp"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
-	"github.com/livekit-infra/livekit-infra/stacks/regional"
 )
 
 // repoRoot holds Pulumi.yaml and the Pulumi.<stack>.yaml files (go test runs
@@ -598,7 +598,7 @@ func globalRoute53Checks(p *plan.Plan) ([]healthCheck, error) {
 			"hostname": h, "url": "wss://" + h, "healthUrl": "https://" + h + "/",
 			"healthCheckPath": "/", "globalHostname": key("globalHostname"),
 			// The same key set: the global stack refuses regions that differ.
-			regional.OutputAPIKeyFingerprint: p.RawOutputs[regional.OutputAPIKeyFingerprint],
+			components.OutputAPIKeyFingerprint: p.RawOutputs[components.OutputAPIKeyFingerprint],
 		}))
 	}
 	if !listed {

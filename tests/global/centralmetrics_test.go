@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
@@ -167,20 +168,20 @@ func TestCentralMetricsOutputs(t *testing.T) {
 		t.Errorf("writerRoleArns regions = %v, want every region (each exports a writer)", names)
 	}
 	if rn, _ := cm["regionsNotWriting"].([]any); len(rn) != 0 {
-		t.Errorf("regionsNotWriting = %v, want none: every region exports its %s", rn, regional.OutputMetricsWriter)
+		t.Errorf("regionsNotWriting = %v, want none: every region exports its %s", rn, components.OutputMetricsWriter)
 	}
 
 	// A region that exports no writer (deployed by an older version) gets
 	// no writer role and is listed.
 	outs := regionalOutputs(t)
-	delete(outs[awsRef], regional.OutputMetricsWriter)
+	delete(outs[awsRef], components.OutputMetricsWriter)
 	old, err := evalGlobal(t, nil, outs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ocm, _ := old.Outputs["centralMetrics"].(map[string]any)
 	if !reflect.DeepEqual(ocm["regionsNotWriting"], []any{"aws-prod"}) {
-		t.Errorf("regionsNotWriting = %v, want [aws-prod] (its outputs hold no %s)", ocm["regionsNotWriting"], regional.OutputMetricsWriter)
+		t.Errorf("regionsNotWriting = %v, want [aws-prod] (its outputs hold no %s)", ocm["regionsNotWriting"], components.OutputMetricsWriter)
 	}
 	if w, _ := ocm["writerRoleArns"].(map[string]any); w["aws-prod"] != nil {
 		t.Errorf("a writer role for aws-prod, which exports no writer: %v", w["aws-prod"])
@@ -273,10 +274,10 @@ func TestCentralMetricsWriterTrust(t *testing.T) {
 // aws-prod's real plan exports its collector's task role: its writer role
 // trusts exactly that role, from the region's own outputs.
 func TestCentralMetricsTrustsAWSProdTaskRole(t *testing.T) {
-	task, _ := awsRegionalPlan(t).RawOutputs[regional.OutputMetricsWriter].(map[string]any)
+	task, _ := awsRegionalPlan(t).RawOutputs[components.OutputMetricsWriter].(map[string]any)
 	arn, _ := task["roleArn"].(string)
 	if !strings.HasPrefix(arn, "arn:aws:iam::"+plan.FakeAccountID+":role/livekit-task") {
-		t.Fatalf("aws-prod's %s = %v, want its task role", regional.OutputMetricsWriter, task)
+		t.Fatalf("aws-prod's %s = %v, want its task role", components.OutputMetricsWriter, task)
 	}
 	p := mustGlobal(t, nil)
 	role, _ := writerRole(t, p, "aws-prod")

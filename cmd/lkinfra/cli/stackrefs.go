@@ -11,7 +11,6 @@ import (
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/credentials"
-	"github.com/livekit-infra/livekit-infra/stacks/regional"
 )
 
 // stackReferences answers the StackReferences of a global stack offline.
@@ -90,19 +89,19 @@ func synthesizedOutputs(dir string, sc *plan.StackConfig) map[string]any {
 	}
 	url, health := components.URLs(hostname)
 	out := map[string]any{
-		regional.OutputCloud:           kind,
-		regional.OutputHostname:        hostname,
-		regional.OutputURL:             url,
-		regional.OutputHealthURL:       health,
-		regional.OutputHealthCheckPath: livekit.HealthPath,
-		regional.OutputGlobalHostname:  global,
+		components.OutputCloud:           kind,
+		components.OutputHostname:        hostname,
+		components.OutputURL:             url,
+		components.OutputHealthURL:       health,
+		components.OutputHealthCheckPath: livekit.HealthPath,
+		components.OutputGlobalHostname:  global,
 	}
 	if fingerprint != nil {
-		out[regional.OutputAPIKeyFingerprint] = fingerprint
+		out[components.OutputAPIKeyFingerprint] = fingerprint
 	}
 	for _, k := range []string{"aws:region", "gcp:region", "azure-native:location"} {
 		if v := sc.Config[k]; v != "" {
-			out[regional.OutputRegion] = v
+			out[components.OutputRegion] = v
 			break
 		}
 	}

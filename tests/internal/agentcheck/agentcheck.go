@@ -19,7 +19,6 @@ import (
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 	"github.com/livekit-infra/livekit-infra/tests/internal/promtool"
 )
@@ -45,13 +44,13 @@ const (
 // agent's one service account, accepted by the global stack's parser.
 func Writer(t *testing.T, p *plan.Plan, stack, issuer string) {
 	t.Helper()
-	v, ok := p.RawOutputs[regional.OutputMetricsWriter]
+	v, ok := p.RawOutputs[components.OutputMetricsWriter]
 	if !ok {
-		t.Fatalf("%s exports no %s", stack, regional.OutputMetricsWriter)
+		t.Fatalf("%s exports no %s", stack, components.OutputMetricsWriter)
 	}
 	w, err := components.ParseMetricsWriter(stack, v)
 	if err != nil {
-		t.Fatalf("%s's %s: %v", stack, regional.OutputMetricsWriter, err)
+		t.Fatalf("%s's %s: %v", stack, components.OutputMetricsWriter, err)
 	}
 	if w.Issuer != issuer || w.Subject != "system:serviceaccount:livekit-metrics:prometheus-agent" || w.RoleARN != "" {
 		t.Errorf("%s's writer %+v, want issuer %s and the agent's service account", stack, w, issuer)

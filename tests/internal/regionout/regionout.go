@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
@@ -25,24 +26,24 @@ func Check(t *testing.T, p *plan.Plan, cloud, hostname string) {
 		}
 	}
 	exact := map[string]any{
-		regional.OutputCloud:           cloud,
-		regional.OutputHostname:        hostname,
-		regional.OutputURL:             "wss://" + hostname,
-		regional.OutputHealthURL:       "https://" + hostname + livekit.HealthPath,
-		regional.OutputHealthCheckPath: livekit.HealthPath,
-		regional.OutputLiveKitVersion:  livekit.Version,
+		components.OutputCloud:           cloud,
+		components.OutputHostname:        hostname,
+		components.OutputURL:             "wss://" + hostname,
+		components.OutputHealthURL:       "https://" + hostname + livekit.HealthPath,
+		components.OutputHealthCheckPath: livekit.HealthPath,
+		components.OutputLiveKitVersion:  livekit.Version,
 	}
 	for k, want := range exact {
 		if got := p.Outputs[k]; got != want {
 			t.Errorf("output %s = %v, want %v", k, got, want)
 		}
 	}
-	lo, hi := fmt.Sprint(p.Outputs[regional.OutputMinNodes]), fmt.Sprint(p.Outputs[regional.OutputMaxNodes])
+	lo, hi := fmt.Sprint(p.Outputs[components.OutputMinNodes]), fmt.Sprint(p.Outputs[components.OutputMaxNodes])
 	var min, max int
 	if _, err := fmt.Sscan(lo, &min); err != nil || min < 1 {
-		t.Errorf("output %s = %s, want a node count of at least 1", regional.OutputMinNodes, lo)
+		t.Errorf("output %s = %s, want a node count of at least 1", components.OutputMinNodes, lo)
 	}
 	if _, err := fmt.Sscan(hi, &max); err != nil || max < min {
-		t.Errorf("output %s = %s, want at least %s = %d", regional.OutputMaxNodes, hi, regional.OutputMinNodes, min)
+		t.Errorf("output %s = %s, want at least %s = %d", components.OutputMaxNodes, hi, components.OutputMinNodes, min)
 	}
 }
