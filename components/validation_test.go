@@ -48,6 +48,12 @@ func TestOneValidationPathEveryCloud(t *testing.T) {
 			_, err := azure.NewMediaCluster(nil, "m", &azure.MediaClusterArgs{MaxPods: 5})
 			return err
 		}, []string{`MediaCluster "m": invalid args`, "Config is required", "MaxPods 5 must be 10-250", "APIAuthorizedIPRanges is empty"}},
+		{"azure ACI Egress", func() error {
+			_, err := azure.NewACIEgress(nil, "e", &azure.ACIEgressArgs{EgressArgs: components.EgressArgs{
+				Image: "livekit/egress:v1", Scaling: components.Scaling{Min: 1, Max: 3, CPUTarget: 60}, CPU: 8, MemoryGiB: 2,
+			}})
+			return err
+		}, []string{`Egress "e": invalid args`, "Config is required", "MemoryGiB 2 is below the 4 GiB", "Scaling 1-3 must be one fixed count", "CPU 8 is above 4", "Location, ResourceGroupName, SubnetID are required"}},
 		{"aws Budget", func() error {
 			_, err := aws.NewBudget(nil, "b", &aws.BudgetArgs{BudgetArgs: components.BudgetArgs{Amount: -1, Currency: "EUR"}})
 			return err

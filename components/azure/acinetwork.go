@@ -41,6 +41,10 @@ type ACINetworkArgs struct {
 	GatewaySubnet, FirewallSubnet netip.Prefix
 	// Groups are the container groups' ports, group i at index i.
 	Groups []ACIGroupPorts
+	// EgressSubnet, when valid, holds the Egress container groups: their
+	// own delegated subnet with a NAT gateway (ACI's only supported
+	// outbound path from a VNet), admitted to Redis and the blob endpoint.
+	EgressSubnet netip.Prefix
 }
 
 // ACINetwork is what Container Instances add to the network.
@@ -50,6 +54,8 @@ type ACINetwork struct {
 	// MediaIP is the firewall's public IP: every group's rtc.node_ip.
 	MediaIPID      pulumi.StringOutput
 	MediaIPAddress pulumi.StringOutput
+	// EgressSubnetID is the Egress subnet (EgressSubnet set).
+	EgressSubnetID pulumi.StringOutput
 }
 
 // check adds the ACI layout's problems to the Network's.
@@ -60,7 +66,14 @@ func (a *ACINetworkArgs) check(e *components.ArgErrors, args *NetworkArgs) {
 	if len(a.Groups) == 0 {
 		e.Add("ACI.Groups is empty: at least one container group")
 	}
-	for _, s := range []netip.Prefix{a.GatewaySubnet, a.FirewallSubnet} {
+	subnets := []netip.Prefix{a.GatewaySubnet, a.FirewallSubnet}
+	if a.EgressSubnet.IsValid() {
+		subnets = append(subnets, a.EgressSubnet)
+		if a.EgressSubnet.Overlaps(a.GatewaySubnet) || a.EgressSubnet.Overlaps(a.FirewallSubnet) {
+			e.Add("ACI.EgressSubnet %s overlaps the gateway or firewall subnet", a.EgressSubnet)
+		}
+	}
+	for _, s := range subnets {
 		if !s.IsValid() || !args.CIDR.Contains(s.Addr()) || s.Bits() < args.CIDR.Bits() {
 			e.Add("ACI subnet %s must lie inside %s", s, args.CIDR)
 			continue
@@ -174,10 +187,88 @@ func newACINetwork(ctx *pulumi.Context, name string, args *NetworkArgs, rg *reso
 	if err != nil {
 		return nil, err
 	}
-	return &ACINetwork{
+	n := &ACINetwork{
 		GatewaySubnetID:  gw.ID().ToStringOutput(),
 		FirewallSubnetID: fw.ID().ToStringOutput(),
 		MediaIPID:        ip.ID().ToStringOutput(),
 		MediaIPAddress:   ip.IpAddress.Elem(),
-	}, nil
+	}
+	if args.ACI.EgressSubnet.IsValid() {
+		eg, err := aciEgressSubnet(ctx, name, args, rg, vnet, fw, parent)
+		if err != nil {
+			return nil, err
+		}
+		n.EgressSubnetID = eg.ID().ToStringOutput()
+	}
+	return n, nil
+}
+
+// aciEgressRules is the Egress subnet's policy: Egress only connects out,
+// so nothing reaches it but its health and metrics ports, from inside the
+// VNet (for a scraper there), never from the internet.
+func aciEgressRules(args *NetworkArgs) network.SecurityRuleTypeArray {
+	health := rule("allow-egress-health-from-vnet", priorityMediaUDP, "Allow", "Tcp", args.CIDR.String(), strconv.Itoa(livekit.EgressHealthPort),
+		"Egress health (GET /), from inside the VNet only")
+	metrics := rule("allow-egress-metrics-from-vnet", priorityICETCP, "Allow", "Tcp", args.CIDR.String(), strconv.Itoa(livekit.EgressPrometheusPort),
+		"Egress Prometheus metrics, from inside the VNet only (a scraper there)")
+	for _, r := range []*network.SecurityRuleTypeArgs{health, metrics} {
+		r.DestinationAddressPrefix = pulumi.String(args.ACI.EgressSubnet.String())
+	}
+	denyVNet := rule("deny-vnet-inbound", priorityDenyVNet, "Deny", "*", "VirtualNetwork", "*",
+		"Nothing else from the VNet reaches the Egress groups")
+	denyVNet.DestinationAddressPrefix = pulumi.String("*")
+	deny := rule("deny-internet-inbound", priorityDenyPublic, "Deny", "*", "Internet", "*",
+		"Nothing from the internet reaches the Egress groups")
+	deny.DestinationAddressPrefix = pulumi.String("*")
+	return network.SecurityRuleTypeArray{health, metrics, denyVNet, deny}
+}
+
+// aciEgressSubnet is the Egress groups' subnet: delegated to container
+// groups, its NSG (aciEgressRules), and a NAT gateway for the way out
+// (signaling and media of the rooms Egress joins, at the region's public
+// addresses): Microsoft supports a NAT gateway as the only outbound path of
+// a VNet container group
+// (learn.microsoft.com/azure/container-instances/container-instances-nat-gateway).
+func aciEgressSubnet(ctx *pulumi.Context, name string, args *NetworkArgs, rg *resources.ResourceGroup, vnet *network.VirtualNetwork, after pulumi.Resource, parent pulumi.ResourceOption) (*network.Subnet, error) {
+	loc := pulumi.String(args.Location)
+	nsg, err := network.NewNetworkSecurityGroup(ctx, name+"-egress", &network.NetworkSecurityGroupArgs{
+		ResourceGroupName: rg.Name,
+		Location:          loc,
+		SecurityRules:     aciEgressRules(args),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	// Regional (no zone): a NAT gateway is zonal or placed by Azure; its
+	// address changes nothing Egress does (it is no allow-list entry).
+	ip, err := network.NewPublicIPAddress(ctx, name+"-egress-nat", &network.PublicIPAddressArgs{
+		ResourceGroupName:        rg.Name,
+		Location:                 loc,
+		Sku:                      &network.PublicIPAddressSkuArgs{Name: pulumi.String("Standard"), Tier: pulumi.String("Regional")},
+		PublicIPAllocationMethod: pulumi.String("Static"),
+		PublicIPAddressVersion:   pulumi.String("IPv4"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	nat, err := network.NewNatGateway(ctx, name+"-egress", &network.NatGatewayArgs{
+		ResourceGroupName:    rg.Name,
+		Location:             loc,
+		Sku:                  &network.NatGatewaySkuArgs{Name: pulumi.String("Standard")},
+		PublicIpAddresses:    network.SubResourceArray{&network.SubResourceArgs{Id: ip.ID()}},
+		IdleTimeoutInMinutes: pulumi.Int(4),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	sub := &network.SubnetArgs{
+		ResourceGroupName:    rg.Name,
+		VirtualNetworkName:   vnet.Name,
+		AddressPrefix:        pulumi.String(args.ACI.EgressSubnet.String()),
+		NetworkSecurityGroup: &network.NetworkSecurityGroupTypeArgs{Id: nsg.ID()},
+		NatGateway:           &network.SubResourceArgs{Id: nat.ID()},
+	}
+	aciSubnet(sub)
+	// Azure refuses concurrent subnet changes on one VNet: after the others.
+	return network.NewSubnet(ctx, name+"-egress", sub, parent, pulumi.DependsOn([]pulumi.Resource{after}))
 }

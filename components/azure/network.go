@@ -448,6 +448,21 @@ func endpointRules(args *NetworkArgs, mediaASG, egressASG pulumi.IDOutput) netwo
 		blob.DestinationAddressPrefix = pulumi.String(args.EndpointSubnet.String())
 		rules = append(rules, blob)
 	}
+	// Egress container groups (ACI): their subnet, to Redis and the blob
+	// endpoint, as the LiveKit groups'.
+	if args.ACI != nil && args.ACI.EgressSubnet.IsValid() {
+		eg := args.ACI.EgressSubnet.String()
+		r := rule("allow-redis-tls-from-aci-egress", priorityRedis+1, "Allow", "Tcp", eg, strconv.Itoa(RedisTLSPort),
+			"Egress container groups (their subnet) to Azure Cache for Redis over TLS")
+		r.DestinationAddressPrefix = pulumi.String(args.EndpointSubnet.String())
+		rules = append(rules, r)
+		if args.BlobEndpoint {
+			b := rule("allow-blob-https-from-aci-egress", priorityBlob+1, "Allow", "Tcp", eg, strconv.Itoa(HTTPSPort),
+				"Egress container groups to the recordings account's blob private endpoint over HTTPS (uploads)")
+			b.DestinationAddressPrefix = pulumi.String(args.EndpointSubnet.String())
+			rules = append(rules, b)
+		}
+	}
 	// Egress takes its jobs over Redis: its pool's ASG is admitted the same
 	// way (the node subnet rule above already covers it otherwise).
 	if args.Egress && redisFromASG(args) && args.MaxEgressNodes <= PrivateEndpointASGMembers {

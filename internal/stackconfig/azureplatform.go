@@ -23,7 +23,10 @@ var (
 
 // ACI's per-container-group limits for Linux groups in a virtual network
 // (standard SKU, no GPU): 4 vCPU and 16 GB
-// (learn.microsoft.com/azure/container-instances/container-instances-resource-and-quota-limits).
+// (learn.microsoft.com/azure/container-instances/container-instances-resource-and-quota-limits;
+// its 2025 revision lists 31 vCPU / 240 GB as the hard maximum but warns
+// that groups above 4 vCPU / 16 GB fail without regional capacity granted
+// by quota request, so plans stay within 4 / 16).
 const (
 	ACIMaxCPU      = 4
 	ACIMaxMemoryGB = 16

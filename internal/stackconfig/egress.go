@@ -24,11 +24,11 @@ var egressKeys = []Key{
 		Description: "LiveKit Egress workers recording into the region's recordings bucket: auto (on wherever Egress can write the bucket: aws and gcp always, azure unless azureRecordingsSharedKey is false), true or false."},
 	{Name: "egressImage", Type: "string", Default: livekit.EgressImage, Kinds: regional,
 		Description: "LiveKit Egress image on Docker Hub, pinned by digest with the tag kept for people (repository:tag@sha256:<64 hex digits>), pulled through the region's registry mirror (registryMirror); its config keys are those of Egress " + livekit.EgressVersion + "."},
-	{Name: "egressMinInstances", Type: "integer", Default: 1, Kinds: regional,
-		Description: "Autoscaling lower bound of Egress workers, at least 1 (a region without a worker fails every recording request)."},
-	{Name: "egressMaxInstances", Type: "integer", Default: 4, Kinds: regional,
+	{Name: "egressMinInstances", Type: "integer", Default: 1, Kinds: regional, Platforms: autoscaledEgress,
+		Description: "Autoscaling lower bound of Egress workers, at least 1 (a region without a worker fails every recording request). Not on azurePlatform aci (no autoscaling): azureAciEgressGroups."},
+	{Name: "egressMaxInstances", Type: "integer", Default: 4, Kinds: regional, Platforms: autoscaledEgress,
 		Description: "Autoscaling upper bound of Egress workers, at least egressMinInstances."},
-	{Name: "egressCpuTarget", Type: "integer", Default: 60, Kinds: regional,
+	{Name: "egressCpuTarget", Type: "integer", Default: 60, Kinds: regional, Platforms: autoscaledEgress,
 		Description: "Target average CPU (percent) of Egress workers for autoscaling, 10-90; below Egress's own 80% admission limit so new workers start before the others refuse jobs."},
 	{Name: "awsEgressTaskCpu", Type: "integer", Default: 4096, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
 		Description: "Fargate CPU units of an Egress task: 4096, 8192 or 16384 (LiveKit recommends at least 4 CPUs per Egress instance)."},
@@ -37,6 +37,11 @@ var egressKeys = []Key{
 }
 
 func init() { Keys = append(Keys, egressKeys...) }
+
+// autoscaledEgress are the platforms whose Egress workers autoscale (every
+// gcp stack too: a kind without platforms); Container Instances run a
+// fixed count (aciegress.go).
+var autoscaledEgress = []string{AWSPlatformFargate, AWSPlatformEKS, AzurePlatformAKS}
 
 // Egress configures the region's Egress workers.
 type Egress struct {
@@ -49,8 +54,10 @@ type Egress struct {
 	// Min and Max bound the worker count; CPUTarget is the autoscaling
 	// target (percent).
 	Min, Max, CPUTarget int
-	// K8s is the pod and node pool size on GKE and AKS.
+	// K8s is the pod and node pool size on GKE and AKS; ACI the container
+	// groups on azurePlatform aci (Min and Max are then its fixed count).
 	K8s K8sEgress
+	ACI *ACIEgress
 }
 
 // MinEgressTaskCPU is the smallest Fargate size of an Egress task: LiveKit
@@ -70,16 +77,11 @@ func (p *parser) egress(s *Stack) Egress {
 	// account refuses unless shared-key access is on (on for Egress unless
 	// azureRecordingsSharedKey says no: azurerecordings.go).
 	writable := s.Kind != KindAzure || s.Azure == nil || s.Azure.RecordingsSharedKey
-	// Not on Container Instances (no cluster to run its workers).
-	aci := s.Kind == KindAzure && s.Azure != nil && s.Azure.Platform == AzurePlatformACI
 	switch mode {
 	case EgressAuto:
-		e.Enabled = writable && !aci
+		e.Enabled = writable
 	case EgressOn:
 		e.Enabled = true
-		if aci {
-			p.fail(spec("egress").Full(), quote(mode), "is not built for livekit-infra:azurePlatform aci yet (Egress runs on the AKS cluster): set egress auto or false")
-		}
 		if !writable {
 			p.fail(spec("egress").Full(), quote(mode), "has no recordings bucket it can write: Egress uploads to Azure Blob with the storage account key only, and "+
 				spec("azureRecordingsSharedKey").Full()+" is false; remove it (the account then accepts shared keys while Egress runs) or set egress false")
@@ -118,19 +120,23 @@ func (p *parser) awsEgress(a *AWS, enabled bool) {
 // k8sEgressKeys size the Egress pods and their node pool on GKE, AKS and
 // EKS (awsPlatform eks).
 var k8sEgressKeys = []Key{
-	{Name: "egressChartVersion", Type: "string", Default: "1.9.0", Kinds: []Kind{KindGCP, KindAzure, KindAWS}, Platforms: eksOnly,
+	{Name: "egressChartVersion", Type: "string", Default: "1.9.0", Kinds: []Kind{KindGCP, KindAzure, KindAWS}, Platforms: k8sEgressPlatforms,
 		Description: "The official egress Helm chart (helm.livekit.io), pinned; the image is egressImage."},
-	{Name: "egressPodCpu", Type: "string", Default: "4", Kinds: []Kind{KindGCP, KindAzure, KindAWS}, Platforms: eksOnly,
+	{Name: "egressPodCpu", Type: "string", Default: "4", Kinds: []Kind{KindGCP, KindAzure, KindAWS}, Platforms: k8sEgressPlatforms,
 		Description: "CPU request of an Egress pod, at least 4 (LiveKit recommends 4 CPUs per Egress instance); it must fit the Egress node size."},
-	{Name: "egressPodMemory", Type: "string", Default: "8Gi", Kinds: []Kind{KindGCP, KindAzure, KindAWS}, Platforms: eksOnly,
+	{Name: "egressPodMemory", Type: "string", Default: "8Gi", Kinds: []Kind{KindGCP, KindAzure, KindAWS}, Platforms: k8sEgressPlatforms,
 		Description: "Memory request (and limit) of an Egress pod, at least 4Gi (LiveKit recommends 4 GB); it must fit the Egress node size."},
 	{Name: "gcpEgressMachineType", Type: "string", Default: "n2-standard-8", Kinds: []Kind{KindGCP},
 		Description: "Machine type of the Egress node pool (one Egress pod per node, private nodes behind Cloud NAT)."},
 	{Name: "awsEksEgressInstanceType", Type: "string", Default: "c6i.2xlarge", Kinds: []Kind{KindAWS}, Platforms: eksOnly,
 		Description: "EC2 instance type of the EKS Egress node group (one Egress pod per node, private subnets behind NAT, tainted for Egress)."},
-	{Name: "azureEgressVmSize", Type: "string", Default: "Standard_D8s_v3", Kinds: []Kind{KindAzure},
+	{Name: "azureEgressVmSize", Type: "string", Default: "Standard_D8s_v3", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "VM size of the Egress node pool (one Egress pod per node)."},
 }
+
+// k8sEgressPlatforms are the platforms whose Egress runs as pods (every gcp
+// stack too: a kind without platforms).
+var k8sEgressPlatforms = []string{AWSPlatformEKS, AzurePlatformAKS}
 
 func init() { Keys = append(Keys, k8sEgressKeys...) }
 

@@ -142,12 +142,16 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 		s.Region.Budget = p.budget(s)
 		s.Region.Owner = p.owner()
 		s.Region.CentralMetrics = p.centralMetrics()
+		// Where Egress runs: fixed container groups (ACI), pods of the
+		// cluster (GKE, AKS, EKS), ECS tasks (Fargate).
 		eks := s.AWS != nil && s.AWS.Platform == AWSPlatformEKS
-		if s.AWS != nil {
-			p.awsEgress(s.AWS, s.Region.Egress.Enabled && !eks)
-		}
-		if s.GCP != nil || s.Azure != nil || eks {
+		switch {
+		case s.Azure != nil && s.Azure.ACI != nil:
+			s.Region.Egress.ACI = p.aciEgress(&s.Region.Egress)
+		case s.GCP != nil || s.Azure != nil || eks:
 			s.Region.Egress.K8s = p.k8sEgress(s, s.Region.Egress.Enabled)
+		case s.AWS != nil:
+			p.awsEgress(s.AWS, s.Region.Egress.Enabled)
 		}
 	}
 

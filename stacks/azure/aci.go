@@ -14,17 +14,18 @@ import (
 // (azurePlatform aci): a fixed number of VNet-injected container groups
 // behind Azure Firewall (media, DNAT per group) and Application Gateway
 // (signaling TLS), with the same Redis, recordings, mirror and budget as
-// an AKS region, and its own watch (acimonitoring.go): a Prometheus agent
+// an AKS region, its own watch (acimonitoring.go): a Prometheus agent
 // beside LiveKit in every group writing to the region's Azure Monitor
-// workspace, the rules there, metric alerts and audit logs. Egress and
-// TURN need the cluster and are not built here.
+// workspace, the rules there, metric alerts and audit logs, and Egress as
+// a fixed number of container groups of its own (egress on, not scraped
+// yet). TURN needs the cluster and is not built here.
 func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *components.Credentials, dns *aws.Provider) (pulumi.Map, error) {
 	r, a := s.Region, s.Azure
 	ports := make([]azurec.ACIGroupPorts, a.ACI.Groups)
 	for i := range ports {
 		ports[i].UDP, ports[i].TCP = a.ACI.GroupPorts(r.Media, i)
 	}
-	network, err := azurec.NewNetwork(ctx, name, &azurec.NetworkArgs{
+	netArgs := &azurec.NetworkArgs{
 		NetworkArgs: components.NetworkArgs{
 			CIDR:        a.VnetCIDR,
 			Zones:       a.AvailabilityZones,
@@ -42,7 +43,11 @@ func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *com
 			FirewallSubnet: a.FirewallSubnet(),
 			Groups:         ports,
 		},
-	})
+	}
+	if r.Egress.Enabled {
+		netArgs.ACI.EgressSubnet = a.EgressSubnet()
+	}
+	network, err := azurec.NewNetwork(ctx, name, netArgs)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +113,10 @@ func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *com
 	if err != nil {
 		return nil, err
 	}
+	egress, err := aciEgressWorkers(ctx, name, s, creds, cluster.URL, redis, network, recordings, mirror, mirrorOut)
+	if err != nil {
+		return nil, err
+	}
 	if err := budget(ctx, name, s, network.ResourceGroupID); err != nil {
 		return nil, err
 	}
@@ -125,6 +134,11 @@ func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *com
 		"prometheusQueryUrl":    monitoring.QueryEndpoint,
 		"logAnalyticsWorkspace": logs.WorkspaceID,
 		"flowLogAccount":        logs.FlowLogAccount,
+	}
+	if egress != nil {
+		// Health (GET /) and metrics of each Egress worker, inside the VNet.
+		extra["egressGroups"] = pulumi.Int(r.Egress.ACI.Groups)
+		extra["egressGroupIps"] = egress.GroupIPs
 	}
 	return regional.Outputs(s, regional.Shared{
 		Cloud: "azure", Region: a.Location, URL: cluster.URL, HealthURL: cluster.HealthURL,

@@ -27,6 +27,9 @@ func aciMonitoring(ctx *pulumi.Context, name string, s *stackconfig.Stack, group
 	// probe and the NoHealthyBackend alarm see a 406 group).
 	obs := regional.Observability(s)
 	obs.NoHealthProbe = true
+	// The Egress groups run no agent yet: their rules would read no series
+	// (EgressNoWorkerScraped would fire for ever), so none are installed.
+	obs.Egress = nil
 	rules, err := obs.Rules()
 	if err != nil {
 		return nil, nil, err

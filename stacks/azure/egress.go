@@ -30,18 +30,7 @@ func egressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds
 	if !r.Egress.Enabled {
 		return nil
 	}
-	keys := storage.ListStorageAccountKeysOutput(ctx, storage.ListStorageAccountKeysOutputArgs{
-		ResourceGroupName: network.ResourceGroupName,
-		AccountName:       recordings.Account,
-	})
-	accountKey := pulumi.ToSecret(keys.Keys().Index(pulumi.Int(0)).Value()).(pulumi.StringOutput)
-	// The account name is fixed by the stack (AccountName), the key read
-	// from Azure. Azure Cache for Redis: TLS with a public CA, no CA file.
-	account := azurec.AccountName(ctx.Project(), ctx.Stack(), name+"-recordings")
-	config := regional.RenderEgressConfig(s, creds, cluster.URL, redis.Address, redis.Password, livekit.Redis{},
-		recordings.Container, accountKey, func(container, key string) livekit.EgressStorage {
-			return livekit.EgressStorage{AzureAccount: account, AzureAccountKey: key, AzureContainer: container}
-		})
+	config := egressConfig(ctx, name, s, creds, cluster.URL, redis, network, recordings)
 	k := r.Egress.K8s
 	args := regional.EgressArgs(s, config, k.CPU, k.MemoryGiB)
 	var err error
@@ -68,4 +57,54 @@ func egressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds
 		Media:             r.Media,
 	})
 	return err
+}
+
+// egressConfig renders the region's Egress config on either platform: the
+// recordings account's key read from ARM as a Pulumi secret (Egress
+// v1.14.1 uploads to Blob with an account key only: egressWorkers), the
+// region's signaling URL, Azure Cache for Redis over TLS with a public CA
+// (no CA file).
+func egressConfig(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds *components.Credentials, url pulumi.StringOutput,
+	redis *azurec.RedisCache, network *azurec.Network, recordings *azurec.Recordings) pulumi.StringOutput {
+	keys := storage.ListStorageAccountKeysOutput(ctx, storage.ListStorageAccountKeysOutputArgs{
+		ResourceGroupName: network.ResourceGroupName,
+		AccountName:       recordings.Account,
+	})
+	accountKey := pulumi.ToSecret(keys.Keys().Index(pulumi.Int(0)).Value()).(pulumi.StringOutput)
+	// The account name is fixed by the stack (AccountName), the key read
+	// from Azure.
+	account := azurec.AccountName(ctx.Project(), ctx.Stack(), name+"-recordings")
+	return regional.RenderEgressConfig(s, creds, url, redis.Address, redis.Password, livekit.Redis{},
+		recordings.Container, accountKey, func(container, key string) livekit.EgressStorage {
+			return livekit.EgressStorage{AzureAccount: account, AzureAccountKey: key, AzureContainer: container}
+		})
+}
+
+// aciEgressWorkers declares the Egress of an azurePlatform aci region
+// (egress on): azureAciEgressGroups container groups in the Egress subnet,
+// configured and authenticated to Blob exactly as on AKS (the account key,
+// shared keys on while Egress runs, the blob private endpoint with
+// azureRecordingsPrivateLink), pulled from the ACR mirror by digest.
+func aciEgressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds *components.Credentials, url pulumi.StringOutput,
+	redis *azurec.RedisCache, network *azurec.Network, recordings *azurec.Recordings,
+	registry *azurec.RegistryMirror, mirror *components.RegistryMirrorOutputs) (*azurec.ACIEgress, error) {
+	r, a := s.Region, s.Azure
+	if !r.Egress.Enabled || r.Egress.ACI == nil {
+		return nil, nil
+	}
+	config := egressConfig(ctx, name, s, creds, url, redis, network, recordings)
+	sz := r.Egress.ACI
+	args := regional.EgressArgs(s, config, float64(sz.CPU), float64(sz.MemoryGB))
+	var err error
+	if args.Image, err = regional.Image(mirror, r.Egress.ImageRef); err != nil {
+		return nil, err
+	}
+	return azurec.NewACIEgress(ctx, name+"-egress", &azurec.ACIEgressArgs{
+		EgressArgs:        args,
+		Location:          a.Location,
+		ResourceGroupName: network.ResourceGroupName,
+		SubnetID:          network.ACI.EgressSubnetID,
+		Zones:             a.AvailabilityZones,
+		Registry:          registry,
+	})
 }

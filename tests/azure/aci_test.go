@@ -32,8 +32,10 @@ const (
 	aciEndpoints = "10.21.128.0/20"
 	aciGateway   = "10.21.144.0/20"
 	aciFirewall  = "10.21.160.0/20"
-	aciCertID    = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/certificates/providers/Microsoft.KeyVault/vaults/lk-certs-example/secrets/azure-aci-example-com"
-	aciCertURI   = "https://lk-certs-example.vault.azure.net/secrets/azure-aci-example-com"
+	// aciEgressSubnet holds the Egress container groups (egress on).
+	aciEgressSubnet = "10.21.176.0/20"
+	aciCertID       = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/certificates/providers/Microsoft.KeyVault/vaults/lk-certs-example/secrets/azure-aci-example-com"
+	aciCertURI      = "https://lk-certs-example.vault.azure.net/secrets/azure-aci-example-com"
 )
 
 // aciStack is Pulumi.azure-aci.yaml, evaluated once per test binary.
@@ -64,8 +66,14 @@ func groupIPs(t *testing.T, p *plan.Plan) []string {
 // from the mirror by digest as the pull identity, sized from config.
 func TestACIGroups(t *testing.T) {
 	p := aci(t)
-	if got := len(p.ByType(tACIGroup)); got != aciGroups {
-		t.Fatalf("%d container groups, want azureAciGroups = %d", got, aciGroups)
+	var livekitGroups []string
+	for _, g := range p.ByType(tACIGroup) {
+		if within(p, &g, tMedia) {
+			livekitGroups = append(livekitGroups, g.Name)
+		}
+	}
+	if got := len(livekitGroups); got != aciGroups {
+		t.Fatalf("%d LiveKit container groups (%v), want azureAciGroups = %d", got, livekitGroups, aciGroups)
 	}
 	if len(p.ByType(tCluster)) != 0 || len(p.ByType(tPool)) != 0 || len(p.ByType(tChart)) != 0 {
 		t.Errorf("an ACI region declares AKS resources")
@@ -216,7 +224,7 @@ func TestACIFirewallDNAT(t *testing.T) {
 func TestACINetworkRules(t *testing.T) {
 	p := aci(t)
 	planq.Masked.Expect(t, one(t, p, tSubnet, "livekit-nodes"), "delegations[0].serviceName", "Microsoft.ContainerInstance/containerGroups")
-	for sub, want := range map[string]string{"livekit-nodes": aciNodes, "livekit-endpoints": aciEndpoints, "livekit-gateway": aciGateway, "livekit-firewall": aciFirewall} {
+	for sub, want := range map[string]string{"livekit-nodes": aciNodes, "livekit-endpoints": aciEndpoints, "livekit-gateway": aciGateway, "livekit-firewall": aciFirewall, "livekit-egress": aciEgressSubnet} {
 		planq.Masked.Expect(t, one(t, p, tSubnet, sub), "addressPrefix", want)
 	}
 	if len(p.ByType(tASG)) != 0 {
@@ -232,8 +240,12 @@ func TestACINetworkRules(t *testing.T) {
 		},
 		"livekit-endpoints": {
 			"100 allow-redis-tls-from-aci Allow Tcp from " + aciNodes + " to " + aciEndpoints + ":6380",
+			// Egress takes its jobs over Redis (egress on).
+			"101 allow-redis-tls-from-aci-egress Allow Tcp from " + aciEgressSubnet + " to " + aciEndpoints + ":6380",
 			// Recordings over their private endpoint (recordingsPrivateLink).
 			"110 allow-blob-https-from-nodes Allow Tcp from " + aciNodes + " to " + aciEndpoints + ":443",
+			// Egress uploads through it.
+			"111 allow-blob-https-from-aci-egress Allow Tcp from " + aciEgressSubnet + " to " + aciEndpoints + ":443",
 			"4000 deny-vnet-inbound Deny * from VirtualNetwork to *:*",
 			"4096 deny-internet-inbound Deny * from Internet to *:*",
 		},
@@ -320,10 +332,12 @@ func TestACIAcrPullScope(t *testing.T) {
 			t.Errorf("AcrPull is not granted to the pull identity (depends on %v)", a.Dependencies)
 		}
 	}
-	// Every role assignment of the region: AcrPull on the registry alone,
-	// the gateway's read of one Key Vault secret, and the metrics agents'
-	// writes through the one data collection rule.
-	want := []string{"livekit-mirror-aci: AcrPull on " + reg.ID, "livekit-gateway-certificate: Key Vault Secrets User on " + aciCertID,
+	// Every role assignment of the region: AcrPull on the registry alone
+	// (for the LiveKit groups and for the Egress groups, each their own
+	// identity), the gateway's read of one Key Vault secret, and the
+	// metrics agents' writes through the one data collection rule.
+	want := []string{"livekit-mirror-aci: AcrPull on " + reg.ID, "livekit-mirror-aci-egress: AcrPull on " + reg.ID,
+		"livekit-gateway-certificate: Key Vault Secrets User on " + aciCertID,
 		"livekit-metrics-publisher: Monitoring Metrics Publisher on " + p.ByType(tDCR)[0].ID}
 	slices.Sort(grants)
 	slices.Sort(want)

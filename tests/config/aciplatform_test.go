@@ -2,6 +2,7 @@ package config
 
 import (
 	"maps"
+	"net/netip"
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
@@ -34,8 +35,18 @@ func TestACIPlatformConfig(t *testing.T) {
 		if r.Scaling.Min != 3 || r.Scaling.Max != 3 {
 			t.Errorf("scaling %d-%d, want the fixed 3 groups", r.Scaling.Min, r.Scaling.Max)
 		}
-		if r.TURNTLS || r.TURNUDPPort != 0 || r.Egress.Enabled {
-			t.Errorf("TURN/TLS %t, TURN/UDP %d, Egress %t: none is built on ACI", r.TURNTLS, r.TURNUDPPort, r.Egress.Enabled)
+		if r.TURNTLS || r.TURNUDPPort != 0 {
+			t.Errorf("TURN/TLS %t, TURN/UDP %d: neither is built on ACI", r.TURNTLS, r.TURNUDPPort)
+		}
+		// Egress on by default, a fixed count of 4-vCPU groups in a subnet
+		// of its own.
+		if e := r.Egress; !e.Enabled || e.ACI == nil || e.ACI.Groups != 1 || e.ACI.CPU != 4 || e.ACI.MemoryGB != 8 || e.Min != 1 || e.Max != 1 || !a.SharedKeyAccess(e) {
+			t.Errorf("Egress %+v (ACI %+v): want on, one 4-vCPU/8-GB group, shared keys on", e, e.ACI)
+		}
+		for _, o := range []netip.Prefix{a.NodeSubnet(), a.EndpointSubnet(), a.GatewaySubnet(), a.FirewallSubnet()} {
+			if a.EgressSubnet().Overlaps(o) || !a.VnetCIDR.Contains(a.EgressSubnet().Addr()) {
+				t.Errorf("Egress subnet %s overlaps %s or leaves the VNet %s", a.EgressSubnet(), o, a.VnetCIDR)
+			}
 		}
 		for i, want := range [][2]int{{50000, 7881}, {50001, 7882}, {50002, 7883}} {
 			if udp, tcp := a.ACI.GroupPorts(r.Media, i); udp != want[0] || tcp != want[1] {
@@ -75,8 +86,24 @@ func TestACIPlatformConfig(t *testing.T) {
 			ns + "maxNodes", []string{`"20"`, "azureAciGroups"}},
 		{"TURN on aci", "azure-aci", map[string]string{ns + "turnUdpPort": "3478"},
 			ns + "turnUdpPort", []string{"3478", "must be 0"}},
-		{"egress on aci", "azure-aci", map[string]string{ns + "egress": "true", ns + "azureRecordingsSharedKey": "true"},
-			ns + "egress", []string{"azurePlatform aci"}},
+		{"egress cpu below LiveKit's recommendation", "azure-aci", map[string]string{ns + "azureAciEgressCpu": "2"},
+			ns + "azureAciEgressCpu", []string{"2", "LiveKit recommends at least 4 CPUs"}},
+		{"egress cpu above ACI's group limit", "azure-aci", map[string]string{ns + "azureAciEgressCpu": "8"},
+			ns + "azureAciEgressCpu", []string{"8", "at most 4 vCPU and 16 GB"}},
+		{"egress memory below LiveKit's recommendation", "azure-aci", map[string]string{ns + "azureAciEgressMemoryGb": "2"},
+			ns + "azureAciEgressMemoryGb", []string{"2", "at least 4 GB"}},
+		{"egress memory above ACI's group limit", "azure-aci", map[string]string{ns + "azureAciEgressMemoryGb": "32"},
+			ns + "azureAciEgressMemoryGb", []string{"32", "at most 4 vCPU and 16 GB"}},
+		{"no egress group", "azure-aci", map[string]string{ns + "azureAciEgressGroups": "0"},
+			ns + "azureAciEgressGroups", []string{`"0"`, "from 1 to 20"}},
+		{"egress autoscaling bounds on aci", "azure-aci", map[string]string{ns + "egressMaxInstances": "8"},
+			ns + "egressMaxInstances", []string{`"8"`, "livekit-infra:azurePlatform aks stacks", "this livekit-infra:azurePlatform aci stack"}},
+		{"an AKS Egress key on an aci stack", "azure-aci", map[string]string{ns + "egressPodCpu": "8"},
+			ns + "egressPodCpu", []string{`"8"`, "livekit-infra:azurePlatform aks stacks"}},
+		{"an ACI Egress key on an aks stack", "azure-asia", map[string]string{ns + "azureAciEgressGroups": "2"},
+			ns + "azureAciEgressGroups", []string{`"2"`, "livekit-infra:azurePlatform aci stacks"}},
+		{"egress without a writable bucket on aci", "azure-aci", map[string]string{ns + "egress": "true", ns + "azureRecordingsSharedKey": "false"},
+			ns + "egress", []string{"azureRecordingsSharedKey", "account key"}},
 		{"a bad digest", "azure-aci", map[string]string{ns + "image": "livekit/livekit-server:v1.13.5@sha256:1234"},
 			ns + "image", []string{"sha256"}},
 		{"an AKS key on an aci stack", "azure-aci", map[string]string{ns + "azureVmSize": "Standard_D8s_v3"},

@@ -1,0 +1,166 @@
+package azure
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
+	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/containerservice"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
+// ACIEgressConfigEnv is the variable Egress reads its whole config from
+// (cmd/server/main.go at v1.14.1: EGRESS_CONFIG_BODY, as on AKS); on ACI it
+// is a secure environment variable, which the API never returns.
+const ACIEgressConfigEnv = "EGRESS_CONFIG_BODY"
+
+// ACIEgressArgs adds the Container Instances placement to the contract.
+// Scaling.Min and Max are the fixed group count (ACI does not autoscale).
+type ACIEgressArgs struct {
+	components.EgressArgs
+
+	Location          string
+	ResourceGroupName pulumi.StringInput
+	// SubnetID is the Egress subnet (delegated to container groups, behind
+	// its NAT gateway, no inbound but health and metrics from the VNet).
+	SubnetID pulumi.StringInput
+	Zones    []string
+	// Registry is the region's ACR mirror (nil: Docker Hub, anonymously).
+	Registry *RegistryMirror
+}
+
+// ACIEgress is Egress on Azure Container Instances: a fixed number of
+// VNet-injected container groups, one worker each.
+type ACIEgress struct {
+	pulumi.ResourceState
+	components.EgressOutputs
+
+	// GroupIPs are the workers' private addresses (health and metrics).
+	GroupIPs pulumi.StringArrayOutput
+}
+
+// check runs the contract's checks, then Container Instances'.
+func (a *ACIEgressArgs) check(e *components.ArgErrors) {
+	a.EgressArgs.Check(e)
+	if a.Scaling.Min != a.Scaling.Max {
+		e.Add("Scaling %d-%d must be one fixed count: ACI does not autoscale (azureAciEgressGroups)", a.Scaling.Min, a.Scaling.Max)
+	}
+	if a.CPU > ACIMaxCPU {
+		e.Add("CPU %v is above %d, ACI's limit for a Linux group in a VNet", a.CPU, ACIMaxCPU)
+	}
+	if a.MemoryGiB > ACIMaxMemoryGB {
+		e.Add("MemoryGiB %v is above %d, ACI's limit for a Linux group in a VNet", a.MemoryGiB, ACIMaxMemoryGB)
+	}
+	e.Require(
+		components.Field{Name: "Location", Missing: a.Location == ""},
+		components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil},
+		components.Field{Name: "SubnetID", Missing: a.SubnetID == nil},
+	)
+}
+
+// NewACIEgress declares the Egress container groups: private IPs in the
+// Egress subnet, no public IP or DNS label, the image pulled from the
+// mirror as the workers' own identity, the config a secure environment
+// variable.
+func NewACIEgress(ctx *pulumi.Context, name string, args *ACIEgressArgs, opts ...pulumi.ResourceOption) (*ACIEgress, error) {
+	if err := components.Validate("Egress", name, args, (*ACIEgressArgs).check); err != nil {
+		return nil, err
+	}
+	e := &ACIEgress{}
+	if err := ctx.RegisterComponentResource(components.EgressType, name, e, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(e)
+	loc := pulumi.String(args.Location)
+
+	// Its own identity, holding AcrPull on the mirror alone: nothing the
+	// LiveKit groups hold.
+	pull, err := managedidentity.NewUserAssignedIdentity(ctx, name+"-pull", &managedidentity.UserAssignedIdentityArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          loc,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	var deps []pulumi.Resource
+	var registryCreds containerservice.GroupImageRegistryCredentialArray
+	if args.Registry != nil {
+		grant, err := args.Registry.AllowPull("aci-egress", pull.PrincipalId)
+		if err != nil {
+			return nil, err
+		}
+		deps = append(deps, grant)
+		registryCreds = containerservice.GroupImageRegistryCredentialArray{&containerservice.GroupImageRegistryCredentialArgs{
+			Server:                 pulumi.String(args.Registry.LoginServer),
+			UserAssignedIdentityId: pull.ID().ToStringOutput(),
+		}}
+	}
+
+	config := pulumi.ToSecret(args.Config.ToStringOutput()).(pulumi.StringOutput)
+	ports := []int{livekit.EgressHealthPort, livekit.EgressPrometheusPort}
+	var groupPorts containerservice.GroupExposedPortArray
+	var containerPorts containerservice.GroupContainerPortArray
+	for _, p := range ports {
+		groupPorts = append(groupPorts, &containerservice.GroupExposedPortArgs{Port: pulumi.Int(p), Protocol: pulumi.String("TCP")})
+		containerPorts = append(containerPorts, &containerservice.GroupContainerPortArgs{Port: pulumi.Int(p), Protocol: pulumi.String("TCP")})
+	}
+	ips := make(pulumi.StringArray, args.Scaling.Min)
+	for i := range ips {
+		gargs := &containerservice.GroupArgs{
+			ResourceGroupName: args.ResourceGroupName,
+			Location:          loc,
+			OsType:            pulumi.String("Linux"),
+			Sku:               pulumi.String("Standard"),
+			// VNet-injected: a private IP only. Health and metrics are
+			// the only ports, and the subnet's NSG admits them from the
+			// VNet alone; Egress itself only connects out.
+			IpAddressType: pulumi.String("Private"),
+			SubnetIds:     args.SubnetID.ToStringOutput().ToStringPtrOutput(),
+			RestartPolicy: pulumi.String("Always"),
+			Identity: &containerservice.GroupIdentityArgs{
+				Type:        pulumi.String("UserAssigned"),
+				IdentityIds: pulumi.StringArray{pull.ID().ToStringOutput()},
+			},
+			ImageRegistryCredentials: registryCreds,
+			ExposedPorts:             groupPorts,
+			Containers: containerservice.GroupContainerArray{&containerservice.GroupContainerArgs{
+				Name:   pulumi.String("egress"),
+				Image:  pulumi.String(args.Image),
+				Cpu:    pulumi.Float64(args.CPU),
+				Memory: pulumi.Float64(args.MemoryGiB),
+				Ports:  containerPorts,
+				// The image's own entrypoint (PulseAudio, then egress)
+				// reads the config from this variable.
+				SecureEnvironmentVariables: pulumi.StringMap{ACIEgressConfigEnv: config},
+				// Egress answers its status on the health port while the
+				// service runs; a hung worker is restarted.
+				LivenessProbe: &containerservice.GroupContainerLivenessProbeArgs{
+					HttpGets: containerservice.GroupContainerLivenessProbeHttpGetArray{&containerservice.GroupContainerLivenessProbeHttpGetArgs{
+						Path: pulumi.String("/"), Port: pulumi.Int(livekit.EgressHealthPort), Scheme: pulumi.String("http"),
+					}},
+					InitialDelaySeconds: pulumi.Int(30), PeriodSeconds: pulumi.Int(10), FailureThreshold: pulumi.Int(3), TimeoutSeconds: pulumi.Int(5),
+				},
+			}},
+		}
+		if len(args.Zones) > 0 {
+			gargs.Zones = pulumi.StringArray{pulumi.String(args.Zones[i%len(args.Zones)])}
+		}
+		// A config change replaces the groups (ACI updates almost no field
+		// in place), ending their recordings: ACI has no stop grace to
+		// configure (docs/azure.md, "Egress").
+		grp, err := containerservice.NewGroup(ctx, fmt.Sprintf("%s-%d", name, i), gargs, parent, pulumi.DependsOn(deps),
+			pulumi.AdditionalSecretOutputs([]string{"containers"}))
+		if err != nil {
+			return nil, err
+		}
+		ips[i] = grp.IpAddress
+	}
+	e.GroupIPs = ips.ToStringArrayOutput()
+	e.ConfigSecret = pulumi.Sprintf("%s (secure environment variable %s)", name, ACIEgressConfigEnv)
+	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{"configSecret": e.ConfigSecret, "groupIps": e.GroupIPs}); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
