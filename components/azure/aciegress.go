@@ -134,14 +134,9 @@ func NewACIEgress(ctx *pulumi.Context, name string, args *ACIEgressArgs, opts ..
 				// The image's own entrypoint (PulseAudio, then egress)
 				// reads the config from this variable.
 				SecureEnvironmentVariables: pulumi.StringMap{ACIEgressConfigEnv: config},
-				// Egress answers its status on the health port while the
-				// service runs; a hung worker is restarted.
-				LivenessProbe: &containerservice.GroupContainerLivenessProbeArgs{
-					HttpGets: containerservice.GroupContainerLivenessProbeHttpGetArray{&containerservice.GroupContainerLivenessProbeHttpGetArgs{
-						Path: pulumi.String("/"), Port: pulumi.Int(livekit.EgressHealthPort), Scheme: pulumi.String("http"),
-					}},
-					InitialDelaySeconds: pulumi.Int(30), PeriodSeconds: pulumi.Int(10), FailureThreshold: pulumi.Int(3), TimeoutSeconds: pulumi.Int(5),
-				},
+				// No probe: ACI refuses liveness probes on a group in a
+				// virtual network (container-instances-liveness-probe);
+				// RestartPolicy Always restarts an Egress that exits.
 			}},
 		}
 		if len(args.Zones) > 0 {
