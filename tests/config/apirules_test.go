@@ -238,6 +238,12 @@ func TestCloudAPIRulesAtPlanTime(t *testing.T) {
 		{class: "skus", name: "ACI group above 16 GB", stack: "azure-aci",
 			set: map[string]string{"azureAciMemoryGb": "17"}, key: "azureAciMemoryGb", want: []string{`"17"`, "1 to 16"},
 			source: "https://learn.microsoft.com/azure/container-instances/container-instances-resource-and-quota-limits"},
+		{class: "skus", name: "ACI Egress group above 4 vCPU", stack: "azure-aci",
+			set: map[string]string{"azureAciEgressCpu": "8"}, key: "azureAciEgressCpu", want: []string{"8", "at most 4 vCPU and 16 GB"},
+			source: "https://learn.microsoft.com/azure/container-instances/container-instances-resource-and-quota-limits (Linux, VNet: 4 vCPU, 16 GB per group)"},
+		{class: "skus", name: "ACI Egress group above 16 GB", stack: "azure-aci",
+			set: map[string]string{"azureAciEgressMemoryGb": "32"}, key: "azureAciEgressMemoryGb", want: []string{"32", "4-16", "16 GB"},
+			source: "https://learn.microsoft.com/azure/container-instances/container-instances-resource-and-quota-limits"},
 		{class: "skus", name: "pod memory too big for the GKE machine", stack: "gcp-eu",
 			set: map[string]string{"gcpPodMemory": "30Gi", "gcpMachineType": "n2-standard-8"}, key: "gcpPodMemory", want: []string{`"30Gi"`, "n2-standard-8"},
 			source: "https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes (allocatable memory)"},
@@ -377,7 +383,7 @@ var noCreateTimeRule = map[string][]string{
 		"budgetMonthlyAmount", "budgetThresholds", "gcpBillingAccount"},
 	"autoscaling targets, cooldowns and lower bounds: the APIs take any non-negative value; the max-below-min rule is the maxNodes and egressMaxInstances rows": {
 		"cpuTarget", "egressCpuTarget", "scaleInCooldown", "scaleOutCooldown", "minNodes", "egressMinInstances",
-		"awsFargateOnDemandWeight", "awsEksSystemNodes", "azureSystemNodes", "azureAciGroups"},
+		"awsFargateOnDemandWeight", "awsEksSystemNodes", "azureSystemNodes", "azureAciGroups", "azureAciEgressGroups"},
 	"graceful drain on Kubernetes: terminationGracePeriodSeconds has no API maximum (Fargate's 120 s is the awsDrainSeconds row)": {
 		"awsEksDrainSeconds", "azureDrainSeconds", "gcpDrainSeconds"},
 	"machine sizes: matched against the cloud's naming; whether the pod fits is the pod keys' rows (awsEksPodCpu, azurePodCpu, gcpPodCpu, egressPodCpu, awsTaskMemory, awsEgressTaskMemory)": {
