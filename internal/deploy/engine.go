@@ -26,6 +26,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/internal/cost"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // DefaultStacks are the stacks operated on when none are named.
@@ -141,6 +142,16 @@ func newRunner(o Options) (*runner, error) {
 	o.Dir = dir
 	if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err != nil {
 		return nil, fmt.Errorf("project directory %s: %w", dir, err)
+	}
+	// An inline program gets no PULUMI_CONFIG: let the config model see
+	// every key of the stack's file, so a typo is refused, not ignored.
+	program := o.Program
+	o.Program = func(ctx *pulumi.Context) error {
+		stack := ctx.Stack()
+		if sc, err := plan.LoadStackConfig(dir, stack[strings.LastIndex(stack, "/")+1:]); err == nil {
+			stackconfig.NoteConfigKeys(sc.Config)
+		}
+		return program(ctx)
 	}
 	if len(o.Stacks) == 0 {
 		o.Stacks = append([]string(nil), DefaultStacks...)

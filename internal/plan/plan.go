@@ -39,6 +39,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // Plan is the result of evaluating a program.
@@ -178,6 +180,9 @@ func Evaluate(sc *StackConfig, program func(*pulumi.Context) (pulumi.Map, error)
 		opt(o)
 	}
 	m := newMocks(sc, o)
+	// The mocks set no PULUMI_CONFIG: let the config model see every key
+	// the stack sets, unknown ones included.
+	stackconfig.NoteConfigKeys(sc.Config)
 
 	var (
 		progErr  error

@@ -37,7 +37,7 @@ func centralMetrics(ctx *pulumi.Context, s *stackconfig.Stack, refs []*stackref.
 		}
 		if v == nil {
 			notWriting = append(notWriting, r.Name)
-			_ = ctx.Log.Warn(fmt.Sprintf("region %s: stack %s exports no %q, so it gets no writer role and its metrics do not reach the central view: deploy it with this version first (lkinfra up --stack %s), then this stack again",
+			_ = ctx.Log.Warn(fmt.Sprintf("region %s: stack %s exports no %q, so it gets no writer role and its metrics do not reach the central view: deploy it with this version first (lkinfra up --stacks %s), then this stack again",
 				r.Name, r.Stack, components.OutputMetricsWriter, r.Stack), nil)
 			continue
 		}

@@ -127,7 +127,7 @@ func sameKeySet(regions []stackconfig.GlobalRegion, fingerprints []pulumi.Output
 			r := regions[i]
 			fp, ok := x.(string)
 			if !ok || fp == "" {
-				return "", fmt.Errorf("region %s: stack %s exports no %q, so the global stack cannot check that it accepts the same tokens as the other regions: redeploy it with this version (lkinfra up --stack %s)",
+				return "", fmt.Errorf("region %s: stack %s exports no %q, so the global stack cannot check that it accepts the same tokens as the other regions: redeploy it with this version (lkinfra up --stacks %s)",
 					r.Name, r.Stack, components.OutputAPIKeyFingerprint, r.Stack)
 			}
 			if _, seen := byPrint[fp]; !seen {

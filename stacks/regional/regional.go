@@ -46,7 +46,7 @@ func Credentials(ctx *pulumi.Context, s *stackconfig.Stack, name string, redisPa
 func sharedKeys(ref *stackref.Ref, stack string) (pulumi.StringMapOutput, pulumi.StringOutput) {
 	key := stackconfig.Namespace + ":credentialsStack"
 	missing := func(out string) error {
-		return fmt.Errorf("%s is %q, but that stack has no output %q: deploy the credentials stack before the regions (lkinfra up --stack %s), or correct %s",
+		return fmt.Errorf("%s is %q, but that stack has no output %q: deploy the credentials stack before the regions (lkinfra up --stacks %s), or correct %s",
 			key, stack, out, stack, key)
 	}
 	keys := ref.Output(credentials.OutputKeys).ApplyT(func(v any) (map[string]string, error) {

@@ -84,7 +84,7 @@ func TestEngineCommandsUsage(t *testing.T) {
 	}{
 		{[]string{"preview", "--parallel", "0"}, "--parallel must be at least 1", exitUsage},
 		{[]string{"drift", "extra"}, "unexpected arguments", exitUsage},
-		{[]string{"up", "-h"}, "regional stacks first", exitOK},
+		{[]string{"up", "-h"}, "the credentials stack (the API key set every region reads), the regional stacks", exitOK},
 		{[]string{"plan", "--diff"}, "flag needs an argument", exitUsage},
 		// No pulumi CLI: a clear error, not a crash.
 		{[]string{"preview", "--pulumi", "/nonexistent/pulumi", "--dir", dir}, "/nonexistent/pulumi", exitError},

@@ -12,7 +12,7 @@ import (
 func init() {
 	register(command{
 		name:    "up",
-		summary: "deploy: regional stacks first (concurrently), then global; prints each stack's outputs (secrets masked)",
+		summary: "deploy: the credentials stack, then regional stacks (concurrently), then global; prints each stack's outputs (secrets masked)",
 		run:     runUp,
 	})
 }
@@ -20,9 +20,10 @@ func init() {
 // runUp implements `lkinfra up`.
 func runUp(args []string, e env) int {
 	f := newEngineFlags("up", "usage: lkinfra up [--stacks a,b,...] [--refresh] [--allow-destructive] [--out FILE] [--dir DIR]\n\n"+
-		"Deploys the regional stacks first (concurrently), then the global stack, which reads their outputs.\n"+
+		"Deploys in three phases: the credentials stack (the API key set every region reads), the regional stacks\n"+
+		"(concurrently), then the global stack, which reads their outputs.\n"+
 		"Without --allow-destructive each phase is previewed first and not deployed when a stack's preview fails\n"+
-		"or a stateful resource would be replaced or deleted. A failed or held-back regional phase stops the global one.\n"+
+		"or a stateful resource would be replaced or deleted. A failed or held-back phase stops the phases after it.\n"+
 		"Exit 0: deployed, 1: a stack failed, 3: blocking changes (nothing of that phase deployed).", e)
 	f.allowDestructive = f.fs.Bool("allow-destructive", false, "deploy even when stateful resources are replaced or deleted")
 	refresh := f.fs.Bool("refresh", false, "refresh each stack's state before updating it")
