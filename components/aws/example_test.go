@@ -8,6 +8,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/aws"
+	"github.com/livekit-infra/livekit-infra/components/imageref"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/components/routing"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
@@ -180,4 +181,33 @@ func ExampleNewGlobalTraffic() {
 	// Unordered output:
 	// us.livekit.example.com GET /
 	// eu.livekit.example.com GET /
+}
+
+// An ECR pull-through cache of Docker Hub: tasks pull LiveKit by digest from
+// the region's own registry, never from Docker Hub's rate-limited endpoint.
+func ExampleNewRegistryMirror() {
+	var image string
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		lk, err := imageref.Parse(livekit.Image)
+		if err != nil {
+			return nil, err
+		}
+		mirror, err := aws.NewRegistryMirror(ctx, "livekit-mirror", &aws.RegistryMirrorArgs{
+			RegistryMirrorArgs: components.RegistryMirrorArgs{Images: []imageref.Ref{lk}},
+			Region:             "us-west-2",
+			RepositoryPrefix:   "docker-hub/dev",
+		})
+		if err != nil {
+			return nil, err
+		}
+		image, err = mirror.Image(lk)
+		return pulumi.Map{}, err
+	})
+	rule := p.ByType("aws:ecr/pullThroughCacheRule:PullThroughCacheRule")[0]
+	upstream, _ := rule.Input("upstreamRegistryUrl")
+	fmt.Println("upstream:", upstream)
+	fmt.Println(image)
+	// Output:
+	// upstream: registry-1.docker.io
+	// 123456789012.dkr.ecr.us-west-2.amazonaws.com/docker-hub/dev/livekit/livekit-server:v1.13.5@sha256:3497163e15c48fef6e7830c78716f9e9d5edc28abf7aa90b61c86e93bbc306b1
 }

@@ -3,11 +3,13 @@ package azure_test
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/azure"
+	"github.com/livekit-infra/livekit-infra/components/imageref"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
@@ -85,4 +87,74 @@ func ExampleNewRedisCache() {
 	public, _ := cache.Input("publicNetworkAccessEnabled")
 	fmt.Println("plain port:", nonTLS, "public access:", public)
 	// Output: plain port: false public access: false
+}
+
+// A private storage account and container for recordings, identities only
+// (no shared keys, no anonymous access, TLS 1.2); with CDN, Front Door
+// serves SAS-signed URLs under your hostname.
+func ExampleNewRecordings() {
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		network, err := exampleNetwork(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := azure.NewRecordings(ctx, "livekit-recordings", &azure.RecordingsArgs{
+			RecordingsArgs:    components.RecordingsArgs{TransitionDays: 30, ExpireDays: 365, Protect: true},
+			ResourceGroupName: network.ResourceGroupName,
+			Location:          "southeastasia",
+			SKU:               "Standard_ZRS",
+		})
+		if err != nil {
+			return nil, err
+		}
+		return pulumi.Map{"account": rec.Bucket}, nil
+	})
+	for _, r := range p.Resources {
+		if r.Custom && strings.Contains(r.Type, "StorageAccount") {
+			tls, _ := r.Input("minimumTlsVersion")
+			public, _ := r.Input("allowBlobPublicAccess")
+			shared, _ := r.Input("allowSharedKeyAccess")
+			fmt.Println("TLS:", tls, "public blobs:", public, "shared keys:", shared)
+		}
+	}
+	// Output: TLS: TLS1_2 public blobs: false shared keys: false
+}
+
+// An Azure Container Registry with one artifact cache rule per Docker Hub
+// repository: AKS pulls LiveKit by digest from the region.
+func ExampleNewRegistryMirror() {
+	var image string
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		network, err := exampleNetwork(ctx)
+		if err != nil {
+			return nil, err
+		}
+		lk, err := imageref.Parse(livekit.Image)
+		if err != nil {
+			return nil, err
+		}
+		mirror, err := azure.NewRegistryMirror(ctx, "livekit-mirror", &azure.RegistryMirrorArgs{
+			RegistryMirrorArgs: components.RegistryMirrorArgs{Images: []imageref.Ref{lk}},
+			Location:           "southeastasia",
+			ResourceGroupName:  network.ResourceGroupName,
+			RegistryName:       azure.RegistryName("example", "dev", "southeastasia"),
+			Protect:            true,
+		})
+		if err != nil {
+			return nil, err
+		}
+		image, err = mirror.Image(lk)
+		return pulumi.Map{}, err
+	})
+	for _, r := range p.Resources {
+		if strings.HasSuffix(r.Type, ":CacheRule") {
+			src, _ := r.Input("sourceRepository")
+			dst, _ := r.Input("targetRepository")
+			fmt.Println(src, "->", dst)
+		}
+	}
+	fmt.Println(strings.HasSuffix(image, ".azurecr.io/livekit/livekit-server:"+livekit.Version+"@"+livekit.ImageDigest))
+	// Output:
+	// docker.io/livekit/livekit-server -> livekit/livekit-server
+	// true
 }

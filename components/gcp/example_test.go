@@ -8,6 +8,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/gcp"
+	"github.com/livekit-infra/livekit-infra/components/imageref"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
@@ -83,4 +84,56 @@ func ExampleNewRedisCache() {
 	tls, _ := inst.Input("transitEncryptionMode")
 	fmt.Println(tier, "AUTH:", auth, "TLS:", tls)
 	// Output: STANDARD_HA AUTH: true TLS: SERVER_AUTHENTICATION
+}
+
+// A private Cloud Storage bucket for recordings (no CDN here: with one, a
+// backend bucket serves signed URLs only): uniform access, public access
+// prevention, versioning, Nearline after 30 days.
+func ExampleNewRecordings() {
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		rec, err := gcp.NewRecordings(ctx, "livekit-recordings", &gcp.RecordingsArgs{
+			RecordingsArgs: components.RecordingsArgs{TransitionDays: 30, ExpireDays: 365, Protect: true},
+			Project:        "example-project",
+			Location:       "europe-west1",
+		})
+		if err != nil {
+			return nil, err
+		}
+		return pulumi.Map{"bucket": rec.Bucket}, nil
+	})
+	bucket := p.ByType("gcp:storage/bucket:Bucket")[0]
+	prevention, _ := bucket.Input("publicAccessPrevention")
+	uniform, _ := bucket.Input("uniformBucketLevelAccess")
+	fmt.Println("public access prevention:", prevention, "uniform access:", uniform)
+	// Output: public access prevention: enforced uniform access: true
+}
+
+// An Artifact Registry remote repository of Docker Hub in the region: GKE
+// nodes pull LiveKit by digest from it.
+func ExampleNewRegistryMirror() {
+	var image string
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		lk, err := imageref.Parse(livekit.Image)
+		if err != nil {
+			return nil, err
+		}
+		mirror, err := gcp.NewRegistryMirror(ctx, "livekit-mirror", &gcp.RegistryMirrorArgs{
+			RegistryMirrorArgs: components.RegistryMirrorArgs{Images: []imageref.Ref{lk}},
+			Project:            "example-project",
+			Region:             "europe-west1",
+			RepositoryID:       "docker-hub-dev",
+		})
+		if err != nil {
+			return nil, err
+		}
+		image, err = mirror.Image(lk)
+		return pulumi.Map{}, err
+	})
+	repo := p.ByType("gcp:artifactregistry/repository:Repository")[0]
+	mode, _ := repo.Input("mode")
+	fmt.Println(mode)
+	fmt.Println(image)
+	// Output:
+	// REMOTE_REPOSITORY
+	// europe-west1-docker.pkg.dev/example-project/docker-hub-dev/livekit/livekit-server:v1.13.5@sha256:3497163e15c48fef6e7830c78716f9e9d5edc28abf7aa90b61c86e93bbc306b1
 }

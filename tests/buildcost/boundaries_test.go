@@ -133,6 +133,8 @@ func TestOneCloudsTestsCompileOneCloudsSDK(t *testing.T) {
 		"./tests/ci":           {},
 		// promtool on the rendered alert rules: no cloud SDK.
 		"./tests/observability": {},
+		// The docs checks read markdown and the CLI's help.
+		"./tests/docs": {},
 	}
 	pkgs := []string{}
 	for p := range cases {
