@@ -1,8 +1,6 @@
 package aws_test
 
 import (
-	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -77,16 +75,10 @@ const (
 )
 
 // prodStack is Pulumi.aws-prod.yaml, evaluated once per test binary.
-var prodStack = &planq.Stack{Dir: "../..", Name: "aws-prod", Program: awsstack.Program}
+var prodStack = &planq.Stack{Dir: "../..", Name: "aws-prod", Program: awsstack.Program, Variants: variants}
 
 // TestMain evaluates the real aws-prod stack once for the whole binary.
-func TestMain(m *testing.M) {
-	if _, err := prodStack.Load(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { planq.Main(m, prodStack) }
 
 // prod returns the shared plan of the unmodified aws-prod stack.
 func prod(t *testing.T) *plan.Plan {
@@ -103,13 +95,9 @@ func prodOr(t *testing.T, variant string) *plan.Plan {
 	return variantPlan(t, variant)
 }
 
-// variant is aws-prod with some config keys changed. Keys are bare
-// livekit-infra names ("awsNatGateways"); secret lists keys whose value is a
-// config secret (as `pulumi config set --secret` makes them).
-type variant struct {
-	set    map[string]string
-	secret []string
-}
+// variant is aws-prod with some bare livekit-infra keys changed
+// ("awsNatGateways").
+type variant = planq.Variant
 
 // User-supplied secrets for the "userSecrets" variant. Distinctive, so a
 // leak is easy to spot.
@@ -120,72 +108,60 @@ const (
 )
 
 var variants = map[string]variant{
-	"natSingle": {set: map[string]string{"awsNatGateways": "single"}},
-	"natPerAz":  {set: map[string]string{"awsNatGateways": "perAz"}},
-	"mux":       {set: map[string]string{"mediaUdpPorts": "7882"}},
-	"turn":      {set: map[string]string{"turnUdpPort": "3478"}},
+	"natSingle": {Set: map[string]string{"awsNatGateways": "single"}},
+	"natPerAz":  {Set: map[string]string{"awsNatGateways": "perAz"}},
+	"mux":       {Set: map[string]string{"mediaUdpPorts": "7882"}},
+	"turn":      {Set: map[string]string{"turnUdpPort": "3478"}},
 	// TURN/TLS is on by default; these switch it off and rename it.
-	"noTurnTls":   {set: map[string]string{"turnTls": "false"}},
-	"turnNamed":   {set: map[string]string{"turnHostname": "relay.example.com", "turnTlsPort": "5443"}},
-	"unprotected": {set: map[string]string{"protect": "false"}},
-	"noCdn":       {set: map[string]string{"recordingsCdn": "false"}},
-	"keepForever": {set: map[string]string{"recordingsTransitionDays": "0", "recordingsExpireDays": "0"}},
-	"digest":      {set: map[string]string{"image": testImageDigest}},
-	"otherSizing": {set: map[string]string{
+	"noTurnTls":   {Set: map[string]string{"turnTls": "false"}},
+	"turnNamed":   {Set: map[string]string{"turnHostname": "relay.example.com", "turnTlsPort": "5443"}},
+	"unprotected": {Set: map[string]string{"protect": "false"}},
+	"noCdn":       {Set: map[string]string{"recordingsCdn": "false"}},
+	"keepForever": {Set: map[string]string{"recordingsTransitionDays": "0", "recordingsExpireDays": "0"}},
+	"digest":      {Set: map[string]string{"image": testImageDigest}},
+	"otherSizing": {Set: map[string]string{
 		"minNodes": "2", "maxNodes": "25", "cpuTarget": "55", "scaleOutCooldown": "30", "scaleInCooldown": "900",
 		"awsTaskCpu": "4096", "awsTaskMemory": "8192", "logRetentionDays": "90",
 		"awsAlbIdleTimeout": "1800", "awsAlbSslPolicy": "ELBSecurityPolicy-TLS13-1-3-2021-06",
 	}},
-	"otherRedisVpc": {set: map[string]string{
+	"otherRedisVpc": {Set: map[string]string{
 		"awsRedisNodes": "3", "awsRedisEngineVersion": "6.2", "awsRedisMaintenanceWindow": "tue:02:00-tue:03:00",
 		"awsRedisSnapshotWindow": "22:00-23:00", "awsVpcCidr": "10.42.0.0/20",
 	}},
 	// Audit log classes switched off (#17 item 10).
-	"noFlowLogs":  {set: map[string]string{"flowLogs": "false"}},
-	"noAlbLogs":   {set: map[string]string{"awsAlbAccessLogs": "false"}},
-	"noCdnLogs":   {set: map[string]string{"cdnLogs": "false"}},
-	"noAuditLogs": {set: map[string]string{"flowLogs": "false", "awsAlbAccessLogs": "false", "cdnLogs": "false"}},
+	"noFlowLogs":  {Set: map[string]string{"flowLogs": "false"}},
+	"noAlbLogs":   {Set: map[string]string{"awsAlbAccessLogs": "false"}},
+	"noCdnLogs":   {Set: map[string]string{"cdnLogs": "false"}},
+	"noAuditLogs": {Set: map[string]string{"flowLogs": "false", "awsAlbAccessLogs": "false", "cdnLogs": "false"}},
 	// Fargate Spot above an on-demand base of minNodes (#19).
-	"spot": {set: map[string]string{"awsFargateSpotWeight": "3", "awsFargateOnDemandBase": "3", "awsFargateOnDemandWeight": "1"}},
+	"spot": {Set: map[string]string{"awsFargateSpotWeight": "3", "awsFargateOnDemandBase": "3", "awsFargateOnDemandWeight": "1"}},
 	// Egress (#22) off, and sized and bounded otherwise than by default.
-	"noEgress": {set: map[string]string{"egress": "false"}},
-	"egressSizing": {set: map[string]string{
+	"noEgress": {Set: map[string]string{"egress": "false"}},
+	"egressSizing": {Set: map[string]string{
 		"egressMinInstances": "2", "egressMaxInstances": "8", "egressCpuTarget": "50",
 		"awsEgressTaskCpu": "8192", "awsEgressTaskMemory": "16384",
 	}},
 	// A region with its own, generated key instead of the shared key set.
-	"ownKey": {set: map[string]string{"credentialsStack": ""}},
+	"ownKey": {Set: map[string]string{"credentialsStack": ""}},
 	"userSecrets": {
 		// The region's own key instead of the credentials stack's set.
-		set:    map[string]string{"credentialsStack": "", "apiKey": userAPIKey, "apiSecret": userAPISecret, "redisPassword": userRedisPassword},
-		secret: []string{"apiKey", "apiSecret", "redisPassword"},
+		Set:    map[string]string{"credentialsStack": "", "apiKey": userAPIKey, "apiSecret": userAPISecret, "redisPassword": userRedisPassword},
+		Secret: []string{"apiKey", "apiSecret", "redisPassword"},
 	},
 }
 
-// variantPlan evaluates (once per binary) the named variant of aws-prod.
-func variantPlan(t *testing.T, name string) *plan.Plan {
-	t.Helper()
-	v, ok := variants[name]
-	if !ok {
-		t.Fatalf("no variant %q", name)
-	}
-	return prodStack.Variant(t, name, v.set, v.secret...)
-}
-
-// variantConfig is aws-prod's config with v applied.
-func variantConfig(v variant) *plan.StackConfig {
-	return prodStack.Config(v.set, v.secret...)
-}
-
-func key(name string) string { return planq.Key(name) }
+// variantPlan evaluates (once per binary) the named variant of aws-prod;
+// variantConfig is aws-prod's config with a variant applied.
+var (
+	variantPlan   = prodStack.Named
+	variantConfig = prodStack.ConfigOf
+	key           = planq.Key
+)
 
 // --- finding resources ------------------------------------------------------
 
 // component returns the single component of type typ.
-func component(t *testing.T, p *plan.Plan, typ string) *plan.Resource {
-	t.Helper()
-	return planq.Only(t, p, typ)
-}
+var component = planq.Only
 
 // child returns the resource of type typ named <component name><suffix>
 // among the direct children of the component of type compType.
@@ -228,37 +204,17 @@ func childrenOfType(p *plan.Plan, compType, typ string) []plan.Resource {
 	return out
 }
 
-func names(rs []plan.Resource) []string { return planq.Names(rs) }
-
-func byID(p *plan.Plan, id string) (*plan.Resource, bool) { return planq.ByID(p, id) }
-
-// --- reading inputs (unmasked: the AWS tests also look for leaks) -------------
-
-func str(t *testing.T, r *plan.Resource, path string) string {
-	t.Helper()
-	return planq.Raw.Str(t, r, path)
-}
-
-func num(t *testing.T, r *plan.Resource, path string) int {
-	t.Helper()
-	return planq.Raw.Num(t, r, path)
-}
-
-// list returns the string-list input at path (nil if absent).
-func list(t *testing.T, r *plan.Resource, path string) []string {
-	t.Helper()
-	return planq.Raw.Strings(t, r, path)
-}
-
-func asStrings(t *testing.T, what string, v any) []string {
-	t.Helper()
-	return planq.AsStrings(t, what, v)
-}
-
-func expect(t *testing.T, r *plan.Resource, path string, want any) {
-	t.Helper()
-	planq.Raw.Expect(t, r, path, want)
-}
+// Reading inputs unmasked: the AWS tests also look for leaks. list is the
+// string-list input at path (nil if absent).
+var (
+	names     = planq.Names
+	byID      = planq.ByID
+	str       = planq.Raw.Str
+	num       = planq.Raw.Num
+	list      = planq.Raw.Strings
+	asStrings = planq.AsStrings
+	expect    = planq.Raw.Expect
+)
 
 // absentOrEmpty checks the input at path is unset, null or an empty list.
 func absentOrEmpty(t *testing.T, r *plan.Resource, path, why string) {
@@ -283,10 +239,7 @@ func dependsOn(t *testing.T, r, dep *plan.Resource, why string) {
 }
 
 // jsonInput parses the JSON string input at path into out.
-func jsonInput(t *testing.T, r *plan.Resource, path string, out any) {
-	t.Helper()
-	planq.Raw.JSON(t, r, path, out)
-}
+var jsonInput = planq.Raw.JSON
 
 // --- IAM policy documents -----------------------------------------------------
 

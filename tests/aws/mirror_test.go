@@ -15,10 +15,10 @@ const (
 )
 
 func init() {
-	variants["mirrorOff"] = variant{set: map[string]string{"registryMirror": "false"}}
+	variants["mirrorOff"] = variant{Set: map[string]string{"registryMirror": "false"}}
 	variants["dockerHub"] = variant{
-		set:    map[string]string{"dockerHubUsername": "lkinfra", "dockerHubAccessToken": dockerHubToken},
-		secret: []string{"dockerHubAccessToken"},
+		Set:    map[string]string{"dockerHubUsername": "lkinfra", "dockerHubAccessToken": dockerHubToken},
+		Secret: []string{"dockerHubAccessToken"},
 	}
 }
 

@@ -141,37 +141,47 @@ func TestCollectorSidecar(t *testing.T) {
 	if len(defs) != 2 || defs[1].Name != awsc.CollectorContainerName {
 		t.Fatalf("containers %v, want livekit and %s", defs, awsc.CollectorContainerName)
 	}
-	c := defs[1]
+	port := renderedConfig(t, p).Prometheus.Port
+	if port == 0 {
+		t.Fatal("the rendered LiveKit config has no prometheus.port")
+	}
+	checkCollectorSidecar(t, p, defs[1], child(t, p, tMedia, tParameter, "-collector"), observability.JobLiveKit, port)
+}
+
+// checkCollectorSidecar checks an ADOT sidecar c and the parameter param
+// holding its config: the image pinned by digest through the region's ECR
+// mirror, not essential (its failure must not stop a media node or a
+// recording), no ports (it only dials out), no plain env (its config is a
+// SecureString parameter and a Pulumi secret), the one scrape job jobName
+// of localhost:port with aws-prod's labels passing the real promtool, and
+// the remote write, SigV4-signed for aps, to the region's workspace. It
+// returns the scrape job for the caller's own checks.
+func checkCollectorSidecar(t *testing.T, p *plan.Plan, c containerDef, param *plan.Resource, jobName string, port int) observability.ScrapeConfig {
+	t.Helper()
 	ref := strings.SplitN(observability.ADOTImage, "@", 2)
 	if !strings.HasSuffix(c.Image, "@"+ref[1]) || !strings.Contains(c.Image, ".dkr.ecr.us-west-2.amazonaws.com/docker-hub/") {
 		t.Errorf("collector image %q: want the ADOT digest %s through the region's ECR mirror", c.Image, ref[1])
 	}
 	if c.Essential {
-		t.Error("the collector is essential: its failure would stop a media node")
+		t.Errorf("the %s collector is essential: its failure would stop its task", jobName)
 	}
 	if len(c.PortMappings) != 0 {
-		t.Errorf("the collector maps ports %v; it only dials out", c.PortMappings)
+		t.Errorf("the %s collector maps ports %v; it only dials out", jobName, c.PortMappings)
 	}
 	if len(c.Environment) != 0 {
-		t.Errorf("the collector has plain env %v; its config comes from Parameter Store", c.Environment)
+		t.Errorf("the %s collector has plain env %v; its config comes from Parameter Store", jobName, c.Environment)
 	}
-	param := child(t, p, tMedia, tParameter, "-collector")
 	if len(c.Secrets) != 1 || c.Secrets[0].Name != awsc.CollectorConfigEnv || c.Secrets[0].ValueFrom != parameterArn(param) {
-		t.Errorf("collector secrets %v, want %s from %s", c.Secrets, awsc.CollectorConfigEnv, parameterArn(param))
+		t.Errorf("%s collector secrets %v, want %s from %s", jobName, c.Secrets, awsc.CollectorConfigEnv, parameterArn(param))
 	}
 	expect(t, param, "type", "SecureString")
 	if !param.IsSecret("value") {
-		t.Error("the collector config parameter's value is not a Pulumi secret")
+		t.Errorf("the %s collector config parameter's value is not a Pulumi secret", jobName)
 	}
 
 	var cfg adotConfig
 	if err := yaml.Unmarshal([]byte(str(t, param, "value")), &cfg); err != nil {
 		t.Fatalf("collector config is not YAML: %v", err)
-	}
-	// The scrape: localhost at the rendered LiveKit config's prometheus port.
-	port := renderedConfig(t, p).Prometheus.Port
-	if port == 0 {
-		t.Fatal("the rendered LiveKit config has no prometheus.port")
 	}
 	scrape, err := yaml.Marshal(cfg.Receivers.Prometheus.Config)
 	if err != nil {
@@ -182,18 +192,18 @@ func TestCollectorSidecar(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(prom.ScrapeConfigs) != 1 || len(prom.ScrapeConfigs[0].StaticConfigs) != 1 {
-		t.Fatalf("scrape configs %+v, want the one livekit job", prom.ScrapeConfigs)
+		t.Fatalf("scrape configs %+v, want the one %s job", prom.ScrapeConfigs, jobName)
 	}
 	job := prom.ScrapeConfigs[0]
-	if job.JobName != observability.JobLiveKit || !slices.Equal(job.StaticConfigs[0].Targets, []string{"localhost:" + strconv.Itoa(port)}) {
-		t.Errorf("job %s targets %v, want livekit at localhost:%d", job.JobName, job.StaticConfigs[0].Targets, port)
+	if want := []string{"localhost:" + strconv.Itoa(port)}; job.JobName != jobName || !slices.Equal(job.StaticConfigs[0].Targets, want) {
+		t.Errorf("job %s targets %v, want %s at %v", job.JobName, job.StaticConfigs[0].Targets, jobName, want)
 	}
 	if l := job.StaticConfigs[0].Labels; l["stack"] != "aws-prod" || l["cloud"] != "aws" || l["region"] != "us-west-2" {
 		t.Errorf("series labels %v, want stack/cloud/region of aws-prod", l)
 	}
 	// The receiver's embedded Prometheus config passes the real promtool.
 	if out, err := promtool.Check(t, "config", "prometheus.yml", string(scrape)); err != nil {
-		t.Errorf("promtool check config on the collector's scrape config: %v\n%s", err, out)
+		t.Errorf("promtool check config on the %s collector's scrape config: %v\n%s", jobName, err, out)
 	}
 
 	// Remote write: the region's workspace, SigV4 for aps in its region.
@@ -215,6 +225,7 @@ func TestCollectorSidecar(t *testing.T) {
 	if !slices.Contains(cfg.Service.Extensions, exp.Auth.Authenticator) {
 		t.Errorf("service extensions %v lack %s", cfg.Service.Extensions, exp.Auth.Authenticator)
 	}
+	return job
 }
 
 // The sidecar's share of the task: LiveKit keeps the rest, and a task too

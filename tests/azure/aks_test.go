@@ -389,7 +389,7 @@ func TestAKSAPIAccessConfig(t *testing.T) {
 			"livekit-infra:maxNodes", []string{"16", "at most 15", "/28 public IP prefix"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := stackconfig.Parse("azure-asia", stackconfig.Raw{Values: variantConfig(variant{set: tc.set}).Config})
+			_, err := stackconfig.Parse("azure-asia", stackconfig.Raw{Values: variantConfig(variant{Set: tc.set}).Config})
 			var se *stackconfig.Error
 			if !errors.As(err, &se) || len(se.Problems) != 1 || se.Problems[0].Key != tc.key {
 				t.Fatalf("want one problem on %s, got %v", tc.key, err)
@@ -401,7 +401,7 @@ func TestAKSAPIAccessConfig(t *testing.T) {
 			}
 		})
 	}
-	if _, err := stackconfig.Parse("azure-asia", stackconfig.Raw{Values: variantConfig(variant{set: map[string]string{
+	if _, err := stackconfig.Parse("azure-asia", stackconfig.Raw{Values: variantConfig(variant{Set: map[string]string{
 		"azureApiAuthorizedIpRanges": "[]", "azureAllowPublicApi": "true", "maxNodes": "40"}}).Config}); err != nil {
 		t.Errorf("the explicit opt-in: %v", err)
 	}

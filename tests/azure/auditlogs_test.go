@@ -19,10 +19,10 @@ const (
 
 // The audit log variants of azure-asia: each class off, a longer retention.
 func init() {
-	variants["noFlowLogs"] = variant{set: map[string]string{"flowLogs": "false"}}
-	variants["noControlPlaneLogs"] = variant{set: map[string]string{"controlPlaneLogs": "false"}}
-	variants["noCdnLogs"] = variant{set: map[string]string{"cdnLogs": "false"}}
-	variants["logs90"] = variant{set: map[string]string{"logRetentionDays": "90"}}
+	variants["noFlowLogs"] = variant{Set: map[string]string{"flowLogs": "false"}}
+	variants["noControlPlaneLogs"] = variant{Set: map[string]string{"controlPlaneLogs": "false"}}
+	variants["noCdnLogs"] = variant{Set: map[string]string{"cdnLogs": "false"}}
+	variants["logs90"] = variant{Set: map[string]string{"logRetentionDays": "90"}}
 }
 
 func TestVNetFlowLogs(t *testing.T) {

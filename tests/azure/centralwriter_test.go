@@ -8,7 +8,7 @@ import (
 )
 
 func init() {
-	variants["central"] = variant{set: agentcheck.Keys}
+	variants["central"] = variant{Set: agentcheck.Keys}
 }
 
 // azure-asia's writer to the central metrics view (#18): Azure Monitor's

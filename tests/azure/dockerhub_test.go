@@ -22,7 +22,7 @@ const (
 var dockerHubSet = map[string]string{"dockerHubUsername": userDockerHub, "dockerHubAccessToken": userDockerHubToken}
 
 func init() {
-	variants["dockerHub"] = variant{set: dockerHubSet, secret: []string{"dockerHubAccessToken"}}
+	variants["dockerHub"] = variant{Set: dockerHubSet, Secret: []string{"dockerHubAccessToken"}}
 }
 
 // dockerHubPlans are azure-asia (AKS) and azure-aci with the Docker Hub
@@ -166,7 +166,7 @@ func TestDockerHubKeysTogether(t *testing.T) {
 		"token only":    {"dockerHubAccessToken": userDockerHubToken},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := stackconfig.Parse("azure-asia", stackconfig.Raw{Values: variantConfig(variant{set: set}).Config, Secret: map[string]bool{key("dockerHubAccessToken"): true}})
+			_, err := stackconfig.Parse("azure-asia", stackconfig.Raw{Values: variantConfig(variant{Set: set}).Config, Secret: map[string]bool{key("dockerHubAccessToken"): true}})
 			var se *stackconfig.Error
 			if !errors.As(err, &se) || len(se.Problems) != 1 {
 				t.Fatalf("want one problem, got %v", err)

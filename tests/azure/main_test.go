@@ -9,23 +9,19 @@
 package azure_test
 
 import (
-	"fmt"
-	"os"
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
 	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
-// Resource type tokens used by the tests.
+// Resource type tokens used by the tests (the components' own are
+// components.XType).
 const (
-	tNetwork     = "livekit-infra:index:Network"
-	tRedisCache  = "livekit-infra:index:RedisCache"
-	tMedia       = "livekit-infra:index:MediaCluster"
-	tRecordings  = "livekit-infra:index:Recordings"
-	tCredentials = "livekit-infra:index:Credentials"
-	tWorkload    = "livekit-infra:index:LiveKitWorkload"
+	tWorkload = "livekit-infra:index:LiveKitWorkload"
+	tMedia    = components.MediaClusterType
 
 	tRG          = "azure-native:resources:ResourceGroup"
 	tVnet        = "azure-native:network:VirtualNetwork"
@@ -89,28 +85,18 @@ const (
 )
 
 // asiaStack is Pulumi.azure-asia.yaml, evaluated once per test binary.
-var asiaStack = &planq.Stack{Dir: "../..", Name: "azure-asia", Program: azurestack.Program}
+var asiaStack = &planq.Stack{Dir: "../..", Name: "azure-asia", Program: azurestack.Program, Variants: variants}
 
 // TestMain evaluates the real azure-asia stack once for the whole binary.
-func TestMain(m *testing.M) {
-	if _, err := asiaStack.Load(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { planq.Main(m, asiaStack) }
 
 func asia(t *testing.T) *plan.Plan {
 	t.Helper()
 	return asiaStack.Plan(t)
 }
 
-// variant is azure-asia with some bare livekit-infra keys changed; secret
-// lists keys set as config secrets.
-type variant struct {
-	set    map[string]string
-	secret []string
-}
+// variant is azure-asia with some bare livekit-infra keys changed.
+type variant = planq.Variant
 
 // User-supplied secrets, distinctive so a leak is easy to spot.
 const (
@@ -119,20 +105,20 @@ const (
 )
 
 var variants = map[string]variant{
-	"turn": {set: map[string]string{"turnUdpPort": "3478"}},
-	"mux":  {set: map[string]string{"mediaUdpPorts": "7882"}},
+	"turn": {Set: map[string]string{"turnUdpPort": "3478"}},
+	"mux":  {Set: map[string]string{"mediaUdpPorts": "7882"}},
 	// Without Front Door the account cannot be closed to the internet
 	// (readers' SAS URLs go to its public endpoint).
-	"noCdn":       {set: map[string]string{"recordingsCdn": "false", "azureRecordingsPrivateLink": "false"}},
-	"noZones":     {set: map[string]string{"azureAvailabilityZones": "[]"}},
-	"unprotected": {set: map[string]string{"protect": "false"}},
+	"noCdn":       {Set: map[string]string{"recordingsCdn": "false", "azureRecordingsPrivateLink": "false"}},
+	"noZones":     {Set: map[string]string{"azureAvailabilityZones": "[]"}},
+	"unprotected": {Set: map[string]string{"protect": "false"}},
 	// Identity-only recordings account: egress auto leaves Egress off
 	// (it uploads with the account key only; azure.md, egress.md).
-	"noSharedKey": {set: map[string]string{"azureRecordingsSharedKey": "false"}},
+	"noSharedKey": {Set: map[string]string{"azureRecordingsSharedKey": "false"}},
 	// The recordings account on its public endpoint behind Front Door
 	// Standard (the opt-out of Private Link).
-	"publicRecordings": {set: map[string]string{"azureRecordingsPrivateLink": "false"}},
-	"sizing": {set: map[string]string{
+	"publicRecordings": {Set: map[string]string{"azureRecordingsPrivateLink": "false"}},
+	"sizing": {Set: map[string]string{
 		"minNodes": "2", "maxNodes": "40", "azureVmSize": "Standard_F8s_v2", "azureKubernetesVersion": "1.35.4",
 		"azureRedisSku": "Premium", "azureRedisFamily": "P", "azureRedisCapacity": "2", "azureDrainSeconds": "3600",
 		// 40 nodes do not fit the /28 node IP prefix that authorized
@@ -141,76 +127,36 @@ var variants = map[string]variant{
 	}},
 	// More LiveKit nodes than an ASG may hold behind a private endpoint's
 	// NSG (public API server: 60 nodes do not fit the node IP prefix).
-	"bigPool": {set: map[string]string{"maxNodes": "60", "azureApiAuthorizedIpRanges": `[]`, "azureAllowPublicApi": "true"}},
+	"bigPool": {Set: map[string]string{"maxNodes": "60", "azureApiAuthorizedIpRanges": `[]`, "azureAllowPublicApi": "true"}},
 	"alertWebhook": {
-		set:    map[string]string{"alertWebhookUrl": "https://hooks.example.com/T0123/webhook-token"},
-		secret: []string{"alertWebhookUrl"},
+		Set:    map[string]string{"alertWebhookUrl": "https://hooks.example.com/T0123/webhook-token"},
+		Secret: []string{"alertWebhookUrl"},
 	},
 	"userSecrets": {
 		// The region's own key instead of the credentials stack's set.
-		set:    map[string]string{"credentialsStack": "", "apiKey": userAPIKey, "apiSecret": userAPISecret},
-		secret: []string{"apiKey", "apiSecret"},
+		Set:    map[string]string{"credentialsStack": "", "apiKey": userAPIKey, "apiSecret": userAPISecret},
+		Secret: []string{"apiKey", "apiSecret"},
 	},
 }
 
-// variantPlan evaluates (once per binary) the named variant of azure-asia.
-func variantPlan(t *testing.T, name string) *plan.Plan {
-	t.Helper()
-	v, ok := variants[name]
-	if !ok {
-		t.Fatalf("no variant %q", name)
-	}
-	return asiaStack.Variant(t, name, v.set, v.secret...)
-}
-
-// variantConfig is azure-asia's config with v applied.
-func variantConfig(v variant) *plan.StackConfig {
-	return asiaStack.Config(v.set, v.secret...)
-}
-
-func key(name string) string { return planq.Key(name) }
-
-// --- finding resources and reading inputs (masked) --------------------------
-
-func one(t *testing.T, p *plan.Plan, typ, name string) *plan.Resource {
-	t.Helper()
-	return planq.One(t, p, typ, name)
-}
-
-func component(t *testing.T, p *plan.Plan, typ string) *plan.Resource {
-	t.Helper()
-	return planq.Only(t, p, typ)
-}
-
-// within reports whether r sits (at any depth) below the component of type
-// compType.
-func within(p *plan.Plan, r *plan.Resource, compType string) bool {
-	return planq.Within(p, r, compType)
-}
-
-func names(rs []plan.Resource) []string { return planq.Names(rs) }
-
-func byID(p *plan.Plan, id string) (*plan.Resource, bool) { return planq.ByID(p, id) }
-
-func str(t *testing.T, r *plan.Resource, path string) string {
-	t.Helper()
-	return planq.Masked.Str(t, r, path)
-}
-
-func num(t *testing.T, r *plan.Resource, path string) int {
-	t.Helper()
-	return planq.Masked.Num(t, r, path)
-}
-
-func boolean(t *testing.T, r *plan.Resource, path string) bool {
-	t.Helper()
-	return planq.Masked.Bool(t, r, path)
-}
-
-func list(t *testing.T, r *plan.Resource, path string) []any {
-	t.Helper()
-	return planq.Masked.List(t, r, path)
-}
+// variantPlan evaluates (once per binary) the named variant of azure-asia;
+// variantConfig is azure-asia's config with a variant applied. Inputs are
+// read masked; within reports whether a resource sits (at any depth) below
+// the component of a type.
+var (
+	variantPlan   = asiaStack.Named
+	variantConfig = asiaStack.ConfigOf
+	key           = planq.Key
+	one           = planq.One
+	component     = planq.Only
+	within        = planq.Within
+	names         = planq.Names
+	byID          = planq.ByID
+	str           = planq.Masked.Str
+	num           = planq.Masked.Num
+	boolean       = planq.Masked.Bool
+	list          = planq.Masked.List
+)
 
 func strs(v []any) []string {
 	out := make([]string, 0, len(v))

@@ -16,7 +16,7 @@ const (
 )
 
 func init() {
-	variants["mirrorOff"] = variant{set: map[string]string{"registryMirror": "false"}}
+	variants["mirrorOff"] = variant{Set: map[string]string{"registryMirror": "false"}}
 }
 
 // acrMirror is the login server of the plan's mirror registry.

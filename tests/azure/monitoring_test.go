@@ -16,8 +16,7 @@ import (
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
-	"github.com/livekit-infra/livekit-infra/stacks/regional"
+	"github.com/livekit-infra/livekit-infra/tests/internal/stackfile"
 )
 
 const (
@@ -97,18 +96,7 @@ const (
 // the GET / probe rules (the add-on cannot probe a URL).
 func asiaRules(t *testing.T) (observability.Region, observability.RuleFile) {
 	t.Helper()
-	sc := asiaStack.Config(nil)
-	s, err := stackconfig.Parse(sc.Stack, stackconfig.Raw{Values: sc.Config, Secret: map[string]bool{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	region := regional.Observability(s)
-	region.NoHealthProbe = true
-	rules, err := region.Rules()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return region, rules
+	return stackfile.ManagedRules(t, "../..", "azure-asia")
 }
 
 // Azure Monitor managed Prometheus: the AKS metrics add-on on, its data

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
@@ -227,7 +228,7 @@ func TestIngressIP(t *testing.T) {
 		if got := str(t, r, "location"); got != asiaLocation {
 			t.Errorf("%s %s in %s, want %s", r.Type, r.Name, got, asiaLocation)
 		}
-		if !within(p, r, tNetwork) {
+		if !within(p, r, components.NetworkType) {
 			t.Errorf("%s %s is not part of the Network component", r.Type, r.Name)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
@@ -109,7 +110,7 @@ func TestNetworkPolicies(t *testing.T) {
 	// Declared with the cluster's provider, after their namespaces (the
 	// Egress namespace's by the Egress component: egress_test.go).
 	for _, r := range p.ByType(tNetPol) {
-		if !within(p, &r, tMedia) && !within(p, &r, tEgress) {
+		if !within(p, &r, components.MediaClusterType) && !within(p, &r, tEgress) {
 			t.Errorf("NetworkPolicy %s is not part of the MediaCluster", r.Name)
 		}
 	}

@@ -91,7 +91,7 @@ func TestSecretsStaySecret(t *testing.T) {
 // The Azure keys' errors name the key, the value and what is allowed, all
 // at once.
 func TestAzureConfigErrors(t *testing.T) {
-	bad := variant{set: map[string]string{
+	bad := variant{Set: map[string]string{
 		"azureVnetCidr":          "10.20.0.0/24",
 		"azureServiceCidr":       "8.8.0.0/16",
 		"azureKubernetesVersion": "latest",
@@ -129,7 +129,7 @@ func TestAzureConfigErrors(t *testing.T) {
 	}
 
 	// The service range must not overlap the VNet.
-	overlap := variantConfig(variant{set: map[string]string{"azureServiceCidr": "10.20.128.0/20"}})
+	overlap := variantConfig(variant{Set: map[string]string{"azureServiceCidr": "10.20.128.0/20"}})
 	_, err = stackconfig.Parse("azure-asia", stackconfig.Raw{Values: overlap.Config})
 	if !errors.As(err, &se) || len(se.Problems) != 1 || se.Problems[0].Key != "livekit-infra:azureServiceCidr" ||
 		!strings.Contains(se.Problems[0].Allowed, "must not overlap azureVnetCidr 10.20.0.0/16") {
@@ -140,13 +140,13 @@ func TestAzureConfigErrors(t *testing.T) {
 	// (learn.microsoft.com/azure/aks/azure-cni-overlay, "IP address
 	// planning"): a /20 holds 16 nodes, fewer than 20 LiveKit nodes plus the
 	// system pool and the upgrade surge.
-	small := variantConfig(variant{set: map[string]string{"azurePodCidr": "10.244.0.0/20", "maxNodes": "20", "azureApiAuthorizedIpRanges": "[]", "azureAllowPublicApi": "true"}})
+	small := variantConfig(variant{Set: map[string]string{"azurePodCidr": "10.244.0.0/20", "maxNodes": "20", "azureApiAuthorizedIpRanges": "[]", "azureAllowPublicApi": "true"}})
 	_, err = stackconfig.Parse("azure-asia", stackconfig.Raw{Values: small.Config})
 	if !errors.As(err, &se) || len(se.Problems) != 1 || se.Problems[0].Key != "livekit-infra:azurePodCidr" ||
 		!strings.Contains(se.Problems[0].Allowed, "holds 16 node /24s but 24 nodes") {
 		t.Errorf("a /20 pod CIDR for 20 nodes: %v", err)
 	}
-	if _, err := stackconfig.Parse("azure-asia", stackconfig.Raw{Values: variantConfig(variant{set: map[string]string{"azureVnetCidr": "10.20.0.0/20", "maxNodes": "100", "azureApiAuthorizedIpRanges": "[]", "azureAllowPublicApi": "true"}}).Config}); err != nil {
+	if _, err := stackconfig.Parse("azure-asia", stackconfig.Raw{Values: variantConfig(variant{Set: map[string]string{"azureVnetCidr": "10.20.0.0/20", "maxNodes": "100", "azureApiAuthorizedIpRanges": "[]", "azureAllowPublicApi": "true"}}).Config}); err != nil {
 		t.Errorf("a /20 VNet holds 100 nodes (pods are not in the VNet): %v", err)
 	}
 

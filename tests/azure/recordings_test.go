@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
@@ -13,7 +14,7 @@ import (
 func TestRecordingsStorage(t *testing.T) {
 	p := asia(t)
 	acct := one(t, p, tAccount, "livekit-recordings")
-	if !within(p, acct, tRecordings) {
+	if !within(p, acct, components.RecordingsType) {
 		t.Error("storage account is not part of the Recordings component")
 	}
 	for path, want := range map[string]string{
@@ -218,7 +219,7 @@ func TestRecordingsPrivateLink(t *testing.T) {
 	}
 
 	pe := one(t, p, tPE, "livekit-recordings")
-	if !within(p, pe, tRecordings) {
+	if !within(p, pe, components.RecordingsType) {
 		t.Error("the blob private endpoint is not the Recordings component's")
 	}
 	subnet := one(t, p, tSubnet, "livekit-endpoints")

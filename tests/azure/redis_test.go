@@ -6,6 +6,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
@@ -17,7 +18,7 @@ func redisCache(t *testing.T, p *plan.Plan) *plan.Resource {
 func TestRedisCache(t *testing.T) {
 	p := asia(t)
 	r := redisCache(t, p)
-	if !within(p, r, tRedisCache) {
+	if !within(p, r, components.RedisCacheType) {
 		t.Error("the cache is not part of the RedisCache component")
 	}
 	for path, want := range map[string]string{

@@ -96,6 +96,6 @@ var azureRules = []apirules.Rule{
 
 func TestCloudAPIRules(t *testing.T) {
 	apirules.Run(t, azureRules, asia(t), func(set map[string]string) (*plan.Plan, error) {
-		return plan.Evaluate(variantConfig(variant{set: set}), azurestack.Program)
+		return plan.Evaluate(variantConfig(variant{Set: set}), azurestack.Program)
 	})
 }

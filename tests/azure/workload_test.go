@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/livekit-infra/livekit-infra/components"
 )
 
 // The shared LiveKit workload runs on the LiveKit pool with host
@@ -12,7 +14,7 @@ import (
 func TestWorkloadChartValues(t *testing.T) {
 	p := asia(t)
 	w := component(t, p, tWorkload)
-	if _, ok := p.ByURN(w.Parent); !ok || !within(p, w, tMedia) {
+	if _, ok := p.ByURN(w.Parent); !ok || !within(p, w, components.MediaClusterType) {
 		t.Error("the LiveKit workload is not part of the MediaCluster")
 	}
 	ch := one(t, p, tChart, "livekit")

@@ -103,20 +103,13 @@ func planWith(t *testing.T, overrides map[string]string) (*plan.Plan, error) {
 	return plan.Evaluate(sc, gcpstack.Program)
 }
 
-func one(t *testing.T, p *plan.Plan, typ string) *plan.Resource {
-	t.Helper()
-	return planq.Only(t, p, typ)
-}
-
-func find(t *testing.T, p *plan.Plan, typ, name string) *plan.Resource {
-	t.Helper()
-	return planq.One(t, p, typ, name)
-}
-
-func input(t *testing.T, r *plan.Resource, path string) any {
-	t.Helper()
-	return planq.Masked.Get(t, r, path)
-}
+// one is the single resource of a type; find the one of a type and name;
+// input the (masked) input at a path, failing the test when it is unset.
+var (
+	one   = planq.Only
+	find  = planq.One
+	input = planq.Masked.Get
+)
 
 // expect checks each input path of want.
 func expect(t *testing.T, r *plan.Resource, want map[string]any) {

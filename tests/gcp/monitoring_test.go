@@ -11,8 +11,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
-	"github.com/livekit-infra/livekit-infra/stacks/regional"
+	"github.com/livekit-infra/livekit-infra/tests/internal/stackfile"
 )
 
 const tRules = "kubernetes:monitoring.googleapis.com/v1:Rules"
@@ -60,22 +59,7 @@ func rulesSpec(t *testing.T, r *plan.Resource) (observability.RuleFile, []byte) 
 func TestManagedPrometheusRules(t *testing.T) {
 	p := stackPlan(t)
 	got, doc := rulesSpec(t, find(t, p, tRules, "livekit-alert-rules"))
-
-	sc, err := plan.LoadStackConfig("../..", "gcp-eu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := stackconfig.Parse(sc.Stack, stackconfig.Raw{Values: sc.Config, Secret: map[string]bool{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	region := regional.Observability(s)
-	region.NoHealthProbe = true
-	all, err := region.Rules()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, want := all.Split(observability.EgressGroup("gcp-eu"))
+	_, want := gcpEURules(t).Split(observability.EgressGroup("gcp-eu"))
 	if !reflect.DeepEqual(got, want) || len(want.Groups) != 1 {
 		t.Errorf("Rules spec differs from the rendered rules without the Egress group:\n%s", doc)
 	}
@@ -155,20 +139,7 @@ const (
 // rules: GMP cannot probe GET /).
 func gcpEURules(t *testing.T) observability.RuleFile {
 	t.Helper()
-	sc, err := plan.LoadStackConfig("../..", "gcp-eu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := stackconfig.Parse(sc.Stack, stackconfig.Raw{Values: sc.Config, Secret: map[string]bool{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	region := regional.Observability(s)
-	region.NoHealthProbe = true
-	rules, err := region.Rules()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, rules := stackfile.ManagedRules(t, "../..", "gcp-eu")
 	return rules
 }
 

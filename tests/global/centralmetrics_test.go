@@ -10,9 +10,9 @@ import (
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
+	"github.com/livekit-infra/livekit-infra/tests/internal/stackfile"
 )
 
 // centralName is the central metrics component's name (and its workspace's,
@@ -370,14 +370,7 @@ func TestCentralMetricsRegionalRemoteWriteFromOutputs(t *testing.T) {
 	url := cm["remoteWriteUrl"].(string)
 	writers := cm["writerRoleArns"].(map[string]any)
 	for _, stack := range []string{"gcp-eu", "azure-asia"} {
-		sc, err := plan.LoadStackConfig(projectDir, stack)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := stackconfig.Parse(stack, stackconfig.Raw{Values: sc.Config, Secret: map[string]bool{}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := stackfile.Settings(t, projectDir, stack)
 		obs := regional.Observability(s)
 		job, err := obs.PodScrapeConfig("livekit", map[string]string{"app.kubernetes.io/name": "livekit-server"}, 6789, "/metrics", "30s")
 		if err != nil {

@@ -17,9 +17,7 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/components/observability"
-	"github.com/livekit-infra/livekit-infra/internal/plan"
-	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
-	"github.com/livekit-infra/livekit-infra/stacks/regional"
+	"github.com/livekit-infra/livekit-infra/tests/internal/stackfile"
 )
 
 const repoRoot = "../.."
@@ -52,15 +50,7 @@ func promtool(t *testing.T) string {
 // rendered from.
 func stackRegion(t *testing.T, stack string) observability.Region {
 	t.Helper()
-	sc, err := plan.LoadStackConfig(repoRoot, stack)
-	if err != nil {
-		t.Fatalf("LoadStackConfig(%s): %v", stack, err)
-	}
-	s, err := stackconfig.Parse(sc.Stack, stackconfig.Raw{Values: sc.Config, Secret: map[string]bool{}})
-	if err != nil {
-		t.Fatalf("settings of %s: %v", stack, err)
-	}
-	return regional.Observability(s)
+	return stackfile.Observability(t, repoRoot, stack)
 }
 
 func writeFile(t *testing.T, dir, name, body string) string {

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,59 +22,26 @@ func TestEveryPlanIsPriced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type job struct {
-		stack, variant string
-		v              variant
-	}
-	var jobs []job
-	for _, stack := range committedStacks(t) {
-		jobs = append(jobs, job{stack: stack})
-		sc := load(t, stack, variant{})
-		names := []string{}
-		for n := range variantsOf(sc) {
-			names = append(names, n)
+	sweep(t, func(t *testing.T, j sweepJob, sc *plan.StackConfig, p *plan.Plan) {
+		e := cat.Estimate(p, cost.Options{Regions: cost.RegionsFromConfig(sc.Config), Config: sc.Config})
+		seen := map[string]bool{}
+		for _, r := range e.Unpriced {
+			if seen[r.Type+r.Unpriced] {
+				continue
+			}
+			seen[r.Type+r.Unpriced] = true
+			t.Errorf("%s %s: %s", r.Type, r.Name, r.Unpriced)
 		}
-		sort.Strings(names)
-		for _, n := range names {
-			jobs = append(jobs, job{stack, n, variantsOf(sc)[n]})
+		if kindOf(sc) != "credentials" && e.Total.Min <= 0 {
+			t.Errorf("a %s stack priced at %v a month: the price data prices nothing of it", kindOf(sc), e.Total.Min)
 		}
-	}
-	for _, j := range jobs {
-		where := j.stack
-		if j.variant != "" {
-			where += "+" + j.variant
+		// ACI offers no TURN (turnTls is off there): no relayed media to price.
+		aci := sc.Config[stackconfig.Namespace+":azurePlatform"] == stackconfig.AzurePlatformACI
+		if k := kindOf(sc); j.variant == "" && !aci && (k == "aws" || k == "gcp" || k == "azure") {
+			turnPathPriced(t, e)
+			budgetCoversEstimate(t, j.stack, sc, e)
 		}
-		t.Run(where, func(t *testing.T) {
-			t.Parallel()
-			sc := load(t, j.stack, j.v)
-			var opts []plan.Option
-			if kindOf(sc) == "global" {
-				opts = stackRefs(t, sc)
-			}
-			p, err := plan.Evaluate(sc, stacks.Program, opts...)
-			if err != nil {
-				t.Fatalf("planning: %v", err)
-			}
-			e := cat.Estimate(p, cost.Options{Regions: cost.RegionsFromConfig(sc.Config), Config: sc.Config})
-			seen := map[string]bool{}
-			for _, r := range e.Unpriced {
-				if seen[r.Type+r.Unpriced] {
-					continue
-				}
-				seen[r.Type+r.Unpriced] = true
-				t.Errorf("%s %s: %s", r.Type, r.Name, r.Unpriced)
-			}
-			if kindOf(sc) != "credentials" && e.Total.Min <= 0 {
-				t.Errorf("a %s stack priced at %v a month: the price data prices nothing of it", kindOf(sc), e.Total.Min)
-			}
-			// ACI offers no TURN (turnTls is off there): no relayed media to price.
-			aci := sc.Config[stackconfig.Namespace+":azurePlatform"] == stackconfig.AzurePlatformACI
-			if k := kindOf(sc); j.variant == "" && !aci && (k == "aws" || k == "gcp" || k == "azure") {
-				turnPathPriced(t, e)
-				budgetCoversEstimate(t, j.stack, sc, e)
-			}
-		})
-	}
+	})
 }
 
 // turnPathPriced: TURN/TLS is on in every committed regional stack, and its

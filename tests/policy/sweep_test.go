@@ -11,8 +11,10 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -123,6 +125,50 @@ func load(t *testing.T, stack string, v variant) *plan.StackConfig {
 	return sc
 }
 
+// sweepJob is a committed stack, or a feature variant of it.
+type sweepJob struct {
+	stack, variant string
+	v              variant
+}
+
+func (j sweepJob) where() string {
+	if j.variant == "" {
+		return j.stack
+	}
+	return j.stack + "+" + j.variant
+}
+
+// sweep plans every committed stack and each feature variant of it in a
+// parallel subtest named by where(), answering a global stack's
+// references as `lkinfra plan` does, and hands each plan to check.
+func sweep(t *testing.T, check func(t *testing.T, j sweepJob, sc *plan.StackConfig, p *plan.Plan)) {
+	t.Helper()
+	var jobs []sweepJob
+	for _, stack := range committedStacks(t) {
+		jobs = append(jobs, sweepJob{stack: stack})
+		sc := load(t, stack, variant{})
+		vs := variantsOf(sc)
+		for _, n := range slices.Sorted(maps.Keys(vs)) {
+			jobs = append(jobs, sweepJob{stack, n, vs[n]})
+		}
+	}
+	for _, j := range jobs {
+		t.Run(j.where(), func(t *testing.T) {
+			t.Parallel()
+			sc := load(t, j.stack, j.v)
+			var opts []plan.Option
+			if kindOf(sc) == "global" {
+				opts = stackRefs(t, sc)
+			}
+			p, err := plan.Evaluate(sc, stacks.Program, opts...)
+			if err != nil {
+				t.Fatalf("planning: %v", err)
+			}
+			check(t, j, sc, p)
+		})
+	}
+}
+
 func kindOf(sc *plan.StackConfig) string { return sc.Config[stackconfig.Namespace+":kind"] }
 
 // variantsOf are the variants of a stack's kind, or of its platform where
@@ -205,51 +251,18 @@ func TestEveryPlanPassesThePolicies(t *testing.T) {
 		mu  sync.Mutex
 		all []found
 	)
-	type job struct {
-		stack, variant string
-		v              variant
-	}
-	var jobs []job
-	for _, stack := range committedStacks(t) {
-		jobs = append(jobs, job{stack: stack})
-		sc := load(t, stack, variant{})
-		names := []string{}
-		for n := range variantsOf(sc) {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			jobs = append(jobs, job{stack, n, variantsOf(sc)[n]})
-		}
-	}
 	t.Run("plans", func(t *testing.T) {
-		for _, j := range jobs {
-			where := j.stack
-			if j.variant != "" {
-				where += "+" + j.variant
+		sweep(t, func(t *testing.T, j sweepJob, sc *plan.StackConfig, p *plan.Plan) {
+			vs, err := rules.Check(rules.FromPlan(p))
+			if err != nil {
+				t.Fatal(err)
 			}
-			t.Run(where, func(t *testing.T) {
-				t.Parallel()
-				sc := load(t, j.stack, j.v)
-				var opts []plan.Option
-				if kindOf(sc) == "global" {
-					opts = stackRefs(t, sc)
-				}
-				p, err := plan.Evaluate(sc, stacks.Program, opts...)
-				if err != nil {
-					t.Fatalf("planning: %v", err)
-				}
-				vs, err := rules.Check(rules.FromPlan(p))
-				if err != nil {
-					t.Fatal(err)
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				for _, v := range vs {
-					all = append(all, found{v, where})
-				}
-			})
-		}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, v := range vs {
+				all = append(all, found{v, j.where()})
+			}
+		})
 	})
 	if t.Failed() {
 		return

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"reflect"
 	"slices"
 	"sort"
@@ -29,6 +30,8 @@ func Key(name string) string { return "livekit-infra:" + name }
 type Stack struct {
 	Dir, Name string
 	Program   func(*pulumi.Context) (pulumi.Map, error)
+	// Variants are the stack's named variants (Named evaluates them).
+	Variants map[string]Variant
 
 	once     sync.Once
 	config   *plan.StackConfig
@@ -53,6 +56,18 @@ func (s *Stack) Load() (*plan.Plan, error) {
 		}
 	})
 	return s.plan, s.err
+}
+
+// Main is a test binary's TestMain: it evaluates each stack as committed
+// first, so a broken stack file fails the binary once, not every test.
+func Main(m *testing.M, stacks ...*Stack) {
+	for _, s := range stacks {
+		if _, err := s.Load(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	os.Exit(m.Run())
 }
 
 // Plan is the plan of the stack as committed.
@@ -120,6 +135,27 @@ func (s *Stack) Variant(t testing.TB, name string, set map[string]string, secret
 	s.variants[name] = p
 	return p
 }
+
+// Variant is a stack with some bare livekit-infra keys changed (Set; "" is
+// kept as an empty value); Secret lists those of them set as config secrets
+// (as `pulumi config set --secret` makes them).
+type Variant struct {
+	Set    map[string]string
+	Secret []string
+}
+
+// Named evaluates (once per binary) the variant of s.Variants called name.
+func (s *Stack) Named(t testing.TB, name string) *plan.Plan {
+	t.Helper()
+	v, ok := s.Variants[name]
+	if !ok {
+		t.Fatalf("%s has no variant %q", s.Name, name)
+	}
+	return s.Variant(t, name, v.Set, v.Secret...)
+}
+
+// ConfigOf is the committed config with v applied.
+func (s *Stack) ConfigOf(v Variant) *plan.StackConfig { return s.Config(v.Set, v.Secret...) }
 
 // --- finding resources ------------------------------------------------------
 
