@@ -211,3 +211,101 @@ func ExampleNewRegistryMirror() {
 	// upstream: registry-1.docker.io
 	// 123456789012.dkr.ecr.us-west-2.amazonaws.com/docker-hub/dev/livekit/livekit-server:v1.13.5@sha256:3497163e15c48fef6e7830c78716f9e9d5edc28abf7aa90b61c86e93bbc306b1
 }
+
+// A monthly cost budget that mails finance at 80 and 100 % of actual spend.
+func ExampleNewBudget() {
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		_, err := aws.NewBudget(ctx, "livekit-budget", &aws.BudgetArgs{BudgetArgs: components.BudgetArgs{
+			BudgetName: "livekit-dev", Amount: 3000, Currency: "USD",
+			Thresholds: []float64{80, 100}, Emails: []string{"finops@example.com"},
+		}})
+		return pulumi.Map{}, err
+	})
+	b := p.ByType("aws:budgets/budget:Budget")[0]
+	limit, _ := b.Input("limitAmount")
+	notes, _ := b.Input("notifications")
+	fmt.Println("limit:", limit, "USD a month, notifications:", len(notes.([]any)))
+	// Output: limit: 3000 USD a month, notifications: 2
+}
+
+// The global stack's central metrics view: one Amazon Managed Service for
+// Prometheus workspace, a remote-write-only role per writing region
+// (assumable by that region's collector identity alone) and a query-only
+// reader role.
+func ExampleNewCentralMetrics() {
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		central, err := aws.NewCentralMetrics(ctx, "livekit-metrics", &aws.CentralMetricsArgs{CentralMetricsArgs: components.CentralMetricsArgs{
+			Writers: []components.MetricsWriter{
+				{Region: "us", RoleARN: "arn:aws:iam::123456789012:role/livekit-us-task"},
+				{Region: "eu", RoleARN: "arn:aws:iam::123456789012:role/livekit-eu-task"},
+			},
+			Protect: true,
+		}})
+		if err != nil {
+			return nil, err
+		}
+		return pulumi.Map{"writers": central.WriterRoleARNs}, nil
+	})
+	writers, _ := p.Outputs["writers"].(map[string]any)
+	fmt.Println("workspaces:", len(p.ByType("aws:amp/workspace:Workspace")), "writer roles:", len(writers))
+	// Output: workspaces: 1 writer roles: 2
+}
+
+// The region's audit logs: VPC flow logs into a private, TLS-only log
+// bucket whose objects expire after 90 days.
+func ExampleNewAuditLogs() {
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		network, err := aws.NewNetwork(ctx, "livekit", &components.NetworkArgs{
+			CIDR: netip.MustParsePrefix("10.0.0.0/16"), NATGateways: "none",
+			Media: livekit.MediaPorts{Start: 50000, End: 60000},
+		})
+		if err != nil {
+			return nil, err
+		}
+		logs, err := aws.NewAuditLogs(ctx, "livekit-logs", &aws.AuditLogsArgs{
+			Region: "us-west-2", VpcID: network.NetworkID, RetentionDays: 90, Flow: true, Protect: true,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return pulumi.Map{"bucket": logs.Bucket}, nil
+	})
+	flow := p.ByType("aws:ec2/flowLog:FlowLog")[0]
+	dest, _ := flow.Input("logDestinationType")
+	block := p.ByType("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0]
+	public, _ := block.Input("restrictPublicBuckets")
+	fmt.Println("flow logs to:", dest, "public access restricted:", public)
+	// Output: flow logs to: s3 public access restricted: true
+}
+
+// The region's alarm topic (mailed to on-call) and the CloudWatch alarms
+// on what the cloud measures itself: each Redis node's memory and CPU, and
+// the signaling ALB's 5xx and unhealthy targets.
+func ExampleNewMonitoring() {
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		mon, err := aws.NewMonitoring(ctx, "livekit-monitoring", &aws.MonitoringArgs{
+			MonitoringArgs:          components.MonitoringArgs{Emails: []string{"oncall@example.com"}},
+			Region:                  "us-west-2",
+			RedisReplicationGroupID: pulumi.String("livekit-redis"),
+			RedisNodes:              2,
+			LoadBalancerArnSuffix:   pulumi.String("app/livekit/0123456789abcdef"),
+			TargetGroupArnSuffix:    pulumi.String("targetgroup/livekit/0123456789abcdef"),
+			AlarmThresholds:         components.AlarmThresholds{RedisMemoryPercent: 80, RedisCPUPercent: 80, LoadBalancer5xxPerMin: 10},
+		})
+		if err != nil {
+			return nil, err
+		}
+		return pulumi.Map{"topic": mon.AlarmTopic}, nil
+	})
+	fmt.Println("topics:", len(p.ByType("aws:sns/topic:Topic")), "email subscriptions:", len(p.ByType("aws:sns/topicSubscription:TopicSubscription")))
+	for _, a := range p.ByType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+		if m, _ := a.Input("metricName"); m == "DatabaseMemoryUsagePercentage" {
+			threshold, _ := a.Input("threshold")
+			fmt.Println("Redis memory alarm above", threshold, "%")
+			break
+		}
+	}
+	// Output:
+	// topics: 1 email subscriptions: 1
+	// Redis memory alarm above 80 %
+}
