@@ -1,8 +1,9 @@
 // Package docs keeps the user documentation (README.md, DEVELOPERS.md,
 // docs/*.md) honest against the code: links and anchors resolve, every
 // livekit-infra key it names exists, every lkinfra command and flag it shows
-// is one the CLI has, the per-cloud pages follow one template, and every
-// component has a runnable example. It links no cloud SDK.
+// is one the CLI has, every repository path and test it names exists, the
+// per-cloud pages follow one template, and every component has a runnable
+// example. It links no cloud SDK.
 package docs
 
 import (
@@ -497,5 +498,95 @@ func TestEveryComponentHasAnExample(t *testing.T) {
 		if !components[r] {
 			t.Errorf("DEVELOPERS.md's ## Examples table lists %s, which no component declares", r)
 		}
+	}
+}
+
+// codeSpans are the code of d: whole lines of fenced blocks, and inline
+// code spans elsewhere.
+func (d doc) codeSpans() []line {
+	var out []line
+	for _, l := range d.lines {
+		if l.code {
+			out = append(out, l)
+			continue
+		}
+		for _, m := range inlineCode.FindAllString(l.text, -1) {
+			out = append(out, line{n: l.n, text: strings.Trim(m, "`")})
+		}
+	}
+	return out
+}
+
+var (
+	repoPathRe = regexp.MustCompile(`^(?:components|internal|stacks|tests|cmd|scripts|docs|\.github|\.ci)(?:/[A-Za-z0-9_.-]+)*/?$`)
+	goIdentRe  = regexp.MustCompile(`\.[A-Z][A-Za-z0-9]*(?:\.[A-Z][A-Za-z0-9]*)*$`)
+	testNameRe = regexp.MustCompile(`^(?:Test|Example|Fuzz)[A-Z0-9_]\w*$`)
+	runFlagRe  = regexp.MustCompile(`-(?:test\.)?run[ =]'?"?([A-Za-z0-9_|^$]+)`)
+	goTestRe   = regexp.MustCompile(`go test ((?:\./[\w/.-]+ ?)+)`)
+)
+
+// Every repository path the docs show in code (`components/aws/network.go`,
+// `stacks/regional.Observability`) exists, every package `go test` is shown
+// on is a directory, and every test they name (`TestFailover`, -run X) is
+// a test function of this repository.
+func TestPathsAndTestsExist(t *testing.T) {
+	tests := map[string]bool{}
+	err := filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		for _, m := range regexp.MustCompile(`(?m)^func ((?:Test|Example|Fuzz)\w*)\(`).FindAllStringSubmatch(string(b), -1) {
+			tests[m[1]] = true
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasTest := func(pattern string) bool {
+		for name := range tests {
+			if strings.Contains(name, pattern) {
+				return true
+			}
+		}
+		return false
+	}
+	paths, named := 0, 0
+	for _, d := range readDocs(t) {
+		for _, l := range d.codeSpans() {
+			if !l.code && repoPathRe.MatchString(goIdentRe.ReplaceAllString(l.text, "")) {
+				paths++
+				p := strings.TrimSuffix(goIdentRe.ReplaceAllString(l.text, ""), "/")
+				if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+					t.Errorf("%s:%d: `%s`: no such file or directory %s", d.path, l.n, l.text, p)
+				}
+			}
+			if !l.code && testNameRe.MatchString(l.text) {
+				named++
+				if !tests[l.text] {
+					t.Errorf("%s:%d: `%s`: no such test function", d.path, l.n, l.text)
+				}
+			}
+			for _, m := range runFlagRe.FindAllStringSubmatch(l.text, -1) {
+				for _, part := range strings.Split(m[1], "|") {
+					// An all-caps part is a placeholder (-test.run=X).
+					if part = strings.Trim(part, "^$"); part != "" && strings.ToUpper(part) != part && !hasTest(part) {
+						t.Errorf("%s:%d: -run %s matches no test function", d.path, l.n, part)
+					}
+				}
+			}
+			for _, m := range goTestRe.FindAllStringSubmatch(l.text, -1) {
+				for _, pkg := range strings.Fields(m[1]) {
+					dir := strings.TrimSuffix(strings.TrimSuffix(pkg, "/..."), "/")
+					if st, err := os.Stat(filepath.Join(root, dir)); err != nil || !st.IsDir() {
+						t.Errorf("%s:%d: go test %s: no such package directory", d.path, l.n, pkg)
+					}
+				}
+			}
+		}
+	}
+	if paths < 50 || named < 10 {
+		t.Fatalf("checked only %d paths and %d test names: are the patterns still right?", paths, named)
 	}
 }
