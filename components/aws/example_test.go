@@ -10,6 +10,7 @@ import (
 	"github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/imageref"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/components/routing"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
@@ -308,4 +309,29 @@ func ExampleNewMonitoring() {
 	// Output:
 	// topics: 1 email subscriptions: 1
 	// Redis memory alarm above 80 %
+}
+
+// The region's Amazon Managed Service for Prometheus workspace (its own
+// KMS key) with the rendered LiveKit alert rules as its rule groups.
+func ExampleNewManagedPrometheus() {
+	region := observability.Region{Stack: "dev", Cloud: "aws", Region: "us-west-2",
+		MaxNodes: 10, CPUTargetPercent: 70, SysloadLimitPercent: 90, NodeVCPUs: 1.75, NoHealthProbe: true}
+	rules, err := region.Rules()
+	if err != nil {
+		panic(err)
+	}
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		amp, err := aws.NewManagedPrometheus(ctx, "livekit-prometheus", &aws.ManagedPrometheusArgs{
+			Region: "us-west-2", Rules: rules, LogRetentionDays: 30, Protect: true,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return pulumi.Map{"workspace": amp.WorkspaceArn}, nil
+	})
+	ws := p.ByType("aws:amp/workspace:Workspace")[0]
+	_, ownKey := ws.Input("kmsKeyArn")
+	fmt.Println("workspaces:", len(p.ByType("aws:amp/workspace:Workspace")), "own KMS key:", ownKey,
+		"rule namespaces:", len(p.ByType("aws:amp/ruleGroupNamespace:RuleGroupNamespace")))
+	// Output: workspaces: 1 own KMS key: true rule namespaces: 1
 }
