@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -157,4 +158,32 @@ func ExampleNewRegistryMirror() {
 	// Output:
 	// docker.io/livekit/livekit-server -> livekit/livekit-server
 	// true
+}
+
+// A consumption budget on the region's resource group from the first of a
+// month, one notification of actual cost per threshold.
+func ExampleNewBudget() {
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		network, err := exampleNetwork(ctx)
+		if err != nil {
+			return nil, err
+		}
+		_, err = azure.NewBudget(ctx, "livekit-budget", &azure.BudgetArgs{
+			BudgetArgs: components.BudgetArgs{
+				BudgetName: "livekit-dev", Amount: 5500, Currency: "USD",
+				Thresholds: []float64{80, 100}, Emails: []string{"finops@example.com"},
+			},
+			ResourceGroupID: network.ResourceGroupID,
+			StartDate:       time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+		})
+		return pulumi.Map{}, err
+	})
+	for _, r := range p.Resources {
+		if strings.Contains(r.Type, "udget") && r.Custom {
+			amount, _ := r.Input("amount")
+			notes, _ := r.Input("notifications")
+			fmt.Println("amount:", amount, "notifications:", len(notes.([]any)))
+		}
+	}
+	// Output: amount: 5500 notifications: 2
 }

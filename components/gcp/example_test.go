@@ -137,3 +137,23 @@ func ExampleNewRegistryMirror() {
 	// REMOTE_REPOSITORY
 	// europe-west1-docker.pkg.dev/example-project/docker-hub-dev/livekit/livekit-server:v1.13.5@sha256:3497163e15c48fef6e7830c78716f9e9d5edc28abf7aa90b61c86e93bbc306b1
 }
+
+// A Cloud Billing budget on the project: one threshold rule per
+// percentage, mailing a Cloud Monitoring email channel.
+func ExampleNewBudget() {
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		_, err := gcp.NewBudget(ctx, "livekit-budget", &gcp.BudgetArgs{
+			BudgetArgs: components.BudgetArgs{
+				BudgetName: "livekit-dev", Amount: 4500, Currency: "USD",
+				Thresholds: []float64{80, 100}, Emails: []string{"finops@example.com"},
+			},
+			BillingAccount: "000000-AAAAAA-BBBBBB",
+			Project:        "example-project",
+		})
+		return pulumi.Map{}, err
+	})
+	b := p.ByType("gcp:billing/budget:Budget")[0]
+	rules, _ := b.Input("thresholdRules")
+	fmt.Println("threshold rules:", len(rules.([]any)), "email channels:", len(p.ByType("gcp:monitoring/notificationChannel:NotificationChannel")))
+	// Output: threshold rules: 2 email channels: 1
+}
