@@ -10,6 +10,7 @@ import (
 	"github.com/livekit-infra/livekit-infra/components/gcp"
 	"github.com/livekit-infra/livekit-infra/components/imageref"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
@@ -156,4 +157,33 @@ func ExampleNewBudget() {
 	rules, _ := b.Input("thresholdRules")
 	fmt.Println("threshold rules:", len(rules.([]any)), "email channels:", len(p.ByType("gcp:monitoring/notificationChannel:NotificationChannel")))
 	// Output: threshold rules: 2 email channels: 1
+}
+
+// The region's alerting on Cloud Monitoring: the rendered LiveKit alert
+// rules as PromQL alert policies on Managed Prometheus, mailed to on-call.
+func ExampleNewMonitoring() {
+	region := observability.Region{Stack: "dev", Cloud: "gcp", Region: "europe-west1",
+		MaxNodes: 10, CPUTargetPercent: 70, SysloadLimitPercent: 90, NodeVCPUs: 3, NoHealthProbe: true}
+	rules, err := region.Rules()
+	if err != nil {
+		panic(err)
+	}
+	alerts := 0
+	for _, g := range rules.Groups {
+		alerts += len(g.Rules)
+	}
+	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		mon, err := gcp.NewMonitoring(ctx, "livekit-monitoring", &gcp.MonitoringArgs{
+			MonitoringArgs: components.MonitoringArgs{Emails: []string{"oncall@example.com"}},
+			Project:        "example-project",
+			Rules:          rules,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return pulumi.Map{"channels": mon.Channels}, nil
+	})
+	policies := p.ByType("gcp:monitoring/alertPolicy:AlertPolicy")
+	fmt.Println("rules:", alerts, "alert policies:", len(policies), "email channels:", len(p.ByType("gcp:monitoring/notificationChannel:NotificationChannel")))
+	// Output: rules: 5 alert policies: 5 email channels: 1
 }
