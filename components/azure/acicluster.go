@@ -14,6 +14,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/components/observability"
 )
 
 // ACI limits this component checks (learn.microsoft.com/azure/
@@ -198,7 +199,7 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 	identities := pulumi.StringArray{pull.ID().ToStringOutput()}
 	var agentClientID pulumi.StringOutput
 	if args.Metrics != nil {
-		id, grant, err := aciMetricsIdentity(ctx, name, args, parent)
+		id, grant, err := aciMetricsIdentity(ctx, name, args.ResourceGroupName, args.Location, args.Metrics, parent)
 		if err != nil {
 			return nil, err
 		}
@@ -234,7 +235,10 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 			Containers: containerservice.GroupContainerArray{aciContainer(args, g)},
 		}
 		if args.Metrics != nil {
-			gargs.Containers = containerservice.GroupContainerArray{aciContainer(args, g), aciAgentContainer(args, i, agentClientID)}
+			agent := aciAgentContainer(args.Metrics, agentClientID, aciAgentListen, func(url, clientID string) (observability.PrometheusConfig, error) {
+				return ACIAgentConfig(args.Metrics.Region, i, url, clientID)
+			})
+			gargs.Containers = containerservice.GroupContainerArray{aciContainer(args, g), agent}
 		}
 		if len(args.Zones) > 0 {
 			// One zone per group, round robin: a zone outage takes a

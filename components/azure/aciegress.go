@@ -9,6 +9,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
+	"github.com/livekit-infra/livekit-infra/components/observability"
 )
 
 // ACIEgressConfigEnv is the variable Egress reads its whole config from
@@ -29,6 +30,10 @@ type ACIEgressArgs struct {
 	Zones    []string
 	// Registry is the region's ACR mirror (nil: Docker Hub, anonymously).
 	Registry *RegistryMirror
+	// Metrics, when set, runs the LiveKit groups' Prometheus agent
+	// (acimetrics.go) beside Egress in every group, scraping its
+	// prometheus_port on localhost, as an identity of its own.
+	Metrics *ACIMetricsArgs
 }
 
 // ACIEgress is Egress on Azure Container Instances: a fixed number of
@@ -58,6 +63,14 @@ func (a *ACIEgressArgs) check(e *components.ArgErrors) {
 		components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil},
 		components.Field{Name: "SubnetID", Missing: a.SubnetID == nil},
 	)
+	if a.Metrics != nil {
+		a.Metrics.check(e)
+		// The agent's memory comes out of the group (its CPU too, but
+		// Egress may burst to the whole group: NewACIEgress).
+		if left := a.MemoryGiB - ACIAgentMemoryGB; left < components.MinEgressMemoryGiB {
+			e.Add("MemoryGiB %v leaves Egress %v GB beside the metrics agent's %v: give at least %v", a.MemoryGiB, left, ACIAgentMemoryGB, components.MinEgressMemoryGiB+ACIAgentMemoryGB)
+		}
+	}
 }
 
 // NewACIEgress declares the Egress container groups: private IPs in the
@@ -98,8 +111,23 @@ func NewACIEgress(ctx *pulumi.Context, name string, args *ACIEgressArgs, opts ..
 		}}
 	}
 
+	identities := pulumi.StringArray{pull.ID().ToStringOutput()}
+	var agentClientID pulumi.StringOutput
+	if args.Metrics != nil {
+		id, grant, err := aciMetricsIdentity(ctx, name, args.ResourceGroupName, args.Location, args.Metrics, parent)
+		if err != nil {
+			return nil, err
+		}
+		identities = append(identities, id.ID().ToStringOutput())
+		agentClientID = id.ClientId
+		deps = append(deps, grant)
+	}
+
 	config := pulumi.ToSecret(args.Config.ToStringOutput()).(pulumi.StringOutput)
-	ports := []int{livekit.EgressHealthPort, livekit.EgressPrometheusPort}
+	// Health is the one port: the metrics agent (Metrics) scrapes the
+	// metrics port over the group's loopback, so nothing outside the
+	// group reaches it.
+	ports := []int{livekit.EgressHealthPort}
 	var groupPorts containerservice.GroupExposedPortArray
 	var containerPorts containerservice.GroupContainerPortArray
 	for _, p := range ports {
@@ -108,37 +136,53 @@ func NewACIEgress(ctx *pulumi.Context, name string, args *ACIEgressArgs, opts ..
 	}
 	ips := make(pulumi.StringArray, args.Scaling.Min)
 	for i := range ips {
+		egress := &containerservice.GroupContainerArgs{
+			Name:   pulumi.String("egress"),
+			Image:  pulumi.String(args.Image),
+			Cpu:    pulumi.Float64(args.CPU),
+			Memory: pulumi.Float64(args.MemoryGiB),
+			Ports:  containerPorts,
+			// The image's own entrypoint (PulseAudio, then egress)
+			// reads the config from this variable.
+			SecureEnvironmentVariables: pulumi.StringMap{ACIEgressConfigEnv: config},
+			// No probe: ACI refuses liveness probes on a group in a
+			// virtual network (container-instances-liveness-probe);
+			// RestartPolicy Always restarts an Egress that exits.
+		}
 		gargs := &containerservice.GroupArgs{
 			ResourceGroupName: args.ResourceGroupName,
 			Location:          loc,
 			OsType:            pulumi.String("Linux"),
 			Sku:               pulumi.String("Standard"),
-			// VNet-injected: a private IP only. Health and metrics are
-			// the only ports, and the subnet's NSG admits them from the
-			// VNet alone; Egress itself only connects out.
+			// VNet-injected: a private IP only. Health is the only
+			// port, and the subnet's NSG admits it from the VNet alone;
+			// Egress itself only connects out.
 			IpAddressType: pulumi.String("Private"),
 			SubnetIds:     args.SubnetID.ToStringOutput().ToStringPtrOutput(),
 			RestartPolicy: pulumi.String("Always"),
 			Identity: &containerservice.GroupIdentityArgs{
 				Type:        pulumi.String("UserAssigned"),
-				IdentityIds: pulumi.StringArray{pull.ID().ToStringOutput()},
+				IdentityIds: identities,
 			},
 			ImageRegistryCredentials: registryCreds,
 			ExposedPorts:             groupPorts,
-			Containers: containerservice.GroupContainerArray{&containerservice.GroupContainerArgs{
-				Name:   pulumi.String("egress"),
-				Image:  pulumi.String(args.Image),
-				Cpu:    pulumi.Float64(args.CPU),
-				Memory: pulumi.Float64(args.MemoryGiB),
-				Ports:  containerPorts,
-				// The image's own entrypoint (PulseAudio, then egress)
-				// reads the config from this variable.
-				SecureEnvironmentVariables: pulumi.StringMap{ACIEgressConfigEnv: config},
-				// No probe: ACI refuses liveness probes on a group in a
-				// virtual network (container-instances-liveness-probe);
-				// RestartPolicy Always restarts an Egress that exits.
-			}},
 		}
+		containers := containerservice.GroupContainerArray{egress}
+		if args.Metrics != nil {
+			// The agent's share comes out of Egress's request; its
+			// limit stays the whole group (ACI lets a container's limit
+			// reach the group's total request,
+			// learn.microsoft.com/azure/container-instances/container-instances-container-groups#resource-allocation),
+			// so Egress can still use the 4 cores LiveKit recommends.
+			egress.Cpu = pulumi.Float64(args.CPU - ACIAgentCPU)
+			egress.CpuLimit = pulumi.Float64(args.CPU)
+			egress.Memory = pulumi.Float64(args.MemoryGiB - ACIAgentMemoryGB)
+			containers = append(containers, aciAgentContainer(args.Metrics, agentClientID, aciEgressAgentListen,
+				func(url, clientID string) (observability.PrometheusConfig, error) {
+					return ACIEgressAgentConfig(args.Metrics.Region, i, url, clientID)
+				}))
+		}
+		gargs.Containers = containers
 		if len(args.Zones) > 0 {
 			gargs.Zones = pulumi.StringArray{pulumi.String(args.Zones[i%len(args.Zones)])}
 		}

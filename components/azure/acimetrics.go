@@ -42,6 +42,10 @@ const (
 	MetricsPublisher = "Monitoring Metrics Publisher"
 	aciAgentDir      = "/etc/prometheus-agent"
 	aciAgentFile     = "prometheus.yml"
+	// The agent's web listener: 9090 beside LiveKit, 9091 beside Egress
+	// (whose prometheus_port is 9090).
+	aciAgentListen       = "127.0.0.1:9090"
+	aciEgressAgentListen = "127.0.0.1:9091"
 )
 
 func (a *ACIMetricsArgs) check(e *components.ArgErrors) {
@@ -62,8 +66,23 @@ func ACIAgentConfig(region observability.Region, group int, remoteWriteURL, clie
 	if err != nil {
 		return observability.PrometheusConfig{}, err
 	}
-	// Every group scrapes localhost: the group names the series apart.
-	labels := map[string]string{"instance": fmt.Sprintf("group-%d", group)}
+	return aciAgentConfig(region, job, fmt.Sprintf("group-%d", group), remoteWriteURL, clientID)
+}
+
+// ACIEgressAgentConfig is Egress group i's agent configuration: the same
+// file with the livekit-egress job on localhost:9090 (Egress's
+// prometheus_port) and egress-<i> as the instance.
+func ACIEgressAgentConfig(region observability.Region, group int, remoteWriteURL, clientID string) (observability.PrometheusConfig, error) {
+	job, err := region.EgressSidecarScrape(livekit.EgressPrometheusPort)
+	if err != nil {
+		return observability.PrometheusConfig{}, err
+	}
+	return aciAgentConfig(region, job, fmt.Sprintf("egress-%d", group), remoteWriteURL, clientID)
+}
+
+func aciAgentConfig(region observability.Region, job observability.ScrapeConfig, instance, remoteWriteURL, clientID string) (observability.PrometheusConfig, error) {
+	// Every group scrapes localhost: the instance names the series apart.
+	labels := map[string]string{"instance": instance}
 	for k, v := range job.StaticConfigs[0].Labels {
 		labels[k] = v
 	}
@@ -76,16 +95,16 @@ func ACIAgentConfig(region observability.Region, group int, remoteWriteURL, clie
 }
 
 // aciMetricsIdentity declares the agents' identity and its one role.
-func aciMetricsIdentity(ctx *pulumi.Context, name string, args *ACIClusterArgs, parent pulumi.ResourceOption) (*managedidentity.UserAssignedIdentity, pulumi.Resource, error) {
+func aciMetricsIdentity(ctx *pulumi.Context, name string, group pulumi.StringInput, location string, m *ACIMetricsArgs, parent pulumi.ResourceOption) (*managedidentity.UserAssignedIdentity, pulumi.Resource, error) {
 	id, err := managedidentity.NewUserAssignedIdentity(ctx, name+"-metrics", &managedidentity.UserAssignedIdentityArgs{
-		ResourceGroupName: args.ResourceGroupName,
-		Location:          pulumi.String(args.Location),
+		ResourceGroupName: group,
+		Location:          pulumi.String(location),
 	}, parent)
 	if err != nil {
 		return nil, nil, err
 	}
 	grant, err := authorization.NewAssignment(ctx, name+"-metrics-publisher", &authorization.AssignmentArgs{
-		Scope:                        args.Metrics.RuleID,
+		Scope:                        m.RuleID,
 		RoleDefinitionName:           pulumi.String(MetricsPublisher),
 		PrincipalId:                  id.PrincipalId,
 		PrincipalType:                pulumi.String("ServicePrincipal"),
@@ -97,13 +116,16 @@ func aciMetricsIdentity(ctx *pulumi.Context, name string, args *ACIClusterArgs, 
 	return id, grant, nil
 }
 
-// aciAgentContainer is group i's agent: Prometheus in agent mode (scrape
-// and remote write only), its web listener on loopback, its config in a
-// secret volume (ACI's one inline file volume; the file holds no secret).
-func aciAgentContainer(args *ACIClusterArgs, group int, clientID pulumi.StringOutput) *containerservice.GroupContainerArgs {
-	m := args.Metrics
+// aciAgentContainer is a group's agent: Prometheus in agent mode (scrape
+// and remote write only), its web listener on loopback at listen (the
+// group's containers share one network namespace: it must not be a port
+// of the group's workload), its config (render's, over the workspace URL
+// and the identity's client ID) in a secret volume (ACI's one inline file
+// volume; the file holds no secret).
+func aciAgentContainer(m *ACIMetricsArgs, clientID pulumi.StringOutput, listen string,
+	render func(remoteWriteURL, clientID string) (observability.PrometheusConfig, error)) *containerservice.GroupContainerArgs {
 	config := pulumi.All(m.RemoteWriteURL, clientID).ApplyT(func(v []any) (string, error) {
-		cfg, err := ACIAgentConfig(m.Region, group, v[0].(string), v[1].(string))
+		cfg, err := render(v[0].(string), v[1].(string))
 		if err != nil {
 			return "", err
 		}
@@ -122,7 +144,7 @@ func aciAgentContainer(args *ACIClusterArgs, group int, clientID pulumi.StringOu
 			"/bin/prometheus", "--agent",
 			"--config.file=" + aciAgentDir + "/" + aciAgentFile,
 			"--storage.agent.path=/prometheus",
-			"--web.listen-address=127.0.0.1:9090",
+			"--web.listen-address=" + listen,
 		}),
 		Volumes: containerservice.GroupContainerVolumeArray{&containerservice.GroupContainerVolumeArgs{
 			Name:      pulumi.String("agent-config"),

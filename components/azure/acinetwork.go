@@ -204,23 +204,20 @@ func newACINetwork(ctx *pulumi.Context, name string, args *NetworkArgs, rg *reso
 }
 
 // aciEgressRules is the Egress subnet's policy: Egress only connects out,
-// so nothing reaches it but its health and metrics ports, from inside the
-// VNet (for a scraper there), never from the internet.
+// so nothing reaches it but its health port, from inside the VNet, never
+// from the internet (its metrics agent scrapes it over the group's
+// loopback: aciegress.go).
 func aciEgressRules(args *NetworkArgs) network.SecurityRuleTypeArray {
 	health := rule("allow-egress-health-from-vnet", priorityMediaUDP, "Allow", "Tcp", args.CIDR.String(), strconv.Itoa(livekit.EgressHealthPort),
 		"Egress health (GET /), from inside the VNet only")
-	metrics := rule("allow-egress-metrics-from-vnet", priorityICETCP, "Allow", "Tcp", args.CIDR.String(), strconv.Itoa(livekit.EgressPrometheusPort),
-		"Egress Prometheus metrics, from inside the VNet only (a scraper there)")
-	for _, r := range []*network.SecurityRuleTypeArgs{health, metrics} {
-		r.DestinationAddressPrefix = pulumi.String(args.ACI.EgressSubnet.String())
-	}
+	health.DestinationAddressPrefix = pulumi.String(args.ACI.EgressSubnet.String())
 	denyVNet := rule("deny-vnet-inbound", priorityDenyVNet, "Deny", "*", "VirtualNetwork", "*",
 		"Nothing else from the VNet reaches the Egress groups")
 	denyVNet.DestinationAddressPrefix = pulumi.String("*")
 	deny := rule("deny-internet-inbound", priorityDenyPublic, "Deny", "*", "Internet", "*",
 		"Nothing from the internet reaches the Egress groups")
 	deny.DestinationAddressPrefix = pulumi.String("*")
-	return network.SecurityRuleTypeArray{health, metrics, denyVNet, deny}
+	return network.SecurityRuleTypeArray{health, denyVNet, deny}
 }
 
 // aciEgressSubnet is the Egress groups' subnet: delegated to container

@@ -2,8 +2,11 @@ package stackconfig
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"strconv"
+
+	"github.com/livekit-infra/livekit-infra/components/observability"
 )
 
 // aciEgressKeys size the Egress container groups of an azurePlatform aci
@@ -15,8 +18,12 @@ var aciEgressKeys = []Key{
 	{Name: "azureAciEgressCpu", Type: "integer", Default: ACIMaxCPU, Kinds: []Kind{KindAzure}, Platforms: aciOnly,
 		Description: fmt.Sprintf("vCPUs of each Egress container group: at least %d (LiveKit recommends 4 CPUs per Egress instance) and at most %d (ACI's limit for a Linux group in a VNet).", int(minEgressCPU), ACIMaxCPU)},
 	{Name: "azureAciEgressMemoryGb", Type: "integer", Default: 8, Kinds: []Kind{KindAzure}, Platforms: aciOnly,
-		Description: fmt.Sprintf("Memory (GB) of each Egress container group, %d-%d (LiveKit recommends 4 GB per Egress instance; ACI's limit for a Linux group in a VNet is %d GB).", int(minEgressMemGiB), ACIMaxMemoryGB, ACIMaxMemoryGB)},
+		Description: fmt.Sprintf("Memory (GB) of each Egress container group, %d-%d (LiveKit recommends 4 GB per Egress instance, and the group's metrics agent takes %v GB; ACI's limit for a Linux group in a VNet is %d GB).", minACIEgressMemoryGB, ACIMaxMemoryGB, observability.ACIAgentMemoryGB, ACIMaxMemoryGB)},
 }
+
+// minACIEgressMemoryGB is the smallest whole-GB group that leaves Egress
+// the 4 GB LiveKit recommends beside the metrics agent.
+var minACIEgressMemoryGB = int(math.Ceil(minEgressMemGiB + observability.ACIAgentMemoryGB))
 
 // ACIMaxEgressGroups bounds azureAciEgressGroups: each group is a 4-vCPU
 // Egress worker billed every hour it exists, and the subscription's
@@ -54,11 +61,11 @@ func (p *parser) aciEgress(e *Egress) *ACIEgress {
 	}
 	switch {
 	case p.failed("azureAciEgressMemoryGb"):
-	case a.MemoryGB < minEgressMemGiB:
+	case a.MemoryGB < minACIEgressMemoryGB:
 		p.fail(spec("azureAciEgressMemoryGb").Full(), strconv.Itoa(a.MemoryGB), fmt.Sprintf(
-			"must be %d-%d: LiveKit recommends at least 4 GB per Egress instance", int(minEgressMemGiB), ACIMaxMemoryGB))
+			"must be %d-%d: LiveKit recommends at least 4 GB per Egress instance, and the group's metrics agent takes %v GB of it", minACIEgressMemoryGB, ACIMaxMemoryGB, observability.ACIAgentMemoryGB))
 	case a.MemoryGB > ACIMaxMemoryGB:
-		p.fail(spec("azureAciEgressMemoryGb").Full(), strconv.Itoa(a.MemoryGB), fmt.Sprintf("must be %d-%d: "+aciLimit, int(minEgressMemGiB), ACIMaxMemoryGB, ACIMaxCPU, ACIMaxMemoryGB))
+		p.fail(spec("azureAciEgressMemoryGb").Full(), strconv.Itoa(a.MemoryGB), fmt.Sprintf("must be %d-%d: "+aciLimit, minACIEgressMemoryGB, ACIMaxMemoryGB, ACIMaxCPU, ACIMaxMemoryGB))
 	}
 	return a
 }

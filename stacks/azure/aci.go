@@ -113,7 +113,7 @@ func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *com
 	if err != nil {
 		return nil, err
 	}
-	egress, err := aciEgressWorkers(ctx, name, s, creds, cluster.URL, redis, network, recordings, mirror, mirrorOut)
+	egress, err := aciEgressWorkers(ctx, name, s, creds, cluster.URL, redis, network, recordings, mirror, mirrorOut, metrics)
 	if err != nil {
 		return nil, err
 	}

@@ -20,16 +20,14 @@ var aciAgentImage, _ = imageref.Parse(observability.AgentImage)
 // aciMonitoring declares a Container Instances region's action group and
 // Azure Monitor workspace (its rule groups scoped to the workspace alone:
 // there is no cluster), and returns the container groups' metrics agent
-// args: the sidecar that remote-writes LiveKit's series there.
+// args: the sidecar that remote-writes LiveKit's (and Egress's) series
+// there.
 func aciMonitoring(ctx *pulumi.Context, name string, s *stackconfig.Stack, group pulumi.StringInput, mirror *components.RegistryMirrorOutputs) (*azurec.Monitoring, *azurec.ACIMetricsArgs, error) {
 	r, a := s.Region, s.Azure
 	// The agent scrapes; nothing probes GET / (Application Gateway's
 	// probe and the NoHealthyBackend alarm see a 406 group).
 	obs := regional.Observability(s)
 	obs.NoHealthProbe = true
-	// The Egress groups run no agent yet: their rules would read no series
-	// (EgressNoWorkerScraped would fire for ever), so none are installed.
-	obs.Egress = nil
 	rules, err := obs.Rules()
 	if err != nil {
 		return nil, nil, err

@@ -84,10 +84,11 @@ func egressConfig(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds 
 // (egress on): azureAciEgressGroups container groups in the Egress subnet,
 // configured and authenticated to Blob exactly as on AKS (the account key,
 // shared keys on while Egress runs, the blob private endpoint with
-// azureRecordingsPrivateLink), pulled from the ACR mirror by digest.
+// azureRecordingsPrivateLink), pulled from the ACR mirror by digest, each
+// with the LiveKit groups' metrics agent (metrics) scraping Egress.
 func aciEgressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds *components.Credentials, url pulumi.StringOutput,
 	redis *azurec.RedisCache, network *azurec.Network, recordings *azurec.Recordings,
-	registry *azurec.RegistryMirror, mirror *components.RegistryMirrorOutputs) (*azurec.ACIEgress, error) {
+	registry *azurec.RegistryMirror, mirror *components.RegistryMirrorOutputs, metrics *azurec.ACIMetricsArgs) (*azurec.ACIEgress, error) {
 	r, a := s.Region, s.Azure
 	if !r.Egress.Enabled || r.Egress.ACI == nil {
 		return nil, nil
@@ -106,5 +107,6 @@ func aciEgressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, cr
 		SubnetID:          network.ACI.EgressSubnetID,
 		Zones:             a.AvailabilityZones,
 		Registry:          registry,
+		Metrics:           metrics,
 	})
 }

@@ -335,10 +335,12 @@ func TestACIAcrPullScope(t *testing.T) {
 	// Every role assignment of the region: AcrPull on the registry alone
 	// (for the LiveKit groups and for the Egress groups, each their own
 	// identity), the gateway's read of one Key Vault secret, and the
-	// metrics agents' writes through the one data collection rule.
+	// metrics agents' writes (beside LiveKit and beside Egress, each their
+	// own identity) through the one data collection rule.
 	want := []string{"livekit-mirror-aci: AcrPull on " + reg.ID, "livekit-mirror-aci-egress: AcrPull on " + reg.ID,
 		"livekit-gateway-certificate: Key Vault Secrets User on " + aciCertID,
-		"livekit-metrics-publisher: Monitoring Metrics Publisher on " + p.ByType(tDCR)[0].ID}
+		"livekit-metrics-publisher: Monitoring Metrics Publisher on " + p.ByType(tDCR)[0].ID,
+		"livekit-egress-metrics-publisher: Monitoring Metrics Publisher on " + p.ByType(tDCR)[0].ID}
 	slices.Sort(grants)
 	slices.Sort(want)
 	if !slices.Equal(grants, want) {

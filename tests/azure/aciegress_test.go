@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	azurec "github.com/livekit-infra/livekit-infra/components/azure"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/tests/internal/egresskeys"
@@ -37,8 +38,9 @@ func aciEgressGroups(t *testing.T, p *plan.Plan) []plan.Resource {
 // auto), as one fixed 4-vCPU/8-GB container group (azureAciEgressGroups;
 // ACI does not autoscale): VNet-injected in its own subnet with a private
 // IP only, no DNS label, the image pulled from the ACR mirror by digest as
-// its own identity, health and metrics its only ports, no probe (ACI has
-// none for a VNet group).
+// its own identity, health its only port (the metrics agent beside it
+// scrapes over the group's loopback: TestACIEgressMetricsAgent), no probe
+// (ACI has none for a VNet group).
 func TestACIEgressGroups(t *testing.T) {
 	p := aci(t)
 	if n := len(p.ByType(tEgress)); n != 1 {
@@ -55,14 +57,16 @@ func TestACIEgressGroups(t *testing.T) {
 	for path, want := range map[string]any{
 		"ipAddressType": "Private", "osType": "Linux", "sku": "Standard", "restartPolicy": "Always",
 		"subnetIds": subnet.ID, "identity.type": "UserAssigned",
-		"containers[0].cpu": 4, "containers[0].memory": 8,
+		// Egress's request is the group's 4 vCPU / 8 GB less the metrics
+		// agent's share; its CPU limit is the whole group.
+		"containers[0].cpu": 4 - azurec.ACIAgentCPU, "containers[0].cpuLimit": 4, "containers[0].memory": 8 - azurec.ACIAgentMemoryGB,
 		"imageRegistryCredentials[0].server": login, "imageRegistryCredentials[0].userAssignedIdentityId": pull.ID,
 		"zones[0]": "1",
 	} {
 		planq.Masked.Expect(t, g, path, want)
 	}
-	if ids := strs(list(t, g, "identity.identityIds")); !slices.Equal(ids, []string{pull.ID}) {
-		t.Errorf("Egress group identities %v, want its own pull identity only", ids)
+	if ids := strs(list(t, g, "identity.identityIds")); !slices.Equal(ids, []string{pull.ID, one(t, p, tIdentity, "livekit-egress-metrics").ID}) {
+		t.Errorf("Egress group identities %v, want its own pull and metrics identities only", ids)
 	}
 	for _, field := range []string{"dnsNameLabel", "imageRegistryCredentials[0].password", "containers[0].environmentVariables", "containers[0].commands"} {
 		if _, ok := g.Input(field); ok {
@@ -73,14 +77,14 @@ func TestACIEgressGroups(t *testing.T) {
 	if want := "/livekit/egress:" + livekit.EgressVersion + "@" + livekit.EgressImageDigest; !strings.HasPrefix(img, login+"/") || !strings.HasSuffix(img, want) {
 		t.Errorf("Egress image %s, want %s%s (the mirror, by digest)", img, login, want)
 	}
-	want := []string{fmt.Sprintf("%d/TCP", livekit.EgressHealthPort), fmt.Sprintf("%d/TCP", livekit.EgressPrometheusPort)}
+	want := []string{fmt.Sprintf("%d/TCP", livekit.EgressHealthPort)}
 	for _, field := range []string{"containers[0].ports", "exposedPorts"} {
 		var got []string
 		for j := range list(t, g, field) {
 			got = append(got, fmt.Sprintf("%d/%s", num(t, g, fmt.Sprintf("%s[%d].port", field, j)), str(t, g, fmt.Sprintf("%s[%d].protocol", field, j))))
 		}
 		if !slices.Equal(got, want) {
-			t.Errorf("Egress %s = %v, want health and metrics only %v", field, got, want)
+			t.Errorf("Egress %s = %v, want health only %v", field, got, want)
 		}
 	}
 	// ACI refuses probes on a VNet group: the health port is for a scraper.
@@ -158,8 +162,8 @@ func TestACIEgressConfigSecret(t *testing.T) {
 
 // Egress reaches Redis and the blob endpoint and nothing reaches Egress
 // from the internet: its subnet (delegated to container groups, out
-// through its NAT gateway) admits only the health and metrics ports from
-// inside the VNet; no DNAT rule or gateway pool leads to an Egress group.
+// through its NAT gateway) admits only the health port from inside the
+// VNet; no DNAT rule or gateway pool leads to an Egress group.
 func TestACIEgressNetwork(t *testing.T) {
 	p := aci(t)
 	sub := one(t, p, tSubnet, "livekit-egress")
@@ -178,7 +182,6 @@ func TestACIEgressNetwork(t *testing.T) {
 	}
 	want := []string{
 		"100 allow-egress-health-from-vnet Allow Tcp from 10.21.0.0/16 to " + aciEgressSubnet + ":8080",
-		"110 allow-egress-metrics-from-vnet Allow Tcp from 10.21.0.0/16 to " + aciEgressSubnet + ":9090",
 		"4000 deny-vnet-inbound Deny * from VirtualNetwork to *:*",
 		"4096 deny-internet-inbound Deny * from Internet to *:*",
 	}
@@ -246,7 +249,7 @@ func TestACIEgressCountAndSizes(t *testing.T) {
 	}
 	for i, g := range groups {
 		planq.Masked.Expect(t, &g, "zones[0]", fmt.Sprint(i%3+1))
-		planq.Masked.Expect(t, &g, "containers[0].memory", 16)
+		planq.Masked.Expect(t, &g, "containers[0].memory", 16-azurec.ACIAgentMemoryGB)
 	}
 	for k, v := range map[string]string{"azureAciEgressCpu": "2", "azureAciEgressMemoryGb": "32"} {
 		_, err := aciStack.With(map[string]string{k: v})

@@ -242,7 +242,7 @@ func TestCloudAPIRulesAtPlanTime(t *testing.T) {
 			set: map[string]string{"azureAciEgressCpu": "8"}, key: "azureAciEgressCpu", want: []string{"8", "at most 4 vCPU and 16 GB"},
 			source: "https://learn.microsoft.com/azure/container-instances/container-instances-resource-and-quota-limits (Linux, VNet: 4 vCPU, 16 GB per group)"},
 		{class: "skus", name: "ACI Egress group above 16 GB", stack: "azure-aci",
-			set: map[string]string{"azureAciEgressMemoryGb": "32"}, key: "azureAciEgressMemoryGb", want: []string{"32", "4-16", "16 GB"},
+			set: map[string]string{"azureAciEgressMemoryGb": "32"}, key: "azureAciEgressMemoryGb", want: []string{"32", "5-16", "16 GB"},
 			source: "https://learn.microsoft.com/azure/container-instances/container-instances-resource-and-quota-limits"},
 		{class: "skus", name: "pod memory too big for the GKE machine", stack: "gcp-eu",
 			set: map[string]string{"gcpPodMemory": "30Gi", "gcpMachineType": "n2-standard-8"}, key: "gcpPodMemory", want: []string{`"30Gi"`, "n2-standard-8"},
