@@ -3,6 +3,7 @@ package config
 import (
 	"maps"
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
@@ -121,5 +122,31 @@ func TestACIPlatformConfig(t *testing.T) {
 			_, err := stackconfig.Parse(tc.stack, committedRaw(t, tc.stack, tc.set))
 			wantOneProblem(t, err, tc.key, tc.want)
 		})
+	}
+}
+
+// Every bad ACI Egress key at once: one problem per key, each naming it
+// (no early return after the first), and none when Egress is off (the
+// sizes then size nothing).
+func TestACIEgressKeysAllAtOnce(t *testing.T) {
+	const ns = "livekit-infra:"
+	bad := map[string]string{ns + "azureAciEgressGroups": "0", ns + "azureAciEgressCpu": "2", ns + "azureAciEgressMemoryGb": "3",
+		ns + "egress": "true", ns + "azureRecordingsSharedKey": "false"}
+	_, err := stackconfig.Parse("azure-aci", committedRaw(t, "azure-aci", bad))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	var keys []string
+	for _, p := range problems(t, err) {
+		keys = append(keys, p.Key)
+	}
+	slices.Sort(keys)
+	want := []string{ns + "azureAciEgressCpu", ns + "azureAciEgressGroups", ns + "azureAciEgressMemoryGb", ns + "egress"}
+	if !slices.Equal(keys, want) {
+		t.Errorf("problems name %v, want one for each of %v:\n%v", keys, want, err)
+	}
+	off := map[string]string{ns + "egress": "false", ns + "azureAciEgressCpu": "2", ns + "azureAciEgressMemoryGb": "3"}
+	if _, err := stackconfig.Parse("azure-aci", committedRaw(t, "azure-aci", off)); err != nil {
+		t.Errorf("small Egress sizes refused with egress false: %v", err)
 	}
 }
