@@ -30,6 +30,12 @@ type MetricsWriter struct {
 	RoleARN string
 	Issuer  string
 	Subject string
+	// ProviderARN is the IAM OIDC provider for Issuer that the region
+	// itself declares (an AKS region's, for cert-manager's Route 53
+	// identity), "" when it declares none. IAM keeps one provider per URL
+	// in an account, so the central view trusts this one when it is in its
+	// own account instead of declaring a second.
+	ProviderARN string
 }
 
 // Keys of a regional stack's metricsWriter output (OutputMetricsWriter in
@@ -59,7 +65,29 @@ func (w MetricsWriter) Map() map[string]string {
 
 var (
 	saSub = regexp.MustCompile(`^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
+	// oidcProviderARN: arn:<partition>:iam::<account>:oidc-provider/<issuer host/path>.
+	oidcProviderARN = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::([0-9]{12}):oidc-provider/(.+)$`)
 )
+
+// WithProvider is the writer with the IAM OIDC provider its region declares
+// for its issuer (the region's OutputAWSOIDCProvider output, a string ARN
+// whose path is the issuer without its scheme).
+func (w MetricsWriter) WithProvider(v any) (MetricsWriter, error) {
+	arn, ok := v.(string)
+	if !ok {
+		return w, fmt.Errorf("region %s: its OIDC provider output is %T, want an IAM OIDC provider ARN", w.Region, v)
+	}
+	w.ProviderARN = arn
+	return w, w.validate()
+}
+
+// ProviderAccount is the AWS account of ProviderARN ("" without one).
+func (w MetricsWriter) ProviderAccount() string {
+	if m := oidcProviderARN.FindStringSubmatch(w.ProviderARN); m != nil {
+		return m[2]
+	}
+	return ""
+}
 
 // ParseMetricsWriter reads a region's metricsWriter output (a map with
 // string values); problems name the region and the stack to redeploy.
@@ -77,6 +105,8 @@ func (w MetricsWriter) validate() error {
 	switch {
 	case w.RoleARN != "" && (w.Issuer != "" || w.Subject != ""):
 		return fmt.Errorf("region %s: its metrics writer has both a role (%s) and a web identity (%s): give one", w.Region, w.RoleARN, w.Issuer)
+	case w.ProviderARN != "" && w.Issuer == "":
+		return fmt.Errorf("region %s: it exports an OIDC provider (%s) but its metrics writer has no OIDC issuer", w.Region, w.ProviderARN)
 	case w.RoleARN != "":
 		if !observability.IsRoleARN(w.RoleARN) {
 			return fmt.Errorf("region %s: metrics writer role %q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", w.Region, w.RoleARN)
@@ -89,6 +119,13 @@ func (w MetricsWriter) validate() error {
 		// wildcard or an empty subject would admit every pod of the cluster.
 		if !saSub.MatchString(w.Subject) {
 			return fmt.Errorf("region %s: metrics writer subject %q is not one Kubernetes service account (system:serviceaccount:<namespace>:<name>)", w.Region, w.Subject)
+		}
+		// The trust's condition keys are the provider's URL: a provider of
+		// another issuer would admit nobody (or the wrong tokens).
+		if w.ProviderARN != "" {
+			if m := oidcProviderARN.FindStringSubmatch(w.ProviderARN); m == nil || strings.TrimSuffix(m[3], "/") != w.IssuerHost() {
+				return fmt.Errorf("region %s: OIDC provider %q is not the IAM OIDC provider of its issuer %s (arn:aws:iam::<account>:oidc-provider/%s)", w.Region, w.ProviderARN, w.Issuer, w.IssuerHost())
+			}
 		}
 	default:
 		return fmt.Errorf("region %s: its metrics writer has neither a role ARN nor an OIDC issuer", w.Region)

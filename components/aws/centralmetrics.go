@@ -1,6 +1,8 @@
 package aws
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/amp"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -44,7 +46,13 @@ func NewCentralMetrics(ctx *pulumi.Context, name string, args *CentralMetricsArg
 	}
 	parent := pulumi.Parent(c)
 	invoke := []pulumi.InvokeOption{pulumi.Parent(c)}
-	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, invoke...).AccountId()
+	// The account is needed to decide which resources to declare (whose
+	// OIDC providers can be trusted), so it is read now, not as an output.
+	caller, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, invoke...)
+	if err != nil {
+		return nil, fmt.Errorf("CentralMetrics %q: reading the deploying account: %w", name, err)
+	}
+	account := pulumi.String(caller.AccountId).ToStringOutput()
 	region := aws.GetRegionOutput(ctx, aws.GetRegionOutputArgs{}, invoke...).Name()
 
 	// The account administers the key but uses it only through AMP in
@@ -75,23 +83,27 @@ func NewCentralMetrics(ctx *pulumi.Context, name string, args *CentralMetricsArg
 	}
 
 	writerRoles := pulumi.StringMap{}
-	providers := map[string]*iam.OpenIdConnectProvider{}
+	// IAM keeps one OIDC provider per URL in an account: an issuer whose
+	// region already declares one in this account (an AKS region's, for
+	// cert-manager) is trusted through it; the others get one here, shared
+	// by the regions of that issuer.
+	providers := OwnedProviders(a.Writers, caller.AccountId)
 	for _, w := range a.SortedWriters() {
 		var trust pulumi.StringOutput
 		if w.OIDC() {
-			// One provider per issuer; IAM keeps one per URL per account.
-			p, ok := providers[w.Issuer]
+			arn, ok := providers[w.Issuer]
 			if !ok {
-				p, err = iam.NewOpenIdConnectProvider(ctx, name+"-"+w.Region, &iam.OpenIdConnectProviderArgs{
+				p, err := iam.NewOpenIdConnectProvider(ctx, name+"-"+w.Region, &iam.OpenIdConnectProviderArgs{
 					Url:           pulumi.String(w.Issuer),
 					ClientIdLists: pulumi.ToStringArray([]string{components.MetricsWriterAudience}),
 				}, parent)
 				if err != nil {
 					return nil, err
 				}
-				providers[w.Issuer] = p
+				arn = p.Arn
+				providers[w.Issuer] = arn
 			}
-			trust = p.Arn.ApplyT(func(arn string) (string, error) { return WriterTrustPolicy(w, arn) }).(pulumi.StringOutput)
+			trust = arn.ApplyT(func(arn string) (string, error) { return WriterTrustPolicy(w, arn) }).(pulumi.StringOutput)
 		} else {
 			t, err := WriterTrustPolicy(w, "")
 			if err != nil {
@@ -150,6 +162,22 @@ func NewCentralMetrics(ctx *pulumi.Context, name string, args *CentralMetricsArg
 		return nil, err
 	}
 	return c, nil
+}
+
+// OwnedProviders are the IAM OIDC providers, by issuer, that the writers'
+// regions declare themselves in account (the central view's): the
+// central view trusts them rather than declaring a second provider for
+// the same URL, which IAM refuses (EntityAlreadyExists). A provider of
+// another account cannot be a role's federated principal here, so its
+// issuer gets a provider of this account.
+func OwnedProviders(writers []components.MetricsWriter, account string) map[string]pulumi.StringOutput {
+	out := map[string]pulumi.StringOutput{}
+	for _, w := range writers {
+		if w.OIDC() && w.ProviderARN != "" && w.ProviderAccount() == account {
+			out[w.Issuer] = pulumi.String(w.ProviderARN).ToStringOutput()
+		}
+	}
+	return out
 }
 
 // WriterTrustPolicy is the trust policy of a region's writer role: only

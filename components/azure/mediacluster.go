@@ -118,9 +118,13 @@ type MediaCluster struct {
 	NodeResourceGroup pulumi.StringOutput
 	// Kubeconfig is the cluster-user kubeconfig: Entra ID through kubelogin
 	// (KubeloginLogin), no credential inside (a secret all the same).
-	Kubeconfig       pulumi.StringOutput
-	WorkspaceID      pulumi.StringOutput
-	OIDCIssuerURL    pulumi.StringOutput
+	Kubeconfig    pulumi.StringOutput
+	WorkspaceID   pulumi.StringOutput
+	OIDCIssuerURL pulumi.StringOutput
+	// OIDCProviderARN is the AWS IAM OIDC provider of OIDCIssuerURL (in
+	// the DNS provider's account), which cert-manager's Route 53 role
+	// trusts; the central metrics view trusts it too (IAM keeps one per URL).
+	OIDCProviderARN  pulumi.StringOutput
 	CertificateNames pulumi.StringArrayOutput
 	// KubeletObjectID is the principal of the nodes' kubelet identity,
 	// which pulls images (AcrPull on the registry mirror).
@@ -376,10 +380,11 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	m.Provider = provider
 	m.WorkspaceID = workspace.ID().ToStringOutput()
 	m.OIDCIssuerURL = issuer
+	m.OIDCProviderARN = sig.oidcProvider
 	m.CertificateNames = pulumi.ToStringArray(args.Names()).ToStringArrayOutput()
 	if err := ctx.RegisterResourceOutputs(m, m.MediaClusterOutputs.Map(pulumi.Map{
 		"clusterName": m.ClusterName, "clusterId": m.ClusterID, "kubeconfig": m.Kubeconfig,
-		"workspaceId": m.WorkspaceID, "oidcIssuerUrl": m.OIDCIssuerURL, "certificateNames": m.CertificateNames,
+		"workspaceId": m.WorkspaceID, "oidcIssuerUrl": m.OIDCIssuerURL, "oidcProviderArn": m.OIDCProviderARN, "certificateNames": m.CertificateNames,
 	})); err != nil {
 		return nil, err
 	}

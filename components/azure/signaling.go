@@ -65,6 +65,8 @@ type signalingLB struct {
 	traefik   pulumi.Resource
 	roleArn   pulumi.StringOutput
 	ingressIP pulumi.StringOutput
+	// oidcProvider is the IAM OIDC provider of the cluster's issuer.
+	oidcProvider pulumi.StringOutput
 }
 
 // signaling installs cert-manager (with its Route 53 web identity) and
@@ -199,7 +201,7 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 	}
 	return &signalingLB{
 		provider: provider, args: args, issuer: issuer, traefik: traefik, roleArn: role.Arn,
-		ingressIP: args.IngressIPAddress.ToStringOutput(),
+		ingressIP: args.IngressIPAddress.ToStringOutput(), oidcProvider: oidc.Arn,
 	}, nil
 }
 

@@ -292,6 +292,9 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		// The central view's writer: the metrics agent's service account
 		// of the cluster's OIDC issuer.
 		components.OutputMetricsWriter: regional.KubernetesMetricsWriter(cluster.OIDCIssuerURL),
+		// That issuer's IAM OIDC provider (cert-manager's): the global
+		// stack trusts it rather than declaring a second for the same URL.
+		components.OutputAWSOIDCProvider: cluster.OIDCProviderARN,
 	}
 	if r.TURNTLS {
 		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))

@@ -42,6 +42,15 @@ func centralMetrics(ctx *pulumi.Context, s *stackconfig.Stack, refs []*stackref.
 			continue
 		}
 		w, err := components.ParseMetricsWriter(r.Name, v)
+		if err == nil {
+			// The region's own IAM OIDC provider for its issuer, if any.
+			var p any
+			if p, _, err = refs[i].Value(components.OutputAWSOIDCProvider); err != nil {
+				err = fmt.Errorf("region %s: reading %q: %w", r.Name, components.OutputAWSOIDCProvider, err)
+			} else if p != nil {
+				w, err = w.WithProvider(p)
+			}
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%w (stack %s)", err, r.Stack))
 			continue

@@ -1,9 +1,12 @@
 package azure_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/tests/internal/agentcheck"
 )
 
@@ -25,6 +28,26 @@ func TestCentralMetricsWriter(t *testing.T) {
 	}
 	agentcheck.Writer(t, base, "azure-asia", issuer)
 	agentcheck.NoAgent(t, base)
+	// That provider is exported for the global stack to trust (IAM keeps
+	// one per URL in an account): its ARN, for the issuer the writer names,
+	// admitting the writer's audience.
+	prov := one(t, base, tOIDC, "livekit-aks-oidc")
+	arn, _ := base.RawOutputs[components.OutputAWSOIDCProvider].(string)
+	if want := "arn:aws:iam::" + plan.FakeAccountID + ":oidc-provider/" + strings.TrimSuffix(strings.TrimPrefix(issuer, "https://"), "/"); arn != want {
+		t.Errorf("%s = %q, want the provider of %s: %s", components.OutputAWSOIDCProvider, arn, issuer, want)
+	}
+	w, err := components.ParseMetricsWriter("azure-asia", base.RawOutputs[components.OutputMetricsWriter])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, err = w.WithProvider(arn); err != nil {
+		t.Errorf("the global stack would refuse the exported provider: %v", err)
+	} else if w.ProviderAccount() != plan.FakeAccountID {
+		t.Errorf("provider account %q", w.ProviderAccount())
+	}
+	if got, _ := prov.Input("clientIdLists"); !reflect.DeepEqual(got, []any{components.MetricsWriterAudience}) {
+		t.Errorf("provider clientIdLists = %v, want the writer's audience %s", got, components.MetricsWriterAudience)
+	}
 
 	p := variantPlan(t, "central")
 	agentcheck.Writer(t, p, "azure-asia", issuer)

@@ -213,17 +213,19 @@ func TestCentralMetricsWriterTrust(t *testing.T) {
 	p := mustGlobal(t, nil)
 	ws := workspace(t, p)
 	wsArn := "arn:aws:aps:us-east-1:" + plan.FakeAccountID + ":workspace/" + ws.ID
+	// gcp-eu's issuer gets a provider here; azure-asia's already has one,
+	// its cert-manager's, in this account (IAM keeps one per URL): the
+	// writer role trusts the ARN the region exports.
 	providers := p.ByType("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
-	if len(providers) != 2 {
-		t.Fatalf("%d OIDC providers, want one per cluster issuer (2)", len(providers))
+	if len(providers) != 1 {
+		t.Fatalf("%d OIDC providers, want one, for the GKE issuer only", len(providers))
 	}
+	prov := planq.One(t, p, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", centralName+"-gcp-eu")
+	if prov.InputString("url") != gkeIssuer {
+		t.Errorf("gcp-eu provider url = %q, want %q", prov.InputString("url"), gkeIssuer)
+	}
+	planq.Inputs{}.Expect(t, prov, "clientIdLists", []any{"sts.amazonaws.com"})
 	for region, issuer := range map[string]string{"gcp-eu": gkeIssuer, "azure-asia": aksIssuer} {
-		prov := planq.One(t, p, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", centralName+"-"+region)
-		if prov.InputString("url") != issuer {
-			t.Errorf("%s provider url = %q, want %q", region, prov.InputString("url"), issuer)
-		}
-		planq.Inputs{}.Expect(t, prov, "clientIdLists", []any{"sts.amazonaws.com"})
-
 		role, pol := writerRole(t, p, region)
 		host := strings.TrimSuffix(strings.TrimPrefix(issuer, "https://"), "/")
 		trust := policyOf(t, role, "assumeRolePolicy")
@@ -232,6 +234,9 @@ func TestCentralMetricsWriterTrust(t *testing.T) {
 		}
 		s := trust.Statement[0]
 		wantPrincipal := map[string]any{"Federated": "arn:aws:iam::" + plan.FakeAccountID + ":oidc-provider/" + host}
+		if region == "azure-asia" {
+			wantPrincipal["Federated"] = aksProviderARN
+		}
 		if s.Effect != "Allow" || !reflect.DeepEqual(s.Principal, wantPrincipal) ||
 			!reflect.DeepEqual(actions(s.Action), []string{"sts:AssumeRoleWithWebIdentity"}) {
 			t.Errorf("%s trust statement = %+v, want %v with sts:AssumeRoleWithWebIdentity", region, s, wantPrincipal)
@@ -308,8 +313,8 @@ func TestCentralMetricsAWSCollectorTrust(t *testing.T) {
 		!reflect.DeepEqual(actions(s.Action), []string{"sts:AssumeRole"}) || s.Condition != nil {
 		t.Errorf("aws-prod trust = %+v, want exactly %s with sts:AssumeRole", s, collector)
 	}
-	if n := len(p.ByType("aws:iam/openIdConnectProvider:OpenIdConnectProvider")); n != 2 {
-		t.Errorf("%d OIDC providers, want 2 (the AWS writer needs none)", n)
+	if n := len(p.ByType("aws:iam/openIdConnectProvider:OpenIdConnectProvider")); n != 1 {
+		t.Errorf("%d OIDC providers, want 1, GKE's (the AWS writer needs none, AKS's is the region's)", n)
 	}
 	cm, _ := p.Outputs["centralMetrics"].(map[string]any)
 	if rn, _ := cm["regionsNotWriting"].([]any); len(rn) != 0 {
@@ -322,6 +327,7 @@ func TestCentralMetricsAWSCollectorTrust(t *testing.T) {
 func TestCentralMetricsOneProviderPerIssuer(t *testing.T) {
 	outs := regionalOutputs(t)
 	outs[azureRef]["metricsWriter"] = map[string]any{"issuer": gkeIssuer, "subject": "system:serviceaccount:other:prometheus-agent"}
+	delete(outs[azureRef], components.OutputAWSOIDCProvider)
 	p, err := evalGlobal(t, nil, outs)
 	if err != nil {
 		t.Fatal(err)
@@ -334,6 +340,62 @@ func TestCentralMetricsOneProviderPerIssuer(t *testing.T) {
 	host := strings.TrimPrefix(gkeIssuer, "https://")
 	if got := policyOf(t, role, "assumeRolePolicy").Statement[0].Condition["StringEquals"][host+":sub"]; got != "system:serviceaccount:other:prometheus-agent" {
 		t.Errorf("azure-asia's writer admits %q", got)
+	}
+}
+
+// IAM keeps one OIDC provider per URL in an account: the provider an AKS
+// region declares for its issuer (cert-manager's) is the writer's trusted
+// principal, and the global stack declares none for that issuer. A
+// region's provider in another account cannot be trusted here, so that
+// issuer gets one of this account; a provider of another issuer, or one
+// without an issuer, fails the plan naming the region and its stack.
+func TestCentralMetricsTrustsTheRegionsOIDCProvider(t *testing.T) {
+	p := mustGlobal(t, nil)
+	for _, prov := range p.ByType("aws:iam/openIdConnectProvider:OpenIdConnectProvider") {
+		if prov.InputString("url") == aksIssuer {
+			t.Errorf("provider %s for %s, which azure-asia's cert-manager provider already holds (EntityAlreadyExists)", prov.Name, aksIssuer)
+		}
+	}
+	role, _ := writerRole(t, p, "azure-asia")
+	if got := policyOf(t, role, "assumeRolePolicy").Statement[0].Principal["Federated"]; got != aksProviderARN {
+		t.Errorf("azure-asia writer trusts %v, want the region's provider %s", got, aksProviderARN)
+	}
+
+	// The region's provider in another account: one of this account.
+	outs := regionalOutputs(t)
+	other := strings.Replace(aksProviderARN, plan.FakeAccountID, "111122223333", 1)
+	outs[azureRef][components.OutputAWSOIDCProvider] = other
+	cross, err := evalGlobal(t, nil, outs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := planq.One(t, cross, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", centralName+"-azure-asia")
+	if own.InputString("url") != aksIssuer {
+		t.Errorf("own provider url = %q, want %q", own.InputString("url"), aksIssuer)
+	}
+	role, _ = writerRole(t, cross, "azure-asia")
+	host := strings.TrimSuffix(strings.TrimPrefix(aksIssuer, "https://"), "/")
+	if got := policyOf(t, role, "assumeRolePolicy").Statement[0].Principal["Federated"]; got != "arn:aws:iam::"+plan.FakeAccountID+":oidc-provider/"+host {
+		t.Errorf("azure-asia writer trusts %v, want this account's provider (not %s)", got, other)
+	}
+
+	// Wrong providers.
+	outs = regionalOutputs(t)
+	outs[azureRef][components.OutputAWSOIDCProvider] = "arn:aws:iam::" + plan.FakeAccountID + ":oidc-provider/container.googleapis.com/v1/projects/x"
+	outs[gcpRef][components.OutputAWSOIDCProvider] = 42
+	outs[awsRef][components.OutputAWSOIDCProvider] = aksProviderARN
+	_, err = evalGlobal(t, nil, outs)
+	if err == nil {
+		t.Fatal("mismatched OIDC providers accepted")
+	}
+	for _, want := range []string{
+		"region azure-asia", azureRef, "is not the IAM OIDC provider of its issuer",
+		"region gcp-eu", gcpRef, "OIDC provider output is float64",
+		"region aws-prod", awsRef, "has no OIDC issuer",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %q: %v", want, err)
+		}
 	}
 }
 

@@ -39,6 +39,9 @@ const (
 	gkeIssuer    = "https://container.googleapis.com/v1/projects/livekit-prod/locations/europe-west1/clusters/livekit-gcp-eu"
 	aksIssuer    = "https://southeastasia.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000001/11111111-2222-3333-4444-555555555555/"
 	agentSubject = "system:serviceaccount:livekit-metrics:prometheus-agent"
+	// aksProviderARN is the IAM OIDC provider azure-asia declares for
+	// aksIssuer (its cert-manager's Route 53 identity).
+	aksProviderARN = "arn:aws:iam::" + plan.FakeAccountID + ":oidc-provider/southeastasia.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000001/11111111-2222-3333-4444-555555555555"
 )
 
 // regionalOutputs returns realistic outputs of the three regional stacks:
@@ -67,6 +70,9 @@ func regionalOutputs(t *testing.T) map[string]map[string]any {
 			"globalHostname": "livekit.example.com", "ingressIp": "20.195.96.14",
 			"apiKeyFingerprint": aws["apiKeyFingerprint"],
 			"metricsWriter":     map[string]any{"issuer": aksIssuer, "subject": agentSubject},
+			// cert-manager's IAM OIDC provider for the AKS issuer, in
+			// the global stack's account.
+			"awsOidcProviderArn": aksProviderARN,
 		},
 	}
 }
