@@ -70,7 +70,7 @@ var (
 )
 
 // WithProvider is the writer with the IAM OIDC provider its region declares
-// for its issuer (the region's OutputAWSOIDCProvider output, a string ARN
+// for its issuer (the region's OutputOIDCProvider output, a string ARN
 // whose path is the issuer without its scheme).
 func (w MetricsWriter) WithProvider(v any) (MetricsWriter, error) {
 	arn, ok := v.(string)

@@ -34,10 +34,10 @@ const (
 	// (MetricsWriter.Map: {roleArn} or {issuer, subject}); absent while the
 	// region has none.
 	OutputMetricsWriter = "metricsWriter"
-	// OutputAWSOIDCProvider is the ARN of the AWS IAM OIDC provider the
+	// OutputOIDCProvider is the ARN of the AWS IAM OIDC provider the
 	// region declares for its metrics writer's issuer (an AKS region's,
 	// for cert-manager's Route 53 identity); absent where it declares none.
 	// IAM keeps one provider per URL in an account, so the global stack's
 	// writer role trusts this one instead of declaring a second.
-	OutputAWSOIDCProvider = "awsOidcProviderArn"
+	OutputOIDCProvider = "oidcProviderArn"
 )

@@ -294,7 +294,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		components.OutputMetricsWriter: regional.KubernetesMetricsWriter(cluster.OIDCIssuerURL),
 		// That issuer's IAM OIDC provider (cert-manager's): the global
 		// stack trusts it rather than declaring a second for the same URL.
-		components.OutputAWSOIDCProvider: cluster.OIDCProviderARN,
+		components.OutputOIDCProvider: cluster.OIDCProviderARN,
 	}
 	if r.TURNTLS {
 		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))

@@ -45,8 +45,8 @@ func centralMetrics(ctx *pulumi.Context, s *stackconfig.Stack, refs []*stackref.
 		if err == nil {
 			// The region's own IAM OIDC provider for its issuer, if any.
 			var p any
-			if p, _, err = refs[i].Value(components.OutputAWSOIDCProvider); err != nil {
-				err = fmt.Errorf("region %s: reading %q: %w", r.Name, components.OutputAWSOIDCProvider, err)
+			if p, _, err = refs[i].Value(components.OutputOIDCProvider); err != nil {
+				err = fmt.Errorf("region %s: reading %q: %w", r.Name, components.OutputOIDCProvider, err)
 			} else if p != nil {
 				w, err = w.WithProvider(p)
 			}

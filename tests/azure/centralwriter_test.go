@@ -32,9 +32,9 @@ func TestCentralMetricsWriter(t *testing.T) {
 	// one per URL in an account): its ARN, for the issuer the writer names,
 	// admitting the writer's audience.
 	prov := one(t, base, tOIDC, "livekit-aks-oidc")
-	arn, _ := base.RawOutputs[components.OutputAWSOIDCProvider].(string)
+	arn, _ := base.RawOutputs[components.OutputOIDCProvider].(string)
 	if want := "arn:aws:iam::" + plan.FakeAccountID + ":oidc-provider/" + strings.TrimSuffix(strings.TrimPrefix(issuer, "https://"), "/"); arn != want {
-		t.Errorf("%s = %q, want the provider of %s: %s", components.OutputAWSOIDCProvider, arn, issuer, want)
+		t.Errorf("%s = %q, want the provider of %s: %s", components.OutputOIDCProvider, arn, issuer, want)
 	}
 	w, err := components.ParseMetricsWriter("azure-asia", base.RawOutputs[components.OutputMetricsWriter])
 	if err != nil {

@@ -327,7 +327,7 @@ func TestCentralMetricsAWSCollectorTrust(t *testing.T) {
 func TestCentralMetricsOneProviderPerIssuer(t *testing.T) {
 	outs := regionalOutputs(t)
 	outs[azureRef]["metricsWriter"] = map[string]any{"issuer": gkeIssuer, "subject": "system:serviceaccount:other:prometheus-agent"}
-	delete(outs[azureRef], components.OutputAWSOIDCProvider)
+	delete(outs[azureRef], components.OutputOIDCProvider)
 	p, err := evalGlobal(t, nil, outs)
 	if err != nil {
 		t.Fatal(err)
@@ -364,7 +364,7 @@ func TestCentralMetricsTrustsTheRegionsOIDCProvider(t *testing.T) {
 	// The region's provider in another account: one of this account.
 	outs := regionalOutputs(t)
 	other := strings.Replace(aksProviderARN, plan.FakeAccountID, "111122223333", 1)
-	outs[azureRef][components.OutputAWSOIDCProvider] = other
+	outs[azureRef][components.OutputOIDCProvider] = other
 	cross, err := evalGlobal(t, nil, outs)
 	if err != nil {
 		t.Fatal(err)
@@ -381,9 +381,9 @@ func TestCentralMetricsTrustsTheRegionsOIDCProvider(t *testing.T) {
 
 	// Wrong providers.
 	outs = regionalOutputs(t)
-	outs[azureRef][components.OutputAWSOIDCProvider] = "arn:aws:iam::" + plan.FakeAccountID + ":oidc-provider/container.googleapis.com/v1/projects/x"
-	outs[gcpRef][components.OutputAWSOIDCProvider] = 42
-	outs[awsRef][components.OutputAWSOIDCProvider] = aksProviderARN
+	outs[azureRef][components.OutputOIDCProvider] = "arn:aws:iam::" + plan.FakeAccountID + ":oidc-provider/container.googleapis.com/v1/projects/x"
+	outs[gcpRef][components.OutputOIDCProvider] = 42
+	outs[awsRef][components.OutputOIDCProvider] = aksProviderARN
 	_, err = evalGlobal(t, nil, outs)
 	if err == nil {
 		t.Fatal("mismatched OIDC providers accepted")

@@ -72,7 +72,7 @@ func regionalOutputs(t *testing.T) map[string]map[string]any {
 			"metricsWriter":     map[string]any{"issuer": aksIssuer, "subject": agentSubject},
 			// cert-manager's IAM OIDC provider for the AKS issuer, in
 			// the global stack's account.
-			"awsOidcProviderArn": aksProviderARN,
+			"oidcProviderArn": aksProviderARN,
 		},
 	}
 }

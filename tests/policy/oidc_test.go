@@ -91,7 +91,7 @@ func TestOneOIDCProviderPerURL(t *testing.T) {
 		if _, ok := byURL["https://"+host]; !ok {
 			t.Errorf("%s writer trusts %q, but no plan declares a provider for %s", stack, fed, issuer)
 		}
-		if arn, ok := rp.RawOutputs[components.OutputAWSOIDCProvider].(string); ok {
+		if arn, ok := rp.RawOutputs[components.OutputOIDCProvider].(string); ok {
 			exported++
 			if fed != arn {
 				t.Errorf("%s writer trusts %q, want the region's own provider %s", stack, fed, arn)
