@@ -9,6 +9,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/tests/internal/agentcheck"
 )
 
 // The region's writer to the global stack's central metrics view (#18):
@@ -16,7 +17,7 @@ import (
 // set from the global outputs, its collector writing there as the writer
 // role and allowed to assume exactly that role.
 const (
-	centralURL    = "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-0a1b2c3d-4e5f-6789-abcd-ef0123456789/api/v1/remote_write"
+	centralURL    = agentcheck.CentralURL
 	centralWriter = "arn:aws:iam::210987654321:role/livekit-metrics-write-us-west-2-1a2b3c4"
 )
 
@@ -26,14 +27,7 @@ var centralKeys = map[string]string{"centralMetricsRemoteWriteUrl": centralURL, 
 // parses it.
 func writerOutput(t *testing.T, p *plan.Plan, stack string) components.MetricsWriter {
 	t.Helper()
-	v, ok := p.RawOutputs[components.OutputMetricsWriter]
-	if !ok {
-		t.Fatalf("%s exports no %s", stack, components.OutputMetricsWriter)
-	}
-	w, err := components.ParseMetricsWriter(stack, v)
-	if err != nil {
-		t.Fatalf("%s's %s: %v", stack, components.OutputMetricsWriter, err)
-	}
+	w := agentcheck.WriterOutput(t, p, stack)
 	if w.OIDC() {
 		t.Errorf("%s exports a web identity %+v; an AWS region's writer is its collector role", stack, w)
 	}

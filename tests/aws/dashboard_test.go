@@ -284,12 +284,3 @@ func TestDashboardEKS(t *testing.T) {
 		t.Errorf("CPU panel does not divide by aws-eks's 3 vCPU pods: %s", jsonOf(t, rows["Nodes, CPU and system load"]))
 	}
 }
-
-func jsonOf(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}

@@ -29,10 +29,8 @@ const (
 // eksStackFile is Pulumi.aws-eks.yaml, evaluated once per test binary.
 var eksStackFile = &planq.Stack{Dir: "../..", Name: "aws-eks", Program: awsstack.Program}
 
-func eksStack(t *testing.T) *plan.Plan {
-	t.Helper()
-	return eksStackFile.Plan(t)
-}
+// eksStack is the plan of Pulumi.aws-eks.yaml as committed.
+var eksStack = eksStackFile.Plan
 
 func only(t *testing.T, p *plan.Plan, typ, suffix string) *plan.Resource {
 	t.Helper()

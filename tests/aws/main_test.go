@@ -81,10 +81,7 @@ var prodStack = &planq.Stack{Dir: "../..", Name: "aws-prod", Program: awsstack.P
 func TestMain(m *testing.M) { planq.Main(m, prodStack) }
 
 // prod returns the shared plan of the unmodified aws-prod stack.
-func prod(t *testing.T) *plan.Plan {
-	t.Helper()
-	return prodStack.Plan(t)
-}
+var prod = prodStack.Plan
 
 // prodOr returns the base plan for "" and the named variant otherwise.
 func prodOr(t *testing.T, variant string) *plan.Plan {
@@ -214,6 +211,7 @@ var (
 	list      = planq.Raw.Strings
 	asStrings = planq.AsStrings
 	expect    = planq.Raw.Expect
+	jsonOf    = planq.JSONOf
 )
 
 // absentOrEmpty checks the input at path is unset, null or an empty list.

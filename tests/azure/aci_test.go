@@ -41,10 +41,8 @@ const (
 // aciStack is Pulumi.azure-aci.yaml, evaluated once per test binary.
 var aciStack = &planq.Stack{Dir: "../..", Name: "azure-aci", Program: azurestack.Program}
 
-func aci(t *testing.T) *plan.Plan {
-	t.Helper()
-	return aciStack.Plan(t)
-}
+// aci is the plan of Pulumi.azure-aci.yaml as committed.
+var aci = aciStack.Plan
 
 // aciGroup returns container group i.
 func aciGroup(t *testing.T, p *plan.Plan, i int) *plan.Resource {

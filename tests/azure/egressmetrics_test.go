@@ -1,7 +1,6 @@
 package azure_test
 
 import (
-	"reflect"
 	"strings"
 	"testing"
 
@@ -9,7 +8,6 @@ import (
 
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
 	"github.com/livekit-infra/livekit-infra/components/observability"
-	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // Egress joins the region's scrape (#22 item 4, #18): the metrics add-on
@@ -22,19 +20,7 @@ import (
 // (TestPrometheusRuleGroupsAreTheRenderedRules).
 func TestEgressScrapeJob(t *testing.T) {
 	p := asia(t)
-	var cm *plan.Resource
-	for _, r := range p.ByType(tConfigMap) {
-		if r.InputString("metadata.name") == azurec.ScrapeConfigMap {
-			cm = &r
-		}
-	}
-	if cm == nil {
-		t.Fatalf("no ConfigMap %s", azurec.ScrapeConfigMap)
-	}
-	var cfg observability.PrometheusConfig
-	if err := yaml.Unmarshal([]byte(cm.InputString("data."+azurec.ScrapeConfigKey)), &cfg); err != nil {
-		t.Fatal(err)
-	}
+	_, cfg, _ := scrapeConfig(t, p)
 	var job *observability.ScrapeConfig
 	for i, j := range cfg.ScrapeConfigs {
 		if j.JobName == observability.JobEgress {
@@ -55,31 +41,9 @@ func TestEgressScrapeJob(t *testing.T) {
 		t.Fatalf("Egress config prometheus_port: %v", err)
 	}
 
-	if len(job.KubernetesSDConfigs) != 1 || job.KubernetesSDConfigs[0].Role != "pod" || job.KubernetesSDConfigs[0].Namespaces == nil ||
-		!reflect.DeepEqual(job.KubernetesSDConfigs[0].Namespaces.Names, []string{egressNS}) {
-		t.Errorf("discovery %+v, want the pods of namespace %s", job.KubernetesSDConfigs, egressNS)
-	}
-	keep, addr, labels := map[string]string{}, "", map[string]string{}
-	for _, r := range job.RelabelConfigs {
-		switch {
-		case r.Action == "keep":
-			keep[r.SourceLabels[0]] = r.Regex
-		case r.TargetLabel == "__address__":
-			addr = r.Replacement
-		case len(r.SourceLabels) == 0:
-			labels[r.TargetLabel] = r.Replacement
-		}
-	}
-	if keep["__meta_kubernetes_pod_label_app_kubernetes_io_name"] != "egress" || keep["__meta_kubernetes_pod_label_app_kubernetes_io_instance"] != "egress" {
-		t.Errorf("keep rules %v: want the egress chart's pods only", keep)
-	}
-	if want := "${1}:" + itoa(egressCfg.PrometheusPort); addr != want {
-		t.Errorf("address %q, want the pod IP on the rendered prometheus_port (%s)", addr, want)
-	}
+	// The pod IP on the rendered prometheus_port.
+	checkPodJob(t, *job, egressNS, map[string]string{"name": "egress", "instance": "egress"}, egressCfg.PrometheusPort)
 	region, _ := asiaRules(t)
-	if !reflect.DeepEqual(labels, region.Labels()) {
-		t.Errorf("series labels %v, want %v", labels, region.Labels())
-	}
 	if region.Egress == nil {
 		t.Error("azure-asia runs Egress but renders no Egress rules")
 	}

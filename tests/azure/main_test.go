@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/components"
-	"github.com/livekit-infra/livekit-infra/internal/plan"
 	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
 	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
@@ -90,10 +89,8 @@ var asiaStack = &planq.Stack{Dir: "../..", Name: "azure-asia", Program: azuresta
 // TestMain evaluates the real azure-asia stack once for the whole binary.
 func TestMain(m *testing.M) { planq.Main(m, asiaStack) }
 
-func asia(t *testing.T) *plan.Plan {
-	t.Helper()
-	return asiaStack.Plan(t)
-}
+// asia is the plan of Pulumi.azure-asia.yaml as committed.
+var asia = asiaStack.Plan
 
 // variant is azure-asia with some bare livekit-infra keys changed.
 type variant = planq.Variant
@@ -156,6 +153,7 @@ var (
 	num           = planq.Masked.Num
 	boolean       = planq.Masked.Bool
 	list          = planq.Masked.List
+	toFloat       = planq.Number
 )
 
 func strs(v []any) []string {

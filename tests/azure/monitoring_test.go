@@ -195,11 +195,10 @@ func TestPrometheusRuleGroupsAreTheRenderedRules(t *testing.T) {
 	}
 }
 
-// The add-on's scrape of LiveKit: the documented ConfigMap in kube-system,
-// a job selecting the LiveKit pods of their namespace at pod IP:6789 with
-// the region's labels, which the real promtool accepts.
-func TestManagedPrometheusScrapeConfig(t *testing.T) {
-	p := asia(t)
+// scrapeConfig is the add-on's custom scrape ConfigMap and the Prometheus
+// scrape config it carries (parsed, and as written).
+func scrapeConfig(t *testing.T, p *plan.Plan) (*plan.Resource, observability.PrometheusConfig, string) {
+	t.Helper()
 	var cm *plan.Resource
 	for _, r := range p.ByType(tConfigMap) {
 		if r.InputString("metadata.name") == azurec.ScrapeConfigMap {
@@ -209,13 +208,55 @@ func TestManagedPrometheusScrapeConfig(t *testing.T) {
 	if cm == nil {
 		t.Fatalf("no ConfigMap %s", azurec.ScrapeConfigMap)
 	}
-	if ns := cm.InputString("metadata.namespace"); ns != "kube-system" {
-		t.Errorf("ConfigMap in %q: the add-on reads kube-system only", ns)
-	}
 	doc := cm.InputString("data." + azurec.ScrapeConfigKey)
 	var cfg observability.PrometheusConfig
 	if err := yaml.Unmarshal([]byte(doc), &cfg); err != nil {
 		t.Fatalf("scrape config is not YAML: %v\n%s", err, doc)
+	}
+	return cm, cfg, doc
+}
+
+// checkPodJob checks a scrape job of the add-on: the pods of namespace ns
+// (discovered, then kept by their app.kubernetes.io labels, keep), at
+// their pod IP on port, with the region's labels.
+func checkPodJob(t *testing.T, job observability.ScrapeConfig, ns string, keep map[string]string, port int) {
+	t.Helper()
+	if len(job.KubernetesSDConfigs) != 1 || job.KubernetesSDConfigs[0].Role != "pod" ||
+		job.KubernetesSDConfigs[0].Namespaces == nil || !reflect.DeepEqual(job.KubernetesSDConfigs[0].Namespaces.Names, []string{ns}) {
+		t.Errorf("%s discovery %+v, want the pods of namespace %s", job.JobName, job.KubernetesSDConfigs, ns)
+	}
+	kept, addr, labels := map[string]string{}, "", map[string]string{}
+	for _, r := range job.RelabelConfigs {
+		switch {
+		case r.Action == "keep":
+			kept[r.SourceLabels[0]] = r.Regex
+		case r.TargetLabel == "__address__":
+			addr = r.Replacement
+		case len(r.SourceLabels) == 0:
+			labels[r.TargetLabel] = r.Replacement
+		}
+	}
+	for label, value := range keep {
+		if kept["__meta_kubernetes_pod_label_app_kubernetes_io_"+label] != value {
+			t.Errorf("%s keep rules %v: want the pods of app.kubernetes.io/%s %s only", job.JobName, kept, label, value)
+		}
+	}
+	if want := "${1}:" + strconv.Itoa(port); addr != want {
+		t.Errorf("%s address %q, want the pod IP on %d", job.JobName, addr, port)
+	}
+	if region, _ := asiaRules(t); !reflect.DeepEqual(labels, region.Labels()) {
+		t.Errorf("%s series labels %v, want %v", job.JobName, labels, region.Labels())
+	}
+}
+
+// The add-on's scrape of LiveKit: the documented ConfigMap in kube-system,
+// a job selecting the LiveKit pods of their namespace at pod IP:6789 with
+// the region's labels, which the real promtool accepts.
+func TestManagedPrometheusScrapeConfig(t *testing.T) {
+	p := asia(t)
+	cm, cfg, doc := scrapeConfig(t, p)
+	if ns := cm.InputString("metadata.namespace"); ns != "kube-system" {
+		t.Errorf("ConfigMap in %q: the add-on reads kube-system only", ns)
 	}
 	if len(cfg.ScrapeConfigs) != 2 || cfg.ScrapeConfigs[1].JobName != observability.JobEgress {
 		t.Fatalf("scrape jobs %+v, want LiveKit's and Egress's (egressmetrics_test.go)", cfg.ScrapeConfigs)
@@ -224,32 +265,7 @@ func TestManagedPrometheusScrapeConfig(t *testing.T) {
 	if job.JobName != observability.JobLiveKit || job.MetricsPath != "/metrics" {
 		t.Errorf("job %q path %q", job.JobName, job.MetricsPath)
 	}
-	if len(job.KubernetesSDConfigs) != 1 || job.KubernetesSDConfigs[0].Role != "pod" ||
-		job.KubernetesSDConfigs[0].Namespaces == nil || !reflect.DeepEqual(job.KubernetesSDConfigs[0].Namespaces.Names, []string{"livekit"}) {
-		t.Errorf("discovery %+v, want the pods of namespace livekit", job.KubernetesSDConfigs)
-	}
-	region, _ := asiaRules(t)
-	keep, addr := map[string]string{}, ""
-	labels := map[string]string{}
-	for _, r := range job.RelabelConfigs {
-		switch {
-		case r.Action == "keep":
-			keep[r.SourceLabels[0]] = r.Regex
-		case r.TargetLabel == "__address__":
-			addr = r.Replacement
-		case len(r.SourceLabels) == 0:
-			labels[r.TargetLabel] = r.Replacement
-		}
-	}
-	if keep["__meta_kubernetes_pod_label_app_kubernetes_io_name"] != "livekit-server" {
-		t.Errorf("keep rules %v: want the livekit-server pods only", keep)
-	}
-	if addr != "${1}:6789" {
-		t.Errorf("address %q, want the pod IP on 6789", addr)
-	}
-	if !reflect.DeepEqual(labels, region.Labels()) {
-		t.Errorf("series labels %v, want %v", labels, region.Labels())
-	}
+	checkPodJob(t, job, "livekit", map[string]string{"name": "livekit-server"}, 6789)
 
 	promtool := os.Getenv("PROMTOOL_BIN")
 	if promtool == "" {

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
@@ -57,29 +56,8 @@ func TestAuditLogSettings(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			sc, raw := lkcheck.StackRaw(t, repoRoot, c.stack)
-			for k, v := range c.set {
-				raw.Values[k] = v
-			}
-			_, err := stackconfig.Parse(sc.Stack, raw)
-			if len(c.want) == 0 {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatal("accepted; want a config error")
-			}
-			ps := problems(t, err)
-			if len(ps) != 1 || ps[0].Key != c.key {
-				t.Fatalf("problems %v, want exactly one for %s", ps, c.key)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error does not say %q:\n%v", w, err)
-				}
-			}
+			_, err := stackconfig.Parse(c.stack, committedRaw(t, c.stack, c.set))
+			wantVerdict(t, err, c.key, c.want)
 		})
 	}
 }

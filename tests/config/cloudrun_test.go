@@ -32,18 +32,8 @@ func TestCloudRunRefused(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			sc, raw := lkcheck.StackRaw(t, repoRoot, c.stack)
-			for k, v := range c.set {
-				raw.Values[k] = v
-			}
-			_, err := stackconfig.Parse(sc.Stack, raw)
-			if len(c.want) == 0 {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
-				return
-			}
-			wantOneProblem(t, err, c.key, c.want)
+			_, err := stackconfig.Parse(c.stack, committedRaw(t, c.stack, c.set))
+			wantVerdict(t, err, c.key, c.want)
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
-	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 
 // Egress (#22) defaults to on wherever Egress can write the region's
@@ -73,11 +72,7 @@ func TestEgressSettings(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			sc, raw := lkcheck.StackRaw(t, repoRoot, c.stack)
-			for k, v := range c.set {
-				raw.Values[k] = v
-			}
-			s, err := stackconfig.Parse(sc.Stack, raw)
+			s, err := stackconfig.Parse(c.stack, committedRaw(t, c.stack, c.set))
 			if c.want.key == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)

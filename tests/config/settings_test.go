@@ -58,6 +58,19 @@ func wantOneProblem(t *testing.T, err error, key string, want []string) {
 	}
 }
 
+// wantVerdict checks a parse's error: none when want is empty, else
+// exactly one problem, for key, saying each of want.
+func wantVerdict(t *testing.T, err error, key string, want []string) {
+	t.Helper()
+	if len(want) == 0 {
+		if err != nil {
+			t.Fatalf("refused: %v", err)
+		}
+		return
+	}
+	wantOneProblem(t, err, key, want)
+}
+
 func TestValidBaseConfig(t *testing.T) {
 	s, err := stackconfig.Parse("aws-prod", stackconfig.Raw{Values: validAWS()})
 	if err != nil {

@@ -148,7 +148,7 @@ func TestACIGroupConfigsBootLiveKit(t *testing.T) {
 	}
 	certs := newTestTLS(t)
 	rds := startRedis(t, certs, redisOptions{Password: reg.RedisPassword})
-	target := testRedis{Addr: rds.Addr, CACertFile: certs.CACertFile, ServerName: "localhost"}
+	target := rds.target(certs)
 
 	first, err := aciGroupConfig(0).Find(p)
 	if err != nil {

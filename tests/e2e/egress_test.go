@@ -44,23 +44,10 @@ const egressWait = 30 * time.Second
 func TestEgressRequestRoutedOverRedis(t *testing.T) {
 	liveKitBinary(t)
 	redisBinary(t)
-	var rs regionStack
-	for _, r := range regionStacks {
-		if r.Stack == "gcp-eu" {
-			rs = r
-		}
-	}
-	if rs.Stack == "" {
-		t.Fatal("no gcp-eu region stack")
-	}
-	reg := inspectRegion(t, rs)
+	reg := inspectRegion(t, regionStackNamed(t, "gcp-eu"))
 	certs := newTestTLS(t)
-	redisOpts := redisOptions{Password: reg.RedisPassword}
-	if reg.RedisUser != "" {
-		redisOpts = redisOptions{Password: randomToken(t, 16), ACLUser: reg.RedisUser, ACLPassword: reg.RedisPassword}
-	}
-	rds := startRedis(t, certs, redisOpts)
-	cfg, _ := loopbackConfig(t, reg.Rendered, testRedis{Addr: rds.Addr, CACertFile: certs.CACertFile, ServerName: "localhost"})
+	rds := startCache(t, certs, reg.RedisUser, reg.RedisPassword)
+	cfg, _ := loopbackConfig(t, reg.Rendered, rds.target(certs))
 	node := startLiveKit(t, cfg)
 	waitRegistry(t, rds, "the node registers in Redis", func(ids []string) bool { return len(ids) == 1 })
 

@@ -801,20 +801,23 @@ func sinceOrNever(at, from time.Time) string {
 	return at.Sub(from).Round(time.Millisecond).String()
 }
 
+// startCache starts a Redis set up like the region's managed cache with
+// the credentials of its rendered config.
+func (r *failoverRegion) startCache(t *testing.T) (*redisServer, *testTLS) {
+	t.Helper()
+	doc := parseConfig(t, r.Rendered)
+	certs := newTestTLS(t)
+	return startCache(t, certs, configString(doc, "redis.username"), configString(doc, "redis.password")), certs
+}
+
 // bootFailoverRegion starts the region's Redis, set up like its managed
 // cache (see bootRegion), and launches its two nodes from the rendered
 // config with loopback overrides only; the caller waits for them.
 func bootFailoverRegion(t *testing.T, r *failoverRegion) {
 	t.Helper()
-	doc := parseConfig(t, r.Rendered)
-	user, password := configString(doc, "redis.username"), configString(doc, "redis.password")
-	certs := newTestTLS(t)
-	opts := redisOptions{Password: password}
-	if user != "" {
-		opts = redisOptions{Password: randomToken(t, 16), ACLUser: user, ACLPassword: password}
-	}
-	r.redis = startRedis(t, certs, opts)
-	target := testRedis{Addr: r.redis.Addr, CACertFile: certs.CACertFile, ServerName: "localhost"}
+	var certs *testTLS
+	r.redis, certs = r.startCache(t)
+	target := r.redis.target(certs)
 	for range 2 {
 		cfg, final := loopbackConfig(t, r.Rendered, target)
 		r.configs = append(r.configs, cfg)
@@ -828,15 +831,8 @@ func bootFailoverRegion(t *testing.T, r *failoverRegion) {
 // differ.
 func launchForeignNode(t *testing.T, r *failoverRegion) (*liveKitNode, *redisServer) {
 	t.Helper()
-	doc := parseConfig(t, r.Rendered)
-	user, password := configString(doc, "redis.username"), configString(doc, "redis.password")
-	certs := newTestTLS(t)
-	opts := redisOptions{Password: password}
-	if user != "" {
-		opts = redisOptions{Password: randomToken(t, 16), ACLUser: user, ACLPassword: password}
-	}
-	rds := startRedis(t, certs, opts)
-	_, final := loopbackConfig(t, r.Rendered, testRedis{Addr: rds.Addr, CACertFile: certs.CACertFile, ServerName: "localhost"})
+	rds, certs := r.startCache(t)
+	_, final := loopbackConfig(t, r.Rendered, rds.target(certs))
 	foreign := parseConfig(t, mustYAML(t, final))
 	foreign["keys"] = map[string]any{"APIforeign" + randomToken(t, 4): randomToken(t, 24)}
 	for _, c := range configDiff(final, foreign) {

@@ -221,7 +221,7 @@ func TestKeyRotationOnRealNodes(t *testing.T) {
 	certs := newTestTLS(t)
 	doc := parseConfig(t, overlapBody)
 	rds := startRedis(t, certs, redisOptions{Password: configString(doc, "redis.password")})
-	target := testRedis{Addr: rds.Addr, CACertFile: certs.CACertFile, ServerName: "localhost"}
+	target := rds.target(certs)
 
 	step(t, "overlap: tokens of both keys are accepted", func(t *testing.T) {
 		cfg, _ := loopbackConfig(t, overlapBody, target)

@@ -136,6 +136,19 @@ type regionUnderTest struct {
 	HealthChecks  []healthCheck
 }
 
+// startCache starts a test Redis set up like a region's managed cache: TLS
+// only, AUTH with the credentials the program rendered (a named ACL user
+// when the config names one, else the default user's password, like an
+// ElastiCache AUTH token).
+func startCache(t testing.TB, certs *testTLS, user, password string) *redisServer {
+	t.Helper()
+	opts := redisOptions{Password: password}
+	if user != "" {
+		opts = redisOptions{Password: randomToken(t, 16), ACLUser: user, ACLPassword: password}
+	}
+	return startRedis(t, certs, opts)
+}
+
 // inspectRegion evaluates the row's stack, finds its rendered LiveKit config
 // and checks it against the rest of the plan: the managed cache, the token
 // servers' credentials, and the health checks aimed at the nodes.
@@ -266,16 +279,9 @@ func TestRegionConfigsBootLiveKit(t *testing.T) {
 func bootRegion(t *testing.T, rs regionStack) {
 	reg := inspectRegion(t, rs)
 
-	// The test Redis is set up like the managed cache: TLS only, AUTH with
-	// the credentials the program rendered (a named ACL user when the config
-	// names one, else the default user's password, like an ElastiCache AUTH
-	// token).
+	// The test Redis is set up like the managed cache (startCache).
 	certs := newTestTLS(t)
-	redisOpts := redisOptions{Password: reg.RedisPassword}
-	if reg.RedisUser != "" {
-		redisOpts = redisOptions{Password: randomToken(t, 16), ACLUser: reg.RedisUser, ACLPassword: reg.RedisPassword}
-	}
-	rds := startRedis(t, certs, redisOpts)
+	rds := startCache(t, certs, reg.RedisUser, reg.RedisPassword)
 
 	step(t, "redis requires TLS and AUTH", func(t *testing.T) {
 		if _, err := rds.DoAs("", "", "PING"); err == nil || !isRedisErr(err, "NOAUTH") {
@@ -289,7 +295,7 @@ func bootRegion(t *testing.T, rs regionStack) {
 		}
 	})
 
-	target := testRedis{Addr: rds.Addr, CACertFile: certs.CACertFile, ServerName: "localhost"}
+	target := rds.target(certs)
 	cfgA, docA := loopbackConfig(t, reg.Rendered, target)
 	cfgB, _ := loopbackConfig(t, reg.Rendered, target)
 	t.Logf("node A config (secrets redacted):\n%s", redact(cfgA, reg.APISecret, reg.RedisPassword))

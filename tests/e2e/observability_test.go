@@ -31,8 +31,7 @@ import (
 	"time"
 
 	"github.com/livekit-infra/livekit-infra/components/observability"
-	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
-	"github.com/livekit-infra/livekit-infra/stacks/regional"
+	"github.com/livekit-infra/livekit-infra/tests/internal/stackfile"
 )
 
 const (
@@ -230,11 +229,7 @@ func TestCentralPrometheusSeesEveryRegion(t *testing.T) {
 	var launched []*liveKitNode
 	for _, rs := range regionStacks {
 		reg := inspectRegion(t, rs)
-		s, err := stackconfig.Parse(rs.Stack, stackconfig.Raw{Values: loadStack(t, rs.Stack).Config, Secret: map[string]bool{}})
-		if err != nil {
-			t.Fatalf("settings of %s: %v", rs.Stack, err)
-		}
-		obs := regional.Observability(s)
+		obs := stackfile.Observability(t, repoRoot, rs.Stack)
 		// No Egress worker can run here (its image carries Chrome and
 		// GStreamer; github.com/livekit/egress is not served), so there is
 		// no Egress target to scrape and its rules would only report that
@@ -243,12 +238,8 @@ func TestCentralPrometheusSeesEveryRegion(t *testing.T) {
 		obs.Egress = nil
 
 		certs := newTestTLS(t)
-		redisOpts := redisOptions{Password: reg.RedisPassword}
-		if reg.RedisUser != "" {
-			redisOpts = redisOptions{Password: randomToken(t, 16), ACLUser: reg.RedisUser, ACLPassword: reg.RedisPassword}
-		}
-		rds := startRedis(t, certs, redisOpts)
-		cfg, doc := loopbackConfig(t, reg.Rendered, testRedis{Addr: rds.Addr, CACertFile: certs.CACertFile, ServerName: "localhost"})
+		rds := startCache(t, certs, reg.RedisUser, reg.RedisPassword)
+		cfg, doc := loopbackConfig(t, reg.Rendered, rds.target(certs))
 		metricsPort, _ := lookupPath(doc, "prometheus.port")
 		n := launchLiveKit(t, cfg)
 		launched = append(launched, n)

@@ -21,6 +21,12 @@ type testRedis struct {
 	ServerName string // a name the Redis server certificate covers
 }
 
+// target is how a loopback config reaches rds, whose certificate the test
+// CA of certs signed for localhost.
+func (rds *redisServer) target(certs *testTLS) testRedis {
+	return testRedis{Addr: rds.Addr, CACertFile: certs.CACertFile, ServerName: "localhost"}
+}
+
 // udpRangeSize is the size of the media port range a loopback node gets when
 // the rendered config uses a range. No participant connects in this test, so
 // a few ports are plenty; they only have to be free and distinct per node.

@@ -174,12 +174,8 @@ func TestRedisBlipKeepsECSTasks(t *testing.T) {
 	redisBinary(t)
 	reg := inspectRegion(t, regionStackNamed(t, "aws-prod"))
 	certs := newTestTLS(t)
-	redisOpts := redisOptions{Password: reg.RedisPassword}
-	if reg.RedisUser != "" {
-		redisOpts = redisOptions{Password: randomToken(t, 16), ACLUser: reg.RedisUser, ACLPassword: reg.RedisPassword}
-	}
-	rds := startRedis(t, certs, redisOpts)
-	cfg, _ := loopbackConfig(t, reg.Rendered, testRedis{Addr: rds.Addr, CACertFile: certs.CACertFile, ServerName: "localhost"})
+	rds := startCache(t, certs, reg.RedisUser, reg.RedisPassword)
+	cfg, _ := loopbackConfig(t, reg.Rendered, rds.target(certs))
 	node := startLiveKit(t, cfg)
 	waitHealth(t, node, http.StatusOK)
 

@@ -57,7 +57,7 @@ type regionStack struct {
 	HealthChecks []healthCheckSource
 }
 
-// regionStacks is the table: the three region stacks. On GKE and AKS the
+// regionStacks is the table: the region stacks. On EKS, GKE and AKS the
 // config is in a Kubernetes Secret, and the pod probes are set by a
 // transform of the LiveKit chart's Deployment, which a mock plan does not
 // contain (the chart has no children there): workloadProbes runs that
@@ -70,57 +70,28 @@ var regionStacks = []regionStack{
 		Cache:          elastiCache,
 		APICredentials: secretsManagerAPICredentials("livekit-api-credentials"),
 		HealthChecks: []healthCheckSource{
-			{Name: "ALB target group health check", Required: true, Extract: albTargetGroupChecks},
+			albChecks,
 			{Name: "ECS container health check", Required: true, Extract: ecsContainerHealthChecks},
-			{Name: "global stack's Route 53 health check", Required: true, Extract: globalRoute53Checks},
+			globalRoute53Check,
 			{Name: "Route 53 health checks", Extract: route53HealthChecks},
-			{Name: "Kubernetes probes", Extract: kubernetesProbes},
+			anyKubernetesProbes,
 		},
 	},
-	{
-		// The aws kind on EKS (awsPlatform eks): ElastiCache and the ALB
-		// as on ECS, LiveKit from the shared Kubernetes workload, its
-		// config in a Kubernetes Secret.
-		Stack:          "aws-eks",
-		Program:        awsstack.Program,
-		Config:         kubernetesSecretField("livekit-config", "config.yaml"),
-		Cache:          elastiCache,
-		APICredentials: secretsManagerAPICredentials("livekit-api-credentials"),
-		HealthChecks: []healthCheckSource{
-			{Name: "ALB target group health check", Required: true, Extract: albTargetGroupChecks},
-			{Name: "LiveKit pod probes", Required: true, Extract: workloadProbes},
-			// An alternative to aws-prod, not in the committed global
-			// stack's regions: no Route 53 check aims at it.
-			{Name: "Kubernetes probes", Extract: kubernetesProbes},
-		},
-	},
-	{
-		Stack:          "gcp-eu",
-		Program:        gcpstack.Program,
-		Config:         kubernetesSecretField("livekit-config", "config.yaml"),
-		Cache:          memorystore,
-		APICredentials: secretJSONCredentials("gcp:secretmanager/secretVersion:SecretVersion", "secretData"),
-		HealthChecks: []healthCheckSource{
-			{Name: "GKE Gateway HealthCheckPolicy", Required: true, Extract: gkeHealthCheckPolicies},
-			{Name: "LiveKit pod probes", Required: true, Extract: workloadProbes},
-			{Name: "global stack's Route 53 health check", Required: true, Extract: globalRoute53Checks},
-			{Name: "Kubernetes probes", Extract: kubernetesProbes},
-		},
-	},
-	{
-		Stack:          "azure-asia",
-		Program:        azurestack.Program,
-		Config:         kubernetesSecretField("livekit-config", "config.yaml"),
-		Cache:          azureCache,
-		APICredentials: secretJSONCredentials("azure-native:keyvault:Secret", "properties.value"),
-		// Traefik routes to ready pods only: the readiness probe is the
-		// load balancer's health check on AKS.
-		HealthChecks: []healthCheckSource{
-			{Name: "LiveKit pod probes", Required: true, Extract: workloadProbes},
-			{Name: "global stack's Route 53 health check", Required: true, Extract: globalRoute53Checks},
-			{Name: "Kubernetes probes", Extract: kubernetesProbes},
-		},
-	},
+	// The aws kind on EKS (awsPlatform eks): ElastiCache and the ALB as on
+	// ECS, LiveKit from the shared Kubernetes workload. An alternative to
+	// aws-prod, not in the committed global stack's regions: no Route 53
+	// check aims at it.
+	kubernetesRegion("aws-eks", awsstack.Program, elastiCache,
+		secretsManagerAPICredentials("livekit-api-credentials"), albChecks),
+	kubernetesRegion("gcp-eu", gcpstack.Program, memorystore,
+		secretJSONCredentials("gcp:secretmanager/secretVersion:SecretVersion", "secretData"),
+		healthCheckSource{Name: "GKE Gateway HealthCheckPolicy", Required: true, Extract: gkeHealthCheckPolicies},
+		globalRoute53Check),
+	// Traefik routes to ready pods only: the readiness probe is the load
+	// balancer's health check on AKS.
+	kubernetesRegion("azure-asia", azurestack.Program, azureCache,
+		secretJSONCredentials("azure-native:keyvault:Secret", "properties.value"),
+		globalRoute53Check),
 	{
 		// The azure kind on Container Instances (azurePlatform aci): each
 		// container group has its own config (its UDP mux port and
@@ -135,9 +106,32 @@ var regionStacks = []regionStack{
 		Cache:   azureCache,
 		HealthChecks: []healthCheckSource{
 			{Name: "Application Gateway probe", Required: true, Extract: appGatewayProbes},
-			{Name: "Kubernetes probes", Extract: kubernetesProbes},
+			anyKubernetesProbes,
 		},
 	},
+}
+
+// The health check sources several rows declare.
+var (
+	albChecks           = healthCheckSource{Name: "ALB target group health check", Required: true, Extract: albTargetGroupChecks}
+	globalRoute53Check  = healthCheckSource{Name: "global stack's Route 53 health check", Required: true, Extract: globalRoute53Checks}
+	anyKubernetesProbes = healthCheckSource{Name: "Kubernetes probes", Extract: kubernetesProbes}
+)
+
+// kubernetesRegion is the row of a region whose LiveKit is the shared
+// Kubernetes workload (EKS, GKE, AKS): its config in the workload's Secret,
+// its pod probes required, plus the checks of its front door.
+func kubernetesRegion(stack string, program func(*pulumi.Context) (pulumi.Map, error), cache func(*plan.Plan) (managedCache, error),
+	creds func(*plan.Plan) (string, string, error), frontDoor ...healthCheckSource) regionStack {
+	checks := append([]healthCheckSource{{Name: "LiveKit pod probes", Required: true, Extract: workloadProbes}}, frontDoor...)
+	return regionStack{
+		Stack:          stack,
+		Program:        program,
+		Config:         kubernetesSecretField("livekit-config", "config.yaml"),
+		Cache:          cache,
+		APICredentials: creds,
+		HealthChecks:   append(checks, anyKubernetesProbes),
+	}
 }
 
 // ---------------------------------------------------------------------------

@@ -116,12 +116,8 @@ func bootTURNNode(t *testing.T, terminatorAddr string) *turnNode {
 	}
 
 	certs := newTestTLS(t, domain)
-	redisOpts := redisOptions{Password: reg.RedisPassword}
-	if reg.RedisUser != "" {
-		redisOpts = redisOptions{Password: randomToken(t, 16), ACLUser: reg.RedisUser, ACLPassword: reg.RedisPassword}
-	}
-	rds := startRedis(t, certs, redisOpts)
-	cfg, doc := turnLoopbackConfig(t, reg.Rendered, testRedis{Addr: rds.Addr, CACertFile: certs.CACertFile, ServerName: "localhost"})
+	rds := startCache(t, certs, reg.RedisUser, reg.RedisPassword)
+	cfg, doc := turnLoopbackConfig(t, reg.Rendered, rds.target(certs))
 	n := &turnNode{Reg: reg, Doc: doc, Domain: domain, Certs: certs, Terminator: terminatorAddr}
 	tlsPort, _ := lookupPath(doc, "turn.tls_port")
 	n.TLSPort = asInt(tlsPort)

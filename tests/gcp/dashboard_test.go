@@ -217,15 +217,3 @@ func TestNativeAlarms(t *testing.T) {
 	}
 	euStack.AlarmThresholds(t, check)
 }
-
-func toFloat(v any) float64 {
-	switch n := v.(type) {
-	case float64:
-		return n
-	case int:
-		return float64(n)
-	case nil:
-		return 0
-	}
-	return -1
-}

@@ -2,7 +2,6 @@ package gcp_test
 
 import (
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -44,30 +43,5 @@ func TestEgressScrapeAndRules(t *testing.T) {
 		}
 	}
 
-	for _, fw := range p.ByType(tFirewall) {
-		if fw.InputString("direction") == "EGRESS" {
-			continue
-		}
-		a, _ := fw.Input("allows")
-		list, _ := a.([]any)
-		for _, e := range list {
-			m := e.(map[string]any)
-			if proto, _ := m["protocol"].(string); proto != "tcp" && proto != "all" {
-				continue
-			}
-			for _, span := range strs(m["ports"]) {
-				lo, hi, _ := strings.Cut(span, "-")
-				l, _ := strconv.Atoi(lo)
-				h := l
-				if hi != "" {
-					h, _ = strconv.Atoi(hi)
-				}
-				for _, port := range []int{cfg.PrometheusPort, cfg.HealthPort} {
-					if l <= port && port <= h {
-						t.Errorf("firewall %s opens tcp %s, which includes Egress's port %d (sources %v)", fw.Name, span, port, strs(input(t, &fw, "sourceRanges")))
-					}
-				}
-			}
-		}
-	}
+	tcpPortsClosed(t, p, "Egress's port", cfg.PrometheusPort, cfg.HealthPort)
 }

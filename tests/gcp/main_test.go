@@ -106,9 +106,10 @@ func planWith(t *testing.T, overrides map[string]string) (*plan.Plan, error) {
 // one is the single resource of a type; find the one of a type and name;
 // input the (masked) input at a path, failing the test when it is unset.
 var (
-	one   = planq.Only
-	find  = planq.One
-	input = planq.Masked.Get
+	one     = planq.Only
+	find    = planq.One
+	input   = planq.Masked.Get
+	toFloat = planq.Number
 )
 
 // expect checks each input path of want.

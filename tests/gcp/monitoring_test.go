@@ -98,7 +98,14 @@ func TestManagedPrometheusRules(t *testing.T) {
 // No firewall rule admits the metrics port from anywhere: GMP's collector
 // scrapes it from the node itself.
 func TestMetricsPortNotOpen(t *testing.T) {
-	p := stackPlan(t)
+	tcpPortsClosed(t, stackPlan(t), "the metrics port", 6789)
+}
+
+// tcpPortsClosed checks that no ingress firewall rule of p admits any of
+// ports over TCP (what names them in a failure): neither in a port span
+// nor by allowing every port.
+func tcpPortsClosed(t *testing.T, p *plan.Plan, what string, ports ...int) {
+	t.Helper()
 	for _, fw := range p.ByType(tFirewall) {
 		if fw.InputString("direction") == "EGRESS" {
 			continue
@@ -111,19 +118,21 @@ func TestMetricsPortNotOpen(t *testing.T) {
 			if proto != "tcp" && proto != "all" {
 				continue
 			}
-			ports := strs(m["ports"])
-			if len(ports) == 0 {
-				t.Errorf("firewall %s allows every %s port (metrics 6789 among them)", fw.Name, proto)
+			spans := strs(m["ports"])
+			if len(spans) == 0 {
+				t.Errorf("firewall %s allows every %s port (%s %v among them)", fw.Name, proto, what, ports)
 			}
-			for _, span := range ports {
+			for _, span := range spans {
 				lo, hi, _ := strings.Cut(span, "-")
 				l, _ := strconv.Atoi(lo)
 				h := l
 				if hi != "" {
 					h, _ = strconv.Atoi(hi)
 				}
-				if l <= 6789 && 6789 <= h {
-					t.Errorf("firewall %s opens tcp %s, which includes the metrics port 6789 (sources %v)", fw.Name, span, strs(input(t, &fw, "sourceRanges")))
+				for _, port := range ports {
+					if l <= port && port <= h {
+						t.Errorf("firewall %s opens tcp %s, which includes %s %d (sources %v)", fw.Name, span, what, port, strs(input(t, &fw, "sourceRanges")))
+					}
 				}
 			}
 		}

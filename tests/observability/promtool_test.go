@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/components/observability"
+	ptool "github.com/livekit-infra/livekit-infra/tests/internal/promtool"
 	"github.com/livekit-infra/livekit-infra/tests/internal/stackfile"
 )
 
@@ -27,24 +28,7 @@ var regionStacks = []string{"aws-prod", "gcp-eu", "azure-asia"}
 
 // promtool returns $PROMTOOL_BIN or promtool from PATH; missing, it skips
 // the test, or fails it under CI=true so CI cannot pass by skipping.
-func promtool(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("PROMTOOL_BIN")
-	if path == "" {
-		var err error
-		if path, err = exec.LookPath("promtool"); err != nil {
-			path = ""
-		}
-	}
-	if path == "" {
-		msg := "promtool not found (set PROMTOOL_BIN or run `bash scripts/install-test-deps.sh` and `. ~/.cache/livekit-infra/env`)"
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and a prerequisite is missing: %s", msg)
-		}
-		t.Skip(msg)
-	}
-	return path
-}
+var promtool = ptool.Path
 
 // stackRegion reads a committed stack file and returns what its rules are
 // rendered from.

@@ -40,9 +40,9 @@ const (
 	tRoleBinding = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
 )
 
-// Writer checks the exported metricsWriter: the cluster's issuer and the
-// agent's one service account, accepted by the global stack's parser.
-func Writer(t *testing.T, p *plan.Plan, stack, issuer string) {
+// WriterOutput is the stack's metricsWriter output as the global stack
+// parses it; the test fails when it is missing or refused.
+func WriterOutput(t *testing.T, p *plan.Plan, stack string) components.MetricsWriter {
 	t.Helper()
 	v, ok := p.RawOutputs[components.OutputMetricsWriter]
 	if !ok {
@@ -52,7 +52,14 @@ func Writer(t *testing.T, p *plan.Plan, stack, issuer string) {
 	if err != nil {
 		t.Fatalf("%s's %s: %v", stack, components.OutputMetricsWriter, err)
 	}
-	if w.Issuer != issuer || w.Subject != "system:serviceaccount:livekit-metrics:prometheus-agent" || w.RoleARN != "" {
+	return w
+}
+
+// Writer checks the exported metricsWriter: the cluster's issuer and the
+// agent's one service account, accepted by the global stack's parser.
+func Writer(t *testing.T, p *plan.Plan, stack, issuer string) {
+	t.Helper()
+	if w := WriterOutput(t, p, stack); w.Issuer != issuer || w.Subject != "system:serviceaccount:livekit-metrics:prometheus-agent" || w.RoleARN != "" {
 		t.Errorf("%s's writer %+v, want issuer %s and the agent's service account", stack, w, issuer)
 	}
 }
@@ -267,14 +274,7 @@ func mustRaw(r plan.Resource, path string) any {
 	return v
 }
 
-func jsonOf(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+var jsonOf = planq.JSONOf
 
 func itoa(n int) string {
 	b, _ := json.Marshal(n)

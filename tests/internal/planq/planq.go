@@ -338,6 +338,20 @@ func AsStrings(t testing.TB, what string, v any) []string {
 	return nil
 }
 
+// Number is a numeric input as a float64 (0 when unset, -1 when not a
+// number), for thresholds the mocks hand back as int or float64.
+func Number(v any) float64 {
+	switch n := v.(type) {
+	case float64:
+		return n
+	case int:
+		return float64(n)
+	case nil:
+		return 0
+	}
+	return -1
+}
+
 // JSONOf marshals v, failing the test on error.
 func JSONOf(t testing.TB, v any) string {
 	t.Helper()

@@ -32,16 +32,7 @@ func Path(t *testing.T) string {
 // combined output and error.
 func Check(t *testing.T, what, name, body string) (string, error) {
 	t.Helper()
-	bin := Path(t)
-	dir := t.TempDir()
-	file := filepath.Join(dir, name)
-	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "check", what, file)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return CheckArgs(t, []string{what}, name, body)
 }
 
 // CheckArgs writes body to a temporary file named name and runs
