@@ -86,3 +86,6 @@ type BudgetOutputs struct {
 	// BudgetID is the cloud's id of the budget.
 	BudgetID pulumi.StringOutput
 }
+
+// Map is the component's registered outputs.
+func (o BudgetOutputs) Map() pulumi.Map { return pulumi.Map{"budgetId": o.BudgetID} }

@@ -36,9 +36,21 @@ func (a *DashboardArgs) Check(e *ArgErrors) {
 	}
 }
 
+// CheckRenders adds render's error for the dashboard: each cloud renders
+// it once with placeholder resource ids at plan time, so a bad panel fails
+// the plan, not the apply.
+func (a *DashboardArgs) CheckRenders(e *ArgErrors, render func(observability.Dashboard) (string, error)) {
+	if _, err := render(a.Dashboard); err != nil {
+		e.AddErr(err)
+	}
+}
+
 // DashboardOutputs is what every cloud's dashboard exposes.
 type DashboardOutputs struct {
 	// DashboardID is the dashboard's resource id (a CloudWatch dashboard
 	// name, a Cloud Monitoring dashboard, an Azure workbook).
 	DashboardID pulumi.StringOutput
 }
+
+// Map is the component's registered outputs.
+func (o DashboardOutputs) Map() pulumi.Map { return pulumi.Map{"dashboardId": o.DashboardID} }

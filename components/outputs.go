@@ -40,4 +40,6 @@ const (
 	// IAM keeps one provider per URL in an account, so the global stack's
 	// writer role trusts this one instead of declaring a second.
 	OutputOIDCProvider = "oidcProviderArn"
+	// OutputTURNURL is the turns: URL, with turnTls only.
+	OutputTURNURL = "turnUrl"
 )

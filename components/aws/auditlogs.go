@@ -69,15 +69,11 @@ func (a *AuditLogsArgs) check(e *components.ArgErrors) {
 // expiring after RetentionDays) with a policy that lets each log writer put
 // objects under its prefix only, and the VPC flow log.
 func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ...pulumi.ResourceOption) (*AuditLogs, error) {
-	if err := components.Validate("AuditLogs", name, args, (*AuditLogsArgs).check); err != nil {
-		return nil, err
-	}
-
 	c := &AuditLogs{}
-	if err := ctx.RegisterComponentResource(components.AuditLogsType, name, c, opts...); err != nil {
+	parent, err := components.Register(ctx, components.AuditLogsType, name, c, args, (*AuditLogsArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(c)
 	c.Bucket = pulumi.String("").ToStringOutput()
 	c.BucketArn = pulumi.String("").ToStringOutput()
 	if !args.Flow && !args.ALBAccess && !args.CDN {

@@ -55,11 +55,9 @@ func (a *BudgetArgs) check(e *components.ArgErrors) {
 
 // NewBudget declares the account's monthly cost budget.
 func NewBudget(ctx *pulumi.Context, name string, args *BudgetArgs, opts ...pulumi.ResourceOption) (*Budget, error) {
-	if err := components.Validate("Budget", name, args, (*BudgetArgs).check); err != nil {
-		return nil, err
-	}
 	b := &Budget{}
-	if err := ctx.RegisterComponentResource(components.BudgetType, name, b, opts...); err != nil {
+	parent, err := components.Register(ctx, components.BudgetType, name, b, args, (*BudgetArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
 	var notes budgets.BudgetNotificationArray
@@ -79,10 +77,10 @@ func NewBudget(ctx *pulumi.Context, name string, args *BudgetArgs, opts ...pulum
 		LimitAmount:   pulumi.String(strconv.Itoa(args.Amount)),
 		LimitUnit:     pulumi.String(args.Currency),
 		Notifications: notes,
-	}, pulumi.Parent(b))
+	}, parent)
 	if err != nil {
 		return nil, err
 	}
 	b.BudgetID = budget.ID().ToStringOutput()
-	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{"budgetId": b.BudgetID})
+	return b, ctx.RegisterResourceOutputs(b, b.BudgetOutputs.Map())
 }

@@ -259,21 +259,15 @@ func (a *DashboardArgs) check(e *components.ArgErrors) {
 	if (s.ECSClusterName == nil) == (s.NodeGroupASG == nil) {
 		e.Add("give exactly one of Scope.ECSClusterName (Fargate) and Scope.NodeGroupASG (EKS)")
 	}
-	// Render once with placeholders so a bad panel fails the plan, not the
-	// apply.
 	x := DashboardValues{"x", "x", "x", "x", "x", "x", "https://x/"}
-	if _, err := DashboardBody(a.Dashboard, a.Region, s, x); err != nil {
-		e.AddErr(err)
-	}
+	a.CheckRenders(e, func(d observability.Dashboard) (string, error) { return DashboardBody(d, a.Region, s, x) })
 }
 
 // NewDashboard declares the region's CloudWatch dashboard.
 func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ...pulumi.ResourceOption) (*Dashboard, error) {
-	if err := components.Validate("Dashboard", name, args, (*DashboardArgs).check); err != nil {
-		return nil, err
-	}
 	d := &Dashboard{}
-	if err := ctx.RegisterComponentResource(components.DashboardType, name, d, opts...); err != nil {
+	parent, err := components.Register(ctx, components.DashboardType, name, d, args, (*DashboardArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
 	s := args.Scope
@@ -293,12 +287,12 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 	dash, err := cloudwatch.NewDashboard(ctx, name, &cloudwatch.DashboardArgs{
 		DashboardName: pulumi.String(args.Name),
 		DashboardBody: body,
-	}, pulumi.Parent(d))
+	}, parent)
 	if err != nil {
 		return nil, err
 	}
 	d.DashboardID = dash.DashboardName
-	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{"dashboardId": d.DashboardID}); err != nil {
+	if err := ctx.RegisterResourceOutputs(d, d.DashboardOutputs.Map()); err != nil {
 		return nil, err
 	}
 	return d, nil

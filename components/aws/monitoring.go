@@ -81,14 +81,11 @@ type alarm struct {
 // CloudWatch may use, subscribed by the configured emails and webhook) and
 // the CloudWatch alarms on ElastiCache and the signaling ALB.
 func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
-	if err := components.Validate("Monitoring", name, args, (*MonitoringArgs).check); err != nil {
-		return nil, err
-	}
 	m := &Monitoring{}
-	if err := ctx.RegisterComponentResource(components.MonitoringType, name, m, opts...); err != nil {
+	parent, err := components.Register(ctx, components.MonitoringType, name, m, args, (*MonitoringArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(m)
 	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, parent).AccountId()
 
 	// CloudWatch alarms cannot publish to a topic under the AWS-managed

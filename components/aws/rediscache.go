@@ -60,15 +60,11 @@ func (a *RedisCacheArgs) check(e *components.ArgErrors) {
 // NewRedisCache declares a Multi-AZ ElastiCache replication group with TLS in
 // transit, AUTH and encryption at rest, reachable only from the LiveKit tasks.
 func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts ...pulumi.ResourceOption) (*RedisCache, error) {
-	if err := components.Validate("RedisCache", name, args, (*RedisCacheArgs).check); err != nil {
-		return nil, err
-	}
-
 	r := &RedisCache{}
-	if err := ctx.RegisterComponentResource(components.RedisCacheType, name, r, opts...); err != nil {
+	parent, err := components.Register(ctx, components.RedisCacheType, name, r, args, (*RedisCacheArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(r)
 
 	ingress := ec2.SecurityGroupIngressArray{&ec2.SecurityGroupIngressArgs{
 		Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(6379), ToPort: pulumi.Int(6379),

@@ -121,15 +121,11 @@ func (a *AuditLogsArgs) check(e *components.ArgErrors) {
 
 // NewAuditLogs declares the flow log and the diagnostic settings.
 func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ...pulumi.ResourceOption) (*AuditLogs, error) {
-	if err := components.Validate("AuditLogs", name, args, (*AuditLogsArgs).check); err != nil {
-		return nil, err
-	}
-
 	c := &AuditLogs{}
-	if err := ctx.RegisterComponentResource(components.AuditLogsType, name, c, opts...); err != nil {
+	parent, err := components.Register(ctx, components.AuditLogsType, name, c, args, (*AuditLogsArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(c)
 	c.FlowLogAccount = pulumi.String("").ToStringOutput()
 
 	if args.Flow {

@@ -216,21 +216,17 @@ func (a *DashboardArgs) check(e *components.ArgErrors) {
 		components.Field{Name: "Scope.RedisCacheID", Missing: s.RedisCacheID == nil},
 		components.Field{Name: "Scope.LoadBalancerID", Missing: s.LoadBalancerID == nil},
 		components.Field{Name: "Scope.ClusterID", Missing: s.ClusterID == nil})
-	// Render once with placeholders so a bad panel fails the plan, not the
-	// apply.
-	if _, err := WorkbookJSON(a.Dashboard, WorkbookValues{"x", "x", "x", "x", "x"}); err != nil {
-		e.AddErr(err)
-	}
+	a.CheckRenders(e, func(d observability.Dashboard) (string, error) {
+		return WorkbookJSON(d, WorkbookValues{"x", "x", "x", "x", "x"})
+	})
 }
 
 // NewDashboard declares the region's workbook (classic pulumi-azure's
 // appinsights.Workbook, a Microsoft.Insights/workbooks resource).
 func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ...pulumi.ResourceOption) (*Dashboard, error) {
-	if err := components.Validate("Dashboard", name, args, (*DashboardArgs).check); err != nil {
-		return nil, err
-	}
 	d := &Dashboard{}
-	if err := ctx.RegisterComponentResource(components.DashboardType, name, d, opts...); err != nil {
+	parent, err := components.Register(ctx, components.DashboardType, name, d, args, (*DashboardArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
 	s := args.Scope
@@ -251,12 +247,12 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 		DisplayName:       pulumi.String(args.Dashboard.Title),
 		Category:          pulumi.String("workbook"),
 		DataJson:          data,
-	}, pulumi.Parent(d))
+	}, parent)
 	if err != nil {
 		return nil, err
 	}
 	d.DashboardID = wb.ID().ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{"dashboardId": d.DashboardID}); err != nil {
+	if err := ctx.RegisterResourceOutputs(d, d.DashboardOutputs.Map()); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -107,14 +107,11 @@ func (a *MonitoringArgs) check(e *components.ArgErrors) {
 // address of alertEmails and a webhook receiver for alertWebhookUrl, both
 // in the common alert schema so that one parser reads every alert type.
 func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
-	if err := components.Validate("Monitoring", name, args, (*MonitoringArgs).check); err != nil {
-		return nil, err
-	}
 	m := &Monitoring{}
-	if err := ctx.RegisterComponentResource(components.MonitoringType, name, m, opts...); err != nil {
+	parent, err := components.Register(ctx, components.MonitoringType, name, m, args, (*MonitoringArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(m)
 
 	var emails monitoring.ActionGroupEmailReceiverArray
 	for i, e := range args.Emails {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
-	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/storage/v2"
 	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/cdn"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -105,14 +104,11 @@ func (a *RecordingsArgs) check(e *components.ArgErrors) {
 // anonymous access, versioning, soft delete, lifecycle) and, with CDN, Front
 // Door Standard serving it under CDNHostname.
 func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts ...pulumi.ResourceOption) (*Recordings, error) {
-	if err := components.Validate("Recordings", name, args, (*RecordingsArgs).check); err != nil {
-		return nil, err
-	}
 	r := &Recordings{}
-	if err := ctx.RegisterComponentResource(components.RecordingsType, name, r, opts...); err != nil {
+	parent, err := components.Register(ctx, components.RecordingsType, name, r, args, (*RecordingsArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(r)
 	protect := pulumi.Protect(args.Protect)
 
 	// Private Link: nothing on the internet reaches the blob endpoint, not
@@ -382,44 +378,10 @@ func FrontDoorSKU(privateLink bool) string {
 // the VNet, so Egress's uploads and the token servers' user delegation
 // key requests never leave it.
 func blobEndpoint(ctx *pulumi.Context, name string, args *RecordingsArgs, accountID pulumi.IDOutput, parent pulumi.ResourceOption) error {
-	endpoint, err := network.NewPrivateEndpoint(ctx, name, &network.PrivateEndpointArgs{
-		ResourceGroupName: args.ResourceGroupName,
-		Location:          pulumi.String(args.Location),
-		Subnet:            &network.SubnetTypeArgs{Id: args.EndpointSubnetID},
-		PrivateLinkServiceConnections: network.PrivateLinkServiceConnectionArray{&network.PrivateLinkServiceConnectionArgs{
-			Name:                 pulumi.String(name),
-			PrivateLinkServiceId: accountID,
-			GroupIds:             pulumi.StringArray{pulumi.String("blob")},
-		}},
+	return newPrivateLink(ctx, name, privateLink{
+		ResourceGroupName: args.ResourceGroupName, Location: args.Location, SubnetID: args.EndpointSubnetID, VnetID: args.VnetID,
+		TargetID: accountID, GroupID: "blob", Zone: BlobPrivateZone, ZoneConfig: "blob",
 	}, parent)
-	if err != nil {
-		return err
-	}
-	zone, err := network.NewPrivateZone(ctx, name, &network.PrivateZoneArgs{
-		ResourceGroupName: args.ResourceGroupName,
-		PrivateZoneName:   pulumi.String(BlobPrivateZone),
-		Location:          pulumi.String("global"),
-	}, parent)
-	if err != nil {
-		return err
-	}
-	if _, err := network.NewVirtualNetworkLink(ctx, name, &network.VirtualNetworkLinkArgs{
-		ResourceGroupName:   args.ResourceGroupName,
-		PrivateZoneName:     zone.Name,
-		Location:            pulumi.String("global"),
-		VirtualNetwork:      &network.SubResourceArgs{Id: args.VnetID},
-		RegistrationEnabled: pulumi.Bool(false),
-	}, parent); err != nil {
-		return err
-	}
-	_, err = network.NewPrivateDnsZoneGroup(ctx, name, &network.PrivateDnsZoneGroupArgs{
-		ResourceGroupName:   args.ResourceGroupName,
-		PrivateEndpointName: endpoint.Name,
-		PrivateDnsZoneConfigs: network.PrivateDnsZoneConfigArray{&network.PrivateDnsZoneConfigArgs{
-			Name: pulumi.String("blob"), PrivateDnsZoneId: zone.ID(),
-		}},
-	}, parent)
-	return err
 }
 
 // approvalCommand approves Front Door's pending private endpoint connection

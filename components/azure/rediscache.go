@@ -1,7 +1,6 @@
 package azure
 
 import (
-	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/redis"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -65,15 +64,11 @@ func (a *RedisCacheArgs) check(e *components.ArgErrors) {
 // access off), its private endpoint and the private DNS that makes the
 // cache's public name resolve to that endpoint inside the VNet.
 func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts ...pulumi.ResourceOption) (*RedisCache, error) {
-	if err := components.Validate("RedisCache", name, args, (*RedisCacheArgs).check); err != nil {
-		return nil, err
-	}
-
 	r := &RedisCache{}
-	if err := ctx.RegisterComponentResource(components.RedisCacheType, name, r, opts...); err != nil {
+	parent, err := components.Register(ctx, components.RedisCacheType, name, r, args, (*RedisCacheArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(r)
 	loc := pulumi.String(args.Location)
 
 	cache, err := redis.NewCache(ctx, name, &redis.CacheArgs{
@@ -106,42 +101,9 @@ func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts 
 		return nil, err
 	}
 
-	endpoint, err := network.NewPrivateEndpoint(ctx, name, &network.PrivateEndpointArgs{
-		ResourceGroupName: args.ResourceGroupName,
-		Location:          loc,
-		Subnet:            &network.SubnetTypeArgs{Id: args.EndpointSubnetID},
-		PrivateLinkServiceConnections: network.PrivateLinkServiceConnectionArray{&network.PrivateLinkServiceConnectionArgs{
-			Name:                 pulumi.String(name),
-			PrivateLinkServiceId: cache.ID(),
-			GroupIds:             pulumi.StringArray{pulumi.String("redisCache")},
-		}},
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	zone, err := network.NewPrivateZone(ctx, name, &network.PrivateZoneArgs{
-		ResourceGroupName: args.ResourceGroupName,
-		PrivateZoneName:   pulumi.String(RedisPrivateZone),
-		Location:          pulumi.String("global"),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := network.NewVirtualNetworkLink(ctx, name, &network.VirtualNetworkLinkArgs{
-		ResourceGroupName:   args.ResourceGroupName,
-		PrivateZoneName:     zone.Name,
-		Location:            pulumi.String("global"),
-		VirtualNetwork:      &network.SubResourceArgs{Id: args.VnetID},
-		RegistrationEnabled: pulumi.Bool(false),
-	}, parent); err != nil {
-		return nil, err
-	}
-	if _, err := network.NewPrivateDnsZoneGroup(ctx, name, &network.PrivateDnsZoneGroupArgs{
-		ResourceGroupName:   args.ResourceGroupName,
-		PrivateEndpointName: endpoint.Name,
-		PrivateDnsZoneConfigs: network.PrivateDnsZoneConfigArray{&network.PrivateDnsZoneConfigArgs{
-			Name: pulumi.String("redis"), PrivateDnsZoneId: zone.ID(),
-		}},
+	if err := newPrivateLink(ctx, name, privateLink{
+		ResourceGroupName: args.ResourceGroupName, Location: args.Location, SubnetID: args.EndpointSubnetID, VnetID: args.VnetID,
+		TargetID: cache.ID(), GroupID: "redisCache", Zone: RedisPrivateZone, ZoneConfig: "redis",
 	}, parent); err != nil {
 		return nil, err
 	}

@@ -49,15 +49,11 @@ func (a *AuditLogsArgs) check(e *components.ArgErrors) {
 
 // NewAuditLogs declares the log bucket and its sink.
 func NewAuditLogs(ctx *pulumi.Context, name string, args *AuditLogsArgs, opts ...pulumi.ResourceOption) (*AuditLogs, error) {
-	if err := components.Validate("AuditLogs", name, args, (*AuditLogsArgs).check); err != nil {
-		return nil, err
-	}
-
 	c := &AuditLogs{}
-	if err := ctx.RegisterComponentResource(components.AuditLogsType, name, c, opts...); err != nil {
+	parent, err := components.Register(ctx, components.AuditLogsType, name, c, args, (*AuditLogsArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(c)
 	c.Bucket = pulumi.String("").ToStringOutput()
 	if args.Flow || args.ControlPlane {
 		bucket, err := logging.NewProjectBucketConfig(ctx, name, &logging.ProjectBucketConfigArgs{

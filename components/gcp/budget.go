@@ -48,14 +48,11 @@ func (a *BudgetArgs) check(e *components.ArgErrors) {
 
 // NewBudget declares the project's budget in the billing account.
 func NewBudget(ctx *pulumi.Context, name string, args *BudgetArgs, opts ...pulumi.ResourceOption) (*Budget, error) {
-	if err := components.Validate("Budget", name, args, (*BudgetArgs).check); err != nil {
-		return nil, err
-	}
 	b := &Budget{}
-	if err := ctx.RegisterComponentResource(components.BudgetType, name, b, opts...); err != nil {
+	parent, err := components.Register(ctx, components.BudgetType, name, b, args, (*BudgetArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(b)
 	// The Budget API filters projects by number, not id.
 	project, err := organizations.LookupProject(ctx, &organizations.LookupProjectArgs{ProjectId: pulumi.StringRef(args.Project)}, parent)
 	if err != nil {
@@ -95,5 +92,5 @@ func NewBudget(ctx *pulumi.Context, name string, args *BudgetArgs, opts ...pulum
 		return nil, err
 	}
 	b.BudgetID = budget.ID().ToStringOutput()
-	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{"budgetId": b.BudgetID})
+	return b, ctx.RegisterResourceOutputs(b, b.BudgetOutputs.Map())
 }

@@ -216,20 +216,14 @@ func (a *DashboardArgs) check(e *components.ArgErrors) {
 		components.Field{Name: "Scope.RedisInstanceID", Missing: a.Scope.RedisInstanceID == nil},
 		components.Field{Name: "Scope.ClusterName", Missing: a.Scope.ClusterName == nil},
 		components.Field{Name: "Scope.Region", Missing: a.Scope.Region == ""})
-	// Render once with placeholders so a bad panel fails the plan, not the
-	// apply.
-	if _, err := DashboardJSON(a.Dashboard, "x", "x", a.Scope.Region); err != nil {
-		e.AddErr(err)
-	}
+	a.CheckRenders(e, func(d observability.Dashboard) (string, error) { return DashboardJSON(d, "x", "x", a.Scope.Region) })
 }
 
 // NewDashboard declares the region's Cloud Monitoring dashboard.
 func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ...pulumi.ResourceOption) (*Dashboard, error) {
-	if err := components.Validate("Dashboard", name, args, (*DashboardArgs).check); err != nil {
-		return nil, err
-	}
 	d := &Dashboard{}
-	if err := ctx.RegisterComponentResource(components.DashboardType, name, d, opts...); err != nil {
+	parent, err := components.Register(ctx, components.DashboardType, name, d, args, (*DashboardArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
 	body := pulumi.All(args.Scope.RedisInstanceID, args.Scope.ClusterName).ApplyT(func(v []any) (string, error) {
@@ -238,12 +232,12 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 	dash, err := monitoring.NewDashboard(ctx, name, &monitoring.DashboardArgs{
 		Project:       pulumi.String(args.Project),
 		DashboardJson: body,
-	}, pulumi.Parent(d))
+	}, parent)
 	if err != nil {
 		return nil, err
 	}
 	d.DashboardID = dash.ID().ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{"dashboardId": d.DashboardID}); err != nil {
+	if err := ctx.RegisterResourceOutputs(d, d.DashboardOutputs.Map()); err != nil {
 		return nil, err
 	}
 	return d, nil

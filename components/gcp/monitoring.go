@@ -84,14 +84,11 @@ func PolicyDuration(d string) (string, error) {
 // series GMP stores, and delivers to email and webhooks itself: GMP's
 // managed Alertmanager would need an SMTP relay of our own for email.
 func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
-	if err := components.Validate("Monitoring", name, args, (*MonitoringArgs).check); err != nil {
-		return nil, err
-	}
 	m := &Monitoring{}
-	if err := ctx.RegisterComponentResource(components.MonitoringType, name, m, opts...); err != nil {
+	parent, err := components.Register(ctx, components.MonitoringType, name, m, args, (*MonitoringArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(m)
 	project := pulumi.String(args.Project)
 
 	var channels pulumi.StringArray

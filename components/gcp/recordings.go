@@ -54,15 +54,11 @@ func (a *RecordingsArgs) check(e *components.ArgErrors) {
 
 // NewRecordings declares the recordings store.
 func NewRecordings(ctx *pulumi.Context, name string, args *RecordingsArgs, opts ...pulumi.ResourceOption) (*Recordings, error) {
-	if err := components.Validate("Recordings", name, args, (*RecordingsArgs).check); err != nil {
-		return nil, err
-	}
-
 	r := &Recordings{}
-	if err := ctx.RegisterComponentResource(components.RecordingsType, name, r, opts...); err != nil {
+	parent, err := components.Register(ctx, components.RecordingsType, name, r, args, (*RecordingsArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(r)
 
 	bucket, err := storage.NewBucket(ctx, name, &storage.BucketArgs{
 		Location:                 pulumi.String(strings.ToUpper(args.Location)),

@@ -56,12 +56,9 @@ func (a *RedisCacheArgs) check(e *components.ArgErrors) {
 
 // NewRedisCache declares the Memorystore instance.
 func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts ...pulumi.ResourceOption) (*RedisCache, error) {
-	if err := components.Validate("RedisCache", name, args, (*RedisCacheArgs).check); err != nil {
-		return nil, err
-	}
-
 	r := &RedisCache{}
-	if err := ctx.RegisterComponentResource(components.RedisCacheType, name, r, opts...); err != nil {
+	parent, err := components.Register(ctx, components.RedisCacheType, name, r, args, (*RedisCacheArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
 	deps := []pulumi.Resource{}
@@ -92,7 +89,7 @@ func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts 
 			},
 		},
 		Labels: pulumi.StringMap{"app": pulumi.String("livekit")},
-	}, pulumi.Parent(r), pulumi.Protect(args.Protect), pulumi.DependsOn(deps),
+	}, parent, pulumi.Protect(args.Protect), pulumi.DependsOn(deps),
 		pulumi.AdditionalSecretOutputs([]string{"authString"}))
 	if err != nil {
 		return nil, err

@@ -3,28 +3,18 @@
 package aws
 
 import (
-	"fmt"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
+	"github.com/livekit-infra/livekit-infra/stacks/kinds"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 )
 
 // Program reads and validates the stack config, then declares the region.
-func Program(ctx *pulumi.Context) (pulumi.Map, error) {
-	s, err := stackconfig.FromContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if s.Kind != stackconfig.KindAWS {
-		return nil, fmt.Errorf("stack %q has kind %q; the aws program needs kind aws", s.Name, s.Kind)
-	}
-	return Stack(ctx, s)
-}
+var Program = kinds.Program(stackconfig.KindAWS, Stack)
 
 // Stack declares one AWS LiveKit region from validated settings.
 func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
@@ -227,7 +217,6 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		components.OutputMetricsWriter: metricsWriter(cluster.TaskRoleArn),
 	})
 	if r.TURNTLS {
-		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))
 		extra["turnNlbDnsName"] = cluster.TURNLoadBalancer
 	}
 	return outputs(ctx, s, name, creds, redis, recordings, logs, platformCluster{
@@ -337,13 +326,9 @@ func egressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds
 // publish to CloudWatch, to one topic per region (alertEmails,
 // alertWebhookUrl), where the workspace's alert manager also publishes.
 func regionMonitoring(ctx *pulumi.Context, s *stackconfig.Stack, name string, redis *awsc.RedisCache, lbSuffix, tgSuffix pulumi.StringInput, prom *awsc.ManagedPrometheus) (*awsc.Monitoring, error) {
-	r, a := s.Region, s.AWS
-	var webhook pulumi.StringInput
-	if r.Alerts.Webhook.IsSet() {
-		webhook = r.Alerts.Webhook.Output()
-	}
+	a := s.AWS
 	return awsc.NewMonitoring(ctx, name+"-monitoring", &awsc.MonitoringArgs{
-		MonitoringArgs:          components.MonitoringArgs{Emails: r.Alerts.Emails, Webhook: webhook},
+		MonitoringArgs:          regional.MonitoringArgs(s),
 		Region:                  a.Region,
 		RedisReplicationGroupID: redis.ReplicationGroupID,
 		RedisNodes:              a.Redis.Nodes,

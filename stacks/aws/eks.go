@@ -56,7 +56,6 @@ func eksCluster(ctx *pulumi.Context, s *stackconfig.Stack, name string, network 
 		extra["egressNodeGroup"] = eg.NodeGroup
 	}
 	if s.Region.TURNTLS {
-		extra["turnUrl"] = pulumi.String(regional.TURNURL(s.Region))
 		extra["turnNlbDnsName"] = cluster.TURNLoadBalancer
 	}
 	return platformCluster{

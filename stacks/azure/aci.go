@@ -51,21 +51,7 @@ func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *com
 	if err != nil {
 		return nil, err
 	}
-	redis, err := azurec.NewRedisCache(ctx, name+"-redis", redisArgs(s, network))
-	if err != nil {
-		return nil, err
-	}
-	recordings, err := azurec.NewRecordings(ctx, name+"-recordings", &azurec.RecordingsArgs{
-		RecordingsArgs:    regional.RecordingsArgs(s),
-		ResourceGroupName: network.ResourceGroupName,
-		Location:          a.Location,
-		SKU:               a.StorageSKU,
-		DNSProvider:       dns,
-		SharedKeyAccess:   a.SharedKeyAccess(r.Egress),
-		PrivateLink:       a.RecordingsPrivateLink,
-		VnetID:            network.NetworkID,
-		EndpointSubnetID:  network.EndpointSubnetID,
-	})
+	redis, recordings, err := stores(ctx, name, s, network, dns)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ var aciAgentImage, _ = imageref.Parse(observability.AgentImage)
 // args: the sidecar that remote-writes LiveKit's (and Egress's) series
 // there.
 func aciMonitoring(ctx *pulumi.Context, name string, s *stackconfig.Stack, group pulumi.StringInput, mirror *components.RegistryMirrorOutputs) (*azurec.Monitoring, *azurec.ACIMetricsArgs, error) {
-	r, a := s.Region, s.Azure
+	a := s.Azure
 	// The agent scrapes; nothing probes GET / (Application Gateway's
 	// probe and the NoHealthyBackend alarm see a 406 group).
 	obs := regional.Observability(s)
@@ -32,12 +32,8 @@ func aciMonitoring(ctx *pulumi.Context, name string, s *stackconfig.Stack, group
 	if err != nil {
 		return nil, nil, err
 	}
-	var webhook pulumi.StringInput
-	if r.Alerts.Webhook.IsSet() {
-		webhook = r.Alerts.Webhook.Output()
-	}
 	m, err := azurec.NewMonitoring(ctx, name+"-monitoring", &azurec.MonitoringArgs{
-		MonitoringArgs:    components.MonitoringArgs{Emails: r.Alerts.Emails, Webhook: webhook},
+		MonitoringArgs:    regional.MonitoringArgs(s),
 		ResourceGroupName: group,
 		Prometheus:        &azurec.PrometheusArgs{Location: a.Location, Rules: rules},
 	})

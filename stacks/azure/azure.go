@@ -15,6 +15,7 @@ import (
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
+	"github.com/livekit-infra/livekit-infra/stacks/kinds"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 )
 
@@ -23,16 +24,7 @@ import (
 const DNSRegion = "us-east-1"
 
 // Program reads and validates the stack config, then declares the region.
-func Program(ctx *pulumi.Context) (pulumi.Map, error) {
-	s, err := stackconfig.FromContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if s.Kind != stackconfig.KindAzure {
-		return nil, fmt.Errorf("stack %q has kind %q; the azure program needs kind azure", s.Name, s.Kind)
-	}
-	return Stack(ctx, s)
-}
+var Program = kinds.Program(stackconfig.KindAzure, Stack)
 
 // Stack declares one Azure LiveKit region from validated settings.
 func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
@@ -93,24 +85,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	redis, err := azurec.NewRedisCache(ctx, name+"-redis", redisArgs(s, network))
-	if err != nil {
-		return nil, err
-	}
-
-	recordings, err := azurec.NewRecordings(ctx, name+"-recordings", &azurec.RecordingsArgs{
-		RecordingsArgs:    regional.RecordingsArgs(s),
-		ResourceGroupName: network.ResourceGroupName,
-		Location:          a.Location,
-		SKU:               a.StorageSKU,
-		DNSProvider:       dns,
-		// Shared keys only for Egress (it uploads with the account key):
-		// the documented exception to identity-only access.
-		SharedKeyAccess:  a.SharedKeyAccess(r.Egress),
-		PrivateLink:      a.RecordingsPrivateLink,
-		VnetID:           network.NetworkID,
-		EndpointSubnetID: network.EndpointSubnetID,
-	})
+	redis, recordings, err := stores(ctx, name, s, network, dns)
 	if err != nil {
 		return nil, err
 	}
@@ -218,10 +193,6 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 
 	// Every alert of the region goes to one action group (alertEmails,
 	// alertWebhookUrl).
-	var webhook pulumi.StringInput
-	if r.Alerts.Webhook.IsSet() {
-		webhook = r.Alerts.Webhook.Output()
-	}
 	// The AKS load balancer (in front of Traefik) of the cluster's node
 	// resource group, and the recordings' Front Door when there is a CDN.
 	lbID := pulumi.All(cluster.ClusterID, cluster.NodeResourceGroup).ApplyT(func(v []any) (string, error) {
@@ -232,7 +203,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		frontDoor = recordings.CDNProfileID
 	}
 	monitoring, err := azurec.NewMonitoring(ctx, name+"-monitoring", &azurec.MonitoringArgs{
-		MonitoringArgs:    components.MonitoringArgs{Emails: r.Alerts.Emails, Webhook: webhook},
+		MonitoringArgs:    regional.MonitoringArgs(s),
 		ResourceGroupName: network.ResourceGroupName,
 		Prometheus: &azurec.PrometheusArgs{
 			Location: a.Location, ClusterID: cluster.ClusterID, ClusterName: cluster.ClusterName, Rules: alertRules,
@@ -297,7 +268,6 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		components.OutputOIDCProvider: cluster.OIDCProviderARN,
 	}
 	if r.TURNTLS {
-		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))
 		extra["turnIp"] = network.IngressIPAddress
 	}
 	return regional.Outputs(s, regional.Shared{

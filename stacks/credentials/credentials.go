@@ -13,6 +13,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
+	"github.com/livekit-infra/livekit-infra/stacks/kinds"
 )
 
 // The outputs the regional stacks read.
@@ -28,16 +29,7 @@ const (
 )
 
 // Program reads and validates the stack config, then declares the stack.
-func Program(ctx *pulumi.Context) (pulumi.Map, error) {
-	s, err := stackconfig.FromContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if s.Kind != stackconfig.KindCredentials {
-		return nil, fmt.Errorf("stack %q has kind %q; the credentials program needs kind credentials", s.Name, s.Kind)
-	}
-	return Stack(ctx, s)
-}
+var Program = kinds.Program(stackconfig.KindCredentials, Stack)
 
 // Stack declares one generated secret per key id. Each is named after its
 // id, so adding or removing a key never regenerates the others.

@@ -16,20 +16,12 @@ import (
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
+	"github.com/livekit-infra/livekit-infra/stacks/kinds"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 )
 
 // Program reads and validates the stack config, then declares the stack.
-func Program(ctx *pulumi.Context) (pulumi.Map, error) {
-	s, err := stackconfig.FromContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if s.Kind != stackconfig.KindGCP {
-		return nil, fmt.Errorf("stack %q has kind %q; the gcp program needs kind gcp", s.Name, s.Kind)
-	}
-	return Stack(ctx, s)
-}
+var Program = kinds.Program(stackconfig.KindGCP, Stack)
 
 // Stack declares one GCP LiveKit region from validated settings.
 func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
@@ -162,12 +154,8 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 
 	// The rendered rules as Cloud Monitoring PromQL alert policies, to the
 	// region's channels (alertEmails, alertWebhookUrl).
-	var webhook pulumi.StringInput
-	if r.Alerts.Webhook.IsSet() {
-		webhook = r.Alerts.Webhook.Output()
-	}
 	monitoring, err := gcpc.NewMonitoring(ctx, name+"-monitoring", &gcpc.MonitoringArgs{
-		MonitoringArgs: components.MonitoringArgs{Emails: r.Alerts.Emails, Webhook: webhook},
+		MonitoringArgs: regional.MonitoringArgs(s),
 		Project:        g.Project,
 		Rules:          alertRules,
 		Native:         &gcpc.NativeAlarms{AlarmThresholds: regional.AlarmThresholds(s), RedisInstanceID: redis.InstanceID},
@@ -262,7 +250,6 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		components.OutputMetricsWriter: regional.KubernetesMetricsWriter(cluster.OIDCIssuerURL),
 	}
 	if r.TURNTLS {
-		extra["turnUrl"] = pulumi.String(regional.TURNURL(r))
 		extra["turnIp"] = cluster.TURNAddress
 	}
 	return regional.Outputs(s, regional.Shared{

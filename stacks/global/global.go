@@ -16,21 +16,13 @@ import (
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
+	"github.com/livekit-infra/livekit-infra/stacks/kinds"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 	"github.com/livekit-infra/livekit-infra/stacks/stackref"
 )
 
 // Program reads and validates the stack config, then declares the stack.
-func Program(ctx *pulumi.Context) (pulumi.Map, error) {
-	s, err := stackconfig.FromContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if s.Kind != stackconfig.KindGlobal {
-		return nil, fmt.Errorf("stack %q has kind %q; the global program needs kind global", s.Name, s.Kind)
-	}
-	return Stack(ctx, s)
-}
+var Program = kinds.Program(stackconfig.KindGlobal, Stack)
 
 // Stack declares the global stack from validated settings.
 func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {

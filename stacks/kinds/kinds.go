@@ -45,3 +45,18 @@ func (set Set) Program(ctx *pulumi.Context) (pulumi.Map, error) {
 	}
 	return run(ctx, s)
 }
+
+// Program is the program of one kind (stacks/<kind>.Program): it validates
+// the selected stack's config and runs f, refusing a stack of another kind.
+func Program(kind stackconfig.Kind, f Func) func(*pulumi.Context) (pulumi.Map, error) {
+	return func(ctx *pulumi.Context) (pulumi.Map, error) {
+		s, err := stackconfig.FromContext(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if s.Kind != kind {
+			return nil, fmt.Errorf("stack %q has kind %q; the %s program needs kind %s", s.Name, s.Kind, kind, kind)
+		}
+		return f(ctx, s)
+	}
+}

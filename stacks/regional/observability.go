@@ -1,6 +1,8 @@
 package regional
 
 import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
@@ -65,4 +67,15 @@ func AlarmThresholds(s *stackconfig.Stack) components.AlarmThresholds {
 		RedisCPUPercent:       a.RedisCPUPercent,
 		LoadBalancer5xxPerMin: a.LoadBalancer5xxPerMin,
 	}
+}
+
+// MonitoringArgs is the region's alarm routing as every cloud takes it:
+// alertEmails and alertWebhookUrl (a Pulumi secret; nil when unset).
+func MonitoringArgs(s *stackconfig.Stack) components.MonitoringArgs {
+	a := s.Region.Alerts
+	var webhook pulumi.StringInput
+	if a.Webhook.IsSet() {
+		webhook = a.Webhook.Output()
+	}
+	return components.MonitoringArgs{Emails: a.Emails, Webhook: webhook}
 }

@@ -51,6 +51,11 @@ func Outputs(s *stackconfig.Stack, sh Shared, extra pulumi.Map) pulumi.Map {
 	}) {
 		out[k] = v
 	}
+	if r.TURNTLS {
+		// Where clients reach TURN over TLS; each cloud adds its
+		// listener's address.
+		out[components.OutputTURNURL] = pulumi.String(TURNURL(r))
+	}
 	return out
 }
 
