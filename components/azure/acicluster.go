@@ -91,6 +91,8 @@ type ACICluster struct {
 
 	// GroupIPs are the groups' private addresses, group i at index i.
 	GroupIPs pulumi.StringArrayOutput
+	// GroupIDs are the groups' resource IDs, group i at index i.
+	GroupIDs pulumi.StringArrayOutput
 	// PullIdentityPrincipalID is the identity that pulls the image.
 	PullIdentityPrincipalID pulumi.StringOutput
 	GatewayName             pulumi.StringOutput
@@ -210,6 +212,7 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 
 	groups := make([]*containerservice.Group, len(args.Groups))
 	ips := make(pulumi.StringArray, len(args.Groups))
+	ids := make(pulumi.StringArray, len(args.Groups))
 	for i, g := range args.Groups {
 		gargs := &containerservice.GroupArgs{
 			ResourceGroupName: args.ResourceGroupName,
@@ -257,8 +260,9 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 		}
 		groups[i] = grp
 		ips[i] = grp.IpAddress
+		ids[i] = grp.ID().ToStringOutput()
 	}
-	c.GroupIPs = ips.ToStringArrayOutput()
+	c.GroupIPs, c.GroupIDs = ips.ToStringArrayOutput(), ids.ToStringArrayOutput()
 
 	fw, err := aciFirewall(ctx, name, args, groups, loc, zones, parent)
 	if err != nil {
@@ -311,7 +315,7 @@ func aciContainer(args *ACIClusterArgs, g ACIGroup) *containerservice.GroupConta
 		cpu, memory = cpu-ACIAgentCPU, memory-ACIAgentMemoryGB
 	}
 	return &containerservice.GroupContainerArgs{
-		Name:   pulumi.String("livekit"),
+		Name:   pulumi.String(observability.ACILiveKitContainer),
 		Image:  pulumi.String(args.Image),
 		Cpu:    pulumi.Float64(cpu),
 		Memory: pulumi.Float64(memory),

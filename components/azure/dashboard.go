@@ -16,8 +16,10 @@ import (
 
 // DashboardArgs is the Azure region's Azure Monitor workbook: LiveKit's
 // panels as PromQL against the region's Azure Monitor workspace (managed
-// Prometheus), Azure Cache for Redis's, the AKS load balancer's, the
-// recordings' Front Door's and AKS's as Azure Monitor metrics.
+// Prometheus on AKS; the container groups' agents on Container
+// Instances), Azure Cache for Redis's, the recordings' Front Door's and
+// the platform's (the AKS load balancer and cluster; Application Gateway
+// and the container groups) as Azure Monitor metrics.
 type DashboardArgs struct {
 	components.DashboardArgs
 
@@ -30,10 +32,14 @@ type DashboardArgs struct {
 // WorkbookScope is the region's resources the workbook's items query.
 type WorkbookScope struct {
 	// WorkspaceID is the Azure Monitor workspace the PromQL items query.
-	WorkspaceID    pulumi.StringInput
-	RedisCacheID   pulumi.StringInput
-	LoadBalancerID pulumi.StringInput
-	ClusterID      pulumi.StringInput
+	WorkspaceID  pulumi.StringInput
+	RedisCacheID pulumi.StringInput
+	// LoadBalancerID and ClusterID are an AKS region's; GatewayID and
+	// ContainerGroupIDs (LiveKit's groups) a Container Instances region's.
+	LoadBalancerID    pulumi.StringInput
+	ClusterID         pulumi.StringInput
+	GatewayID         pulumi.StringInput
+	ContainerGroupIDs pulumi.StringArrayInput
 	// FrontDoorProfileID is the recordings CDN's profile; nil without a
 	// CDN (its panel is left out).
 	FrontDoorProfileID pulumi.StringInput
@@ -42,6 +48,8 @@ type WorkbookScope struct {
 // WorkbookValues are the resolved scope a workbook is rendered with.
 type WorkbookValues struct {
 	WorkspaceID, RedisCacheID, LoadBalancerID, ClusterID, FrontDoorProfileID string
+	GatewayID                                                                string
+	ContainerGroupIDs                                                        []string
 }
 
 // Dashboard is the Azure region's workbook.
@@ -132,29 +140,50 @@ const (
 	wbDay             = int64(24 * 60 * 60 * 1000)
 )
 
-// scopeOf returns the resource a native metric is read from; "" when the
-// region has none (the panel is left out).
-func (v WorkbookValues) scopeOf(m observability.NativeMetric) (string, error) {
+// scopeOf returns the resources a native metric is read from, one chart
+// each; none when the region has none (the panel is left out).
+func (v WorkbookValues) scopeOf(m observability.NativeMetric) ([]string, error) {
+	one := func(id string) []string {
+		if id == "" {
+			return nil
+		}
+		return []string{id}
+	}
 	switch m.Namespace {
 	case "Microsoft.Cache/redis":
-		return v.RedisCacheID, nil
+		return one(v.RedisCacheID), nil
 	case "Microsoft.Network/loadBalancers":
-		return v.LoadBalancerID, nil
+		return one(v.LoadBalancerID), nil
 	case "Microsoft.ContainerService/managedClusters":
-		return v.ClusterID, nil
+		return one(v.ClusterID), nil
 	case "Microsoft.Cdn/profiles":
-		return v.FrontDoorProfileID, nil
+		return one(v.FrontDoorProfileID), nil
+	case "Microsoft.Network/applicationGateways":
+		return one(v.GatewayID), nil
+	case "Microsoft.ContainerInstance/containerGroups":
+		// One chart per group: a multi-resource chart is not offered for
+		// every resource type.
+		return v.ContainerGroupIDs, nil
 	}
-	return "", fmt.Errorf("azure workbook: no scope for %s", m.ID())
+	return nil, fmt.Errorf("azure workbook: no scope for %s", m.ID())
 }
+
+// aciIntro and aksIntro say where a workbook's charts come from.
+const (
+	aksIntro = "LiveKit's series: PromQL on the region's Azure Monitor workspace (managed Prometheus). Redis, the AKS load balancer, the recordings' Front Door and AKS: Azure Monitor metrics."
+	aciIntro = "LiveKit's series: PromQL on the region's Azure Monitor workspace (each container group's Prometheus agent writes there). Redis, Application Gateway, the recordings' Front Door and each container group: Azure Monitor metrics."
+)
 
 // WorkbookJSON renders the region's dashboard as a workbook's
 // serializedData: a heading per row, a half-width chart per panel.
 func WorkbookJSON(d observability.Dashboard, v WorkbookValues) (string, error) {
 	nb := wbNotebook{Version: "Notebook/1.0", FallbackResourceIDs: []string{v.WorkspaceID}}
 	day := wbTime{DurationMs: wbDay}
-	nb.Items = append(nb.Items, wbItem{Type: 1, Name: "title", Content: wbText{JSON: "# " + d.Title +
-		"\n\nLiveKit's series: PromQL on the region's Azure Monitor workspace (managed Prometheus). Redis, the AKS load balancer, the recordings' Front Door and AKS: Azure Monitor metrics."}})
+	intro := aksIntro
+	if len(v.ContainerGroupIDs) > 0 {
+		intro = aciIntro
+	}
+	nb.Items = append(nb.Items, wbItem{Type: 1, Name: "title", Content: wbText{JSON: "# " + d.Title + "\n\n" + intro}})
 	for ri, row := range d.Rows {
 		nb.Items = append(nb.Items, wbItem{Type: 1, Name: fmt.Sprintf("row-%d", ri), Content: wbText{JSON: "## " + row.Title}})
 		for pi, p := range row.Panels {
@@ -175,28 +204,17 @@ func WorkbookJSON(d observability.Dashboard, v WorkbookValues) (string, error) {
 			if !ok || m.Cloud != "azure" {
 				return "", fmt.Errorf("azure workbook: panel %q: %s is not an Azure metric of observability.NativeMetrics", p.Title, p.Native.Metric)
 			}
-			scope, err := v.scopeOf(m)
+			scopes, err := v.scopeOf(m)
 			if err != nil {
 				return "", err
 			}
-			if scope == "" {
-				continue
+			for si, scope := range scopes {
+				name, title := name, p.Title
+				if len(scopes) > 1 {
+					name, title = fmt.Sprintf("%s-%d", name, si), fmt.Sprintf("%s, %s", p.Title, scope[strings.LastIndex(scope, "/")+1:])
+				}
+				nb.Items = append(nb.Items, wbItem{Type: 10, Name: name, CustomWidth: "50", Content: metricsItem(name, title, scope, m, p.Native, day)})
 			}
-			ns := strings.ToLower(m.Namespace)
-			item := wbMetrics{
-				ChartID: "workbook-" + name, Version: "MetricsItem/2.0", ChartType: 2, ResourceType: ns,
-				ResourceIDs: []string{scope}, TimeContext: day, Title: p.Title,
-				Metrics: []wbMetric{{Namespace: ns, Metric: ns + "--" + m.Name, Aggregation: wbAggregations[p.Native.Stat]}},
-			}
-			keys := make([]string, 0, len(p.Native.Filter))
-			for k := range p.Native.Filter {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				item.Filters = append(item.Filters, wbFilter{Key: k, Values: []string{p.Native.Filter[k]}})
-			}
-			nb.Items = append(nb.Items, wbItem{Type: 10, Name: name, CustomWidth: "50", Content: item})
 		}
 	}
 	b, err := json.Marshal(nb)
@@ -206,6 +224,25 @@ func WorkbookJSON(d observability.Dashboard, v WorkbookValues) (string, error) {
 	return string(b), nil
 }
 
+// metricsItem charts one native metric of one resource.
+func metricsItem(name, title, scope string, m observability.NativeMetric, n *observability.Native, day wbTime) wbMetrics {
+	ns := strings.ToLower(m.Namespace)
+	item := wbMetrics{
+		ChartID: "workbook-" + name, Version: "MetricsItem/2.0", ChartType: 2, ResourceType: ns,
+		ResourceIDs: []string{scope}, TimeContext: day, Title: title,
+		Metrics: []wbMetric{{Namespace: ns, Metric: ns + "--" + m.Name, Aggregation: wbAggregations[n.Stat]}},
+	}
+	keys := make([]string, 0, len(n.Filter))
+	for k := range n.Filter {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		item.Filters = append(item.Filters, wbFilter{Key: k, Values: []string{n.Filter[k]}})
+	}
+	return item
+}
+
 // check runs the contract's checks, then the cloud's.
 func (a *DashboardArgs) check(e *components.ArgErrors) {
 	a.DashboardArgs.Check(e)
@@ -213,11 +250,14 @@ func (a *DashboardArgs) check(e *components.ArgErrors) {
 	e.Require(components.Field{Name: "Stack", Missing: a.Stack == ""}, components.Field{Name: "Location", Missing: a.Location == ""},
 		components.Field{Name: "ResourceGroupName", Missing: a.ResourceGroupName == nil},
 		components.Field{Name: "Scope.WorkspaceID", Missing: s.WorkspaceID == nil},
-		components.Field{Name: "Scope.RedisCacheID", Missing: s.RedisCacheID == nil},
-		components.Field{Name: "Scope.LoadBalancerID", Missing: s.LoadBalancerID == nil},
-		components.Field{Name: "Scope.ClusterID", Missing: s.ClusterID == nil})
+		components.Field{Name: "Scope.RedisCacheID", Missing: s.RedisCacheID == nil})
+	aks, aci := s.LoadBalancerID != nil && s.ClusterID != nil, s.GatewayID != nil && s.ContainerGroupIDs != nil
+	if aks == aci || (!aks && (s.LoadBalancerID != nil || s.ClusterID != nil)) || (!aci && (s.GatewayID != nil || s.ContainerGroupIDs != nil)) {
+		e.Add("Scope: give Scope.LoadBalancerID and Scope.ClusterID (AKS) or Scope.GatewayID and Scope.ContainerGroupIDs (Container Instances), not both")
+	}
 	a.CheckRenders(e, func(d observability.Dashboard) (string, error) {
-		return WorkbookJSON(d, WorkbookValues{"x", "x", "x", "x", "x"})
+		return WorkbookJSON(d, WorkbookValues{WorkspaceID: "x", RedisCacheID: "x", LoadBalancerID: "x", ClusterID: "x", FrontDoorProfileID: "x",
+			GatewayID: "x", ContainerGroupIDs: []string{"x"}})
 	})
 }
 
@@ -230,14 +270,20 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 		return nil, err
 	}
 	s := args.Scope
-	frontDoor := pulumi.String("").ToStringOutput()
-	if s.FrontDoorProfileID != nil {
-		frontDoor = s.FrontDoorProfileID.ToStringOutput()
+	str := func(in pulumi.StringInput) pulumi.StringOutput {
+		if in == nil {
+			return pulumi.String("").ToStringOutput()
+		}
+		return in.ToStringOutput()
 	}
-	data := pulumi.All(s.WorkspaceID, s.RedisCacheID, s.LoadBalancerID, s.ClusterID, frontDoor).ApplyT(func(v []any) (string, error) {
+	groups := pulumi.StringArray{}.ToStringArrayOutput()
+	if s.ContainerGroupIDs != nil {
+		groups = s.ContainerGroupIDs.ToStringArrayOutput()
+	}
+	data := pulumi.All(s.WorkspaceID, s.RedisCacheID, str(s.LoadBalancerID), str(s.ClusterID), str(s.FrontDoorProfileID), str(s.GatewayID), groups).ApplyT(func(v []any) (string, error) {
 		return WorkbookJSON(args.Dashboard, WorkbookValues{
 			WorkspaceID: v[0].(string), RedisCacheID: v[1].(string), LoadBalancerID: v[2].(string),
-			ClusterID: v[3].(string), FrontDoorProfileID: v[4].(string),
+			ClusterID: v[3].(string), FrontDoorProfileID: v[4].(string), GatewayID: v[5].(string), ContainerGroupIDs: v[6].([]string),
 		})
 	}).(pulumi.StringOutput)
 	wb, err := appinsights.NewWorkbook(ctx, name, &appinsights.WorkbookArgs{

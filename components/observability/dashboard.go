@@ -40,7 +40,7 @@ const (
 	UnitPercent = "percent"
 	UnitRatio   = "ratio" // 0-1
 	UnitBytesPS = "bytes/s"
-	UnitBytes   = "bytes" // a period's total
+	UnitBytes   = "bytes" // a period's total, or a size
 	UnitPerSec  = "1/s"
 	UnitSeconds = "seconds"
 )
@@ -315,7 +315,13 @@ func NativePanels(cloud string) map[Group][]Panel {
 // Fargate, AKS).
 const (
 	PlatformEKS = "eks"
+	PlatformACI = "aci"
 )
+
+// ACILiveKitContainer is LiveKit's container in a Container Instances
+// group (beside the metrics agent): the containerName its CPU and memory
+// panels select.
+const ACILiveKitContainer = "livekit"
 
 // NativePanelsOn are NativePanels of a cloud's platform ("" or the
 // default platform's name for the default): an EKS region's nodes are EC2
@@ -386,17 +392,44 @@ func NativePanelsOn(cloud, platform string) map[Group][]Panel {
 			GroupScaling: {n("GKE node vCPUs allocatable (nodes added and removed)", UnitCount, GCPNodeCores, "sum", nil)},
 		}
 	case "azure":
+		redis := []Panel{
+			n("Redis memory used, % (alarm at alertRedisMemoryPercent)", UnitPercent, AzureRedisMemory, "max", nil),
+			n("Redis CPU, % (alarm at alertRedisCpuPercent)", UnitPercent, AzureRedisCPU, "max", nil),
+			n("Redis connected clients", UnitCount, AzureRedisClients, "max", nil),
+			n("Redis errors", UnitCount, AzureRedisErrors, "sum", nil),
+		}
+		frontDoor5xx := n("Recordings Front Door 5xx", UnitCount, AzureFrontDoorReqs, "sum", map[string]string{"HttpStatusGroup": "5XX"})
+		if platform == PlatformACI {
+			// A fixed set of container groups behind Application
+			// Gateway (signaling) and Azure Firewall (media): no nodes,
+			// no autoscaler. The renderer charts each group.
+			lk := map[string]string{"containerName": ACILiveKitContainer}
+			return map[Group][]Panel{
+				GroupNodes: {
+					n("LiveKit container CPU, millicores", UnitCount, AzureGroupCPU, "max", lk),
+					n("LiveKit container memory, bytes", UnitBytes, AzureGroupMemory, "max", lk),
+				},
+				GroupTraffic: {
+					n("Container group bytes received per second", UnitBytesPS, AzureGroupBytesIn, "avg", nil),
+					n("Container group bytes sent per second", UnitBytesPS, AzureGroupBytesOut, "avg", nil),
+				},
+				GroupRedis: redis,
+				GroupLoadBalancer: {
+					n("Application Gateway 5xx responses", UnitCount, AzureGatewayResponses, "sum", map[string]string{"HttpStatusGroup": "5xx"}),
+					n("Unhealthy LiveKit groups (GET / not 200)", UnitCount, AzureGatewayUnhealthy, "max", nil),
+					frontDoor5xx,
+				},
+				// ACI does not autoscale: the groups serving against
+				// azureAciGroups.
+				GroupScaling: {n("LiveKit groups in service (Application Gateway healthy backends)", UnitCount, AzureGatewayHealthy, "min", nil)},
+			}
+		}
 		return map[Group][]Panel{
-			GroupRedis: {
-				n("Redis memory used, % (alarm at alertRedisMemoryPercent)", UnitPercent, AzureRedisMemory, "max", nil),
-				n("Redis CPU, % (alarm at alertRedisCpuPercent)", UnitPercent, AzureRedisCPU, "max", nil),
-				n("Redis connected clients", UnitCount, AzureRedisClients, "max", nil),
-				n("Redis errors", UnitCount, AzureRedisErrors, "sum", nil),
-			},
+			GroupRedis: redis,
 			GroupLoadBalancer: {
 				n("AKS load balancer health probe status, % (Traefik's nodes)", UnitPercent, AzureLBHealthProbe, "max", nil),
 				n("AKS load balancer data path availability, %", UnitPercent, AzureLBDataPath, "avg", nil),
-				n("Recordings Front Door 5xx", UnitCount, AzureFrontDoorReqs, "sum", map[string]string{"HttpStatusGroup": "5XX"}),
+				frontDoor5xx,
 			},
 			GroupScaling: {
 				n("AKS node vCPUs allocatable (nodes added and removed)", UnitCount, AzureNodeCores, "avg", nil),

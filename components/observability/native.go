@@ -40,6 +40,7 @@ const (
 	docFrontDoor     = "https://learn.microsoft.com/en-us/azure/azure-monitor/reference/supported-metrics/microsoft-cdn-profiles-metrics"
 	docAKS           = "https://learn.microsoft.com/en-us/azure/azure-monitor/reference/supported-metrics/microsoft-containerservice-managedclusters-metrics"
 	docAppGateway    = "https://learn.microsoft.com/en-us/azure/azure-monitor/reference/supported-metrics/microsoft-network-applicationgateways-metrics"
+	docACI           = "https://learn.microsoft.com/en-us/azure/azure-monitor/reference/supported-metrics/microsoft-containerinstance-containergroups-metrics"
 )
 
 // Native metric IDs the clouds' dashboards and alarms use.
@@ -82,6 +83,10 @@ const (
 	AzureGatewayHealthy   = "Microsoft.Network/applicationGateways/HealthyHostCount"
 	AzureGatewayUnhealthy = "Microsoft.Network/applicationGateways/UnhealthyHostCount"
 	AzureGatewayResponses = "Microsoft.Network/applicationGateways/ResponseStatus"
+	AzureGroupCPU         = "Microsoft.ContainerInstance/containerGroups/CpuUsage"
+	AzureGroupMemory      = "Microsoft.ContainerInstance/containerGroups/MemoryUsage"
+	AzureGroupBytesIn     = "Microsoft.ContainerInstance/containerGroups/NetworkBytesReceivedPerSecond"
+	AzureGroupBytesOut    = "Microsoft.ContainerInstance/containerGroups/NetworkBytesTransmittedPerSecond"
 )
 
 // NativeMetrics is every cloud metric a dashboard or alarm may name.
@@ -140,6 +145,14 @@ var NativeMetrics = []NativeMetric{
 	{Cloud: "azure", Namespace: "Microsoft.Network/applicationGateways", Name: "HealthyHostCount", Unit: UnitCount, Doc: docAppGateway},
 	{Cloud: "azure", Namespace: "Microsoft.Network/applicationGateways", Name: "UnhealthyHostCount", Unit: UnitCount, Doc: docAppGateway},
 	{Cloud: "azure", Namespace: "Microsoft.Network/applicationGateways", Name: "ResponseStatus", Unit: UnitCount, Doc: docAppGateway},
+	// A Container Instances group (the nodes of an ACI region): CPU on
+	// all cores in millicores and memory in bytes, by dimension
+	// containerName (Maximum, Minimum, Average); the group's network
+	// bytes received and sent per second, no dimension.
+	{Cloud: "azure", Namespace: "Microsoft.ContainerInstance/containerGroups", Name: "CpuUsage", Unit: UnitCount, Doc: docACI},
+	{Cloud: "azure", Namespace: "Microsoft.ContainerInstance/containerGroups", Name: "MemoryUsage", Unit: UnitBytes, Doc: docACI},
+	{Cloud: "azure", Namespace: "Microsoft.ContainerInstance/containerGroups", Name: "NetworkBytesReceivedPerSecond", Unit: UnitBytesPS, Doc: docACI},
+	{Cloud: "azure", Namespace: "Microsoft.ContainerInstance/containerGroups", Name: "NetworkBytesTransmittedPerSecond", Unit: UnitBytesPS, Doc: docACI},
 }
 
 // NativeMetricByID returns the table entry of an ID.

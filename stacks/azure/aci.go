@@ -99,6 +99,10 @@ func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *com
 	if err != nil {
 		return nil, err
 	}
+	dashboard, err := aciDashboard(ctx, name, s, monitoring, cluster, redis, recordings, network)
+	if err != nil {
+		return nil, err
+	}
 	egress, err := aciEgressWorkers(ctx, name, s, creds, cluster.URL, redis, network, recordings, mirror, mirrorOut, metrics)
 	if err != nil {
 		return nil, err
@@ -118,6 +122,7 @@ func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *com
 		"resourceGroup":         network.ResourceGroupName,
 		"alarmActionGroup":      monitoring.AlarmTopic,
 		"prometheusQueryUrl":    monitoring.QueryEndpoint,
+		"dashboard":             dashboard.DashboardID,
 		"logAnalyticsWorkspace": logs.WorkspaceID,
 		"flowLogAccount":        logs.FlowLogAccount,
 	}

@@ -82,3 +82,27 @@ func aciWatch(ctx *pulumi.Context, name string, s *stackconfig.Stack, m *azurec.
 		Protect:           s.Protect,
 	})
 }
+
+// aciDashboard is the region's Azure Monitor workbook from the one
+// dashboard definition: LiveKit's series from the workspace the agents
+// write to, and where an AKS region charts its nodes and load balancer,
+// each container group and Application Gateway.
+func aciDashboard(ctx *pulumi.Context, name string, s *stackconfig.Stack, m *azurec.Monitoring, cluster *azurec.ACICluster,
+	redis *azurec.RedisCache, recordings *azurec.Recordings, network *azurec.Network) (*azurec.Dashboard, error) {
+	board, err := regional.Dashboard(s)
+	if err != nil {
+		return nil, err
+	}
+	var frontDoor pulumi.StringInput
+	if s.Region.Recordings.CDN {
+		frontDoor = recordings.CDNProfileID
+	}
+	return azurec.NewDashboard(ctx, name+"-dashboard", &azurec.DashboardArgs{
+		DashboardArgs: components.DashboardArgs{Dashboard: board},
+		Stack:         s.Name, Location: s.Azure.Location, ResourceGroupName: network.ResourceGroupName,
+		Scope: azurec.WorkbookScope{
+			WorkspaceID: m.WorkspaceID, RedisCacheID: redis.CacheID, GatewayID: cluster.GatewayID,
+			ContainerGroupIDs: cluster.GroupIDs, FrontDoorProfileID: frontDoor,
+		},
+	})
+}

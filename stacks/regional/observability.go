@@ -51,8 +51,11 @@ func Observability(s *stackconfig.Stack) observability.Region {
 // own (observability.NativePanels).
 func Dashboard(s *stackconfig.Stack) (observability.Dashboard, error) {
 	platform := ""
-	if s.AWS != nil && s.AWS.Platform == stackconfig.AWSPlatformEKS {
+	switch {
+	case s.AWS != nil && s.AWS.Platform == stackconfig.AWSPlatformEKS:
 		platform = observability.PlatformEKS
+	case s.Azure != nil && s.Azure.Platform == stackconfig.AzurePlatformACI:
+		platform = observability.PlatformACI
 	}
 	return Observability(s).Dashboard(observability.NativePanelsOn(string(s.Kind), platform))
 }

@@ -29,6 +29,7 @@ func nativeByWorkbookID(metric string) (string, bool) {
 type wbScoped struct {
 	native   string
 	resource []string
+	filter   map[string][]string
 }
 
 // wbPanels reads a workbook's serializedData back: each item under the
@@ -93,6 +94,10 @@ func wbPanels(t *testing.T, data string) (panels []dashcheck.Panel, scoped []wbS
 					Namespace, Metric string
 					Aggregation       int
 				}
+				Filters []struct {
+					Key    string
+					Values []string
+				}
 			}
 			if err := json.Unmarshal(it.Content, &c); err != nil {
 				t.Fatal(err)
@@ -107,7 +112,11 @@ func wbPanels(t *testing.T, data string) (panels []dashcheck.Panel, scoped []wbS
 					t.Errorf("chart %q: metric %+v, resource type %q", c.Title, m, c.ResourceType)
 				}
 				panels = append(panels, dashcheck.Panel{Row: row, Title: c.Title, Native: id})
-				scoped = append(scoped, wbScoped{native: id, resource: c.ResourceIDs})
+				filter := map[string][]string{}
+				for _, f := range c.Filters {
+					filter[f.Key] = f.Values
+				}
+				scoped = append(scoped, wbScoped{native: id, resource: c.ResourceIDs, filter: filter})
 			}
 		default:
 			t.Errorf("item %q of type %d, want text, query or metrics", it.Name, it.Type)
@@ -195,10 +204,100 @@ func TestWorkbook(t *testing.T) {
 	}
 }
 
-// azure-aci has no managed Prometheus (no AKS metrics add-on on Container
-// Instances), so no workbook: none is declared there.
-func TestNoWorkbookOnACI(t *testing.T) {
-	if n := len(aciStack.Plan(t).ByType(tWorkbook)); n != 0 {
-		t.Errorf("%d workbooks on azure-aci, want none until it has a Prometheus source", n)
+// azure-aci's workbook: the same definition as azure-asia's (every row;
+// LiveKit's series as PromQL on the region's Azure Monitor workspace, which
+// the container groups' Prometheus agents write to), with what Container
+// Instances has where AKS has nodes, a load balancer and an autoscaler:
+// each LiveKit container group's CPU and memory (LiveKit's container) and
+// network, and Application Gateway's 5xx and backend health. Every chart
+// reads a documented metric of one of this region's resources.
+func TestACIWorkbook(t *testing.T) {
+	p := aci(t)
+	wbs := p.ByType(tWorkbook)
+	if len(wbs) != 1 {
+		t.Fatalf("%d workbooks on azure-aci, want 1", len(wbs))
+	}
+	wb := wbs[0]
+	if !strings.Contains(wb.Parent, "livekit-infra:index:Dashboard::") {
+		t.Errorf("workbook parent %s, want the Dashboard component", wb.Parent)
+	}
+	if name := wb.InputString("name"); name != azurec.WorkbookName("azure-aci", "southeastasia") || name == azurec.WorkbookName("azure-asia", "southeastasia") {
+		t.Errorf("workbook name %q, want the v5 GUID of azure-aci/southeastasia", name)
+	}
+	if got, _ := p.Outputs["dashboard"].(string); got == "" || got != wb.ID {
+		t.Errorf("output dashboard = %q, want the workbook's id %s", got, wb.ID)
+	}
+
+	panels, scoped, workspaces := wbPanels(t, wb.InputString("dataJson"))
+	rows := dashcheck.Check(t, "azure", panels)
+	dashcheck.Covers(t, rows, map[string][]string{
+		"Nodes, CPU and system load":   {observability.AzureGroupCPU, observability.AzureGroupMemory},
+		"Bytes and packets in and out": {observability.AzureGroupBytesIn, observability.AzureGroupBytesOut},
+		"Redis health":                 {observability.AzureRedisMemory, observability.AzureRedisCPU, observability.AzureRedisErrors},
+		"Load balancer errors":         {observability.AzureGatewayResponses, observability.AzureGatewayUnhealthy},
+		"Scaling activity":             {observability.AzureGatewayHealthy},
+	})
+
+	amw := p.ByType(tAMW)
+	if len(amw) != 1 {
+		t.Fatalf("%d Azure Monitor workspaces", len(amw))
+	}
+	if len(workspaces) == 0 {
+		t.Error("no PromQL item")
+	}
+	for _, w := range workspaces {
+		if w != amw[0].ID {
+			t.Errorf("a PromQL item queries %q, want the region's workspace %s (the agents' remote-write target)", w, amw[0].ID)
+		}
+	}
+
+	groups := map[string]bool{}
+	for i := 0; i < aciGroups; i++ {
+		g := aciGroup(t, p, i)
+		if c := str(t, g, "containers[0].name"); c != observability.ACILiveKitContainer {
+			t.Errorf("group %d's LiveKit container is %q, but the CPU and memory charts select containerName %q", i, c, observability.ACILiveKitContainer)
+		}
+		groups[g.ID] = true
+	}
+	want := map[string]string{
+		"Microsoft.Cache/redis":                 p.ByType(tRedis)[0].ID,
+		"Microsoft.Network/applicationGateways": one(t, p, tAppGateway, "livekit-signaling").ID,
+		"Microsoft.Cdn/profiles":                "/providers/Microsoft.Cdn/profiles/",
+	}
+	charted := map[string]map[string]bool{}
+	for _, s := range scoped {
+		if len(s.resource) != 1 {
+			t.Errorf("%s charts %v, want one resource", s.native, s.resource)
+			continue
+		}
+		ns := s.native[:strings.LastIndex(s.native, "/")]
+		switch ns {
+		case "Microsoft.ContainerInstance/containerGroups":
+			if !groups[s.resource[0]] {
+				t.Errorf("%s charts %q, not one of the LiveKit groups", s.native, s.resource[0])
+			}
+			if charted[s.native] == nil {
+				charted[s.native] = map[string]bool{}
+			}
+			charted[s.native][s.resource[0]] = true
+			perContainer := s.native == observability.AzureGroupCPU || s.native == observability.AzureGroupMemory
+			if got := s.filter["containerName"]; perContainer != (len(got) == 1 && got[0] == observability.ACILiveKitContainer) {
+				t.Errorf("%s on %s filters containerName %v (CPU and memory select LiveKit's container, network has no dimension)", s.native, s.resource[0], got)
+			}
+		default:
+			if want[ns] == "" || !strings.Contains(s.resource[0], want[ns]) {
+				t.Errorf("%s charts %q, want the region's %s (no AKS metric on Container Instances)", s.native, s.resource[0], want[ns])
+			}
+		}
+	}
+	for _, m := range []string{observability.AzureGroupCPU, observability.AzureGroupMemory, observability.AzureGroupBytesIn, observability.AzureGroupBytesOut} {
+		if len(charted[m]) != aciGroups {
+			t.Errorf("%s is charted for %d of the %d groups", m, len(charted[m]), aciGroups)
+		}
+	}
+	// The CPU panel carries the group's LiveKit share (azureAciCpu less the agent's).
+	b, _ := json.Marshal(rows["Nodes, CPU and system load"])
+	if !strings.Contains(string(b), "/ 3.75 * 100") {
+		t.Errorf("CPU panel is not per LiveKit's 3.75 vCPUs: %s", b)
 	}
 }
