@@ -694,15 +694,11 @@ func plainValue(v any) (any, error) {
 	case pulumi.Float64:
 		return float64(t), nil
 	case pulumi.StringMap:
-		out := map[string]any{}
+		m := pulumi.Map{}
 		for k, e := range t {
-			pv, err := plainValue(e)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = pv
+			m[k] = e
 		}
-		return out, nil
+		return plainValue(m)
 	case pulumi.Input:
 		// Outputs (e.g. a config hash) are not probes; keep their place.
 		return fmt.Sprintf("(%T)", t), nil
