@@ -54,3 +54,12 @@ type DashboardOutputs struct {
 
 // Map is the component's registered outputs.
 func (o DashboardOutputs) Map() pulumi.Map { return pulumi.Map{"dashboardId": o.DashboardID} }
+
+// ScopeID is an optional scope resource's id as an output: "" when the
+// region has none (the renderer leaves its panels out).
+func ScopeID(in pulumi.StringInput) pulumi.StringOutput {
+	if in == nil {
+		return pulumi.String("").ToStringOutput()
+	}
+	return in.ToStringOutput()
+}

@@ -271,12 +271,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 		return nil, err
 	}
 	s := args.Scope
-	str := func(in pulumi.StringInput) pulumi.StringOutput {
-		if in == nil {
-			return pulumi.String("").ToStringOutput()
-		}
-		return in.ToStringOutput()
-	}
+	str := components.ScopeID
 	body := pulumi.All(str(s.RedisReplicationGroupID), str(s.LoadBalancerArnSuffix), str(s.TargetGroupArnSuffix),
 		str(s.ECSClusterName), str(s.ECSServiceName), str(s.NodeGroupASG), str(s.PrometheusQueryURL)).ApplyT(func(v []any) (string, error) {
 		return DashboardBody(args.Dashboard, args.Region, s, DashboardValues{

@@ -270,12 +270,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 		return nil, err
 	}
 	s := args.Scope
-	str := func(in pulumi.StringInput) pulumi.StringOutput {
-		if in == nil {
-			return pulumi.String("").ToStringOutput()
-		}
-		return in.ToStringOutput()
-	}
+	str := components.ScopeID
 	groups := pulumi.StringArray{}.ToStringArrayOutput()
 	if s.ContainerGroupIDs != nil {
 		groups = s.ContainerGroupIDs.ToStringArrayOutput()
