@@ -354,22 +354,28 @@ func secretJSONCredentials(typ, path string) func(p *plan.Plan) (string, string,
 		if len(found) != 1 {
 			return "", "", fmt.Errorf("want exactly one %s named *-api-credentials, found %d", typ, len(found))
 		}
-		body, err := secretStringInput(found[0], path)
-		if err != nil {
-			return "", "", err
-		}
-		var c struct {
-			APIKey    string `json:"apiKey"`
-			APISecret string `json:"apiSecret"`
-		}
-		if err := json.Unmarshal([]byte(body), &c); err != nil {
-			return "", "", fmt.Errorf("%s %s: %s is not JSON: %v", typ, found[0].Name, path, err)
-		}
-		if c.APIKey == "" || c.APISecret == "" {
-			return "", "", fmt.Errorf("%s %s: apiKey or apiSecret missing", typ, found[0].Name)
-		}
-		return c.APIKey, c.APISecret, nil
+		return apiCredentialsIn(found[0], path)
 	}
+}
+
+// apiCredentialsIn reads the {"apiKey", "apiSecret"} JSON of r's secret
+// string input at path; both must be set.
+func apiCredentialsIn(r *plan.Resource, path string) (string, string, error) {
+	body, err := secretStringInput(r, path)
+	if err != nil {
+		return "", "", err
+	}
+	var c struct {
+		APIKey    string `json:"apiKey"`
+		APISecret string `json:"apiSecret"`
+	}
+	if err := json.Unmarshal([]byte(body), &c); err != nil {
+		return "", "", fmt.Errorf("%s %s: %s is not JSON: %v", r.Type, r.Name, path, err)
+	}
+	if c.APIKey == "" || c.APISecret == "" {
+		return "", "", fmt.Errorf("%s %s: apiKey or apiSecret missing", r.Type, r.Name)
+	}
+	return c.APIKey, c.APISecret, nil
 }
 
 // secretsManagerAPICredentials reads the token servers' credentials secret
@@ -380,21 +386,7 @@ func secretsManagerAPICredentials(name string) func(p *plan.Plan) (string, strin
 		if err != nil {
 			return "", "", err
 		}
-		body, err := secretStringInput(r, "secretString")
-		if err != nil {
-			return "", "", err
-		}
-		var c struct {
-			APIKey    string `json:"apiKey"`
-			APISecret string `json:"apiSecret"`
-		}
-		if err := json.Unmarshal([]byte(body), &c); err != nil {
-			return "", "", fmt.Errorf("%s %s: secretString is not JSON: %v", r.Type, r.Name, err)
-		}
-		if c.APIKey == "" || c.APISecret == "" {
-			return "", "", fmt.Errorf("%s %s: apiKey or apiSecret missing", r.Type, r.Name)
-		}
-		return c.APIKey, c.APISecret, nil
+		return apiCredentialsIn(r, "secretString")
 	}
 }
 
