@@ -1,11 +1,9 @@
 package aws
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
@@ -96,33 +94,16 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 	base, err := newFargateBase(ctx, name, fargateBaseArgs{
 		Description: "LiveKit Egress config (EGRESS_CONFIG_BODY)", Config: args.Config,
 		LogRetentionDays: args.LogRetentionDays, ContainerInsights: args.ContainerInsights, Protect: args.Protect,
+		Collector: args.Collector,
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
-	secret, logs, cluster := base.secret, base.logs, base.cluster
-	collectorParamArn := pulumi.String("").ToStringOutput()
-	if args.Collector != nil {
-		param, err := collectorConfig(ctx, name, args.Collector, parent)
-		if err != nil {
-			return nil, err
-		}
-		collectorParamArn = param.Arn
-	}
-	roles, err := egressRoles(ctx, name, secret.Arn, logs.Arn, collectorParamArn, args.BucketArn, args.PullRepositoryArnPattern, parent)
+	roles, err := base.roles(ctx, name, egressRoleArgs(args), parent)
 	if err != nil {
 		return nil, err
 	}
-	if args.Collector != nil {
-		if err := collectorGrant(ctx, name, args.Collector, roles.task, parent); err != nil {
-			return nil, err
-		}
-	}
-
-	containers := pulumi.All(secret.Arn, logs.Name, collectorParamArn).ApplyT(func(v []any) (string, error) {
-		return egressContainerDefinitions(args, v[0].(string), v[1].(string), v[2].(string))
-	}).(pulumi.StringOutput)
-	task, err := base.taskDefinition(ctx, name, args.TaskCPU, args.TaskMemory, roles, containers, parent)
+	task, err := base.taskDefinition(ctx, name, args.TaskCPU, args.TaskMemory, roles, base.containers(egressContainerDef(args), "EGRESS_CONFIG_BODY", args.Region), parent)
 	if err != nil {
 		return nil, err
 	}
@@ -132,12 +113,12 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 	if err != nil {
 		return nil, err
 	}
-	if err := autoscaling(ctx, name, cluster, service, args.Scaling, parent); err != nil {
+	if err := autoscaling(ctx, name, base.cluster, service, args.Scaling, parent); err != nil {
 		return nil, err
 	}
 
-	e.ConfigSecret = secret.Arn
-	e.ClusterName = cluster.Name
+	e.ConfigSecret = base.secret.Arn
+	e.ClusterName = base.cluster.Name
 	e.ServiceName = service.Name
 	e.TaskRoleArn = roles.task.Arn
 	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{
@@ -148,19 +129,16 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 	return e, nil
 }
 
-// egressContainerDefinitions renders the Egress container: ARNs and names
-// only, the config arrives from Secrets Manager at start.
-func egressContainerDefinitions(args *EgressArgs, configSecretArn, logGroup, collectorParamArn string) (string, error) {
-	c := containerDef{
-		Name:      egressContainer,
-		Image:     args.Image,
-		Essential: true,
+// egressContainerDef is the Egress container; fargateBase.containers adds
+// its config secret, logs and the collector sidecar.
+func egressContainerDef(args *EgressArgs) containerDef {
+	return containerDef{
+		Name:  egressContainer,
+		Image: args.Image,
 		PortMappings: []portMapping{
 			{ContainerPort: livekit.EgressHealthPort, Protocol: "tcp", Name: "health"},
 			{ContainerPort: livekit.EgressPrometheusPort, Protocol: "tcp", Name: "metrics"},
 		},
-		Secrets:     []secretRef{{Name: "EGRESS_CONFIG_BODY", ValueFrom: configSecretArn}},
-		Environment: []envVar{},
 		// Egress answers GET / on its health port with its status (200);
 		// the image ships curl.
 		HealthCheck: &healthCheck{
@@ -170,74 +148,30 @@ func egressContainerDefinitions(args *EgressArgs, configSecretArn, logGroup, col
 		// SIGTERM: Egress stops taking jobs and finishes the ones it has;
 		// Fargate allows at most 120 s before SIGKILL.
 		StopTimeout: egressStopTimeout,
-		Ulimits:     []ulimit{{Name: "nofile", SoftLimit: 65536, HardLimit: 65536}},
-		LogConfiguration: logConfiguration{LogDriver: "awslogs", Options: map[string]string{
-			"awslogs-group": logGroup, "awslogs-region": args.Region, "awslogs-stream-prefix": egressContainer,
-		}},
 		// Egress writes its working files under /home/egress/tmp and
 		// PulseAudio its sockets: the root filesystem stays writable. Chrome
 		// runs without its sandbox (enable_chrome_sandbox false, Egress's
 		// default): the sandbox needs SYS_ADMIN, which Fargate cannot add.
-		ReadonlyRootFS:  false,
-		LinuxParameters: linuxParameters{InitProcessEnabled: true},
+		ReadonlyRootFS: false,
 	}
-	defs := []containerDef{c}
-	if args.Collector != nil {
-		defs = append(defs, collectorContainer(args.Collector, args.Region, collectorParamArn, logGroup))
-	}
-	b, err := json.Marshal(defs)
-	return string(b), err
 }
 
-// egressRoles declares the execution role (the config secret, the
-// collector's config parameter when there is one, logs) and the task role,
-// which writes the recordings bucket and nothing else (the collector's
+// egressRoleArgs: the execution role reads the Egress config; the task
+// role writes the recordings bucket and nothing else (the collector's
 // aps:RemoteWrite is its own policy, collectorGrant): the S3 client in
 // Egress uses the task role when its config names no key.
-func egressRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn, collectorParamArn, bucketArn pulumi.StringInput, pullArns string, parent pulumi.ResourceOption) (*roles, error) {
-	trust, _ := json.Marshal(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Effect": "Allow", "Action": "sts:AssumeRole",
-			"Principal": map[string]any{"Service": "ecs-tasks.amazonaws.com"},
-		}},
-	})
-	exec, err := iam.NewRole(ctx, name+"-execution", &iam.RoleArgs{
-		Description:      pulumi.String("ECS pulls the Egress config secret and image and writes logs"),
-		AssumeRolePolicy: pulumi.String(string(trust)),
-	}, parent)
-	if err != nil {
-		return nil, err
+func egressRoleArgs(args *EgressArgs) fargateRoleArgs {
+	return fargateRoleArgs{
+		ConfigSid:                "ReadEgressConfig",
+		ExecutionDescription:     "ECS pulls the Egress config secret and image and writes logs",
+		TaskDescription:          "LiveKit Egress writes recordings to its bucket only",
+		PullRepositoryArnPattern: args.PullRepositoryArnPattern,
+		TaskPolicy: args.BucketArn.ToStringOutput().ApplyT(func(arn string) (string, error) {
+			return policyJSON(statement{
+				Sid:       "WriteRecordings",
+				Actions:   EgressS3Actions,
+				Resources: []string{arn + "/*"},
+			})
+		}).(pulumi.StringOutput),
 	}
-	execPolicy := pulumi.All(configSecretArn, logGroupArn, collectorParamArn).ApplyT(func(v []any) (string, error) {
-		stmts := []statement{
-			{Sid: "ReadEgressConfig", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: []string{v[0].(string)}},
-			{Sid: "WriteLogs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: []string{v[1].(string) + ":*"}},
-		}
-		if p := v[2].(string); p != "" {
-			stmts = append(stmts, statement{Sid: "ReadCollectorConfig", Actions: []string{"ssm:GetParameters"}, Resources: []string{p}})
-		}
-		return policyJSON(append(stmts, PullStatements(pullArns)...)...)
-	}).(pulumi.StringOutput)
-	if _, err := iam.NewRolePolicy(ctx, name+"-execution", &iam.RolePolicyArgs{Role: exec.Name, Policy: execPolicy}, parent); err != nil {
-		return nil, err
-	}
-	task, err := iam.NewRole(ctx, name+"-task", &iam.RoleArgs{
-		Description:      pulumi.String("LiveKit Egress writes recordings to its bucket only"),
-		AssumeRolePolicy: pulumi.String(string(trust)),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	taskPolicy := bucketArn.ToStringOutput().ApplyT(func(arn string) (string, error) {
-		return policyJSON(statement{
-			Sid:       "WriteRecordings",
-			Actions:   EgressS3Actions,
-			Resources: []string{arn + "/*"},
-		})
-	}).(pulumi.StringOutput)
-	if _, err := iam.NewRolePolicy(ctx, name+"-task", &iam.RolePolicyArgs{Role: task.Name, Policy: taskPolicy}, parent); err != nil {
-		return nil, err
-	}
-	return &roles{execution: exec, task: task}, nil
 }

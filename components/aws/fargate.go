@@ -1,21 +1,26 @@
 package aws
 
 import (
+	"encoding/json"
 	"strconv"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // fargateBase is what every Fargate service here starts from (LiveKit's
 // media cluster and Egress): its config in Secrets Manager, its log group
-// and its ECS cluster.
+// its ECS cluster, and the metrics collector's config when it runs one.
 type fargateBase struct {
 	secret  *secretsmanager.Secret
 	logs    *cloudwatch.LogGroup
 	cluster *ecs.Cluster
+	// collector and its config parameter's ARN ("" without one).
+	collector         *Collector
+	collectorParamArn pulumi.StringOutput
 }
 
 // fargateBaseArgs are the settings the two services share.
@@ -26,9 +31,12 @@ type fargateBaseArgs struct {
 	LogRetentionDays  int
 	ContainerInsights bool
 	Protect           bool
+	// Collector, when set, runs the metrics collector sidecar in every task.
+	Collector *Collector
 }
 
-// newFargateBase declares the config secret, the log group and the cluster.
+// newFargateBase declares the config secret, the log group, the cluster and
+// the collector's config parameter.
 // The whole config (API secret, Redis password) lives in Secrets Manager and
 // reaches the container as a secret env var: nothing secret is in the task
 // definition.
@@ -63,7 +71,110 @@ func newFargateBase(ctx *pulumi.Context, name string, a fargateBaseArgs, parent 
 	if err != nil {
 		return nil, err
 	}
-	return &fargateBase{secret: secret, logs: logs, cluster: cluster}, nil
+	b := &fargateBase{secret: secret, logs: logs, cluster: cluster, collector: a.Collector, collectorParamArn: pulumi.String("").ToStringOutput()}
+	if a.Collector != nil {
+		param, err := collectorConfig(ctx, name, a.Collector, parent)
+		if err != nil {
+			return nil, err
+		}
+		b.collectorParamArn = param.Arn
+	}
+	return b, nil
+}
+
+type roles struct{ execution, task *iam.Role }
+
+// fargateRoleArgs are what the services' roles say differently.
+type fargateRoleArgs struct {
+	// ConfigSid names the execution role's statement reading the config.
+	ConfigSid                             string
+	ExecutionDescription, TaskDescription string
+	// PullRepositoryArnPattern is the registry mirror's repositories the
+	// execution role may pull from ("" without a mirror).
+	PullRepositoryArnPattern string
+	// TaskPolicy is the task role's own policy; nil grants it nothing
+	// beyond the collector's remote write.
+	TaskPolicy pulumi.StringInput
+}
+
+// roles declares the execution role (the config secret, the collector's
+// config parameter when there is one, logs, the mirror's images) and the
+// task role, with its policy and the collector's grant (collectorGrant).
+func (b *fargateBase) roles(ctx *pulumi.Context, name string, a fargateRoleArgs, parent pulumi.ResourceOption) (*roles, error) {
+	trust, _ := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{{
+			"Effect": "Allow", "Action": "sts:AssumeRole",
+			"Principal": map[string]any{"Service": "ecs-tasks.amazonaws.com"},
+		}},
+	})
+	exec, err := iam.NewRole(ctx, name+"-execution", &iam.RoleArgs{
+		Description:      pulumi.String(a.ExecutionDescription),
+		AssumeRolePolicy: pulumi.String(string(trust)),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	execPolicy := pulumi.All(b.secret.Arn, b.logs.Arn, b.collectorParamArn).ApplyT(func(v []any) (string, error) {
+		stmts := []statement{
+			{Sid: a.ConfigSid, Actions: []string{"secretsmanager:GetSecretValue"}, Resources: []string{v[0].(string)}},
+			{Sid: "WriteLogs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: []string{v[1].(string) + ":*"}},
+		}
+		// A SecureString under the AWS-managed aws/ssm key needs no
+		// kms:Decrypt grant of ours.
+		if p := v[2].(string); p != "" {
+			stmts = append(stmts, statement{Sid: "ReadCollectorConfig", Actions: []string{"ssm:GetParameters"}, Resources: []string{p}})
+		}
+		return policyJSON(append(stmts, PullStatements(a.PullRepositoryArnPattern)...)...)
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(ctx, name+"-execution", &iam.RolePolicyArgs{Role: exec.Name, Policy: execPolicy}, parent); err != nil {
+		return nil, err
+	}
+	task, err := iam.NewRole(ctx, name+"-task", &iam.RoleArgs{
+		Description:      pulumi.String(a.TaskDescription),
+		AssumeRolePolicy: pulumi.String(string(trust)),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if a.TaskPolicy != nil {
+		if _, err := iam.NewRolePolicy(ctx, name+"-task", &iam.RolePolicyArgs{Role: task.Name, Policy: a.TaskPolicy}, parent); err != nil {
+			return nil, err
+		}
+	}
+	if b.collector != nil {
+		if err := collectorGrant(ctx, name, b.collector, task, parent); err != nil {
+			return nil, err
+		}
+	}
+	return &roles{execution: exec, task: task}, nil
+}
+
+// containers renders the task's container definitions: main, given what
+// every service's container shares (essential, its config from the
+// config secret as env var configEnv, logs to the log group under its own
+// name, init, one socket per participant track or upload: the default 1024
+// nofile is too low), then the collector sidecar. They hold only ARNs and
+// names; the config body arrives from Secrets Manager at start.
+func (b *fargateBase) containers(main containerDef, configEnv, region string) pulumi.StringOutput {
+	return pulumi.All(b.secret.Arn, b.logs.Name, b.collectorParamArn).ApplyT(func(v []any) (string, error) {
+		configSecretArn, logGroup, paramArn := v[0].(string), v[1].(string), v[2].(string)
+		c := main
+		c.Essential = true
+		c.Secrets = []secretRef{{Name: configEnv, ValueFrom: configSecretArn}}
+		c.Environment = []envVar{}
+		c.Ulimits = []ulimit{{Name: "nofile", SoftLimit: 65536, HardLimit: 65536}}
+		c.LogConfiguration = logConfiguration{LogDriver: "awslogs", Options: map[string]string{
+			"awslogs-group": logGroup, "awslogs-region": region, "awslogs-stream-prefix": c.Name,
+		}}
+		c.LinuxParameters = linuxParameters{InitProcessEnabled: true}
+		defs := []containerDef{c}
+		if b.collector != nil {
+			defs = append(defs, collectorContainer(b.collector, region, paramArn, logGroup))
+		}
+		out, err := json.Marshal(defs)
+		return string(out), err
+	}).(pulumi.StringOutput)
 }
 
 // taskDefinition declares the service's Linux/x86-64 Fargate task.

@@ -8,7 +8,6 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
@@ -161,34 +160,16 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	base, err := newFargateBase(ctx, name, fargateBaseArgs{
 		Description: "LiveKit server config (LIVEKIT_CONFIG)", Config: args.Config,
 		LogRetentionDays: args.LogRetentionDays, ContainerInsights: args.ContainerInsights, Protect: args.Protect,
+		Collector: args.Collector,
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
-	configSecret, logs, cluster := base.secret, base.logs, base.cluster
-
-	collectorParamArn := pulumi.String("").ToStringOutput()
-	if args.Collector != nil {
-		param, err := collectorConfig(ctx, name, args.Collector, parent)
-		if err != nil {
-			return nil, err
-		}
-		collectorParamArn = param.Arn
-	}
-	roles, err := taskRoles(ctx, name, configSecret.Arn, logs.Arn, collectorParamArn, args.PullRepositoryArnPattern, args.Collector != nil, parent)
+	roles, err := base.roles(ctx, name, taskRoleArgs(args), parent)
 	if err != nil {
 		return nil, err
 	}
-	if args.Collector != nil {
-		if err := collectorGrant(ctx, name, args.Collector, roles.task, parent); err != nil {
-			return nil, err
-		}
-	}
-
-	containers := pulumi.All(configSecret.Arn, logs.Name, collectorParamArn).ApplyT(func(v []any) (string, error) {
-		return containerDefinitions(args, v[0].(string), v[1].(string), v[2].(string))
-	}).(pulumi.StringOutput)
-	task, err := base.taskDefinition(ctx, name, args.TaskCPU, args.TaskMemory, roles, containers, parent)
+	task, err := base.taskDefinition(ctx, name, args.TaskCPU, args.TaskMemory, roles, base.containers(liveKitContainer(args), "LIVEKIT_CONFIG", args.Region), parent)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +201,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	var strategy ecs.ServiceCapacityProviderStrategyArray
 	if args.Spot != nil {
 		// A service has a launch type or a capacity provider strategy, not both.
-		cp, st, err := capacityProviders(ctx, name, cluster, args.Spot, parent)
+		cp, st, err := capacityProviders(ctx, name, base.cluster, args.Spot, parent)
 		if err != nil {
 			return nil, err
 		}
@@ -238,13 +219,13 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	if err := autoscaling(ctx, name, cluster, service, args.Scaling, parent); err != nil {
+	if err := autoscaling(ctx, name, base.cluster, service, args.Scaling, parent); err != nil {
 		return nil, err
 	}
 
 	m.MediaClusterOutputs = components.NewMediaClusterOutputs(args.Hostname, sig.alb.DnsName)
-	m.ConfigSecretArn = configSecret.Arn
-	m.ClusterName = cluster.Name
+	m.ConfigSecretArn = base.secret.Arn
+	m.ClusterName = base.cluster.Name
 	m.ServiceName = service.Name
 	m.LoadBalancerArn = sig.alb.Arn
 	m.CertificateArn = sig.certificateArn
@@ -340,9 +321,9 @@ func livenessCommand() string {
 		livekit.SignalPort, livekit.HealthPath, strings.Join(codes, "|"))
 }
 
-// containerDefinitions renders the LiveKit container. It holds only ARNs and
-// names; the config body arrives from Secrets Manager at start.
-func containerDefinitions(args *MediaClusterArgs, configSecretArn, logGroup, collectorParamArn string) (string, error) {
+// liveKitContainer is the LiveKit container; fargateBase.containers adds
+// its config secret, logs and the collector sidecar.
+func liveKitContainer(args *MediaClusterArgs) containerDef {
 	ports := []portMapping{
 		{ContainerPort: livekit.SignalPort, Protocol: "tcp", Name: "signal"},
 		{ContainerPort: livekit.RTCTCPPort, Protocol: "tcp", Name: "rtc-tcp"},
@@ -358,13 +339,10 @@ func containerDefinitions(args *MediaClusterArgs, configSecretArn, logGroup, col
 	if args.TURNTLSPort != 0 {
 		ports = append(ports, portMapping{ContainerPort: args.TURNTLSPort, Protocol: "tcp", Name: "turn-tls"})
 	}
-	c := containerDef{
+	return containerDef{
 		Name:         containerName,
 		Image:        args.Image,
-		Essential:    true,
 		PortMappings: ports,
-		Secrets:      []secretRef{{Name: "LIVEKIT_CONFIG", ValueFrom: configSecretArn}},
-		Environment:  []envVar{},
 		// Liveness only: LiveKit's health endpoint is GET / (200 "OK", 406
 		// without Redis; /health is a 404). busybox wget fails on a 406, so
 		// the check reads the status line wget prints (-S headers, or its
@@ -375,71 +353,26 @@ func containerDefinitions(args *MediaClusterArgs, configSecretArn, logGroup, col
 			Interval: 10, Timeout: 5, Retries: 3, StartPeriod: 30,
 		},
 		// SIGTERM starts LiveKit's drain; Fargate allows at most 120 s.
-		StopTimeout: args.DrainSeconds,
-		// One socket per participant track: the default 1024 is too low.
-		Ulimits: []ulimit{{Name: "nofile", SoftLimit: 65536, HardLimit: 65536}},
-		LogConfiguration: logConfiguration{LogDriver: "awslogs", Options: map[string]string{
-			"awslogs-group": logGroup, "awslogs-region": args.Region, "awslogs-stream-prefix": "livekit",
-		}},
-		ReadonlyRootFS:  true,
-		LinuxParameters: linuxParameters{InitProcessEnabled: true},
+		StopTimeout:    args.DrainSeconds,
+		ReadonlyRootFS: true,
 	}
-	defs := []containerDef{c}
-	if args.Collector != nil {
-		defs = append(defs, collectorContainer(args.Collector, args.Region, collectorParamArn, logGroup))
-	}
-	b, err := json.Marshal(defs)
-	return string(b), err
 }
 
-type roles struct{ execution, task *iam.Role }
-
-// taskRoles declares the execution role (pull config secret, write logs) and
-// the task role, which grants nothing: LiveKit servers never write
-// recordings, the Egress workers do (egress.go holds the bucket grant).
-func taskRoles(ctx *pulumi.Context, name string, configSecretArn, logGroupArn, collectorParamArn pulumi.StringInput, pullArns string, collector bool, parent pulumi.ResourceOption) (*roles, error) {
-	trust, _ := json.Marshal(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Effect": "Allow", "Action": "sts:AssumeRole",
-			"Principal": map[string]any{"Service": "ecs-tasks.amazonaws.com"},
-		}},
-	})
-	exec, err := iam.NewRole(ctx, name+"-execution", &iam.RoleArgs{
-		Description:      pulumi.String("ECS pulls the LiveKit config secret and writes logs"),
-		AssumeRolePolicy: pulumi.String(string(trust)),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	execPolicy := pulumi.All(configSecretArn, logGroupArn, collectorParamArn).ApplyT(func(v []any) (string, error) {
-		stmts := []statement{
-			{Sid: "ReadLiveKitConfig", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: []string{v[0].(string)}},
-			{Sid: "WriteLogs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: []string{v[1].(string) + ":*"}},
-		}
-		// A SecureString under the AWS-managed aws/ssm key needs no
-		// kms:Decrypt grant of ours.
-		if p := v[2].(string); p != "" {
-			stmts = append(stmts, statement{Sid: "ReadCollectorConfig", Actions: []string{"ssm:GetParameters"}, Resources: []string{p}})
-		}
-		return policyJSON(append(stmts, PullStatements(pullArns)...)...)
-	}).(pulumi.StringOutput)
-	if _, err := iam.NewRolePolicy(ctx, name+"-execution", &iam.RolePolicyArgs{Role: exec.Name, Policy: execPolicy}, parent); err != nil {
-		return nil, err
-	}
-
+// taskRoleArgs: the execution role reads the LiveKit config; the task role
+// grants nothing but the collector's remote write: LiveKit servers never
+// write recordings, the Egress workers do (egress.go holds the bucket
+// grant).
+func taskRoleArgs(args *MediaClusterArgs) fargateRoleArgs {
 	desc := "LiveKit server tasks: no AWS permissions (Egress writes recordings)"
-	if collector {
+	if args.Collector != nil {
 		desc = "LiveKit server tasks: the metrics collector's aps:RemoteWrite only (Egress writes recordings)"
 	}
-	task, err := iam.NewRole(ctx, name+"-task", &iam.RoleArgs{
-		Description:      pulumi.String(desc),
-		AssumeRolePolicy: pulumi.String(string(trust)),
-	}, parent)
-	if err != nil {
-		return nil, err
+	return fargateRoleArgs{
+		ConfigSid:                "ReadLiveKitConfig",
+		ExecutionDescription:     "ECS pulls the LiveKit config secret and writes logs",
+		TaskDescription:          desc,
+		PullRepositoryArnPattern: args.PullRepositoryArnPattern,
 	}
-	return &roles{execution: exec, task: task}, nil
 }
 
 type statement struct {

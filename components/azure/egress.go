@@ -84,49 +84,26 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 	// have and enough to starve CoreDNS and the ingress beside it; not the
 	// LiveKit pool either (media packet loss). No public IPs: Egress only
 	// connects out (through the cluster's load balancer).
-	pool, err := cs.NewAgentPool(ctx, name, &cs.AgentPoolArgs{
-		ResourceGroupName:   args.ResourceGroupName,
-		ResourceName:        args.ClusterName,
-		AgentPoolName:       pulumi.String(EgressPool),
-		Mode:                pulumi.String("User"),
-		Type:                pulumi.String("VirtualMachineScaleSets"),
-		OsType:              pulumi.String("Linux"),
-		VmSize:              pulumi.String(args.VMSize),
-		OrchestratorVersion: pulumi.String(args.KubernetesVersion),
-		EnableAutoScaling:   pulumi.Bool(true),
-		MinCount:            pulumi.Int(args.Scaling.Min),
-		MaxCount:            pulumi.Int(args.Scaling.Max),
-		Count:               pulumi.Int(args.Scaling.Min),
-		EnableNodePublicIP:  pulumi.Bool(false),
-		MaxPods:             pulumi.Int(args.MaxPods),
-		VnetSubnetID:        args.NodeSubnetID,
-		AvailabilityZones:   zones(args.Zones),
-		NodeLabels:          pulumi.StringMap{"livekit-infra/role": pulumi.String(EgressPool)},
-		NodeTaints:          pulumi.StringArray{pulumi.String(lkk8s.EgressTaintKey + "=true:NoSchedule")},
-		NetworkProfile: &cs.AgentPoolNetworkProfileArgs{
-			ApplicationSecurityGroups: pulumi.StringArray{args.EgressASGID},
-		},
-		UpgradeSettings: &cs.AgentPoolUpgradeSettingsArgs{
-			MaxSurge: pulumi.String("1"),
-			// A node's recordings finish within the pods' grace period.
-			DrainTimeoutInMinutes: pulumi.Int(lkk8s.EgressGraceSeconds/60 + 5),
-		},
-		// app is the cost-allocation tag every resource carries (livekit).
-		Tags: pulumi.StringMap{"app": pulumi.String("livekit"), "component": pulumi.String("egress")},
-	}, parent, pulumi.IgnoreChanges([]string{"count"}))
+	pool := nodePool{
+		ResourceGroupName: args.ResourceGroupName, Cluster: args.ClusterName, Name: EgressPool, Role: EgressPool,
+		VMSize: args.VMSize, KubernetesVersion: args.KubernetesVersion, Scaling: args.Scaling, MaxPods: args.MaxPods,
+		SubnetID: args.NodeSubnetID, Zones: args.Zones, ASGID: args.EgressASGID, PublicIP: false,
+	}.args()
+	pool.NodeTaints = pulumi.StringArray{pulumi.String(lkk8s.EgressTaintKey + "=true:NoSchedule")}
+	pool.UpgradeSettings = &cs.AgentPoolUpgradeSettingsArgs{
+		MaxSurge: pulumi.String("1"),
+		// A node's recordings finish within the pods' grace period.
+		DrainTimeoutInMinutes: pulumi.Int(lkk8s.EgressGraceSeconds/60 + 5),
+	}
+	// app is the cost-allocation tag every resource carries (livekit).
+	pool.Tags = pulumi.StringMap{"app": pulumi.String("livekit"), "component": pulumi.String("egress")}
+	agentPool, err := cs.NewAgentPool(ctx, name, pool, parent, pulumi.IgnoreChanges([]string{"count"}))
 	if err != nil {
 		return nil, err
 	}
 
-	workload, err := lkk8s.NewEgressWorkload(ctx, name, &lkk8s.EgressWorkloadArgs{
-		Provider:     args.Provider,
-		ChartVersion: args.ChartVersion,
-		Image:        args.Image,
-		Config:       args.Config,
-		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
-		Scaling:      args.Scaling,
-		NodeSelector: map[string]string{PoolLabel: EgressPool},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{pool}))
+	workload, err := lkk8s.NewEgressWorkload(ctx, name, lkk8s.EgressWorkloadOf(args.Provider, args.ChartVersion, args.EgressArgs,
+		lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory}, map[string]string{PoolLabel: EgressPool}), parent, pulumi.DependsOn([]pulumi.Resource{agentPool}))
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +112,7 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 	}
 
 	e.ConfigSecret = pulumi.Sprintf("%s/%s", workload.Namespace, workload.SecretName)
-	e.NodePool = pool.Name
+	e.NodePool = agentPool.Name
 	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{"configSecret": e.ConfigSecret, "nodePool": e.NodePool}); err != nil {
 		return nil, err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2"
 	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/authorization"
 	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/core"
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 
@@ -325,11 +324,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		}
 		return KubeloginKubeconfig(string(b), KubeloginLogin)
 	})).(pulumi.StringOutput)
-	provider, err := kubernetes.NewProvider(ctx, name, &kubernetes.ProviderArgs{
-		Kubeconfig: kubeconfig,
-		// Server-side apply lets cert-manager and Traefik own their fields.
-		EnableServerSideApply: pulumi.Bool(true),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{pool, admin}))
+	provider, err := lkk8s.NewProvider(ctx, name, kubeconfig, []pulumi.Resource{pool, admin}, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -340,22 +335,10 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	workload, err := lkk8s.NewLiveKitWorkload(ctx, name, &lkk8s.LiveKitWorkloadArgs{
-		Provider:     provider,
-		ChartVersion: args.ChartVersion,
-		Image:        args.Image,
-		Config:       args.Config,
-		Media:        args.Media,
-		TURNUDPPort:  args.TURNUDPPort,
-		TURNTLSPort:  args.TURNTLSPort,
-		TURNService:  args.TURNTLSPort != 0,
-		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
-		Scaling:      args.Scaling,
-		DrainSeconds: args.DrainSeconds,
-		// The LiveKit pool has public node IPs and the media ASG; the system
-		// pool has neither, so LiveKit must never land there.
-		NodeSelector: map[string]string{PoolLabel: LiveKitPool},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{pool}))
+	// The LiveKit pool has public node IPs and the media ASG; the system
+	// pool has neither, so LiveKit must never land there.
+	workload, err := lkk8s.NewLiveKitWorkload(ctx, name, lkk8s.LiveKitWorkloadOf(provider, args.ChartVersion, args.MediaClusterArgs,
+		lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory}, map[string]string{PoolLabel: LiveKitPool}), parent, pulumi.DependsOn([]pulumi.Resource{pool}))
 	if err != nil {
 		return nil, err
 	}
@@ -544,38 +527,21 @@ func livekitPoolArgs(args *MediaClusterArgs, clusterName pulumi.StringOutput, no
 	// AKS waits at most this long for a node's pods to leave during an
 	// upgrade (max 24 h).
 	drainMinutes := min((args.DrainSeconds+59)/60+5, 1440)
-	return &cs.AgentPoolArgs{
-		ResourceGroupName:   args.ResourceGroupName,
-		ResourceName:        clusterName,
-		AgentPoolName:       pulumi.String(LiveKitPool),
-		Mode:                pulumi.String("User"),
-		Type:                pulumi.String("VirtualMachineScaleSets"),
-		OsType:              pulumi.String("Linux"),
-		VmSize:              pulumi.String(args.VMSize),
-		OrchestratorVersion: pulumi.String(args.KubernetesVersion),
-		EnableAutoScaling:   pulumi.Bool(true),
-		MinCount:            pulumi.Int(args.Scaling.Min),
-		MaxCount:            pulumi.Int(args.Scaling.Max),
-		Count:               pulumi.Int(args.Scaling.Min),
-		EnableNodePublicIP:  pulumi.Bool(true),
-		// From the prefix the API server admits, when it has authorized
-		// ranges (NewMediaCluster).
-		NodePublicIPPrefixID: nodeIPPrefixID,
-		MaxPods:              pulumi.Int(args.MaxPods),
-		VnetSubnetID:         args.NodeSubnetID,
-		AvailabilityZones:    zones(args.Zones),
-		NodeLabels:           pulumi.StringMap{"livekit-infra/role": pulumi.String("media")},
-		NetworkProfile: &cs.AgentPoolNetworkProfileArgs{
-			AllowedHostPorts:          ports,
-			ApplicationSecurityGroups: pulumi.StringArray{args.MediaASGID},
-		},
-		UpgradeSettings: &cs.AgentPoolUpgradeSettingsArgs{
-			// One new node at a time; the old one drains its rooms.
-			MaxSurge:              pulumi.String(strconv.Itoa(LiveKitPoolSurge)),
-			DrainTimeoutInMinutes: pulumi.Int(drainMinutes),
-		},
-		Tags: pulumi.StringMap{"app": pulumi.String("livekit")},
+	pool := nodePool{
+		ResourceGroupName: args.ResourceGroupName, Cluster: clusterName, Name: LiveKitPool, Role: "media",
+		VMSize: args.VMSize, KubernetesVersion: args.KubernetesVersion, Scaling: args.Scaling, MaxPods: args.MaxPods,
+		SubnetID: args.NodeSubnetID, Zones: args.Zones, ASGID: args.MediaASGID, PublicIP: true, HostPorts: ports,
+	}.args()
+	// From the prefix the API server admits, when it has authorized ranges
+	// (NewMediaCluster).
+	pool.NodePublicIPPrefixID = nodeIPPrefixID
+	pool.UpgradeSettings = &cs.AgentPoolUpgradeSettingsArgs{
+		// One new node at a time; the old one drains its rooms.
+		MaxSurge:              pulumi.String(strconv.Itoa(LiveKitPoolSurge)),
+		DrainTimeoutInMinutes: pulumi.Int(drainMinutes),
 	}
+	pool.Tags = pulumi.StringMap{"app": pulumi.String("livekit")}
+	return pool
 }
 
 // KubeloginKubeconfig rewrites the exec-format kubeconfig AKS returns

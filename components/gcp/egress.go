@@ -145,19 +145,13 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 		return nil, err
 	}
 
-	workload, err := lkk8s.NewEgressWorkload(ctx, name, &lkk8s.EgressWorkloadArgs{
-		Provider:     args.Provider,
-		ChartVersion: args.ChartVersion,
-		Image:        args.Image,
-		Config:       args.Config,
-		Files:        map[string]pulumi.StringInput{RedisCAFile: args.RedisCACert},
-		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
-		Scaling:      args.Scaling,
-		NodeSelector: map[string]string{NodeRoleLabel: EgressPoolRole},
-		ServiceAccountAnnotations: map[string]string{
-			"iam.gke.io/gcp-service-account": fmt.Sprintf("%s@%s.iam.gserviceaccount.com", accountID, args.Project),
-		},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{pool}))
+	wargs := lkk8s.EgressWorkloadOf(args.Provider, args.ChartVersion, args.EgressArgs,
+		lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory}, map[string]string{NodeRoleLabel: EgressPoolRole})
+	wargs.Files = map[string]pulumi.StringInput{RedisCAFile: args.RedisCACert}
+	wargs.ServiceAccountAnnotations = map[string]string{
+		"iam.gke.io/gcp-service-account": fmt.Sprintf("%s@%s.iam.gserviceaccount.com", accountID, args.Project),
+	}
+	workload, err := lkk8s.NewEgressWorkload(ctx, name, wargs, parent, pulumi.DependsOn([]pulumi.Resource{pool}))
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
-	k8s "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
@@ -265,28 +264,18 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 
 	kubeconfig := pulumi.All(cluster.Endpoint, cluster.MasterAuth.ClusterCaCertificate().Elem(), cluster.Name).ApplyT(
 		func(v []any) (string, error) { return Kubeconfig(v[2].(string), v[0].(string), v[1].(string)) }).(pulumi.StringOutput)
-	provider, err := k8s.NewProvider(ctx, name, &k8s.ProviderArgs{
-		Kubeconfig:            kubeconfig,
-		EnableServerSideApply: pulumi.Bool(true),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{pool}))
+	provider, err := lkk8s.NewProvider(ctx, name, kubeconfig, []pulumi.Resource{pool}, parent)
 	if err != nil {
 		return nil, err
 	}
 
-	workload, err := lkk8s.NewLiveKitWorkload(ctx, name, &lkk8s.LiveKitWorkloadArgs{
-		Provider:     provider,
-		ChartVersion: args.ChartVersion,
-		Image:        args.Image,
-		Config:       args.Config,
-		Files:        map[string]pulumi.StringInput{RedisCAFile: args.RedisCACert},
-		Media:        args.Media,
-		TURNUDPPort:  args.TURNUDPPort,
-		TURNTLSPort:  args.TURNTLSPort,
-		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
-		Scaling:      args.Scaling,
-		DrainSeconds: args.DrainSeconds,
-		NodeSelector: map[string]string{NodeRoleLabel: "media"},
-	}, parent)
+	wargs := lkk8s.LiveKitWorkloadOf(provider, args.ChartVersion, args.MediaClusterArgs,
+		lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory}, map[string]string{NodeRoleLabel: "media"})
+	wargs.Files = map[string]pulumi.StringInput{RedisCAFile: args.RedisCACert}
+	// GKE's TURN/TLS proxy targets the node pool's instance groups, not a
+	// Service (turn.go).
+	wargs.TURNService = false
+	workload, err := lkk8s.NewLiveKitWorkload(ctx, name, wargs, parent)
 	if err != nil {
 		return nil, err
 	}

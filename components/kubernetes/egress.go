@@ -125,7 +125,7 @@ type EgressValues struct {
 	NodeSelector                  map[string]string    `json:"nodeSelector,omitempty"`
 	Tolerations                   []map[string]string  `json:"tolerations"`
 	Resources                     ResourceValues       `json:"resources"`
-	ServiceAccount                EgressServiceAccount `json:"serviceAccount"`
+	ServiceAccount                ServiceAccountValues `json:"serviceAccount"`
 	PodAnnotations                map[string]string    `json:"podAnnotations"`
 	PodSecurityContext            map[string]any       `json:"podSecurityContext"`
 	SecurityContext               map[string]any       `json:"securityContext"`
@@ -138,13 +138,6 @@ type EgressValues struct {
 type EgressPortValues struct {
 	HealthPort     int `json:"health_port"`
 	PrometheusPort int `json:"prometheus_port"`
-}
-
-// EgressServiceAccount makes the chart create the pods' ServiceAccount.
-type EgressServiceAccount struct {
-	Create      bool              `json:"create"`
-	Name        string            `json:"name"`
-	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // BuildEgressValues returns the typed chart values for args.
@@ -164,19 +157,13 @@ func BuildEgressValues(args *EgressWorkloadArgs) (EgressValues, error) {
 		Image:                         ImageValues{Repository: repo, Tag: tag, PullPolicy: "IfNotPresent"},
 		Egress:                        EgressPortValues{HealthPort: livekit.EgressHealthPort, PrometheusPort: livekit.EgressPrometheusPort},
 		TerminationGracePeriodSeconds: EgressGraceSeconds,
-		Autoscaling: AutoscalingValues{
-			Enabled: true, MinReplicas: args.Scaling.Min, MaxReplicas: args.Scaling.Max,
-			TargetCPUUtilizationPercentage: args.Scaling.CPUTarget,
-		},
-		NodeSelector: args.NodeSelector,
+		Autoscaling:                   autoscalingValues(args.Scaling),
+		NodeSelector:                  args.NodeSelector,
 		Tolerations: []map[string]string{{
 			"key": EgressTaintKey, "operator": "Equal", "value": "true", "effect": "NoSchedule",
 		}},
-		Resources: ResourceValues{
-			Requests: map[string]string{"cpu": args.Resources.CPU, "memory": args.Resources.Memory},
-			Limits:   map[string]string{"memory": args.Resources.Memory},
-		},
-		ServiceAccount: EgressServiceAccount{Create: true, Name: EgressFullName, Annotations: args.ServiceAccountAnnotations},
+		Resources:      resourceValues(args.Resources),
+		ServiceAccount: ServiceAccountValues{Create: true, Name: EgressFullName, Annotations: args.ServiceAccountAnnotations},
 		PodAnnotations: map[string]string{
 			// A recording in progress is not moved by the cluster autoscaler;
 			// only the HPA's scale-in (with the full grace period) stops one.

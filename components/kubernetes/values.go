@@ -98,10 +98,29 @@ type ResourceValues struct {
 	Limits   map[string]string `json:"limits"`
 }
 
-// ServiceAccountValues makes the chart create the pod's ServiceAccount.
+// resourceValues requests r, with memory as the limit and no CPU limit
+// (Resources says why), for LiveKit and Egress alike.
+func resourceValues(r Resources) ResourceValues {
+	return ResourceValues{
+		Requests: map[string]string{"cpu": r.CPU, "memory": r.Memory},
+		Limits:   map[string]string{"memory": r.Memory},
+	}
+}
+
+// autoscalingValues is the chart's HPA between s's bounds on CPU.
+func autoscalingValues(s Scaling) AutoscalingValues {
+	return AutoscalingValues{
+		Enabled: true, MinReplicas: s.Min, MaxReplicas: s.Max,
+		TargetCPUUtilizationPercentage: s.CPUTarget,
+	}
+}
+
+// ServiceAccountValues makes the chart create the pods' ServiceAccount;
+// Annotations bind it to a cloud identity (GKE Workload Identity).
 type ServiceAccountValues struct {
-	Create bool   `json:"create"`
-	Name   string `json:"name"`
+	Create      bool              `json:"create"`
+	Name        string            `json:"name"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // PodSecurityContext is the pod-level security context.
@@ -184,15 +203,9 @@ func BuildValues(args *LiveKitWorkloadArgs) (Values, error) {
 		TurnLoadbalancer:  EnableValue{Enable: false},
 		// The HPA adds pods on CPU; each new pod needs a new node (host
 		// ports), which the cluster autoscaler adds up to Max.
-		Autoscaling: AutoscalingValues{
-			Enabled: true, MinReplicas: args.Scaling.Min, MaxReplicas: args.Scaling.Max,
-			TargetCPUUtilizationPercentage: args.Scaling.CPUTarget,
-		},
-		NodeSelector: args.NodeSelector,
-		Resources: ResourceValues{
-			Requests: map[string]string{"cpu": args.Resources.CPU, "memory": args.Resources.Memory},
-			Limits:   map[string]string{"memory": args.Resources.Memory},
-		},
+		Autoscaling:    autoscalingValues(args.Scaling),
+		NodeSelector:   args.NodeSelector,
+		Resources:      resourceValues(args.Resources),
 		ServiceAccount: ServiceAccountValues{Create: true, Name: FullName},
 		PodAnnotations: map[string]string{
 			// The cluster autoscaler would evict a LiveKit pod with a

@@ -7,14 +7,11 @@ package ekscluster
 import (
 	"encoding/json"
 	"net/netip"
-	"strconv"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
-	k8s "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
@@ -160,10 +157,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		func(v []any) (string, error) {
 			return EKSKubeconfig(v[0].(string), v[1].(string), v[2].(string), args.Region)
 		}).(pulumi.StringOutput)
-	provider, err := k8s.NewProvider(ctx, name, &k8s.ProviderArgs{
-		Kubeconfig:            kubeconfig,
-		EnableServerSideApply: pulumi.Bool(true),
-	}, parent, pulumi.DependsOn(groups))
+	provider, err := lkk8s.NewProvider(ctx, name, kubeconfig, groups, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -213,20 +207,8 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	workload, err := lkk8s.NewLiveKitWorkload(ctx, name, &lkk8s.LiveKitWorkloadArgs{
-		Provider:     provider,
-		ChartVersion: args.ChartVersion,
-		Image:        args.Image,
-		Config:       args.Config,
-		Media:        args.Media,
-		TURNUDPPort:  args.TURNUDPPort,
-		TURNTLSPort:  args.TURNTLSPort,
-		TURNService:  args.TURNTLSPort != 0,
-		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
-		Scaling:      lkk8s.Scaling{Min: args.Scaling.Min, Max: args.Scaling.Max, CPUTarget: args.Scaling.CPUTarget},
-		DrainSeconds: args.DrainSeconds,
-		NodeSelector: map[string]string{EKSNodeRoleLabel: EKSMediaRole},
-	}, parent)
+	workload, err := lkk8s.NewLiveKitWorkload(ctx, name, lkk8s.LiveKitWorkloadOf(provider, args.ChartVersion, args.MediaClusterArgs,
+		lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory}, map[string]string{EKSNodeRoleLabel: EKSMediaRole}), parent)
 	if err != nil {
 		return nil, err
 	}
@@ -391,68 +373,27 @@ func eksControlPlane(ctx *pulumi.Context, name string, args *MediaClusterArgs, p
 // eksNodeGroups declares the LiveKit group (public subnets, a public IP per
 // node, the media security group) and the system group (private subnets).
 func eksNodeGroups(ctx *pulumi.Context, name string, args *MediaClusterArgs, c *eksPlane, parent pulumi.ResourceOption) ([]pulumi.Resource, error) {
-	metadata := &ec2.LaunchTemplateMetadataOptionsArgs{
-		HttpTokens: pulumi.String("required"), HttpPutResponseHopLimit: pulumi.Int(1), HttpEndpoint: pulumi.String("enabled"),
-	}
-	media, err := ec2.NewLaunchTemplate(ctx, name+"-media", &ec2.LaunchTemplateArgs{
-		Description: pulumi.String("LiveKit nodes: public IP, media security group, IMDSv2"),
+	mediaGroup, err := c.nodeGroup(ctx, name+"-media", nodeGroupArgs{
+		Description: "LiveKit nodes: public IP, media security group, IMDSv2",
 		// Media reaches each node at its own public IP; the subnet does not
-		// hand one out by itself.
-		NetworkInterfaces: ec2.LaunchTemplateNetworkInterfaceArray{&ec2.LaunchTemplateNetworkInterfaceArgs{
-			DeviceIndex:              pulumi.Int(0),
-			AssociatePublicIpAddress: pulumi.String("true"),
-			DeleteOnTermination:      pulumi.String("true"),
-			// The cluster security group lets the control plane and the
-			// other nodes in; the media group admits 7880 from the ALB,
-			// 7881/tcp and the UDP media ports from anywhere.
-			SecurityGroups: pulumi.StringArray{c.cluster.VpcConfig.ClusterSecurityGroupId().Elem(), args.MediaSecurityGroupID},
-		}},
-		MetadataOptions: metadata,
-		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{&ec2.LaunchTemplateTagSpecificationArgs{
-			ResourceType: pulumi.String("instance"), Tags: pulumi.StringMap{"Name": pulumi.String(name + "-media")},
-		}},
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	mediaGroup, err := awseks.NewNodeGroup(ctx, name+"-media", &awseks.NodeGroupArgs{
-		ClusterName:   c.cluster.Name,
-		NodeRoleArn:   c.nodeRole.Arn,
-		SubnetIds:     args.PublicSubnetIDs,
-		InstanceTypes: pulumi.ToStringArray([]string{args.InstanceType}),
-		AmiType:       pulumi.String("AL2023_x86_64_STANDARD"),
-		CapacityType:  pulumi.String("ON_DEMAND"),
+		// hand one out by itself. The media group admits 7880 from the ALB,
+		// 7881/tcp and the UDP media ports from anywhere.
+		SecurityGroupID: args.MediaSecurityGroupID, PublicIP: true, Subnets: args.PublicSubnetIDs,
+		InstanceType: args.InstanceType, CapacityType: "ON_DEMAND",
 		// One LiveKit pod per node (host ports): the pod bounds are the
-		// node bounds. The cluster autoscaler owns the count.
-		ScalingConfig: &awseks.NodeGroupScalingConfigArgs{
-			MinSize: pulumi.Int(args.Scaling.Min), MaxSize: pulumi.Int(args.Scaling.Max), DesiredSize: pulumi.Int(args.Scaling.Min),
-		},
-		UpdateConfig:   &awseks.NodeGroupUpdateConfigArgs{MaxUnavailable: pulumi.Int(1)},
-		Labels:         pulumi.StringMap{EKSNodeRoleLabel: pulumi.String(EKSMediaRole)},
-		LaunchTemplate: &awseks.NodeGroupLaunchTemplateArgs{Id: media.ID(), Version: media.LatestVersion.ApplyT(strconv.Itoa).(pulumi.StringOutput)},
-	}, parent, pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
-	if err != nil {
-		return nil, err
-	}
-	system, err := ec2.NewLaunchTemplate(ctx, name+"-system", &ec2.LaunchTemplateArgs{
-		Description:     pulumi.String("System nodes: IMDSv2"),
-		MetadataOptions: metadata,
+		// node bounds.
+		Min: args.Scaling.Min, Max: args.Scaling.Max, Autoscaled: true,
+		Role: EKSMediaRole,
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
-	systemGroup, err := awseks.NewNodeGroup(ctx, name+"-system", &awseks.NodeGroupArgs{
-		ClusterName:   c.cluster.Name,
-		NodeRoleArn:   c.nodeRole.Arn,
-		SubnetIds:     args.PrivateSubnetIDs,
-		InstanceTypes: pulumi.ToStringArray([]string{args.SystemInstanceType}),
-		AmiType:       pulumi.String("AL2023_x86_64_STANDARD"),
-		ScalingConfig: &awseks.NodeGroupScalingConfigArgs{
-			MinSize: pulumi.Int(args.SystemNodes), MaxSize: pulumi.Int(args.SystemNodes), DesiredSize: pulumi.Int(args.SystemNodes),
-		},
-		UpdateConfig:   &awseks.NodeGroupUpdateConfigArgs{MaxUnavailable: pulumi.Int(1)},
-		Labels:         pulumi.StringMap{EKSNodeRoleLabel: pulumi.String(EKSSystemRole)},
-		LaunchTemplate: &awseks.NodeGroupLaunchTemplateArgs{Id: system.ID(), Version: system.LatestVersion.ApplyT(strconv.Itoa).(pulumi.StringOutput)},
+	systemGroup, err := c.nodeGroup(ctx, name+"-system", nodeGroupArgs{
+		Description:  "System nodes: IMDSv2",
+		Subnets:      args.PrivateSubnetIDs,
+		InstanceType: args.SystemInstanceType,
+		Min:          args.SystemNodes, Max: args.SystemNodes,
+		Role: EKSSystemRole,
 	}, parent)
 	if err != nil {
 		return nil, err

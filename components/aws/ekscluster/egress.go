@@ -1,9 +1,6 @@
 package ekscluster
 
 import (
-	"strconv"
-
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -47,20 +44,14 @@ type Egress struct {
 	RoleArn   pulumi.StringOutput
 }
 
-// validate runs the contract's checks, then the EKS ones, reporting every
+// check runs the contract's checks, then the EKS ones, reporting every
 // problem at once.
-func (a *EgressArgs) validate(name string) error {
-	e := components.NewArgErrors("Egress", name)
-	if a == nil {
-		e.Add("args are required")
-		return e.Err()
-	}
+func (a *EgressArgs) check(e *components.ArgErrors) {
 	a.EgressArgs.Check(e)
 	e.Require(components.Field{Name: "Cluster (from NewMediaCluster)", Missing: a.Cluster == nil || a.Cluster.plane == nil || a.Cluster.Provider == nil},
 		components.Field{Name: "PrivateSubnetIDs", Missing: a.PrivateSubnetIDs == nil}, components.Field{Name: "SecurityGroupID", Missing: a.SecurityGroupID == nil},
 		components.Field{Name: "InstanceType", Missing: a.InstanceType == ""}, components.Field{Name: "BucketArn", Missing: a.BucketArn == nil},
 		components.Field{Name: "PodCPU", Missing: a.PodCPU == ""}, components.Field{Name: "PodMemory", Missing: a.PodMemory == ""})
-	return e.Err()
 }
 
 // NewEgress declares the Egress node group (private subnets, tainted for
@@ -69,7 +60,7 @@ func (a *EgressArgs) validate(name string) error {
 // recordings bucket only, and the egress chart reading its config from a
 // Secret.
 func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
-	if err := args.validate(name); err != nil {
+	if err := components.Validate("Egress", name, args, (*EgressArgs).check); err != nil {
 		return nil, err
 	}
 	e := &Egress{}
@@ -98,65 +89,31 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 	// LiveKit node must have one. Not the system group either: a 4-core
 	// Egress pod does not fit its small fixed-size nodes, and the
 	// controllers there must not be starved.
-	tpl, err := ec2.NewLaunchTemplate(ctx, name, &ec2.LaunchTemplateArgs{
-		Description: pulumi.String("LiveKit Egress nodes: no public IP, Egress security group, IMDSv2"),
-		NetworkInterfaces: ec2.LaunchTemplateNetworkInterfaceArray{&ec2.LaunchTemplateNetworkInterfaceArgs{
-			DeviceIndex:              pulumi.Int(0),
-			AssociatePublicIpAddress: pulumi.String("false"),
-			DeleteOnTermination:      pulumi.String("true"),
-			// The cluster group lets the control plane and the other nodes
-			// in; the Egress group admits only metrics from the VPC and is
-			// the source ElastiCache admits.
-			SecurityGroups: pulumi.StringArray{c.cluster.VpcConfig.ClusterSecurityGroupId().Elem(), args.SecurityGroupID},
-		}},
-		// Hop limit 1: pods cannot reach the node role through IMDS; Egress
-		// gets its own role from the Pod Identity agent.
-		MetadataOptions: &ec2.LaunchTemplateMetadataOptionsArgs{
-			HttpTokens: pulumi.String("required"), HttpPutResponseHopLimit: pulumi.Int(1), HttpEndpoint: pulumi.String("enabled"),
-		},
-		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{&ec2.LaunchTemplateTagSpecificationArgs{
-			ResourceType: pulumi.String("instance"), Tags: pulumi.StringMap{"Name": pulumi.String(name)},
+	group, err := c.nodeGroup(ctx, name, nodeGroupArgs{
+		Description: "LiveKit Egress nodes: no public IP, Egress security group, IMDSv2",
+		// The Egress group admits only metrics from the VPC and is the
+		// source ElastiCache admits.
+		SecurityGroupID: args.SecurityGroupID, PublicIP: false, Subnets: args.PrivateSubnetIDs,
+		InstanceType: args.InstanceType, CapacityType: "ON_DEMAND",
+		// One Egress pod per node (it requests more than half a node): the
+		// pod bounds are the node bounds. The Cluster Autoscaler finds the
+		// group by the cluster's tag.
+		Min: args.Scaling.Min, Max: args.Scaling.Max, Autoscaled: true,
+		Role: EKSEgressRole,
+		Taints: awseks.NodeGroupTaintArray{&awseks.NodeGroupTaintArgs{
+			Key: pulumi.String(lkk8s.EgressTaintKey), Value: pulumi.String("true"), Effect: pulumi.String("NO_SCHEDULE"),
 		}},
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
-	group, err := awseks.NewNodeGroup(ctx, name, &awseks.NodeGroupArgs{
-		ClusterName:   c.cluster.Name,
-		NodeRoleArn:   c.nodeRole.Arn,
-		SubnetIds:     args.PrivateSubnetIDs,
-		InstanceTypes: pulumi.ToStringArray([]string{args.InstanceType}),
-		AmiType:       pulumi.String("AL2023_x86_64_STANDARD"),
-		CapacityType:  pulumi.String("ON_DEMAND"),
-		// One Egress pod per node (it requests more than half a node): the
-		// pod bounds are the node bounds. The Cluster Autoscaler finds the
-		// group by the cluster's tag and owns the count.
-		ScalingConfig: &awseks.NodeGroupScalingConfigArgs{
-			MinSize: pulumi.Int(args.Scaling.Min), MaxSize: pulumi.Int(args.Scaling.Max), DesiredSize: pulumi.Int(args.Scaling.Min),
-		},
-		UpdateConfig: &awseks.NodeGroupUpdateConfigArgs{MaxUnavailable: pulumi.Int(1)},
-		Labels:       pulumi.StringMap{EKSNodeRoleLabel: pulumi.String(EKSEgressRole)},
-		Taints: awseks.NodeGroupTaintArray{&awseks.NodeGroupTaintArgs{
-			Key: pulumi.String(lkk8s.EgressTaintKey), Value: pulumi.String("true"), Effect: pulumi.String("NO_SCHEDULE"),
-		}},
-		LaunchTemplate: &awseks.NodeGroupLaunchTemplateArgs{Id: tpl.ID(), Version: tpl.LatestVersion.ApplyT(strconv.Itoa).(pulumi.StringOutput)},
-	}, parent, pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
-	if err != nil {
-		return nil, err
-	}
 
-	workload, err := lkk8s.NewEgressWorkload(ctx, name, &lkk8s.EgressWorkloadArgs{
-		Provider:     args.Cluster.Provider,
-		ChartVersion: args.ChartVersion,
-		Image:        args.Image,
-		Config:       args.Config,
-		Resources:    lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory},
-		Scaling:      args.Scaling,
-		NodeSelector: map[string]string{EKSNodeRoleLabel: EKSEgressRole},
-		// The EKS webhook injects Pod Identity credentials at pod
-		// admission: the association must exist first.
-		ChartDependsOn: []pulumi.Resource{assoc},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{group}))
+	wargs := lkk8s.EgressWorkloadOf(args.Cluster.Provider, args.ChartVersion, args.EgressArgs,
+		lkk8s.Resources{CPU: args.PodCPU, Memory: args.PodMemory}, map[string]string{EKSNodeRoleLabel: EKSEgressRole})
+	// The EKS webhook injects Pod Identity credentials at pod admission:
+	// the association must exist first.
+	wargs.ChartDependsOn = []pulumi.Resource{assoc}
+	workload, err := lkk8s.NewEgressWorkload(ctx, name, wargs, parent, pulumi.DependsOn([]pulumi.Resource{group}))
 	if err != nil {
 		return nil, err
 	}
