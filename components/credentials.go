@@ -67,14 +67,11 @@ func NewCredentials(ctx *pulumi.Context, name string, args *CredentialsArgs, opt
 	if args == nil {
 		args = &CredentialsArgs{}
 	}
-	if err := args.Validate(name); err != nil {
-		return nil, err
-	}
 	c := &Credentials{}
-	if err := ctx.RegisterComponentResource(CredentialsType, name, c, opts...); err != nil {
+	parent, err := Register(ctx, CredentialsType, name, c, args, (*CredentialsArgs).Check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(c)
 	secret := func(in pulumi.StringInput) pulumi.StringOutput {
 		return pulumi.ToSecret(in.ToStringOutput()).(pulumi.StringOutput)
 	}

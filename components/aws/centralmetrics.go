@@ -36,15 +36,12 @@ var (
 // NewCentralMetrics declares the workspace in the provider's region.
 func NewCentralMetrics(ctx *pulumi.Context, name string, args *CentralMetricsArgs, opts ...pulumi.ResourceOption) (*CentralMetrics, error) {
 	// The contract's checks; AMP adds none.
-	if err := components.Validate("CentralMetrics", name, args, func(a *CentralMetricsArgs, e *components.ArgErrors) { a.CentralMetricsArgs.Check(e) }); err != nil {
+	c := &CentralMetrics{}
+	parent, err := components.Register(ctx, components.CentralMetricsType, name, c, args, func(a *CentralMetricsArgs, e *components.ArgErrors) { a.CentralMetricsArgs.Check(e) }, opts...)
+	if err != nil {
 		return nil, err
 	}
 	a := &args.CentralMetricsArgs
-	c := &CentralMetrics{}
-	if err := ctx.RegisterComponentResource(components.CentralMetricsType, name, c, opts...); err != nil {
-		return nil, err
-	}
-	parent := pulumi.Parent(c)
 	invoke := []pulumi.InvokeOption{pulumi.Parent(c)}
 	// The account is needed to decide which resources to declare (whose
 	// OIDC providers can be trusted), so it is read now, not as an output.

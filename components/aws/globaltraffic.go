@@ -43,17 +43,13 @@ func (a *GlobalTrafficArgs) check(e *components.ArgErrors) {
 // it: every record of Plan.Records(), leaves checked by their region's
 // health check.
 func NewGlobalTraffic(ctx *pulumi.Context, name string, args *GlobalTrafficArgs, opts ...pulumi.ResourceOption) (*GlobalTraffic, error) {
-	if err := components.Validate("GlobalTraffic", name, args, (*GlobalTrafficArgs).check); err != nil {
+	g := &GlobalTraffic{}
+	parent, err := components.Register(ctx, components.GlobalTrafficType, name, g, args, (*GlobalTrafficArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
 	a := &args.GlobalTrafficArgs
 	plan := a.Plan
-
-	g := &GlobalTraffic{}
-	if err := ctx.RegisterComponentResource(components.GlobalTrafficType, name, g, opts...); err != nil {
-		return nil, err
-	}
-	parent := pulumi.Parent(g)
 
 	// Health checks: HTTPS to each region's own hostname (with SNI, so the
 	// load balancer presents the right certificate) on LiveKit's health

@@ -39,14 +39,11 @@ var anywhere = []string{"0.0.0.0/0"}
 
 // NewNetwork declares the VPC, subnets, gateways, routes and security groups.
 func NewNetwork(ctx *pulumi.Context, name string, args *components.NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
-	if err := args.Validate(name); err != nil {
-		return nil, err
-	}
 	n := &Network{}
-	if err := ctx.RegisterComponentResource(components.NetworkType, name, n, opts...); err != nil {
+	parent, err := components.Register(ctx, components.NetworkType, name, n, args, (*components.NetworkArgs).Check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(n)
 	tags := func(suffix string) pulumi.StringMap {
 		return pulumi.StringMap{"Name": pulumi.String(name + "-" + suffix)}
 	}

@@ -77,18 +77,15 @@ func (a *ManagedPrometheusArgs) check(e *components.ArgErrors) {
 // region's own (AMP uses it through grants it creates, only via
 // aps.<region>), its rule and alert manager logs, and the rendered rules.
 func NewManagedPrometheus(ctx *pulumi.Context, name string, args *ManagedPrometheusArgs, opts ...pulumi.ResourceOption) (*ManagedPrometheus, error) {
-	if err := components.Validate("ManagedPrometheus", name, args, (*ManagedPrometheusArgs).check); err != nil {
+	m := &ManagedPrometheus{}
+	parent, err := components.Register(ctx, components.ManagedPrometheusType, name, m, args, (*ManagedPrometheusArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
 	rules, err := args.Rules.YAML()
 	if err != nil {
 		return nil, err
 	}
-	m := &ManagedPrometheus{}
-	if err := ctx.RegisterComponentResource(components.ManagedPrometheusType, name, m, opts...); err != nil {
-		return nil, err
-	}
-	parent := pulumi.Parent(m)
 	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, parent).AccountId()
 
 	policy := account.ApplyT(func(acct string) (string, error) {

@@ -67,15 +67,12 @@ func (a *RegistryMirrorArgs) check(e *components.ArgErrors) {
 
 // NewRegistryMirror declares the credentials secret and the cache rule.
 func NewRegistryMirror(ctx *pulumi.Context, name string, args *RegistryMirrorArgs, opts ...pulumi.ResourceOption) (*RegistryMirror, error) {
-	if err := components.Validate("RegistryMirror", name, args, (*RegistryMirrorArgs).check); err != nil {
-		return nil, err
-	}
 
 	m := &RegistryMirror{}
-	if err := ctx.RegisterComponentResource("livekit-infra:index:RegistryMirror", name, m, opts...); err != nil {
+	parent, err := components.Register(ctx, "livekit-infra:index:RegistryMirror", name, m, args, (*RegistryMirrorArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(m)
 
 	caller, err := aws.GetCallerIdentity(ctx, nil, parent)
 	if err != nil {

@@ -161,14 +161,11 @@ func (a *ACIClusterArgs) check(e *components.ArgErrors) {
 
 // NewACICluster declares the container groups and their front doors.
 func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts ...pulumi.ResourceOption) (*ACICluster, error) {
-	if err := components.Validate("MediaCluster", name, args, (*ACIClusterArgs).check); err != nil {
-		return nil, err
-	}
 	c := &ACICluster{}
-	if err := ctx.RegisterComponentResource(components.MediaClusterType, name, c, opts...); err != nil {
+	parent, err := components.Register(ctx, components.MediaClusterType, name, c, args, (*ACIClusterArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(c)
 	loc := pulumi.String(args.Location)
 	var zones pulumi.StringArrayInput
 	if len(args.Zones) > 0 {

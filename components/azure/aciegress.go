@@ -78,14 +78,11 @@ func (a *ACIEgressArgs) check(e *components.ArgErrors) {
 // mirror as the workers' own identity, the config a secure environment
 // variable.
 func NewACIEgress(ctx *pulumi.Context, name string, args *ACIEgressArgs, opts ...pulumi.ResourceOption) (*ACIEgress, error) {
-	if err := components.Validate("Egress", name, args, (*ACIEgressArgs).check); err != nil {
-		return nil, err
-	}
 	e := &ACIEgress{}
-	if err := ctx.RegisterComponentResource(components.EgressType, name, e, opts...); err != nil {
+	parent, err := components.Register(ctx, components.EgressType, name, e, args, (*ACIEgressArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(e)
 	loc := pulumi.String(args.Location)
 
 	// Its own identity, holding AcrPull on the mirror alone: nothing the

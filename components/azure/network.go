@@ -131,7 +131,9 @@ func (a *NetworkArgs) check(e *components.ArgErrors) {
 // for 443/tcp to the signaling IP only; Redis's private endpoint accepts
 // 6380/tcp from the LiveKit nodes' ASG only (redisFromASG).
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
-	if err := components.Validate("Network", name, args, (*NetworkArgs).check); err != nil {
+	n := &Network{}
+	parent, err := components.Register(ctx, components.NetworkType, name, n, args, (*NetworkArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
 	if args.ACI == nil && !redisFromASG(args) {
@@ -139,11 +141,6 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 			name, args.MaxMediaNodes, PrivateEndpointASGMembers), nil)
 	}
 
-	n := &Network{}
-	if err := ctx.RegisterComponentResource(components.NetworkType, name, n, opts...); err != nil {
-		return nil, err
-	}
-	parent := pulumi.Parent(n)
 	loc := pulumi.String(args.Location)
 
 	// The group holds every resource of the region (cluster, Redis,

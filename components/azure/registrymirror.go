@@ -64,15 +64,12 @@ func (a *RegistryMirrorArgs) check(e *components.ArgErrors) {
 
 // NewRegistryMirror declares the registry and its cache rules.
 func NewRegistryMirror(ctx *pulumi.Context, name string, args *RegistryMirrorArgs, opts ...pulumi.ResourceOption) (*RegistryMirror, error) {
-	if err := components.Validate("RegistryMirror", name, args, (*RegistryMirrorArgs).check); err != nil {
-		return nil, err
-	}
 
 	m := &RegistryMirror{ctx: ctx, name: name}
-	if err := ctx.RegisterComponentResource("livekit-infra:index:RegistryMirror", name, m, opts...); err != nil {
+	parent, err := components.Register(ctx, "livekit-infra:index:RegistryMirror", name, m, args, (*RegistryMirrorArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(m)
 	reg, err := acr.NewRegistry(ctx, name, &acr.RegistryArgs{
 		RegistryName:      pulumi.String(args.RegistryName),
 		ResourceGroupName: args.ResourceGroupName,

@@ -85,20 +85,17 @@ func (a *NetworkArgs) check(e *components.ArgErrors) {
 // NewNetwork declares the VPC, subnet, router, NAT, firewall rules and the
 // private service access peering.
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
-	if err := components.Validate("Network", name, args, (*NetworkArgs).check); err != nil {
-		return nil, err
-	}
 
 	n := &Network{MediaTag: name + "-media"}
+	parent, err := components.Register(ctx, components.NetworkType, name, n, args, (*NetworkArgs).check, opts...)
+	if err != nil {
+		return nil, err
+	}
 	redisTags := []string{n.MediaTag}
 	if args.Egress {
 		n.EgressTag = name + "-egress"
 		redisTags = append(redisTags, n.EgressTag)
 	}
-	if err := ctx.RegisterComponentResource(components.NetworkType, name, n, opts...); err != nil {
-		return nil, err
-	}
-	parent := pulumi.Parent(n)
 
 	vpc, err := compute.NewNetwork(ctx, name, &compute.NetworkArgs{
 		AutoCreateSubnetworks: pulumi.Bool(false),

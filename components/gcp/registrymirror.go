@@ -50,12 +50,9 @@ func (a *RegistryMirrorArgs) check(e *components.ArgErrors) {
 
 // NewRegistryMirror declares the remote repository.
 func NewRegistryMirror(ctx *pulumi.Context, name string, args *RegistryMirrorArgs, opts ...pulumi.ResourceOption) (*RegistryMirror, error) {
-	if err := components.Validate("RegistryMirror", name, args, (*RegistryMirrorArgs).check); err != nil {
-		return nil, err
-	}
 
 	m := &RegistryMirror{args: args, ctx: ctx, name: name}
-	if err := ctx.RegisterComponentResource("livekit-infra:index:RegistryMirror", name, m, opts...); err != nil {
+	if _, err := components.Register(ctx, "livekit-infra:index:RegistryMirror", name, m, args, (*RegistryMirrorArgs).check, opts...); err != nil {
 		return nil, err
 	}
 	repo, err := artifactregistry.NewRepository(ctx, name, &artifactregistry.RepositoryArgs{
