@@ -79,15 +79,12 @@ var EgressS3Actions = []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:Li
 // NewEgress declares the config secret, logs, roles, the task definition,
 // the service in the public subnets and CPU autoscaling.
 func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
-	if err := components.Validate("Egress", name, args, (*EgressArgs).check); err != nil {
-		return nil, err
-	}
 
 	e := &Egress{}
-	if err := ctx.RegisterComponentResource(components.EgressType, name, e, opts...); err != nil {
+	parent, err := components.Register(ctx, components.EgressType, name, e, args, (*EgressArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(e)
 
 	// The whole config (API secret, Redis AUTH token) reaches the
 	// container as a Secrets Manager secret env var, like the server's.

@@ -147,15 +147,12 @@ func (a *MediaClusterArgs) check(e *components.ArgErrors) {
 // task definition, service with autoscaling, and the signaling ALB with its
 // certificate and DNS name.
 func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, opts ...pulumi.ResourceOption) (*MediaCluster, error) {
-	if err := components.Validate("MediaCluster", name, args, (*MediaClusterArgs).check); err != nil {
-		return nil, err
-	}
 
 	m := &MediaCluster{}
-	if err := ctx.RegisterComponentResource(components.MediaClusterType, name, m, opts...); err != nil {
+	parent, err := components.Register(ctx, components.MediaClusterType, name, m, args, (*MediaClusterArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(m)
 
 	base, err := newFargateBase(ctx, name, fargateBaseArgs{
 		Description: "LiveKit server config (LIVEKIT_CONFIG)", Config: args.Config,

@@ -69,15 +69,12 @@ func (a *EgressArgs) check(e *components.ArgErrors) {
 // Egress ASG), the egress chart reading its config from a Secret, and the
 // NetworkPolicies of its namespace.
 func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
-	if err := components.Validate("Egress", name, args, (*EgressArgs).check); err != nil {
-		return nil, err
-	}
 
 	e := &Egress{}
-	if err := ctx.RegisterComponentResource(components.EgressType, name, e, opts...); err != nil {
+	parent, err := components.Register(ctx, components.EgressType, name, e, args, (*EgressArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(e)
 
 	// Its own pool, not the system pool: a room composite takes 4 cores
 	// of Chrome and encoding in bursts, more than the system pool's nodes

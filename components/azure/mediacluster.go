@@ -183,14 +183,11 @@ func (a *MediaClusterArgs) check(e *components.ArgErrors) {
 // LiveKit pool as its own resource), then on the cluster: cert-manager,
 // Traefik and the shared LiveKit workload, and the regional DNS record.
 func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, opts ...pulumi.ResourceOption) (*MediaCluster, error) {
-	if err := components.Validate("MediaCluster", name, args, (*MediaClusterArgs).check); err != nil {
-		return nil, err
-	}
 	m := &MediaCluster{}
-	if err := ctx.RegisterComponentResource(components.MediaClusterType, name, m, opts...); err != nil {
+	parent, err := components.Register(ctx, components.MediaClusterType, name, m, args, (*MediaClusterArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(m)
 	loc := pulumi.String(args.Location)
 
 	workspace, err := operationalinsights.NewWorkspace(ctx, name, &operationalinsights.WorkspaceArgs{

@@ -88,15 +88,12 @@ func (a *EgressArgs) check(e *components.ArgErrors) {
 // account by Workload Identity with object creation on the recordings
 // bucket only, and the egress chart reading its config from a Secret.
 func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
-	if err := components.Validate("Egress", name, args, (*EgressArgs).check); err != nil {
-		return nil, err
-	}
 
 	e := &Egress{}
-	if err := ctx.RegisterComponentResource(components.EgressType, name, e, opts...); err != nil {
+	parent, err := components.Register(ctx, components.EgressType, name, e, args, (*EgressArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(e)
 
 	// Workload Identity: the chart's Kubernetes service account acts as
 	// this Google account; no key exists anywhere. Egress's GCS client

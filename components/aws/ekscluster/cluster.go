@@ -133,15 +133,12 @@ func (a *MediaClusterArgs) check(e *components.ArgErrors) {
 // NewMediaCluster declares the cluster, its node groups, controllers and
 // LiveKit, and the signaling ALB with its certificate and DNS name.
 func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, opts ...pulumi.ResourceOption) (*MediaCluster, error) {
-	if err := components.Validate("MediaCluster", name, args, (*MediaClusterArgs).check); err != nil {
-		return nil, err
-	}
 
 	m := &MediaCluster{}
-	if err := ctx.RegisterComponentResource(components.MediaClusterType, name, m, opts...); err != nil {
+	parent, err := components.Register(ctx, components.MediaClusterType, name, m, args, (*MediaClusterArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(m)
 	protect := pulumi.Protect(args.Protect)
 
 	c, err := eksControlPlane(ctx, name, args, parent, protect)

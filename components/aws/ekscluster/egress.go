@@ -60,14 +60,11 @@ func (a *EgressArgs) check(e *components.ArgErrors) {
 // recordings bucket only, and the egress chart reading its config from a
 // Secret.
 func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulumi.ResourceOption) (*Egress, error) {
-	if err := components.Validate("Egress", name, args, (*EgressArgs).check); err != nil {
-		return nil, err
-	}
 	e := &Egress{}
-	if err := ctx.RegisterComponentResource(components.EgressType, name, e, opts...); err != nil {
+	parent, err := components.Register(ctx, components.EgressType, name, e, args, (*EgressArgs).check, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(e)
 	c := args.Cluster.plane
 
 	// No static key: livekit/storage's S3 client falls back to the SDK's
