@@ -2,7 +2,6 @@ package azure
 
 import (
 	"encoding/base64"
-	"fmt"
 	"strconv"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
@@ -172,86 +171,32 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 		zones = pulumi.ToStringArray(args.Zones)
 	}
 
-	// The groups pull the image as this identity, which holds AcrPull on
-	// the mirror registry alone.
-	pull, err := managedidentity.NewUserAssignedIdentity(ctx, name+"-pull", &managedidentity.UserAssignedIdentityArgs{
-		ResourceGroupName: args.ResourceGroupName,
-		Location:          loc,
-	}, parent)
+	runAs, err := newACIRunAs(ctx, name, "aci", args.ResourceGroupName, args.Location, args.Registry, args.Metrics, parent)
 	if err != nil {
 		return nil, err
-	}
-	var groupDeps []pulumi.Resource
-	var registryCreds containerservice.GroupImageRegistryCredentialArray
-	if args.Registry != nil {
-		grant, err := args.Registry.AllowPull("aci", pull.PrincipalId)
-		if err != nil {
-			return nil, err
-		}
-		groupDeps = append(groupDeps, grant)
-		registryCreds = containerservice.GroupImageRegistryCredentialArray{&containerservice.GroupImageRegistryCredentialArgs{
-			Server:                 pulumi.String(args.Registry.LoginServer),
-			UserAssignedIdentityId: pull.ID().ToStringOutput(),
-		}}
-	}
-
-	identities := pulumi.StringArray{pull.ID().ToStringOutput()}
-	var agentClientID pulumi.StringOutput
-	if args.Metrics != nil {
-		id, grant, err := aciMetricsIdentity(ctx, name, args.ResourceGroupName, args.Location, args.Metrics, parent)
-		if err != nil {
-			return nil, err
-		}
-		identities = append(identities, id.ID().ToStringOutput())
-		agentClientID = id.ClientId
-		groupDeps = append(groupDeps, grant)
 	}
 
 	groups := make([]*containerservice.Group, len(args.Groups))
 	ips := make(pulumi.StringArray, len(args.Groups))
 	ids := make(pulumi.StringArray, len(args.Groups))
 	for i, g := range args.Groups {
-		gargs := &containerservice.GroupArgs{
-			ResourceGroupName: args.ResourceGroupName,
-			Location:          loc,
-			OsType:            pulumi.String("Linux"),
-			Sku:               pulumi.String("Standard"),
-			// VNet-injected: a private IP only (ACI refuses a public IP
-			// or DNS label on a group in a virtual network); the firewall
-			// and the gateway reach it.
-			IpAddressType: pulumi.String("Private"),
-			SubnetIds:     args.SubnetID.ToStringOutput().ToStringPtrOutput(),
-			RestartPolicy: pulumi.String("Always"),
-			Identity: &containerservice.GroupIdentityArgs{
-				Type:        pulumi.String("UserAssigned"),
-				IdentityIds: identities,
-			},
-			ImageRegistryCredentials: registryCreds,
-			ExposedPorts: containerservice.GroupExposedPortArray{
-				&containerservice.GroupExposedPortArgs{Port: pulumi.Int(livekit.SignalPort), Protocol: pulumi.String("TCP")},
-				&containerservice.GroupExposedPortArgs{Port: pulumi.Int(g.Ports.UDP), Protocol: pulumi.String("UDP")},
-				&containerservice.GroupExposedPortArgs{Port: pulumi.Int(g.Ports.TCP), Protocol: pulumi.String("TCP")},
-			},
-			Containers: containerservice.GroupContainerArray{aciContainer(args, g)},
-		}
+		containers := containerservice.GroupContainerArray{aciContainer(args, g)}
 		if args.Metrics != nil {
-			agent := aciAgentContainer(args.Metrics, agentClientID, aciAgentListen, func(url, clientID string) (observability.PrometheusConfig, error) {
+			containers = append(containers, aciAgentContainer(args.Metrics, runAs.agentClientID, aciAgentListen, func(url, clientID string) (observability.PrometheusConfig, error) {
 				return ACIAgentConfig(args.Metrics.Region, i, url, clientID)
-			})
-			gargs.Containers = containerservice.GroupContainerArray{aciContainer(args, g), agent}
+			}))
 		}
-		if len(args.Zones) > 0 {
-			// One zone per group, round robin: a zone outage takes a
-			// share of the groups, not all.
-			gargs.Zones = pulumi.StringArray{pulumi.String(args.Zones[i%len(args.Zones)])}
-		}
+		// The firewall and the gateway reach a group at its private IP.
 		// Nearly every field of a container group forces a replacement.
 		// Auto-named, the new group is created before the old one is
 		// deleted, and the firewall and gateway move to its IP in the same
 		// update; the old group's rooms end then (ACI offers no stop grace
 		// to configure: docs/azure.md, "Container Instances").
-		grp, err := containerservice.NewGroup(ctx, fmt.Sprintf("%s-%d", name, i), gargs, parent, pulumi.DependsOn(groupDeps),
-			pulumi.AdditionalSecretOutputs([]string{"containers"}))
+		grp, err := runAs.newGroup(ctx, name, i, args.ResourceGroupName, args.Location, args.SubnetID, args.Zones, containerservice.GroupExposedPortArray{
+			&containerservice.GroupExposedPortArgs{Port: pulumi.Int(livekit.SignalPort), Protocol: pulumi.String("TCP")},
+			&containerservice.GroupExposedPortArgs{Port: pulumi.Int(g.Ports.UDP), Protocol: pulumi.String("UDP")},
+			&containerservice.GroupExposedPortArgs{Port: pulumi.Int(g.Ports.TCP), Protocol: pulumi.String("TCP")},
+		}, containers, parent)
 		if err != nil {
 			return nil, err
 		}
@@ -283,7 +228,7 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 	}
 
 	c.MediaClusterOutputs = components.NewMediaClusterOutputs(args.Hostname, args.IngressIPAddress)
-	c.PullIdentityPrincipalID = pull.PrincipalId
+	c.PullIdentityPrincipalID = runAs.pull.PrincipalId
 	c.GatewayName = gwName
 	c.GatewayID, c.FirewallID = gw.ID().ToStringOutput(), fw.ID().ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(c, c.MediaClusterOutputs.Map(pulumi.Map{

@@ -1,9 +1,6 @@
 package azure
 
 import (
-	"fmt"
-
-	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
 	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/containerservice"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -83,41 +80,11 @@ func NewACIEgress(ctx *pulumi.Context, name string, args *ACIEgressArgs, opts ..
 	if err != nil {
 		return nil, err
 	}
-	loc := pulumi.String(args.Location)
 
-	// Its own identity, holding AcrPull on the mirror alone: nothing the
-	// LiveKit groups hold.
-	pull, err := managedidentity.NewUserAssignedIdentity(ctx, name+"-pull", &managedidentity.UserAssignedIdentityArgs{
-		ResourceGroupName: args.ResourceGroupName,
-		Location:          loc,
-	}, parent)
+	// Its own identities: nothing the LiveKit groups hold.
+	runAs, err := newACIRunAs(ctx, name, "aci-egress", args.ResourceGroupName, args.Location, args.Registry, args.Metrics, parent)
 	if err != nil {
 		return nil, err
-	}
-	var deps []pulumi.Resource
-	var registryCreds containerservice.GroupImageRegistryCredentialArray
-	if args.Registry != nil {
-		grant, err := args.Registry.AllowPull("aci-egress", pull.PrincipalId)
-		if err != nil {
-			return nil, err
-		}
-		deps = append(deps, grant)
-		registryCreds = containerservice.GroupImageRegistryCredentialArray{&containerservice.GroupImageRegistryCredentialArgs{
-			Server:                 pulumi.String(args.Registry.LoginServer),
-			UserAssignedIdentityId: pull.ID().ToStringOutput(),
-		}}
-	}
-
-	identities := pulumi.StringArray{pull.ID().ToStringOutput()}
-	var agentClientID pulumi.StringOutput
-	if args.Metrics != nil {
-		id, grant, err := aciMetricsIdentity(ctx, name, args.ResourceGroupName, args.Location, args.Metrics, parent)
-		if err != nil {
-			return nil, err
-		}
-		identities = append(identities, id.ID().ToStringOutput())
-		agentClientID = id.ClientId
-		deps = append(deps, grant)
 	}
 
 	config := pulumi.ToSecret(args.Config.ToStringOutput()).(pulumi.StringOutput)
@@ -146,24 +113,6 @@ func NewACIEgress(ctx *pulumi.Context, name string, args *ACIEgressArgs, opts ..
 			// virtual network (container-instances-liveness-probe);
 			// RestartPolicy Always restarts an Egress that exits.
 		}
-		gargs := &containerservice.GroupArgs{
-			ResourceGroupName: args.ResourceGroupName,
-			Location:          loc,
-			OsType:            pulumi.String("Linux"),
-			Sku:               pulumi.String("Standard"),
-			// VNet-injected: a private IP only. Health is the only
-			// port, and the subnet's NSG admits it from the VNet alone;
-			// Egress itself only connects out.
-			IpAddressType: pulumi.String("Private"),
-			SubnetIds:     args.SubnetID.ToStringOutput().ToStringPtrOutput(),
-			RestartPolicy: pulumi.String("Always"),
-			Identity: &containerservice.GroupIdentityArgs{
-				Type:        pulumi.String("UserAssigned"),
-				IdentityIds: identities,
-			},
-			ImageRegistryCredentials: registryCreds,
-			ExposedPorts:             groupPorts,
-		}
 		containers := containerservice.GroupContainerArray{egress}
 		if args.Metrics != nil {
 			// The agent's share comes out of Egress's request; its
@@ -174,20 +123,17 @@ func NewACIEgress(ctx *pulumi.Context, name string, args *ACIEgressArgs, opts ..
 			egress.Cpu = pulumi.Float64(args.CPU - ACIAgentCPU)
 			egress.CpuLimit = pulumi.Float64(args.CPU)
 			egress.Memory = pulumi.Float64(args.MemoryGiB - ACIAgentMemoryGB)
-			containers = append(containers, aciAgentContainer(args.Metrics, agentClientID, aciEgressAgentListen,
+			containers = append(containers, aciAgentContainer(args.Metrics, runAs.agentClientID, aciEgressAgentListen,
 				func(url, clientID string) (observability.PrometheusConfig, error) {
 					return ACIEgressAgentConfig(args.Metrics.Region, i, url, clientID)
 				}))
 		}
-		gargs.Containers = containers
-		if len(args.Zones) > 0 {
-			gargs.Zones = pulumi.StringArray{pulumi.String(args.Zones[i%len(args.Zones)])}
-		}
-		// A config change replaces the groups (ACI updates almost no field
-		// in place), ending their recordings: ACI has no stop grace to
-		// configure (docs/azure.md, "Egress").
-		grp, err := containerservice.NewGroup(ctx, fmt.Sprintf("%s-%d", name, i), gargs, parent, pulumi.DependsOn(deps),
-			pulumi.AdditionalSecretOutputs([]string{"containers"}))
+		// Health is the only port, and the subnet's NSG admits it from the
+		// VNet alone; Egress itself only connects out. A config change
+		// replaces the groups (ACI updates almost no field in place),
+		// ending their recordings: ACI has no stop grace to configure
+		// (docs/azure.md, "Egress").
+		grp, err := runAs.newGroup(ctx, name, i, args.ResourceGroupName, args.Location, args.SubnetID, args.Zones, groupPorts, containers, parent)
 		if err != nil {
 			return nil, err
 		}
