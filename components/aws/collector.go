@@ -120,7 +120,7 @@ func collectorConfig(ctx *pulumi.Context, name string, c *Collector, parent pulu
 			return "", err
 		}
 		if len(body) > maxStandardParameter {
-			return "", fmt.Errorf("MediaCluster %q: the collector config is %d bytes, over SSM's standard %d", name, len(body), maxStandardParameter)
+			return "", fmt.Errorf("%q: the ADOT collector config is %d bytes, over SSM's standard parameter limit of %d", name, len(body), maxStandardParameter)
 		}
 		return body, nil
 	}).(pulumi.StringOutput)

@@ -210,29 +210,26 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	// The controller registers each ready LiveKit pod (host network: the
-	// node's address, port 7880) in the ALB's target group, and
-	// deregisters it when the pod stops being ready (SIGTERM, drain).
-	if _, err := objects.NewObject(ctx, name+"-target-group-binding", &objects.ObjectArgs{
-		APIVersion: "elbv2.k8s.aws/v1beta1", Kind: "TargetGroupBinding", Name: "livekit-signal", Namespace: workload.Namespace,
-		Spec: pulumi.Map{
-			"serviceRef":     pulumi.Map{"name": workload.ServiceName, "port": pulumi.Int(livekit.SignalPort)},
-			"targetGroupARN": sig.TargetGroup.Arn,
-			"targetType":     pulumi.String("ip"),
-		},
-	}, parent, pulumi.Provider(provider), pulumi.DependsOn(append(controllers, workload))); err != nil {
-		return nil, err
-	}
-
-	if turn != nil {
-		if _, err := objects.NewObject(ctx, name+"-turn-binding", &objects.ObjectArgs{
-			APIVersion: "elbv2.k8s.aws/v1beta1", Kind: "TargetGroupBinding", Name: "livekit-turn", Namespace: workload.Namespace,
+	// A TargetGroupBinding per listener: the controller registers each
+	// ready LiveKit pod (host network: the node's address) in the target
+	// group, and deregisters it when the pod stops being ready (SIGTERM,
+	// drain).
+	bind := func(resource, binding string, service pulumi.StringOutput, port int, targetGroupARN pulumi.StringOutput) error {
+		_, err := objects.NewObject(ctx, name+"-"+resource, &objects.ObjectArgs{
+			APIVersion: "elbv2.k8s.aws/v1beta1", Kind: "TargetGroupBinding", Name: binding, Namespace: workload.Namespace,
 			Spec: pulumi.Map{
-				"serviceRef":     pulumi.Map{"name": workload.TURNServiceName, "port": pulumi.Int(args.TURNTLSPort)},
-				"targetGroupARN": turn.TargetGroup.Arn,
+				"serviceRef":     pulumi.Map{"name": service, "port": pulumi.Int(port)},
+				"targetGroupARN": targetGroupARN,
 				"targetType":     pulumi.String("ip"),
 			},
-		}, parent, pulumi.Provider(provider), pulumi.DependsOn(append(controllers, workload))); err != nil {
+		}, parent, pulumi.Provider(provider), pulumi.DependsOn(append(controllers, workload)))
+		return err
+	}
+	if err := bind("target-group-binding", "livekit-signal", workload.ServiceName, livekit.SignalPort, sig.TargetGroup.Arn); err != nil {
+		return nil, err
+	}
+	if turn != nil {
+		if err := bind("turn-binding", "livekit-turn", workload.TURNServiceName, args.TURNTLSPort, turn.TargetGroup.Arn); err != nil {
 			return nil, err
 		}
 	}
