@@ -9,6 +9,7 @@ package e2e
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 	"github.com/livekit/protocol/auth"
 	lkproto "github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
+	"github.com/pion/webrtc/v4"
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
@@ -125,6 +127,29 @@ func participantConnection(t *testing.T, n *liveKitNode, identity string) (connT
 	return connType, selected
 }
 
+// clientSelectedPair is the ICE pair the participant's publisher transport
+// (the one carrying its data channels) selected, as pion reports it.
+func clientSelectedPair(t *testing.T, r *lksdk.Room) *webrtc.ICECandidatePair {
+	t.Helper()
+	var pair *webrtc.ICECandidatePair
+	eventually(t, apiTimeout, "the participant's publisher transport selects an ICE pair", func() error {
+		pc := r.LocalParticipant.GetPublisherPeerConnection()
+		if pc == nil || pc.SCTP() == nil {
+			return errors.New("no publisher data transport yet")
+		}
+		p, err := pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return errors.New("no selected pair yet")
+		}
+		pair = p
+		return nil
+	})
+	return pair
+}
+
 // Every group's rendered config, one group at a time on the region's TLS
 // Redis (alone in the registry, the node hosts the room): the node boots
 // in single-port UDP mode and a participant joins it over UDP on that
@@ -223,6 +248,15 @@ func TestACIGroupConfigsBootLiveKit(t *testing.T) {
 		onMux := len(selected) > 0
 		for _, c := range selected {
 			onMux = onMux && strings.Contains(c, " udp4 host 127.0.0.1:"+strconv.Itoa(muxPort)+" ")
+		}
+		if conn == "unknown" && len(selected) == 0 {
+			// LiveKit logs "participant active" once, when the first
+			// transport connects, and may not have marked a pair selected
+			// by then. The client's own selected pair is the same
+			// connection seen from its other end.
+			p := clientSelectedPair(t, r)
+			conn, selected = p.Remote.Protocol.String(), []string{"client: " + p.String()}
+			onMux = p.Remote.Address == "127.0.0.1" && int(p.Remote.Port) == muxPort
 		}
 		if conn != "udp" || !onMux {
 			t.Fatalf("group %d: %s connected over %q with selected candidates %v; want UDP on the mux port 127.0.0.1:%d", i, identity, conn, selected, muxPort)
