@@ -1,7 +1,6 @@
 package gcp
 
 import (
-	"encoding/json"
 	"net/netip"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
@@ -339,30 +338,12 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 // Kubeconfig returns a kubeconfig for a GKE cluster that authenticates with
 // gke-gcloud-auth-plugin (the credentials of whoever runs Pulumi).
 func Kubeconfig(clusterName, endpoint, caCert string) (string, error) {
-	type named struct {
-		Name    string `json:"name"`
-		Cluster any    `json:"cluster,omitempty"`
-		Context any    `json:"context,omitempty"`
-		User    any    `json:"user,omitempty"`
-	}
-	cfg := map[string]any{
-		"apiVersion":      "v1",
-		"kind":            "Config",
-		"current-context": clusterName,
-		"clusters": []named{{Name: clusterName, Cluster: map[string]string{
-			"server": "https://" + endpoint, "certificate-authority-data": caCert,
-		}}},
-		"contexts": []named{{Name: clusterName, Context: map[string]string{"cluster": clusterName, "user": clusterName}}},
-		"users": []named{{Name: clusterName, User: map[string]any{"exec": map[string]any{
-			"apiVersion":         "client.authentication.k8s.io/v1beta1",
-			"command":            "gke-gcloud-auth-plugin",
-			"provideClusterInfo": true,
-			"installHint":        "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
-		}}}},
-	}
-	// JSON is YAML: no hand-written YAML.
-	b, err := json.Marshal(cfg)
-	return string(b), err
+	return lkk8s.ExecKubeconfig(clusterName, "https://"+endpoint, caCert, map[string]any{
+		"apiVersion":         "client.authentication.k8s.io/v1beta1",
+		"command":            "gke-gcloud-auth-plugin",
+		"provideClusterInfo": true,
+		"installHint":        "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
+	})
 }
 
 func shortRole(role string) string {

@@ -398,29 +398,11 @@ func eksNodeGroups(ctx *pulumi.Context, name string, args *MediaClusterArgs, c *
 // EKSKubeconfig returns a kubeconfig for an EKS cluster that authenticates
 // with `aws eks get-token` (the credentials of whoever runs Pulumi).
 func EKSKubeconfig(clusterName, endpoint, caData, region string) (string, error) {
-	type named struct {
-		Name    string `json:"name"`
-		Cluster any    `json:"cluster,omitempty"`
-		Context any    `json:"context,omitempty"`
-		User    any    `json:"user,omitempty"`
-	}
-	cfg := map[string]any{
-		"apiVersion":      "v1",
-		"kind":            "Config",
-		"current-context": clusterName,
-		"clusters": []named{{Name: clusterName, Cluster: map[string]string{
-			"server": endpoint, "certificate-authority-data": caData,
-		}}},
-		"contexts": []named{{Name: clusterName, Context: map[string]string{"cluster": clusterName, "user": clusterName}}},
-		"users": []named{{Name: clusterName, User: map[string]any{"exec": map[string]any{
-			"apiVersion": "client.authentication.k8s.io/v1beta1",
-			"command":    "aws",
-			"args":       []string{"eks", "get-token", "--cluster-name", clusterName, "--region", region, "--output", "json"},
-		}}}},
-	}
-	// JSON is YAML: no hand-written YAML.
-	b, err := json.Marshal(cfg)
-	return string(b), err
+	return lkk8s.ExecKubeconfig(clusterName, endpoint, caData, map[string]any{
+		"apiVersion": "client.authentication.k8s.io/v1beta1",
+		"command":    "aws",
+		"args":       []string{"eks", "get-token", "--cluster-name", clusterName, "--region", region, "--output", "json"},
+	})
 }
 
 // trustPolicy lets a service principal assume a role.
