@@ -10,6 +10,7 @@ import (
 
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
 	"github.com/livekit-infra/livekit-infra/components/observability"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/tests/internal/dashcheck"
 )
 
@@ -35,6 +36,25 @@ type wbScoped struct {
 // wbPanels reads a workbook's serializedData back: each item under the
 // "## " heading above it; a PromQL item's query is a
 // PrometheusQueryProvider document against the listed workspace.
+// promQLOnRegionWorkspace: the workbook has PromQL items, and every one
+// queries the region's one Azure Monitor workspace (where its metrics are
+// written).
+func promQLOnRegionWorkspace(t *testing.T, p *plan.Plan, workspaces []string) {
+	t.Helper()
+	amw := p.ByType(tAMW)
+	if len(amw) != 1 {
+		t.Fatalf("%d Azure Monitor workspaces", len(amw))
+	}
+	if len(workspaces) == 0 {
+		t.Error("no PromQL item")
+	}
+	for _, w := range workspaces {
+		if w != amw[0].ID {
+			t.Errorf("a PromQL item queries %q, want the region's workspace %s", w, amw[0].ID)
+		}
+	}
+}
+
 func wbPanels(t *testing.T, data string) (panels []dashcheck.Panel, scoped []wbScoped, workspaces []string) {
 	t.Helper()
 	var nb struct {
@@ -168,18 +188,7 @@ func TestWorkbook(t *testing.T) {
 		"Scaling activity":     {observability.AzureNodeCores, observability.AzureUnschedulablePod},
 	})
 
-	amw := p.ByType(tAMW)
-	if len(amw) != 1 {
-		t.Fatalf("%d Azure Monitor workspaces", len(amw))
-	}
-	if len(workspaces) == 0 {
-		t.Error("no PromQL item")
-	}
-	for _, w := range workspaces {
-		if w != amw[0].ID {
-			t.Errorf("a PromQL item queries %q, want the region's workspace %s", w, amw[0].ID)
-		}
-	}
+	promQLOnRegionWorkspace(t, p, workspaces)
 	cache := p.ByType(tRedis)[0]
 	cluster := p.ByType(tCluster)[0]
 	for _, s := range scoped {
@@ -238,18 +247,7 @@ func TestACIWorkbook(t *testing.T) {
 		"Scaling activity":             {observability.AzureGatewayHealthy},
 	})
 
-	amw := p.ByType(tAMW)
-	if len(amw) != 1 {
-		t.Fatalf("%d Azure Monitor workspaces", len(amw))
-	}
-	if len(workspaces) == 0 {
-		t.Error("no PromQL item")
-	}
-	for _, w := range workspaces {
-		if w != amw[0].ID {
-			t.Errorf("a PromQL item queries %q, want the region's workspace %s (the agents' remote-write target)", w, amw[0].ID)
-		}
-	}
+	promQLOnRegionWorkspace(t, p, workspaces)
 
 	groups := map[string]bool{}
 	for i := 0; i < aciGroups; i++ {
