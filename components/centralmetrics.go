@@ -19,17 +19,32 @@ const CentralMetricsType = "livekit-infra:index:CentralMetrics"
 // AssumeRoleWithWebIdentity).
 const MetricsWriterAudience = "sts.amazonaws.com"
 
+// EntraTokenExchangeAudience is the audience of the Microsoft Entra ID
+// token a managed identity presents to another identity provider (the
+// token Microsoft documents for federating a managed identity:
+// learn.microsoft.com/entra/workload-id/workload-identity-federation-config-app-trust-managed-identity).
+const EntraTokenExchangeAudience = "api://AzureADTokenExchange"
+
 // MetricsWriter is the identity a region's collector remote-writes to the
 // central view as: exactly one of RoleARN (an AWS region's collector role,
-// which assumes the writer role) or Issuer+Subject (a Kubernetes service
-// account token of a GKE or AKS cluster's OIDC issuer, exchanged through
-// AssumeRoleWithWebIdentity).
+// which assumes the writer role) or Issuer+Subject (a web-identity token
+// exchanged through AssumeRoleWithWebIdentity: a Kubernetes service
+// account token of a GKE or AKS cluster's OIDC issuer, or, with Audience
+// EntraTokenExchangeAudience, a Container Instances region's managed
+// identity token from its Entra ID tenant).
 type MetricsWriter struct {
 	// Region is the region's name in globalRegions.
 	Region  string
 	RoleARN string
 	Issuer  string
 	Subject string
+	// Audience is the token's aud: "" for MetricsWriterAudience (a
+	// Kubernetes token projected for STS), or EntraTokenExchangeAudience.
+	Audience string
+	// AuthorizedParty is an Entra writer's azp claim, its managed
+	// identity's client ID: STS compares the token's azp, when it has
+	// one, as its audience (aws.go, EntraAudiences).
+	AuthorizedParty string
 	// ProviderARN is the IAM OIDC provider for Issuer that the region
 	// itself declares (an AKS region's, for cert-manager's Route 53
 	// identity), "" when it declares none. IAM keeps one provider per URL
@@ -44,10 +59,31 @@ const (
 	MetricsWriterRoleARN = "roleArn"
 	MetricsWriterIssuer  = "issuer"
 	MetricsWriterSubject = "subject"
+	// An Entra writer's (Container Instances) token audience and azp.
+	MetricsWriterTokenAudience   = "audience"
+	MetricsWriterAuthorizedParty = "authorizedParty"
 )
 
 // OIDC reports whether the writer signs in with a web-identity token.
 func (w MetricsWriter) OIDC() bool { return w.Issuer != "" }
+
+// Entra reports whether the writer is a managed identity presenting its
+// Entra ID token for EntraTokenExchangeAudience.
+func (w MetricsWriter) Entra() bool { return w.Audience == EntraTokenExchangeAudience }
+
+// EntraAudiences are the values an Entra writer's token may present as
+// its audience to STS: AWS compares the token's azp claim, when it has
+// one, as the aud condition key and the provider's client ID, and the
+// token's aud only as oaud ("Available keys for AWS web identity
+// federation", aud and oaud:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif;
+// seen with Entra ID v2 tokens in aws/aws-sdk-net#3071). Entra v2 tokens
+// carry azp (the requesting identity's client ID), so both are listed:
+// the client ID for STS's azp rule, the token exchange audience should it
+// compare aud. Either way the trust also pins sub to the identity.
+func (w MetricsWriter) EntraAudiences() []string {
+	return []string{w.AuthorizedParty, EntraTokenExchangeAudience}
+}
 
 // IssuerHost is the issuer without its scheme: the name of its IAM OIDC
 // provider and the prefix of its condition keys (<host/path>:sub).
@@ -57,6 +93,10 @@ func (w MetricsWriter) IssuerHost() string {
 
 // Map is the writer as a regional stack exports it.
 func (w MetricsWriter) Map() map[string]string {
+	if w.Entra() {
+		return map[string]string{MetricsWriterIssuer: w.Issuer, MetricsWriterSubject: w.Subject,
+			MetricsWriterTokenAudience: w.Audience, MetricsWriterAuthorizedParty: w.AuthorizedParty}
+	}
 	if w.OIDC() {
 		return map[string]string{MetricsWriterIssuer: w.Issuer, MetricsWriterSubject: w.Subject}
 	}
@@ -65,6 +105,10 @@ func (w MetricsWriter) Map() map[string]string {
 
 var (
 	saSub = regexp.MustCompile(`^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
+	// entraIssuer is a tenant's Entra ID v2.0 issuer; uuid a GUID (an
+	// identity's object or client ID).
+	entraIssuer = regexp.MustCompile(`^https://login\.microsoftonline\.com/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/v2\.0$`)
+	uuid        = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	// oidcProviderARN: arn:<partition>:iam::<account>:oidc-provider/<issuer host/path>.
 	oidcProviderARN = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::([0-9]{12}):oidc-provider/(.+)$`)
 )
@@ -94,10 +138,11 @@ func (w MetricsWriter) ProviderAccount() string {
 func ParseMetricsWriter(region string, v any) (MetricsWriter, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return MetricsWriter{}, fmt.Errorf("region %s: its metricsWriter output is %T, want {roleArn} or {issuer, subject}", region, v)
+		return MetricsWriter{}, fmt.Errorf("region %s: its metricsWriter output is %T, want {roleArn}, {issuer, subject} or {issuer, subject, audience, authorizedParty}", region, v)
 	}
 	str := func(k string) string { s, _ := m[k].(string); return s }
-	w := MetricsWriter{Region: region, RoleARN: str(MetricsWriterRoleARN), Issuer: str(MetricsWriterIssuer), Subject: str(MetricsWriterSubject)}
+	w := MetricsWriter{Region: region, RoleARN: str(MetricsWriterRoleARN), Issuer: str(MetricsWriterIssuer), Subject: str(MetricsWriterSubject),
+		Audience: str(MetricsWriterTokenAudience), AuthorizedParty: str(MetricsWriterAuthorizedParty)}
 	return w, w.validate()
 }
 
@@ -107,6 +152,27 @@ func (w MetricsWriter) validate() error {
 		return fmt.Errorf("region %s: its metrics writer has both a role (%s) and a web identity (%s): give one", w.Region, w.RoleARN, w.Issuer)
 	case w.ProviderARN != "" && w.Issuer == "":
 		return fmt.Errorf("region %s: it exports an OIDC provider (%s) but its metrics writer has no OIDC issuer", w.Region, w.ProviderARN)
+	case w.RoleARN != "" && (w.Audience != "" || w.AuthorizedParty != ""):
+		return fmt.Errorf("region %s: its metrics writer has a role (%s) and a token audience or authorized party: give one identity", w.Region, w.RoleARN)
+	case w.Audience != "" && !w.Entra():
+		return fmt.Errorf("region %s: metrics writer audience %q is not %s (a Container Instances region's managed identity; a Kubernetes writer exports none)", w.Region, w.Audience, EntraTokenExchangeAudience)
+	case w.Entra():
+		// One managed identity of one tenant: a wildcard or another
+		// issuer would admit other identities' tokens.
+		if !entraIssuer.MatchString(w.Issuer) {
+			return fmt.Errorf("region %s: metrics writer issuer %q is not an Entra ID tenant's v2.0 issuer (https://login.microsoftonline.com/<tenant ID>/v2.0)", w.Region, w.Issuer)
+		}
+		if !uuid.MatchString(w.Subject) {
+			return fmt.Errorf("region %s: metrics writer subject %q is not one managed identity's object (principal) ID", w.Region, w.Subject)
+		}
+		if !uuid.MatchString(w.AuthorizedParty) {
+			return fmt.Errorf("region %s: metrics writer authorized party %q is not the managed identity's client ID", w.Region, w.AuthorizedParty)
+		}
+		if w.ProviderARN != "" {
+			return fmt.Errorf("region %s: it exports an OIDC provider (%s) for an Entra ID writer: the central view declares the tenant's", w.Region, w.ProviderARN)
+		}
+	case w.AuthorizedParty != "":
+		return fmt.Errorf("region %s: metrics writer authorized party %q without the Entra token audience %s", w.Region, w.AuthorizedParty, EntraTokenExchangeAudience)
 	case w.RoleARN != "":
 		if !observability.IsRoleARN(w.RoleARN) {
 			return fmt.Errorf("region %s: metrics writer role %q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", w.Region, w.RoleARN)

@@ -85,6 +85,7 @@ func NewCentralMetrics(ctx *pulumi.Context, name string, args *CentralMetricsArg
 	// cert-manager) is trusted through it; the others get one here, shared
 	// by the regions of that issuer.
 	providers := OwnedProviders(a.Writers, caller.AccountId)
+	clientIDs := ProviderClientIDs(a.Writers)
 	for _, w := range a.SortedWriters() {
 		var trust pulumi.StringOutput
 		if w.OIDC() {
@@ -92,7 +93,7 @@ func NewCentralMetrics(ctx *pulumi.Context, name string, args *CentralMetricsArg
 			if !ok {
 				p, err := iam.NewOpenIdConnectProvider(ctx, name+"-"+w.Region, &iam.OpenIdConnectProviderArgs{
 					Url:           pulumi.String(w.Issuer),
-					ClientIdLists: pulumi.ToStringArray([]string{components.MetricsWriterAudience}),
+					ClientIdLists: pulumi.ToStringArray(clientIDs[w.Issuer]),
 				}, parent)
 				if err != nil {
 					return nil, err
@@ -177,6 +178,34 @@ func OwnedProviders(writers []components.MetricsWriter, account string) map[stri
 	return out
 }
 
+// ProviderClientIDs are the client IDs (audiences) of each writer issuer's
+// IAM OIDC provider: a Kubernetes issuer's tokens are for STS; an Entra ID
+// tenant's (Container Instances regions of one tenant share its issuer,
+// so its one provider) lists each writer's EntraAudiences, its managed
+// identity's client ID being what STS compares (the token's azp).
+func ProviderClientIDs(writers []components.MetricsWriter) map[string][]string {
+	out := map[string][]string{}
+	seen := map[string]bool{}
+	add := func(issuer, id string) {
+		if !seen[issuer+" "+id] {
+			seen[issuer+" "+id] = true
+			out[issuer] = append(out[issuer], id)
+		}
+	}
+	ws := (&components.CentralMetricsArgs{Writers: writers}).SortedWriters()
+	for _, w := range ws {
+		switch {
+		case w.Entra():
+			for _, id := range w.EntraAudiences() {
+				add(w.Issuer, id)
+			}
+		case w.OIDC():
+			add(w.Issuer, components.MetricsWriterAudience)
+		}
+	}
+	return out
+}
+
 // WriterTrustPolicy is the trust policy of a region's writer role: only
 // that region's collector identity may assume it. A web identity must
 // present a token of its cluster's issuer, for AWS STS, of exactly its
@@ -190,6 +219,20 @@ func WriterTrustPolicy(w components.MetricsWriter, providerARN string) (string, 
 		}})
 	}
 	host := w.IssuerHost()
+	if w.Entra() {
+		// The managed identity's own tokens only: sub is its object ID,
+		// and aud (STS's view of it: the token's azp, else its aud) one of
+		// EntraAudiences.
+		return globalPolicyJSON([]map[string]any{{
+			"Sid": "RegionManagedIdentityAssumesWithWebIdentity", "Effect": "Allow",
+			"Principal": map[string]any{"Federated": providerARN},
+			"Action":    "sts:AssumeRoleWithWebIdentity",
+			"Condition": map[string]any{"StringEquals": map[string]any{
+				host + ":aud": w.EntraAudiences(),
+				host + ":sub": w.Subject,
+			}},
+		}})
+	}
 	return globalPolicyJSON([]map[string]any{{
 		"Sid": "RegionAgentAssumesWithWebIdentity", "Effect": "Allow",
 		"Principal": map[string]any{"Federated": providerARN},
