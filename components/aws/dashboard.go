@@ -155,6 +155,11 @@ func (s DashboardScope) dimensions(m observability.NativeMetric, v DashboardValu
 			return [][]any{line("", "TargetGroup", v.TargetGroupArnSuffix, "LoadBalancer", v.LoadBalancerArnSuffix)}, nil
 		}
 		return [][]any{line("", "LoadBalancer", v.LoadBalancerArnSuffix)}, nil
+	// ClusterName+ServiceName is a documented dimension set of AWS/ECS
+	// CPUUtilization (Fargate included) and of Container Insights'
+	// RunningTaskCount, DesiredTaskCount and Network{Rx,Tx}Bytes (awsvpc
+	// tasks): docECS, docECSInsights. AutoScalingGroupName is EC2's with
+	// basic monitoring too (docEC2, "Amazon EC2 metric dimensions").
 	case "AWS/ECS", "ECS/ContainerInsights":
 		if s.ECSClusterName == nil {
 			return nil, fmt.Errorf("%s needs the ECS service (Scope.ECSClusterName): it is a Fargate metric", m.ID())

@@ -333,7 +333,10 @@ func scraper(ctx *pulumi.Context, name string, a *ScraperArgs, ws *amp.Workspace
 // central view (always: the global stack's writer role trusts it, so it
 // exists before the region is pointed there) and, with a.Central, the
 // second collector. It shares the first one's security group and, through
-// AMP's one service-linked role, its EKS access entry.
+// AMP's one service-linked role, its EKS access entry. The source role's
+// trust and grant and the roleConfiguration pair follow AMP's cross-account
+// setup (docs.aws.amazon.com/prometheus/latest/userguide/
+// AMP-collector-how-to.html#cross-account-remote-write).
 func centralScraper(ctx *pulumi.Context, name string, a *ScraperArgs, doc string, sg *ec2.SecurityGroup, first *amp.Scraper, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
 	invoke := pulumi.Parent(first)
 	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, invoke).AccountId()

@@ -68,7 +68,11 @@ func WorkbookName(stack, location string) string {
 	return uuid.NewSHA1(WorkbookNamespace, []byte(stack+"/"+location)).String()
 }
 
-// Azure Monitor workbook content (Notebook/1.0), the subset rendered here.
+// Azure Monitor workbook content (Notebook/1.0), the subset rendered here,
+// in the form of Microsoft's own workbooks (github.com/microsoft/
+// Application-Insights-Workbooks: schema/workbook.json; PromQL items as in
+// "Workbooks/Azure Monitor - Workspaces/Prometheus Explorer", metric
+// charts as in "Workbooks/RedisCache/AtResource").
 type (
 	wbNotebook struct {
 		Version             string   `json:"version"`
@@ -132,7 +136,9 @@ type (
 	}
 )
 
-// wbAggregations are the workbook's aggregation codes of the stats.
+// wbAggregations are the workbook's aggregation codes of the stats, as
+// Microsoft's workbooks label them (e.g. "Successful Requests (Sum)" 1,
+// "VM Memory Minimum" 2, "CPU (Max)" 3, "Messages in Queue/Topic (Avg)" 4).
 var wbAggregations = map[string]int{"sum": 1, "min": 2, "max": 3, "avg": 4}
 
 const (

@@ -186,7 +186,11 @@ func egressPolicies(ctx *pulumi.Context, name string, namespace pulumi.StringInp
 
 // AddonCollector is the AKS metrics add-on's cluster-wide collector (the
 // ama-metrics replica set in kube-system), which runs the custom scrape
-// jobs of ScrapeConfigMap.
+// jobs of ScrapeConfigMap. Its pods carry rsName: ama-metrics and use the
+// pod network, so a pod selector admits them (github.com/Azure/
+// prometheus-collector, otelcollector/deploy/addon-chart/
+// azure-monitor-metrics-addon/templates/ama-metrics-deployment.yaml; the
+// node DaemonSet is labelled dsName instead).
 var AddonCollector = objects.NetworkPolicyPeer{
 	NamespaceLabels: map[string]string{"kubernetes.io/metadata.name": AddonNamespace},
 	PodLabels:       map[string]string{"rsName": "ama-metrics"},

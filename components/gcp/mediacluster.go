@@ -326,6 +326,10 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 	m.NodeServiceAccount = sa.Email
 	m.ClusterID = cluster.ID().ToStringOutput()
 	m.Provider = provider
+	// The issuer whose discovery document GKE serves at
+	// container.googleapis.com/v1/projects/*/locations/*/clusters/*/.well-known/openid-configuration
+	// (GKE REST reference, projects.locations.clusters.well-known); OIDC
+	// Discovery makes that prefix the tokens' iss.
 	m.OIDCIssuerURL = pulumi.Sprintf("https://container.googleapis.com/v1/projects/%s/locations/%s/clusters/%s", args.Project, args.Region, cluster.Name)
 	if err := ctx.RegisterResourceOutputs(m, m.MediaClusterOutputs.Map(pulumi.Map{
 		"ingressIp": m.IngressIP, "clusterName": m.ClusterName, "turnAddress": m.TURNAddress,

@@ -149,6 +149,8 @@ func TestEKSCentralScraper(t *testing.T) {
 		t.Errorf("central scraper writes to %q, want the central workspace %s", got, want)
 	}
 	source = child(t, p, tPrometheus, tRole, "-central-source")
+	// The source/target pair of AMP's cross-account setup (AMP user guide,
+	// AMP-collector-how-to.html#cross-account-remote-write).
 	if got := str(t, sc, "roleConfiguration.sourceRoleArn"); got != "arn:aws:iam::"+plan.FakeAccountID+":role/"+source.Name {
 		t.Errorf("central scraper source role %q, want %s", got, source.Name)
 	}

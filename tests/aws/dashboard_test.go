@@ -240,6 +240,9 @@ func TestDashboardFargate(t *testing.T) {
 		t.Fatalf("no ecsCluster (%q) or ecsService (%q) output", cluster, service)
 	}
 	exact := func(s string) *regexp.Regexp { return regexp.MustCompile("^" + regexp.QuoteMeta(s) + "$") }
+	// ClusterName+ServiceName: a dimension set AWS documents for AWS/ECS
+	// CPUUtilization and for each Container Insights metric charted here
+	// (Container-Insights-metrics-ECS.html; NetworkRx/TxBytes for awsvpc).
 	ecs := map[string]*regexp.Regexp{"ClusterName": exact(cluster), "ServiceName": exact(service)}
 	checkScope(t, p, lines, map[string]map[string]*regexp.Regexp{"AWS/ECS": ecs, "ECS/ContainerInsights": ecs})
 	checkLiveKitText(t, p, texts)
@@ -276,6 +279,8 @@ func TestDashboardEKS(t *testing.T) {
 	})
 	// EKS names a managed node group's Auto Scaling group
 	// eks-<node group>-<uuid>: the media group's, not the system group's.
+	// AutoScalingGroupName is an AWS/EC2 dimension with basic monitoring
+	// (EC2 user guide, "Amazon EC2 metric dimensions").
 	media := only(t, p, tNodeGroup, "-media")
 	asg := regexp.MustCompile("^eks-" + regexp.QuoteMeta(media.Name) + "-")
 	checkScope(t, p, lines, map[string]map[string]*regexp.Regexp{"AWS/EC2": {"AutoScalingGroupName": asg}})

@@ -33,9 +33,6 @@ type wbScoped struct {
 	filter   map[string][]string
 }
 
-// wbPanels reads a workbook's serializedData back: each item under the
-// "## " heading above it; a PromQL item's query is a
-// PrometheusQueryProvider document against the listed workspace.
 // promQLOnRegionWorkspace: the workbook has PromQL items, and every one
 // queries the region's one Azure Monitor workspace (where its metrics are
 // written).
@@ -55,6 +52,15 @@ func promQLOnRegionWorkspace(t *testing.T, p *plan.Plan, workspaces []string) {
 	}
 }
 
+// wbPanels reads a workbook's serializedData back: each item under the
+// "## " heading above it; a PromQL item's query is a
+// PrometheusQueryProvider document against the listed workspace. The item
+// forms are Microsoft's own (github.com/microsoft/Application-Insights-
+// Workbooks): a PromQL time chart as in "Workbooks/Azure Monitor -
+// Workspaces/Prometheus Explorer" (KqlItem/1.0, queryType 16, resourceType
+// microsoft.monitor/accounts, visualization timechart), a metric chart as
+// in "Workbooks/RedisCache/AtResource" (MetricsItem/2.0, chartType 2,
+// metric "<namespace>--<name>", filter operator 0 = equals).
 func wbPanels(t *testing.T, data string) (panels []dashcheck.Panel, scoped []wbScoped, workspaces []string) {
 	t.Helper()
 	var nb struct {
@@ -89,9 +95,9 @@ func wbPanels(t *testing.T, data string) (panels []dashcheck.Panel, scoped []wbS
 			}
 		case 3:
 			var c struct {
-				Title, Query, ResourceType string
-				QueryType                  int
-				CrossComponentResources    []string
+				Version, Title, Query, ResourceType, Visualization string
+				QueryType                                          int
+				CrossComponentResources                            []string
 			}
 			if err := json.Unmarshal(it.Content, &c); err != nil {
 				t.Fatal(err)
@@ -101,26 +107,37 @@ func wbPanels(t *testing.T, data string) (panels []dashcheck.Panel, scoped []wbS
 				t.Errorf("item %q: query %q is not a PrometheusQueryProvider document: %v", c.Title, c.Query, err)
 				continue
 			}
-			if c.QueryType != 16 || c.ResourceType != "microsoft.monitor/accounts" || q.Version != "PrometheusQueryProvider/1.0" || q.Type != "query_range" {
+			if c.Version != "KqlItem/1.0" || c.QueryType != 16 || c.ResourceType != "microsoft.monitor/accounts" || c.Visualization != "timechart" ||
+				q.Version != "PrometheusQueryProvider/1.0" || q.Type != "query_range" {
 				t.Errorf("item %q is not a PromQL range query of an Azure Monitor workspace: %+v %+v", c.Title, c, q)
 			}
 			panels = append(panels, dashcheck.Panel{Row: row, Title: c.Title, PromQL: q.QueryText})
 			workspaces = append(workspaces, c.CrossComponentResources...)
 		case 10:
 			var c struct {
-				Title, ResourceType string
-				ResourceIDs         []string `json:"resourceIds"`
-				Metrics             []struct {
+				Version, Title, ResourceType string
+				ChartType                    int
+				ResourceIDs                  []string `json:"resourceIds"`
+				Metrics                      []struct {
 					Namespace, Metric string
 					Aggregation       int
 				}
 				Filters []struct {
-					Key    string
-					Values []string
+					Key      string
+					Operator int
+					Values   []string
 				}
 			}
 			if err := json.Unmarshal(it.Content, &c); err != nil {
 				t.Fatal(err)
+			}
+			if c.Version != "MetricsItem/2.0" || c.ChartType != 2 {
+				t.Errorf("chart %q: version %q, chart type %d, want a MetricsItem/2.0 line chart (2)", c.Title, c.Version, c.ChartType)
+			}
+			for _, f := range c.Filters {
+				if f.Operator != 0 {
+					t.Errorf("chart %q: filter %+v, want operator 0 (equals)", c.Title, f)
+				}
 			}
 			for _, m := range c.Metrics {
 				id, ok := nativeByWorkbookID(m.Metric)

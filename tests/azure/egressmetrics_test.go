@@ -1,7 +1,6 @@
 package azure_test
 
 import (
-	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -47,9 +46,13 @@ func TestEgressScrapeJob(t *testing.T) {
 	if region.Egress == nil {
 		t.Error("azure-asia runs Egress but renders no Egress rules")
 	}
-	// The add-on is the scraper the policy admits.
+	// The add-on is the scraper the policy admits: its replica set's pods
+	// are labelled rsName: ama-metrics (Azure/prometheus-collector's
+	// addon chart, ama-metrics-deployment.yaml); rsName
+	// ama-metrics-operator-targets is the target allocator, which scrapes
+	// nothing.
 	if azurec.AddonCollector.NamespaceLabels["kubernetes.io/metadata.name"] != azurec.AddonNamespace ||
-		!strings.HasPrefix(azurec.AddonCollector.PodLabels["rsName"], "ama-metrics") {
+		azurec.AddonCollector.PodLabels["rsName"] != "ama-metrics" || len(azurec.AddonCollector.PodLabels) != 1 {
 		t.Errorf("the policy's scraper %+v is not the add-on's collector", azurec.AddonCollector)
 	}
 }

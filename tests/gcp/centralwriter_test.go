@@ -12,6 +12,9 @@ import (
 func TestCentralMetricsWriter(t *testing.T) {
 	base := stackPlan(t)
 	cluster := one(t, base, "gcp:container/cluster:Cluster")
+	// GKE serves the cluster's OIDC discovery document under this prefix
+	// (REST reference: projects.locations.clusters.well-known), so it is the
+	// issuer of its service account tokens.
 	issuer := "https://container.googleapis.com/v1/projects/my-livekit-project/locations/europe-west1/clusters/" + cluster.Name
 	agentcheck.Writer(t, base, "gcp-eu", issuer)
 	agentcheck.NoAgent(t, base)
