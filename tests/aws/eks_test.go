@@ -93,6 +93,16 @@ func TestEKSNodeGroups(t *testing.T) {
 	if sgs := list(t, lt, "networkInterfaces[0].securityGroups"); !slices.Contains(sgs, mediaSG(t, p).ID) {
 		t.Errorf("LiveKit nodes' security groups %v lack the media SG", sgs)
 	}
+	// EKS prohibits a subnet in a managed node group's launch template,
+	// takes security groups on the interface or at instance level, not both,
+	// and adds no cluster security group to custom ones (EKS user guide,
+	// launch-templates.html): the interface carries the cluster's and the
+	// media group.
+	absentOrEmpty(t, lt, "networkInterfaces[0].subnetId", "EKS prohibits a subnet in the template")
+	absentOrEmpty(t, lt, "vpcSecurityGroupIds", "security groups on the interface only")
+	if sgs := list(t, lt, "networkInterfaces[0].securityGroups"); len(sgs) != 2 {
+		t.Errorf("LiveKit nodes' security groups %v, want the cluster's and the media group", sgs)
+	}
 	expect(t, lt, "metadataOptions.httpTokens", "required")
 	expect(t, lt, "metadataOptions.httpPutResponseHopLimit", 1)
 	system := only(t, p, tNodeGroup, "-system")
