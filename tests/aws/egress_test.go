@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
@@ -152,10 +150,7 @@ func TestEgressConfig(t *testing.T) {
 	if cfg.APIKey != creds.APIKey || cfg.APISecret != creds.APISecret {
 		t.Errorf("Egress signs with %q, want the region's signing key %q", cfg.APIKey, creds.APIKey)
 	}
-	var server livekitConfig
-	if err := yaml.Unmarshal([]byte(str(t, child(t, p, tMedia, tSecretVer, "-config"), "secretString")), &server); err != nil {
-		t.Fatal(err)
-	}
+	server := renderedConfig(t, p)
 	if server.Keys[cfg.APIKey] != cfg.APISecret {
 		t.Errorf("the servers do not accept Egress's key %q", cfg.APIKey)
 	}

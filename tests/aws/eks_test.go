@@ -2,7 +2,6 @@ package aws_test
 
 import (
 	"encoding/json"
-	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"github.com/livekit-infra/livekit-infra/components/aws/ekscluster"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
 // The EKS platform (awsPlatform eks) from the real Pulumi.aws-eks.yaml.
@@ -32,16 +32,24 @@ var eksStackFile = &planq.Stack{Dir: "../..", Name: "aws-eks", Program: awsstack
 // eksStack is the plan of Pulumi.aws-eks.yaml as committed.
 var eksStack = eksStackFile.Plan
 
+// only returns the one resource of type typ whose name ends in suffix.
 func only(t *testing.T, p *plan.Plan, typ, suffix string) *plan.Resource {
 	t.Helper()
+	return onlyIn(t, p.Resources, typ, suffix, "in the plan")
+}
+
+// onlyIn returns the one resource of rs of type typ whose name ends in
+// suffix; where says what rs are in a failure.
+func onlyIn(t *testing.T, rs []plan.Resource, typ, suffix, where string) *plan.Resource {
+	t.Helper()
 	var out []*plan.Resource
-	for i := range p.Resources {
-		if r := &p.Resources[i]; r.Type == typ && strings.HasSuffix(r.Name, suffix) {
+	for i := range rs {
+		if r := &rs[i]; r.Type == typ && strings.HasSuffix(r.Name, suffix) {
 			out = append(out, r)
 		}
 	}
 	if len(out) != 1 {
-		t.Fatalf("%d %s named *%s, want 1", len(out), typ, suffix)
+		t.Fatalf("%d %s named *%s %s, want 1", len(out), typ, suffix, where)
 	}
 	return out[0]
 }

@@ -22,17 +22,7 @@ const eksVpcCIDR = "10.40.0.0/16"
 
 func eksEgressChild(t *testing.T, p *plan.Plan, typ, suffix string) *plan.Resource {
 	t.Helper()
-	var out []*plan.Resource
-	for _, d := range p.Descendants(component(t, p, tEgress).URN) {
-		if d.Type == typ && strings.HasSuffix(d.Name, suffix) {
-			r, _ := p.ByURN(d.URN)
-			out = append(out, r)
-		}
-	}
-	if len(out) != 1 {
-		t.Fatalf("%d %s named *%s under Egress, want 1", len(out), typ, suffix)
-	}
-	return out[0]
+	return onlyIn(t, p.Descendants(component(t, p, tEgress).URN), typ, suffix, "under Egress")
 }
 
 // The Egress nodes: private subnets, no public IP, the cluster's and the

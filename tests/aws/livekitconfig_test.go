@@ -5,23 +5,16 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 
 // renderedConfig parses the LiveKit config the tasks receive: the body of
 // the config secret's version. (LiveKit's own strict parser checks the same
 // renderer in tests/config.)
-func renderedConfig(t *testing.T, p *plan.Plan) livekitConfig {
+func renderedConfig(t *testing.T, p *plan.Plan) lkcheck.Config {
 	t.Helper()
-	ver := child(t, p, tMedia, tSecretVer, "-config")
-	body := str(t, ver, "secretString")
-	var cfg livekitConfig
-	if err := yaml.Unmarshal([]byte(body), &cfg); err != nil {
-		t.Fatalf("config secret body is not YAML: %v\n%s", err, body)
-	}
-	return cfg
+	return lkcheck.ParseConfig(t, str(t, child(t, p, tMedia, tSecretVer, "-config"), "secretString"))
 }
 
 func TestLiveKitConfig(t *testing.T) {

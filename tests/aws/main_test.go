@@ -307,42 +307,6 @@ func secretsOf(t *testing.T, p *plan.Plan) secretValues {
 	return s
 }
 
-// livekitConfig is the subset of LiveKit's YAML config the tests read.
-type livekitConfig struct {
-	Port   int               `yaml:"port"`
-	Region string            `yaml:"region"`
-	Keys   map[string]string `yaml:"keys"`
-	// Prometheus is LiveKit's metrics endpoint (the collector's target).
-	Prometheus struct {
-		Port int `yaml:"port"`
-	} `yaml:"prometheus"`
-	RTC struct {
-		TCPPort        int  `yaml:"tcp_port"`
-		PortRangeStart int  `yaml:"port_range_start"`
-		PortRangeEnd   int  `yaml:"port_range_end"`
-		UDPPort        int  `yaml:"udp_port"`
-		UseExternalIP  bool `yaml:"use_external_ip"`
-	} `yaml:"rtc"`
-	Redis struct {
-		Address  string `yaml:"address"`
-		Password string `yaml:"password"`
-		UseTLS   *bool  `yaml:"use_tls"`
-		TLS      *struct {
-			Enabled  bool `yaml:"enabled"`
-			Insecure bool `yaml:"insecure"`
-		} `yaml:"tls"`
-	} `yaml:"redis"`
-	TURN *struct {
-		Enabled     bool   `yaml:"enabled"`
-		Domain      string `yaml:"domain"`
-		UDPPort     int    `yaml:"udp_port"`
-		TLSPort     int    `yaml:"tls_port"`
-		ExternalTLS bool   `yaml:"external_tls"`
-		RelayStart  int    `yaml:"relay_range_start"`
-		RelayEnd    int    `yaml:"relay_range_end"`
-	} `yaml:"turn"`
-}
-
 // containsAny reports which of the named secret values occur in s.
 func containsAny(s string, secrets map[string]string) []string {
 	var found []string

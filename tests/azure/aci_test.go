@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
@@ -145,30 +143,13 @@ func TestACIGroupConfigs(t *testing.T) {
 		if err != nil {
 			t.Fatalf("group %d config is not base64 (ACI secret volumes take base64): %v", i, err)
 		}
-		var doc struct {
-			RTC struct {
-				UDPPort       int    `yaml:"udp_port"`
-				TCPPort       int    `yaml:"tcp_port"`
-				NodeIP        string `yaml:"node_ip"`
-				UseExternalIP bool   `yaml:"use_external_ip"`
-				RangeStart    int    `yaml:"port_range_start"`
-			} `yaml:"rtc"`
-			Redis struct {
-				Address string `yaml:"address"`
-				TLS     struct {
-					Enabled bool `yaml:"enabled"`
-				} `yaml:"tls"`
-			} `yaml:"redis"`
-		}
-		if err := yaml.Unmarshal(raw, &doc); err != nil {
-			t.Fatal(err)
-		}
+		doc := lkcheck.ParseConfig(t, string(raw))
 		r := doc.RTC
-		if r.UDPPort != aciUDPBase+i || r.TCPPort != aciTCPBase+i || r.NodeIP != mediaIP || r.UseExternalIP || r.RangeStart != 0 {
+		if r.UDPPort != aciUDPBase+i || r.TCPPort != aciTCPBase+i || r.NodeIP != mediaIP || r.UseExternalIP || r.PortRangeStart != 0 {
 			t.Errorf("group %d rtc = %+v, want udp_port %d, tcp_port %d, node_ip %s, no STUN, no range", i, r, aciUDPBase+i, aciTCPBase+i, mediaIP)
 		}
-		if !strings.HasSuffix(doc.Redis.Address, ".redis.cache.windows.net:6380") || !doc.Redis.TLS.Enabled {
-			t.Errorf("group %d redis %s (TLS %t), want Azure Cache for Redis on 6380 over TLS", i, doc.Redis.Address, doc.Redis.TLS.Enabled)
+		if !strings.HasSuffix(doc.Redis.Address, ".redis.cache.windows.net:6380") || !doc.RedisTLS() {
+			t.Errorf("group %d redis %s (TLS %t), want Azure Cache for Redis on 6380 over TLS", i, doc.Redis.Address, doc.RedisTLS())
 		}
 		checkACIGolden(t, i, string(raw))
 	}

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
@@ -121,25 +119,15 @@ func TestACIEgressConfigSecret(t *testing.T) {
 	if len(bad) > 0 {
 		t.Errorf("keys Egress %s does not read: %v", egresskeys.Version, bad)
 	}
-	var c struct {
-		WSURL string `yaml:"ws_url"`
-		Redis struct {
-			Address  string         `yaml:"address"`
-			Password string         `yaml:"password"`
-			TLS      map[string]any `yaml:"tls"`
-		} `yaml:"redis"`
-		Storage        map[string]map[string]string `yaml:"storage"`
-		HealthPort     int                          `yaml:"health_port"`
-		PrometheusPort int                          `yaml:"prometheus_port"`
-	}
-	if err := yaml.Unmarshal([]byte(body), &c); err != nil {
+	c, err := egresskeys.Parse(body)
+	if err != nil {
 		t.Fatal(err)
 	}
 	redisHost, _ := p.Outputs["redisHost"].(string)
 	if c.WSURL != "wss://azure-aci.example.com" || c.Redis.Address != redisHost+":6380" || c.Redis.Password == "" {
 		t.Errorf("ws_url %q, redis %q: want the region's URL and its Azure Cache for Redis (%s) on the TLS port with its key", c.WSURL, c.Redis.Address, redisHost)
 	}
-	if c.Redis.TLS["enabled"] != true || c.Redis.TLS["ca_cert_file"] != nil {
+	if !c.Redis.TLS.Enabled || c.Redis.TLS.CACertFile != "" {
 		t.Errorf("redis.tls = %v, want enabled with the system roots", c.Redis.TLS)
 	}
 	if c.HealthPort != livekit.EgressHealthPort || c.PrometheusPort != livekit.EgressPrometheusPort {

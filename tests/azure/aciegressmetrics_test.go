@@ -6,12 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
+	"github.com/livekit-infra/livekit-infra/tests/internal/egresskeys"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 
@@ -33,11 +32,9 @@ func TestACIEgressMetricsAgent(t *testing.T) {
 	}
 	for i := range groups {
 		g := &groups[i]
-		var egressCfg struct {
-			PrometheusPort int `yaml:"prometheus_port"`
-		}
-		if err := yaml.Unmarshal([]byte(lkcheck.SecretInput(t, g, aciEgressConfig)), &egressCfg); err != nil || egressCfg.PrometheusPort == 0 {
-			t.Fatalf("Egress config prometheus_port: %v", err)
+		egressCfg, err := egresskeys.Parse(lkcheck.SecretInput(t, g, aciEgressConfig))
+		if err != nil || egressCfg.PrometheusPort == 0 {
+			t.Fatalf("Egress config prometheus_port %d: %v", egressCfg.PrometheusPort, err)
 		}
 		if ids := strs(list(t, g, "identity.identityIds")); !slices.Contains(ids, metrics.ID) {
 			t.Errorf("Egress group %d identities %v lack its metrics identity", i, ids)

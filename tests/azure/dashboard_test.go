@@ -162,6 +162,38 @@ func wbPanels(t *testing.T, data string) (panels []dashcheck.Panel, scoped []wbS
 	return panels, scoped, workspaces
 }
 
+// workbook is the region's one workbook, checked as every Azure region's:
+// under the Dashboard component, in southeastasia, named by the lowercase
+// v5 GUID of <stack>/<location> (which no other stack's shares), its display
+// name naming the stack, its id the stack's dashboard output.
+func workbook(t *testing.T, p *plan.Plan, stack, other string) *plan.Resource {
+	t.Helper()
+	wb := component(t, p, tWorkbook)
+	if !strings.Contains(wb.Parent, "livekit-infra:index:Dashboard::") {
+		t.Errorf("workbook parent %s, want the Dashboard component", wb.Parent)
+	}
+	name := wb.InputString("name")
+	if name != uuid.NewSHA1(azurec.WorkbookNamespace, []byte(stack+"/southeastasia")).String() {
+		t.Errorf("workbook name %q, want the v5 GUID of %s/southeastasia", name, stack)
+	}
+	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(name) {
+		t.Errorf("workbook name %q is not a lowercase v5 GUID", name)
+	}
+	if azurec.WorkbookName(other, "southeastasia") == name {
+		t.Errorf("the workbooks of %s and %s share a name", stack, other)
+	}
+	if got := wb.InputString("location"); got != "southeastasia" {
+		t.Errorf("workbook location %q", got)
+	}
+	if got := wb.InputString("displayName"); !strings.Contains(got, stack) {
+		t.Errorf("workbook displayName %q does not name the stack", got)
+	}
+	if got, _ := p.Outputs["dashboard"].(string); got == "" || got != wb.ID {
+		t.Errorf("output dashboard = %q, want the workbook's id %s", got, wb.ID)
+	}
+	return wb
+}
+
 // azure-asia's Azure Monitor workbook: every row of the one definition;
 // LiveKit's series as PromQL on the region's Azure Monitor workspace,
 // Azure Cache for Redis, the AKS load balancer, the recordings' Front Door
@@ -169,33 +201,7 @@ func wbPanels(t *testing.T, data string) (panels []dashcheck.Panel, scoped []wbS
 // a GUID name derived from the stack and location.
 func TestWorkbook(t *testing.T) {
 	p := asia(t)
-	wbs := p.ByType(tWorkbook)
-	if len(wbs) != 1 {
-		t.Fatalf("%d workbooks, want 1", len(wbs))
-	}
-	wb := wbs[0]
-	if !strings.Contains(wb.Parent, "livekit-infra:index:Dashboard::") {
-		t.Errorf("workbook parent %s, want the Dashboard component", wb.Parent)
-	}
-	name := wb.InputString("name")
-	if name != uuid.NewSHA1(azurec.WorkbookNamespace, []byte("azure-asia/southeastasia")).String() {
-		t.Errorf("workbook name %q, want the v5 GUID of azure-asia/southeastasia", name)
-	}
-	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(name) {
-		t.Errorf("workbook name %q is not a lowercase v5 GUID", name)
-	}
-	if azurec.WorkbookName("azure-aci", "southeastasia") == name {
-		t.Error("two stacks' workbooks share a name")
-	}
-	if got := wb.InputString("location"); got != "southeastasia" {
-		t.Errorf("workbook location %q", got)
-	}
-	if got := wb.InputString("displayName"); !strings.Contains(got, "azure-asia") {
-		t.Errorf("workbook displayName %q does not name the stack", got)
-	}
-	if got, _ := p.Outputs["dashboard"].(string); got == "" || got != wb.ID {
-		t.Errorf("output dashboard = %q, want the workbook's id %s", got, wb.ID)
-	}
+	wb := workbook(t, p, "azure-asia", "azure-aci")
 
 	panels, scoped, workspaces := wbPanels(t, wb.InputString("dataJson"))
 	rows := dashcheck.Check(t, "azure", panels)
@@ -239,20 +245,7 @@ func TestWorkbook(t *testing.T) {
 // reads a documented metric of one of this region's resources.
 func TestACIWorkbook(t *testing.T) {
 	p := aci(t)
-	wbs := p.ByType(tWorkbook)
-	if len(wbs) != 1 {
-		t.Fatalf("%d workbooks on azure-aci, want 1", len(wbs))
-	}
-	wb := wbs[0]
-	if !strings.Contains(wb.Parent, "livekit-infra:index:Dashboard::") {
-		t.Errorf("workbook parent %s, want the Dashboard component", wb.Parent)
-	}
-	if name := wb.InputString("name"); name != azurec.WorkbookName("azure-aci", "southeastasia") || name == azurec.WorkbookName("azure-asia", "southeastasia") {
-		t.Errorf("workbook name %q, want the v5 GUID of azure-aci/southeastasia", name)
-	}
-	if got, _ := p.Outputs["dashboard"].(string); got == "" || got != wb.ID {
-		t.Errorf("output dashboard = %q, want the workbook's id %s", got, wb.ID)
-	}
+	wb := workbook(t, p, "azure-aci", "azure-asia")
 
 	panels, scoped, workspaces := wbPanels(t, wb.InputString("dataJson"))
 	rows := dashcheck.Check(t, "azure", panels)

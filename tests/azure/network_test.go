@@ -37,40 +37,37 @@ func rules(t *testing.T, p *plan.Plan, nsg *plan.Resource) []nsgRule {
 			name: str(t, nsg, at("name")), access: str(t, nsg, at("access")), protocol: str(t, nsg, at("protocol")),
 			ports: str(t, nsg, at("destinationPortRange")), priority: num(t, nsg, at("priority")),
 		}
-		if asgs, ok := nsg.Input(at("sourceApplicationSecurityGroups")); ok {
-			for _, a := range asgs.([]any) {
-				id := a.(map[string]any)["id"].(string)
-				asg, ok := byID(p, id)
-				if !ok {
-					t.Fatalf("%s rule %s comes from unknown ASG %s", nsg.Name, r.name, id)
-				}
-				r.source = "asg:" + asg.Name
-			}
-			if _, both := nsg.Input(at("sourceAddressPrefix")); both {
-				t.Errorf("%s rule %s has both a source ASG and a source prefix", nsg.Name, r.name)
-			}
-		} else {
-			r.source = str(t, nsg, at("sourceAddressPrefix"))
-		}
-		if asgs, ok := nsg.Input(at("destinationApplicationSecurityGroups")); ok {
-			for _, a := range asgs.([]any) {
-				id := a.(map[string]any)["id"].(string)
-				asg, ok := byID(p, id)
-				if !ok {
-					t.Fatalf("%s rule %s targets unknown ASG %s", nsg.Name, r.name, id)
-				}
-				r.dest = "asg:" + asg.Name
-			}
-			if _, both := nsg.Input(at("destinationAddressPrefix")); both {
-				t.Errorf("%s rule %s has both an ASG and an address prefix", nsg.Name, r.name)
-			}
-		} else {
-			r.dest = str(t, nsg, at("destinationAddressPrefix"))
-		}
+		r.source = ruleEnd(t, p, nsg, i, "source", r.name)
+		r.dest = ruleEnd(t, p, nsg, i, "destination", r.name)
 		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].priority < out[j].priority })
 	return out
+}
+
+// ruleEnd is one end ("source" or "destination") of NSG rule i: its
+// application security groups as "asg:<resource name>" (comma-separated),
+// or else its address prefix; a rule naming both is an error.
+func ruleEnd(t *testing.T, p *plan.Plan, nsg *plan.Resource, i int, end, name string) string {
+	t.Helper()
+	at := func(f string) string { return fmt.Sprintf("securityRules[%d].%s%s", i, end, f) }
+	asgs, ok := nsg.Input(at("ApplicationSecurityGroups"))
+	if !ok {
+		return str(t, nsg, at("AddressPrefix"))
+	}
+	var got []string
+	for _, a := range asgs.([]any) {
+		id := a.(map[string]any)["id"].(string)
+		asg, ok := byID(p, id)
+		if !ok {
+			t.Fatalf("%s rule %s: %s ASG %s is unknown", nsg.Name, name, end, id)
+		}
+		got = append(got, "asg:"+asg.Name)
+	}
+	if _, both := nsg.Input(at("AddressPrefix")); both {
+		t.Errorf("%s rule %s has both a %s ASG and a %s address prefix", nsg.Name, name, end, end)
+	}
+	return strings.Join(got, ",")
 }
 
 func assertRules(t *testing.T, got, want []nsgRule) {

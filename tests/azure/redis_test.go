@@ -4,10 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 
 func redisCache(t *testing.T, p *plan.Plan) *plan.Resource {
@@ -122,41 +121,20 @@ func livekitConfig(t *testing.T, p *plan.Plan) (string, *plan.Resource) {
 	return raw.(string), sec
 }
 
-type renderedConfig struct {
-	Region string            `yaml:"region"`
-	Keys   map[string]string `yaml:"keys"`
-	RTC    struct {
-		TCPPort        int  `yaml:"tcp_port"`
-		PortRangeStart int  `yaml:"port_range_start"`
-		PortRangeEnd   int  `yaml:"port_range_end"`
-		UseExternalIP  bool `yaml:"use_external_ip"`
-	} `yaml:"rtc"`
-	Redis struct {
-		Address  string         `yaml:"address"`
-		Password string         `yaml:"password"`
-		UseTLS   *bool          `yaml:"use_tls"`
-		TLS      map[string]any `yaml:"tls"`
-	} `yaml:"redis"`
-}
-
 // LiveKit talks TLS to the cache's 6380 with the access key as password; the
 // certificate chains to public roots, so no CA file.
 func TestRenderedConfigRedis(t *testing.T) {
 	p := asia(t)
 	body, _ := livekitConfig(t, p)
-	var c renderedConfig
-	if err := yaml.Unmarshal([]byte(body), &c); err != nil {
-		t.Fatalf("rendered config is not YAML: %v\n%s", err, body)
-	}
+	c := lkcheck.ParseConfig(t, body)
 	host := p.Outputs["redisHost"].(string)
 	if want := host + ":6380"; c.Redis.Address != want || !strings.HasSuffix(host, ".redis.cache.windows.net") {
 		t.Errorf("redis.address %q, want %q", c.Redis.Address, want)
 	}
-	if c.Redis.TLS["enabled"] != true {
-		t.Errorf("redis.tls %v, want enabled", c.Redis.TLS)
-	}
-	if _, ok := c.Redis.TLS["ca_cert_file"]; ok {
-		t.Errorf("redis.tls has a CA file, but Azure's certificate is publicly trusted: %v", c.Redis.TLS)
+	if !c.RedisTLS() {
+		t.Errorf("redis.tls %+v, want enabled", c.Redis.TLS)
+	} else if c.Redis.TLS.CACertFile != "" {
+		t.Errorf("redis.tls has a CA file, but Azure's certificate is publicly trusted: %+v", c.Redis.TLS)
 	}
 	if c.Redis.UseTLS != nil {
 		t.Error("deprecated use_tls is set")
