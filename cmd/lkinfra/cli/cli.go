@@ -8,6 +8,7 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -33,6 +34,21 @@ type env struct {
 	stdout, stderr io.Writer
 	// program is the Pulumi program to evaluate (stacks.Program in lkinfra).
 	program func(*pulumi.Context) (pulumi.Map, error)
+	// flagSets, when set, collects every flag set a command makes (tests
+	// check that its help names each flag).
+	flagSets *[]*flag.FlagSet
+}
+
+// newFlagSet is how every subcommand makes its flag set: one set per
+// command, whose Usage ends with PrintDefaults, so `lkinfra <command> -h`
+// names every flag the command accepts.
+func newFlagSet(name string, e env) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	if e.flagSets != nil {
+		*e.flagSets = append(*e.flagSets, fs)
+	}
+	return fs
 }
 
 // command is one subcommand.

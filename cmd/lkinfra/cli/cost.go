@@ -39,8 +39,7 @@ func (f assumeFlag) Set(s string) error {
 
 // runCost implements `lkinfra cost --stack NAME [--json] [--assume N=V]... [--dir DIR]`.
 func runCost(args []string, e env) int {
-	fs := flag.NewFlagSet("lkinfra cost", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet("lkinfra cost", e)
 	stack := fs.String("stack", "", "stack `name` (required); reads Pulumi.<name>.yaml")
 	asJSON := fs.Bool("json", false, "print the estimate as JSON")
 	dir := fs.String("dir", ".", "project `directory` (holding Pulumi.yaml)")

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,71 +11,25 @@ import (
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
-// wantsDiff reports whether `lkinfra plan` was given --diff; plan.go hands
-// such invocations to runPlanDiff.
-func wantsDiff(args []string) bool {
-	for _, a := range args {
-		if a == "--" {
-			return false
-		}
-		for _, p := range []string{"-diff", "--diff"} {
-			if a == p || strings.HasPrefix(a, p+"=") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// runPlanDiff implements `lkinfra plan --diff BASE`: the offline plans of
-// the current tree compared with plans saved from the base branch, rendered
-// like `lkinfra preview` (no credentials, no engine; for pull requests from
-// forks).
-func runPlanDiff(args []string, e env) int {
-	fs := flag.NewFlagSet("lkinfra plan --diff", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	base := fs.String("diff", "", "base plan: a `file` from `lkinfra plan --json`, or a directory of <stack>.json files")
-	stackList := fs.String("stack", "", "comma-separated stack `names` (default: the base file's stack, or "+strings.Join(deploy.DefaultStacks, ",")+" for a directory)")
-	fs.StringVar(stackList, "stacks", "", "alias of --stack")
-	dir := fs.String("dir", ".", "project `directory` (holding Pulumi.yaml)")
-	asJSON := fs.Bool("json", false, "write the report as JSON instead of markdown")
-	out := fs.String("out", "", "write the report to `file` instead of stdout")
-	allow := fs.Bool("allow-destructive", false, "exit 0 even when stateful resources would be replaced or deleted")
-	assume := cost.DefaultAssumptions()
-	fs.Var(assumeFlag{&assume}, "assume", "a cost usage assumption `NAME=VALUE` for both sides' monthly estimate (see lkinfra cost)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: lkinfra plan --diff BASE [--stack a,b,...] [--json] [--out FILE] [--dir DIR]")
-		fmt.Fprintln(fs.Output(), "\nCompares the offline plan (mocked providers) of each stack with a plan saved from the base branch and\n"+
-			"writes the same report as `lkinfra preview`. Replacements are estimated (no providers are asked).\n"+
-			"A stack missing from BASE counts as new. Exit 0: fine, 1: a stack failed, 3: blocking changes.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 || *base == "" {
-		fmt.Fprintln(e.stderr, "lkinfra plan --diff: a base plan is required and no positional arguments are allowed")
-		fs.Usage()
-		return exitUsage
-	}
-
-	bases, names, err := loadBases(*base)
+// runPlanDiff implements `lkinfra plan --diff BASE` (its flags are parsed
+// by runPlan): the offline plans of the current tree compared with plans
+// saved from the base branch, rendered like `lkinfra preview` (no
+// credentials, no engine; for pull requests from forks).
+func runPlanDiff(f planFlags, e env) int {
+	bases, names, err := loadBases(*f.diff)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "lkinfra plan --diff: %v\n", err)
 		return exitError
 	}
-	if *stackList != "" {
-		names = deploy.ParseStacks(*stackList)
+	if *f.stack != "" {
+		names = deploy.ParseStacks(*f.stack)
 	}
-	rep := &deploy.Report{Kind: deploy.KindPlanDiff, AllowDestructive: *allow}
+	rep := &deploy.Report{Kind: deploy.KindPlanDiff, AllowDestructive: *f.allow}
 	for _, name := range names {
-		rep.Stacks = append(rep.Stacks, planDiffStack(*dir, name, bases, assume, e))
+		rep.Stacks = append(rep.Stacks, planDiffStack(*f.dir, name, bases, f.assume, e))
 	}
 	var body []byte
-	if *asJSON {
+	if *f.asJSON {
 		if body, err = rep.JSON(); err != nil {
 			fmt.Fprintf(e.stderr, "lkinfra plan --diff: %v\n", err)
 			return exitError
@@ -85,7 +37,7 @@ func runPlanDiff(args []string, e env) int {
 	} else {
 		body = []byte(rep.Markdown(deploy.MarkdownOptions{}))
 	}
-	if err := writeOut(*out, body, e.stdout); err != nil {
+	if err := writeOut(*f.out, body, e.stdout); err != nil {
 		fmt.Fprintf(e.stderr, "lkinfra plan --diff: %v\n", err)
 		return exitError
 	}

@@ -37,8 +37,7 @@ type engineFlags struct {
 }
 
 func newEngineFlags(name, usage string, e env) *engineFlags {
-	fs := flag.NewFlagSet("lkinfra "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet("lkinfra "+name, e)
 	f := &engineFlags{fs: fs}
 	f.stacks = fs.String("stacks", strings.Join(deploy.DefaultStacks, ","), "comma-separated stack `names`")
 	f.dir = fs.String("dir", ".", "project `directory` (Pulumi.yaml and Pulumi.<stack>.yaml)")
