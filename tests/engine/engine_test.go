@@ -330,6 +330,54 @@ func TestEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("a typo'd key is refused with the right spelling before anything deploys", func(t *testing.T) {
+		// Pulumi config keys are case-sensitive and the engine accepts any
+		// key of the project's namespace: a near-miss or a key of another
+		// kind would silently fall back to a default. The inline program
+		// reads the stack file's keys (internal/deploy) and refuses them.
+		before := e.resources(t, "aws-prod")
+		restoreTypo := e.setConfig(t, "aws-prod", "livekit-infra:minnodes", 5)
+		defer restoreTypo()
+		restoreKind := e.setConfig(t, "aws-prod", "livekit-infra:gcpMachineType", "n2-standard-16")
+		defer restoreKind()
+		wants := []string{
+			`livekit-infra:minnodes = "5": is not a known key; did you mean livekit-infra:minNodes?`,
+			`livekit-infra:gcpMachineType = "n2-standard-16": is a key of gcp stacks, not of this aws stack`,
+		}
+		rep, err := deploy.Preview(ctx, e.options(all, "aws-prod"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, all, rep)
+		for _, w := range wants {
+			if !strings.Contains(rep.Stacks[0].Error, w) {
+				t.Errorf("preview error lacks %q:\n%s", w, rep.Stacks[0].Error)
+			}
+		}
+		if rep.ExitCode() != deploy.ExitFailed {
+			t.Errorf("preview exit %d, want %d", rep.ExitCode(), deploy.ExitFailed)
+		}
+		// Straight to up (no preview gate): the program itself refuses.
+		o := e.options(all, "aws-prod")
+		o.AllowDestructive = true
+		up, err := deploy.Up(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, all, up)
+		for _, w := range wants {
+			if !strings.Contains(up.Stacks[0].Error, w) {
+				t.Errorf("up error lacks %q:\n%s", w, up.Stacks[0].Error)
+			}
+		}
+		if up.ExitCode() != deploy.ExitFailed || len(up.Stacks[0].Outputs) != 0 {
+			t.Errorf("up exit %d, outputs %v; want %d and none", up.ExitCode(), up.Stacks[0].Outputs, deploy.ExitFailed)
+		}
+		if after := e.resources(t, "aws-prod"); after != before {
+			t.Error("aws-prod's resources in state changed although its config was refused")
+		}
+	})
+
 	t.Run("replacing Redis is blocking", func(t *testing.T) {
 		// ElastiCache cannot downgrade an engine in place: the provider
 		// replaces the replication group. Redis is protected (protect
@@ -542,4 +590,24 @@ func urnOf(t *testing.T, export, typ string) string {
 	}
 	t.Fatalf("no %s in the state", typ)
 	return ""
+}
+
+// resources is the resources of the stack's state, secrets decrypted
+// (`pulumi stack export --show-secrets`: every update re-encrypts them with
+// fresh nonces, and rewrites the manifest's time).
+func (e *env) resources(t *testing.T, stack string) string {
+	t.Helper()
+	out, err := e.pulumi("stack", "export", "--show-secrets", "--stack", stack)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var doc struct {
+		Deployment struct {
+			Resources json.RawMessage `json:"resources"`
+		} `json:"deployment"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Deployment.Resources) < 100 {
+		t.Fatalf("stack export %s: %v (%d bytes of resources)", stack, err, len(doc.Deployment.Resources))
+	}
+	return string(doc.Deployment.Resources)
 }
