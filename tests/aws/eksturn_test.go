@@ -2,13 +2,12 @@ package aws_test
 
 import (
 	"slices"
-	"strings"
 	"testing"
 
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
 	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
-	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
 const eksTURN = "turn.aws-eks.example.com"
@@ -20,39 +19,8 @@ const eksTURN = "turn.aws-eks.example.com"
 // TURN port open to the NLB's group only, and the TURN name in Route 53.
 func TestEKSTURN(t *testing.T) {
 	p := eksStack(t)
-	nlb := only(t, p, tLB, "-turn")
-	expect(t, nlb, "loadBalancerType", "network")
-	expect(t, nlb, "internal", false)
-	public, _ := subnets(t, p)
-	if got := list(t, nlb, "subnets"); !slices.Equal(got, ids(public)) {
-		t.Errorf("TURN NLB subnets = %v, want the public subnets %v", got, ids(public))
-	}
+	_, fwd := checkTURNFront(t, p, func(typ, suffix string) *plan.Resource { return only(t, p, typ, suffix) }, eksTURN, 5349)
 	sg := turnLBSG(t, p)
-	if got := list(t, nlb, "securityGroups"); !slices.Equal(got, []string{sg.ID}) {
-		t.Errorf("TURN NLB security groups = %v, want only the TURN NLB group", got)
-	}
-
-	cert := only(t, p, tCert, "-turn-cert")
-	expect(t, cert, "domainName", eksTURN)
-	expect(t, cert, "validationMethod", "DNS")
-	validation := only(t, p, tCertValid, "-turn-cert")
-	l := only(t, p, tListener, "-turn-tls")
-	expect(t, l, "port", 443)
-	expect(t, l, "protocol", "TLS")
-	if !tls12Policy.MatchString(str(t, l, "sslPolicy")) {
-		t.Errorf("TURN listener sslPolicy %q allows TLS below 1.2", str(t, l, "sslPolicy"))
-	}
-	expect(t, l, "certificateArn", str(t, validation, "certificateArn"))
-
-	tg := only(t, p, tTargetGroup, "-turn")
-	expect(t, tg, "port", 5349)
-	expect(t, tg, "protocol", "TCP")
-	expect(t, tg, "targetType", "ip")
-	expect(t, tg, "healthCheck.protocol", "TCP")
-	fwd := str(t, l, "defaultActions[0].targetGroupArn")
-	if !strings.Contains(fwd, ":targetgroup/"+tg.Name+"/") {
-		t.Errorf("TURN listener forwards to %s, want target group %s", fwd, tg.Name)
-	}
 
 	// The controller binds the TURN Service (every LiveKit pod's TURN
 	// port) to that target group; the chart declares the host port.
@@ -96,11 +64,6 @@ func TestEKSTURN(t *testing.T) {
 			t.Errorf("the nodes' TURN port is open to more than the TURN NLB: %v", r)
 		}
 	}
-
-	rec := planq.Record(t, p, eksTURN)
-	expect(t, rec, "type", "A")
-	expect(t, rec, "aliases[0].name", p.RawOutputs["turnNlbDnsName"])
-	dependsOn(t, rec, nlb, "the alias targets the TURN NLB")
 
 	// The config the pods read (the Kubernetes Secret) advertises
 	// turns:<name>:443 with TLS ended at the NLB.

@@ -132,12 +132,9 @@ func TestACIMetricsAgent(t *testing.T) {
 		t.Errorf("agent client IDs %v, want the metrics identity's in every group", clients)
 	}
 	grant := one(t, p, tAssignment, "livekit-metrics-publisher")
-	dcr := p.ByType(tDCR)
-	if len(dcr) != 1 {
-		t.Fatalf("%d data collection rules", len(dcr))
-	}
-	if grant.InputString("scope") != dcr[0].ID || grant.InputString("roleDefinitionName") != azurec.MetricsPublisher {
-		t.Errorf("metrics grant %s on %s, want %s on the data collection rule %s only", grant.InputString("roleDefinitionName"), grant.InputString("scope"), azurec.MetricsPublisher, dcr[0].ID)
+	dcr := only(t, p, tDCR)
+	if grant.InputString("scope") != dcr.ID || grant.InputString("roleDefinitionName") != azurec.MetricsPublisher {
+		t.Errorf("metrics grant %s on %s, want %s on the data collection rule %s only", grant.InputString("roleDefinitionName"), grant.InputString("scope"), azurec.MetricsPublisher, dcr.ID)
 	}
 	if !slices.Contains(grant.Dependencies, metrics.URN) {
 		t.Errorf("the publisher grant is not the metrics identity's (depends on %v)", grant.Dependencies)

@@ -21,14 +21,11 @@ func TestNativeAlarms(t *testing.T) {
 	check := func(t *testing.T, p *plan.Plan, memory, cpu, perMin float64) {
 		t.Helper()
 		group := actionGroup(t, p)
-		caches := p.ByType(tRedis)
-		if len(caches) != 1 {
-			t.Fatalf("%d Redis caches", len(caches))
-		}
+		cache := only(t, p, tRedis).ID
 		checkMetricAlerts(t, p, group, []metricAlert{
-			{metric: observability.AzureRedisMemory, aggregation: "Maximum", operator: "GreaterThan", threshold: memory, scope: caches[0].ID},
-			{metric: observability.AzureRedisCPU, aggregation: "Average", operator: "GreaterThan", threshold: cpu, scope: caches[0].ID},
-			{metric: observability.AzureRedisErrors, aggregation: "Total", operator: "GreaterThan", threshold: 0, scope: caches[0].ID},
+			{metric: observability.AzureRedisMemory, aggregation: "Maximum", operator: "GreaterThan", threshold: memory, scope: cache},
+			{metric: observability.AzureRedisCPU, aggregation: "Average", operator: "GreaterThan", threshold: cpu, scope: cache},
+			{metric: observability.AzureRedisErrors, aggregation: "Total", operator: "GreaterThan", threshold: 0, scope: cache},
 			{metric: observability.AzureLBHealthProbe, aggregation: "Maximum", operator: "LessThan", threshold: 100, scopeHas: "/providers/Microsoft.Network/loadBalancers/kubernetes"},
 			{metric: observability.AzureFrontDoorReqs, aggregation: "Total", operator: "GreaterThan", threshold: perMin * 5, scopeHas: "Microsoft.Cdn/profiles", selects: []string{"5XX"}},
 		})

@@ -38,16 +38,13 @@ type wbScoped struct {
 // written).
 func promQLOnRegionWorkspace(t *testing.T, p *plan.Plan, workspaces []string) {
 	t.Helper()
-	amw := p.ByType(tAMW)
-	if len(amw) != 1 {
-		t.Fatalf("%d Azure Monitor workspaces", len(amw))
-	}
+	amw := only(t, p, tAMW)
 	if len(workspaces) == 0 {
 		t.Error("no PromQL item")
 	}
 	for _, w := range workspaces {
-		if w != amw[0].ID {
-			t.Errorf("a PromQL item queries %q, want the region's workspace %s", w, amw[0].ID)
+		if w != amw.ID {
+			t.Errorf("a PromQL item queries %q, want the region's workspace %s", w, amw.ID)
 		}
 	}
 }
@@ -168,7 +165,7 @@ func wbPanels(t *testing.T, data string) (panels []dashcheck.Panel, scoped []wbS
 // name naming the stack, its id the stack's dashboard output.
 func workbook(t *testing.T, p *plan.Plan, stack, other string) *plan.Resource {
 	t.Helper()
-	wb := component(t, p, tWorkbook)
+	wb := only(t, p, tWorkbook)
 	if !strings.Contains(wb.Parent, "livekit-infra:index:Dashboard::") {
 		t.Errorf("workbook parent %s, want the Dashboard component", wb.Parent)
 	}

@@ -40,11 +40,7 @@ func dockerHubPlans(t *testing.T) map[string]*plan.Plan {
 func TestDockerHubCredentialSet(t *testing.T) {
 	for stack, p := range dockerHubPlans(t) {
 		t.Run(stack, func(t *testing.T) {
-			sets := p.ByType(tCredentialSet)
-			if len(sets) != 1 {
-				t.Fatalf("%d credential sets, want 1", len(sets))
-			}
-			cs := &sets[0]
+			cs := only(t, p, tCredentialSet)
 			reg := p.ByType(tRegistry)[0]
 			if got := str(t, cs, "registryName"); got != str(t, &reg, "registryName") {
 				t.Errorf("credential set on registry %q, want the mirror", got)

@@ -145,7 +145,7 @@ var (
 	variantConfig = asiaStack.ConfigOf
 	key           = planq.Key
 	one           = planq.One
-	component     = planq.Only
+	only          = planq.Only
 	within        = planq.Within
 	names         = planq.Names
 	byID          = planq.ByID

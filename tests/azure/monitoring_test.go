@@ -26,11 +26,7 @@ const (
 
 func actionGroup(t *testing.T, p *plan.Plan) *plan.Resource {
 	t.Helper()
-	groups := p.ByType(tActionGroup)
-	if len(groups) != 1 {
-		t.Fatalf("%d action groups, want the region's one", len(groups))
-	}
-	g := &groups[0]
+	g := only(t, p, tActionGroup)
 	if parent, ok := p.ByURN(g.Parent); !ok || parent.Type != tMonitoring {
 		t.Errorf("action group's parent is %q, want the region's Monitoring", g.Parent)
 	}
@@ -108,21 +104,15 @@ func TestManagedPrometheusPipeline(t *testing.T) {
 	if on, _ := cluster.Input("azureMonitorProfile.metrics.enabled"); on != true {
 		t.Errorf("AKS metrics add-on: azureMonitorProfile.metrics.enabled = %v, want true", on)
 	}
-	ws := p.ByType(tAMW)
-	dces := p.ByType(tDCE)
-	dcrs := p.ByType(tDCR)
-	if len(ws) != 1 || len(dces) != 1 || len(dcrs) != 1 {
-		t.Fatalf("%d workspaces, %d endpoints, %d rules: want one each", len(ws), len(dces), len(dcrs))
-	}
-	dcr := &dcrs[0]
-	if got := dcr.InputString("dataCollectionEndpointId"); got != dces[0].ID {
-		t.Errorf("rule's endpoint %q, want %q", got, dces[0].ID)
+	ws, dce, dcr := only(t, p, tAMW), only(t, p, tDCE), only(t, p, tDCR)
+	if got := dcr.InputString("dataCollectionEndpointId"); got != dce.ID {
+		t.Errorf("rule's endpoint %q, want %q", got, dce.ID)
 	}
 	if got := strs(list(t, dcr, "dataSources.prometheusForwarders[0].streams")); len(got) != 1 || got[0] != azurec.PrometheusStream {
 		t.Errorf("rule's streams %v, want [%s]", got, azurec.PrometheusStream)
 	}
-	if got := dcr.InputString("destinations.monitorAccounts[0].monitorAccountId"); got != ws[0].ID {
-		t.Errorf("rule sends to %q, want the workspace %q", got, ws[0].ID)
+	if got := dcr.InputString("destinations.monitorAccounts[0].monitorAccountId"); got != ws.ID {
+		t.Errorf("rule sends to %q, want the workspace %q", got, ws.ID)
 	}
 	dest := dcr.InputString("destinations.monitorAccounts[0].name")
 	if got := strs(list(t, dcr, "dataFlows[0].destinations")); len(got) != 1 || got[0] != dest {
@@ -138,7 +128,7 @@ func TestManagedPrometheusPipeline(t *testing.T) {
 	if _, ok := assoc[dcr.ID]; !ok {
 		t.Errorf("no association of the cluster with the data collection rule (%v)", assoc)
 	}
-	if n := assoc[dces[0].ID]; n != "configurationAccessEndpoint" {
+	if n := assoc[dce.ID]; n != "configurationAccessEndpoint" {
 		t.Errorf("endpoint association named %q, want configurationAccessEndpoint", n)
 	}
 }

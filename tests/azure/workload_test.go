@@ -13,7 +13,7 @@ import (
 // autoscaling bounds from config, and no secret in its chart values.
 func TestWorkloadChartValues(t *testing.T) {
 	p := asia(t)
-	w := component(t, p, tWorkload)
+	w := only(t, p, tWorkload)
 	if _, ok := p.ByURN(w.Parent); !ok || !within(p, w, components.MediaClusterType) {
 		t.Error("the LiveKit workload is not part of the MediaCluster")
 	}

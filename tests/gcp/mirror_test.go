@@ -51,13 +51,9 @@ func TestImageFromMirrorByDigest(t *testing.T) {
 // reader role on this repository alone (no project-wide registry role).
 func TestMirrorReaderIsTheNodeAccount(t *testing.T) {
 	p := stackPlan(t)
-	members := p.ByType(tARRepoIAM)
-	if len(members) != 1 {
-		t.Fatalf("%d repository IAM members, want 1 (the node service account)", len(members))
-	}
-	m := members[0]
+	m := one(t, p, tARRepoIAM)
 	nodes := find(t, p, tSA, "livekit-nodes")
-	expect(t, &m, map[string]any{"role": "roles/artifactregistry.reader", "location": "europe-west1", "project": "my-livekit-project"})
+	expect(t, m, map[string]any{"role": "roles/artifactregistry.reader", "location": "europe-west1", "project": "my-livekit-project"})
 	if got := m.InputString("repository"); !strings.HasSuffix(got, "docker-hub-gcp-eu") {
 		t.Errorf("reader binding on repository %q, want the mirror docker-hub-gcp-eu", got)
 	}

@@ -146,11 +146,7 @@ func TestChartValues(t *testing.T) {
 
 func TestWorkloadOnTheClusterProvider(t *testing.T) {
 	p := stackPlan(t)
-	provs := p.ByType(tK8sProvider)
-	if len(provs) != 1 {
-		t.Fatalf("%d kubernetes providers, want 1 (from the GKE cluster)", len(provs))
-	}
-	prov := provs[0]
+	prov := one(t, p, tK8sProvider)
 	kc, _ := prov.RawInput("kubeconfig")
 	kcs, _ := kc.(string)
 	if !strings.Contains(kcs, `"command":"gke-gcloud-auth-plugin"`) || !strings.Contains(kcs, `"server":"https://34.76.`) || !strings.Contains(kcs, "certificate-authority-data") {

@@ -66,29 +66,26 @@ func SecretInput(t testing.TB, r *plan.Resource, property string) string {
 // SecretsManagerSecretString finds the Secrets Manager version that carries
 // the config (an ECS task reads it as a secret env var).
 func SecretsManagerSecretString(name string) ConfigSource {
-	return func(t testing.TB, p *plan.Plan) string {
-		t.Helper()
-		const typ = "aws:secretsmanager/secretVersion:SecretVersion"
-		r, ok := p.Find(typ, name)
-		if !ok {
-			t.Fatalf("no %s named %q", typ, name)
-		}
-		return SecretInput(t, r, "secretString")
-	}
+	return secretOf("aws:secretsmanager/secretVersion:SecretVersion", name, "secretString")
 }
 
 // KubernetesSecretField finds the Kubernetes Secret that carries the config
 // on GKE/AKS (components/kubernetes mounts it and points LIVEKIT_CONFIG at
 // it).
 func KubernetesSecretField(name, key string) ConfigSource {
+	return secretOf("kubernetes:core/v1:Secret", name, fmt.Sprintf("stringData[%q]", key))
+}
+
+// secretOf reads the config from the secret input property of the
+// resource of type typ named name.
+func secretOf(typ, name, property string) ConfigSource {
 	return func(t testing.TB, p *plan.Plan) string {
 		t.Helper()
-		const typ = "kubernetes:core/v1:Secret"
 		r, ok := p.Find(typ, name)
 		if !ok {
 			t.Fatalf("no %s named %q", typ, name)
 		}
-		return SecretInput(t, r, fmt.Sprintf("stringData[%q]", key))
+		return SecretInput(t, r, property)
 	}
 }
 

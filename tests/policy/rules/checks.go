@@ -122,33 +122,34 @@ func checkOpenToInternet(rs []res, report func(res, string)) {
 		case "azure-native:network:SecurityRule":
 			azureRule(r, p, report)
 		case "gcp:container/cluster:Cluster":
-			if v, _ := boolean(p, "privateClusterConfig.enablePrivateEndpoint"); v {
-				continue
+			private, _ := boolean(p, "privateClusterConfig.enablePrivateEndpoint")
+			var cidrs []string
+			for _, c := range maps(get(p, "masterAuthorizedNetworksConfig.cidrBlocks")) {
+				cidrs = append(cidrs, str(c, "cidrBlock"))
 			}
-			cidrs := maps(get(p, "masterAuthorizedNetworksConfig.cidrBlocks"))
-			if len(cidrs) == 0 {
-				report(r, "the Kubernetes API (public endpoint) accepts any source: no master authorized networks")
-			}
-			for _, c := range cidrs {
-				if anywhere(str(c, "cidrBlock")) {
-					report(r, "master authorized networks include "+str(c, "cidrBlock"))
-				}
-			}
+			kubeAPISources(r, private, cidrs, "master authorized networks", report)
 		default:
 			if isAKS(r.typ) {
-				if v, _ := boolean(p, "apiServerAccessProfile.enablePrivateCluster"); v {
-					continue
-				}
-				ranges := strs(get(p, "apiServerAccessProfile.authorizedIPRanges"))
-				if len(ranges) == 0 {
-					report(r, "the Kubernetes API (public endpoint) accepts any source: no authorized IP ranges")
-				}
-				for _, c := range ranges {
-					if anywhere(c) {
-						report(r, "authorized IP ranges include "+c)
-					}
-				}
+				private, _ := boolean(p, "apiServerAccessProfile.enablePrivateCluster")
+				kubeAPISources(r, private, strs(get(p, "apiServerAccessProfile.authorizedIPRanges")), "authorized IP ranges", report)
 			}
+		}
+	}
+}
+
+// kubeAPISources reports a cluster whose Kubernetes API endpoint is public
+// (not private) and admits any source: no allowed sources (what names
+// them) or one that is anywhere.
+func kubeAPISources(r res, private bool, sources []string, what string, report func(res, string)) {
+	if private {
+		return
+	}
+	if len(sources) == 0 {
+		report(r, "the Kubernetes API (public endpoint) accepts any source: no "+what)
+	}
+	for _, c := range sources {
+		if anywhere(c) {
+			report(r, what+" include "+c)
 		}
 	}
 }
