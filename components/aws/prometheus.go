@@ -189,8 +189,8 @@ type ScrapeTarget struct {
 
 // CentralScrape is the central view as the AMP managed collector reaches
 // it: the workspace's ARN and the region's writer role there, which the
-// collector assumes from the region's source role (the scraper's role
-// configuration, AMP's cross-account ingestion).
+// collector assumes from the region's source role when the workspace is in
+// another account (roleConfiguration).
 type CentralScrape struct {
 	WorkspaceArn  string
 	WriterRoleARN string
@@ -209,6 +209,23 @@ func CentralWorkspaceArn(remoteWriteURL, writerRoleARN string) (string, error) {
 	}
 	ws := strings.TrimSuffix(remoteWriteURL[strings.Index(remoteWriteURL, "/workspaces/")+len("/workspaces/"):], "/api/v1/remote_write")
 	return parts[0] + ":" + parts[1] + ":aps:" + region + ":" + parts[4] + ":workspace/" + ws, nil
+}
+
+// roleConfiguration is the central collector's source/target role pair
+// when the central workspace is in another account, AMP's cross-account
+// setup (AMP user guide, AMP-collector-how-to.html#cross-account-remote-write).
+// In the region's own account there is none: the collector's
+// service-linked role may already write to the account's workspaces
+// (AmazonPrometheusScraperServiceRolePolicy), and AMP documents the pair
+// for another account only.
+func (c *CentralScrape) roleConfiguration(account, source pulumi.StringOutput) amp.ScraperRoleConfigurationPtrOutput {
+	return pulumi.All(account, source).ApplyT(func(v []any) *amp.ScraperRoleConfiguration {
+		if strings.Split(c.WorkspaceArn, ":")[4] == v[0].(string) {
+			return nil
+		}
+		src := v[1].(string)
+		return &amp.ScraperRoleConfiguration{SourceRoleArn: &src, TargetRoleArn: &c.WriterRoleARN}
+	}).(amp.ScraperRoleConfigurationPtrOutput)
 }
 
 // EKSViewPolicy is the EKS access policy of the scraper, scoped to the
@@ -377,10 +394,8 @@ func centralScraper(ctx *pulumi.Context, name string, a *ScraperArgs, doc string
 		Source: &amp.ScraperSourceArgs{Eks: &amp.ScraperSourceEksArgs{
 			ClusterArn: a.ClusterArn, SubnetIds: a.SubnetIDs, SecurityGroupIds: pulumi.StringArray{sg.ID()},
 		}},
-		Destination: &amp.ScraperDestinationArgs{Amp: &amp.ScraperDestinationAmpArgs{WorkspaceArn: pulumi.String(a.Central.WorkspaceArn)}},
-		RoleConfiguration: &amp.ScraperRoleConfigurationArgs{
-			SourceRoleArn: role.Arn, TargetRoleArn: pulumi.String(a.Central.WriterRoleARN),
-		},
+		Destination:       &amp.ScraperDestinationArgs{Amp: &amp.ScraperDestinationAmpArgs{WorkspaceArn: pulumi.String(a.Central.WorkspaceArn)}},
+		RoleConfiguration: a.Central.roleConfiguration(account, role.Arn),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{grant, first})); err != nil {
 		return pulumi.StringOutput{}, err
 	}

@@ -166,6 +166,18 @@ func TestEKSCentralScraper(t *testing.T) {
 	if n := len(childrenOfType(p, tPrometheus, tAccessEntry)); n != 1 {
 		t.Errorf("%d EKS access entries, want 1: both scrapers run as AMP's one service-linked role", n)
 	}
+	// A central workspace in the region's own account: AMP documents the
+	// role pair for another account only, and the collector's
+	// service-linked role writes to its own account's workspaces.
+	same := "arn:aws:iam::" + plan.FakeAccountID + ":role/livekit-metrics-write-us-west-2-1a2b3c4"
+	sp := eksStackFile.Variant(t, "central-same-account", map[string]string{"centralMetricsRemoteWriteUrl": centralURL, "centralMetricsWriterRoleArn": same})
+	ssc := child(t, sp, tPrometheus, tScraper, "-central-scraper")
+	if got, want := str(t, ssc, "destination.amp.workspaceArn"), "arn:aws:aps:us-east-1:"+plan.FakeAccountID+":workspace/ws-0a1b2c3d-4e5f-6789-abcd-ef0123456789"; got != want {
+		t.Errorf("same-account central scraper writes to %q, want %s", got, want)
+	}
+	if rc, ok := ssc.Input("roleConfiguration"); ok && rc != nil {
+		t.Errorf("same-account central scraper has roleConfiguration %v, want none", rc)
+	}
 	var grant policyDoc
 	jsonInput(t, child(t, p, tPrometheus, tRolePolicy, "-central-source"), "policy", &grant)
 	if g := grants(t, "source role", grant); len(g) != 1 || !slices.Equal(g["sts:AssumeRole"], []string{centralWriter}) {
