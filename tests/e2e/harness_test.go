@@ -50,7 +50,17 @@ const (
 	redisReadyTimeout   = 20 * time.Second
 	liveKitReadyTimeout = 60 * time.Second
 	stopGrace           = 30 * time.Second
-	logTailLines        = 60
+	// liveKitSettle: how long a node has answered GET / before the harness
+	// SIGTERMs it. livekit-server v1.13.5 drops a SIGTERM that comes too
+	// early: LivekitServer.Start serves HTTP, sleeps 100 ms, and only then
+	// marks itself running; Stop, on a server not yet running, logs "exit
+	// requested" and returns without stopping anything, and the node runs
+	// until a second signal or SIGKILL (pkg/service/server.go Start/Stop,
+	// cmd/server/main.go). Nothing outside the process shows that mark, so
+	// the harness leaves ten times LiveKit's sleep, as any real scale-in
+	// does. A node that cannot drain still hangs on SIGTERM.
+	liveKitSettle = time.Second
+	logTailLines  = 60
 )
 
 // ---------------------------------------------------------------------------
@@ -385,14 +395,31 @@ type process struct {
 	logPath string
 	done    chan struct{} // closed once Wait returned
 	waitErr error         // Wait's result; read after done is closed
+
+	// dumpOnHang: the child is a Go program run with GOTRACEBACK=all. When
+	// it outlives the grace, it gets SIGABRT first (the Go runtime prints
+	// every goroutine's stack to stderr and exits) so that a forced stop
+	// shows what the process was waiting for.
+	dumpOnHang bool
 }
 
 // stopResult tells how a process ended.
 type stopResult struct {
 	Err    error         // nil for exit status 0
-	Forced bool          // SIGKILL was needed after the grace period
+	Forced bool          // SIGABRT/SIGKILL was needed after the grace period
 	Took   time.Duration // from SIGTERM to exit
+	Dump   string        // what a dumpOnHang process printed from SIGTERM on
 }
+
+// String leaves the dump out: callers print a result in their messages,
+// and liveKitNode.Stop logs the dump once.
+func (r stopResult) String() string {
+	return fmt.Sprintf("err=%v forced=%v took=%s", r.Err, r.Forced, r.Took.Round(time.Millisecond))
+}
+
+// dumpWait bounds how long a SIGABRTed Go process takes to print its
+// goroutines and exit before it is SIGKILLed.
+const dumpWait = 10 * time.Second
 
 func startProcess(t testing.TB, name, bin string, args, env []string, logPath string) *process {
 	t.Helper()
@@ -433,21 +460,51 @@ func (p *process) exited() (bool, error) {
 	}
 }
 
-// stop sends SIGTERM to the PID, waits up to grace, then SIGKILLs it.
+// stop sends SIGTERM to the PID, waits up to grace, then SIGKILLs it
+// (a dumpOnHang process gets SIGABRT and dumpWait first).
 func (p *process) stop(grace time.Duration) stopResult {
 	start := time.Now()
 	if done, err := p.exited(); done {
 		return stopResult{Err: err}
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	var termAt int64 // the log's size at SIGTERM: what follows is the stop
+	if st, err := os.Stat(p.logPath); err == nil {
+		termAt = st.Size()
+	}
+	sigErr := p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:
 		return stopResult{Err: p.waitErr, Took: time.Since(start)}
 	case <-time.After(grace):
 	}
+	res := stopResult{Forced: true}
+	if sigErr != nil {
+		res.Dump = fmt.Sprintf("(SIGTERM not sent: %v)\n", sigErr)
+	}
+	if p.dumpOnHang {
+		_ = p.cmd.Process.Signal(syscall.SIGABRT)
+		select {
+		case <-p.done:
+		case <-time.After(dumpWait):
+		}
+		res.Dump += readFrom(p.logPath, termAt)
+	}
 	_ = p.cmd.Process.Kill()
 	<-p.done
-	return stopResult{Err: p.waitErr, Forced: true, Took: time.Since(start)}
+	res.Err, res.Took = p.waitErr, time.Since(start)
+	return res
+}
+
+// readFrom returns a file's content from offset on.
+func readFrom(path string, offset int64) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Sprintf("(cannot read %s: %v)", path, err)
+	}
+	if offset > int64(len(data)) {
+		offset = 0
+	}
+	return string(data[offset:])
 }
 
 // logTail returns the last n lines of a log file.
@@ -672,6 +729,7 @@ type liveKitNode struct {
 
 	mu      sync.Mutex
 	proc    *process
+	readyAt time.Time // when GET / first answered 200; zero until then
 	stopped *stopResult
 }
 
@@ -712,6 +770,7 @@ func launchLiveKit(t testing.TB, configYAML string) *liveKitNode {
 	name := fmt.Sprintf("livekit-server:%d", head.Port)
 	printTailOnFailure(t, name, n.logPath)
 	n.proc = startProcess(t, name, bin, nil, env, n.logPath)
+	n.proc.dumpOnHang = true
 	t.Cleanup(func() { n.Stop() })
 	return n
 }
@@ -738,6 +797,9 @@ func (n *liveKitNode) waitReady(t testing.TB) {
 		}
 		return nil
 	})
+	n.mu.Lock()
+	n.readyAt = time.Now()
+	n.mu.Unlock()
 	t.Logf("%s: ready after %s", name, took.Round(time.Millisecond))
 	n.checkLoopbackOnly(t)
 }
@@ -788,7 +850,9 @@ func liveKitEnv(configYAML string) []string {
 		}
 		env = append(env, kv)
 	}
-	return append(env, "LIVEKIT_CONFIG="+configYAML)
+	// GOTRACEBACK=all: a node SIGABRTed after a hung stop prints every
+	// goroutine, not only the one that took the signal.
+	return append(env, "LIVEKIT_CONFIG="+configYAML, "GOTRACEBACK=all")
 }
 
 // liveKitListNodes runs `livekit-server list-nodes` with configYAML: LiveKit's
@@ -839,11 +903,32 @@ func (n *liveKitNode) Stop() stopResult {
 		return *n.stopped
 	}
 	n.checkLoopbackOnly(n.t)
+	if !n.readyAt.IsZero() {
+		if wait := liveKitSettle - time.Since(n.readyAt); wait > 0 {
+			time.Sleep(wait) // see liveKitSettle
+		}
+	}
 	res := n.proc.stop(stopGrace)
 	n.stopped = &res
 	n.t.Logf("livekit-server:%d: pid %d stopped (err=%v forced=%v took=%s)",
 		n.Port, n.proc.pid(), res.Err, res.Forced, res.Took.Round(time.Millisecond))
+	if res.Forced {
+		if droppedSIGTERM(res.Dump) {
+			n.t.Logf("livekit-server:%d logged \"exit requested\" but no stop ran: LiveKit dropped the SIGTERM as one sent before it marked itself running (see liveKitSettle)", n.Port)
+		}
+		n.t.Logf("---- livekit-server:%d did not exit within %s of SIGTERM; its log from SIGTERM on, with its goroutines at SIGABRT ----\n%s\n---- end of goroutine dump ----",
+			n.Port, stopGrace, res.Dump)
+	}
 	return res
+}
+
+// droppedSIGTERM tells, from a forced stop's dump, that LiveKit logged the
+// SIGTERM, no Stop is left running, and Start still waits for one: Stop
+// returned early, as it does before the server is marked running.
+func droppedSIGTERM(dump string) bool {
+	return strings.Contains(dump, "exit requested") &&
+		strings.Contains(dump, "service.(*LivekitServer).Start(") &&
+		!strings.Contains(dump, "service.(*LivekitServer).Stop(")
 }
 
 func contains(list []string, v string) bool {
