@@ -4,8 +4,9 @@ package e2e
 // and livekit-server processes the end-to-end tests run against.
 //
 // Every process is started by this file, tracked by its PID, and stopped by a
-// t.Cleanup (SIGTERM, then SIGKILL after a bound). Every wait polls with a
-// bound; nothing sleeps for a fixed time.
+// t.Cleanup (SIGTERM, then SIGKILL after a bound; a livekit-server gets
+// SIGABRT first and its goroutine dump is logged). Every wait polls with a
+// bound; the one fixed wait is liveKitSettle, before a node's SIGTERM.
 
 import (
 	"context"
