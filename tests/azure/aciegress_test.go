@@ -112,17 +112,7 @@ func TestACIEgressConfigSecret(t *testing.T) {
 	p := aci(t)
 	g := &aciEgressGroups(t, p)[0]
 	body := lkcheck.SecretInput(t, g, aciEgressConfig)
-	bad, err := egresskeys.Unknown(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(bad) > 0 {
-		t.Errorf("keys Egress %s does not read: %v", egresskeys.Version, bad)
-	}
-	c, err := egresskeys.Parse(body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := egresskeys.Read(t, body)
 	redisHost, _ := p.Outputs["redisHost"].(string)
 	if c.WSURL != "wss://azure-aci.example.com" || c.Redis.Address != redisHost+":6380" || c.Redis.Password == "" {
 		t.Errorf("ws_url %q, redis %q: want the region's URL and its Azure Cache for Redis (%s) on the TLS port with its key", c.WSURL, c.Redis.Address, redisHost)

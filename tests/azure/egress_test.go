@@ -81,17 +81,7 @@ func TestEgressConfigSecret(t *testing.T) {
 	}
 	raw, _ := sec.RawInput(`stringData["config.yaml"]`)
 	body, _ := raw.(string)
-	bad, err := egresskeys.Unknown(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(bad) > 0 {
-		t.Errorf("keys Egress %s does not read: %v", egresskeys.Version, bad)
-	}
-	c, err := egresskeys.Parse(body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := egresskeys.Read(t, body)
 	if c.WSURL != "wss://"+asiaHostname || !strings.HasSuffix(c.Redis.Address, ":6380") || c.Redis.Password == "" {
 		t.Errorf("ws_url %q, redis %q: want the region's URL and Azure Cache for Redis's TLS port with its key", c.WSURL, c.Redis.Address)
 	}

@@ -79,17 +79,6 @@ func appGatewayProbes(p *plan.Plan) ([]healthCheck, error) {
 	return out, nil
 }
 
-func aciRow(t *testing.T) regionStack {
-	t.Helper()
-	for _, rs := range regionStacks {
-		if rs.Stack == "azure-aci" {
-			return rs
-		}
-	}
-	t.Fatal("no azure-aci row in regionStacks")
-	return regionStack{}
-}
-
 // participantConnection is what LiveKit logs once a participant is ACTIVE
 // (rtc/room.go "participant active"): its transport ("udp", "tcp",
 // "turn") and the selected local candidates.
@@ -158,7 +147,7 @@ func clientSelectedPair(t *testing.T, r *lksdk.Room) *webrtc.ICECandidatePair {
 func TestACIGroupConfigsBootLiveKit(t *testing.T) {
 	liveKitBinary(t)
 	redisBinary(t)
-	rs := aciRow(t)
+	rs := regionStackNamed(t, "azure-aci")
 	reg := inspectRegion(t, rs)
 	p := regionPlan(t, rs)
 	// LiveKit's groups (livekit-<i>), not the Egress groups (livekit-egress-<i>).

@@ -42,19 +42,14 @@ const egressWait = 30 * time.Second
 // server side of the path: the servers accept egress requests with the
 // rendered config and route them to the egress service over Redis.
 func TestEgressRequestRoutedOverRedis(t *testing.T) {
-	liveKitBinary(t)
-	redisBinary(t)
-	reg := inspectRegion(t, regionStackNamed(t, "gcp-eu"))
-	certs := newTestTLS(t)
-	rds := startCache(t, certs, reg.RedisUser, reg.RedisPassword)
-	cfg, _ := loopbackConfig(t, reg.Rendered, rds.target(certs))
-	node := startLiveKit(t, cfg)
+	n := startRegionNode(t, "gcp-eu")
+	reg, rds := n.Reg, n.Redis
 	waitRegistry(t, rds, "the node registers in Redis", func(ids []string) bool { return len(ids) == 1 })
 
 	// A worker's view of Redis: the region's credentials over TLS.
 	sub := redis.NewClient(&redis.Options{
 		Addr: rds.Addr, Username: reg.RedisUser, Password: reg.RedisPassword, Protocol: 2,
-		TLSConfig: &tls.Config{RootCAs: certs.Roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12},
+		TLSConfig: &tls.Config{RootCAs: n.Certs.Roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12},
 	})
 	t.Cleanup(func() { sub.Close() })
 	ps := sub.Subscribe(t.Context(), egressRequestChannel)
@@ -64,8 +59,8 @@ func TestEgressRequestRoutedOverRedis(t *testing.T) {
 	}
 	msgs := ps.Channel()
 
-	rooms := lksdk.NewRoomServiceClient(node.URL, reg.APIKey, reg.APISecret)
-	egress := lksdk.NewEgressClient(node.URL, reg.APIKey, reg.APISecret)
+	rooms := lksdk.NewRoomServiceClient(n.Node.URL, reg.APIKey, reg.APISecret)
+	egress := lksdk.NewEgressClient(n.Node.URL, reg.APIKey, reg.APISecret)
 	room := "e2e-egress-" + randomToken(t, 4)
 	if _, err := rooms.CreateRoom(ctxT(t), &lkproto.CreateRoomRequest{Name: room}); err != nil {
 		t.Fatalf("CreateRoom: %v", err)

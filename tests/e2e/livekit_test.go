@@ -149,6 +149,28 @@ func startCache(t testing.TB, certs *testTLS, user, password string) *redisServe
 	return startRedis(t, certs, opts)
 }
 
+// regionNode is one LiveKit node booted from a region's rendered config
+// (loopback overrides only) on a test Redis set up like the region's cache.
+type regionNode struct {
+	Reg   *regionUnderTest
+	Certs *testTLS
+	Redis *redisServer
+	Node  *liveKitNode
+}
+
+// startRegionNode boots one node of stack's region (startCache,
+// loopbackConfig) and waits until it is ready.
+func startRegionNode(t *testing.T, stack string) regionNode {
+	t.Helper()
+	liveKitBinary(t)
+	redisBinary(t)
+	reg := inspectRegion(t, regionStackNamed(t, stack))
+	certs := newTestTLS(t)
+	rds := startCache(t, certs, reg.RedisUser, reg.RedisPassword)
+	cfg, _ := loopbackConfig(t, reg.Rendered, rds.target(certs))
+	return regionNode{Reg: reg, Certs: certs, Redis: rds, Node: startLiveKit(t, cfg)}
+}
+
 // inspectRegion evaluates the row's stack, finds its rendered LiveKit config
 // and checks it against the rest of the plan: the managed cache, the token
 // servers' credentials, and the health checks aimed at the nodes.

@@ -148,17 +148,6 @@ func awsCheckers(t *testing.T) (alb, container checker, tolerance time.Duration)
 	return alb, container, time.Duration(th-1) * alb.Interval
 }
 
-func regionStackNamed(t *testing.T, name string) regionStack {
-	t.Helper()
-	for _, rs := range regionStacks {
-		if rs.Stack == name {
-			return rs
-		}
-	}
-	t.Fatalf("no region stack %s", name)
-	return regionStack{}
-}
-
 func TestRedisBlipKeepsECSTasks(t *testing.T) {
 	alb, container, tolerance := awsCheckers(t)
 	// Half the tolerance, but at least long enough that the old settings
@@ -170,13 +159,8 @@ func TestRedisBlipKeepsECSTasks(t *testing.T) {
 	t.Logf("rendered: %s every %s, unhealthy after %d; %s every %s, unhealthy after %d; outage %s",
 		alb.Name, alb.Interval, alb.Threshold, container.Name, container.Interval, container.Threshold, outage)
 
-	liveKitBinary(t)
-	redisBinary(t)
-	reg := inspectRegion(t, regionStackNamed(t, "aws-prod"))
-	certs := newTestTLS(t)
-	rds := startCache(t, certs, reg.RedisUser, reg.RedisPassword)
-	cfg, _ := loopbackConfig(t, reg.Rendered, rds.target(certs))
-	node := startLiveKit(t, cfg)
+	n := startRegionNode(t, "aws-prod")
+	rds, node := n.Redis, n.Node
 	waitHealth(t, node, http.StatusOK)
 
 	var record []sample

@@ -111,6 +111,18 @@ var regionStacks = []regionStack{
 	},
 }
 
+// regionStackNamed is the row of regionStacks for stack.
+func regionStackNamed(t testing.TB, stack string) regionStack {
+	t.Helper()
+	for _, rs := range regionStacks {
+		if rs.Stack == stack {
+			return rs
+		}
+	}
+	t.Fatalf("no %s row in regionStacks", stack)
+	return regionStack{}
+}
+
 // The health check sources several rows declare.
 var (
 	albChecks           = healthCheckSource{Name: "ALB target group health check", Required: true, Extract: albTargetGroupChecks}

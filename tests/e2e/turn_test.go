@@ -77,18 +77,6 @@ type turnNode struct {
 	Certs      *testTLS // the test CA; the terminator's certificate covers Domain
 }
 
-// awsProdRow is the region stack whose plan renders TURN/TLS behind an NLB.
-func awsProdRow(t testing.TB) regionStack {
-	t.Helper()
-	for _, rs := range regionStacks {
-		if rs.Stack == "aws-prod" {
-			return rs
-		}
-	}
-	t.Fatal("no aws-prod row in regionStacks")
-	return regionStack{}
-}
-
 // bootTURNNode boots one node from aws-prod's rendered config on a TLS+AUTH
 // Redis, with the loopback overrides plus turn.allow_restricted_peer_cidrs
 // for 127.0.0.1 (see loopbackPeerCIDR), and starts stunnel on
@@ -99,7 +87,7 @@ func bootTURNNode(t *testing.T, terminatorAddr string) *turnNode {
 	redisBinary(t)
 	stunnel := stunnelBinary(t)
 
-	reg := inspectRegion(t, awsProdRow(t))
+	reg := inspectRegion(t, regionStackNamed(t, "aws-prod"))
 	// What the NLB relies on: TURN on, a TLS port LiveKit serves as plain
 	// TCP, and a name for the certificate and the advertised turns: URL.
 	for path, want := range map[string]any{"turn.enabled": true, "turn.external_tls": true} {

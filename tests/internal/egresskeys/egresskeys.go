@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"testing"
 
 	"gopkg.in/yaml.v3"
 
@@ -113,6 +114,24 @@ type Config struct {
 	// Storage is one provider's section ("s3", "gcp", "azure") by name.
 	Storage map[string]map[string]any `yaml:"storage"`
 	CPUCost map[string]float64        `yaml:"cpu_cost"`
+}
+
+// Read parses a rendered Egress config for a test, failing it when the
+// config is not YAML, and reports every key Egress Version does not read.
+func Read(t testing.TB, doc string) Config {
+	t.Helper()
+	bad, err := Unknown(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bad) > 0 {
+		t.Errorf("keys Egress %s does not read: %v", Version, bad)
+	}
+	c, err := Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // Parse reads a rendered Egress config.
