@@ -42,8 +42,9 @@ type ACINetworkArgs struct {
 	// Groups are the container groups' ports, group i at index i.
 	Groups []ACIGroupPorts
 	// EgressSubnet, when valid, holds the Egress container groups: their
-	// own delegated subnet with a NAT gateway (ACI's only supported
-	// outbound path from a VNet), admitted to Redis and the blob endpoint.
+	// own delegated subnet, out through the same NAT gateway as the
+	// LiveKit groups (aciNATGateway), admitted to Redis and the blob
+	// endpoint.
 	EgressSubnet netip.Prefix
 }
 
@@ -92,12 +93,52 @@ func (a *ACINetworkArgs) check(e *components.ArgErrors, args *NetworkArgs) {
 	}
 }
 
-// aciSubnet delegates the node subnet to container groups.
-func aciSubnet(s *network.SubnetArgs) {
+// aciSubnet delegates a subnet to container groups, out through nat.
+func aciSubnet(s *network.SubnetArgs, nat *network.NatGateway) {
 	s.ServiceEndpoints = nil
 	s.Delegations = network.DelegationArray{&network.DelegationArgs{
 		Name: pulumi.String("aci"), ServiceName: pulumi.String(ACIDelegation),
 	}}
+	s.NatGateway = &network.SubResourceArgs{Id: nat.ID()}
+}
+
+// aciNATGateway is the way out of both container group subnets (LiveKit's
+// and Egress's): a VNet container group must use a NAT gateway for
+// outbound connectivity, the only configuration Microsoft supports
+// (learn.microsoft.com/azure/container-instances/container-instances-virtual-network-concepts),
+// so nothing rests on Azure's retiring default outbound access
+// (learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access).
+// One gateway serves several subnets of a VNet
+// (learn.microsoft.com/azure/nat-gateway/nat-overview). It carries only
+// internet-bound flows: the metrics agent's HTTPS (Azure Monitor, Entra
+// ID, AWS), Egress joining rooms, and LiveKit's own ICE checks towards
+// clients' addresses. Replies to the firewall's DNAT'd media and to
+// Application Gateway go to those subnets' private addresses inside the
+// VNet, which the gateway never sees, so media stays at the firewall's
+// address; the gateway's address is in no config (rtc.node_ip is the
+// firewall's, use_external_ip off). It once served Egress alone: the
+// aliases keep the deployed gateway and address.
+func aciNATGateway(ctx *pulumi.Context, name string, args *NetworkArgs, rg *resources.ResourceGroup, parent pulumi.ResourceOption) (*network.NatGateway, error) {
+	loc := pulumi.String(args.Location)
+	// Regional (no zone): a NAT gateway is zonal or placed by Azure; its
+	// address is no allow-list entry of anything the groups reach.
+	ip, err := network.NewPublicIPAddress(ctx, name+"-nat", &network.PublicIPAddressArgs{
+		ResourceGroupName:        rg.Name,
+		Location:                 loc,
+		Sku:                      &network.PublicIPAddressSkuArgs{Name: pulumi.String("Standard"), Tier: pulumi.String("Regional")},
+		PublicIPAllocationMethod: pulumi.String("Static"),
+		PublicIPAddressVersion:   pulumi.String("IPv4"),
+	}, parent, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-egress-nat")}}))
+	if err != nil {
+		return nil, err
+	}
+	return network.NewNatGateway(ctx, name+"-nat", &network.NatGatewayArgs{
+		ResourceGroupName:    rg.Name,
+		Location:             loc,
+		Sku:                  &network.NatGatewaySkuArgs{Name: pulumi.String("Standard")},
+		PublicIpAddresses:    network.SubResourceArray{&network.SubResourceArgs{Id: ip.ID()}},
+		IdleTimeoutInMinutes: pulumi.Int(4),
+	}, parent, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-egress")}}))
 }
 
 // span is the NSG spelling of consecutive ports.
@@ -149,8 +190,9 @@ func gatewayRules(args *NetworkArgs) network.SecurityRuleTypeArray {
 	return network.SecurityRuleTypeArray{mgr, lb, https, denyInternet("Nothing else from the internet")}
 }
 
-// newACINetwork adds the gateway and firewall subnets and the media IP.
-func newACINetwork(ctx *pulumi.Context, name string, args *NetworkArgs, rg *resources.ResourceGroup, vnet *network.VirtualNetwork, after pulumi.Resource, parent pulumi.ResourceOption) (*ACINetwork, error) {
+// newACINetwork adds the gateway and firewall subnets, the media IP and the
+// Egress subnet (out through nat).
+func newACINetwork(ctx *pulumi.Context, name string, args *NetworkArgs, rg *resources.ResourceGroup, vnet *network.VirtualNetwork, nat *network.NatGateway, after pulumi.Resource, parent pulumi.ResourceOption) (*ACINetwork, error) {
 	loc := pulumi.String(args.Location)
 	gwNSG, err := network.NewNetworkSecurityGroup(ctx, name+"-gateway", &network.NetworkSecurityGroupArgs{
 		ResourceGroupName: rg.Name,
@@ -194,7 +236,7 @@ func newACINetwork(ctx *pulumi.Context, name string, args *NetworkArgs, rg *reso
 		MediaIPAddress:   ip.IpAddress.Elem(),
 	}
 	if args.ACI.EgressSubnet.IsValid() {
-		eg, err := aciEgressSubnet(ctx, name, args, rg, vnet, fw, parent)
+		eg, err := aciEgressSubnet(ctx, name, args, rg, vnet, nat, fw, parent)
 		if err != nil {
 			return nil, err
 		}
@@ -221,39 +263,14 @@ func aciEgressRules(args *NetworkArgs) network.SecurityRuleTypeArray {
 }
 
 // aciEgressSubnet is the Egress groups' subnet: delegated to container
-// groups, its NSG (aciEgressRules), and a NAT gateway for the way out
+// groups, its NSG (aciEgressRules), out through the region's NAT gateway
 // (signaling and media of the rooms Egress joins, at the region's public
-// addresses): Microsoft supports a NAT gateway as the only outbound path of
-// a VNet container group
-// (learn.microsoft.com/azure/container-instances/container-instances-nat-gateway).
-func aciEgressSubnet(ctx *pulumi.Context, name string, args *NetworkArgs, rg *resources.ResourceGroup, vnet *network.VirtualNetwork, after pulumi.Resource, parent pulumi.ResourceOption) (*network.Subnet, error) {
-	loc := pulumi.String(args.Location)
+// addresses).
+func aciEgressSubnet(ctx *pulumi.Context, name string, args *NetworkArgs, rg *resources.ResourceGroup, vnet *network.VirtualNetwork, nat *network.NatGateway, after pulumi.Resource, parent pulumi.ResourceOption) (*network.Subnet, error) {
 	nsg, err := network.NewNetworkSecurityGroup(ctx, name+"-egress", &network.NetworkSecurityGroupArgs{
 		ResourceGroupName: rg.Name,
-		Location:          loc,
+		Location:          pulumi.String(args.Location),
 		SecurityRules:     aciEgressRules(args),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	// Regional (no zone): a NAT gateway is zonal or placed by Azure; its
-	// address changes nothing Egress does (it is no allow-list entry).
-	ip, err := network.NewPublicIPAddress(ctx, name+"-egress-nat", &network.PublicIPAddressArgs{
-		ResourceGroupName:        rg.Name,
-		Location:                 loc,
-		Sku:                      &network.PublicIPAddressSkuArgs{Name: pulumi.String("Standard"), Tier: pulumi.String("Regional")},
-		PublicIPAllocationMethod: pulumi.String("Static"),
-		PublicIPAddressVersion:   pulumi.String("IPv4"),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	nat, err := network.NewNatGateway(ctx, name+"-egress", &network.NatGatewayArgs{
-		ResourceGroupName:    rg.Name,
-		Location:             loc,
-		Sku:                  &network.NatGatewaySkuArgs{Name: pulumi.String("Standard")},
-		PublicIpAddresses:    network.SubResourceArray{&network.SubResourceArgs{Id: ip.ID()}},
-		IdleTimeoutInMinutes: pulumi.Int(4),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -263,9 +280,8 @@ func aciEgressSubnet(ctx *pulumi.Context, name string, args *NetworkArgs, rg *re
 		VirtualNetworkName:   vnet.Name,
 		AddressPrefix:        pulumi.String(args.ACI.EgressSubnet.String()),
 		NetworkSecurityGroup: &network.NetworkSecurityGroupTypeArgs{Id: nsg.ID()},
-		NatGateway:           &network.SubResourceArgs{Id: nat.ID()},
 	}
-	aciSubnet(sub)
+	aciSubnet(sub, nat)
 	// Azure refuses concurrent subnet changes on one VNet: after the others.
 	return network.NewSubnet(ctx, name+"-egress", sub, parent, pulumi.DependsOn([]pulumi.Resource{after}))
 }

@@ -261,8 +261,12 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 			&network.ServiceEndpointPropertiesFormatArgs{Service: pulumi.String("Microsoft.KeyVault")},
 		},
 	}
+	var nat *network.NatGateway
 	if args.ACI != nil {
-		aciSubnet(nodeArgs)
+		if nat, err = aciNATGateway(ctx, name, args, rg, parent); err != nil {
+			return nil, err
+		}
+		aciSubnet(nodeArgs, nat)
 	}
 	nodes, err := network.NewSubnet(ctx, name+"-nodes", nodeArgs, parent)
 	if err != nil {
@@ -284,7 +288,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 
 	if args.ACI != nil {
-		if n.ACI, err = newACINetwork(ctx, name, args, rg, vnet, endpoints, parent); err != nil {
+		if n.ACI, err = newACINetwork(ctx, name, args, rg, vnet, nat, endpoints, parent); err != nil {
 			return nil, err
 		}
 	}

@@ -140,12 +140,13 @@ func TestACIEgressConfigSecret(t *testing.T) {
 
 // Egress reaches Redis and the blob endpoint and nothing reaches Egress
 // from the internet: its subnet (delegated to container groups, out
-// through its NAT gateway) admits only the health port from inside the
+// through the NAT gateway it shares with the LiveKit groups' subnet:
+// TestACIOutbound) admits only the health port from inside the
 // VNet; no DNAT rule or gateway pool leads to an Egress group.
 func TestACIEgressNetwork(t *testing.T) {
 	p := aci(t)
 	sub := one(t, p, tSubnet, "livekit-egress")
-	nat := one(t, p, tNATGateway, "livekit-egress")
+	nat := one(t, p, tNATGateway, "livekit-nat")
 	nsg := one(t, p, tNSG, "livekit-egress")
 	for path, want := range map[string]any{
 		"addressPrefix": aciEgressSubnet, "delegations[0].serviceName": "Microsoft.ContainerInstance/containerGroups",
@@ -153,7 +154,7 @@ func TestACIEgressNetwork(t *testing.T) {
 	} {
 		planq.Masked.Expect(t, sub, path, want)
 	}
-	planq.Masked.Expect(t, nat, "publicIpAddresses[0].id", one(t, p, tPIP, "livekit-egress-nat").ID)
+	planq.Masked.Expect(t, nat, "publicIpAddresses[0].id", one(t, p, tPIP, "livekit-nat").ID)
 	var got []string
 	for _, r := range rules(t, p, nsg) {
 		got = append(got, r.String())
@@ -191,14 +192,15 @@ func TestACIEgressNetwork(t *testing.T) {
 	}
 }
 
-// egress false: no Egress groups, subnet or NAT gateway, and the account
-// refuses shared keys again (they serve Egress only).
+// egress false: no Egress groups or subnet (the NAT gateway stays for the
+// LiveKit groups: TestACIOutboundWithoutEgress), and the account refuses
+// shared keys again (they serve Egress only).
 func TestACIEgressOff(t *testing.T) {
 	p, err := aciStack.With(map[string]string{"egress": "false"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(p.ByType(tEgress)) + len(aciEgressGroups(t, p)) + len(p.ByType(tNATGateway)); n != 0 {
+	if n := len(p.ByType(tEgress)) + len(aciEgressGroups(t, p)); n != 0 {
 		t.Errorf("egress false still declares %d Egress resources", n)
 	}
 	for _, s := range p.ByType(tSubnet) {
