@@ -110,8 +110,8 @@ func aciSubnet(s *network.SubnetArgs, nat *network.NatGateway) {
 // (learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access).
 // One gateway serves several subnets of a VNet
 // (learn.microsoft.com/azure/nat-gateway/nat-overview). It carries only
-// internet-bound flows: the metrics agent's HTTPS (Azure Monitor, Entra
-// ID, AWS), Egress joining rooms, and LiveKit's own ICE checks towards
+// internet-bound flows: the metrics agent's HTTPS (Azure Monitor, AWS),
+// Egress joining rooms, and LiveKit's own ICE checks towards
 // clients' addresses. Replies to the firewall's DNAT'd media and to
 // Application Gateway go to those subnets' private addresses inside the
 // VNet, which the gateway never sees, so media stays at the firewall's
