@@ -26,8 +26,19 @@ func (a *RegistryMirrorArgs) Check(e *ArgErrors) {
 		e.Add("Images is empty: list every image the region pulls")
 	}
 	for i, im := range a.Images {
-		if _, err := imageref.Parse(im.Spec()); err != nil {
+		if _, err := imageref.ParseAny(im.Spec()); err != nil {
 			e.Add("Images[%d] %q: %w", i, im.String(), err)
+		}
+	}
+}
+
+// CheckDockerHubOnly refuses images of another registry (MCR) for a
+// mirror whose one upstream is Docker Hub (ECR's pull-through cache rule,
+// Artifact Registry's remote repository, as this program declares them).
+func (a *RegistryMirrorArgs) CheckDockerHubOnly(e *ArgErrors) {
+	for i, im := range a.Images {
+		if !im.DockerHub() {
+			e.Add("Images[%d] %q is not a Docker Hub image: this mirror caches Docker Hub only", i, im.String())
 		}
 	}
 }

@@ -56,6 +56,7 @@ var ecrPrefixRe = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+
 // check runs the contract's checks, then the cloud's, reporting every problem at once.
 func (a *RegistryMirrorArgs) check(e *components.ArgErrors) {
 	a.RegistryMirrorArgs.Check(e)
+	a.RegistryMirrorArgs.CheckDockerHubOnly(e)
 	// ECR: 2-30 characters, lowercase, no leading or trailing separator.
 	if p := a.RepositoryPrefix; len(p) < 2 || len(p) > 30 || !ecrPrefixRe.MatchString(p) {
 		e.Add("RepositoryPrefix %q must be 2-30 lowercase letters, digits and . _ - / (ECR's repository prefix rule)", p)

@@ -99,6 +99,9 @@ type ACICluster struct {
 	// GatewayID and FirewallID are the front doors' resource IDs (their
 	// alarms and diagnostic settings).
 	GatewayID, FirewallID pulumi.StringOutput
+	// CentralWriter is the groups' writer identity for the central view
+	// (ACIMetricsWriter), nil without Metrics.
+	CentralWriter pulumi.StringMap
 }
 
 // check runs the contract's checks, then Container Instances'.
@@ -176,15 +179,34 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 		return nil, err
 	}
 
+	var writer *managedidentity.UserAssignedIdentity
+	if args.Metrics != nil {
+		if writer, err = aciCentralWriter(ctx, name, args.ResourceGroupName, args.Location, parent); err != nil {
+			return nil, err
+		}
+		c.CentralWriter = ACIMetricsWriter(writer)
+		if args.Metrics.Central != nil {
+			runAs.identities = append(runAs.identities, writer.ID().ToStringOutput())
+		}
+	}
+
 	groups := make([]*containerservice.Group, len(args.Groups))
 	ips := make(pulumi.StringArray, len(args.Groups))
 	ids := make(pulumi.StringArray, len(args.Groups))
 	for i, g := range args.Groups {
 		containers := containerservice.GroupContainerArray{aciContainer(args, g)}
-		if args.Metrics != nil {
-			containers = append(containers, aciAgentContainer(args.Metrics, runAs.agentClientID, aciAgentListen, func(url, clientID string) (observability.PrometheusConfig, error) {
-				return ACIAgentConfig(args.Metrics.Region, i, url, clientID)
-			}))
+		if m := args.Metrics; m != nil {
+			agent := aciAgentContainer(m, runAs.agentClientID, aciAgentListen, func(url, clientID string) (observability.PrometheusConfig, error) {
+				if m.Central != nil {
+					return ACIAgentConfigCentral(m.Region, i, url, clientID, m.Central.Central)
+				}
+				return ACIAgentConfig(m.Region, i, url, clientID)
+			})
+			containers = append(containers, agent)
+			if m.Central != nil {
+				containers = append(containers, aciRefresherContainer(m.Central, writer.ClientId))
+				withCentral(agent, m.Central)
+			}
 		}
 		// The firewall and the gateway reach a group at its private IP.
 		// Nearly every field of a container group forces a replacement.
@@ -231,9 +253,11 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 	c.PullIdentityPrincipalID = runAs.pull.PrincipalId
 	c.GatewayName = gwName
 	c.GatewayID, c.FirewallID = gw.ID().ToStringOutput(), fw.ID().ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(c, c.MediaClusterOutputs.Map(pulumi.Map{
-		"groupIps": c.GroupIPs, "mediaIp": args.MediaIPAddress, "gateway": gwName,
-	})); err != nil {
+	outs := pulumi.Map{"groupIps": c.GroupIPs, "mediaIp": args.MediaIPAddress, "gateway": gwName}
+	if c.CentralWriter != nil {
+		outs["centralWriter"] = c.CentralWriter
+	}
+	if err := ctx.RegisterResourceOutputs(c, c.MediaClusterOutputs.Map(outs)); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -255,6 +279,9 @@ func aciContainer(args *ACIClusterArgs, g ACIGroup) *containerservice.GroupConta
 	cpu, memory := float64(args.CPU), float64(args.MemoryGB)
 	if args.Metrics != nil {
 		cpu, memory = cpu-ACIAgentCPU, memory-ACIAgentMemoryGB
+		if args.Metrics.Central != nil {
+			cpu, memory = cpu-observability.ACIRefresherCPU, memory-observability.ACIRefresherMemoryGB
+		}
 	}
 	return &containerservice.GroupContainerArgs{
 		Name:   pulumi.String(observability.ACILiveKitContainer),

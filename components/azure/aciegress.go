@@ -62,6 +62,9 @@ func (a *ACIEgressArgs) check(e *components.ArgErrors) {
 	)
 	if a.Metrics != nil {
 		a.Metrics.check(e)
+		if a.Metrics.Central != nil {
+			e.Add("Metrics.Central is set: the central view takes the LiveKit groups' series (as on GKE and AKS); give Egress its metrics args without Central")
+		}
 		// The agent's memory comes out of the group (its CPU too, but
 		// Egress may burst to the whole group: NewACIEgress).
 		if left := a.MemoryGiB - ACIAgentMemoryGB; left < components.MinEgressMemoryGiB {

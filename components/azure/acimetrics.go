@@ -31,6 +31,9 @@ type ACIMetricsArgs struct {
 	RuleID         pulumi.StringInput
 	// Region labels every series (stack, cloud, region).
 	Region observability.Region
+	// Central, when set, also writes the LiveKit groups' series to the
+	// global stack's central view (acicentral.go).
+	Central *ACICentralArgs
 }
 
 // The agent's share of a group (observability.ACIAgentCPU, ...).
@@ -55,6 +58,12 @@ func (a *ACIMetricsArgs) check(e *components.ArgErrors) {
 	if err := a.Region.Validate(); err != nil {
 		e.Add("Metrics.Region: %w", err)
 	}
+	if c := a.Central; c != nil {
+		if _, err := c.Central.RemoteWrite(); err != nil {
+			e.Add("Metrics.Central: %w", err)
+		}
+		e.Require(components.Field{Name: "Metrics.Central.RefresherImage", Missing: c.RefresherImage == ""})
+	}
 }
 
 // ACIAgentConfig is group i's agent configuration: the livekit job on
@@ -66,7 +75,18 @@ func ACIAgentConfig(region observability.Region, group int, remoteWriteURL, clie
 	if err != nil {
 		return observability.PrometheusConfig{}, err
 	}
-	return aciAgentConfig(region, job, fmt.Sprintf("group-%d", group), remoteWriteURL, clientID)
+	return aciAgentConfig(region, job, fmt.Sprintf("group-%d", group), remoteWriteURL, clientID, nil)
+}
+
+// ACIAgentConfigCentral is ACIAgentConfig writing to the central view too:
+// the same series, with the region's labels, also to central's AMP
+// workspace (SigV4 with the web identity of the agent's environment).
+func ACIAgentConfigCentral(region observability.Region, group int, remoteWriteURL, clientID string, central observability.Central) (observability.PrometheusConfig, error) {
+	job, err := region.SidecarScrape(livekit.PrometheusPort)
+	if err != nil {
+		return observability.PrometheusConfig{}, err
+	}
+	return aciAgentConfig(region, job, fmt.Sprintf("group-%d", group), remoteWriteURL, clientID, &central)
 }
 
 // ACIEgressAgentConfig is Egress group i's agent configuration: the same
@@ -77,10 +97,10 @@ func ACIEgressAgentConfig(region observability.Region, group int, remoteWriteURL
 	if err != nil {
 		return observability.PrometheusConfig{}, err
 	}
-	return aciAgentConfig(region, job, fmt.Sprintf("egress-%d", group), remoteWriteURL, clientID)
+	return aciAgentConfig(region, job, fmt.Sprintf("egress-%d", group), remoteWriteURL, clientID, nil)
 }
 
-func aciAgentConfig(region observability.Region, job observability.ScrapeConfig, instance, remoteWriteURL, clientID string) (observability.PrometheusConfig, error) {
+func aciAgentConfig(region observability.Region, job observability.ScrapeConfig, instance, remoteWriteURL, clientID string, central *observability.Central) (observability.PrometheusConfig, error) {
 	// Every group scrapes localhost: the instance names the series apart.
 	labels := map[string]string{"instance": instance}
 	for k, v := range job.StaticConfigs[0].Labels {
@@ -91,7 +111,15 @@ func aciAgentConfig(region observability.Region, job observability.ScrapeConfig,
 	if err != nil {
 		return observability.PrometheusConfig{}, err
 	}
-	return region.AgentPrometheusTo([]observability.ScrapeConfig{job}, rw)
+	writes := []observability.RemoteWrite{rw}
+	if central != nil {
+		crw, err := central.RemoteWrite()
+		if err != nil {
+			return observability.PrometheusConfig{}, err
+		}
+		writes = append(writes, crw)
+	}
+	return region.AgentPrometheusTo([]observability.ScrapeConfig{job}, writes...)
 }
 
 // aciMetricsIdentity declares the agents' identity and its one role.

@@ -33,7 +33,8 @@ type RegistryMirrorArgs struct {
 }
 
 // RegistryMirror is an Azure Container Registry with one artifact cache
-// rule per mirrored Docker Hub repository: the first pull of a digest
+// rule per mirrored Docker Hub (or Microsoft Artifact Registry, MCR)
+// repository: the first pull of a digest
 // fetches it, later pulls come from the registry. Without Docker Hub
 // credentials ACR reads public repositories anonymously (shared limits at
 // ACR's address); with them the rules use a credential set.
@@ -95,13 +96,19 @@ func NewRegistryMirror(ctx *pulumi.Context, name string, args *RegistryMirrorArg
 	}
 	for _, im := range args.Images {
 		path := im.Path()
+		// The Docker Hub credential set is Docker Hub's alone: MCR serves
+		// its public images anonymously.
+		creds := credSet
+		if !im.DockerHub() {
+			creds = nil
+		}
 		if _, err := acr.NewCacheRule(ctx, name+"-"+ruleName(path), &acr.CacheRuleArgs{
 			CacheRuleName:           pulumi.String(ruleName(path)),
 			RegistryName:            pulumi.String(args.RegistryName),
 			ResourceGroupName:       args.ResourceGroupName,
-			SourceRepository:        pulumi.String("docker.io/" + path),
+			SourceRepository:        pulumi.String(im.Source()),
 			TargetRepository:        pulumi.String(path),
-			CredentialSetResourceId: credSet,
+			CredentialSetResourceId: creds,
 		}, parent, pulumi.DependsOn(deps)); err != nil {
 			return nil, err
 		}

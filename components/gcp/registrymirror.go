@@ -42,6 +42,7 @@ var arRepoRe = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 // check runs the contract's checks, then the cloud's, reporting every problem at once.
 func (a *RegistryMirrorArgs) check(e *components.ArgErrors) {
 	a.RegistryMirrorArgs.Check(e)
+	a.RegistryMirrorArgs.CheckDockerHubOnly(e)
 	e.Require(components.Field{Name: "Project", Missing: a.Project == ""}, components.Field{Name: "Region", Missing: a.Region == ""})
 	if !arRepoRe.MatchString(a.RepositoryID) {
 		e.Add("RepositoryID %q must be 1-63 lowercase letters, digits and hyphens, starting with a letter (Artifact Registry's rule)", a.RepositoryID)

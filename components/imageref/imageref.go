@@ -9,9 +9,12 @@ import (
 	"strings"
 )
 
-// Ref is a Docker Hub image pinned by digest; Tag is kept for people
-// reading the config (the digest is what every node pulls).
+// Ref is a Docker Hub image pinned by digest (or, with Registry, one of
+// Microsoft's registry, which only Azure's mirror caches); Tag is kept for
+// people reading the config (the digest is what every node pulls).
 type Ref struct {
+	// Registry is "" for Docker Hub, or MCR (ParseMCR).
+	Registry string
 	// Repository is the Docker Hub repository as written, e.g.
 	// livekit/livekit-server or caddy.
 	Repository string
@@ -56,17 +59,60 @@ func Parse(ref string) (Ref, error) {
 	return r, nil
 }
 
+// MCR is the Microsoft Artifact Registry: images Microsoft publishes only
+// there (the Azure CLI), which ACR's cache rules also mirror.
+const MCR = "mcr.microsoft.com"
+
+// ParseMCR reads mcr.microsoft.com/repository[:tag]@sha256:<digest>.
+func ParseMCR(ref string) (Ref, error) {
+	rest, ok := strings.CutPrefix(ref, MCR+"/")
+	if !ok {
+		return Ref{}, fmt.Errorf("%q is not an image of %s", ref, MCR)
+	}
+	r, err := Parse(rest)
+	if err != nil {
+		return Ref{}, err
+	}
+	r.Registry = MCR
+	return r, nil
+}
+
+// ParseAny reads a reference of Docker Hub (Parse) or of MCR (ParseMCR).
+func ParseAny(ref string) (Ref, error) {
+	if strings.HasPrefix(ref, MCR+"/") {
+		return ParseMCR(ref)
+	}
+	return Parse(ref)
+}
+
+// DockerHub reports whether the image is Docker Hub's.
+func (r Ref) DockerHub() bool { return r.Registry == "" }
+
+// Source is the repository as its registry serves it (a mirror's cache
+// rule reads it there): docker.io/<Path> or mcr.microsoft.com/<Path>.
+func (r Ref) Source() string {
+	if r.Registry != "" {
+		return r.Registry + "/" + r.Path()
+	}
+	return "docker.io/" + r.Path()
+}
+
 // Path is the repository's full path on Docker Hub: official images live
 // under library/, which pull-through caches need spelled out.
 func (r Ref) Path() string {
-	if !strings.Contains(r.Repository, "/") {
+	if r.Registry == "" && !strings.Contains(r.Repository, "/") {
 		return "library/" + r.Repository
 	}
 	return r.Repository
 }
 
-// String is the reference as Docker Hub serves it.
-func (r Ref) String() string { return r.Under("docker.io") }
+// String is the reference as its registry serves it.
+func (r Ref) String() string {
+	if r.Registry != "" {
+		return r.Under(r.Registry)
+	}
+	return r.Under("docker.io")
+}
 
 // Under is the reference below a mirror prefix (registry host and path):
 // prefix/path:tag@digest.
@@ -81,6 +127,9 @@ func (r Ref) Under(prefix string) string {
 // Spec is the reference as the config writes it: repository[:tag]@digest.
 func (r Ref) Spec() string {
 	s := r.Repository
+	if r.Registry != "" {
+		s = r.Registry + "/" + s
+	}
 	if r.Tag != "" {
 		s += ":" + r.Tag
 	}

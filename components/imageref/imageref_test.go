@@ -42,3 +42,31 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// Microsoft's registry: its repositories have no library/ prefix, and
+// the reference keeps the registry.
+func TestParseMCR(t *testing.T) {
+	r, err := ParseMCR("mcr.microsoft.com/azure-cli:2.80.0@" + digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.DockerHub() || r.Source() != "mcr.microsoft.com/azure-cli" || r.String() != "mcr.microsoft.com/azure-cli:2.80.0@"+digest ||
+		r.Under("m.example/p") != "m.example/p/azure-cli:2.80.0@"+digest {
+		t.Errorf("MCR ref %+v: source %s, string %s", r, r.Source(), r.String())
+	}
+	if again, err := ParseAny(r.Spec()); err != nil || again != r {
+		t.Errorf("ParseAny(Spec()) = %+v, %v; want %+v", again, err, r)
+	}
+	d, _ := Parse("caddy:2.10.0@" + digest)
+	if !d.DockerHub() || d.Source() != "docker.io/library/caddy" {
+		t.Errorf("Docker Hub ref: %+v source %s", d, d.Source())
+	}
+	for _, bad := range []string{"azure-cli:2.80.0@" + digest, "mcr.microsoft.com/azure-cli:2.80.0", "ghcr.io/x@" + digest} {
+		if _, err := ParseMCR(bad); err == nil {
+			t.Errorf("ParseMCR(%q) accepted", bad)
+		}
+	}
+	if _, err := Parse("mcr.microsoft.com/azure-cli:2.80.0@" + digest); err == nil {
+		t.Error("Parse (the config's Docker Hub images) accepted an MCR image")
+	}
+}

@@ -358,3 +358,9 @@ func init() {
 		return props(map[string]any{"immutableId": "dcr-" + hashHex("dcr-id"+mi.Name, 32)})
 	}
 }
+
+// MockPrincipalID and MockClientID are the principal (object) and client
+// IDs these mocks give the user-assigned identity named name (outputs the
+// plan does not record).
+func MockPrincipalID(name string) string { return uuidish("principal:" + name) }
+func MockClientID(name string) string    { return uuidish("client:" + name) }

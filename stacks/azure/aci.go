@@ -63,7 +63,7 @@ func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *com
 			Ports:  p,
 		}
 	}
-	mirror, mirrorOut, clusterArgs, err := mirrorImage(ctx, s, name, network.ResourceGroupName, regional.MediaClusterArgs(s, groups[0].Config, 0), aciAgentImage)
+	mirror, mirrorOut, clusterArgs, err := mirrorImage(ctx, s, name, network.ResourceGroupName, regional.MediaClusterArgs(s, groups[0].Config, 0), aciMirrorImages(s)...)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,11 @@ func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *com
 	if err != nil {
 		return nil, err
 	}
-	egress, err := aciEgressWorkers(ctx, name, s, creds, cluster.URL, redis, network, recordings, mirror, mirrorOut, metrics)
+	// Egress's agents write to the region's workspace only: the central
+	// view takes the LiveKit groups' series, as on GKE and AKS.
+	egressMetrics := *metrics
+	egressMetrics.Central = nil
+	egress, err := aciEgressWorkers(ctx, name, s, creds, cluster.URL, redis, network, recordings, mirror, mirrorOut, &egressMetrics)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +129,9 @@ func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *com
 		"dashboard":             dashboard.DashboardID,
 		"logAnalyticsWorkspace": logs.WorkspaceID,
 		"flowLogAccount":        logs.FlowLogAccount,
+		// The central view's writer: the groups' managed identity, whose
+		// Entra ID token the global stack's writer role trusts.
+		components.OutputMetricsWriter: cluster.CentralWriter,
 	}
 	if egress != nil {
 		// Health (GET /) and metrics of each Egress worker, inside the VNet.

@@ -17,6 +17,21 @@ import (
 // (observability.AgentImage), mirrored with LiveKit's image.
 var aciAgentImage, _ = imageref.Parse(observability.AgentImage)
 
+// aciRefresherImage is the LiveKit groups' token refresher for the central
+// view (observability.ACITokenRefresherImage, from MCR), mirrored once the
+// region writes there.
+var aciRefresherImage, _ = imageref.ParseMCR(observability.ACITokenRefresherImage)
+
+// aciMirrorImages are the images a Container Instances region pulls
+// besides LiveKit's (and Egress's).
+func aciMirrorImages(s *stackconfig.Stack) []imageref.Ref {
+	images := []imageref.Ref{aciAgentImage}
+	if s.Region.CentralMetrics.On() {
+		images = append(images, aciRefresherImage)
+	}
+	return images
+}
+
 // aciMonitoring declares a Container Instances region's action group and
 // Azure Monitor workspace (its rule groups scoped to the workspace alone:
 // there is no cluster), and returns the container groups' metrics agent
@@ -44,7 +59,18 @@ func aciMonitoring(ctx *pulumi.Context, name string, s *stackconfig.Stack, group
 	if err != nil {
 		return nil, nil, fmt.Errorf("metrics agent image: %w", err)
 	}
-	return m, &azurec.ACIMetricsArgs{Image: image, RemoteWriteURL: m.RemoteWriteURL, RuleID: m.RuleID, Region: obs}, nil
+	args := &azurec.ACIMetricsArgs{Image: image, RemoteWriteURL: m.RemoteWriteURL, RuleID: m.RuleID, Region: obs}
+	if c := s.Region.CentralMetrics; c.On() {
+		refresher, err := regional.Image(mirror, aciRefresherImage)
+		if err != nil {
+			return nil, nil, fmt.Errorf("token refresher image: %w", err)
+		}
+		args.Central = &azurec.ACICentralArgs{
+			Central:        observability.Central{URL: c.RemoteWriteURL, RoleARN: c.WriterRoleARN},
+			RefresherImage: refresher,
+		}
+	}
+	return m, args, nil
 }
 
 // aciWatch adds what watches the region once its front doors exist: the

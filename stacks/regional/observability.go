@@ -32,9 +32,12 @@ func Observability(s *stackconfig.Stack) observability.Region {
 		o.Region = s.GCP.Region
 		o.NodeVCPUs, _ = quantity.CPU(s.GCP.PodCPU)
 	case s.Azure != nil && s.Azure.Platform == stackconfig.AzurePlatformACI && s.Azure.ACI != nil:
-		// LiveKit's share of a container group (its metrics agent takes
-		// the rest).
+		// LiveKit's share of a container group (its metrics agent, and
+		// with the central view its token refresher, take the rest).
 		o.Region, o.NodeVCPUs = s.Azure.Location, float64(s.Azure.ACI.CPU)-observability.ACIAgentCPU
+		if s.Region.CentralMetrics.On() {
+			o.NodeVCPUs -= observability.ACIRefresherCPU
+		}
 	case s.Azure != nil:
 		o.Region = s.Azure.Location
 		o.NodeVCPUs, _ = quantity.CPU(s.Azure.PodCPU)

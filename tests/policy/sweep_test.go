@@ -70,6 +70,8 @@ var variants = map[string]map[string]variant{
 		"oneGroup":    {set: map[string]string{"azureAciGroups": "1"}},
 		"noZones":     {set: map[string]string{"azureAvailabilityZones": "[]"}},
 		"userSecrets": userSecrets(),
+		// Writing to the central view: the token refresher beside LiveKit.
+		"central": {set: aciCentralKeys},
 	},
 	"global": {
 		"alarmEmail": {set: map[string]string{"globalAlarmEmail": "oncall@example.com"}},
