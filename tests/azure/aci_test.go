@@ -2,9 +2,7 @@ package azure_test
 
 import (
 	"encoding/base64"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -333,20 +331,5 @@ func TestACIAcrPullScope(t *testing.T) {
 func checkACIGolden(t *testing.T, i int, body string) {
 	t.Helper()
 	path := filepath.Join("..", "config", "testdata", "rendered-aci", fmt.Sprintf("azure-aci.group-%d.yaml", i))
-	if f := flag.Lookup("update-rendered"); f != nil && f.Value.String() == "true" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (record it with: go test ./tests/azure -run ACIGroupConfigs -update-rendered)", err)
-	}
-	if string(want) != body {
-		t.Errorf("group %d renders a config that differs from %s; if intended, rerun with -update-rendered and commit it.\ngot:\n%s\nwant:\n%s", i, path, body, want)
-	}
+	lkcheck.Golden(t, path, body, "go test ./tests/azure -run ACIGroupConfigs -update-rendered")
 }

@@ -206,22 +206,31 @@ func CheckGolden(t *testing.T, repoRoot, stack string, program func(*pulumi.Cont
 	for _, v := range Variants(t, repoRoot, stack) {
 		t.Run(v.Name, func(t *testing.T) {
 			body := Offline(t, RenderedConfig(t, v.Config, program, config))
-			path := GoldenPath(repoRoot, stack, v.Name)
-			if *update {
-				if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (record it with: go test ./tests/... -run LiveKitConfigGolden -update-rendered)", err)
-			}
-			if string(want) != body {
-				t.Errorf("%s renders a LiveKit config that differs from %s; if the change is intended, run\n"+
-					"  go test ./tests/... -run LiveKitConfigGolden -update-rendered\nand commit the file (tests/config parses it with LiveKit's parser).\ngot:\n%s\nwant:\n%s",
-					stack, path, body, want)
-			}
+			Golden(t, GoldenPath(repoRoot, stack, v.Name), body, "go test ./tests/... -run LiveKitConfigGolden -update-rendered")
 		})
+	}
+}
+
+// Golden compares a rendered LiveKit config with its golden file at path
+// (tests/config parses every one with LiveKit's parser), or records it
+// there under -update-rendered; rerun is the command that records it.
+func Golden(t testing.TB, path, body, rerun string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (record it with: %s)", err, rerun)
+	}
+	if string(want) != body {
+		t.Errorf("the rendered LiveKit config differs from %s; if the change is intended, run\n  %s\n"+
+			"and commit the file (tests/config parses it with LiveKit's parser).\ngot:\n%s\nwant:\n%s", path, rerun, body, want)
 	}
 }
