@@ -165,15 +165,7 @@ func TestACICentralWriter(t *testing.T) {
 	}
 	// The Azure CLI from MCR through its own cache rule, anonymously (the
 	// Docker Hub credential set is not MCR's).
-	var rule *plan.Resource
-	for _, r := range p.ByType(tCacheRule) {
-		if r.InputString("sourceRepository") == "mcr.microsoft.com/azure-cli" {
-			rule = &r
-		}
-	}
-	if rule == nil {
-		t.Fatal("no cache rule for mcr.microsoft.com/azure-cli")
-	}
+	rule := planq.Where(t, p, tCacheRule, "sourceRepository", "mcr.microsoft.com/azure-cli")
 	if rule.InputString("targetRepository") != "azure-cli" || rule.InputString("credentialSetResourceId") != "" {
 		t.Errorf("azure-cli cache rule: target %q, credential set %q", rule.InputString("targetRepository"), rule.InputString("credentialSetResourceId"))
 	}

@@ -16,6 +16,7 @@ import (
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 	"github.com/livekit-infra/livekit-infra/tests/internal/stackfile"
 )
 
@@ -189,15 +190,7 @@ func TestPrometheusRuleGroupsAreTheRenderedRules(t *testing.T) {
 // scrape config it carries (parsed, and as written).
 func scrapeConfig(t *testing.T, p *plan.Plan) (*plan.Resource, observability.PrometheusConfig, string) {
 	t.Helper()
-	var cm *plan.Resource
-	for _, r := range p.ByType(tConfigMap) {
-		if r.InputString("metadata.name") == azurec.ScrapeConfigMap {
-			cm = &r
-		}
-	}
-	if cm == nil {
-		t.Fatalf("no ConfigMap %s", azurec.ScrapeConfigMap)
-	}
+	cm := planq.Where(t, p, tConfigMap, "metadata.name", azurec.ScrapeConfigMap)
 	doc := cm.InputString("data." + azurec.ScrapeConfigKey)
 	var cfg observability.PrometheusConfig
 	if err := yaml.Unmarshal([]byte(doc), &cfg); err != nil {

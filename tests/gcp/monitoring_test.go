@@ -11,6 +11,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components/observability"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 	"github.com/livekit-infra/livekit-infra/tests/internal/stackfile"
 )
 
@@ -221,15 +222,7 @@ func TestAlertPoliciesAreTheRenderedRules(t *testing.T) {
 // A webhook is a token-auth webhook channel whose URL stays a secret.
 func TestAlertWebhookChannelStaysSecret(t *testing.T) {
 	p := euStack.Variant(t, "alertWebhook", map[string]string{"alertWebhookUrl": "https://hooks.example.com/T0123/webhook-token"}, "alertWebhookUrl")
-	var hook *plan.Resource
-	for _, c := range p.ByType(tChannel) {
-		if c.InputString("type") == "webhook_tokenauth" {
-			hook = &c
-		}
-	}
-	if hook == nil {
-		t.Fatal("no webhook_tokenauth channel")
-	}
+	hook := planq.Where(t, p, tChannel, "type", "webhook_tokenauth")
 	if !hook.IsSecret("labels.url") {
 		t.Error("the webhook URL is not a secret in the plan")
 	}

@@ -184,6 +184,22 @@ func Only(t testing.TB, p *plan.Plan, typ string) *plan.Resource {
 	return &rs[0]
 }
 
+// Where returns the single resource of type typ whose string input at path
+// is value.
+func Where(t testing.TB, p *plan.Plan, typ, path, value string) *plan.Resource {
+	t.Helper()
+	var found []*plan.Resource
+	for i := range p.Resources {
+		if r := &p.Resources[i]; r.Type == typ && r.InputString(path) == value {
+			found = append(found, r)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want exactly one %s with %s = %q, got %d", typ, path, value, len(found))
+	}
+	return found[0]
+}
+
 // Names are the sorted names of rs.
 func Names(rs []plan.Resource) []string {
 	out := make([]string, len(rs))
