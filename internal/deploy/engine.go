@@ -72,6 +72,10 @@ type Options struct {
 	AllowDestructive bool
 	// Refresh refreshes state before `up`.
 	Refresh bool
+	// NoCentralPass: `up` does not write the central metrics keys into the
+	// regions' stack files nor deploy them again; the report says what it
+	// would set.
+	NoCentralPass bool
 	// Progress receives per-stack progress lines (nil: none).
 	Progress io.Writer
 	// CLIOutput receives the pulumi CLI's own output, each line prefixed
@@ -294,7 +298,88 @@ func Preview(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep := &Report{Kind: KindPreview, AllowDestructive: r.o.AllowDestructive}
 	rep.Stacks = r.forEach(r.o.Stacks, func(s string) StackReport { return r.previewOne(ctx, s) })
+	rep.CentralMetrics = r.previewCentralPass(ctx)
 	return rep, nil
+}
+
+// centralPrePass sets, before the regional phase, the keys of the regions
+// of the run that the global stacks' outputs as deployed already hold
+// (none on a first deploy): a checkout without them, such as a CI
+// runner's when the stack files were not committed, then deploys no region
+// without its writer, and the pass after the global stack finds nothing
+// to do. Only passes that set or failed something are returned.
+func (r *runner) centralPrePass(ctx context.Context, globals []string, regions bool, claimed map[string]string) ([]CentralPass, []StackReport) {
+	if !regions {
+		return nil, nil
+	}
+	var passes []CentralPass
+	var failures []StackReport
+	for _, g := range globals {
+		// Select only: a global stack not created yet has no outputs.
+		st, err := r.stack(ctx, g, false)
+		if err != nil {
+			continue
+		}
+		outs, err := st.Outputs(ctx)
+		if err != nil {
+			continue
+		}
+		if _, ok := outs[centralMetricsOutput]; !ok {
+			continue
+		}
+		cp, _, fails := r.centralPass(ctx, g, StageBeforeRegions, plainOutputs(outs), "", claimed)
+		failures = append(failures, fails...)
+		for _, cr := range cp.Regions {
+			if cr.Action == CentralSet || cr.Action == CentralFailed {
+				passes = append(passes, cp)
+				break
+			}
+		}
+	}
+	return passes, failures
+}
+
+func plainOutputs(outs auto.OutputMap) map[string]any {
+	plain := map[string]any{}
+	for k, v := range outs {
+		if v.Secret {
+			plain[k] = SecretMask
+		} else {
+			plain[k] = v.Value
+		}
+	}
+	return plain
+}
+
+// previewCentralPass is what `lkinfra up` of these stacks would set in the
+// second pass, judged from each global stack's outputs as deployed now (a
+// writer role this preview creates is not among them yet).
+func (r *runner) previewCentralPass(ctx context.Context) []CentralPass {
+	phases, err := r.order()
+	if err != nil {
+		return nil
+	}
+	var out []CentralPass
+	claimed := map[string]string{}
+	for _, g := range phases[2] {
+		st, err := r.stack(ctx, g, true)
+		var outs auto.OutputMap
+		if err == nil {
+			outs, err = st.Outputs(ctx)
+		}
+		if err != nil {
+			first, _, _ := strings.Cut(err.Error(), "\n")
+			out = append(out, CentralPass{Global: g, Note: "its outputs cannot be read: " + first})
+			continue
+		}
+		if len(outs) == 0 {
+			out = append(out, CentralPass{Global: g, Note: "stack " + g + " has no outputs yet (never deployed): `lkinfra up` deploys it, then sets each writing region's keys from its centralMetrics output and deploys that region again"})
+			continue
+		}
+		cp, _, _ := r.centralPass(ctx, g, "", plainOutputs(outs), "preview: `lkinfra up` sets them before the regional phase (changes not in this preview of the region)", claimed)
+		out = append(out, cp)
+	}
+	return out
 }
 
 func (r *runner) previewOne(ctx context.Context, name string) StackReport {
@@ -361,6 +446,12 @@ func (r *runner) previewCost(name string, c *collector, sr *StackReport) {
 // are reported with the preview's changes and Skipped set. A phase that
 // fails or is held back stops the later one. Each deployed stack's outputs
 // are in the report, secrets masked.
+//
+// Then the central metrics view's second pass (centralpass.go): from each
+// deployed global stack's centralMetrics output, the regions of the run
+// whose two keys differ get them in their stack files and are deployed
+// again, gated like a phase; their reports follow the others, with Pass
+// set. NoCentralPass reports what it would set and writes nothing.
 func Up(ctx context.Context, o Options) (*Report, error) {
 	r, err := newRunner(o)
 	if err != nil {
@@ -373,6 +464,15 @@ func Up(ctx context.Context, o Options) (*Report, error) {
 	rep := &Report{Kind: KindUp, AllowDestructive: r.o.AllowDestructive}
 	results := map[string]StackReport{}
 	stop := ""
+	claimed := map[string]string{}
+	if !r.o.NoCentralPass {
+		passes, failures := r.centralPrePass(ctx, phases[2], len(phases[1]) > 0, claimed)
+		rep.CentralMetrics = append(rep.CentralMetrics, passes...)
+		rep.Stacks = append(rep.Stacks, failures...)
+		if len(failures) > 0 {
+			stop = "not deployed: setting a region's central metrics keys failed (see its central metrics pass)."
+		}
+	}
 	for _, phase := range phases {
 		if len(phase) == 0 {
 			continue
@@ -383,41 +483,76 @@ func Up(ctx context.Context, o Options) (*Report, error) {
 			}
 			continue
 		}
-		if !r.o.AllowDestructive {
-			pre := r.forEach(phase, func(s string) StackReport { return r.previewOne(ctx, s) })
-			var bad []string
-			for _, sr := range pre {
-				if sr.Error != "" || hasBlocking(sr) {
-					bad = append(bad, sr.Stack)
-				}
-			}
-			if len(bad) > 0 {
-				why := fmt.Sprintf("not deployed: the preview of %s failed or found blocking changes (review, then re-run with --allow-destructive).", strings.Join(bad, ", "))
-				for _, sr := range pre {
-					if sr.Error == "" {
-						sr.Skipped = why
-					}
-					results[sr.Stack] = sr
-				}
-				stop = "not deployed: " + why[len("not deployed: "):]
-				continue
-			}
-		}
-		var failedNames []string
-		for _, sr := range r.forEach(phase, func(s string) StackReport { return r.upOne(ctx, s) }) {
+		var reps []StackReport
+		reps, stop = r.deployPhase(ctx, phase)
+		for _, sr := range reps {
 			results[sr.Stack] = sr
-			if sr.Error != "" {
-				failedNames = append(failedNames, sr.Stack)
-			}
-		}
-		if len(failedNames) > 0 {
-			stop = fmt.Sprintf("not deployed: it runs after %s, which failed.", strings.Join(failedNames, ", "))
 		}
 	}
+	first := make([]StackReport, 0, len(r.o.Stacks))
 	for _, s := range r.o.Stacks {
-		rep.Stacks = append(rep.Stacks, results[s])
+		first = append(first, results[s])
+	}
+	rep.Stacks = append(first, rep.Stacks...)
+
+	hold := ""
+	if r.o.NoCentralPass {
+		hold = "--no-central-pass: not written (run `lkinfra up` without it, or set them as docs/observability.md says)"
+	}
+	claimed = map[string]string{}
+	var redeploy []string
+	for _, g := range phases[2] {
+		if sr := results[g]; sr.Error != "" || sr.Skipped != "" {
+			continue
+		}
+		cp, again, failures := r.centralPass(ctx, g, StageAfterGlobal, results[g].Outputs, hold, claimed)
+		rep.CentralMetrics = append(rep.CentralMetrics, cp)
+		redeploy = append(redeploy, again...)
+		rep.Stacks = append(rep.Stacks, failures...)
+	}
+	if len(redeploy) > 0 {
+		reps, _ := r.deployPhase(ctx, redeploy)
+		for _, sr := range reps {
+			sr.Pass = PassCentralMetrics
+			rep.Stacks = append(rep.Stacks, sr)
+		}
 	}
 	return rep, nil
+}
+
+// deployPhase deploys the stacks of one phase concurrently, each previewed
+// first unless AllowDestructive. stop, when set, is why the phases after
+// this one are not deployed.
+func (r *runner) deployPhase(ctx context.Context, phase []string) (reps []StackReport, stop string) {
+	if !r.o.AllowDestructive {
+		pre := r.forEach(phase, func(s string) StackReport { return r.previewOne(ctx, s) })
+		var bad []string
+		for _, sr := range pre {
+			if sr.Error != "" || hasBlocking(sr) {
+				bad = append(bad, sr.Stack)
+			}
+		}
+		if len(bad) > 0 {
+			why := fmt.Sprintf("not deployed: the preview of %s failed or found blocking changes (review, then re-run with --allow-destructive).", strings.Join(bad, ", "))
+			for i := range pre {
+				if pre[i].Error == "" {
+					pre[i].Skipped = why
+				}
+			}
+			return pre, "not deployed: " + why[len("not deployed: "):]
+		}
+	}
+	var failedNames []string
+	reps = r.forEach(phase, func(s string) StackReport { return r.upOne(ctx, s) })
+	for _, sr := range reps {
+		if sr.Error != "" {
+			failedNames = append(failedNames, sr.Stack)
+		}
+	}
+	if len(failedNames) > 0 {
+		stop = fmt.Sprintf("not deployed: it runs after %s, which failed.", strings.Join(failedNames, ", "))
+	}
+	return reps, stop
 }
 
 func hasBlocking(sr StackReport) bool {

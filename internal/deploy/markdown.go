@@ -60,6 +60,7 @@ func (r *Report) Markdown(o MarkdownOptions) string {
 	head.WriteString(r.summaryTable())
 	head.WriteString(r.blockingSection())
 	head.WriteString(r.failureSection())
+	head.WriteString(r.centralSection())
 	head.WriteString(r.costSection())
 
 	var body strings.Builder
@@ -74,11 +75,11 @@ func (r *Report) Markdown(o MarkdownOptions) string {
 		if r.Kind == KindDrift {
 			counts = fmt.Sprintf("%d drifted", len(s.Changes))
 		}
-		open := fmt.Sprintf("\n<details%s><summary><b>%s</b>: %s</summary>\n\n", openAttr(r, s), escapeHTML(s.Stack), escapeHTML(counts))
+		open := fmt.Sprintf("\n<details%s><summary><b>%s</b>: %s</summary>\n\n", openAttr(r, s), escapeHTML(s.Label()), escapeHTML(counts))
 		closeTag := "\n</details>\n"
 		if used+len(open)+len(closeTag) > budget {
 			omitted += len(s.Changes)
-			omittedByStack[s.Stack] += len(s.Changes)
+			omittedByStack[s.Label()] += len(s.Changes)
 			continue
 		}
 		var sec strings.Builder
@@ -89,7 +90,7 @@ func (r *Report) Markdown(o MarkdownOptions) string {
 			if secUsed+len(block) > budget {
 				n := len(s.Changes) - i
 				omitted += n
-				omittedByStack[s.Stack] += n
+				omittedByStack[s.Label()] += n
 				fmt.Fprintf(&sec, "\n_✂️ %d more resource change(s) in this stack not shown._\n\n", n)
 				break
 			}
@@ -113,8 +114,8 @@ func (r *Report) Markdown(o MarkdownOptions) string {
 	if omitted > 0 {
 		var per []string
 		for _, s := range r.Stacks {
-			if n := omittedByStack[s.Stack]; n > 0 {
-				per = append(per, fmt.Sprintf("%s: %d", s.Stack, n))
+			if n := omittedByStack[s.Label()]; n > 0 {
+				per = append(per, fmt.Sprintf("%s: %d", s.Label(), n))
 			}
 		}
 		fmt.Fprintf(&out, "\n> ✂️ **Trimmed:** %d resource change(s) not shown (%s) to stay under GitHub's %d-character comment limit. "+
@@ -171,7 +172,13 @@ func (r *Report) heading(title string) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "## %s: %d stack(s)\n\n", title, len(r.Stacks))
+	n := 0
+	for _, s := range r.Stacks {
+		if s.Pass == "" {
+			n++
+		}
+	}
+	fmt.Fprintf(&b, "## %s: %d stack(s)\n\n", title, n)
 	blocking := r.Blocking()
 	failed := r.Failed()
 	switch {
@@ -194,7 +201,7 @@ func (r *Report) heading(title string) string {
 func stackNames(ss []StackReport) string {
 	var n []string
 	for _, s := range ss {
-		n = append(n, "`"+s.Stack+"`")
+		n = append(n, "`"+s.Label()+"`")
 	}
 	return strings.Join(n, ", ")
 }
@@ -206,7 +213,7 @@ func (r *Report) summaryTable() string {
 	b.WriteString("| Stack | Create | Update | Replace | Delete | Same | Result |\n")
 	b.WriteString("|---|--:|--:|--:|--:|--:|---|\n")
 	for _, s := range r.Stacks {
-		fmt.Fprintf(&b, "| `%s` |", escapeCell(s.Stack))
+		fmt.Fprintf(&b, "| `%s` |", escapeCell(s.Label()))
 		for _, op := range summaryOps {
 			if s.Summary == nil || (s.Error != "" && s.Summary[op] == 0) {
 				b.WriteString(" |")
@@ -291,7 +298,7 @@ func (r *Report) blockingSection() string {
 	}
 	for _, s := range r.Stacks {
 		for _, n := range s.Notes {
-			fmt.Fprintf(&b, "> `%s`: %s\n\n", escapeCell(s.Stack), n)
+			fmt.Fprintf(&b, "> `%s`: %s\n\n", escapeCell(s.Label()), n)
 		}
 	}
 	return b.String()
@@ -304,10 +311,10 @@ func (r *Report) failureSection() string {
 			continue
 		}
 		if s.Error == "" {
-			fmt.Fprintf(&b, "### ⏭️ `%s` not deployed\n\n%s\n\n", s.Stack, strings.TrimPrefix(s.Skipped, "not deployed: "))
+			fmt.Fprintf(&b, "### ⏭️ `%s` not deployed\n\n%s\n\n", s.Label(), strings.TrimPrefix(s.Skipped, "not deployed: "))
 			continue
 		}
-		fmt.Fprintf(&b, "### ❌ `%s` failed\n\n", s.Stack)
+		fmt.Fprintf(&b, "### ❌ `%s` failed\n\n", s.Label())
 		text := s.Error
 		if len(s.Diagnostics) > 0 {
 			text = strings.Join(s.Diagnostics, "\n")

@@ -45,6 +45,9 @@ type Report struct {
 	Stacks []StackReport `json:"stacks"`
 	// AllowDestructive records whether blocking changes were allowed.
 	AllowDestructive bool `json:"allowDestructive,omitempty"`
+	// CentralMetrics is the central metrics view's second pass, one per
+	// global stack (up: what it set; preview: what up would set).
+	CentralMetrics []CentralPass `json:"centralMetrics,omitempty"`
 }
 
 // StackReport is one stack's result.
@@ -70,6 +73,17 @@ type StackReport struct {
 	// Skipped is set when the stack was not run (e.g. global after a
 	// regional stack failed).
 	Skipped string `json:"skipped,omitempty"`
+	// Pass is PassCentralMetrics for a region deployed again by the
+	// second pass (the stack has a first-pass report too).
+	Pass string `json:"pass,omitempty"`
+}
+
+// Label names the stack in messages: with its pass, when it has one.
+func (s StackReport) Label() string {
+	if s.Pass == PassCentralMetrics {
+		return s.Stack + " (central metrics pass)"
+	}
+	return s.Stack
 }
 
 // Change is one resource's change.
@@ -114,7 +128,7 @@ func (r *Report) Blocking() []StackChange {
 	for _, s := range r.Stacks {
 		for _, c := range s.Changes {
 			if c.Blocking {
-				out = append(out, StackChange{Stack: s.Stack, Change: c})
+				out = append(out, StackChange{Stack: s.Label(), Change: c})
 			}
 		}
 	}

@@ -11,11 +11,18 @@ import (
 // the global stack read the region's metricsWriter: the first deploy of the
 // central view is two passes (docs/observability.md, "Deploy order").
 var centralMetricsKeys = []Key{
-	{Name: "centralMetricsRemoteWriteUrl", Type: "string", Default: "", Kinds: regional,
+	{Name: CentralMetricsRemoteWriteURLKey, Type: "string", Default: "", Kinds: regional,
 		Description: "The global stack's central metrics view: its centralMetrics.remoteWriteUrl output (https://aps-workspaces.<region>.amazonaws.com/workspaces/ws-.../api/v1/remote_write). Empty: the region writes nothing centrally. Set together with centralMetricsWriterRoleArn."},
-	{Name: "centralMetricsWriterRoleArn", Type: "string", Default: "", Kinds: regional,
+	{Name: CentralMetricsWriterRoleARNKey, Type: "string", Default: "", Kinds: regional,
 		Description: "This region's writer role of the central metrics view: the global stack's centralMetrics.writerRoleArns.<region> output (arn:aws:iam::<account>:role/...). Set together with centralMetricsRemoteWriteUrl."},
 }
+
+// The two keys' names (without the namespace): `lkinfra up` sets them on
+// each region after deploying the global stack (internal/deploy).
+const (
+	CentralMetricsRemoteWriteURLKey = "centralMetricsRemoteWriteUrl"
+	CentralMetricsWriterRoleARNKey  = "centralMetricsWriterRoleArn"
+)
 
 func init() { Keys = append(Keys, centralMetricsKeys...) }
 
@@ -58,10 +65,10 @@ func CentralMetricsWarnings(values map[string]string) []SupportWarning {
 	if kind != KindAWS && kind != KindGCP && kind != KindAzure {
 		return nil
 	}
-	u := spec("centralMetricsRemoteWriteUrl").Full()
+	u := spec(CentralMetricsRemoteWriteURLKey).Full()
 	if strings.TrimSpace(values[u]) != "" {
 		return nil
 	}
-	return []SupportWarning{{Key: u, Value: "(not set)", Text: "this region writes nothing to the global stack's central metrics view: once the global stack is deployed, set " +
-		u + " and " + spec("centralMetricsWriterRoleArn").Full() + " from its centralMetrics output (remoteWriteUrl, writerRoleArns.<region>) and deploy this stack again"}}
+	return []SupportWarning{{Key: u, Value: "(not set)", Text: "this region writes nothing to the global stack's central metrics view yet: `lkinfra up` of this stack with the global one sets " +
+		u + " and " + spec(CentralMetricsWriterRoleARNKey).Full() + " from the global stack's centralMetrics output (remoteWriteUrl, writerRoleArns.<region>) once that is deployed, and deploys this stack again (docs/observability.md, \"Deploy order\")"}}
 }

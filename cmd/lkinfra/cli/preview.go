@@ -143,7 +143,9 @@ func runPreview(args []string, e env) int {
 	f := newEngineFlags("preview", "usage: lkinfra preview [--stacks a,b,...] [--allow-destructive] [--json] [--out FILE] [--dir DIR]\n\n"+
 		"Previews every stack with the Pulumi engine (inline program, concurrently) and writes one combined report:\n"+
 		"a summary per stack, blocking changes (stateful resources replaced or deleted) first, then every changed\n"+
-		"resource with its changed properties; secrets masked. Exit 0: fine, 1: a stack failed, 3: blocking changes.", e)
+		"resource with its changed properties; secrets masked; then, for each global stack, the central metrics keys\n"+
+		"`lkinfra up` would set in the regions' stack files (judged from its outputs as deployed now).\n"+
+		"Exit 0: fine, 1: a stack failed, 3: blocking changes.", e)
 	f.allowDestructive = f.fs.Bool("allow-destructive", false, "exit 0 even when stateful resources would be replaced or deleted")
 	if code := f.parse(args, e); code >= 0 {
 		return code
@@ -166,7 +168,7 @@ func runPreview(args []string, e env) int {
 func reportExit(cmd string, rep *deploy.Report, e env) int {
 	code := rep.ExitCode()
 	for _, s := range rep.Failed() {
-		fmt.Fprintf(e.stderr, "lkinfra %s: stack %s failed: %s\n", cmd, s.Stack, s.Error)
+		fmt.Fprintf(e.stderr, "lkinfra %s: stack %s failed: %s\n", cmd, s.Label(), s.Error)
 	}
 	switch {
 	case code == deploy.ExitBlocked && rep.Kind == deploy.KindDrift:
