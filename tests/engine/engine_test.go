@@ -265,6 +265,61 @@ func TestEngine(t *testing.T) {
 		if !strings.Contains(all.String(), "[aws-prod] up finished: ") {
 			t.Error("no up progress line for aws-prod")
 		}
+		// The central metrics view's second pass, by default.
+		for _, g := range e.global {
+			checkCentralPass(t, e, rep, g)
+			if !strings.Contains(all.String(), "[gcp-eu] central metrics: set "+keyRemoteWriteURL+" and "+keyWriterRoleARN+" in Pulumi.gcp-eu.yaml") {
+				t.Error("no progress line for gcp-eu's central metrics keys")
+			}
+		}
+	})
+
+	t.Run("a second up changes nothing, the central metrics pass included", func(t *testing.T) {
+		if len(e.global) == 0 {
+			t.Skip("no runnable global stack")
+		}
+		before := e.stackFiles(t)
+		// As an operator runs it: previewed first, no --allow-destructive.
+		rep, err := deploy.Up(ctx, e.options(all, append(append([]string{credentialsStack}, regional...), e.global...)...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, all, rep)
+		noStackErrors(t, rep)
+		if len(rep.CentralMetrics) != len(e.global) {
+			t.Fatalf("central metrics passes: %+v", rep.CentralMetrics)
+		}
+		checkSecondUpNoOp(t, e, rep, before)
+	})
+
+	t.Run("a checkout without the keys: up sets them before the regional phase and changes nothing", func(t *testing.T) {
+		if len(e.global) == 0 {
+			t.Skip("no runnable global stack")
+		}
+		g := e.global[0]
+		wantURL, wantRole, _ := e.stackFileKeys(t, "gcp-eu")
+		e.dropKeys(t, "gcp-eu", keyRemoteWriteURL, keyWriterRoleARN)
+		o := e.options(all, "gcp-eu", g)
+		o.AllowDestructive = true // straight to up: the no-op is in the summaries
+		rep, err := deploy.Up(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, all, rep)
+		noStackErrors(t, rep)
+		if url, role, _ := e.stackFileKeys(t, "gcp-eu"); url != wantURL || role != wantRole {
+			t.Errorf("gcp-eu's keys after up: %q %q, want %q %q", url, role, wantURL, wantRole)
+		}
+		if len(rep.CentralMetrics) != 2 || rep.CentralMetrics[0].Stage != deploy.StageBeforeRegions || rep.CentralMetrics[1].Stage != deploy.StageAfterGlobal {
+			t.Fatalf("central metrics passes %+v, want one before the regions, one after global", rep.CentralMetrics)
+		}
+		for _, cr := range rep.CentralMetrics[0].Regions {
+			if want := map[bool]string{true: deploy.CentralSet, false: deploy.CentralUnchanged}[cr.Region == "gcp-eu"]; cr.Action != want && cr.Action != deploy.CentralPending {
+				t.Errorf("before the regions: %s %+v, want %s", cr.Region, cr, want)
+			}
+		}
+		// gcp-eu was deployed once, with its keys: nothing changed.
+		checkSecondUpNoOp(t, e, &deploy.Report{Stacks: rep.Stacks, CentralMetrics: rep.CentralMetrics[1:]}, nil)
 	})
 
 	t.Run("second preview shows no changes", func(t *testing.T) {
@@ -284,6 +339,24 @@ func TestEngine(t *testing.T) {
 		}
 		if !strings.Contains(md, "✅ No changes.") {
 			t.Errorf("comment does not say there are no changes:\n%s", md)
+		}
+		// The preview judges the second pass from the global stack's
+		// outputs: nothing left to set.
+		for _, cp := range rep.CentralMetrics {
+			if cp.Global == refcheckStack {
+				continue
+			}
+			if len(cp.Regions) < len(regional) {
+				t.Errorf("preview's central metrics pass of %s: %+v", cp.Global, cp)
+			}
+			for _, cr := range cp.Regions {
+				if cr.Action != deploy.CentralUnchanged {
+					t.Errorf("preview: %s's region %s: %+v, want unchanged", cp.Global, cr.Region, cr)
+				}
+			}
+		}
+		if len(e.global) > 0 && !strings.Contains(md, "### 📈 Central metrics view: second pass") {
+			t.Errorf("comment lacks the central metrics pass:\n%s", md)
 		}
 	})
 
