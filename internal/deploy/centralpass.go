@@ -167,7 +167,7 @@ func centralDiff(project string, regions []stackconfig.GlobalRegion, out central
 		role, writes := out.WriterRoleARNs[g.Name]
 		switch {
 		case !writes && contains(out.NotWriting, g.Name):
-			cr.Action, cr.Reason = CentralSkipped, "listed in regionsNotWriting: the region exports no metricsWriter, so it has no writer role and writes nothing centrally (its metrics and alerts stay regional)"
+			cr.Action, cr.Reason = CentralSkipped, "listed in regionsNotWriting: the region exports no metricsWriter (last deployed by an older version?), so it has no writer role and writes nothing centrally; its metrics and alerts stay regional until it is deployed, then the global stack"
 		case !writes:
 			cr.Action, cr.Reason = CentralSkipped, "no writer role for it in the global stack's centralMetrics.writerRoleArns (deployed before the region was added?): deploy the global stack again"
 		case len(parts) == 3 && parts[1] != project:
