@@ -195,21 +195,29 @@ func TestLogGroupRetention(t *testing.T) {
 	}
 }
 
+// checkPublicFargate checks a Fargate service whose tasks are reached
+// directly: on FARGATE, in the public subnets with a public IP each, behind
+// the security group sg alone.
+func checkPublicFargate(t *testing.T, p *plan.Plan, svc, sg *plan.Resource) {
+	t.Helper()
+	public, _ := subnets(t, p)
+	expect(t, svc, "launchType", "FARGATE")
+	expect(t, svc, "networkConfiguration.assignPublicIp", true)
+	if got := list(t, svc, "networkConfiguration.subnets"); !slices.Equal(got, ids(public)) {
+		t.Errorf("%s subnets = %v, want the public subnets %v", svc.Name, got, ids(public))
+	}
+	if got := list(t, svc, "networkConfiguration.securityGroups"); !slices.Equal(got, []string{sg.ID}) {
+		t.Errorf("%s security groups = %v, want only %s (%s)", svc.Name, got, sg.ID, sg.Name)
+	}
+}
+
 // Tasks run in the public subnets with public IPs (media must reach each
 // task directly), behind the media SG, registered with the ALB on 7880, and
 // deployments never drop capacity.
 func TestECSService(t *testing.T) {
 	p := prod(t)
 	svc := child(t, p, tMedia, tService, "")
-	public, _ := subnets(t, p)
-	expect(t, svc, "networkConfiguration.assignPublicIp", true)
-	if got := list(t, svc, "networkConfiguration.subnets"); !slices.Equal(got, ids(public)) {
-		t.Errorf("service subnets = %v, want the public subnets %v", got, ids(public))
-	}
-	if got := list(t, svc, "networkConfiguration.securityGroups"); !slices.Equal(got, []string{mediaSG(t, p).ID}) {
-		t.Errorf("service security groups = %v, want only the media SG", got)
-	}
-	expect(t, svc, "launchType", "FARGATE")
+	checkPublicFargate(t, p, svc, mediaSG(t, p))
 	expect(t, svc, "loadBalancers[0].containerName", livekitContainer(t, p).Name)
 	expect(t, svc, "loadBalancers[0].containerPort", 7880)
 	// The second target group is TURN/TLS's (turn_test.go).

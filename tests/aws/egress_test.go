@@ -60,15 +60,7 @@ func TestEgressService(t *testing.T) {
 			p := prodOr(t, tc.variant)
 			component(t, p, tEgress)
 			svc := child(t, p, tEgress, tService, "")
-			public, _ := subnets(t, p)
-			expect(t, svc, "launchType", "FARGATE")
-			expect(t, svc, "networkConfiguration.assignPublicIp", true)
-			if got := list(t, svc, "networkConfiguration.subnets"); !slices.Equal(got, ids(public)) {
-				t.Errorf("Egress subnets = %v, want the public subnets %v", got, ids(public))
-			}
-			if got := list(t, svc, "networkConfiguration.securityGroups"); !slices.Equal(got, []string{egressSG(t, p).ID}) {
-				t.Errorf("Egress security groups = %v, want only the Egress SG", got)
-			}
+			checkPublicFargate(t, p, svc, egressSG(t, p))
 			absentOrEmpty(t, svc, "loadBalancers", "Egress takes its jobs from Redis; nothing connects to it")
 			expect(t, svc, "desiredCount", tc.min)
 			if !slices.Contains(svc.IgnoreChanges, "desiredCount") {
