@@ -16,7 +16,8 @@ const CentralMetricsType = "livekit-infra:index:CentralMetrics"
 
 // MetricsWriterAudience is the audience of the web-identity tokens a
 // region's agent presents to AWS STS (AWS's documented audience for
-// AssumeRoleWithWebIdentity).
+// AssumeRoleWithWebIdentity). cert-manager's Route 53 tokens on AKS carry
+// it too: the AKS issuer's one IAM OIDC provider lists it for both.
 const MetricsWriterAudience = "sts.amazonaws.com"
 
 // EntraTokenExchangeAudience is the audience of the Microsoft Entra ID

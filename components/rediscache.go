@@ -13,6 +13,11 @@ import (
 // noeviction makes a full cache fail writes loudly (and alarm) instead.
 const RedisEvictionPolicy = "noeviction"
 
+// MinMemorystoreGB and MaxMemorystoreGB bound a Memorystore for Redis
+// instance's capacity (Standard tier); the GCP RedisCache and the config
+// model (gcpRedisMemoryGb) check the same bounds.
+const MinMemorystoreGB, MaxMemorystoreGB = 1, 300
+
 // RedisCacheArgs is what every cloud's RedisCache accepts. The AUTH password
 // is not part of it: Memorystore and Azure generate their own, so only the
 // AWS cache, where ElastiCache takes the token we choose, asks for one

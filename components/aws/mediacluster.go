@@ -73,7 +73,7 @@ type MediaCluster struct {
 
 // MaxStopTimeout is Fargate's cap on stopTimeout: a stopping task has at most
 // this long to drain its rooms after SIGTERM.
-const MaxStopTimeout = 120
+const MaxStopTimeout = livekit.FargateMaxDrainSeconds
 
 // DeregistrationDelay is how long the signaling target group keeps a
 // stopping task. ECS deregisters a service task and waits this long BEFORE

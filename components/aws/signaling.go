@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
@@ -149,7 +150,7 @@ func validateCertificate(ctx *pulumi.Context, name string, cert *acm.Certificate
 			Name:           opt.ResourceRecordName().Elem(),
 			Type:           opt.ResourceRecordType().Elem(),
 			Records:        pulumi.StringArray{opt.ResourceRecordValue().Elem()},
-			Ttl:            pulumi.Int(300),
+			Ttl:            pulumi.Int(components.StaticRecordTTL),
 			AllowOverwrite: pulumi.Bool(true),
 		}, opts...)
 		if err != nil {

@@ -329,7 +329,7 @@ func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost 
 		ZoneId:  pulumi.String(args.ZoneID),
 		Name:    pulumi.String("_dnsauth." + args.CDNHostname),
 		Type:    pulumi.String("TXT"),
-		Ttl:     pulumi.Int(300),
+		Ttl:     pulumi.Int(components.StaticRecordTTL),
 		Records: pulumi.StringArray{domain.ValidationToken},
 	}, parent, dns); err != nil {
 		return pulumi.StringOutput{}, err
@@ -356,7 +356,7 @@ func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost 
 		ZoneId:  pulumi.String(args.ZoneID),
 		Name:    pulumi.String(args.CDNHostname),
 		Type:    pulumi.String("CNAME"),
-		Ttl:     pulumi.Int(300),
+		Ttl:     pulumi.Int(components.StaticRecordTTL),
 		Records: pulumi.StringArray{endpoint.HostName},
 	}, parent, dns); err != nil {
 		return pulumi.StringOutput{}, err

@@ -10,6 +10,7 @@ import (
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
@@ -53,9 +54,8 @@ const (
 
 	// dnsRegion is the AWS provider's region for Route 53 and IAM (both
 	// global); cert-manager needs one for its STS calls.
-	dnsRegion = "us-east-1"
-	// signalingTTL is short so a rebuilt region is found quickly.
-	signalingTTL = 60
+	dnsRegion    = "us-east-1"
+	signalingTTL = components.FrontDoorRecordTTL
 )
 
 type signalingLB struct {
@@ -79,7 +79,7 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, provide
 	// AWS trusts the AKS OIDC issuer for one service account's tokens.
 	oidc, err := iam.NewOpenIdConnectProvider(ctx, name+"-aks-oidc", &iam.OpenIdConnectProviderArgs{
 		Url:           oidcIssuer,
-		ClientIdLists: pulumi.StringArray{pulumi.String("sts.amazonaws.com")},
+		ClientIdLists: pulumi.StringArray{pulumi.String(components.MetricsWriterAudience)},
 	}, parent, dns)
 	if err != nil {
 		return nil, err

@@ -312,7 +312,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		ZoneId:  pulumi.String(args.ZoneID),
 		Name:    pulumi.String(args.Hostname),
 		Type:    pulumi.String("A"),
-		Ttl:     pulumi.Int(60),
+		Ttl:     pulumi.Int(components.FrontDoorRecordTTL),
 		Records: pulumi.StringArray{ip.Address},
 	}, parent, pulumi.Provider(args.DNSProvider)); err != nil {
 		return nil, err

@@ -220,7 +220,7 @@ func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *storage
 		ZoneId:  pulumi.String(args.ZoneID),
 		Name:    pulumi.String(args.CDNHostname),
 		Type:    pulumi.String("A"),
-		Ttl:     pulumi.Int(300),
+		Ttl:     pulumi.Int(components.StaticRecordTTL),
 		Records: pulumi.StringArray{ip.Address},
 	}, parent, pulumi.Provider(args.DNSProvider)); err != nil {
 		return err

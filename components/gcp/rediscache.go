@@ -49,8 +49,8 @@ func (a *RedisCacheArgs) check(e *components.ArgErrors) {
 	}
 	e.Require(components.Field{Name: "NetworkID", Missing: a.NetworkID == nil},
 		components.Field{Name: "PrivateServiceRange", Missing: a.PrivateServiceRange == nil}, components.Field{Name: "Region", Missing: a.Region == ""})
-	if a.MemoryGB < 1 || a.MemoryGB > 300 {
-		e.Add("MemoryGB %d must be 1-300", a.MemoryGB)
+	if a.MemoryGB < components.MinMemorystoreGB || a.MemoryGB > components.MaxMemorystoreGB {
+		e.Add("MemoryGB %d must be %d-%d", a.MemoryGB, components.MinMemorystoreGB, components.MaxMemorystoreGB)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/certificatemanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
@@ -50,7 +51,7 @@ func certificateMap(ctx *pulumi.Context, name string, hostnames []string, zoneID
 			ZoneId:  pulumi.String(zoneID),
 			Name:    rec.Name().Elem(),
 			Type:    rec.Type().Elem(),
-			Ttl:     pulumi.Int(300),
+			Ttl:     pulumi.Int(components.StaticRecordTTL),
 			Records: pulumi.StringArray{rec.Data().Elem()},
 			// The record is Google's, keyed by project: re-creating the stack
 			// in the same project produces the same one.

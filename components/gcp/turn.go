@@ -9,6 +9,8 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
 )
 
 // TURN over TLS on GKE: a global external proxy Network Load Balancer (a
@@ -158,7 +160,7 @@ func turnTLS(ctx *pulumi.Context, name string, args *MediaClusterArgs, pool *con
 		ZoneId:  pulumi.String(args.ZoneID),
 		Name:    pulumi.String(args.TURNHostname),
 		Type:    pulumi.String("A"),
-		Ttl:     pulumi.Int(60),
+		Ttl:     pulumi.Int(components.FrontDoorRecordTTL),
 		Records: pulumi.StringArray{ip.Address},
 	}, parent, pulumi.Provider(args.DNSProvider)); err != nil {
 		return none, err

@@ -33,7 +33,7 @@ const (
 	// ConfigMap <release>-<name>, which this component writes.
 	agentConfigName = "agent-config"
 	// AgentTokenDir holds the projected token AWS STS accepts.
-	AgentTokenDir  = "/var/run/secrets/sts.amazonaws.com/serviceaccount"
+	AgentTokenDir  = "/var/run/secrets/" + components.MetricsWriterAudience + "/serviceaccount"
 	agentConfigKey = "prometheus.yml"
 	agentMemoryMax = "512Mi"
 )

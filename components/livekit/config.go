@@ -177,6 +177,14 @@ const (
 	TURNRelayEnd   = 40000
 )
 
+// LiveKit's defaults for its embedded TURN server (the IANA STUN/TURN
+// ports): turn.udp_port, and turn.tls_port, where this product's TURN/TLS
+// load balancers forward the decrypted stream.
+const (
+	DefaultTURNUDPPort = 3478
+	DefaultTURNTLSPort = 5349
+)
+
 // Settings is everything that varies between regions and clouds.
 type Settings struct {
 	// Keys is the API key set the node accepts tokens from; every region

@@ -4,9 +4,13 @@ package livekit
 // LiveKit stops taking rooms and serves the ones it has until they end or
 // the grace period does (the chart's default is 18000 s). Below
 // MinDrainSeconds a rollout or scale-in cuts most calls; MaxDrainSeconds (a
-// day) keeps a stuck node from blocking a rollout for longer. Fargate's cap
-// is its own: components/aws.MaxStopTimeout.
+// day) keeps a stuck node from blocking a rollout for longer.
 const (
 	MinDrainSeconds = 300
 	MaxDrainSeconds = 86400
 )
+
+// FargateMaxDrainSeconds is Fargate's cap on a container's stopTimeout: a
+// stopping Fargate task has at most this long to drain its rooms after
+// SIGTERM, whatever LiveKit would need (components/aws.MaxStopTimeout).
+const FargateMaxDrainSeconds = 120

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
 // Scrape job names. Managed collectors keep them as the job label (GMP
@@ -296,7 +298,7 @@ func (f RuleFile) AllRules() []Rule {
 // Runbooks is the one line an operator reads when an alert fires; docs/
 // observability.md repeats each (a test keeps them in step).
 var Runbooks = map[string]string{
-	AlertNoNodeScraped:        "The scraper reaches no node: check the service's running count (ECS service / Deployment), the collector's logs, and that the metrics port (6789) is open to the scraper only.",
+	AlertNoNodeScraped:        "The scraper reaches no node: check the service's running count (ECS service / Deployment), the collector's logs, and that the metrics port (" + strconv.Itoa(livekit.PrometheusPort) + ") is open to the scraper only.",
 	AlertNodeLostRedis:        "The node's stats stopped reaching Redis: check the region's Redis (status, failover, CPU, memory, connection errors) and the node's log for redis errors; the load balancer stops sending it new signaling meanwhile.",
 	AlertNoHealthyNode:        "The region serves no new rooms and GeoDNS fails it over: look for a Redis outage first (every node answers 406), then for crashed nodes.",
 	AlertAtMaxNodes:           "Autoscaling is at maxNodes and still above cpuTarget: raise maxNodes (and the quota behind it) or move traffic to another region.",

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 )
 
@@ -176,7 +177,7 @@ func (p *parser) aws(s *Stack) *AWS {
 				fmt.Sprintf("leaves LiveKit %d MiB beside the metrics collector sidecar's %d; give at least %d", a.TaskMemory-m, m, 2*m))
 		}
 	}
-	a.DrainSeconds = p.integer("awsDrainSeconds", 2, 120)
+	a.DrainSeconds = p.integer("awsDrainSeconds", 2, livekit.FargateMaxDrainSeconds)
 	a.ContainerInsights = p.boolean("awsContainerInsights")
 
 	r := AWSRedis{}

@@ -31,7 +31,7 @@ var (
 
 var awsPlatformKeys = []Key{
 	{Name: "awsPlatform", Type: "string", Default: AWSPlatformFargate, Kinds: []Kind{KindAWS},
-		Description: "Where LiveKit runs: fargate (ECS Fargate, drains at most 120 s) or eks (EKS managed node groups, one LiveKit pod per node, drains for awsEksDrainSeconds)."},
+		Description: fmt.Sprintf("Where LiveKit runs: fargate (ECS Fargate, drains at most %d s) or eks (EKS managed node groups, one LiveKit pod per node, drains for awsEksDrainSeconds).", livekit.FargateMaxDrainSeconds)},
 }
 
 // awsEKSKeys are the keys of an aws stack with awsPlatform eks.
@@ -53,7 +53,7 @@ var awsEKSKeys = []Key{
 	{Name: "awsEksPodMemory", Type: "string", Default: "5Gi", Kinds: []Kind{KindAWS}, Platforms: eksOnly,
 		Description: "Memory request and limit of the LiveKit pod (e.g. 5Gi)."},
 	{Name: "awsEksDrainSeconds", Type: "integer", Default: 18000, Kinds: []Kind{KindAWS}, Platforms: eksOnly,
-		Description: "Seconds a LiveKit node may drain its rooms when it is scaled in or replaced (pod grace period, cluster autoscaler's graceful termination), 300-86400."},
+		Description: fmt.Sprintf("Seconds a LiveKit node may drain its rooms when it is scaled in or replaced (pod grace period, cluster autoscaler's graceful termination), %d-%d.", livekit.MinDrainSeconds, livekit.MaxDrainSeconds)},
 	{Name: "awsEksLivekitChartVersion", Type: "string", Default: "1.9.0", Kinds: []Kind{KindAWS}, Platforms: eksOnly,
 		Description: "Version of the livekit-server Helm chart from https://helm.livekit.io, pinned (no ranges)."},
 	{Name: "awsEksLoadBalancerControllerChartVersion", Type: "string", Default: "1.17.1", Kinds: []Kind{KindAWS}, Platforms: eksOnly,

@@ -45,7 +45,7 @@ var azureKeys = []Key{
 	{Name: "azureAllowPublicApi", Type: "boolean", Default: false, Kinds: []Kind{KindAzure}, Platforms: aksOnly,
 		Description: "Explicit opt-in to leave the AKS API server reachable from any address (Entra ID still authenticates every request) when azureApiAuthorizedIpRanges is empty; lkinfra plan warns while it is on."},
 	{Name: "azureDrainSeconds", Type: "integer", Default: 18000, Kinds: []Kind{KindAzure}, Platforms: aksOnly,
-		Description: "Seconds a LiveKit node may drain its rooms when it is scaled in or upgraded (pod grace period, autoscaler and upgrade drain timeouts), 300-86400."},
+		Description: fmt.Sprintf("Seconds a LiveKit node may drain its rooms when it is scaled in or upgraded (pod grace period, autoscaler and upgrade drain timeouts), %d-%d.", livekit.MinDrainSeconds, livekit.MaxDrainSeconds)},
 	{Name: "azureRedisSku", Type: "string", Default: "Standard", Kinds: []Kind{KindAzure},
 		Description: "Azure Cache for Redis SKU: Basic (no replica, no SLA), Standard (replicated) or Premium."},
 	{Name: "azureRedisFamily", Type: "string", Default: "C", Kinds: []Kind{KindAzure},

@@ -44,7 +44,7 @@ var azureACIKeys = []Key{
 		Description: "vCPUs of each LiveKit container group, 1-4 (ACI's limit for a Linux group in a VNet)."},
 	{Name: "azureAciMemoryGb", Type: "integer", Default: 8, Kinds: []Kind{KindAzure}, Platforms: aciOnly,
 		Description: "Memory (GB) of each LiveKit container group, 1-16 (ACI's limit for a Linux group in a VNet)."},
-	{Name: "azureAciTcpPortBase", Type: "integer", Default: 7881, Kinds: []Kind{KindAzure}, Platforms: aciOnly,
+	{Name: "azureAciTcpPortBase", Type: "integer", Default: livekit.RTCTCPPort, Kinds: []Kind{KindAzure}, Platforms: aciOnly,
 		Description: "ICE/TCP port of the first container group; group i listens (and the firewall forwards) on this port + i. Its UDP mux port is mediaUdpPorts + i."},
 	{Name: "azureAciCertificateSecretId", Type: "string", Default: "", Kinds: []Kind{KindAzure}, Platforms: aciOnly,
 		Description: "Resource ID of the Key Vault secret behind the signaling certificate (/subscriptions/…/providers/Microsoft.KeyVault/vaults/<vault>/secrets/<name>, an RBAC vault); Application Gateway reads it, versionless, so renewals apply by themselves. Required on aci."},
@@ -138,7 +138,7 @@ func (p *parser) azureACI(s *Stack) *AzureACI {
 			what string
 		}{{livekit.SignalPort, "signaling"}, {livekit.PrometheusPort, "metrics"}} {
 			if used.port >= lo && used.port <= hi {
-				p.fail(spec("azureAciTcpPortBase").Full(), strconv.Itoa(a.TCPPortBase), fmt.Sprintf("gives the groups ICE/TCP ports %d-%d, which take %d (%s); pick a base such as 7881", lo, hi, used.port, used.what))
+				p.fail(spec("azureAciTcpPortBase").Full(), strconv.Itoa(a.TCPPortBase), fmt.Sprintf("gives the groups ICE/TCP ports %d-%d, which take %d (%s); pick a base such as %d", lo, hi, used.port, used.what, livekit.RTCTCPPort))
 			}
 		}
 	}

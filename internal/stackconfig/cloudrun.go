@@ -1,5 +1,11 @@
 package stackconfig
 
+import (
+	"strconv"
+
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
 // gcpPlatformKeys pick where a gcp region's LiveKit nodes run. GKE is the
 // only platform: Cloud Run is refused with the reasons (README, "Why not
 // Cloud Run").
@@ -19,8 +25,8 @@ const (
 // against livekit-server v1.13.5 (pkg/routing: a node registers SERVING
 // and pkg/routing/selector picks among all SERVING nodes) and Cloud Run's
 // documented limits.
-const CloudRunVerdict = "Cloud Run cannot host a LiveKit node: it accepts only HTTP(S), WebSockets and gRPC on one port through Google's front end, " +
-	"with no UDP, no direct TCP (7881) and no public IP per instance, so WebRTC media cannot reach the node; " +
+var CloudRunVerdict = "Cloud Run cannot host a LiveKit node: it accepts only HTTP(S), WebSockets and gRPC on one port through Google's front end, " +
+	"with no UDP, no direct TCP (" + strconv.Itoa(livekit.RTCTCPPort) + ") and no public IP per instance, so WebRTC media cannot reach the node; " +
 	"a node there would still register in the region's Redis as SERVING, and every node selector (any, cpuload, sysload, regionaware) " +
 	"may place new rooms on it, which would then carry no media; LiveKit has no signal-only node mode to exclude it; " +
 	"use gke (the default)"

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
@@ -40,7 +41,7 @@ var gcpKeys = []Key{
 	{Name: "gcpAllowPublicApi", Type: "boolean", Default: false, Kinds: gcpOnly,
 		Description: "Explicit opt-in to leave the GKE control plane's public endpoint reachable from any address (IAM still authenticates every request) when gcpMasterAuthorizedNetworks is empty; lkinfra plan warns while it is on."},
 	{Name: "gcpRedisMemoryGb", Type: "integer", Default: 5, Kinds: gcpOnly,
-		Description: "Memorystore capacity in GB (1-300; Standard tier, primary plus a replica in another zone)."},
+		Description: fmt.Sprintf("Memorystore capacity in GB (%d-%d; Standard tier, primary plus a replica in another zone).", components.MinMemorystoreGB, components.MaxMemorystoreGB)},
 	{Name: "gcpRedisVersion", Type: "string", Default: "REDIS_7_2", Kinds: gcpOnly,
 		Description: "Memorystore Redis version: REDIS_7_0 or REDIS_7_2."},
 	{Name: "gcpLivekitChartVersion", Type: "string", Default: "1.9.0", Kinds: gcpOnly,
@@ -167,7 +168,7 @@ func (p *parser) gcp(s *Stack) *GCP {
 	g.AllowPublicAPI = p.boolean("gcpAllowPublicApi")
 	g.MasterAuthorizedNetworks = p.apiAllowList("gcpMasterAuthorizedNetworks", "gcpAllowPublicApi", p.list("gcpMasterAuthorizedNetworks"), g.AllowPublicAPI, "GKE control plane")
 
-	g.RedisMemoryGB = p.integer("gcpRedisMemoryGb", 1, 300)
+	g.RedisMemoryGB = p.integer("gcpRedisMemoryGb", components.MinMemorystoreGB, components.MaxMemorystoreGB)
 	g.RedisVersion = p.oneOf("gcpRedisVersion", "REDIS_7_0", "REDIS_7_2")
 	g.ChartVersion = p.str("gcpLivekitChartVersion")
 	if !exactVersionRe.MatchString(g.ChartVersion) {

@@ -9,6 +9,12 @@
 // descriptions: Pulumi.yaml's config block is checked against it by a test.
 package stackconfig
 
+import (
+	"fmt"
+
+	"github.com/livekit-infra/livekit-infra/components/livekit"
+)
+
 // Namespace is the Pulumi project name and config namespace.
 const Namespace = "livekit-infra"
 
@@ -120,8 +126,8 @@ var awsKeys = []Key{
 		Description: "Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384."},
 	{Name: "awsTaskMemory", Type: "integer", Default: 4096, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
 		Description: "Fargate task memory (MiB), a combination Fargate allows for awsTaskCpu."},
-	{Name: "awsDrainSeconds", Type: "integer", Default: 120, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
-		Description: "Seconds a stopping task may drain rooms before SIGKILL (the container's stopTimeout); Fargate allows at most 120. Formerly awsStopTimeout."},
+	{Name: "awsDrainSeconds", Type: "integer", Default: livekit.FargateMaxDrainSeconds, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
+		Description: fmt.Sprintf("Seconds a stopping task may drain rooms before SIGKILL (the container's stopTimeout); Fargate allows at most %d. Formerly awsStopTimeout.", livekit.FargateMaxDrainSeconds)},
 	{Name: "awsContainerInsights", Type: "boolean", Default: true, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
 		Description: "Enable ECS Container Insights."},
 	{Name: "awsRedisNodeType", Type: "string", Default: "cache.t4g.small", Kinds: []Kind{KindAWS},

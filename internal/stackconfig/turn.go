@@ -13,12 +13,12 @@ import (
 // media range is blocked but 3478 is not.
 var turnKeys = []Key{
 	{Name: "turnUdpPort", Type: "integer", Default: 0, Kinds: regional,
-		Description: "Embedded TURN/UDP port (e.g. 3478), reached at each node's own public IP; 0 leaves TURN/UDP off."},
+		Description: fmt.Sprintf("Embedded TURN/UDP port (e.g. %d), reached at each node's own public IP; 0 leaves TURN/UDP off.", livekit.DefaultTURNUDPPort)},
 	{Name: "turnTls", Type: "boolean", Default: true, Kinds: regional,
 		Description: "TURN over TLS on 443 (turns:<turnHostname>:443) through a TLS-terminating L4 load balancer in front of the nodes; clients that only reach TCP 443 relay media through it."},
 	{Name: "turnHostname", Type: "string", Default: "", Kinds: regional,
 		Description: "The region's TURN/TLS hostname; empty means turn.<hostname>. Inside the zone, and not the signaling or global name (each wants 443 on its own load balancer)."},
-	{Name: "turnTlsPort", Type: "integer", Default: 5349, Kinds: regional,
+	{Name: "turnTlsPort", Type: "integer", Default: livekit.DefaultTURNTLSPort, Kinds: regional,
 		Description: "Node port the TURN/TLS load balancer forwards the decrypted TURN stream to (LiveKit's turn.tls_port with external_tls); clients always use 443."},
 }
 
@@ -39,11 +39,11 @@ func (p *parser) turn(s *Stack, r *Region, mediaOK bool) {
 		key := spec("turnUdpPort").Full()
 		switch {
 		case t < 1024:
-			p.fail(key, fmt.Sprint(t), "must be 0 (off) or from 1024 to 65535, e.g. 3478")
+			p.fail(key, fmt.Sprint(t), fmt.Sprintf("must be 0 (off) or from 1024 to 65535, e.g. %d", livekit.DefaultTURNUDPPort))
 		case inMedia(t):
 			p.fail(key, fmt.Sprint(t), "must lie outside mediaUdpPorts "+media.String())
 		case fixed(t):
-			p.fail(key, fmt.Sprint(t), "must not reuse 7880, 7881 or 6789")
+			p.fail(key, fmt.Sprint(t), fmt.Sprintf("must not reuse %d, %d or %d", livekit.SignalPort, livekit.RTCTCPPort, livekit.PrometheusPort))
 		case t >= livekit.TURNRelayStart && t <= livekit.TURNRelayEnd:
 			p.fail(key, fmt.Sprint(t), fmt.Sprintf("must lie outside LiveKit's TURN relay ports %d-%d", livekit.TURNRelayStart, livekit.TURNRelayEnd))
 		}
@@ -55,7 +55,7 @@ func (p *parser) turn(s *Stack, r *Region, mediaOK bool) {
 		key, t := spec("turnTlsPort").Full(), r.TURNTLSPort
 		switch {
 		case fixed(t):
-			p.fail(key, fmt.Sprint(t), "must not reuse the signaling port 7880, ICE/TCP 7881 or metrics 6789")
+			p.fail(key, fmt.Sprint(t), fmt.Sprintf("must not reuse the signaling port %d, ICE/TCP %d or metrics %d", livekit.SignalPort, livekit.RTCTCPPort, livekit.PrometheusPort))
 		case inMedia(t):
 			// TCP and UDP could share a number, but on host-network nodes
 			// one port plan per node keeps firewall rules unambiguous.
