@@ -1,8 +1,8 @@
-// Package kubernetes installs LiveKit on any Kubernetes cluster (GKE, AKS)
-// with the official livekit-server Helm chart: the one building
+// Package kubernetes installs LiveKit on any Kubernetes cluster (GKE, AKS,
+// EKS) with the official livekit-server Helm chart: the one building
 // block every Kubernetes MediaCluster shares. Each cloud adds its own
-// signaling front door (GKE Gateway, AKS ingress) on top of the Service this
-// component creates.
+// signaling front door (GKE Gateway, AKS ingress, EKS ALB) on top of the
+// Service this component creates.
 //
 // The chart (https://helm.livekit.io, livekit/livekit-helm) renders
 // `.Values.livekit` into a ConfigMap and feeds it to the pod as

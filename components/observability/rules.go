@@ -54,7 +54,8 @@ type Region struct {
 	// (sysloadLimitPercent).
 	SysloadLimitPercent int
 	// NodeVCPUs is the CPU one LiveKit node may use: the Fargate task's CPU
-	// units / 1024, or the pod's CPU request on GKE and AKS.
+	// units / 1024, the pod's CPU request on GKE, AKS and EKS, or a
+	// Container Instances group's CPU less its sidecars'.
 	NodeVCPUs float64
 	// NoHealthProbe: the region's managed Prometheus runs no blackbox probe
 	// of GET / (GMP and Azure's add-on scrape pods, they cannot probe a

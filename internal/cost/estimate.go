@@ -367,7 +367,7 @@ func (a Assumptions) clone() Assumptions {
 }
 
 // nodeVCPU is the CPU one LiveKit node gets: the Fargate task's CPU units,
-// or the pod's CPU request on GKE and AKS.
+// or the pod's CPU request on GKE, AKS and EKS.
 func nodeVCPU(cfg map[string]string) float64 {
 	switch cfg["livekit-infra:kind"] {
 	case "aws", "gcp", "azure":

@@ -54,7 +54,7 @@ type Egress struct {
 	// Min and Max bound the worker count; CPUTarget is the autoscaling
 	// target (percent).
 	Min, Max, CPUTarget int
-	// K8s is the pod and node pool size on GKE and AKS; ACI the container
+	// K8s is the pod and node pool size on GKE, AKS and EKS; ACI the container
 	// groups on azurePlatform aci (Min and Max are then its fixed count).
 	K8s K8sEgress
 	ACI *ACIEgress
