@@ -22,8 +22,13 @@ func TestEveryPlanIsPriced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	readme := &readmeCostChecker{rows: readmeCosts(t), seen: map[string]bool{}}
+	t.Cleanup(func() { readme.done(t) }) // after the parallel subtests
 	sweep(t, func(t *testing.T, j sweepJob, sc *plan.StackConfig, p *plan.Plan) {
 		e := cat.Estimate(p, cost.Options{Regions: cost.RegionsFromConfig(sc.Config), Config: sc.Config})
+		if j.variant == "" {
+			readme.check(t, j.stack, e)
+		}
 		seen := map[string]bool{}
 		for _, r := range e.Unpriced {
 			if seen[r.Type+r.Unpriced] {
