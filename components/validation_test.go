@@ -62,6 +62,19 @@ func TestOneValidationPathEveryCloud(t *testing.T) {
 			_, err := kubernetes.NewLiveKitWorkload(nil, "w", &kubernetes.LiveKitWorkloadArgs{Scaling: components.Scaling{Min: 0, Max: 1, CPUTarget: 70}})
 			return err
 		}, []string{`LiveKitWorkload "w": invalid args`, "Provider is required", "Scaling.Min 0 must be at least 1"}},
+		// The workloads carry their cluster's provider: read only after the check.
+		{"kubernetes EgressWorkload", func() error {
+			_, err := kubernetes.NewEgressWorkload(nil, "e", &kubernetes.EgressWorkloadArgs{ChartVersion: "1.9.0", Image: "livekit/egress:latest"})
+			return err
+		}, []string{`EgressWorkload "e": invalid args`, "Provider is required", "pin a version, not latest", "Config is required"}},
+		{"kubernetes MetricsAgent", func() error {
+			_, err := kubernetes.NewMetricsAgent(nil, "a", &kubernetes.MetricsAgentArgs{Image: "prom/prometheus@sha256:" + strings.Repeat("a", 64), WriterRoleARN: "role/w"})
+			return err
+		}, []string{`MetricsAgent "a": invalid args`, "Provider is required", `WriterRoleARN "role/w"`, "Config must scrape"}},
+		{"kubernetes nil args", func() error {
+			_, err := kubernetes.NewMetricsAgent(nil, "a", nil)
+			return err
+		}, []string{`MetricsAgent "a": invalid args`, "args are required"}},
 		{"aws CentralMetrics", func() error {
 			_, err := aws.NewCentralMetrics(nil, "c", &aws.CentralMetricsArgs{CentralMetricsArgs: components.CentralMetricsArgs{Writers: []components.MetricsWriter{
 				{Region: "gcp-eu", Issuer: "https://issuer.example.com", Subject: "system:serviceaccount:ns:*"},

@@ -94,6 +94,8 @@ func (a *EgressWorkloadArgs) Validate(name string) error {
 	return components.Validate("EgressWorkload", name, a, (*EgressWorkloadArgs).check)
 }
 
+func (a *EgressWorkloadArgs) provider() pulumi.ProviderResource { return a.Provider }
+
 // check reports every problem of the args at once.
 func (a *EgressWorkloadArgs) check(e *components.ArgErrors) {
 	add := e.Add
@@ -204,15 +206,12 @@ func EgressNamespaceLabels() map[string]string {
 // NewEgressWorkload declares the namespace, the config Secret and the
 // egress chart, whose Deployment reads the config from the Secret.
 func NewEgressWorkload(ctx *pulumi.Context, name string, args *EgressWorkloadArgs, opts ...pulumi.ResourceOption) (*EgressWorkload, error) {
-	if err := args.Validate(name); err != nil {
-		return nil, err
-	}
 	w := &EgressWorkload{}
-	opts = append(opts, pulumi.Providers(args.Provider))
-	if err := ctx.RegisterComponentResource(EgressWorkloadType, name, w, opts...); err != nil {
+	parent, err := components.RegisterOn(ctx, EgressWorkloadType, name, w, args, (*EgressWorkloadArgs).check, (*EgressWorkloadArgs).provider, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent, provider := pulumi.Parent(w), pulumi.Provider(args.Provider)
+	provider := pulumi.Provider(args.Provider)
 	ns, err := objects.NewNamespace(ctx, name, EgressNamespace, EgressNamespaceLabels(), parent, provider)
 	if err != nil {
 		return nil, err

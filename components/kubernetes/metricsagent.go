@@ -3,7 +3,6 @@ package kubernetes
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"strings"
 
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
@@ -66,10 +65,14 @@ type MetricsAgent struct {
 	Subject pulumi.StringOutput
 }
 
+func (a *MetricsAgentArgs) provider() pulumi.ProviderResource { return a.Provider }
+
 func (a *MetricsAgentArgs) check(e *components.ArgErrors) {
 	e.Require(components.Field{Name: "Provider", Missing: a.Provider == nil})
 	if _, digest, ok := strings.Cut(a.Image, "@"); !ok || !digestRe.MatchString(digest) {
 		e.Add("Image %q must be pinned by digest (observability.AgentImage through the mirror)", a.Image)
+	} else if _, _, err := splitImage(a.Image); err != nil {
+		e.Add("Image: %v", err)
 	}
 	if !observability.IsRoleARN(a.WriterRoleARN) {
 		e.Add("WriterRoleARN %q is not an IAM role ARN", a.WriterRoleARN)
@@ -85,18 +88,18 @@ func (a *MetricsAgentArgs) check(e *components.ArgErrors) {
 // NewMetricsAgent declares the namespace, the agent's configuration, its
 // read access to the LiveKit pods and the chart.
 func NewMetricsAgent(ctx *pulumi.Context, name string, args *MetricsAgentArgs, opts ...pulumi.ResourceOption) (*MetricsAgent, error) {
-	if err := components.Validate("MetricsAgent", name, args, (*MetricsAgentArgs).check); err != nil {
+	m := &MetricsAgent{}
+	parent, err := components.RegisterOn(ctx, components.MetricsAgentType, name, m, args, (*MetricsAgentArgs).check, (*MetricsAgentArgs).provider, opts...)
+	if err != nil {
 		return nil, err
 	}
+	provider := pulumi.Provider(args.Provider)
 	body, err := observability.MarshalYAML(args.Config)
 	if err != nil {
 		return nil, err
 	}
 	_, digest, _ := strings.Cut(args.Image, "@")
-	repo, _, err := splitImage(args.Image)
-	if err != nil {
-		return nil, fmt.Errorf("MetricsAgent %q: %w", name, err)
-	}
+	repo, _, _ := splitImage(args.Image) // checked
 	version := args.ChartVersion
 	if version == "" {
 		version = AgentChartVersion
@@ -107,13 +110,6 @@ func NewMetricsAgent(ctx *pulumi.Context, name string, args *MetricsAgentArgs, o
 	}
 	// The token is exchanged where the workspace is (SigV4's region).
 	stsRegion := args.Config.RemoteWrite[0].SigV4.Region
-
-	m := &MetricsAgent{}
-	opts = append(opts, pulumi.Providers(args.Provider))
-	if err := ctx.RegisterComponentResource(components.MetricsAgentType, name, m, opts...); err != nil {
-		return nil, err
-	}
-	parent, provider := pulumi.Parent(m), pulumi.Provider(args.Provider)
 
 	// Nothing in the namespace needs host access.
 	ns, err := objects.NewNamespace(ctx, name, AgentNamespace, RestrictedNamespaceLabels(), parent, provider)

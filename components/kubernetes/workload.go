@@ -201,6 +201,8 @@ func (a *LiveKitWorkloadArgs) Validate(name string) error {
 	return components.Validate("LiveKitWorkload", name, a, (*LiveKitWorkloadArgs).check)
 }
 
+func (a *LiveKitWorkloadArgs) provider() pulumi.ProviderResource { return a.Provider }
+
 // check reports every problem of the args at once.
 func (a *LiveKitWorkloadArgs) check(e *components.ArgErrors) {
 	add := e.Add
@@ -299,15 +301,12 @@ type LiveKitWorkload struct {
 // NewLiveKitWorkload declares the namespace, the config Secret, the chart,
 // the signaling Service and the PodDisruptionBudget.
 func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadArgs, opts ...pulumi.ResourceOption) (*LiveKitWorkload, error) {
-	if err := args.Validate(name); err != nil {
-		return nil, err
-	}
 	w := &LiveKitWorkload{}
-	opts = append(opts, pulumi.Providers(args.Provider))
-	if err := ctx.RegisterComponentResource(LiveKitWorkloadType, name, w, opts...); err != nil {
+	parent, err := components.RegisterOn(ctx, LiveKitWorkloadType, name, w, args, (*LiveKitWorkloadArgs).check, (*LiveKitWorkloadArgs).provider, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent, provider := pulumi.Parent(w), pulumi.Provider(args.Provider)
+	provider := pulumi.Provider(args.Provider)
 	nsName := args.Namespace
 	if nsName == "" {
 		nsName = DefaultNamespace
