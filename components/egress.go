@@ -62,3 +62,13 @@ type EgressOutputs struct {
 	// ARN, or namespace/name of a Kubernetes Secret).
 	ConfigSecret pulumi.StringOutput
 }
+
+// Map is what a cloud's Egress registers as its outputs: the contract's
+// plus the cloud's extra.
+func (o EgressOutputs) Map(extra pulumi.Map) pulumi.Map {
+	m := pulumi.Map{"configSecret": o.ConfigSecret}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}

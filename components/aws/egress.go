@@ -118,9 +118,9 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 	e.ClusterName = base.cluster.Name
 	e.ServiceName = service.Name
 	e.TaskRoleArn = roles.task.Arn
-	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{
-		"configSecret": e.ConfigSecret, "clusterName": e.ClusterName, "serviceName": e.ServiceName, "taskRoleArn": e.TaskRoleArn,
-	}); err != nil {
+	if err := ctx.RegisterResourceOutputs(e, e.EgressOutputs.Map(pulumi.Map{
+		"clusterName": e.ClusterName, "serviceName": e.ServiceName, "taskRoleArn": e.TaskRoleArn,
+	})); err != nil {
 		return nil, err
 	}
 	return e, nil

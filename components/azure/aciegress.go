@@ -144,7 +144,7 @@ func NewACIEgress(ctx *pulumi.Context, name string, args *ACIEgressArgs, opts ..
 	}
 	e.GroupIPs = ips.ToStringArrayOutput()
 	e.ConfigSecret = pulumi.Sprintf("%s (secure environment variable %s)", name, ACIEgressConfigEnv)
-	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{"configSecret": e.ConfigSecret, "groupIps": e.GroupIPs}); err != nil {
+	if err := ctx.RegisterResourceOutputs(e, e.EgressOutputs.Map(pulumi.Map{"groupIps": e.GroupIPs})); err != nil {
 		return nil, err
 	}
 	return e, nil

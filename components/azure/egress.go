@@ -108,9 +108,9 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 		return nil, err
 	}
 
-	e.ConfigSecret = pulumi.Sprintf("%s/%s", workload.Namespace, workload.SecretName)
+	e.ConfigSecret = workload.ConfigSecret()
 	e.NodePool = agentPool.Name
-	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{"configSecret": e.ConfigSecret, "nodePool": e.NodePool}); err != nil {
+	if err := ctx.RegisterResourceOutputs(e, e.EgressOutputs.Map(pulumi.Map{"nodePool": e.NodePool})); err != nil {
 		return nil, err
 	}
 	return e, nil

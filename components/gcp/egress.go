@@ -10,7 +10,6 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
-	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 )
@@ -156,36 +155,21 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 	// GMP's collector on each node scrapes Egress's metrics port inside
 	// the cluster (the per-region scrape, job livekit-egress); nothing
 	// outside the VPC reaches the private nodes.
-	if _, err := objects.NewObject(ctx, name+"-metrics", &objects.ObjectArgs{
-		APIVersion: "monitoring.googleapis.com/v1", Kind: "PodMonitoring", Name: EgressPodMonitoringName, Namespace: workload.Namespace,
-		Spec: pulumi.Map{
-			"selector": pulumi.Map{"matchLabels": pulumi.ToStringMap(lkk8s.EgressSelectorLabels())},
-			"endpoints": pulumi.Array{pulumi.Map{
-				"port": pulumi.Int(livekit.EgressPrometheusPort), "path": pulumi.String(MetricsPath), "interval": pulumi.String(ScrapeInterval),
-			}},
-		},
-	}, parent, pulumi.Provider(args.Provider), pulumi.DependsOn([]pulumi.Resource{workload})); err != nil {
+	var rules *observability.RuleFile
+	if len(args.AlertRules.Groups) > 0 {
+		rules = &args.AlertRules
+	}
+	if err := managedPrometheus(ctx, name, gmpTarget{
+		Namespace: workload.Namespace, Selector: lkk8s.EgressSelectorLabels(), Port: livekit.EgressPrometheusPort,
+		PodMonitoring: EgressPodMonitoringName, Rules: EgressRulesName,
+	}, rules, parent, pulumi.Provider(args.Provider), pulumi.DependsOn([]pulumi.Resource{workload})); err != nil {
 		return nil, err
 	}
-	if len(args.AlertRules.Groups) > 0 {
-		spec, err := RulesSpec(args.AlertRules)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := objects.NewObject(ctx, name+"-alert-rules", &objects.ObjectArgs{
-			APIVersion: "monitoring.googleapis.com/v1", Kind: "Rules", Name: EgressRulesName, Namespace: workload.Namespace,
-			Spec: pulumi.ToMap(spec),
-		}, parent, pulumi.Provider(args.Provider), pulumi.DependsOn([]pulumi.Resource{workload})); err != nil {
-			return nil, err
-		}
-	}
 
-	e.ConfigSecret = pulumi.Sprintf("%s/%s", workload.Namespace, workload.SecretName)
+	e.ConfigSecret = workload.ConfigSecret()
 	e.ServiceAccount = gsa.Email
 	e.NodePool = pool.Name
-	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{
-		"configSecret": e.ConfigSecret, "serviceAccount": e.ServiceAccount, "nodePool": e.NodePool,
-	}); err != nil {
+	if err := ctx.RegisterResourceOutputs(e, e.EgressOutputs.Map(pulumi.Map{"serviceAccount": e.ServiceAccount, "nodePool": e.NodePool})); err != nil {
 		return nil, err
 	}
 	return e, nil

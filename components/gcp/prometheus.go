@@ -6,9 +6,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 
-	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
-	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 )
 
@@ -26,18 +24,29 @@ const (
 	RulesName = "livekit-alerts"
 )
 
-// managedPrometheus declares GMP's scrape of the metrics port and the
-// region's alert rules. GMP's collector runs on each node and scrapes the
-// host-network pod from there, so port 6789 needs no firewall rule (the
-// network opens none). A namespaced Rules object is evaluated by GMP's rule
+// gmpTarget is what GMP watches in one namespace: the pods selector
+// picks, scraped on port, and the rules evaluated over their series.
+type gmpTarget struct {
+	Namespace pulumi.StringInput
+	Selector  map[string]string
+	Port      int
+	// PodMonitoring and Rules name the objects (the PodMonitoring's name
+	// is the series' job label).
+	PodMonitoring, Rules string
+}
+
+// managedPrometheus declares GMP's scrape of t's metrics port and, with
+// rules, the alert rules. GMP's collector runs on each node and scrapes
+// the pod from there, so the port needs no firewall rule (the network
+// opens none). A namespaced Rules object is evaluated by GMP's rule
 // evaluator over this namespace's series only.
-func managedPrometheus(ctx *pulumi.Context, name string, rules *observability.RuleFile, w *lkk8s.LiveKitWorkload, opts ...pulumi.ResourceOption) error {
+func managedPrometheus(ctx *pulumi.Context, name string, t gmpTarget, rules *observability.RuleFile, opts ...pulumi.ResourceOption) error {
 	if _, err := objects.NewObject(ctx, name+"-metrics", &objects.ObjectArgs{
-		APIVersion: "monitoring.googleapis.com/v1", Kind: "PodMonitoring", Name: PodMonitoringName, Namespace: w.Namespace,
+		APIVersion: "monitoring.googleapis.com/v1", Kind: "PodMonitoring", Name: t.PodMonitoring, Namespace: t.Namespace,
 		Spec: pulumi.Map{
-			"selector": pulumi.Map{"matchLabels": pulumi.ToStringMap(lkk8s.SelectorLabels())},
+			"selector": pulumi.Map{"matchLabels": pulumi.ToStringMap(t.Selector)},
 			"endpoints": pulumi.Array{pulumi.Map{
-				"port": pulumi.Int(livekit.PrometheusPort), "path": pulumi.String(MetricsPath), "interval": pulumi.String(ScrapeInterval),
+				"port": pulumi.Int(t.Port), "path": pulumi.String(MetricsPath), "interval": pulumi.String(ScrapeInterval),
 			}},
 		},
 	}, opts...); err != nil {
@@ -51,7 +60,7 @@ func managedPrometheus(ctx *pulumi.Context, name string, rules *observability.Ru
 		return err
 	}
 	_, err = objects.NewObject(ctx, name+"-alert-rules", &objects.ObjectArgs{
-		APIVersion: "monitoring.googleapis.com/v1", Kind: "Rules", Name: RulesName, Namespace: w.Namespace,
+		APIVersion: "monitoring.googleapis.com/v1", Kind: "Rules", Name: t.Rules, Namespace: t.Namespace,
 		Spec: pulumi.ToMap(spec),
 	}, opts...)
 	return err

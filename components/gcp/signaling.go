@@ -180,5 +180,7 @@ func signalingGateway(ctx *pulumi.Context, name string, args *MediaClusterArgs, 
 	}), opts...); err != nil {
 		return err
 	}
-	return managedPrometheus(ctx, name, args.AlertRules, w, opts...)
+	return managedPrometheus(ctx, name, gmpTarget{
+		Namespace: w.Namespace, Selector: lkk8s.SelectorLabels(), Port: livekit.PrometheusPort, PodMonitoring: PodMonitoringName, Rules: RulesName,
+	}, args.AlertRules, opts...)
 }

@@ -203,6 +203,12 @@ func EgressNamespaceLabels() map[string]string {
 	}
 }
 
+// ConfigSecret is where the workload's config lives: namespace/name of its
+// Secret (the contract's EgressOutputs.ConfigSecret).
+func (w *EgressWorkload) ConfigSecret() pulumi.StringOutput {
+	return pulumi.Sprintf("%s/%s", w.Namespace, w.SecretName)
+}
+
 // NewEgressWorkload declares the namespace, the config Secret and the
 // egress chart, whose Deployment reads the config from the Secret.
 func NewEgressWorkload(ctx *pulumi.Context, name string, args *EgressWorkloadArgs, opts ...pulumi.ResourceOption) (*EgressWorkload, error) {

@@ -115,12 +115,10 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 		return nil, err
 	}
 
-	e.ConfigSecret = pulumi.Sprintf("%s/%s", workload.Namespace, workload.SecretName)
+	e.ConfigSecret = workload.ConfigSecret()
 	e.NodeGroup = group.NodeGroupName
 	e.RoleArn = role.Arn
-	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{
-		"configSecret": e.ConfigSecret, "nodeGroup": e.NodeGroup, "roleArn": e.RoleArn,
-	}); err != nil {
+	if err := ctx.RegisterResourceOutputs(e, e.EgressOutputs.Map(pulumi.Map{"nodeGroup": e.NodeGroup, "roleArn": e.RoleArn})); err != nil {
 		return nil, err
 	}
 	return e, nil
