@@ -12,10 +12,10 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components"
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
-	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/stacks/kinds"
+	"github.com/livekit-infra/livekit-infra/stacks/kube"
 	"github.com/livekit-infra/livekit-infra/stacks/regional"
 )
 
@@ -154,17 +154,8 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		}
 	}
 
-	// The central view: Azure Monitor's managed Prometheus cannot write
-	// out, so once the region has its writer role a Prometheus agent
-	// writes LiveKit's series there.
-	if agent, err := regional.MetricsAgentFor(s, mirrorOut, lkk8s.DefaultNamespace, lkk8s.SelectorLabels()); err != nil {
+	if err := kube.MetricsAgent(ctx, name, s, mirrorOut, cluster.Provider); err != nil {
 		return nil, err
-	} else if agent != nil {
-		if _, err := lkk8s.NewMetricsAgent(ctx, name+"-metrics-agent", &lkk8s.MetricsAgentArgs{
-			Provider: cluster.Provider, Image: agent.Image, Config: agent.Config, WriterRoleARN: agent.WriterRoleARN,
-		}); err != nil {
-			return nil, err
-		}
 	}
 
 	if err := egressWorkers(ctx, name, s, creds, cluster, redis, network, recordings, mirrorOut); err != nil {
