@@ -17,25 +17,22 @@ import (
 
 // planExample plans a program offline under the same mocks as `lkinfra plan`.
 func planExample(program func(ctx *pulumi.Context) (pulumi.Map, error)) *plan.Plan {
-	p, err := plan.Evaluate(&plan.StackConfig{
-		Project: "example", Stack: "dev",
-		Config: map[string]string{"aws:region": "us-west-2"},
-	}, program)
-	if err != nil {
-		panic(err)
-	}
-	return p
+	return plan.Example(map[string]string{"aws:region": "us-west-2"}, program)
+}
+
+func exampleNetwork(ctx *pulumi.Context) (*aws.Network, error) {
+	return aws.NewNetwork(ctx, "livekit", &components.NetworkArgs{
+		CIDR:        netip.MustParsePrefix("10.0.0.0/16"),
+		NATGateways: "none",
+		Media:       livekit.MediaPorts{Start: 50000, End: 60000},
+	})
 }
 
 // A VPC for one LiveKit region: public subnets for the nodes (media goes
 // straight to each node's public IP), private ones for Redis, no NAT.
 func ExampleNewNetwork() {
 	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := aws.NewNetwork(ctx, "livekit", &components.NetworkArgs{
-			CIDR:        netip.MustParsePrefix("10.0.0.0/16"),
-			NATGateways: "none",
-			Media:       livekit.MediaPorts{Start: 50000, End: 60000},
-		})
+		network, err := exampleNetwork(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -49,10 +46,7 @@ func ExampleNewNetwork() {
 // group only, with a failover replica.
 func ExampleNewRedisCache() {
 	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := aws.NewNetwork(ctx, "livekit", &components.NetworkArgs{
-			CIDR: netip.MustParsePrefix("10.0.0.0/16"), NATGateways: "none",
-			Media: livekit.MediaPorts{Start: 50000, End: 60000},
-		})
+		network, err := exampleNetwork(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -106,10 +100,7 @@ func ExampleNewRecordings() {
 // HTTPS ALB (health check GET /) for signaling, CPU target tracking.
 func ExampleNewMediaCluster() {
 	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := aws.NewNetwork(ctx, "livekit", &components.NetworkArgs{
-			CIDR: netip.MustParsePrefix("10.0.0.0/16"), NATGateways: "none",
-			Media: livekit.MediaPorts{Start: 50000, End: 60000},
-		})
+		network, err := exampleNetwork(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -187,12 +178,12 @@ func ExampleNewGlobalTraffic() {
 // An ECR pull-through cache of Docker Hub: tasks pull LiveKit by digest from
 // the region's own registry, never from Docker Hub's rate-limited endpoint.
 func ExampleNewRegistryMirror() {
+	lk, err := imageref.Parse(livekit.Image)
+	if err != nil {
+		panic(err)
+	}
 	var image string
 	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		lk, err := imageref.Parse(livekit.Image)
-		if err != nil {
-			return nil, err
-		}
 		mirror, err := aws.NewRegistryMirror(ctx, "livekit-mirror", &aws.RegistryMirrorArgs{
 			RegistryMirrorArgs: components.RegistryMirrorArgs{Images: []imageref.Ref{lk}},
 			Region:             "us-west-2",
@@ -256,10 +247,7 @@ func ExampleNewCentralMetrics() {
 // bucket whose objects expire after 90 days.
 func ExampleNewAuditLogs() {
 	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := aws.NewNetwork(ctx, "livekit", &components.NetworkArgs{
-			CIDR: netip.MustParsePrefix("10.0.0.0/16"), NATGateways: "none",
-			Media: livekit.MediaPorts{Start: 50000, End: 60000},
-		})
+		network, err := exampleNetwork(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -21,14 +21,7 @@ import (
 
 // planExample plans a program offline under the same mocks as `lkinfra plan`.
 func planExample(program func(ctx *pulumi.Context) (pulumi.Map, error)) *plan.Plan {
-	p, err := plan.Evaluate(&plan.StackConfig{
-		Project: "example", Stack: "dev",
-		Config: map[string]string{"azure-native:location": "southeastasia"},
-	}, program)
-	if err != nil {
-		panic(err)
-	}
-	return p
+	return plan.Example(map[string]string{"azure-native:location": "southeastasia"}, program)
 }
 
 func exampleNetwork(ctx *pulumi.Context) (*azure.Network, error) {
@@ -124,13 +117,13 @@ func ExampleNewRecordings() {
 // An Azure Container Registry with one artifact cache rule per Docker Hub
 // repository: AKS pulls LiveKit by digest from the region.
 func ExampleNewRegistryMirror() {
+	lk, err := imageref.Parse(livekit.Image)
+	if err != nil {
+		panic(err)
+	}
 	var image string
 	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
 		network, err := exampleNetwork(ctx)
-		if err != nil {
-			return nil, err
-		}
-		lk, err := imageref.Parse(livekit.Image)
 		if err != nil {
 			return nil, err
 		}

@@ -19,14 +19,7 @@ import (
 
 // planExample plans a program offline under the same mocks as `lkinfra plan`.
 func planExample(program func(ctx *pulumi.Context) (pulumi.Map, error)) *plan.Plan {
-	p, err := plan.Evaluate(&plan.StackConfig{
-		Project: "example", Stack: "dev",
-		Config: map[string]string{"gcp:project": "example-project", "gcp:region": "europe-west1"},
-	}, program)
-	if err != nil {
-		panic(err)
-	}
-	return p
+	return plan.Example(map[string]string{"gcp:project": "example-project", "gcp:region": "europe-west1"}, program)
 }
 
 func exampleNetwork(ctx *pulumi.Context) (*gcp.Network, error) {
@@ -112,12 +105,12 @@ func ExampleNewRecordings() {
 // An Artifact Registry remote repository of Docker Hub in the region: GKE
 // nodes pull LiveKit by digest from it.
 func ExampleNewRegistryMirror() {
+	lk, err := imageref.Parse(livekit.Image)
+	if err != nil {
+		panic(err)
+	}
 	var image string
 	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		lk, err := imageref.Parse(livekit.Image)
-		if err != nil {
-			return nil, err
-		}
 		mirror, err := gcp.NewRegistryMirror(ctx, "livekit-mirror", &gcp.RegistryMirrorArgs{
 			RegistryMirrorArgs: components.RegistryMirrorArgs{Images: []imageref.Ref{lk}},
 			Project:            "example-project",
