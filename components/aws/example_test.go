@@ -15,11 +15,11 @@ import (
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
-// planExample plans a program offline under the same mocks as `lkinfra plan`.
-func planExample(program func(ctx *pulumi.Context) (pulumi.Map, error)) *plan.Plan {
-	return plan.Example(map[string]string{"aws:region": "us-west-2"}, program)
-}
+// exampleConfig is the examples' stack config (plan.Example plans them
+// offline, under the same mocks as `lkinfra plan`).
+var exampleConfig = map[string]string{"aws:region": "us-west-2"}
 
+// exampleNetwork is the network the examples build on.
 func exampleNetwork(ctx *pulumi.Context) (*aws.Network, error) {
 	return aws.NewNetwork(ctx, "livekit", &components.NetworkArgs{
 		CIDR:        netip.MustParsePrefix("10.0.0.0/16"),
@@ -31,11 +31,7 @@ func exampleNetwork(ctx *pulumi.Context) (*aws.Network, error) {
 // A VPC for one LiveKit region: public subnets for the nodes (media goes
 // straight to each node's public IP), private ones for Redis, no NAT.
 func ExampleNewNetwork() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := exampleNetwork(ctx)
-		if err != nil {
-			return nil, err
-		}
+	p := plan.ExampleOn(exampleConfig, exampleNetwork, func(ctx *pulumi.Context, network *aws.Network) (pulumi.Map, error) {
 		return pulumi.Map{"vpc": network.NetworkID}, nil
 	})
 	fmt.Println(len(p.ByType("aws:ec2/subnet:Subnet")), "subnets,", len(p.ByType("aws:ec2/natGateway:NatGateway")), "NAT gateways")
@@ -45,11 +41,7 @@ func ExampleNewNetwork() {
 // ElastiCache with TLS and AUTH, reachable from the LiveKit tasks' security
 // group only, with a failover replica.
 func ExampleNewRedisCache() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := exampleNetwork(ctx)
-		if err != nil {
-			return nil, err
-		}
+	p := plan.ExampleOn(exampleConfig, exampleNetwork, func(ctx *pulumi.Context, network *aws.Network) (pulumi.Map, error) {
 		redis, err := aws.NewRedisCache(ctx, "livekit-redis", &aws.RedisCacheArgs{
 			RedisCacheArgs:        components.RedisCacheArgs{EngineVersion: "7.1", Protect: true},
 			AuthToken:             pulumi.ToSecret(pulumi.String("example-auth-token-0123456789")).(pulumi.StringOutput),
@@ -77,7 +69,7 @@ func ExampleNewRedisCache() {
 // A private, encrypted recordings bucket behind a CloudFront distribution
 // that serves signed URLs only.
 func ExampleNewRecordings() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+	p := plan.Example(exampleConfig, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		rec, err := aws.NewRecordings(ctx, "livekit-recordings", &aws.RecordingsArgs{
 			RecordingsArgs: components.RecordingsArgs{
 				CDN: true, CDNHostname: "recordings.example.com", ZoneID: "Z0123456789EXAMPLE",
@@ -99,11 +91,7 @@ func ExampleNewRecordings() {
 // LiveKit on ECS Fargate: tasks with their own public IPs for media, an
 // HTTPS ALB (health check GET /) for signaling, CPU target tracking.
 func ExampleNewMediaCluster() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := exampleNetwork(ctx)
-		if err != nil {
-			return nil, err
-		}
+	p := plan.ExampleOn(exampleConfig, exampleNetwork, func(ctx *pulumi.Context, network *aws.Network) (pulumi.Map, error) {
 		cluster, err := aws.NewMediaCluster(ctx, "livekit", &aws.MediaClusterArgs{
 			MediaClusterArgs: components.MediaClusterArgs{
 				Image:          livekit.Image,
@@ -152,7 +140,7 @@ func ExampleNewGlobalTraffic() {
 	if err != nil {
 		panic(err)
 	}
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+	p := plan.Example(exampleConfig, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		_, err := aws.NewGlobalTraffic(ctx, "livekit-global", &aws.GlobalTrafficArgs{GlobalTrafficArgs: components.GlobalTrafficArgs{
 			ZoneID: "Z0123456789EXAMPLE",
 			Plan:   routes,
@@ -178,12 +166,9 @@ func ExampleNewGlobalTraffic() {
 // An ECR pull-through cache of Docker Hub: tasks pull LiveKit by digest from
 // the region's own registry, never from Docker Hub's rate-limited endpoint.
 func ExampleNewRegistryMirror() {
-	lk, err := imageref.Parse(livekit.Image)
-	if err != nil {
-		panic(err)
-	}
+	lk := imageref.MustParse(livekit.Image)
 	var image string
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+	p := plan.Example(exampleConfig, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		mirror, err := aws.NewRegistryMirror(ctx, "livekit-mirror", &aws.RegistryMirrorArgs{
 			RegistryMirrorArgs: components.RegistryMirrorArgs{Images: []imageref.Ref{lk}},
 			Region:             "us-west-2",
@@ -206,7 +191,7 @@ func ExampleNewRegistryMirror() {
 
 // A monthly cost budget that mails finance at 80 and 100 % of actual spend.
 func ExampleNewBudget() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+	p := plan.Example(exampleConfig, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		_, err := aws.NewBudget(ctx, "livekit-budget", &aws.BudgetArgs{BudgetArgs: components.BudgetArgs{
 			BudgetName: "livekit-dev", Amount: 3000, Currency: "USD",
 			Thresholds: []float64{80, 100}, Emails: []string{"finops@example.com"},
@@ -225,7 +210,7 @@ func ExampleNewBudget() {
 // (assumable by that region's collector identity alone) and a query-only
 // reader role.
 func ExampleNewCentralMetrics() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+	p := plan.Example(exampleConfig, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		central, err := aws.NewCentralMetrics(ctx, "livekit-metrics", &aws.CentralMetricsArgs{CentralMetricsArgs: components.CentralMetricsArgs{
 			Writers: []components.MetricsWriter{
 				{Region: "us", RoleARN: "arn:aws:iam::123456789012:role/livekit-us-task"},
@@ -246,11 +231,7 @@ func ExampleNewCentralMetrics() {
 // The region's audit logs: VPC flow logs into a private, TLS-only log
 // bucket whose objects expire after 90 days.
 func ExampleNewAuditLogs() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := exampleNetwork(ctx)
-		if err != nil {
-			return nil, err
-		}
+	p := plan.ExampleOn(exampleConfig, exampleNetwork, func(ctx *pulumi.Context, network *aws.Network) (pulumi.Map, error) {
 		logs, err := aws.NewAuditLogs(ctx, "livekit-logs", &aws.AuditLogsArgs{
 			Region: "us-west-2", VpcID: network.NetworkID, RetentionDays: 90, Flow: true, Protect: true,
 		})
@@ -271,7 +252,7 @@ func ExampleNewAuditLogs() {
 // on what the cloud measures itself: each Redis node's memory and CPU, and
 // the signaling ALB's 5xx and unhealthy targets.
 func ExampleNewMonitoring() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+	p := plan.Example(exampleConfig, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		mon, err := aws.NewMonitoring(ctx, "livekit-monitoring", &aws.MonitoringArgs{
 			MonitoringArgs:          components.MonitoringArgs{Emails: []string{"oncall@example.com"}},
 			Region:                  "us-west-2",
@@ -308,7 +289,7 @@ func ExampleNewManagedPrometheus() {
 	if err != nil {
 		panic(err)
 	}
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+	p := plan.Example(exampleConfig, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		amp, err := aws.NewManagedPrometheus(ctx, "livekit-prometheus", &aws.ManagedPrometheusArgs{
 			Region: "us-west-2", Rules: rules, LogRetentionDays: 30, Protect: true,
 		})

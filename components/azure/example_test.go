@@ -19,11 +19,11 @@ import (
 // cert-manager: its runnable example is the committed stack
 // (lkinfra plan --stack azure-asia).
 
-// planExample plans a program offline under the same mocks as `lkinfra plan`.
-func planExample(program func(ctx *pulumi.Context) (pulumi.Map, error)) *plan.Plan {
-	return plan.Example(map[string]string{"azure-native:location": "southeastasia"}, program)
-}
+// exampleConfig is the examples' stack config (plan.Example plans them
+// offline, under the same mocks as `lkinfra plan`).
+var exampleConfig = map[string]string{"azure-native:location": "southeastasia"}
 
+// exampleNetwork is the network the examples build on.
 func exampleNetwork(ctx *pulumi.Context) (*azure.Network, error) {
 	return azure.NewNetwork(ctx, "livekit", &azure.NetworkArgs{
 		NetworkArgs: components.NetworkArgs{
@@ -42,11 +42,7 @@ func exampleNetwork(ctx *pulumi.Context) (*azure.Network, error) {
 // A resource group and VNet with a node subnet (media open to the LiveKit
 // nodes' application security group only) and a private-endpoint subnet.
 func ExampleNewNetwork() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := exampleNetwork(ctx)
-		if err != nil {
-			return nil, err
-		}
+	p := plan.ExampleOn(exampleConfig, exampleNetwork, func(ctx *pulumi.Context, network *azure.Network) (pulumi.Map, error) {
 		return pulumi.Map{"vnet": network.NetworkID}, nil
 	})
 	fmt.Println(len(p.ByType("azure-native:network:Subnet")), "subnets,", len(p.ByType("azure-native:network:ApplicationSecurityGroup")), "application security group")
@@ -56,11 +52,7 @@ func ExampleNewNetwork() {
 // Azure Cache for Redis behind a private endpoint: TLS only (6380), no
 // public network access.
 func ExampleNewRedisCache() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := exampleNetwork(ctx)
-		if err != nil {
-			return nil, err
-		}
+	p := plan.ExampleOn(exampleConfig, exampleNetwork, func(ctx *pulumi.Context, network *azure.Network) (pulumi.Map, error) {
 		redis, err := azure.NewRedisCache(ctx, "livekit-redis", &azure.RedisCacheArgs{
 			RedisCacheArgs:    components.RedisCacheArgs{EngineVersion: "6", Protect: true},
 			ResourceGroupName: network.ResourceGroupName,
@@ -87,11 +79,7 @@ func ExampleNewRedisCache() {
 // (no shared keys, no anonymous access, TLS 1.2); with CDN, Front Door
 // serves SAS-signed URLs under your hostname.
 func ExampleNewRecordings() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := exampleNetwork(ctx)
-		if err != nil {
-			return nil, err
-		}
+	p := plan.ExampleOn(exampleConfig, exampleNetwork, func(ctx *pulumi.Context, network *azure.Network) (pulumi.Map, error) {
 		rec, err := azure.NewRecordings(ctx, "livekit-recordings", &azure.RecordingsArgs{
 			RecordingsArgs:    components.RecordingsArgs{TransitionDays: 30, ExpireDays: 365, Protect: true},
 			ResourceGroupName: network.ResourceGroupName,
@@ -117,16 +105,9 @@ func ExampleNewRecordings() {
 // An Azure Container Registry with one artifact cache rule per Docker Hub
 // repository: AKS pulls LiveKit by digest from the region.
 func ExampleNewRegistryMirror() {
-	lk, err := imageref.Parse(livekit.Image)
-	if err != nil {
-		panic(err)
-	}
+	lk := imageref.MustParse(livekit.Image)
 	var image string
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := exampleNetwork(ctx)
-		if err != nil {
-			return nil, err
-		}
+	p := plan.ExampleOn(exampleConfig, exampleNetwork, func(ctx *pulumi.Context, network *azure.Network) (pulumi.Map, error) {
 		mirror, err := azure.NewRegistryMirror(ctx, "livekit-mirror", &azure.RegistryMirrorArgs{
 			RegistryMirrorArgs: components.RegistryMirrorArgs{Images: []imageref.Ref{lk}},
 			Location:           "southeastasia",
@@ -156,12 +137,8 @@ func ExampleNewRegistryMirror() {
 // A consumption budget on the region's resource group from the first of a
 // month, one notification of actual cost per threshold.
 func ExampleNewBudget() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := exampleNetwork(ctx)
-		if err != nil {
-			return nil, err
-		}
-		_, err = azure.NewBudget(ctx, "livekit-budget", &azure.BudgetArgs{
+	p := plan.ExampleOn(exampleConfig, exampleNetwork, func(ctx *pulumi.Context, network *azure.Network) (pulumi.Map, error) {
+		_, err := azure.NewBudget(ctx, "livekit-budget", &azure.BudgetArgs{
 			BudgetArgs: components.BudgetArgs{
 				BudgetName: "livekit-dev", Amount: 5500, Currency: "USD",
 				Thresholds: []float64{80, 100}, Emails: []string{"finops@example.com"},

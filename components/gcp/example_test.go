@@ -17,11 +17,11 @@ import (
 // The GKE MediaCluster needs a cluster, the LiveKit chart and a Gateway:
 // its runnable example is the committed stack (lkinfra plan --stack gcp-eu).
 
-// planExample plans a program offline under the same mocks as `lkinfra plan`.
-func planExample(program func(ctx *pulumi.Context) (pulumi.Map, error)) *plan.Plan {
-	return plan.Example(map[string]string{"gcp:project": "example-project", "gcp:region": "europe-west1"}, program)
-}
+// exampleConfig is the examples' stack config (plan.Example plans them
+// offline, under the same mocks as `lkinfra plan`).
+var exampleConfig = map[string]string{"gcp:project": "example-project", "gcp:region": "europe-west1"}
 
+// exampleNetwork is the network the examples build on.
 func exampleNetwork(ctx *pulumi.Context) (*gcp.Network, error) {
 	return gcp.NewNetwork(ctx, "livekit", &gcp.NetworkArgs{
 		NetworkArgs: components.NetworkArgs{
@@ -40,11 +40,7 @@ func exampleNetwork(ctx *pulumi.Context) (*gcp.Network, error) {
 // A custom-mode VPC with one regional subnet (secondary ranges for GKE),
 // Cloud NAT, and firewall rules that open media to the LiveKit nodes only.
 func ExampleNewNetwork() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := exampleNetwork(ctx)
-		if err != nil {
-			return nil, err
-		}
+	p := plan.ExampleOn(exampleConfig, exampleNetwork, func(ctx *pulumi.Context, network *gcp.Network) (pulumi.Map, error) {
 		return pulumi.Map{"network": network.NetworkID}, nil
 	})
 	fmt.Println(len(p.ByType("gcp:compute/subnetwork:Subnetwork")), "subnet,", len(p.ByType("gcp:compute/routerNat:RouterNat")), "Cloud NAT")
@@ -54,11 +50,7 @@ func ExampleNewNetwork() {
 // Memorystore for Redis, Standard tier: a replica in another zone, AUTH and
 // TLS, reachable over private service access only.
 func ExampleNewRedisCache() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		network, err := exampleNetwork(ctx)
-		if err != nil {
-			return nil, err
-		}
+	p := plan.ExampleOn(exampleConfig, exampleNetwork, func(ctx *pulumi.Context, network *gcp.Network) (pulumi.Map, error) {
 		redis, err := gcp.NewRedisCache(ctx, "livekit-redis", &gcp.RedisCacheArgs{
 			RedisCacheArgs:           components.RedisCacheArgs{EngineVersion: "REDIS_7_2", Protect: true},
 			Region:                   "europe-west1",
@@ -84,7 +76,7 @@ func ExampleNewRedisCache() {
 // backend bucket serves signed URLs only): uniform access, public access
 // prevention, versioning, Nearline after 30 days.
 func ExampleNewRecordings() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+	p := plan.Example(exampleConfig, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		rec, err := gcp.NewRecordings(ctx, "livekit-recordings", &gcp.RecordingsArgs{
 			RecordingsArgs: components.RecordingsArgs{TransitionDays: 30, ExpireDays: 365, Protect: true},
 			Project:        "example-project",
@@ -105,12 +97,9 @@ func ExampleNewRecordings() {
 // An Artifact Registry remote repository of Docker Hub in the region: GKE
 // nodes pull LiveKit by digest from it.
 func ExampleNewRegistryMirror() {
-	lk, err := imageref.Parse(livekit.Image)
-	if err != nil {
-		panic(err)
-	}
+	lk := imageref.MustParse(livekit.Image)
 	var image string
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+	p := plan.Example(exampleConfig, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		mirror, err := gcp.NewRegistryMirror(ctx, "livekit-mirror", &gcp.RegistryMirrorArgs{
 			RegistryMirrorArgs: components.RegistryMirrorArgs{Images: []imageref.Ref{lk}},
 			Project:            "example-project",
@@ -135,7 +124,7 @@ func ExampleNewRegistryMirror() {
 // A Cloud Billing budget on the project: one threshold rule per
 // percentage, mailing a Cloud Monitoring email channel.
 func ExampleNewBudget() {
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+	p := plan.Example(exampleConfig, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		_, err := gcp.NewBudget(ctx, "livekit-budget", &gcp.BudgetArgs{
 			BudgetArgs: components.BudgetArgs{
 				BudgetName: "livekit-dev", Amount: 4500, Currency: "USD",
@@ -165,7 +154,7 @@ func ExampleNewMonitoring() {
 	for _, g := range rules.Groups {
 		alerts += len(g.Rules)
 	}
-	p := planExample(func(ctx *pulumi.Context) (pulumi.Map, error) {
+	p := plan.Example(exampleConfig, func(ctx *pulumi.Context) (pulumi.Map, error) {
 		mon, err := gcp.NewMonitoring(ctx, "livekit-monitoring", &gcp.MonitoringArgs{
 			MonitoringArgs: components.MonitoringArgs{Emails: []string{"oncall@example.com"}},
 			Project:        "example-project",

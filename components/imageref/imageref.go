@@ -97,6 +97,16 @@ func (r Ref) Source() string {
 	return "docker.io/" + r.Path()
 }
 
+// MustParse is Parse for a reference pinned in code (livekit.Image): it
+// panics on an error, which a test catches.
+func MustParse(ref string) Ref {
+	r, err := Parse(ref)
+	if err != nil {
+		panic(fmt.Sprintf("imageref: %q: %v", ref, err))
+	}
+	return r
+}
+
 // Path is the repository's full path on Docker Hub: official images live
 // under library/, which pull-through caches need spelled out.
 func (r Ref) Path() string {

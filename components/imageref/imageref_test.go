@@ -70,3 +70,15 @@ func TestParseMCR(t *testing.T) {
 		t.Error("Parse (the config's Docker Hub images) accepted an MCR image")
 	}
 }
+
+func TestMustParse(t *testing.T) {
+	if r := MustParse("livekit/livekit-server:v1.13.5@" + digest); r.Tag != "v1.13.5" || r.Digest != digest {
+		t.Errorf("MustParse = %+v", r)
+	}
+	defer func() {
+		if p := recover(); p == nil || !strings.Contains(p.(string), "pinned by digest") {
+			t.Errorf("MustParse of an unpinned reference: panic %v, want the Parse error", p)
+		}
+	}()
+	MustParse("livekit/livekit-server:v1.13.5")
+}

@@ -13,3 +13,15 @@ func Example(config map[string]string, program func(*pulumi.Context) (pulumi.Map
 	}
 	return p
 }
+
+// ExampleOn is Example for a program built on what base declares first (a
+// cloud's example network).
+func ExampleOn[B any](config map[string]string, base func(*pulumi.Context) (B, error), program func(*pulumi.Context, B) (pulumi.Map, error)) *Plan {
+	return Example(config, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		b, err := base(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return program(ctx, b)
+	})
+}
