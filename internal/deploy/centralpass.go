@@ -265,7 +265,7 @@ func (r *runner) centralPass(ctx context.Context, global, stage string, outputs 
 	sc, err := plan.LoadStackConfig(r.o.Dir, global)
 	var s *stackconfig.Stack
 	if err == nil {
-		s, err = stackconfig.Parse(sc.Stack, rawConfig(sc))
+		s, err = stackconfig.Parse(sc.Stack, sc.Raw())
 	}
 	if err != nil {
 		first, _, _ := strings.Cut(err.Error(), "\n")
@@ -373,17 +373,6 @@ func (r *runner) progressf(format string, args ...any) {
 	r.progressMu.Lock()
 	defer r.progressMu.Unlock()
 	fmt.Fprintf(r.o.Progress, format, args...)
-}
-
-func rawConfig(sc *plan.StackConfig) stackconfig.Raw {
-	raw := stackconfig.Raw{Values: map[string]string{}, Secret: map[string]bool{}}
-	for k, v := range sc.Config {
-		raw.Values[k] = v
-	}
-	for _, k := range sc.SecretKeys {
-		raw.Secret[k] = true
-	}
-	return raw
 }
 
 // centralSection renders the second pass of each global stack.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // SecretPlaceholder is the value given to a config key whose value is (or
@@ -39,6 +41,19 @@ type StackConfig struct {
 	// where Evaluate finds the credentials stack a regional stack
 	// references. Empty for configs built by hand.
 	Dir string
+}
+
+// Raw is the config as stackconfig.Parse reads it: a copy of the values
+// and which keys are secret.
+func (sc *StackConfig) Raw() stackconfig.Raw {
+	raw := stackconfig.Raw{Values: map[string]string{}, Secret: map[string]bool{}}
+	for k, v := range sc.Config {
+		raw.Values[k] = v
+	}
+	for _, k := range sc.SecretKeys {
+		raw.Secret[k] = true
+	}
+	return raw
 }
 
 // IsSecret reports whether key (fully qualified) is a secret config key.

@@ -22,7 +22,7 @@ import (
 // answered by plan.Evaluate.
 // notes says which stacks were answered how. Other stacks get no options.
 func stackReferences(dir string, sc *plan.StackConfig, program func(*pulumi.Context) (pulumi.Map, error)) (opts []plan.Option, notes []string) {
-	s, err := stackconfig.Parse(sc.Stack, rawConfig(sc))
+	s, err := stackconfig.Parse(sc.Stack, sc.Raw())
 	if err != nil || s.Kind != stackconfig.KindGlobal || s.Global == nil {
 		return nil, nil
 	}
@@ -51,17 +51,6 @@ func stackReferences(dir string, sc *plan.StackConfig, program func(*pulumi.Cont
 	return opts, notes
 }
 
-func rawConfig(sc *plan.StackConfig) stackconfig.Raw {
-	raw := stackconfig.Raw{Values: map[string]string{}, Secret: map[string]bool{}}
-	for k, v := range sc.Config {
-		raw.Values[k] = v
-	}
-	for _, k := range sc.SecretKeys {
-		raw.Secret[k] = true
-	}
-	return raw
-}
-
 // synthesizedOutputs are the outputs every regional stack exports that can
 // be derived from its config alone, and the fingerprint of the key set of
 // its credentials stack, planned from its stack file in dir.
@@ -72,7 +61,7 @@ func synthesizedOutputs(dir string, sc *plan.StackConfig) map[string]any {
 	hostname := strings.ToLower(sc.Config[ns+"hostname"])
 	global := strings.ToLower(sc.Config[ns+"globalHostname"])
 	var fingerprint any
-	if s, err := stackconfig.Parse(sc.Stack, rawConfig(sc)); err == nil {
+	if s, err := stackconfig.Parse(sc.Stack, sc.Raw()); err == nil {
 		global = s.GlobalHostname
 		if s.Region != nil {
 			hostname = s.Region.Hostname
