@@ -17,8 +17,8 @@ import (
 // an AKS region, its own watch (acimonitoring.go): a Prometheus agent
 // beside LiveKit in every group writing to the region's Azure Monitor
 // workspace, the rules there, metric alerts and audit logs, and Egress as
-// a fixed number of container groups of its own (egress on, not scraped
-// yet). TURN needs the cluster and is not built here.
+// a fixed number of container groups of its own (egress on), each with
+// the same agent. TURN needs the cluster and is not built here.
 func aciStack(ctx *pulumi.Context, s *stackconfig.Stack, name string, creds *components.Credentials, dns *aws.Provider) (pulumi.Map, error) {
 	r, a := s.Region, s.Azure
 	ports := make([]azurec.ACIGroupPorts, a.ACI.Groups)
