@@ -107,7 +107,10 @@ var (
 	hhmm          = `([01][0-9]|2[0-3]):[0-5][0-9]`
 	maintWindowRe = regexp.MustCompile(`^` + day + `:` + hhmm + `-` + day + `:` + hhmm + `$`)
 	snapWindowRe  = regexp.MustCompile(`^` + hhmm + `-` + hhmm + `$`)
-	badAuthRe     = regexp.MustCompile(`[/"@\s]`)
+	// CreateReplicationGroup's AuthToken: printable ASCII whose only
+	// special characters are ! & # $ ^ < > -
+	// (docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html).
+	authTokenRe = regexp.MustCompile(`^[A-Za-z0-9!&#$^<>-]+$`)
 )
 
 func (p *parser) aws(s *Stack) *AWS {
@@ -185,13 +188,8 @@ func (p *parser) aws(s *Stack) *AWS {
 		if len(v) < 16 || len(v) > 128 {
 			return fmt.Sprintf("has %d characters; ElastiCache AUTH tokens need 16-128", len(v))
 		}
-		if badAuthRe.MatchString(v) {
-			return `must not contain /, ", @ or whitespace (ElastiCache AUTH token rules)`
-		}
-		for _, c := range v {
-			if c < 0x21 || c > 0x7e {
-				return "must be printable ASCII (ElastiCache AUTH token rules)"
-			}
+		if !authTokenRe.MatchString(v) {
+			return "may hold only letters, digits and ! & # $ ^ < > - (ElastiCache AUTH token rules)"
 		}
 		return ""
 	})

@@ -81,7 +81,7 @@ var Keys = []Key{
 	{Name: "apiSecret", Type: "string", Secret: true, Kinds: regional,
 		Description: "LiveKit API secret of a region without credentialsStack, at least 32 characters (set with --secret); generated when unset."},
 	{Name: "redisPassword", Type: "string", Secret: true, Kinds: []Kind{KindAWS},
-		Description: "ElastiCache AUTH token, 16-128 printable characters without / \" @ or spaces (set with --secret); generated when unset. Memorystore and Azure generate their own."},
+		Description: "ElastiCache AUTH token, 16-128 letters, digits and ! & # $ ^ < > - (set with --secret); generated when unset. Memorystore and Azure generate their own."},
 	{Name: "mediaUdpPorts", Type: "string", Default: "50000-60000", Kinds: regional,
 		Description: "WebRTC UDP media ports: a range START-END (about 2 ports per participant) or one muxed port."},
 	{Name: "minNodes", Type: "integer", Default: 3, Kinds: regional,

@@ -22,6 +22,9 @@ type apiRule struct {
 	key         string
 	want        []string
 	source      string
+	// secret marks the set keys as set with --secret (secret keys refuse
+	// plain text before their rules are checked).
+	secret bool
 }
 
 // TestCloudAPIRulesAtPlanTime records, per rule class, what each cloud
@@ -78,6 +81,10 @@ func TestCloudAPIRulesAtPlanTime(t *testing.T) {
 			source: "https://learn.microsoft.com/rest/api/consumption/budgets/create-or-update (timePeriod.startDate: the first of a month)"},
 
 		// --- names and character sets ---
+		{class: "names", name: "ElastiCache AUTH token with a special character it refuses", stack: "aws-prod",
+			set: map[string]string{"redisPassword": "abcdefgh*ijklmnop%q"}, secret: true,
+			key: "redisPassword", want: []string{"[secret]", "only letters, digits and ! & # $ ^ < > -"},
+			source: "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html (AuthToken: the only permitted printable special characters are !, &, #, $, ^, <, >, and -)"},
 		{class: "names", name: "AWS Budgets name with a colon", stack: "aws-prod",
 			set: map[string]string{"budgetName": "team:livekit"}, key: "budgetName", want: []string{`"team:livekit"`, "without ':'"},
 			source: "https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Budget.html (BudgetName: 1-100 characters, no ':' or '\\')"},
@@ -307,6 +314,9 @@ func TestCloudAPIRulesAtPlanTime(t *testing.T) {
 			sc, raw := lkcheck.StackRaw(t, repoRoot, r.stack)
 			for k, v := range r.set {
 				raw.Values[ns+k] = v
+				if r.secret {
+					raw.Secret[ns+k] = true
+				}
 			}
 			_, err := stackconfig.Parse(sc.Stack, raw)
 			if err == nil {
@@ -348,6 +358,23 @@ func TestElastiCacheWindowsAccepted(t *testing.T) {
 	}
 }
 
+// TestElastiCacheAuthTokenAccepted: tokens made of what CreateReplicationGroup
+// allows (letters, digits, ! & # $ ^ < > -), 16 to 128 long, pass.
+func TestElastiCacheAuthTokenAccepted(t *testing.T) {
+	for _, tok := range []string{
+		"Ab1!&#$^<>-Ab1!&#",      // every permitted special character
+		strings.Repeat("0f", 24), // openssl rand -hex 24, as docs/aws.md suggests
+		strings.Repeat("a", 128),
+	} {
+		sc, raw := lkcheck.StackRaw(t, repoRoot, "aws-prod")
+		raw.Values[ns+"redisPassword"] = tok
+		raw.Secret[ns+"redisPassword"] = true
+		if _, err := stackconfig.Parse(sc.Stack, raw); err != nil {
+			t.Errorf("a %d-character token refused: %v", len(tok), err)
+		}
+	}
+}
+
 // cidrList is a JSON list of n distinct /32s.
 func cidrList(n int) string {
 	out := make([]string, n)
@@ -368,7 +395,7 @@ var noCreateTimeRule = map[string][]string{
 	"the EKS Egress node's instance type: its name and the Egress pod's fit after EKS's reservations are checked at plan time (tests/config/egresssettings_test.go); which types a region offers is not known offline": {
 		"awsEksEgressInstanceType"},
 	"secrets and key material: checked for form in tests/config/credentials_test.go; no API constrains them beyond length": {
-		"apiKey", "apiSecret", "apiKeys", "apiSigningKey", "redisPassword", "dockerHubAccessToken"},
+		"apiKey", "apiSecret", "apiKeys", "apiSigningKey", "dockerHubAccessToken"},
 	"chart and image pins: no cloud API reads them; exact versions and digests are checked in tests/config/settings_test.go": {
 		"awsEksClusterAutoscalerChartVersion", "awsEksLivekitChartVersion", "awsEksLoadBalancerControllerChartVersion",
 		"azureCertManagerChartVersion", "azureTraefikChartVersion", "azureLivekitChartVersion", "gcpLivekitChartVersion",
