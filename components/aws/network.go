@@ -37,6 +37,39 @@ type Network struct {
 
 var anywhere = []string{"0.0.0.0/0"}
 
+// sgRule is one rule of security group sg: proto on ports from-to, with
+// the group peer or, without one, the CIDR blocks cidrs.
+type sgRule struct {
+	id, kind, proto, desc string
+	from, to              int
+	sg, peer              pulumi.StringInput
+	cidrs                 []string
+}
+
+// securityGroupRules declares each rule as its own resource, name-<id>:
+// groups that refer to each other need their rules apart from the groups.
+func securityGroupRules(ctx *pulumi.Context, name string, rules []sgRule, parent pulumi.ResourceOption) error {
+	for _, r := range rules {
+		ra := &ec2.SecurityGroupRuleArgs{
+			Type:            pulumi.String(r.kind),
+			Protocol:        pulumi.String(r.proto),
+			FromPort:        pulumi.Int(r.from),
+			ToPort:          pulumi.Int(r.to),
+			SecurityGroupId: r.sg,
+			Description:     pulumi.String(r.desc),
+		}
+		if r.peer != nil {
+			ra.SourceSecurityGroupId = r.peer
+		} else {
+			ra.CidrBlocks = pulumi.ToStringArray(r.cidrs)
+		}
+		if _, err := ec2.NewSecurityGroupRule(ctx, name+"-"+r.id, ra, parent); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // NewNetwork declares the VPC, subnets, gateways, routes and security groups.
 func NewNetwork(ctx *pulumi.Context, name string, args *components.NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
 	n := &Network{}
@@ -228,49 +261,28 @@ func securityGroups(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args *compon
 		return nil, nil, err
 	}
 
-	type rule struct {
-		id, kind, proto, desc string
-		from, to              int
-		sg                    *ec2.SecurityGroup
-		cidrs                 []string
-		peer                  *ec2.SecurityGroup
-	}
-	rules := []rule{
-		{id: "media-udp", kind: "ingress", proto: "udp", from: args.Media.First(), to: args.Media.Last(), sg: media, cidrs: anywhere,
+	mediaID, lbID := media.ID(), lb.ID()
+	rules := []sgRule{
+		{id: "media-udp", kind: "ingress", proto: "udp", from: args.Media.First(), to: args.Media.Last(), sg: mediaID, cidrs: anywhere,
 			desc: "WebRTC media (UDP) straight to each task's public IP"},
-		{id: "media-tcp", kind: "ingress", proto: "tcp", from: livekit.RTCTCPPort, to: livekit.RTCTCPPort, sg: media, cidrs: anywhere,
+		{id: "media-tcp", kind: "ingress", proto: "tcp", from: livekit.RTCTCPPort, to: livekit.RTCTCPPort, sg: mediaID, cidrs: anywhere,
 			desc: "ICE over TCP fallback, never through the load balancer"},
-		{id: "media-signal", kind: "ingress", proto: "tcp", from: livekit.SignalPort, to: livekit.SignalPort, sg: media, peer: lb,
+		{id: "media-signal", kind: "ingress", proto: "tcp", from: livekit.SignalPort, to: livekit.SignalPort, sg: mediaID, peer: lbID,
 			desc: "Signaling and health checks from the ALB only"},
 		// Tasks answer WebRTC peers on arbitrary ports and reach Redis, STUN,
 		// the image registry and Secrets Manager.
-		{id: "media-egress", kind: "egress", proto: "-1", from: 0, to: 0, sg: media, cidrs: anywhere,
+		{id: "media-egress", kind: "egress", proto: "-1", from: 0, to: 0, sg: mediaID, cidrs: anywhere,
 			desc: "Media to peers, Redis, STUN, image pulls"},
-		{id: "lb-https", kind: "ingress", proto: "tcp", from: 443, to: 443, sg: lb, cidrs: anywhere, desc: "HTTPS signaling"},
-		{id: "lb-http", kind: "ingress", proto: "tcp", from: 80, to: 80, sg: lb, cidrs: anywhere, desc: "HTTP, redirected to HTTPS"},
-		{id: "lb-egress", kind: "egress", proto: "tcp", from: livekit.SignalPort, to: livekit.SignalPort, sg: lb, peer: media, desc: "To LiveKit signaling only"},
+		{id: "lb-https", kind: "ingress", proto: "tcp", from: 443, to: 443, sg: lbID, cidrs: anywhere, desc: "HTTPS signaling"},
+		{id: "lb-http", kind: "ingress", proto: "tcp", from: 80, to: 80, sg: lbID, cidrs: anywhere, desc: "HTTP, redirected to HTTPS"},
+		{id: "lb-egress", kind: "egress", proto: "tcp", from: livekit.SignalPort, to: livekit.SignalPort, sg: lbID, peer: mediaID, desc: "To LiveKit signaling only"},
 	}
 	if args.TURNUDPPort != 0 {
-		rules = append(rules, rule{id: "media-turn", kind: "ingress", proto: "udp", from: args.TURNUDPPort, to: args.TURNUDPPort, sg: media,
+		rules = append(rules, sgRule{id: "media-turn", kind: "ingress", proto: "udp", from: args.TURNUDPPort, to: args.TURNUDPPort, sg: mediaID,
 			cidrs: anywhere, desc: "Embedded TURN/UDP"})
 	}
-	for _, r := range rules {
-		ra := &ec2.SecurityGroupRuleArgs{
-			Type:            pulumi.String(r.kind),
-			Protocol:        pulumi.String(r.proto),
-			FromPort:        pulumi.Int(r.from),
-			ToPort:          pulumi.Int(r.to),
-			SecurityGroupId: r.sg.ID(),
-			Description:     pulumi.String(r.desc),
-		}
-		if r.peer != nil {
-			ra.SourceSecurityGroupId = r.peer.ID()
-		} else {
-			ra.CidrBlocks = pulumi.ToStringArray(r.cidrs)
-		}
-		if _, err := ec2.NewSecurityGroupRule(ctx, name+"-"+r.id, ra, parent); err != nil {
-			return nil, nil, err
-		}
+	if err := securityGroupRules(ctx, name, rules, parent); err != nil {
+		return nil, nil, err
 	}
 	return media, lb, nil
 }
@@ -293,29 +305,18 @@ func egressSecurityGroup(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args *c
 	if err != nil {
 		return nil, err
 	}
-	vpcCIDR := []string{args.CIDR.String()}
-	rules := []struct {
-		id, kind, proto, desc string
-		from, to              int
-		cidrs                 []string
-	}{
-		{"egress-https", "egress", "tcp", "Signaling (wss through the ALB), S3 uploads, Secrets Manager, image pulls", 443, 443, anywhere},
-		{"egress-media-udp", "egress", "udp", "WebRTC media from the LiveKit nodes' public IPs", args.Media.First(), args.Media.Last(), anywhere},
-		{"egress-media-tcp", "egress", "tcp", "ICE over TCP to the LiveKit nodes", livekit.RTCTCPPort, livekit.RTCTCPPort, anywhere},
-		{"egress-redis", "egress", "tcp", "Redis (jobs over psrpc), inside the VPC", 6379, 6379, vpcCIDR},
-	}
-	for _, r := range rules {
-		if _, err := ec2.NewSecurityGroupRule(ctx, name+"-"+r.id, &ec2.SecurityGroupRuleArgs{
-			Type:            pulumi.String(r.kind),
-			Protocol:        pulumi.String(r.proto),
-			FromPort:        pulumi.Int(r.from),
-			ToPort:          pulumi.Int(r.to),
-			SecurityGroupId: sg.ID(),
-			CidrBlocks:      pulumi.ToStringArray(r.cidrs),
-			Description:     pulumi.String(r.desc),
-		}, parent); err != nil {
-			return nil, err
-		}
+	sgID := sg.ID()
+	if err := securityGroupRules(ctx, name, []sgRule{
+		{id: "egress-https", kind: "egress", proto: "tcp", from: 443, to: 443, sg: sgID, cidrs: anywhere,
+			desc: "Signaling (wss through the ALB), S3 uploads, Secrets Manager, image pulls"},
+		{id: "egress-media-udp", kind: "egress", proto: "udp", from: args.Media.First(), to: args.Media.Last(), sg: sgID, cidrs: anywhere,
+			desc: "WebRTC media from the LiveKit nodes' public IPs"},
+		{id: "egress-media-tcp", kind: "egress", proto: "tcp", from: livekit.RTCTCPPort, to: livekit.RTCTCPPort, sg: sgID, cidrs: anywhere,
+			desc: "ICE over TCP to the LiveKit nodes"},
+		{id: "egress-redis", kind: "egress", proto: "tcp", from: 6379, to: 6379, sg: sgID, cidrs: []string{args.CIDR.String()},
+			desc: "Redis (jobs over psrpc), inside the VPC"},
+	}, parent); err != nil {
+		return nil, err
 	}
 	return sg, nil
 }

@@ -282,32 +282,22 @@ func scraper(ctx *pulumi.Context, name string, a *ScraperArgs, ws *amp.Workspace
 	if err != nil {
 		return pulumi.StringOutput{}, err
 	}
-	type rule struct {
-		suffix, kind string
-		port         int
-		sg, peer     pulumi.StringInput
-		desc         string
+	rule := func(id, kind string, port int, sg, peer pulumi.StringInput, desc string) sgRule {
+		return sgRule{id: id, kind: kind, proto: "tcp", from: port, to: port, sg: sg, peer: peer, desc: desc}
 	}
-	rules := []rule{
-		{"-scraper-to-nodes", "egress", a.MetricsPort, sg.ID(), a.NodeSecurityGroupID, "scrape LiveKit's metrics port"},
-		{"-scraper-to-api", "egress", 443, sg.ID(), a.ClusterSecurityGroupID, "discover pods through the private API endpoint"},
-		{"-nodes-from-scraper", "ingress", a.MetricsPort, a.NodeSecurityGroupID, sg.ID(), "LiveKit metrics, from the AMP scraper only"},
-		{"-api-from-scraper", "ingress", 443, a.ClusterSecurityGroupID, sg.ID(), "the AMP scraper's pod discovery"},
+	rules := []sgRule{
+		rule("scraper-to-nodes", "egress", a.MetricsPort, sg.ID(), a.NodeSecurityGroupID, "scrape LiveKit's metrics port"),
+		rule("scraper-to-api", "egress", 443, sg.ID(), a.ClusterSecurityGroupID, "discover pods through the private API endpoint"),
+		rule("nodes-from-scraper", "ingress", a.MetricsPort, a.NodeSecurityGroupID, sg.ID(), "LiveKit metrics, from the AMP scraper only"),
+		rule("api-from-scraper", "ingress", 443, a.ClusterSecurityGroupID, sg.ID(), "the AMP scraper's pod discovery"),
 	}
 	if eg := a.Egress; eg != nil {
 		rules = append(rules,
-			rule{"-scraper-to-egress", "egress", eg.Port, sg.ID(), eg.SecurityGroupID, "scrape Egress's metrics port"},
-			rule{"-egress-from-scraper", "ingress", eg.Port, eg.SecurityGroupID, sg.ID(), "Egress metrics, from the AMP scraper only"})
+			rule("scraper-to-egress", "egress", eg.Port, sg.ID(), eg.SecurityGroupID, "scrape Egress's metrics port"),
+			rule("egress-from-scraper", "ingress", eg.Port, eg.SecurityGroupID, sg.ID(), "Egress metrics, from the AMP scraper only"))
 	}
-	for _, r := range rules {
-		if _, err := ec2.NewSecurityGroupRule(ctx, name+r.suffix, &ec2.SecurityGroupRuleArgs{
-			Type: pulumi.String(r.kind), Protocol: pulumi.String("tcp"),
-			FromPort: pulumi.Int(r.port), ToPort: pulumi.Int(r.port),
-			SecurityGroupId: r.sg, SourceSecurityGroupId: r.peer,
-			Description: pulumi.String(r.desc),
-		}, parent); err != nil {
-			return pulumi.StringOutput{}, err
-		}
+	if err := securityGroupRules(ctx, name, rules, parent); err != nil {
+		return pulumi.StringOutput{}, err
 	}
 	sc, err := amp.NewScraper(ctx, name+"-scraper", &amp.ScraperArgs{
 		Alias:               pulumi.String(ctx.Stack() + "-" + name),

@@ -7,7 +7,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -222,14 +221,7 @@ func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *s3.Buck
 			return nil, nil, err
 		}
 	}
-	if _, err := route53.NewRecord(ctx, name+"-cdn-dns", &route53.RecordArgs{
-		ZoneId: pulumi.String(args.ZoneID),
-		Name:   pulumi.String(args.CDNHostname),
-		Type:   pulumi.String("A"),
-		Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
-			Name: dist.DomainName, ZoneId: dist.HostedZoneId, EvaluateTargetHealth: pulumi.Bool(false),
-		}},
-	}, parent); err != nil {
+	if err := aliasRecord(ctx, name+"-cdn-dns", args.ZoneID, args.CDNHostname, dist.DomainName, dist.HostedZoneId, false, parent); err != nil {
 		return nil, nil, err
 	}
 	return dist, key, nil

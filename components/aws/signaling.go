@@ -126,14 +126,7 @@ func signaling(ctx *pulumi.Context, name string, args *MediaClusterArgs, parent 
 	}, parent); err != nil {
 		return nil, err
 	}
-	if _, err := route53.NewRecord(ctx, name+"-dns", &route53.RecordArgs{
-		ZoneId: pulumi.String(args.ZoneID),
-		Name:   pulumi.String(args.Hostname),
-		Type:   pulumi.String("A"),
-		Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
-			Name: alb.DnsName, ZoneId: alb.ZoneId, EvaluateTargetHealth: pulumi.Bool(true),
-		}},
-	}, parent); err != nil {
+	if err := aliasRecord(ctx, name+"-dns", args.ZoneID, args.Hostname, alb.DnsName, alb.ZoneId, true, parent); err != nil {
 		return nil, err
 	}
 	return &signalingLB{alb: alb, targetGroup: tg, https: https, certificateArn: certArn}, nil
@@ -166,4 +159,18 @@ func validateCertificate(ctx *pulumi.Context, name string, cert *acm.Certificate
 		return pulumi.StringOutput{}, err
 	}
 	return v.CertificateArn, nil
+}
+
+// aliasRecord points hostname (an A record in zoneID) at an AWS endpoint
+// (a load balancer, a CloudFront distribution) in the endpoint's own zone.
+func aliasRecord(ctx *pulumi.Context, name, zoneID, hostname string, target, targetZoneID pulumi.StringInput, evaluateHealth bool, opts ...pulumi.ResourceOption) error {
+	_, err := route53.NewRecord(ctx, name, &route53.RecordArgs{
+		ZoneId: pulumi.String(zoneID),
+		Name:   pulumi.String(hostname),
+		Type:   pulumi.String("A"),
+		Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
+			Name: target, ZoneId: targetZoneID, EvaluateTargetHealth: pulumi.Bool(evaluateHealth),
+		}},
+	}, opts...)
+	return err
 }

@@ -6,7 +6,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -28,33 +27,16 @@ func turnSecurityGroup(ctx *pulumi.Context, name string, vpc *ec2.Vpc, media *ec
 	if err != nil {
 		return nil, err
 	}
-	rules := []struct {
-		id, kind, desc string
-		port           int
-		sg             *ec2.SecurityGroup
-		peer           *ec2.SecurityGroup
-	}{
-		{"turn-lb-tls", "ingress", "TURN over TLS from the internet", TURNTLSListenerPort, sg, nil},
-		{"turn-lb-egress", "egress", "To LiveKit's TURN/TLS port only (traffic and health checks)", port, sg, media},
-		{"media-turn-tls", "ingress", "TURN stream (TLS ended at the NLB) from the TURN NLB only", port, media, sg},
-	}
-	for _, r := range rules {
-		ra := &ec2.SecurityGroupRuleArgs{
-			Type:            pulumi.String(r.kind),
-			Protocol:        pulumi.String("tcp"),
-			FromPort:        pulumi.Int(r.port),
-			ToPort:          pulumi.Int(r.port),
-			SecurityGroupId: r.sg.ID(),
-			Description:     pulumi.String(r.desc),
-		}
-		if r.peer != nil {
-			ra.SourceSecurityGroupId = r.peer.ID()
-		} else {
-			ra.CidrBlocks = pulumi.ToStringArray(anywhere)
-		}
-		if _, err := ec2.NewSecurityGroupRule(ctx, name+"-"+r.id, ra, parent); err != nil {
-			return nil, err
-		}
+	sgID, mediaID := sg.ID(), media.ID()
+	if err := securityGroupRules(ctx, name, []sgRule{
+		{id: "turn-lb-tls", kind: "ingress", proto: "tcp", from: TURNTLSListenerPort, to: TURNTLSListenerPort, sg: sgID, cidrs: anywhere,
+			desc: "TURN over TLS from the internet"},
+		{id: "turn-lb-egress", kind: "egress", proto: "tcp", from: port, to: port, sg: sgID, peer: mediaID,
+			desc: "To LiveKit's TURN/TLS port only (traffic and health checks)"},
+		{id: "media-turn-tls", kind: "ingress", proto: "tcp", from: port, to: port, sg: mediaID, peer: sgID,
+			desc: "TURN stream (TLS ended at the NLB) from the TURN NLB only"},
+	}, parent); err != nil {
+		return nil, err
 	}
 	return sg, nil
 }
@@ -136,14 +118,7 @@ func turnTLS(ctx *pulumi.Context, name string, args *MediaClusterArgs, parent pu
 	if err != nil {
 		return nil, err
 	}
-	if _, err := route53.NewRecord(ctx, name+"-turn-dns", &route53.RecordArgs{
-		ZoneId: pulumi.String(args.ZoneID),
-		Name:   pulumi.String(args.TURNHostname),
-		Type:   pulumi.String("A"),
-		Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
-			Name: nlb.DnsName, ZoneId: nlb.ZoneId, EvaluateTargetHealth: pulumi.Bool(true),
-		}},
-	}, parent); err != nil {
+	if err := aliasRecord(ctx, name+"-turn-dns", args.ZoneID, args.TURNHostname, nlb.DnsName, nlb.ZoneId, true, parent); err != nil {
 		return nil, err
 	}
 	return &turnLB{nlb: nlb, targetGroup: tg, listener: listener}, nil
