@@ -7,6 +7,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
 const (
@@ -102,13 +103,7 @@ func TestDockerHubCredentialsStaySecret(t *testing.T) {
 	if doc["username"] != "lkinfra" || doc["accessToken"] != dockerHubToken || len(doc) != 2 {
 		t.Errorf("secretString keys %v, want exactly username=lkinfra and the token", keys(doc))
 	}
-	out, err := p.JSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(out), dockerHubToken) {
-		t.Error("the plan shows the Docker Hub token in plain text")
-	}
+	planq.NoPlainSecrets(t, p, map[string]string{"Docker Hub token": dockerHubToken})
 }
 
 // registryMirror: false pulls Docker Hub directly: no rule, no ECR grant.

@@ -1,13 +1,13 @@
 package aws_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
 // Secrets Manager holds the LiveKit config (for the tasks) and the API
@@ -104,44 +104,12 @@ func TestUserSuppliedSecrets(t *testing.T) {
 	if cfg.Redis.Password != userRedisPassword {
 		t.Error("LiveKit config redis.password is not the configured redisPassword")
 	}
-	checkNoPlainSecrets(t, p, s)
+	planq.NoPlainSecrets(t, p, s.all())
 }
 
 func TestNoPlainSecrets(t *testing.T) {
 	p := prod(t)
-	checkNoPlainSecrets(t, p, secretsOf(t, p))
-}
-
-// checkNoPlainSecrets asserts the raw secret values appear in no plain
-// output and nowhere in the masked plan document (every resource input).
-func checkNoPlainSecrets(t *testing.T, p *plan.Plan, s secretValues) {
-	t.Helper()
-	for k, v := range p.Outputs {
-		if p.OutputIsSecret(k) {
-			continue
-		}
-		b, _ := json.Marshal(v)
-		if leaked := containsAny(string(b), s.all()); len(leaked) > 0 {
-			t.Errorf("plain output %q contains the %v", k, leaked)
-		}
-	}
-	doc, err := p.JSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if leaked := containsAny(string(doc), s.all()); len(leaked) > 0 {
-		t.Errorf("the plan document (masked inputs and outputs) contains the %v", leaked)
-	}
-	// Positive control: the values do occur in the unmasked inputs, so the
-	// search above looks for the right strings.
-	var raw strings.Builder
-	for _, r := range p.Resources {
-		b, _ := json.Marshal(r.RawInputs)
-		raw.Write(b)
-	}
-	for what, v := range s.all() {
-		if !strings.Contains(raw.String(), v) {
-			t.Errorf("control: the %s is not in any raw input; the leak checks are looking for the wrong value", what)
-		}
-	}
+	// No plain output and nowhere in the masked plan document (every
+	// resource input).
+	planq.NoPlainSecrets(t, p, secretsOf(t, p).all())
 }

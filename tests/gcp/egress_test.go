@@ -52,16 +52,14 @@ func TestEgressConfigSecret(t *testing.T) {
 	}
 
 	_, lk := renderedConfig(t, p)
-	keys, _ := lk["keys"].(map[string]any)
-	if keys[c.APIKey] != c.APISecret || c.APIKey == "" {
+	if lk.Keys[c.APIKey] != c.APISecret || c.APIKey == "" {
 		t.Errorf("Egress signs with %q, which the servers do not accept", c.APIKey)
 	}
 	if c.WSURL != "wss://"+euHostname {
 		t.Errorf("ws_url %q, want wss://%s", c.WSURL, euHostname)
 	}
-	lkRedis, _ := lk["redis"].(map[string]any)
-	if c.Redis.Address != lkRedis["address"] || c.Redis.Password != lkRedis["password"] || c.Redis.Password == "" {
-		t.Errorf("Egress redis %s, want the servers' Memorystore %v with its AUTH string", c.Redis.Address, lkRedis["address"])
+	if c.Redis.Address != lk.Redis.Address || c.Redis.Password != lk.Redis.Password || c.Redis.Password == "" {
+		t.Errorf("Egress redis %s, want the servers' Memorystore %v with its AUTH string", c.Redis.Address, lk.Redis.Address)
 	}
 	if !c.Redis.TLS.Enabled || c.Redis.TLS.CACertFile != egressCAPath {
 		t.Errorf("Egress redis TLS %+v, want enabled with Memorystore's CA at %s", c.Redis.TLS, egressCAPath)

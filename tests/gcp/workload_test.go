@@ -4,55 +4,39 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 
-// renderedConfig returns the LiveKit config the pods read: the Secret's
-// config.yaml (kubernetes:core/v1:Secret "livekit-config",
-// stringData["config.yaml"]).
-func renderedConfig(t *testing.T, p *plan.Plan) (string, map[string]any) {
+// renderedConfig returns the LiveKit config the pods read, and its parse:
+// the Secret's config.yaml (kubernetes:core/v1:Secret "livekit-config",
+// stringData["config.yaml"]), which must be a Pulumi secret.
+func renderedConfig(t *testing.T, p *plan.Plan) (string, lkcheck.Config) {
 	t.Helper()
-	sec := find(t, p, tK8sSecret, "livekit-config")
-	raw, ok := sec.RawInput(`stringData["config.yaml"]`)
-	if !ok {
-		t.Fatal("the config Secret has no config.yaml")
-	}
-	var doc map[string]any
-	if err := yaml.Unmarshal([]byte(raw.(string)), &doc); err != nil {
-		t.Fatalf("rendered config is not YAML: %v", err)
-	}
-	return raw.(string), doc
+	body := lkcheck.KubernetesSecretField("livekit-config", "config.yaml")(t, p)
+	return body, lkcheck.ParseConfig(t, body)
 }
 
 func TestRenderedConfigUsesMemorystoreCA(t *testing.T) {
 	p := stackPlan(t)
-	_, doc := renderedConfig(t, p)
-	redis, _ := doc["redis"].(map[string]any)
-	tls, _ := redis["tls"].(map[string]any)
-	if tls["enabled"] != true {
-		t.Errorf("redis.tls.enabled = %v, want true", tls["enabled"])
+	_, c := renderedConfig(t, p)
+	if !c.RedisTLS() || c.Redis.TLS.CACertFile != "/etc/livekit/redis-ca.pem" {
+		t.Errorf("redis.tls = %+v, want enabled with the mounted Memorystore CA /etc/livekit/redis-ca.pem", c.Redis.TLS)
 	}
-	if tls["ca_cert_file"] != "/etc/livekit/redis-ca.pem" {
-		t.Errorf("redis.tls.ca_cert_file = %v, want the mounted Memorystore CA /etc/livekit/redis-ca.pem", tls["ca_cert_file"])
-	}
-	if _, ok := redis["use_tls"]; ok {
+	if c.Redis.UseTLS != nil {
 		t.Error("deprecated use_tls is set: it trusts only system roots")
 	}
-	addr, _ := redis["address"].(string)
-	if !strings.HasSuffix(addr, ":6378") || strings.Contains(addr, "://") {
+	if addr := c.Redis.Address; !strings.HasSuffix(addr, ":6378") || strings.Contains(addr, "://") {
 		t.Errorf("redis.address = %q, want host:6378 (Memorystore's TLS port), not a URL", addr)
 	}
-	if pw, _ := redis["password"].(string); len(pw) < 16 {
+	if pw := c.Redis.Password; len(pw) < 16 {
 		t.Errorf("redis.password = %q, want Memorystore's AUTH string", pw)
 	}
-	rtc, _ := doc["rtc"].(map[string]any)
-	if rtc["use_external_ip"] != true || rtc["port_range_start"] != 50000 || rtc["port_range_end"] != 60000 || rtc["tcp_port"] != 7881 {
-		t.Errorf("rtc = %v", rtc)
+	if rtc := c.RTC; !rtc.UseExternalIP || rtc.PortRangeStart != 50000 || rtc.PortRangeEnd != 60000 || rtc.TCPPort != 7881 {
+		t.Errorf("rtc = %+v", rtc)
 	}
-	if doc["region"] != euRegion || doc["port"] != 7880 {
-		t.Errorf("region/port = %v/%v", doc["region"], doc["port"])
+	if c.Region != euRegion || c.Port != 7880 {
+		t.Errorf("region/port = %v/%v", c.Region, c.Port)
 	}
 
 	// The CA file the config names is in the same Secret, with the CA
@@ -113,22 +97,20 @@ func TestChartValues(t *testing.T) {
 	}
 
 	// Secrets are referenced (the Secret), never inlined in the values.
-	raw, doc := renderedConfig(t, p)
+	raw, c := renderedConfig(t, p)
 	values := jsonOf(t, chart.RawInputs)
-	keys, _ := doc["keys"].(map[string]any)
-	if len(keys) != 1 {
-		t.Fatalf("rendered config has %d API keys", len(keys))
+	if len(c.Keys) != 1 {
+		t.Fatalf("rendered config has %d API keys", len(c.Keys))
 	}
-	for k, v := range keys {
-		if strings.Contains(values, v.(string)) {
+	for k, v := range c.Keys {
+		if strings.Contains(values, v) {
 			t.Error("the API secret is in the chart values")
 		}
-		if len(v.(string)) < 32 {
-			t.Errorf("API secret for %s is %d characters", k, len(v.(string)))
+		if len(v) < 32 {
+			t.Errorf("API secret for %s is %d characters", k, len(v))
 		}
 	}
-	redis := doc["redis"].(map[string]any)
-	if strings.Contains(values, redis["password"].(string)) {
+	if strings.Contains(values, c.Redis.Password) {
 		t.Error("the Memorystore AUTH string is in the chart values")
 	}
 	if strings.Contains(values, "BEGIN CERTIFICATE") || strings.Contains(values, raw) {
