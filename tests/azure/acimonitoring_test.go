@@ -85,26 +85,13 @@ func TestACIMetricsAgent(t *testing.T) {
 	var clients []string
 	for i := 0; i < aciGroups; i++ {
 		g := aciGroup(t, p, i)
-		if ids := strs(list(t, g, "identity.identityIds")); !slices.Contains(ids, metrics.ID) {
-			t.Errorf("group %d identities %v lack the metrics identity", i, ids)
-		}
-		img := str(t, g, "containers[1].image")
-		if !strings.HasPrefix(img, login+"/") || !strings.HasSuffix(img, observability.AgentImage[strings.Index(observability.AgentImage, "@"):]) {
-			t.Errorf("group %d agent image %q, want %s by digest from the mirror %s", i, img, observability.AgentImage, login)
-		}
-		if cmd := strs(list(t, g, "containers[1].commands")); !slices.Contains(cmd, "--agent") || !slices.Contains(cmd, "--web.listen-address=127.0.0.1:9090") {
-			t.Errorf("group %d agent command %v: not agent mode on loopback", i, cmd)
-		}
-		if _, ports := g.Input("containers[1].ports"); ports {
-			t.Errorf("group %d: the agent exposes ports", i)
+		cfg, cmd := checkGroupAgent(t, g, fmt.Sprintf("group %d", i), metrics.ID, login)
+		if !slices.Contains(cmd, "--web.listen-address=127.0.0.1:9090") {
+			t.Errorf("group %d agent command %v: not listening on loopback 9090", i, cmd)
 		}
 		// LiveKit's share: the group's 4 vCPU / 8 GB less the agent's.
 		if cpu, mem := num2(t, g, "containers[0].cpu"), num2(t, g, "containers[0].memory"); cpu != 4-azurec.ACIAgentCPU || mem != 8-azurec.ACIAgentMemoryGB {
 			t.Errorf("group %d LiveKit %v vCPU / %v GB, want the group less the agent", i, cpu, mem)
-		}
-		cfg, body := agentConfig(t, g)
-		if len(cfg.ScrapeConfigs) != 1 || len(cfg.RemoteWrite) != 1 {
-			t.Fatalf("group %d: %d jobs, %d remote writes", i, len(cfg.ScrapeConfigs), len(cfg.RemoteWrite))
 		}
 		job := cfg.ScrapeConfigs[0]
 		if job.JobName != observability.JobLiveKit || !slices.Equal(job.StaticConfigs[0].Targets, []string{"localhost:6789"}) {
@@ -117,16 +104,7 @@ func TestACIMetricsAgent(t *testing.T) {
 		if !url.MatchString(rw.URL) {
 			t.Errorf("group %d writes to %q, want the workspace's ingestion URL", i, rw.URL)
 		}
-		if rw.AzureAD == nil || rw.AzureAD.Cloud != "AzurePublic" || rw.SigV4 != nil {
-			t.Fatalf("group %d remote write not authenticated by Entra ID: %+v", i, rw)
-		}
 		clients = append(clients, rw.AzureAD.ManagedIdentity.ClientID)
-		for _, leak := range []string{"password", "client_secret", "bearer_token", "basic_auth", "credentials"} {
-			if strings.Contains(body, leak) {
-				t.Errorf("group %d agent config holds %s", i, leak)
-			}
-		}
-		checkAgentConfig(t, body)
 	}
 	if clients[0] == "" || slices.ContainsFunc(clients, func(c string) bool { return c != clients[0] }) {
 		t.Errorf("agent client IDs %v, want the metrics identity's in every group", clients)
@@ -139,6 +117,46 @@ func TestACIMetricsAgent(t *testing.T) {
 	if !slices.Contains(grant.Dependencies, metrics.URN) {
 		t.Errorf("the publisher grant is not the metrics identity's (depends on %v)", grant.Dependencies)
 	}
+}
+
+// checkGroupAgent checks the Prometheus agent beside a container group's
+// main container (what names the group): it runs as the identity
+// identityID (one of the group's), is the agent image by digest from the
+// mirror login, in agent mode with its listener on loopback, exposes no
+// port, scrapes one job and remote-writes once, authenticated by Entra ID
+// as a managed identity (no credential in the file), and the real
+// promtool accepts its file. It returns the configuration and the agent's
+// command.
+func checkGroupAgent(t *testing.T, g *plan.Resource, what, identityID, login string) (observability.PrometheusConfig, []string) {
+	t.Helper()
+	if ids := strs(list(t, g, "identity.identityIds")); !slices.Contains(ids, identityID) {
+		t.Errorf("%s identities %v lack its metrics identity %s", what, ids, identityID)
+	}
+	img := str(t, g, "containers[1].image")
+	if !strings.HasPrefix(img, login+"/") || !strings.HasSuffix(img, observability.AgentImage[strings.Index(observability.AgentImage, "@"):]) {
+		t.Errorf("%s agent image %q, want %s by digest from the mirror %s", what, img, observability.AgentImage, login)
+	}
+	cmd := strs(list(t, g, "containers[1].commands"))
+	if !slices.Contains(cmd, "--agent") || !slices.ContainsFunc(cmd, func(a string) bool { return strings.HasPrefix(a, "--web.listen-address=127.0.0.1:") }) {
+		t.Errorf("%s agent command %v: want agent mode listening on loopback", what, cmd)
+	}
+	if _, ports := g.Input("containers[1].ports"); ports {
+		t.Errorf("%s: the agent exposes ports", what)
+	}
+	cfg, body := agentConfig(t, g)
+	if len(cfg.ScrapeConfigs) != 1 || len(cfg.RemoteWrite) != 1 {
+		t.Fatalf("%s: %d jobs, %d remote writes", what, len(cfg.ScrapeConfigs), len(cfg.RemoteWrite))
+	}
+	if rw := cfg.RemoteWrite[0]; rw.AzureAD == nil || rw.AzureAD.Cloud != "AzurePublic" || rw.AzureAD.ManagedIdentity.ClientID == "" || rw.SigV4 != nil {
+		t.Fatalf("%s remote write not authenticated by Entra ID as a managed identity: %+v", what, rw)
+	}
+	for _, leak := range []string{"password", "client_secret", "bearer_token", "basic_auth", "credentials"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("%s agent config holds %s", what, leak)
+		}
+	}
+	checkAgentConfig(t, body)
+	return cfg, cmd
 }
 
 // checkAgentConfig runs promtool check config --agent on the file. Debian's
