@@ -80,13 +80,7 @@ func TestACIEgressMetricsAgent(t *testing.T) {
 // no public IP or DNS name.
 func TestACIEgressMetricsPortNotOpen(t *testing.T) {
 	p := aci(t)
-	for _, nsg := range p.ByType(tNSG) {
-		for _, r := range rules(t, p, &nsg) {
-			if r.access == "Allow" && r.source != "AzureLoadBalancer" && (r.protocol == "Tcp" || r.protocol == "*") && portIn(r.ports, 9090) {
-				t.Errorf("%s: %s admits Egress's metrics port", nsg.Name, r)
-			}
-		}
-	}
+	aciNSGsClose(t, p, "Egress's metrics port", 9090)
 	for _, g := range aciEgressGroups(t, p) {
 		if s := jsonOf(g.Inputs["exposedPorts"]); strings.Contains(s, `"port":9090`) || strings.Contains(s, `"port":9091`) {
 			t.Errorf("%s exposes a metrics port: %s", g.Name, s)

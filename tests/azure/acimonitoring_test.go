@@ -225,16 +225,7 @@ func TestACIPrometheusRules(t *testing.T) {
 // port admits it.
 func TestACIMetricsPortNotOpen(t *testing.T) {
 	p := aci(t)
-	for _, nsg := range p.ByType(tNSG) {
-		for _, r := range rules(t, p, &nsg) {
-			// AzureLoadBalancer (Azure's probe source) on the gateway's
-			// subnet, which holds no group, is Application Gateway v2's
-			// required rule.
-			if r.access == "Allow" && r.source != "AzureLoadBalancer" && (r.protocol == "Tcp" || r.protocol == "*") && portIn(r.ports, 6789) {
-				t.Errorf("%s: %s admits the metrics port", nsg.Name, r)
-			}
-		}
-	}
+	aciNSGsClose(t, p, "the metrics port", 6789)
 	for _, rcg := range p.ByType(tFWRules) {
 		if s := jsonOf(rcg.Inputs); strings.Contains(s, `"6789"`) || strings.Contains(s, `:6789`) {
 			t.Errorf("firewall rules %s mention 6789: %s", rcg.Name, s)
@@ -244,6 +235,21 @@ func TestACIMetricsPortNotOpen(t *testing.T) {
 		g := aciGroup(t, p, i)
 		if s := jsonOf(g.Inputs["exposedPorts"]) + jsonOf(g.Inputs["containers"]); strings.Contains(s, `"port":6789`) {
 			t.Errorf("group %d exposes 6789: %s", i, s)
+		}
+	}
+}
+
+// aciNSGsClose checks that no NSG rule of an ACI region admits TCP port
+// (what it is) from anywhere. AzureLoadBalancer (Azure's probe source) on
+// the gateway's subnet, which holds no group, is Application Gateway v2's
+// required rule.
+func aciNSGsClose(t *testing.T, p *plan.Plan, what string, port int) {
+	t.Helper()
+	for _, nsg := range p.ByType(tNSG) {
+		for _, r := range rules(t, p, &nsg) {
+			if r.access == "Allow" && r.source != "AzureLoadBalancer" && (r.protocol == "Tcp" || r.protocol == "*") && portIn(r.ports, port) {
+				t.Errorf("%s: %s admits %s", nsg.Name, r, what)
+			}
 		}
 	}
 }
