@@ -90,7 +90,7 @@ var kvSecretIDRe = regexp.MustCompile(`^/subscriptions/[0-9a-fA-F-]{36}/resource
 
 // aciUnread are the shared regional keys an ACI stack does not read: no
 // autoscaling, the group count is azureAciGroups.
-var aciUnread = []string{"minNodes", "maxNodes", "cpuTarget", "scaleOutCooldown", "scaleInCooldown"}
+var aciUnread = []string{"minNodes", "maxNodes", "cpuTarget"}
 
 // azureACI reads the ACI settings and holds the region's shared settings to
 // what ACI can do: a fixed group count, one muxed UDP port per group, no

@@ -90,10 +90,13 @@ var Keys = []Key{
 		Description: "Autoscaling upper bound of LiveKit nodes."},
 	{Name: "cpuTarget", Type: "integer", Default: 70, Kinds: regional,
 		Description: "Target average CPU utilisation (percent) for autoscaling."},
-	{Name: "scaleOutCooldown", Type: "integer", Default: 60, Kinds: regional,
-		Description: "Seconds between scale-out steps."},
-	{Name: "scaleInCooldown", Type: "integer", Default: 300, Kinds: regional,
-		Description: "Seconds between scale-in steps; long, because scale-in drains rooms."},
+	// The cooldowns feed ECS's Application Auto Scaling policies only: a
+	// Kubernetes HorizontalPodAutoscaler steps by its own behavior, so set
+	// on another platform they would be silently ignored.
+	{Name: "scaleOutCooldown", Type: "integer", Default: 60, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
+		Description: "Seconds between scale-out steps of the Fargate LiveKit and Egress services."},
+	{Name: "scaleInCooldown", Type: "integer", Default: 300, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
+		Description: "Seconds between scale-in steps of the Fargate LiveKit and Egress services; long, because scale-in drains rooms."},
 	{Name: "sysloadLimitPercent", Type: "integer", Default: 90, Kinds: regional,
 		Description: "New rooms avoid nodes above this system load (percent)."},
 	{Name: "maxParticipants", Type: "integer", Default: 0, Kinds: regional,

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
+	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 )
 
 // A key another kind reads, or a key spelled in the wrong case, would be
@@ -48,6 +49,40 @@ func TestKeysOfOtherKindsAndWrongCase(t *testing.T) {
 			}
 			wantOneProblem(t, err, c.key, c.want)
 		})
+	}
+}
+
+// The autoscaling cooldowns feed ECS's Application Auto Scaling only: on a
+// Kubernetes or Container Instances stack a set value would do nothing, so
+// it is refused naming the platform that reads it; the default passes.
+func TestCooldownsOnlyOnFargate(t *testing.T) {
+	for _, c := range []struct {
+		stack, key string
+		want       []string
+	}{
+		{"gcp-eu", "scaleInCooldown", []string{`"600"`, "a key of aws stacks, not of this gcp stack"}},
+		{"azure-asia", "scaleOutCooldown", []string{`"600"`, "a key of aws stacks, not of this azure stack"}},
+		{"azure-aci", "scaleInCooldown", []string{`"600"`, "a key of aws stacks"}},
+		{"aws-eks", "scaleInCooldown", []string{`"600"`, "livekit-infra:awsPlatform fargate stacks, not of this livekit-infra:awsPlatform eks stack"}},
+	} {
+		t.Run(c.stack+"/"+c.key, func(t *testing.T) {
+			sc, raw := lkcheck.StackRaw(t, repoRoot, c.stack)
+			if _, err := stackconfig.Parse(sc.Stack, raw); err != nil {
+				t.Fatalf("committed stack refused: %v", err)
+			}
+			raw.Values[ns+c.key] = "600"
+			_, err := stackconfig.Parse(sc.Stack, raw)
+			wantOneProblem(t, err, ns+c.key, c.want)
+		})
+	}
+	sc, raw := lkcheck.StackRaw(t, repoRoot, "aws-prod")
+	raw.Values[ns+"scaleInCooldown"] = "600"
+	s, err := stackconfig.Parse(sc.Stack, raw)
+	if err != nil {
+		t.Fatalf("aws-prod (Fargate) refused scaleInCooldown 600: %v", err)
+	}
+	if got := s.Region.Scaling.ScaleInCooldown; got != 600 {
+		t.Errorf("aws-prod ScaleInCooldown = %d, want 600", got)
 	}
 }
 
