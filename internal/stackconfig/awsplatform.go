@@ -171,14 +171,8 @@ func (p *parser) awsEKS() *AWSEKS {
 		p.podFits("awsEksPodCpu", e.PodCPU, "awsEksPodMemory", e.PodMemory, "awsEksInstanceType", e.InstanceType, "EKS", n, resCPU, resMem, eksDaemonSets, cpu, mem)
 	}
 	e.DrainSeconds = p.integer("awsEksDrainSeconds", livekit.MinDrainSeconds, livekit.MaxDrainSeconds)
-	for _, c := range []struct {
-		key string
-		out *string
-	}{{"awsEksLivekitChartVersion", &e.ChartVersion}, {"awsEksLoadBalancerControllerChartVersion", &e.LBCChartVersion}, {"awsEksClusterAutoscalerChartVersion", &e.CAChartVersion}} {
-		*c.out = p.str(c.key)
-		if !exactVersionRe.MatchString(*c.out) {
-			p.fail(spec(c.key).Full(), quote(*c.out), "must pin an exact chart version such as "+fmt.Sprint(spec(c.key).Default)+" (no ranges, no v prefix)")
-		}
-	}
+	e.ChartVersion = p.exactChartVersion("awsEksLivekitChartVersion")
+	e.LBCChartVersion = p.exactChartVersion("awsEksLoadBalancerControllerChartVersion")
+	e.CAChartVersion = p.exactChartVersion("awsEksClusterAutoscalerChartVersion")
 	return e
 }

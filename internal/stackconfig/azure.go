@@ -153,9 +153,6 @@ var (
 	vmSizeRe        = regexp.MustCompile(`^Standard_[A-Za-z0-9_]+$`)
 	chartVersionRe  = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+$`)
 	emailRe         = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[a-z]{2,}$`)
-	// Kubernetes quantities and exact chart versions (the same rules as
-	// the gcp kind's keys).
-	azureExactVersionRe = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
 )
 
 func (p *parser) azure(s *Stack) *Azure {
@@ -229,10 +226,7 @@ func (p *parser) azure(s *Stack) *Azure {
 	if _, ok := quantity.MemoryGiB(a.PodMemory); !ok {
 		p.fail(spec("azurePodMemory").Full(), quote(a.PodMemory), "must be "+quantity.MemoryExample)
 	}
-	a.ChartVersion = p.str("azureLivekitChartVersion")
-	if !azureExactVersionRe.MatchString(a.ChartVersion) {
-		p.fail(spec("azureLivekitChartVersion").Full(), quote(a.ChartVersion), "must pin an exact chart version such as 1.9.0 (no ranges, no v prefix)")
-	}
+	a.ChartVersion = p.exactChartVersion("azureLivekitChartVersion")
 	a.MaxPods = p.integer("azureMaxPods", 10, 250)
 	if n, ok := azureNode(a.VMSize); ok && !aci && !p.failed("azureMaxPods") {
 		cpu, cpuOK := quantity.CPU(a.PodCPU)

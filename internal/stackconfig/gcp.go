@@ -81,12 +81,11 @@ type GCP struct {
 }
 
 var (
-	gcpProjectRe   = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
-	gcpRegionRe    = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+$`)
-	machineTypeRe  = regexp.MustCompile(`^[a-z][a-z0-9]*-[a-z0-9-]+$`)
-	predefinedRe   = regexp.MustCompile(`^[a-z][a-z0-9]*-(standard|highcpu|highmem)-([0-9]+)$`)
-	gkeVersionRe   = regexp.MustCompile(`^1\.[0-9]+(\.[0-9]+(-gke\.[0-9]+)?)?$`)
-	exactVersionRe = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+	gcpProjectRe  = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
+	gcpRegionRe   = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+$`)
+	machineTypeRe = regexp.MustCompile(`^[a-z][a-z0-9]*-[a-z0-9-]+$`)
+	predefinedRe  = regexp.MustCompile(`^[a-z][a-z0-9]*-(standard|highcpu|highmem)-([0-9]+)$`)
+	gkeVersionRe  = regexp.MustCompile(`^1\.[0-9]+(\.[0-9]+(-gke\.[0-9]+)?)?$`)
 )
 
 // gbPerVCPU is the memory of the predefined machine families.
@@ -170,10 +169,7 @@ func (p *parser) gcp(s *Stack) *GCP {
 
 	g.RedisMemoryGB = p.integer("gcpRedisMemoryGb", components.MinMemorystoreGB, components.MaxMemorystoreGB)
 	g.RedisVersion = p.oneOf("gcpRedisVersion", "REDIS_7_0", "REDIS_7_2")
-	g.ChartVersion = p.str("gcpLivekitChartVersion")
-	if !exactVersionRe.MatchString(g.ChartVersion) {
-		p.fail(spec("gcpLivekitChartVersion").Full(), quote(g.ChartVersion), "must pin an exact chart version such as 1.9.0 (no ranges, no v prefix)")
-	}
+	g.ChartVersion = p.exactChartVersion("gcpLivekitChartVersion")
 	g.DrainSeconds = p.integer("gcpDrainSeconds", livekit.MinDrainSeconds, livekit.MaxDrainSeconds)
 	g.DNSAWSRegion = p.str("gcpDnsAwsRegion")
 	if !awsRegionRe.MatchString(g.DNSAWSRegion) {

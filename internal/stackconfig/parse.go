@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -291,4 +292,18 @@ func (p *parser) privateCIDR(name string, lo, hi int) netip.Prefix {
 		return pfx
 	}
 	return netip.Prefix{}
+}
+
+// exactVersionRe is an exact MAJOR.MINOR.PATCH version, no v prefix.
+var exactVersionRe = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+
+// exactChartVersion reads a Helm chart pin whose repository tags have no v
+// prefix (the LiveKit chart and the EKS controllers' charts): one exact
+// version, no range.
+func (p *parser) exactChartVersion(name string) string {
+	v := p.str(name)
+	if !exactVersionRe.MatchString(v) {
+		p.fail(spec(name).Full(), quote(v), "must pin an exact chart version such as "+fmt.Sprint(spec(name).Default)+" (no ranges, no v prefix)")
+	}
+	return v
 }

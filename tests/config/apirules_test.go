@@ -396,7 +396,7 @@ var noCreateTimeRule = map[string][]string{
 		"awsEksEgressInstanceType"},
 	"secrets and key material: checked for form in tests/config/credentials_test.go; no API constrains them beyond length": {
 		"apiKey", "apiSecret", "apiKeys", "apiSigningKey", "dockerHubAccessToken"},
-	"chart and image pins: no cloud API reads them; exact versions and digests are checked in tests/config/settings_test.go": {
+	"chart and image pins: no cloud API reads them; exact chart versions are checked in tests/config/chartpins_test.go, image digests in tests/config/settings_test.go": {
 		"awsEksClusterAutoscalerChartVersion", "awsEksLivekitChartVersion", "awsEksLoadBalancerControllerChartVersion",
 		"azureCertManagerChartVersion", "azureTraefikChartVersion", "azureLivekitChartVersion", "gcpLivekitChartVersion",
 		"egressChartVersion", "image", "egressImage"},
