@@ -64,8 +64,11 @@ var billingAccountRe = regexp.MustCompile(`^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$
 const (
 	awsBudgetMaxEmails = 10
 	gcpBudgetMaxEmails = 5
-	// An Azure consumption budget takes up to five notifications.
+	// An Azure consumption budget takes up to five notifications, an AWS
+	// budget up to ten (one per threshold here; API_budgets_Notification:
+	// "A budget can have up to ten notifications").
 	azureBudgetMaxNotifications = 5
+	awsBudgetMaxNotifications   = 10
 )
 
 func (p *parser) budget(s *Stack) *Budget {
@@ -128,8 +131,11 @@ func (p *parser) budget(s *Stack) *Budget {
 	case s.Kind == KindGCP && len(b.Emails) > gcpBudgetMaxEmails:
 		p.fail(spec("budgetEmails").Full(), strconv.Itoa(len(b.Emails))+" addresses", fmt.Sprintf("at most %d for kind gcp (a budget's monitoring notification channels)", gcpBudgetMaxEmails))
 	}
-	if s.Kind == KindAzure && len(b.Thresholds) > azureBudgetMaxNotifications {
+	switch {
+	case s.Kind == KindAzure && len(b.Thresholds) > azureBudgetMaxNotifications:
 		p.fail(spec("budgetThresholds").Full(), strconv.Itoa(len(b.Thresholds))+" thresholds", fmt.Sprintf("at most %d for kind azure (a consumption budget's notifications)", azureBudgetMaxNotifications))
+	case s.Kind == KindAWS && len(b.Thresholds) > awsBudgetMaxNotifications:
+		p.fail(spec("budgetThresholds").Full(), strconv.Itoa(len(b.Thresholds))+" thresholds", fmt.Sprintf("at most %d for kind aws (AWS Budgets' notifications per budget, one per threshold)", awsBudgetMaxNotifications))
 	}
 	if len(b.Thresholds) == 0 && !p.failed("budgetThresholds") {
 		p.fail(spec("budgetThresholds").Full(), "[]", "must list at least one percentage while budgetMonthlyAmount is set")

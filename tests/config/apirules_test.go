@@ -103,6 +103,10 @@ func TestCloudAPIRulesAtPlanTime(t *testing.T) {
 		{class: "names", name: "hostname label over 63 characters", stack: "aws-prod",
 			set: map[string]string{"hostname": strings.Repeat("a", 64) + ".example.com"}, key: "hostname", want: []string{"example.com"},
 			source: "https://www.rfc-editor.org/rfc/rfc1035#section-2.3.4 (labels: 63 octets); Route 53 and ACM refuse longer labels"},
+		{class: "names", name: "AWS Budgets notifications above 10", stack: "aws-prod",
+			set: map[string]string{"budgetThresholds": "[10,20,30,40,50,60,70,80,90,100,110]"},
+			key: "budgetThresholds", want: []string{"11 thresholds", "at most 10 for kind aws"},
+			source: "https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Notification.html (a budget can have up to ten notifications; one per threshold here)"},
 		{class: "names", name: "AWS Budgets email subscribers above 10", stack: "aws-prod",
 			set: map[string]string{"budgetEmails": `["a@x.io","b@x.io","c@x.io","d@x.io","e@x.io","f@x.io","g@x.io","h@x.io","i@x.io","j@x.io","k@x.io"]`},
 			key: "budgetEmails", want: []string{"at most 10"},
@@ -407,7 +411,7 @@ var noCreateTimeRule = map[string][]string{
 	"alarm thresholds and addresses: metric alarms and subscriptions take any number or address; bounds and forms are this product's (tests/config/alerts_test.go)": {
 		"alertEmails", "alertWebhookUrl", "alertRedisMemoryPercent", "alertRedisCpuPercent", "alertLb5xxPerMinute", "globalAlarmEmail", "azureAcmeEmail"},
 	"budgets: amounts and thresholds per cloud are checked in tests/config/budget_test.go": {
-		"budgetMonthlyAmount", "budgetThresholds", "gcpBillingAccount"},
+		"budgetMonthlyAmount", "gcpBillingAccount"},
 	"autoscaling targets, cooldowns and lower bounds: the APIs take any non-negative value; the max-below-min rule is the maxNodes and egressMaxInstances rows": {
 		"cpuTarget", "egressCpuTarget", "scaleInCooldown", "scaleOutCooldown", "minNodes", "egressMinInstances",
 		"awsFargateOnDemandWeight", "awsEksSystemNodes", "azureSystemNodes", "azureAciGroups", "azureAciEgressGroups"},
