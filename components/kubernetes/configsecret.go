@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
@@ -46,6 +47,54 @@ func newConfigSecret(ctx *pulumi.Context, name, secretName string, namespace pul
 		return hex.EncodeToString(h.Sum(nil))
 	})).(pulumi.StringOutput)
 	return &configSecret{Created: secret, Files: keys, Hash: hash}, nil
+}
+
+// configuredChart is one of LiveKit's charts (livekit-server, egress) in a
+// namespace of its own, its config in a configSecret that Patch makes the
+// chart's Deployment read instead of the chart's ConfigMap.
+type configuredChart struct {
+	Namespace       string
+	NamespaceLabels map[string]string
+	SecretName      string
+	Config          pulumi.StringInput
+	Files           map[string]pulumi.StringInput
+	// Chart and Release name the chart and its Helm release; Repo ""
+	// is LiveKit's repository (ChartRepo).
+	Chart, Release, Version, Repo string
+	Values                        map[string]any
+	Patch                         func(*configSecret) pulumi.ResourceTransform
+	// DependsOn must exist before the chart, beside the Secret.
+	DependsOn []pulumi.Resource
+}
+
+// installConfiguredChart declares the namespace, the config Secret and the
+// chart, on provider's cluster.
+func installConfiguredChart(ctx *pulumi.Context, name string, c configuredChart, parent, provider pulumi.ResourceOption) (objects.Created, *configSecret, *helmv4.Chart, error) {
+	ns, err := objects.NewNamespace(ctx, name, c.Namespace, c.NamespaceLabels, parent, provider)
+	if err != nil {
+		return objects.Created{}, nil, nil, err
+	}
+	secret, err := newConfigSecret(ctx, name, c.SecretName, ns.Name, c.Config, c.Files, parent, provider)
+	if err != nil {
+		return objects.Created{}, nil, nil, err
+	}
+	repo := c.Repo
+	if repo == "" {
+		repo = ChartRepo
+	}
+	chart, err := helmv4.NewChart(ctx, name, &helmv4.ChartArgs{
+		Chart:          pulumi.String(c.Chart),
+		Version:        pulumi.String(c.Version),
+		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(repo)},
+		Name:           pulumi.String(c.Release),
+		Namespace:      ns.Name,
+		Values:         ToInput(c.Values).(pulumi.Map),
+	}, parent, provider, pulumi.DependsOn(append([]pulumi.Resource{secret.Resource}, c.DependsOn...)),
+		pulumi.Transforms([]pulumi.ResourceTransform{c.Patch(secret)}))
+	if err != nil {
+		return objects.Created{}, nil, nil, err
+	}
+	return ns, secret, chart, nil
 }
 
 // jsonMap turns typed chart values into the JSON-shaped map Helm takes.

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
-	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
@@ -217,34 +215,20 @@ func NewEgressWorkload(ctx *pulumi.Context, name string, args *EgressWorkloadArg
 	if err != nil {
 		return nil, err
 	}
-	provider := pulumi.Provider(args.Provider)
-	ns, err := objects.NewNamespace(ctx, name, EgressNamespace, EgressNamespaceLabels(), parent, provider)
-	if err != nil {
-		return nil, err
-	}
-	secret, err := newConfigSecret(ctx, name, EgressSecretName, ns.Name, args.Config, args.Files, parent, provider)
-	if err != nil {
-		return nil, err
-	}
-
 	values, err := EgressChartValues(args)
 	if err != nil {
 		return nil, fmt.Errorf("EgressWorkload %q: %w", name, err)
 	}
-	repo := args.ChartRepo
-	if repo == "" {
-		repo = ChartRepo
-	}
-	patch := EgressPatch{Files: secret.Files, ConfigHash: secret.Hash, Image: args.Image, PodLabels: args.PodLabels}
-	if _, err := helmv4.NewChart(ctx, name, &helmv4.ChartArgs{
-		Chart:          pulumi.String(EgressChartName),
-		Version:        pulumi.String(args.ChartVersion),
-		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(repo)},
-		Name:           pulumi.String(EgressReleaseName),
-		Namespace:      ns.Name,
-		Values:         ToInput(values).(pulumi.Map),
-	}, parent, provider, pulumi.DependsOn(append([]pulumi.Resource{secret.Resource}, args.ChartDependsOn...)),
-		pulumi.Transforms([]pulumi.ResourceTransform{patch.Transform})); err != nil {
+	ns, secret, _, err := installConfiguredChart(ctx, name, configuredChart{
+		Namespace: EgressNamespace, NamespaceLabels: EgressNamespaceLabels(),
+		SecretName: EgressSecretName, Config: args.Config, Files: args.Files,
+		Chart: EgressChartName, Release: EgressReleaseName, Version: args.ChartVersion, Repo: args.ChartRepo, Values: values,
+		Patch: func(s *configSecret) pulumi.ResourceTransform {
+			return EgressPatch{Files: s.Files, ConfigHash: s.Hash, Image: args.Image, PodLabels: args.PodLabels}.Transform
+		},
+		DependsOn: args.ChartDependsOn,
+	}, parent, pulumi.Provider(args.Provider))
+	if err != nil {
 		return nil, err
 	}
 	w.Namespace = ns.Name

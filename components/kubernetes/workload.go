@@ -20,7 +20,6 @@ import (
 	"sort"
 	"strings"
 
-	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
@@ -311,35 +310,18 @@ func NewLiveKitWorkload(ctx *pulumi.Context, name string, args *LiveKitWorkloadA
 	if nsName == "" {
 		nsName = DefaultNamespace
 	}
-
-	ns, err := objects.NewNamespace(ctx, name, nsName, NamespaceLabels(), parent, provider)
-	if err != nil {
-		return nil, err
-	}
-
-	secret, err := newConfigSecret(ctx, name, SecretName, ns.Name, args.Config, args.Files, parent, provider)
-	if err != nil {
-		return nil, err
-	}
-
 	values, err := ChartValues(args)
 	if err != nil {
 		return nil, fmt.Errorf("LiveKitWorkload %q: %w", name, err)
 	}
-	repo := args.ChartRepo
-	if repo == "" {
-		repo = ChartRepo
-	}
-	patch := DeploymentPatch{SecretName: SecretName, Files: secret.Files, ConfigHash: secret.Hash, Image: args.Image}
-	chart, err := helmv4.NewChart(ctx, name, &helmv4.ChartArgs{
-		Chart:          pulumi.String(ChartName),
-		Version:        pulumi.String(args.ChartVersion),
-		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(repo)},
-		Name:           pulumi.String(ReleaseName),
-		Namespace:      ns.Name,
-		Values:         ToInput(values).(pulumi.Map),
-	}, parent, provider, pulumi.DependsOn([]pulumi.Resource{secret.Resource}),
-		pulumi.Transforms([]pulumi.ResourceTransform{patch.Transform}))
+	ns, secret, chart, err := installConfiguredChart(ctx, name, configuredChart{
+		Namespace: nsName, NamespaceLabels: NamespaceLabels(),
+		SecretName: SecretName, Config: args.Config, Files: args.Files,
+		Chart: ChartName, Release: ReleaseName, Version: args.ChartVersion, Repo: args.ChartRepo, Values: values,
+		Patch: func(s *configSecret) pulumi.ResourceTransform {
+			return DeploymentPatch{SecretName: SecretName, Files: s.Files, ConfigHash: s.Hash, Image: args.Image}.Transform
+		},
+	}, parent, provider)
 	if err != nil {
 		return nil, err
 	}
