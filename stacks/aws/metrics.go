@@ -14,14 +14,11 @@ import (
 )
 
 // managedPrometheus declares the region's AMP workspace with the rendered
-// rules. A collector scrapes LiveKit (the Fargate sidecar, the EKS managed
-// scraper); neither can probe GET /, so the 406 rules are left out and the
-// target group's health check (the unhealthy-targets and
-// no-healthy-target alarms) sees a node that lost Redis.
+// rules (regional.ManagedRules: without the 406 rules, the target group's
+// health check and the unhealthy-targets and no-healthy-target alarms see
+// a node that lost Redis).
 func managedPrometheus(ctx *pulumi.Context, s *stackconfig.Stack, name string) (*awsc.ManagedPrometheus, observability.Region, error) {
-	obs := regional.Observability(s)
-	obs.NoHealthProbe = true
-	rules, err := obs.Rules()
+	obs, rules, err := regional.ManagedRules(s)
 	if err != nil {
 		return nil, obs, err
 	}
@@ -39,9 +36,7 @@ func managedPrometheus(ctx *pulumi.Context, s *stackconfig.Stack, name string) (
 // host-network pod IP (the node's address) on prometheus.port, reached
 // from the scraper's own security group only.
 func eksPrometheus(ctx *pulumi.Context, s *stackconfig.Stack, name string, network *awsc.Network, cluster *ekscluster.MediaCluster) (*awsc.ManagedPrometheus, error) {
-	obs := regional.Observability(s)
-	obs.NoHealthProbe = true
-	rules, err := obs.Rules()
+	obs, rules, err := regional.ManagedRules(s)
 	if err != nil {
 		return nil, err
 	}

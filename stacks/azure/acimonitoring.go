@@ -39,11 +39,9 @@ func aciMirrorImages(s *stackconfig.Stack) []imageref.Ref {
 // there.
 func aciMonitoring(ctx *pulumi.Context, name string, s *stackconfig.Stack, group pulumi.StringInput, mirror *components.RegistryMirrorOutputs) (*azurec.Monitoring, *azurec.ACIMetricsArgs, error) {
 	a := s.Azure
-	// The agent scrapes; nothing probes GET / (Application Gateway's
-	// probe and the NoHealthyBackend alarm see a 406 group).
-	obs := regional.Observability(s)
-	obs.NoHealthProbe = true
-	rules, err := obs.Rules()
+	// The agent scrapes: Application Gateway's probe and the
+	// NoHealthyBackend alarm see a 406 group.
+	obs, rules, err := regional.ManagedRules(s)
 	if err != nil {
 		return nil, nil, err
 	}

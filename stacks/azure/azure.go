@@ -99,12 +99,9 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	// Azure Monitor managed Prometheus scrapes pods and cannot probe GET /:
-	// the 406 rules are left out (the ingress's health check takes such a
-	// node out).
-	obs := regional.Observability(s)
-	obs.NoHealthProbe = true
-	alertRules, err := obs.Rules()
+	// Azure Monitor managed Prometheus scrapes pods: the ingress's health
+	// check takes a node answering 406 out.
+	obs, alertRules, err := regional.ManagedRules(s)
 	if err != nil {
 		return nil, err
 	}

@@ -95,11 +95,9 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 	// given it (mounted from the config Secret); system roots do not verify it.
 	config := regional.RenderConfig(s, g.Region, creds, redis.Address, redis.Password, livekit.Redis{CACertFile: lkk8s.FilePath(gcpc.RedisCAFile)})
 
-	// GMP scrapes pods and cannot probe GET /: the 406 rules are left out
-	// (the Gateway's health check takes such a node out).
-	obs := regional.Observability(s)
-	obs.NoHealthProbe = true
-	alertRules, err := obs.Rules()
+	// GMP scrapes pods: the Gateway's health check takes a node answering
+	// 406 out.
+	_, alertRules, err := regional.ManagedRules(s)
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,18 @@ func Observability(s *stackconfig.Stack) observability.Region {
 	return o
 }
 
+// ManagedRules is the region's observability as its managed Prometheus
+// sees it, with the rendered rule file. Every deployed region's collector
+// (AMP's Fargate sidecar and EKS scraper, GMP, Azure Monitor's add-on and
+// the ACI agent) scrapes and cannot probe GET /, so the 406 rules are left
+// out: the load balancer's health check takes a node that lost Redis out.
+func ManagedRules(s *stackconfig.Stack) (observability.Region, observability.RuleFile, error) {
+	obs := Observability(s)
+	obs.NoHealthProbe = true
+	rules, err := obs.Rules()
+	return obs, rules, err
+}
+
 // Dashboard is the region's dashboard: LiveKit's panels and its cloud's
 // own (observability.NativePanels).
 func Dashboard(s *stackconfig.Stack) (observability.Dashboard, error) {

@@ -34,14 +34,11 @@ func Observability(t testing.TB, dir, stack string) observability.Region {
 	return regional.Observability(Settings(t, dir, stack))
 }
 
-// ManagedRules are the region's observability and its rendered rule file
-// without the GET / probe rules: a cloud's managed Prometheus (GMP, Azure
-// Monitor's add-on) cannot probe a URL.
+// ManagedRules are the region's observability and rule file as its
+// stack deploys them (regional.ManagedRules: no GET / probe rules).
 func ManagedRules(t testing.TB, dir, stack string) (observability.Region, observability.RuleFile) {
 	t.Helper()
-	region := Observability(t, dir, stack)
-	region.NoHealthProbe = true
-	rules, err := region.Rules()
+	region, rules, err := regional.ManagedRules(Settings(t, dir, stack))
 	if err != nil {
 		t.Fatal(err)
 	}
