@@ -2,6 +2,7 @@ package cost
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -106,7 +107,7 @@ func (a *Assumptions) Set(name string, v float64) error {
 		a.TURNGBPerRelayedParticipantHour = v
 	default:
 		if _, ok := a.Usage[name]; !ok {
-			return fmt.Errorf("unknown assumption %q (known: %s)", name, strings.Join(sortedKeys(UsageHelp), ", "))
+			return fmt.Errorf("unknown assumption %q (known: %s)", name, strings.Join(slices.Sorted(maps.Keys(UsageHelp)), ", "))
 		}
 		a.Usage[name] = v
 	}
@@ -542,7 +543,7 @@ func shareKey(typ string, it Item) string { return typ + "\x00" + it.Usage + "\x
 
 // applies reports whether an item's when: conditions hold.
 func applies(it Item, inputs map[string]any) bool {
-	for _, k := range sortedKeys(it.When) {
+	for _, k := range slices.Sorted(maps.Keys(it.When)) {
 		got := lookupPath(inputs, k)
 		want := it.When[k]
 		if want == "*" {

@@ -9,9 +9,10 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -161,9 +162,9 @@ func (c *Catalog) checkTiers() []string {
 	}
 	first := map[string]seen{}
 	var out []string
-	for _, k := range sortedKeys(c.Files) {
+	for _, k := range slices.Sorted(maps.Keys(c.Files)) {
 		pf := c.Files[k]
-		for _, typ := range sortedKeys(pf.Types) {
+		for _, typ := range slices.Sorted(maps.Keys(pf.Types)) {
 			for i, it := range pf.Types[typ] {
 				if it.Tier == nil || it.Price == nil {
 					continue
@@ -200,7 +201,7 @@ func (pf *PriceFile) check() []string {
 	if pf.Currency == "" {
 		out = append(out, where+": no currency")
 	}
-	for _, typ := range sortedKeys(pf.Types) {
+	for _, typ := range slices.Sorted(maps.Keys(pf.Types)) {
 		for i, it := range pf.Types[typ] {
 			at := fmt.Sprintf("%s: types[%q][%d] (%s)", where, typ, i, it.Name)
 			if it.Name == "" {
@@ -220,7 +221,7 @@ func (pf *PriceFile) check() []string {
 			}
 			if it.Usage != "" {
 				if _, ok := DefaultAssumptions().Usage[it.Usage]; !ok {
-					out = append(out, fmt.Sprintf("%s: usage %q is not an assumption (known: %s)", at, it.Usage, strings.Join(sortedKeys(DefaultAssumptions().Usage), ", ")))
+					out = append(out, fmt.Sprintf("%s: usage %q is not an assumption (known: %s)", at, it.Usage, strings.Join(slices.Sorted(maps.Keys(DefaultAssumptions().Usage)), ", ")))
 				}
 			}
 			if t := it.Tier; t != nil {
@@ -239,7 +240,7 @@ func (pf *PriceFile) check() []string {
 			out = append(out, fmt.Sprintf("%s: %s is both priced and free", where, typ))
 		}
 	}
-	for _, typ := range sortedKeys(pf.Free) {
+	for _, typ := range slices.Sorted(maps.Keys(pf.Free)) {
 		if strings.TrimSpace(pf.Free[typ]) == "" {
 			out = append(out, fmt.Sprintf("%s: free[%q] needs the reason it costs nothing", where, typ))
 		}
@@ -335,7 +336,7 @@ func freeReason(free map[string]string, typ string) (string, bool) {
 	if why, ok := free[typ]; ok {
 		return why, true
 	}
-	for _, k := range sortedKeys(free) {
+	for _, k := range slices.Sorted(maps.Keys(free)) {
 		if strings.HasSuffix(k, "*") && strings.HasPrefix(typ, strings.TrimSuffix(k, "*")) {
 			return free[k], true
 		}
@@ -350,13 +351,4 @@ func MissingMessage(typ string, r Regions) string {
 	return fmt.Sprintf("resource type %s has no price entry: add it under types: in %s/%s.yaml "+
 		"(items with unit, price and the https source you read it from) or, if it costs nothing by itself, under free: in %s/%s.yaml "+
 		"with the reason (DEVELOPERS.md, \"Cost\")", typ, PricesDir, priced, PricesDir, free)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

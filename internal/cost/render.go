@@ -3,6 +3,8 @@ package cost
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -87,7 +89,7 @@ func (a Assumptions) Lines() []string {
 	if a.ParticipantsPerNode > 0 {
 		out = append(out, fmt.Sprintf("participantsPerNode = %s: %s", trimNum(a.ParticipantsPerNode), UsageHelp["participantsPerNode"]))
 	}
-	for _, k := range sortedKeys(a.Usage) {
+	for _, k := range slices.Sorted(maps.Keys(a.Usage)) {
 		v := trimNum(a.usage(k))
 		if a.derived(k) {
 			v += " (derived)"
@@ -99,7 +101,7 @@ func (a Assumptions) Lines() []string {
 
 func (e *Estimate) regionText() string {
 	var parts []string
-	for _, k := range sortedKeys(e.Regions.By) {
+	for _, k := range slices.Sorted(maps.Keys(e.Regions.By)) {
 		parts = append(parts, k+" "+e.Regions.By[k])
 	}
 	if len(parts) == 0 {

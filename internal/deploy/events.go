@@ -3,6 +3,8 @@ package deploy
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -157,7 +159,7 @@ func (c *collector) plans(stack string) (before, after *plan.Plan) {
 	defer c.mu.Unlock()
 	mk := func(m map[string]plan.Resource) *plan.Plan {
 		p := &plan.Plan{Stack: stack}
-		for _, u := range sortedKeys(m) {
+		for _, u := range slices.Sorted(maps.Keys(m)) {
 			p.Resources = append(p.Resources, m[u])
 		}
 		return p
@@ -167,15 +169,6 @@ func (c *collector) plans(stack string) (before, after *plan.Plan) {
 		before = mk(c.before)
 	}
 	return before, after
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // record keeps a changing resource from a step's metadata.

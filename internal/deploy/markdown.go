@@ -2,7 +2,8 @@ package deploy
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
@@ -464,11 +465,7 @@ func textDiff(p PropertyChange) string {
 }
 
 func outputsBlock(outs map[string]any) string {
-	keys := make([]string, 0, len(outs))
-	for k := range outs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(outs))
 	var b strings.Builder
 	b.WriteString("**Outputs**\n\n| Output | Value |\n|---|---|\n")
 	for _, k := range keys {

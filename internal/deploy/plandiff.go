@@ -3,9 +3,10 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
@@ -172,13 +173,8 @@ func diffValues(prefix string, a, b any) []PropertyChange {
 		for k := range bm {
 			keys[k] = true
 		}
-		sorted := make([]string, 0, len(keys))
-		for k := range keys {
-			sorted = append(sorted, k)
-		}
-		sort.Strings(sorted)
 		var out []PropertyChange
-		for _, k := range sorted {
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
 			av, aok := am[k]
 			bv, bok := bm[k]
 			p := joinPath(prefix, k)

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -179,10 +181,7 @@ func LoadStackConfig(projectDir, stack string) (*StackConfig, error) {
 		}
 	}
 
-	for k := range secret {
-		sc.SecretKeys = append(sc.SecretKeys, k)
-	}
-	sort.Strings(sc.SecretKeys)
+	sc.SecretKeys = slices.Sorted(maps.Keys(secret))
 	return sc, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -55,12 +57,7 @@ func (p *Plan) WriteTree(w io.Writer) {
 		return
 	}
 	bw.printf("\n")
-	keys := make([]string, 0, len(p.Outputs))
-	for k := range p.Outputs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(p.Outputs)) {
 		var val string
 		if p.OutputIsSecret(k) {
 			val = SecretPlaceholder

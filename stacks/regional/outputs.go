@@ -1,7 +1,8 @@
 package regional
 
 import (
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -62,10 +63,5 @@ func Outputs(s *stackconfig.Stack, sh Shared, extra pulumi.Map) pulumi.Map {
 // SharedOutputKeys lists (sorted) the keys Outputs always sets.
 func SharedOutputKeys() []string {
 	m := Outputs(&stackconfig.Stack{Region: &stackconfig.Region{}}, Shared{}, nil)
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(m))
 }

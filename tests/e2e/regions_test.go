@@ -16,9 +16,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -748,12 +749,7 @@ func walkInputs(v any, where string, fn func(string, map[string]any)) {
 	switch t := v.(type) {
 	case map[string]any:
 		fn(where, t)
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			walkInputs(t[k], where+"."+k, fn)
 		}
 	case []any:

@@ -2,7 +2,6 @@ package global
 
 import (
 	"errors"
-	"sort"
 	"strings"
 	"testing"
 
@@ -168,15 +167,6 @@ func defaultRegions() []map[string]any {
 		out = append(out, m)
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 func str(v any) string { s, _ := v.(string); return s }

@@ -1,6 +1,7 @@
 package global
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"testing"
@@ -73,7 +74,7 @@ func healthStates(regions []string) []map[string]bool {
 
 func describe(h map[string]bool) string {
 	s := "up:"
-	for _, k := range sortedKeys(h) {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
 		if h[k] {
 			s += " " + k
 		}

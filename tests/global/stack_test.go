@@ -2,7 +2,9 @@ package global
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -65,7 +67,7 @@ func TestHealthChecks(t *testing.T) {
 		want[h] = true
 	}
 	if !reflect.DeepEqual(fqdns, want) {
-		t.Errorf("health checks probe %v, want each region's own hostname %v (never the global one)", sortedKeys(fqdns), sortedKeys(want))
+		t.Errorf("health checks probe %v, want each region's own hostname %v (never the global one)", slices.Sorted(maps.Keys(fqdns)), slices.Sorted(maps.Keys(want)))
 	}
 }
 

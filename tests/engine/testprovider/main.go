@@ -33,9 +33,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -258,8 +259,8 @@ func (p *testProvider) diff(req *pulumirpc.DiffRequest, replace []string) (*pulu
 		diffs[root] = true
 		resp.DetailedDiff[path] = &pulumirpc.PropertyDiff{Kind: rpcKind(kind), InputDiff: true}
 	}
-	resp.Diffs = sortedKeys(diffs)
-	resp.Replaces = sortedKeys(replaces)
+	resp.Diffs = slices.Sorted(maps.Keys(diffs))
+	resp.Replaces = slices.Sorted(maps.Keys(replaces))
 	return resp, nil
 }
 
@@ -461,13 +462,4 @@ func versionLess(a, b string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
