@@ -12,6 +12,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/sig"
+
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // Sentinels the engine writes into event values.
@@ -83,24 +85,11 @@ func lookup(root map[string]any, path string) (any, bool) {
 		if s, ok := cur.(string); ok && s == SecretMask {
 			return SecretMask, true
 		}
-		switch key := seg.(type) {
-		case string:
-			m, ok := cur.(map[string]any)
-			if !ok {
-				return nil, false
-			}
-			if cur, ok = m[key]; !ok {
-				return nil, false
-			}
-		case int:
-			a, ok := cur.([]any)
-			if !ok || key < 0 || key >= len(a) {
-				return nil, false
-			}
-			cur = a[key]
-		default:
+		next, ok := plan.PathStep(cur, seg)
+		if !ok {
 			return nil, false
 		}
+		cur = next
 	}
 	return cur, true
 }

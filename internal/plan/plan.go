@@ -423,26 +423,34 @@ func lookup(root map[string]any, path string) (any, bool) {
 	}
 	var cur any = root
 	for _, seg := range pp {
-		switch s := seg.(type) {
-		case string:
-			m, ok := cur.(map[string]any)
-			if !ok {
-				return nil, false
-			}
-			if cur, ok = m[s]; !ok {
-				return nil, false
-			}
-		case int:
-			a, ok := cur.([]any)
-			if !ok || s < 0 || s >= len(a) {
-				return nil, false
-			}
-			cur = a[s]
-		default:
+		next, ok := PathStep(cur, seg)
+		if !ok {
 			return nil, false
 		}
+		cur = next
 	}
 	return cur, true
+}
+
+// PathStep is v's element at one segment of a resource.PropertyPath: a
+// map key (string) or a list index (int); false when v has none.
+func PathStep(v, seg any) (any, bool) {
+	switch s := seg.(type) {
+	case string:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		e, ok := m[s]
+		return e, ok
+	case int:
+		a, ok := v.([]any)
+		if !ok || s < 0 || s >= len(a) {
+			return nil, false
+		}
+		return a[s], true
+	}
+	return nil, false
 }
 
 // --- value conversion ------------------------------------------------------
