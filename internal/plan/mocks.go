@@ -74,6 +74,24 @@ var computedOutputs = map[string]ComputedFunc{
 // Unknown invokes return an empty map.
 var invokes = map[string]InvokeFunc{}
 
+// registerCloud adds a cloud's tables (awsComputed and awsInvokes, ...)
+// to the mocks' at init. A type or invoke mocked twice is a bug in the
+// tables (one answer would silently win): it fails every test at once.
+func registerCloud(computed map[string]ComputedFunc, invoked map[string]InvokeFunc) {
+	for k, f := range computed {
+		if _, dup := computedOutputs[k]; dup {
+			panic("plan: outputs of " + k + " mocked twice")
+		}
+		computedOutputs[k] = f
+	}
+	for k, f := range invoked {
+		if _, dup := invokes[k]; dup {
+			panic("plan: invoke " + k + " mocked twice")
+		}
+		invokes[k] = f
+	}
+}
+
 // mocks implements pulumi.MockResourceMonitor and records every registration.
 type mocks struct {
 	project, stack string

@@ -10,14 +10,7 @@ import (
 
 // The AWS table of the plan mocks, beside mocks_gcp.go and mocks_azure.go.
 
-func init() {
-	for k, v := range awsComputed {
-		computedOutputs[k] = v
-	}
-	for k, v := range awsInvokes {
-		invokes[k] = v
-	}
-}
+func init() { registerCloud(awsComputed, awsInvokes) }
 
 var awsComputed = map[string]ComputedFunc{
 	"aws:lb/loadBalancer:LoadBalancer": func(mi MockInfo) resource.PropertyMap {
@@ -174,11 +167,12 @@ var awsComputed = map[string]ComputedFunc{
 			"arn":  fmt.Sprintf("arn:aws:iam::%s:role%s%s", FakeAccountID, path, mi.PhysicalName()),
 		})
 	},
+	// The ARN names the issuer without its scheme and trailing slash (the
+	// AKS issuer URL ends in one).
 	"aws:iam/openIdConnectProvider:OpenIdConnectProvider": func(mi MockInfo) resource.PropertyMap {
-		url, _ := plainString(mi.Inputs, "url")
-		return props(map[string]any{
-			"arn": fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", FakeAccountID, strings.TrimPrefix(url, "https://")),
-		})
+		u, _ := plainString(mi.Inputs, "url")
+		u = strings.TrimSuffix(strings.TrimPrefix(u, "https://"), "/")
+		return props(map[string]any{"arn": fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", FakeAccountID, u)})
 	},
 	"aws:ecs/service:Service": func(mi MockInfo) resource.PropertyMap {
 		return props(map[string]any{"name": mi.PhysicalName()})

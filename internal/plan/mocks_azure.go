@@ -18,14 +18,7 @@ const (
 // AKS API version of the containerservice types the azure stack uses.
 const aksAPI = "azure-native:containerservice/v20240801:"
 
-func init() {
-	for k, v := range azureComputed {
-		computedOutputs[k] = v
-	}
-	for k, v := range azureInvokes {
-		invokes[k] = v
-	}
-}
+func init() { registerCloud(azureComputed, azureInvokes) }
 
 // armID is an Azure Resource Manager ID for a resource of provider/type in
 // the resource group its inputs name.
@@ -280,13 +273,6 @@ var azureComputed = map[string]ComputedFunc{
 	},
 	"azure:cdn/frontdoorCustomDomain:FrontdoorCustomDomain": func(mi MockInfo) resource.PropertyMap {
 		return props(map[string]any{"validationToken": hashAlnum("afd-validation"+mi.Name, 32)})
-	},
-	// The IAM OIDC provider's ARN names the issuer without its scheme; the
-	// generic aws mock would not.
-	"aws:iam/openIdConnectProvider:OpenIdConnectProvider": func(mi MockInfo) resource.PropertyMap {
-		u, _ := plainString(mi.Inputs, "url")
-		u = strings.TrimSuffix(strings.TrimPrefix(u, "https://"), "/")
-		return props(map[string]any{"arn": fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", FakeAccountID, u)})
 	},
 }
 

@@ -18,14 +18,7 @@ const (
 // FakeMemorystoreCA is the PEM the mock Memorystore returns as its server CA.
 const FakeMemorystoreCA = "-----BEGIN CERTIFICATE-----\nMIIDfjCCAmagAwIBAgIBADANBgkqhkiG9w0BAQsFADBUMS0wKwYDVQQDEyRlNDc1\nplan-memorystore-server-ca\n-----END CERTIFICATE-----"
 
-func init() {
-	for k, v := range gcpComputed {
-		computedOutputs[k] = v
-	}
-	for k, v := range gcpInvokes {
-		invokes[k] = v
-	}
-}
+func init() { registerCloud(gcpComputed, gcpInvokes) }
 
 func gcpProject(mi MockInfo) string {
 	if p, ok := plainString(mi.Inputs, "project"); ok {
