@@ -37,6 +37,16 @@ type Network struct {
 
 var anywhere = []string{"0.0.0.0/0"}
 
+// securityGroup declares an empty group in vpc, tagged Name=name (the
+// resource is name-sg); securityGroupRules fills it.
+func securityGroup(ctx *pulumi.Context, name string, vpc *ec2.Vpc, description string, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
+	return ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
+		VpcId:       vpc.ID(),
+		Description: pulumi.String(description),
+		Tags:        pulumi.StringMap{"Name": pulumi.String(name)},
+	}, parent)
+}
+
 // sgRule is one rule of security group sg: proto on ports from-to, with
 // the group peer or, without one, the CIDR blocks cidrs.
 type sgRule struct {
@@ -244,19 +254,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *components.NetworkArgs, 
 // securityGroups declares the media (task) and load-balancer groups. Rules
 // are separate resources because the two groups reference each other.
 func securityGroups(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args *components.NetworkArgs, parent pulumi.ResourceOption) (media, lb *ec2.SecurityGroup, err error) {
-	media, err = ec2.NewSecurityGroup(ctx, name+"-media-sg", &ec2.SecurityGroupArgs{
-		VpcId:       vpc.ID(),
-		Description: pulumi.String("LiveKit tasks: WebRTC media from the internet, signaling from the ALB only"),
-		Tags:        pulumi.StringMap{"Name": pulumi.String(name + "-media")},
-	}, parent)
+	media, err = securityGroup(ctx, name+"-media", vpc, "LiveKit tasks: WebRTC media from the internet, signaling from the ALB only", parent)
 	if err != nil {
 		return nil, nil, err
 	}
-	lb, err = ec2.NewSecurityGroup(ctx, name+"-lb-sg", &ec2.SecurityGroupArgs{
-		VpcId:       vpc.ID(),
-		Description: pulumi.String("LiveKit signaling ALB: HTTPS (and the HTTP redirect) from the internet"),
-		Tags:        pulumi.StringMap{"Name": pulumi.String(name + "-lb")},
-	}, parent)
+	lb, err = securityGroup(ctx, name+"-lb", vpc, "LiveKit signaling ALB: HTTPS (and the HTTP redirect) from the internet", parent)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -297,11 +299,7 @@ func securityGroups(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args *compon
 func egressSecurityGroup(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args *components.NetworkArgs, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
 	// The description is from when the VPC could reach 9090; changing it
 	// would replace the group under a running service.
-	sg, err := ec2.NewSecurityGroup(ctx, name+"-egress-sg", &ec2.SecurityGroupArgs{
-		VpcId:       vpc.ID(),
-		Description: pulumi.String("LiveKit Egress workers: outbound only (signaling, media, Redis, S3); metrics from the VPC"),
-		Tags:        pulumi.StringMap{"Name": pulumi.String(name + "-egress")},
-	}, parent)
+	sg, err := securityGroup(ctx, name+"-egress", vpc, "LiveKit Egress workers: outbound only (signaling, media, Redis, S3); metrics from the VPC", parent)
 	if err != nil {
 		return nil, err
 	}

@@ -19,11 +19,7 @@ const TURNTLSListenerPort = 443
 // group only (a TLS listener does not preserve client addresses, so the
 // tasks only ever see the NLB).
 func turnSecurityGroup(ctx *pulumi.Context, name string, vpc *ec2.Vpc, media *ec2.SecurityGroup, port int, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
-	sg, err := ec2.NewSecurityGroup(ctx, name+"-turn-lb-sg", &ec2.SecurityGroupArgs{
-		VpcId:       vpc.ID(),
-		Description: pulumi.String("LiveKit TURN/TLS NLB: 443 from the internet, the tasks' TURN port only"),
-		Tags:        pulumi.StringMap{"Name": pulumi.String(name + "-turn-lb")},
-	}, parent)
+	sg, err := securityGroup(ctx, name+"-turn-lb", vpc, "LiveKit TURN/TLS NLB: 443 from the internet, the tasks' TURN port only", parent)
 	if err != nil {
 		return nil, err
 	}
