@@ -9,6 +9,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/livekit-infra/livekit-infra/components"
 )
 
 // fargateBase is what every Fargate service here starts from (LiveKit's
@@ -21,6 +23,11 @@ type fargateBase struct {
 	// collector and its config parameter's ARN ("" without one).
 	collector         *Collector
 	collectorParamArn pulumi.StringOutput
+	// configDigest labels the main container (components.ConfigDigestKey):
+	// ECS reads the secret only when a task starts, and a task definition
+	// whose JSON is unchanged gets no new revision, so without it a new
+	// config would reach no running task.
+	configDigest pulumi.StringOutput
 }
 
 // fargateBaseArgs are the settings the two services share.
@@ -71,7 +78,8 @@ func newFargateBase(ctx *pulumi.Context, name string, a fargateBaseArgs, parent 
 	if err != nil {
 		return nil, err
 	}
-	b := &fargateBase{secret: secret, logs: logs, cluster: cluster, collector: a.Collector, collectorParamArn: pulumi.String("").ToStringOutput()}
+	b := &fargateBase{secret: secret, logs: logs, cluster: cluster, collector: a.Collector, collectorParamArn: pulumi.String("").ToStringOutput(),
+		configDigest: components.ConfigDigest(a.Config.ToStringOutput())}
 	if a.Collector != nil {
 		param, err := collectorConfig(ctx, name, a.Collector, parent)
 		if err != nil {
@@ -154,13 +162,15 @@ func (b *fargateBase) roles(ctx *pulumi.Context, name string, a fargateRoleArgs,
 // every service's container shares (essential, its config from the
 // config secret as env var configEnv, logs to the log group under its own
 // name, init, one socket per participant track or upload: the default 1024
-// nofile is too low), then the collector sidecar. They hold only ARNs and
-// names; the config body arrives from Secrets Manager at start.
+// nofile is too low, the config's digest as a label), then the collector
+// sidecar. They hold only ARNs, names and the digest; the config body
+// arrives from Secrets Manager at start.
 func (b *fargateBase) containers(main containerDef, configEnv, region string) pulumi.StringOutput {
-	return pulumi.All(b.secret.Arn, b.logs.Name, b.collectorParamArn).ApplyT(func(v []any) (string, error) {
-		configSecretArn, logGroup, paramArn := v[0].(string), v[1].(string), v[2].(string)
+	return pulumi.All(b.secret.Arn, b.logs.Name, b.collectorParamArn, b.configDigest).ApplyT(func(v []any) (string, error) {
+		configSecretArn, logGroup, paramArn, digest := v[0].(string), v[1].(string), v[2].(string), v[3].(string)
 		c := main
 		c.Essential = true
+		c.DockerLabels = map[string]string{components.ConfigDigestKey: digest}
 		c.Secrets = []secretRef{{Name: configEnv, ValueFrom: configSecretArn}}
 		c.Environment = []envVar{}
 		c.Ulimits = []ulimit{{Name: "nofile", SoftLimit: 65536, HardLimit: 65536}}

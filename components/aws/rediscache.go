@@ -128,12 +128,17 @@ func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts 
 		TransitEncryptionEnabled: pulumi.Bool(true),
 		AtRestEncryptionEnabled:  pulumi.Bool(true),
 		AuthToken:                args.AuthToken,
-		SubnetGroupName:          subnets.Name,
-		SecurityGroupIds:         pulumi.StringArray{sg.ID()},
-		MaintenanceWindow:        pulumi.String(args.MaintenanceWindow),
-		SnapshotWindow:           pulumi.String(args.SnapshotWindow),
-		SnapshotRetentionLimit:   pulumi.Int(args.SnapshotRetentionDays),
-		AutoMinorVersionUpgrade:  pulumi.Bool(true),
+		// ROTATE keeps the old token valid beside a new one, so a changed
+		// redisPassword disconnects no node still holding the old config.
+		// Stated, not left to the provider: terraform-provider-aws v6
+		// dropped this default, so a later pulumi-aws would send none.
+		AuthTokenUpdateStrategy: pulumi.String("ROTATE"),
+		SubnetGroupName:         subnets.Name,
+		SecurityGroupIds:        pulumi.StringArray{sg.ID()},
+		MaintenanceWindow:       pulumi.String(args.MaintenanceWindow),
+		SnapshotWindow:          pulumi.String(args.SnapshotWindow),
+		SnapshotRetentionLimit:  pulumi.Int(args.SnapshotRetentionDays),
+		AutoMinorVersionUpgrade: pulumi.Bool(true),
 		// Changes wait for the maintenance window instead of restarting the
 		// primary mid-meeting.
 		ApplyImmediately: pulumi.Bool(false),

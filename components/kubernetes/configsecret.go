@@ -1,14 +1,12 @@
 package kubernetes
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
 )
 
@@ -19,19 +17,18 @@ type configSecret struct {
 	objects.Created
 	// Files are the file keys in order, for the Deployment patch's mounts.
 	Files []string
-	// Hash changes with any value: a pod annotation, so that a config change
-	// rolls the pods. A digest of a config holding a 48-character random
-	// secret reveals nothing; unsecreted, it can sit in the pod template.
+	// Hash changes with any value: the pod annotation ConfigHashAnnotation
+	// (components.ConfigDigest), so that a config change rolls the pods.
 	Hash pulumi.StringOutput
 }
 
 func newConfigSecret(ctx *pulumi.Context, name, secretName string, namespace pulumi.StringInput, config pulumi.StringInput, files map[string]pulumi.StringInput, opts ...pulumi.ResourceOption) (*configSecret, error) {
 	data := pulumi.StringMap{ConfigKey: pulumi.ToSecret(config.ToStringOutput()).(pulumi.StringOutput)}
-	hashInputs := []any{config.ToStringOutput()}
+	hashInputs := []pulumi.StringOutput{config.ToStringOutput()}
 	keys := sortedKeys(files)
 	for _, f := range keys {
 		data[f] = pulumi.ToSecret(files[f].ToStringOutput()).(pulumi.StringOutput)
-		hashInputs = append(hashInputs, pulumi.String(f), files[f].ToStringOutput())
+		hashInputs = append(hashInputs, pulumi.String(f).ToStringOutput(), files[f].ToStringOutput())
 	}
 	secret, err := objects.NewSecret(ctx, name+"-config", &objects.SecretArgs{
 		Name: secretName, Namespace: namespace, StringData: data,
@@ -39,14 +36,7 @@ func newConfigSecret(ctx *pulumi.Context, name, secretName string, namespace pul
 	if err != nil {
 		return nil, err
 	}
-	hash := pulumi.Unsecret(pulumi.All(hashInputs...).ApplyT(func(v []any) string {
-		h := sha256.New()
-		for _, s := range v {
-			fmt.Fprintf(h, "%d:%s\n", len(s.(string)), s.(string))
-		}
-		return hex.EncodeToString(h.Sum(nil))
-	})).(pulumi.StringOutput)
-	return &configSecret{Created: secret, Files: keys, Hash: hash}, nil
+	return &configSecret{Created: secret, Files: keys, Hash: components.ConfigDigest(hashInputs...)}, nil
 }
 
 // configuredChart is one of LiveKit's charts (livekit-server, egress) in a

@@ -56,7 +56,7 @@ const (
 	// ConfigHashAnnotation on the pod template changes with the Secret's
 	// content, so a new config or Redis CA rolls the pods (env vars and
 	// mounted files are read at start).
-	ConfigHashAnnotation = "livekit-infra/config-sha256"
+	ConfigHashAnnotation = components.ConfigDigestKey
 	// DefaultNamespace is used when Args.Namespace is empty.
 	DefaultNamespace = "livekit"
 	// MinDrainSeconds is the shortest grace period accepted: LiveKit drains

@@ -28,6 +28,7 @@ type containerDef struct {
 		Command []string
 	}
 	StopTimeout      int
+	DockerLabels     map[string]string
 	LogConfiguration struct {
 		LogDriver string
 		Options   map[string]string

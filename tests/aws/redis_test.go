@@ -69,6 +69,9 @@ func TestRedisAuthToken(t *testing.T) {
 	if cfg := renderedConfig(t, p); cfg.Redis.Password != token {
 		t.Error("LiveKit's redis.password differs from the ElastiCache AUTH token")
 	}
+	// A new token is added beside the old one (SET would revoke the old one
+	// while tasks still start with it; docs/aws.md's rotation steps).
+	expect(t, rg, "authTokenUpdateStrategy", "ROTATE")
 
 	u := variantPlan(t, "userSecrets")
 	urg := child(t, u, tRedisCache, tReplGroup, "")
