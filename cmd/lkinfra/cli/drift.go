@@ -23,15 +23,8 @@ func runDrift(args []string, e env) int {
 	if code := f.parse(args, e); code >= 0 {
 		return code
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
-	rep, err := deploy.Drift(ctx, f.options(e))
-	if err != nil {
-		fmt.Fprintf(e.stderr, "lkinfra drift: %v\n", err)
-		return exitError
-	}
-	if err := f.writeReport(rep, e); err != nil {
-		fmt.Fprintf(e.stderr, "lkinfra drift: %v\n", err)
+	rep := f.run(e, deploy.Drift, f.options(e), true)
+	if rep == nil {
 		return exitError
 	}
 	for _, b := range driftList(rep) {

@@ -89,8 +89,10 @@ func TestEngineCommandsUsage(t *testing.T) {
 		{[]string{"plan", "--diff="}, "--diff needs a base plan", exitUsage},
 		{[]string{"plan", "--stack", "dev", "--out", "x.md"}, "--out is only read with --diff", exitUsage},
 		{[]string{"plan", "--stack", "dev", "--assume", "participantHours=1"}, "--assume is only read with --diff", exitUsage},
-		// No pulumi CLI: a clear error, not a crash.
-		{[]string{"preview", "--pulumi", "/nonexistent/pulumi", "--dir", dir}, "/nonexistent/pulumi", exitError},
+		// No pulumi CLI: a clear error naming the command, not a crash.
+		{[]string{"preview", "--pulumi", "/nonexistent/pulumi", "--dir", dir}, "lkinfra preview: running /nonexistent/pulumi", exitError},
+		{[]string{"drift", "--pulumi", "/nonexistent/pulumi", "--dir", dir}, "lkinfra drift: running /nonexistent/pulumi", exitError},
+		{[]string{"up", "--pulumi", "/nonexistent/pulumi", "--dir", dir}, "lkinfra up: running /nonexistent/pulumi", exitError},
 	} {
 		code, _, stderr := runCLI(t, testProgram, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {

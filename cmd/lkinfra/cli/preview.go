@@ -96,6 +96,23 @@ func (f *engineFlags) options(e env) deploy.Options {
 	return o
 }
 
+// run runs op (deploy.Preview, deploy.Drift, deploy.Up) with o until
+// SIGINT/SIGTERM and, with write, writes its report (writeReport); nil
+// when either failed, said on stderr.
+func (f *engineFlags) run(e env, op func(context.Context, deploy.Options) (*deploy.Report, error), o deploy.Options, write bool) *deploy.Report {
+	ctx, cancel := signalContext()
+	defer cancel()
+	rep, err := op(ctx, o)
+	if err == nil && write {
+		err = f.writeReport(rep, e)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: %v\n", f.fs.Name(), err)
+		return nil
+	}
+	return rep
+}
+
 // writeReport writes the report as JSON or markdown to --out or stdout.
 func (f *engineFlags) writeReport(r *deploy.Report, e env) error {
 	var body []byte
@@ -150,15 +167,8 @@ func runPreview(args []string, e env) int {
 	if code := f.parse(args, e); code >= 0 {
 		return code
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
-	rep, err := deploy.Preview(ctx, f.options(e))
-	if err != nil {
-		fmt.Fprintf(e.stderr, "lkinfra preview: %v\n", err)
-		return exitError
-	}
-	if err := f.writeReport(rep, e); err != nil {
-		fmt.Fprintf(e.stderr, "lkinfra preview: %v\n", err)
+	rep := f.run(e, deploy.Preview, f.options(e), true)
+	if rep == nil {
 		return exitError
 	}
 	return reportExit("preview", rep, e)

@@ -36,21 +36,13 @@ func runUp(args []string, e env) int {
 	if code := f.parse(args, e); code >= 0 {
 		return code
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
 	o := f.options(e)
 	o.Refresh = *refresh
 	o.NoCentralPass = *noCentral
-	rep, err := deploy.Up(ctx, o)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "lkinfra up: %v\n", err)
+	// The report only when asked for: the summary below is up's own.
+	rep := f.run(e, deploy.Up, o, *f.asJSON || *f.out != "")
+	if rep == nil {
 		return exitError
-	}
-	if *f.asJSON || *f.out != "" {
-		if err := f.writeReport(rep, e); err != nil {
-			fmt.Fprintf(e.stderr, "lkinfra up: %v\n", err)
-			return exitError
-		}
 	}
 	if !*f.asJSON || *f.out != "" {
 		writeUpSummary(e.stdout, rep)
