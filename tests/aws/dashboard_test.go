@@ -217,6 +217,20 @@ func checkLiveKitText(t *testing.T, p *plan.Plan, texts []string) {
 	}
 }
 
+// checkDashboard checks stack's CloudWatch dashboard as every AWS
+// platform's: every row of the one definition, the native metrics of
+// covers (row → metric ids) in their rows, and LiveKit's panels on the
+// region's AMP workspace. It returns the rows and the CloudWatch metric
+// lines, for the platform's own scope checks.
+func checkDashboard(t *testing.T, p *plan.Plan, stack string, covers map[string][]string) (map[string][]dashcheck.Panel, []cwMetricLine) {
+	t.Helper()
+	panels, lines, texts := cwPanels(t, dashboard(t, p, stack).InputString("dashboardBody"), prodRegion)
+	rows := dashcheck.Check(t, "aws", panels)
+	dashcheck.Covers(t, rows, covers)
+	checkLiveKitText(t, p, texts)
+	return rows, lines
+}
+
 // aws-prod's CloudWatch dashboard: every row of the one definition;
 // ElastiCache per node, the signaling ALB and target group, the Fargate
 // service (CPU, Container Insights' task counts and network) as
@@ -224,10 +238,7 @@ func checkLiveKitText(t *testing.T, p *plan.Plan, texts []string) {
 // LiveKit's series as PromQL over the region's AMP workspace.
 func TestDashboardFargate(t *testing.T) {
 	p := prod(t)
-	d := dashboard(t, p, "aws-prod")
-	panels, lines, texts := cwPanels(t, d.InputString("dashboardBody"), prodRegion)
-	rows := dashcheck.Check(t, "aws", panels)
-	dashcheck.Covers(t, rows, map[string][]string{
+	rows, lines := checkDashboard(t, p, "aws-prod", map[string][]string{
 		"Nodes, CPU and system load":   {observability.AWSServiceCPU},
 		"Bytes and packets in and out": {observability.AWSTaskNetworkRx, observability.AWSTaskNetworkTx},
 		"Redis health":                 {observability.AWSRedisMemory, observability.AWSRedisCPU, observability.AWSRedisAuthFailures},
@@ -245,7 +256,6 @@ func TestDashboardFargate(t *testing.T) {
 	// (Container-Insights-metrics-ECS.html; NetworkRx/TxBytes for awsvpc).
 	ecs := map[string]*regexp.Regexp{"ClusterName": exact(cluster), "ServiceName": exact(service)}
 	checkScope(t, p, lines, map[string]map[string]*regexp.Regexp{"AWS/ECS": ecs, "ECS/ContainerInsights": ecs})
-	checkLiveKitText(t, p, texts)
 	// The CPU panel carries aws-prod's figures: 2048 CPU units, 2 vCPUs.
 	if !strings.Contains(jsonOf(t, rows["Nodes, CPU and system load"]), `/ 2 * 100`) {
 		t.Errorf("CPU panel does not divide by aws-prod's 2 vCPUs: %s", jsonOf(t, rows["Nodes, CPU and system load"]))
@@ -253,7 +263,7 @@ func TestDashboardFargate(t *testing.T) {
 
 	// Without Container Insights its metrics would chart nothing: left out.
 	off := prodStack.Variant(t, "noContainerInsights", map[string]string{"awsContainerInsights": "false"})
-	panels, _, _ = cwPanels(t, dashboard(t, off, "aws-prod").InputString("dashboardBody"), prodRegion)
+	panels, _, _ := cwPanels(t, dashboard(t, off, "aws-prod").InputString("dashboardBody"), prodRegion)
 	for _, pn := range panels {
 		if strings.HasPrefix(pn.Native, "ECS/ContainerInsights/") {
 			t.Errorf("Container Insights off, yet panel %q charts %s", pn.Title, pn.Native)
@@ -267,10 +277,7 @@ func TestDashboardFargate(t *testing.T) {
 // place of ECS, and no ECS metric.
 func TestDashboardEKS(t *testing.T) {
 	p := eksStack(t)
-	d := dashboard(t, p, "aws-eks")
-	panels, lines, texts := cwPanels(t, d.InputString("dashboardBody"), prodRegion)
-	rows := dashcheck.Check(t, "aws", panels)
-	dashcheck.Covers(t, rows, map[string][]string{
+	rows, lines := checkDashboard(t, p, "aws-eks", map[string][]string{
 		"Nodes, CPU and system load":   {observability.AWSNodeCPU},
 		"Bytes and packets in and out": {observability.AWSNodeNetworkIn, observability.AWSNodeNetworkOut, observability.AWSNodePacketsIn, observability.AWSNodePacketsOut},
 		"Redis health":                 {observability.AWSRedisMemory, observability.AWSRedisCPU, observability.AWSRedisAuthFailures},
@@ -284,7 +291,6 @@ func TestDashboardEKS(t *testing.T) {
 	media := only(t, p, tNodeGroup, "-media")
 	asg := regexp.MustCompile("^eks-" + regexp.QuoteMeta(media.Name) + "-")
 	checkScope(t, p, lines, map[string]map[string]*regexp.Regexp{"AWS/EC2": {"AutoScalingGroupName": asg}})
-	checkLiveKitText(t, p, texts)
 	if !strings.Contains(jsonOf(t, rows["Nodes, CPU and system load"]), `/ 3 * 100`) {
 		t.Errorf("CPU panel does not divide by aws-eks's 3 vCPU pods: %s", jsonOf(t, rows["Nodes, CPU and system load"]))
 	}

@@ -191,6 +191,21 @@ func workbook(t *testing.T, p *plan.Plan, stack, other string) *plan.Resource {
 	return wb
 }
 
+// checkWorkbook checks stack's workbook as every Azure region's (workbook;
+// other is another stack whose name it must not share): every row of the
+// one definition, the native metrics of covers (row → metric ids) in
+// their rows, and LiveKit's PromQL on the region's Azure Monitor
+// workspace. It returns the rows and the charts scoped to a resource, for
+// the platform's own scope checks.
+func checkWorkbook(t *testing.T, p *plan.Plan, stack, other string, covers map[string][]string) (map[string][]dashcheck.Panel, []wbScoped) {
+	t.Helper()
+	panels, scoped, workspaces := wbPanels(t, workbook(t, p, stack, other).InputString("dataJson"))
+	rows := dashcheck.Check(t, "azure", panels)
+	dashcheck.Covers(t, rows, covers)
+	promQLOnRegionWorkspace(t, p, workspaces)
+	return rows, scoped
+}
+
 // azure-asia's Azure Monitor workbook: every row of the one definition;
 // LiveKit's series as PromQL on the region's Azure Monitor workspace,
 // Azure Cache for Redis, the AKS load balancer, the recordings' Front Door
@@ -198,17 +213,12 @@ func workbook(t *testing.T, p *plan.Plan, stack, other string) *plan.Resource {
 // a GUID name derived from the stack and location.
 func TestWorkbook(t *testing.T) {
 	p := asia(t)
-	wb := workbook(t, p, "azure-asia", "azure-aci")
-
-	panels, scoped, workspaces := wbPanels(t, wb.InputString("dataJson"))
-	rows := dashcheck.Check(t, "azure", panels)
-	dashcheck.Covers(t, rows, map[string][]string{
+	rows, scoped := checkWorkbook(t, p, "azure-asia", "azure-aci", map[string][]string{
 		"Redis health":         {observability.AzureRedisMemory, observability.AzureRedisCPU, observability.AzureRedisErrors},
 		"Load balancer errors": {observability.AzureLBHealthProbe, observability.AzureFrontDoorReqs},
 		"Scaling activity":     {observability.AzureNodeCores, observability.AzureUnschedulablePod},
 	})
 
-	promQLOnRegionWorkspace(t, p, workspaces)
 	cache := p.ByType(tRedis)[0]
 	cluster := p.ByType(tCluster)[0]
 	for _, s := range scoped {
@@ -242,19 +252,13 @@ func TestWorkbook(t *testing.T) {
 // reads a documented metric of one of this region's resources.
 func TestACIWorkbook(t *testing.T) {
 	p := aci(t)
-	wb := workbook(t, p, "azure-aci", "azure-asia")
-
-	panels, scoped, workspaces := wbPanels(t, wb.InputString("dataJson"))
-	rows := dashcheck.Check(t, "azure", panels)
-	dashcheck.Covers(t, rows, map[string][]string{
+	rows, scoped := checkWorkbook(t, p, "azure-aci", "azure-asia", map[string][]string{
 		"Nodes, CPU and system load":   {observability.AzureGroupCPU, observability.AzureGroupMemory},
 		"Bytes and packets in and out": {observability.AzureGroupBytesIn, observability.AzureGroupBytesOut},
 		"Redis health":                 {observability.AzureRedisMemory, observability.AzureRedisCPU, observability.AzureRedisErrors},
 		"Load balancer errors":         {observability.AzureGatewayResponses, observability.AzureGatewayUnhealthy},
 		"Scaling activity":             {observability.AzureGatewayHealthy},
 	})
-
-	promQLOnRegionWorkspace(t, p, workspaces)
 
 	groups := map[string]bool{}
 	for i := 0; i < aciGroups; i++ {
