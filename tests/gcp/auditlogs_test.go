@@ -20,7 +20,7 @@ const (
 
 func TestSubnetFlowLogs(t *testing.T) {
 	p := stackPlan(t)
-	subnet := one(t, p, tSubnet)
+	subnet := only(t, p, tSubnet)
 	expect(t, subnet, map[string]any{
 		"logConfig.aggregationInterval": "INTERVAL_5_SEC",
 		"logConfig.flowSampling":        0.5,
@@ -30,7 +30,7 @@ func TestSubnetFlowLogs(t *testing.T) {
 
 func TestControlPlaneLogging(t *testing.T) {
 	p := stackPlan(t)
-	got := strs(input(t, one(t, p, tCluster), "loggingConfig.enableComponents"))
+	got := strs(input(t, only(t, p, tCluster), "loggingConfig.enableComponents"))
 	for _, c := range []string{"APISERVER", "SCHEDULER", "CONTROLLER_MANAGER", "SYSTEM_COMPONENTS", "WORKLOADS"} {
 		if !contains(got, c) {
 			t.Errorf("loggingConfig.enableComponents %v lacks %s", got, c)
@@ -50,7 +50,7 @@ func TestAuditLogBucketAndSink(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		bucket := one(t, p, tLogBucket)
+		bucket := only(t, p, tLogBucket)
 		if !descendantOf(p, bucket, tAuditLogs) {
 			t.Errorf("log bucket %s is not part of the AuditLogs component", bucket.Name)
 		}
@@ -59,12 +59,12 @@ func TestAuditLogBucketAndSink(t *testing.T) {
 			"location":      gcpRegionEU,
 			"retentionDays": c.want,
 		})
-		sink := one(t, p, tLogSink)
+		sink := only(t, p, tLogSink)
 		bucketName := fmt.Sprintf("projects/%s/locations/%s/buckets/%s", gcpProject, gcpRegionEU, input(t, bucket, "bucketId"))
 		expect(t, sink, map[string]any{"destination": "logging.googleapis.com/" + bucketName, "project": gcpProject})
 		filter, _ := input(t, sink, "filter").(string)
-		subnet := one(t, p, tSubnet)
-		cluster := one(t, p, tCluster)
+		subnet := only(t, p, tSubnet)
+		cluster := only(t, p, tCluster)
 		for _, w := range []string{
 			`log_id("compute.googleapis.com/vpc_flows")`, `resource.type="gce_subnetwork"`,
 			// The mocks name an autonamed resource by its logical name.
@@ -97,10 +97,10 @@ func TestAuditLogSwitches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, set := one(t, p, tSubnet).Input("logConfig"); set {
+	if _, set := only(t, p, tSubnet).Input("logConfig"); set {
 		t.Errorf("flowLogs false still sets the subnet's logConfig")
 	}
-	if f := one(t, p, tLogSink).InputString("filter"); strings.Contains(f, "vpc_flows") || !strings.Contains(f, "k8s_control_plane_component") {
+	if f := only(t, p, tLogSink).InputString("filter"); strings.Contains(f, "vpc_flows") || !strings.Contains(f, "k8s_control_plane_component") {
 		t.Errorf("flowLogs false: sink filter %q", f)
 	}
 
@@ -108,10 +108,10 @@ func TestAuditLogSwitches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strs(input(t, one(t, p, tCluster), "loggingConfig.enableComponents")); contains(got, "APISERVER") {
+	if got := strs(input(t, only(t, p, tCluster), "loggingConfig.enableComponents")); contains(got, "APISERVER") {
 		t.Errorf("controlPlaneLogs false still logs %v", got)
 	}
-	if f := one(t, p, tLogSink).InputString("filter"); strings.Contains(f, "k8s_control_plane_component") {
+	if f := only(t, p, tLogSink).InputString("filter"); strings.Contains(f, "k8s_control_plane_component") {
 		t.Errorf("controlPlaneLogs false: sink filter %q", f)
 	}
 

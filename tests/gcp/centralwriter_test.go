@@ -11,7 +11,7 @@ import (
 // service account, and with the central keys runs the agent.
 func TestCentralMetricsWriter(t *testing.T) {
 	base := stackPlan(t)
-	cluster := one(t, base, "gcp:container/cluster:Cluster")
+	cluster := only(t, base, "gcp:container/cluster:Cluster")
 	// GKE serves the cluster's OIDC discovery document under this prefix
 	// (REST reference: projects.locations.clusters.well-known), so it is the
 	// issuer of its service account tokens.

@@ -10,7 +10,7 @@ import (
 
 func TestGKECluster(t *testing.T) {
 	p := stackPlan(t)
-	c := one(t, p, tCluster)
+	c := only(t, p, tCluster)
 	expect(t, c, map[string]any{
 		// Regional: a region, not a zone, so the control plane and nodes
 		// survive a zone outage.
@@ -33,7 +33,7 @@ func TestGKECluster(t *testing.T) {
 	if !c.Protect {
 		t.Error("the cluster is not protected")
 	}
-	if c.InputString("network") != one(t, p, tNetwork).ID || c.InputString("subnetwork") != one(t, p, tSubnet).ID {
+	if c.InputString("network") != only(t, p, tNetwork).ID || c.InputString("subnetwork") != only(t, p, tSubnet).ID {
 		t.Error("the cluster is not in the stack's VPC and subnet")
 	}
 	// The bootstrap pool must not run as the default compute account either.
@@ -47,7 +47,7 @@ const nodeSA = "livekit-nodes@" + euProject + ".iam.gserviceaccount.com"
 
 func TestNodePoolPublicNodesAndAutoscaling(t *testing.T) {
 	p := stackPlan(t)
-	pool := find(t, p, tNodePool, "livekit-media")
+	pool := one(t, p, tNodePool, "livekit-media")
 	expect(t, pool, map[string]any{
 		"location": euRegion,
 		// Media reaches each node at its own public IP.
@@ -67,7 +67,7 @@ func TestNodePoolPublicNodesAndAutoscaling(t *testing.T) {
 	if _, ok := pool.Input("autoscaling.minNodeCount"); ok {
 		t.Error("per-zone minNodeCount set: bounds must be totals across zones")
 	}
-	c := one(t, p, tCluster)
+	c := only(t, p, tCluster)
 	if pool.InputString("cluster") != c.ID {
 		t.Errorf("node pool cluster %q, want %q", pool.InputString("cluster"), c.ID)
 	}
@@ -75,9 +75,9 @@ func TestNodePoolPublicNodesAndAutoscaling(t *testing.T) {
 
 func TestNodeServiceAccountLeastPrivilege(t *testing.T) {
 	p := stackPlan(t)
-	sa := find(t, p, tSA, "livekit-nodes")
+	sa := one(t, p, tSA, "livekit-nodes")
 	email := nodeSA
-	pool := find(t, p, tNodePool, "livekit-media")
+	pool := one(t, p, tNodePool, "livekit-media")
 	if got := pool.InputString("nodeConfig.serviceAccount"); got != email {
 		t.Errorf("node pool service account = %q, want the dedicated %q", got, email)
 	}
@@ -128,8 +128,8 @@ func sortStrings(s []string) []string {
 
 func TestMemorystore(t *testing.T) {
 	p := stackPlan(t)
-	r := one(t, p, tRedis)
-	psa := find(t, p, tGlobalAddr, "livekit-private-services")
+	r := only(t, p, tRedis)
+	psa := one(t, p, tGlobalAddr, "livekit-private-services")
 	expect(t, r, map[string]any{
 		"tier":                  "STANDARD_HA",
 		"memorySizeGb":          5,
@@ -138,7 +138,7 @@ func TestMemorystore(t *testing.T) {
 		"connectMode":           "PRIVATE_SERVICE_ACCESS",
 		"region":                euRegion,
 		"reservedIpRange":       psa.Name, // autonamed: the mock names it by its logical name
-		"authorizedNetwork":     one(t, p, tNetwork).ID,
+		"authorizedNetwork":     only(t, p, tNetwork).ID,
 		// components.RedisEvictionPolicy, the same in every cloud.
 		`redisConfigs["maxmemory-policy"]`: "noeviction",
 	})
@@ -148,7 +148,7 @@ func TestMemorystore(t *testing.T) {
 	if !r.Protect {
 		t.Error("Memorystore is not protected")
 	}
-	conn := one(t, p, tPSA)
+	conn := only(t, p, tPSA)
 	if !contains(r.Dependencies, conn.URN) {
 		t.Errorf("Memorystore does not wait for the private service access peering (deps %v)", r.Dependencies)
 	}
@@ -163,11 +163,11 @@ func TestProtectOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, typ := range []string{tRedis, tCluster, tBucket} {
-		if one(t, p, typ).Protect {
+		if only(t, p, typ).Protect {
 			t.Errorf("%s protected with protect=false", typ)
 		}
 	}
-	if got, _ := one(t, p, tCluster).Input("deletionProtection"); got != false {
+	if got, _ := only(t, p, tCluster).Input("deletionProtection"); got != false {
 		t.Errorf("cluster deletionProtection = %v with protect=false", got)
 	}
 }
@@ -177,7 +177,7 @@ func TestProtectOff(t *testing.T) {
 // is refused unless gcpAllowPublicApi opts in explicitly, which `lkinfra
 // plan` then warns about; both at once, or 0.0.0.0/0, are refused too.
 func TestGKEControlPlaneAccess(t *testing.T) {
-	c := one(t, stackPlan(t), tCluster)
+	c := only(t, stackPlan(t), tCluster)
 	blocks, _ := c.Input("masterAuthorizedNetworksConfig.cidrBlocks")
 	list, _ := blocks.([]any)
 	if len(list) != 1 || list[0].(map[string]any)["cidrBlock"] != "203.0.113.0/24" {
@@ -217,7 +217,7 @@ func TestGKEControlPlaneAccess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the explicit opt-in: %v", err)
 	}
-	if _, ok := one(t, open, tCluster).Input("masterAuthorizedNetworksConfig"); ok {
+	if _, ok := only(t, open, tCluster).Input("masterAuthorizedNetworksConfig"); ok {
 		t.Error("the opt-in still sets authorized networks")
 	}
 	sc, err := plan.LoadStackConfig("../..", "gcp-eu")

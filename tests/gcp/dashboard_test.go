@@ -99,7 +99,7 @@ func gcpPanels(t *testing.T, body string) ([]dashcheck.Panel, []string) {
 // instance and cluster.
 func TestDashboard(t *testing.T) {
 	p := stackPlan(t)
-	d := one(t, p, tDashboard)
+	d := only(t, p, tDashboard)
 	expect(t, d, map[string]any{"project": euProject})
 	if !strings.Contains(d.Parent, "livekit-infra:index:Dashboard::") {
 		t.Errorf("dashboard parent %s, want the Dashboard component", d.Parent)
@@ -113,7 +113,7 @@ func TestDashboard(t *testing.T) {
 		"Scaling activity":     {observability.GCPNodeCores},
 	})
 
-	redis := one(t, p, tRedis)
+	redis := only(t, p, tRedis)
 	clusterName, _ := p.Outputs["gkeCluster"].(string)
 	if clusterName == "" {
 		t.Fatal("no gkeCluster output")
@@ -150,7 +150,7 @@ func TestDashboard(t *testing.T) {
 func TestNativeAlarms(t *testing.T) {
 	check := func(t *testing.T, p *plan.Plan, memory, cpu, perMin float64) {
 		t.Helper()
-		redis := one(t, p, tRedis)
+		redis := only(t, p, tRedis)
 		var channel string
 		for _, c := range p.ByType(tChannel) {
 			if strings.Contains(c.Parent, "livekit-infra:index:Monitoring::") {

@@ -23,7 +23,7 @@ const (
 // CA) as Pulumi secrets.
 func egressSecret(t *testing.T, p *plan.Plan) (*plan.Resource, string, egresskeys.Config) {
 	t.Helper()
-	sec := find(t, p, tK8sSecret, "livekit-egress-config")
+	sec := one(t, p, tK8sSecret, "livekit-egress-config")
 	if !descendantOf(p, sec, tEgress) {
 		t.Errorf("the Egress config Secret is not part of the Egress component")
 	}
@@ -80,7 +80,7 @@ func TestEgressConfigSecret(t *testing.T) {
 	}
 
 	// Nothing secret reaches the chart's values (its ConfigMap).
-	chart := find(t, p, tChart, "livekit-egress")
+	chart := one(t, p, tChart, "livekit-egress")
 	values := jsonOf(t, chart.RawInputs)
 	for _, s := range []string{c.APISecret, c.Redis.Password} {
 		if strings.Contains(values, s) {
@@ -94,7 +94,7 @@ func TestEgressConfigSecret(t *testing.T) {
 // within egressMin/MaxInstances, with the health and metrics ports.
 func TestEgressChart(t *testing.T) {
 	p := stackPlan(t)
-	chart := find(t, p, tChart, "livekit-egress")
+	chart := one(t, p, tChart, "livekit-egress")
 	expect(t, chart, map[string]any{
 		"chart":               "egress",
 		"version":             "1.9.0",
@@ -126,7 +126,7 @@ func TestEgressChart(t *testing.T) {
 		t.Errorf("egress chart image %q, want %q", img, want)
 	}
 	// The pool the selector names carries the taint the pods tolerate.
-	pool := find(t, p, tNodePool, "livekit-egress")
+	pool := one(t, p, tNodePool, "livekit-egress")
 	if pool.InputString(`nodeConfig.labels["livekit-infra/role"]`) != "egress" {
 		t.Error("the Egress pool lacks the label the chart selects")
 	}
@@ -141,7 +141,7 @@ func TestEgressChart(t *testing.T) {
 		"nodeConfig.workloadMetadataConfig.mode": "GKE_METADATA",
 	})
 	// GMP scrapes the metrics port of exactly the chart's pods.
-	pm := find(t, p, tPodMonitor, "livekit-egress-metrics")
+	pm := one(t, p, tPodMonitor, "livekit-egress-metrics")
 	expect(t, pm, map[string]any{
 		"metadata.namespace":                                      egressNS,
 		"spec.endpoints[0].port":                                  livekit.EgressPrometheusPort,
@@ -150,7 +150,7 @@ func TestEgressChart(t *testing.T) {
 		`spec.selector.matchLabels["app.kubernetes.io/instance"]`: "egress",
 	})
 	// The chart waits for its pool, on the cluster's provider.
-	media := find(t, p, tChart, "livekit")
+	media := one(t, p, tChart, "livekit")
 	if providerURN(chart.Provider) != providerURN(media.Provider) {
 		t.Errorf("egress chart provider %q, want the cluster's %q", chart.Provider, media.Provider)
 	}
@@ -161,7 +161,7 @@ func TestEgressChart(t *testing.T) {
 // its tag; the LiveKit pool keeps its public IPs.
 func TestEgressNoInbound(t *testing.T) {
 	p := stackPlan(t)
-	pool := find(t, p, tNodePool, "livekit-egress")
+	pool := one(t, p, tNodePool, "livekit-egress")
 	if v, _ := pool.Input("networkConfig.enablePrivateNodes"); v != true {
 		t.Errorf("Egress pool enablePrivateNodes = %v, want true", v)
 	}
@@ -186,7 +186,7 @@ func TestEgressNoInbound(t *testing.T) {
 func TestEgressWritesOnlyItsBucket(t *testing.T) {
 	p := stackPlan(t)
 	bucket, _ := p.Outputs["recordingsBucket"].(string)
-	sa := find(t, p, tSA, "livekit-egress")
+	sa := one(t, p, tSA, "livekit-egress")
 	email := sa.InputString("accountId") + "@" + euProject + ".iam.gserviceaccount.com"
 	member := "serviceAccount:" + email
 	var grants []string
@@ -206,12 +206,12 @@ func TestEgressWritesOnlyItsBucket(t *testing.T) {
 	if n := len(p.ByType("gcp:serviceaccount/key:Key")); n != 0 {
 		t.Errorf("%d service account keys: Egress needs none", n)
 	}
-	wi := find(t, p, tSAIAMMember, "livekit-egress-workload-identity")
+	wi := one(t, p, tSAIAMMember, "livekit-egress-workload-identity")
 	expect(t, wi, map[string]any{
 		"role":   "roles/iam.workloadIdentityUser",
 		"member": "serviceAccount:" + euProject + ".svc.id.goog[" + egressNS + "/" + egressKSA + "]",
 	})
-	chart := find(t, p, tChart, "livekit-egress")
+	chart := one(t, p, tChart, "livekit-egress")
 	if got := chart.InputString(`values.serviceAccount.annotations["iam.gke.io/gcp-service-account"]`); got != email {
 		t.Errorf("KSA annotation %q, want %q", got, email)
 	}

@@ -20,7 +20,7 @@ import (
 func TestEgressScrapeAndRules(t *testing.T) {
 	p := stackPlan(t)
 	_, _, cfg := egressSecret(t, p)
-	pm := find(t, p, tPodMonitor, "livekit-egress-metrics")
+	pm := one(t, p, tPodMonitor, "livekit-egress-metrics")
 	expect(t, pm, map[string]any{
 		"metadata.name":          observability.JobEgress,
 		"metadata.namespace":     egressNS,
@@ -30,7 +30,7 @@ func TestEgressScrapeAndRules(t *testing.T) {
 		t.Error("the Egress PodMonitoring is not part of the Egress component")
 	}
 
-	rules := find(t, p, tRules, "livekit-egress-alert-rules")
+	rules := one(t, p, tRules, "livekit-egress-alert-rules")
 	expect(t, rules, map[string]any{"metadata.name": gcpc.EgressRulesName, "metadata.namespace": egressNS})
 	got, doc := rulesSpec(t, rules)
 	want, _ := gcpEURules(t).Split(observability.EgressGroup("gcp-eu"))

@@ -103,11 +103,12 @@ func planWith(t *testing.T, overrides map[string]string) (*plan.Plan, error) {
 	return plan.Evaluate(sc, gcpstack.Program)
 }
 
-// one is the single resource of a type; find the one of a type and name;
-// input the (masked) input at a path, failing the test when it is unset.
+// only is the single resource of a type; one the one of a type and name
+// (the names tests/azure gives them); input the (masked) input at a path,
+// failing the test when it is unset.
 var (
-	one     = planq.Only
-	find    = planq.One
+	only    = planq.Only
+	one     = planq.One
 	input   = planq.Masked.Get
 	toFloat = planq.Number
 )

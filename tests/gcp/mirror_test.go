@@ -18,7 +18,7 @@ const (
 // the cluster's region and project.
 func TestMirrorRepository(t *testing.T) {
 	p := stackPlan(t)
-	repo := one(t, p, tARRepo)
+	repo := only(t, p, tARRepo)
 	expect(t, repo, map[string]any{
 		"project":      "my-livekit-project",
 		"location":     "europe-west1",
@@ -35,7 +35,7 @@ func TestMirrorRepository(t *testing.T) {
 // stack reports.
 func TestImageFromMirrorByDigest(t *testing.T) {
 	p := stackPlan(t)
-	chart := find(t, p, tChart, "livekit")
+	chart := one(t, p, tChart, "livekit")
 	if got := chart.InputString("values.image.repository"); !strings.HasPrefix(got, gcpMirror+"/") {
 		t.Errorf("chart image repository %q is not under the mirror %s", got, gcpMirror)
 	}
@@ -51,8 +51,8 @@ func TestImageFromMirrorByDigest(t *testing.T) {
 // reader role on this repository alone (no project-wide registry role).
 func TestMirrorReaderIsTheNodeAccount(t *testing.T) {
 	p := stackPlan(t)
-	m := one(t, p, tARRepoIAM)
-	nodes := find(t, p, tSA, "livekit-nodes")
+	m := only(t, p, tARRepoIAM)
+	nodes := one(t, p, tSA, "livekit-nodes")
 	expect(t, m, map[string]any{"role": "roles/artifactregistry.reader", "location": "europe-west1", "project": "my-livekit-project"})
 	if got := m.InputString("repository"); !strings.HasSuffix(got, "docker-hub-gcp-eu") {
 		t.Errorf("reader binding on repository %q, want the mirror docker-hub-gcp-eu", got)
@@ -77,7 +77,7 @@ func TestMirrorOff(t *testing.T) {
 	if n := len(p.ByType(tARRepo)) + len(p.ByType(tARRepoIAM)); n != 0 {
 		t.Errorf("%d mirror resources with registryMirror false", n)
 	}
-	if got := find(t, p, tChart, "livekit").InputString("values.image.repository"); got != "docker.io/livekit/livekit-server" {
+	if got := one(t, p, tChart, "livekit").InputString("values.image.repository"); got != "docker.io/livekit/livekit-server" {
 		t.Errorf("chart image repository %q, want docker.io/livekit/livekit-server", got)
 	}
 }

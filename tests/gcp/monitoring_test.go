@@ -22,7 +22,7 @@ const tRules = "kubernetes:monitoring.googleapis.com/v1:Rules"
 // PodMonitoring), in the LiveKit namespace.
 func TestManagedPrometheusScrape(t *testing.T) {
 	p := stackPlan(t)
-	pm := find(t, p, tPodMonitor, "livekit-metrics")
+	pm := one(t, p, tPodMonitor, "livekit-metrics")
 	expect(t, pm, map[string]any{
 		"metadata.name":                                           observability.JobLiveKit,
 		"spec.endpoints[0].port":                                  6789,
@@ -31,7 +31,7 @@ func TestManagedPrometheusScrape(t *testing.T) {
 		`spec.selector.matchLabels["app.kubernetes.io/name"]`:     "livekit-server",
 		`spec.selector.matchLabels["app.kubernetes.io/instance"]`: "livekit",
 	})
-	if ns := pm.InputString("metadata.namespace"); ns != find(t, p, tRules, "livekit-alert-rules").InputString("metadata.namespace") {
+	if ns := pm.InputString("metadata.namespace"); ns != one(t, p, tRules, "livekit-alert-rules").InputString("metadata.namespace") {
 		t.Errorf("PodMonitoring in %q, Rules elsewhere: GMP evaluates a Rules object over its own namespace's series only", ns)
 	}
 }
@@ -59,7 +59,7 @@ func rulesSpec(t *testing.T, r *plan.Resource) (observability.RuleFile, []byte) 
 // maxNodes (10) and pod CPU (3 vCPUs: 75 participants a node).
 func TestManagedPrometheusRules(t *testing.T) {
 	p := stackPlan(t)
-	got, doc := rulesSpec(t, find(t, p, tRules, "livekit-alert-rules"))
+	got, doc := rulesSpec(t, one(t, p, tRules, "livekit-alert-rules"))
 	_, want := gcpEURules(t).Split(observability.EgressGroup("gcp-eu"))
 	if !reflect.DeepEqual(got, want) || len(want.Groups) != 1 {
 		t.Errorf("Rules spec differs from the rendered rules without the Egress group:\n%s", doc)

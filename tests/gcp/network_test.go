@@ -19,12 +19,12 @@ func TestFirewallSourcesAndPorts(t *testing.T) {
 	if len(rules) != 3 {
 		t.Fatalf("%d inbound firewall rules, want exactly 3 (media, signaling, TURN/TLS)", len(rules))
 	}
-	pool := find(t, p, tNodePool, "livekit-media")
+	pool := one(t, p, tNodePool, "livekit-media")
 	nodeTags := strs(input(t, pool, "nodeConfig.tags"))
 
 	type allow struct{ proto, ports string }
 	allows := func(r string) []allow {
-		fw := find(t, p, tFirewall, r)
+		fw := one(t, p, tFirewall, r)
 		var out []allow
 		a, _ := fw.Input("allows")
 		for _, e := range a.([]any) {
@@ -39,7 +39,7 @@ func TestFirewallSourcesAndPorts(t *testing.T) {
 		return out
 	}
 
-	media := find(t, p, tFirewall, "livekit-media")
+	media := one(t, p, tFirewall, "livekit-media")
 	expect(t, media, map[string]any{"direction": "INGRESS", "sourceRanges": []any{"0.0.0.0/0"}})
 	got := allows("livekit-media")
 	want := []allow{{"udp", "50000-60000"}, {"tcp", "7881"}}
@@ -47,7 +47,7 @@ func TestFirewallSourcesAndPorts(t *testing.T) {
 		t.Errorf("media rule allows %v, want exactly %v", got, want)
 	}
 
-	signal := find(t, p, tFirewall, "livekit-signal")
+	signal := one(t, p, tFirewall, "livekit-signal")
 	src := strs(input(t, signal, "sourceRanges"))
 	if len(src) != 2 || src[0] != "130.211.0.0/22" || src[1] != "35.191.0.0/16" {
 		t.Errorf("signaling sources = %v, want only Google's LB/health-check ranges", src)
@@ -56,7 +56,7 @@ func TestFirewallSourcesAndPorts(t *testing.T) {
 		t.Errorf("signaling rule allows %v, want tcp 7880 only", got)
 	}
 
-	turn := find(t, p, tFirewall, "livekit-turn-from-proxies")
+	turn := one(t, p, tFirewall, "livekit-turn-from-proxies")
 	if src := strs(input(t, turn, "sourceRanges")); len(src) != 2 || src[0] != "130.211.0.0/22" || src[1] != "35.191.0.0/16" {
 		t.Errorf("TURN sources = %v, want only Google's proxy/health-check ranges", src)
 	}
@@ -97,7 +97,7 @@ func TestFirewallTURNPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fw := find(t, p, tFirewall, "livekit-media")
+	fw := one(t, p, tFirewall, "livekit-media")
 	found := false
 	for _, e := range input(t, fw, "allows").([]any) {
 		m := e.(map[string]any)
@@ -112,10 +112,10 @@ func TestFirewallTURNPort(t *testing.T) {
 
 func TestNetworkVPCNativeSubnetNATAndPrivateServiceAccess(t *testing.T) {
 	p := stackPlan(t)
-	vpc := one(t, p, tNetwork)
+	vpc := only(t, p, tNetwork)
 	expect(t, vpc, map[string]any{"autoCreateSubnetworks": false})
 
-	subnet := one(t, p, tSubnet)
+	subnet := only(t, p, tSubnet)
 	expect(t, subnet, map[string]any{
 		"ipCidrRange":                      "10.10.0.0/20",
 		"region":                           euRegion,
@@ -129,19 +129,19 @@ func TestNetworkVPCNativeSubnetNATAndPrivateServiceAccess(t *testing.T) {
 		t.Errorf("subnet network %q, want the VPC %q", subnet.InputString("network"), vpc.ID)
 	}
 
-	router := one(t, p, tRouter)
-	nat := one(t, p, tNat)
+	router := only(t, p, tRouter)
+	nat := only(t, p, tNat)
 	expect(t, nat, map[string]any{
 		"router": router.Name, "region": euRegion,
 		"sourceSubnetworkIpRangesToNat": "ALL_SUBNETWORKS_ALL_IP_RANGES",
 		"natIpAllocateOption":           "AUTO_ONLY",
 	})
 
-	psaRange := find(t, p, tGlobalAddr, "livekit-private-services")
+	psaRange := one(t, p, tGlobalAddr, "livekit-private-services")
 	expect(t, psaRange, map[string]any{
 		"purpose": "VPC_PEERING", "addressType": "INTERNAL", "address": "10.30.0.0", "prefixLength": 20, "network": vpc.ID,
 	})
-	conn := one(t, p, tPSA)
+	conn := only(t, p, tPSA)
 	expect(t, conn, map[string]any{
 		"service": "servicenetworking.googleapis.com", "network": vpc.ID,
 		"reservedPeeringRanges": []any{"livekit-private-services"},
@@ -156,8 +156,8 @@ func TestNetworkVPCNativeSubnetNATAndPrivateServiceAccess(t *testing.T) {
 func TestRedisReachableFromLiveKitNodesOnly(t *testing.T) {
 	p := stackPlan(t)
 	const psa = "10.30.0.0/20" // livekit-private-services: 10.30.0.0, /20
-	nodeTags := strs(input(t, find(t, p, tNodePool, "livekit-media"), "nodeConfig.tags"))
-	egressTags := strs(input(t, find(t, p, tNodePool, "livekit-egress"), "nodeConfig.tags"))
+	nodeTags := strs(input(t, one(t, p, tNodePool, "livekit-media"), "nodeConfig.tags"))
+	egressTags := strs(input(t, one(t, p, tNodePool, "livekit-egress"), "nodeConfig.tags"))
 
 	var egress []plan.Resource
 	for _, r := range p.ByType(tFirewall) {
@@ -169,7 +169,7 @@ func TestRedisReachableFromLiveKitNodesOnly(t *testing.T) {
 		t.Fatalf("%d egress firewall rules, want 2 (Redis from LiveKit nodes, deny the rest of the range)", len(egress))
 	}
 
-	allow := find(t, p, tFirewall, "livekit-redis")
+	allow := one(t, p, tFirewall, "livekit-redis")
 	expect(t, allow, map[string]any{
 		"direction": "EGRESS", "destinationRanges": []any{psa},
 		"allows": []any{map[string]any{"protocol": "tcp", "ports": []any{"6378"}}},
@@ -184,7 +184,7 @@ func TestRedisReachableFromLiveKitNodesOnly(t *testing.T) {
 		t.Error("the Redis allow rule also denies")
 	}
 
-	deny := find(t, p, tFirewall, "livekit-private-services-deny")
+	deny := one(t, p, tFirewall, "livekit-private-services-deny")
 	expect(t, deny, map[string]any{
 		"direction": "EGRESS", "destinationRanges": []any{psa},
 		"denies": []any{map[string]any{"protocol": "all"}},

@@ -8,7 +8,7 @@ import (
 
 func TestRecordingsBucket(t *testing.T) {
 	p := stackPlan(t)
-	b := one(t, p, tBucket)
+	b := only(t, p, tBucket)
 	expect(t, b, map[string]any{
 		"uniformBucketLevelAccess": true,
 		"publicAccessPrevention":   "enforced",
@@ -49,17 +49,17 @@ func TestRecordingsCDN(t *testing.T) {
 	if bucket == "" {
 		t.Fatal("no recordingsBucket output")
 	}
-	bb := one(t, p, tBackendBkt)
+	bb := only(t, p, tBackendBkt)
 	expect(t, bb, map[string]any{"enableCdn": true, "bucketName": bucket})
-	fillGrant := find(t, p, tBucketIAM, "livekit-recordings-cdn-fill")
+	fillGrant := one(t, p, tBucketIAM, "livekit-recordings-cdn-fill")
 	if fillGrant.InputString("bucket") != bucket {
 		t.Errorf("CDN fill grant on bucket %q, want %q", fillGrant.InputString("bucket"), bucket)
 	}
-	key := one(t, p, tSignedKey)
+	key := only(t, p, tSignedKey)
 	if !key.IsSecret("keyValue") {
 		t.Error("the CDN URL-signing key is not a secret")
 	}
-	fill := find(t, p, tBucketIAM, "livekit-recordings-cdn-fill")
+	fill := one(t, p, tBucketIAM, "livekit-recordings-cdn-fill")
 	expect(t, fill, map[string]any{"role": "roles/storage.objectViewer"})
 	if m := fill.InputString("member"); !strings.HasSuffix(m, "@cloud-cdn-fill.iam.gserviceaccount.com") {
 		t.Errorf("CDN read grant goes to %q, want Cloud CDN's fill service agent", m)
@@ -71,24 +71,24 @@ func TestRecordingsCDN(t *testing.T) {
 		t.Errorf("the CDN fill grant does not wait for the signed URL key %s; depends on %v", key.URN, fill.Dependencies)
 	}
 
-	um := one(t, p, tURLMap)
-	proxy := one(t, p, tHTTPSProxy)
-	cmap := find(t, p, tCertMap, "livekit-recordings-cdn")
+	um := only(t, p, tURLMap)
+	proxy := only(t, p, tHTTPSProxy)
+	cmap := one(t, p, tCertMap, "livekit-recordings-cdn")
 	if !strings.HasSuffix(proxy.InputString("certificateMap"), cmap.ID) || !strings.HasPrefix(proxy.InputString("certificateMap"), "//certificatemanager.googleapis.com/") {
 		t.Errorf("proxy certificateMap = %q", proxy.InputString("certificateMap"))
 	}
 	if proxy.InputString("urlMap") == "" || um.InputString("defaultService") == "" {
 		t.Error("CDN load balancer is not wired to the backend bucket")
 	}
-	pol := find(t, p, tSSLPolicy, "livekit-recordings-cdn")
+	pol := one(t, p, tSSLPolicy, "livekit-recordings-cdn")
 	expect(t, pol, map[string]any{"minTlsVersion": "TLS_1_2"})
-	fr := find(t, p, tFwdRule, "livekit-recordings-cdn")
+	fr := one(t, p, tFwdRule, "livekit-recordings-cdn")
 	expect(t, fr, map[string]any{"portRange": "443", "ipProtocol": "TCP"})
-	cert := find(t, p, tCert, "livekit-recordings-cdn")
+	cert := one(t, p, tCert, "livekit-recordings-cdn")
 	if d := strs(input(t, cert, "managed.domains")); len(d) != 1 || d[0] != "recordings."+euHostname {
 		t.Errorf("CDN certificate domains = %v", d)
 	}
-	rec := find(t, p, tRecord, "livekit-recordings-cdn-dns")
+	rec := one(t, p, tRecord, "livekit-recordings-cdn-dns")
 	expect(t, rec, map[string]any{"name": "recordings." + euHostname, "type": "A"})
 }
 

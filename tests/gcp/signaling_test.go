@@ -9,14 +9,14 @@ import (
 
 func TestSignalingGateway(t *testing.T) {
 	p := stackPlan(t)
-	ip := find(t, p, tGlobalAddr, "livekit-signal")
+	ip := one(t, p, tGlobalAddr, "livekit-signal")
 	expect(t, ip, map[string]any{"addressType": "EXTERNAL", "ipVersion": "IPV4"})
 	if !ip.Protect {
 		t.Error("the signaling IP (in DNS and clients' caches) is not protected")
 	}
-	cmap := find(t, p, tCertMap, "livekit-signal")
+	cmap := one(t, p, tCertMap, "livekit-signal")
 
-	gw := one(t, p, tGateway)
+	gw := only(t, p, tGateway)
 	expect(t, gw, map[string]any{
 		"spec.gatewayClassName":                             "gke-l7-global-external-managed",
 		"spec.addresses[0].type":                            "NamedAddress",
@@ -33,7 +33,7 @@ func TestSignalingGateway(t *testing.T) {
 		t.Errorf("listener = %v, want HTTPS on 443", l)
 	}
 
-	route := one(t, p, tHTTPRoute)
+	route := only(t, p, tHTTPRoute)
 	hosts := strs(input(t, route, "spec.hostnames"))
 	if !contains(hosts, euHostname) || !contains(hosts, euGlobal) {
 		t.Errorf("route hostnames = %v, want the regional and global names", hosts)
@@ -49,13 +49,13 @@ func TestSignalingGateway(t *testing.T) {
 	})
 
 	// WebSockets: the backend timeout is the connection's whole lifetime.
-	bp := one(t, p, tBackendPol)
+	bp := only(t, p, tBackendPol)
 	if v, _ := bp.Input("spec.default.timeoutSec"); v.(int) < 3600 {
 		t.Errorf("backend timeoutSec = %v, too short for signaling WebSockets", v)
 	}
 	expect(t, bp, map[string]any{"spec.targetRef.kind": "Service", "spec.targetRef.name": "livekit-signal"})
 
-	hc := one(t, p, tHealthPol)
+	hc := only(t, p, tHealthPol)
 	expect(t, hc, map[string]any{
 		"spec.default.config.type":                        "HTTP",
 		"spec.default.config.httpHealthCheck.requestPath": "/",
@@ -63,19 +63,19 @@ func TestSignalingGateway(t *testing.T) {
 		"spec.targetRef.name":                             "livekit-signal",
 	})
 
-	tls := one(t, p, tGatewayPol)
-	pol := find(t, p, tSSLPolicy, "livekit-signal")
+	tls := only(t, p, tGatewayPol)
+	pol := one(t, p, tSSLPolicy, "livekit-signal")
 	// RESTRICTED: TLS 1.2 only with ECDHE and AEAD suites (#17 item 15),
 	// on the signaling edge and the recordings CDN alike.
 	expect(t, pol, map[string]any{"minTlsVersion": "TLS_1_2", "profile": "RESTRICTED"})
-	expect(t, find(t, p, tSSLPolicy, "livekit-recordings-cdn"), map[string]any{"minTlsVersion": "TLS_1_2", "profile": "RESTRICTED"})
+	expect(t, one(t, p, tSSLPolicy, "livekit-recordings-cdn"), map[string]any{"minTlsVersion": "TLS_1_2", "profile": "RESTRICTED"})
 	expect(t, tls, map[string]any{
 		"spec.default.sslPolicy": pol.Name,
 		"spec.targetRef.kind":    "Gateway",
 		"spec.targetRef.name":    "livekit",
 	})
 
-	pm := find(t, p, tPodMonitor, "livekit-metrics")
+	pm := one(t, p, tPodMonitor, "livekit-metrics")
 	expect(t, pm, map[string]any{"spec.endpoints[0].port": 6789})
 }
 
@@ -83,7 +83,7 @@ func TestSignalingGateway(t *testing.T) {
 // own, through DNS authorization, so it issues wherever GeoDNS points.
 func TestSignalingCertificate(t *testing.T) {
 	p := stackPlan(t)
-	cert := find(t, p, tCert, "livekit-signal")
+	cert := one(t, p, tCert, "livekit-signal")
 	domains := strs(input(t, cert, "managed.domains"))
 	if len(domains) != 2 || !contains(domains, euHostname) || !contains(domains, euGlobal) {
 		t.Errorf("certificate domains = %v, want %s and %s", domains, euHostname, euGlobal)
@@ -110,7 +110,7 @@ func TestSignalingCertificate(t *testing.T) {
 	}
 
 	var entries []string
-	cmap := find(t, p, tCertMap, "livekit-signal")
+	cmap := one(t, p, tCertMap, "livekit-signal")
 	for _, e := range p.ByType(tCertMapEntry) {
 		if e.InputString("map") != cmap.Name {
 			continue
@@ -160,7 +160,7 @@ func TestRoute53RecordsThroughDNSProvider(t *testing.T) {
 		}
 	}
 
-	a := find(t, p, tRecord, "livekit-dns")
+	a := one(t, p, tRecord, "livekit-dns")
 	expect(t, a, map[string]any{"name": euHostname, "type": "A", "ttl": 60, "records": []any{p.Outputs["ingressIp"]}})
 	if ip, _ := p.Outputs["ingressIp"].(string); !strings.HasPrefix(ip, "34.") {
 		t.Errorf("A record points at %q, want the signaling IP", ip)
@@ -168,7 +168,7 @@ func TestRoute53RecordsThroughDNSProvider(t *testing.T) {
 
 	// One CNAME per DNS authorization, with Google's record.
 	for i, auth := range []string{"livekit-signal-auth-0", "livekit-signal-auth-1"} {
-		rec := find(t, p, tRecord, auth)
+		rec := one(t, p, tRecord, auth)
 		if rec.InputString("type") != "CNAME" {
 			t.Errorf("authorization record %d type %q", i, rec.InputString("type"))
 		}

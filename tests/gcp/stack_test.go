@@ -23,7 +23,7 @@ func TestStackOutputs(t *testing.T) {
 			t.Errorf("output %s = %#v, want %#v", k, p.Outputs[k], v)
 		}
 	}
-	if ip := find(t, p, tRecord, "livekit-dns").InputString("records[0]"); p.Outputs["ingressIp"] != ip || ip == "" {
+	if ip := one(t, p, tRecord, "livekit-dns").InputString("records[0]"); p.Outputs["ingressIp"] != ip || ip == "" {
 		t.Errorf("ingressIp = %v, the DNS record points at %q", p.Outputs["ingressIp"], ip)
 	}
 	for _, k := range []string{"redisHost", "recordingsBucket", "gkeCluster", "certificateMap"} {
@@ -50,7 +50,7 @@ func TestSecretsStaySecret(t *testing.T) {
 	for id, v := range cfg.Keys {
 		secrets["API secret of "+id] = v
 	}
-	key, _ := one(t, p, tSignedKey).RawInput("keyValue")
+	key, _ := only(t, p, tSignedKey).RawInput("keyValue")
 	secrets["CDN URL-signing key"], _ = key.(string)
 	planq.NoPlainSecrets(t, p, secrets)
 }
@@ -114,12 +114,12 @@ func TestMuxedUDPPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fw := find(t, p, tFirewall, "livekit-media")
+	fw := one(t, p, tFirewall, "livekit-media")
 	udp := input(t, fw, "allows[0]").(map[string]any)
 	if udp["protocol"] != "udp" || strs(udp["ports"])[0] != "7882" {
 		t.Errorf("media rule = %v, want udp 7882", udp)
 	}
-	chart := find(t, p, tChart, "livekit")
+	chart := one(t, p, tChart, "livekit")
 	if v, _ := chart.Input("values.livekit.rtc.udp_port"); v != 7882 {
 		t.Errorf("chart udp_port = %v", v)
 	}

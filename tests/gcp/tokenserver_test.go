@@ -15,7 +15,7 @@ import (
 // nodes accept and the CDN's URL-signing key.
 func TestTokenServerSecretManager(t *testing.T) {
 	p := stackPlan(t)
-	sec := find(t, p, "gcp:secretmanager/secret:Secret", "livekit-api-credentials")
+	sec := one(t, p, "gcp:secretmanager/secret:Secret", "livekit-api-credentials")
 	expect(t, sec, map[string]any{
 		"project":  euProject,
 		"secretId": "livekit-api-gcp-eu",
@@ -28,18 +28,18 @@ func TestTokenServerSecretManager(t *testing.T) {
 		t.Error("the credentials secret is not protected")
 	}
 
-	ver := find(t, p, "gcp:secretmanager/secretVersion:SecretVersion", "livekit-api-credentials")
+	ver := one(t, p, "gcp:secretmanager/secretVersion:SecretVersion", "livekit-api-credentials")
 	body, _ := renderedConfig(t, p)
 	doc := lkcheck.TokenServerDoc(t, ver, "secretData", body)
 	if doc["url"] != "wss://gcp-eu.example.com" {
 		t.Errorf("url %q, want the region's wss URL", doc["url"])
 	}
-	signKey, _ := one(t, p, tSignedKey).RawInput("keyValue")
+	signKey, _ := only(t, p, tSignedKey).RawInput("keyValue")
 	if doc["recordingsCdnKey"] == "" || doc["recordingsCdnKey"] != signKey || doc["recordingsCdnKeyName"] == "" {
 		t.Error("the CDN URL-signing key is not in the token servers' secret")
 	}
 
-	sa := find(t, p, tSA, "livekit-token-server")
+	sa := one(t, p, tSA, "livekit-token-server")
 	expect(t, sa, map[string]any{"accountId": "lk-token-gcp-eu", "project": euProject})
 	email := "lk-token-gcp-eu@" + euProject + ".iam.gserviceaccount.com"
 	var grants []*plan.Resource
@@ -56,7 +56,7 @@ func TestTokenServerSecretManager(t *testing.T) {
 	expect(t, grants[0], map[string]any{
 		"role": "roles/secretmanager.secretAccessor", "member": "serviceAccount:" + email, "secretId": "livekit-api-gcp-eu",
 	})
-	wi := find(t, p, "gcp:serviceaccount/iAMMember:IAMMember", "livekit-token-server-wi")
+	wi := one(t, p, "gcp:serviceaccount/iAMMember:IAMMember", "livekit-token-server-wi")
 	expect(t, wi, map[string]any{
 		"role":   "roles/iam.workloadIdentityUser",
 		"member": "serviceAccount:" + euProject + ".svc.id.goog[livekit/livekit-token-server]",

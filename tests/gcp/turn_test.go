@@ -25,9 +25,9 @@ const (
 // the port open to Google's proxies only, and the TURN name in Route 53.
 func TestTURNProxy(t *testing.T) {
 	p := stackPlan(t)
-	hc := find(t, p, tHealthChk, "livekit-turn")
+	hc := one(t, p, tHealthChk, "livekit-turn")
 	expect(t, hc, map[string]any{"tcpHealthCheck.port": 5349})
-	bs := find(t, p, tBackendSvc, "livekit-turn")
+	bs := one(t, p, tBackendSvc, "livekit-turn")
 	expect(t, bs, map[string]any{
 		"loadBalancingScheme": "EXTERNAL_MANAGED",
 		"protocol":            "TCP",
@@ -64,30 +64,30 @@ func TestTURNProxy(t *testing.T) {
 		}
 	}
 
-	cert := find(t, p, tCert, "livekit-turn")
+	cert := one(t, p, tCert, "livekit-turn")
 	if d := strs(input(t, cert, "managed.domains")); len(d) != 1 || d[0] != euTURN {
 		t.Errorf("TURN certificate domains = %v, want [%s]", d, euTURN)
 	}
-	cmap := find(t, p, tCertMap, "livekit-turn")
-	proxy := find(t, p, tSSLProxy, "livekit-turn")
+	cmap := one(t, p, tCertMap, "livekit-turn")
+	proxy := one(t, p, tSSLProxy, "livekit-turn")
 	expect(t, proxy, map[string]any{
 		"backendService": bs.ID,
 		"certificateMap": "//certificatemanager.googleapis.com/" + cmap.ID,
 	})
-	policy := find(t, p, tSSLPolicy, "livekit-signal")
+	policy := one(t, p, tSSLPolicy, "livekit-signal")
 	expect(t, policy, map[string]any{"minTlsVersion": "TLS_1_2"})
 	expect(t, proxy, map[string]any{"sslPolicy": policy.ID})
 
-	ip := find(t, p, tGlobalAddr, "livekit-turn")
+	ip := one(t, p, tGlobalAddr, "livekit-turn")
 	if !ip.Protect {
 		t.Error("the TURN IP (in DNS and clients' caches) is not protected")
 	}
-	fr := find(t, p, tFwdRule, "livekit-turn")
+	fr := one(t, p, tFwdRule, "livekit-turn")
 	expect(t, fr, map[string]any{
 		"portRange": "443", "ipProtocol": "TCP", "loadBalancingScheme": "EXTERNAL_MANAGED", "target": proxy.ID,
 	})
 	addr := fr.InputString("ipAddress")
-	if addr == "" || addr == find(t, p, tGlobalAddr, "livekit-signal").ID {
+	if addr == "" || addr == one(t, p, tGlobalAddr, "livekit-signal").ID {
 		t.Errorf("TURN forwarding rule address %q", addr)
 	}
 
@@ -96,11 +96,11 @@ func TestTURNProxy(t *testing.T) {
 
 	// The pods listen on the TURN port (a host port of the chart) with
 	// TLS ended at the proxy; the config says so to LiveKit.
-	chart := find(t, p, tChart, "livekit")
+	chart := one(t, p, tChart, "livekit")
 	expect(t, chart, map[string]any{
 		"values.livekit.turn.tls_port": 5349, "values.livekit.turn.external_tls": true,
 		"values.livekit.turn.loadBalancerType": "disable",
 	})
-	body := lkcheck.SecretInput(t, find(t, p, "kubernetes:core/v1:Secret", "livekit-config"), `stringData["config.yaml"]`)
+	body := lkcheck.SecretInput(t, one(t, p, "kubernetes:core/v1:Secret", "livekit-config"), `stringData["config.yaml"]`)
 	lkcheck.CheckTURNOverTLS(t, p, body, euTURN, 5349)
 }

@@ -41,7 +41,7 @@ func TestRenderedConfigUsesMemorystoreCA(t *testing.T) {
 
 	// The CA file the config names is in the same Secret, with the CA
 	// Memorystore reports.
-	sec := find(t, p, tK8sSecret, "livekit-config")
+	sec := one(t, p, tK8sSecret, "livekit-config")
 	ca, _ := sec.RawInput(`stringData["redis-ca.pem"]`)
 	if ca != plan.FakeMemorystoreCA+"\n" {
 		t.Errorf("Secret redis-ca.pem = %q, want Memorystore's server CA", ca)
@@ -55,7 +55,7 @@ func TestRenderedConfigUsesMemorystoreCA(t *testing.T) {
 
 func TestChartValues(t *testing.T) {
 	p := stackPlan(t)
-	chart := find(t, p, tChart, "livekit")
+	chart := one(t, p, tChart, "livekit")
 	expect(t, chart, map[string]any{
 		"chart":               "livekit-server",
 		"version":             "1.9.0",
@@ -91,7 +91,7 @@ func TestChartValues(t *testing.T) {
 		t.Errorf("grace period %v is too short for rooms to drain", g)
 	}
 	// The node selector matches the LiveKit pool's label.
-	pool := find(t, p, tNodePool, "livekit-media")
+	pool := one(t, p, tNodePool, "livekit-media")
 	if pool.InputString(`nodeConfig.labels["livekit-infra/role"]`) != chart.InputString(`values.nodeSelector["livekit-infra/role"]`) {
 		t.Error("chart node selector does not match the node pool label")
 	}
@@ -128,7 +128,7 @@ func TestChartValues(t *testing.T) {
 
 func TestWorkloadOnTheClusterProvider(t *testing.T) {
 	p := stackPlan(t)
-	prov := one(t, p, tK8sProvider)
+	prov := only(t, p, tK8sProvider)
 	kc, _ := prov.RawInput("kubeconfig")
 	kcs, _ := kc.(string)
 	if !strings.Contains(kcs, `"command":"gke-gcloud-auth-plugin"`) || !strings.Contains(kcs, `"server":"https://34.76.`) || !strings.Contains(kcs, "certificate-authority-data") {
@@ -144,21 +144,21 @@ func TestWorkloadOnTheClusterProvider(t *testing.T) {
 			}
 		}
 	}
-	if !contains(prov.Dependencies, find(t, p, tNodePool, "livekit-media").URN) {
+	if !contains(prov.Dependencies, one(t, p, tNodePool, "livekit-media").URN) {
 		t.Error("the kubernetes provider does not wait for the node pool")
 	}
 }
 
 func TestPodDisruptionBudgetAndService(t *testing.T) {
 	p := stackPlan(t)
-	pdb := one(t, p, tPDB)
+	pdb := only(t, p, tPDB)
 	expect(t, pdb, map[string]any{
 		"spec.maxUnavailable": 1,
 		`spec.selector.matchLabels["app.kubernetes.io/name"]`:     "livekit-server",
 		`spec.selector.matchLabels["app.kubernetes.io/instance"]`: "livekit",
 		"metadata.namespace": "livekit",
 	})
-	svc := one(t, p, tK8sService)
+	svc := only(t, p, tK8sService)
 	expect(t, svc, map[string]any{
 		"metadata.name":            "livekit-signal",
 		"spec.type":                "ClusterIP",
@@ -185,7 +185,7 @@ func TestImageByDigest(t *testing.T) {
 			t.Errorf("image %s: %v", image, err)
 			continue
 		}
-		chart := find(t, p, "kubernetes:helm.sh/v4:Chart", "livekit")
+		chart := one(t, p, "kubernetes:helm.sh/v4:Chart", "livekit")
 		if got := chart.InputString("values.image.repository"); got != gcpMirror+"/livekit/livekit-server" {
 			t.Errorf("image %s: chart repository %q", image, got)
 		}
