@@ -115,14 +115,7 @@ var (
 
 func (p *parser) aws(s *Stack) *AWS {
 	a := &AWS{}
-	regionKey := "aws:region"
-	a.Region = strings.TrimSpace(p.raw.Values[regionKey])
-	switch {
-	case a.Region == "":
-		p.fail(regionKey, "(not set)", "required for kind aws: run `pulumi config set aws:region us-west-2`")
-	case !awsRegionRe.MatchString(a.Region):
-		p.fail(regionKey, quote(a.Region), "must be an AWS region such as us-west-2")
-	}
+	a.Region = p.providerKey(KindAWS, "aws:region", "us-west-2", awsRegionRe, "must be an AWS region such as us-west-2")
 
 	cidrRaw := p.str("awsVpcCidr")
 	if pfx, err := netip.ParsePrefix(cidrRaw); err != nil || !pfx.Addr().Is4() {

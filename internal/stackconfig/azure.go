@@ -157,14 +157,8 @@ var (
 
 func (p *parser) azure(s *Stack) *Azure {
 	a := &Azure{}
-	locKey := "azure-native:location"
-	a.Location = strings.TrimSpace(p.raw.Values[locKey])
-	switch {
-	case a.Location == "":
-		p.fail(locKey, "(not set)", "required for kind azure: run `pulumi config set azure-native:location southeastasia`")
-	case !azureLocationRe.MatchString(a.Location):
-		p.fail(locKey, quote(a.Location), "must be an Azure location name such as southeastasia (lower case, no spaces)")
-	}
+	a.Location = p.providerKey(KindAzure, "azure-native:location", "southeastasia", azureLocationRe,
+		"must be an Azure location name such as southeastasia (lower case, no spaces)")
 
 	a.Platform = p.oneOf("azurePlatform", AzurePlatformAKS, AzurePlatformACI)
 	if !p.failed("azurePlatform") {

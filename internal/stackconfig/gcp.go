@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
-	"strings"
 
 	"github.com/livekit-infra/livekit-infra/components"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
@@ -94,20 +93,9 @@ var gbPerVCPU = map[string]float64{"standard": 4, "highcpu": 1, "highmem": 8}
 func (p *parser) gcp(s *Stack) *GCP {
 	g := &GCP{}
 	p.gcpPlatform()
-	g.Project = strings.TrimSpace(p.raw.Values["gcp:project"])
-	switch {
-	case g.Project == "":
-		p.fail("gcp:project", "(not set)", "required for kind gcp: run `pulumi config set gcp:project <project-id>`")
-	case !gcpProjectRe.MatchString(g.Project):
-		p.fail("gcp:project", quote(g.Project), "must be a project ID: 6-30 lowercase letters, digits or hyphens, starting with a letter")
-	}
-	g.Region = strings.TrimSpace(p.raw.Values["gcp:region"])
-	switch {
-	case g.Region == "":
-		p.fail("gcp:region", "(not set)", "required for kind gcp: run `pulumi config set gcp:region europe-west1`")
-	case !gcpRegionRe.MatchString(g.Region):
-		p.fail("gcp:region", quote(g.Region), "must be a GCP region such as europe-west1 (not a zone)")
-	}
+	g.Project = p.providerKey(KindGCP, "gcp:project", "<project-id>", gcpProjectRe,
+		"must be a project ID: 6-30 lowercase letters, digits or hyphens, starting with a letter")
+	g.Region = p.providerKey(KindGCP, "gcp:region", "europe-west1", gcpRegionRe, "must be a GCP region such as europe-west1 (not a zone)")
 
 	maxNodes := 0
 	if s.Region != nil {

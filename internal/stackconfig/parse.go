@@ -33,6 +33,20 @@ func (p *parser) fail(key, value, allowed string) {
 
 func quote(s string) string { return strconv.Quote(s) }
 
+// providerKey reads a provider's key a kind requires (aws:region,
+// gcp:project, ...): unset, the problem is the command that sets it (to
+// example); set, it must match re, else the problem says what it must be.
+func (p *parser) providerKey(kind Kind, key, example string, re *regexp.Regexp, must string) string {
+	v := strings.TrimSpace(p.raw.Values[key])
+	switch {
+	case v == "":
+		p.fail(key, "(not set)", fmt.Sprintf("required for kind %s: run `pulumi config set %s %s`", kind, key, example))
+	case !re.MatchString(v):
+		p.fail(key, quote(v), must)
+	}
+	return v
+}
+
 func spec(name string) Key {
 	k, ok := KeyByName(name)
 	if !ok {
