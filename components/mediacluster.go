@@ -18,12 +18,12 @@ const (
 )
 
 // Scaling bounds the number of LiveKit nodes. It is the one scaling type:
-// the config model (internal/stackconfig) and the Kubernetes workload use it too.
+// the config model (internal/stackconfig) and the Kubernetes workload use it
+// too. Cooldowns are not part of it: only Fargate's Application Auto Scaling
+// takes them (components/aws.Cooldowns); a Kubernetes HPA has none.
 type Scaling struct {
-	Min, Max         int
-	CPUTarget        int
-	ScaleOutCooldown int
-	ScaleInCooldown  int
+	Min, Max  int
+	CPUTarget int
 }
 
 // Check adds the bounds' problems to e, named Scaling.*; zero says what a

@@ -37,9 +37,10 @@ func TestOneValidationPathEveryCloud(t *testing.T) {
 			_, err := aws.NewMediaCluster(nil, "m", &aws.MediaClusterArgs{
 				MediaClusterArgs: components.MediaClusterArgs{Scaling: components.Scaling{Min: 3, Max: 2, CPUTarget: 99}},
 				Spot:             &aws.FargateSpot{SpotWeight: 0},
+				Cooldowns:        aws.Cooldowns{ScaleIn: -1},
 			})
 			return err
-		}, []string{`MediaCluster "m": invalid args`, "Hostname is required", "Scaling.Max 2 is below Scaling.Min 3", "Scaling.CPUTarget 99 must be 10-95", "Spot weights 0", "RedisOutageTolerance 0", "VpcID, PublicSubnetIDs, MediaSecurityGroupID, LoadBalancerSecurityGroupID are required"}},
+		}, []string{`MediaCluster "m": invalid args`, "Hostname is required", "Scaling.Max 2 is below Scaling.Min 3", "Scaling.CPUTarget 99 must be 10-95", "Spot weights 0", "RedisOutageTolerance 0", "Cooldowns {ScaleOut:0 ScaleIn:-1} must not be negative", "VpcID, PublicSubnetIDs, MediaSecurityGroupID, LoadBalancerSecurityGroupID are required"}},
 		{"gcp MediaCluster", func() error {
 			_, err := gcp.NewMediaCluster(nil, "m", &gcp.MediaClusterArgs{AllowPublicAPI: false})
 			return err

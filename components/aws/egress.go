@@ -24,6 +24,9 @@ type EgressArgs struct {
 	SecurityGroupID pulumi.StringInput
 	// TaskCPU and TaskMemory are a Fargate-valid pair of at least 4 vCPU.
 	TaskCPU, TaskMemory int
+	// Cooldowns pace the target tracking between Scaling's bounds (the
+	// region's, as for LiveKit's service).
+	Cooldowns Cooldowns
 	// BucketArn is the recordings bucket, the only one the task role may
 	// write.
 	BucketArn pulumi.StringInput
@@ -59,6 +62,7 @@ const egressContainer = "egress"
 // check runs the contract's checks, then the cloud's, reporting every problem at once.
 func (a *EgressArgs) check(e *components.ArgErrors) {
 	a.EgressArgs.Check(e)
+	a.Cooldowns.check(e)
 	if cpu, mem := float64(a.TaskCPU)/1024, float64(a.TaskMemory)/1024; cpu != a.CPU || mem != a.MemoryGiB {
 		e.Add("TaskCPU %d and TaskMemory %d must match CPU %v and MemoryGiB %v", a.TaskCPU, a.TaskMemory, a.CPU, a.MemoryGiB)
 	}
@@ -110,7 +114,7 @@ func NewEgress(ctx *pulumi.Context, name string, args *EgressArgs, opts ...pulum
 	if err != nil {
 		return nil, err
 	}
-	if err := autoscaling(ctx, name, base.cluster, service, args.Scaling, parent); err != nil {
+	if err := autoscaling(ctx, name, base.cluster, service, args.Scaling, args.Cooldowns, parent); err != nil {
 		return nil, err
 	}
 

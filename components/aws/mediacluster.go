@@ -30,9 +30,11 @@ type MediaClusterArgs struct {
 	TURNLoadBalancerSecurityGroupID pulumi.StringInput
 	// TaskCPU and TaskMemory are a Fargate-valid pair.
 	TaskCPU, TaskMemory int
-	ContainerInsights   bool
-	ALBIdleTimeout      int
-	ALBSSLPolicy        string
+	// Cooldowns pace the target tracking between Scaling's bounds.
+	Cooldowns         Cooldowns
+	ContainerInsights bool
+	ALBIdleTimeout    int
+	ALBSSLPolicy      string
 	// RedisOutageTolerance is how many seconds of lost Redis (LiveKit's
 	// GET / answers 406) a task survives before ECS replaces it.
 	RedisOutageTolerance int
@@ -128,6 +130,7 @@ var LivenessAccepts = []int{200, 406}
 // check runs the contract's checks, then the cloud's, reporting every problem at once.
 func (a *MediaClusterArgs) check(e *components.ArgErrors) {
 	a.MediaClusterArgs.Check(e)
+	a.Cooldowns.check(e)
 	if a.DrainSeconds > MaxStopTimeout {
 		e.Add("DrainSeconds %d exceeds Fargate's stopTimeout cap of %d s", a.DrainSeconds, MaxStopTimeout)
 	}
@@ -216,7 +219,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		return nil, err
 	}
 
-	if err := autoscaling(ctx, name, base.cluster, service, args.Scaling, parent); err != nil {
+	if err := autoscaling(ctx, name, base.cluster, service, args.Scaling, args.Cooldowns, parent); err != nil {
 		return nil, err
 	}
 
@@ -387,8 +390,18 @@ func policyJSON(stmts ...statement) (string, error) {
 	return string(b), err
 }
 
+// Cooldowns are Application Auto Scaling's waits (seconds) after a scale
+// out and after a scale in, for a Fargate service's target tracking.
+type Cooldowns struct{ ScaleOut, ScaleIn int }
+
+func (c Cooldowns) check(e *components.ArgErrors) {
+	if c.ScaleOut < 0 || c.ScaleIn < 0 {
+		e.Add("Cooldowns %+v must not be negative (seconds)", c)
+	}
+}
+
 // autoscaling tracks average CPU between the configured bounds.
-func autoscaling(ctx *pulumi.Context, name string, cluster *ecs.Cluster, service *ecs.Service, s components.Scaling, parent pulumi.ResourceOption) error {
+func autoscaling(ctx *pulumi.Context, name string, cluster *ecs.Cluster, service *ecs.Service, s components.Scaling, c Cooldowns, parent pulumi.ResourceOption) error {
 	target, err := appautoscaling.NewTarget(ctx, name, &appautoscaling.TargetArgs{
 		ServiceNamespace:  pulumi.String("ecs"),
 		ScalableDimension: pulumi.String("ecs:service:DesiredCount"),
@@ -409,8 +422,8 @@ func autoscaling(ctx *pulumi.Context, name string, cluster *ecs.Cluster, service
 			PredefinedMetricSpecification: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs{
 				PredefinedMetricType: pulumi.String("ECSServiceAverageCPUUtilization"),
 			},
-			ScaleOutCooldown: pulumi.Int(s.ScaleOutCooldown),
-			ScaleInCooldown:  pulumi.Int(s.ScaleInCooldown),
+			ScaleOutCooldown: pulumi.Int(c.ScaleOut),
+			ScaleInCooldown:  pulumi.Int(c.ScaleIn),
 		},
 	}, parent)
 	return err

@@ -29,6 +29,9 @@ type AWS struct {
 	NATGateways       string   // perAz, single, none
 	TaskCPU           int
 	TaskMemory        int
+	// ScaleOutCooldown and ScaleInCooldown pace the Fargate services'
+	// target tracking (LiveKit's and Egress's).
+	ScaleOutCooldown, ScaleInCooldown int
 	// EgressTaskCPU and EgressTaskMemory size an Egress task (egress.go).
 	EgressTaskCPU, EgressTaskMemory int
 	DrainSeconds                    int
@@ -151,6 +154,8 @@ func (p *parser) aws(s *Stack) *AWS {
 	a.NATGateways = p.oneOf("awsNatGateways", NATPerAZ, NATSingle, NATNone)
 	a.Platform = p.oneOf("awsPlatform", AWSPlatformFargate, AWSPlatformEKS)
 
+	a.ScaleOutCooldown = p.integer("scaleOutCooldown", 0, 3600)
+	a.ScaleInCooldown = p.integer("scaleInCooldown", 0, 86400)
 	a.TaskCPU = p.integer("awsTaskCpu", 256, 16384)
 	a.TaskMemory = p.integer("awsTaskMemory", 512, 122880)
 	if mems, ok := fargateMemory[a.TaskCPU]; p.failed("awsTaskCpu") || a.Platform == AWSPlatformEKS {

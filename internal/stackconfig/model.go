@@ -217,11 +217,9 @@ func (p *parser) region(s *Stack) *Region {
 	p.turn(s, r, err == nil)
 
 	sc := Scaling{
-		Min:              p.integer("minNodes", 1, 1000),
-		Max:              p.integer("maxNodes", 1, 1000),
-		CPUTarget:        p.integer("cpuTarget", components.MinCPUTarget, components.MaxCPUTarget),
-		ScaleOutCooldown: p.integer("scaleOutCooldown", 0, 3600),
-		ScaleInCooldown:  p.integer("scaleInCooldown", 0, 86400),
+		Min:       p.integer("minNodes", 1, 1000),
+		Max:       p.integer("maxNodes", 1, 1000),
+		CPUTarget: p.integer("cpuTarget", components.MinCPUTarget, components.MaxCPUTarget),
 	}
 	if sc.Max < sc.Min && !p.failed("minNodes") && !p.failed("maxNodes") {
 		p.fail(spec("maxNodes").Full(), fmt.Sprint(sc.Max), fmt.Sprintf("must be at least minNodes (%d)", sc.Min))

@@ -176,6 +176,7 @@ func Stack(ctx *pulumi.Context, s *stackconfig.Stack) (pulumi.Map, error) {
 		TURNLoadBalancerSecurityGroupID: network.TURNLoadBalancerSecurityGroupID,
 		TaskCPU:                         a.TaskCPU,
 		TaskMemory:                      a.TaskMemory,
+		Cooldowns:                       cooldowns(a),
 		ContainerInsights:               a.ContainerInsights,
 		ALBIdleTimeout:                  a.ALBIdleTimeout,
 		ALBSSLPolicy:                    a.ALBSSLPolicy,
@@ -268,6 +269,12 @@ func mergeMaps(a, b pulumi.Map) pulumi.Map {
 	return a
 }
 
+// cooldowns are the region's, for both Fargate services: Egress workers
+// step with LiveKit's nodes.
+func cooldowns(a *stackconfig.AWS) awsc.Cooldowns {
+	return awsc.Cooldowns{ScaleOut: a.ScaleOutCooldown, ScaleIn: a.ScaleInCooldown}
+}
+
 func fargateSpot(s *stackconfig.FargateSpot) *awsc.FargateSpot {
 	if s == nil {
 		return nil
@@ -312,6 +319,7 @@ func egressWorkers(ctx *pulumi.Context, name string, s *stackconfig.Stack, creds
 		SecurityGroupID:          network.EgressSecurityGroupID,
 		TaskCPU:                  a.EgressTaskCPU,
 		TaskMemory:               a.EgressTaskMemory,
+		Cooldowns:                cooldowns(a),
 		BucketArn:                recordings.BucketArn,
 		ContainerInsights:        a.ContainerInsights,
 		Protect:                  s.Protect,

@@ -34,11 +34,9 @@ func RenderEgressConfig(s *stackconfig.Stack, creds *components.Credentials, url
 func EgressArgs(s *stackconfig.Stack, config pulumi.StringInput, cpu, memoryGiB float64) components.EgressArgs {
 	e := s.Region.Egress
 	return components.EgressArgs{
-		Image:  e.Image,
-		Config: config,
-		// The workers step with the region's cooldowns.
-		Scaling: components.Scaling{Min: e.Min, Max: e.Max, CPUTarget: e.CPUTarget,
-			ScaleOutCooldown: s.Region.Scaling.ScaleOutCooldown, ScaleInCooldown: s.Region.Scaling.ScaleInCooldown},
+		Image:            e.Image,
+		Config:           config,
+		Scaling:          components.Scaling{Min: e.Min, Max: e.Max, CPUTarget: e.CPUTarget},
 		CPU:              cpu,
 		MemoryGiB:        memoryGiB,
 		LogRetentionDays: s.Region.LogRetentionDays,

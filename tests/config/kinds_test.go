@@ -81,7 +81,7 @@ func TestCooldownsOnlyOnFargate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("aws-prod (Fargate) refused scaleInCooldown 600: %v", err)
 	}
-	if got := s.Region.Scaling.ScaleInCooldown; got != 600 {
+	if got := s.AWS.ScaleInCooldown; got != 600 {
 		t.Errorf("aws-prod ScaleInCooldown = %d, want 600", got)
 	}
 }
