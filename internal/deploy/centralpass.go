@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -166,7 +167,7 @@ func centralDiff(project string, regions []stackconfig.GlobalRegion, out central
 		file := parts[len(parts)-1]
 		role, writes := out.WriterRoleARNs[g.Name]
 		switch {
-		case !writes && contains(out.NotWriting, g.Name):
+		case !writes && slices.Contains(out.NotWriting, g.Name):
 			cr.Action, cr.Reason = CentralSkipped, "listed in regionsNotWriting: the region exports no metricsWriter (last deployed by an older version?), so it has no writer role and writes nothing centrally; its metrics and alerts stay regional until it is deployed, then the global stack"
 		case !writes:
 			cr.Action, cr.Reason = CentralSkipped, "no writer role for it in the global stack's centralMetrics.writerRoleArns (deployed before the region was added?): deploy the global stack again"
@@ -214,15 +215,6 @@ func centralDiff(project string, regions []stackconfig.GlobalRegion, out central
 			Reason: "has a writer role in the centralMetrics output but is not in the global stack file's " + stackconfig.Namespace + ":globalRegions (removed?)"})
 	}
 	return res
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // readRegionKeys reads a region's two keys from its stack file in dir.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -305,7 +306,7 @@ func TestEvaluateResources(t *testing.T) {
 	if v, _ := pw.Input("length"); v != 24 {
 		t.Errorf("length input = %#v, want 24", v)
 	}
-	if !containsStr(bucket.Dependencies, pw.URN) {
+	if !slices.Contains(bucket.Dependencies, pw.URN) {
 		t.Errorf("bucket dependencies %v do not include the password", bucket.Dependencies)
 	}
 
@@ -398,7 +399,7 @@ func TestSecretsMasked(t *testing.T) {
 	}
 	// Random password result is a secret output of its resource too: the
 	// mock wraps it, and the resource is asked to keep it secret.
-	if !containsStr(pw.AdditionalSecretOutputs, "result") {
+	if !slices.Contains(pw.AdditionalSecretOutputs, "result") {
 		t.Errorf("additionalSecretOutputs = %v", pw.AdditionalSecretOutputs)
 	}
 }
@@ -431,7 +432,7 @@ func TestOutputsAndMocks(t *testing.T) {
 	if dns, _ := p.Outputs["albDns"].(string); !strings.HasSuffix(dns, ".eu-central-1.elb.amazonaws.com") || !strings.HasPrefix(dns, "signal-") {
 		t.Errorf("albDns = %q", dns)
 	}
-	if !containsStr(p.Invokes, "aws:index/getAvailabilityZones:getAvailabilityZones") {
+	if !slices.Contains(p.Invokes, "aws:index/getAvailabilityZones:getAvailabilityZones") {
 		t.Errorf("invokes = %v", p.Invokes)
 	}
 }
@@ -570,15 +571,6 @@ func types(p *plan.Plan) []string {
 		out = append(out, r.Type+"::"+r.Name)
 	}
 	return out
-}
-
-func containsStr(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestDryRunAndExtensions(t *testing.T) {
