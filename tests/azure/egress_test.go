@@ -9,6 +9,7 @@ import (
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	"github.com/livekit-infra/livekit-infra/tests/internal/egresskeys"
+	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
@@ -66,22 +67,26 @@ func TestEgressByDefault(t *testing.T) {
 	}
 }
 
+// egressSecret is the Egress component's config Secret, in the Egress
+// namespace, its config.yaml (a Pulumi secret) and the config read as
+// Egress reads it.
+func egressSecret(t *testing.T, p *plan.Plan) (*plan.Resource, string, egresskeys.Config) {
+	t.Helper()
+	sec := one(t, p, tSecret, "livekit-egress-config")
+	if !within(p, sec, tEgress) || str(t, sec, "metadata.namespace") != egressNS {
+		t.Errorf("the Egress Secret is not the Egress component's, in %s", egressNS)
+	}
+	body := lkcheck.SecretInput(t, sec, `stringData["config.yaml"]`)
+	return sec, body, egresskeys.Read(t, body)
+}
+
 // The config is a Kubernetes Secret (a Pulumi secret) whose keys all
 // belong to Egress v1.14.1: the region's Redis over TLS (public CA, no CA
 // file), the API key the servers accept, and Azure Blob with the
 // recordings account's key and container.
 func TestEgressConfigSecret(t *testing.T) {
 	p := asia(t)
-	sec := one(t, p, tSecret, "livekit-egress-config")
-	if !within(p, sec, tEgress) || str(t, sec, "metadata.namespace") != egressNS {
-		t.Errorf("the Egress Secret is not the Egress component's, in %s", egressNS)
-	}
-	if !sec.IsSecret(`stringData["config.yaml"]`) {
-		t.Fatal("the Egress config is not a Pulumi secret")
-	}
-	raw, _ := sec.RawInput(`stringData["config.yaml"]`)
-	body, _ := raw.(string)
-	c := egresskeys.Read(t, body)
+	_, _, c := egressSecret(t, p)
 	if c.WSURL != "wss://"+asiaHostname || !strings.HasSuffix(c.Redis.Address, ":6380") || c.Redis.Password == "" {
 		t.Errorf("ws_url %q, redis %q: want the region's URL and Azure Cache for Redis's TLS port with its key", c.WSURL, c.Redis.Address)
 	}

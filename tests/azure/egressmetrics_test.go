@@ -3,8 +3,6 @@ package azure_test
 import (
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	azurec "github.com/livekit-infra/livekit-infra/components/azure"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 )
@@ -31,13 +29,9 @@ func TestEgressScrapeJob(t *testing.T) {
 	}
 
 	// The port the rendered Egress config serves metrics on.
-	sec := one(t, p, tSecret, "livekit-egress-config")
-	raw, _ := sec.RawInput(`stringData["config.yaml"]`)
-	var egressCfg struct {
-		PrometheusPort int `yaml:"prometheus_port"`
-	}
-	if err := yaml.Unmarshal([]byte(raw.(string)), &egressCfg); err != nil || egressCfg.PrometheusPort == 0 {
-		t.Fatalf("Egress config prometheus_port: %v", err)
+	_, _, egressCfg := egressSecret(t, p)
+	if egressCfg.PrometheusPort == 0 {
+		t.Fatal("the Egress config sets no prometheus_port")
 	}
 
 	// The pod IP on the rendered prometheus_port.
