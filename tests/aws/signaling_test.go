@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
 // The signaling ALB: internet-facing, in the public subnets, with a long
@@ -18,18 +20,26 @@ func TestLoadBalancer(t *testing.T) {
 		t.Run(fmt.Sprintf("variant=%q", tc.variant), func(t *testing.T) {
 			p := prodOr(t, tc.variant)
 			alb := child(t, p, tMedia, tLB, "")
-			expect(t, alb, "loadBalancerType", "application")
-			expect(t, alb, "internal", false)
+			checkInternetFacing(t, p, alb, "application", lbSG(t, p))
 			expect(t, alb, "idleTimeout", tc.idle)
 			expect(t, alb, "dropInvalidHeaderFields", true)
-			public, _ := subnets(t, p)
-			if got := list(t, alb, "subnets"); !slices.Equal(got, ids(public)) {
-				t.Errorf("ALB subnets = %v, want the public subnets %v", got, ids(public))
-			}
-			if got := list(t, alb, "securityGroups"); !slices.Equal(got, []string{lbSG(t, p).ID}) {
-				t.Errorf("ALB security groups = %v, want only the LB SG", got)
-			}
 		})
+	}
+}
+
+// checkInternetFacing checks a load balancer of type typ (application,
+// network) is internet-facing, in the public subnets, behind the security
+// group sg alone.
+func checkInternetFacing(t *testing.T, p *plan.Plan, lb *plan.Resource, typ string, sg *plan.Resource) {
+	t.Helper()
+	expect(t, lb, "loadBalancerType", typ)
+	expect(t, lb, "internal", false)
+	public, _ := subnets(t, p)
+	if got := list(t, lb, "subnets"); !slices.Equal(got, ids(public)) {
+		t.Errorf("%s subnets = %v, want the public subnets %v", lb.Name, got, ids(public))
+	}
+	if got := list(t, lb, "securityGroups"); !slices.Equal(got, []string{sg.ID}) {
+		t.Errorf("%s security groups = %v, want only %s", lb.Name, got, sg.Name)
 	}
 }
 

@@ -2,7 +2,6 @@ package aws_test
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
@@ -30,17 +29,9 @@ func turnLBSG(t *testing.T, p *plan.Plan) *plan.Resource {
 func checkTURNFront(t *testing.T, p *plan.Plan, find func(typ, suffix string) *plan.Resource, name string, port int) (*plan.Resource, string) {
 	t.Helper()
 	nlb := find(tLB, "-turn")
-	expect(t, nlb, "loadBalancerType", "network")
-	expect(t, nlb, "internal", false)
+	checkInternetFacing(t, p, nlb, "network", turnLBSG(t, p))
 	expect(t, nlb, "enableCrossZoneLoadBalancing", true)
 	expect(t, nlb, "enableDeletionProtection", true)
-	public, _ := subnets(t, p)
-	if got := list(t, nlb, "subnets"); !slices.Equal(got, ids(public)) {
-		t.Errorf("TURN NLB subnets = %v, want the public subnets %v", got, ids(public))
-	}
-	if got := list(t, nlb, "securityGroups"); !slices.Equal(got, []string{turnLBSG(t, p).ID}) {
-		t.Errorf("TURN NLB security groups = %v, want only the TURN NLB group", got)
-	}
 
 	cert := find(tCert, "-turn-cert")
 	expect(t, cert, "domainName", name)
