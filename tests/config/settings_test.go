@@ -29,16 +29,8 @@ func validAWS() map[string]string {
 	}
 }
 
-// problems returns the *stackconfig.Error inside err, failing the test when err
-// is not one.
-func problems(t *testing.T, err error) []stackconfig.Problem {
-	t.Helper()
-	var se *stackconfig.Error
-	if !errors.As(err, &se) {
-		t.Fatalf("error is %T, want *stackconfig.Error: %v", err, err)
-	}
-	return se.Problems
-}
+// problems returns the config problems inside err (lkcheck.Problems).
+var problems = lkcheck.Problems
 
 // wantOneProblem checks that err reports exactly one problem, for key, and
 // that its text says every fragment of want.

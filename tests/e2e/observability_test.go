@@ -414,6 +414,8 @@ func TestCentralPrometheusSeesEveryRegion(t *testing.T) {
 // regionalOnlyJob is a regional scrape job the central view must not get.
 const regionalOnlyJob = "blackbox-exporter"
 
+// toInt reads a port of a decoded config or plan (YAML gives ints, JSON
+// float64s), failing the test on anything else: a missing key is no port.
 func toInt(t testing.TB, v any) int {
 	t.Helper()
 	switch n := v.(type) {

@@ -194,7 +194,7 @@ func TestTURNRelayOnlyParticipant(t *testing.T) {
 				t.Errorf("selected local candidate %+v, want a relay candidate reached over tls", p.Local)
 			}
 			if p.Remote.Type != "host" || p.Remote.Protocol != "udp" || p.Remote.Address != "127.0.0.1" ||
-				p.Remote.Port < asInt(lo) || p.Remote.Port > asInt(hi) {
+				p.Remote.Port < toInt(t, lo) || p.Remote.Port > toInt(t, hi) {
 				t.Errorf("selected remote candidate %+v, want the node's UDP media port (127.0.0.1, %v-%v)", p.Remote, lo, hi)
 			}
 		})

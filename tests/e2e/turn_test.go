@@ -108,7 +108,7 @@ func bootTURNNode(t *testing.T, terminatorAddr string) *turnNode {
 	cfg, doc := turnLoopbackConfig(t, reg.Rendered, rds.target(certs))
 	n := &turnNode{Reg: reg, Doc: doc, Domain: domain, Certs: certs, Terminator: terminatorAddr}
 	tlsPort, _ := lookupPath(doc, "turn.tls_port")
-	n.TLSPort = asInt(tlsPort)
+	n.TLSPort = toInt(t, tlsPort)
 	n.Node = startLiveKit(t, cfg)
 
 	startStunnel(t, stunnel, terminatorAddr, net.JoinHostPort("127.0.0.1", strconv.Itoa(n.TLSPort)), certs, domain)
@@ -328,7 +328,7 @@ func TestTURNTLSRelay(t *testing.T) {
 	// relay range: the ports the region's security rules open for TURN.
 	lo, _ := lookupPath(n.Doc, "turn.relay_range_start")
 	hi, _ := lookupPath(n.Doc, "turn.relay_range_end")
-	if !relayed.IP.Equal(net.IPv4(127, 0, 0, 1)) || relayed.Port < asInt(lo) || relayed.Port > asInt(hi) {
+	if !relayed.IP.Equal(net.IPv4(127, 0, 0, 1)) || relayed.Port < toInt(t, lo) || relayed.Port > toInt(t, hi) {
 		t.Errorf("relayed address %s, want 127.0.0.1 (rtc.node_ip) with a port in turn.relay_range %v-%v", relayed, lo, hi)
 	}
 
@@ -399,18 +399,4 @@ func exchange(t *testing.T, who string, send func() error, conn net.PacketConn, 
 		}
 	})
 	return from
-}
-
-func asInt(v any) int {
-	switch x := v.(type) {
-	case int:
-		return x
-	case int64:
-		return int(x)
-	case uint64:
-		return int(x)
-	case float64:
-		return int(x)
-	}
-	return -1
 }

@@ -1,7 +1,6 @@
 package global
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 	awsstack "github.com/livekit-infra/livekit-infra/stacks/aws"
 	globalstack "github.com/livekit-infra/livekit-infra/stacks/global"
+	"github.com/livekit-infra/livekit-infra/tests/internal/lkcheck"
 	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
@@ -125,16 +125,8 @@ func parseGlobal(t *testing.T, overrides map[string]string) (*stackconfig.Stack,
 	return stackconfig.Parse(sc.Stack, raw)
 }
 
-// problems returns the config problems of err (fails if err is not a
-// *stackconfig.Error).
-func problems(t *testing.T, err error) []stackconfig.Problem {
-	t.Helper()
-	var se *stackconfig.Error
-	if !errors.As(err, &se) {
-		t.Fatalf("want *stackconfig.Error, got %T: %v", err, err)
-	}
-	return se.Problems
-}
+// problems returns the config problems inside err (lkcheck.Problems).
+var problems = lkcheck.Problems
 
 func hasProblem(ps []stackconfig.Problem, key, contains string) bool {
 	for _, p := range ps {
