@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"strconv"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
 	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/authorization"
 	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/containerservice"
@@ -239,13 +238,8 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 	gwName := gw.Name
 
 	names := args.Names()
-	if _, err := route53.NewRecord(ctx, name+"-dns", &route53.RecordArgs{
-		ZoneId:  pulumi.String(args.ZoneID),
-		Name:    pulumi.String(names[0]),
-		Type:    pulumi.String("A"),
-		Ttl:     pulumi.Int(signalingTTL),
-		Records: pulumi.StringArray{args.IngressIPAddress},
-	}, parent, pulumi.Provider(args.DNSProvider)); err != nil {
+	if err := components.NewDNSRecord(ctx, name+"-dns", args.ZoneID, names[0], "A", signalingTTL, args.IngressIPAddress,
+		parent, pulumi.Provider(args.DNSProvider)); err != nil {
 		return nil, err
 	}
 

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-azure-native-sdk/storage/v2"
 	"github.com/pulumi/pulumi-azure/sdk/v5/go/azure/cdn"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -325,13 +324,8 @@ func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost 
 	}
 	// Front Door proves domain ownership with a TXT record before it issues
 	// the managed certificate.
-	if _, err := route53.NewRecord(ctx, name+"-cdn-validation", &route53.RecordArgs{
-		ZoneId:  pulumi.String(args.ZoneID),
-		Name:    pulumi.String("_dnsauth." + args.CDNHostname),
-		Type:    pulumi.String("TXT"),
-		Ttl:     pulumi.Int(components.StaticRecordTTL),
-		Records: pulumi.StringArray{domain.ValidationToken},
-	}, parent, dns); err != nil {
+	if err := components.NewDNSRecord(ctx, name+"-cdn-validation", args.ZoneID, "_dnsauth."+args.CDNHostname, "TXT", components.StaticRecordTTL,
+		domain.ValidationToken, parent, dns); err != nil {
 		return pulumi.StringOutput{}, err
 	}
 	if _, err := cdn.NewFrontdoorRoute(ctx, name, &cdn.FrontdoorRouteArgs{
@@ -352,13 +346,8 @@ func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost 
 	}, parent); err != nil {
 		return pulumi.StringOutput{}, err
 	}
-	if _, err := route53.NewRecord(ctx, name+"-cdn-dns", &route53.RecordArgs{
-		ZoneId:  pulumi.String(args.ZoneID),
-		Name:    pulumi.String(args.CDNHostname),
-		Type:    pulumi.String("CNAME"),
-		Ttl:     pulumi.Int(components.StaticRecordTTL),
-		Records: pulumi.StringArray{endpoint.HostName},
-	}, parent, dns); err != nil {
+	if err := components.NewDNSRecord(ctx, name+"-cdn-dns", args.ZoneID, args.CDNHostname, "CNAME", components.StaticRecordTTL, endpoint.HostName,
+		parent, dns); err != nil {
 		return pulumi.StringOutput{}, err
 	}
 	return profile.ID().ToStringOutput(), nil

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -289,14 +288,8 @@ func (s *signalingLB) route(ctx *pulumi.Context, name string, workload *lkk8s.Li
 
 	// The regional name points at the static ingress IP; the global stack
 	// adds the GeoDNS name on top.
-	_, err = route53.NewRecord(ctx, name+"-dns", &route53.RecordArgs{
-		ZoneId:  pulumi.String(s.args.ZoneID),
-		Name:    pulumi.String(s.args.Hostname),
-		Type:    pulumi.String("A"),
-		Ttl:     pulumi.Int(signalingTTL),
-		Records: pulumi.StringArray{s.ingressIP},
-	}, parent, pulumi.Provider(s.args.DNSProvider))
-	return err
+	return components.NewDNSRecord(ctx, name+"-dns", s.args.ZoneID, s.args.Hostname, "A", signalingTTL, s.ingressIP,
+		parent, pulumi.Provider(s.args.DNSProvider))
 }
 
 // dns01Policy lets cert-manager write only the _acme-challenge TXT records

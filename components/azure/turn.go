@@ -3,9 +3,9 @@ package azure
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/livekit-infra/livekit-infra/components"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
 )
@@ -72,12 +72,6 @@ func (s *signalingLB) turn(ctx *pulumi.Context, name string, workload *lkk8s.Liv
 	}, parent, k, pulumi.DependsOn([]pulumi.Resource{s.traefik, cert, workload})); err != nil {
 		return err
 	}
-	_, err = route53.NewRecord(ctx, name+"-turn-dns", &route53.RecordArgs{
-		ZoneId:  pulumi.String(a.ZoneID),
-		Name:    pulumi.String(a.TURNHostname),
-		Type:    pulumi.String("A"),
-		Ttl:     pulumi.Int(signalingTTL),
-		Records: pulumi.StringArray{s.ingressIP},
-	}, parent, pulumi.Provider(a.DNSProvider))
-	return err
+	return components.NewDNSRecord(ctx, name+"-turn-dns", a.ZoneID, a.TURNHostname, "A", signalingTTL, s.ingressIP,
+		parent, pulumi.Provider(a.DNSProvider))
 }

@@ -3,7 +3,6 @@ package gcp
 import (
 	"net/netip"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
@@ -308,13 +307,8 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		}
 	}
 
-	if _, err := route53.NewRecord(ctx, name+"-dns", &route53.RecordArgs{
-		ZoneId:  pulumi.String(args.ZoneID),
-		Name:    pulumi.String(args.Hostname),
-		Type:    pulumi.String("A"),
-		Ttl:     pulumi.Int(components.FrontDoorRecordTTL),
-		Records: pulumi.StringArray{ip.Address},
-	}, parent, pulumi.Provider(args.DNSProvider)); err != nil {
+	if err := components.NewDNSRecord(ctx, name+"-dns", args.ZoneID, args.Hostname, "A", components.FrontDoorRecordTTL, ip.Address,
+		parent, pulumi.Provider(args.DNSProvider)); err != nil {
 		return nil, err
 	}
 

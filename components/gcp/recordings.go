@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
@@ -216,13 +215,8 @@ func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *storage
 	}, parent); err != nil {
 		return err
 	}
-	if _, err := route53.NewRecord(ctx, name+"-cdn-dns", &route53.RecordArgs{
-		ZoneId:  pulumi.String(args.ZoneID),
-		Name:    pulumi.String(args.CDNHostname),
-		Type:    pulumi.String("A"),
-		Ttl:     pulumi.Int(components.StaticRecordTTL),
-		Records: pulumi.StringArray{ip.Address},
-	}, parent, pulumi.Provider(args.DNSProvider)); err != nil {
+	if err := components.NewDNSRecord(ctx, name+"-cdn-dns", args.ZoneID, args.CDNHostname, "A", components.StaticRecordTTL, ip.Address,
+		parent, pulumi.Provider(args.DNSProvider)); err != nil {
 		return err
 	}
 

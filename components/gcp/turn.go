@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/container"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -156,13 +155,8 @@ func turnTLS(ctx *pulumi.Context, name string, args *MediaClusterArgs, pool *con
 	}, parent); err != nil {
 		return none, err
 	}
-	if _, err := route53.NewRecord(ctx, name+"-turn-dns", &route53.RecordArgs{
-		ZoneId:  pulumi.String(args.ZoneID),
-		Name:    pulumi.String(args.TURNHostname),
-		Type:    pulumi.String("A"),
-		Ttl:     pulumi.Int(components.FrontDoorRecordTTL),
-		Records: pulumi.StringArray{ip.Address},
-	}, parent, pulumi.Provider(args.DNSProvider)); err != nil {
+	if err := components.NewDNSRecord(ctx, name+"-turn-dns", args.ZoneID, args.TURNHostname, "A", components.FrontDoorRecordTTL, ip.Address,
+		parent, pulumi.Provider(args.DNSProvider)); err != nil {
 		return none, err
 	}
 	return ip.Address, nil
