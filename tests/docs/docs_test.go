@@ -414,8 +414,8 @@ var (
 
 // Every component (each livekit-infra:index type token the code declares)
 // has a row in DEVELOPERS.md's examples table, and every example the row
-// names exists: an Example function of components/example_test.go or
-// components/<cloud>/example_test.go (`go test` runs it and checks its
+// names exists: an Example function of components/example*_test.go or
+// components/<cloud>/example*_test.go (`go test` runs it and checks its
 // Output), or a committed stack file.
 func TestEveryComponentHasAnExample(t *testing.T) {
 	components := map[string]bool{}
@@ -435,12 +435,18 @@ func TestEveryComponentHasAnExample(t *testing.T) {
 	examples := map[string]bool{} // "aws.ExampleNewNetwork"
 	for pkg, dir := range map[string]string{"components": "components", "aws": "components/aws", "gcp": "components/gcp",
 		"azure": "components/azure", "kubernetes": "components/kubernetes"} {
-		b, err := os.ReadFile(filepath.Join(root, dir, "example_test.go"))
-		if err != nil {
-			t.Fatal(err)
+		files, err := filepath.Glob(filepath.Join(root, dir, "example*_test.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("%s: no example*_test.go (%v)", dir, err)
 		}
-		for _, m := range exampleRe.FindAllStringSubmatch(string(b), -1) {
-			examples[pkg+"."+m[1]] = true
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range exampleRe.FindAllStringSubmatch(string(b), -1) {
+				examples[pkg+"."+m[1]] = true
+			}
 		}
 	}
 	dev, err := os.ReadFile(filepath.Join(root, "DEVELOPERS.md"))
@@ -465,7 +471,7 @@ func TestEveryComponentHasAnExample(t *testing.T) {
 			case strings.Contains(r, ".Example"):
 				named++
 				if !examples[r] {
-					t.Errorf("DEVELOPERS.md examples: %s names %s, which no example_test.go of components/ has", m[1], r)
+					t.Errorf("DEVELOPERS.md examples: %s names %s, which no example*_test.go of components/ has", m[1], r)
 				}
 			case strings.HasPrefix(r, "Pulumi.") && strings.HasSuffix(r, ".yaml"):
 				named++
