@@ -126,7 +126,8 @@ func NewCredentials(ctx *pulumi.Context, name string, args *CredentialsArgs, opt
 	case args.RedisPassword != nil:
 		c.RedisPassword = secret(args.RedisPassword)
 	case args.WithRedisPassword:
-		// ElastiCache AUTH tokens forbid / " @ and spaces: alphanumerics only.
+		// ElastiCache AUTH tokens allow only ! & # $ ^ < > - as special
+		// characters (random's special set has others): alphanumerics only.
 		pw, err := random.NewRandomPassword(ctx, name+"-redis-password", &random.RandomPasswordArgs{
 			Length: pulumi.Int(40), Special: pulumi.Bool(false),
 		}, parent)

@@ -1,6 +1,7 @@
 package components_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,6 +60,11 @@ func TestOneValidationPathEveryCloud(t *testing.T) {
 			_, err := aws.NewBudget(nil, "b", &aws.BudgetArgs{BudgetArgs: components.BudgetArgs{Amount: -1, Currency: "EUR"}})
 			return err
 		}, []string{`Budget "b": invalid args`, "Amount is -1", "Emails is empty", `Currency "EUR": AWS Budgets' cost limits are in USD`}},
+		{"aws Budget over ten thresholds", func() error {
+			_, err := aws.NewBudget(nil, "b", &aws.BudgetArgs{BudgetArgs: components.BudgetArgs{BudgetName: "b", Amount: 100, Currency: "USD",
+				Thresholds: []float64{10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110}, Emails: slices.Repeat([]string{"finops@example.com"}, 11)}})
+			return err
+		}, []string{`Budget "b": invalid args`, "11 Thresholds: AWS Budgets takes at most 10 notifications per budget", "11 emails: AWS Budgets takes at most 10 per notification"}},
 		{"kubernetes LiveKitWorkload", func() error {
 			_, err := kubernetes.NewLiveKitWorkload(nil, "w", &kubernetes.LiveKitWorkloadArgs{Scaling: components.Scaling{Min: 0, Max: 1, CPUTarget: 70}})
 			return err

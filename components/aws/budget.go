@@ -26,8 +26,9 @@ type Budget struct {
 
 // AWS Budgets' limits (CreateBudget, CreateNotification).
 const (
-	awsBudgetNameMax = 100
-	awsMaxEmails     = 10 // email subscribers per notification
+	awsBudgetNameMax    = 100
+	awsMaxNotifications = 10 // per budget; one per threshold here
+	awsMaxEmails        = 10 // email subscribers per notification
 )
 
 // ValidateAWSBudgetName is AWS Budgets' BudgetName rule: 1-100 characters,
@@ -47,6 +48,9 @@ func (a *BudgetArgs) check(e *components.ArgErrors) {
 	}
 	if a.Currency != "USD" {
 		e.Add("Currency %q: AWS Budgets' cost limits are in USD", a.Currency)
+	}
+	if len(a.Thresholds) > awsMaxNotifications {
+		e.Add("%d Thresholds: AWS Budgets takes at most %d notifications per budget (one per threshold)", len(a.Thresholds), awsMaxNotifications)
 	}
 	if len(a.Emails) > awsMaxEmails {
 		e.Add("%d emails: AWS Budgets takes at most %d per notification", len(a.Emails), awsMaxEmails)
