@@ -319,6 +319,20 @@ func (p *Plan) ByType(typ string) []Resource {
 	return out
 }
 
+// Only returns the single resource of type typ, or an error naming how many
+// there are.
+func (p *Plan) Only(typ string) (*Resource, error) {
+	rs := p.ByType(typ)
+	if len(rs) != 1 {
+		names := make([]string, len(rs))
+		for i, r := range rs {
+			names[i] = r.Name
+		}
+		return nil, fmt.Errorf("want exactly one %s, got %d: %v", typ, len(rs), names)
+	}
+	return &rs[0], nil
+}
+
 // Find returns the resource with the given type and logical name. If several
 // match (same type and name under different parent types), the first by URN
 // is returned.

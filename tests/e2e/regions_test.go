@@ -301,11 +301,10 @@ type managedCache struct {
 // encryption and port.
 func elastiCache(p *plan.Plan) (managedCache, error) {
 	const typ = "aws:elasticache/replicationGroup:ReplicationGroup"
-	rgs := p.ByType(typ)
-	if len(rgs) != 1 {
-		return managedCache{}, fmt.Errorf("want one %s, found %d", typ, len(rgs))
+	r, err := p.Only(typ)
+	if err != nil {
+		return managedCache{}, err
 	}
-	r := &rgs[0]
 	pw, err := secretStringInput(r, "authToken")
 	if err != nil {
 		return managedCache{}, err
@@ -326,11 +325,10 @@ func elastiCache(p *plan.Plan) (managedCache, error) {
 // TLS), so neither is an input to compare with.
 func memorystore(p *plan.Plan) (managedCache, error) {
 	const typ = "gcp:redis/instance:Instance"
-	insts := p.ByType(typ)
-	if len(insts) != 1 {
-		return managedCache{}, fmt.Errorf("want one %s, found %d", typ, len(insts))
+	r, err := p.Only(typ)
+	if err != nil {
+		return managedCache{}, err
 	}
-	r := &insts[0]
 	if auth, _ := r.Input("authEnabled"); auth != true {
 		return managedCache{}, fmt.Errorf("%s %s: authEnabled is %v, want true", typ, r.Name, auth)
 	}
@@ -342,11 +340,10 @@ func memorystore(p *plan.Plan) (managedCache, error) {
 // TLS 1.2+). Azure generates the access key; the TLS port is always 6380.
 func azureCache(p *plan.Plan) (managedCache, error) {
 	const typ = "azure:redis/cache:Cache"
-	caches := p.ByType(typ)
-	if len(caches) != 1 {
-		return managedCache{}, fmt.Errorf("want one %s, found %d", typ, len(caches))
+	r, err := p.Only(typ)
+	if err != nil {
+		return managedCache{}, err
 	}
-	r := &caches[0]
 	nonTLS, _ := r.Input("nonSslPortEnabled")
 	tlsOnly := nonTLS == false && r.InputString("minimumTlsVersion") == "1.2"
 	return managedCache{Resource: typ + " " + r.Name, TLS: tlsOnly, Port: 6380}, nil

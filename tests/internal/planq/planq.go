@@ -177,11 +177,11 @@ func One(t testing.TB, p *plan.Plan, typ, name string) *plan.Resource {
 // Only returns the single resource (or component) of type typ.
 func Only(t testing.TB, p *plan.Plan, typ string) *plan.Resource {
 	t.Helper()
-	rs := p.ByType(typ)
-	if len(rs) != 1 {
-		t.Fatalf("want exactly one %s, got %d: %v", typ, len(rs), Names(rs))
+	r, err := p.Only(typ)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return &rs[0]
+	return r
 }
 
 // Where returns the single resource of type typ whose string input at path
