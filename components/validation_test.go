@@ -73,7 +73,7 @@ func TestOneValidationPathEveryCloud(t *testing.T) {
 		{"kubernetes EgressWorkload", func() error {
 			_, err := kubernetes.NewEgressWorkload(nil, "e", &kubernetes.EgressWorkloadArgs{ChartVersion: "1.9.0", Image: "livekit/egress:latest"})
 			return err
-		}, []string{`EgressWorkload "e": invalid args`, "Provider is required", "pin a version, not latest", "Config is required"}},
+		}, []string{`EgressWorkload "e": invalid args`, "Provider is required", "pin a version, not latest", "Config is required", `Resources.CPU "" must be`, `Resources.Memory "" must be`}},
 		{"kubernetes MetricsAgent", func() error {
 			_, err := kubernetes.NewMetricsAgent(nil, "a", &kubernetes.MetricsAgentArgs{Image: "prom/prometheus@sha256:" + strings.Repeat("a", 64), WriterRoleARN: "role/w"})
 			return err

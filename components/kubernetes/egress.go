@@ -96,22 +96,7 @@ func (a *EgressWorkloadArgs) provider() pulumi.ProviderResource { return a.Provi
 
 // check reports every problem of the args at once.
 func (a *EgressWorkloadArgs) check(e *components.ArgErrors) {
-	add := e.Add
-	if a.Provider == nil {
-		add("Provider is required")
-	}
-	if !chartVersionRe.MatchString(a.ChartVersion) {
-		add("ChartVersion %q must pin an exact chart version such as 1.9.0", a.ChartVersion)
-	}
-	if _, _, err := splitImage(a.Image); err != nil {
-		add("Image: %v", err)
-	}
-	if a.Config == nil {
-		add("Config is required: render it with livekit.RenderEgress")
-	}
-	if a.Resources.CPU == "" || a.Resources.Memory == "" {
-		add("Resources.CPU and Resources.Memory are required")
-	}
+	checkChartWorkload(e, a.Provider, a.ChartVersion, a.Image, a.Config, "livekit.RenderEgress", a.Resources)
 	a.Scaling.Check(e, "without a worker every recording request fails")
 }
 

@@ -205,20 +205,9 @@ func (a *LiveKitWorkloadArgs) provider() pulumi.ProviderResource { return a.Prov
 // check reports every problem of the args at once.
 func (a *LiveKitWorkloadArgs) check(e *components.ArgErrors) {
 	add := e.Add
-	if a.Provider == nil {
-		add("Provider is required: pass the cluster's kubernetes.Provider")
-	}
+	checkChartWorkload(e, a.Provider, a.ChartVersion, a.Image, a.Config, "components/livekit", a.Resources)
 	if a.Namespace != "" && !dnsLabelRe.MatchString(a.Namespace) {
 		add("Namespace %q must be a DNS label", a.Namespace)
-	}
-	if !chartVersionRe.MatchString(a.ChartVersion) {
-		add("ChartVersion %q must pin an exact chart version such as 1.9.0", a.ChartVersion)
-	}
-	if _, _, err := splitImage(a.Image); err != nil {
-		add("Image: %v", err)
-	}
-	if a.Config == nil {
-		add("Config is required: render it with components/livekit")
 	}
 	for f := range a.Files {
 		if !fileNameRe.MatchString(f) || f == ConfigKey {
@@ -237,12 +226,6 @@ func (a *LiveKitWorkloadArgs) check(e *components.ArgErrors) {
 	if a.TURNService && a.TURNTLSPort == 0 {
 		add("TURNService needs TURNTLSPort: the TURN Service exposes that port")
 	}
-	if _, ok := quantity.CPU(a.Resources.CPU); !ok {
-		add("Resources.CPU %q must be %s", a.Resources.CPU, quantity.CPUExample)
-	}
-	if _, ok := quantity.MemoryGiB(a.Resources.Memory); !ok {
-		add("Resources.Memory %q must be %s", a.Resources.Memory, quantity.MemoryExample)
-	}
 	a.Scaling.Check(e, "zero pods drops every room")
 	if a.DrainSeconds < MinDrainSeconds {
 		add("DrainSeconds %d is too short for rooms to drain: use at least %d (the chart's default is 18000)", a.DrainSeconds, MinDrainSeconds)
@@ -251,6 +234,31 @@ func (a *LiveKitWorkloadArgs) check(e *components.ArgErrors) {
 	case "", "ClusterIP", "NodePort", "LoadBalancer":
 	default:
 		add("Service.Type %q must be ClusterIP, NodePort or LoadBalancer", a.Service.Type)
+	}
+}
+
+// checkChartWorkload checks what both chart-installed workloads (LiveKit's
+// and Egress's) are given: the cluster's provider, an exact chart version,
+// a pinned image, the rendered config (renderer: what renders it) and the
+// pod's requests as Kubernetes quantities.
+func checkChartWorkload(e *components.ArgErrors, provider pulumi.ProviderResource, chartVersion, image string, config pulumi.StringInput, renderer string, r Resources) {
+	if provider == nil {
+		e.Add("Provider is required: pass the cluster's kubernetes.Provider")
+	}
+	if !chartVersionRe.MatchString(chartVersion) {
+		e.Add("ChartVersion %q must pin an exact chart version such as 1.9.0", chartVersion)
+	}
+	if _, _, err := splitImage(image); err != nil {
+		e.Add("Image: %v", err)
+	}
+	if config == nil {
+		e.Add("Config is required: render it with %s", renderer)
+	}
+	if _, ok := quantity.CPU(r.CPU); !ok {
+		e.Add("Resources.CPU %q must be %s", r.CPU, quantity.CPUExample)
+	}
+	if _, ok := quantity.MemoryGiB(r.Memory); !ok {
+		e.Add("Resources.Memory %q must be %s", r.Memory, quantity.MemoryExample)
 	}
 }
 
