@@ -88,11 +88,10 @@ const MaxStopTimeout = livekit.FargateMaxDrainSeconds
 // own IP.
 const DeregistrationDelay = 10
 
-// Bounds of RedisOutageTolerance: an ALB target group fails a target after
-// 2-10 consecutive failed checks, 5-300 s apart.
+// Bounds of RedisOutageTolerance (livekit.FargateMinRedisOutageSeconds).
 const (
-	MinRedisOutageTolerance = 20
-	MaxRedisOutageTolerance = 2400
+	MinRedisOutageTolerance = livekit.FargateMinRedisOutageSeconds
+	MaxRedisOutageTolerance = livekit.FargateMaxRedisOutageSeconds
 )
 
 // ReadinessCheck is the target group's health check for a tolerance: GET /

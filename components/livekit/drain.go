@@ -14,3 +14,12 @@ const (
 // stopping Fargate task has at most this long to drain its rooms after
 // SIGTERM, whatever LiveKit would need (components/aws.MaxStopTimeout).
 const FargateMaxDrainSeconds = 120
+
+// Bounds of how long a Fargate task may answer 406 (lost Redis) before its
+// ALB target group fails it and ECS replaces it
+// (components/aws.MediaClusterArgs.RedisOutageTolerance): an ALB target
+// group fails a target after 2-10 consecutive failed checks, 5-300 s apart.
+const (
+	FargateMinRedisOutageSeconds = 20
+	FargateMaxRedisOutageSeconds = 2400
+)

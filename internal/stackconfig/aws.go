@@ -16,7 +16,8 @@ import (
 // lost Redis (components/aws Readiness).
 var awsHealthKeys = []Key{
 	{Name: "awsRedisOutageToleranceSeconds", Type: "integer", Default: 60, Kinds: []Kind{KindAWS}, Platforms: fargateOnly,
-		Description: "Seconds a LiveKit task may answer 406 (lost Redis, e.g. an ElastiCache failover or patch) before its target group fails it and ECS replaces it, 20-2400; Route 53 still fails the region over within seconds."},
+		Description: "Seconds a LiveKit task may answer 406 (lost Redis, e.g. an ElastiCache failover or patch) before its target group fails it and ECS replaces it, " +
+			fmt.Sprintf("%d-%d", livekit.FargateMinRedisOutageSeconds, livekit.FargateMaxRedisOutageSeconds) + "; Route 53 still fails the region over within seconds."},
 }
 
 func init() { Keys = append(append(Keys, awsKeys...), awsHealthKeys...) }
@@ -220,7 +221,7 @@ func (p *parser) aws(s *Stack) *AWS {
 	// An ALB target group fails a target after 2-10 checks 5-300 s apart;
 	// below 20 s a routine ElastiCache failover (about 4 s to LiveKit's 406,
 	// then the primary switch) would still cost every task.
-	a.RedisOutageTolerance = p.integer("awsRedisOutageToleranceSeconds", 20, 2400)
+	a.RedisOutageTolerance = p.integer("awsRedisOutageToleranceSeconds", livekit.FargateMinRedisOutageSeconds, livekit.FargateMaxRedisOutageSeconds)
 	p.otherPlatformKeys(KindAWS, a.Platform)
 	switch {
 	case a.Platform == AWSPlatformEKS:
