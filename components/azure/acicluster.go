@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/globalzone"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 )
@@ -238,7 +239,7 @@ func NewACICluster(ctx *pulumi.Context, name string, args *ACIClusterArgs, opts 
 	gwName := gw.Name
 
 	names := args.Names()
-	if err := components.NewDNSRecord(ctx, name+"-dns", args.ZoneID, names[0], "A", signalingTTL, args.IngressIPAddress,
+	if err := globalzone.NewRecord(ctx, name+"-dns", args.ZoneID, names[0], "A", signalingTTL, args.IngressIPAddress,
 		parent, pulumi.Provider(args.DNSProvider)); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/globalzone"
 )
 
 // RecordingsContainer is the blob container recordings are written to.
@@ -324,7 +325,7 @@ func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost 
 	}
 	// Front Door proves domain ownership with a TXT record before it issues
 	// the managed certificate.
-	if err := components.NewDNSRecord(ctx, name+"-cdn-validation", args.ZoneID, "_dnsauth."+args.CDNHostname, "TXT", components.StaticRecordTTL,
+	if err := globalzone.NewRecord(ctx, name+"-cdn-validation", args.ZoneID, "_dnsauth."+args.CDNHostname, "TXT", components.StaticRecordTTL,
 		domain.ValidationToken, parent, dns); err != nil {
 		return pulumi.StringOutput{}, err
 	}
@@ -346,7 +347,7 @@ func frontDoor(ctx *pulumi.Context, name string, args *RecordingsArgs, blobHost 
 	}, parent); err != nil {
 		return pulumi.StringOutput{}, err
 	}
-	if err := components.NewDNSRecord(ctx, name+"-cdn-dns", args.ZoneID, args.CDNHostname, "CNAME", components.StaticRecordTTL, endpoint.HostName,
+	if err := globalzone.NewRecord(ctx, name+"-cdn-dns", args.ZoneID, args.CDNHostname, "CNAME", components.StaticRecordTTL, endpoint.HostName,
 		parent, dns); err != nil {
 		return pulumi.StringOutput{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/globalzone"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
 	"github.com/livekit-infra/livekit-infra/components/livekit"
@@ -288,7 +289,7 @@ func (s *signalingLB) route(ctx *pulumi.Context, name string, workload *lkk8s.Li
 
 	// The regional name points at the static ingress IP; the global stack
 	// adds the GeoDNS name on top.
-	return components.NewDNSRecord(ctx, name+"-dns", s.args.ZoneID, s.args.Hostname, "A", signalingTTL, s.ingressIP,
+	return globalzone.NewRecord(ctx, name+"-dns", s.args.ZoneID, s.args.Hostname, "A", signalingTTL, s.ingressIP,
 		parent, pulumi.Provider(s.args.DNSProvider))
 }
 

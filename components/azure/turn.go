@@ -5,7 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/globalzone"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/kubernetes/objects"
 )
@@ -72,6 +72,6 @@ func (s *signalingLB) turn(ctx *pulumi.Context, name string, workload *lkk8s.Liv
 	}, parent, k, pulumi.DependsOn([]pulumi.Resource{s.traefik, cert, workload})); err != nil {
 		return err
 	}
-	return components.NewDNSRecord(ctx, name+"-turn-dns", a.ZoneID, a.TURNHostname, "A", signalingTTL, s.ingressIP,
+	return globalzone.NewRecord(ctx, name+"-turn-dns", a.ZoneID, a.TURNHostname, "A", signalingTTL, s.ingressIP,
 		parent, pulumi.Provider(a.DNSProvider))
 }

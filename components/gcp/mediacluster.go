@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/globalzone"
 	lkk8s "github.com/livekit-infra/livekit-infra/components/kubernetes"
 	"github.com/livekit-infra/livekit-infra/components/observability"
 )
@@ -307,7 +308,7 @@ func NewMediaCluster(ctx *pulumi.Context, name string, args *MediaClusterArgs, o
 		}
 	}
 
-	if err := components.NewDNSRecord(ctx, name+"-dns", args.ZoneID, args.Hostname, "A", components.FrontDoorRecordTTL, ip.Address,
+	if err := globalzone.NewRecord(ctx, name+"-dns", args.ZoneID, args.Hostname, "A", components.FrontDoorRecordTTL, ip.Address,
 		parent, pulumi.Provider(args.DNSProvider)); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/globalzone"
 )
 
 // RecordingsArgs adds the Cloud Storage specifics to the contract.
@@ -215,7 +216,7 @@ func cdn(ctx *pulumi.Context, name string, args *RecordingsArgs, bucket *storage
 	}, parent); err != nil {
 		return err
 	}
-	if err := components.NewDNSRecord(ctx, name+"-cdn-dns", args.ZoneID, args.CDNHostname, "A", components.StaticRecordTTL, ip.Address,
+	if err := globalzone.NewRecord(ctx, name+"-cdn-dns", args.ZoneID, args.CDNHostname, "A", components.StaticRecordTTL, ip.Address,
 		parent, pulumi.Provider(args.DNSProvider)); err != nil {
 		return err
 	}

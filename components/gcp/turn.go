@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/globalzone"
 )
 
 // TURN over TLS on GKE: a global external proxy Network Load Balancer (a
@@ -155,7 +156,7 @@ func turnTLS(ctx *pulumi.Context, name string, args *MediaClusterArgs, pool *con
 	}, parent); err != nil {
 		return none, err
 	}
-	if err := components.NewDNSRecord(ctx, name+"-turn-dns", args.ZoneID, args.TURNHostname, "A", components.FrontDoorRecordTTL, ip.Address,
+	if err := globalzone.NewRecord(ctx, name+"-turn-dns", args.ZoneID, args.TURNHostname, "A", components.FrontDoorRecordTTL, ip.Address,
 		parent, pulumi.Provider(args.DNSProvider)); err != nil {
 		return none, err
 	}
