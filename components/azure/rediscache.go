@@ -26,7 +26,17 @@ type RedisCacheArgs struct {
 	// VnetID gets the private DNS zone link; EndpointSubnetID holds the
 	// private endpoint (its NSG admits the node subnet on 6380 only).
 	VnetID, EndpointSubnetID pulumi.StringInput
+	// AccessKey is the access key returned as the password: AccessKeyPrimary
+	// (the default when empty) or AccessKeySecondary. Both keys are valid at
+	// once, so clients move to one before the other is regenerated.
+	AccessKey string
 }
+
+// The cache's two access keys (RedisCacheArgs.AccessKey).
+const (
+	AccessKeyPrimary   = "primary"
+	AccessKeySecondary = "secondary"
+)
 
 // RedisCache is Azure Cache for Redis, reachable only through a private
 // endpoint in the VNet.
@@ -51,6 +61,9 @@ func (a *RedisCacheArgs) check(e *components.ArgErrors) {
 	}
 	if a.Capacity < 0 || a.Capacity > 6 || (a.Family == "P" && a.Capacity < 1) {
 		e.Add("Capacity %d is not a size of family %s", a.Capacity, a.Family)
+	}
+	if a.AccessKey != "" && a.AccessKey != AccessKeyPrimary && a.AccessKey != AccessKeySecondary {
+		e.Add("AccessKey %q must be %s or %s", a.AccessKey, AccessKeyPrimary, AccessKeySecondary)
 	}
 	if a.EngineVersion != "6" {
 		e.Add("EngineVersion %q: Azure Cache for Redis offers Redis 6 (4 is retired)", a.EngineVersion)
@@ -114,7 +127,11 @@ func NewRedisCache(ctx *pulumi.Context, name string, args *RedisCacheArgs, opts 
 	// the public name and chains to public roots, so LiveKit's TLS needs no
 	// CA file even though the address resolves privately.
 	r.Address = pulumi.Sprintf("%s:%d", cache.Hostname, cache.SslPort)
-	r.Password = pulumi.ToSecret(cache.PrimaryAccessKey).(pulumi.StringOutput)
+	key := cache.PrimaryAccessKey
+	if args.AccessKey == AccessKeySecondary {
+		key = cache.SecondaryAccessKey
+	}
+	r.Password = pulumi.ToSecret(key).(pulumi.StringOutput)
 	r.CACert = pulumi.String("").ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
 		"address": r.Address, "password": r.Password, "caCert": r.CACert, "host": r.Host, "cacheId": r.CacheID,

@@ -251,7 +251,7 @@ var azureComputed = map[string]ComputedFunc{
 	"azure:redis/cache:Cache": func(mi MockInfo) resource.PropertyMap {
 		name := mi.PhysicalName()
 		key := func(which string) resource.PropertyValue {
-			return resource.MakeSecret(resource.NewProperty(fakeSecret(hashAlnum("redis-key:"+which+mi.Name, 43)) + "="))
+			return resource.MakeSecret(resource.NewProperty(FakeAzureRedisKey(mi.Name, which)))
 		}
 		host := name + ".redis.cache.windows.net"
 		out := props(map[string]any{
@@ -350,3 +350,10 @@ func init() {
 // plan does not record).
 func MockPrincipalID(name string) string { return uuidish("principal:" + name) }
 func MockClientID(name string) string    { return uuidish("client:" + name) }
+
+// FakeAzureRedisKey is the access key ("primary" or "secondary") the mock
+// Azure Cache for Redis named cache returns: tests check which one a config
+// carries.
+func FakeAzureRedisKey(cache, which string) string {
+	return fakeSecret(hashAlnum("redis-key:"+which+cache, 43)) + "="
+}

@@ -52,6 +52,8 @@ var azureKeys = []Key{
 		Description: "Azure Cache for Redis family: C for Basic/Standard, P for Premium."},
 	{Name: "azureRedisCapacity", Type: "integer", Default: 1, Kinds: []Kind{KindAzure},
 		Description: "Azure Cache for Redis size within the family: C0-C6 or P1-P5."},
+	{Name: "azureRedisAccessKey", Type: "string", Default: "primary", Kinds: []Kind{KindAzure},
+		Description: "Which of the cache's two access keys LiveKit and Egress use: primary or secondary. Switch to the other key before regenerating this one, so that a rotation has no outage (docs/azure.md)."},
 	{Name: "azureStorageSku", Type: "string", Default: "Standard_ZRS", Kinds: []Kind{KindAzure},
 		Description: "Recordings storage account replication: Standard_LRS, Standard_ZRS, Standard_GRS, Standard_GZRS, Standard_RAGRS or Standard_RAGZRS."},
 	{Name: "azureCertManagerChartVersion", Type: "string", Default: "v1.21.2", Kinds: []Kind{KindAzure}, Platforms: aksOnly,
@@ -113,6 +115,9 @@ type AzureRedis struct {
 	SKU      string
 	Family   string
 	Capacity int
+	// AccessKey is the access key LiveKit and Egress use: "primary" or
+	// "secondary" (azureRedisAccessKey).
+	AccessKey string
 }
 
 // AKSNodeIPPrefixLength is the public IP prefix the LiveKit nodes take
@@ -257,6 +262,9 @@ func (p *parser) azure(s *Stack) *Azure {
 		SKU:      p.oneOf("azureRedisSku", "Basic", "Standard", "Premium"),
 		Family:   p.oneOf("azureRedisFamily", "C", "P"),
 		Capacity: p.integer("azureRedisCapacity", 0, 6),
+		// Azure keeps two keys so that clients can move to one while the
+		// other is regenerated.
+		AccessKey: p.oneOf("azureRedisAccessKey", "primary", "secondary"),
 	}
 	switch {
 	case r.SKU == "Premium" && r.Family != "P":

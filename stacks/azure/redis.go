@@ -33,6 +33,7 @@ func redisArgs(s *stackconfig.Stack, network *azurec.Network) *azurec.RedisCache
 		SKU:               a.Redis.SKU,
 		Family:            a.Redis.Family,
 		Capacity:          a.Redis.Capacity,
+		AccessKey:         a.Redis.AccessKey,
 		VnetID:            network.NetworkID,
 		EndpointSubnetID:  network.EndpointSubnetID,
 	}

@@ -109,6 +109,8 @@ var variants = map[string]variant{
 	"noCdn":       {Set: map[string]string{"recordingsCdn": "false", "azureRecordingsPrivateLink": "false"}},
 	"noZones":     {Set: map[string]string{"azureAvailabilityZones": "[]"}},
 	"unprotected": {Set: map[string]string{"protect": "false"}},
+	// The first step of a Redis key rotation without an outage.
+	"secondaryKey": {Set: map[string]string{"azureRedisAccessKey": "secondary"}},
 	// Identity-only recordings account: egress auto leaves Egress off
 	// (it uploads with the account key only; azure.md, egress.md).
 	"noSharedKey": {Set: map[string]string{"azureRecordingsSharedKey": "false"}},

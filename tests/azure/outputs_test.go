@@ -143,7 +143,7 @@ func TestAzureConfigErrors(t *testing.T) {
 	}
 	a := s.Azure
 	if a.Location != asiaLocation || a.NodeSubnet().String() != asiaNodes || a.EndpointSubnet().String() != asiaEndpoints ||
-		a.DNSServiceIP().String() != "172.20.0.10" || a.Redis != (stackconfig.AzureRedis{SKU: "Standard", Family: "C", Capacity: 1}) ||
+		a.DNSServiceIP().String() != "172.20.0.10" || a.Redis != (stackconfig.AzureRedis{SKU: "Standard", Family: "C", Capacity: 1, AccessKey: "primary"}) ||
 		a.VMSize != asiaVMSize || a.KubernetesVersion != asiaK8s || a.DrainSeconds != 18000 || a.SystemNodes != 2 {
 		t.Errorf("azure-asia settings %+v", a)
 	}

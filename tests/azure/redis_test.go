@@ -188,3 +188,23 @@ func flatten(v any, prefix string) map[string]any {
 	}
 	return out
 }
+
+// LiveKit and Egress use the access key azureRedisAccessKey names, the
+// primary by default: switching to the secondary before the primary is
+// regenerated is what keeps a rotation without an outage (docs/azure.md).
+func TestRedisAccessKey(t *testing.T) {
+	for variant, which := range map[string]string{"": "primary", "secondaryKey": "secondary"} {
+		p := asia(t)
+		if variant != "" {
+			p = variantPlan(t, variant)
+		}
+		want := plan.FakeAzureRedisKey("livekit-redis", which)
+		body, _ := livekitConfig(t, p)
+		if got := lkcheck.ParseConfig(t, body).Redis.Password; got != want {
+			t.Errorf("%s: LiveKit's redis.password is not the cache's %s key", which, which)
+		}
+		if _, _, c := egressSecret(t, p); c.Redis.Password != want {
+			t.Errorf("%s: Egress's redis.password is not the cache's %s key", which, which)
+		}
+	}
+}

@@ -406,8 +406,8 @@ var noCreateTimeRule = map[string][]string{
 		"egressChartVersion", "image", "egressImage"},
 	"LiveKit's own settings: judged by LiveKit's parser (tests/config/livekit_test.go), not by a cloud API": {
 		"logLevel", "maxParticipants", "emptyTimeout", "sysloadLimitPercent"},
-	"closed lists of this product (kind, platform, mode), refused by name when unknown (tests/config/kinds_test.go)": {
-		"kind", "awsPlatform", "azurePlatform", "gcpPlatform", "egress", "globalRoutingMode", "awsNatGateways", "azureAcmeServer"},
+	"closed lists of this product (kind, platform, mode, which Redis key), refused by name when unknown (tests/config/kinds_test.go)": {
+		"kind", "awsPlatform", "azurePlatform", "gcpPlatform", "egress", "globalRoutingMode", "awsNatGateways", "azureAcmeServer", "azureRedisAccessKey"},
 	"alarm thresholds and addresses: metric alarms and subscriptions take any number or address; bounds and forms are this product's (tests/config/alerts_test.go)": {
 		"alertEmails", "alertWebhookUrl", "alertRedisMemoryPercent", "alertRedisCpuPercent", "alertLb5xxPerMinute", "globalAlarmEmail", "azureAcmeEmail"},
 	"budgets: amounts and thresholds per cloud are checked in tests/config/budget_test.go": {
