@@ -8,12 +8,8 @@ import (
 	"testing"
 
 	awsc "github.com/livekit-infra/livekit-infra/components/aws"
-	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
-
-// planWithConfig evaluates aws-prod with some bare keys changed.
-func planWithConfig(set map[string]string) (*plan.Plan, error) { return prodStack.With(set) }
 
 // livenessPattern is the status-line pattern the container health command
 // greps wget's output for.
@@ -60,7 +56,7 @@ func TestTargetGroupToleratesRedisOutage(t *testing.T) {
 		p := prod(t)
 		if tc.tolerance != "" {
 			var err error
-			if p, err = planWithConfig(map[string]string{"awsRedisOutageToleranceSeconds": tc.tolerance}); err != nil {
+			if p, err = prodStack.With(map[string]string{"awsRedisOutageToleranceSeconds": tc.tolerance}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -81,7 +77,7 @@ func TestTargetGroupToleratesRedisOutage(t *testing.T) {
 // key, the value and the range.
 func TestRedisOutageToleranceValidated(t *testing.T) {
 	for _, bad := range []string{"10", "5000", "a minute"} {
-		_, err := planWithConfig(map[string]string{"awsRedisOutageToleranceSeconds": bad})
+		_, err := prodStack.With(map[string]string{"awsRedisOutageToleranceSeconds": bad})
 		var se *stackconfig.Error
 		if !errors.As(err, &se) {
 			t.Fatalf("awsRedisOutageToleranceSeconds=%q: err %v, want a settings error", bad, err)

@@ -119,5 +119,5 @@ var awsRules = []apirules.Rule{
 }
 
 func TestCloudAPIRules(t *testing.T) {
-	apirules.Run(t, awsRules, prod(t), planWithConfig)
+	apirules.Run(t, awsRules, prodStack)
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
-	azurestack "github.com/livekit-infra/livekit-infra/stacks/azure"
 	"github.com/livekit-infra/livekit-infra/tests/internal/apirules"
 )
 
@@ -94,7 +93,5 @@ var aciRules = []apirules.Rule{
 }
 
 func TestACICloudAPIRules(t *testing.T) {
-	apirules.Run(t, aciRules, aci(t), func(set map[string]string) (*plan.Plan, error) {
-		return plan.Evaluate(aciStack.Config(set), azurestack.Program)
-	})
+	apirules.Run(t, aciRules, aciStack)
 }

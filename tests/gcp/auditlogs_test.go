@@ -46,7 +46,7 @@ func TestAuditLogBucketAndSink(t *testing.T) {
 		p := stackPlan(t)
 		if c.days != "" {
 			var err error
-			if p, err = planWith(t, map[string]string{"livekit-infra:logRetentionDays": c.days}); err != nil {
+			if p, err = euStack.With(map[string]string{"logRetentionDays": c.days}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -93,7 +93,7 @@ func TestAuditLogBucketAndSink(t *testing.T) {
 }
 
 func TestAuditLogSwitches(t *testing.T) {
-	p, err := planWith(t, map[string]string{"livekit-infra:flowLogs": "false"})
+	p, err := euStack.With(map[string]string{"flowLogs": "false"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestAuditLogSwitches(t *testing.T) {
 		t.Errorf("flowLogs false: sink filter %q", f)
 	}
 
-	p, err = planWith(t, map[string]string{"livekit-infra:controlPlaneLogs": "false"})
+	p, err = euStack.With(map[string]string{"controlPlaneLogs": "false"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestAuditLogSwitches(t *testing.T) {
 		t.Errorf("controlPlaneLogs false: sink filter %q", f)
 	}
 
-	p, err = planWith(t, map[string]string{"livekit-infra:flowLogs": "false", "livekit-infra:controlPlaneLogs": "false"})
+	p, err = euStack.With(map[string]string{"flowLogs": "false", "controlPlaneLogs": "false"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
@@ -158,7 +157,7 @@ func TestMemorystore(t *testing.T) {
 }
 
 func TestProtectOff(t *testing.T) {
-	p, err := planWith(t, map[string]string{"livekit-infra:protect": "false"})
+	p, err := euStack.With(map[string]string{"protect": "false"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,15 +188,15 @@ func TestGKEControlPlaneAccess(t *testing.T) {
 		set  map[string]string
 		want []string
 	}{
-		{"empty without opt-in", map[string]string{"livekit-infra:gcpMasterAuthorizedNetworks": "[]"},
+		{"empty without opt-in", map[string]string{"gcpMasterAuthorizedNetworks": "[]"},
 			[]string{"livekit-infra:gcpMasterAuthorizedNetworks = []", "must list the CIDRs", "livekit-infra:gcpAllowPublicApi: true"}},
-		{"list and opt-in", map[string]string{"livekit-infra:gcpAllowPublicApi": "true"},
+		{"list and opt-in", map[string]string{"gcpAllowPublicApi": "true"},
 			[]string{"livekit-infra:gcpAllowPublicApi = true", "contradicts livekit-infra:gcpMasterAuthorizedNetworks (203.0.113.0/24)"}},
-		{"everywhere", map[string]string{"livekit-infra:gcpMasterAuthorizedNetworks": `["0.0.0.0/0"]`},
+		{"everywhere", map[string]string{"gcpMasterAuthorizedNetworks": `["0.0.0.0/0"]`},
 			[]string{`livekit-infra:gcpMasterAuthorizedNetworks = "0.0.0.0/0"`, "admits every address"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := planWith(t, tc.set)
+			_, err := euStack.With(tc.set)
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -212,25 +211,18 @@ func TestGKEControlPlaneAccess(t *testing.T) {
 		})
 	}
 
-	openCfg := map[string]string{"livekit-infra:gcpMasterAuthorizedNetworks": "[]", "livekit-infra:gcpAllowPublicApi": "true"}
-	open, err := planWith(t, openCfg)
+	openCfg := map[string]string{"gcpMasterAuthorizedNetworks": "[]", "gcpAllowPublicApi": "true"}
+	open, err := euStack.With(openCfg)
 	if err != nil {
 		t.Fatalf("the explicit opt-in: %v", err)
 	}
 	if _, ok := only(t, open, tCluster).Input("masterAuthorizedNetworksConfig"); ok {
 		t.Error("the opt-in still sets authorized networks")
 	}
-	sc, err := plan.LoadStackConfig("../..", "gcp-eu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w := stackconfig.ExposureWarnings(sc.Config); len(w) != 0 {
+	if w := stackconfig.ExposureWarnings(euStack.Config(nil).Config); len(w) != 0 {
 		t.Errorf("gcp-eu warns %v", w)
 	}
-	for k, v := range openCfg {
-		sc.Config[k] = v
-	}
-	if w := stackconfig.ExposureWarnings(sc.Config); len(w) != 1 || !strings.Contains(w[0].String(), "livekit-infra:gcpAllowPublicApi = true: the GKE control plane's public endpoint accepts connections from any address") {
+	if w := stackconfig.ExposureWarnings(euStack.Config(openCfg).Config); len(w) != 1 || !strings.Contains(w[0].String(), "livekit-infra:gcpAllowPublicApi = true: the GKE control plane's public endpoint accepts connections from any address") {
 		t.Errorf("opt-in warnings %v", w)
 	}
 }

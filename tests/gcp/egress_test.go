@@ -224,14 +224,14 @@ func TestEgressSettingsErrors(t *testing.T) {
 		set  map[string]string
 		want []string
 	}{
-		{map[string]string{"livekit-infra:egressPodCpu": "2"}, []string{"livekit-infra:egressPodCpu", "at least 4"}},
-		{map[string]string{"livekit-infra:egressPodMemory": "2Gi"}, []string{"livekit-infra:egressPodMemory", "at least 4Gi"}},
-		{map[string]string{"livekit-infra:gcpEgressMachineType": "n2-standard-4"}, []string{"livekit-infra:egressPodCpu", "n2-standard-4"}},
-		{map[string]string{"livekit-infra:egressMinInstances": "5", "livekit-infra:egressMaxInstances": "2"}, []string{"livekit-infra:egressMaxInstances", "egressMinInstances (5)"}},
-		{map[string]string{"livekit-infra:egressChartVersion": "^1.9"}, []string{"livekit-infra:egressChartVersion", "exact"}},
-		{map[string]string{"livekit-infra:egressImage": "livekit/egress:v1.14.1"}, []string{"livekit-infra:egressImage"}},
+		{map[string]string{"egressPodCpu": "2"}, []string{"livekit-infra:egressPodCpu", "at least 4"}},
+		{map[string]string{"egressPodMemory": "2Gi"}, []string{"livekit-infra:egressPodMemory", "at least 4Gi"}},
+		{map[string]string{"gcpEgressMachineType": "n2-standard-4"}, []string{"livekit-infra:egressPodCpu", "n2-standard-4"}},
+		{map[string]string{"egressMinInstances": "5", "egressMaxInstances": "2"}, []string{"livekit-infra:egressMaxInstances", "egressMinInstances (5)"}},
+		{map[string]string{"egressChartVersion": "^1.9"}, []string{"livekit-infra:egressChartVersion", "exact"}},
+		{map[string]string{"egressImage": "livekit/egress:v1.14.1"}, []string{"livekit-infra:egressImage"}},
 	} {
-		_, err := planWith(t, tc.set)
+		_, err := euStack.With(tc.set)
 		if err == nil {
 			t.Errorf("%v: planned", tc.set)
 			continue
@@ -243,7 +243,7 @@ func TestEgressSettingsErrors(t *testing.T) {
 		}
 	}
 	// egress false: no Egress at all.
-	p, err := planWith(t, map[string]string{"livekit-infra:egress": "false"})
+	p, err := euStack.With(map[string]string{"egress": "false"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,20 +89,6 @@ func stackPlan(t *testing.T) *plan.Plan {
 	return p
 }
 
-// planWith evaluates gcp-eu with some full config keys changed ("" deletes).
-func planWith(t *testing.T, overrides map[string]string) (*plan.Plan, error) {
-	t.Helper()
-	sc := euStack.Config(nil)
-	for k, v := range overrides {
-		if v == "" {
-			delete(sc.Config, k)
-		} else {
-			sc.Config[k] = v
-		}
-	}
-	return plan.Evaluate(sc, gcpstack.Program)
-}
-
 // only is the single resource of a type; one the one of a type and name
 // (the names tests/azure gives them); input the (masked) input at a path,
 // failing the test when it is unset.

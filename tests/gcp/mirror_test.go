@@ -70,7 +70,7 @@ func TestMirrorReaderIsTheNodeAccount(t *testing.T) {
 
 // registryMirror: false pulls Docker Hub directly: no repository, no grant.
 func TestMirrorOff(t *testing.T) {
-	p, err := planWith(t, map[string]string{"livekit-infra:registryMirror": "false"})
+	p, err := euStack.With(map[string]string{"registryMirror": "false"})
 	if err != nil {
 		t.Fatal(err)
 	}

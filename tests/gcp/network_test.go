@@ -93,7 +93,7 @@ func TestFirewallSourcesAndPorts(t *testing.T) {
 }
 
 func TestFirewallTURNPort(t *testing.T) {
-	p, err := planWith(t, map[string]string{"livekit-infra:turnUdpPort": "3478"})
+	p, err := euStack.With(map[string]string{"turnUdpPort": "3478"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,7 +93,7 @@ func TestRecordingsCDN(t *testing.T) {
 }
 
 func TestRecordingsWithoutCDN(t *testing.T) {
-	p, err := planWith(t, map[string]string{"livekit-infra:recordingsCdn": "false"})
+	p, err := euStack.With(map[string]string{"recordingsCdn": "false"})
 	if err != nil {
 		t.Fatal(err)
 	}

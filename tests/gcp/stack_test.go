@@ -56,7 +56,7 @@ func TestSecretsStaySecret(t *testing.T) {
 }
 
 func TestPlainTextAPIKeyRefused(t *testing.T) {
-	p, err := planWith(t, map[string]string{
+	p, err := euStack.With(map[string]string{
 		"livekit-infra:apiKey":    "[secret]",
 		"livekit-infra:apiSecret": "[secret]",
 	})
@@ -75,7 +75,7 @@ func TestConfigErrors(t *testing.T) {
 	// The language host lists every stack key in PULUMI_CONFIG; that is how
 	// typos are found.
 	t.Setenv("PULUMI_CONFIG", `{"livekit-infra:gcpMachineTyp":"n2-standard-8"}`)
-	_, err := planWith(t, map[string]string{
+	_, err := euStack.With(map[string]string{
 		"gcp:region":                           "",
 		"gcp:project":                          "My_Project",
 		"livekit-infra:gcpPodsCidr":            "10.20.0.0/21",
@@ -110,7 +110,7 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestMuxedUDPPort(t *testing.T) {
-	p, err := planWith(t, map[string]string{"livekit-infra:mediaUdpPorts": "7882"})
+	p, err := euStack.With(map[string]string{"mediaUdpPorts": "7882"})
 	if err != nil {
 		t.Fatal(err)
 	}

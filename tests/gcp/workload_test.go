@@ -180,7 +180,7 @@ func TestImageByDigest(t *testing.T) {
 		"livekit/livekit-server@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 		"livekit/livekit-server:v1.13.5@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 	} {
-		p, err := planWith(t, map[string]string{"livekit-infra:image": image})
+		p, err := euStack.With(map[string]string{"image": image})
 		if err != nil {
 			t.Errorf("image %s: %v", image, err)
 			continue

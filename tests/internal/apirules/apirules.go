@@ -14,6 +14,7 @@ import (
 
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
+	"github.com/livekit-infra/livekit-infra/tests/internal/planq"
 )
 
 // Rule is one cloud API constraint.
@@ -31,9 +32,10 @@ type Rule struct {
 	WantKey      string
 }
 
-// Run tries every rule: on the real plan, on its broken copy, and on its
-// broken config (evaluate builds a plan from bare-key overrides).
-func Run(t *testing.T, rules []Rule, real *plan.Plan, evaluate func(set map[string]string) (*plan.Plan, error)) {
+// Run tries every rule on the committed stack: on its plan, on the plan's
+// broken copy, and on the stack with its broken config.
+func Run(t *testing.T, rules []Rule, stack *planq.Stack) {
+	real := stack.Plan(t)
 	for _, r := range rules {
 		t.Run(r.Name, func(t *testing.T) {
 			if r.Source == "" {
@@ -55,7 +57,7 @@ func Run(t *testing.T, rules []Rule, real *plan.Plan, evaluate func(set map[stri
 				}
 			}
 			if r.BrokenConfig != nil {
-				_, err := evaluate(r.BrokenConfig)
+				_, err := stack.With(r.BrokenConfig)
 				var se *stackconfig.Error
 				if !errors.As(err, &se) {
 					t.Fatalf("config %v: err %v, want a settings error before any resource", r.BrokenConfig, err)

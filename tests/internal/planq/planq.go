@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -21,8 +22,14 @@ import (
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
-// Key is the full config key of a bare livekit-infra key name.
-func Key(name string) string { return "livekit-infra:" + name }
+// Key is the full config key of a bare livekit-infra key name; a name that
+// already has a namespace (gcp:project, livekit-infra:x) is kept.
+func Key(name string) string {
+	if strings.Contains(name, ":") {
+		return name
+	}
+	return "livekit-infra:" + name
+}
 
 // Stack is a committed stack file (Pulumi.<Name>.yaml in Dir) and the
 // program that plans it. The base plan and each named variant are evaluated
