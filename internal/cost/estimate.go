@@ -9,7 +9,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/livekit-infra/livekit-infra/components/kubernetes/quantity"
 	"github.com/livekit-infra/livekit-infra/internal/plan"
+	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
 )
 
 // Assumptions are the usage-driven inputs no plan can know. Every one is
@@ -190,6 +192,10 @@ type PerParticipant struct {
 	ParticipantHours    float64 `json:"participantHours"`
 	Monthly             float64 `json:"monthly"`
 	PerHour             float64 `json:"perParticipantHour"`
+	// MediaPerHour is the part of PerHour that is media sent to the
+	// participants (every line priced on mediaEgressGB): what any SFU on
+	// this path pays; the rest is what this deployment adds.
+	MediaPerHour float64 `json:"mediaPerParticipantHour"`
 }
 
 // Estimate is a stack's monthly estimate.
@@ -347,6 +353,15 @@ func (c *Catalog) perParticipant(p *plan.Plan, o Options, nodes int) *PerPartici
 	e := c.Estimate(p, full)
 	pp.Monthly = e.Total.Max
 	pp.PerHour = pp.Monthly / pp.ParticipantHours
+	for _, comp := range e.Components {
+		for _, r := range comp.Resources {
+			for _, l := range r.Lines {
+				if l.Usage == "mediaEgressGB" {
+					pp.MediaPerHour += l.Monthly.Max / pp.ParticipantHours
+				}
+			}
+		}
+	}
 	return pp
 }
 
@@ -368,35 +383,44 @@ func (a Assumptions) clone() Assumptions {
 }
 
 // nodeVCPU is the CPU one LiveKit node gets: the Fargate task's CPU units,
-// or the pod's CPU request on GKE, AKS and EKS.
+// the pod's CPU request on GKE, AKS and EKS, or a Container Instances
+// group's vCPUs.
 func nodeVCPU(cfg map[string]string) float64 {
-	switch cfg["livekit-infra:kind"] {
-	case "aws", "gcp", "azure":
-		k := "livekit-infra:" + cfg["livekit-infra:kind"] + "PodCpu"
-		if cfg["livekit-infra:kind"] == "aws" {
-			if cfg["livekit-infra:awsPlatform"] != "eks" {
-				n, _ := strconv.ParseFloat(cfg["livekit-infra:awsTaskCpu"], 64)
-				return n / 1024
-			}
-			k = "livekit-infra:awsEksPodCpu" // the pod's CPU request
-		}
-		if v := cfg[k]; v != "" {
-			if m, ok := strings.CutSuffix(v, "m"); ok {
-				n, _ := strconv.ParseFloat(m, 64)
-				return n / 1000
-			}
-			n, _ := strconv.ParseFloat(v, 64)
-			return n
-		}
+	var key string
+	switch kind := setting(cfg, "kind"); {
+	case kind == "aws" && setting(cfg, "awsPlatform") == stackconfig.AWSPlatformEKS:
+		key = "awsEksPodCpu"
+	case kind == "aws":
+		n, _ := strconv.ParseFloat(setting(cfg, "awsTaskCpu"), 64)
+		return n / 1024
+	case kind == "azure" && setting(cfg, "azurePlatform") == stackconfig.AzurePlatformACI:
+		key = "azureAciCpu"
+	case kind == "gcp" || kind == "azure":
+		key = kind + "PodCpu"
+	default:
+		return 0
 	}
-	return 0
+	n, _ := quantity.CPU(setting(cfg, key))
+	return n
 }
 
 func cpuTarget(cfg map[string]string) float64 {
-	if n, err := strconv.ParseFloat(cfg["livekit-infra:cpuTarget"], 64); err == nil && n > 0 {
-		return n
+	n, _ := strconv.ParseFloat(setting(cfg, "cpuTarget"), 64)
+	return n
+}
+
+// setting is a livekit-infra key's value in the stack's config, or its
+// default (Pulumi.yaml's) when the stack file does not set it.
+func setting(cfg map[string]string, name string) string {
+	if v, ok := cfg[stackconfig.Namespace+":"+name]; ok {
+		return v
 	}
-	return 70
+	for _, k := range stackconfig.Keys {
+		if k.Name == name && k.Default != nil {
+			return fmt.Sprint(k.Default)
+		}
+	}
+	return ""
 }
 
 // nodes returns the bounds of the plan's scalers (the resources the price
@@ -423,6 +447,9 @@ func (c *Catalog) nodes(p *plan.Plan, r Regions, byURN map[string]plan.Resource)
 				}
 				a, _ := number(lookupPath(res.Inputs, s.Min))
 				b, _ := number(lookupPath(res.Inputs, s.Max))
+				if s.Fixed > 0 {
+					a, b = float64(s.Fixed), float64(s.Fixed)
+				}
 				comp := componentOf(res, byURN)
 				n := per[comp]
 				n.Min += int(a)

@@ -253,6 +253,10 @@ func TestPerParticipantHour(t *testing.T) {
 	if math.Abs(pp.PerHour-want) > 0.0001 {
 		t.Errorf("per participant-hour = %.5f, want %.5f", pp.PerHour, want)
 	}
+	// 0.675 GB x $0.09 of media each participant-hour, the rest Fargate.
+	if math.Abs(pp.MediaPerHour-0.675*0.09) > 0.0001 {
+		t.Errorf("media per participant-hour = %.5f, want %.5f", pp.MediaPerHour, 0.675*0.09)
+	}
 }
 
 // A usage assumption is the stack's month, shared by the resources that
@@ -518,4 +522,30 @@ func TestEKSEgressNodeGroupPriced(t *testing.T) {
 	if got := monthly(t, e, "livekit-egress"); math.Abs(got.Min-248.20) > 0.01 || math.Abs(got.Max-992.80) > 0.01 {
 		t.Errorf("Egress node group %+v, want 248.20 / 992.80", got)
 	}
+}
+
+// A Container Instances group is one node of a fixed count: three groups
+// are three nodes at both bounds, and each carries what its vCPUs
+// (azureAciCpu, at its Pulumi.yaml default of 4 when the stack file leaves
+// it out) carry at cpuTarget (default 70): floor(150 / 16 x 4 x 70 / 85) = 30.
+func TestContainerInstancesGroupsAreFixedNodes(t *testing.T) {
+	cfg := map[string]string{"livekit-infra:kind": "azure", "livekit-infra:azurePlatform": "aci"}
+	group := func(name string) plan.Resource {
+		return res("azure:containerservice/group:Group", name, map[string]any{
+			"containers": []any{map[string]any{"cpu": 4, "memory": 8}},
+		})
+	}
+	e := estimate(t, map[string]string{"azure": "southeastasia"}, "azure", cfg, group("g0"), group("g1"), group("g2"))
+	if e.Nodes != (Nodes{Min: 3, Max: 3}) {
+		t.Fatalf("nodes %+v, want 3 fixed groups", e.Nodes)
+	}
+	pp := e.PerParticipantHour
+	if pp == nil {
+		t.Fatal("no per-participant figure for Container Instances")
+	}
+	if pp.NodeVCPU != 4 || pp.CPUTarget != 70 || pp.ParticipantsPerNode != 30 {
+		t.Errorf("%g vCPU at %g %%: %g participants a group, want 4 vCPU at 70 %%: 30", pp.NodeVCPU, pp.CPUTarget, pp.ParticipantsPerNode)
+	}
+	// The groups alone: 3 x 730 h x (4 x $0.0405 + 8 x $0.00445) a month.
+	near(t, "the groups' month", e.Total.Max, 3*730*(4*0.0405+8*0.00445))
 }

@@ -50,6 +50,10 @@ type PriceFile struct {
 type Scaler struct {
 	Min string `yaml:"min"`
 	Max string `yaml:"max"`
+	// Fixed, instead of Min and Max, makes each such resource that many
+	// nodes at both bounds: a Container Instances group is one node and
+	// does not scale.
+	Fixed int `yaml:"fixed"`
 	// When, as an item's when:, limits the scaler to the resources whose
 	// inputs match (an EKS cluster's LiveKit node group, not its system
 	// group).

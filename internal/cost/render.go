@@ -75,6 +75,7 @@ func (e *Estimate) Write(w io.Writer) {
 		fmt.Fprintf(w, "  %d nodes x %g participants x %d h = %s participant-hours a month for %s\n  (the total at maxNodes with mediaEgressGB and turnDataGB derived from those participant-hours, every other assumption as above)\n",
 			pp.Nodes, pp.ParticipantsPerNode, HoursPerMonth, trimNum(pp.ParticipantHours), Money(pp.Monthly, cur))
 		fmt.Fprintf(w, "  participants per node: %s\n", pp.Basis)
+		fmt.Fprintf(w, "  of which media sent to participants: %s (every per-GB charge on mediaEgressGB)\n", priceText(pp.MediaPerHour, cur))
 	}
 }
 
