@@ -27,6 +27,15 @@
 #           probe timeout + TTL, from Pulumi.global.yaml, by an offline
 #           `lkinfra plan`). Baseline: the guide's recovery time objective,
 #           300 s.
+#   plan    `lkinfra plan --stack S --json` of each committed stack (offline,
+#           the binary built beforehand; mean of 5 runs): what a pull
+#           request's plan diff and a user's first command wait for.
+#           Baseline: the credentials stack (one resource: the fixed cost of
+#           a plan).
+#   cost    `lkinfra cost --stack S`: the cost per participant-hour with
+#           every node full. Baseline: its media share (the per-GB charges
+#           of the media the participants receive), which any SFU on that
+#           path pays; the ratio is what the deployment costs on top.
 #   measured failover  tests/e2e TestFailover: three regions of real LiveKit
 #           nodes, a participant connected to gcp-eu (Europe's first
 #           region), gcp-eu killed, Route 53's records and health checks
@@ -44,7 +53,8 @@
 #
 #   bash scripts/bench.sh            # warm measurements (a few minutes)
 #   bash scripts/bench.sh --cold     # plus cold builds (about 15 more minutes)
-#   bash scripts/bench.sh --suite-only [--suite-p1]   # only the suite and failover rows
+#   bash scripts/bench.sh --suite-only [--suite-p1]   # only the suite and runtime rows
+#   bash scripts/bench.sh --runtime-only   # only plan time, cost and failover (a few minutes)
 #
 # Peak RSS is sampled from /proc every 100 ms over the whole process tree (go,
 # compile, link, test binaries): the memory a CI runner must hold at once.
@@ -66,7 +76,8 @@ for a in "$@"; do
   --no-suite) suite=false ;;
   --suite-p1) suite_p1=true ;;
   --suite-only) suite_only=true ;;
-  *) echo "usage: $0 [--cold] [--cold-lowmem] [--no-suite] [--suite-p1] [--suite-only]" >&2; exit 2 ;;
+  --runtime-only) suite_only=true; suite=false ;;
+  *) echo "usage: $0 [--cold] [--cold-lowmem] [--no-suite] [--suite-p1] [--suite-only] [--runtime-only]" >&2; exit 2 ;;
   esac
 done
 
@@ -283,6 +294,19 @@ ttl=$(grep -o '"ttlSeconds": *[0-9]*' "$out/global-plan.json" | grep -o '[0-9]*$
 guide_rto=300 # the guide: "Recovery Time Objective (RTO): 5 minutes"
 printf '  worst-case failover %s s (DNS TTL %s s)\n' "$failover" "$ttl"
 
+echo "plan time (offline, 5 runs each) and cost per participant-hour:"
+stacks=(aws-prod aws-eks gcp-eu azure-asia azure-aci global)
+go build -o "$out/lkinfra" ./cmd/lkinfra
+declare -A PPH MEDIA
+for s in credentials "${stacks[@]}"; do
+  measure "plan-$s" bash -c 'for i in 1 2 3 4 5; do "$0" plan --stack "$1" --json >/dev/null; done' "$out/lkinfra" "$s"
+  WALL[plan-$s]=$(awk -v w="${WALL[plan-$s]}" 'BEGIN { printf "%.2f", w / 5 }')
+  "$out/lkinfra" cost --stack "$s" --json 2>/dev/null >"$out/cost-$s.json"
+  # the figures inside perParticipantHour (absent for stacks without nodes)
+  PPH[$s]=$(grep -o '"perParticipantHour": *[0-9][0-9.e-]*' "$out/cost-$s.json" | grep -o '[0-9][0-9.e-]*$' || true)
+  MEDIA[$s]=$(grep -o '"mediaPerParticipantHour": *[0-9][0-9.e-]*' "$out/cost-$s.json" | grep -o '[0-9][0-9.e-]*$' || true)
+done
+
 echo "measured failover (tests/e2e TestFailover, real nodes, Route 53 timing scaled down):"
 # shellcheck source=/dev/null
 . "${LIVEKIT_INFRA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/livekit-infra}/env" 2>/dev/null || true
@@ -339,6 +363,13 @@ if $suite; then
   fi
   echo "| whole suite, nothing changed, plain go test (cached results, no test runs) | ${WALL[suite-cached]} s | scripts/gotest.sh ${WALL[suite]} s | $(ratio WALL suite-cached suite) | |"
 fi
+for s in "${stacks[@]}"; do
+  echo "| plan time, $s (lkinfra plan, offline; peak ${PEAK[plan-$s]} MiB) | ${WALL[plan-$s]} s | credentials stack ${WALL[plan-credentials]} s | $(ratio WALL "plan-$s" plan-credentials) | <= 5 s |"
+done
+for s in "${stacks[@]}"; do
+  [ -n "${PPH[$s]}" ] || continue
+  echo "| cost per participant-hour, $s (lkinfra cost, every node full) | \$$(awk -v v="${PPH[$s]}" 'BEGIN { printf "%.4f", v }') | media share \$$(awk -v v="${MEDIA[$s]}" 'BEGIN { printf "%.4f", v }') | $(awk -v a="${PPH[$s]}" -v b="${MEDIA[$s]}" 'BEGIN { printf "%.2f", a / b }') | |"
+done
 echo "| worst-case failover (global stack, Pulumi.global.yaml; client reconnect on top) | $failover s | the guide's RTO $guide_rto s | $(awk -v a="$failover" -v b="$guide_rto" 'BEGIN { printf "%.2f", a / b }') | <= 90 s |"
 echo "| measured failover, fault -> client reconnected in the next region (e2e, Route 53 timing /$m_factor, converted back; measured $m_total_scaled s) | $m_total s | computed worst case $failover s (+ reconnect) | $(awk -v a="$m_total" -v b="$failover" 'BEGIN { printf "%.2f", a / b }') | |"
 echo "| same, DNS part: region fails its health check -> the client's resolver answers the next region (measured $m_dns_scaled s x$m_factor) | $m_dns s | computed worst case $failover s | $(awk -v a="$m_dns" -v b="$failover" 'BEGIN { printf "%.2f", a / b }') | <= 1.00 |"
