@@ -157,7 +157,9 @@ func TestStatefulKind(t *testing.T) {
 		redisType: true, "aws:s3/bucketV2:BucketV2": true, "aws:route53/record:Record": true,
 		"azure-native:containerservice/v20240801:ManagedCluster": true, "azure-native:containerservice:ManagedCluster": true,
 		"kubernetes:core/v1:Secret": true, "gcp:redis/instance:Instance": true,
-		"aws:ecs/service:Service": false, "aws:ec2/securityGroup:SecurityGroup": false, "azure-native:network/v20240101:VirtualNetwork": false,
+		// Networks: replacing one moves everything inside it.
+		"aws:ec2/vpc:Vpc": true, "azure-native:network/v20240101:VirtualNetwork": true, "gcp:compute/subnetwork:Subnetwork": true,
+		"aws:ecs/service:Service": false, "aws:ec2/securityGroup:SecurityGroup": false, "azure-native:network/v20240101:NetworkSecurityGroup": false,
 	} {
 		if _, got := StatefulKind(typ); got != want {
 			t.Errorf("StatefulKind(%q) = %v, want %v", typ, got, want)
@@ -325,6 +327,47 @@ func TestPlanDiff(t *testing.T) {
 	sr, _ = PlanDiff(nil, head)
 	if sr.Summary[OpCreate] != len(head.Resources) {
 		t.Errorf("new stack summary = %v", sr.Summary)
+	}
+}
+
+// A VPC's or subnet's CIDR and an AKS cluster's DNS prefix (its type token
+// carrying azure-native's API version) cannot change in place: the offline
+// diff shows blocking replacements, not updates.
+func TestPlanDiffNetworkAndVersionedTypes(t *testing.T) {
+	res := func(typ, name string, inputs map[string]any) plan.Resource {
+		return plan.Resource{URN: "urn:pulumi:s::livekit-infra::" + typ + "::" + name, Type: typ, Name: name, Custom: true, Inputs: inputs}
+	}
+	const aks = "azure-native:containerservice/v20240801:ManagedCluster"
+	base := &plan.Plan{Project: "livekit-infra", Stack: "s", Resources: []plan.Resource{
+		res("aws:ec2/vpc:Vpc", "vpc", map[string]any{"cidrBlock": "10.0.0.0/16", "tags": map[string]any{"a": "b"}}),
+		res("aws:ec2/subnet:Subnet", "public-0", map[string]any{"cidrBlock": "10.0.0.0/20"}),
+		res(aks, "aks", map[string]any{"dnsPrefix": "lk-a", "kubernetesVersion": "1.35"}),
+	}}
+	head := &plan.Plan{Project: "livekit-infra", Stack: "s", Resources: []plan.Resource{
+		res("aws:ec2/vpc:Vpc", "vpc", map[string]any{"cidrBlock": "10.1.0.0/16", "tags": map[string]any{"a": "b"}}),
+		res("aws:ec2/subnet:Subnet", "public-0", map[string]any{"cidrBlock": "10.1.0.0/20"}),
+		res(aks, "aks", map[string]any{"dnsPrefix": "lk-b", "kubernetesVersion": "1.35"}),
+	}}
+	sr, err := PlanDiff(base, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range sr.Changes {
+		want := map[string]string{"vpc": "cidrBlock", "public-0": "cidrBlock", "aks": "dnsPrefix"}[c.Name]
+		if c.Op != OpReplace || !c.Blocking || len(c.ReplaceReasons) != 1 || c.ReplaceReasons[0] != want {
+			t.Errorf("%s: %s (blocking %t, reasons %v), want a blocking replace on %s", c.Name, c.Op, c.Blocking, c.ReplaceReasons, want)
+		}
+	}
+	if len(sr.Changes) != 3 {
+		t.Errorf("%d changes, want 3: %+v", len(sr.Changes), sr.Changes)
+	}
+	// A tag on the VPC is an update, not a replacement.
+	head.Resources[0].Inputs = map[string]any{"cidrBlock": "10.0.0.0/16", "tags": map[string]any{"a": "c"}}
+	sr, _ = PlanDiff(base, &plan.Plan{Project: "livekit-infra", Stack: "s", Resources: head.Resources[:1]})
+	for _, c := range sr.Changes {
+		if c.Name == "vpc" && (c.Op != OpUpdate || c.Blocking) {
+			t.Errorf("vpc tag change: %s (blocking %t), want a non-blocking update", c.Op, c.Blocking)
+		}
 	}
 }
 

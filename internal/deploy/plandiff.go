@@ -13,10 +13,12 @@ import (
 	"github.com/livekit-infra/livekit-infra/internal/plan"
 )
 
-// likelyReplace lists, for the stateful types, input properties a provider
-// cannot change in place. `lkinfra plan --diff` works without providers, so
-// it uses this table to estimate replacements; the engine preview (`lkinfra
-// preview`) asks the real providers and is authoritative.
+// likelyReplace lists, for the stateful types and the networks everything
+// else sits in, input properties a provider cannot change in place (the
+// providers' force-new properties). `lkinfra plan --diff` works without
+// providers, so it uses this table to estimate replacements; the engine
+// preview (`lkinfra preview`) asks the real providers and is authoritative.
+// azure-native tokens are listed without their API version module.
 var likelyReplace = map[string][]string{
 	"aws:elasticache/replicationGroup:ReplicationGroup": {"engine", "replicationGroupId", "port", "atRestEncryptionEnabled", "kmsKeyId", "subnetGroupName", "dataTieringEnabled"},
 	"aws:s3/bucketV2:BucketV2":                          {"bucket", "bucketPrefix", "objectLockEnabled"},
@@ -24,15 +26,26 @@ var likelyReplace = map[string][]string{
 	"aws:route53/zone:Zone":                             {"name", "delegationSetId"},
 	"aws:secretsmanager/secret:Secret":                  {"name", "namePrefix"},
 	"aws:ecs/cluster:Cluster":                           {"name"},
-	"gcp:redis/instance:Instance":                       {"name", "tier", "region", "locationId", "authorizedNetwork", "connectMode", "transitEncryptionMode", "reservedIpRange"},
-	"gcp:storage/bucket:Bucket":                         {"name", "location", "project"},
-	"gcp:container/cluster:Cluster":                     {"name", "location", "network", "subnetwork", "enableAutopilot"},
-	"gcp:dns/managedZone:ManagedZone":                   {"name", "dnsName", "visibility"},
-	"gcp:dns/recordSet:RecordSet":                       {"name", "type", "managedZone"},
-	"azure:redis/cache:Cache":                           {"name", "location", "resourceGroupName", "subnetId"},
-	"azure-native:storage:StorageAccount":               {"accountName", "location", "resourceGroupName"},
-	"azure-native:containerservice:ManagedCluster":      {"resourceName", "location", "resourceGroupName", "dnsPrefix"},
-	"kubernetes:core/v1:Secret":                         {"metadata", "type"},
+	"aws:eks/cluster:Cluster":                           {"name"},
+	// A VPC's primary CIDR and a subnet's CIDR or zone are fixed at
+	// creation (CreateVpc, CreateSubnet; no modify call changes them).
+	"aws:ec2/vpc:Vpc":               {"cidrBlock", "instanceTenancy"},
+	"aws:ec2/subnet:Subnet":         {"vpcId", "cidrBlock", "availabilityZone", "availabilityZoneId"},
+	"gcp:redis/instance:Instance":   {"name", "tier", "region", "locationId", "authorizedNetwork", "connectMode", "transitEncryptionMode", "reservedIpRange"},
+	"gcp:storage/bucket:Bucket":     {"name", "location", "project"},
+	"gcp:container/cluster:Cluster": {"name", "location", "network", "subnetwork", "enableAutopilot"},
+	"gcp:compute/network:Network":   {"name", "project", "autoCreateSubnetworks"},
+	// A subnet's primary range can be expanded in place but not shrunk or
+	// moved, which the diff cannot tell apart: only the fixed identity here.
+	"gcp:compute/subnetwork:Subnetwork":            {"name", "project", "network", "region"},
+	"gcp:dns/managedZone:ManagedZone":              {"name", "dnsName", "visibility"},
+	"gcp:dns/recordSet:RecordSet":                  {"name", "type", "managedZone"},
+	"azure:redis/cache:Cache":                      {"name", "location", "resourceGroupName", "subnetId"},
+	"azure-native:storage:StorageAccount":          {"accountName", "location", "resourceGroupName"},
+	"azure-native:containerservice:ManagedCluster": {"resourceName", "location", "resourceGroupName", "dnsPrefix"},
+	"azure-native:network:VirtualNetwork":          {"virtualNetworkName", "location", "resourceGroupName"},
+	"azure-native:network:Subnet":                  {"subnetName", "virtualNetworkName", "resourceGroupName"},
+	"kubernetes:core/v1:Secret":                    {"metadata", "type"},
 }
 
 // ReadPlan reads a plan JSON document as written by `lkinfra plan --json`.
@@ -91,7 +104,7 @@ func PlanDiff(base, head *plan.Plan) (StackReport, error) {
 		c := planChange(hr, OpUpdate)
 		c.Protected = br.Protect
 		force := map[string]bool{}
-		for _, k := range likelyReplace[c.Type] {
+		for _, k := range likelyReplace[versionless(c.Type)] {
 			force[k] = true
 		}
 		for i := range props {

@@ -27,6 +27,8 @@ var statefulTypes = map[string]string{
 	"aws:rds/instance:Instance":                         "database",
 	"aws:rds/cluster:Cluster":                           "database",
 	"aws:kms/key:Key":                                   "encryption key",
+	"aws:ec2/vpc:Vpc":                                   network,
+	"aws:ec2/subnet:Subnet":                             network,
 	// GCP
 	"gcp:redis/instance:Instance":               "Redis (room state)",
 	"gcp:storage/bucket:Bucket":                 "bucket (recordings)",
@@ -37,6 +39,8 @@ var statefulTypes = map[string]string{
 	"gcp:kms/cryptoKey:CryptoKey":               "encryption key",
 	"gcp:kms/keyRing:KeyRing":                   "encryption key",
 	"gcp:sql/databaseInstance:DatabaseInstance": "database",
+	"gcp:compute/network:Network":               network,
+	"gcp:compute/subnetwork:Subnetwork":         network,
 	// Azure (classic and native)
 	"azure:redis/cache:Cache":                                    "Redis (room state)",
 	"azure-native:cache:Redis":                                   "Redis (room state)",
@@ -57,26 +61,35 @@ var statefulTypes = map[string]string{
 	"azure-native:keyvault:Vault":                                "secret store",
 	"azure-native:keyvault:Secret":                               "secret",
 	"azure-native:resources:ResourceGroup":                       "resource group (deleting it deletes everything in it)",
+	"azure-native:network:VirtualNetwork":                        network,
+	"azure-native:network:Subnet":                                network,
 	// Kubernetes
 	"kubernetes:core/v1:Secret":                "secret",
 	"kubernetes:core/v1:PersistentVolumeClaim": "volume",
 	"kubernetes:core/v1:Namespace":             "namespace (deleting it deletes everything in it)",
 }
 
+// network is what a VPC, VNet or subnet holds: replacing one replaces or
+// moves the Redis, nodes and load balancers inside it.
+const network = "network (its Redis, nodes and load balancers move with it)"
+
 var azureAPIVersion = regexp.MustCompile(`^(azure-native:[A-Za-z0-9]+)/v[0-9]{8}(preview)?(:)`)
+
+// versionless drops azure-native's API version module from a type token
+// ("containerservice/v20240801" -> "containerservice"); other tokens are
+// returned as they are.
+func versionless(typ string) string {
+	if strings.HasPrefix(typ, "azure-native:") {
+		return azureAPIVersion.ReplaceAllString(typ, "$1$3")
+	}
+	return typ
+}
 
 // StatefulKind returns what a stateful resource type holds ("Redis (room
 // state)", "DNS record", ...) and true, or "" and false for other types.
 func StatefulKind(typ string) (string, bool) {
-	if k, ok := statefulTypes[typ]; ok {
-		return k, true
-	}
-	if strings.HasPrefix(typ, "azure-native:") {
-		if k, ok := statefulTypes[azureAPIVersion.ReplaceAllString(typ, "$1$3")]; ok {
-			return k, true
-		}
-	}
-	return "", false
+	k, ok := statefulTypes[versionless(typ)]
+	return k, ok
 }
 
 // isDestructive reports whether op loses the resource's current instance.
