@@ -92,6 +92,7 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 	p := &parser{raw: raw}
 	s := &Stack{Name: stack}
 	p.unknownKeys()
+	p.misplacedKeys()
 
 	kind := p.str("kind")
 	switch Kind(kind) {

@@ -199,6 +199,48 @@ func (p *parser) unknownKeys() {
 	}
 }
 
+// providerNamespaces are the config namespaces of the providers this
+// program uses (and Pulumi's own): their keys are the providers' to judge.
+var providerNamespaces = map[string]bool{
+	"aws": true, "gcp": true, "azure-native": true, "azure": true, "kubernetes": true, "random": true, "pulumi": true,
+}
+
+// misplacedKeys reports keys meant for this project under a namespace
+// nothing reads: a near miss of the namespace (livekit-infr:x,
+// livekit_infra:x) or a short form of it (livekit:minNodes, lk:minNodes).
+// Pulumi passes any namespace through, so without this the key would be
+// ignored and its default used. Other namespaces (another tool's, a policy
+// pack's) are left alone.
+func (p *parser) misplacedKeys() {
+	var keys []string
+	for full := range p.raw.Values {
+		ns, _, ok := strings.Cut(full, ":")
+		if !ok || ns == Namespace || providerNamespaces[ns] {
+			continue
+		}
+		if l := strings.ToLower(ns); distance(l, Namespace) <= 3 || strings.HasPrefix(l, "livekit") || l == "lk" || strings.HasPrefix(l, "lk-") || strings.HasPrefix(l, "lk_") {
+			keys = append(keys, full)
+		}
+	}
+	sort.Strings(keys)
+	for _, full := range keys {
+		ns, name, _ := strings.Cut(full, ":")
+		want := name
+		if _, known := KeyByName(name); !known {
+			want = nearest(name)
+		}
+		value := quote(shortValue(p.raw.Values[full]))
+		if p.raw.Secret[full] {
+			value = "[secret]"
+		}
+		hint := fmt.Sprintf("namespace %q is read by nothing here (this project's keys are %s:<name>)", ns, Namespace)
+		if want != "" {
+			hint += fmt.Sprintf("; did you mean %s:%s?", Namespace, want)
+		}
+		p.fail(full, value, hint)
+	}
+}
+
 // otherKindKeys reports livekit-infra keys set on a stack whose kind does
 // not read them (gcpMachineType on an aws stack): silently ignored, they
 // would hide a mistake. Pulumi.yaml's defaults reach every stack, so a value

@@ -30,6 +30,16 @@ func TestKeysOfOtherKindsAndWrongCase(t *testing.T) {
 			key: ns + "awsStopTimeout", want: []string{`"90"`, "was renamed to livekit-infra:awsDrainSeconds", "pulumi config set livekit-infra:awsDrainSeconds 90"}},
 		{name: "a renamed key at its old default", set: map[string]string{ns + "awsStopTimeout": "120"},
 			key: ns + "awsStopTimeout", want: []string{"was renamed to livekit-infra:awsDrainSeconds"}},
+		// Pulumi passes every namespace through: a key of this project under
+		// another one would be ignored and its default used.
+		{name: "the project's key under a short namespace", set: map[string]string{"livekit:minNodes": "4"},
+			key: "livekit:minNodes", want: []string{`"4"`, `namespace "livekit" is read by nothing`, "did you mean livekit-infra:minNodes?"}},
+		{name: "a typo in the namespace", set: map[string]string{"livekit-infr:maxNode": "12"},
+			key: "livekit-infr:maxNode", want: []string{"did you mean livekit-infra:maxNodes?"}},
+		{name: "the short form lk", set: map[string]string{"lk:cpuTarget": "60"},
+			key: "lk:cpuTarget", want: []string{"did you mean livekit-infra:cpuTarget?"}},
+		{name: "another tool's namespace", set: map[string]string{"acme-policy:owner": "team-rtc"}},
+		{name: "a provider's own key", set: map[string]string{"aws:profile": "prod"}},
 		{name: "Pulumi.yaml's default of a gcp key", set: map[string]string{ns + "gcpMachineType": "n2-standard-4"}},
 		{name: "Pulumi.yaml's default of an array key", set: map[string]string{ns + "apiKeys": `["APIlivekit1"]`}},
 		{name: "Pulumi.yaml's default of an integer key", set: map[string]string{ns + "globalTtl": "30"}},
