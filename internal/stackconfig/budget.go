@@ -124,6 +124,8 @@ func (p *parser) budget(s *Stack) *Budget {
 		return nil
 	}
 	switch {
+	case p.failed("budgetEmails"):
+		// Already reported (not a list, a bad address): one problem a key.
 	case len(b.Emails) == 0:
 		p.fail(spec("budgetEmails").Full(), "[]", "must list at least one address while budgetMonthlyAmount is set (who is alerted)")
 	case s.Kind == KindAWS && len(b.Emails) > awsBudgetMaxEmails:

@@ -41,6 +41,7 @@ func TestBudgetConfig(t *testing.T) {
 		{"threshold not a number", "budgetThresholds", map[string]string{ns + "budgetThresholds": `["high"]`}, []string{"percentages from 1 to 1000"}},
 		{"bad email", "budgetEmails", map[string]string{ns + "budgetEmails": `["finops@example.com", "not-an-address"]`}, []string{`"not-an-address"`, "email address"}},
 		{"display-name email", "budgetEmails", map[string]string{ns + "budgetEmails": `["Fin Ops <finops@example.com>"]`}, []string{"bare email address"}},
+		{"one address, not a list", "budgetEmails", map[string]string{ns + "budgetEmails": "finops@example.com"}, []string{`"finops@example.com"`}},
 		{"no email", "budgetEmails", map[string]string{ns + "budgetEmails": `[]`}, []string{"at least one address"}},
 		{"unknown currency", "budgetCurrency", map[string]string{ns + "budgetCurrency": "XYZ"}, []string{`"XYZ"`, "ISO 4217"}},
 		{"AWS budgets in USD", "budgetCurrency", map[string]string{ns + "budgetCurrency": "EUR"}, []string{`"EUR"`, "USD for kind aws"}},
