@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/livekit-infra/livekit-infra/components"
+	"github.com/livekit-infra/livekit-infra/components/livekit"
 )
 
 // fargateBase is what every Fargate service here starts from (LiveKit's
@@ -226,7 +227,7 @@ func (b *fargateBase) serviceArgs(task *ecs.TaskDefinition, desired int, subnets
 			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
 		},
 		DeploymentMinimumHealthyPercent: pulumi.Int(100),
-		DeploymentMaximumPercent:        pulumi.Int(200),
+		DeploymentMaximumPercent:        pulumi.Int(livekit.FargateDeploymentMaxPercent),
 		PropagateTags:                   pulumi.String("SERVICE"),
 		EnableEcsManagedTags:            pulumi.Bool(true),
 	}

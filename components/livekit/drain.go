@@ -23,3 +23,11 @@ const (
 	FargateMinRedisOutageSeconds = 20
 	FargateMaxRedisOutageSeconds = 2400
 )
+
+// FargateDeploymentMaxPercent is the ECS services' deploymentMaximumPercent
+// (LiveKit's and Egress's, components/aws): a rolling deployment starts the
+// new tasks before the old ones stop, so up to twice the desired count run
+// at once, each with its own network interface in the public subnets. The
+// plan-time check that the subnets hold them reads it
+// (internal/stackconfig, awsSubnetsFit).
+const FargateDeploymentMaxPercent = 200

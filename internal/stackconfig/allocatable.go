@@ -21,6 +21,9 @@ type node struct {
 	// maxPods is how many pods the node runs (EKS: what the VPC CNI's
 	// addresses allow; it sizes the memory reservation).
 	maxPods int
+	// eniIPs is the IPv4 addresses per network interface (EKS: what the
+	// VPC CNI's warm ENI takes from the subnet, awssubnets.go).
+	eniIPs int
 }
 
 // daemonSet is one per-node pod's requests (millicores, MiB).
@@ -183,6 +186,7 @@ func eksNode(instanceType string) (node, bool) {
 	for _, e := range eksENIs {
 		if vcpus <= e.maxVCPUs {
 			n.maxPods = e.enis*(e.ips-1) + 2
+			n.eniIPs = e.ips
 			break
 		}
 	}

@@ -126,8 +126,13 @@ func (p *parser) aws(s *Stack) *AWS {
 		p.fail(spec("awsVpcCidr").Full(), quote(cidrRaw), "must be an IPv4 CIDR such as 10.0.0.0/16")
 	} else if pfx.Masked() != pfx {
 		p.fail(spec("awsVpcCidr").Full(), quote(cidrRaw), fmt.Sprintf("has host bits set; did you mean %s?", pfx.Masked()))
-	} else if pfx.Bits() < 16 || pfx.Bits() > 24 {
-		p.fail(spec("awsVpcCidr").Full(), quote(cidrRaw), "prefix must be /16 to /24 (AWS allows /16-/28; 6 subnets need room)")
+	} else if pfx.Bits() < 16 {
+		p.fail(spec("awsVpcCidr").Full(), quote(cidrRaw), "prefix must be /16 to /23 (AWS allows /16-/28)")
+	} else if pfx.Bits()+awsSubnetNewBits > albMinSubnetBits {
+		// The six subnets are sixteenths of the VPC; the ALB's need a /27.
+		p.fail(spec("awsVpcCidr").Full(), quote(cidrRaw), fmt.Sprintf(
+			"prefix must be /16 to /23: the public subnets are sixteenths of the VPC (/%d here), and the ALB needs subnets of at least /%d with %d free addresses",
+			pfx.Bits()+awsSubnetNewBits, albMinSubnetBits, albFreeIPs))
 	} else if !pfx.Addr().IsPrivate() && !netip.MustParsePrefix("100.64.0.0/10").Contains(pfx.Addr()) {
 		p.fail(spec("awsVpcCidr").Full(), quote(cidrRaw), "must be a private range (10/8, 172.16/12, 192.168/16 or 100.64/10)")
 	} else {

@@ -120,7 +120,7 @@ var Keys = []Key{
 // awsKeys are the aws kind's keys; aws:region is the provider's own key.
 var awsKeys = []Key{
 	{Name: "awsVpcCidr", Type: "string", Default: "10.0.0.0/16", Kinds: []Kind{KindAWS},
-		Description: "VPC IPv4 CIDR, /16 to /24."},
+		Description: "VPC IPv4 CIDR, /16 to /23 (its public subnets are sixteenths, and the ALB needs a /27); large enough for maxNodes (and Egress on Fargate) at twice their count during a rolling deployment."},
 	{Name: "awsAvailabilityZones", Type: "array", Default: []any{}, Kinds: []Kind{KindAWS},
 		Description: "Exactly 3 availability zones; empty means the region's first 3."},
 	{Name: "awsNatGateways", Type: "string", Default: "none", Kinds: []Kind{KindAWS},

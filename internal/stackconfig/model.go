@@ -154,6 +154,9 @@ func Parse(stack string, raw Raw) (*Stack, error) {
 		case s.AWS != nil:
 			p.awsEgress(s.AWS, s.Region.Egress.Enabled)
 		}
+		if s.AWS != nil {
+			p.awsSubnetsFit(s)
+		}
 	}
 
 	if len(p.problems) > 0 {
