@@ -244,8 +244,12 @@ func (c *Catalog) Estimate(p *plan.Plan, o Options) *Estimate {
 	}
 	var perComponent map[string]Nodes
 	e.Nodes, perComponent = c.nodes(p, o.Regions, byURN)
-	shares := c.usageShares(p, o.Regions)
-	tiers := c.tierPositions(p, o.Regions)
+	compOf := map[string]string{}
+	for _, r := range p.Resources {
+		compOf[r.URN] = componentOf(r, byURN)
+	}
+	shares := c.usageShares(p, o.Regions, compOf)
+	tiers := c.tierPositions(p, o.Regions, compOf)
 	comps := map[string]*ComponentCost{}
 	var order []string
 	currencies := map[string]bool{}
@@ -253,7 +257,7 @@ func (c *Catalog) Estimate(p *plan.Plan, o Options) *Estimate {
 		if !r.Custom || r.Read {
 			continue
 		}
-		rc := ResourceCost{URN: r.URN, Type: r.Type, Name: r.Name, Component: componentOf(r, byURN)}
+		rc := ResourceCost{URN: r.URN, Type: r.Type, Name: r.Name, Component: compOf[r.URN]}
 		lk := c.Find(r.Type, o.Regions)
 		switch {
 		case lk.Free != "":
@@ -270,7 +274,7 @@ func (c *Catalog) Estimate(p *plan.Plan, o Options) *Estimate {
 				if cn, ok := perComponent[rc.Component]; ok {
 					n = cn
 				}
-				ln, ok, err := price(it, r.Inputs, n.Min, n.Max, o.Assumptions, shares[shareKey(r.Type, it)])
+				ln, ok, err := price(it, r.Inputs, rc.Component, n.Min, n.Max, o.Assumptions, shares[shareKey(r.Type, it)])
 				if ok && err == nil && it.Tier != nil {
 					tierLine(&ln, it, tiers[r.URN+"\x00"+it.Tier.Group])
 				}
@@ -284,10 +288,10 @@ func (c *Catalog) Estimate(p *plan.Plan, o Options) *Estimate {
 					rc.Monthly.add(ln.Monthly)
 				}
 			}
-			// A priced type none of whose items applies (every when: fails)
-			// would otherwise cost a silent zero.
+			// A priced type none of whose items applies (every when: or
+			// component: fails) would otherwise cost a silent zero.
 			if rc.Unpriced == "" && len(rc.Lines) == 0 {
-				rc.Unpriced = fmt.Sprintf("no item of %s/%s types[%q] applies to this resource (their when: conditions do not match): add one, or declare the case free", PricesDir, lk.File, r.Type)
+				rc.Unpriced = fmt.Sprintf("no item of %s/%s types[%q] applies to this resource (their when: or component: conditions do not match): add one, or declare the case free", PricesDir, lk.File, r.Type)
 			}
 		}
 		if rc.Unpriced != "" {
@@ -442,7 +446,8 @@ func (c *Catalog) nodes(p *plan.Plan, r Regions, byURN map[string]plan.Resource)
 				continue
 			}
 			if s, ok := pf.Scalers[res.Type]; ok {
-				if !applies(Item{When: s.When}, res.Inputs) {
+				comp := componentOf(res, byURN)
+				if !applies(Item{When: s.When}, res.Inputs, comp) {
 					break
 				}
 				a, _ := number(lookupPath(res.Inputs, s.Min))
@@ -450,7 +455,6 @@ func (c *Catalog) nodes(p *plan.Plan, r Regions, byURN map[string]plan.Resource)
 				if s.Fixed > 0 {
 					a, b = float64(s.Fixed), float64(s.Fixed)
 				}
-				comp := componentOf(res, byURN)
 				n := per[comp]
 				n.Min += int(a)
 				n.Max += int(b)
@@ -495,15 +499,16 @@ func componentOf(r plan.Resource, byURN map[string]plan.Resource) string {
 // the stack's month, not each resource's: priced on every ECS service, log
 // group or NAT gateway in full, it counted the month once per resource (the
 // Egress service doubled the media egress of aws-prod). Each resource
-// carries its share.
-func (c *Catalog) usageShares(p *plan.Plan, regions Regions) map[string]int {
+// carries its share; an item limited by component: (the media, to the
+// LiveKit nodes) is shared only among the resources it applies to.
+func (c *Catalog) usageShares(p *plan.Plan, regions Regions, compOf map[string]string) map[string]int {
 	n := map[string]int{}
 	for _, r := range p.Resources {
 		if !r.Custom || r.Read {
 			continue
 		}
 		for _, it := range c.Find(r.Type, regions).Items {
-			if it.Usage != "" && applies(it, r.Inputs) {
+			if it.Usage != "" && applies(it, r.Inputs, compOf[r.URN]) {
 				n[shareKey(r.Type, it)]++
 			}
 		}
@@ -517,7 +522,7 @@ type tierPos struct{ Rank, Of int }
 
 // tierPositions numbers, per tier group, the resources whose tiered item
 // applies, in plan order (so the same plan always gives the same lines).
-func (c *Catalog) tierPositions(p *plan.Plan, regions Regions) map[string]tierPos {
+func (c *Catalog) tierPositions(p *plan.Plan, regions Regions, compOf map[string]string) map[string]tierPos {
 	var keys []string
 	count := map[string]int{}
 	for _, r := range p.Resources {
@@ -525,7 +530,7 @@ func (c *Catalog) tierPositions(p *plan.Plan, regions Regions) map[string]tierPo
 			continue
 		}
 		for _, it := range c.Find(r.Type, regions).Items {
-			if it.Tier != nil && applies(it, r.Inputs) {
+			if it.Tier != nil && applies(it, r.Inputs, compOf[r.URN]) {
 				count[it.Tier.Group]++
 				keys = append(keys, r.URN+"\x00"+it.Tier.Group)
 			}
@@ -568,8 +573,13 @@ func tierLine(ln *Line, it Item, at tierPos) {
 // usage priced as the same item.
 func shareKey(typ string, it Item) string { return typ + "\x00" + it.Usage + "\x00" + it.Name }
 
-// applies reports whether an item's when: conditions hold.
-func applies(it Item, inputs map[string]any) bool {
+// applies reports whether an item's when: conditions hold for a resource
+// with these inputs, booked on component comp ("Type name", as
+// componentOf), and its component: condition if it has one.
+func applies(it Item, inputs map[string]any, comp string) bool {
+	if it.Component != "" && !strings.HasPrefix(comp, it.Component+" ") {
+		return false
+	}
 	for _, k := range slices.Sorted(maps.Keys(it.When)) {
 		got := lookupPath(inputs, k)
 		want := it.When[k]
@@ -592,10 +602,11 @@ func applies(it Item, inputs map[string]any) bool {
 	return true
 }
 
-// price computes one item; ok is false when its when: conditions do not
-// hold. shares is how many resources share the item's usage quantity.
-func price(it Item, inputs map[string]any, minNodes, maxNodes int, a Assumptions, shares int) (Line, bool, error) {
-	if !applies(it, inputs) {
+// price computes one item; ok is false when its when: or component:
+// conditions do not hold. shares is how many resources share the item's
+// usage quantity.
+func price(it Item, inputs map[string]any, comp string, minNodes, maxNodes int, a Assumptions, shares int) (Line, bool, error) {
+	if !applies(it, inputs, comp) {
 		return Line{}, false, nil
 	}
 	ln := Line{Item: it.Name, Unit: it.Unit, Usage: it.Usage, Source: it.Source, Checked: it.Checked, Note: it.Note}

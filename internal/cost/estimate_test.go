@@ -16,6 +16,27 @@ func res(typ, name string, inputs map[string]any) plan.Resource {
 	return plan.Resource{URN: "urn:pulumi:s::livekit-infra::" + typ + "::" + name, Type: typ, Name: name, Custom: true, Parent: stackURN, Inputs: inputs}
 }
 
+// component is a component resource (not custom) at the top of the stack.
+func component(typ, name string) plan.Resource {
+	return plan.Resource{URN: "urn:pulumi:s::livekit-infra::" + typ + "::" + name, Type: typ, Name: name, Parent: stackURN}
+}
+
+// inComponent returns the component c followed by rs, each moved under it.
+func inComponent(c plan.Resource, rs ...plan.Resource) []plan.Resource {
+	out := []plan.Resource{c}
+	for _, r := range rs {
+		r.Parent = c.URN
+		out = append(out, r)
+	}
+	return out
+}
+
+// inMediaCluster puts rs under a MediaCluster component: the media sent to
+// participants is priced only there (component: in the price files).
+func inMediaCluster(rs ...plan.Resource) []plan.Resource {
+	return inComponent(component(mediaClusterType, "livekit"), rs...)
+}
+
 func estimate(t *testing.T, regions map[string]string, kind string, cfg map[string]string, rs ...plan.Resource) *Estimate {
 	t.Helper()
 	cat, err := Load()
@@ -87,18 +108,18 @@ func TestAWSPrices(t *testing.T) {
 // https://cloud.google.com/kubernetes-engine/pricing and
 // https://cloud.google.com/memorystore/docs/redis/pricing.
 func TestGCPPrices(t *testing.T) {
-	e := estimate(t, map[string]string{"gcp": "europe-west1"}, "gcp", map[string]string{"livekit-infra:kind": "gcp", "livekit-infra:gcpPodCpu": "3"},
+	e := estimate(t, map[string]string{"gcp": "europe-west1"}, "gcp", map[string]string{"livekit-infra:kind": "gcp", "livekit-infra:gcpPodCpu": "3"}, append(inMediaCluster(
 		res("gcp:container/nodePool:NodePool", "pool", map[string]any{
 			"autoscaling":   map[string]any{"totalMinNodeCount": 3, "totalMaxNodeCount": 10},
 			"networkConfig": map[string]any{"enablePrivateNodes": false},
 			"nodeConfig":    map[string]any{"machineType": "n2-standard-4", "diskSizeGb": 100, "diskType": "pd-balanced"},
-		}),
+		})),
 		res("gcp:container/cluster:Cluster", "gke", map[string]any{}),
 		res("gcp:redis/instance:Instance", "redis", map[string]any{"tier": "STANDARD_HA", "memorySizeGb": 5}),
 		res("gcp:compute/targetSSLProxy:TargetSSLProxy", "turn", map[string]any{}),
 		res("gcp:compute/globalForwardingRule:GlobalForwardingRule", "turn-rule", map[string]any{}),
 		res("gcp:compute/routerNat:RouterNat", "nat", map[string]any{}),
-	)
+	)...)
 	// Per node: n2-standard-4 730 x $0.213748 + 100 GB x $0.11 + IP 730 x $0.005
 	// = 156.036 + 11 + 3.65; media egress 10,000 ph x 0.675 GB x $0.12 = $810.
 	perNode := 730*0.213748 + 100*0.11 + 730*0.005
@@ -125,13 +146,13 @@ func TestGCPPrices(t *testing.T) {
 // https://azure.microsoft.com/pricing/details/ip-addresses/ and
 // https://azure.microsoft.com/pricing/details/frontdoor/.
 func TestAzurePrices(t *testing.T) {
-	e := estimate(t, map[string]string{"azure": "southeastasia"}, "azure", nil,
-		res("azure-native:containerservice/v20240801:AgentPool", "pool", map[string]any{"minCount": 3, "maxCount": 10, "vmSize": "Standard_D4s_v3"}),
+	e := estimate(t, map[string]string{"azure": "southeastasia"}, "azure", nil, append(inMediaCluster(
+		res("azure-native:containerservice/v20240801:AgentPool", "pool", map[string]any{"minCount": 3, "maxCount": 10, "vmSize": "Standard_D4s_v3"})),
 		res("azure:redis/cache:Cache", "redis", map[string]any{"skuName": "Standard", "family": "C", "capacity": 1}),
 		res("azure-native:network:PublicIPPrefix", "ips", map[string]any{"prefixLength": 28}),
 		res("azure:cdn/frontdoorProfile:FrontdoorProfile", "afd", map[string]any{"skuName": "Standard_AzureFrontDoor"}),
 		res("kubernetes:traefik.io/v1alpha1:IngressRouteTCP", "turn", map[string]any{}),
-	)
+	)...)
 	// Per node: D4s v3 730 x $0.24 + P10 disk $21.68; egress 6,750 GB x $0.12.
 	near(t, "AKS pool at 10", monthly(t, e, "pool").Max, 10*(730*0.24+21.68)+810)
 	// Standard C1: 730 x $0.169 = $123.37.
@@ -188,12 +209,12 @@ func TestTURNAssumptionEveryCloud(t *testing.T) {
 	// The per-participant figure relays its own participant-hours: 4 tasks x
 	// 15 x 730 = 43,800 ph x 0.05 x 1.35 GB = 2,956.5 GB x $0.006 = $17.74
 	// on the NLB (with its $16.43 hour charge) besides the tasks and media.
-	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", map[string]string{"livekit-infra:kind": "aws", "livekit-infra:awsTaskCpu": "2048", "livekit-infra:cpuTarget": "70"},
+	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", map[string]string{"livekit-infra:kind": "aws", "livekit-infra:awsTaskCpu": "2048", "livekit-infra:cpuTarget": "70"}, inMediaCluster(
 		res("aws:appautoscaling/target:Target", "scale", map[string]any{"minCapacity": 1, "maxCapacity": 4}),
 		res("aws:ecs/taskDefinition:TaskDefinition", "task", map[string]any{"cpu": "2048", "memory": "4096"}),
 		res("aws:ecs/service:Service", "svc", map[string]any{}),
 		res("aws:lb/loadBalancer:LoadBalancer", "turn", map[string]any{"loadBalancerType": "network"}),
-	)
+	)...)
 	ph := 4 * 15 * 730.0
 	want := 4*730*0.09874 + ph*0.675*0.09 + 730*0.0225 + ph*0.05*1.35*0.006
 	if pp := e.PerParticipantHour; pp == nil || math.Abs(pp.Monthly-want) > 0.05 {
@@ -235,11 +256,11 @@ func TestNoNodesInRegionWithoutPriceFile(t *testing.T) {
 }
 
 func TestPerParticipantHour(t *testing.T) {
-	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", map[string]string{"livekit-infra:kind": "aws", "livekit-infra:awsTaskCpu": "2048", "livekit-infra:cpuTarget": "70"},
+	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", map[string]string{"livekit-infra:kind": "aws", "livekit-infra:awsTaskCpu": "2048", "livekit-infra:cpuTarget": "70"}, inMediaCluster(
 		res("aws:appautoscaling/target:Target", "scale", map[string]any{"minCapacity": 1, "maxCapacity": 4}),
 		res("aws:ecs/taskDefinition:TaskDefinition", "task", map[string]any{"cpu": "2048", "memory": "4096"}),
 		res("aws:ecs/service:Service", "svc", map[string]any{}),
-	)
+	)...)
 	pp := e.PerParticipantHour
 	if pp == nil {
 		t.Fatal("no per-participant figure")
@@ -260,22 +281,45 @@ func TestPerParticipantHour(t *testing.T) {
 }
 
 // A usage assumption is the stack's month, shared by the resources that
-// carry it: a second ECS service (Egress) must not count the media egress
-// twice (aws-prod showed $14,957.94 for 109,500 participant-hours when its
-// whole month at maxNodes was $2,868.68), nor three log groups the logs.
+// carry it: three log groups share the logs (aws-prod showed $14,957.94
+// for 109,500 participant-hours when its whole month at maxNodes was
+// $2,868.68, the media and logs counted once per resource). The media sent
+// to participants is the LiveKit nodes' alone (component: MediaCluster):
+// the Egress recorder's ECS service, of the same type, carries none of it,
+// so Egress's component costs what turning Egress off saves.
 func TestUsageIsSharedNotRepeated(t *testing.T) {
 	cfg := map[string]string{"livekit-infra:kind": "aws", "livekit-infra:awsTaskCpu": "2048", "livekit-infra:cpuTarget": "70"}
-	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", cfg,
+	rs := inMediaCluster(
 		res("aws:appautoscaling/target:Target", "scale", map[string]any{"minCapacity": 1, "maxCapacity": 4}),
 		res("aws:ecs/taskDefinition:TaskDefinition", "task", map[string]any{"cpu": "2048", "memory": "4096"}),
 		res("aws:ecs/service:Service", "svc", map[string]any{}),
-		res("aws:ecs/service:Service", "egress", map[string]any{}),
+	)
+	rs = append(rs, inComponent(component("livekit-infra:index:Egress", "livekit-egress"),
+		res("aws:appautoscaling/target:Target", "egress-scale", map[string]any{"minCapacity": 1, "maxCapacity": 2}),
+		res("aws:ecs/service:Service", "egress", map[string]any{"networkConfiguration": map[string]any{"assignPublicIp": true}}),
+	)...)
+	rs = append(rs,
 		res("aws:cloudwatch/logGroup:LogGroup", "logs-a", map[string]any{}),
 		res("aws:cloudwatch/logGroup:LogGroup", "logs-b", map[string]any{}),
 		res("aws:cloudwatch/logGroup:LogGroup", "logs-c", map[string]any{}),
 	)
-	// 10,000 ph x 0.675 GB x $0.09 = $607.50 of media, half on each service.
-	near(t, "media egress of the two services", monthly(t, e, "svc").Min+monthly(t, e, "egress").Min, 607.50)
+	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", cfg, rs...)
+	// 10,000 ph x 0.675 GB x $0.09 = $607.50 of media, all on the LiveKit service.
+	near(t, "media egress of the LiveKit service", monthly(t, e, "svc").Min, 607.50)
+	// The Egress service: its own tasks' public IPv4 addresses (1-2 x 730 h
+	// x $0.005), no media.
+	eg := monthly(t, e, "egress")
+	near(t, "Egress service at its min", eg.Min, 730*0.005)
+	near(t, "Egress service at its max", eg.Max, 2*730*0.005)
+	for _, c := range e.Components {
+		for _, r := range c.Resources {
+			for _, l := range r.Lines {
+				if l.Usage == "mediaEgressGB" && !strings.HasPrefix(c.Component, mediaClusterType+" ") {
+					t.Errorf("%s %s (component %s) carries media: %+v", r.Type, r.Name, c.Component, l)
+				}
+			}
+		}
+	}
 	var logs float64
 	for _, n := range []string{"logs-a", "logs-b", "logs-c"} {
 		logs += monthly(t, e, n).Min
@@ -287,14 +331,15 @@ func TestUsageIsSharedNotRepeated(t *testing.T) {
 		t.Fatal("no per-participant figure")
 	}
 	// 4 x 15 x 730 = 43,800 ph: Fargate 4 x 730 x $0.09874 = $288.32, media
-	// 43,800 x 0.675 x $0.09 = $2,660.85 once, logs $5.30.
+	// 43,800 x 0.675 x $0.09 = $2,660.85 once, logs $5.30, the Egress
+	// service's two addresses $7.30.
 	ph := 4 * 15 * 730.0
 	// (each line is rounded to the cent: a few cents of slack)
-	if want := 4*730*0.09874 + ph*0.675*0.09 + 5.30; math.Abs(pp.Monthly-want) > 0.05 {
+	if want := 4*730*0.09874 + ph*0.675*0.09 + 5.30 + 2*730*0.005; math.Abs(pp.Monthly-want) > 0.05 {
 		t.Errorf("per participant-hour month = %.2f, want %.2f (hand-computed)", pp.Monthly, want)
 	}
-	if pp.Monthly > e.Total.Max-607.50+ph*0.675*0.09+0.05 {
-		t.Errorf("per-participant month $%.2f exceeds the month at maxNodes ($%.2f) with the full-load media", pp.Monthly, e.Total.Max)
+	if math.Abs(pp.MediaPerHour-0.675*0.09) > 0.0001 {
+		t.Errorf("media per participant-hour = %.5f, want %.5f", pp.MediaPerHour, 0.675*0.09)
 	}
 }
 
@@ -313,6 +358,18 @@ types:
       unit: GB
       usage: nosuch
       source: https://example.com
+    - item: media
+      unit: GB
+      usage: mediaEgressGB
+      price: 0.09
+      source: https://example.com
+      checked: "no: a test"
+    - item: recorder
+      unit: GB
+      component: Egress
+      price: 0.09
+      source: https://example.com
+      checked: "no: a test"
 free:
   aws:ec2/eip:Eip: ""
 `)},
@@ -321,7 +378,7 @@ free:
 	if err == nil {
 		t.Fatal("a broken price file loaded")
 	}
-	for _, want := range []string{"should be aws-us-west-1.yaml", "no date", "source must be the https URL", "needs price", `usage "nosuch"`, "both priced and free", "needs the reason", "must say whether the price was re-read at its source"} {
+	for _, want := range []string{"should be aws-us-west-1.yaml", "no date", "source must be the https URL", "needs price", `usage "nosuch"`, "both priced and free", "needs the reason", "needs component: livekit-infra:index:MediaCluster", `component "Egress" must be a component type`, "must say whether the price was re-read at its source"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
@@ -359,7 +416,7 @@ func TestEKSNodeGroupsPriced(t *testing.T) {
 		"labels":        map[string]any{"livekit-infra/role": "system"},
 		"scalingConfig": map[string]any{"minSize": 2.0, "maxSize": 2.0, "desiredSize": 2.0},
 	})
-	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", map[string]string{"livekit-infra:kind": "aws"}, media, system)
+	e := estimate(t, map[string]string{"aws": "us-west-2"}, "aws", map[string]string{"livekit-infra:kind": "aws"}, inMediaCluster(media, system)...)
 	if e.Nodes != (Nodes{Min: 3, Max: 10}) {
 		t.Errorf("nodes %+v, want the LiveKit group's 3-10 (not the system group's)", e.Nodes)
 	}

@@ -87,6 +87,12 @@ type Item struct {
 	// When lists input paths and the values they must have for the item to
 	// apply ("*": any value present).
 	When map[string]any `yaml:"when"`
+	// Component limits the item to the resources booked on a component of
+	// this type (the nearest component above them, as the estimate groups
+	// them): the media sent to participants is the LiveKit nodes'
+	// (livekit-infra:index:MediaCluster), never the Egress recorder's,
+	// though both run as ECS services or node pools of the same type.
+	Component string `yaml:"component"`
 	// Tier prices a count of like resources together: the first Tier.First
 	// of the stack share one flat price, each further one pays Price.
 	Tier *Tier `yaml:"tier"`
@@ -235,6 +241,12 @@ func (pf *PriceFile) check() []string {
 				case it.Price == nil || it.Nodes || it.Usage != "" || it.Quantity != "":
 					out = append(out, at+": a tiered item needs price (each one beyond the first) and counts resources: no sku, nodes, usage or quantity")
 				}
+			}
+			if it.Component != "" && strings.Count(it.Component, ":") != 2 {
+				out = append(out, fmt.Sprintf("%s: component %q must be a component type (package:module:Type, e.g. %s)", at, it.Component, mediaClusterType))
+			}
+			if it.Usage == "mediaEgressGB" && it.Component != mediaClusterType {
+				out = append(out, fmt.Sprintf("%s: media sent to participants is the LiveKit nodes': an item on usage mediaEgressGB needs component: %s (else it is shared with, and booked on, the Egress recorder's resources of the same type)", at, mediaClusterType))
 			}
 			if it.Fn != "" && it.Fn != "ipv4PrefixSize" {
 				out = append(out, fmt.Sprintf("%s: unknown fn %q (known: ipv4PrefixSize)", at, it.Fn))
