@@ -340,8 +340,8 @@ func (c *Catalog) perParticipant(p *plan.Plan, o Options, nodes int) *PerPartici
 			return nil
 		}
 		pp.ParticipantsPerNode = math.Floor(BenchParticipants / BenchVCPU * pp.NodeVCPU * pp.CPUTarget / BenchCPUPercent)
-		pp.Basis = fmt.Sprintf("LiveKit's published 720p-meeting benchmark (%d participants at %d %% CPU on a %d-vCPU c2-standard-16, ../shared/reference.md) "+
-			"scaled to %g vCPU per node at cpuTarget %g %%", int(BenchParticipants), int(BenchCPUPercent), int(BenchVCPU), pp.NodeVCPU, pp.CPUTarget)
+		pp.Basis = fmt.Sprintf("LiveKit's published 720p-meeting benchmark (%d participants at %d %% CPU on a %d-vCPU c2-standard-16, %s) "+
+			"scaled to %g vCPU per node at cpuTarget %g %%", int(BenchParticipants), int(BenchCPUPercent), int(BenchVCPU), BenchSource, pp.NodeVCPU, pp.CPUTarget)
 	}
 	pp.ParticipantHours = float64(nodes) * pp.ParticipantsPerNode * HoursPerMonth
 	if pp.ParticipantHours == 0 {
@@ -369,9 +369,10 @@ func (c *Catalog) perParticipant(p *plan.Plan, o Options, nodes int) *PerPartici
 	return pp
 }
 
-// LiveKit's published single-room benchmark (../shared/reference.md): a
-// 720p meeting of 150 participants at 85 % CPU on a GCP c2-standard-16.
+// LiveKit's published single-room benchmark (BenchSource): a 720p meeting
+// of 150 participants at 85 % CPU on a GCP c2-standard-16.
 const (
+	BenchSource       = "https://docs.livekit.io/transport/self-hosting/benchmark"
 	BenchParticipants = 150.0
 	BenchVCPU         = 16.0
 	BenchCPUPercent   = 85.0

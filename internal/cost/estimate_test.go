@@ -274,6 +274,10 @@ func TestPerParticipantHour(t *testing.T) {
 	if math.Abs(pp.PerHour-want) > 0.0001 {
 		t.Errorf("per participant-hour = %.5f, want %.5f", pp.PerHour, want)
 	}
+	// The basis cites LiveKit's public page, never a file outside the repository.
+	if !strings.Contains(pp.Basis, BenchSource) || strings.Contains(pp.Basis, "../") || !strings.HasPrefix(BenchSource, "https://docs.livekit.io/") {
+		t.Errorf("basis %q must cite LiveKit's benchmark page (%s)", pp.Basis, BenchSource)
+	}
 	// 0.675 GB x $0.09 of media each participant-hour, the rest Fargate.
 	if math.Abs(pp.MediaPerHour-0.675*0.09) > 0.0001 {
 		t.Errorf("media per participant-hour = %.5f, want %.5f", pp.MediaPerHour, 0.675*0.09)
