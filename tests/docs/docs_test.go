@@ -306,6 +306,12 @@ func TestLkinfraCommandsExist(t *testing.T) {
 						continue
 					}
 					fields := strings.Fields(rest)
+					// No lkinfra command takes a positional argument: a stack
+					// shown as one (`lkinfra cost <stack>`) fails with
+					// "--stack is required".
+					if len(fields) > 0 && (strings.HasPrefix(fields[0], "<") || stacks[fields[0]]) {
+						t.Errorf("%s:%d: lkinfra %s %s: a stack is passed as --stack NAME (or --stacks a,b), never positionally", d.path, l.n, sub, fields[0])
+					}
 					for i, f := range fields {
 						fm := flagRe.FindStringSubmatch(f)
 						if fm == nil || !strings.HasPrefix(f, "-") {
