@@ -211,8 +211,51 @@ type Estimate struct {
 	Total       Pair              `json:"total"`
 	// Unpriced lists the resources left out of the totals, with why.
 	Unpriced []ResourceCost `json:"unpriced"`
+	// MissingPriceFiles are the region price files the stack's resources
+	// were looked up in and that do not exist (a region no one has priced
+	// yet): the estimate is then incomplete, its total only what the
+	// global files price.
+	MissingPriceFiles []MissingPriceFile `json:"missingPriceFiles,omitempty"`
 	// PerParticipantHour is set for stacks that run LiveKit nodes.
 	PerParticipantHour *PerParticipant `json:"perParticipantHour,omitempty"`
+}
+
+// MissingPriceFile is a cloud and region with no price file.
+type MissingPriceFile struct {
+	Cloud  string `json:"cloud"`
+	Region string `json:"region"`
+	// File is the file to add (under PricesDir).
+	File string `json:"file"`
+	// Existing are the cloud's region files there are, to start from.
+	Existing []string `json:"existing"`
+}
+
+// missingPriceFiles lists the region files the plan's custom resources
+// would be priced from and that the catalog lacks.
+func (c *Catalog) missingPriceFiles(p *plan.Plan, r Regions) []MissingPriceFile {
+	missing := map[string]bool{}
+	for _, res := range p.Resources {
+		if !res.Custom || res.Read {
+			continue
+		}
+		for _, key := range filesFor(res.Type, r) {
+			if _, ok := c.Files[key]; !ok && !strings.HasSuffix(key, "-global") {
+				missing[key] = true
+			}
+		}
+	}
+	var out []MissingPriceFile
+	for _, key := range slices.Sorted(maps.Keys(missing)) {
+		cloud, region, _ := strings.Cut(key, "-")
+		m := MissingPriceFile{Cloud: cloud, Region: region, File: key + ".yaml"}
+		for _, k := range slices.Sorted(maps.Keys(c.Files)) {
+			if pf := c.Files[k]; pf.Cloud == cloud && pf.Region != "global" {
+				m.Existing = append(m.Existing, pf.File)
+			}
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // Nodes are the stack's LiveKit node counts (its scalers' bounds).
@@ -238,6 +281,7 @@ func (c *Catalog) Estimate(p *plan.Plan, o Options) *Estimate {
 		o.Assumptions = DefaultAssumptions()
 	}
 	e := &Estimate{Stack: p.Stack, Regions: o.Regions, Assumptions: o.Assumptions, PriceDates: map[string]string{}}
+	e.MissingPriceFiles = c.missingPriceFiles(p, o.Regions)
 	byURN := map[string]plan.Resource{}
 	for _, r := range p.Resources {
 		byURN[r.URN] = r

@@ -249,9 +249,36 @@ func TestUnpricedIsListedNotZero(t *testing.T) {
 }
 
 func TestNoNodesInRegionWithoutPriceFile(t *testing.T) {
-	e := estimate(t, map[string]string{"aws": "eu-north-1"}, "aws", nil, res("aws:ec2/natGateway:NatGateway", "nat", nil), res("aws:ec2/vpc:Vpc", "vpc", nil))
+	e := estimate(t, map[string]string{"aws": "eu-north-1"}, "aws", nil, res("aws:ec2/natGateway:NatGateway", "nat", nil), res("aws:ec2/vpc:Vpc", "vpc", nil),
+		res("aws:cloudfront/distribution:Distribution", "cdn", map[string]any{}))
 	if len(e.Unpriced) != 1 || !strings.Contains(e.Unpriced[0].Unpriced, "aws-eu-north-1.yaml") {
 		t.Fatalf("a region without prices must list its priced resources as unpriced, naming the file: %+v", e.Unpriced)
+	}
+	// The estimate says so before anything else: which file is missing,
+	// which exist, where to read how to add one, and that the total is only
+	// what the global files price (CloudFront here).
+	if len(e.MissingPriceFiles) != 1 || e.MissingPriceFiles[0].File != "aws-eu-north-1.yaml" ||
+		strings.Join(e.MissingPriceFiles[0].Existing, ",") != "aws-us-east-1.yaml,aws-us-west-2.yaml" {
+		t.Fatalf("missing price files %+v, want aws-eu-north-1.yaml (existing: aws-us-east-1.yaml, aws-us-west-2.yaml)", e.MissingPriceFiles)
+	}
+	var b strings.Builder
+	e.Write(&b)
+	out := b.String()
+	if !strings.HasPrefix(out, "INCOMPLETE: no price file for aws region eu-north-1: internal/cost/prices/aws-eu-north-1.yaml does not exist (aws has aws-us-east-1.yaml, aws-us-west-2.yaml).") {
+		t.Errorf("the output does not start by naming the missing price file:\n%s", out)
+	}
+	for _, want := range []string{`DEVELOPERS.md, "Cost"`, "covers only the 1 resources the global price files price; 1 resources are", "prices of 2026-12-06 (aws-global.yaml only)", "Total of the priced resources only"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+
+	// A priced region says nothing of the kind.
+	e = estimate(t, map[string]string{"aws": "us-west-2"}, "aws", nil, res("aws:ec2/natGateway:NatGateway", "nat", nil))
+	b.Reset()
+	e.Write(&b)
+	if len(e.MissingPriceFiles) != 0 || strings.Contains(b.String(), "INCOMPLETE") {
+		t.Errorf("us-west-2 has a price file: %+v\n%s", e.MissingPriceFiles, b.String())
 	}
 }
 

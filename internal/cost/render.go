@@ -22,6 +22,7 @@ func Money(v float64, currency string) string {
 // the cost per participant-hour.
 func (e *Estimate) Write(w io.Writer) {
 	cur := e.Currency
+	e.writeIncomplete(w)
 	fmt.Fprintf(w, "Monthly estimate for stack %s (%s), %s, prices of %s\n", e.Stack, e.regionText(), cur, e.datesText())
 	fmt.Fprintf(w, "%-78s %12s %12s\n", "", fmt.Sprintf("minNodes=%d", e.Nodes.Min), fmt.Sprintf("maxNodes=%d", e.Nodes.Max))
 	for _, c := range e.Components {
@@ -50,7 +51,11 @@ func (e *Estimate) Write(w io.Writer) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "%-78s %12s %12s\n", "Total", Money(e.Total.Min, cur), Money(e.Total.Max, cur))
+	total := "Total"
+	if len(e.MissingPriceFiles) > 0 {
+		total = "Total of the priced resources only (INCOMPLETE, see the top)"
+	}
+	fmt.Fprintf(w, "%-78s %12s %12s\n", total, Money(e.Total.Min, cur), Money(e.Total.Max, cur))
 	free := 0
 	for _, c := range e.Components {
 		for _, r := range c.Resources {
@@ -77,6 +82,33 @@ func (e *Estimate) Write(w io.Writer) {
 		fmt.Fprintf(w, "  participants per node: %s\n", pp.Basis)
 		fmt.Fprintf(w, "  of which media sent to participants: %s (every per-GB charge on mediaEgressGB)\n", priceText(pp.MediaPerHour, cur))
 	}
+}
+
+// writeIncomplete says, before anything else, that a region has no price
+// file: the estimate then prices only what the global files cover.
+func (e *Estimate) writeIncomplete(w io.Writer) {
+	if len(e.MissingPriceFiles) == 0 {
+		return
+	}
+	priced := 0
+	for _, c := range e.Components {
+		for _, r := range c.Resources {
+			if r.Free == "" {
+				priced++
+			}
+		}
+	}
+	for _, m := range e.MissingPriceFiles {
+		have := "none yet"
+		if len(m.Existing) > 0 {
+			have = strings.Join(m.Existing, ", ")
+		}
+		fmt.Fprintf(w, "INCOMPLETE: no price file for %s region %s: %s/%s does not exist (%s has %s).\n", m.Cloud, m.Region, PricesDir, m.File, m.Cloud, have)
+	}
+	fmt.Fprintf(w, "  Add one as DEVELOPERS.md, \"Cost\" describes (every price read for this region at its public source).\n"+
+		"  Until then the total below covers only the %d resources the global price files price; %d resources are\n"+
+		"  unpriced (listed below), and the node counts, read through the missing file's scalers, show 0.\n\n",
+		priced, len(e.Unpriced))
 }
 
 // Lines lists the assumptions, one "name = value: what" each.
@@ -122,6 +154,9 @@ func (e *Estimate) datesText() string {
 	}
 	if len(out) == 0 {
 		return "(none used)"
+	}
+	if len(e.MissingPriceFiles) > 0 {
+		return strings.Join(out, ", ") + " (" + strings.Join(e.PriceFiles, ", ") + " only)"
 	}
 	return strings.Join(out, ", ")
 }

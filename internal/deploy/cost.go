@@ -21,6 +21,9 @@ type CostDiff struct {
 	NodesAfter  cost.Nodes  `json:"nodesAfter"`
 	// Unpriced counts the resources of the head plan left out of After.
 	Unpriced int `json:"unpriced,omitempty"`
+	// MissingPriceFiles are the head's region price files that do not
+	// exist (cost.Estimate.MissingPriceFiles): After is then incomplete.
+	MissingPriceFiles []string `json:"missingPriceFiles,omitempty"`
 	// Assumptions are the usage assumptions both sides were priced with.
 	Assumptions []string `json:"assumptions"`
 	PriceDates  []string `json:"priceDates,omitempty"`
@@ -47,6 +50,9 @@ func EstimateCost(base, head *plan.Plan, cfg map[string]string, a cost.Assumptio
 	after := cat.Estimate(head, o)
 	cd := &CostDiff{Currency: after.Currency, After: after.Total, NodesAfter: after.Nodes, Unpriced: len(after.Unpriced),
 		Assumptions: after.Assumptions.Lines()}
+	for _, m := range after.MissingPriceFiles {
+		cd.MissingPriceFiles = append(cd.MissingPriceFiles, m.File)
+	}
 	for _, f := range after.PriceFiles {
 		cd.PriceDates = append(cd.PriceDates, f+" "+after.PriceDates[f])
 	}
@@ -83,6 +89,9 @@ func (r *Report) costSection() string {
 		unpriced := ""
 		if c.Unpriced > 0 {
 			unpriced = fmt.Sprintf(" (%d unpriced)", c.Unpriced)
+		}
+		if len(c.MissingPriceFiles) > 0 {
+			unpriced = fmt.Sprintf(" (incomplete: no price file %s; %d unpriced)", strings.Join(c.MissingPriceFiles, ", "), c.Unpriced)
 		}
 		rows = append(rows, fmt.Sprintf("| `%s` | %s | %s | %s%s | %s |", escapeCell(s.Stack), nodes, before, pairText(c.After, c.Currency), unpriced, delta))
 		if assumptions == nil {

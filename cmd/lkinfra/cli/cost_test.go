@@ -17,6 +17,10 @@ func TestCost(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
+	// An incomplete estimate is still an estimate (exit 0), and says so first.
+	if !strings.HasPrefix(out, "INCOMPLETE: no price file for aws region eu-west-1: internal/cost/prices/aws-eu-west-1.yaml does not exist") {
+		t.Errorf("output does not start by naming the missing price file:\n%s", out)
+	}
 	for _, want := range []string{
 		"Unpriced (NOT in the totals): 1 resources",
 		"aws:s3/bucketV2:BucketV2 media: resource type aws:s3/bucketV2:BucketV2 has no price entry: add it under types: in internal/cost/prices/aws-eu-west-1.yaml",
@@ -43,6 +47,9 @@ func TestCost(t *testing.T) {
 	}
 	if e.Total.Min != 6.90 || e.Total.Max != 6.90 || len(e.Unpriced) != 0 || e.Assumptions.Usage["storageGB"] != 300 {
 		t.Errorf("estimate: total %+v, unpriced %v, storageGB %v", e.Total, e.Unpriced, e.Assumptions.Usage["storageGB"])
+	}
+	if len(e.MissingPriceFiles) != 0 {
+		t.Errorf("us-west-2 has a price file: %+v", e.MissingPriceFiles)
 	}
 	if e.PriceDates["aws-us-west-2.yaml"] == "" {
 		t.Errorf("no price date: %v", e.PriceDates)
