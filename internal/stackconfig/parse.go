@@ -3,6 +3,7 @@ package stackconfig
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"reflect"
 	"regexp"
@@ -40,7 +41,15 @@ func (p *parser) providerKey(kind Kind, key, example string, re *regexp.Regexp, 
 	v := strings.TrimSpace(p.raw.Values[key])
 	switch {
 	case v == "":
-		p.fail(key, "(not set)", fmt.Sprintf("required for kind %s: run `pulumi config set %s %s`", kind, key, example))
+		msg := fmt.Sprintf("required for kind %s: run `pulumi config set %s %s`", kind, key, example)
+		// A near miss beside it (aws:regoin) is the provider's to judge and
+		// would pass silently: name it.
+		for _, other := range slices.Sorted(maps.Keys(p.raw.Values)) {
+			if other != key && distance(strings.ToLower(other), key) <= 2 {
+				msg += fmt.Sprintf(" (%s is set: a misspelling?)", other)
+			}
+		}
+		p.fail(key, "(not set)", msg)
 	case !re.MatchString(v):
 		p.fail(key, quote(v), must)
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/livekit-infra/livekit-infra/internal/stackconfig"
@@ -32,6 +33,17 @@ func TestProviderKeys(t *testing.T) {
 			delete(raw.Values, tc.key)
 			_, err := stackconfig.Parse(tc.stack, raw)
 			wantOneProblem(t, err, tc.key, tc.unset)
+		})
+		t.Run(tc.key+" misspelt", func(t *testing.T) {
+			// The provider's namespace passes through unchecked: the
+			// misspelling beside the missing key is named.
+			ns, name, _ := strings.Cut(tc.key, ":")
+			typo := ns + ":" + name[:len(name)-2] + name[len(name)-1:] + name[len(name)-2:len(name)-1]
+			raw := committedRaw(t, tc.stack, nil)
+			raw.Values[typo] = raw.Values[tc.key]
+			delete(raw.Values, tc.key)
+			_, err := stackconfig.Parse(tc.stack, raw)
+			wantOneProblem(t, err, tc.key, append(tc.unset, "("+typo+" is set: a misspelling?)"))
 		})
 		t.Run(tc.key+" malformed", func(t *testing.T) {
 			_, err := stackconfig.Parse(tc.stack, committedRaw(t, tc.stack, map[string]string{tc.key: tc.bad}))
