@@ -87,6 +87,7 @@ func (p *parser) awsSubnetsFit(s *Stack) {
 			f := 1<<(32-bits-awsSubnetNewBits) - awsSubnetReserved - albFreeIPs - awsSharedIPs - eksControlPlaneIPs
 			return ((max+awsZones-1)/awsZones+eksSurgePerZone)*perNode <= f
 		}
+		p.eksPrivateSubnetsFit(s)
 		if fits(a.VpcCIDR.Bits(), r.Scaling.Max) {
 			return
 		}
@@ -157,4 +158,60 @@ func allowed(largest, minNodes int, fits func(bits int) bool) string {
 		return fmt.Sprintf("not even minNodes %d fits, and no awsVpcCidr up to /16 holds it", minNodes)
 	}
 	return fmt.Sprintf("at most maxNodes %d fits: lower it (no awsVpcCidr up to /16 holds it)", largest)
+}
+
+// eksPrivateSubnetsFit refuses node groups the private subnets cannot hold:
+// on EKS the system nodes and the Egress nodes sit there (beside
+// ElastiCache's nodes and the control plane's interfaces), and their pods
+// that do not use the host network take VPC addresses through the VPC CNI,
+// so each node counts eksWarmENIs ENIs of addresses like a LiveKit node,
+// with a node group update's surge per zone. The error names the key whose
+// group does not fit and the fix.
+func (p *parser) eksPrivateSubnetsFit(s *Stack) {
+	a, r := s.AWS, s.Region
+	if p.failed("awsEksSystemNodes") || p.failed("egressMaxInstances") {
+		return
+	}
+	subnetBits := a.VpcCIDR.Bits() + awsSubnetNewBits
+	// ElastiCache: a node per zone at most (a primary and its replicas).
+	free := 1<<(32-subnetBits) - awsSubnetReserved - eksControlPlaneIPs - 1
+	perNode := func(instanceType string) int {
+		if n, ok := eksNode(instanceType); ok && n.eniIPs > 0 {
+			return eksWarmENIs * n.eniIPs
+		}
+		return 1
+	}
+	perZone := func(nodes int) int { return (nodes+awsZones-1)/awsZones + eksSurgePerZone }
+	system := perZone(a.EKS.SystemNodes) * perNode(a.EKS.SystemInstanceType)
+	egress := 0
+	if r.Egress.Enabled {
+		egress = perZone(r.Egress.Max) * perNode(r.Egress.K8s.NodeSize)
+	}
+	if system+egress <= free {
+		return
+	}
+	where := fmt.Sprintf("the private subnets (three /%ds of awsVpcCidr %s, %d addresses each after AWS's %d reserved, the EKS control plane's %d and ElastiCache's)",
+		subnetBits, a.VpcCIDR, free, awsSubnetReserved, eksControlPlaneIPs)
+	larger := "a larger awsVpcCidr"
+	for bits := a.VpcCIDR.Bits() - 1; bits >= 16; bits-- {
+		if system+egress <= 1<<(32-bits-awsSubnetNewBits)-awsSubnetReserved-eksControlPlaneIPs-1 {
+			larger = fmt.Sprintf("a larger awsVpcCidr, e.g. a /%d", bits)
+			break
+		}
+	}
+	each := func(instanceType string) string {
+		if n := perNode(instanceType); n > 1 {
+			return fmt.Sprintf("%s, %d addresses each: the VPC CNI's %d ENIs", instanceType, n, eksWarmENIs)
+		}
+		return fmt.Sprintf("%s, at least one address each: its ENI size is not in the table", instanceType)
+	}
+	if egress > 0 {
+		p.fail(spec("egressMaxInstances").Full(), strconv.Itoa(r.Egress.Max), fmt.Sprintf(
+			"does not fit %s: a zone takes %d Egress nodes (%s) and %d system nodes (%s), update surges included, %d addresses; lower egressMaxInstances or use %s",
+			where, perZone(r.Egress.Max), each(r.Egress.K8s.NodeSize), perZone(a.EKS.SystemNodes), each(a.EKS.SystemInstanceType), system+egress, larger))
+		return
+	}
+	p.fail(spec("awsEksSystemNodes").Full(), strconv.Itoa(a.EKS.SystemNodes), fmt.Sprintf(
+		"does not fit %s: a zone takes %d system nodes (%s), the update surge included; use %s",
+		where, perZone(a.EKS.SystemNodes), each(a.EKS.SystemInstanceType), larger))
 }
