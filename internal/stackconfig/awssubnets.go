@@ -78,10 +78,7 @@ func (p *parser) awsSubnetsFit(s *Stack) {
 			return
 		}
 		free -= eksControlPlaneIPs
-		perNode := 1
-		if n, ok := eksNode(a.EKS.InstanceType); ok && n.eniIPs > 0 {
-			perNode = eksWarmENIs * n.eniIPs
-		}
+		perNode := eksNodeAddresses(a.EKS.InstanceType)
 		// nodes(max) = (ceil(max/3) + surge) * perNode <= free per zone.
 		fits := func(bits, max int) bool {
 			f := 1<<(32-bits-awsSubnetNewBits) - awsSubnetReserved - albFreeIPs - awsSharedIPs - eksControlPlaneIPs
@@ -175,12 +172,7 @@ func (p *parser) eksPrivateSubnetsFit(s *Stack) {
 	subnetBits := a.VpcCIDR.Bits() + awsSubnetNewBits
 	// ElastiCache: a node per zone at most (a primary and its replicas).
 	free := 1<<(32-subnetBits) - awsSubnetReserved - eksControlPlaneIPs - 1
-	perNode := func(instanceType string) int {
-		if n, ok := eksNode(instanceType); ok && n.eniIPs > 0 {
-			return eksWarmENIs * n.eniIPs
-		}
-		return 1
-	}
+	perNode := eksNodeAddresses
 	perZone := func(nodes int) int { return (nodes+awsZones-1)/awsZones + eksSurgePerZone }
 	system := perZone(a.EKS.SystemNodes) * perNode(a.EKS.SystemInstanceType)
 	egress := 0
@@ -214,4 +206,14 @@ func (p *parser) eksPrivateSubnetsFit(s *Stack) {
 	p.fail(spec("awsEksSystemNodes").Full(), strconv.Itoa(a.EKS.SystemNodes), fmt.Sprintf(
 		"does not fit %s: a zone takes %d system nodes (%s), the update surge included; use %s",
 		where, perZone(a.EKS.SystemNodes), each(a.EKS.SystemInstanceType), larger))
+}
+
+// eksNodeAddresses is what an EKS node of instanceType may take from its
+// subnet: eksWarmENIs ENIs of addresses (allocatable.go's table), or one
+// for a type outside the table.
+func eksNodeAddresses(instanceType string) int {
+	if n, ok := eksNode(instanceType); ok && n.eniIPs > 0 {
+		return eksWarmENIs * n.eniIPs
+	}
+	return 1
 }
