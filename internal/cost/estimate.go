@@ -461,15 +461,11 @@ func cpuTarget(cfg map[string]string) float64 {
 // setting is a livekit-infra key's value in the stack's config, or its
 // default (Pulumi.yaml's) when the stack file does not set it.
 func setting(cfg map[string]string, name string) string {
-	if v, ok := cfg[stackconfig.Namespace+":"+name]; ok {
+	k, known := stackconfig.KeyByName(name)
+	if v, ok := cfg[k.Full()]; ok || !known || k.Default == nil {
 		return v
 	}
-	for _, k := range stackconfig.Keys {
-		if k.Name == name && k.Default != nil {
-			return fmt.Sprint(k.Default)
-		}
-	}
-	return ""
+	return fmt.Sprint(k.Default)
 }
 
 // nodes returns the bounds of the plan's scalers (the resources the price
